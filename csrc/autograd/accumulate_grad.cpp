@@ -1,0 +1,55 @@
+#include "autograd/accumulate_grad.h"
+
+#include <limits>
+
+#include "autograd/engine_hooks.h"
+#include "core/grad_mode.h"
+#include "ops/grad_utils.h"
+#include "ops/ops.h"
+
+namespace fngrad {
+namespace autograd {
+
+AccumulateGrad::AccumulateGrad(TensorRef variable) : variable_(std::move(variable)) {
+  // Leaves accumulate as soon as their gradient is complete: run before any other ready node.
+  set_sequence_nr(std::numeric_limits<uint64_t>::max());
+  add_input_meta(variable_.get());
+}
+
+AccumulateGrad::~AccumulateGrad() {
+  // See Note [AccumulateGrad].
+  if (variable_ && variable_->grad_accumulator == this) variable_->grad_accumulator = nullptr;
+}
+
+void accumulate_into_grad(TensorObject* t, TensorRef grad, bool create_graph) {
+  if (t->grad == nullptr) {
+    if (!create_graph && ops::can_reuse(grad)) {
+      t->grad = grad.release();  // nobody else sees this gradient: keep it as .grad
+    } else if (create_graph) {
+      t->grad = ops::clone(grad.get()).release();
+    } else {
+      t->grad = contiguous_copy(grad.get()).release();
+    }
+    return;
+  }
+  TensorObject* old = as_tensor(t->grad);
+  if (!create_graph) {
+    ops::binary_(ops::BinaryKind::Add, old, grad.get());
+    return;
+  }
+  // Under create_graph .grad is replaced, so that a graph through the old value stays intact.
+  TensorRef sum = ops::add(old, grad);
+  PyObject* prev = t->grad;
+  t->grad = sum.release();
+  Py_DECREF(prev);
+}
+
+GradList AccumulateGrad::apply(GradList&& grads) {
+  TensorObject* t = variable_.get();
+  accumulate_into_grad(t, std::move(grads[0]), GradMode::is_enabled());
+  run_post_accumulate_hooks(t);
+  return GradList();
+}
+
+}  // namespace autograd
+}  // namespace fngrad

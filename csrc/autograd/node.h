@@ -1,0 +1,177 @@
+// Nodes of the autograd graph.
+//
+// A Node is the backward of one forward operation. Forward outputs feed the node: the
+// gradient with respect to forward output i arrives at node input i. The node computes the
+// gradient with respect to each forward input and sends it along next_edges()[j], an Edge
+// (node, input_nr) that names the node that produced forward input j and which of its
+// inputs receives the gradient. Leaves that require grad are represented by an AccumulateGrad
+// node, which writes .grad.
+//
+// Each node takes a sequence number when it is created; the engine runs ready nodes latest
+// first, as PyTorch does, so a node runs after every node created later that feeds it.
+//
+// Nodes are reference counted (see Note [GIL and reference counts]). Dropping the last
+// reference to a long chain would recurse once per node, so deletion goes through a queue
+// (Note [Iterative node deletion]).
+#pragma once
+
+#include <string>
+
+#include "core/tensor.h"
+
+namespace fngrad {
+namespace autograd {
+
+class Node;
+
+// An owned reference to a Node.
+class NodeRef {
+ public:
+  NodeRef() = default;
+  NodeRef(std::nullptr_t) {}
+  explicit NodeRef(Node* p);  // takes a new reference
+  static NodeRef steal(Node* p) {
+    NodeRef r;
+    r.p_ = p;
+    return r;
+  }
+  NodeRef(const NodeRef& o);
+  NodeRef(NodeRef&& o) noexcept : p_(o.p_) { o.p_ = nullptr; }
+  NodeRef& operator=(const NodeRef& o) {
+    NodeRef tmp(o);
+    std::swap(p_, tmp.p_);
+    return *this;
+  }
+  NodeRef& operator=(NodeRef&& o) noexcept {
+    std::swap(p_, o.p_);
+    return *this;
+  }
+  ~NodeRef();
+  Node* get() const { return p_; }
+  Node* operator->() const { return p_; }
+  explicit operator bool() const { return p_ != nullptr; }
+  Node* release() {
+    Node* p = p_;
+    p_ = nullptr;
+    return p;
+  }
+  void reset() { NodeRef tmp(std::move(*this)); }
+
+ private:
+  Node* p_ = nullptr;
+};
+
+struct Edge {
+  Edge() = default;
+  Edge(NodeRef fn, uint32_t nr) : function(std::move(fn)), input_nr(nr) {}
+  bool is_valid() const { return static_cast<bool>(function); }
+  NodeRef function;
+  uint32_t input_nr = 0;
+};
+
+// What a gradient arriving at a node input must look like: the dtype and shape of the forward
+// output it belongs to.
+struct InputMeta {
+  DType dtype = DType::Float32;
+  DimVec shape;
+};
+
+using GradList = SmallVec<TensorRef, 2>;
+using EdgeList = SmallVec<Edge, 2>;
+
+class Node {
+ public:
+  Node();
+  virtual ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Gradients with respect to the forward outputs in (undefined where none arrived),
+  // gradients with respect to the forward inputs out, one per next edge.
+  virtual GradList apply(GradList&& grads) = 0;
+  virtual std::string name() const = 0;
+  // Frees what the node saved for backward; called after it runs unless retain_graph.
+  virtual void release_saved() {}
+  // Whether apply() must run when every incoming gradient is undefined (Python Functions
+  // materialise zeros; native nodes then produce undefined gradients and are skipped).
+  virtual bool runs_on_undefined() const { return false; }
+  // The Python object that stands for this node (grad_fn); a new reference.
+  virtual PyObject* python_object();
+
+  uint64_t sequence_nr() const { return sequence_nr_; }
+  EdgeList& next_edges() { return next_edges_; }
+  const EdgeList& next_edges() const { return next_edges_; }
+  size_t num_outputs() const { return next_edges_.size(); }
+  SmallVec<InputMeta, 1>& input_meta() { return input_meta_; }
+  size_t num_inputs() const { return input_meta_.size(); }
+  // Records t as forward output number num_inputs(); returns that number.
+  uint32_t add_input_meta(const TensorObject* t);
+
+  int64_t refcount_ = 0;
+  // Python wrapper of a native node, not owned: the wrapper owns the node and clears this when
+  // it dies (Note [Node Python object]).
+  PyObject* pyobj_ = nullptr;
+  // Owned Python state, created on first use: the metadata dict and hook lists.
+  PyObject* metadata_ = nullptr;
+  PyObject* pre_hooks_ = nullptr;
+  PyObject* post_hooks_ = nullptr;
+  PyObject* tensor_pre_hooks_ = nullptr;  // hooks registered on tensors, by input_nr
+  PyObject* retains_grad_ = nullptr;      // tensors that retain_grad(), by input_nr (weak)
+  // Where the forward op that created this node was called from (user code).
+  PyObject* creation_code_ = nullptr;  // a code object, owned
+  int creation_line_ = 0;
+  PyObject* anomaly_trace_ = nullptr;  // forward traceback under anomaly mode, owned
+
+ protected:
+  void set_sequence_nr(uint64_t nr) { sequence_nr_ = nr; }
+  EdgeList next_edges_;
+  SmallVec<InputMeta, 1> input_meta_;
+
+ private:
+  uint64_t sequence_nr_;
+};
+
+inline NodeRef::NodeRef(Node* p) : p_(p) {
+  if (p_) p_->refcount_++;
+}
+inline NodeRef::NodeRef(const NodeRef& o) : p_(o.p_) {
+  if (p_) p_->refcount_++;
+}
+void delete_node(Node* n);
+inline void node_decref(Node* n) {
+  if (--n->refcount_ == 0) delete_node(n);
+}
+inline NodeRef::~NodeRef() {
+  if (p_) node_decref(p_);
+}
+
+template <typename T, typename... Args>
+NodeRef make_node(Args&&... args) {
+  return NodeRef(new T(std::forward<Args>(args)...));
+}
+
+// ---- helpers every op uses ----
+
+inline bool requires_grad(const TensorObject* t) { return t->requires_grad || t->grad_fn != nullptr; }
+
+// The edge a gradient for t must flow along: t's grad_fn, t's AccumulateGrad if t is a leaf
+// that requires grad, or an invalid edge.
+Edge gradient_edge(TensorObject* t);
+// t's AccumulateGrad node, created on first use (t is a leaf that requires grad).
+NodeRef grad_accumulator(TensorObject* t);
+// Makes fn the grad_fn of out (which becomes forward output number fn->num_inputs()).
+void set_history(TensorObject* out, Node* fn);
+// Replaces the history of t, modified in place by the op whose backward is fn.
+void rebase_history(TensorObject* t, Node* fn);
+
+// Records the user frame that created the node (Note [Creation site]).
+void record_creation_site(Node* fn);
+// "MulBackward0 (created at model.py:42)" or just the name when unknown.
+std::string describe_node(Node* fn);
+// "model.py:42", or "" when unknown.
+std::string creation_site(Node* fn);
+// The directory of the fngrad package: frames there are skipped when recording creation sites.
+void set_library_dir(const std::string& dir);
+
+}  // namespace autograd
+}  // namespace fngrad

@@ -1,0 +1,237 @@
+// Tensor construction and the data-only operations (copy, fill, dtype conversion) that ops and
+// the engine build on. Nothing here records autograd history.
+#include "core/tensor.h"
+
+#include <limits>
+
+#include "ops/loops.h"
+
+namespace fngrad {
+
+PyTypeObject* TensorBaseType = nullptr;
+PyTypeObject* TensorClass = nullptr;
+
+std::string shape_str(const DimVec& v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); i++) {
+    if (i) s += ", ";
+    s += std::to_string(v[i]);
+  }
+  return s + "]";
+}
+
+bool dtype_from_name(const std::string& name, DType* out) {
+  for (int i = 0; i < kNumDTypes; i++) {
+    auto d = static_cast<DType>(i);
+    if (name == dtype_name(d)) {
+      *out = d;
+      return true;
+    }
+  }
+  return false;
+}
+
+DimVec contiguous_strides(const DimVec& sizes) {
+  DimVec strides(sizes.size());
+  int64_t s = 1;
+  for (size_t i = sizes.size(); i-- > 0;) {
+    strides[i] = s;
+    s *= sizes[i] > 1 ? sizes[i] : 1;
+  }
+  return strides;
+}
+
+bool compute_contiguous(const DimVec& sizes, const DimVec& strides) {
+  int64_t expected = 1;
+  for (size_t i = sizes.size(); i-- > 0;) {
+    if (sizes[i] == 0) return true;
+    if (sizes[i] == 1) continue;
+    if (strides[i] != expected) return false;
+    expected *= sizes[i];
+  }
+  return true;
+}
+
+int64_t checked_numel(const DimVec& sizes, const char* op) {
+  int64_t n = 1;
+  for (int64_t s : sizes) {
+    FNGRAD_CHECK_RUNTIME(s >= 0, "[", op, "] Trying to create tensor with negative dimension ", s,
+                         ": ", shape_str(sizes), ".");
+    if (s != 0 && n > std::numeric_limits<int64_t>::max() / s) {
+      fail(ErrorKind::Runtime, "[", op, "] The tensor of shape ", shape_str(sizes),
+           " has more elements than can be addressed.");
+    }
+    n *= s;
+  }
+  return n;
+}
+
+int64_t wrap_dim(int64_t dim, int64_t nd, const char* op) {
+  int64_t lo = nd == 0 ? -1 : -nd;
+  int64_t hi = nd == 0 ? 0 : nd - 1;
+  FNGRAD_CHECK_INDEX(dim >= lo && dim <= hi, "[", op, "] Dimension out of range (expected to be in range of [", lo,
+                     ", ", hi, "], but got ", dim, ").");
+  return dim < 0 ? dim + (nd == 0 ? 1 : nd) : dim;
+}
+
+TensorRef alloc_tensor_object() {
+  PyObject* o = TensorClass->tp_alloc(TensorClass, 0);
+  if (o == nullptr) throw PythonError();
+  // tp_alloc zero-fills the object: only members with constructors need initialising.
+  auto* t = as_tensor(o);
+  new (&t->sizes) DimVec();
+  new (&t->strides) DimVec();
+  t->dtype = DType::Float32;
+  t->contiguous = true;
+  return TensorRef::steal(t);
+}
+
+TensorRef empty(const DimVec& sizes, DType dtype, const char* op) {
+  int64_t n = checked_numel(sizes, op);
+  size_t isz = itemsize(dtype);
+  FNGRAD_CHECK_RUNTIME(n <= static_cast<int64_t>(std::numeric_limits<int64_t>::max() / isz), "[", op,
+                       "] The tensor of shape ", shape_str(sizes), " needs more bytes than can be addressed.");
+  TensorRef t = alloc_tensor_object();
+  t->storage = allocate_storage(static_cast<size_t>(n) * isz);
+  t->numel = n;
+  t->sizes = sizes;
+  t->strides = contiguous_strides(sizes);
+  t->dtype = dtype;
+  t->contiguous = true;
+  return t;
+}
+
+TensorRef empty_like(const TensorObject* t) { return empty(t->sizes, t->dtype); }
+
+TensorRef zeros(const DimVec& sizes, DType dtype) {
+  TensorRef t = empty(sizes, dtype, "zeros");
+  std::memset(t->storage->data, 0, static_cast<size_t>(t->numel) * itemsize(dtype));
+  return t;
+}
+
+TensorRef full(const DimVec& sizes, DType dtype, double value) {
+  TensorRef t = empty(sizes, dtype, "full");
+  fill(t.get(), value);
+  return t;
+}
+
+TensorRef make_view(const TensorObject* src, int64_t offset, const DimVec& sizes, const DimVec& strides) {
+  TensorRef t = alloc_tensor_object();
+  incref(src->storage);
+  t->storage = src->storage;
+  t->offset = offset;
+  t->sizes = sizes;
+  t->strides = strides;
+  t->numel = product(sizes);
+  t->dtype = src->dtype;
+  t->contiguous = compute_contiguous(sizes, strides);
+  return t;
+}
+
+TensorRef alias(const TensorObject* t) { return make_view(t, t->offset, t->sizes, t->strides); }
+
+TensorRef contiguous_copy(const TensorObject* t) {
+  TensorRef out = empty(t->sizes, t->dtype);
+  copy_into(out.get(), t);
+  return out;
+}
+
+TensorRef contiguous(const TensorObject* t) {
+  if (t->contiguous) return TensorRef::borrow(const_cast<TensorObject*>(t));
+  return contiguous_copy(t);
+}
+
+TensorRef to_dtype(const TensorObject* t, DType dtype) {
+  TensorRef out = empty(t->sizes, dtype);
+  copy_into(out.get(), t);
+  return out;
+}
+
+namespace {
+template <typename To, typename From>
+inline To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) return v != From(0);
+  else return static_cast<To>(v);
+}
+}  // namespace
+
+void copy_into(const TensorObject* dst, const TensorObject* src) {
+  if (dst->numel == 0) return;
+  if (dst->dtype == src->dtype && dst->contiguous && src->contiguous && dst->sizes == src->sizes) {
+    size_t nbytes = static_cast<size_t>(dst->numel) * itemsize(dst->dtype);
+    void* d = raw_data(dst);
+    const void* s = raw_data(src);
+    if (d != s) {
+      GilRelease nogil(dst->numel >= kReleaseGilNumel && PyGILState_Check());
+      parallel_for(static_cast<int64_t>(nbytes), int64_t(1) << 20, [&](int64_t b, int64_t e) {
+        std::memmove(static_cast<char*>(d) + b, static_cast<const char*>(s) + b, static_cast<size_t>(e - b));
+      });
+    }
+    return;
+  }
+  LoopSpec<2> spec = loop_for(dst, src);
+  dispatch(dst->dtype, [&](auto to_tag) {
+    using To = typename decltype(to_tag)::type;
+    dispatch(src->dtype, [&](auto from_tag) {
+      using From = typename decltype(from_tag)::type;
+      unary_kernel(spec, data_ptr<To>(dst), data_ptr<From>(src), [](From v) { return convert<To>(v); });
+    });
+  });
+}
+
+void fill(const TensorObject* t, double value) {
+  if (t->numel == 0) return;
+  dispatch(t->dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T v = convert<T>(value);
+    if (t->contiguous) {
+      T* p = data_ptr<T>(t);
+      const int64_t n = t->numel;
+      GilRelease nogil(n >= kReleaseGilNumel && PyGILState_Check());
+      parallel_for(n, kParallelGrain, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; i++) p[i] = v;
+      });
+    } else {
+      LoopSpec<2> spec = make_loop<2>(t->sizes, {t->strides, DimVec(t->sizes.size(), 0)});
+      unary_kernel(spec, data_ptr<T>(t), &v, [](T x) { return x; });
+    }
+  });
+}
+
+double item_as_double(const TensorObject* t) {
+  return dispatch(t->dtype, [&](auto tag) -> double {
+    using T = typename decltype(tag)::type;
+    return static_cast<double>(*data_ptr<T>(t));
+  });
+}
+
+DimVec broadcast_strides(const TensorObject* t, const DimVec& shape) {
+  const size_t nd = shape.size();
+  const size_t tnd = t->sizes.size();
+  DimVec st(nd, 0);
+  for (size_t i = 0; i < tnd; i++) {
+    size_t d = nd - tnd + i;
+    st[d] = t->sizes[i] == 1 ? 0 : t->strides[i];
+  }
+  return st;
+}
+
+DimVec broadcast_shapes(const DimVec& a, const DimVec& b, const char* op) {
+  const size_t nd = std::max(a.size(), b.size());
+  DimVec out(nd, 1);
+  for (size_t i = 0; i < nd; i++) {
+    int64_t da = i < nd - a.size() ? 1 : a[i - (nd - a.size())];
+    int64_t db = i < nd - b.size() ? 1 : b[i - (nd - b.size())];
+    if (da == db || db == 1) {
+      out[i] = da;
+    } else if (da == 1) {
+      out[i] = db;
+    } else {
+      fail(ErrorKind::Runtime, "[", op, "] The size of tensor a (", da, ") must match the size of tensor b (", db,
+           ") at non-singleton dimension ", i, ".");
+    }
+  }
+  return out;
+}
+
+}  // namespace fngrad

@@ -1,0 +1,147 @@
+// fngrad._C: the extension module. pybind11 defines the module and the functions off the hot
+// path; the tensor type, the node types and Function.apply use the raw CPython API (see
+// docs/architecture.md, "Binding layer").
+#define FNGRAD_IMPORT_NUMPY
+#include "python/numpy_api.h"
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <vector>
+
+#include "autograd/anomaly.h"
+#include "autograd/engine.h"
+#include "core/grad_mode.h"
+#include "core/parallel.h"
+#include "ops/ops.h"
+#include "ops/unary_ops.h"
+#include "python/node_type.h"
+#include "python/tensor_type.h"
+
+namespace py = pybind11;
+
+namespace fngrad {
+namespace {
+
+TensorObject* tensor_arg(py::handle h, const char* op) {
+  FNGRAD_CHECK_TYPE(is_tensor(h.ptr()), "[", op, "] Expected a Tensor, got ", py_type_name(h.ptr()), ".");
+  return as_tensor(h.ptr());
+}
+
+std::vector<TensorRef> tensor_list(py::handle seq, const char* what, bool allow_none) {
+  std::vector<TensorRef> out;
+  for (py::handle item : seq) {
+    if (item.is_none() && allow_none) {
+      out.emplace_back();
+      continue;
+    }
+    FNGRAD_CHECK_TYPE(is_tensor(item.ptr()), "[backward] ", what, " must contain Tensors, got ",
+                      py_type_name(item.ptr()), ".");
+    out.push_back(TensorRef::borrow(item.ptr()));
+  }
+  return out;
+}
+
+py::object steal(TensorRef t) { return py::reinterpret_steal<py::object>(t.release()); }
+
+// Module-level unary ops from the op table: _C.relu(x), _C.neg(x), ...
+#define FNGRAD_DEFINE_UNARY(Op)                                     \
+  PyObject* unary_##Op(PyObject*, PyObject* x) {                    \
+    FNGRAD_TRY                                                      \
+    FNGRAD_CHECK_TYPE(is_tensor(x), "[", ops::Op::name, "] Expected a Tensor, got ", py_type_name(x), "."); \
+    return ops::apply_##Op(as_tensor(x)).release();                 \
+    FNGRAD_CATCH(nullptr)                                           \
+  }
+
+FNGRAD_UNARY_OPS(FNGRAD_DEFINE_UNARY)
+#undef FNGRAD_DEFINE_UNARY
+
+#define FNGRAD_UNARY_METHOD_DEF(Op) {ops::Op::name, unary_##Op, METH_O, "Elementwise " #Op " (see the op table)."},
+PyMethodDef unary_functions[] = {FNGRAD_UNARY_OPS(FNGRAD_UNARY_METHOD_DEF){nullptr, nullptr, 0, nullptr}};
+#undef FNGRAD_UNARY_METHOD_DEF
+
+}  // namespace
+}  // namespace fngrad
+
+PYBIND11_MODULE(_C, m) {
+  using namespace fngrad;
+  m.doc() = "fngrad's native core: tensors, the autograd graph and engine, and the kernels.";
+  if (_import_array() < 0) throw py::error_already_set();
+
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (...) {
+      translate_exception();
+    }
+  });
+
+  init_tensor_types(m.ptr());
+  init_node_types(m.ptr());
+  if (PyModule_AddFunctions(m.ptr(), unary_functions) < 0) throw py::error_already_set();
+
+  py::list names;
+#define FNGRAD_NAME(Op) names.append(ops::Op::name);
+  FNGRAD_UNARY_OPS(FNGRAD_NAME)
+#undef FNGRAD_NAME
+  m.attr("unary_ops") = py::tuple(names);
+
+  m.def("_set_tensor_class", [](py::handle cls) {
+    FNGRAD_CHECK_TYPE(PyType_Check(cls.ptr()) &&
+                          PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(cls.ptr()), TensorBaseType),
+                      "[_set_tensor_class] Expected a subclass of TensorBase.");
+    Py_INCREF(cls.ptr());
+    TensorClass = reinterpret_cast<PyTypeObject*>(cls.ptr());
+  });
+  m.def("_set_library_dir", [](const std::string& dir) { autograd::set_library_dir(dir); });
+
+  m.def("from_numpy", [](py::handle arr) { return steal(tensor_from_numpy(arr.ptr())); },
+        "A tensor sharing memory with a NumPy array.");
+  m.def("empty", [](py::handle shape, py::handle dtype) {
+    return steal(empty(parse_shape_object(shape.ptr(), "empty"), parse_dtype(dtype.ptr(), "empty")));
+  });
+  m.def("zeros", [](py::handle shape, py::handle dtype) {
+    return steal(zeros(parse_shape_object(shape.ptr(), "zeros"), parse_dtype(dtype.ptr(), "zeros")));
+  });
+  m.def("full", [](py::handle shape, double value, py::handle dtype) {
+    return steal(full(parse_shape_object(shape.ptr(), "full"), parse_dtype(dtype.ptr(), "full"), value));
+  });
+  m.def("clamp", [](py::handle x, py::object min, py::object max) {
+    return py::reinterpret_borrow<py::object>(x).attr("clamp")(min, max);
+  });
+
+  m.def(
+      "_run_backward",
+      [](py::handle tensors, py::handle grad_tensors, bool keep_graph, bool create_graph, py::handle inputs,
+         bool allow_unused, bool accumulate_grad) {
+        std::vector<TensorRef> roots = tensor_list(tensors, "tensors", false);
+        std::vector<TensorRef> grads = tensor_list(grad_tensors, "grad_tensors", true);
+        FNGRAD_CHECK_RUNTIME(roots.size() == grads.size(), "grad can be implicitly created only for scalar outputs");
+        std::vector<TensorRef> ins;
+        if (!inputs.is_none()) ins = tensor_list(inputs, "inputs", false);
+        std::vector<TensorRef> result =
+            autograd::run_backward(roots, std::move(grads), keep_graph, create_graph, ins, allow_unused, accumulate_grad);
+        py::tuple out(result.size());
+        for (size_t i = 0; i < result.size(); i++) {
+          if (result[i]) {
+            out[i] = steal(std::move(result[i]));
+          } else {
+            out[i] = py::none();
+          }
+        }
+        return out;
+      },
+      "Runs the engine (see fngrad.autograd.backward and fngrad.autograd.grad).");
+
+  m.def("is_grad_enabled", []() { return GradMode::is_enabled(); });
+  m.def("_set_grad_enabled", [](bool enabled) { GradMode::set_enabled(enabled); });
+  m.def("_set_detect_anomaly", [](bool enabled, bool check_nan) { autograd::AnomalyMode::set_enabled(enabled, check_nan); });
+  m.def("is_anomaly_enabled", []() { return autograd::AnomalyMode::is_enabled(); });
+  m.def("is_anomaly_check_nan_enabled", []() { return autograd::AnomalyMode::should_check_nan(); });
+
+  m.def("get_num_threads", &get_num_threads);
+  m.def("set_num_threads", &set_num_threads);
+  m.def("empty_cache", &empty_cache, "Returns the memory the large-block cache holds to the system.");
+  m.def("_cached_bytes", &cached_bytes);
+  m.def("_set_cache_limit", [](size_t bytes) { set_cache_limit(bytes); });
+}

@@ -1,0 +1,414 @@
+// _C.Node (grad_fn objects) and _C._FunctionBase (the ctx of Python Functions).
+#include "python/node_type.h"
+
+#include <structmember.h>
+
+#include <cstddef>
+
+#include "autograd/accumulate_grad.h"
+#include "autograd/python_function.h"
+#include "python/py_utils.h"
+
+namespace fngrad {
+
+using autograd::Node;
+
+PyTypeObject* NodeType = nullptr;
+PyTypeObject* FunctionBaseType = nullptr;
+
+PyObject* wrap_native_node(Node* node) {
+  if (node->pyobj_ != nullptr) {
+    Py_INCREF(node->pyobj_);
+    return node->pyobj_;
+  }
+  PyObject* o = NodeType->tp_alloc(NodeType, 0);
+  if (o == nullptr) throw PythonError();
+  auto* n = reinterpret_cast<NodeObject*>(o);
+  node->refcount_++;
+  n->node = node;
+  n->owns_node = true;
+  node->pyobj_ = o;
+  return o;
+}
+
+namespace autograd {
+PyObject* Node::python_object() { return wrap_native_node(this); }
+}  // namespace autograd
+
+namespace {
+
+// ---- _C.Node ----
+
+void node_dealloc(PyObject* self) {
+  auto* n = reinterpret_cast<NodeObject*>(self);
+  PyObject_GC_UnTrack(self);
+  if (n->weakreflist != nullptr) PyObject_ClearWeakRefs(self);
+  if (n->owns_node && n->node != nullptr) {
+    Node* node = n->node;
+    n->node = nullptr;
+    if (node->pyobj_ == self) node->pyobj_ = nullptr;
+    autograd::node_decref(node);
+  }
+  PyTypeObject* tp = Py_TYPE(self);
+  tp->tp_free(self);
+  if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) Py_DECREF(tp);
+}
+
+int node_traverse(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(Py_TYPE(self));
+  return 0;
+}
+
+Node* node_of(PyObject* self) { return reinterpret_cast<NodeObject*>(self)->node; }
+
+PyObject* node_name(PyObject* self, PyObject*) {
+  FNGRAD_TRY
+  Node* node = node_of(self);
+  if (node == nullptr) return PyUnicode_FromString(_PyType_Name(Py_TYPE(self)));
+  return PyUnicode_FromString(node->name().c_str());
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* node_repr(PyObject* self) {
+  FNGRAD_TRY
+  Node* node = node_of(self);
+  std::string name = node ? node->name() : _PyType_Name(Py_TYPE(self));
+  return PyUnicode_FromFormat("<%s object at %p>", name.c_str(), self);
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* node_next_functions(PyObject* self, void*) {
+  FNGRAD_TRY
+  Node* node = node_of(self);
+  if (node == nullptr) return PyTuple_New(0);
+  const autograd::EdgeList& edges = node->next_edges();
+  PyRef result = PyRef::check(PyTuple_New(static_cast<Py_ssize_t>(edges.size())));
+  for (size_t i = 0; i < edges.size(); i++) {
+    PyRef fn;
+    if (edges[i].function) {
+      fn = PyRef::steal(edges[i].function->python_object());
+    } else {
+      fn = PyRef::borrow(Py_None);
+    }
+    PyRef nr = PyRef::check(PyLong_FromUnsignedLong(edges[i].input_nr));
+    PyRef pair = PyRef::check(PyTuple_Pack(2, fn.get(), nr.get()));
+    PyTuple_SET_ITEM(result.get(), static_cast<Py_ssize_t>(i), pair.release());
+  }
+  return result.release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* node_metadata(PyObject* self, void*) {
+  FNGRAD_TRY
+  Node* node = node_of(self);
+  FNGRAD_CHECK_RUNTIME(node != nullptr, "[metadata] This Function has no graph node (it ran without grad).");
+  if (node->metadata_ == nullptr) node->metadata_ = PyRef::check(PyDict_New()).release();
+  Py_INCREF(node->metadata_);
+  return node->metadata_;
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* node_variable(PyObject* self, void*) {
+  FNGRAD_TRY
+  auto* acc = dynamic_cast<autograd::AccumulateGrad*>(node_of(self));
+  if (acc == nullptr) {
+    PyErr_SetString(PyExc_AttributeError, "'Node' object has no attribute 'variable'");
+    return nullptr;
+  }
+  PyObject* v = acc->variable().obj();
+  Py_INCREF(v);
+  return v;
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* node_sequence_nr(PyObject* self, PyObject*) {
+  Node* node = node_of(self);
+  if (node == nullptr) Py_RETURN_NONE;
+  return PyLong_FromUnsignedLongLong(node->sequence_nr());
+}
+
+PyObject* node_creation_site(PyObject* self, void*) {
+  FNGRAD_TRY
+  Node* node = node_of(self);
+  std::string site = node ? autograd::creation_site(node) : "";
+  if (site.empty()) Py_RETURN_NONE;
+  return PyUnicode_FromString(site.c_str());
+  FNGRAD_CATCH(nullptr)
+}
+
+PyMethodDef node_methods[] = {
+    {"name", node_name, METH_NOARGS, "The node's name, e.g. 'MulBackward0' or 'MyFnBackward'."},
+    {"_sequence_nr", node_sequence_nr, METH_NOARGS, "The node's sequence number."},
+    {nullptr, nullptr, 0, nullptr}};
+
+PyGetSetDef node_getset[] = {
+    {"next_functions", node_next_functions, nullptr, "Tuple of (node or None, input_nr), one per forward input.",
+     nullptr},
+    {"metadata", node_metadata, nullptr, "A dict for user data attached to this node.", nullptr},
+    {"variable", node_variable, nullptr, "The leaf tensor of an AccumulateGrad node.", nullptr},
+    {"_creation_site", node_creation_site, nullptr, "'file.py:line' of the forward call that created this node.",
+     nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr}};
+
+// ---- _C._FunctionBase: the ctx ----
+
+FunctionCtxObject* ctx_of(PyObject* self) { return reinterpret_cast<FunctionCtxObject*>(self); }
+
+void ctx_clear_fields(FunctionCtxObject* c) {
+  Py_CLEAR(c->to_save);
+  Py_CLEAR(c->dirty);
+  Py_CLEAR(c->non_differentiable);
+  Py_CLEAR(c->needs_input_grad);
+  Py_CLEAR(c->saved_for_forward);
+  Py_CLEAR(c->dict);
+}
+
+int ctx_traverse(PyObject* self, visitproc visit, void* arg) {
+  FunctionCtxObject* c = ctx_of(self);
+  Py_VISIT(c->to_save);
+  Py_VISIT(c->dirty);
+  Py_VISIT(c->non_differentiable);
+  Py_VISIT(c->needs_input_grad);
+  Py_VISIT(c->saved_for_forward);
+  Py_VISIT(c->dict);
+  Py_VISIT(Py_TYPE(self));
+  return 0;
+}
+
+int ctx_clear(PyObject* self) {
+  ctx_clear_fields(ctx_of(self));
+  return 0;
+}
+
+void ctx_dealloc(PyObject* self) {
+  PyObject_GC_UnTrack(self);
+  FunctionCtxObject* c = ctx_of(self);
+  if (c->base.weakreflist != nullptr) PyObject_ClearWeakRefs(self);
+  ctx_clear_fields(c);
+  PyTypeObject* tp = Py_TYPE(self);
+  tp->tp_free(self);
+  if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) Py_DECREF(tp);
+}
+
+PyObject* ctx_new(PyTypeObject* type, PyObject*, PyObject*) {
+  PyObject* o = type->tp_alloc(type, 0);
+  if (o != nullptr) ctx_of(o)->materialize_grads = true;
+  return o;
+}
+
+PyObject* args_tuple(PyObject* const* args, Py_ssize_t n) {
+  PyObject* t = PyTuple_New(n);
+  if (t == nullptr) return nullptr;
+  for (Py_ssize_t i = 0; i < n; i++) {
+    Py_INCREF(args[i]);
+    PyTuple_SET_ITEM(t, i, args[i]);
+  }
+  return t;
+}
+
+PyObject* ctx_save_for_backward(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  FNGRAD_TRY
+  for (Py_ssize_t i = 0; i < nargs; i++) {
+    FNGRAD_CHECK_TYPE(args[i] == Py_None || is_tensor(args[i]), "save_for_backward can only save variables, but argument ",
+                      i, " is of type ", py_type_name(args[i]));
+  }
+  FunctionCtxObject* c = ctx_of(self);
+  FNGRAD_CHECK_RUNTIME(!c->forward_done, "save_for_backward can only be called from forward or setup_context.");
+  Py_XSETREF(c->to_save, args_tuple(args, nargs));
+  if (c->to_save == nullptr) return nullptr;
+  Py_RETURN_NONE;
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* ctx_save_for_forward(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  FNGRAD_TRY
+  for (Py_ssize_t i = 0; i < nargs; i++) {
+    FNGRAD_CHECK_TYPE(args[i] == Py_None || is_tensor(args[i]), "save_for_forward expects all arguments to be tensors; "
+                      "you should save non-tensors as attributes on ctx.");
+  }
+  Py_XSETREF(ctx_of(self)->saved_for_forward, args_tuple(args, nargs));
+  Py_RETURN_NONE;
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* ctx_mark_dirty(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  FNGRAD_TRY
+  for (Py_ssize_t i = 0; i < nargs; i++) {
+    FNGRAD_CHECK_TYPE(is_tensor(args[i]), "mark_dirty can only accept tensors, but argument ", i, " is of type ",
+                      py_type_name(args[i]));
+  }
+  Py_XSETREF(ctx_of(self)->dirty, args_tuple(args, nargs));
+  Py_RETURN_NONE;
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* ctx_mark_non_differentiable(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  FNGRAD_TRY
+  for (Py_ssize_t i = 0; i < nargs; i++) {
+    FNGRAD_CHECK_TYPE(is_tensor(args[i]), "mark_non_differentiable can only accept tensors, but argument ", i,
+                      " is of type ", py_type_name(args[i]));
+  }
+  Py_XSETREF(ctx_of(self)->non_differentiable, args_tuple(args, nargs));
+  Py_RETURN_NONE;
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* ctx_set_materialize_grads(PyObject* self, PyObject* value) {
+  int v = PyObject_IsTrue(value);
+  if (v < 0) return nullptr;
+  ctx_of(self)->materialize_grads = v != 0;
+  Py_RETURN_NONE;
+}
+
+PyObject* ctx_saved_tensors(PyObject* self, void*) {
+  FNGRAD_TRY
+  FunctionCtxObject* c = ctx_of(self);
+  if (c->forward_done && c->base.node != nullptr) {
+    return static_cast<autograd::PyFunctionNode*>(c->base.node)->unpack_saved();
+  }
+  if (c->forward_done && c->base.node == nullptr && c->to_save == nullptr && c->needs_input_grad != nullptr) {
+    // The node that held them is gone: the graph was freed.
+    bool any = false;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(c->needs_input_grad); i++)
+      any = any || PyTuple_GET_ITEM(c->needs_input_grad, i) == Py_True;
+    FNGRAD_CHECK_RUNTIME(!any, autograd::ERR_BACKWARD_TWICE);
+  }
+  if (c->to_save == nullptr) return PyTuple_New(0);
+  Py_INCREF(c->to_save);
+  return c->to_save;
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* ctx_needs_input_grad(PyObject* self, void*) {
+  FunctionCtxObject* c = ctx_of(self);
+  if (c->needs_input_grad == nullptr) return PyTuple_New(0);
+  Py_INCREF(c->needs_input_grad);
+  return c->needs_input_grad;
+}
+
+int ctx_set_needs_input_grad(PyObject* self, PyObject* value, void*) {
+  FunctionCtxObject* c = ctx_of(self);
+  if (value == nullptr) {
+    Py_CLEAR(c->needs_input_grad);
+    return 0;
+  }
+  if (!PyTuple_Check(value)) {
+    PyErr_SetString(PyExc_TypeError, "needs_input_grad must be a tuple of bools");
+    return -1;
+  }
+  Py_INCREF(value);
+  Py_XSETREF(c->needs_input_grad, value);
+  return 0;
+}
+
+PyObject* ctx_materialize_grads(PyObject* self, void*) {
+  return PyBool_FromLong(ctx_of(self)->materialize_grads);
+}
+
+PyObject* ctx_to_save_tensors(PyObject* self, void*) {
+  PyObject* t = ctx_of(self)->to_save;
+  if (t == nullptr) Py_RETURN_NONE;
+  Py_INCREF(t);
+  return t;
+}
+
+PyObject* ctx_saved_for_forward(PyObject* self, void*) {
+  PyObject* t = ctx_of(self)->saved_for_forward;
+  if (t == nullptr) return PyTuple_New(0);
+  Py_INCREF(t);
+  return t;
+}
+
+PyObject* ctx_dirty_tensors(PyObject* self, void*) {
+  PyObject* t = ctx_of(self)->dirty;
+  if (t == nullptr) return PyTuple_New(0);
+  Py_INCREF(t);
+  return t;
+}
+
+PyObject* ctx_apply(PyObject* cls, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  return autograd::function_apply(cls, args, nargs, kwnames);
+}
+
+PyMethodDef ctx_methods[] = {
+    {"save_for_backward", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(ctx_save_for_backward)),
+     METH_FASTCALL, "Saves tensors (or None) for backward; read them back with ctx.saved_tensors."},
+    {"save_for_forward", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(ctx_save_for_forward)),
+     METH_FASTCALL, "Saves tensors for jvp."},
+    {"mark_dirty", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(ctx_mark_dirty)), METH_FASTCALL,
+     "Marks inputs that forward modified in place."},
+    {"mark_non_differentiable",
+     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(ctx_mark_non_differentiable)), METH_FASTCALL,
+     "Marks outputs that are not differentiable."},
+    {"set_materialize_grads", ctx_set_materialize_grads, METH_O,
+     "Whether backward receives zeros (True, default) or None for outputs without a gradient."},
+    {"apply", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(ctx_apply)),
+     METH_FASTCALL | METH_KEYWORDS | METH_CLASS,
+     "Applies the Function: runs forward and records its backward in the graph."},
+    {nullptr, nullptr, 0, nullptr}};
+
+PyGetSetDef ctx_getset[] = {
+    {"saved_tensors", ctx_saved_tensors, nullptr, "The tensors given to save_for_backward.", nullptr},
+    {"saved_variables", ctx_saved_tensors, nullptr, "Deprecated alias of saved_tensors.", nullptr},
+    {"needs_input_grad", ctx_needs_input_grad, ctx_set_needs_input_grad,
+     "Tuple of bools: whether each forward input needs a gradient.", nullptr},
+    {"materialize_grads", ctx_materialize_grads, nullptr, "See set_materialize_grads.", nullptr},
+    {"to_save", ctx_to_save_tensors, nullptr, "The tensors given to save_for_backward, before apply() took them.",
+     nullptr},
+    {"saved_for_forward", ctx_saved_for_forward, nullptr, "The tensors given to save_for_forward.", nullptr},
+    {"dirty_tensors", ctx_dirty_tensors, nullptr, "The tensors given to mark_dirty.", nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr}};
+
+}  // namespace
+
+void init_node_types(PyObject* module) {
+  static PyType_Slot node_slots[] = {
+      {Py_tp_dealloc, reinterpret_cast<void*>(node_dealloc)},
+      {Py_tp_traverse, reinterpret_cast<void*>(node_traverse)},
+      {Py_tp_repr, reinterpret_cast<void*>(node_repr)},
+      {Py_tp_methods, node_methods},
+      {Py_tp_getset, node_getset},
+      {Py_tp_doc, const_cast<char*>("A node of the autograd graph: the backward of one forward operation.")},
+      {0, nullptr}};
+  static PyMemberDef node_members[] = {
+      {"__weaklistoffset__", T_PYSSIZET, offsetof(NodeObject, weakreflist), READONLY, nullptr},
+      {nullptr, 0, 0, 0, nullptr}};
+  static PyType_Slot node_slots_full[8];
+  int k = 0;
+  for (; node_slots[k].slot != 0; k++) node_slots_full[k] = node_slots[k];
+  node_slots_full[k++] = {Py_tp_members, node_members};
+  node_slots_full[k] = {0, nullptr};
+  static PyType_Spec node_spec = {"fngrad._C.Node", sizeof(NodeObject), 0,
+                                  Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC, node_slots_full};
+  NodeType = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&node_spec));
+  if (NodeType == nullptr) throw PythonError();
+
+  static PyMemberDef ctx_members[] = {
+      {"__dictoffset__", T_PYSSIZET, offsetof(FunctionCtxObject, dict), READONLY, nullptr},
+      {"__weaklistoffset__", T_PYSSIZET, offsetof(FunctionCtxObject, base) + offsetof(NodeObject, weakreflist), READONLY,
+       nullptr},
+      {nullptr, 0, 0, 0, nullptr}};
+  static PyType_Slot ctx_slots[] = {
+      {Py_tp_dealloc, reinterpret_cast<void*>(ctx_dealloc)},
+      {Py_tp_traverse, reinterpret_cast<void*>(ctx_traverse)},
+      {Py_tp_clear, reinterpret_cast<void*>(ctx_clear)},
+      {Py_tp_new, reinterpret_cast<void*>(ctx_new)},
+      {Py_tp_methods, ctx_methods},
+      {Py_tp_getset, ctx_getset},
+      {Py_tp_members, ctx_members},
+      {Py_tp_doc, const_cast<char*>("The ctx of a Python autograd Function; also the grad_fn of its outputs.")},
+      {0, nullptr}};
+  static PyType_Spec ctx_spec = {"fngrad._C._FunctionBase", sizeof(FunctionCtxObject), 0,
+                                 Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC, ctx_slots};
+  PyRef bases = PyRef::check(PyTuple_Pack(1, reinterpret_cast<PyObject*>(NodeType)));
+  FunctionBaseType = reinterpret_cast<PyTypeObject*>(PyType_FromSpecWithBases(&ctx_spec, bases.get()));
+  if (FunctionBaseType == nullptr) throw PythonError();
+
+  Py_INCREF(NodeType);
+  if (PyModule_AddObject(module, "Node", reinterpret_cast<PyObject*>(NodeType)) < 0) throw PythonError();
+  Py_INCREF(FunctionBaseType);
+  if (PyModule_AddObject(module, "_FunctionBase", reinterpret_cast<PyObject*>(FunctionBaseType)) < 0)
+    throw PythonError();
+}
+
+}  // namespace fngrad

@@ -1,0 +1,112 @@
+"""fngrad: PyTorch's autograd (the graph, the engine and ``autograd.Function``) on NumPy arrays.
+
+Code written for ``torch.autograd`` runs with ``import fngrad as torch``.
+
+Example::
+
+    >>> import fngrad as torch
+    >>> class MyReLU(torch.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, input):
+    ...         ctx.save_for_backward(input)
+    ...         return input.clamp(min=0)
+    ...     @staticmethod
+    ...     def backward(ctx, grad_output):
+    ...         input, = ctx.saved_tensors
+    ...         grad_input = grad_output.clone()
+    ...         grad_input[input < 0] = 0
+    ...         return grad_input
+    >>> x = torch.tensor([-1.0, 2.0], requires_grad=True)
+    >>> MyReLU.apply(x).sum().backward()
+    >>> x.grad
+    tensor([0., 1.])
+"""
+
+from __future__ import annotations
+
+import os as _os
+
+from . import _C
+
+_C._set_library_dir(_os.path.dirname(_os.path.abspath(__file__)) + _os.sep)
+
+from ._C import Size, dtype, empty_cache, get_num_threads, set_num_threads  # noqa: E402
+from ._tensor import Tensor  # noqa: E402
+from ._creation import (  # noqa: E402
+    Generator,
+    as_tensor,
+    default_generator,
+    empty,
+    empty_like,
+    from_numpy,
+    full,
+    full_like,
+    initial_seed,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randn,
+    randn_like,
+    seed,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from . import autograd  # noqa: E402
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
+from ._functions import *  # noqa: E402,F401,F403
+from ._functions import __all__ as _functions_all  # noqa: E402
+
+# dtypes, with PyTorch's aliases. (These shadow the builtins float/bool/long inside this module.)
+float32 = _C.float32
+float64 = _C.float64
+int64 = _C.int64
+bool = _C.bool
+float = float32
+double = float64
+long = int64
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor",
+    "Size",
+    "dtype",
+    "Generator",
+    "float32",
+    "float64",
+    "int64",
+    "bool",
+    "float",
+    "double",
+    "long",
+    "tensor",
+    "as_tensor",
+    "from_numpy",
+    "zeros",
+    "ones",
+    "empty",
+    "full",
+    "zeros_like",
+    "ones_like",
+    "empty_like",
+    "full_like",
+    "randn",
+    "rand",
+    "randn_like",
+    "rand_like",
+    "manual_seed",
+    "seed",
+    "initial_seed",
+    "default_generator",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "autograd",
+    "get_num_threads",
+    "set_num_threads",
+    "empty_cache",
+] + list(_functions_all)

@@ -1,0 +1,260 @@
+"""fngrad.Tensor: the Python half of the tensor (the native half is ``fngrad._C.TensorBase``).
+
+Operators, indexing and the elementwise methods are native; what lives here is what reads
+better in Python: printing, ``backward``, conversion to Python lists and NumPy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _C
+
+__all__ = ["Tensor"]
+
+
+class Tensor(_C.TensorBase):
+    """A multi-dimensional array that can record the operations applied to it.
+
+    Create tensors with ``fngrad.tensor``, ``fngrad.randn``, ``fngrad.zeros`` and friends, or share
+    memory with NumPy through ``fngrad.from_numpy`` and ``Tensor.numpy``.
+
+    Example::
+
+        >>> import fngrad
+        >>> x = fngrad.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        >>> y = (x * x).sum()
+        >>> y.backward()
+        >>> x.grad
+        tensor([ 2., -4.,  6.])
+    """
+
+    # NumPy defers to Tensor's reflected operators (ndarray * tensor). The operators themselves
+    # are native slots of TensorBase: defining __radd__ and friends here would replace them with
+    # slower Python-level dispatch.
+    __array_priority__ = 1000
+
+    def __new__(cls, *args, **kwargs):
+        if args or kwargs:
+            from ._creation import tensor
+
+            return tensor(*args, **kwargs)
+        return super().__new__(cls)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Computes the gradient of this tensor with respect to the graph's leaves.
+
+        ``gradient`` is required unless the tensor has one element. Gradients accumulate into
+        ``.grad`` of every leaf that requires grad (or only of ``inputs``, when given).
+
+        Example::
+
+            >>> import fngrad
+            >>> x = fngrad.tensor([3.0], requires_grad=True)
+            >>> (x * x).backward()
+            >>> x.grad
+            tensor([6.])
+        """
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def register_hook(self, hook):
+        """Registers ``hook(grad) -> Tensor or None`` to run when this tensor's gradient is computed."""
+        from .autograd.graph import _register_tensor_hook
+
+        return _register_tensor_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Registers ``hook(tensor)`` to run after ``.grad`` of this leaf has been updated."""
+        from .autograd.graph import _register_post_accumulate_hook
+
+        return _register_post_accumulate_hook(self, hook)
+
+    @property
+    def device(self):
+        """Always ``'cpu'``: fngrad runs on the CPU."""
+        return _CPU
+
+    @property
+    def is_cuda(self):
+        return False
+
+    def cpu(self):
+        return self
+
+    def tolist(self):
+        """The tensor's values as (nested) Python lists of numbers.
+
+        Example::
+
+            >>> import fngrad
+            >>> fngrad.tensor([[1, 2], [3, 4]]).tolist()
+            [[1, 2], [3, 4]]
+        """
+        return self.detach().numpy().tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self.detach().numpy()
+        if dtype is not None:
+            arr = arr.astype(dtype, copy=False)
+        return arr
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __reversed__(self):
+        return iter([self[i] for i in range(self.shape[0] - 1, -1, -1)])
+
+    def __contains__(self, element):
+        return bool((self == element).sum().item() > 0)
+
+    def __format__(self, spec):
+        if self.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __repr__(self):
+        return _tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, protocol):
+        from ._creation import _rebuild
+
+        return (_rebuild, (self.detach().numpy().copy(), self.requires_grad))
+
+    def __deepcopy__(self, memo):
+        t = self.detach().clone()
+        t.requires_grad_(self.requires_grad)
+        memo[id(self)] = t
+        return t
+
+
+class _Device(str):
+    """The device a tensor lives on: the CPU."""
+
+    @property
+    def type(self):
+        return "cpu"
+
+    def __repr__(self):
+        return "device(type='cpu')"
+
+
+_CPU = _Device("cpu")
+
+_C._set_tensor_class(Tensor)
+
+
+# ---- printing, in PyTorch's format ----
+
+_PRECISION = 4
+_THRESHOLD = 1000
+_EDGEITEMS = 3
+_LINEWIDTH = 80
+
+
+class _Formatter:
+    """Chooses one format for every element, as PyTorch does, so that columns line up."""
+
+    def __init__(self, values: np.ndarray):
+        self.kind = values.dtype.kind
+        self.sci = False
+        self.int_mode = True
+        self.width = 1
+        flat = values.reshape(-1)
+        if self.kind == "b":
+            self.width = max((len(str(bool(v))) for v in flat), default=1)
+            return
+        if self.kind in "iu":
+            self.width = max((len(str(int(v))) for v in flat), default=1)
+            return
+        finite = flat[np.isfinite(flat)]
+        nonzero = np.abs(finite[finite != 0]).astype(np.float64)
+        self.int_mode = bool(np.all(np.ceil(finite) == finite))
+        if nonzero.size:
+            hi, lo = nonzero.max(), nonzero.min()
+            if self.int_mode:
+                self.sci = hi / lo > 1000.0 or hi > 1.0e8
+            else:
+                self.sci = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+        self.width = max((len(self._raw(v)) for v in flat), default=1)
+
+    def _raw(self, v) -> str:
+        if self.kind == "b":
+            return str(bool(v))
+        if self.kind in "iu":
+            return str(int(v))
+        v = float(v)
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        if self.sci:
+            return f"{v:.{_PRECISION}e}"
+        if self.int_mode:
+            return f"{v:.0f}."
+        return f"{v:.{_PRECISION}f}"
+
+    def format(self, v) -> str:
+        return self._raw(v).rjust(self.width)
+
+
+def _edges(values: np.ndarray, summarize: bool):
+    """The leading-dim slices PyTorch shows, and whether '...' goes between them."""
+    n = values.shape[0]
+    if summarize and n > 2 * _EDGEITEMS:
+        return [values[i] for i in range(_EDGEITEMS)], [values[i] for i in range(n - _EDGEITEMS, n)], True
+    return [values[i] for i in range(n)], [], False
+
+
+def _shown_values(values: np.ndarray, summarize: bool) -> np.ndarray:
+    """The elements that will be printed, flattened (to choose one format for all)."""
+    if values.ndim == 0:
+        return values.reshape(1)
+    head, tail, _ = _edges(values, summarize)
+    parts = [_shown_values(v, summarize) for v in head + tail]
+    return np.concatenate(parts) if parts else values.reshape(-1)
+
+
+def _format_block(values: np.ndarray, fmt: _Formatter, indent: int, summarize: bool) -> str:
+    if values.ndim == 0:
+        return fmt.format(values)
+    head, tail, elided = _edges(values, summarize)
+    if values.ndim == 1:
+        items = [fmt.format(v) for v in head] + (["..."] if elided else []) + [fmt.format(v) for v in tail]
+        per_line = max(1, (_LINEWIDTH - indent) // (fmt.width + 2))
+        lines = [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+    rows = [_format_block(v, fmt, indent + 1, summarize) for v in head]
+    if elided:
+        rows.append("...")
+    rows += [_format_block(v, fmt, indent + 1, summarize) for v in tail]
+    sep = "," + "\n" * (values.ndim - 1) + " " * (indent + 1)
+    return "[" + sep.join(rows) + "]"
+
+
+def _tensor_repr(t: Tensor) -> str:
+    prefix = "tensor("
+    values = t.detach().numpy()
+    suffixes = []
+    if values.size == 0:
+        body = "[]"
+        if values.shape != (0,):
+            suffixes.append(f"size={tuple(values.shape)}")
+    else:
+        summarize = values.size > _THRESHOLD
+        fmt = _Formatter(_shown_values(values, summarize))
+        body = _format_block(values, fmt, len(prefix), summarize)
+    if t.dtype not in (_C.float32, _C.int64, _C.bool):
+        suffixes.append(f"dtype={t.dtype!r}")
+    if t.grad_fn is not None:
+        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t.requires_grad:
+        suffixes.append("requires_grad=True")
+    return prefix + body + "".join(", " + s for s in suffixes) + ")"

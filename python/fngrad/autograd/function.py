@@ -1,0 +1,194 @@
+"""Custom differentiable operations: subclass ``Function`` and call ``apply``.
+
+The class machinery is here; ``apply``, the ctx type and the node that runs ``backward`` are
+native (``fngrad._C._FunctionBase``).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import warnings
+
+from .. import _C
+
+__all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
+
+
+class FunctionCtx(_C._FunctionBase):
+    """The ``ctx`` passed to ``forward``/``setup_context`` and ``backward``.
+
+    It offers ``save_for_backward``, ``saved_tensors``, ``needs_input_grad``, ``mark_dirty``,
+    ``mark_non_differentiable`` and ``set_materialize_grads``, and takes any other attribute for
+    non-tensor state. It is also the ``grad_fn`` of the Function's outputs.
+    """
+
+
+class BackwardCFunction(FunctionCtx):
+    """Base of the per-Function ``<Name>Backward`` classes; instances are the ctx objects."""
+
+    _forward_cls = None
+
+
+def _not_implemented_backward(ctx, *grad_outputs):
+    raise NotImplementedError(
+        "You must implement either the backward or vjp method for your custom autograd.Function to use it with "
+        "backward mode AD."
+    )
+
+
+def _both_backward_and_vjp(ctx, *grad_outputs):
+    raise RuntimeError(
+        "Implementing both 'backward' and 'vjp' for a custom Function is not allowed. You should only implement "
+        "one of them."
+    )
+
+
+class FunctionMeta(type):
+    """Creates ``<Name>Backward`` (the ctx class) for every Function and resolves its methods once."""
+
+    def __init__(cls, name, bases, attrs):
+        backward_cls = type(name + "Backward", (BackwardCFunction,), {"_forward_cls": cls, "__module__": cls.__module__})
+        cls._backward_cls = backward_cls
+        base = globals().get("Function")
+        if base is None:  # Function itself
+            cls._fngrad_backward = staticmethod(_not_implemented_backward)
+            cls._fngrad_setup_context = None
+        else:
+            backward = inspect.getattr_static(cls, "backward")
+            vjp = inspect.getattr_static(cls, "vjp")
+            has_backward = backward is not inspect.getattr_static(base, "backward")
+            has_vjp = vjp is not inspect.getattr_static(base, "vjp")
+            if has_backward and has_vjp:
+                chosen = _both_backward_and_vjp
+            elif has_vjp:
+                chosen = cls.vjp
+            elif has_backward:
+                chosen = cls.backward
+            else:
+                chosen = _not_implemented_backward
+            cls._fngrad_backward = staticmethod(chosen)
+            overrides_setup = inspect.getattr_static(cls, "setup_context") is not inspect.getattr_static(
+                base, "setup_context"
+            )
+            cls._fngrad_setup_context = staticmethod(cls.setup_context) if overrides_setup else None
+        super().__init__(name, bases, attrs)
+
+
+class Function(_C._FunctionBase, metaclass=FunctionMeta):
+    """Base class for custom differentiable operations, as in ``torch.autograd.Function``.
+
+    Subclass it with a static ``forward(ctx, *args)`` that computes the result and a static
+    ``backward(ctx, *grad_outputs)`` that returns one gradient (or ``None``) per input of forward.
+    Call it with ``apply``. (``forward(*args)`` plus ``setup_context(ctx, inputs, output)`` also
+    works.)
+
+    Example::
+
+        >>> import fngrad
+        >>> class Square(fngrad.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x * x
+        ...     @staticmethod
+        ...     def backward(ctx, grad_output):
+        ...         x, = ctx.saved_tensors
+        ...         return 2 * x * grad_output
+        >>> x = fngrad.tensor([3.0], requires_grad=True)
+        >>> Square.apply(x).backward()
+        >>> x.grad
+        tensor([6.])
+    """
+
+    def __init__(self, *args, **kwargs):
+        warnings.warn(
+            f"{self.__class__} should not be instantiated. Methods on autograd functions are all static, so you "
+            "should invoke them on the class itself. Instantiating an autograd function will raise an error in a "
+            "future version of PyTorch.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError(
+            "Legacy autograd function with non-static forward method is deprecated. Please use new-style autograd "
+            "function with static forward method. (Example: "
+            "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)"
+        )
+
+    @staticmethod
+    def forward(*args, **kwargs):
+        """Computes the outputs. Override it (with or without ``ctx`` first, see the class doc)."""
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        """Saves what backward needs, when forward does not take ``ctx``."""
+        raise NotImplementedError("setup_context is not implemented.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        """Returns the gradient of each forward input (``None`` where there is none)."""
+        return _not_implemented_backward(ctx, *grad_outputs)
+
+    vjp = backward
+
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        """Forward-mode AD; fngrad has reverse mode only."""
+        raise NotImplementedError(
+            "You must implement the jvp function for custom autograd.Function to use it with forward mode AD."
+        )
+
+
+@functools.lru_cache(maxsize=None)
+def _forward_signature(cls):
+    sig = inspect.signature(cls.forward)
+    params = list(sig.parameters.values())
+    if cls._fngrad_setup_context is None and params:
+        params = params[1:]  # drop ctx
+    return sig.replace(parameters=params)
+
+
+def _bind_kwargs(cls, args, kwargs):
+    """Maps Function.apply's keyword arguments to forward's positions (called by the native apply)."""
+    bound = _forward_signature(cls).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return tuple(bound.args) + tuple(bound.kwargs.values())
+
+
+def once_differentiable(fn):
+    """Decorator for ``backward``: runs it without recording, and makes a second differentiation fail.
+
+    Example::
+
+        >>> import fngrad
+        >>> from fngrad.autograd.function import once_differentiable
+        >>> class Double(fngrad.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         return x * 2
+        ...     @staticmethod
+        ...     @once_differentiable
+        ...     def backward(ctx, g):
+        ...         return g * 2
+        >>> x = fngrad.ones(1, requires_grad=True)
+        >>> Double.apply(x).backward()
+    """
+    from .grad_mode import no_grad
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        with no_grad():
+            outputs = fn(ctx, *args)
+        if not _C.is_grad_enabled():
+            return outputs
+        requires_grad = any(isinstance(a, _C.TensorBase) and a.requires_grad for a in args)
+        if not requires_grad:
+            return outputs
+        from .graph import _delayed_error
+
+        return _delayed_error(outputs, "trying to differentiate twice a function that was marked with @once_differentiable")
+
+    return wrapper

@@ -1,0 +1,145 @@
+"""Grad modes: whether operations are recorded for backward. Thread-local, as in PyTorch."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+
+from .. import _C
+
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations are recorded in this thread.
+
+    Example::
+
+        >>> import fngrad
+        >>> fngrad.is_grad_enabled()
+        True
+    """
+    return _C.is_grad_enabled()
+
+
+class _GradModeContext:
+    """A context manager that is also a decorator (for functions and generators)."""
+
+    _enabled: bool
+
+    def __enter__(self):
+        self._prev = _C.is_grad_enabled()
+        _C._set_grad_enabled(self._enabled)
+        return None
+
+    def __exit__(self, exc_type, exc, tb):
+        _C._set_grad_enabled(self._prev)
+        return False
+
+    def clone(self):
+        return self.__class__()
+
+    def __call__(self, fn):
+        if inspect.isclass(fn):
+            raise TypeError(f"{type(self).__name__} cannot decorate a class")
+        if inspect.isgeneratorfunction(fn):
+
+            @functools.wraps(fn)
+            def generator(*args, **kwargs):
+                gen = fn(*args, **kwargs)
+                with self.clone():
+                    response = gen.send(None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        with self.clone():
+                            gen.close()
+                        raise
+                    except BaseException as e:
+                        with self.clone():
+                            response = gen.throw(e)
+                    else:
+                        try:
+                            with self.clone():
+                                response = gen.send(request)
+                        except StopIteration as stop:
+                            return stop.value
+
+            return generator
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.clone():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Context manager and decorator that turns off recording of operations.
+
+    Example::
+
+        >>> import fngrad
+        >>> x = fngrad.ones(2, requires_grad=True)
+        >>> with fngrad.no_grad():
+        ...     y = x * 2
+        >>> y.requires_grad
+        False
+    """
+
+    _enabled = False
+
+
+class enable_grad(_GradModeContext):
+    """Context manager and decorator that turns recording back on (e.g. inside ``no_grad``).
+
+    Example::
+
+        >>> import fngrad
+        >>> x = fngrad.ones(2, requires_grad=True)
+        >>> with fngrad.no_grad():
+        ...     with fngrad.enable_grad():
+        ...         y = x * 2
+        >>> y.requires_grad
+        True
+    """
+
+    _enabled = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """Sets grad mode on or off: as a function call, a context manager or a decorator.
+
+    Example::
+
+        >>> import fngrad
+        >>> _ = fngrad.set_grad_enabled(False)
+        >>> fngrad.is_grad_enabled()
+        False
+        >>> _ = fngrad.set_grad_enabled(True)
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self._prev = _C.is_grad_enabled()
+        self._enabled = bool(mode)
+        _C._set_grad_enabled(self._enabled)
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, exc_type, exc, tb):
+        _C._set_grad_enabled(self._prev)
+        return False
+
+    def clone(self):
+        return _SetGradEnabledScope(self._enabled)
+
+
+class _SetGradEnabledScope(_GradModeContext):
+    def __init__(self, mode: bool) -> None:
+        self._enabled = mode
+
+    def clone(self):
+        return _SetGradEnabledScope(self._enabled)
