@@ -1,0 +1,216 @@
+"""Bad input gets PyTorch's error (naming the node or Function), and the library stays usable."""
+
+import traceback
+
+import numpy as np
+import pytest
+
+import fngrad
+from fngrad.autograd import Function
+
+
+def check_still_usable():
+    """A fresh forward and backward after an error give the right gradient."""
+    x = fngrad.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    y = (x.relu() * 2).sum()
+    y.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 0.0, 2.0])
+
+
+def make_function(backward_result, name="Bad"):
+    def forward(ctx, x):
+        return x * 2
+
+    def backward(ctx, g):
+        return backward_result(g)
+
+    return type(name, (Function,), {"forward": staticmethod(forward), "backward": staticmethod(backward)})
+
+
+def test_backward_on_non_scalar_without_gradient():
+    x = fngrad.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+        (x * 2).backward()
+    assert x.grad is None
+    check_still_usable()
+
+
+def test_backward_on_tensor_that_does_not_require_grad():
+    with pytest.raises(RuntimeError, match="element 0 of tensors does not require grad and does not have a grad_fn"):
+        fngrad.ones(3).sum().backward()
+    check_still_usable()
+
+
+def test_gradient_of_the_wrong_shape_for_backward():
+    x = fngrad.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"Mismatch in shape: grad_output\[0\] has a shape of fngrad.Size\(\[2\]\)"):
+        (x * 2).backward(fngrad.ones(2))
+    check_still_usable()
+
+
+def test_user_backward_returns_too_many_gradients():
+    Two = make_function(lambda g: (g, g), "Two")
+    x = fngrad.ones(3, requires_grad=True)
+    y = Two.apply(x).sum()
+    with pytest.raises(RuntimeError, match=r"function TwoBackward \(created at test_errors.py:\d+\) returned an "
+                                           r"incorrect number of gradients \(expected 1, got 2\)"):
+        y.backward()
+    assert x.grad is None
+    check_still_usable()
+
+
+def test_user_backward_returns_too_few_gradients():
+    class TwoInputs(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    a = fngrad.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"TwoInputsBackward .*returned an incorrect number of gradients \(expected 2, got 1\)"):
+        TwoInputs.apply(a, fngrad.ones(2)).sum().backward()
+    check_still_usable()
+
+
+def test_user_backward_returns_wrong_shape():
+    Shape = make_function(lambda g: fngrad.ones(5), "Shape")
+    x = fngrad.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"Function ShapeBackward \(created at test_errors.py:\d+\) returned an "
+                                           r"invalid gradient at index 0 - got \[5\] but expected shape compatible "
+                                           r"with \[3\]"):
+        Shape.apply(x).sum().backward()
+    check_still_usable()
+
+
+def test_user_backward_returning_a_broadcastable_gradient_is_summed():
+    Broad = make_function(lambda g: fngrad.ones(4, 3), "Broad")
+    x = fngrad.ones(3, requires_grad=True)
+    Broad.apply(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 4.0, 4.0])
+
+
+@pytest.mark.parametrize("value,type_name", [("abc", "str"), (3.0, "float"), (np.ones(3), "numpy.ndarray")])
+def test_user_backward_returns_non_tensor(value, type_name):
+    NonTensor = make_function(lambda g: value, "NonTensor")
+    x = fngrad.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=rf"NonTensorBackward .*expected Variable or None \(got {type_name}\)"):
+        NonTensor.apply(x).sum().backward()
+    check_still_usable()
+
+
+def test_user_backward_returns_gradient_for_a_non_tensor_input():
+    class Scaled(Function):
+        @staticmethod
+        def forward(ctx, x, k):
+            return x * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g
+
+    x = fngrad.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="returned a gradient different than None at position 2, but the "
+                                           "corresponding forward input was not a Variable"):
+        Scaled.apply(x, 2.0).sum().backward()
+    check_still_usable()
+
+
+def test_save_for_backward_of_a_non_tensor():
+    class SaveBad(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x, 3)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    with pytest.raises(TypeError, match="save_for_backward can only save variables, but argument 1 is of type int"):
+        SaveBad.apply(fngrad.ones(2, requires_grad=True))
+    check_still_usable()
+
+
+def test_exception_in_user_backward_keeps_its_type_and_traceback():
+    class Raises(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            raise TypeError("my own message")
+
+    x = fngrad.ones(2, requires_grad=True)
+    with pytest.raises(TypeError, match="my own message") as info:
+        Raises.apply(x).sum().backward()
+    frames = traceback.extract_tb(info.value.__traceback__)
+    assert any(f.name == "backward" and f.filename.endswith("test_errors.py") for f in frames)
+    check_still_usable()
+
+
+def test_exception_in_user_forward_propagates():
+    class Raises(Function):
+        @staticmethod
+        def forward(ctx, x):
+            raise KeyError("forward failed")
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    with pytest.raises(KeyError, match="forward failed"):
+        Raises.apply(fngrad.ones(2, requires_grad=True))
+    assert fngrad.is_grad_enabled()
+    check_still_usable()
+
+
+def test_inplace_on_a_leaf_that_requires_grad():
+    x = fngrad.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place operation."):
+        x.add_(1)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place operation."):
+        x[x > 0] = 0
+    np.testing.assert_array_equal(x.detach().numpy(), [1.0, 1.0])
+    with fngrad.no_grad():
+        x.add_(1)
+    np.testing.assert_array_equal(x.detach().numpy(), [2.0, 2.0])
+    check_still_usable()
+
+
+def test_modified_saved_tensor_is_detected():
+    x = fngrad.tensor([1.0, -1.0], requires_grad=True)
+    h = x * 1
+    y = MyFunc.apply(h)
+    h.add_(1)
+    with pytest.raises(RuntimeError, match=r"one of the variables needed for gradient computation has been modified by "
+                                           r"an inplace operation: \[fngrad.FloatTensor \[2\]\], which is output 0 of "
+                                           r"AddBackward0 \(created at test_errors.py:\d+\), is at version 1; expected "
+                                           r"version 0 instead"):
+        y.sum().backward()
+    check_still_usable()
+
+
+class MyFunc(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 2
+
+
+def test_op_errors_name_the_op():
+    with pytest.raises(RuntimeError, match=r"\[add\] The size of tensor a \(3\) must match the size of tensor b \(4\)"):
+        fngrad.ones(3) + fngrad.ones(4)
+    with pytest.raises(ValueError, match=r"\[clamp\] At least one of 'min' or 'max' must not be None"):
+        fngrad.ones(3).clamp()
+    with pytest.raises(IndexError, match=r"\[sum\] Dimension out of range"):
+        fngrad.ones(3).sum(2)
+    check_still_usable()
