@@ -105,6 +105,7 @@ def large_relu(libs, size, repeats, results):
     """relu forward and backward on `size` float32 elements, in GB/s of bytes read and written."""
     a = np.random.default_rng(0).standard_normal(size).astype(np.float32)
     g_np = np.ones(size, dtype=np.float32)
+    label = f"2^{size.bit_length() - 1}"
     fwd_bytes = 2 * 4 * size       # read x, write y
     bwd_bytes = 3 * 4 * size       # read g and the saved output, write the gradient
 
@@ -112,22 +113,22 @@ def large_relu(libs, size, repeats, results):
         return [nbytes / t / 1e9 for t in times]
 
     t = measure(lambda: np.maximum(a, 0), repeats)
-    results.append(summarize("relu_2^24_fwd", "numpy", "GB/s", gbps(fwd_bytes, t), True))
+    results.append(summarize(f"relu_{label}_fwd", "numpy", "GB/s", gbps(fwd_bytes, t), True))
     y_np = np.maximum(a, 0)
     t = measure(lambda: np.where(y_np > 0, g_np, 0), repeats)
-    results.append(summarize("relu_2^24_bwd", "numpy", "GB/s", gbps(bwd_bytes, t), True))
+    results.append(summarize(f"relu_{label}_bwd", "numpy", "GB/s", gbps(bwd_bytes, t), True))
     t = measure(lambda: a.copy(), repeats)
-    results.append(summarize("copy_2^24", "numpy", "GB/s", gbps(fwd_bytes, t), True))
+    results.append(summarize(f"copy_{label}", "numpy", "GB/s", gbps(fwd_bytes, t), True))
 
     for name, lib in libs:
         x = lib.from_numpy(a.copy())
         t = measure(lambda: x.relu(), repeats)
-        results.append(summarize("relu_2^24_fwd", name, "GB/s", gbps(fwd_bytes, t), True))
+        results.append(summarize(f"relu_{label}_fwd", name, "GB/s", gbps(fwd_bytes, t), True))
         xg = lib.from_numpy(a.copy()).requires_grad_()
         y = xg.relu()
         g = lib.from_numpy(g_np)
         t = measure(lambda: lib.autograd.grad(y, xg, g, retain_graph=True), repeats)
-        results.append(summarize("relu_2^24_bwd", name, "GB/s", gbps(bwd_bytes, t), True))
+        results.append(summarize(f"relu_{label}_bwd", name, "GB/s", gbps(bwd_bytes, t), True))
 
 
 def main(argv=None):
