@@ -69,6 +69,34 @@ def chain_case(name, lib, lib_name, step, n, repeats, results):
     results.append(summarize(f"{name}_bwd", lib_name, "us/node", bwd[1:]))
 
 
+def creation_site_cost(n, repeats, results):
+    """Forward cost of recording each node's creation site: the relu chain with and without it,
+    alternating so that both see the same machine noise."""
+    on, off = [], []
+
+    def chain():
+        y = fngrad.randn(16, requires_grad=True)
+        t0 = _now()
+        for _ in range(n):
+            y = y.relu()
+        return (_now() - t0) / n * 1e6
+
+    chain()
+    try:
+        for _ in range(repeats):
+            fngrad._C._set_record_creation_sites(True)
+            on.append(chain())
+            fngrad._C._set_record_creation_sites(False)
+            off.append(chain())
+    finally:
+        fngrad._C._set_record_creation_sites(True)
+    ratios = sorted(a / b for a, b in zip(on, off))
+    r_on = summarize("relu_fwd_sites_on", "fngrad", "us/node", on, ratio_to_off=ratios[len(ratios) // 2])
+    r_off = summarize("relu_fwd_sites_off", "fngrad", "us/node", off)
+    results.extend([r_on, r_off])
+    return r_on, r_off
+
+
 def numpy_chain(name, n, repeats, results, relu_from_mask=True):
     """The floor: the same chain in NumPy, forward keeping the masks, backward applying them."""
     fwd, bwd = [], []
@@ -160,6 +188,7 @@ def main(argv=None):
     for name, lib in libs:
         chain_case("myrelu_chain", lib, name, myrelu_class(lib).apply, n_chain, repeats, results)
         chain_case("relu_chain", lib, name, lambda y: y.relu(), n_chain, repeats, results)
+    site_on, site_off = creation_site_cost(n_chain, repeats * 4, results)
     numpy_chain("myrelu_chain", n_chain, repeats, results)
     numpy_chain("relu_chain", n_chain, repeats, results)
     large_relu(libs, size, repeats * 3, results)
@@ -170,6 +199,8 @@ def main(argv=None):
         print(f"# torch {libs[1][1].__version__}")
     print(f"# chain length {n_chain}, repeats {repeats}; us/node lower is better, GB/s higher is better")
     print(format_table(sorted(results, key=lambda r: r.case)))
+    print(f"# creation-site record (always on): relu forward {site_on.median:.3f} us/op with it, "
+          f"{site_off.median:.3f} without, median of paired ratios {site_on.extra['ratio_to_off']:.3f}")
     if args.json:
         write_jsonl(results, args.json)
     return results

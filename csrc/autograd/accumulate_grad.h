@@ -20,6 +20,7 @@ class AccumulateGrad : public Node {
   GradList apply(GradList&& grads) override;
   std::string name() const override { return "AccumulateGrad"; }
   const TensorRef& variable() const { return variable_; }
+  TensorObject* leaf_variable() const override { return variable_.get(); }
 
  private:
   TensorRef variable_;

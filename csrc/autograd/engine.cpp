@@ -137,13 +137,44 @@ void compute_needed(Node* root, ExecInfo& info, const std::unordered_map<Node*, 
   }
 }
 
+// What Python hooks may ask about the backward pass running on this thread.
+struct GraphTaskState {
+  int64_t id;
+  const std::unordered_map<Node*, int64_t>* deps;
+  const ExecInfo* exec;
+};
+thread_local GraphTaskState* t_task = nullptr;
+int64_t g_next_task_id = 0;  // GIL-protected
+
+class GraphTaskScope {
+ public:
+  explicit GraphTaskScope(GraphTaskState* s) : prev_(t_task) { t_task = s; }
+  ~GraphTaskScope() { t_task = prev_; }
+
+ private:
+  GraphTaskState* prev_;
+};
+
 }  // namespace
+
+int64_t current_graph_task_id() { return t_task ? t_task->id : -1; }
+
+bool will_engine_execute(TensorObject* t) {
+  FNGRAD_CHECK_RUNTIME(t_task != nullptr, "[_will_engine_execute] Can only be called during backward.");
+  Edge e = gradient_edge(t);
+  Node* n = e.function.get();
+  if (n == nullptr || t_task->deps->count(n) == 0) return false;
+  if (!t_task->exec->active) return true;
+  auto it = t_task->exec->needed.find(n);
+  return (it != t_task->exec->needed.end() && it->second) || t_task->exec->captures.count(n) > 0;
+}
 
 std::vector<TensorRef> run_backward(const std::vector<TensorRef>& roots, std::vector<TensorRef> grads,
                                     bool keep_graph, bool create_graph, const std::vector<TensorRef>& inputs,
                                     bool allow_unused, bool accumulate_grad) {
   FNGRAD_INTERNAL_ASSERT(roots.size() == grads.size());
   GradModeGuard grad_mode(create_graph);
+  EngineRunScope running;
 
   EdgeList root_edges;
   GradList root_grads;
@@ -218,6 +249,9 @@ std::vector<TensorRef> run_backward(const std::vector<TensorRef>& roots, std::ve
     }
   }
 
+  GraphTaskState task{g_next_task_id++, &deps, &exec};
+  GraphTaskScope task_scope(&task);
+
   std::unordered_map<Node*, InputBuffer> not_ready;
   std::vector<ReadyItem> ready;
   ready.push_back(ReadyItem{graph_root->sequence_nr(), graph_root, InputBuffer(0)});
@@ -227,6 +261,8 @@ std::vector<TensorRef> run_backward(const std::vector<TensorRef>& roots, std::ve
     ReadyItem item = std::move(ready.back());
     ready.pop_back();
     Node* node = item.node.get();
+    // See Note [Hook order].
+    if (node != graph_root.get()) run_tensor_pre_hooks(node, item.inputs.slots);
 
     if (exec.active) {
       auto cap = exec.captures.find(node);
@@ -237,6 +273,7 @@ std::vector<TensorRef> run_backward(const std::vector<TensorRef>& roots, std::ve
       if (node != graph_root.get() && (nd == exec.needed.end() || !nd->second)) continue;
     }
 
+    RunningNodeScope running_node(node);
     GradList outputs;
     bool any_defined = false;
     for (TensorRef& g : item.inputs.slots) any_defined = any_defined || g.defined();

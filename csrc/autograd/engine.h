@@ -33,5 +33,10 @@ std::vector<TensorRef> run_backward(const std::vector<TensorRef>& roots, std::ve
                                     bool keep_graph, bool create_graph, const std::vector<TensorRef>& inputs,
                                     bool allow_unused, bool accumulate_grad);
 
+// The id of the backward pass running on this thread (-1 outside backward), and whether it will
+// run the node t's gradient flows into: what register_multi_grad_hook needs.
+int64_t current_graph_task_id();
+bool will_engine_execute(TensorObject* t);
+
 }  // namespace autograd
 }  // namespace fngrad

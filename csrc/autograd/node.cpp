@@ -5,6 +5,9 @@
 #include <vector>
 
 #include "autograd/accumulate_grad.h"
+#include "autograd/anomaly.h"
+#include "autograd/engine_hooks.h"
+#include "python/frames.h"
 #include "python/py_utils.h"
 
 namespace fngrad {
@@ -75,11 +78,25 @@ NodeRef grad_accumulator(TensorObject* t) {
   return acc;
 }
 
+void register_retains_grad(TensorObject* t) {
+  Node* fn = t->grad_fn;
+  if (fn->retains_grad_ == nullptr) fn->retains_grad_ = PyRef::check(PyDict_New()).release();
+  PyRef key = PyRef::check(PyLong_FromUnsignedLong(t->output_nr));
+  PyRef ref = PyRef::check(PyWeakref_NewRef(reinterpret_cast<PyObject*>(t), nullptr));
+  if (PyDict_SetItem(fn->retains_grad_, key.get(), ref.get()) < 0) throw PythonError();
+}
+
 void set_history(TensorObject* out, Node* fn) {
   Node* old = out->grad_fn;
+  if (out->retains_grad && old != nullptr && old->retains_grad_ != nullptr) {
+    // retain_grad() follows the tensor to its new history (an in-place op).
+    PyRef key = PyRef::check(PyLong_FromUnsignedLong(out->output_nr));
+    if (PyDict_DelItem(old->retains_grad_, key.get()) < 0) PyErr_Clear();
+  }
   fn->refcount_++;
   out->grad_fn = fn;
   out->output_nr = fn->add_input_meta(out);
+  if (out->retains_grad) register_retains_grad(out);
   if (old != nullptr) node_decref(old);
 }
 
@@ -115,23 +132,61 @@ bool is_library_code(PyCodeObject* code) {
 }
 }  // namespace
 
-void record_creation_site(Node* fn) {
-  PyFrameObject* frame = PyEval_GetFrame();  // borrowed
-  PyRef owned;                               // frames from PyFrame_GetBack are new references
-  while (frame != nullptr) {
-    PyRef code = PyRef::steal(reinterpret_cast<PyObject*>(PyFrame_GetCode(frame)));
-    if (!is_library_code(reinterpret_cast<PyCodeObject*>(code.get()))) {
-      Py_XSETREF(fn->creation_code_, code.release());
+void find_user_frame(PyObject** code_out, int* lasti_out) {
+  struct Found {
+    PyObject* code = nullptr;
+    int lasti = 0;
+  } found;
+  walk_frames(
+      [](PyObject* code, int lasti, void* ctx) {
+        if (is_library_code(reinterpret_cast<PyCodeObject*>(code))) return false;
+        auto* f = static_cast<Found*>(ctx);
+        f->code = code;
 #if PY_VERSION_HEX >= 0x030B0000
-      fn->creation_line_ = -1 - PyFrame_GetLasti(frame);  // negative: an offset, see describe_node
+        f->lasti = -1 - lasti;  // negative: an offset, see creation_site()
 #else
-      fn->creation_line_ = PyFrame_GetLineNumber(frame);
+        f->lasti = lasti;  // a line number
 #endif
-      return;
-    }
-    owned = PyRef::steal(reinterpret_cast<PyObject*>(PyFrame_GetBack(frame)));
-    frame = reinterpret_cast<PyFrameObject*>(owned.get());
+        return true;
+      },
+      &found);
+  *code_out = found.code;
+  *lasti_out = found.lasti;
+}
+
+namespace {
+bool g_record_sites = true;
+PyObject* g_format_stack = nullptr;  // traceback.format_stack, for anomaly mode
+
+void record_forward_trace(Node* fn) {
+  if (g_format_stack == nullptr) {
+    PyRef mod = PyRef::check(PyImport_ImportModule("traceback"));
+    g_format_stack = PyRef::check(PyObject_GetAttrString(mod.get(), "format_stack")).release();
   }
+  PyRef lines = PyRef::check(PyObject_CallNoArgs(g_format_stack));
+  PyRef empty = PyRef::check(PyUnicode_FromString(""));
+  Py_XSETREF(fn->anomaly_trace_, PyRef::check(PyUnicode_Join(empty.get(), lines.get())).release());
+}
+}  // namespace
+
+void set_record_creation_sites(bool enabled) { g_record_sites = enabled; }
+
+void record_creation_site(Node* fn) {
+  if (AnomalyMode::is_enabled()) record_forward_trace(fn);
+  if (!g_record_sites) return;
+  PyObject* code = nullptr;
+  int lasti = 0;
+  find_user_frame(&code, &lasti);
+  Node* parent = running_node();
+  if (parent != nullptr && parent->creation_code_ != nullptr && (code == nullptr || is_backward_call_site(code, lasti))) {
+    // Made by a native backward formula: the place that matters is the forward op it belongs to.
+    code = parent->creation_code_;
+    lasti = parent->creation_line_;
+  }
+  if (code == nullptr) return;
+  Py_INCREF(code);
+  Py_XSETREF(fn->creation_code_, code);
+  fn->creation_line_ = lasti;
 }
 
 std::string creation_site(Node* fn) {

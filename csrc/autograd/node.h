@@ -97,6 +97,8 @@ class Node {
   virtual bool runs_on_undefined() const { return false; }
   // The Python object that stands for this node (grad_fn); a new reference.
   virtual PyObject* python_object();
+  // The leaf tensor of an AccumulateGrad node, else null.
+  virtual TensorObject* leaf_variable() const { return nullptr; }
 
   uint64_t sequence_nr() const { return sequence_nr_; }
   EdgeList& next_edges() { return next_edges_; }
@@ -163,15 +165,22 @@ NodeRef grad_accumulator(TensorObject* t);
 void set_history(TensorObject* out, Node* fn);
 // Replaces the history of t, modified in place by the op whose backward is fn.
 void rebase_history(TensorObject* t, Node* fn);
+// Makes backward fill t.grad (t is a non-leaf): Tensor.retain_grad().
+void register_retains_grad(TensorObject* t);
 
 // Records the user frame that created the node (Note [Creation site]).
 void record_creation_site(Node* fn);
+// Turns the recording of creation sites on or off (the benchmark measures its cost).
+void set_record_creation_sites(bool enabled);
 // "MulBackward0 (created at model.py:42)" or just the name when unknown.
 std::string describe_node(Node* fn);
 // "model.py:42", or "" when unknown.
 std::string creation_site(Node* fn);
 // The directory of the fngrad package: frames there are skipped when recording creation sites.
 void set_library_dir(const std::string& dir);
+// The innermost Python frame outside the fngrad package: its code object (borrowed; the frame
+// is on the stack) and instruction offset. Null code when there is none.
+void find_user_frame(PyObject** code, int* lasti);
 
 }  // namespace autograd
 }  // namespace fngrad

@@ -12,20 +12,21 @@ namespace autograd {
 
 namespace {
 
-PyObject* g_str_backward_cls = nullptr;      // "_backward_cls"
-PyObject* g_str_forward_cls = nullptr;       // "_forward_cls"
-PyObject* g_str_forward = nullptr;           // "forward"
-PyObject* g_str_backward = nullptr;          // "backward"
-PyObject* g_str_setup_context = nullptr;     // "_fngrad_setup_context": None or setup_context
-PyObject* g_bind_kwargs = nullptr;           // fngrad.autograd.function._bind_kwargs
+// FunctionMeta resolves, once per class, what apply and backward need:
+// _fngrad_apply_info = (backward_cls, setup_context or None, flags), and _fngrad_backward (the
+// user's backward or vjp).
+PyObject* g_str_apply_info = nullptr;
+PyObject* g_str_forward_cls = nullptr;
+PyObject* g_str_forward = nullptr;
+PyObject* g_str_backward = nullptr;
+PyObject* g_bind_kwargs = nullptr;  // fngrad.autograd.function._bind_kwargs
 
 void intern_strings() {
-  if (g_str_backward_cls != nullptr) return;
-  g_str_backward_cls = PyUnicode_InternFromString("_backward_cls");
+  if (g_str_apply_info != nullptr) return;
+  g_str_apply_info = PyUnicode_InternFromString("_fngrad_apply_info");
   g_str_forward_cls = PyUnicode_InternFromString("_forward_cls");
   g_str_forward = PyUnicode_InternFromString("forward");
   g_str_backward = PyUnicode_InternFromString("_fngrad_backward");
-  g_str_setup_context = PyUnicode_InternFromString("_fngrad_setup_context");
 }
 
 const char* ctx_type_name(FunctionCtxObject* ctx) { return _PyType_Name(Py_TYPE(ctx)); }
@@ -104,7 +105,21 @@ GradList PyFunctionNode::apply(GradList&& grads) {
     }
     args.push_back(arg);
   }
-  PyRef result = PyRef::check(PyObject_Vectorcall(backward_fn.get(), args.data(), args.size(), nullptr));
+  PyRef result;
+  if (ctx_->flags & kCtxBoxedGrads) {
+    // boxed_grads_call: backward(ctx, grads) with one list, which backward may clear to free memory early.
+    PyRef boxed = PyRef::check(PyList_New(static_cast<Py_ssize_t>(n_out)));
+    for (size_t i = 0; i < n_out; i++) {
+      Py_INCREF(args[i + 1]);
+      PyList_SET_ITEM(boxed.get(), static_cast<Py_ssize_t>(i), args[i + 1]);
+    }
+    keep.clear();
+    grads.clear();
+    PyObject* call_args[2] = {reinterpret_cast<PyObject*>(ctx_), boxed.get()};
+    result = PyRef::check(PyObject_Vectorcall(backward_fn.get(), call_args, 2, nullptr));
+  } else {
+    result = PyRef::check(PyObject_Vectorcall(backward_fn.get(), args.data(), args.size(), nullptr));
+  }
   keep.clear();
 
   // Normalise to a sequence of results, one per forward argument.
@@ -150,11 +165,6 @@ GradList PyFunctionNode::apply(GradList&& grads) {
 
 namespace {
 
-// The Python tuple of needs_input_grad, and the edges, from the forward arguments.
-struct ArgInfo {
-  bool any_requires_grad = false;
-};
-
 // Replaces outputs[i] (a tensor) with what the caller receives, and connects it to the node.
 // Returns the new object (a new reference).
 PyObject* wrap_output(PyFunctionNode* node, FunctionCtxObject* ctx, PyObject* out, PyObject* const* args,
@@ -178,11 +188,14 @@ PyObject* wrap_output(PyFunctionNode* node, FunctionCtxObject* ctx, PyObject* ou
     TensorObject* base = t->base != nullptr ? t->base : t;
     Py_INCREF(reinterpret_cast<PyObject*>(base));
     result->base = base;
+    result->custom_fn_view = true;
   } else {
     if (is_input && t->grad_fn == nullptr && t->requires_grad) {
       fail(ErrorKind::Runtime, "a leaf Variable that requires grad has been used in an in-place operation.");
     }
     result = TensorRef::borrow(t);
+    // A view made inside forward: in-place on it would bypass the custom backward.
+    if (t->base != nullptr && !is_dirty) result->custom_fn_view = true;
   }
   set_history(result.get(), node);
   if (PySet_Add(seen_outputs, out) < 0) throw PythonError();
@@ -219,13 +232,13 @@ PyObject* function_apply(PyObject* cls, PyObject* const* args_in, Py_ssize_t nar
     nargs = PyTuple_GET_SIZE(bound.get());
   }
 
-  PyRef backward_cls = PyRef::check(PyObject_GetAttr(cls, g_str_backward_cls));
-  FNGRAD_CHECK_TYPE(PyType_Check(backward_cls.get()) &&
-                        PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(backward_cls.get()), FunctionBaseType),
-                    "[apply] ", _PyType_Name(reinterpret_cast<PyTypeObject*>(cls)),
-                    " is not a subclass of fngrad.autograd.Function.");
+  PyRef info = PyRef::check(PyObject_GetAttr(cls, g_str_apply_info));
+  FNGRAD_CHECK_TYPE(PyTuple_Check(info.get()) && PyTuple_GET_SIZE(info.get()) == 3, "[apply] ",
+                    _PyType_Name(reinterpret_cast<PyTypeObject*>(cls)), " is not a subclass of fngrad.autograd.Function.");
+  PyObject* backward_cls = PyTuple_GET_ITEM(info.get(), 0);
+  PyObject* setup_context = PyTuple_GET_ITEM(info.get(), 1);
+  const int flags = static_cast<int>(PyLong_AsLong(PyTuple_GET_ITEM(info.get(), 2)));
   PyRef forward = PyRef::check(PyObject_GetAttr(cls, g_str_forward));
-  PyRef setup_context = PyRef::check(PyObject_GetAttr(cls, g_str_setup_context));
 
   const bool grad_on = GradMode::is_enabled();
   bool any_requires_grad = false;
@@ -234,10 +247,11 @@ PyObject* function_apply(PyObject* cls, PyObject* const* args_in, Py_ssize_t nar
   }
   const bool record = grad_on && any_requires_grad;
 
-  auto* type = reinterpret_cast<PyTypeObject*>(backward_cls.get());
+  auto* type = reinterpret_cast<PyTypeObject*>(backward_cls);
   PyRef ctx_obj = PyRef::check(type->tp_alloc(type, 0));
   auto* ctx = reinterpret_cast<FunctionCtxObject*>(ctx_obj.get());
   ctx->materialize_grads = true;
+  ctx->flags = flags;
   {
     PyRef needs = PyRef::check(PyTuple_New(nargs));
     for (Py_ssize_t i = 0; i < nargs; i++) {
@@ -253,7 +267,7 @@ PyObject* function_apply(PyObject* cls, PyObject* const* args_in, Py_ssize_t nar
   PyRef output;
   {
     GradModeGuard no_grad(false);
-    if (setup_context.get() == Py_None) {
+    if (setup_context == Py_None) {
       SmallVec<PyObject*, 6> call_args;
       call_args.push_back(ctx_obj.get());
       for (Py_ssize_t i = 0; i < nargs; i++) call_args.push_back(args[i]);
@@ -266,7 +280,7 @@ PyObject* function_apply(PyObject* cls, PyObject* const* args_in, Py_ssize_t nar
         PyTuple_SET_ITEM(inputs.get(), i, args[i]);
       }
       PyObject* sc_args[3] = {ctx_obj.get(), inputs.get(), output.get()};
-      PyRef r = PyRef::check(PyObject_Vectorcall(setup_context.get(), sc_args, 3, nullptr));
+      PyRef r = PyRef::check(PyObject_Vectorcall(setup_context, sc_args, 3, nullptr));
     }
   }
 

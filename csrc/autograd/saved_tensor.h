@@ -9,6 +9,11 @@
 // unpack() checks the version counter (Note [Version counter]) and raises PyTorch's in-place
 // error if the tensor was modified since it was saved, or the backward-twice error once the
 // node released its saved tensors.
+//
+// Under saved_tensors_hooks(pack, unpack) (a thread-local stack), the tensor is given to pack
+// when it is saved, and only what pack returned is kept; unpack turns it back into a tensor,
+// which gets the saved tensor's place in the graph. There is no version check then, as in
+// PyTorch.
 #pragma once
 
 #include "autograd/node.h"
@@ -38,6 +43,8 @@ class SavedTensor {
 
  private:
   [[noreturn]] void throw_modified(uint64_t current, Node* grad_fn, uint32_t output_nr) const;
+  void pack_with_hooks(TensorObject* t, PyObject* pack, PyObject* unpack);
+  TensorRef unpack_with_hooks(Node* owner) const;
 
   TensorRef original_;  // saved inputs
   // Saved outputs: the data, without autograd state.
@@ -52,7 +59,18 @@ class SavedTensor {
   bool is_output_ = false;
   bool was_none_ = true;
   bool released_ = false;
+  bool had_grad_fn_ = false;  // a saved input with history: detach_() on it is refused at unpack
+
+  // With saved-tensor hooks: what pack returned, the unpack hook, and the graph position.
+  PyObject* packed_ = nullptr;
+  PyObject* unpack_hook_ = nullptr;
+  NodeRef grad_fn_;   // a saved input's grad_fn
+  NodeRef leaf_acc_;  // a saved leaf's AccumulateGrad
 };
+
+// The thread's saved-tensor hooks (fngrad.autograd.graph.saved_tensors_hooks).
+void push_saved_tensors_hooks(PyObject* pack, PyObject* unpack);
+void pop_saved_tensors_hooks();
 
 }  // namespace autograd
 }  // namespace fngrad

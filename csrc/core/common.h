@@ -78,6 +78,9 @@ template <typename... Args>
 // Call only from inside a catch block.
 void translate_exception() noexcept;
 
+// The Python exception type an ErrorKind maps to (borrowed).
+PyObject* python_error_type(ErrorKind kind);
+
 }  // namespace fngrad
 
 #define FNGRAD_CHECK(cond, kind, ...)                     \

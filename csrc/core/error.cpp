@@ -43,21 +43,24 @@ void PythonError::restore() {
   PyErr_Restore(type, value, tb);
 }
 
+PyObject* python_error_type(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::Runtime: return PyExc_RuntimeError;
+    case ErrorKind::Value: return PyExc_ValueError;
+    case ErrorKind::Type: return PyExc_TypeError;
+    case ErrorKind::Index: return PyExc_IndexError;
+    case ErrorKind::NotImplemented: return PyExc_NotImplementedError;
+  }
+  return PyExc_RuntimeError;
+}
+
 void translate_exception() noexcept {
   try {
     throw;
   } catch (PythonError& e) {
     e.restore();
   } catch (const Error& e) {
-    PyObject* type = PyExc_RuntimeError;
-    switch (e.kind()) {
-      case ErrorKind::Runtime: type = PyExc_RuntimeError; break;
-      case ErrorKind::Value: type = PyExc_ValueError; break;
-      case ErrorKind::Type: type = PyExc_TypeError; break;
-      case ErrorKind::Index: type = PyExc_IndexError; break;
-      case ErrorKind::NotImplemented: type = PyExc_NotImplementedError; break;
-    }
-    PyErr_SetString(type, e.what());
+    PyErr_SetString(python_error_type(e.kind()), e.what());
   } catch (const std::bad_alloc&) {
     PyErr_SetString(PyExc_MemoryError, "[allocate] Out of memory.");
   } catch (const std::exception& e) {

@@ -9,6 +9,13 @@ struct GradMode {
   static void set_enabled(bool enabled);
 };
 
+// Inference mode: no_grad, and tensors created under it are inference tensors (they cannot be
+// saved for backward, nor modified in place outside inference mode).
+struct InferenceMode {
+  static bool is_enabled();
+  static void set_enabled(bool enabled);
+};
+
 // Sets grad mode for its lifetime and restores the previous mode.
 class GradModeGuard {
  public:

@@ -4,6 +4,7 @@
 
 #include <limits>
 
+#include "core/grad_mode.h"
 #include "ops/loops.h"
 
 namespace fngrad {
@@ -83,6 +84,7 @@ TensorRef alloc_tensor_object() {
   new (&t->strides) DimVec();
   t->dtype = DType::Float32;
   t->contiguous = true;
+  t->is_inference = InferenceMode::is_enabled();
   return TensorRef::steal(t);
 }
 

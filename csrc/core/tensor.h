@@ -33,12 +33,18 @@ struct TensorObject {
   // Autograd. A tensor requires grad when requires_grad is set (leaves) or it has a grad_fn.
   bool requires_grad;
   bool retains_grad;
+  bool is_inference;    // created under inference_mode
+  bool custom_fn_view;  // an output of a custom Function that is a view of its input
   uint32_t output_nr;
   autograd::Node* grad_fn;           // owned reference
   autograd::Node* grad_accumulator;  // not owned; see Note [AccumulateGrad]
   PyObject* grad;                    // owned; a tensor or null
   TensorObject* base;                // owned; the tensor this one is a view of, or null
-  PyObject* hooks;                   // owned; dict of tensor hooks (issue: hooks) or null
+  PyObject* hooks;                   // owned; dict of the hooks of a leaf (register_hook), or null
+  PyObject* post_acc_hooks;          // owned; dict of post-accumulate-grad hooks, or null
+  // Owned reference to the AccumulateGrad of another tensor: set on a saved leaf that comes back
+  // from a saved-tensor unpack hook, so that gradients still reach the original leaf.
+  autograd::Node* owned_accumulator;
 
   PyObject* dict;
   PyObject* weakreflist;

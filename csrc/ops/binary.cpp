@@ -286,7 +286,19 @@ TensorRef compare(CompareKind kind, const Operand& a, const Operand& b) {
 }
 
 void check_inplace(TensorObject* t, const char* op) {
+  if (t->is_inference && !InferenceMode::is_enabled()) {
+    fail(ErrorKind::Runtime, "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
+                             "clone to get a normal tensor before doing inplace update.See "
+                             "https://github.com/pytorch/rfcs/pull/17 for more details.");
+  }
   if (!GradMode::is_enabled()) return;
+  if (t->custom_fn_view && t->grad_fn != nullptr) {
+    fail(ErrorKind::Runtime, "Output ", t->output_nr, " of ", t->grad_fn->name(),
+         " is a view and is being modified inplace. This view was created inside a custom Function (or because an "
+         "input was returned as-is) and the autograd logic to handle view+inplace would override the custom backward "
+         "associated with the custom Function, leading to incorrect gradients. This behavior is forbidden. You can fix "
+         "this by cloning the output of the custom Function.");
+  }
   if (t->grad_fn == nullptr && t->requires_grad) {
     fail(ErrorKind::Runtime, "a leaf Variable that requires grad is being used in an in-place operation.");
   }

@@ -11,6 +11,7 @@
 
 #include "autograd/anomaly.h"
 #include "autograd/engine.h"
+#include "autograd/saved_tensor.h"
 #include "core/grad_mode.h"
 #include "core/parallel.h"
 #include "ops/ops.h"
@@ -26,6 +27,28 @@ namespace {
 TensorObject* tensor_arg(py::handle h, const char* op) {
   FNGRAD_CHECK_TYPE(is_tensor(h.ptr()), "[", op, "] Expected a Tensor, got ", py_type_name(h.ptr()), ".");
   return as_tensor(h.ptr());
+}
+
+// The dict that holds one kind of hooks of a node or tensor, created on first use.
+py::object hooks_dict(py::handle obj, const std::string& kind) {
+  PyObject** slot = nullptr;
+  if (is_tensor(obj.ptr())) {
+    TensorObject* t = as_tensor(obj.ptr());
+    if (kind == "tensor") slot = &t->hooks;
+    if (kind == "post_accumulate") slot = &t->post_acc_hooks;
+  } else if (PyObject_TypeCheck(obj.ptr(), NodeType)) {
+    autograd::Node* node = reinterpret_cast<NodeObject*>(obj.ptr())->node;
+    FNGRAD_CHECK_RUNTIME(node != nullptr, "[register_hook] This Function has no graph node (it ran without grad).");
+    if (kind == "pre") slot = &node->pre_hooks_;
+    if (kind == "post") slot = &node->post_hooks_;
+    if (kind == "tensor_pre") slot = &node->tensor_pre_hooks_;
+  }
+  FNGRAD_CHECK_VALUE(slot != nullptr, "[_hooks_dict] no '", kind, "' hooks on a ", py_type_name(obj.ptr()), ".");
+  if (*slot == nullptr) {
+    *slot = PyDict_New();
+    if (*slot == nullptr) throw py::error_already_set();
+  }
+  return py::reinterpret_borrow<py::object>(*slot);
 }
 
 std::vector<TensorRef> tensor_list(py::handle seq, const char* what, bool allow_none) {
@@ -133,6 +156,17 @@ PYBIND11_MODULE(_C, m) {
       },
       "Runs the engine (see fngrad.autograd.backward and fngrad.autograd.grad).");
 
+  m.def("_current_graph_task_id", &autograd::current_graph_task_id);
+  m.def("_will_engine_execute", [](py::handle t) { return autograd::will_engine_execute(tensor_arg(t, "_will_engine_execute")); });
+  m.def("_hooks_dict", &hooks_dict, "The hooks dict of a node or tensor (see fngrad.autograd.graph).");
+  m.def("_push_saved_tensors_hooks", [](py::handle pack, py::handle unpack) {
+    autograd::push_saved_tensors_hooks(pack.ptr(), unpack.ptr());
+  });
+  m.def("_pop_saved_tensors_hooks", []() { autograd::pop_saved_tensors_hooks(); });
+  m.def("_increment_version", [](py::handle t) { ops::bump_version(tensor_arg(t, "increment_version")); });
+  m.def("_set_record_creation_sites", [](bool on) { autograd::set_record_creation_sites(on); });
+  m.def("is_inference_mode_enabled", []() { return InferenceMode::is_enabled(); });
+  m.def("_set_inference_mode", [](bool on) { InferenceMode::set_enabled(on); });
   m.def("is_grad_enabled", []() { return GradMode::is_enabled(); });
   m.def("_set_grad_enabled", [](bool enabled) { GradMode::set_enabled(enabled); });
   m.def("_set_detect_anomaly", [](bool enabled, bool check_nan) { autograd::AnomalyMode::set_enabled(enabled, check_nan); });

@@ -264,7 +264,10 @@ PyObject* ctx_saved_tensors(PyObject* self, void*) {
   FNGRAD_TRY
   FunctionCtxObject* c = ctx_of(self);
   if (c->forward_done && c->base.node != nullptr) {
-    return static_cast<autograd::PyFunctionNode*>(c->base.node)->unpack_saved();
+    auto* node = static_cast<autograd::PyFunctionNode*>(c->base.node);
+    PyObject* saved = node->unpack_saved();
+    if (c->flags & kCtxClearSavedOnAccess) node->release_saved();
+    return saved;
   }
   if (c->forward_done && c->base.node == nullptr && c->to_save == nullptr && c->needs_input_grad != nullptr) {
     // The node that held them is gone: the graph was freed.

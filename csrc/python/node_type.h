@@ -29,8 +29,14 @@ struct FunctionCtxObject {
   PyObject* saved_for_forward;   // tuple given to save_for_forward
   bool materialize_grads;
   bool forward_done;             // apply() finished: saved_tensors reads the node from now on
+  int flags;                     // kCtxClearSavedOnAccess | kCtxBoxedGrads, from the Function class
   PyObject* dict;
 };
+
+// Function class attributes that change how backward runs (PyTorch's names):
+// clear_saved_tensors_on_access and boxed_grads_call.
+constexpr int kCtxClearSavedOnAccess = 1;
+constexpr int kCtxBoxedGrads = 2;
 
 extern PyTypeObject* NodeType;
 extern PyTypeObject* FunctionBaseType;

@@ -93,6 +93,7 @@ TensorObject* self_tensor(PyObject* o) { return as_tensor(o); }
 void tensor_clear_python_refs(TensorObject* t) {
   Py_CLEAR(t->grad);
   Py_CLEAR(t->hooks);
+  Py_CLEAR(t->post_acc_hooks);
   Py_CLEAR(t->dict);
 }
 
@@ -111,6 +112,12 @@ void tensor_dealloc(PyObject* self) {
     t->grad_fn = nullptr;
     autograd::node_decref(fn);
   }
+  if (t->owned_accumulator != nullptr) {
+    Node* acc = t->owned_accumulator;
+    t->owned_accumulator = nullptr;
+    t->grad_accumulator = nullptr;
+    autograd::node_decref(acc);
+  }
   if (t->storage != nullptr) {
     decref(t->storage);
     t->storage = nullptr;
@@ -126,6 +133,7 @@ int tensor_traverse(PyObject* self, visitproc visit, void* arg) {
   TensorObject* t = self_tensor(self);
   Py_VISIT(t->grad);
   Py_VISIT(t->hooks);
+  Py_VISIT(t->post_acc_hooks);
   Py_VISIT(t->dict);
   Py_VISIT(reinterpret_cast<PyObject*>(t->base));
   Py_VISIT(Py_TYPE(self));
@@ -351,6 +359,8 @@ void set_requires_grad_flag(TensorObject* t, bool value) {
                       "var_no_grad = var.detach().");
   }
   FNGRAD_CHECK_RUNTIME(!value || is_floating(t->dtype), "only Tensors of floating point dtype can require gradients");
+  FNGRAD_CHECK_RUNTIME(!value || !t->is_inference || InferenceMode::is_enabled(),
+                       "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.");
   t->requires_grad = value;
 }
 
@@ -541,7 +551,10 @@ PyObject* m_retain_grad(PyObject* self, PyObject*) {
   FNGRAD_TRY
   TensorObject* t = as_tensor(self);
   FNGRAD_CHECK_RUNTIME(autograd::requires_grad(t), "can't retain_grad on Tensor that has requires_grad=False");
-  if (t->grad_fn != nullptr) t->retains_grad = true;
+  if (t->grad_fn != nullptr && !t->retains_grad) {
+    autograd::register_retains_grad(t);
+    t->retains_grad = true;
+  }
   Py_RETURN_NONE;
   FNGRAD_CATCH(nullptr)
 }
@@ -605,6 +618,7 @@ PyObject* m_numel(PyObject* self, PyObject*) { return PyLong_FromLongLong(as_ten
 PyObject* m_element_size(PyObject* self, PyObject*) { return PyLong_FromSize_t(itemsize(as_tensor(self)->dtype)); }
 PyObject* m_is_contiguous(PyObject* self, PyObject*) { return PyBool_FromLong(as_tensor(self)->contiguous); }
 PyObject* m_is_floating_point(PyObject* self, PyObject*) { return PyBool_FromLong(is_floating(as_tensor(self)->dtype)); }
+PyObject* m_is_inference(PyObject* self, PyObject*) { return PyBool_FromLong(as_tensor(self)->is_inference); }
 
 PyObject* m_contiguous(PyObject* self, PyObject*) {
   FNGRAD_TRY
@@ -735,6 +749,7 @@ PyMethodDef tensor_methods[] = {
     {"element_size", m_element_size, METH_NOARGS, "Bytes per element."},
     {"is_contiguous", m_is_contiguous, METH_NOARGS, "Whether the memory is row-major contiguous."},
     {"is_floating_point", m_is_floating_point, METH_NOARGS, "Whether the dtype is float32 or float64."},
+    {"is_inference", m_is_inference, METH_NOARGS, "Whether the tensor was created under inference_mode."},
     {"contiguous", m_contiguous, METH_NOARGS, "A row-major contiguous tensor with the same values."},
     {"float", m_cast<DType::Float32>, METH_NOARGS, "Converts to float32."},
     {"double", m_cast<DType::Float64>, METH_NOARGS, "Converts to float64."},

@@ -55,7 +55,14 @@ from ._creation import (  # noqa: E402
     zeros_like,
 )
 from . import autograd  # noqa: E402
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
+from .autograd import (  # noqa: E402
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from ._functions import *  # noqa: E402,F401,F403
 from ._functions import __all__ as _functions_all  # noqa: E402
 
@@ -105,6 +112,8 @@ __all__ = [
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",
+    "inference_mode",
+    "is_inference_mode_enabled",
     "autograd",
     "get_num_threads",
     "set_num_threads",

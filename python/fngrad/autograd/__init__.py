@@ -13,12 +13,14 @@ Example::
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 from .. import _C
 from .function import Function, FunctionCtx, once_differentiable
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from . import function, grad_mode, graph
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled
+from .anomaly_mode import detect_anomaly, set_detect_anomaly
+from . import anomaly_mode, function, grad_mode, graph
 
 __all__ = [
     "Function",
@@ -30,6 +32,10 @@ __all__ = [
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",
+    "inference_mode",
+    "is_inference_mode_enabled",
+    "detect_anomaly",
+    "set_detect_anomaly",
     "graph",
 ]
 
@@ -76,6 +82,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     """
     if grad_variables is not None:
         grad_tensors = grad_variables
+    if create_graph:
+        warnings.warn(
+            "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
+            "gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to "
+            "avoid this. If you have to use this function, make sure to reset the .grad fields of your parameters "
+            "to None after use to break the cycle and avoid the leak.",
+            stacklevel=2,
+        )
     tensors = _tensor_tuple(tensors, "backward")
     grad_tensors = _grad_tuple(grad_tensors, len(tensors), "backward")
     if retain_graph is None:

@@ -54,6 +54,7 @@ class FunctionMeta(type):
         if base is None:  # Function itself
             cls._fngrad_backward = staticmethod(_not_implemented_backward)
             cls._fngrad_setup_context = None
+            cls._fngrad_apply_info = (backward_cls, None, 0)
         else:
             backward = inspect.getattr_static(cls, "backward")
             vjp = inspect.getattr_static(cls, "vjp")
@@ -72,6 +73,10 @@ class FunctionMeta(type):
                 base, "setup_context"
             )
             cls._fngrad_setup_context = staticmethod(cls.setup_context) if overrides_setup else None
+            flags = (1 if getattr(cls, "clear_saved_tensors_on_access", False) else 0) | (
+                2 if getattr(cls, "boxed_grads_call", False) else 0
+            )
+            cls._fngrad_apply_info = (backward_cls, cls.setup_context if overrides_setup else None, flags)
         super().__init__(name, bases, attrs)
 
 

@@ -7,7 +7,14 @@ import inspect
 
 from .. import _C
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+__all__ = [
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "inference_mode",
+    "is_inference_mode_enabled",
+]
 
 
 def is_grad_enabled() -> bool:
@@ -136,6 +143,11 @@ class set_grad_enabled(_GradModeContext):
     def clone(self):
         return _SetGradEnabledScope(self._enabled)
 
+    def __call__(self, fn):
+        # Used as a decorator: the mode applies inside fn only, not from decoration on.
+        _C._set_grad_enabled(self._prev)
+        return super().__call__(fn)
+
 
 class _SetGradEnabledScope(_GradModeContext):
     def __init__(self, mode: bool) -> None:
@@ -143,3 +155,42 @@ class _SetGradEnabledScope(_GradModeContext):
 
     def clone(self):
         return _SetGradEnabledScope(self._enabled)
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether inference mode is on in this thread."""
+    return _C.is_inference_mode_enabled()
+
+
+class inference_mode(_GradModeContext):
+    """Like ``no_grad``, and tensors created inside are inference tensors.
+
+    Inference tensors cannot be saved for backward later, nor modified in place outside inference
+    mode. ``inference_mode(False)`` does nothing. Works as a context manager and as a decorator.
+
+    Example::
+
+        >>> import fngrad
+        >>> with fngrad.inference_mode():
+        ...     y = fngrad.ones(2) * 2
+        >>> y.is_inference(), y.requires_grad
+        (True, False)
+    """
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = bool(mode)
+
+    def __enter__(self):
+        self._prev = (_C.is_grad_enabled(), _C.is_inference_mode_enabled())
+        if self.mode:
+            _C._set_inference_mode(True)
+            _C._set_grad_enabled(False)
+        return None
+
+    def __exit__(self, exc_type, exc, tb):
+        _C._set_grad_enabled(self._prev[0])
+        _C._set_inference_mode(self._prev[1])
+        return False
+
+    def clone(self):
+        return self.__class__(self.mode)
