@@ -7,6 +7,7 @@
 #include "autograd/accumulate_grad.h"
 #include "autograd/anomaly.h"
 #include "autograd/engine_hooks.h"
+#include "ops/ops.h"
 #include "python/frames.h"
 #include "python/py_utils.h"
 
@@ -66,6 +67,9 @@ void delete_node(Node* n) {
 }
 
 Edge gradient_edge(TensorObject* t) {
+  // A view whose memory changed through another view of the same base: see Note [In-place on
+  // views] (index.cpp).
+  if (t->base != nullptr && t->grad_fn != nullptr && t->view_version != t->storage->version) ops::refresh_view_history(t);
   if (t->grad_fn != nullptr) return Edge(NodeRef(t->grad_fn), t->output_nr);
   if (t->requires_grad) return Edge(grad_accumulator(t), 0);
   return Edge();
@@ -96,6 +100,7 @@ void set_history(TensorObject* out, Node* fn) {
   fn->refcount_++;
   out->grad_fn = fn;
   out->output_nr = fn->add_input_meta(out);
+  out->view_version = out->storage->version;
   if (out->retains_grad) register_retains_grad(out);
   if (old != nullptr) node_decref(old);
 }

@@ -45,6 +45,9 @@ struct TensorObject {
   // Owned reference to the AccumulateGrad of another tensor: set on a saved leaf that comes back
   // from a saved-tensor unpack hook, so that gradients still reach the original leaf.
   autograd::Node* owned_accumulator;
+  // The version of the memory when grad_fn was set; a view whose memory changed since (through
+  // another view) rebuilds its grad_fn from its base (Note [In-place on views]).
+  uint64_t view_version;
 
   PyObject* dict;
   PyObject* weakreflist;

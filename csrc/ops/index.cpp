@@ -1,13 +1,27 @@
-// Tensor indexing: x[index] and x[index] = value.
+// Tensor indexing: x[index] and x[index] = value, and in-place ops on views.
 //
 // Basic indices (ints, slices, None, Ellipsis) become a chain of views, each with its own
-// backward node, as in PyTorch. A bool mask selects (a copy) or fills in place.
+// backward node, as in PyTorch. Everything else (integer and bool tensors, lists, NumPy arrays,
+// and combinations with basic indices) is resolved to "positions": for each element of the
+// result, its flat index in the (contiguous) input. Reading is then a gather (take) whose
+// backward scatter-adds (so repeated indices accumulate), and writing is a scatter whose
+// backward gathers.
+//
+// Note [In-place on views]
+// An in-place op on a view whose base takes part in autograd is written through the base: the
+// new values of the view are computed out of place (with their own history), scattered into the
+// base at the view's positions by an IndexPut node that becomes the base's grad_fn, and the view's
+// grad_fn becomes a gather from the new base. Other views of the same base notice that their
+// memory changed (TensorObject::view_version) and rebuild their grad_fn the same way the next time
+// they are used. This is PyTorch's CopySlices, expressed with the position ops below; it needs a
+// contiguous base.
 #include <vector>
 
 #include "autograd/saved_tensor.h"
 #include "core/grad_mode.h"
 #include "ops/loops.h"
 #include "ops/ops.h"
+#include "python/py_utils.h"
 
 namespace fngrad {
 namespace ops {
@@ -19,116 +33,63 @@ using autograd::SavedTensor;
 
 namespace {
 
-// x[mask] for a bool mask over x's leading dims: the rows where mask is true.
-void check_mask(const TensorObject* x, const TensorObject* mask) {
-  FNGRAD_CHECK_INDEX(mask->dtype == DType::Bool, "[index] Expected a bool mask, got ", dtype_name(mask->dtype), ".");
-  FNGRAD_CHECK_INDEX(ndim(mask) <= ndim(x), "too many indices for tensor of dimension ", ndim(x));
-  for (int64_t d = 0; d < ndim(mask); d++) {
-    FNGRAD_CHECK_INDEX(mask->sizes[d] == x->sizes[d], "The shape of the mask ", shape_str(mask->sizes), " at index ", d,
-                       " does not match the shape of the indexed tensor ", shape_str(x->sizes), " at index ", d);
+// ---- gather / scatter by flat positions ----
+
+void check_positions(const TensorObject* pos, int64_t numel, const char* op) {
+  FNGRAD_INTERNAL_ASSERT(pos->dtype == DType::Int64 && pos->contiguous);
+  const int64_t* p = data_ptr<int64_t>(pos);
+  for (int64_t i = 0; i < pos->numel; i++) {
+    FNGRAD_CHECK_INDEX(p[i] >= 0 && p[i] < numel, "[", op, "] index ", p[i], " is out of bounds for a tensor of ", numel,
+                       " elements");
   }
 }
 
-int64_t count_true(const TensorObject* mask) {
-  TensorRef m = fngrad::contiguous(mask);
-  const bool* p = data_ptr<bool>(m.get());
-  int64_t n = 0;
-  for (int64_t i = 0; i < m->numel; i++) n += p[i];
-  return n;
-}
+TensorRef take_impl(TensorObject* x, TensorObject* pos);
+TensorRef scatter_add_impl(const DimVec& shape, TensorObject* pos, TensorObject* g);
 
-// Copies the rows of src (shape mask.shape + inner) selected by mask into dst (count rows),
-// or back (scatter) when `scatter` is set. dst/src contiguous.
-template <typename T>
-void mask_rows(const bool* mask, int64_t nmask, int64_t inner, T* dense, T* packed, bool scatter) {
-  int64_t row = 0;
-  for (int64_t i = 0; i < nmask; i++) {
-    if (!mask[i]) continue;
-    T* d = dense + i * inner;
-    T* p = packed + row * inner;
-    if (scatter) {
-      std::memcpy(d, p, sizeof(T) * inner);
-    } else {
-      std::memcpy(p, d, sizeof(T) * inner);
-    }
-    row++;
-  }
-}
-
-TensorRef mask_scatter(TensorObject* g, TensorObject* mask, const DimVec& shape);
-
-class IndexBackward : public Node {
+// Backward of take: scatter-add into zeros of the input's shape.
+class TakeBackward : public Node {
  public:
-  SavedTensor mask;
+  TensorRef pos;  // int64 positions; never modified, so held directly
   DimVec input_shape;
   std::string name() const override { return "IndexBackward0"; }
-  void release_saved() override { mask.release(); }
   GradList apply(GradList&& grads) override {
     GradList out;
-    out.push_back(mask_scatter(grads[0].get(), mask.unpack(this).get(), input_shape));
+    out.push_back(scatter_add_impl(input_shape, pos.get(), grads[0].get()));
     return out;
   }
 };
 
-class MaskScatterBackward : public Node {
+// Backward of scatter_add: gather.
+class ScatterAddBackward : public Node {
  public:
-  SavedTensor mask;
-  std::string name() const override { return "IndexBackwardBackward0"; }
-  void release_saved() override { mask.release(); }
+  TensorRef pos;
+  std::string name() const override { return "IndexAddBackward0"; }
   GradList apply(GradList&& grads) override {
     GradList out;
-    out.push_back(masked_select(grads[0].get(), mask.unpack(this).get()));
+    out.push_back(take_impl(grads[0].get(), pos.get()));
     return out;
   }
 };
 
-// zeros(shape) with the rows of g written where mask is true.
-TensorRef mask_scatter(TensorObject* g, TensorObject* mask, const DimVec& shape) {
-  TensorRef out = zeros(shape, g->dtype);
-  TensorRef gc = fngrad::contiguous(g);
-  TensorRef mc = fngrad::contiguous(mask);
-  int64_t inner = 1;
-  for (size_t d = mask->sizes.size(); d < shape.size(); d++) inner *= shape[d];
-  dispatch(g->dtype, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    mask_rows<T>(data_ptr<bool>(mc.get()), mc->numel, inner, data_ptr<T>(out.get()), data_ptr<T>(gc.get()), true);
-  });
-  if (GradMode::is_enabled() && autograd::requires_grad(g)) {
-    auto* node = new MaskScatterBackward();
-    NodeRef keep(node);
-    node->mask = SavedTensor(mask, false);
-    node->next_edges().push_back(autograd::gradient_edge(g));
-    autograd::set_history(out.get(), node);
-    autograd::record_creation_site(node);
-  }
-  return out;
-}
-
-class MaskedFillBackward : public Node {
- public:
-  const char* name_;
-  SavedTensor mask;
-  explicit MaskedFillBackward(const char* name) : name_(name) {}
-  std::string name() const override { return name_; }
-  void release_saved() override { mask.release(); }
-  GradList apply(GradList&& grads) override;
-};
-
-// out-of-place masked_fill with its own backward (the same fill of the gradient with 0).
-TensorRef masked_fill(TensorObject* x, TensorObject* mask, const Scalar& value, const char* node_name) {
-  TensorRef out = contiguous_copy(x);
-  DimVec shape = broadcast_shapes(out->sizes, mask->sizes, "masked_fill");
-  FNGRAD_CHECK_RUNTIME(shape == out->sizes, "[masked_fill] The mask of shape ", shape_str(mask->sizes),
-                       " does not broadcast to the tensor of shape ", shape_str(x->sizes), ".");
+// out[i] = x.flat[pos[i]], with out shaped like pos.
+TensorRef take_impl(TensorObject* x, TensorObject* pos) {
+  TensorRef xc = fngrad::contiguous(x);
+  TensorRef out = empty(pos->sizes, x->dtype, "index");
+  const int64_t* p = data_ptr<int64_t>(pos);
   dispatch(x->dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    const T v = value.to<T>();
-    map_binary<T, T, bool>(out.get(), out.get(), mask, [v](T a, bool m) { return m ? v : a; });
+    const T* src = data_ptr<T>(xc.get());
+    T* dst = data_ptr<T>(out.get());
+    run_flat(pos->numel, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; i++) dst[i] = src[p[i]];
+    });
   });
   if (GradMode::is_enabled() && autograd::requires_grad(x)) {
-    auto* node = new MaskedFillBackward(node_name);
+    auto* node = new TakeBackward();
     NodeRef keep(node);
-    node->mask = SavedTensor(mask, false);
+    node->pos = TensorRef::borrow(pos);
+    node->input_shape = x->sizes;
     node->next_edges().push_back(autograd::gradient_edge(x));
     autograd::set_history(out.get(), node);
     autograd::record_creation_site(node);
@@ -136,46 +97,129 @@ TensorRef masked_fill(TensorObject* x, TensorObject* mask, const Scalar& value, 
   return out;
 }
 
-GradList MaskedFillBackward::apply(GradList&& grads) {
-  GradList out;
-  out.push_back(masked_fill(grads[0].get(), mask.unpack(this).get(), Scalar::of_double(0), "MaskedFillBackward0"));
+// zeros(shape) with g[i] added at flat position pos[i] (repeated positions accumulate).
+TensorRef scatter_add_impl(const DimVec& shape, TensorObject* pos, TensorObject* g_in) {
+  TensorRef out = zeros(shape, g_in->dtype);
+  TensorRef g = g_in->sizes == pos->sizes ? fngrad::contiguous(g_in) : TensorRef();
+  if (!g) {
+    g = empty(pos->sizes, g_in->dtype);
+    copy_into(g.get(), g_in);  // broadcasts
+  }
+  const int64_t* p = data_ptr<int64_t>(pos);
+  dispatch(g->dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* src = data_ptr<T>(g.get());
+    T* dst = data_ptr<T>(out.get());
+    // Serial: two threads could add into the same position.
+    for (int64_t i = 0; i < pos->numel; i++) dst[p[i]] += src[i];
+  });
+  if (GradMode::is_enabled() && autograd::requires_grad(g_in)) {
+    auto* node = new ScatterAddBackward();
+    NodeRef keep(node);
+    node->pos = TensorRef::borrow(pos);
+    node->next_edges().push_back(autograd::gradient_edge(g_in));
+    autograd::set_history(out.get(), node);
+    autograd::record_creation_site(node);
+  }
   return out;
 }
 
-void masked_fill_impl(TensorObject* self, TensorObject* mask, const Scalar& value, const char* node_name) {
-  FNGRAD_CHECK_INDEX(mask->dtype == DType::Bool, "[masked_fill_] Expected a bool mask, got ", dtype_name(mask->dtype),
-                     ".");
-  DimVec shape = broadcast_shapes(self->sizes, mask->sizes, "masked_fill_");
-  FNGRAD_CHECK_RUNTIME(shape == self->sizes, "[masked_fill_] The mask of shape ", shape_str(mask->sizes),
-                       " does not broadcast to the tensor of shape ", shape_str(self->sizes), ".");
-  check_inplace(self, "masked_fill_");
+// Backward of writing `value` at positions of a tensor: no gradient reaches the overwritten
+// elements; the value's gradient is gathered from those positions.
+class IndexPutBackward : public Node {
+ public:
+  TensorRef pos;
+  DimVec value_shape;
+  bool value_is_tensor = false;
+  const char* name_ = "IndexPutBackward0";
+  std::string name() const override { return name_; }
+  GradList apply(GradList&& grads) override {
+    TensorObject* g = grads[0].get();
+    GradList out;
+    if (next_edges_[0].is_valid()) {
+      TensorRef zeros_at_pos = scatter_add_impl(g->sizes, pos.get(), take_impl(g, pos.get()).get());
+      out.push_back(sub(g, zeros_at_pos));  // g with the written positions cleared
+    } else {
+      out.emplace_back();
+    }
+    if (value_is_tensor) {
+      out.push_back(next_edges_[1].is_valid() ? sum_to(take_impl(g, pos.get()).get(), value_shape) : TensorRef());
+    }
+    return out;
+  }
+};
+
+// Writes value (broadcast to pos's shape) into self at pos, in place, and records it.
+void put_impl(TensorObject* self, TensorObject* pos, const Operand& value, const char* node_name) {
+  TensorRef v;
+  if (value.is_tensor()) {
+    DimVec shape = broadcast_shapes(pos->sizes, value.tensor->sizes, "setitem");
+    FNGRAD_CHECK_RUNTIME(shape == pos->sizes, "[setitem] shape mismatch: value tensor of shape ",
+                         shape_str(value.tensor->sizes), " cannot be broadcast to indexing result of shape ",
+                         shape_str(pos->sizes), ".");
+    v = empty(pos->sizes, self->dtype);
+    copy_into(v.get(), value.tensor);
+  } else {
+    v = full(pos->sizes, self->dtype, value.scalar.to<double>());
+  }
+  FNGRAD_INTERNAL_ASSERT(self->contiguous);
+  const int64_t* p = data_ptr<int64_t>(pos);
   dispatch(self->dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    const T v = value.to<T>();
-    LoopSpec<2> spec = loop_for(self, mask);
-    // The mask operand is read through its own strides; self is written in place.
-    run_loop(spec, [&](const int64_t* off, int64_t n, const int64_t* st) {
-      T* o = data_ptr<T>(self) + off[0];
-      const bool* m = data_ptr<bool>(mask) + off[1];
-      for (int64_t i = 0; i < n; i++)
-        if (m[i * st[1]]) o[i * st[0]] = v;
-    });
+    const T* src = data_ptr<T>(v.get());
+    T* dst = data_ptr<T>(self);
+    for (int64_t i = 0; i < pos->numel; i++) dst[p[i]] = src[i];
   });
   bump_version(self);
-  if (GradMode::is_enabled() && autograd::requires_grad(self)) {
-    auto* node = new MaskedFillBackward(node_name);
+  bool value_grad = value.is_tensor() && autograd::requires_grad(value.tensor);
+  if (GradMode::is_enabled() && (autograd::requires_grad(self) || value_grad)) {
+    FNGRAD_CHECK_RUNTIME(is_floating(self->dtype), "[setitem] Only floating point tensors can require gradients.");
+    auto* node = new IndexPutBackward();
     NodeRef keep(node);
-    node->mask = SavedTensor(mask, false);
+    node->name_ = node_name;
+    node->pos = TensorRef::borrow(pos);
+    node->value_is_tensor = value.is_tensor();
     node->next_edges().push_back(autograd::gradient_edge(self));
+    if (value.is_tensor()) {
+      node->value_shape = value.tensor->sizes;
+      node->next_edges().push_back(autograd::gradient_edge(value.tensor));
+    }
     autograd::rebase_history(self, node);
     autograd::record_creation_site(node);
   }
 }
 
-std::string index_type_name(PyObject* o) { return py_type_name(o); }
+// ---- positions of a view in its base ----
 
-// Applies the basic part of an index (everything but a tensor) as views. Returns the result,
-// or sets *mask when the index is a single bool tensor.
+TensorRef view_positions(TensorObject* view) {
+  TensorObject* base = view->base;
+  FNGRAD_CHECK_RUNTIME(base->contiguous, "[inplace] In-place modification of a view of a non-contiguous tensor that "
+                                         "requires grad is not supported; modify a clone instead.");
+  TensorRef pos = empty(view->sizes, DType::Int64);
+  int64_t* p = data_ptr<int64_t>(pos.get());
+  LoopSpec<2> spec = make_loop<2>(view->sizes, {pos->strides, view->strides});
+  const int64_t start = view->offset - base->offset;
+  for_each_row(spec, 0, spec.numel, [&](const int64_t* off, int64_t n, const int64_t* st) {
+    for (int64_t i = 0; i < n; i++) p[off[0] + i * st[0]] = start + off[1] + i * st[1];
+  });
+  return pos;
+}
+
+// The grad_fn of a view whose base changed in place: a gather from the base's new history.
+void regenerate_view_history(TensorObject* view) {
+  TensorObject* base = view->base;
+  TensorRef pos = view_positions(view);
+  auto* node = new TakeBackward();
+  NodeRef keep(node);
+  node->pos = pos;
+  node->input_shape = base->sizes;
+  node->next_edges().push_back(autograd::gradient_edge(base));
+  autograd::rebase_history(view, node);
+  view->view_version = view->storage->version;
+}
+
+// ---- parsing an index ----
+
 struct ParsedIndex {
   std::vector<PyObject*> items;  // borrowed from the index object
 };
@@ -192,15 +236,15 @@ ParsedIndex parse_index(PyObject* index) {
 }
 
 bool is_int_index(PyObject* o) { return !PyBool_Check(o) && (PyLong_Check(o) || (PyIndex_Check(o) && !is_tensor(o))); }
+bool is_basic_item(PyObject* o) { return o == Py_None || o == Py_Ellipsis || PySlice_Check(o) || is_int_index(o); }
 
-[[noreturn]] void bad_index(PyObject* o) {
-  fail(ErrorKind::Type,
-       "[index] Only integers, slices (`:`), ellipsis (`...`), None and bool tensors are valid indices (got ",
-       index_type_name(o), ").");
+bool all_basic(const ParsedIndex& p) {
+  for (PyObject* it : p.items)
+    if (!is_basic_item(it)) return false;
+  return true;
 }
 
 TensorRef apply_basic(TensorObject* x, const ParsedIndex& p) {
-  // Dims the index consumes, to place an Ellipsis.
   int64_t consumed = 0;
   bool seen_ellipsis = false;
   for (PyObject* it : p.items) {
@@ -228,55 +272,237 @@ TensorRef apply_basic(TensorObject* x, const ParsedIndex& p) {
       PySlice_AdjustIndices(static_cast<Py_ssize_t>(size), &start, &stop, step);
       r = slice(r.get(), dim, start, std::max<int64_t>(stop, start), step);
       dim++;
-    } else if (is_int_index(it)) {
+    } else {
       Py_ssize_t i = PyNumber_AsSsize_t(it, PyExc_IndexError);
       if (i == -1 && PyErr_Occurred()) throw PythonError();
       r = select(r.get(), dim, i);
-    } else {
-      bad_index(it);
     }
   }
   return r;
 }
 
-TensorObject* single_mask(const ParsedIndex& p) {
-  if (p.items.size() == 1 && is_tensor(p.items[0])) return as_tensor(p.items[0]);
-  return nullptr;
-}
-
-void reject_tensor_items(const ParsedIndex& p) {
-  for (PyObject* it : p.items) {
-    if (is_tensor(it)) {
-      fail(ErrorKind::NotImplemented,
-           "[index] A tensor index is only supported on its own (x[mask]) for now; got it combined with other "
-           "indices.");
-    }
+// x[mask] for a bool mask over x's leading dims.
+void check_mask(const TensorObject* x, const TensorObject* mask) {
+  FNGRAD_CHECK_INDEX(ndim(mask) <= ndim(x), "too many indices for tensor of dimension ", ndim(x));
+  for (int64_t d = 0; d < ndim(mask); d++) {
+    FNGRAD_CHECK_INDEX(mask->sizes[d] == x->sizes[d], "The shape of the mask ", shape_str(mask->sizes), " at index ", d,
+                       " does not match the shape of the indexed tensor ", shape_str(x->sizes), " at index ", d);
   }
 }
 
-}  // namespace
-
-TensorRef masked_select(TensorObject* x, TensorObject* mask) {
+// Positions for x[mask] (mask over leading dims) without going through Python.
+TensorRef mask_positions(TensorObject* x, TensorObject* mask) {
   check_mask(x, mask);
-  int64_t count = count_true(mask);
-  DimVec shape{count};
+  TensorRef m = fngrad::contiguous(mask);
+  const bool* mp = data_ptr<bool>(m.get());
+  int64_t count = 0;
+  for (int64_t i = 0; i < m->numel; i++) count += mp[i];
   int64_t inner = 1;
+  DimVec shape{count};
   for (int64_t d = ndim(mask); d < ndim(x); d++) {
     shape.push_back(x->sizes[d]);
     inner *= x->sizes[d];
   }
-  TensorRef out = empty(shape, x->dtype, "index");
-  TensorRef xc = fngrad::contiguous(x);
-  TensorRef mc = fngrad::contiguous(mask);
+  TensorRef pos = empty(shape, DType::Int64);
+  int64_t* p = data_ptr<int64_t>(pos.get());
+  int64_t k = 0;
+  for (int64_t i = 0; i < m->numel; i++) {
+    if (!mp[i]) continue;
+    for (int64_t j = 0; j < inner; j++) p[k++] = i * inner + j;
+  }
+  return pos;
+}
+
+// Positions for x[idx] with idx an int64 tensor indexing dim 0 (the common advanced case).
+TensorRef row_positions(TensorObject* x, TensorObject* idx) {
+  FNGRAD_CHECK_INDEX(ndim(x) > 0, "[index] invalid index of a 0-dim tensor.");
+  TensorRef ic = fngrad::contiguous(idx);
+  const int64_t* ip = data_ptr<int64_t>(ic.get());
+  const int64_t rows = x->sizes[0];
+  int64_t inner = 1;
+  DimVec shape = idx->sizes;
+  for (int64_t d = 1; d < ndim(x); d++) {
+    shape.push_back(x->sizes[d]);
+    inner *= x->sizes[d];
+  }
+  TensorRef pos = empty(shape, DType::Int64);
+  int64_t* p = data_ptr<int64_t>(pos.get());
+  for (int64_t i = 0; i < ic->numel; i++) {
+    int64_t r = ip[i];
+    FNGRAD_CHECK_INDEX(r >= -rows && r < rows, "index ", r, " is out of bounds for dimension 0 with size ", rows);
+    if (r < 0) r += rows;
+    for (int64_t j = 0; j < inner; j++) p[i * inner + j] = r * inner + j;
+  }
+  return pos;
+}
+
+PyObject* g_positions_fn = nullptr;  // fngrad._indexing.positions
+
+// Positions for any other index, computed by NumPy's indexing rules (which PyTorch shares).
+TensorRef python_positions(TensorObject* x, PyObject* index) {
+  if (g_positions_fn == nullptr) {
+    PyRef mod = PyRef::check(PyImport_ImportModule("fngrad._indexing"));
+    g_positions_fn = PyRef::check(PyObject_GetAttrString(mod.get(), "positions")).release();
+  }
+  PyRef shape = PyRef::check(PyTuple_New(ndim(x)));
+  for (int64_t d = 0; d < ndim(x); d++) PyTuple_SET_ITEM(shape.get(), d, PyLong_FromLongLong(x->sizes[d]));
+  PyRef pos = PyRef::check(PyObject_CallFunctionObjArgs(g_positions_fn, shape.get(), index, nullptr));
+  FNGRAD_INTERNAL_ASSERT(is_tensor(pos.get()));
+  return TensorRef::borrow(pos.get());
+}
+
+TensorRef positions_for(TensorObject* x, PyObject* index, const ParsedIndex& p) {
+  if (p.items.size() == 1 && is_tensor(p.items[0])) {
+    TensorObject* t = as_tensor(p.items[0]);
+    if (t->dtype == DType::Bool) return mask_positions(x, t);
+    if (t->dtype == DType::Int64) return row_positions(x, t);
+    fail(ErrorKind::Index, "tensors used as indices must be long, int, byte or bool tensors");
+  }
+  return python_positions(x, index);
+}
+
+}  // namespace
+
+// ---- public entry points ----
+
+TensorRef masked_select(TensorObject* x, TensorObject* mask) {
+  FNGRAD_CHECK_INDEX(mask->dtype == DType::Bool, "[masked_select] Expected a bool mask, got ", dtype_name(mask->dtype), ".");
+  TensorRef pos = mask_positions(x, mask);
+  return take_impl(x, pos.get());
+}
+
+TensorRef scatter_add(const DimVec& shape, TensorObject* positions, TensorObject* g) {
+  TensorRef pos = fngrad::contiguous(positions);
+  check_positions(pos.get(), product(shape), "scatter_add");
+  return scatter_add_impl(shape, pos.get(), g);
+}
+
+TensorRef take(TensorObject* x, TensorObject* positions) {
+  FNGRAD_CHECK_TYPE(positions->dtype == DType::Int64, "[take] Expected int64 positions, got ", dtype_name(positions->dtype), ".");
+  TensorRef pos = fngrad::contiguous(positions);
+  TensorRef wrapped = empty(pos->sizes, DType::Int64);
+  const int64_t* src = data_ptr<int64_t>(pos.get());
+  int64_t* dst = data_ptr<int64_t>(wrapped.get());
+  for (int64_t i = 0; i < pos->numel; i++) dst[i] = src[i] < 0 ? src[i] + x->numel : src[i];
+  check_positions(wrapped.get(), x->numel, "take");
+  return take_impl(x, wrapped.get());
+}
+
+TensorRef index(TensorObject* x, PyObject* idx) {
+  ParsedIndex p = parse_index(idx);
+  if (all_basic(p)) return apply_basic(x, p);
+  TensorRef pos = positions_for(x, idx, p);
+  return take_impl(x, pos.get());
+}
+
+bool view_needs_functionalize(TensorObject* t) { return t->base != nullptr; }
+
+void write_through_view(TensorObject* view, TensorObject* value) {
+  TensorObject* base = view->base;
+  TensorRef base_ref = TensorRef::borrow(base);
+  TensorRef pos = view_positions(view);
+  put_impl(base, pos.get(), Operand(value), "CopySlices");
+  regenerate_view_history(view);
+}
+
+void refresh_view_history(TensorObject* t) {
+  if (t->base != nullptr && t->grad_fn != nullptr && t->view_version != t->storage->version &&
+      autograd::requires_grad(t->base) && t->base->grad_fn != nullptr) {
+    regenerate_view_history(t);
+  }
+}
+
+void index_put(TensorObject* x, PyObject* idx, PyObject* value) {
+  ParsedIndex p = parse_index(idx);
+  Scalar s;
+  Operand v;
+  if (parse_scalar(value, &s)) {
+    v = Operand(s);
+  } else {
+    FNGRAD_CHECK_TYPE(is_tensor(value), "[setitem] Expected a number or a tensor as the value, got ", py_type_name(value), ".");
+    v = Operand(as_tensor(value));
+  }
+  check_inplace(x, "setitem");
+  const bool recording = GradMode::is_enabled() &&
+                         (autograd::requires_grad(x) || (v.is_tensor() && autograd::requires_grad(v.tensor)));
+  if (!recording) {
+    // No graph: write through a view (basic index) or at positions.
+    if (all_basic(p)) {
+      TensorRef region = apply_basic(x, p);
+      if (v.is_tensor()) {
+        DimVec shape = broadcast_shapes(region->sizes, v.tensor->sizes, "setitem");
+        FNGRAD_CHECK_RUNTIME(shape == region->sizes, "[setitem] shape mismatch: value tensor of shape ",
+                             shape_str(v.tensor->sizes), " cannot be broadcast to indexing result of shape ",
+                             shape_str(region->sizes), ".");
+        copy_into(region.get(), v.tensor);
+      } else {
+        dispatch(region->dtype, [&](auto tag) {
+          using T = typename decltype(tag)::type;
+          fngrad::fill(region.get(), static_cast<double>(s.to<T>()));
+        });
+      }
+      bump_version(x);
+      return;
+    }
+    if (p.items.size() == 1 && is_tensor(p.items[0]) && as_tensor(p.items[0])->dtype == DType::Bool && !v.is_tensor()) {
+      masked_fill_(x, as_tensor(p.items[0]), s);
+      return;
+    }
+  }
+  // Positions in x; x must be contiguous to scatter into it (a view is written through its base).
+  if (x->base != nullptr && recording) {
+    TensorRef updated = clone(x);
+    index_put(updated.get(), idx, value);
+    write_through_view(x, updated.get());
+    return;
+  }
+  TensorRef pos;
+  if (all_basic(p)) {
+    GradModeGuard no_grad(false);
+    TensorRef region = apply_basic(x, p);
+    if (x->contiguous) {
+      // The region's positions relative to x.
+      TensorRef shifted = alias(region.get());
+      Py_XDECREF(reinterpret_cast<PyObject*>(shifted->base));
+      Py_INCREF(reinterpret_cast<PyObject*>(x));
+      shifted->base = x;
+      pos = view_positions(shifted.get());
+    }
+  } else {
+    pos = positions_for(x, idx, p);
+  }
+  if (!x->contiguous) {
+    fail(ErrorKind::NotImplemented, "[setitem] Writing into a non-contiguous tensor that requires grad is not "
+                                    "supported; use a contiguous tensor (x.contiguous()).");
+  }
+  put_impl(x, pos.get(), v, "IndexPutBackward0");
+}
+
+namespace {
+
+class MaskedFillBackward : public Node {
+ public:
+  SavedTensor mask;
+  std::string name() const override { return "MaskedFillBackward0"; }
+  void release_saved() override { mask.release(); }
+  GradList apply(GradList&& grads) override;
+};
+
+}  // namespace
+
+TensorRef masked_fill(TensorObject* x, TensorObject* mask, const Scalar& value) {
+  FNGRAD_CHECK_INDEX(mask->dtype == DType::Bool, "[masked_fill] Expected a bool mask, got ", dtype_name(mask->dtype), ".");
+  DimVec shape = broadcast_shapes(x->sizes, mask->sizes, "masked_fill");
+  TensorRef out = empty(shape, x->dtype, "masked_fill");
   dispatch(x->dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    mask_rows<T>(data_ptr<bool>(mc.get()), mc->numel, inner, data_ptr<T>(xc.get()), data_ptr<T>(out.get()), false);
+    const T v = value.to<T>();
+    map_binary<T, T, bool>(out.get(), x, mask, [v](T a, bool m) { return m ? v : a; });
   });
   if (GradMode::is_enabled() && autograd::requires_grad(x)) {
-    auto* node = new IndexBackward();
+    auto* node = new MaskedFillBackward();
     NodeRef keep(node);
     node->mask = SavedTensor(mask, false);
-    node->input_shape = x->sizes;
     node->next_edges().push_back(autograd::gradient_edge(x));
     autograd::set_history(out.get(), node);
     autograd::record_creation_site(node);
@@ -284,69 +510,45 @@ TensorRef masked_select(TensorObject* x, TensorObject* mask) {
   return out;
 }
 
+GradList MaskedFillBackward::apply(GradList&& grads) {
+  GradList out;
+  out.push_back(masked_fill(grads[0].get(), mask.unpack(this).get(), Scalar::of_double(0)));
+  return out;
+}
+
 void masked_fill_(TensorObject* self, TensorObject* mask, const Scalar& value) {
-  masked_fill_impl(self, mask, value, "MaskedFillBackward0");
-}
-
-TensorRef index(TensorObject* x, PyObject* idx) {
-  ParsedIndex p = parse_index(idx);
-  if (TensorObject* t = single_mask(p)) {
-    if (t->dtype == DType::Bool) return masked_select(x, t);
-    fail(ErrorKind::NotImplemented, "[index] Indexing with ", dtype_name(t->dtype),
-         " tensors is not supported yet; use a bool mask.");
-  }
-  reject_tensor_items(p);
-  return apply_basic(x, p);
-}
-
-void index_put(TensorObject* x, PyObject* idx, PyObject* value) {
-  ParsedIndex p = parse_index(idx);
-  Scalar s;
-  bool value_is_scalar = parse_scalar(value, &s);
-  TensorObject* vt = nullptr;
-  if (!value_is_scalar) {
-    FNGRAD_CHECK_TYPE(is_tensor(value), "[setitem] Expected a number or a tensor as the value, got ",
-                      py_type_name(value), ".");
-    vt = as_tensor(value);
-  }
-  if (TensorObject* mask = single_mask(p)) {
-    FNGRAD_CHECK_TYPE(mask->dtype == DType::Bool, "[setitem] Indexing with ", dtype_name(mask->dtype),
-                      " tensors is not supported yet; use a bool mask.");
-    check_mask(x, mask);
-    if (vt != nullptr) {
-      FNGRAD_CHECK_RUNTIME(vt->numel == 1 && !autograd::requires_grad(vt),
-                           "[setitem] Assigning a tensor through a bool mask is only supported for a one-element "
-                           "tensor that does not require grad for now.");
-      s = Scalar::of_double(item_as_double(vt));
-      if (!is_floating(vt->dtype)) s = Scalar::of_int(static_cast<int64_t>(s.d));
-    }
-    masked_fill_impl(x, mask, s, "IndexPutBackward0");
+  FNGRAD_CHECK_INDEX(mask->dtype == DType::Bool, "[masked_fill_] Expected a bool mask, got ", dtype_name(mask->dtype),
+                     ".");
+  DimVec shape = broadcast_shapes(self->sizes, mask->sizes, "masked_fill_");
+  FNGRAD_CHECK_RUNTIME(shape == self->sizes, "[masked_fill_] The mask of shape ", shape_str(mask->sizes),
+                       " does not broadcast to the tensor of shape ", shape_str(self->sizes), ".");
+  check_inplace(self, "masked_fill_");
+  const bool recording = GradMode::is_enabled() && autograd::requires_grad(self);
+  if (recording && view_needs_functionalize(self)) {
+    TensorRef filled = masked_fill(self, mask, value);
+    write_through_view(self, filled.get());
     return;
   }
-  reject_tensor_items(p);
-  check_inplace(x, "setitem");
-  TensorRef region;
-  {
-    GradModeGuard no_grad(false);
-    region = apply_basic(x, p);
-  }
-  if (GradMode::is_enabled() && (autograd::requires_grad(x) || (vt != nullptr && autograd::requires_grad(vt)))) {
-    fail(ErrorKind::NotImplemented, "[setitem] Assigning into a slice of a tensor that requires grad is not supported "
-                                    "yet; use masked_fill_ or build the result out of place.");
-  }
-  if (vt != nullptr) {
-    DimVec shape = broadcast_shapes(region->sizes, vt->sizes, "setitem");
-    FNGRAD_CHECK_RUNTIME(shape == region->sizes, "[setitem] shape mismatch: value tensor of shape ",
-                         shape_str(vt->sizes), " cannot be broadcast to indexing result of shape ",
-                         shape_str(region->sizes), ".");
-    copy_into(region.get(), vt);
-  } else {
-    dispatch(region->dtype, [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      fngrad::fill(region.get(), static_cast<double>(s.to<T>()));
+  dispatch(self->dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T v = value.to<T>();
+    LoopSpec<2> spec = loop_for(self, mask);
+    run_loop(spec, [&](const int64_t* off, int64_t n, const int64_t* st) {
+      T* o = data_ptr<T>(self) + off[0];
+      const bool* m = data_ptr<bool>(mask) + off[1];
+      for (int64_t i = 0; i < n; i++)
+        if (m[i * st[1]]) o[i * st[0]] = v;
     });
+  });
+  bump_version(self);
+  if (recording) {
+    auto* node = new MaskedFillBackward();
+    NodeRef keep(node);
+    node->mask = SavedTensor(mask, false);
+    node->next_edges().push_back(autograd::gradient_edge(self));
+    autograd::rebase_history(self, node);
+    autograd::record_creation_site(node);
   }
-  bump_version(x);
 }
 
 }  // namespace ops

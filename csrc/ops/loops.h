@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <utility>
 
 #include "core/parallel.h"
 #include "core/tensor.h"
@@ -188,6 +189,16 @@ void ternary_kernel(const LoopSpec<4>& s, Tout* out, const Ta* a, const Tb* b, c
   });
 }
 
+template <typename F, typename T, size_t N, size_t... I>
+inline auto detail_nary_call(const F& f, const std::array<const T*, N>& q, int64_t i, std::index_sequence<I...>) {
+  return f(q[I][i]...);
+}
+template <typename F, typename T, size_t N, size_t... I>
+inline auto detail_nary_call_strided(const F& f, const std::array<const T*, N>& q, const std::array<int64_t, N>& s,
+                                     int64_t i, std::index_sequence<I...>) {
+  return f(q[I][i * s[I]]...);
+}
+
 // Loop specs for the common cases: an output tensor and inputs broadcast to its shape.
 inline LoopSpec<2> loop_for(const TensorObject* out, const TensorObject* a) {
   return make_loop<2>(out->sizes, {out->strides, broadcast_strides(a, out->sizes)});
@@ -245,6 +256,34 @@ void map_binary(const TensorObject* out, const TensorObject* x, const TensorObje
     }
   }
   binary_kernel(loop_for(out, x, y), o, a, b, f);
+}
+
+// out = f(in_0[i], ..., in_{N-1}[i]) with every input of type T, broadcast to out's shape.
+template <typename Tout, typename T, size_t N, typename F>
+void map_nary(const TensorObject* out, const std::array<const TensorObject*, N>& ins, const F& f) {
+  std::array<DimVec, N + 1> strides;
+  strides[0] = out->strides;
+  for (size_t k = 0; k < N; k++) strides[k + 1] = broadcast_strides(ins[k], out->sizes);
+  LoopSpec<N + 1> spec = make_loop<N + 1>(out->sizes, strides);
+  Tout* o = data_ptr<Tout>(out);
+  std::array<const T*, N> p;
+  for (size_t k = 0; k < N; k++) p[k] = data_ptr<T>(ins[k]);
+  run_loop(spec, [&](const int64_t* off, int64_t n, const int64_t* st) {
+    bool unit = true;
+    for (size_t k = 0; k <= N; k++) unit = unit && st[k] == 1;
+    std::array<const T*, N> q;
+    for (size_t k = 0; k < N; k++) q[k] = p[k] + off[k + 1];
+    Tout* orow = o + off[0];
+    if (unit) {
+      for (int64_t i = 0; i < n; i++)
+        orow[i] = detail_nary_call(f, q, i, std::make_index_sequence<N>{});
+    } else {
+      std::array<int64_t, N> s;
+      for (size_t k = 0; k < N; k++) s[k] = st[k + 1];
+      for (int64_t i = 0; i < n; i++)
+        orow[i * st[0]] = detail_nary_call_strided(f, q, s, i, std::make_index_sequence<N>{});
+    }
+  });
 }
 
 }  // namespace fngrad

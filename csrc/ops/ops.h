@@ -1,7 +1,14 @@
 // The differentiable operations, as C++ functions on tensors. Each records its backward node
-// when grad mode is on and an input requires grad; the Python methods in
-// python/tensor_type.cpp and the backward formulas of other ops call these.
+// when grad mode is on and an input requires grad; the Python bindings in python/ and the
+// backward formulas of other ops call these.
+//
+// Where each family lives: unary_ops.h + unary.cpp (the elementwise table), binary.cpp
+// (arithmetic, comparisons, logical ops, where, in-place forms), reduce.cpp (reductions and
+// softmax), views.cpp (views, reshapes, cat/stack/split, casts), index.cpp (indexing and
+// in-place on views), linalg.cpp (matmul family).
 #pragma once
+
+#include <utility>
 
 #include "autograd/node.h"
 #include "python/py_utils.h"
@@ -20,37 +27,67 @@ struct Operand {
   bool is_tensor() const { return tensor != nullptr; }
 };
 
-enum class BinaryKind { Add, Sub, Mul, Div };
+enum class BinaryKind { Add, Sub, Mul, Div, Pow, Maximum, Minimum };
 enum class CompareKind { Lt, Le, Gt, Ge, Eq, Ne };
+enum class LogicalKind { And = 0, Or = 1, Xor = 2 };
 
-// ---- elementwise ----
+// ---- elementwise (the table in unary_ops.h declares apply_<Op> for the parameterless ones) ----
 TensorRef relu(TensorObject* x);
 TensorRef neg(TensorObject* x);
 // clamp(min=..., max=...): either bound may be absent (null), not both.
 TensorRef clamp(TensorObject* x, const Scalar* min, const Scalar* max);
+TensorRef leaky_relu(TensorObject* x, double negative_slope);
+TensorRef elu(TensorObject* x, double alpha);
+TensorRef gelu(TensorObject* x, bool tanh_approximation);
+TensorRef softplus(TensorObject* x, double beta, double threshold);
+TensorRef pow_scalar(TensorObject* x, double exponent);
+
 TensorRef binary(BinaryKind kind, const Operand& a, const Operand& b);
 inline TensorRef add(const Operand& a, const Operand& b) { return binary(BinaryKind::Add, a, b); }
 inline TensorRef sub(const Operand& a, const Operand& b) { return binary(BinaryKind::Sub, a, b); }
 inline TensorRef mul(const Operand& a, const Operand& b) { return binary(BinaryKind::Mul, a, b); }
 inline TensorRef div(const Operand& a, const Operand& b) { return binary(BinaryKind::Div, a, b); }
-// Comparisons give bool tensors and are not differentiable.
+TensorRef pow(const Operand& a, const Operand& b);
+// Comparisons, logical and bitwise ops give bool (or int64) tensors and are not differentiable.
 TensorRef compare(CompareKind kind, const Operand& a, const Operand& b);
+TensorRef logical(LogicalKind kind, const Operand& a, const Operand& b, bool bitwise);
+TensorRef logical_not(TensorObject* x, bool bitwise);
+TensorRef where(TensorObject* cond, const Operand& a, const Operand& b);
 // The dtype binary(kind, a, b) computes in (PyTorch's promotion with Python scalars).
 DType result_type(const Operand& a, const Operand& b);
 
 // ---- in place (bump the version, refuse leaves that require grad) ----
 void binary_(BinaryKind kind, TensorObject* self, const Operand& other);
 void fill_(TensorObject* self, const Scalar& value);
+void copy_(TensorObject* self, TensorObject* src);
 void masked_fill_(TensorObject* self, TensorObject* mask, const Scalar& value);
+TensorRef masked_fill(TensorObject* x, TensorObject* mask, const Scalar& value);
 void relu_(TensorObject* self);
+void clamp_(TensorObject* self, const Scalar* min, const Scalar* max);
 // Refuses an in-place op on t where PyTorch does, naming op.
 void check_inplace(TensorObject* t, const char* op);
 // Bumps t's version counter (every in-place write does).
 inline void bump_version(TensorObject* t) { t->storage->version++; }
+// See Note [In-place on views] (index.cpp).
+bool view_needs_functionalize(TensorObject* t);
+void write_through_view(TensorObject* view, TensorObject* value);
+void refresh_view_history(TensorObject* t);
 
 // ---- reductions ----
-// Sum over dims (all when dims is null), keeping them as size 1 when keepdim.
+// dims null (or empty) reduces every dim.
 TensorRef sum(TensorObject* x, const DimVec* dims, bool keepdim);
+TensorRef mean(TensorObject* x, const DimVec* dims, bool keepdim);
+TensorRef prod(TensorObject* x, const DimVec* dims, bool keepdim);
+TensorRef prod_others(TensorObject* x, const DimVec& dims);
+TensorRef amax(TensorObject* x, const DimVec* dims, bool keepdim);
+TensorRef amin(TensorObject* x, const DimVec* dims, bool keepdim);
+std::pair<TensorRef, TensorRef> max_dim(TensorObject* x, int64_t dim, bool keepdim, bool is_max);
+TensorRef argmax(TensorObject* x, const DimVec* dim, bool keepdim, bool is_max);
+TensorRef var(TensorObject* x, const DimVec* dims, double correction, bool keepdim, bool take_sqrt);
+TensorRef logsumexp(TensorObject* x, const DimVec* dims, bool keepdim);
+TensorRef norm(TensorObject* x, double p, const DimVec* dims, bool keepdim);
+TensorRef all_any(TensorObject* x, const DimVec* dims, bool keepdim, bool is_all);
+TensorRef softmax(TensorObject* x, int64_t dim, bool log);
 // Sums x down to shape (x's shape broadcasts from it), as gradients of broadcasting are.
 TensorRef sum_to(TensorObject* x, const DimVec& shape);
 
@@ -60,16 +97,41 @@ TensorRef detach(TensorObject* x);
 TensorRef to_dtype(TensorObject* x, DType dtype);
 // A contiguous tensor with x's values in row-major order: x itself when already contiguous.
 TensorRef contiguous(TensorObject* x);
-TensorRef expand(TensorObject* x, const DimVec& shape);
 
-// ---- views and indexing ----
+// ---- views and shapes ----
 TensorRef select(TensorObject* x, int64_t dim, int64_t index);
 TensorRef slice(TensorObject* x, int64_t dim, int64_t start, int64_t stop, int64_t step);
 TensorRef unsqueeze(TensorObject* x, int64_t dim);
 TensorRef squeeze_dim(TensorObject* x, int64_t dim);
-TensorRef masked_select(TensorObject* x, TensorObject* mask);
+TensorRef squeeze_all(TensorObject* x);
+TensorRef expand(TensorObject* x, const DimVec& shape);
+TensorRef reshape(TensorObject* x, const DimVec& shape);
+TensorRef view_as_shape(TensorObject* x, const DimVec& shape);
+TensorRef flatten(TensorObject* x, int64_t start, int64_t end);
+TensorRef permute(TensorObject* x, const DimVec& dims);
+TensorRef transpose(TensorObject* x, int64_t d0, int64_t d1);
+TensorRef cat(const SmallVec<TensorObject*, 4>& tensors, int64_t dim, bool stack);
+SmallVec<TensorRef, 4> split(TensorObject* x, int64_t size, int64_t dim);
+SmallVec<TensorRef, 4> split_sizes(TensorObject* x, const DimVec& sizes, int64_t dim);
+SmallVec<TensorRef, 4> chunk(TensorObject* x, int64_t chunks, int64_t dim);
+SmallVec<TensorRef, 4> unbind(TensorObject* x, int64_t dim);
+
+// ---- indexing ----
 TensorRef index(TensorObject* x, PyObject* index);
 void index_put(TensorObject* x, PyObject* index, PyObject* value);
+TensorRef masked_select(TensorObject* x, TensorObject* mask);
+// x.flat[positions] (int64 positions, negative wrap), differentiable.
+TensorRef take(TensorObject* x, TensorObject* positions);
+// zeros(shape) with g added at flat positions (repeats accumulate), differentiable.
+TensorRef scatter_add(const DimVec& shape, TensorObject* positions, TensorObject* g);
+
+// ---- linear algebra (NumPy's BLAS does the products) ----
+TensorRef matmul(TensorObject* a, TensorObject* b);
+TensorRef mm(TensorObject* a, TensorObject* b);
+TensorRef bmm(TensorObject* a, TensorObject* b);
+TensorRef dot(TensorObject* a, TensorObject* b);
+TensorRef mv(TensorObject* a, TensorObject* v);
+TensorRef outer(TensorObject* a, TensorObject* b);
 
 // A tensor from a Python number, with PyTorch's dtype for it (float32 for floats).
 TensorRef scalar_tensor(const Scalar& s, DType dtype);

@@ -1,5 +1,6 @@
 // The generic forward and backward of every op in unary_ops.h: one kernel loop and one
-// backward node template, instantiated per op. No op-specific code lives here.
+// backward node template, instantiated per op. No op-specific code lives here, except the
+// argument checks of the ops with parameters at the bottom.
 #include "autograd/saved_tensor.h"
 #include "core/grad_mode.h"
 #include "ops/grad_utils.h"
@@ -17,46 +18,88 @@ using autograd::SavedTensor;
 namespace {
 
 template <typename Op>
+constexpr bool saves_input() {
+  return Op::saves == Saves::Input || Op::saves == Saves::Both;
+}
+template <typename Op>
+constexpr bool saves_output() {
+  return Op::saves == Saves::Output || Op::saves == Saves::Both;
+}
+
+template <typename Op>
 class UnaryBackward : public Node {
  public:
   explicit UnaryBackward(const Op& op) : op_(op) {}
   std::string name() const override { return Op::backward_name; }
-  void release_saved() override { saved_.release(); }
+  void release_saved() override {
+    x_.release();
+    y_.release();
+  }
 
   GradList apply(GradList&& grads) override {
     TensorRef g = std::move(grads[0]);
-    TensorRef s;
-    if constexpr (Op::saves != Saves::Nothing) s = saved_.unpack(this);
+    TensorRef x, y;
+    if constexpr (saves_input<Op>()) x = x_.unpack(this);
+    if constexpr (saves_output<Op>()) y = y_.unpack(this);
     GradList out;
     if (GradMode::is_enabled()) {  // create_graph: build the backward from differentiable ops
-      out.push_back(op_.backward_graph(s.get(), g.get()));
+      out.push_back(op_.backward_graph(x.get(), y.get(), g.get()));
       return out;
     }
     // The incoming gradient is usually a temporary nobody else holds: write into it.
     TensorRef r = can_reuse(g) ? g : empty(g->sizes, g->dtype);
-    dispatch_floating(g->dtype, [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      if constexpr (Op::saves == Saves::Nothing) {
-        map_unary<T, T>(r.get(), g.get(), [&](T gv) { return op_.backward(T(0), gv); });
-      } else {
-        map_binary<T, T, T>(r.get(), s.get(), g.get(), [&](T sv, T gv) { return op_.backward(sv, gv); });
-      }
-    });
+    dispatch_floating(g->dtype, [&](auto tag) { compute<typename decltype(tag)::type>(r.get(), x.get(), y.get(), g.get()); });
     out.push_back(std::move(r));
     return out;
   }
 
   Op op_;
-  SavedTensor saved_;
+  SavedTensor x_, y_;
+
+ private:
+  template <typename T>
+  void compute(TensorObject* r, TensorObject* x, TensorObject* y, TensorObject* g) {
+    const bool contig = g->contiguous && (!x || (x->contiguous && x->numel == g->numel)) &&
+                        (!y || (y->contiguous && y->numel == g->numel));
+    if constexpr (Op::has_contig) {
+      if (contig) {
+        T* o = data_ptr<T>(r);
+        const T* xp = x ? data_ptr<T>(x) : nullptr;
+        const T* yp = y ? data_ptr<T>(y) : nullptr;
+        const T* gp = data_ptr<T>(g);
+        run_flat(g->numel, [&](int64_t b, int64_t e) {
+          op_.backward_contig(xp ? xp + b : nullptr, yp ? yp + b : nullptr, gp + b, o + b, e - b);
+        });
+        return;
+      }
+    }
+    if constexpr (Op::saves == Saves::Nothing) {
+      map_unary<T, T>(r, g, [&](T gv) { return op_.backward(T(0), T(0), gv); });
+    } else if constexpr (Op::saves == Saves::Input) {
+      map_binary<T, T, T>(r, x, g, [&](T xv, T gv) { return op_.backward(xv, T(0), gv); });
+    } else if constexpr (Op::saves == Saves::Output) {
+      map_binary<T, T, T>(r, y, g, [&](T yv, T gv) { return op_.backward(T(0), yv, gv); });
+    } else {
+      ternary_kernel(loop_for(r, x, y, g), data_ptr<T>(r), data_ptr<T>(x), data_ptr<T>(y), data_ptr<T>(g),
+                     [&](T xv, T yv, T gv) { return op_.backward(xv, yv, gv); });
+    }
+  }
 };
 
 template <typename Op>
 void check_dtype(const TensorObject* x) {
-  FNGRAD_CHECK_TYPE(x->dtype != DType::Bool, "[", Op::name, "] Expected a numeric tensor, got bool.");
-  if constexpr (Op::float_only) {
-    FNGRAD_CHECK_TYPE(is_floating(x->dtype), "[", Op::name, "] Expected a floating point tensor, got ",
-                      dtype_name(x->dtype), ".");
+  if constexpr (!Op::float_only) {
+    FNGRAD_CHECK_TYPE(x->dtype != DType::Bool, "[", Op::name, "] Expected a numeric tensor, got bool.");
   }
+}
+
+// The input an op computes on: integer and bool tensors become float32 for float-only ops.
+template <typename Op>
+TensorRef compute_input(TensorObject* x) {
+  if constexpr (Op::float_only) {
+    if (!is_floating(x->dtype)) return to_dtype(x, DType::Float32);
+  }
+  return TensorRef::borrow(x);
 }
 
 template <typename Op>
@@ -64,65 +107,84 @@ void compute(const TensorObject* out, const TensorObject* x, const Op& op) {
   dispatch(x->dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (!std::is_same_v<T, bool>) {
+      if constexpr (Op::has_contig && std::is_floating_point_v<T>) {
+        if (x->contiguous && out->contiguous) {
+          const T* xp = data_ptr<T>(x);
+          T* yp = data_ptr<T>(out);
+          run_flat(x->numel, [&](int64_t b, int64_t e) { op.forward_contig(xp + b, yp + b, e - b); });
+          return;
+        }
+      }
       map_unary<T, T>(out, x, [&](T v) { return op.forward(v); });
     }
   });
 }
 
 template <typename Op>
-TensorRef unary_forward(TensorObject* x, const Op& op) {
-  check_dtype<Op>(x);
-  TensorRef out = empty(x->sizes, x->dtype);
-  compute(out.get(), x, op);
-  if (GradMode::is_enabled() && autograd::requires_grad(x)) {
-    auto* node = new UnaryBackward<Op>(op);
-    NodeRef keep(node);
-    node->next_edges().push_back(autograd::gradient_edge(x));
-    autograd::set_history(out.get(), node);
-    if constexpr (Op::saves == Saves::Input) node->saved_ = SavedTensor(x, false);
-    if constexpr (Op::saves == Saves::Output) node->saved_ = SavedTensor(out.get(), true);
-    autograd::record_creation_site(node);
+void record(TensorObject* input, TensorObject* out, const Op& op, bool inplace, TensorObject* before) {
+  auto* node = new UnaryBackward<Op>(op);
+  NodeRef keep(node);
+  node->next_edges().push_back(autograd::gradient_edge(input));
+  if (inplace) {
+    autograd::rebase_history(out, node);
+  } else {
+    autograd::set_history(out, node);
   }
+  if constexpr (saves_input<Op>()) node->x_ = SavedTensor(before, false);
+  if constexpr (saves_output<Op>()) node->y_ = SavedTensor(out, true);
+  autograd::record_creation_site(node);
+}
+
+template <typename Op>
+TensorRef unary_forward(TensorObject* x_in, const Op& op) {
+  check_dtype<Op>(x_in);
+  TensorRef x = compute_input<Op>(x_in);
+  TensorRef out = empty(x->sizes, x->dtype, Op::name);
+  compute(out.get(), x.get(), op);
+  if (GradMode::is_enabled() && autograd::requires_grad(x_in)) record(x_in, out.get(), op, false, x.get());
   return out;
 }
 
 template <typename Op>
 void unary_inplace(TensorObject* self, const Op& op) {
   check_dtype<Op>(self);
+  if constexpr (Op::float_only) {
+    FNGRAD_CHECK_RUNTIME(is_floating(self->dtype), "[", Op::name, "_] result type float32 can't be cast to the desired "
+                                                  "output type ", dtype_name(self->dtype), ".");
+  }
   check_inplace(self, Op::name);
-  bool record = GradMode::is_enabled() && autograd::requires_grad(self);
+  bool recording = GradMode::is_enabled() && autograd::requires_grad(self);
+  if (recording && view_needs_functionalize(self)) {
+    // See Note [In-place on views].
+    TensorRef result = unary_forward(self, op);
+    write_through_view(self, result.get());
+    return;
+  }
   // The backward needs the values before they are overwritten.
   TensorRef before;
-  if constexpr (Op::saves == Saves::Input) {
-    if (record) before = contiguous_copy(self);
+  if constexpr (saves_input<Op>()) {
+    if (recording) before = contiguous_copy(self);
   }
   compute(self, self, op);
   bump_version(self);
-  if (record) {
-    auto* node = new UnaryBackward<Op>(op);
-    NodeRef keep(node);
-    node->next_edges().push_back(autograd::gradient_edge(self));
-    autograd::rebase_history(self, node);
-    if constexpr (Op::saves == Saves::Input) node->saved_ = SavedTensor(before.get(), false);
-    if constexpr (Op::saves == Saves::Output) node->saved_ = SavedTensor(self, true);
-    autograd::record_creation_site(node);
-  }
+  if (recording) record(self, self, op, true, before.get());
 }
 
 }  // namespace
 
-#define FNGRAD_DEFINE_UNARY(Op) \
-  TensorRef apply_##Op(TensorObject* x) { return unary_forward(x, Op{}); }
+#define FNGRAD_DEFINE_UNARY(Op)                                                    \
+  TensorRef apply_##Op(TensorObject* x) { return unary_forward(x, Op{}); }          \
+  void apply_##Op##_(TensorObject* x) { unary_inplace(x, Op{}); }
 FNGRAD_UNARY_OPS(FNGRAD_DEFINE_UNARY)
 #undef FNGRAD_DEFINE_UNARY
 
 TensorRef relu(TensorObject* x) { return apply_Relu(x); }
 TensorRef neg(TensorObject* x) { return apply_Neg(x); }
-void relu_(TensorObject* self) { unary_inplace(self, Relu{}); }
+void relu_(TensorObject* self) { apply_Relu_(self); }
 
-TensorRef clamp(TensorObject* x, const Scalar* min, const Scalar* max) {
-  FNGRAD_CHECK_VALUE(min != nullptr || max != nullptr,
-                     "[clamp] At least one of 'min' or 'max' must not be None.");
+namespace {
+Clamp make_clamp(const Scalar* min, const Scalar* max) {
+  FNGRAD_CHECK_VALUE(min != nullptr || max != nullptr, "[clamp] At least one of 'min' or 'max' must not be None.");
   Clamp op;
   if (min != nullptr) {
     op.has_lo = true;
@@ -131,6 +193,54 @@ TensorRef clamp(TensorObject* x, const Scalar* min, const Scalar* max) {
   if (max != nullptr) {
     op.has_hi = true;
     op.hi = *max;
+  }
+  return op;
+}
+}  // namespace
+
+TensorRef clamp(TensorObject* x, const Scalar* min, const Scalar* max) {
+  Clamp op = make_clamp(min, max);
+  // A float bound on an integer tensor gives a float result, as in PyTorch.
+  bool float_bound = (min && min->kind == Scalar::Float) || (max && max->kind == Scalar::Float);
+  if (float_bound && !is_floating(x->dtype)) return unary_forward(to_dtype(x, DType::Float32).get(), op);
+  return unary_forward(x, op);
+}
+
+void clamp_(TensorObject* self, const Scalar* min, const Scalar* max) { unary_inplace(self, make_clamp(min, max)); }
+
+TensorRef leaky_relu(TensorObject* x, double negative_slope) {
+  LeakyRelu op;
+  op.slope = negative_slope;
+  return unary_forward(x, op);
+}
+
+TensorRef elu(TensorObject* x, double alpha) {
+  Elu op;
+  op.alpha = alpha;
+  return unary_forward(x, op);
+}
+
+TensorRef gelu(TensorObject* x, bool tanh_approximation) {
+  Gelu op;
+  op.tanh_approx = tanh_approximation;
+  return unary_forward(x, op);
+}
+
+TensorRef softplus(TensorObject* x, double beta, double threshold) {
+  Softplus op;
+  op.beta = beta;
+  op.threshold = threshold;
+  return unary_forward(x, op);
+}
+
+TensorRef pow_scalar(TensorObject* x, double exponent) {
+  PowScalar op;
+  op.exponent = exponent;
+  if (!is_floating(x->dtype)) {
+    bool integral = exponent == std::floor(exponent);
+    FNGRAD_CHECK_RUNTIME(!integral || exponent >= 0, "[pow] Integers to negative integer powers are not allowed.");
+    if (!integral) return unary_forward(to_dtype(x, DType::Float32).get(), op);
+    if (x->dtype == DType::Bool) return unary_forward(to_dtype(x, DType::Int64).get(), op);
   }
   return unary_forward(x, op);
 }

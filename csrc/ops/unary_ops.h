@@ -1,78 +1,527 @@
-// The elementwise unary op table: the one place an elementwise op is declared.
+// The elementwise unary op table: the one place an elementwise unary op is declared.
 //
 // An op is a struct with
-//   name, backward_name        "relu", "ReluBackward0" (PyTorch's node names)
-//   saves                      what the backward needs: the input x, the output y, or nothing
-//   float_only                 whether integer tensors are refused
-//   forward(x)                 the scalar function
-//   backward(s, g)             the fused backward: gradient of the input from the saved value s
-//                              (x or y, per `saves`) and the incoming gradient g
-//   backward_graph(s, g)       the same gradient built from differentiable fngrad ops; used
-//                              under create_graph, so that the backward is itself differentiable
-// Ops with parameters (clamp's bounds) keep them as members; the backward node keeps a copy of
-// the op. FNGRAD_UNARY_OPS lists the parameterless ones: each becomes _C.<name>, a Tensor
-// method and a test case without further code.
+//   name, backward_name     "exp", "ExpBackward0" (PyTorch's node names)
+//   saves                   what the backward reads: the input x, the output y, both, or nothing
+//   float_only              integer and bool inputs are computed in float32 (as PyTorch promotes them)
+//   forward(x)              the scalar function
+//   backward(x, y, g)       the fused backward: the gradient of the input from the saved value(s)
+//                           and the incoming gradient g (an unsaved value arrives as 0)
+//   backward_graph(x, y, g) the same gradient built from differentiable fngrad ops; used under
+//                           create_graph so that the backward is itself differentiable
+// and, optionally, contiguous fast paths that use the vectorised math of vecmath.h:
+//   forward_contig(x, y, n), backward_contig(x, y, g, out, n)   (has_contig = true)
+// Ops with parameters (leaky_relu's slope, pow's exponent) keep them as members; the backward
+// node keeps a copy of the op. FNGRAD_UNARY_OPS lists the parameterless ones: each becomes
+// _C.<name>, fngrad.<name>, Tensor.<name>(), Tensor.<name>_() and a row of the op tests without
+// further code.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 
 #include "ops/ops.h"
+#include "ops/vecmath.h"
 
 namespace fngrad {
 namespace ops {
 
-enum class Saves { Nothing, Input, Output };
+enum class Saves { Nothing, Input, Output, Both };
+
+#define FNGRAD_UNARY_OPS(_) \
+  _(Relu)                   \
+  _(Neg)                    \
+  _(Abs)                    \
+  _(Sign)                   \
+  _(Reciprocal)             \
+  _(Exp)                    \
+  _(Expm1)                  \
+  _(Log)                    \
+  _(Log1p)                  \
+  _(Sqrt)                   \
+  _(Rsqrt)                  \
+  _(Sin)                    \
+  _(Cos)                    \
+  _(Tanh)                   \
+  _(Sigmoid)                \
+  _(Erf)                    \
+  _(Silu)
+
+// ops::apply_<Op>(x) for every listed op (defined in unary.cpp): what _C.<name> and
+// Tensor.<name>() call, and what the formulas below use.
+#define FNGRAD_DECLARE_UNARY(Op) \
+  TensorRef apply_##Op(TensorObject* x); \
+  void apply_##Op##_(TensorObject* x);
+FNGRAD_UNARY_OPS(FNGRAD_DECLARE_UNARY)
+#undef FNGRAD_DECLARE_UNARY
+
+namespace unary_detail {
+constexpr double kSqrt1_2 = 0.70710678118654752440;
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;  // 1 / sqrt(2 pi)
+constexpr double kSqrt2OverPi = 0.79788456080286535588;
+constexpr double kGeluC = 0.044715;
+constexpr double kTwoOverSqrtPi = 1.12837916709551257390;
+
+// out[i] = post(x[i], f(pre(x[i]))) over chunks that fit in L1, f vectorised.
+template <typename T, typename Pre, typename Post>
+void chunked(const T* x, T* out, int64_t n, vmath::Fn fn, const Pre& pre, const Post& post) {
+  T buf[vmath::kChunk];
+  for (int64_t i = 0; i < n; i += vmath::kChunk) {
+    const int64_t m = std::min<int64_t>(vmath::kChunk, n - i);
+    for (int64_t k = 0; k < m; k++) buf[k] = pre(x[i + k]);
+    vmath::apply(fn, buf, buf, m);
+    for (int64_t k = 0; k < m; k++) out[i + k] = post(i + k, buf[k]);
+  }
+}
+
+template <typename T>
+T sigmoid(T x) {
+  return T(1) / (T(1) + std::exp(-x));
+}
+
+inline TensorRef scale(TensorObject* t, double s) { return mul(t, Scalar::of_double(s)); }
+inline TensorRef float_mask(CompareKind k, TensorObject* x, double v, DType dtype) {
+  return to_dtype(compare(k, x, Scalar::of_double(v)).get(), dtype);
+}
+}  // namespace unary_detail
+
+#define FNGRAD_UNARY_NAMES(op, bw) \
+  static constexpr const char* name = op; \
+  static constexpr const char* backward_name = bw;
 
 struct Relu {
-  static constexpr const char* name = "relu";
-  static constexpr const char* backward_name = "ReluBackward0";
+  FNGRAD_UNARY_NAMES("relu", "ReluBackward0")
   static constexpr Saves saves = Saves::Output;
   static constexpr bool float_only = false;
+  static constexpr bool has_contig = false;
   // x < 0 rather than x > 0 keeps NaN as NaN, as PyTorch and np.maximum do.
-  template <typename T>
-  T forward(T x) const { return x < T(0) ? T(0) : x; }
-  template <typename T>
-  T backward(T y, T g) const { return y > T(0) ? g : T(0); }
-  TensorRef backward_graph(TensorObject* y, TensorObject* g) const {
-    TensorRef mask = compare(CompareKind::Gt, y, Scalar::of_double(0));
-    return mul(g, to_dtype(mask.get(), g->dtype));
+  template <typename T> T forward(T x) const { return x < T(0) ? T(0) : x; }
+  template <typename T> T backward(T, T y, T g) const { return y > T(0) ? g : T(0); }
+  TensorRef backward_graph(TensorObject*, TensorObject* y, TensorObject* g) const {
+    return mul(g, unary_detail::float_mask(CompareKind::Gt, y, 0, g->dtype));
   }
 };
 
 struct Neg {
-  static constexpr const char* name = "neg";
-  static constexpr const char* backward_name = "NegBackward0";
+  FNGRAD_UNARY_NAMES("neg", "NegBackward0")
   static constexpr Saves saves = Saves::Nothing;
   static constexpr bool float_only = false;
-  template <typename T>
-  T forward(T x) const { return -x; }
-  template <typename T>
-  T backward(T, T g) const { return -g; }
-  TensorRef backward_graph(TensorObject*, TensorObject* g) const { return neg(g); }
+  static constexpr bool has_contig = false;
+  template <typename T> T forward(T x) const { return -x; }
+  template <typename T> T backward(T, T, T g) const { return -g; }
+  TensorRef backward_graph(TensorObject*, TensorObject*, TensorObject* g) const { return neg(g); }
+};
+
+struct Abs {
+  FNGRAD_UNARY_NAMES("abs", "AbsBackward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = false;
+  static constexpr bool has_contig = false;
+  template <typename T> T forward(T x) const { return x < T(0) ? -x : x; }
+  template <typename T> T backward(T x, T, T g) const { return x > T(0) ? g : x < T(0) ? -g : T(0); }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const { return mul(g, apply_Sign(x)); }
+};
+
+// sign has a zero gradient everywhere (PyTorch records SignBackward0 all the same).
+struct Sign {
+  FNGRAD_UNARY_NAMES("sign", "SignBackward0")
+  static constexpr Saves saves = Saves::Nothing;
+  static constexpr bool float_only = false;
+  static constexpr bool has_contig = false;
+  template <typename T> T forward(T x) const { return x > T(0) ? T(1) : x < T(0) ? T(-1) : x; }
+  template <typename T> T backward(T, T, T) const { return T(0); }
+  TensorRef backward_graph(TensorObject*, TensorObject*, TensorObject* g) const { return unary_detail::scale(g, 0.0); }
+};
+
+struct Reciprocal {
+  FNGRAD_UNARY_NAMES("reciprocal", "ReciprocalBackward0")
+  static constexpr Saves saves = Saves::Output;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  template <typename T> T forward(T x) const { return T(1) / x; }
+  template <typename T> T backward(T, T y, T g) const { return -g * y * y; }
+  TensorRef backward_graph(TensorObject*, TensorObject* y, TensorObject* g) const { return neg(mul(g, mul(y, y)).get()); }
+};
+
+struct Exp {
+  FNGRAD_UNARY_NAMES("exp", "ExpBackward0")
+  static constexpr Saves saves = Saves::Output;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = true;
+  template <typename T> T forward(T x) const { return std::exp(x); }
+  template <typename T> T backward(T, T y, T g) const { return g * y; }
+  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const { vmath::apply(vmath::Fn::Exp, x, y, n); }
+  template <typename T> void backward_contig(const T*, const T* y, const T* g, T* out, int64_t n) const {
+    for (int64_t i = 0; i < n; i++) out[i] = g[i] * y[i];
+  }
+  TensorRef backward_graph(TensorObject*, TensorObject* y, TensorObject* g) const { return mul(g, y); }
+};
+
+struct Expm1 {
+  FNGRAD_UNARY_NAMES("expm1", "Expm1Backward0")
+  static constexpr Saves saves = Saves::Output;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = true;
+  template <typename T> T forward(T x) const { return std::expm1(x); }
+  template <typename T> T backward(T, T y, T g) const { return g * (y + T(1)); }
+  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const { vmath::apply(vmath::Fn::Expm1, x, y, n); }
+  template <typename T> void backward_contig(const T*, const T* y, const T* g, T* out, int64_t n) const {
+    for (int64_t i = 0; i < n; i++) out[i] = g[i] * (y[i] + T(1));
+  }
+  TensorRef backward_graph(TensorObject*, TensorObject* y, TensorObject* g) const {
+    return mul(g, add(y, Scalar::of_double(1)));
+  }
+};
+
+struct Log {
+  FNGRAD_UNARY_NAMES("log", "LogBackward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = true;
+  template <typename T> T forward(T x) const { return std::log(x); }
+  template <typename T> T backward(T x, T, T g) const { return g / x; }
+  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const { vmath::apply(vmath::Fn::Log, x, y, n); }
+  template <typename T> void backward_contig(const T* x, const T*, const T* g, T* out, int64_t n) const {
+    for (int64_t i = 0; i < n; i++) out[i] = g[i] / x[i];
+  }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const { return div(g, x); }
+};
+
+struct Log1p {
+  FNGRAD_UNARY_NAMES("log1p", "Log1pBackward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = true;
+  template <typename T> T forward(T x) const { return std::log1p(x); }
+  template <typename T> T backward(T x, T, T g) const { return g / (x + T(1)); }
+  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const { vmath::apply(vmath::Fn::Log1p, x, y, n); }
+  template <typename T> void backward_contig(const T* x, const T*, const T* g, T* out, int64_t n) const {
+    for (int64_t i = 0; i < n; i++) out[i] = g[i] / (x[i] + T(1));
+  }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    return div(g, add(x, Scalar::of_double(1)));
+  }
+};
+
+struct Sqrt {
+  FNGRAD_UNARY_NAMES("sqrt", "SqrtBackward0")
+  static constexpr Saves saves = Saves::Output;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  template <typename T> T forward(T x) const { return std::sqrt(x); }
+  template <typename T> T backward(T, T y, T g) const { return g / (T(2) * y); }
+  TensorRef backward_graph(TensorObject*, TensorObject* y, TensorObject* g) const {
+    return div(g, unary_detail::scale(y, 2.0));
+  }
+};
+
+struct Rsqrt {
+  FNGRAD_UNARY_NAMES("rsqrt", "RsqrtBackward0")
+  static constexpr Saves saves = Saves::Output;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  template <typename T> T forward(T x) const { return T(1) / std::sqrt(x); }
+  template <typename T> T backward(T, T y, T g) const { return T(-0.5) * g * y * y * y; }
+  TensorRef backward_graph(TensorObject*, TensorObject* y, TensorObject* g) const {
+    return mul(g, unary_detail::scale(mul(y, mul(y, y)).get(), -0.5));
+  }
+};
+
+struct Sin {
+  FNGRAD_UNARY_NAMES("sin", "SinBackward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = true;
+  template <typename T> T forward(T x) const { return std::sin(x); }
+  template <typename T> T backward(T x, T, T g) const { return g * std::cos(x); }
+  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const { vmath::apply(vmath::Fn::Sin, x, y, n); }
+  template <typename T> void backward_contig(const T* x, const T*, const T* g, T* out, int64_t n) const {
+    unary_detail::chunked(x, out, n, vmath::Fn::Cos, [](T v) { return v; }, [&](int64_t i, T c) { return g[i] * c; });
+  }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const { return mul(g, apply_Cos(x)); }
+};
+
+struct Cos {
+  FNGRAD_UNARY_NAMES("cos", "CosBackward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = true;
+  template <typename T> T forward(T x) const { return std::cos(x); }
+  template <typename T> T backward(T x, T, T g) const { return -g * std::sin(x); }
+  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const { vmath::apply(vmath::Fn::Cos, x, y, n); }
+  template <typename T> void backward_contig(const T* x, const T*, const T* g, T* out, int64_t n) const {
+    unary_detail::chunked(x, out, n, vmath::Fn::Sin, [](T v) { return v; }, [&](int64_t i, T s) { return -g[i] * s; });
+  }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const { return neg(mul(g, apply_Sin(x)).get()); }
+};
+
+struct Tanh {
+  FNGRAD_UNARY_NAMES("tanh", "TanhBackward0")
+  static constexpr Saves saves = Saves::Output;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = true;
+  template <typename T> T forward(T x) const { return std::tanh(x); }
+  template <typename T> T backward(T, T y, T g) const { return g * (T(1) - y * y); }
+  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const { vmath::apply(vmath::Fn::Tanh, x, y, n); }
+  template <typename T> void backward_contig(const T*, const T* y, const T* g, T* out, int64_t n) const {
+    for (int64_t i = 0; i < n; i++) out[i] = g[i] * (T(1) - y[i] * y[i]);
+  }
+  TensorRef backward_graph(TensorObject*, TensorObject* y, TensorObject* g) const {
+    return mul(g, sub(Scalar::of_double(1), mul(y, y)));
+  }
+};
+
+struct Sigmoid {
+  FNGRAD_UNARY_NAMES("sigmoid", "SigmoidBackward0")
+  static constexpr Saves saves = Saves::Output;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = true;
+  template <typename T> T forward(T x) const { return unary_detail::sigmoid(x); }
+  template <typename T> T backward(T, T y, T g) const { return g * y * (T(1) - y); }
+  // exp(-x) overflows to inf for very negative x, and 1 / (1 + inf) = 0: no special case needed.
+  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const {
+    unary_detail::chunked(x, y, n, vmath::Fn::Exp, [](T v) { return -v; }, [](int64_t, T e) { return T(1) / (T(1) + e); });
+  }
+  template <typename T> void backward_contig(const T*, const T* y, const T* g, T* out, int64_t n) const {
+    for (int64_t i = 0; i < n; i++) out[i] = g[i] * y[i] * (T(1) - y[i]);
+  }
+  TensorRef backward_graph(TensorObject*, TensorObject* y, TensorObject* g) const {
+    return mul(g, mul(y, sub(Scalar::of_double(1), y)));
+  }
+};
+
+struct Erf {
+  FNGRAD_UNARY_NAMES("erf", "ErfBackward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = true;
+  template <typename T> T forward(T x) const { return std::erf(x); }
+  template <typename T> T backward(T x, T, T g) const { return g * T(unary_detail::kTwoOverSqrtPi) * std::exp(-x * x); }
+  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const { vmath::apply(vmath::Fn::Erf, x, y, n); }
+  template <typename T> void backward_contig(const T* x, const T*, const T* g, T* out, int64_t n) const {
+    const T c = T(unary_detail::kTwoOverSqrtPi);  // 2 / sqrt(pi)
+    unary_detail::chunked(x, out, n, vmath::Fn::Exp, [](T v) { return -v * v; }, [&](int64_t i, T e) { return g[i] * c * e; });
+  }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    TensorRef e = apply_Exp(neg(mul(x, x).get()).get());
+    return mul(g, unary_detail::scale(e.get(), unary_detail::kTwoOverSqrtPi));
+  }
+};
+
+struct Silu {
+  FNGRAD_UNARY_NAMES("silu", "SiluBackward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = true;
+  template <typename T> T forward(T x) const { return x * unary_detail::sigmoid(x); }
+  template <typename T> T backward(T x, T, T g) const {
+    T s = unary_detail::sigmoid(x);
+    return g * s * (T(1) + x * (T(1) - s));
+  }
+  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const {
+    unary_detail::chunked(x, y, n, vmath::Fn::Exp, [](T v) { return -v; }, [&](int64_t i, T e) { return x[i] / (T(1) + e); });
+  }
+  template <typename T> void backward_contig(const T* x, const T*, const T* g, T* out, int64_t n) const {
+    unary_detail::chunked(x, out, n, vmath::Fn::Exp, [](T v) { return -v; }, [&](int64_t i, T e) {
+      T s = T(1) / (T(1) + e);
+      return g[i] * s * (T(1) + x[i] * (T(1) - s));
+    });
+  }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    TensorRef s = apply_Sigmoid(x);
+    TensorRef inner = add(Scalar::of_double(1), mul(x, sub(Scalar::of_double(1), s)));
+    return mul(g, mul(s, inner));
+  }
+};
+
+// Below: ops with parameters, called explicitly (not in FNGRAD_UNARY_OPS).
+
+struct LeakyRelu {
+  FNGRAD_UNARY_NAMES("leaky_relu", "LeakyReluBackward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  double slope = 0.01;
+  template <typename T> T forward(T x) const { return x > T(0) ? x : T(slope) * x; }
+  template <typename T> T backward(T x, T, T g) const { return x > T(0) ? g : T(slope) * g; }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    TensorRef m = unary_detail::float_mask(CompareKind::Gt, x, 0, g->dtype);  // 1 where x > 0
+    return mul(g, add(unary_detail::scale(m.get(), 1 - slope), Scalar::of_double(slope)));
+  }
+};
+
+struct Elu {
+  FNGRAD_UNARY_NAMES("elu", "EluBackward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = true;
+  double alpha = 1.0;
+  template <typename T> T forward(T x) const { return x > T(0) ? x : T(alpha) * std::expm1(x); }
+  template <typename T> T backward(T x, T, T g) const { return x > T(0) ? g : g * T(alpha) * std::exp(x); }
+  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const {
+    const T a = T(alpha);
+    unary_detail::chunked(x, y, n, vmath::Fn::Expm1, [](T v) { return v < T(0) ? v : T(0); },
+                          [&](int64_t i, T em1) { return x[i] > T(0) ? x[i] : a * em1; });
+  }
+  template <typename T> void backward_contig(const T* x, const T*, const T* g, T* out, int64_t n) const {
+    const T a = T(alpha);
+    unary_detail::chunked(x, out, n, vmath::Fn::Exp, [](T v) { return v < T(0) ? v : T(0); },
+                          [&](int64_t i, T e) { return x[i] > T(0) ? g[i] : g[i] * a * e; });
+  }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    TensorRef pos = unary_detail::float_mask(CompareKind::Gt, x, 0, g->dtype);
+    TensorRef neg_part = mul(sub(Scalar::of_double(1), pos), unary_detail::scale(apply_Exp(x).get(), alpha));
+    return mul(g, add(pos, neg_part));
+  }
+};
+
+struct Gelu {
+  FNGRAD_UNARY_NAMES("gelu", "GeluBackward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = true;
+  bool tanh_approx = false;
+  template <typename T> T forward(T x) const {
+    using namespace unary_detail;
+    if (tanh_approx) return T(0.5) * x * (T(1) + std::tanh(T(kSqrt2OverPi) * (x + T(kGeluC) * x * x * x)));
+    return T(0.5) * x * (T(1) + std::erf(x * T(kSqrt1_2)));
+  }
+  template <typename T> T backward(T x, T, T g) const {
+    using namespace unary_detail;
+    if (tanh_approx) {
+      T t = std::tanh(T(kSqrt2OverPi) * (x + T(kGeluC) * x * x * x));
+      return g * (T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * T(kSqrt2OverPi) * (T(1) + T(3 * kGeluC) * x * x));
+    }
+    T cdf = T(0.5) * (T(1) + std::erf(x * T(kSqrt1_2)));
+    T pdf = T(kInvSqrt2Pi) * std::exp(T(-0.5) * x * x);
+    return g * (cdf + x * pdf);
+  }
+  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const {
+    using namespace unary_detail;
+    if (tanh_approx) {
+      chunked(x, y, n, vmath::Fn::Tanh, [](T v) { return T(kSqrt2OverPi) * (v + T(kGeluC) * v * v * v); },
+              [&](int64_t i, T t) { return T(0.5) * x[i] * (T(1) + t); });
+    } else {
+      chunked(x, y, n, vmath::Fn::Erf, [](T v) { return v * T(kSqrt1_2); },
+              [&](int64_t i, T e) { return T(0.5) * x[i] * (T(1) + e); });
+    }
+  }
+  template <typename T> void backward_contig(const T* x, const T*, const T* g, T* out, int64_t n) const {
+    using namespace unary_detail;
+    if (tanh_approx) {
+      chunked(x, out, n, vmath::Fn::Tanh, [](T v) { return T(kSqrt2OverPi) * (v + T(kGeluC) * v * v * v); },
+              [&](int64_t i, T t) {
+                T v = x[i];
+                return g[i] * (T(0.5) * (T(1) + t) + T(0.5) * v * (T(1) - t * t) * T(kSqrt2OverPi) * (T(1) + T(3 * kGeluC) * v * v));
+              });
+    } else {
+      // out may be g itself (the engine reuses the incoming gradient): keep both factors in scratch.
+      T pdf[vmath::kChunk], cdf[vmath::kChunk];
+      for (int64_t i = 0; i < n; i += vmath::kChunk) {
+        const int64_t m = std::min<int64_t>(vmath::kChunk, n - i);
+        for (int64_t k = 0; k < m; k++) {
+          pdf[k] = T(-0.5) * x[i + k] * x[i + k];
+          cdf[k] = x[i + k] * T(kSqrt1_2);
+        }
+        vmath::apply(vmath::Fn::Exp, pdf, pdf, m);
+        vmath::apply(vmath::Fn::Erf, cdf, cdf, m);
+        for (int64_t k = 0; k < m; k++)
+          out[i + k] = g[i + k] * (T(0.5) * (T(1) + cdf[k]) + x[i + k] * T(kInvSqrt2Pi) * pdf[k]);
+      }
+    }
+  }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    using namespace unary_detail;
+    if (tanh_approx) {
+      TensorRef x3 = mul(x, mul(x, x).get());
+      TensorRef t = apply_Tanh(scale(add(x, scale(x3.get(), kGeluC)).get(), kSqrt2OverPi).get());
+      TensorRef left = scale(add(t, Scalar::of_double(1)).get(), 0.5);
+      TensorRef dt = sub(Scalar::of_double(1), mul(t, t));
+      TensorRef du = add(scale(mul(x, x).get(), 3 * kGeluC * kSqrt2OverPi), Scalar::of_double(kSqrt2OverPi));
+      TensorRef right = mul(scale(x, 0.5), mul(dt, du));
+      return mul(g, add(left, right));
+    }
+    TensorRef cdf = scale(add(apply_Erf(scale(x, kSqrt1_2).get()), Scalar::of_double(1)).get(), 0.5);
+    TensorRef pdf = scale(apply_Exp(scale(mul(x, x).get(), -0.5).get()).get(), kInvSqrt2Pi);
+    return mul(g, add(cdf, mul(x, pdf)));
+  }
+};
+
+struct Softplus {
+  FNGRAD_UNARY_NAMES("softplus", "SoftplusBackward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  double beta = 1.0, threshold = 20.0;
+  // Above the threshold softplus is x to working precision (and exp would overflow).
+  template <typename T> T forward(T x) const {
+    T bx = T(beta) * x;
+    return bx > T(threshold) ? x : std::log1p(std::exp(bx)) / T(beta);
+  }
+  template <typename T> T backward(T x, T, T g) const {
+    T bx = T(beta) * x;
+    return bx > T(threshold) ? g : g * unary_detail::sigmoid(bx);
+  }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    TensorRef bx = unary_detail::scale(x, beta);
+    TensorRef over = unary_detail::float_mask(CompareKind::Gt, bx.get(), threshold, g->dtype);
+    TensorRef s = apply_Sigmoid(bx.get());
+    return mul(g, add(over, mul(sub(Scalar::of_double(1), over), s)));
+  }
+};
+
+// x ** exponent for a Python number exponent.
+struct PowScalar {
+  FNGRAD_UNARY_NAMES("pow", "PowBackward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = false;
+  static constexpr bool has_contig = false;
+  double exponent = 1.0;
+  template <typename T> T forward(T x) const {
+    if constexpr (std::is_integral_v<T>) {
+      T result = 1, base = x;
+      for (int64_t e = static_cast<int64_t>(exponent); e > 0; e >>= 1) {
+        if (e & 1) result *= base;
+        base *= base;
+      }
+      return result;
+    } else {
+      if (exponent == 2) return x * x;
+      if (exponent == 0.5) return std::sqrt(x);
+      return std::pow(x, T(exponent));
+    }
+  }
+  template <typename T> T backward(T x, T, T g) const {
+    if (exponent == 0) return T(0);
+    if (exponent == 2) return g * T(2) * x;
+    return g * T(exponent) * std::pow(x, T(exponent - 1));
+  }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    if (exponent == 0) return unary_detail::scale(g, 0.0);
+    return mul(g, unary_detail::scale(pow_scalar(x, exponent - 1).get(), exponent));
+  }
 };
 
 // clamp(min, max): either bound may be absent. Gradient passes where min <= x <= max, as in
 // PyTorch (a NaN input gets no gradient).
 struct Clamp {
-  static constexpr const char* name = "clamp";
-  static constexpr const char* backward_name = "ClampBackward1";
+  FNGRAD_UNARY_NAMES("clamp", "ClampBackward1")
   static constexpr Saves saves = Saves::Input;
   static constexpr bool float_only = false;
+  static constexpr bool has_contig = false;
   bool has_lo = false, has_hi = false;
   Scalar lo, hi;
-  template <typename T>
-  T forward(T x) const {
+  template <typename T> T forward(T x) const {
     if (std::isnan(static_cast<double>(x))) return x;
     if (has_lo && x < lo.to<T>()) x = lo.to<T>();
     if (has_hi && x > hi.to<T>()) x = hi.to<T>();
     return x;
   }
-  template <typename T>
-  T backward(T x, T g) const {
+  template <typename T> T backward(T x, T, T g) const {
     bool pass = !std::isnan(static_cast<double>(x)) && (!has_lo || x >= lo.to<T>()) && (!has_hi || x <= hi.to<T>());
     return pass ? g : T(0);
   }
-  TensorRef backward_graph(TensorObject* x, TensorObject* g) const {
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
     TensorRef factor = full(x->sizes, g->dtype, 1.0);
     if (has_lo) factor = mul(factor, to_dtype(compare(CompareKind::Ge, x, lo).get(), g->dtype));
     if (has_hi) factor = mul(factor, to_dtype(compare(CompareKind::Le, x, hi).get(), g->dtype));
@@ -80,15 +529,7 @@ struct Clamp {
   }
 };
 
-#define FNGRAD_UNARY_OPS(_) \
-  _(Relu)                   \
-  _(Neg)
-
-// ops::apply_<Op>(x) for every listed op (defined in unary.cpp): what _C.<name> and
-// Tensor.<name>() call.
-#define FNGRAD_DECLARE_UNARY(Op) TensorRef apply_##Op(TensorObject* x);
-FNGRAD_UNARY_OPS(FNGRAD_DECLARE_UNARY)
-#undef FNGRAD_DECLARE_UNARY
+#undef FNGRAD_UNARY_NAMES
 
 }  // namespace ops
 }  // namespace fngrad

@@ -19,8 +19,11 @@ namespace {
 
 // One basic view step, enough to replay it on another tensor of the same shape.
 struct ViewStep {
-  enum Kind { Select, Slice, Unsqueeze, Squeeze } kind;
+  enum Kind { Select, Slice, Unsqueeze, Squeeze, Permute, Reshape } kind;
   int64_t dim = 0, start = 0, stop = 0, step = 1;
+  DimVec dims;     // Permute: the permutation; Reshape: the new sizes
+  DimVec strides;  // Reshape: the new strides
+  const char* name = nullptr;  // overrides the node name (TransposeBackward0, ...)
 };
 
 // A view of x's memory with the given geometry, without autograd.
@@ -59,18 +62,41 @@ TensorRef apply_view(TensorObject* x, const ViewStep& v) {
       sizes.erase_at(v.dim);
       strides.erase_at(v.dim);
       break;
+    case ViewStep::Permute: {
+      DimVec ps, pt;
+      for (int64_t d : v.dims) {
+        ps.push_back(x->sizes[d]);
+        pt.push_back(x->strides[d]);
+      }
+      sizes = ps;
+      strides = pt;
+      break;
+    }
+    case ViewStep::Reshape:
+      sizes = v.dims;
+      strides = v.strides;
+      break;
   }
   return view_of(x, offset, sizes, strides);
 }
 
-const char* view_backward_name(ViewStep::Kind k) {
-  switch (k) {
+const char* view_backward_name(const ViewStep& v) {
+  if (v.name != nullptr) return v.name;
+  switch (v.kind) {
     case ViewStep::Select: return "SelectBackward0";
     case ViewStep::Slice: return "SliceBackward0";
     case ViewStep::Unsqueeze: return "UnsqueezeBackward0";
-    case ViewStep::Squeeze: break;
+    case ViewStep::Squeeze: return "SqueezeBackward1";
+    case ViewStep::Permute: return "PermuteBackward0";
+    case ViewStep::Reshape: break;
   }
-  return "SqueezeBackward1";
+  return "ViewBackward0";
+}
+
+DimVec inverse_permutation(const DimVec& perm) {
+  DimVec inv(perm.size());
+  for (size_t i = 0; i < perm.size(); i++) inv[perm[i]] = static_cast<int64_t>(i);
+  return inv;
 }
 
 TensorRef view(TensorObject* x, const ViewStep& v);
@@ -80,13 +106,15 @@ class ViewBackward : public Node {
  public:
   ViewStep step;
   DimVec input_shape;
-  std::string name() const override { return view_backward_name(step.kind); }
+  std::string name() const override { return view_backward_name(step); }
   GradList apply(GradList&& grads) override {
     GradList out;
     TensorObject* g = grads[0].get();
     switch (step.kind) {
       case ViewStep::Unsqueeze: out.push_back(squeeze_dim(g, step.dim)); break;
       case ViewStep::Squeeze: out.push_back(unsqueeze(g, step.dim)); break;
+      case ViewStep::Permute: out.push_back(permute(g, inverse_permutation(step.dims))); break;
+      case ViewStep::Reshape: out.push_back(reshape(g, input_shape)); break;
       default: out.push_back(view_scatter(g, step, input_shape)); break;
     }
     return out;
@@ -108,6 +136,7 @@ class ViewScatterBackward : public Node {
 };
 
 TensorRef view(TensorObject* x, const ViewStep& v) {
+  refresh_view_history(x);
   TensorRef out = apply_view(x, v);
   if (GradMode::is_enabled() && autograd::requires_grad(x)) {
     auto* node = new ViewBackward();
@@ -260,6 +289,294 @@ TensorRef contiguous(TensorObject* x) {
 }
 
 TensorRef detach(TensorObject* x) { return alias(x); }
+
+namespace {
+
+// Strides for viewing x (sizes, strides) as `shape` without copying, when the elements keep
+// their row-major order; false when some dimension would span non-contiguous memory.
+bool view_strides(const TensorObject* x, const DimVec& shape, DimVec* out) {
+  out->clear();
+  if (x->numel == 0 || x->contiguous) {
+    *out = contiguous_strides(shape);
+    return true;
+  }
+  // Walk the input's dims in chunks that are contiguous with each other, and fill the new dims
+  // that exactly cover each chunk.
+  const int64_t nd_old = ndim(x);
+  const int64_t nd_new = static_cast<int64_t>(shape.size());
+  DimVec result(static_cast<size_t>(nd_new), 0);
+  int64_t view_d = nd_new - 1;
+  int64_t chunk_base_stride = x->strides.empty() ? 1 : x->strides[nd_old - 1];
+  int64_t tensor_numel = 1, view_numel = 1;
+  for (int64_t tensor_d = nd_old - 1; tensor_d >= 0; tensor_d--) {
+    tensor_numel *= x->sizes[tensor_d];
+    // A chunk ends where the next (outer) dim is not contiguous with this one.
+    if (tensor_d == 0 || (x->sizes[tensor_d - 1] != 1 && x->strides[tensor_d - 1] != tensor_numel * chunk_base_stride)) {
+      while (view_d >= 0 && (view_numel < tensor_numel || shape[view_d] == 1)) {
+        result[view_d] = view_numel * chunk_base_stride;
+        view_numel *= shape[view_d];
+        view_d--;
+      }
+      if (view_numel != tensor_numel) return false;
+      if (tensor_d > 0) {
+        chunk_base_stride = x->strides[tensor_d - 1];
+        tensor_numel = 1;
+        view_numel = 1;
+      }
+    }
+  }
+  if (view_d != -1) return false;
+  *out = result;
+  return true;
+}
+
+DimVec infer_shape(const DimVec& shape, int64_t numel, const char* op) {
+  DimVec out = shape;
+  int64_t known = 1;
+  int64_t infer = -1;
+  for (size_t i = 0; i < out.size(); i++) {
+    if (out[i] == -1) {
+      FNGRAD_CHECK_RUNTIME(infer < 0, "[", op, "] only one dimension can be inferred");
+      infer = static_cast<int64_t>(i);
+    } else {
+      FNGRAD_CHECK_RUNTIME(out[i] >= 0, "[", op, "] invalid shape dimension ", out[i]);
+      known *= out[i];
+    }
+  }
+  if (infer >= 0) {
+    FNGRAD_CHECK_RUNTIME(known != 0 && numel % known == 0, "[", op, "] shape '", shape_str(shape),
+                         "' is invalid for input of size ", numel);
+    out[infer] = numel / known;
+  } else {
+    FNGRAD_CHECK_RUNTIME(known == numel, "[", op, "] shape '", shape_str(shape), "' is invalid for input of size ", numel);
+  }
+  return out;
+}
+
+class CatBackward : public Node {
+ public:
+  int64_t dim = 0;
+  bool stack = false;
+  SmallVec<int64_t, 4> sizes_along;  // each input's size along dim (1 for stack)
+  SmallVec<DimVec, 4> shapes;
+  std::string name() const override { return stack ? "StackBackward0" : "CatBackward0"; }
+  GradList apply(GradList&& grads) override {
+    TensorObject* g = grads[0].get();
+    GradList out;
+    int64_t start = 0;
+    for (size_t i = 0; i < sizes_along.size(); i++) {
+      if (!next_edges_[i].is_valid()) {
+        out.emplace_back();
+      } else if (stack) {
+        out.push_back(select(g, dim, start));
+      } else {
+        out.push_back(slice(g, dim, start, start + sizes_along[i], 1));
+      }
+      start += sizes_along[i];
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+TensorRef reshape(TensorObject* x, const DimVec& shape_in) {
+  DimVec shape = infer_shape(shape_in, x->numel, "reshape");
+  if (shape == x->sizes) return view_of(x, x->offset, x->sizes, x->strides);
+  DimVec strides;
+  if (view_strides(x, shape, &strides)) {
+    ViewStep v{ViewStep::Reshape};
+    v.dims = shape;
+    v.strides = strides;
+    return view(x, v);
+  }
+  // Not expressible as a view: copy, then view the copy.
+  TensorRef c = clone(x);
+  ViewStep v{ViewStep::Reshape};
+  v.dims = shape;
+  v.strides = contiguous_strides(shape);
+  v.name = "UnsafeViewBackward0";
+  TensorRef out = view(c.get(), v);
+  return out;
+}
+
+TensorRef view_as_shape(TensorObject* x, const DimVec& shape_in) {
+  DimVec shape = infer_shape(shape_in, x->numel, "view");
+  DimVec strides;
+  FNGRAD_CHECK_RUNTIME(view_strides(x, shape, &strides),
+                       "[view] view size is not compatible with input tensor's size and stride (at least one dimension "
+                       "spans across two contiguous subspaces). Use .reshape(...) instead.");
+  ViewStep v{ViewStep::Reshape};
+  v.dims = shape;
+  v.strides = strides;
+  return view(x, v);
+}
+
+TensorRef flatten(TensorObject* x, int64_t start, int64_t end) {
+  const int64_t nd = ndim(x);
+  if (nd == 0) return reshape(x, DimVec{1});
+  start = wrap_dim(start, nd, "flatten");
+  end = wrap_dim(end, nd, "flatten");
+  FNGRAD_CHECK_RUNTIME(start <= end, "[flatten] start_dim cannot come after end_dim");
+  DimVec shape;
+  for (int64_t d = 0; d < start; d++) shape.push_back(x->sizes[d]);
+  int64_t merged = 1;
+  for (int64_t d = start; d <= end; d++) merged *= x->sizes[d];
+  shape.push_back(merged);
+  for (int64_t d = end + 1; d < nd; d++) shape.push_back(x->sizes[d]);
+  return reshape(x, shape);
+}
+
+TensorRef permute(TensorObject* x, const DimVec& dims_in) {
+  const int64_t nd = ndim(x);
+  FNGRAD_CHECK_RUNTIME(static_cast<int64_t>(dims_in.size()) == nd, "[permute] number of dims don't match in permute (got ",
+                       dims_in.size(), " dims for a tensor of dimension ", nd, ").");
+  DimVec dims;
+  SmallVec<bool, 8> seen(static_cast<size_t>(nd), false);
+  for (int64_t d : dims_in) {
+    int64_t w = wrap_dim(d, nd, "permute");
+    FNGRAD_CHECK_RUNTIME(!seen[w], "[permute] repeated dim in permute: ", w, ".");
+    seen[w] = true;
+    dims.push_back(w);
+  }
+  ViewStep v{ViewStep::Permute};
+  v.dims = dims;
+  return view(x, v);
+}
+
+TensorRef transpose(TensorObject* x, int64_t d0, int64_t d1) {
+  const int64_t nd = ndim(x);
+  if (nd == 0) return view_of(x, x->offset, x->sizes, x->strides);
+  d0 = wrap_dim(d0, nd, "transpose");
+  d1 = wrap_dim(d1, nd, "transpose");
+  DimVec perm;
+  for (int64_t d = 0; d < nd; d++) perm.push_back(d);
+  std::swap(perm[d0], perm[d1]);
+  ViewStep v{ViewStep::Permute};
+  v.dims = perm;
+  v.name = "TransposeBackward0";
+  return view(x, v);
+}
+
+TensorRef squeeze_all(TensorObject* x) {
+  DimVec shape;
+  for (int64_t s : x->sizes)
+    if (s != 1) shape.push_back(s);
+  if (shape.size() == x->sizes.size()) return view_of(x, x->offset, x->sizes, x->strides);
+  DimVec strides;
+  for (size_t d = 0; d < x->sizes.size(); d++)
+    if (x->sizes[d] != 1) strides.push_back(x->strides[d]);
+  ViewStep v{ViewStep::Reshape};
+  v.dims = shape;
+  v.strides = strides;
+  v.name = "SqueezeBackward0";
+  return view(x, v);
+}
+
+TensorRef cat(const SmallVec<TensorObject*, 4>& tensors, int64_t dim_in, bool stack) {
+  const char* op = stack ? "stack" : "cat";
+  FNGRAD_CHECK_VALUE(!tensors.empty(), "[", op, "] expected a non-empty list of Tensors");
+  // PyTorch ignores 1-D empty tensors in cat.
+  SmallVec<TensorObject*, 4> parts;
+  for (TensorObject* t : tensors)
+    if (stack || !(ndim(t) == 1 && t->numel == 0)) parts.push_back(t);
+  if (parts.empty()) return clone(tensors[0]);
+  const TensorObject* first = parts[0];
+  if (stack) {
+    for (TensorObject* t : parts)
+      FNGRAD_CHECK_RUNTIME(t->sizes == first->sizes, "[stack] stack expects each tensor to be equal size, but got ",
+                           shape_str(first->sizes), " at entry 0 and ", shape_str(t->sizes), " at another entry.");
+  }
+  const int64_t nd = ndim(first) + (stack ? 1 : 0);
+  FNGRAD_CHECK_INDEX(nd > 0, "[cat] zero-dimensional tensor cannot be concatenated");
+  const int64_t dim = wrap_dim(dim_in, nd, op);
+  DType dtype = first->dtype;
+  for (TensorObject* t : parts) dtype = promote_types(dtype, t->dtype);
+  DimVec shape = stack ? first->sizes : first->sizes;
+  if (stack) {
+    shape.insert_at(dim, static_cast<int64_t>(parts.size()));
+  } else {
+    int64_t total = 0;
+    for (size_t i = 0; i < parts.size(); i++) {
+      TensorObject* t = parts[i];
+      FNGRAD_CHECK_RUNTIME(ndim(t) == nd, "[cat] Tensors must have same number of dimensions: got ", nd, " and ", ndim(t));
+      for (int64_t d = 0; d < nd; d++) {
+        FNGRAD_CHECK_RUNTIME(d == dim || t->sizes[d] == first->sizes[d], "[cat] Sizes of tensors must match except in "
+                             "dimension ", dim, ". Expected size ", first->sizes[d], " but got size ", t->sizes[d],
+                             " for tensor number ", i, " in the list.");
+      }
+      total += t->sizes[dim];
+    }
+    shape[dim] = total;
+  }
+  TensorRef out = empty(shape, dtype, op);
+  int64_t start = 0;
+  bool needs = false;
+  for (TensorObject* t : parts) {
+    int64_t len = stack ? 1 : t->sizes[dim];
+    TensorRef region;
+    {
+      GradModeGuard no_grad(false);
+      region = stack ? select(out.get(), dim, start) : slice(out.get(), dim, start, start + len, 1);
+    }
+    copy_into(region.get(), t);
+    start += len;
+    needs = needs || autograd::requires_grad(t);
+  }
+  if (needs && GradMode::is_enabled()) {
+    auto* node = new CatBackward();
+    NodeRef keep(node);
+    node->dim = dim;
+    node->stack = stack;
+    for (TensorObject* t : parts) {
+      node->sizes_along.push_back(stack ? 1 : t->sizes[dim]);
+      node->next_edges().push_back(autograd::gradient_edge(t));
+    }
+    autograd::set_history(out.get(), node);
+    autograd::record_creation_site(node);
+  }
+  return out;
+}
+
+SmallVec<TensorRef, 4> split_sizes(TensorObject* x, const DimVec& sizes, int64_t dim_in) {
+  const int64_t dim = wrap_dim(dim_in, ndim(x), "split");
+  int64_t total = 0;
+  for (int64_t s : sizes) total += s;
+  FNGRAD_CHECK_RUNTIME(total == x->sizes[dim], "[split] split_with_sizes expects split_sizes to sum exactly to ",
+                       x->sizes[dim], " (input tensor's size at dimension ", dim, "), but got split_sizes=",
+                       shape_str(sizes));
+  SmallVec<TensorRef, 4> out;
+  int64_t start = 0;
+  for (int64_t s : sizes) {
+    out.push_back(slice(x, dim, start, start + s, 1));
+    start += s;
+  }
+  return out;
+}
+
+SmallVec<TensorRef, 4> split(TensorObject* x, int64_t size, int64_t dim_in) {
+  const int64_t dim = wrap_dim(dim_in, ndim(x), "split");
+  FNGRAD_CHECK_RUNTIME(size > 0 || x->sizes[dim] == 0, "[split] split expects split_size be non-negative, but got "
+                       "split_size=", size);
+  DimVec sizes;
+  for (int64_t start = 0; start < x->sizes[dim]; start += size) sizes.push_back(std::min(size, x->sizes[dim] - start));
+  if (sizes.empty()) sizes.push_back(0);
+  return split_sizes(x, sizes, dim);
+}
+
+SmallVec<TensorRef, 4> chunk(TensorObject* x, int64_t chunks, int64_t dim_in) {
+  FNGRAD_CHECK_RUNTIME(chunks > 0, "[chunk] chunk expects `chunks` to be greater than 0, got: ", chunks);
+  const int64_t dim = wrap_dim(dim_in, ndim(x), "chunk");
+  int64_t size = (x->sizes[dim] + chunks - 1) / chunks;
+  return split(x, std::max<int64_t>(size, 1), dim);
+}
+
+SmallVec<TensorRef, 4> unbind(TensorObject* x, int64_t dim_in) {
+  const int64_t dim = wrap_dim(dim_in, ndim(x), "unbind");
+  SmallVec<TensorRef, 4> out;
+  for (int64_t i = 0; i < x->sizes[dim]; i++) out.push_back(select(x, dim, i));
+  return out;
+}
 
 TensorRef to_dtype(TensorObject* x, DType dtype) {
   if (x->dtype == dtype) return TensorRef::borrow(x);

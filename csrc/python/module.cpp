@@ -16,6 +16,7 @@
 #include "core/parallel.h"
 #include "ops/ops.h"
 #include "ops/unary_ops.h"
+#include "ops/vecmath.h"
 #include "python/node_type.h"
 #include "python/tensor_type.h"
 
@@ -66,6 +67,25 @@ std::vector<TensorRef> tensor_list(py::handle seq, const char* what, bool allow_
 }
 
 py::object steal(TensorRef t) { return py::reinterpret_steal<py::object>(t.release()); }
+
+SmallVec<TensorObject*, 4> tensor_seq(py::handle seq, const char* op) {
+  FNGRAD_CHECK_TYPE(PySequence_Check(seq.ptr()) && !is_tensor(seq.ptr()), "[", op,
+                    "] expected a sequence of Tensors, got ", py_type_name(seq.ptr()), ".");
+  SmallVec<TensorObject*, 4> out;
+  for (py::handle item : seq) {
+    FNGRAD_CHECK_TYPE(is_tensor(item.ptr()), "[", op, "] expected a sequence of Tensors, but one element is ",
+                      py_type_name(item.ptr()), ".");
+    out.push_back(as_tensor(item.ptr()));
+  }
+  return out;
+}
+
+ops::Operand operand_arg(py::handle h, const char* op) {
+  if (is_tensor(h.ptr())) return ops::Operand(as_tensor(h.ptr()));
+  Scalar s;
+  FNGRAD_CHECK_TYPE(parse_scalar(h.ptr(), &s), "[", op, "] Expected a tensor or a number, got ", py_type_name(h.ptr()), ".");
+  return ops::Operand(s);
+}
 
 // Module-level unary ops from the op table: _C.relu(x), _C.neg(x), ...
 #define FNGRAD_DEFINE_UNARY(Op)                                     \
@@ -129,9 +149,35 @@ PYBIND11_MODULE(_C, m) {
   m.def("full", [](py::handle shape, double value, py::handle dtype) {
     return steal(full(parse_shape_object(shape.ptr(), "full"), parse_dtype(dtype.ptr(), "full"), value));
   });
-  m.def("clamp", [](py::handle x, py::object min, py::object max) {
-    return py::reinterpret_borrow<py::object>(x).attr("clamp")(min, max);
+  m.def("cat", [](py::handle tensors, int64_t dim) { return steal(ops::cat(tensor_seq(tensors, "cat"), dim, false)); },
+        "Concatenates tensors along dim.");
+  m.def("stack", [](py::handle tensors, int64_t dim) { return steal(ops::cat(tensor_seq(tensors, "stack"), dim, true)); },
+        "Stacks tensors along a new dim.");
+  m.def("where", [](py::handle cond, py::handle a, py::handle b) {
+    return steal(ops::where(tensor_arg(cond, "where"), operand_arg(a, "where"), operand_arg(b, "where")));
   });
+  m.def("maximum", [](py::handle a, py::handle b) {
+    return steal(ops::binary(ops::BinaryKind::Maximum, operand_arg(a, "maximum"), operand_arg(b, "maximum")));
+  });
+  m.def("minimum", [](py::handle a, py::handle b) {
+    return steal(ops::binary(ops::BinaryKind::Minimum, operand_arg(a, "minimum"), operand_arg(b, "minimum")));
+  });
+  m.def("pow", [](py::handle a, py::handle b) { return steal(ops::pow(operand_arg(a, "pow"), operand_arg(b, "pow"))); });
+  m.def("leaky_relu", [](py::handle x, double slope) { return steal(ops::leaky_relu(tensor_arg(x, "leaky_relu"), slope)); });
+  m.def("elu", [](py::handle x, double alpha) { return steal(ops::elu(tensor_arg(x, "elu"), alpha)); });
+  m.def("gelu", [](py::handle x, const std::string& approximate) {
+    FNGRAD_CHECK_VALUE(approximate == "none" || approximate == "tanh", "[gelu] approximate argument must be either none "
+                       "or tanh.");
+    return steal(ops::gelu(tensor_arg(x, "gelu"), approximate == "tanh"));
+  });
+  m.def("softplus", [](py::handle x, double beta, double threshold) {
+    return steal(ops::softplus(tensor_arg(x, "softplus"), beta, threshold));
+  });
+  m.def("scatter_add", [](py::handle shape, py::handle positions, py::handle g) {
+    return steal(ops::scatter_add(parse_shape_object(shape.ptr(), "scatter_add"), tensor_arg(positions, "scatter_add"),
+                                  tensor_arg(g, "scatter_add")));
+  });
+  m.def("_vecmath_accelerated", &vmath::accelerated, "Whether libmvec's AVX2 functions are in use.");
 
   m.def(
       "_run_backward",

@@ -5,7 +5,11 @@
 
 #include <structmember.h>
 
+#include <algorithm>
 #include <cstddef>
+#include <deque>
+#include <string>
+#include <vector>
 
 #include "autograd/accumulate_grad.h"
 #include "autograd/node.h"
@@ -466,6 +470,9 @@ int set_data(PyObject* self, PyObject* value, void*) {
   FNGRAD_CATCH(-1)
 }
 
+PyObject* get_T(PyObject* self, void*);
+PyObject* get_mT(PyObject* self, void*);
+
 PyGetSetDef tensor_getset[] = {
     {"shape", get_shape, nullptr, "The tensor's shape, a fngrad.Size.", nullptr},
     {"dtype", get_dtype, nullptr, "The element type.", nullptr},
@@ -481,6 +488,8 @@ PyGetSetDef tensor_getset[] = {
     {"retains_grad", get_retains_grad, nullptr, "Whether a non-leaf keeps its .grad (see retain_grad()).", nullptr},
     {"data", get_data, set_data, "The tensor's data, detached from autograd (writes bypass the version counter).",
      nullptr},
+    {"T", get_T, nullptr, "The tensor with its dims reversed (a view).", nullptr},
+    {"mT", get_mT, nullptr, "The last two dims transposed (a view).", nullptr},
     {nullptr, nullptr, nullptr, nullptr, nullptr}};
 
 // ---- methods ----
@@ -566,13 +575,15 @@ PyObject* m_unary(PyObject* self, PyObject*) {
   FNGRAD_CATCH(nullptr)
 }
 
-PyObject* m_relu_(PyObject* self, PyObject*) {
+template <void (*F)(TensorObject*)>
+PyObject* m_unary_(PyObject* self, PyObject*) {
   FNGRAD_TRY
-  ops::relu_(as_tensor(self));
+  F(as_tensor(self));
   Py_INCREF(self);
   return self;
   FNGRAD_CATCH(nullptr)
 }
+
 
 PyObject* m_clamp(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
@@ -726,9 +737,468 @@ PyObject* m_expand(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
   FNGRAD_CATCH(nullptr)
 }
 
-#define FNGRAD_UNARY_METHOD(Op) {ops::Op::name, m_unary<&ops::apply_##Op>, METH_NOARGS, "Elementwise " #Op "."},
+// ---- more ops: arguments parsed here, work done in ops:: ----
+
+bool is_none(PyObject* o) { return o == nullptr || o == Py_None; }
+
+TensorObject* tensor_param(PyObject* o, const char* op, const char* what) {
+  FNGRAD_CHECK_TYPE(o != nullptr && is_tensor(o), "[", op, "] Expected a Tensor for ", what, ", got ",
+                    o == nullptr ? std::string("nothing") : py_type_name(o), ".");
+  return as_tensor(o);
+}
+
+Operand operand_param(PyObject* o, const char* op) {
+  Operand r;
+  FNGRAD_CHECK_TYPE(o != nullptr && to_operand(o, &r), "[", op, "] Expected a tensor or a number, got ",
+                    o == nullptr ? std::string("nothing") : py_type_name(o), ".");
+  return r;
+}
+
+double double_param(PyObject* o, double dflt, const char* op, const char* what) {
+  if (is_none(o)) return dflt;
+  Scalar s = require_scalar(o, op, what);
+  return s.to<double>();
+}
+
+PyObject* tuple_of(SmallVec<TensorRef, 4>&& parts) {
+  PyRef t = PyRef::check(PyTuple_New(static_cast<Py_ssize_t>(parts.size())));
+  for (size_t i = 0; i < parts.size(); i++) PyTuple_SET_ITEM(t.get(), static_cast<Py_ssize_t>(i), parts[i].release());
+  return t.release();
+}
+
+// A reduction method: (dim=None, keepdim=False) plus extra keyword names.
+#define FNGRAD_REDUCTION_ARGS(name_str)                                   \
+  static const char* const names[] = {"dim", "keepdim"};                  \
+  PyObject* a[2];                                                         \
+  parse_args(args, nargs, kwnames, names, 2, a, name_str);                \
+  DimVec dims;                                                            \
+  bool has_dims = parse_dims(a[0], &dims, name_str);                      \
+  bool keepdim = parse_bool(a[1], false);
+
+PyObject* m_mean(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const char* const names[] = {"dim", "keepdim", "dtype"};
+  PyObject* a[3];
+  parse_args(args, nargs, kwnames, names, 3, a, "mean");
+  DimVec dims;
+  bool has_dims = parse_dims(a[0], &dims, "mean");
+  TensorRef x = TensorRef::borrow(self);
+  if (!is_none(a[2])) x = ops::to_dtype(x.get(), parse_dtype(a[2], "mean"));
+  return ops::mean(x.get(), has_dims ? &dims : nullptr, parse_bool(a[1], false)).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_prod(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  FNGRAD_REDUCTION_ARGS("prod")
+  return ops::prod(as_tensor(self), has_dims ? &dims : nullptr, keepdim).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+template <bool Max>
+PyObject* m_amax(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  FNGRAD_REDUCTION_ARGS(Max ? "amax" : "amin")
+  return (Max ? ops::amax : ops::amin)(as_tensor(self), has_dims ? &dims : nullptr, keepdim).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+// max()/min() of everything, or (values, indices) along a dim (Python wraps the pair).
+template <bool Max>
+PyObject* m_max(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const char* const names[] = {"dim", "keepdim"};
+  PyObject* a[2];
+  parse_args(args, nargs, kwnames, names, 2, a, Max ? "max" : "min");
+  if (!is_none(a[0]) && is_tensor(a[0])) {
+    // max(other): the elementwise maximum, as PyTorch's overload does.
+    return ops::binary(Max ? ops::BinaryKind::Maximum : ops::BinaryKind::Minimum, Operand(as_tensor(self)),
+                       Operand(as_tensor(a[0])))
+        .release();
+  }
+  if (is_none(a[0])) return (Max ? ops::amax : ops::amin)(as_tensor(self), nullptr, false).release();
+  auto r = ops::max_dim(as_tensor(self), parse_int(a[0], Max ? "max" : "min", "dim"), parse_bool(a[1], false), Max);
+  PyRef t = PyRef::check(PyTuple_New(2));
+  PyTuple_SET_ITEM(t.get(), 0, r.first.release());
+  PyTuple_SET_ITEM(t.get(), 1, r.second.release());
+  return t.release();
+  FNGRAD_CATCH(nullptr)
+}
+
+template <bool Max>
+PyObject* m_argmax(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  FNGRAD_REDUCTION_ARGS(Max ? "argmax" : "argmin")
+  return ops::argmax(as_tensor(self), has_dims ? &dims : nullptr, keepdim, Max).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+template <bool Sqrt>
+PyObject* m_var(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  const char* op = Sqrt ? "std" : "var";
+  static const char* const names[] = {"dim", "unbiased", "keepdim", "correction"};
+  PyObject* a[4];
+  parse_args(args, nargs, kwnames, names, 4, a, op);
+  // var(True) means var(unbiased=True), as in PyTorch's old signature.
+  PyObject* dim = a[0];
+  PyObject* unbiased = a[1];
+  if (dim != nullptr && PyBool_Check(dim)) {
+    unbiased = dim;
+    dim = nullptr;
+  }
+  DimVec dims;
+  bool has_dims = parse_dims(dim, &dims, op);
+  double correction = 1;
+  if (!is_none(unbiased)) correction = parse_bool(unbiased, true) ? 1 : 0;
+  if (!is_none(a[3])) correction = double_param(a[3], 1, op, "correction");
+  return ops::var(as_tensor(self), has_dims ? &dims : nullptr, correction, parse_bool(a[2], false), Sqrt).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_logsumexp(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  FNGRAD_REDUCTION_ARGS("logsumexp")
+  FNGRAD_CHECK_TYPE(has_dims, "[logsumexp] logsumexp() missing required argument 'dim'");
+  return ops::logsumexp(as_tensor(self), &dims, keepdim).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+template <bool Log>
+PyObject* m_softmax(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  const char* op = Log ? "log_softmax" : "softmax";
+  static const char* const names[] = {"dim", "dtype"};
+  PyObject* a[2];
+  parse_args(args, nargs, kwnames, names, 2, a, op);
+  FNGRAD_CHECK_TYPE(!is_none(a[0]), "[", op, "] ", op, "() missing required argument 'dim'");
+  TensorRef x = TensorRef::borrow(self);
+  if (!is_none(a[1])) x = ops::to_dtype(x.get(), parse_dtype(a[1], op));
+  return ops::softmax(x.get(), parse_int(a[0], op, "dim"), Log).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_norm(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const char* const names[] = {"p", "dim", "keepdim", "dtype"};
+  PyObject* a[4];
+  parse_args(args, nargs, kwnames, names, 4, a, "norm");
+  double p = 2;
+  if (!is_none(a[0])) {
+    if (PyUnicode_Check(a[0])) {
+      std::string name = PyUnicode_AsUTF8(a[0]);
+      FNGRAD_CHECK_VALUE(name == "fro", "[norm] Unsupported norm '", name, "': use a number, inf or 'fro'.");
+    } else {
+      p = double_param(a[0], 2, "norm", "p");
+    }
+  }
+  DimVec dims;
+  bool has_dims = parse_dims(a[1], &dims, "norm");
+  TensorRef x = TensorRef::borrow(self);
+  if (!is_none(a[3])) x = ops::to_dtype(x.get(), parse_dtype(a[3], "norm"));
+  return ops::norm(x.get(), p, has_dims ? &dims : nullptr, parse_bool(a[2], false)).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+template <bool All>
+PyObject* m_all(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  FNGRAD_REDUCTION_ARGS(All ? "all" : "any")
+  return ops::all_any(as_tensor(self), has_dims ? &dims : nullptr, keepdim, All).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_pow(PyObject* self, PyObject* exponent) {
+  FNGRAD_TRY
+  return ops::pow(Operand(as_tensor(self)), operand_param(exponent, "pow")).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* nb_power(PyObject* a, PyObject* b, PyObject* mod) {
+  FNGRAD_TRY
+  if (mod != Py_None) Py_RETURN_NOTIMPLEMENTED;
+  Operand oa, ob;
+  if (!to_operand(a, &oa) || !to_operand(b, &ob)) Py_RETURN_NOTIMPLEMENTED;
+  return ops::pow(oa, ob).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* nb_inplace_power(PyObject* a, PyObject* b, PyObject* mod) {
+  FNGRAD_TRY
+  Operand ob;
+  if (mod != Py_None || !is_tensor(a) || !to_operand(b, &ob)) Py_RETURN_NOTIMPLEMENTED;
+  ops::binary_(ops::BinaryKind::Pow, as_tensor(a), ob);
+  Py_INCREF(a);
+  return a;
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* nb_matmul(PyObject* a, PyObject* b) {
+  FNGRAD_TRY
+  if (!is_tensor(a) || !is_tensor(b)) Py_RETURN_NOTIMPLEMENTED;
+  return ops::matmul(as_tensor(a), as_tensor(b)).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+template <ops::LogicalKind K>
+PyObject* nb_bitwise(PyObject* a, PyObject* b) {
+  FNGRAD_TRY
+  Operand oa, ob;
+  if (!to_operand(a, &oa) || !to_operand(b, &ob)) Py_RETURN_NOTIMPLEMENTED;
+  return ops::logical(K, oa, ob, true).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* nb_invert(PyObject* a) {
+  FNGRAD_TRY
+  return ops::logical_not(as_tensor(a), true).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* nb_absolute(PyObject* a) {
+  FNGRAD_TRY
+  return ops::apply_Abs(as_tensor(a)).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+template <ops::LogicalKind K>
+PyObject* m_logical(PyObject* self, PyObject* other) {
+  FNGRAD_TRY
+  return ops::logical(K, Operand(as_tensor(self)), operand_param(other, "logical"), false).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_logical_not(PyObject* self, PyObject*) {
+  FNGRAD_TRY
+  return ops::logical_not(as_tensor(self), false).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+template <ops::BinaryKind K>
+PyObject* m_binary_kind(PyObject* self, PyObject* other) {
+  FNGRAD_TRY
+  return ops::binary(K, Operand(as_tensor(self)), operand_param(other, K == ops::BinaryKind::Maximum ? "maximum" : "minimum"))
+      .release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_clamp_(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const char* const names[] = {"min", "max"};
+  PyObject* a[2];
+  parse_args(args, nargs, kwnames, names, 2, a, "clamp_");
+  Scalar lo, hi;
+  bool has_lo = !is_none(a[0]), has_hi = !is_none(a[1]);
+  if (has_lo) lo = require_scalar(a[0], "clamp_", "min");
+  if (has_hi) hi = require_scalar(a[1], "clamp_", "max");
+  ops::clamp_(as_tensor(self), has_lo ? &lo : nullptr, has_hi ? &hi : nullptr);
+  Py_INCREF(self);
+  return self;
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_copy_(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const char* const names[] = {"src", "non_blocking"};
+  PyObject* a[2];
+  parse_args(args, nargs, kwnames, names, 2, a, "copy_");
+  ops::copy_(as_tensor(self), tensor_param(a[0], "copy_", "src"));
+  Py_INCREF(self);
+  return self;
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_masked_fill(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const char* const names[] = {"mask", "value"};
+  PyObject* a[2];
+  parse_args(args, nargs, kwnames, names, 2, a, "masked_fill");
+  return ops::masked_fill(as_tensor(self), tensor_param(a[0], "masked_fill", "mask"),
+                          require_scalar(a[1], "masked_fill", "value"))
+      .release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_where(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const char* const names[] = {"condition", "other"};
+  PyObject* a[2];
+  parse_args(args, nargs, kwnames, names, 2, a, "where");
+  return ops::where(tensor_param(a[0], "where", "condition"), Operand(as_tensor(self)), operand_param(a[1], "where"))
+      .release();
+  FNGRAD_CATCH(nullptr)
+}
+
+template <TensorRef (*F)(TensorObject*, TensorObject*)>
+PyObject* m_tensor_binary(PyObject* self, PyObject* other) {
+  FNGRAD_TRY
+  return F(as_tensor(self), tensor_param(other, "matmul", "other")).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_reshape(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  FNGRAD_TRY
+  return ops::reshape(as_tensor(self), parse_shape(args, nargs, "reshape")).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_view(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  FNGRAD_TRY
+  if (nargs == 1 && !PyIndex_Check(args[0]) && !PySequence_Check(args[0])) {
+    // view(dtype) reinterprets memory in PyTorch; fngrad only supports the same dtype.
+    DType d = parse_dtype(args[0], "view");
+    FNGRAD_CHECK_RUNTIME(d == as_tensor(self)->dtype, "[view] Viewing a tensor as another dtype is not supported.");
+    return ops::view_as_shape(as_tensor(self), as_tensor(self)->sizes).release();
+  }
+  return ops::view_as_shape(as_tensor(self), parse_shape(args, nargs, "view")).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_view_as(PyObject* self, PyObject* other) {
+  FNGRAD_TRY
+  return ops::view_as_shape(as_tensor(self), tensor_param(other, "view_as", "other")->sizes).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_reshape_as(PyObject* self, PyObject* other) {
+  FNGRAD_TRY
+  return ops::reshape(as_tensor(self), tensor_param(other, "reshape_as", "other")->sizes).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_expand_as(PyObject* self, PyObject* other) {
+  FNGRAD_TRY
+  return ops::expand(as_tensor(self), tensor_param(other, "expand_as", "other")->sizes).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_flatten(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const char* const names[] = {"start_dim", "end_dim"};
+  PyObject* a[2];
+  parse_args(args, nargs, kwnames, names, 2, a, "flatten");
+  int64_t start = is_none(a[0]) ? 0 : parse_int(a[0], "flatten", "start_dim");
+  int64_t end = is_none(a[1]) ? -1 : parse_int(a[1], "flatten", "end_dim");
+  return ops::flatten(as_tensor(self), start, end).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_squeeze(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const char* const names[] = {"dim"};
+  PyObject* a[1];
+  parse_args(args, nargs, kwnames, names, 1, a, "squeeze");
+  if (is_none(a[0])) return ops::squeeze_all(as_tensor(self)).release();
+  DimVec dims;
+  parse_dims(a[0], &dims, "squeeze");
+  TensorRef r = TensorRef::borrow(self);
+  // Squeeze the highest dims first so that lower indices stay valid.
+  const int64_t nd = ndim(as_tensor(self));
+  for (int64_t& d : dims) d = wrap_dim(d, nd, "squeeze");
+  std::sort(dims.begin(), dims.end());
+  for (size_t i = dims.size(); i-- > 0;) r = ops::squeeze_dim(r.get(), dims[i]);
+  return r.release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_transpose(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const char* const names[] = {"dim0", "dim1"};
+  PyObject* a[2];
+  parse_args(args, nargs, kwnames, names, 2, a, "transpose");
+  FNGRAD_CHECK_TYPE(!is_none(a[0]) && !is_none(a[1]), "[transpose] transpose() missing required arguments dim0 and dim1");
+  return ops::transpose(as_tensor(self), parse_int(a[0], "transpose", "dim0"), parse_int(a[1], "transpose", "dim1"))
+      .release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_permute(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  FNGRAD_TRY
+  return ops::permute(as_tensor(self), parse_shape(args, nargs, "permute")).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_t(PyObject* self, PyObject*) {
+  FNGRAD_TRY
+  TensorObject* t = as_tensor(self);
+  FNGRAD_CHECK_RUNTIME(ndim(t) <= 2, "[t] t() expects a tensor with <= 2 dimensions, but self is ", ndim(t), "D");
+  if (ndim(t) < 2) return ops::transpose(t, 0, 0).release();
+  return ops::transpose(t, 0, 1).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* get_T(PyObject* self, void*) {
+  FNGRAD_TRY
+  TensorObject* t = as_tensor(self);
+  DimVec perm;
+  for (int64_t d = ndim(t) - 1; d >= 0; d--) perm.push_back(d);
+  return ops::permute(t, perm).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* get_mT(PyObject* self, void*) {
+  FNGRAD_TRY
+  TensorObject* t = as_tensor(self);
+  FNGRAD_CHECK_RUNTIME(ndim(t) >= 2, "[mT] tensor.mT is only supported on matrices or batches of matrices. Got ",
+                       ndim(t), "-D tensor.");
+  return ops::transpose(t, -2, -1).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_broadcast_to(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  FNGRAD_TRY
+  return ops::expand(as_tensor(self), parse_shape(args, nargs, "broadcast_to")).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_split(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const char* const names[] = {"split_size", "dim"};
+  PyObject* a[2];
+  parse_args(args, nargs, kwnames, names, 2, a, "split");
+  FNGRAD_CHECK_TYPE(!is_none(a[0]), "[split] split() missing required argument 'split_size'");
+  int64_t dim = is_none(a[1]) ? 0 : parse_int(a[1], "split", "dim");
+  if (PyIndex_Check(a[0]) && !is_tensor(a[0])) return tuple_of(ops::split(as_tensor(self), parse_int(a[0], "split", "split_size"), dim));
+  return tuple_of(ops::split_sizes(as_tensor(self), parse_shape_object(a[0], "split"), dim));
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_chunk(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const char* const names[] = {"chunks", "dim"};
+  PyObject* a[2];
+  parse_args(args, nargs, kwnames, names, 2, a, "chunk");
+  FNGRAD_CHECK_TYPE(!is_none(a[0]), "[chunk] chunk() missing required argument 'chunks'");
+  int64_t dim = is_none(a[1]) ? 0 : parse_int(a[1], "chunk", "dim");
+  return tuple_of(ops::chunk(as_tensor(self), parse_int(a[0], "chunk", "chunks"), dim));
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_unbind(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const char* const names[] = {"dim"};
+  PyObject* a[1];
+  parse_args(args, nargs, kwnames, names, 1, a, "unbind");
+  return tuple_of(ops::unbind(as_tensor(self), is_none(a[0]) ? 0 : parse_int(a[0], "unbind", "dim")));
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_take(PyObject* self, PyObject* index) {
+  FNGRAD_TRY
+  return ops::take(as_tensor(self), tensor_param(index, "take", "index")).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_leaky_relu(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const char* const names[] = {"negative_slope"};
+  PyObject* a[1];
+  parse_args(args, nargs, kwnames, names, 1, a, "leaky_relu");
+  return ops::leaky_relu(as_tensor(self), double_param(a[0], 0.01, "leaky_relu", "negative_slope")).release();
+  FNGRAD_CATCH(nullptr)
+}
+
 PyMethodDef tensor_methods[] = {
-    FNGRAD_UNARY_OPS(FNGRAD_UNARY_METHOD)
     {"numpy", FASTCALL(m_numpy), METH_FASTCALL | METH_KEYWORDS,
      "The tensor's data as a NumPy array sharing its memory."},
     {"item", m_item, METH_NOARGS, "The value of a one-element tensor as a Python number."},
@@ -738,8 +1208,8 @@ PyMethodDef tensor_methods[] = {
     {"requires_grad_", FASTCALL(m_requires_grad_), METH_FASTCALL | METH_KEYWORDS,
      "Sets requires_grad in place and returns the tensor."},
     {"retain_grad", m_retain_grad, METH_NOARGS, "Keeps .grad for this non-leaf tensor after backward."},
-    {"relu_", m_relu_, METH_NOARGS, "max(x, 0) elementwise, in place."},
     {"negative", m_unary<&ops::apply_Neg>, METH_NOARGS, "-x elementwise."},
+    {"absolute", m_unary<&ops::apply_Abs>, METH_NOARGS, "|x| elementwise."},
     {"clamp", FASTCALL(m_clamp), METH_FASTCALL | METH_KEYWORDS, "Clamps every element into [min, max]."},
     {"clip", FASTCALL(m_clamp), METH_FASTCALL | METH_KEYWORDS, "Alias of clamp."},
     {"sum", FASTCALL(m_sum), METH_FASTCALL | METH_KEYWORDS, "Sum over all or some dims."},
@@ -775,9 +1245,76 @@ PyMethodDef tensor_methods[] = {
     {"masked_fill_", FASTCALL(m_masked_fill_), METH_FASTCALL | METH_KEYWORDS,
      "Fills the positions where mask is true with value, in place."},
     {"unsqueeze", m_unsqueeze, METH_O, "A view with a size-1 dim inserted at dim."},
+    {"mean", FASTCALL(m_mean), METH_FASTCALL | METH_KEYWORDS, "Mean over all or some dims."},
+    {"prod", FASTCALL(m_prod), METH_FASTCALL | METH_KEYWORDS, "Product over all or some dims."},
+    {"amax", FASTCALL(m_amax<true>), METH_FASTCALL | METH_KEYWORDS, "Maximum over all or some dims."},
+    {"amin", FASTCALL(m_amax<false>), METH_FASTCALL | METH_KEYWORDS, "Minimum over all or some dims."},
+    {"_max", FASTCALL(m_max<true>), METH_FASTCALL | METH_KEYWORDS, "max(); (values, indices) along a dim."},
+    {"_min", FASTCALL(m_max<false>), METH_FASTCALL | METH_KEYWORDS, "min(); (values, indices) along a dim."},
+    {"argmax", FASTCALL(m_argmax<true>), METH_FASTCALL | METH_KEYWORDS, "Index of the maximum."},
+    {"argmin", FASTCALL(m_argmax<false>), METH_FASTCALL | METH_KEYWORDS, "Index of the minimum."},
+    {"var", FASTCALL(m_var<false>), METH_FASTCALL | METH_KEYWORDS, "Variance (correction=1 by default)."},
+    {"std", FASTCALL(m_var<true>), METH_FASTCALL | METH_KEYWORDS, "Standard deviation (correction=1 by default)."},
+    {"logsumexp", FASTCALL(m_logsumexp), METH_FASTCALL | METH_KEYWORDS, "log(sum(exp(x))) over dims, computed stably."},
+    {"softmax", FASTCALL(m_softmax<false>), METH_FASTCALL | METH_KEYWORDS, "Softmax along dim."},
+    {"log_softmax", FASTCALL(m_softmax<true>), METH_FASTCALL | METH_KEYWORDS, "Log-softmax along dim."},
+    {"norm", FASTCALL(m_norm), METH_FASTCALL | METH_KEYWORDS, "Vector norm (p=2 by default)."},
+    {"all", FASTCALL(m_all<true>), METH_FASTCALL | METH_KEYWORDS, "Whether every element is true."},
+    {"any", FASTCALL(m_all<false>), METH_FASTCALL | METH_KEYWORDS, "Whether any element is true."},
+    {"pow", m_pow, METH_O, "self ** exponent"},
+    {"pow_", m_binary_<ops::BinaryKind::Pow>, METH_O, "self **= exponent"},
+    {"maximum", m_binary_kind<ops::BinaryKind::Maximum>, METH_O, "Elementwise maximum."},
+    {"minimum", m_binary_kind<ops::BinaryKind::Minimum>, METH_O, "Elementwise minimum."},
+    {"logical_and", m_logical<ops::LogicalKind::And>, METH_O, "Elementwise logical and."},
+    {"logical_or", m_logical<ops::LogicalKind::Or>, METH_O, "Elementwise logical or."},
+    {"logical_xor", m_logical<ops::LogicalKind::Xor>, METH_O, "Elementwise logical xor."},
+    {"logical_not", m_logical_not, METH_NOARGS, "Elementwise logical not."},
+    {"clamp_", FASTCALL(m_clamp_), METH_FASTCALL | METH_KEYWORDS, "clamp, in place."},
+    {"clip_", FASTCALL(m_clamp_), METH_FASTCALL | METH_KEYWORDS, "clamp, in place."},
+    {"copy_", FASTCALL(m_copy_), METH_FASTCALL | METH_KEYWORDS, "Copies src (broadcast, converted) into self."},
+    {"masked_fill", FASTCALL(m_masked_fill), METH_FASTCALL | METH_KEYWORDS, "value where mask is true."},
+    {"where", FASTCALL(m_where), METH_FASTCALL | METH_KEYWORDS, "self where condition, else other."},
+    {"matmul", m_tensor_binary<&ops::matmul>, METH_O, "Matrix product (NumPy's matmul rules)."},
+    {"mm", m_tensor_binary<&ops::mm>, METH_O, "Matrix product of two matrices."},
+    {"bmm", m_tensor_binary<&ops::bmm>, METH_O, "Batched matrix product."},
+    {"dot", m_tensor_binary<&ops::dot>, METH_O, "Dot product of two vectors."},
+    {"mv", m_tensor_binary<&ops::mv>, METH_O, "Matrix-vector product."},
+    {"outer", m_tensor_binary<&ops::outer>, METH_O, "Outer product of two vectors."},
+    {"reshape", FASTCALL(m_reshape), METH_FASTCALL, "The same values with another shape (a view when possible)."},
+    {"view", FASTCALL(m_view), METH_FASTCALL, "A view with another shape."},
+    {"view_as", m_view_as, METH_O, "A view with other's shape."},
+    {"reshape_as", m_reshape_as, METH_O, "reshape to other's shape."},
+    {"expand_as", m_expand_as, METH_O, "expand to other's shape."},
+    {"flatten", FASTCALL(m_flatten), METH_FASTCALL | METH_KEYWORDS, "Merges dims start_dim..end_dim."},
+    {"squeeze", FASTCALL(m_squeeze), METH_FASTCALL | METH_KEYWORDS, "Removes size-1 dims."},
+    {"transpose", FASTCALL(m_transpose), METH_FASTCALL | METH_KEYWORDS, "Swaps two dims (a view)."},
+    {"permute", FASTCALL(m_permute), METH_FASTCALL, "Reorders dims (a view)."},
+    {"t", m_t, METH_NOARGS, "Transpose of a matrix (a view)."},
+    {"broadcast_to", FASTCALL(m_broadcast_to), METH_FASTCALL, "A view broadcast to shape."},
+    {"split", FASTCALL(m_split), METH_FASTCALL | METH_KEYWORDS, "Splits into views along dim."},
+    {"chunk", FASTCALL(m_chunk), METH_FASTCALL | METH_KEYWORDS, "Splits into `chunks` views along dim."},
+    {"unbind", FASTCALL(m_unbind), METH_FASTCALL | METH_KEYWORDS, "The slices along dim, as a tuple."},
+    {"take", m_take, METH_O, "Elements at flat indices."},
+    {"_leaky_relu", FASTCALL(m_leaky_relu), METH_FASTCALL | METH_KEYWORDS, "Leaky relu."},
     {"expand", FASTCALL(m_expand), METH_FASTCALL, "A view broadcast to a larger shape."},
     {nullptr, nullptr, 0, nullptr}};
+
+// The methods of the elementwise op table (x.exp(), x.exp_(), ...), added to tensor_methods when
+// the type is created. Names live as long as the type (static storage).
+std::vector<PyMethodDef> all_tensor_methods() {
+  static std::deque<std::string> names;
+  std::vector<PyMethodDef> out;
+#define FNGRAD_UNARY_METHOD(Op)                                                                              \
+  names.push_back(ops::Op::name);                                                                            \
+  out.push_back({names.back().c_str(), m_unary<&ops::apply_##Op>, METH_NOARGS, "Elementwise " #Op "."});      \
+  names.push_back(std::string(ops::Op::name) + "_");                                                         \
+  out.push_back({names.back().c_str(), m_unary_<&ops::apply_##Op##_>, METH_NOARGS, "Elementwise " #Op ", in place."});
+  FNGRAD_UNARY_OPS(FNGRAD_UNARY_METHOD)
 #undef FNGRAD_UNARY_METHOD
+  for (PyMethodDef* m = tensor_methods; m->ml_name != nullptr; m++) out.push_back(*m);
+  out.push_back({nullptr, nullptr, 0, nullptr});
+  return out;
+}
 
 }  // namespace
 
@@ -971,6 +1508,7 @@ void init_tensor_types(PyObject* module) {
   PyModule_AddObject(module, "Size", reinterpret_cast<PyObject*>(SizeType));
 
   // TensorBase
+  static std::vector<PyMethodDef> methods = all_tensor_methods();
   static PyMemberDef tensor_members[] = {
       {"__dictoffset__", T_PYSSIZET, offsetof(TensorObject, dict), READONLY, nullptr},
       {"__weaklistoffset__", T_PYSSIZET, offsetof(TensorObject, weakreflist), READONLY, nullptr},
@@ -982,7 +1520,7 @@ void init_tensor_types(PyObject* module) {
       {Py_tp_new, reinterpret_cast<void*>(tensor_new)},
       {Py_tp_hash, reinterpret_cast<void*>(tensor_hash)},
       {Py_tp_richcompare, reinterpret_cast<void*>(tensor_richcompare)},
-      {Py_tp_methods, tensor_methods},
+      {Py_tp_methods, methods.data()},
       {Py_tp_getset, tensor_getset},
       {Py_tp_members, tensor_members},
       {Py_nb_add, reinterpret_cast<void*>(nb_binary<ops::BinaryKind::Add>)},
@@ -994,6 +1532,14 @@ void init_tensor_types(PyObject* module) {
       {Py_nb_inplace_multiply, reinterpret_cast<void*>(nb_inplace<ops::BinaryKind::Mul>)},
       {Py_nb_inplace_true_divide, reinterpret_cast<void*>(nb_inplace<ops::BinaryKind::Div>)},
       {Py_nb_negative, reinterpret_cast<void*>(nb_negative)},
+      {Py_nb_power, reinterpret_cast<void*>(nb_power)},
+      {Py_nb_inplace_power, reinterpret_cast<void*>(nb_inplace_power)},
+      {Py_nb_matrix_multiply, reinterpret_cast<void*>(nb_matmul)},
+      {Py_nb_and, reinterpret_cast<void*>(nb_bitwise<ops::LogicalKind::And>)},
+      {Py_nb_or, reinterpret_cast<void*>(nb_bitwise<ops::LogicalKind::Or>)},
+      {Py_nb_xor, reinterpret_cast<void*>(nb_bitwise<ops::LogicalKind::Xor>)},
+      {Py_nb_invert, reinterpret_cast<void*>(nb_invert)},
+      {Py_nb_absolute, reinterpret_cast<void*>(nb_absolute)},
       {Py_nb_positive, reinterpret_cast<void*>(nb_positive)},
       {Py_nb_bool, reinterpret_cast<void*>(nb_bool)},
       {Py_nb_float, reinterpret_cast<void*>(nb_float)},

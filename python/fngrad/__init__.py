@@ -34,6 +34,11 @@ from ._C import Size, dtype, empty_cache, get_num_threads, set_num_threads  # no
 from ._tensor import Tensor  # noqa: E402
 from ._creation import (  # noqa: E402
     Generator,
+    arange,
+    eye,
+    linspace,
+    randint,
+    randperm,
     as_tensor,
     default_generator,
     empty,
@@ -55,6 +60,7 @@ from ._creation import (  # noqa: E402
     zeros_like,
 )
 from . import autograd  # noqa: E402
+from . import nn  # noqa: E402
 from .autograd import (  # noqa: E402
     enable_grad,
     inference_mode,
@@ -118,4 +124,10 @@ __all__ = [
     "get_num_threads",
     "set_num_threads",
     "empty_cache",
+    "arange",
+    "linspace",
+    "eye",
+    "randint",
+    "randperm",
+    "nn",
 ] + list(_functions_all)

@@ -31,6 +31,11 @@ __all__ = [
     "initial_seed",
     "Generator",
     "default_generator",
+    "arange",
+    "linspace",
+    "eye",
+    "randint",
+    "randperm",
 ]
 
 _NUMPY_OF = {_C.float32: np.float32, _C.float64: np.float64, _C.int64: np.int64, _C.bool: np.bool_}
@@ -309,3 +314,51 @@ def rand_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
 
 def _rebuild(array, requires_grad):
     return _finish(_C.from_numpy(array), requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 for integer arguments.
+
+    Example::
+
+        >>> import fngrad
+        >>> fngrad.arange(4)
+        tensor([0, 1, 2, 3])
+    """
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        integral = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+        dtype = _C.int64 if integral else _C.float32
+    dtype = _resolve_dtype(dtype)
+    arr = np.arange(start, end, step, dtype=_numpy_dtype(dtype))
+    return _finish(_C.from_numpy(arr), requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` (inclusive). Example: ``fngrad.linspace(0, 1, 5)``."""
+    arr = np.linspace(start, end, steps, dtype=_numpy_dtype(_dtype_or_default(dtype)))
+    return _finish(_C.from_numpy(arr), requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """The n x m identity matrix. Example: ``fngrad.eye(3)``."""
+    arr = np.eye(n, m, dtype=_numpy_dtype(_dtype_or_default(dtype)))
+    return _finish(_C.from_numpy(arr), requires_grad)
+
+
+def randint(low, high=None, size=None, dtype=None, device=None, generator=None) -> Tensor:
+    """Uniform random integers in [low, high). Example: ``fngrad.randint(0, 10, (3,))``."""
+    if high is None:
+        low, high = 0, low
+    rng = (generator or default_generator)._rng
+    dtype = _resolve_dtype(dtype) or _C.int64
+    arr = rng.integers(low, high, size=tuple(size), dtype=np.int64).astype(_numpy_dtype(dtype))
+    return _C.from_numpy(arr)
+
+
+def randperm(n, dtype=None, device=None, generator=None) -> Tensor:
+    """A random permutation of 0..n-1. Example: ``fngrad.randperm(4)``."""
+    rng = (generator or default_generator)._rng
+    arr = rng.permutation(n).astype(_numpy_dtype(_resolve_dtype(dtype) or _C.int64))
+    return _C.from_numpy(arr)

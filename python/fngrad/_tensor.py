@@ -85,6 +85,55 @@ class Tensor(_C.TensorBase):
     def cpu(self):
         return self
 
+    def max(self, dim=None, keepdim=False):
+        """The maximum element; with ``dim``, named ``(values, indices)``; with a tensor, the elementwise maximum."""
+        result = self._max(dim, keepdim)
+        if isinstance(result, tuple):
+            from ._functions import return_types
+
+            return return_types.max(*result)
+        return result
+
+    def min(self, dim=None, keepdim=False):
+        """The minimum element; with ``dim``, named ``(values, indices)``; with a tensor, the elementwise minimum."""
+        result = self._min(dim, keepdim)
+        if isinstance(result, tuple):
+            from ._functions import return_types
+
+            return return_types.min(*result)
+        return result
+
+    def type_as(self, other):
+        """This tensor converted to ``other``'s dtype."""
+        return self.to(other.dtype)
+
+    def new_zeros(self, *size, dtype=None, requires_grad=False):
+        """Zeros of ``size``, with this tensor's dtype unless given."""
+        from ._creation import zeros
+
+        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False):
+        """Ones of ``size``, with this tensor's dtype unless given."""
+        from ._creation import ones
+
+        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, requires_grad=False):
+        """``fill_value`` everywhere, with this tensor's dtype unless given."""
+        from ._creation import full
+
+        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_tensor(self, data, dtype=None, requires_grad=False):
+        """A new tensor from ``data``, with this tensor's dtype unless given."""
+        from ._creation import tensor
+
+        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def leaky_relu(self, negative_slope=0.01):
+        return self._leaky_relu(negative_slope)
+
     def tolist(self):
         """The tensor's values as (nested) Python lists of numbers.
 

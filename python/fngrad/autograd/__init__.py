@@ -20,7 +20,8 @@ from .. import _C
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
-from . import anomaly_mode, function, grad_mode, graph
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from . import anomaly_mode, function, functional, grad_mode, graph
 
 __all__ = [
     "Function",
@@ -37,6 +38,10 @@ __all__ = [
     "detect_anomaly",
     "set_detect_anomaly",
     "graph",
+    "gradcheck",
+    "gradgradcheck",
+    "GradcheckError",
+    "functional",
 ]
 
 

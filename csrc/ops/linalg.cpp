@@ -1,0 +1,178 @@
+// Matrix products: matmul (with NumPy's rules for 1-D operands and batch broadcasting), mm,
+// bmm, dot, mv. NumPy's matmul does the arithmetic (its BLAS, with the GIL released); fngrad
+// adds the shapes, the errors and the backward, which is itself made of matmuls (so that it is
+// differentiable under create_graph).
+#include "autograd/saved_tensor.h"
+#include "core/grad_mode.h"
+#include "ops/loops.h"
+#include "ops/ops.h"
+#include "python/numpy_api.h"
+#include "python/tensor_type.h"
+
+namespace fngrad {
+namespace ops {
+
+using autograd::GradList;
+using autograd::Node;
+using autograd::NodeRef;
+using autograd::SavedTensor;
+
+namespace {
+
+PyObject* numpy_matmul() {
+  static PyObject* fn = [] {
+    PyRef np = PyRef::check(PyImport_ImportModule("numpy"));
+    return PyRef::check(PyObject_GetAttrString(np.get(), "matmul")).release();
+  }();
+  return fn;
+}
+
+// The result shape of matmul(a, b), or an error in PyTorch's words.
+DimVec matmul_shape(const TensorObject* a, const TensorObject* b) {
+  const int64_t na = ndim(a), nb = ndim(b);
+  FNGRAD_CHECK_RUNTIME(na > 0 && nb > 0, "[matmul] both arguments to matmul need to be at least 1D, but they are ", na,
+                       "D and ", nb, "D");
+  const int64_t k_a = a->sizes[na - 1];
+  const int64_t k_b = nb == 1 ? b->sizes[0] : b->sizes[nb - 2];
+  if (k_a != k_b) {
+    if (na <= 2 && nb <= 2) {
+      auto dims = [](const TensorObject* t) {
+        return ndim(t) == 1 ? str("1x", t->sizes[0]) : str(t->sizes[0], "x", t->sizes[1]);
+      };
+      fail(ErrorKind::Runtime, "[matmul] mat1 and mat2 shapes cannot be multiplied (", dims(a), " and ",
+           nb == 1 ? str(b->sizes[0], "x1") : dims(b), ")");
+    }
+    fail(ErrorKind::Runtime, "[matmul] shapes ", shape_str(a->sizes), " and ", shape_str(b->sizes),
+         " cannot be multiplied (", k_a, " != ", k_b, ")");
+  }
+  DimVec batch_a, batch_b;
+  for (int64_t d = 0; d < na - 2; d++) batch_a.push_back(a->sizes[d]);
+  for (int64_t d = 0; d < nb - 2; d++) batch_b.push_back(b->sizes[d]);
+  DimVec shape = broadcast_shapes(batch_a, batch_b, "matmul");
+  if (na > 1) shape.push_back(a->sizes[na - 2]);
+  if (nb > 1) shape.push_back(b->sizes[nb - 1]);
+  return shape;
+}
+
+// Forward only: NumPy's matmul into a new tensor (no autograd).
+TensorRef matmul_values(TensorObject* a, TensorObject* b, DType dtype) {
+  TensorRef ac = a->dtype == dtype ? TensorRef::borrow(a) : fngrad::to_dtype(a, dtype);
+  TensorRef bc = b->dtype == dtype ? TensorRef::borrow(b) : fngrad::to_dtype(b, dtype);
+  DimVec shape = matmul_shape(ac.get(), bc.get());
+  TensorRef out = empty(shape, dtype, "matmul");
+  if (out->numel == 0) return out;
+  if (ac->numel == 0 || bc->numel == 0) {  // a zero-length inner dimension
+    fill(out.get(), 0);
+    return out;
+  }
+  PyRef na = PyRef::check(tensor_to_numpy(ac.get(), true));
+  PyRef nb = PyRef::check(tensor_to_numpy(bc.get(), true));
+  PyRef nout = PyRef::check(tensor_to_numpy(out.get(), true));
+  PyRef args = PyRef::check(PyTuple_Pack(2, na.get(), nb.get()));
+  PyRef kwargs = PyRef::check(Py_BuildValue("{s:O}", "out", nout.get()));
+  PyRef r = PyRef::check(PyObject_Call(numpy_matmul(), args.get(), kwargs.get()));
+  return out;
+}
+
+class MatmulBackward : public Node {
+ public:
+  SavedTensor a, b;
+  int64_t a_ndim = 0, b_ndim = 0;
+  const char* name_ = "MmBackward0";
+  std::string name() const override { return name_; }
+  void release_saved() override {
+    a.release();
+    b.release();
+  }
+  GradList apply(GradList&& grads) override {
+    TensorRef g = std::move(grads[0]);
+    TensorRef av = a.unpack(this), bv = b.unpack(this);
+    if (av->dtype != g->dtype) av = to_dtype(av.get(), g->dtype);
+    if (bv->dtype != g->dtype) bv = to_dtype(bv.get(), g->dtype);
+    // Give 1-D operands (and so g) their matrix shape, then the 2-D rules apply.
+    TensorRef a2 = a_ndim == 1 ? unsqueeze(av.get(), 0) : av;
+    TensorRef b2 = b_ndim == 1 ? unsqueeze(bv.get(), -1) : bv;
+    TensorRef g2 = g;
+    if (a_ndim == 1) g2 = unsqueeze(g2.get(), b_ndim == 1 ? 0 : -2);
+    if (b_ndim == 1) g2 = unsqueeze(g2.get(), -1);
+    GradList out;
+    if (next_edges_[0].is_valid()) {
+      TensorRef ga = sum_to(matmul(g2.get(), transpose(b2.get(), -1, -2).get()).get(), a2->sizes);
+      out.push_back(a_ndim == 1 ? squeeze_dim(ga.get(), 0) : ga);
+    } else {
+      out.emplace_back();
+    }
+    if (next_edges_[1].is_valid()) {
+      TensorRef gb = sum_to(matmul(transpose(a2.get(), -1, -2).get(), g2.get()).get(), b2->sizes);
+      out.push_back(b_ndim == 1 ? squeeze_dim(gb.get(), -1) : gb);
+    } else {
+      out.emplace_back();
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+TensorRef matmul(TensorObject* a, TensorObject* b) {
+  FNGRAD_CHECK_TYPE(a->dtype != DType::Bool && b->dtype != DType::Bool, "[matmul] Not implemented for bool tensors.");
+  DType dtype = promote_types(a->dtype, b->dtype);
+  TensorRef out = matmul_values(a, b, dtype);
+  bool needs = autograd::requires_grad(a) || autograd::requires_grad(b);
+  if (needs && GradMode::is_enabled()) {
+    auto* node = new MatmulBackward();
+    NodeRef keep(node);
+    node->a_ndim = ndim(a);
+    node->b_ndim = ndim(b);
+    node->name_ = ndim(a) == 1 && ndim(b) == 1 ? "DotBackward0"
+                  : ndim(a) == 2 && ndim(b) == 2 ? "MmBackward0"
+                  : ndim(a) == 2 && ndim(b) == 1 ? "MvBackward0"
+                                                 : "BmmBackward0";
+    node->next_edges().push_back(autograd::gradient_edge(a));
+    node->next_edges().push_back(autograd::gradient_edge(b));
+    autograd::set_history(out.get(), node);
+    // Each side's gradient reads the other side; the 1-D reshaping reads both shapes.
+    node->a = SavedTensor(a, false);
+    node->b = SavedTensor(b, false);
+    autograd::record_creation_site(node);
+  }
+  return out;
+}
+
+TensorRef mm(TensorObject* a, TensorObject* b) {
+  FNGRAD_CHECK_RUNTIME(ndim(a) == 2, "[mm] self must be a matrix");
+  FNGRAD_CHECK_RUNTIME(ndim(b) == 2, "[mm] mat2 must be a matrix");
+  return matmul(a, b);
+}
+
+TensorRef bmm(TensorObject* a, TensorObject* b) {
+  FNGRAD_CHECK_RUNTIME(ndim(a) == 3, "[bmm] batch1 must be a 3D tensor");
+  FNGRAD_CHECK_RUNTIME(ndim(b) == 3, "[bmm] batch2 must be a 3D tensor");
+  FNGRAD_CHECK_RUNTIME(a->sizes[0] == b->sizes[0], "[bmm] batch1 and batch2 must have same number of batches, got ",
+                       a->sizes[0], " and ", b->sizes[0]);
+  return matmul(a, b);
+}
+
+TensorRef dot(TensorObject* a, TensorObject* b) {
+  FNGRAD_CHECK_RUNTIME(ndim(a) == 1 && ndim(b) == 1, "[dot] 1D tensors expected, but got ", ndim(a), "D and ", ndim(b),
+                       "D tensors");
+  FNGRAD_CHECK_RUNTIME(a->sizes[0] == b->sizes[0], "[dot] inconsistent tensor size, expected tensor [", a->sizes[0],
+                       "] and src [", b->sizes[0], "] to have the same number of elements, but got ", a->sizes[0],
+                       " and ", b->sizes[0], " elements respectively");
+  return matmul(a, b);
+}
+
+TensorRef mv(TensorObject* a, TensorObject* v) {
+  FNGRAD_CHECK_RUNTIME(ndim(a) == 2 && ndim(v) == 1, "[mv] vector + matrix @ vector expected, got ", ndim(a), ", ",
+                       ndim(v));
+  return matmul(a, v);
+}
+
+TensorRef outer(TensorObject* a, TensorObject* b) {
+  FNGRAD_CHECK_RUNTIME(ndim(a) == 1 && ndim(b) == 1, "[outer] 1D tensors expected, but got ", ndim(a), "D and ", ndim(b),
+                       "D tensors");
+  return mul(unsqueeze(a, 1).get(), unsqueeze(b, 0).get());
+}
+
+}  // namespace ops
+}  // namespace fngrad

@@ -1,0 +1,244 @@
+"""Functional neural-network ops, as in ``torch.nn.functional``.
+
+Activations and softmax are native kernels; losses are built from native ops (``log_softmax``,
+a gather by flat positions, sums), so their backward is native too.
+
+Example::
+
+    >>> import fngrad
+    >>> import fngrad.nn.functional as F
+    >>> logits = fngrad.tensor([[2.0, 0.5, -1.0]], requires_grad=True)
+    >>> loss = F.cross_entropy(logits, fngrad.tensor([0]))
+    >>> loss.backward()
+    >>> logits.grad.shape
+    fngrad.Size([1, 3])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _C
+from .._creation import default_generator, from_numpy
+
+__all__ = [
+    "relu", "relu_", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid", "tanh",
+    "softmax", "log_softmax", "linear", "dropout",
+    "nll_loss", "cross_entropy", "mse_loss", "l1_loss", "binary_cross_entropy", "one_hot",
+]
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def relu(input, inplace=False):
+    """max(input, 0). Example: ``F.relu(x)``."""
+    return input.relu_() if inplace else input.relu()
+
+
+def relu_(input):
+    """max(input, 0), in place."""
+    return input.relu_()
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """input where positive, else negative_slope * input."""
+    out = _C.leaky_relu(input, float(negative_slope))
+    return input.copy_(out) if inplace else out
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """input where positive, else alpha * (exp(input) - 1)."""
+    out = _C.elu(input, float(alpha))
+    return input.copy_(out) if inplace else out
+
+
+def gelu(input, approximate="none"):
+    """x * Phi(x) (``approximate="tanh"`` for the tanh approximation)."""
+    return _C.gelu(input, approximate)
+
+
+def silu(input, inplace=False):
+    """x * sigmoid(x)."""
+    return input.silu_() if inplace else input.silu()
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta * x)) / beta, and x where beta * x > threshold."""
+    return _C.softplus(input, float(beta), float(threshold))
+
+
+def sigmoid(input):
+    """1 / (1 + exp(-x))."""
+    return input.sigmoid()
+
+
+def tanh(input):
+    """tanh(x)."""
+    return input.tanh()
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """Softmax along ``dim``."""
+    if dim is None:
+        raise TypeError("[softmax] softmax() requires the 'dim' argument.")
+    return input.softmax(dim, dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """Log-softmax along ``dim``, computed stably."""
+    if dim is None:
+        raise TypeError("[log_softmax] log_softmax() requires the 'dim' argument.")
+    return input.log_softmax(dim, dtype)
+
+
+def linear(input, weight, bias=None):
+    """input @ weight.T + bias. Example: ``F.linear(x, w, b)``."""
+    out = input.matmul(weight.t())
+    return out if bias is None else out + bias
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zeroes each element with probability ``p`` and scales the rest by 1 / (1 - p); seeded by
+    ``fngrad.manual_seed``."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        keep = np.zeros(tuple(input.shape), dtype=np.float32)
+    else:
+        keep = (default_generator._rng.random(tuple(input.shape)) >= p).astype(np.float32) / np.float32(1.0 - p)
+    mask = from_numpy(keep.astype(np.float64 if input.dtype == _C.float64 else np.float32))
+    return input.mul_(mask) if inplace else input * mask
+
+
+def _check_reduction(reduction, op):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"[{op}] {reduction} is not a valid value for reduction")
+
+
+def _reduce(losses, reduction):
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return losses.sum()
+    return losses.mean()
+
+
+def _class_rows(input, target, op):
+    """(N, C) log-probabilities and (N,) targets, with the class dim of (N, C, d1, ...) inputs moved last."""
+    if input.dim() == 1:
+        return input.unsqueeze(0), target.reshape(1), target.shape
+    if input.dim() > 2:
+        dims = [0] + list(range(2, input.dim())) + [1]
+        rows = input.permute(*dims).reshape(-1, input.shape[1])
+        return rows, target.reshape(-1), target.shape
+    return input, target, target.shape
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """Negative log-likelihood of class indices ``target`` under log-probabilities ``input``."""
+    _check_reduction(reduction, "nll_loss")
+    if target.dtype != _C.int64:
+        raise RuntimeError(f"[nll_loss] expected target of dtype int64 (class indices), got {target.dtype!r}")
+    if target.dim() != max(input.dim() - 1, 0) and not (input.dim() == 1 and target.dim() == 0):
+        raise ValueError(f"[nll_loss] Expected target of shape {tuple(input.shape[:1]) + tuple(input.shape[2:])}, "
+                         f"got {tuple(target.shape)}")
+    rows, flat_target, target_shape = _class_rows(input, target, "nll_loss")
+    n, c = rows.shape
+    t = flat_target.detach().numpy()
+    valid = t != ignore_index
+    bad = valid & ((t < 0) | (t >= c))
+    if bad.any():
+        raise IndexError(f"[nll_loss] Target {int(t[bad][0])} is out of bounds.")
+    safe = np.where(valid, t, 0)
+    positions = from_numpy(np.arange(n, dtype=np.int64) * c + safe)
+    picked = rows.reshape(-1).take(positions)
+    w = np.ones(n, dtype=np.float64) if weight is None else weight.detach().numpy().astype(np.float64)[safe]
+    w = np.where(valid, w, 0.0).astype(np.float64 if rows.dtype == _C.float64 else np.float32)
+    w_t = from_numpy(w)
+    losses = -(picked * w_t)
+    if reduction == "none":
+        return losses.reshape(target_shape)
+    if reduction == "sum":
+        return losses.sum()
+    return losses.sum() / float(w.sum())
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
+                  label_smoothing=0.0):
+    """Cross-entropy of logits ``input`` (N, C, ...) against class indices or class probabilities ``target``.
+
+    Example::
+
+        >>> import fngrad, fngrad.nn.functional as F
+        >>> logits = fngrad.tensor([[1.0, 2.0, 3.0]])
+        >>> round(F.cross_entropy(logits, fngrad.tensor([2])).item(), 4)
+        0.4076
+    """
+    _check_reduction(reduction, "cross_entropy")
+    class_dim = 0 if input.dim() == 1 else 1
+    logp = input.log_softmax(class_dim)
+    n_classes = input.shape[class_dim]
+    if target.is_floating_point():
+        # Class probabilities.
+        if tuple(target.shape) != tuple(input.shape):
+            raise ValueError(f"[cross_entropy] Expected target of shape {tuple(input.shape)} for probabilities, got "
+                             f"{tuple(target.shape)}")
+        if label_smoothing > 0:
+            target = target * (1.0 - label_smoothing) + label_smoothing / n_classes
+        w = 1.0 if weight is None else weight.reshape([-1] + [1] * (input.dim() - class_dim - 1))
+        losses = -(logp * target * w).sum(class_dim)
+        return _reduce(losses, reduction)
+    nll = nll_loss(logp, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
+    if label_smoothing <= 0:
+        return nll
+    # Label smoothing: a mix with the mean over classes of -log p.
+    valid = from_numpy((target.detach().numpy() != ignore_index).astype(np.float32)).to(logp.dtype)
+    w = 1.0 if weight is None else weight.reshape([-1] + [1] * (input.dim() - class_dim - 1))
+    smooth = -(logp * w).sum(class_dim) / n_classes * valid
+    if reduction == "none":
+        smooth_r = smooth
+    elif reduction == "sum":
+        smooth_r = smooth.sum()
+    else:
+        denom = valid.sum() if weight is None else (nll * 0 + 1) * float(
+            weight.detach().numpy()[np.where(target.detach().numpy() != ignore_index, target.detach().numpy(), 0)]
+            [target.detach().numpy() != ignore_index].sum())
+        smooth_r = smooth.sum() / denom
+    return nll * (1.0 - label_smoothing) + smooth_r * label_smoothing
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Mean squared error. Example: ``F.mse_loss(prediction, target)``."""
+    _check_reduction(reduction, "mse_loss")
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Mean absolute error."""
+    _check_reduction(reduction, "l1_loss")
+    return _reduce((input - target).abs(), reduction)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """Binary cross-entropy of probabilities ``input`` against ``target`` (log clamped at -100, as PyTorch)."""
+    _check_reduction(reduction, "binary_cross_entropy")
+    log_p = input.log().clamp(min=-100)
+    log_q = (1 - input).log().clamp(min=-100)
+    losses = -(target * log_p + (1 - target) * log_q)
+    if weight is not None:
+        losses = losses * weight
+    return _reduce(losses, reduction)
+
+
+def one_hot(tensor, num_classes=-1):
+    """int64 one-hot encoding of class indices. Example: ``F.one_hot(fngrad.tensor([0, 2]), 3)``."""
+    idx = tensor.detach().numpy()
+    if idx.size and idx.min() < 0:
+        raise RuntimeError("[one_hot] Class values must be non-negative.")
+    n = int(idx.max()) + 1 if num_classes == -1 else num_classes
+    if idx.size and idx.max() >= n:
+        raise RuntimeError("[one_hot] Class values must be smaller than num_classes.")
+    return from_numpy(np.eye(n, dtype=np.int64)[idx])
