@@ -559,8 +559,10 @@ void binary_(BinaryKind kind, TensorObject* self, const Operand& other) {
   check_inplace(self, op);
   bool needs = autograd::requires_grad(self) || (other.is_tensor() && autograd::requires_grad(other.tensor));
   if (needs && GradMode::is_enabled() && view_needs_functionalize(self)) {
-    // An in-place op on a view whose base requires grad: see Note [In-place on views].
-    TensorRef result = binary(kind, Operand(self), other);
+    // An in-place op on a view whose base requires grad: see Note [In-place on views]. The op
+    // reads a copy, so that what its backward saved is not overwritten by the write below.
+    TensorRef current = clone(self);
+    TensorRef result = binary(kind, Operand(current.get()), other);
     write_through_view(self, result.get());
     return;
   }

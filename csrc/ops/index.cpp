@@ -525,7 +525,8 @@ void masked_fill_(TensorObject* self, TensorObject* mask, const Scalar& value) {
   check_inplace(self, "masked_fill_");
   const bool recording = GradMode::is_enabled() && autograd::requires_grad(self);
   if (recording && view_needs_functionalize(self)) {
-    TensorRef filled = masked_fill(self, mask, value);
+    TensorRef current = clone(self);
+    TensorRef filled = masked_fill(current.get(), mask, value);
     write_through_view(self, filled.get());
     return;
   }

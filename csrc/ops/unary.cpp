@@ -155,8 +155,9 @@ void unary_inplace(TensorObject* self, const Op& op) {
   check_inplace(self, Op::name);
   bool recording = GradMode::is_enabled() && autograd::requires_grad(self);
   if (recording && view_needs_functionalize(self)) {
-    // See Note [In-place on views].
-    TensorRef result = unary_forward(self, op);
+    // See Note [In-place on views]; the op reads a copy, which the write below leaves intact.
+    TensorRef current = clone(self);
+    TensorRef result = unary_forward(current.get(), op);
     write_through_view(self, result.get());
     return;
   }

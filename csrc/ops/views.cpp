@@ -382,8 +382,13 @@ class CatBackward : public Node {
 
 TensorRef reshape(TensorObject* x, const DimVec& shape_in) {
   DimVec shape = infer_shape(shape_in, x->numel, "reshape");
-  if (shape == x->sizes) return view_of(x, x->offset, x->sizes, x->strides);
   DimVec strides;
+  if (shape == x->sizes) {
+    ViewStep v{ViewStep::Reshape};
+    v.dims = shape;
+    v.strides = x->strides;
+    return view(x, v);
+  }
   if (view_strides(x, shape, &strides)) {
     ViewStep v{ViewStep::Reshape};
     v.dims = shape;
@@ -446,7 +451,11 @@ TensorRef permute(TensorObject* x, const DimVec& dims_in) {
 
 TensorRef transpose(TensorObject* x, int64_t d0, int64_t d1) {
   const int64_t nd = ndim(x);
-  if (nd == 0) return view_of(x, x->offset, x->sizes, x->strides);
+  if (nd == 0) {
+    TensorRef out = view_of(x, x->offset, x->sizes, x->strides);
+    record_identity(x, out.get(), "TransposeBackward0");
+    return out;
+  }
   d0 = wrap_dim(d0, nd, "transpose");
   d1 = wrap_dim(d1, nd, "transpose");
   DimVec perm;
@@ -462,7 +471,6 @@ TensorRef squeeze_all(TensorObject* x) {
   DimVec shape;
   for (int64_t s : x->sizes)
     if (s != 1) shape.push_back(s);
-  if (shape.size() == x->sizes.size()) return view_of(x, x->offset, x->sizes, x->strides);
   DimVec strides;
   for (size_t d = 0; d < x->sizes.size(); d++)
     if (x->sizes[d] != 1) strides.push_back(x->strides[d]);

@@ -1,0 +1,127 @@
+"""Indexing: basic, advanced (integer tensors, lists, masks, combinations), setitem (differentiable),
+and in-place ops on views."""
+
+import numpy as np
+import pytest
+
+import fngrad
+
+
+def f64(a, requires_grad=True):
+    return fngrad.tensor(np.asarray(a, dtype=np.float64), dtype=fngrad.float64, requires_grad=requires_grad)
+
+
+A = np.arange(24, dtype=np.float64).reshape(2, 3, 4)
+
+
+@pytest.mark.parametrize("index", [
+    (0, [2, 0]),
+    (slice(None), [2, 2, 0]),
+    ([1, 0], slice(None), [3, 1]),
+    (Ellipsis, [0, 0, 3]),
+    (np.array([[0, 1], [1, 0]]),),
+    (slice(None), np.array([True, False, True])),
+    (np.array([True, False]), 1),
+    ([0, 1], [1, 2], [3, 0]),
+])
+def test_advanced_getitem_matches_numpy(index):
+    t = fngrad.from_numpy(A.copy())
+    torch_like = tuple(fngrad.tensor(i) if isinstance(i, np.ndarray) else i for i in index)
+    np.testing.assert_array_equal(t[torch_like].numpy(), A[index])
+
+
+def test_integer_index_backward_accumulates_repeated_indices():
+    x = f64(np.arange(4.0))
+    y = x[fngrad.tensor([1, 1, 3, 1])]
+    (y * fngrad.tensor([1.0, 2.0, 3.0, 4.0], dtype=fngrad.float64)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 7.0, 0.0, 3.0])
+
+
+def test_mixed_advanced_index_backward():
+    x = f64(A)
+    x[:, [2, 0, 2], 1].sum().backward()
+    expected = np.zeros_like(A)
+    np.add.at(expected, (slice(None), [2, 0, 2], 1), 1.0)
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+def test_setitem_is_differentiable_for_self_and_value():
+    x = f64([1.0, 2.0, 3.0, 4.0])
+    v = f64([10.0, 20.0])
+    y = x * 1
+    y[fngrad.tensor([0, 2])] = v * 3
+    assert y.grad_fn.name() == "IndexPutBackward0"
+    (y * fngrad.tensor([1.0, 2.0, 3.0, 4.0], dtype=fngrad.float64)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 2.0, 0.0, 4.0])  # overwritten entries get nothing
+    np.testing.assert_array_equal(v.grad.numpy(), [3.0, 9.0])
+    np.testing.assert_array_equal(y.detach().numpy(), [30.0, 2.0, 60.0, 4.0])
+
+
+def test_setitem_with_slices_on_a_non_leaf():
+    x = f64(np.ones((3, 4)))
+    y = x * 2
+    y[1:, ::2] = 0.0
+    y.sum().backward()
+    expected = np.full((3, 4), 2.0)
+    expected[1:, ::2] = 0
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+def test_inplace_on_a_view_goes_through_the_base():
+    x = f64(np.arange(6.0).reshape(2, 3))
+    y = x * 1
+    row = y[0]
+    row.mul_(10)  # CopySlices: y's history now includes the multiplication
+    assert y.grad_fn.name() == "CopySlices"
+    np.testing.assert_array_equal(y.detach().numpy(), [[0, 10, 20], [3, 4, 5]])
+    (y * y).sum().backward()
+    expected = 2 * np.array([[0, 10, 20], [3, 4, 5]]) * np.array([[10, 10, 10], [1, 1, 1]])
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+def test_inplace_on_a_view_with_a_value_that_requires_grad():
+    w = f64([1.0, 2.0])
+    base = fngrad.zeros(2, 2, dtype=fngrad.float64)
+    base[0].copy_(w * 3)
+    assert base.requires_grad
+    base.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [3.0, 3.0])
+
+
+def test_sibling_view_sees_the_new_history():
+    x = f64([1.0, 2.0, 3.0])
+    y = x * 1
+    a = y[:2]
+    b = y[1:]  # overlaps a
+    a.mul_(5)
+    (b * 1).sum().backward()  # b[0] is now 5 * x[1]
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 5.0, 1.0])
+
+
+def test_view_created_under_no_grad_cannot_be_modified_with_grad():
+    x = f64([1.0, 2.0])
+    y = x * 1
+    with fngrad.no_grad():
+        v = y[:1]
+    with pytest.raises(RuntimeError, match="A view was created in no_grad mode and is being modified inplace"):
+        v.add_(1)
+
+
+def test_view_of_a_leaf_cannot_be_modified():
+    x = f64([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad is being used in an in-place"):
+        x[:1].add_(1)
+
+
+def test_indexing_errors_name_the_problem():
+    t = fngrad.zeros(3, 4)
+    with pytest.raises(IndexError, match="index 7 is out of bounds for dimension 0 with size 3"):
+        t[fngrad.tensor([7])]
+    with pytest.raises(IndexError, match="tensors used as indices must be long, int, byte or bool tensors"):
+        t[fngrad.tensor([1.0])]
+    with pytest.raises(IndexError, match="out of bounds"):
+        t[:, [9]]
+    with pytest.raises(RuntimeError, match=r"\[setitem\] The size of tensor a \(4\) must match the size of tensor b \(5\)"):
+        t[0] = fngrad.ones(5)
+    with pytest.raises(TypeError, match=r"\[setitem\] Expected a number or a tensor"):
+        t[0] = "x"
