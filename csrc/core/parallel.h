@@ -31,6 +31,7 @@ void parallel_for(int64_t n, int64_t grain, const F& f) {
 // Elements above which a kernel releases the GIL and may use the pool: below it, the cost of
 // releasing the GIL and waking threads exceeds the work.
 constexpr int64_t kParallelGrain = 1 << 16;
+constexpr int64_t kExpensiveGrain = 1 << 12;  // for transcendental functions
 constexpr int64_t kReleaseGilNumel = 1 << 15;
 
 // Releases the GIL for its lifetime when `release` is true. See Note [GIL and reference

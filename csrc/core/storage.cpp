@@ -15,14 +15,17 @@ namespace fngrad {
 namespace {
 
 constexpr size_t kHeader = 64;                 // sizeof(Storage) rounded up; keeps data aligned
-constexpr size_t kLargeThreshold = 1 << 20;    // bytes; above this, use the caching allocator
+// Above this many bytes, buffers come from the block cache: glibc serves such sizes with fresh
+// mmaps (or trims them back to the system), and every fresh page costs a fault on first touch.
+constexpr size_t kLargeThreshold = 64 << 10;
 constexpr size_t kHugePage = 2 << 20;
+constexpr size_t kBlockGranule = 64 << 10;  // size classes below kHugePage
 
 static_assert(sizeof(Storage) <= kHeader, "Storage header must fit in kHeader bytes");
 
 // Note [Large block cache]
-// Blocks are rounded up to 2 MiB (transparent huge pages where the kernel allows them) and
-// kept in a size-keyed free list. A request is served by the smallest cached block that is at
+// Blocks are rounded up to 64 KiB below 2 MiB, and to 2 MiB above (transparent huge pages where
+// the kernel allows them), and kept in a size-keyed free list. A request is served by the smallest cached block that is at
 // least as large and at most 25% larger. The mutex makes the cache safe if a future caller
 // allocates without the GIL; today every caller holds it.
 class LargeBlockCache {
@@ -84,12 +87,15 @@ class LargeBlockCache {
   }
 
  private:
-  static size_t round_up(size_t n) { return (n + kHugePage - 1) / kHugePage * kHugePage; }
+  static size_t round_up(size_t n) {
+    size_t granule = n >= kHugePage ? kHugePage : kBlockGranule;
+    return (n + granule - 1) / granule * granule;
+  }
   static void* map_block(size_t size) {
     void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) return nullptr;
 #ifdef MADV_HUGEPAGE
-    madvise(p, size, MADV_HUGEPAGE);
+    if (size >= kHugePage) madvise(p, size, MADV_HUGEPAGE);
 #endif
     return p;
   }

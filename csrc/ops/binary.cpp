@@ -63,8 +63,39 @@ T int_pow(T base, T e) {
   return result;
 }
 
+// Calls f(std::integral_constant<BinaryKind, K>) for the runtime kind k: the kernels below
+// then branch on K at compile time, so that their loops vectorise.
+template <typename F>
+decltype(auto) with_kind(BinaryKind k, F&& f) {
+  using BK = BinaryKind;
+  switch (k) {
+    case BK::Add: return f(std::integral_constant<BK, BK::Add>{});
+    case BK::Sub: return f(std::integral_constant<BK, BK::Sub>{});
+    case BK::Mul: return f(std::integral_constant<BK, BK::Mul>{});
+    case BK::Div: return f(std::integral_constant<BK, BK::Div>{});
+    case BK::Pow: return f(std::integral_constant<BK, BK::Pow>{});
+    case BK::Maximum: return f(std::integral_constant<BK, BK::Maximum>{});
+    case BK::Minimum: break;
+  }
+  return f(std::integral_constant<BK, BK::Minimum>{});
+}
+
+template <typename F>
+decltype(auto) with_compare(CompareKind k, F&& f) {
+  using CK = CompareKind;
+  switch (k) {
+    case CK::Lt: return f(std::integral_constant<CK, CK::Lt>{});
+    case CK::Le: return f(std::integral_constant<CK, CK::Le>{});
+    case CK::Gt: return f(std::integral_constant<CK, CK::Gt>{});
+    case CK::Ge: return f(std::integral_constant<CK, CK::Ge>{});
+    case CK::Eq: return f(std::integral_constant<CK, CK::Eq>{});
+    case CK::Ne: break;
+  }
+  return f(std::integral_constant<CK, CK::Ne>{});
+}
+
 template <typename T>
-T forward(BinaryKind k, T a, T b) {
+inline T forward(BinaryKind k, T a, T b) {
   if constexpr (std::is_same_v<T, bool>) {
     switch (k) {
       case BinaryKind::Add:
@@ -90,7 +121,7 @@ T forward(BinaryKind k, T a, T b) {
 
 // d(out)/d(a) * g and d(out)/d(b) * g, as one loop each.
 template <typename T>
-T fused_grad_a(BinaryKind k, T a, T b, T, T g) {
+inline T fused_grad_a(BinaryKind k, T a, T b, T, T g) {
   switch (k) {
     case BinaryKind::Add:
     case BinaryKind::Sub: return g;
@@ -104,7 +135,7 @@ T fused_grad_a(BinaryKind k, T a, T b, T, T g) {
 }
 
 template <typename T>
-T fused_grad_b(BinaryKind k, T a, T b, T y, T g) {
+inline T fused_grad_b(BinaryKind k, T a, T b, T y, T g) {
   switch (k) {
     case BinaryKind::Add: return g;
     case BinaryKind::Sub: return -g;
@@ -187,7 +218,7 @@ const char* compare_name(CompareKind k) {
 int scalar_category(const Scalar& s) { return s.kind == Scalar::Bool ? 0 : s.kind == Scalar::Int ? 1 : 2; }
 
 template <typename T>
-bool compare_values(CompareKind k, T a, T b) {
+inline bool compare_values(CompareKind k, T a, T b) {
   switch (k) {
     case CompareKind::Lt: return a < b;
     case CompareKind::Le: return a <= b;
@@ -276,15 +307,17 @@ class BinaryBackward : public Node {
     TensorRef zero = scalar_tensor(Scalar::of_double(0), g->dtype);
     const TensorObject* ins[4] = {a ? a.get() : zero.get(), b ? b.get() : zero.get(), y ? y.get() : zero.get(), g.get()};
     TensorRef r = empty(shape, g->dtype);
-    BinaryKind k = kind;
     dispatch_floating(g->dtype, [&](auto tag) {
       using T = typename decltype(tag)::type;
       std::array<const TensorObject*, 4> arr{ins[0], ins[1], ins[2], ins[3]};
-      if (for_a) {
-        map_nary<T, T, 4>(r.get(), arr, [k](T av, T bv, T yv, T gv) { return fused_grad_a(k, av, bv, yv, gv); });
-      } else {
-        map_nary<T, T, 4>(r.get(), arr, [k](T av, T bv, T yv, T gv) { return fused_grad_b(k, av, bv, yv, gv); });
-      }
+      with_kind(kind, [&](auto k) {
+        constexpr BinaryKind K = decltype(k)::value;
+        if (for_a) {
+          map_nary<T, T, 4>(r.get(), arr, [](T av, T bv, T yv, T gv) { return fused_grad_a(K, av, bv, yv, gv); });
+        } else {
+          map_nary<T, T, 4>(r.get(), arr, [](T av, T bv, T yv, T gv) { return fused_grad_b(K, av, bv, yv, gv); });
+        }
+      });
     });
     return r;
   }
@@ -385,7 +418,9 @@ TensorRef binary(BinaryKind kind, const Operand& a, const Operand& b) {
   TensorRef out = empty(shape, dtype, op);
   dispatch(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    run_elementwise<T, T>(out.get(), a, at, b, bt, [kind](T x, T y) { return forward(kind, x, y); });
+    with_kind(kind, [&](auto k) {
+      run_elementwise<T, T>(out.get(), a, at, b, bt, [](T x, T y) { return forward(decltype(k)::value, x, y); });
+    });
   });
   bool needs = (a.is_tensor() && autograd::requires_grad(a.tensor)) || (b.is_tensor() && autograd::requires_grad(b.tensor));
   if (needs && GradMode::is_enabled()) {
@@ -407,7 +442,9 @@ TensorRef compare(CompareKind kind, const Operand& a, const Operand& b) {
   TensorRef out = empty(shape, DType::Bool, op);
   dispatch(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    run_elementwise<bool, T>(out.get(), a, at, b, bt, [kind](T x, T y) { return compare_values(kind, x, y); });
+    with_compare(kind, [&](auto k) {
+      run_elementwise<bool, T>(out.get(), a, at, b, bt, [](T x, T y) { return compare_values(decltype(k)::value, x, y); });
+    });
   });
   return out;
 }
@@ -575,7 +612,9 @@ void binary_(BinaryKind kind, TensorObject* self, const Operand& other) {
   TensorRef st = TensorRef::borrow(self);
   dispatch(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    run_elementwise<T, T>(self, Operand(self), st, other, ot, [kind](T x, T y) { return forward(kind, x, y); });
+    with_kind(kind, [&](auto k) {
+      run_elementwise<T, T>(self, Operand(self), st, other, ot, [](T x, T y) { return forward(decltype(k)::value, x, y); });
+    });
   });
   bump_version(self);
   if (recording) {

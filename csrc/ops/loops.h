@@ -7,6 +7,7 @@
 // when the tensor is large.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -127,20 +128,25 @@ void run_loop(const LoopSpec<NOPS>& s, const Row& row) {
 
 // Calls chunk(begin, end) over [0, n), in parallel and without the GIL when n is large: the
 // contiguous fast path of every kernel.
+// `grain` is the work below which splitting does not pay: smaller for expensive elements
+// (transcendental functions) than for a load and a store.
 template <typename F>
-void run_flat(int64_t n, const F& chunk) {
-  if (n < kReleaseGilNumel) {
+void run_flat(int64_t n, const F& chunk, int64_t grain = kParallelGrain) {
+  if (n < std::min(kReleaseGilNumel, 2 * grain)) {
     if (n > 0) chunk(int64_t(0), n);
     return;
   }
   GilRelease nogil(PyGILState_Check());
-  parallel_for(n, kParallelGrain, chunk);
+  parallel_for(n, grain, chunk);
 }
 
 // out[i] = f(a[i]) over a loop of two operands (out, a).
+// Kernels copy the functor into a local before their loops: its members then live in registers,
+// and stores through `out` cannot force the compiler to re-read them (which blocks vectorisation).
 template <typename Tout, typename Ta, typename F>
-void unary_kernel(const LoopSpec<2>& s, Tout* out, const Ta* a, const F& f) {
+void unary_kernel(const LoopSpec<2>& s, Tout* out, const Ta* a, const F& f_in) {
   run_loop(s, [&](const int64_t* off, int64_t n, const int64_t* st) {
+    const F f = f_in;
     Tout* o = out + off[0];
     const Ta* x = a + off[1];
     if (st[0] == 1 && st[1] == 1) {
@@ -153,8 +159,9 @@ void unary_kernel(const LoopSpec<2>& s, Tout* out, const Ta* a, const F& f) {
 
 // out[i] = f(a[i], b[i]) over a loop of three operands (out, a, b).
 template <typename Tout, typename Ta, typename Tb, typename F>
-void binary_kernel(const LoopSpec<3>& s, Tout* out, const Ta* a, const Tb* b, const F& f) {
+void binary_kernel(const LoopSpec<3>& s, Tout* out, const Ta* a, const Tb* b, const F& f_in) {
   run_loop(s, [&](const int64_t* off, int64_t n, const int64_t* st) {
+    const F f = f_in;
     Tout* o = out + off[0];
     const Ta* x = a + off[1];
     const Tb* y = b + off[2];
@@ -215,12 +222,14 @@ inline LoopSpec<4> loop_for(const TensorObject* out, const TensorObject* a, cons
 
 // out = f(x) elementwise, out contiguous with x's shape.
 template <typename Tout, typename Tx, typename F>
-void map_unary(const TensorObject* out, const TensorObject* x, const F& f) {
+void map_unary(const TensorObject* out, const TensorObject* x, const F& f_in) {
   Tout* o = data_ptr<Tout>(out);
+  const F& f = f_in;
   if (x->contiguous) {
     const Tx* a = data_ptr<Tx>(x);
     run_flat(out->numel, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; i++) o[i] = f(a[i]);
+      const F fl = f;
+      for (int64_t i = b; i < e; i++) o[i] = fl(a[i]);
     });
     return;
   }
@@ -229,28 +238,32 @@ void map_unary(const TensorObject* out, const TensorObject* x, const F& f) {
 
 // out = f(x, y) elementwise; x and y broadcast to out's shape.
 template <typename Tout, typename Tx, typename Ty, typename F>
-void map_binary(const TensorObject* out, const TensorObject* x, const TensorObject* y, const F& f) {
+void map_binary(const TensorObject* out, const TensorObject* x, const TensorObject* y, const F& f_in) {
+  const F& f = f_in;
   Tout* o = data_ptr<Tout>(out);
   const Tx* a = data_ptr<Tx>(x);
   const Ty* b = data_ptr<Ty>(y);
   if (out->contiguous && x->contiguous && y->contiguous) {
     if (x->numel == out->numel && y->numel == out->numel) {
       run_flat(out->numel, [&](int64_t lo, int64_t hi) {
-        for (int64_t i = lo; i < hi; i++) o[i] = f(a[i], b[i]);
+        const F fl = f;
+        for (int64_t i = lo; i < hi; i++) o[i] = fl(a[i], b[i]);
       });
       return;
     }
     if (x->numel == out->numel && y->numel == 1) {
       const Ty bv = b[0];
       run_flat(out->numel, [&](int64_t lo, int64_t hi) {
-        for (int64_t i = lo; i < hi; i++) o[i] = f(a[i], bv);
+        const F fl = f;
+        for (int64_t i = lo; i < hi; i++) o[i] = fl(a[i], bv);
       });
       return;
     }
     if (x->numel == 1 && y->numel == out->numel) {
       const Tx av = a[0];
       run_flat(out->numel, [&](int64_t lo, int64_t hi) {
-        for (int64_t i = lo; i < hi; i++) o[i] = f(av, b[i]);
+        const F fl = f;
+        for (int64_t i = lo; i < hi; i++) o[i] = fl(av, b[i]);
       });
       return;
     }

@@ -45,6 +45,28 @@ acc_t<T> row_sum(const T* x, int64_t n, int64_t st) {
 
 DType sum_dtype(DType d) { return is_floating(d) ? d : DType::Int64; }
 
+// Max of n contiguous values with eight independent lanes (vectorises; a NaN propagates).
+template <typename T>
+T row_max(const T* x, int64_t n) {
+  T lanes[8];
+  for (int k = 0; k < 8; k++) lanes[k] = -std::numeric_limits<T>::infinity();
+  bool nan = false;
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; k++) {
+      T v = x[i + k];
+      nan |= v != v;
+      lanes[k] = v > lanes[k] ? v : lanes[k];
+    }
+  T m = lanes[0];
+  for (int k = 1; k < 8; k++) m = lanes[k] > m ? lanes[k] : m;
+  for (; i < n; i++) {
+    nan |= x[i] != x[i];
+    m = x[i] > m ? x[i] : m;
+  }
+  return nan ? std::numeric_limits<T>::quiet_NaN() : m;
+}
+
 using DimMask = SmallVec<bool, 8>;
 
 // Marks the reduced dims; checks range and repeats. Null dims (or an empty list, as PyTorch
@@ -681,8 +703,7 @@ TensorRef softmax(TensorObject* x_in, int64_t dim_in, bool log) {
       for (int64_t m = b; m < e; m++) {
         const T* row = in + m * K;
         T* orow = o + m * K;
-        T mx = -std::numeric_limits<T>::infinity();
-        for (int64_t k = 0; k < K; k++) mx = row[k] > mx ? row[k] : mx;
+        T mx = row_max(row, K);
         if (std::isinf(mx) && mx < 0) mx = 0;  // an all -inf row: exp gives 0s, no NaN from -inf - -inf
         for (int64_t k = 0; k < K; k++) orow[k] = row[k] - mx;
         T tmp[vmath::kChunk];
@@ -690,8 +711,7 @@ TensorRef softmax(TensorObject* x_in, int64_t dim_in, bool log) {
         for (int64_t k0 = 0; k0 < K; k0 += vmath::kChunk) {
           const int64_t n = std::min<int64_t>(vmath::kChunk, K - k0);
           vmath::apply(vmath::Fn::Exp, orow + k0, log ? tmp : orow + k0, n);
-          const T* ev = log ? tmp : orow + k0;
-          for (int64_t k = 0; k < n; k++) s += ev[k];
+          s += static_cast<double>(row_sum(log ? tmp : orow + k0, n, 1));
         }
         if (log) {
           const T ls = static_cast<T>(std::log(s));

@@ -69,7 +69,7 @@ class UnaryBackward : public Node {
         const T* gp = data_ptr<T>(g);
         run_flat(g->numel, [&](int64_t b, int64_t e) {
           op_.backward_contig(xp ? xp + b : nullptr, yp ? yp + b : nullptr, gp + b, o + b, e - b);
-        });
+        }, kExpensiveGrain);
         return;
       }
     }
@@ -111,7 +111,7 @@ void compute(const TensorObject* out, const TensorObject* x, const Op& op) {
         if (x->contiguous && out->contiguous) {
           const T* xp = data_ptr<T>(x);
           T* yp = data_ptr<T>(out);
-          run_flat(x->numel, [&](int64_t b, int64_t e) { op.forward_contig(xp + b, yp + b, e - b); });
+          run_flat(x->numel, [&](int64_t b, int64_t e) { op.forward_contig(xp + b, yp + b, e - b); }, kExpensiveGrain);
           return;
         }
       }
@@ -187,14 +187,7 @@ namespace {
 Clamp make_clamp(const Scalar* min, const Scalar* max) {
   FNGRAD_CHECK_VALUE(min != nullptr || max != nullptr, "[clamp] At least one of 'min' or 'max' must not be None.");
   Clamp op;
-  if (min != nullptr) {
-    op.has_lo = true;
-    op.lo = *min;
-  }
-  if (max != nullptr) {
-    op.has_hi = true;
-    op.hi = *max;
-  }
+  op.set_bounds(min, max);
   return op;
 }
 }  // namespace

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "ops/ops.h"
 #include "ops/vecmath.h"
@@ -117,7 +118,13 @@ struct Abs {
   static constexpr Saves saves = Saves::Input;
   static constexpr bool float_only = false;
   static constexpr bool has_contig = false;
-  template <typename T> T forward(T x) const { return x < T(0) ? -x : x; }
+  template <typename T> T forward(T x) const {
+    if constexpr (std::is_floating_point_v<T>) {
+      return std::fabs(x);
+    } else {
+      return x < T(0) ? -x : x;
+    }
+  }
   template <typename T> T backward(T x, T, T g) const { return x > T(0) ? g : x < T(0) ? -g : T(0); }
   TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const { return mul(g, apply_Sign(x)); }
 };
@@ -503,7 +510,8 @@ struct PowScalar {
 };
 
 // clamp(min, max): either bound may be absent. Gradient passes where min <= x <= max, as in
-// PyTorch (a NaN input gets no gradient).
+// PyTorch (a NaN input gets no gradient). Bounds are kept per kind of T (an absent bound is
+// infinite, or the integer extreme), so that the loop has no branches.
 struct Clamp {
   FNGRAD_UNARY_NAMES("clamp", "ClampBackward1")
   static constexpr Saves saves = Saves::Input;
@@ -511,15 +519,38 @@ struct Clamp {
   static constexpr bool has_contig = false;
   bool has_lo = false, has_hi = false;
   Scalar lo, hi;
+  double lo_f = -INFINITY, hi_f = INFINITY;
+  int64_t lo_i = std::numeric_limits<int64_t>::min(), hi_i = std::numeric_limits<int64_t>::max();
+  void set_bounds(const Scalar* min, const Scalar* max) {
+    if (min != nullptr) {
+      has_lo = true;
+      lo = *min;
+      lo_f = min->to<double>();
+      lo_i = min->kind == Scalar::Float ? static_cast<int64_t>(std::ceil(min->d)) : min->i;
+    }
+    if (max != nullptr) {
+      has_hi = true;
+      hi = *max;
+      hi_f = max->to<double>();
+      hi_i = max->kind == Scalar::Float ? static_cast<int64_t>(std::floor(max->d)) : max->i;
+    }
+  }
+  template <typename T> T low() const {
+    if constexpr (std::is_integral_v<T>) return static_cast<T>(lo_i);
+    else return static_cast<T>(lo_f);
+  }
+  template <typename T> T high() const {
+    if constexpr (std::is_integral_v<T>) return static_cast<T>(hi_i);
+    else return static_cast<T>(hi_f);
+  }
+  // The comparisons are false for NaN, so NaN passes through unchanged (as in PyTorch).
   template <typename T> T forward(T x) const {
-    if (std::isnan(static_cast<double>(x))) return x;
-    if (has_lo && x < lo.to<T>()) x = lo.to<T>();
-    if (has_hi && x > hi.to<T>()) x = hi.to<T>();
-    return x;
+    const T l = low<T>(), h = high<T>();
+    x = x < l ? l : x;
+    return x > h ? h : x;
   }
   template <typename T> T backward(T x, T, T g) const {
-    bool pass = !std::isnan(static_cast<double>(x)) && (!has_lo || x >= lo.to<T>()) && (!has_hi || x <= hi.to<T>());
-    return pass ? g : T(0);
+    return (x >= low<T>() && x <= high<T>()) ? g : T(0);
   }
   TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
     TensorRef factor = full(x->sizes, g->dtype, 1.0);

@@ -4,32 +4,10 @@
 
 #include <cmath>
 
-#if defined(FNGRAD_HAVE_MVEC) && (defined(__x86_64__) || defined(_M_X64))
+#if defined(__x86_64__) && defined(__linux__)
+#include <dlfcn.h>
 #include <immintrin.h>
 #define FNGRAD_USE_MVEC 1
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-extern "C" {
-// glibc's libmvec, AVX2 variants (x86-64 vector function ABI). Weak: a system without them
-// resolves these to null and gets the scalar path.
-__m256 _ZGVdN8v_expf(__m256) __attribute__((weak));
-__m256 _ZGVdN8v_logf(__m256) __attribute__((weak));
-__m256 _ZGVdN8v_sinf(__m256) __attribute__((weak));
-__m256 _ZGVdN8v_cosf(__m256) __attribute__((weak));
-__m256 _ZGVdN8v_tanhf(__m256) __attribute__((weak));
-__m256 _ZGVdN8v_expm1f(__m256) __attribute__((weak));
-__m256 _ZGVdN8v_log1pf(__m256) __attribute__((weak));
-__m256 _ZGVdN8v_erff(__m256) __attribute__((weak));
-__m256d _ZGVdN4v_exp(__m256d) __attribute__((weak));
-__m256d _ZGVdN4v_log(__m256d) __attribute__((weak));
-__m256d _ZGVdN4v_sin(__m256d) __attribute__((weak));
-__m256d _ZGVdN4v_cos(__m256d) __attribute__((weak));
-__m256d _ZGVdN4v_tanh(__m256d) __attribute__((weak));
-__m256d _ZGVdN4v_expm1(__m256d) __attribute__((weak));
-__m256d _ZGVdN4v_log1p(__m256d) __attribute__((weak));
-__m256d _ZGVdN4v_erf(__m256d) __attribute__((weak));
-}
-#pragma GCC pop_options
 #endif
 
 namespace fngrad {
@@ -68,33 +46,32 @@ bool cpu_has_avx2() {
 using VecF = __m256 (*)(__m256);
 using VecD = __m256d (*)(__m256d);
 
-VecF vec_float(Fn fn) {
-  switch (fn) {
-    case Fn::Exp: return _ZGVdN8v_expf;
-    case Fn::Log: return _ZGVdN8v_logf;
-    case Fn::Sin: return _ZGVdN8v_sinf;
-    case Fn::Cos: return _ZGVdN8v_cosf;
-    case Fn::Tanh: return _ZGVdN8v_tanhf;
-    case Fn::Expm1: return _ZGVdN8v_expm1f;
-    case Fn::Log1p: return _ZGVdN8v_log1pf;
-    case Fn::Erf: break;
+// glibc's libmvec, AVX2 variants (x86-64 vector function ABI), looked up once. dlopen rather than
+// linking: the library is optional, and a link-time reference would be dropped by --as-needed.
+struct MvecTable {
+  VecF f[8] = {};
+  VecD d[8] = {};
+  MvecTable() {
+    void* lib = dlopen("libmvec.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (lib == nullptr) return;
+    static const char* const float_names[8] = {"_ZGVdN8v_expf", "_ZGVdN8v_logf", "_ZGVdN8v_sinf", "_ZGVdN8v_cosf",
+                                               "_ZGVdN8v_tanhf", "_ZGVdN8v_expm1f", "_ZGVdN8v_log1pf", "_ZGVdN8v_erff"};
+    static const char* const double_names[8] = {"_ZGVdN4v_exp", "_ZGVdN4v_log", "_ZGVdN4v_sin", "_ZGVdN4v_cos",
+                                                "_ZGVdN4v_tanh", "_ZGVdN4v_expm1", "_ZGVdN4v_log1p", "_ZGVdN4v_erf"};
+    for (int i = 0; i < 8; i++) {
+      f[i] = reinterpret_cast<VecF>(dlsym(lib, float_names[i]));
+      d[i] = reinterpret_cast<VecD>(dlsym(lib, double_names[i]));
+    }
   }
-  return _ZGVdN8v_erff;
+};
+
+const MvecTable& mvec() {
+  static const MvecTable table;  // never destroyed before use: a function-local static
+  return table;
 }
 
-VecD vec_double(Fn fn) {
-  switch (fn) {
-    case Fn::Exp: return _ZGVdN4v_exp;
-    case Fn::Log: return _ZGVdN4v_log;
-    case Fn::Sin: return _ZGVdN4v_sin;
-    case Fn::Cos: return _ZGVdN4v_cos;
-    case Fn::Tanh: return _ZGVdN4v_tanh;
-    case Fn::Expm1: return _ZGVdN4v_expm1;
-    case Fn::Log1p: return _ZGVdN4v_log1p;
-    case Fn::Erf: break;
-  }
-  return _ZGVdN4v_erf;
-}
+VecF vec_float(Fn fn) { return mvec().f[static_cast<int>(fn)]; }
+VecD vec_double(Fn fn) { return mvec().d[static_cast<int>(fn)]; }
 
 void apply_avx2(VecF f, const float* in, float* out, int64_t n) {
   int64_t i = 0;
