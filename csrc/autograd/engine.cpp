@@ -17,6 +17,62 @@ namespace autograd {
 
 namespace {
 
+// Dependency counts, one per node of the graph: open addressing with linear probing. A graph of a
+// million nodes needs a million entries; std::unordered_map would allocate each separately.
+class DependencyCounts {
+ public:
+  DependencyCounts() { rehash(64); }
+  // The count of n, inserting 0 first; *inserted tells whether n was new.
+  int64_t& at(Node* n, bool* inserted = nullptr) {
+    if ((size_ + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
+    size_t i = index(n);
+    while (slots_[i].key != nullptr && slots_[i].key != n) i = (i + 1) & mask_;
+    if (slots_[i].key == nullptr) {
+      slots_[i].key = n;
+      slots_[i].count = 0;
+      size_++;
+      if (inserted) *inserted = true;
+    } else if (inserted) {
+      *inserted = false;
+    }
+    return slots_[i].count;
+  }
+  bool contains(Node* n) const {
+    size_t i = index(n);
+    while (slots_[i].key != nullptr) {
+      if (slots_[i].key == n) return true;
+      i = (i + 1) & mask_;
+    }
+    return false;
+  }
+  size_t count(Node* n) const { return contains(n) ? 1 : 0; }
+
+ private:
+  struct Slot {
+    Node* key = nullptr;
+    int64_t count = 0;
+  };
+  size_t index(Node* n) const {
+    return static_cast<size_t>((reinterpret_cast<uintptr_t>(n) >> 4) * 0x9E3779B97F4A7C15ull) & mask_;
+  }
+  void rehash(size_t capacity) {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(capacity, Slot{});
+    mask_ = capacity - 1;
+    size_ = 0;
+    for (const Slot& s : old) {
+      if (s.key == nullptr) continue;
+      size_t i = index(s.key);
+      while (slots_[i].key != nullptr) i = (i + 1) & mask_;
+      slots_[i] = s;
+      size_++;
+    }
+  }
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  size_t size_ = 0;
+};
+
 // Hands the root gradients to the roots' nodes.
 class GraphRoot : public Node {
  public:
@@ -140,7 +196,7 @@ void compute_needed(Node* root, ExecInfo& info, const std::unordered_map<Node*, 
 // What Python hooks may ask about the backward pass running on this thread.
 struct GraphTaskState {
   int64_t id;
-  const std::unordered_map<Node*, int64_t>* deps;
+  const DependencyCounts* deps;
   const ExecInfo* exec;
 };
 thread_local GraphTaskState* t_task = nullptr;
@@ -231,20 +287,19 @@ std::vector<TensorRef> run_backward(const std::vector<TensorRef>& roots, std::ve
     }
   }
 
-  // Dependencies: how many edges point at each node.
-  std::unordered_map<Node*, int64_t> deps;
+  // Dependencies: how many edges point at each node (a node's first count also marks it seen).
+  DependencyCounts deps;
   {
     std::vector<Node*> stack{graph_root.get()};
-    std::unordered_map<Node*, bool> seen;
-    seen[graph_root.get()] = true;
     while (!stack.empty()) {
       Node* n = stack.back();
       stack.pop_back();
       for (Edge& e : n->next_edges()) {
         Node* next = e.function.get();
         if (next == nullptr) continue;
-        deps[next]++;
-        if (seen.emplace(next, true).second) stack.push_back(next);
+        bool inserted = false;
+        deps.at(next, &inserted)++;
+        if (inserted) stack.push_back(next);
       }
     }
   }
@@ -290,7 +345,7 @@ std::vector<TensorRef> run_backward(const std::vector<TensorRef>& roots, std::ve
     for (size_t i = 0; i < edges.size(); i++) {
       Node* next = edges[i].function.get();
       if (next == nullptr) continue;
-      bool is_ready = --deps[next] == 0;
+      bool is_ready = --deps.at(next) == 0;
       if (exec.active) {
         auto nd = exec.needed.find(next);
         bool wanted = (nd != exec.needed.end() && nd->second) || exec.captures.count(next) > 0;

@@ -83,8 +83,9 @@ void add_note(PyObject* exc, const std::string& note) {
 
 std::string context_note(Node* node) {
   std::string note = "while running backward of " + describe_node(node);
-  if (node->anomaly_trace_ != nullptr && PyUnicode_Check(node->anomaly_trace_)) {
-    const char* trace = PyUnicode_AsUTF8(node->anomaly_trace_);
+  const Node::Extras* ex = node->extras_or_null();
+  if (ex != nullptr && ex->anomaly_trace != nullptr && PyUnicode_Check(ex->anomaly_trace)) {
+    const char* trace = PyUnicode_AsUTF8(ex->anomaly_trace);
     if (trace != nullptr) note += std::string("\nTraceback of forward call that caused the error:\n") + trace;
     PyErr_Clear();
   }
@@ -132,24 +133,27 @@ EngineRunScope::~EngineRunScope() {
 }
 
 void run_tensor_pre_hooks(Node* node, GradList& grads) {
+  const Node::Extras* ex = node->extras_or_null();
+  TensorObject* leaf_for_hooks = node->leaf_variable();
+  if (ex == nullptr && (leaf_for_hooks == nullptr || leaf_for_hooks->hooks == nullptr)) return;
   try {
     TensorObject* leaf = node->leaf_variable();
     if (leaf != nullptr && leaf->hooks != nullptr && grads.size() == 1 && grads[0]) {
       PyRef hooks = PyRef::check(hook_list(leaf->hooks));
       for (Py_ssize_t i = 0; i < PyList_GET_SIZE(hooks.get()); i++) apply_tensor_hook(PyList_GET_ITEM(hooks.get(), i), grads[0]);
     }
-    if (node->tensor_pre_hooks_ != nullptr) {
-      PyRef hooks = PyRef::check(hook_list(node->tensor_pre_hooks_));
+    if (ex != nullptr && ex->tensor_pre_hooks != nullptr) {
+      PyRef hooks = PyRef::check(hook_list(ex->tensor_pre_hooks));
       for (Py_ssize_t i = 0; i < PyList_GET_SIZE(hooks.get()); i++) {
         PyObject* entry = PyList_GET_ITEM(hooks.get(), i);  // (input_nr, hook)
         size_t nr = PyLong_AsSize_t(PyTuple_GET_ITEM(entry, 0));
         if (nr < grads.size() && grads[nr]) apply_tensor_hook(PyTuple_GET_ITEM(entry, 1), grads[nr]);
       }
     }
-    if (node->retains_grad_ != nullptr) {
+    if (ex != nullptr && ex->retains_grad != nullptr) {
       PyObject *key, *ref;
       Py_ssize_t pos = 0;
-      while (PyDict_Next(node->retains_grad_, &pos, &key, &ref)) {
+      while (PyDict_Next(ex->retains_grad, &pos, &key, &ref)) {
         size_t nr = PyLong_AsSize_t(key);
         PyObject* obj = PyWeakref_GetObject(ref);  // borrowed
         if (obj == Py_None || nr >= grads.size() || !grads[nr]) continue;
@@ -170,9 +174,10 @@ void run_tensor_pre_hooks(Node* node, GradList& grads) {
 
 GradList call_node(Node* node, GradList&& grads) {
   RunningNodeScope running(node);
+  const Node::Extras* ex = node->extras_or_null();
   try {
-    if (node->pre_hooks_ != nullptr) {
-      PyRef hooks = PyRef::check(hook_list(node->pre_hooks_));
+    if (ex != nullptr && ex->pre_hooks != nullptr) {
+      PyRef hooks = PyRef::check(hook_list(ex->pre_hooks));
       for (Py_ssize_t i = 0; i < PyList_GET_SIZE(hooks.get()); i++) {
         PyObject* hook = PyList_GET_ITEM(hooks.get(), i);
         PyRef args = grads_tuple(grads);
@@ -180,10 +185,10 @@ GradList call_node(Node* node, GradList&& grads) {
         replace_grads(hook, r.get(), grads, "gradients");
       }
     }
-    if (node->post_hooks_ == nullptr) return node->apply(std::move(grads));
+    if (ex == nullptr || ex->post_hooks == nullptr) return node->apply(std::move(grads));
     GradList inputs = grads;
     GradList outputs = node->apply(std::move(grads));
-    PyRef hooks = PyRef::check(hook_list(node->post_hooks_));
+    PyRef hooks = PyRef::check(hook_list(ex->post_hooks));
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(hooks.get()); i++) {
       PyObject* hook = PyList_GET_ITEM(hooks.get(), i);
       PyRef grad_inputs = grads_tuple(outputs);

@@ -24,14 +24,22 @@ Node::~Node() {
   // Note [GIL and reference counts]: nodes die with the GIL held, except at interpreter exit,
   // where the objects are leaked rather than touched.
   if (Py_IsInitialized()) {
-    Py_CLEAR(metadata_);
-    Py_CLEAR(pre_hooks_);
-    Py_CLEAR(post_hooks_);
-    Py_CLEAR(tensor_pre_hooks_);
-    Py_CLEAR(retains_grad_);
     Py_CLEAR(creation_code_);
-    Py_CLEAR(anomaly_trace_);
+    if (extras_ != nullptr) {
+      Py_CLEAR(extras_->metadata);
+      Py_CLEAR(extras_->pre_hooks);
+      Py_CLEAR(extras_->post_hooks);
+      Py_CLEAR(extras_->tensor_pre_hooks);
+      Py_CLEAR(extras_->retains_grad);
+      Py_CLEAR(extras_->anomaly_trace);
+    }
   }
+  delete extras_;
+}
+
+Node::Extras& Node::extras() {
+  if (extras_ == nullptr) extras_ = new Extras();
+  return *extras_;
 }
 
 uint32_t Node::add_input_meta(const TensorObject* t) {
@@ -84,18 +92,19 @@ NodeRef grad_accumulator(TensorObject* t) {
 
 void register_retains_grad(TensorObject* t) {
   Node* fn = t->grad_fn;
-  if (fn->retains_grad_ == nullptr) fn->retains_grad_ = PyRef::check(PyDict_New()).release();
+  PyObject*& dict = fn->extras().retains_grad;
+  if (dict == nullptr) dict = PyRef::check(PyDict_New()).release();
   PyRef key = PyRef::check(PyLong_FromUnsignedLong(t->output_nr));
   PyRef ref = PyRef::check(PyWeakref_NewRef(reinterpret_cast<PyObject*>(t), nullptr));
-  if (PyDict_SetItem(fn->retains_grad_, key.get(), ref.get()) < 0) throw PythonError();
+  if (PyDict_SetItem(dict, key.get(), ref.get()) < 0) throw PythonError();
 }
 
 void set_history(TensorObject* out, Node* fn) {
   Node* old = out->grad_fn;
-  if (out->retains_grad && old != nullptr && old->retains_grad_ != nullptr) {
+  if (out->retains_grad && old != nullptr && old->extras_or_null() && old->extras_or_null()->retains_grad) {
     // retain_grad() follows the tensor to its new history (an in-place op).
     PyRef key = PyRef::check(PyLong_FromUnsignedLong(out->output_nr));
-    if (PyDict_DelItem(old->retains_grad_, key.get()) < 0) PyErr_Clear();
+    if (PyDict_DelItem(old->extras().retains_grad, key.get()) < 0) PyErr_Clear();
   }
   fn->refcount_++;
   out->grad_fn = fn;
@@ -170,7 +179,7 @@ void record_forward_trace(Node* fn) {
   }
   PyRef lines = PyRef::check(PyObject_CallNoArgs(g_format_stack));
   PyRef empty = PyRef::check(PyUnicode_FromString(""));
-  Py_XSETREF(fn->anomaly_trace_, PyRef::check(PyUnicode_Join(empty.get(), lines.get())).release());
+  Py_XSETREF(fn->extras().anomaly_trace, PyRef::check(PyUnicode_Join(empty.get(), lines.get())).release());
 }
 }  // namespace
 

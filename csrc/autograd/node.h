@@ -109,20 +109,28 @@ class Node {
   // Records t as forward output number num_inputs(); returns that number.
   uint32_t add_input_meta(const TensorObject* t);
 
-  int64_t refcount_ = 0;
+  // Python state most nodes never have, allocated on first use (graph memory per node matters:
+  // a deep graph has millions of nodes).
+  struct Extras {
+    PyObject* metadata = nullptr;          // the metadata dict
+    PyObject* pre_hooks = nullptr;         // dicts of hooks, keyed by handle id
+    PyObject* post_hooks = nullptr;
+    PyObject* tensor_pre_hooks = nullptr;  // values (input_nr, hook)
+    PyObject* retains_grad = nullptr;      // input_nr -> weakref to the tensor
+    PyObject* anomaly_trace = nullptr;     // forward traceback under anomaly mode
+  };
+  Extras& extras();
+  // Null when the node has none of them.
+  const Extras* extras_or_null() const { return extras_; }
+
+  int32_t refcount_ = 0;
+  // Where the forward op that created this node was called from (user code): a code object
+  // (owned) and an instruction offset (see creation_site()).
+  int32_t creation_line_ = 0;
+  PyObject* creation_code_ = nullptr;
   // Python wrapper of a native node, not owned: the wrapper owns the node and clears this when
   // it dies (Note [Node Python object]).
   PyObject* pyobj_ = nullptr;
-  // Owned Python state, created on first use: the metadata dict and hook lists.
-  PyObject* metadata_ = nullptr;
-  PyObject* pre_hooks_ = nullptr;
-  PyObject* post_hooks_ = nullptr;
-  PyObject* tensor_pre_hooks_ = nullptr;  // hooks registered on tensors, by input_nr
-  PyObject* retains_grad_ = nullptr;      // tensors that retain_grad(), by input_nr (weak)
-  // Where the forward op that created this node was called from (user code).
-  PyObject* creation_code_ = nullptr;  // a code object, owned
-  int creation_line_ = 0;
-  PyObject* anomaly_trace_ = nullptr;  // forward traceback under anomaly mode, owned
 
  protected:
   void set_sequence_nr(uint64_t nr) { sequence_nr_ = nr; }
@@ -131,6 +139,7 @@ class Node {
 
  private:
   uint64_t sequence_nr_;
+  Extras* extras_ = nullptr;
 };
 
 inline NodeRef::NodeRef(Node* p) : p_(p) {

@@ -55,38 +55,38 @@ SavedTensor::SavedTensor(TensorObject* t, bool is_output) {
   incref(t->storage);
   storage_ = t->storage;
   offset_ = t->offset;
-  sizes_ = t->sizes;
-  strides_ = t->strides;
+  if (!t->contiguous) strides_ = new Strides{t->strides};
   dtype_ = t->dtype;
   output_nr_ = t->output_nr;
   requires_grad_ = requires_grad(t);
 }
 
 void SavedTensor::pack_with_hooks(TensorObject* t, PyObject* pack, PyObject* unpack) {
+  hooked_ = new Hooked();
   output_nr_ = t->output_nr;
   requires_grad_ = requires_grad(t);
   if (!is_output_) {
     if (t->grad_fn != nullptr) {
-      grad_fn_ = NodeRef(t->grad_fn);
+      hooked_->grad_fn = NodeRef(t->grad_fn);
     } else if (t->requires_grad) {
-      leaf_acc_ = grad_accumulator(t);
+      hooked_->leaf_acc = grad_accumulator(t);
     }
   }
   GradModeGuard no_grad(false);
   // pack sees the data without its history, as in PyTorch.
   TensorRef arg = alias(t);
   uint64_t version = t->storage->version;
-  packed_ = PyRef::check(PyObject_CallOneArg(pack, arg.obj())).release();
+  hooked_->packed = PyRef::check(PyObject_CallOneArg(pack, arg.obj())).release();
   FNGRAD_CHECK_RUNTIME(t->storage->version == version,
                        "A saved tensor pack hook is modifying its input in place. Tensors provided as input to pack hook "
                        "can not be modified by in-place operations as this can lead to unexpected side-effects. Please "
                        "open an issue if you need to perform in-place operations on the input to a pack hook.");
   Py_INCREF(unpack);
-  unpack_hook_ = unpack;
+  hooked_->unpack_hook = unpack;
 }
 
 TensorRef SavedTensor::unpack_with_hooks(Node* owner) const {
-  PyRef r = PyRef::check(PyObject_CallOneArg(unpack_hook_, packed_));
+  PyRef r = PyRef::check(PyObject_CallOneArg(hooked_->unpack_hook, hooked_->packed));
   FNGRAD_CHECK_TYPE(is_tensor(r.get()), "Output of saved tensor unpack_hook expected to be a Tensor but got result of type ",
                     py_type_name(r.get()));
   TensorRef t = alias(as_tensor(r.get()));
@@ -96,75 +96,72 @@ TensorRef SavedTensor::unpack_with_hooks(Node* owner) const {
       t->grad_fn = owner;
       t->output_nr = output_nr_;
     }
-  } else if (grad_fn_) {
-    grad_fn_->refcount_++;
-    t->grad_fn = grad_fn_.get();
+  } else if (hooked_->grad_fn) {
+    hooked_->grad_fn->refcount_++;
+    t->grad_fn = hooked_->grad_fn.get();
     t->output_nr = output_nr_;
-  } else if (leaf_acc_) {
+  } else if (hooked_->leaf_acc) {
     // Gradients through this tensor must still reach the original leaf.
-    leaf_acc_->refcount_++;
-    t->owned_accumulator = leaf_acc_.get();
-    t->grad_accumulator = leaf_acc_.get();
+    hooked_->leaf_acc->refcount_++;
+    t->owned_accumulator = hooked_->leaf_acc.get();
+    t->grad_accumulator = hooked_->leaf_acc.get();
     t->requires_grad = true;
   }
   return t;
 }
 
-SavedTensor& SavedTensor::operator=(SavedTensor&& o) noexcept {
-  if (this == &o) return *this;
-  if (storage_ != nullptr) decref(storage_);
-  Py_XDECREF(packed_);
-  Py_XDECREF(unpack_hook_);
-  packed_ = o.packed_;
-  unpack_hook_ = o.unpack_hook_;
-  o.packed_ = nullptr;
-  o.unpack_hook_ = nullptr;
-  grad_fn_ = std::move(o.grad_fn_);
-  leaf_acc_ = std::move(o.leaf_acc_);
-  had_grad_fn_ = o.had_grad_fn_;
-  original_ = std::move(o.original_);
-  storage_ = o.storage_;
-  o.storage_ = nullptr;
-  offset_ = o.offset_;
-  sizes_ = std::move(o.sizes_);
-  strides_ = std::move(o.strides_);
-  dtype_ = o.dtype_;
-  output_nr_ = o.output_nr_;
-  requires_grad_ = o.requires_grad_;
-  saved_version_ = o.saved_version_;
-  is_output_ = o.is_output_;
-  was_none_ = o.was_none_;
-  released_ = o.released_;
-  return *this;
-}
-
-SavedTensor::~SavedTensor() {
-  if (storage_ != nullptr) decref(storage_);
-  if (Py_IsInitialized()) {
-    Py_XDECREF(packed_);
-    Py_XDECREF(unpack_hook_);
-  }
-}
-
-void SavedTensor::release() {
-  if (was_none_) return;
+void SavedTensor::clear() {
   original_.reset();
-  Py_CLEAR(packed_);
-  Py_CLEAR(unpack_hook_);
-  grad_fn_.reset();
-  leaf_acc_.reset();
   if (storage_ != nullptr) {
     decref(storage_);
     storage_ = nullptr;
   }
+  delete strides_;
+  strides_ = nullptr;
+  if (hooked_ != nullptr) {
+    if (Py_IsInitialized()) {
+      Py_XDECREF(hooked_->packed);
+      Py_XDECREF(hooked_->unpack_hook);
+    }
+    delete hooked_;
+    hooked_ = nullptr;
+  }
+}
+
+SavedTensor& SavedTensor::operator=(SavedTensor&& o) noexcept {
+  if (this == &o) return *this;
+  clear();
+  original_ = std::move(o.original_);
+  storage_ = o.storage_;
+  strides_ = o.strides_;
+  hooked_ = o.hooked_;
+  o.storage_ = nullptr;
+  o.strides_ = nullptr;
+  o.hooked_ = nullptr;
+  offset_ = o.offset_;
+  saved_version_ = o.saved_version_;
+  output_nr_ = o.output_nr_;
+  dtype_ = o.dtype_;
+  requires_grad_ = o.requires_grad_;
+  is_output_ = o.is_output_;
+  was_none_ = o.was_none_;
+  released_ = o.released_;
+  had_grad_fn_ = o.had_grad_fn_;
+  return *this;
+}
+
+SavedTensor::~SavedTensor() { clear(); }
+
+void SavedTensor::release() {
+  if (was_none_) return;
+  clear();
   released_ = true;
 }
 
-void SavedTensor::throw_modified(uint64_t current, Node* grad_fn, uint32_t output_nr) const {
+void SavedTensor::throw_modified(uint64_t current, Node* grad_fn, uint32_t output_nr, const DimVec& sizes) const {
   std::string msg = str("one of the variables needed for gradient computation has been modified by an inplace "
                         "operation: [fngrad.",
-                        legacy_type_name(is_output_ ? dtype_ : original_->dtype), " ",
-                        shape_str(is_output_ ? sizes_ : original_->sizes), "]");
+                        legacy_type_name(is_output_ ? dtype_ : original_->dtype), " ", shape_str(sizes), "]");
   if (grad_fn != nullptr) msg += str(", which is output ", output_nr, " of ", describe_node(grad_fn), ",");
   msg += str(" is at version ", current, "; expected version ", saved_version_, " instead.");
   if (AnomalyMode::is_enabled()) {
@@ -180,27 +177,29 @@ void SavedTensor::throw_modified(uint64_t current, Node* grad_fn, uint32_t outpu
 TensorRef SavedTensor::unpack(Node* owner) const {
   if (was_none_) return TensorRef();
   FNGRAD_CHECK_RUNTIME(!released_, ERR_BACKWARD_TWICE);
-  if (packed_ != nullptr) return unpack_with_hooks(owner);
+  if (hooked_ != nullptr) return unpack_with_hooks(owner);
   if (!is_output_) {
     FNGRAD_CHECK_RUNTIME(!had_grad_fn_ || original_->grad_fn != nullptr,
                          "Trying to use a saved tensor that has been detached in-place, i.e. with .detach_().This is "
                          "not supported, please use out-of-place `.detach()` instead");
     uint64_t current = original_->storage->version;
-    if (current != saved_version_) throw_modified(current, original_->grad_fn, original_->output_nr);
+    if (current != saved_version_) throw_modified(current, original_->grad_fn, original_->output_nr, original_->sizes);
     return original_;
   }
+  FNGRAD_INTERNAL_ASSERT(owner != nullptr && output_nr_ < owner->num_inputs());
+  const DimVec& sizes = owner->input_meta()[output_nr_].shape;
   uint64_t current = storage_->version;
-  if (current != saved_version_) throw_modified(current, owner, output_nr_);
+  if (current != saved_version_) throw_modified(current, owner, output_nr_, sizes);
   TensorRef t = alloc_tensor_object();
   incref(storage_);
   t->storage = storage_;
   t->offset = offset_;
-  t->sizes = sizes_;
-  t->strides = strides_;
-  t->numel = product(sizes_);
+  t->sizes = sizes;
+  t->strides = strides_ != nullptr ? strides_->strides : contiguous_strides(sizes);
+  t->numel = product(sizes);
   t->dtype = dtype_;
-  t->contiguous = compute_contiguous(sizes_, strides_);
-  if (requires_grad_ && owner != nullptr) {
+  t->contiguous = strides_ == nullptr;
+  if (requires_grad_) {
     owner->refcount_++;
     t->grad_fn = owner;
     t->output_nr = output_nr_;

@@ -26,7 +26,8 @@ extern const char* const ERR_BACKWARD_TWICE;
 class SavedTensor {
  public:
   SavedTensor() = default;
-  // Saves t (null saves None); is_output when t is an output of the node that saves it.
+  // Saves t (null saves None); is_output when t is an output of the node that saves it (which
+  // has then recorded t's shape as its input metadata).
   SavedTensor(TensorObject* t, bool is_output);
   SavedTensor(SavedTensor&& o) noexcept { *this = std::move(o); }
   SavedTensor& operator=(SavedTensor&& o) noexcept;
@@ -42,30 +43,38 @@ class SavedTensor {
   bool released() const { return released_; }
 
  private:
-  [[noreturn]] void throw_modified(uint64_t current, Node* grad_fn, uint32_t output_nr) const;
+  // State of a tensor saved under saved-tensor hooks (rare, so kept out of line).
+  struct Hooked {
+    PyObject* packed = nullptr;
+    PyObject* unpack_hook = nullptr;
+    NodeRef grad_fn;   // a saved input's grad_fn
+    NodeRef leaf_acc;  // a saved leaf's AccumulateGrad
+  };
+  // Strides of a saved output that was not contiguous (rare).
+  struct Strides {
+    DimVec strides;
+  };
+
+  [[noreturn]] void throw_modified(uint64_t current, Node* grad_fn, uint32_t output_nr, const DimVec& sizes) const;
   void pack_with_hooks(TensorObject* t, PyObject* pack, PyObject* unpack);
   TensorRef unpack_with_hooks(Node* owner) const;
+  void clear();
 
-  TensorRef original_;  // saved inputs
-  // Saved outputs: the data, without autograd state.
+  // Saved inputs: the tensor object itself. Saved outputs: the memory and where the tensor was
+  // in it; its sizes are the owner's input metadata for output_nr_.
+  TensorRef original_;
   Storage* storage_ = nullptr;
+  Strides* strides_ = nullptr;
+  Hooked* hooked_ = nullptr;
   int64_t offset_ = 0;
-  DimVec sizes_, strides_;
-  DType dtype_ = DType::Float32;
-  uint32_t output_nr_ = 0;
-  bool requires_grad_ = false;
-
   uint64_t saved_version_ = 0;
+  uint32_t output_nr_ = 0;
+  DType dtype_ = DType::Float32;
+  bool requires_grad_ = false;
   bool is_output_ = false;
   bool was_none_ = true;
   bool released_ = false;
   bool had_grad_fn_ = false;  // a saved input with history: detach_() on it is refused at unpack
-
-  // With saved-tensor hooks: what pack returned, the unpack hook, and the graph position.
-  PyObject* packed_ = nullptr;
-  PyObject* unpack_hook_ = nullptr;
-  NodeRef grad_fn_;   // a saved input's grad_fn
-  NodeRef leaf_acc_;  // a saved leaf's AccumulateGrad
 };
 
 // The thread's saved-tensor hooks (fngrad.autograd.graph.saved_tensors_hooks).

@@ -14,7 +14,7 @@ namespace fngrad {
 
 namespace {
 
-constexpr size_t kHeader = 64;                 // sizeof(Storage) rounded up; keeps data aligned
+constexpr size_t kHeader = 48;  // sizeof(Storage); a multiple of 16, so that data stays aligned
 // Above this many bytes, buffers come from the block cache: glibc serves such sizes with fresh
 // mmaps (or trims them back to the system), and every fresh page costs a fault on first touch.
 constexpr size_t kLargeThreshold = 64 << 10;
@@ -22,6 +22,7 @@ constexpr size_t kHugePage = 2 << 20;
 constexpr size_t kBlockGranule = 64 << 10;  // size classes below kHugePage
 
 static_assert(sizeof(Storage) <= kHeader, "Storage header must fit in kHeader bytes");
+static_assert(kHeader % 16 == 0, "small buffers must stay 16-byte aligned");
 
 // Note [Large block cache]
 // Blocks are rounded up to 64 KiB below 2 MiB, and to 2 MiB above (transparent huge pages where
@@ -138,7 +139,6 @@ Storage* allocate_storage(size_t nbytes) {
       out_of_memory(nbytes);
     }
     s->nbytes = actual;
-    s->large = true;
     return s;
   }
   void* block = std::malloc(kHeader + (nbytes ? nbytes : 1));
@@ -181,7 +181,7 @@ void free_storage(Storage* s) {
     decref(s->parent);
     s->~Storage();
     std::free(s);
-  } else if (s->large) {
+  } else if (s->data != reinterpret_cast<char*>(s) + kHeader) {
     large_cache().release(s->data, s->nbytes);
     s->~Storage();
     std::free(s);

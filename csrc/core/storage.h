@@ -29,9 +29,8 @@ struct Storage {
   // When set, the memory belongs to another storage (a tensor's .data shares memory but not
   // its version counter).
   Storage* parent = nullptr;
-  // Memory from allocate_storage(): small buffers live in the same block as this struct, large
-  // ones come from the caching allocator.
-  bool large = false;
+  // Otherwise the memory came from allocate_storage(): small buffers live in the same block,
+  // right after this struct; large ones come from the block cache.
 };
 
 // A new storage of nbytes bytes, uninitialised, aligned to 64 bytes.

@@ -259,9 +259,10 @@ class BinaryBackward : public Node {
  public:
   BinaryKind kind;
   bool a_tensor = false, b_tensor = false;
-  Scalar a_scalar, b_scalar;
-  DimVec a_shape, b_shape;
+  Scalar scalar;  // the Python-number side, if any
   SavedTensor a_saved, b_saved, y_saved;
+  // The gradients are computed over the broadcast shape; the engine sums each down to its
+  // operand's shape (validate_outputs), so the operand shapes need not be kept here.
 
   std::string name() const override { return binary_backward_name(kind, a_tensor); }
 
@@ -276,12 +277,12 @@ class BinaryBackward : public Node {
     const bool need_a = a_tensor && next_edges_[0].is_valid();
     const bool need_b = b_tensor && next_edges_[a_tensor ? 1 : 0].is_valid();
     // Operands as tensors of the gradient's dtype (a Python number becomes a 0-d tensor).
-    TensorRef a = side(a_tensor, a_saved, a_scalar, g->dtype, (need_a && grad_a_reads_a(kind)) || (need_b && grad_b_reads_a(kind)));
-    TensorRef b = side(b_tensor, b_saved, b_scalar, g->dtype, (need_a && grad_a_reads_b(kind)) || (need_b && grad_b_reads_b(kind)));
+    TensorRef a = side(a_tensor, a_saved, scalar, g->dtype, (need_a && grad_a_reads_a(kind)) || (need_b && grad_b_reads_a(kind)));
+    TensorRef b = side(b_tensor, b_saved, scalar, g->dtype, (need_a && grad_a_reads_b(kind)) || (need_b && grad_b_reads_b(kind)));
     TensorRef y = need_b && grad_b_reads_output(kind) ? y_saved.unpack(this) : TensorRef();
     GradList out;
-    if (a_tensor) out.push_back(need_a ? sum_to(grad(true, a, b, y, g).get(), a_shape) : TensorRef());
-    if (b_tensor) out.push_back(need_b ? sum_to(grad(false, a, b, y, g).get(), b_shape) : TensorRef());
+    if (a_tensor) out.push_back(need_a ? grad(true, a, b, y, g) : TensorRef());
+    if (b_tensor) out.push_back(need_b ? grad(false, a, b, y, g) : TensorRef());
     return out;
   }
 
@@ -335,16 +336,14 @@ void record_binary(BinaryKind kind, const Operand& a, const Operand& b, TensorOb
   bool a_needs = a.is_tensor() && autograd::requires_grad(a.tensor);
   bool b_needs = b.is_tensor() && autograd::requires_grad(b.tensor);
   if (a.is_tensor()) {
-    node->a_shape = a.tensor->sizes;
     node->next_edges().push_back(autograd::gradient_edge(a.tensor));
   } else {
-    node->a_scalar = a.scalar;
+    node->scalar = a.scalar;
   }
   if (b.is_tensor()) {
-    node->b_shape = b.tensor->sizes;
     node->next_edges().push_back(autograd::gradient_edge(b.tensor));
   } else {
-    node->b_scalar = b.scalar;
+    node->scalar = b.scalar;
   }
   if (inplace) {
     autograd::rebase_history(out, node);

@@ -26,6 +26,13 @@ constexpr bool saves_output() {
   return Op::saves == Saves::Output || Op::saves == Saves::Both;
 }
 
+// A saved-tensor slot that takes no space when the op does not use it.
+struct NoSaved {
+  void release() {}
+};
+template <bool Used>
+using SavedSlot = std::conditional_t<Used, SavedTensor, NoSaved>;
+
 template <typename Op>
 class UnaryBackward : public Node {
  public:
@@ -54,7 +61,8 @@ class UnaryBackward : public Node {
   }
 
   Op op_;
-  SavedTensor x_, y_;
+  [[no_unique_address]] SavedSlot<saves_input<Op>()> x_;
+  [[no_unique_address]] SavedSlot<saves_output<Op>()> y_;
 
  private:
   template <typename T>

@@ -40,9 +40,9 @@ py::object hooks_dict(py::handle obj, const std::string& kind) {
   } else if (PyObject_TypeCheck(obj.ptr(), NodeType)) {
     autograd::Node* node = reinterpret_cast<NodeObject*>(obj.ptr())->node;
     FNGRAD_CHECK_RUNTIME(node != nullptr, "[register_hook] This Function has no graph node (it ran without grad).");
-    if (kind == "pre") slot = &node->pre_hooks_;
-    if (kind == "post") slot = &node->post_hooks_;
-    if (kind == "tensor_pre") slot = &node->tensor_pre_hooks_;
+    if (kind == "pre") slot = &node->extras().pre_hooks;
+    if (kind == "post") slot = &node->extras().post_hooks;
+    if (kind == "tensor_pre") slot = &node->extras().tensor_pre_hooks;
   }
   FNGRAD_CHECK_VALUE(slot != nullptr, "[_hooks_dict] no '", kind, "' hooks on a ", py_type_name(obj.ptr()), ".");
   if (*slot == nullptr) {

@@ -102,9 +102,10 @@ PyObject* node_metadata(PyObject* self, void*) {
   FNGRAD_TRY
   Node* node = node_of(self);
   FNGRAD_CHECK_RUNTIME(node != nullptr, "[metadata] This Function has no graph node (it ran without grad).");
-  if (node->metadata_ == nullptr) node->metadata_ = PyRef::check(PyDict_New()).release();
-  Py_INCREF(node->metadata_);
-  return node->metadata_;
+  PyObject*& dict = node->extras().metadata;
+  if (dict == nullptr) dict = PyRef::check(PyDict_New()).release();
+  Py_INCREF(dict);
+  return dict;
   FNGRAD_CATCH(nullptr)
 }
 
