@@ -1,33 +1,83 @@
-"""fngrad's main benchmark: per-node overhead of custom Functions and native ops, and kernel bandwidth.
+"""fngrad's benchmark suite, and the project's main job.
 
 Every case runs fngrad beside NumPy (a hand-written forward and backward with no autograd: the
-floor) and beside PyTorch when it is installed, in the same process, with the same number of
-threads. Each figure is the median of several repeats, with min and max, and the table gives
-fngrad's ratio to PyTorch and to NumPy.
+floor), PyTorch (when installed) and HIPS autograd (when installed and the case applies), in one
+process run, with the same number of threads. Each figure is the median of several repeats, with
+min and max; the table gives fngrad's ratio to PyTorch and the issue's target for it.
 
-    python bench/throughput.py            # default run (about a minute)
-    python bench/throughput.py --quick    # proves the suite runs (seconds); CI uses this
-    python bench/throughput.py --full     # more repeats
-    python bench/throughput.py --json out.jsonl   # also append JSON lines
+    python bench/throughput.py            # the default run (a few minutes)
+    python bench/throughput.py --quick    # tiny sizes: proves the suite runs (CI)
+    python bench/throughput.py --full     # more repeats, and the 1,000,000-node graph
+    python bench/throughput.py --json out.jsonl --only mlp,fanin
 
-Units: us/node is microseconds per forward apply or per backward node (lower is better);
-GB/s counts the bytes each kernel reads and writes (higher is better).
+Cases (fngrad / PyTorch, medians of the same run; lower is better unless marked):
+  1 function_chain   the seed's MyReLU applied 10,000 times to a (16,) tensor: us per apply / per node
+  2 op_chain         10,000 ops mixing x*w, +b, tanh, relu on (16,): us per op / per node
+  3 deep_graph       that chain with 100,000 (and 1,000,000 with --full) nodes, each library in a child
+                     process: backward us per node, graph bytes per node, peak RSS of the process
+  4 fanin            one tensor used by 1,000 ops whose results are summed: forward + backward us
+  5 bandwidth        relu, add, mul, tanh, exp, sigmoid on 2^24 float32: GB/s of bytes read and
+                     written (higher is better), beside NumPy copying into a fresh array
+  6 mlp              784-512-512-10 MLP, ReLU, softmax cross-entropy, batch 128, SGD: samples/s (higher
+                     is better)
+  7 import           `import fngrad` vs `import torch`, in fresh interpreters: ms
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
+import json
 import os
+import subprocess
 import sys
+import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import format_table, machine_info, measure, summarize, write_jsonl  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from _timing import Result, machine_info, measure, summarize, write_jsonl  # noqa: E402
 
 import fngrad  # noqa: E402
 
+# Targets from the performance issue: (bound, direction) of fngrad / PyTorch.
+TARGETS = {
+    "function_chain_fwd": (0.30, "max"),
+    "function_chain_bwd": (0.15, "max"),
+    "op_chain_fwd": (0.40, "max"),
+    "op_chain_bwd": (0.25, "max"),
+    "deep_graph_100k_bwd": (0.20, "max"),
+    "deep_graph_100k_memory": (0.5, "max"),
+    "deep_graph_100k_peak_rss": (0.5, "max"),
+    "deep_graph_1m_bwd": (0.20, "max"),
+    "deep_graph_1m_memory": (0.5, "max"),
+    "deep_graph_1m_peak_rss": (0.5, "max"),
+    "fanin_fwd_bwd": (0.25, "max"),
+    "relu_fwd": (3.0, "min"),
+    "add_fwd": (3.0, "min"),
+    "mul_fwd": (3.0, "min"),
+    "relu_bwd": (2.0, "min"),
+    "add_bwd": (2.0, "min"),
+    "mul_bwd": (2.0, "min"),
+    "tanh_fwd": (1.0, "min"),
+    "exp_fwd": (1.0, "min"),
+    "sigmoid_fwd": (1.0, "min"),
+    "mlp_train": (1.1, "min"),
+    "import": (0.1, "max"),
+}
+
+
+def _now():
+    return time.perf_counter()
+
+
+def have(module):
+    return importlib.util.find_spec(module) is not None
+
+
+# ---- case 1: custom Function chain ----
 
 def myrelu_class(lib):
     """The seed's MyReLU, written against `lib` (fngrad or torch)."""
@@ -48,63 +98,32 @@ def myrelu_class(lib):
     return MyReLU
 
 
-def chain_case(name, lib, lib_name, step, n, repeats, results):
-    """A chain of n ops on a (16,) tensor: forward us per op, backward us per node."""
+def chain(lib, name, step, n, repeats):
+    """A chain of n steps on a (16,) tensor that requires grad: us per forward op / backward node."""
     fwd, bwd = [], []
-
-    def run(_):
+    for r in range(repeats + 1):
         x = lib.randn(16, requires_grad=True)
         y = x
+        gc.collect()
         t0 = _now()
-        for _ in range(n):
-            y = step(y)
+        for i in range(n):
+            y = step(y, i)
         t1 = _now()
         y.sum().backward()
         t2 = _now()
-        fwd.append((t1 - t0) / n * 1e6)
-        bwd.append((t2 - t1) / n * 1e6)
-
-    measure(run, repeats, warmup=1, setup=lambda: None)
-    results.append(summarize(f"{name}_fwd", lib_name, "us/node", fwd[1:]))
-    results.append(summarize(f"{name}_bwd", lib_name, "us/node", bwd[1:]))
-
-
-def creation_site_cost(n, repeats, results):
-    """Forward cost of recording each node's creation site: the relu chain with and without it,
-    alternating so that both see the same machine noise."""
-    on, off = [], []
-
-    def chain():
-        y = fngrad.randn(16, requires_grad=True)
-        t0 = _now()
-        for _ in range(n):
-            y = y.relu()
-        return (_now() - t0) / n * 1e6
-
-    chain()
-    try:
-        for _ in range(repeats):
-            fngrad._C._set_record_creation_sites(True)
-            on.append(chain())
-            fngrad._C._set_record_creation_sites(False)
-            off.append(chain())
-    finally:
-        fngrad._C._set_record_creation_sites(True)
-    ratios = sorted(a / b for a, b in zip(on, off))
-    r_on = summarize("relu_fwd_sites_on", "fngrad", "us/node", on, ratio_to_off=ratios[len(ratios) // 2])
-    r_off = summarize("relu_fwd_sites_off", "fngrad", "us/node", off)
-    results.extend([r_on, r_off])
-    return r_on, r_off
+        del y
+        if r:  # the first run warms up
+            fwd.append((t1 - t0) / n * 1e6)
+            bwd.append((t2 - t1) / n * 1e6)
+    return [summarize(f"{name}_fwd", lib.__name__, "us/node", fwd), summarize(f"{name}_bwd", lib.__name__, "us/node", bwd)]
 
 
-def numpy_chain(name, n, repeats, results, relu_from_mask=True):
-    """The floor: the same chain in NumPy, forward keeping the masks, backward applying them."""
+def numpy_function_chain(n, repeats):
+    """The floor of the MyReLU chain: masks kept in forward, applied in reverse in backward."""
     fwd, bwd = [], []
-
-    def run(_):
-        x = np.random.standard_normal(16).astype(np.float32)
+    for r in range(repeats + 1):
+        y = np.random.standard_normal(16).astype(np.float32)
         masks = []
-        y = x
         t0 = _now()
         for _ in range(n):
             masks.append(y < 0)
@@ -115,94 +134,541 @@ def numpy_chain(name, n, repeats, results, relu_from_mask=True):
             g = g.copy()
             g[m] = 0
         t2 = _now()
-        fwd.append((t1 - t0) / n * 1e6)
-        bwd.append((t2 - t1) / n * 1e6)
-
-    measure(run, repeats, warmup=1, setup=lambda: None)
-    results.append(summarize(f"{name}_fwd", "numpy", "us/node", fwd[1:]))
-    results.append(summarize(f"{name}_bwd", "numpy", "us/node", bwd[1:]))
-
-
-def _now():
-    import time
-
-    return time.perf_counter()
+        if r:
+            fwd.append((t1 - t0) / n * 1e6)
+            bwd.append((t2 - t1) / n * 1e6)
+    return [summarize("function_chain_fwd", "numpy", "us/node", fwd),
+            summarize("function_chain_bwd", "numpy", "us/node", bwd)]
 
 
-def large_relu(libs, size, repeats, results):
-    """relu forward and backward on `size` float32 elements, in GB/s of bytes read and written."""
-    a = np.random.default_rng(0).standard_normal(size).astype(np.float32)
-    g_np = np.ones(size, dtype=np.float32)
-    label = f"2^{size.bit_length() - 1}"
-    fwd_bytes = 2 * 4 * size       # read x, write y
-    bwd_bytes = 3 * 4 * size       # read g and the saved output, write the gradient
+def hips_function_chain(n, repeats):
+    from autograd import make_vjp
+    from autograd.extend import defvjp, primitive
+    import autograd.numpy as anp
 
-    def gbps(nbytes, times):
-        return [nbytes / t / 1e9 for t in times]
+    @primitive
+    def myrelu(x):
+        return anp.maximum(x, 0)
 
-    t = measure(lambda: np.maximum(a, 0), repeats)
-    results.append(summarize(f"relu_{label}_fwd", "numpy", "GB/s", gbps(fwd_bytes, t), True))
-    y_np = np.maximum(a, 0)
-    t = measure(lambda: np.where(y_np > 0, g_np, 0), repeats)
-    results.append(summarize(f"relu_{label}_bwd", "numpy", "GB/s", gbps(bwd_bytes, t), True))
+    defvjp(myrelu, lambda ans, x: lambda g: anp.where(x < 0, 0.0, g))
+    return _hips_chain("function_chain", lambda y, i: myrelu(y), n, repeats)
+
+
+def _hips_chain(name, step, n, repeats):
+    from autograd import make_vjp
+    import autograd.numpy as anp
+
+    def f(x):
+        y = x
+        for i in range(n):
+            y = step(y, i)
+        return anp.sum(y)
+
+    fwd, bwd = [], []
+    for r in range(repeats + 1):
+        x = np.random.standard_normal(16).astype(np.float32)
+        t0 = _now()
+        vjp, _ = make_vjp(f)(x)
+        t1 = _now()
+        vjp(1.0)
+        t2 = _now()
+        if r:
+            fwd.append((t1 - t0) / n * 1e6)
+            bwd.append((t2 - t1) / n * 1e6)
+    return [summarize(f"{name}_fwd", "hips", "us/node", fwd), summarize(f"{name}_bwd", "hips", "us/node", bwd)]
+
+
+# ---- case 2: native op chain ----
+
+def op_chain_step(lib):
+    w = lib.tensor(np.random.default_rng(1).uniform(0.5, 1.5, 16).astype(np.float32))
+    b = lib.tensor(np.random.default_rng(2).uniform(-0.1, 0.1, 16).astype(np.float32))
+
+    def step(y, i):
+        k = i & 3
+        if k == 0:
+            return y * w
+        if k == 1:
+            return y + b
+        if k == 2:
+            return y.tanh()
+        return y.relu()
+
+    return step
+
+
+def numpy_op_chain(n, repeats):
+    w = np.random.default_rng(1).uniform(0.5, 1.5, 16).astype(np.float32)
+    b = np.random.default_rng(2).uniform(-0.1, 0.1, 16).astype(np.float32)
+    fwd, bwd = [], []
+    for r in range(repeats + 1):
+        y = np.random.standard_normal(16).astype(np.float32)
+        tape = []
+        t0 = _now()
+        for i in range(n):
+            k = i & 3
+            if k == 0:
+                y = y * w
+            elif k == 1:
+                y = y + b
+            elif k == 2:
+                y = np.tanh(y)
+            else:
+                y = np.maximum(y, 0)
+            tape.append(y)
+        t1 = _now()
+        g = np.ones_like(y)
+        for i in range(n - 1, -1, -1):
+            k = i & 3
+            if k == 0:
+                g = g * w
+            elif k == 2:
+                t = tape[i]
+                g = g * (1 - t * t)
+            elif k == 3:
+                g = np.where(tape[i] > 0, g, 0)
+        t2 = _now()
+        if r:
+            fwd.append((t1 - t0) / n * 1e6)
+            bwd.append((t2 - t1) / n * 1e6)
+    return [summarize("op_chain_fwd", "numpy", "us/node", fwd), summarize("op_chain_bwd", "numpy", "us/node", bwd)]
+
+
+def hips_op_chain(n, repeats):
+    import autograd.numpy as anp
+
+    w = np.random.default_rng(1).uniform(0.5, 1.5, 16).astype(np.float32)
+    b = np.random.default_rng(2).uniform(-0.1, 0.1, 16).astype(np.float32)
+
+    def step(y, i):
+        k = i & 3
+        return y * w if k == 0 else y + b if k == 1 else anp.tanh(y) if k == 2 else anp.maximum(y, 0)
+
+    return _hips_chain("op_chain", step, n, repeats)
+
+
+# ---- case 3: deep graph, one child process per library ----
+
+def deep_graph_child(lib_name, n):
+    """Runs in a child process: prints one JSON object with the deep-graph figures."""
+
+    def rss():
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    if lib_name == "torch":
+        import torch as lib
+
+        lib.set_num_threads(int(os.environ.get("FNGRAD_BENCH_THREADS", "1")))
+    else:
+        lib = fngrad
+    step = op_chain_step(lib)
+    x = lib.randn(16, requires_grad=True)
+    gc.collect()
+    gc.disable()
+    before = rss()
+    y = x
+    t0 = _now()
+    for i in range(n):
+        y = step(y, i)
+    t1 = _now()
+    after = rss()
+    s = y.sum()
+    t2 = _now()
+    s.backward()
+    t3 = _now()
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"fwd_us": (t1 - t0) / n * 1e6, "bwd_us": (t3 - t2) / n * 1e6,
+                      "bytes_per_node": (after - before) / n, "peak_rss_mb": peak / 2**20}))
+
+
+def deep_graph(libs, n, repeats, label):
+    results = []
+    for lib_name in libs:
+        runs = []
+        for _ in range(repeats):
+            out = subprocess.run([sys.executable, __file__, "--deep-child", lib_name, str(n)], capture_output=True,
+                                 text=True, check=True, env={**os.environ, "FNGRAD_BENCH_THREADS": str(THREADS)})
+            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        results.append(summarize(f"deep_graph_{label}_bwd", lib_name, "us/node", [r["bwd_us"] for r in runs]))
+        results.append(summarize(f"deep_graph_{label}_memory", lib_name, "B/node", [r["bytes_per_node"] for r in runs]))
+        results.append(summarize(f"deep_graph_{label}_peak_rss", lib_name, "MB", [r["peak_rss_mb"] for r in runs]))
+    return results
+
+
+# ---- case 4: fan-in ----
+
+def fanin(lib, n, repeats):
+    times = []
+    for r in range(repeats + 1):
+        x = lib.randn(16, requires_grad=True)
+        gc.collect()
+        t0 = _now()
+        parts = [x * float(k % 7 + 1) for k in range(n)]
+        total = parts[0]
+        for p in parts[1:]:
+            total = total + p
+        total.sum().backward()
+        t1 = _now()
+        if r:
+            times.append((t1 - t0) * 1e6)
+    return [summarize("fanin_fwd_bwd", lib.__name__, "us", times)]
+
+
+def numpy_fanin(n, repeats):
+    times = []
+    for r in range(repeats + 1):
+        x = np.random.standard_normal(16).astype(np.float32)
+        t0 = _now()
+        parts = [x * np.float32(k % 7 + 1) for k in range(n)]
+        total = parts[0]
+        for p in parts[1:]:
+            total = total + p
+        g = np.ones(16, np.float32)
+        grad = np.zeros(16, np.float32)
+        for k in range(n):
+            grad += g * np.float32(k % 7 + 1)
+        t1 = _now()
+        if r:
+            times.append((t1 - t0) * 1e6)
+    return [summarize("fanin_fwd_bwd", "numpy", "us", times)]
+
+
+def hips_fanin(n, repeats):
+    from autograd import grad
+
+    def f(x):
+        parts = [x * float(k % 7 + 1) for k in range(n)]
+        total = parts[0]
+        for p in parts[1:]:
+            total = total + p
+        return total.sum()
+
+    g = grad(f)
+    times = []
+    for r in range(repeats + 1):
+        x = np.random.standard_normal(16).astype(np.float32)
+        t0 = _now()
+        g(x)
+        t1 = _now()
+        if r:
+            times.append((t1 - t0) * 1e6)
+    return [summarize("fanin_fwd_bwd", "hips", "us", times)]
+
+
+# ---- case 5: bandwidth on large arrays ----
+
+BANDWIDTH_OPS = {
+    # name: (forward, NumPy forward, bytes per element forward, backward bytes per element)
+    "relu": (lambda t, u: t.relu(), lambda a, b: np.maximum(a, 0), 8, 12),
+    "add": (lambda t, u: t + u, lambda a, b: a + b, 12, 12),
+    "mul": (lambda t, u: t * u, lambda a, b: a * b, 12, 20),
+    "tanh": (lambda t, u: t.tanh(), np.tanh, 8, 12),
+    "exp": (lambda t, u: t.exp(), np.exp, 8, 12),
+    "sigmoid": (lambda t, u: t.sigmoid(), lambda a, b: 1 / (1 + np.exp(-a)), 8, 12),
+}
+
+
+def bandwidth(libs, size, repeats):
+    """GB/s of bytes read and written. Backward: autograd.grad(y, x, g) of the op alone."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(size).astype(np.float32)
+    b = rng.standard_normal(size).astype(np.float32)
+    g_np = np.ones(size, np.float32)
+    results = []
+    # NumPy copying into a fresh array: the bandwidth the issue measures kernels against.
     t = measure(lambda: a.copy(), repeats)
-    results.append(summarize(f"copy_{label}", "numpy", "GB/s", gbps(fwd_bytes, t), True))
+    results.append(summarize("copy_fresh", "numpy", "GB/s", [8 * size / s / 1e9 for s in t], True))
+    for name, (op, np_op, fwd_bytes, bwd_bytes) in BANDWIDTH_OPS.items():
+        t = measure(lambda: np_op(a, b), repeats)
+        results.append(summarize(f"{name}_fwd", "numpy", "GB/s", [fwd_bytes * size / s / 1e9 for s in t], True))
+        for lib in libs:
+            x = lib.from_numpy(a.copy())
+            u = lib.from_numpy(b.copy())
+            t = measure(lambda: op(x, u), repeats)
+            results.append(summarize(f"{name}_fwd", lib.__name__, "GB/s", [fwd_bytes * size / s / 1e9 for s in t], True))
+            if name in ("relu", "add", "mul"):
+                xg = lib.from_numpy(a.copy()).requires_grad_()
+                ug = lib.from_numpy(b.copy()).requires_grad_()
+                y = op(xg, ug)
+                g = lib.from_numpy(g_np)
+                inputs = [xg, ug] if name != "relu" else [xg]
+                t = measure(lambda: lib.autograd.grad(y, inputs, g, retain_graph=True), repeats)
+                results.append(summarize(f"{name}_bwd", lib.__name__, "GB/s", [bwd_bytes * size / s / 1e9 for s in t],
+                                         True))
+    return results
 
-    for name, lib in libs:
-        x = lib.from_numpy(a.copy())
-        t = measure(lambda: x.relu(), repeats)
-        results.append(summarize(f"relu_{label}_fwd", name, "GB/s", gbps(fwd_bytes, t), True))
-        xg = lib.from_numpy(a.copy()).requires_grad_()
-        y = xg.relu()
-        g = lib.from_numpy(g_np)
-        t = measure(lambda: lib.autograd.grad(y, xg, g, retain_graph=True), repeats)
-        results.append(summarize(f"relu_{label}_bwd", name, "GB/s", gbps(bwd_bytes, t), True))
+
+# ---- case 6: MLP training ----
+
+MLP_SIZES = [784, 512, 512, 10]
+
+
+def mlp_data(batch, batches):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((batch * batches, 784)).astype(np.float32)
+    Y = rng.integers(0, 10, batch * batches)
+    Ws = [(rng.standard_normal((o, i)) * np.sqrt(2 / i)).astype(np.float32) for i, o in zip(MLP_SIZES[:-1], MLP_SIZES[1:])]
+    bs = [np.zeros(o, np.float32) for o in MLP_SIZES[1:]]
+    return X, Y, Ws, bs
+
+
+def mlp(lib, batch, steps, repeats, lr=0.01):
+    F = importlib.import_module(lib.__name__ + ".nn.functional")
+    X, Y, Ws, bs = mlp_data(batch, 8)
+    W = [lib.tensor(w, requires_grad=True) for w in Ws]
+    b = [lib.tensor(x, requires_grad=True) for x in bs]
+    xs = [lib.from_numpy(X[i * batch:(i + 1) * batch]) for i in range(8)]
+    ys = [lib.from_numpy(Y[i * batch:(i + 1) * batch]) for i in range(8)]
+
+    def step(i):
+        h = xs[i % 8]
+        for k in range(3):
+            h = F.linear(h, W[k], b[k])
+            if k < 2:
+                h = h.relu()
+        loss = F.cross_entropy(h, ys[i % 8])
+        loss.backward()
+        with lib.no_grad():
+            for p in W + b:
+                p -= lr * p.grad
+                p.grad = None
+
+    rates = []
+    for r in range(repeats + 1):
+        t0 = _now()
+        for i in range(steps):
+            step(i)
+        if r:
+            rates.append(steps * batch / (_now() - t0))
+    return [summarize("mlp_train", lib.__name__, "samples/s", rates, True)]
+
+
+def numpy_mlp(batch, steps, repeats, lr=0.01):
+    """The floor: forward, backward and SGD by hand in NumPy, with the same matrix products."""
+    X, Y, Ws, bs = mlp_data(batch, 8)
+    W = [w.copy() for w in Ws]
+    b = [x.copy() for x in bs]
+
+    def step(i):
+        x = X[(i % 8) * batch:((i % 8) + 1) * batch]
+        y = Y[(i % 8) * batch:((i % 8) + 1) * batch]
+        acts, pre, h = [x], [], x
+        for k in range(3):
+            z = h @ W[k].T + b[k]
+            pre.append(z)
+            h = np.maximum(z, 0) if k < 2 else z
+            acts.append(h)
+        m = h.max(1, keepdims=True)
+        e = np.exp(h - m)
+        p = e / e.sum(1, keepdims=True)
+        g = p
+        g[np.arange(batch), y] -= 1
+        g /= batch
+        for k in (2, 1, 0):
+            if k < 2:
+                g = g * (pre[k] > 0)
+            gw = g.T @ acts[k]
+            gb = g.sum(0)
+            gin = g @ W[k]
+            W[k] -= lr * gw
+            b[k] -= lr * gb
+            g = gin
+
+    rates = []
+    for r in range(repeats + 1):
+        t0 = _now()
+        for i in range(steps):
+            step(i)
+        if r:
+            rates.append(steps * batch / (_now() - t0))
+    return [summarize("mlp_train", "numpy", "samples/s", rates, True)]
+
+
+def hips_mlp(batch, steps, repeats, lr=0.01):
+    from autograd import grad
+    import autograd.numpy as anp
+
+    X, Y, Ws, bs = mlp_data(batch, 8)
+    params = [w.copy() for w in Ws] + [x.copy() for x in bs]
+
+    def loss(params, x, y):
+        h = x
+        for k in range(3):
+            h = anp.dot(h, params[k].T) + params[3 + k]
+            if k < 2:
+                h = anp.maximum(h, 0)
+        m = anp.max(h, axis=1, keepdims=True)
+        lse = m + anp.log(anp.sum(anp.exp(h - m), axis=1, keepdims=True))
+        return -anp.mean((h - lse)[anp.arange(batch), y])
+
+    g = grad(loss)
+    rates = []
+    for r in range(repeats + 1):
+        t0 = _now()
+        for i in range(steps):
+            x = X[(i % 8) * batch:((i % 8) + 1) * batch]
+            y = Y[(i % 8) * batch:((i % 8) + 1) * batch]
+            grads = g(params, x, y)
+            params = [p - lr * gp for p, gp in zip(params, grads)]
+        if r:
+            rates.append(steps * batch / (_now() - t0))
+    return [summarize("mlp_train", "hips", "samples/s", rates, True)]
+
+
+# ---- case 7: import time ----
+
+def import_time(modules, repeats):
+    results = []
+    base = []
+    for _ in range(repeats):
+        t0 = _now()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        base.append(_now() - t0)
+    base_s = float(np.median(base))
+    for module in modules:
+        times = []
+        for _ in range(repeats):
+            t0 = _now()
+            subprocess.run([sys.executable, "-c", f"import {module}"], check=True)
+            times.append((_now() - t0 - base_s) * 1e3)
+        results.append(summarize("import", module, "ms", times))
+    return results
+
+
+# ---- report ----
+
+def format_report(results, libs_present):
+    by_case = {}
+    for r in results:
+        by_case.setdefault(r.case, {})[r.library] = r
+    cols = ["fngrad", "numpy", "torch", "hips"]
+    head = f"{'case':28s}{'unit':10s}" + "".join(f"{c:>24s}" for c in cols) + f"{'fngrad/torch':>14s}{'target':>10s}"
+    lines = [head, "-" * len(head)]
+    for case, by_lib in by_case.items():
+        unit = next(iter(by_lib.values())).unit
+        row = f"{case:28s}{unit:10s}"
+        for c in cols:
+            r = by_lib.get(c)
+            cell = "-" if r is None else f"{_fmt(r.median)} ({_fmt(r.min)}-{_fmt(r.max)})"
+            row += f"{cell:>24s}"
+        ratio = ""
+        target = ""
+        if "fngrad" in by_lib and "torch" in by_lib and by_lib["torch"].median:
+            q = by_lib["fngrad"].median / by_lib["torch"].median
+            ratio = f"{q:.3f}"
+            if case in TARGETS:
+                bound, direction = TARGETS[case]
+                ok = q <= bound if direction == "max" else q >= bound
+                target = f"{'<=' if direction == 'max' else '>='}{bound:g} {'ok' if ok else 'MISS'}"
+        row += f"{ratio:>14s}{target:>10s}"
+        lines.append(row)
+    return "\n".join(lines)
+
+
+def _fmt(v):
+    if v >= 10000:
+        return f"{v:.0f}"
+    if v >= 100:
+        return f"{v:.1f}"
+    return f"{v:.3f}"
+
+
+THREADS = os.cpu_count() or 1
 
 
 def main(argv=None):
+    global THREADS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="tiny sizes, proves the suite runs")
-    mode.add_argument("--full", action="store_true", help="more repeats")
+    mode.add_argument("--full", action="store_true", help="more repeats and the million-node graph")
     parser.add_argument("--threads", type=int, default=None, help="threads for fngrad and PyTorch (default: all)")
+    parser.add_argument("--only", default=None, help="comma-separated case names to run")
     parser.add_argument("--json", default=None, help="append results as JSON lines to this file")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even when installed")
+    parser.add_argument("--deep-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.deep_child:
+        deep_graph_child(args.deep_child[0], int(args.deep_child[1]))
+        return []
 
-    n_chain, repeats, size = (10_000, 5, 1 << 24)
-    if args.quick:
-        n_chain, repeats, size = (200, 2, 1 << 16)
-    elif args.full:
-        repeats = 15
-
-    threads = args.threads or os.cpu_count() or 1
-    fngrad.set_num_threads(threads)
-    libs = [("fngrad", fngrad)]
-    if not args.no_torch and importlib.util.find_spec("torch") is not None:
+    THREADS = args.threads or os.cpu_count() or 1
+    fngrad.set_num_threads(THREADS)
+    libs = [fngrad]
+    if not args.no_torch and have("torch"):
         import torch
 
-        torch.set_num_threads(threads)
-        libs.append(("torch", torch))
+        torch.set_num_threads(THREADS)
+        libs.append(torch)
+    hips = have("autograd")
+
+    if args.quick:
+        cfg = dict(chain=300, repeats=2, deep=[(2000, "2k")], fanin=100, size=1 << 16, mlp_steps=2, mlp_batch=16,
+                   imports=2)
+    elif args.full:
+        cfg = dict(chain=10_000, repeats=9, deep=[(100_000, "100k"), (1_000_000, "1m")], fanin=1000, size=1 << 24,
+                   mlp_steps=30, mlp_batch=128, imports=7)
+    else:
+        cfg = dict(chain=10_000, repeats=5, deep=[(100_000, "100k")], fanin=1000, size=1 << 24, mlp_steps=20,
+                   mlp_batch=128, imports=5)
+    only = set(args.only.split(",")) if args.only else None
+
+    def wanted(name):
+        return only is None or name in only
 
     results = []
-    for name, lib in libs:
-        chain_case("myrelu_chain", lib, name, myrelu_class(lib).apply, n_chain, repeats, results)
-        chain_case("relu_chain", lib, name, lambda y: y.relu(), n_chain, repeats, results)
-    site_on, site_off = creation_site_cost(n_chain, repeats * 4, results)
-    numpy_chain("myrelu_chain", n_chain, repeats, results)
-    numpy_chain("relu_chain", n_chain, repeats, results)
-    large_relu(libs, size, repeats * 3, results)
+    if wanted("function_chain"):
+        for lib in libs:
+            fn = myrelu_class(lib).apply
+            results += chain(lib, "function_chain", lambda y, i, fn=fn: fn(y), cfg["chain"], cfg["repeats"])
+        results += numpy_function_chain(cfg["chain"], cfg["repeats"])
+        if hips:
+            results += hips_function_chain(cfg["chain"], cfg["repeats"])
+    if wanted("op_chain"):
+        for lib in libs:
+            results += chain(lib, "op_chain", op_chain_step(lib), cfg["chain"], cfg["repeats"])
+        results += numpy_op_chain(cfg["chain"], cfg["repeats"])
+        if hips:
+            results += hips_op_chain(cfg["chain"], cfg["repeats"])
+    if wanted("deep_graph"):
+        for n, label in cfg["deep"]:
+            results += deep_graph([lib.__name__ for lib in libs], n, max(3, cfg["repeats"] // 2), label)
+    if wanted("fanin"):
+        for lib in libs:
+            results += fanin(lib, cfg["fanin"], cfg["repeats"])
+        results += numpy_fanin(cfg["fanin"], cfg["repeats"])
+        if hips:
+            results += hips_fanin(cfg["fanin"], cfg["repeats"])
+    if wanted("bandwidth"):
+        results += bandwidth(libs, cfg["size"], cfg["repeats"] * 2)
+    if wanted("mlp"):
+        for lib in libs:
+            results += mlp(lib, cfg["mlp_batch"], cfg["mlp_steps"], cfg["repeats"])
+        results += numpy_mlp(cfg["mlp_batch"], cfg["mlp_steps"], cfg["repeats"])
+        if hips:
+            results += hips_mlp(cfg["mlp_batch"], cfg["mlp_steps"], cfg["repeats"])
+    if wanted("import"):
+        results += import_time([lib.__name__ for lib in libs], cfg["imports"])
 
     info = machine_info()
-    print(f"# fngrad {fngrad.__version__}; " + ", ".join(f"{k}={v}" for k, v in info.items()) + f"; threads={threads}")
+    versions = f"fngrad {fngrad.__version__}, numpy {np.__version__}"
     if len(libs) > 1:
-        print(f"# torch {libs[1][1].__version__}")
-    print(f"# chain length {n_chain}, repeats {repeats}; us/node lower is better, GB/s higher is better")
-    print(format_table(sorted(results, key=lambda r: r.case)))
-    print(f"# creation-site record (always on): relu forward {site_on.median:.3f} us/op with it, "
-          f"{site_off.median:.3f} without, median of paired ratios {site_on.extra['ratio_to_off']:.3f}")
-    if args.json:
-        write_jsonl(results, args.json)
+        versions += f", torch {libs[1].__version__}"
+    if hips:
+        versions += ", HIPS autograd"
+    print(f"# {versions}; " + ", ".join(f"{k}={v}" for k, v in info.items()) + f"; threads={THREADS}; "
+          f"libmvec={'on' if fngrad._C._vecmath_accelerated() else 'off'}")
+    print(f"# medians (min-max) of {cfg['repeats']} repeats; mode={'quick' if args.quick else 'full' if args.full else 'default'}")
+    print(format_report(results, libs))
+    json_path = args.json or os.path.join(HERE, "results", "latest.jsonl")
+    os.makedirs(os.path.dirname(json_path), exist_ok=True)
+    if not args.json and os.path.exists(json_path):
+        os.remove(json_path)
+    write_jsonl(results, json_path)
+    print(f"# JSON lines: {json_path}")
     return results
 
 
