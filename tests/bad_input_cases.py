@@ -1,0 +1,1314 @@
+"""Bad-input cases for tests/test_bad_input.py, and the driver that runs them in a child process.
+
+Every case is a function of ``lib`` (``fngrad`` or ``torch``), so the same snippet runs against both.
+A case either is expected to raise (``expect="raise"``: fngrad must raise the exception type PyTorch
+raises, with a message naming the op), or not (``expect="ok"``: the case returns values, which must
+match PyTorch's, and NumPy's where ``ref`` gives them).
+
+Run as a script, this module is the child process: ``python bad_input_cases.py NAME [NAME ...]``
+prints ``START <name>`` before each case and ``RESULT <json>`` after it, so the parent can tell
+which case crashed the process. It exits early (code 3) when a case leaves fngrad unusable, so that
+the next cases start in a fresh process.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+INF = math.inf
+NAN = math.nan
+
+CASES: dict = {}
+
+# Phrases of PyTorch's own wording for autograd errors (the message names no op there).
+NONSCALAR = "grad can be implicitly created only for scalar outputs"
+TWICE = "backward through the graph a second time"
+SHAPE_MISMATCH = "Mismatch in shape"
+NO_GRAD = "does not require grad"
+LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation"
+VIEW_LEAF_INPLACE = "a view of a leaf Variable that requires grad is being used in an in-place operation"
+FLOAT_ONLY = "can require gradients"  # "Only Tensors of floating point (and complex) dtype ..."
+INDEXING = ("index", "indices", "indexing", "indexed", "getitem", "setitem", "mask")
+
+
+class Case:
+    def __init__(self, name, category, fn, tokens, expect, user_exc, ref):
+        self.name = name
+        self.category = category
+        self.fn = fn
+        self.tokens = tuple([tokens] if isinstance(tokens, str) else tokens)
+        self.expect = expect
+        self.user_exc = user_exc  # the exception class name a user's code raised (kept as is)
+        self.ref = ref  # NumPy reference values for an "ok" case
+
+
+def add(category, name, fn, tokens=(), expect="raise", user_exc=None, ref=None):
+    assert name not in CASES, name
+    CASES[name] = Case(name, category, fn, tokens, expect, user_exc, ref)
+
+
+def case(category, tokens=(), expect="raise", user_exc=None, ref=None):
+    def deco(fn):
+        add(category, fn.__name__, fn, tokens, expect, user_exc, ref)
+        return fn
+
+    return deco
+
+
+def F(L):
+    return L.nn.functional
+
+
+def leaf(L, values=(1.0, -2.0, 3.0)):
+    return L.tensor(list(values), requires_grad=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Shapes that do not broadcast
+# --------------------------------------------------------------------------------------------------
+BC = "broadcast"
+add(BC, "bc_add", lambda L: L.ones(2, 3) + L.ones(4), "add")
+add(BC, "bc_sub", lambda L: L.ones(2, 3) - L.ones(2, 2), "sub")
+add(BC, "bc_mul", lambda L: L.ones(3) * L.ones(4), "mul")
+add(BC, "bc_div", lambda L: L.ones(2, 3) / L.ones(3, 2), "div")
+add(BC, "bc_pow", lambda L: L.ones(2, 3) ** L.ones(4), "pow")
+add(BC, "bc_maximum", lambda L: L.maximum(L.ones(3), L.ones(2)), "maximum")
+add(BC, "bc_minimum", lambda L: L.minimum(L.ones(3), L.ones(2)), "minimum")
+add(BC, "bc_lt", lambda L: L.ones(3) < L.ones(2), "lt")
+add(BC, "bc_eq", lambda L: L.ones(3) == L.ones(4), "eq")
+add(BC, "bc_where", lambda L: L.where(L.ones(3) > 0, L.ones(3), L.ones(2)), "where")
+add(BC, "bc_add_inplace_result_shape", lambda L: L.ones(3).add_(L.ones(2, 3)), ("add_", "add"))
+add(BC, "bc_mul_inplace", lambda L: L.ones(3).mul_(L.ones(4)), ("mul_", "mul"))
+add(BC, "bc_copy_", lambda L: L.ones(2, 3).copy_(L.ones(4)), "copy_")
+add(BC, "bc_masked_fill", lambda L: L.ones(3).masked_fill(L.ones(2) > 0, 0.0), "masked_fill")
+add(BC, "bc_logical_and", lambda L: L.logical_and(L.ones(3).bool(), L.ones(2).bool()), "logical_and")
+add(BC, "bc_expand", lambda L: L.ones(2, 3).expand(4, 3), "expand")
+add(BC, "bc_expand_fewer_dims", lambda L: L.ones(2, 3).expand(3), "expand")
+add(BC, "bc_broadcast_to", lambda L: L.broadcast_to(L.ones(3), (2, 4)), ("broadcast_to", "expand"))
+add(BC, "bc_expand_as", lambda L: L.ones(3).expand_as(L.ones(2, 4)), ("expand_as", "expand"))
+add(BC, "bc_mse_loss", lambda L: F(L).mse_loss(L.ones(3), L.ones(4)), ("mse_loss", "sub"))
+add(BC, "bc_l1_loss", lambda L: F(L).l1_loss(L.ones(2, 3), L.ones(2, 2)), ("l1_loss", "sub"))
+
+
+@case(BC, "add")
+def bc_add_with_grad(L):
+    x = leaf(L)
+    (x + L.ones(2)).sum().backward()
+
+
+# --------------------------------------------------------------------------------------------------
+# Bad dims: out of range, repeated
+# --------------------------------------------------------------------------------------------------
+DIM = "dims"
+add(DIM, "dim_sum_out_of_range", lambda L: L.ones(2, 3).sum(dim=2), "sum")
+add(DIM, "dim_sum_negative_out_of_range", lambda L: L.ones(2, 3).sum(dim=-3), "sum")
+add(DIM, "dim_sum_repeated", lambda L: L.ones(2, 3).sum(dim=(0, 0)), "sum")
+add(DIM, "dim_sum_repeated_negative", lambda L: L.ones(2, 3).sum(dim=(1, -1)), "sum")
+add(DIM, "dim_sum_0d", lambda L: L.tensor(1.0).sum(dim=1), "sum")
+add(DIM, "dim_mean_out_of_range", lambda L: L.ones(2, 3).mean(dim=5), "mean")
+add(DIM, "dim_mean_repeated", lambda L: L.ones(2, 3).mean(dim=(1, -1)), "mean")
+add(DIM, "dim_softmax", lambda L: L.ones(2, 3).softmax(dim=2), "softmax")
+add(DIM, "dim_log_softmax", lambda L: L.ones(2, 3).log_softmax(dim=-3), "log_softmax")
+add(DIM, "dim_unsqueeze", lambda L: L.ones(3).unsqueeze(3), "unsqueeze")
+add(DIM, "dim_transpose", lambda L: L.ones(2, 3).transpose(0, 2), "transpose")
+add(DIM, "dim_permute_repeated", lambda L: L.ones(2, 3).permute(0, 0), "permute")
+add(DIM, "dim_permute_wrong_count", lambda L: L.ones(2, 3).permute(0), "permute")
+add(DIM, "dim_permute_out_of_range", lambda L: L.ones(2, 3).permute(0, 2), "permute")
+add(DIM, "dim_squeeze", lambda L: L.ones(2, 1).squeeze(3), "squeeze")
+add(DIM, "dim_flatten_start_after_end", lambda L: L.ones(2, 3, 4).flatten(2, 0), "flatten")
+add(DIM, "dim_flatten_out_of_range", lambda L: L.ones(2, 3).flatten(0, 5), "flatten")
+add(DIM, "dim_cat", lambda L: L.cat([L.ones(2, 3), L.ones(2, 3)], dim=2), "cat")
+add(DIM, "dim_stack", lambda L: L.stack([L.ones(2, 3), L.ones(2, 3)], dim=4), "stack")
+add(DIM, "dim_amax", lambda L: L.ones(2, 3).amax(dim=3), "amax")
+add(DIM, "dim_amin_repeated", lambda L: L.ones(2, 3).amin(dim=(0, 0)), "amin")
+add(DIM, "dim_argmax", lambda L: L.ones(2, 3).argmax(dim=2), "argmax")
+add(DIM, "dim_max", lambda L: L.ones(2, 3).max(dim=2), "max")
+add(DIM, "dim_min", lambda L: L.ones(2, 3).min(dim=-3), "min")
+add(DIM, "dim_var", lambda L: L.ones(2, 3).var(dim=3), "var")
+add(DIM, "dim_std_repeated", lambda L: L.ones(2, 3).std(dim=(0, 0)), "std")
+add(DIM, "dim_prod", lambda L: L.ones(2, 3).prod(dim=2), "prod")
+add(DIM, "dim_logsumexp", lambda L: L.ones(2, 3).logsumexp(dim=2), "logsumexp")
+add(DIM, "dim_logsumexp_repeated", lambda L: L.ones(3).logsumexp(dim=(0, 0)), "logsumexp")
+add(DIM, "dim_norm", lambda L: L.ones(2, 3).norm(dim=3), "norm")
+add(DIM, "dim_split", lambda L: L.ones(2, 3).split(1, dim=2), "split")
+add(DIM, "dim_chunk", lambda L: L.ones(2, 3).chunk(2, dim=-3), "chunk")
+add(DIM, "dim_unbind", lambda L: L.ones(2, 3).unbind(dim=2), "unbind")
+add(DIM, "dim_all", lambda L: L.ones(2, 3).bool().all(dim=2), "all")
+add(DIM, "dim_any", lambda L: L.ones(2, 3).bool().any(dim=-4), "any")
+add(DIM, "dim_size", lambda L: L.ones(2, 3).size(2), "size")
+add(DIM, "dim_amax_empty", lambda L: L.ones(0, 3).amax(dim=0), "amax")
+add(DIM, "dim_max_empty", lambda L: L.ones(0).max(), "max")
+add(DIM, "dim_argmax_empty", lambda L: L.ones(0).argmax(), "argmax")
+
+
+@case(DIM, "softmax")
+def dim_softmax_with_grad(L):
+    x = leaf(L)
+    x.softmax(dim=1).sum().backward()
+
+
+# --------------------------------------------------------------------------------------------------
+# Impossible reshapes and views
+# --------------------------------------------------------------------------------------------------
+SHAPE = "reshape/view"
+add(SHAPE, "reshape_wrong_numel", lambda L: L.ones(2, 3).reshape(4), "reshape")
+add(SHAPE, "reshape_two_inferred", lambda L: L.ones(2, 3).reshape(-1, -1), "reshape")
+add(SHAPE, "reshape_inferred_not_divisible", lambda L: L.ones(2, 3).reshape(4, -1), "reshape")
+add(SHAPE, "reshape_negative_dim", lambda L: L.ones(2, 3).reshape(-2, 3), "reshape")
+add(SHAPE, "reshape_zero_and_inferred", lambda L: L.ones(2, 3).reshape(0, -1), "reshape")
+add(SHAPE, "reshape_float_size", lambda L: L.ones(6).reshape(2.5, 2), "reshape")
+add(SHAPE, "reshape_str_size", lambda L: L.ones(6).reshape("a"), "reshape")
+add(SHAPE, "reshape_no_args", lambda L: L.ones(6).reshape(), "reshape")
+add(SHAPE, "view_wrong_numel", lambda L: L.ones(2, 3).view(5), "view")
+add(SHAPE, "view_non_contiguous", lambda L: L.ones(2, 3).t().view(6), "view")
+add(SHAPE, "view_as_wrong", lambda L: L.ones(2, 3).view_as(L.ones(4)), ("view_as", "view"))
+add(SHAPE, "reshape_as_wrong", lambda L: L.ones(2, 3).reshape_as(L.ones(5)), ("reshape_as", "reshape"))
+add(SHAPE, "t_of_3d", lambda L: L.ones(2, 3, 4).t(), "t")
+add(SHAPE, "split_sizes_dont_sum", lambda L: L.ones(5).split([2, 2]), "split")
+add(SHAPE, "split_size_zero", lambda L: L.ones(5).split(0), "split")
+add(SHAPE, "split_size_negative", lambda L: L.ones(5).split(-1), "split")
+add(SHAPE, "chunk_zero", lambda L: L.ones(5).chunk(0), "chunk")
+add(SHAPE, "expand_negative", lambda L: L.ones(3).expand(2, -2), "expand")
+add(SHAPE, "reshape_overflow", lambda L: L.ones(1).reshape(2**62, 2**62), "reshape")
+
+
+@case(SHAPE, "reshape")
+def reshape_with_grad(L):
+    x = leaf(L)
+    (x * 2).reshape(2, 2).sum().backward()
+
+
+# --------------------------------------------------------------------------------------------------
+# Out-of-bounds and wrong-shape indices and masks
+# --------------------------------------------------------------------------------------------------
+IDX = "indexing"
+add(IDX, "idx_int_out_of_bounds", lambda L: L.ones(3)[5], INDEXING)
+add(IDX, "idx_negative_out_of_bounds", lambda L: L.ones(3)[-4], INDEXING)
+add(IDX, "idx_second_dim_out_of_bounds", lambda L: L.ones(2, 3)[0, 3], INDEXING)
+add(IDX, "idx_empty_dim", lambda L: L.ones(0)[0], INDEXING)
+add(IDX, "idx_0d", lambda L: L.tensor(1.0)[0], INDEXING)
+add(IDX, "idx_slice_negative_step", lambda L: L.ones(3)[::-1], INDEXING + ("step", "slice"))
+add(IDX, "idx_slice_zero_step", lambda L: L.ones(3)[::0], INDEXING + ("step", "slice"))
+add(IDX, "idx_int_tensor_out_of_bounds", lambda L: L.ones(3)[L.tensor([0, 5])], INDEXING)
+add(IDX, "idx_int_tensor_negative", lambda L: L.ones(3)[L.tensor([-4])], INDEXING)
+add(IDX, "idx_float_tensor", lambda L: L.ones(3)[L.tensor([0.0, 1.0])], INDEXING)
+add(IDX, "idx_float_0d_tensor", lambda L: L.ones(3)[L.tensor(1.0)], INDEXING)
+add(IDX, "idx_mask_wrong_shape", lambda L: L.ones(3)[L.ones(2) > 0], INDEXING)
+add(IDX, "idx_mask_wrong_shape_2d", lambda L: L.ones(2, 3)[L.ones(3, 2) > 0], INDEXING)
+add(IDX, "idx_too_many", lambda L: L.ones(3)[0, 0], INDEXING)
+add(IDX, "idx_too_many_2d", lambda L: L.ones(2, 3)[0, 0, 0], INDEXING)
+add(IDX, "idx_float", lambda L: L.ones(3)[1.5], INDEXING)
+add(IDX, "idx_str", lambda L: L.ones(3)["a"], INDEXING)
+add(IDX, "idx_list_out_of_bounds", lambda L: L.ones(3)[[0, 5]], INDEXING)
+add(IDX, "idx_tensors_dont_broadcast", lambda L: L.ones(2, 3)[L.tensor([0, 1]), L.tensor([0, 1, 2])], INDEXING)
+add(IDX, "take_out_of_bounds", lambda L: L.ones(3).take(L.tensor([7])), "take")
+add(IDX, "take_float_index", lambda L: L.ones(3).take(L.tensor([0.0])), "take")
+add(IDX, "masked_fill_float_mask", lambda L: L.ones(3).masked_fill(L.ones(3), 0.0), "masked_fill")
+add(IDX, "one_hot_negative", lambda L: F(L).one_hot(L.tensor([-1])), "one_hot")
+add(IDX, "one_hot_too_large", lambda L: F(L).one_hot(L.tensor([3]), 2), "one_hot")
+add(IDX, "one_hot_float", lambda L: F(L).one_hot(L.tensor([1.0])), "one_hot")
+
+
+def _setitem(L, index, value, x=None):
+    x = L.ones(3) if x is None else x
+    x[index] = value
+    return x
+
+
+add(IDX, "setitem_out_of_bounds", lambda L: _setitem(L, 5, 1.0), INDEXING)
+add(IDX, "setitem_mask_wrong_shape", lambda L: _setitem(L, L.ones(2) > 0, 1.0), INDEXING)
+add(IDX, "setitem_float_index", lambda L: _setitem(L, L.tensor([0.5]), 1.0), INDEXING)
+add(IDX, "setitem_value_wrong_shape", lambda L: _setitem(L, L.tensor([0, 1]), L.ones(3)), INDEXING)
+add(IDX, "setitem_slice_value_wrong_shape", lambda L: _setitem(L, slice(0, 2), L.ones(3)), INDEXING)
+add(IDX, "setitem_too_many", lambda L: _setitem(L, (0, 0), 1.0), INDEXING)
+
+
+@case(IDX, INDEXING)
+def idx_out_of_bounds_with_grad(L):
+    x = leaf(L)
+    (x * 2)[L.tensor([0, 3])].sum().backward()
+
+
+# --------------------------------------------------------------------------------------------------
+# Ragged or non-numeric data to tensor()
+# --------------------------------------------------------------------------------------------------
+DATA = "tensor() data"
+T_TOKENS = ("[tensor]", "tensor()", "new()", "as_tensor", "from_numpy",
+            "expected sequence of length", "Could not infer dtype", "can't convert np.ndarray",
+            "expected np.ndarray")
+add(DATA, "data_ragged", lambda L: L.tensor([[1, 2], [3]]), T_TOKENS)
+add(DATA, "data_ragged_longer", lambda L: L.tensor([[1, 2], [3, 4, 5]]), T_TOKENS)
+add(DATA, "data_ragged_deep", lambda L: L.tensor([[[1], [2]], [[3]]]), T_TOKENS)
+add(DATA, "data_scalar_then_list", lambda L: L.tensor([1, [2, 3]]), T_TOKENS)
+add(DATA, "data_str", lambda L: L.tensor("abc"), T_TOKENS)
+add(DATA, "data_list_of_str", lambda L: L.tensor(["a", "b"]), T_TOKENS)
+add(DATA, "data_number_and_str", lambda L: L.tensor([1, "a"]), T_TOKENS)
+add(DATA, "data_none", lambda L: L.tensor(None), T_TOKENS)
+add(DATA, "data_list_with_none", lambda L: L.tensor([None, 1]), T_TOKENS)
+add(DATA, "data_dict", lambda L: L.tensor({1: 2}), T_TOKENS)
+add(DATA, "data_object", lambda L: L.tensor(object()), T_TOKENS)
+add(DATA, "data_dtype_str", lambda L: L.tensor([1, 2], dtype="float32"), T_TOKENS)
+add(DATA, "data_numpy_str", lambda L: L.tensor(np.array(["a"])), T_TOKENS)
+add(DATA, "data_numpy_object", lambda L: L.tensor(np.array([1, None], dtype=object)), T_TOKENS)
+add(DATA, "data_int_overflow", lambda L: L.tensor([1, 2**70]), T_TOKENS)
+add(DATA, "data_from_numpy_list", lambda L: L.from_numpy([1, 2]), T_TOKENS)
+add(DATA, "data_from_numpy_str", lambda L: L.from_numpy(np.array(["a"])), T_TOKENS)
+add(DATA, "data_as_tensor_str", lambda L: L.as_tensor("abc"), T_TOKENS)
+
+
+# --------------------------------------------------------------------------------------------------
+# Sizes that cannot be allocated
+# --------------------------------------------------------------------------------------------------
+ALLOC = "allocation"
+add(ALLOC, "alloc_zeros_2_62", lambda L: L.zeros(2**62), "zeros")
+add(ALLOC, "alloc_empty_2_62", lambda L: L.empty(2**62), "empty")
+add(ALLOC, "alloc_ones_2_62", lambda L: L.ones(2**62), "ones")
+add(ALLOC, "alloc_full_2_62", lambda L: L.full((2**62,), 1.0), "full")
+add(ALLOC, "alloc_randn_2_62", lambda L: L.randn(2**62), "randn")
+add(ALLOC, "alloc_rand_2_62", lambda L: L.rand(2**62), "rand")
+add(ALLOC, "alloc_randint_2_62", lambda L: L.randint(0, 10, (2**62,)), "randint")
+add(ALLOC, "alloc_arange_2_62", lambda L: L.arange(0, 2**62), "arange")
+add(ALLOC, "alloc_zeros_2d_overflow", lambda L: L.zeros(2**31, 2**31), "zeros")
+add(ALLOC, "alloc_zeros_numel_overflow", lambda L: L.zeros(2**21, 2**21, 2**21), "zeros")
+add(ALLOC, "alloc_zeros_2_63", lambda L: L.zeros(2**63), "zeros")
+add(ALLOC, "alloc_ones_4tib", lambda L: L.ones(2**40), ("ones", "allocate"))
+add(ALLOC, "alloc_new_zeros_2_62", lambda L: L.ones(2).new_zeros(2**62), ("new_zeros", "zeros"))
+add(ALLOC, "alloc_zeros_like_expanded", lambda L: L.ones(1).expand(2**62) + 1, "add")
+add(ALLOC, "alloc_zeros_negative", lambda L: L.zeros(-1), "zeros")
+add(ALLOC, "alloc_empty_negative", lambda L: L.empty(2, -3), "empty")
+add(ALLOC, "alloc_ones_negative", lambda L: L.ones(-5), "ones")
+add(ALLOC, "alloc_full_negative", lambda L: L.full((-1,), 0.0), "full")
+add(ALLOC, "alloc_randn_negative", lambda L: L.randn(-2), "randn")
+add(ALLOC, "alloc_eye_negative", lambda L: L.eye(-1), "eye")
+add(ALLOC, "alloc_randperm_negative", lambda L: L.randperm(-1), "randperm")
+add(ALLOC, "alloc_linspace_negative", lambda L: L.linspace(0, 1, -1), "linspace")
+
+
+# --------------------------------------------------------------------------------------------------
+# NaN and Inf through ops and backward: no error; results match NumPy/PyTorch
+# --------------------------------------------------------------------------------------------------
+NANC = "nan/inf"
+SPECIAL = [NAN, INF, -INF, 0.0, -1.0, 2.0]
+
+
+def _unary_with_grad(L, op, values=SPECIAL):
+    x = L.tensor(values, requires_grad=True)
+    y = getattr(x, op)()
+    y.sum().backward()
+    return [y, x.grad]
+
+
+for _op in ("relu", "exp", "log", "sqrt", "sigmoid", "tanh", "abs", "reciprocal", "log1p", "rsqrt", "sin"):
+    add(NANC, f"nan_{_op}", (lambda op: lambda L: _unary_with_grad(L, op))(_op), expect="ok")
+
+with np.errstate(all="ignore"):
+    _s = np.array(SPECIAL, dtype=np.float32)
+    CASES["nan_relu"].ref = [np.where(np.isnan(_s), _s, np.maximum(_s, 0))]
+    CASES["nan_exp"].ref = [np.exp(_s), np.exp(_s)]
+    CASES["nan_sqrt"].ref = [np.sqrt(_s), 0.5 / np.sqrt(_s)]
+
+
+@case(NANC, expect="ok")
+def nan_softmax_with_inf(L):
+    x = L.tensor([INF, 1.0, 2.0], requires_grad=True)
+    y = x.softmax(0)
+    (y * L.tensor([1.0, 2.0, 3.0])).sum().backward()
+    return [y, x.grad]
+
+
+@case(NANC, expect="ok")
+def nan_log_softmax_neg_inf(L):
+    x = L.tensor([-INF, 1.0, 2.0], requires_grad=True)
+    y = x.log_softmax(0)
+    y[1:].sum().backward()
+    return [y, x.grad]
+
+
+@case(NANC, expect="ok")
+def nan_amax(L):
+    x = L.tensor([1.0, NAN, 3.0], requires_grad=True)
+    y = x.amax()
+    y.backward()
+    return [y, x.grad]
+
+
+@case(NANC, expect="ok")
+def nan_argmax_max(L):
+    x = L.tensor([[1.0, NAN, 3.0], [INF, 0.0, -INF]])
+    v, i = x.max(dim=1)
+    return [x.argmax(), v, i]
+
+
+@case(NANC, expect="ok", ref=[np.float32(np.nan), np.float32(np.nan), np.array([np.nan] * 3, np.float32)])
+def nan_sum_mean_inf(L):
+    x = L.tensor([INF, -INF, 1.0], requires_grad=True)
+    s = x.sum()
+    m = x.mean()
+    (s * m).backward()
+    return [s, m, x.grad]
+
+
+@case(NANC, expect="ok")
+def nan_divide_by_zero(L):
+    a = L.tensor([1.0, 0.0, -1.0], requires_grad=True)
+    b = L.tensor([0.0, 0.0, 0.0], requires_grad=True)
+    y = a / b
+    y.sum().backward()
+    return [y, a.grad, b.grad]
+
+
+@case(NANC, expect="ok", ref=[np.array([np.inf, np.nan, -np.inf], np.float32)])
+def nan_int_true_divide_by_zero(L):
+    return [L.tensor([1, 0, -1]) / 0]
+
+
+@case(NANC, expect="ok")
+def nan_clamp(L):
+    x = L.tensor([NAN, INF, -INF, 0.5], requires_grad=True)
+    y = x.clamp(0.0, 1.0)
+    y.sum().backward()
+    return [y, x.grad]
+
+
+@case(NANC, expect="ok")
+def nan_maximum_minimum(L):
+    a = L.tensor([NAN, 1.0, INF], requires_grad=True)
+    b = L.tensor([0.0, NAN, INF], requires_grad=True)
+    y = L.maximum(a, b) + L.minimum(a, b)
+    y.sum().backward()
+    return [y, a.grad, b.grad]
+
+
+@case(NANC, expect="ok")
+def nan_pow(L):
+    x = L.tensor([0.0, -8.0, INF, NAN], requires_grad=True)
+    y = x ** -1.0
+    z = x ** (1.0 / 3.0)
+    (y + z).sum().backward()
+    return [y, z, x.grad]
+
+
+@case(NANC, expect="ok")
+def nan_matmul_inf_times_zero(L):
+    a = L.tensor([[INF, 0.0], [1.0, 2.0]], requires_grad=True)
+    b = L.tensor([[0.0, 1.0], [1.0, NAN]], requires_grad=True)
+    y = a @ b
+    y.sum().backward()
+    return [y, a.grad, b.grad]
+
+
+@case(NANC, expect="ok")
+def nan_norm(L):
+    x = L.tensor([INF, 1.0, 0.0], requires_grad=True)
+    y = x.norm()
+    y.backward()
+    return [y, x.grad]
+
+
+@case(NANC, expect="ok")
+def nan_logsumexp_all_neg_inf(L):
+    x = L.tensor([-INF, -INF], requires_grad=True)
+    y = x.logsumexp(0)
+    y.backward()
+    return [y, x.grad]
+
+
+@case(NANC, expect="ok")
+def nan_logsumexp_inf(L):
+    x = L.tensor([INF, 1.0], requires_grad=True)
+    y = x.logsumexp(0)
+    y.backward()
+    return [y, x.grad]
+
+
+@case(NANC, expect="ok")
+def nan_var_inf(L):
+    x = L.tensor([INF, 1.0, 2.0], requires_grad=True)
+    y = x.var()
+    y.backward()
+    return [y, x.grad]
+
+
+@case(NANC, expect="ok")
+def nan_std_single_element(L):
+    x = L.tensor([1.0], requires_grad=True)
+    y = x.std()
+    y.backward()
+    return [y, x.grad]
+
+
+@case(NANC, expect="ok")
+def nan_where_masked_sqrt(L):
+    x = L.tensor([-1.0, 4.0], requires_grad=True)
+    y = L.where(x > 0, x.sqrt(), L.zeros(2))
+    y.sum().backward()
+    return [y, x.grad]
+
+
+@case(NANC, expect="ok")
+def nan_mse_loss(L):
+    x = L.tensor([NAN, 1.0], requires_grad=True)
+    y = F(L).mse_loss(x, L.tensor([0.0, INF]))
+    y.backward()
+    return [y, x.grad]
+
+
+@case(NANC, expect="ok")
+def nan_cross_entropy_inf_logits(L):
+    x = L.tensor([[INF, 0.0, 1.0], [1.0, -INF, 0.0]], requires_grad=True)
+    y = F(L).cross_entropy(x, L.tensor([0, 2]))
+    y.backward()
+    return [y, x.grad]
+
+
+@case(NANC, expect="ok")
+def nan_gradient_into_backward(L):
+    x = L.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).backward(L.tensor([NAN, INF]))
+    return [x.grad]
+
+
+@case(NANC, expect="ok")
+def nan_comparisons(L):
+    x = L.tensor([NAN, INF, -INF, 1.0])
+    return [x == x, x != x, x < INF, x > -INF, x >= x]
+
+
+@case(NANC, expect="ok")
+def nan_prod_zero_inf(L):
+    x = L.tensor([0.0, INF, 2.0], requires_grad=True)
+    y = x.prod()
+    y.backward()
+    return [y, x.grad]
+
+
+@case(NANC, expect="ok", ref=[np.float32(np.nan), np.float32(0.0)])
+def nan_empty_reductions(L):
+    return [L.ones(0).mean(), L.ones(0).sum()]
+
+
+@case(NANC, expect="ok")
+def nan_item(L):
+    return [L.tensor([NAN]).item(), L.tensor([INF]).sum().item()]
+
+
+@case(NANC, expect="ok")
+def nan_activations(L):
+    x = L.tensor([NAN, INF, -INF, 0.0, 30.0], requires_grad=True)
+    ys = [F(L).gelu(x), F(L).silu(x), F(L).softplus(x), F(L).elu(x), F(L).leaky_relu(x, 0.1)]
+    sum(y.sum() for y in ys).backward()
+    return ys + [x.grad]
+
+
+@case(NANC, expect="ok")
+def nan_bce_boundaries(L):
+    p = L.tensor([0.0, 1.0, 0.5], requires_grad=True)
+    y = F(L).binary_cross_entropy(p, L.tensor([1.0, 0.0, 1.0]), reduction="none")
+    y.sum().backward()
+    return [y, p.grad]
+
+
+@case(NANC, expect="ok")
+def nan_float64(L):
+    x = L.tensor([NAN, INF, -INF, 1e308], dtype=L.float64, requires_grad=True)
+    y = (x * 10).exp().log()
+    y.sum().backward()
+    return [y, x.grad]
+
+
+# --------------------------------------------------------------------------------------------------
+# Misuse of backward / grad
+# --------------------------------------------------------------------------------------------------
+BW = "backward misuse"
+
+
+@case(BW, NONSCALAR)
+def bw_non_scalar(L):
+    x = leaf(L)
+    (x * 2).backward()
+
+
+@case(BW, TWICE)
+def bw_twice(L):
+    x = leaf(L)
+    y = (x.exp() * 2).sum()
+    y.backward()
+    y.backward()
+
+
+@case(BW, TWICE)
+def bw_twice_via_grad(L):
+    x = leaf(L)
+    y = (x.sigmoid() * x).sum()
+    L.autograd.grad(y, x)
+    L.autograd.grad(y, x)
+
+
+@case(BW, SHAPE_MISMATCH)
+def bw_wrong_gradient_shape(L):
+    x = leaf(L)
+    (x * 2).backward(L.ones(2))
+
+
+@case(BW, SHAPE_MISMATCH)
+def bw_grad_outputs_wrong_shape(L):
+    x = leaf(L)
+    L.autograd.grad(x * 2, x, grad_outputs=L.ones(4))
+
+
+@case(BW, NO_GRAD)
+def bw_no_requires_grad(L):
+    L.ones(3).sum().backward()
+
+
+@case(BW, NO_GRAD)
+def bw_detached(L):
+    x = leaf(L)
+    (x * 2).detach().sum().backward()
+
+
+@case(BW, NO_GRAD)
+def bw_created_under_no_grad(L):
+    x = leaf(L)
+    with L.no_grad():
+        y = (x * 2).sum()
+    y.backward()
+
+
+@case(BW, "appears to not have been used in the graph")
+def bw_grad_not_in_graph(L):
+    x = leaf(L)
+    z = leaf(L)
+    L.autograd.grad((x * 2).sum(), [z])
+
+
+@case(BW, NO_GRAD)
+def bw_grad_wrt_no_requires_grad(L):
+    x = leaf(L)
+    L.autograd.grad((x * 2).sum(), [L.ones(3)])
+
+
+@case(BW, NONSCALAR)
+def bw_grad_non_scalar(L):
+    x = leaf(L)
+    L.autograd.grad(x * 2, x)
+
+
+@case(BW, ("inputs", "grad"))
+def bw_grad_empty_inputs(L):
+    x = leaf(L)
+    L.autograd.grad((x * 2).sum(), [])
+
+
+@case(BW, ("inputs", "backward"))
+def bw_backward_empty_inputs(L):
+    x = leaf(L)
+    (x * 2).sum().backward(inputs=[])
+
+
+@case(BW, ("backward", "gradient"))
+def bw_gradient_is_str(L):
+    x = leaf(L)
+    (x * 2).sum().backward(gradient="a")
+
+
+@case(BW, ("grad", "gradients"))
+def bw_grad_outputs_wrong_count(L):
+    x = leaf(L)
+    L.autograd.grad([x * 2, x * 3], x, grad_outputs=[L.ones(3)])
+
+
+@case(BW, "modified by an inplace operation")
+def bw_saved_tensor_modified(L):
+    x = leaf(L)
+    y = x.exp()
+    y.add_(1)
+    y.sum().backward()
+
+
+@case(BW, "modified by an inplace operation")
+def bw_saved_input_modified(L):
+    x = leaf(L)
+    h = x * 1
+    y = h * h
+    h.mul_(2)
+    y.sum().backward()
+
+
+@case(BW, "requires_grad")
+def bw_requires_grad_on_non_leaf(L):
+    x = leaf(L)
+    (x * 2).requires_grad_(False)
+
+
+@case(BW, ("grad", "size"))
+def bw_assign_grad_wrong_shape(L):
+    x = leaf(L)
+    x.grad = L.ones(4)
+
+
+@case(BW, ("grad",))
+def bw_assign_grad_str(L):
+    x = leaf(L)
+    x.grad = "a"
+
+
+@case(BW, ("grad", "dtype"))
+def bw_assign_grad_int(L):
+    x = leaf(L)
+    x.grad = L.ones(3, dtype=L.int64)
+
+
+@case(BW, "retain_grad")
+def bw_retain_grad_no_requires_grad(L):
+    L.ones(3).retain_grad()
+
+
+@case(BW, "hook")
+def bw_register_hook_no_requires_grad(L):
+    L.ones(3).register_hook(lambda g: g)
+
+
+@case(BW, "numpy")
+def bw_numpy_of_requires_grad(L):
+    leaf(L).numpy()
+
+
+@case(BW, ("item", "Scalar", "scalar"))
+def bw_item_multi_element(L):
+    L.ones(3).item()
+
+
+@case(BW, ("Boolean value", "bool"))
+def bw_bool_multi_element(L):
+    bool(L.ones(3))
+
+
+@case(BW, ("scalar", "float"))
+def bw_float_multi_element(L):
+    float(L.ones(3))
+
+
+# --------------------------------------------------------------------------------------------------
+# A user's autograd.Function with a bad backward
+# --------------------------------------------------------------------------------------------------
+FN = "autograd.Function"
+
+
+def _function(L, name, backward, forward=None, n_inputs=1):
+    if forward is None:
+        def forward(ctx, *xs):
+            ctx.save_for_backward(*xs[:1])
+            return xs[0] * 2
+
+    return type(name, (L.autograd.Function,), {"forward": staticmethod(forward), "backward": staticmethod(backward)})
+
+
+def _run_function(L, name, backward, x=None):
+    Fn = _function(L, name, backward)
+    x = leaf(L) if x is None else x
+    Fn.apply(x).sum().backward()
+    return x.grad
+
+
+add(FN, "fn_too_many_grads", lambda L: _run_function(L, "TooMany", lambda ctx, g: (g, g)), "TooManyBackward")
+add(FN, "fn_too_few_grads", lambda L: _function(L, "TooFew", lambda ctx, g: g).apply(leaf(L), leaf(L)).sum().backward(),
+    "TooFewBackward")
+add(FN, "fn_wrong_shape", lambda L: _run_function(L, "WrongShape", lambda ctx, g: L.ones(5)), "WrongShapeBackward")
+add(FN, "fn_wrong_shape_2d", lambda L: _run_function(L, "WrongShape2", lambda ctx, g: L.ones(3, 2)),
+    "WrongShape2Backward")
+add(FN, "fn_numpy_grad", lambda L: _run_function(L, "NumpyGrad", lambda ctx, g: np.ones(3, np.float32)),
+    "NumpyGradBackward")
+add(FN, "fn_str_grad", lambda L: _run_function(L, "StrGrad", lambda ctx, g: "abc"), "StrGradBackward")
+add(FN, "fn_float_grad", lambda L: _run_function(L, "FloatGrad", lambda ctx, g: 1.0), "FloatGradBackward")
+add(FN, "fn_list_grad", lambda L: _run_function(L, "ListGrad", lambda ctx, g: [g]), "ListGradBackward")
+add(FN, "fn_nested_tuple_grad", lambda L: _run_function(L, "Nested", lambda ctx, g: ((g,),)), "NestedBackward")
+add(FN, "fn_wrong_dtype_float64", lambda L: [_run_function(L, "F64", lambda ctx, g: g.double() * 3)], expect="ok")
+add(FN, "fn_wrong_dtype_int64", lambda L: [_run_function(L, "I64", lambda ctx, g: L.ones(3, dtype=L.int64))],
+    expect="ok")
+add(FN, "fn_wrong_dtype_bool", lambda L: [_run_function(L, "B", lambda ctx, g: L.ones(3, dtype=L.bool))], expect="ok")
+add(FN, "fn_none_for_all", lambda L: [_run_function(L, "AllNone", lambda ctx, g: None)], expect="ok")
+add(FN, "fn_none_tuple", lambda L: [_run_function(L, "NoneTuple", lambda ctx, g: (None,))], expect="ok")
+add(FN, "fn_broadcastable_grad", lambda L: [_run_function(L, "Broad", lambda ctx, g: L.ones(4, 3))], expect="ok")
+
+
+class BackwardFailed(Exception):
+    """A user's own exception type (must reach the caller unchanged)."""
+
+
+def _raiser(exc):
+    def backward(ctx, g):
+        raise exc
+
+    return backward
+
+
+add(FN, "fn_backward_raises_value_error", lambda L: _run_function(L, "RaisesV", _raiser(ValueError("mine"))),
+    "mine", user_exc="ValueError")
+add(FN, "fn_backward_raises_key_error", lambda L: _run_function(L, "RaisesK", _raiser(KeyError("mine"))),
+    "mine", user_exc="KeyError")
+add(FN, "fn_backward_raises_own_type", lambda L: _run_function(L, "RaisesOwn", _raiser(BackwardFailed("mine"))),
+    "mine", user_exc="BackwardFailed")
+add(FN, "fn_backward_raises_zero_division", lambda L: _run_function(L, "Div0", lambda ctx, g: g / (1 // 0)),
+    "division", user_exc="ZeroDivisionError")
+
+
+@case(FN, "mine", user_exc="LookupError")
+def fn_forward_raises(L):
+    def forward(ctx, x):
+        raise LookupError("mine")
+
+    _function(L, "FwdRaises", lambda ctx, g: g, forward=forward).apply(leaf(L))
+
+
+@case(FN, "NonTensorInputBackward")
+def fn_grad_for_non_tensor_input(L):
+    def forward(ctx, x, k):
+        return x * k
+
+    Fn = _function(L, "NonTensorInput", lambda ctx, g: (g, g), forward=forward)
+    Fn.apply(leaf(L), 2.0).sum().backward()
+
+
+@case(FN, "save_for_backward")
+def fn_save_non_tensor(L):
+    def forward(ctx, x):
+        ctx.save_for_backward(x, 3)
+        return x * 2
+
+    _function(L, "SaveBad", lambda ctx, g: g, forward=forward).apply(leaf(L))
+
+
+@case(FN, "backward")
+def fn_no_backward(L):
+    class NoBackward(L.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+    NoBackward.apply(leaf(L)).sum().backward()
+
+
+@case(FN, ("Legacy autograd function", "static forward"))
+def fn_legacy_call(L):
+    _function(L, "Legacy", lambda ctx, g: g)()(leaf(L))
+
+
+@case(FN, TWICE)
+def fn_backward_twice(L):
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x
+
+    y = _function(L, "Twice", backward).apply(leaf(L)).sum()
+    y.backward()
+    y.backward()
+
+
+@case(FN, "modified by an inplace operation")
+def fn_saved_input_modified(L):
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x
+
+    h = leaf(L) * 1
+    y = _function(L, "Modified", backward).apply(h)
+    h.add_(1)
+    y.sum().backward()
+
+
+@case(FN, ("once_differentiable", NO_GRAD))
+def fn_once_differentiable_twice(L):
+    class Square(L.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        @L.autograd.function.once_differentiable
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * 2 * x
+
+    x = leaf(L)
+    (g,) = L.autograd.grad(Square.apply(x).sum(), x, create_graph=True)
+    g.sum().backward()
+
+
+# --------------------------------------------------------------------------------------------------
+# Hooks that raise or return something wrong
+# --------------------------------------------------------------------------------------------------
+HOOK = "hooks"
+
+
+def _with_hook(L, hook, on_leaf=False):
+    x = leaf(L)
+    y = x * 2
+    (x if on_leaf else y).register_hook(hook)
+    (y * y).sum().backward()
+    return x.grad
+
+
+def _raise_hook(exc):
+    def hook(*args):
+        raise exc
+
+    return hook
+
+
+add(HOOK, "hook_raises", lambda L: _with_hook(L, _raise_hook(ValueError("mine"))), "mine", user_exc="ValueError")
+add(HOOK, "hook_raises_own_type", lambda L: _with_hook(L, _raise_hook(BackwardFailed("mine"))), "mine",
+    user_exc="BackwardFailed")
+add(HOOK, "hook_on_leaf_raises", lambda L: _with_hook(L, _raise_hook(KeyError("mine")), on_leaf=True), "mine",
+    user_exc="KeyError")
+add(HOOK, "hook_wrong_shape", lambda L: _with_hook(L, lambda g: L.ones(4)), "hook")
+add(HOOK, "hook_on_leaf_wrong_shape", lambda L: _with_hook(L, lambda g: L.ones(2, 3), on_leaf=True), "hook")
+add(HOOK, "hook_returns_str", lambda L: _with_hook(L, lambda g: "abc"), "hook")
+add(HOOK, "hook_returns_numpy", lambda L: _with_hook(L, lambda g: np.ones(3, np.float32)), "hook")
+add(HOOK, "hook_returns_float", lambda L: _with_hook(L, lambda g: 1.0), "hook")
+add(HOOK, "hook_wrong_dtype", lambda L: _with_hook(L, lambda g: g.double()), "hook")
+add(HOOK, "hook_not_callable", lambda L: _with_hook(L, "not callable"), ("not callable", "hook"))
+
+
+@case(HOOK, "mine", user_exc="RuntimeError")
+def hook_post_accumulate_raises(L):
+    x = leaf(L)
+    x.register_post_accumulate_grad_hook(_raise_hook(RuntimeError("mine")))
+    (x * 2).sum().backward()
+
+
+@case(HOOK, "hook")
+def hook_post_accumulate_on_non_leaf(L):
+    x = leaf(L)
+    (x * 2).register_post_accumulate_grad_hook(lambda t: None)
+
+
+@case(HOOK, "mine", user_exc="ArithmeticError")
+def hook_node_post_hook_raises(L):
+    x = leaf(L)
+    y = x * 2
+    y.grad_fn.register_hook(_raise_hook(ArithmeticError("mine")))
+    y.sum().backward()
+
+
+@case(HOOK, "mine", user_exc="ValueError")
+def hook_node_prehook_raises(L):
+    x = leaf(L)
+    y = x * 2
+    y.grad_fn.register_prehook(_raise_hook(ValueError("mine")))
+    y.sum().backward()
+
+
+@case(HOOK, "hook")
+def hook_node_prehook_wrong_shape(L):
+    x = leaf(L)
+    y = x * 2
+    y.grad_fn.register_prehook(lambda go: (L.ones(4),))
+    y.sum().backward()
+
+
+@case(HOOK, "mine", user_exc="TypeError")
+def hook_pack_raises(L):
+    def pack(t):
+        raise TypeError("mine")
+
+    x = leaf(L)
+    with L.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        x.exp()
+
+
+@case(HOOK, "mine", user_exc="ValueError")
+def hook_unpack_raises(L):
+    def unpack(t):
+        raise ValueError("mine")
+
+    x = leaf(L)
+    with L.autograd.graph.saved_tensors_hooks(lambda t: t, unpack):
+        y = x.exp()
+    y.sum().backward()
+
+
+# --------------------------------------------------------------------------------------------------
+# In place on a leaf that requires grad, and on a view of one
+# --------------------------------------------------------------------------------------------------
+INPL = "in-place on leaf"
+
+
+def _inplace(op):
+    def run(L):
+        x = leaf(L)
+        op(L, x)
+
+    return run
+
+
+def _iadd(L, x):
+    x += 1
+
+
+def _setitem0(L, x):
+    x[0] = 5.0
+
+
+def _setitem_mask(L, x):
+    x[x > 0] = 0.0
+
+
+for _name, _op in [
+    ("add_", lambda L, x: x.add_(1)), ("sub_", lambda L, x: x.sub_(1)), ("mul_", lambda L, x: x.mul_(2)),
+    ("div_", lambda L, x: x.div_(2)), ("pow_", lambda L, x: x.pow_(2)), ("zero_", lambda L, x: x.zero_()),
+    ("fill_", lambda L, x: x.fill_(1)), ("relu_", lambda L, x: x.relu_()), ("exp_", lambda L, x: x.exp_()),
+    ("clamp_", lambda L, x: x.clamp_(0)), ("copy_", lambda L, x: x.copy_(L.ones(3))),
+    ("masked_fill_", lambda L, x: x.masked_fill_(L.ones(3) > 0, 0.0)), ("iadd", _iadd),
+    ("setitem", _setitem0), ("setitem_mask", _setitem_mask),
+    ("F_relu_inplace", lambda L, x: F(L).relu(x, inplace=True)),
+]:
+    add(INPL, f"inplace_leaf_{_name}", _inplace(_op), LEAF_INPLACE)
+
+for _name, _op in [
+    ("slice_add_", lambda L, x: x[0:2].add_(1)), ("view_mul_", lambda L, x: x.view(3).mul_(2)),
+    ("unsqueeze_fill_", lambda L, x: x.unsqueeze(0).fill_(0)), ("select_add_", lambda L, x: x[0].add_(1)),
+    ("reshape_zero_", lambda L, x: x.reshape(3, 1).zero_()), ("t_sigmoid_", lambda L, x: x.unsqueeze(1).t().sigmoid_()),
+]:
+    add(INPL, f"inplace_view_of_leaf_{_name}", _inplace(_op), (VIEW_LEAF_INPLACE, LEAF_INPLACE))
+
+add(INPL, "inplace_expanded_overlap", lambda L: L.ones(1).expand(3).add_(1), ("add_", "add"))
+add(INPL, "inplace_expanded_overlap_mul", lambda L: L.tensor([2.0]).expand(2, 2).mul_(L.ones(2, 2)), ("mul_", "mul"))
+
+
+# --------------------------------------------------------------------------------------------------
+# matmul / mm / bmm / dot shape errors
+# --------------------------------------------------------------------------------------------------
+MM = "matmul"
+add(MM, "mm_inner_mismatch", lambda L: L.ones(2, 3).mm(L.ones(4, 5)), ("mm", "matmul"))
+add(MM, "mm_1d", lambda L: L.mm(L.ones(3), L.ones(3, 2)), ("mm", "matmul"))
+add(MM, "mm_3d", lambda L: L.mm(L.ones(2, 2, 2), L.ones(2, 2)), ("mm", "matmul"))
+add(MM, "bmm_batch_mismatch", lambda L: L.bmm(L.ones(2, 3, 4), L.ones(3, 4, 5)), ("bmm", "matmul"))
+add(MM, "bmm_2d", lambda L: L.bmm(L.ones(3, 4), L.ones(4, 5)), ("bmm", "matmul"))
+add(MM, "bmm_inner_mismatch", lambda L: L.bmm(L.ones(2, 3, 4), L.ones(2, 5, 6)), ("bmm", "matmul"))
+add(MM, "dot_size_mismatch", lambda L: L.dot(L.ones(3), L.ones(4)), "dot")
+add(MM, "dot_2d", lambda L: L.dot(L.ones(2, 2), L.ones(2, 2)), "dot")
+add(MM, "dot_dtype_mismatch", lambda L: L.dot(L.ones(3), L.ones(3, dtype=L.float64)), "dot")
+add(MM, "matmul_vec_mismatch", lambda L: L.ones(3) @ L.ones(4), "matmul")
+add(MM, "matmul_mat_vec_mismatch", lambda L: L.ones(2, 3) @ L.ones(4), "matmul")
+add(MM, "matmul_vec_mat_mismatch", lambda L: L.ones(5) @ L.ones(2, 3), "matmul")
+add(MM, "matmul_batch_mismatch", lambda L: L.ones(2, 3, 4) @ L.ones(3, 4, 5), "matmul")
+add(MM, "matmul_0d", lambda L: L.matmul(L.tensor(1.0), L.ones(3)), "matmul")
+add(MM, "matmul_dtype_mismatch", lambda L: L.ones(2, 2) @ L.ones(2, 2, dtype=L.int64), "matmul")
+add(MM, "matmul_str", lambda L: L.ones(2, 2) @ "a", ("matmul", "@"))
+add(MM, "mv_mismatch", lambda L: L.mv(L.ones(2, 3), L.ones(4)), ("mv", "matmul"))
+add(MM, "mv_1d", lambda L: L.mv(L.ones(3), L.ones(3)), ("mv", "matmul"))
+add(MM, "outer_2d", lambda L: L.outer(L.ones(2, 2), L.ones(2)), "outer")
+add(MM, "linear_mismatch", lambda L: F(L).linear(L.ones(2, 3), L.ones(4, 5)), ("linear", "matmul", "mm"))
+
+
+@case(MM, "matmul")
+def matmul_mismatch_with_grad(L):
+    a = L.ones(2, 3, requires_grad=True)
+    (a @ L.ones(2, 3)).sum().backward()
+
+
+# --------------------------------------------------------------------------------------------------
+# cat / stack errors
+# --------------------------------------------------------------------------------------------------
+CAT = "cat/stack"
+add(CAT, "cat_size_mismatch", lambda L: L.cat([L.ones(2, 3), L.ones(2, 4)], 0), "cat")
+add(CAT, "cat_empty", lambda L: L.cat([]), "cat")
+add(CAT, "cat_ndim_mismatch", lambda L: L.cat([L.ones(2), L.ones(2, 2)]), "cat")
+add(CAT, "cat_non_tensor_element", lambda L: L.cat([L.ones(2), 3]), "cat")
+add(CAT, "cat_tensor_not_list", lambda L: L.cat(L.ones(2), L.ones(2)), "cat")
+add(CAT, "cat_zero_dim", lambda L: L.cat([L.tensor(1.0), L.tensor(2.0)]), "cat")
+add(CAT, "cat_none", lambda L: L.cat(None), "cat")
+add(CAT, "stack_size_mismatch", lambda L: L.stack([L.ones(2), L.ones(3)]), "stack")
+add(CAT, "stack_2d_mismatch", lambda L: L.stack([L.ones(2, 3), L.ones(2, 4)], 1), "stack")
+add(CAT, "stack_empty", lambda L: L.stack([]), "stack")
+add(CAT, "stack_non_tensor_element", lambda L: L.stack([L.ones(2), "a"]), "stack")
+add(CAT, "stack_dim_out_of_range", lambda L: L.stack([L.ones(2), L.ones(2)], dim=-3), "stack")
+
+
+@case(CAT, "cat")
+def cat_mismatch_with_grad(L):
+    a = leaf(L)
+    L.cat([a.unsqueeze(0), L.ones(1, 4)]).sum().backward()
+
+
+# --------------------------------------------------------------------------------------------------
+# dtype errors
+# --------------------------------------------------------------------------------------------------
+DT = "dtype"
+add(DT, "dtype_requires_grad_int_tensor", lambda L: L.tensor([1, 2], requires_grad=True), FLOAT_ONLY)
+add(DT, "dtype_requires_grad_int_ones", lambda L: L.ones(3, dtype=L.int64).requires_grad_(), FLOAT_ONLY)
+add(DT, "dtype_requires_grad_bool_zeros", lambda L: L.zeros(3, dtype=L.bool, requires_grad=True), FLOAT_ONLY)
+
+
+@case(DT, FLOAT_ONLY)
+def dtype_requires_grad_property_on_int(L):
+    x = L.arange(3)
+    x.requires_grad = True
+
+
+add(DT, "dtype_mean_of_int", lambda L: L.arange(3).mean(), "mean")
+add(DT, "dtype_mean_int_dtype", lambda L: L.ones(3).mean(dtype=L.int64), "mean")
+add(DT, "dtype_var_of_int", lambda L: L.arange(3).var(), "var")
+add(DT, "dtype_std_of_int", lambda L: L.arange(3).std(), "std")
+add(DT, "dtype_norm_of_int", lambda L: L.arange(3).norm(), "norm")
+add(DT, "dtype_softmax_of_int", lambda L: L.arange(3).softmax(0), "softmax")
+add(DT, "dtype_log_softmax_of_int", lambda L: L.arange(3).log_softmax(0), "log_softmax")
+add(DT, "dtype_int_add_float_inplace", lambda L: L.ones(3, dtype=L.int64).add_(1.5), "add_")
+add(DT, "dtype_int_mul_float_tensor_inplace", lambda L: L.ones(3, dtype=L.int64).mul_(L.ones(3)), "mul_")
+add(DT, "dtype_bool_sub", lambda L: L.ones(3, dtype=L.bool) - L.ones(3, dtype=L.bool), "sub")
+add(DT, "dtype_bool_neg", lambda L: -L.ones(3, dtype=L.bool), "neg")
+add(DT, "dtype_int_negative_pow", lambda L: L.tensor([2]) ** -1, "pow")
+add(DT, "dtype_where_float_condition", lambda L: L.where(L.ones(3), L.ones(3), L.ones(3)), "where")
+add(DT, "dtype_zeros_str_dtype", lambda L: L.zeros(3, dtype="float"), "zeros")
+add(DT, "dtype_ones_numpy_dtype", lambda L: L.ones(3, dtype=np.float32), "ones")
+add(DT, "dtype_randn_int", lambda L: L.randn(3, dtype=L.int64), "randn")
+add(DT, "dtype_rand_bool", lambda L: L.rand(3, dtype=L.bool), "rand")
+add(DT, "dtype_to_str", lambda L: L.ones(3).to("float64"), "to")
+
+
+# --------------------------------------------------------------------------------------------------
+# Bad arguments
+# --------------------------------------------------------------------------------------------------
+ARG = "bad arguments"
+add(ARG, "arg_clamp_str", lambda L: L.ones(3).clamp(min="a"), "clamp")
+add(ARG, "arg_clamp_list", lambda L: L.ones(3).clamp(min=[1]), "clamp")
+add(ARG, "arg_clamp_none", lambda L: L.ones(3).clamp(), "clamp")
+add(ARG, "arg_clamp_functional_none", lambda L: L.clamp(L.ones(3)), "clamp")
+add(ARG, "arg_clamp_tensor_wrong_shape", lambda L: L.ones(3).clamp(min=L.ones(2)), "clamp")
+add(ARG, "arg_sum_dim_str", lambda L: L.ones(3).sum(dim="a"), "sum")
+add(ARG, "arg_sum_dim_float", lambda L: L.ones(3).sum(dim=1.5), "sum")
+add(ARG, "arg_mean_dim_str", lambda L: L.ones(3).mean(dim="a"), "mean")
+add(ARG, "arg_amax_dim_str", lambda L: L.ones(3).amax(dim="a"), "amax")
+add(ARG, "arg_softmax_method_no_dim", lambda L: L.ones(3).softmax(), "softmax")
+add(ARG, "arg_softmax_function_no_dim", lambda L: L.softmax(L.ones(3)), "softmax")
+add(ARG, "arg_log_softmax_method_no_dim", lambda L: L.ones(3).log_softmax(), "log_softmax")
+add(ARG, "arg_F_softmax_no_dim", lambda L: [F(L).softmax(L.tensor([[1.0, 2.0], [3.0, 5.0]]))], expect="ok")
+add(ARG, "arg_F_log_softmax_no_dim", lambda L: [F(L).log_softmax(L.tensor([1.0, 2.0, 4.0]))], expect="ok")
+add(ARG, "arg_unsqueeze_str", lambda L: L.ones(3).unsqueeze("a"), "unsqueeze")
+add(ARG, "arg_transpose_missing", lambda L: L.ones(2, 3).transpose(0), "transpose")
+add(ARG, "arg_add_str", lambda L: L.ones(3) + "a", ("add", "+"))
+add(ARG, "arg_mul_none", lambda L: L.ones(3) * None, ("mul", "*"))
+add(ARG, "arg_pow_str", lambda L: L.pow(L.ones(3), "a"), "pow")
+add(ARG, "arg_ones_str", lambda L: L.ones("a"), "ones")
+add(ARG, "arg_zeros_float", lambda L: L.zeros(2.5), "zeros")
+add(ARG, "arg_full_str_value", lambda L: L.full((2,), "a"), "full")
+add(ARG, "arg_arange_zero_step", lambda L: L.arange(0, 10, 0), "arange")
+add(ARG, "arg_arange_wrong_sign", lambda L: L.arange(10, 0, 1), "arange")
+add(ARG, "arg_randint_low_ge_high", lambda L: L.randint(5, 2, (3,)), "randint")
+add(ARG, "arg_norm_bad_p", lambda L: L.ones(3).norm(p="bad"), "norm")
+add(ARG, "arg_masked_fill_tensor_value", lambda L: L.ones(3).masked_fill(L.ones(3) > 0, L.ones(2)), "masked_fill")
+add(ARG, "arg_chunk_str", lambda L: L.ones(3).chunk("a"), "chunk")
+add(ARG, "arg_split_str", lambda L: L.ones(3).split("a"), "split")
+add(ARG, "arg_leaky_relu_str", lambda L: F(L).leaky_relu(L.ones(3), "a"), "leaky_relu")
+add(ARG, "arg_gelu_bad_approximate", lambda L: F(L).gelu(L.ones(3), approximate="bad"), "gelu")
+add(ARG, "arg_dropout_p_too_large", lambda L: F(L).dropout(L.ones(3), p=1.5), "dropout")
+add(ARG, "arg_dropout_p_negative", lambda L: F(L).dropout(L.ones(3), p=-0.1), "dropout")
+
+_LOGITS = [[1.0, 2.0, 3.0], [0.5, 0.1, 0.2]]
+for _loss, _args in [
+    ("mse_loss", lambda L: (L.ones(3), L.zeros(3))), ("l1_loss", lambda L: (L.ones(3), L.zeros(3))),
+    ("nll_loss", lambda L: (L.tensor(_LOGITS), L.tensor([0, 1]))),
+    ("cross_entropy", lambda L: (L.tensor(_LOGITS), L.tensor([0, 1]))),
+    ("binary_cross_entropy", lambda L: (L.tensor([0.5, 0.2]), L.tensor([1.0, 0.0]))),
+]:
+    add(ARG, f"arg_{_loss}_bad_reduction",
+        (lambda loss, args: lambda L: getattr(F(L), loss)(*args(L), reduction="avg"))(_loss, _args), _loss)
+
+add(ARG, "arg_cross_entropy_target_out_of_range",
+    lambda L: F(L).cross_entropy(L.tensor(_LOGITS), L.tensor([0, 5])), ("cross_entropy", "nll_loss", "Target"))
+add(ARG, "arg_cross_entropy_target_negative",
+    lambda L: F(L).cross_entropy(L.tensor(_LOGITS), L.tensor([0, -1])), ("cross_entropy", "nll_loss", "Target"))
+add(ARG, "arg_cross_entropy_prob_target_wrong_shape",
+    lambda L: F(L).cross_entropy(L.tensor(_LOGITS), L.tensor([[0.5, 0.5], [1.0, 0.0]])), "cross_entropy")
+add(ARG, "arg_cross_entropy_batch_mismatch",
+    lambda L: F(L).cross_entropy(L.tensor(_LOGITS), L.tensor([0, 1, 2])), ("cross_entropy", "nll_loss"))
+add(ARG, "arg_cross_entropy_label_smoothing",
+    lambda L: F(L).cross_entropy(L.tensor(_LOGITS), L.tensor([0, 1]), label_smoothing=1.5), "cross_entropy")
+add(ARG, "arg_nll_loss_float_target", lambda L: F(L).nll_loss(L.tensor(_LOGITS), L.tensor([0.0, 1.0])), "nll_loss")
+add(ARG, "arg_nll_loss_batch_mismatch", lambda L: F(L).nll_loss(L.tensor(_LOGITS), L.tensor([0, 1, 2])), "nll_loss")
+add(ARG, "arg_nll_loss_target_out_of_range", lambda L: F(L).nll_loss(L.tensor(_LOGITS), L.tensor([3, 0])),
+    ("nll_loss", "Target"))
+add(ARG, "arg_bce_input_above_one", lambda L: F(L).binary_cross_entropy(L.tensor([1.5, 0.5]), L.tensor([1.0, 0.0])),
+    "binary_cross_entropy")
+add(ARG, "arg_bce_input_negative", lambda L: F(L).binary_cross_entropy(L.tensor([-0.5, 0.5]), L.tensor([1.0, 0.0])),
+    "binary_cross_entropy")
+add(ARG, "arg_bce_target_shape", lambda L: F(L).binary_cross_entropy(L.tensor([0.5, 0.5]), L.tensor([1.0, 0.0, 1.0])),
+    "binary_cross_entropy")
+
+
+# --------------------------------------------------------------------------------------------------
+# Integers that do not fit in int64, and extreme int64 values (overflow in index arithmetic)
+# --------------------------------------------------------------------------------------------------
+OVF = "int64 overflow"
+add(OVF, "ovf_index_2_63", lambda L: L.ones(3)[2**63], INDEXING)
+add(OVF, "ovf_index_min_int64", lambda L: L.ones(3)[-2**63], INDEXING)
+add(OVF, "ovf_index_tensor_min_int64", lambda L: L.ones(3)[L.tensor([-2**63])], INDEXING)
+add(OVF, "ovf_take_max_int64", lambda L: L.ones(3).take(L.tensor([2**63 - 1])), "take")
+add(OVF, "ovf_take_min_int64", lambda L: L.ones(3).take(L.tensor([-2**63])), "take")
+add(OVF, "ovf_slice_step_2_63", lambda L: L.ones(3)[::2**63], INDEXING + ("step", "slice"))
+add(OVF, "ovf_slice_start_step_max_int64", lambda L: L.ones(3)[1::2**63 - 1], INDEXING + ("step", "slice"))
+add(OVF, "ovf_slice_huge_step_ok", lambda L: [L.arange(5.0)[3::2**63 - 2], L.arange(5.0)[1::2**62]], expect="ok")
+add(OVF, "ovf_sum_dim_2_63", lambda L: L.ones(3).sum(dim=2**63), "sum")
+add(OVF, "ovf_softmax_dim_2_63", lambda L: L.ones(3).softmax(2**63), "softmax")
+add(OVF, "ovf_view_2_63", lambda L: L.ones(3).view(2**63), "view")
+add(OVF, "ovf_expand_2_63", lambda L: L.ones(1).expand(2**63), "expand")
+add(OVF, "ovf_chunk_2_63", lambda L: L.ones(3).chunk(2**63), "chunk")
+add(OVF, "ovf_unbind_2_63", lambda L: L.ones(3).unbind(2**63), "unbind")
+add(OVF, "ovf_flatten_2_63", lambda L: L.ones(2, 3).flatten(2**63, 0), "flatten")
+add(OVF, "ovf_cat_dim_2_63", lambda L: L.cat([L.ones(2)], dim=2**63), "cat")
+add(OVF, "ovf_stack_dim_min_int64", lambda L: L.stack([L.ones(2)], dim=-2**63), "stack")
+add(OVF, "ovf_transpose_min_int64", lambda L: L.ones(2, 3).transpose(-2**63, 0), "transpose")
+add(OVF, "ovf_split_sizes_max_int64", lambda L: L.ones(3).split([2**63 - 1, 1]), "split")
+add(OVF, "ovf_reshape_huge_inferred", lambda L: L.ones(3).reshape(-1, 2**62), "reshape")
+add(OVF, "ovf_one_hot_huge_class", lambda L: F(L).one_hot(L.tensor([2**40])), "one_hot")
+add(OVF, "ovf_linspace_2_62", lambda L: L.linspace(0, 1, 2**62), "linspace")
+
+# More cases found while writing the ones above.
+add(SHAPE, "reshape_empty_ambiguous", lambda L: L.ones(0).reshape(0, -1), "reshape")
+add(SHAPE, "reshape_empty_ambiguous_2d", lambda L: L.ones(0, 3).reshape(-1, 0), "reshape")
+add(IDX, "idx_ragged_list", lambda L: L.ones(3)[[[0, 1], [2]]], INDEXING)
+add(IDX, "idx_mask_too_many_dims", lambda L: L.ones(3)[L.ones(3, 1) > 0], INDEXING)
+add(NANC, "nan_arange_to_inf", lambda L: L.arange(0, INF), "arange")
+add(NANC, "nan_arange_to_nan", lambda L: L.arange(0, NAN), "arange")
+add(NANC, "nan_clamp_min_nan", lambda L: [L.tensor([1.0, -1.0, NAN]).clamp(min=NAN)], expect="ok")
+add(NANC, "nan_masked_fill_nan", lambda L: [L.ones(3).masked_fill(L.tensor([True, False, True]), NAN)], expect="ok")
+add(ARG, "arg_setitem_str", lambda L: _setitem(L, 0, "a"), INDEXING)
+add(ARG, "arg_fill_str", lambda L: L.ones(3).fill_("a"), "fill_")
+add(ARG, "arg_fill_1d_tensor", lambda L: L.ones(3).fill_(L.ones(2)), "fill_")
+add(ARG, "arg_copy_str", lambda L: L.ones(3).copy_("a"), "copy_")
+add(ARG, "arg_masked_fill_str", lambda L: L.ones(3).masked_fill(L.ones(3) > 0, "a"), "masked_fill")
+add(ARG, "arg_zeros_str_in_list", lambda L: L.zeros([2, "a"]), "zeros")
+add(ARG, "arg_set_num_threads_zero", lambda L: L.set_num_threads(0), "set_num_threads")
+add(ARG, "arg_manual_seed_negative", lambda L: [L.manual_seed(-1) and None], expect="ok")
+
+
+# --------------------------------------------------------------------------------------------------
+# The child process
+# --------------------------------------------------------------------------------------------------
+
+
+def to_numpy(v):
+    """A case's returned value as a NumPy array (or None), for comparing fngrad with PyTorch."""
+    if v is None:
+        return None
+    if hasattr(v, "detach"):
+        return np.asarray(v.detach().numpy())
+    return np.asarray(v)
+
+
+def compare(a, b, what):
+    """None if the two lists of values agree (shape, dtype, values with NaN equal to NaN), else why not."""
+    if len(a) != len(b):
+        return f"{what}: {len(a)} values, expected {len(b)}"
+    for i, (x, y) in enumerate(zip(a, b)):
+        x, y = to_numpy(x), to_numpy(y)
+        if x is None or y is None:
+            if x is not y:
+                return f"{what}: value {i} is {x!r}, expected {y!r}"
+            continue
+        if x.shape != y.shape:
+            return f"{what}: value {i} has shape {x.shape}, expected {y.shape}"
+        if x.dtype != y.dtype:
+            return f"{what}: value {i} has dtype {x.dtype}, expected {y.dtype}"
+        if x.dtype.kind == "f":
+            ok = (np.array_equal(np.isnan(x), np.isnan(y)) and np.array_equal(np.isposinf(x), np.isposinf(y))
+                  and np.array_equal(np.isneginf(x), np.isneginf(y)))
+            ok = ok and np.allclose(x, y, rtol=1e-5, atol=1e-6, equal_nan=True)
+        else:
+            ok = np.array_equal(x, y)
+        if not ok:
+            return f"{what}: value {i} is {x.tolist()}, expected {y.tolist()}"
+    return None
+
+
+def _exception_info(e):
+    return {"type": type(e).__name__, "message": str(e)[:1000], "mro": [c.__name__ for c in type(e).__mro__]}
+
+
+def _run(lib, c):
+    try:
+        value = c.fn(lib)
+    except BaseException as e:  # noqa: BLE001 - every exception is a result here
+        if isinstance(e, (KeyboardInterrupt, SystemExit)):
+            raise
+        return None, _exception_info(e)
+    return value, None
+
+
+def _usable(fngrad):
+    """A fresh forward and backward give the right gradient; None if so, else what went wrong."""
+    try:
+        if not fngrad.is_grad_enabled():
+            return "grad mode was left off"
+        x = fngrad.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        (x.relu() * 2).sum().backward()
+        got = x.grad.numpy().tolist()
+        if got != [2.0, 0.0, 2.0]:
+            return f"x.grad is {got}, expected [2.0, 0.0, 2.0]"
+        a = fngrad.ones(2, 3, requires_grad=True)
+        (a @ fngrad.ones(3, 2)).exp().sum().backward()
+        if a.grad is None or a.grad.shape != (2, 3):
+            return f"matmul backward gave {a.grad!r}"
+    except BaseException as e:  # noqa: BLE001
+        return f"{type(e).__name__}: {e}"
+    return None
+
+
+def run_case(name, fngrad, torch):
+    import warnings
+
+    c = CASES[name]
+    result = {"name": name}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fn_value, result["fngrad"] = _run(fngrad, c)
+        if torch is not None:
+            torch_value, result["torch"] = _run(torch, c)
+    result["has_torch"] = torch is not None
+    if c.expect == "ok" and result["fngrad"] is None:
+        try:
+            values = list(fn_value)
+            if torch is not None and result["torch"] is None:
+                result["compare_torch"] = compare(values, list(torch_value), "vs PyTorch")
+            if c.ref is not None:  # NumPy has no gradients: the reference may cover the first values only
+                result["compare_numpy"] = compare(values[:len(c.ref)], c.ref, "vs NumPy")
+        except BaseException as e:  # noqa: BLE001
+            result["compare_torch"] = f"comparing raised {type(e).__name__}: {e}"
+    result["usable"] = _usable(fngrad)
+    return result
+
+
+def main(names):
+    import json
+    import os
+    import resource
+    import sys
+
+    # Keep a case that asks for terabytes from taking the machine down (PyTorch and fngrad alike).
+    limit = 8 << 30
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    import fngrad
+    import fngrad.nn.functional  # noqa: F401
+
+    try:
+        import torch
+        import torch.nn.functional  # noqa: F401
+    except ImportError:
+        torch = None
+    for name in names:
+        print("START", name, flush=True)
+        result = run_case(name, fngrad, torch)
+        print("RESULT", json.dumps(result), flush=True)
+        if result["usable"] is not None:
+            sys.exit(3)  # the next cases start in a fresh process
+    print("DONE", flush=True)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
