@@ -37,6 +37,26 @@ Node::~Node() {
   delete extras_;
 }
 
+// Note [Cycles through a node]
+// A hook whose closure holds its own tensor (y.register_hook(lambda g: ... y ...)) makes a cycle
+// through the node: y -> grad_fn -> hooks dict -> closure -> y. The node is a C++ object the
+// garbage collector cannot see, so a tensor that holds the only reference to its grad_fn visits
+// the Python objects the node owns in its tp_traverse; the collector then finds the cycle and
+// breaks it by clearing the hooks dict. With any other reference to the node (another output,
+// the edge of a later node, a live grad_fn wrapper) the node's objects are reachable from
+// elsewhere and are not visited: reporting them would let the collector clear live hooks.
+int Node::traverse_python_refs(visitproc visit, void* arg) {
+  if (extras_ != nullptr) {
+    Py_VISIT(extras_->metadata);
+    Py_VISIT(extras_->pre_hooks);
+    Py_VISIT(extras_->post_hooks);
+    Py_VISIT(extras_->tensor_pre_hooks);
+    Py_VISIT(extras_->retains_grad);
+    Py_VISIT(extras_->anomaly_trace);
+  }
+  return traverse_owned(visit, arg);
+}
+
 Node::Extras& Node::extras() {
   if (extras_ == nullptr) extras_ = new Extras();
   return *extras_;

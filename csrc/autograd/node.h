@@ -99,6 +99,9 @@ class Node {
   virtual PyObject* python_object();
   // The leaf tensor of an AccumulateGrad node, else null.
   virtual TensorObject* leaf_variable() const { return nullptr; }
+  // Visits the Python objects this node owns (its hooks, a Python Function's ctx), for the
+  // garbage collector (Note [Cycles through a node]).
+  int traverse_python_refs(visitproc visit, void* arg);
 
   uint64_t sequence_nr() const { return sequence_nr_; }
   EdgeList& next_edges() { return next_edges_; }
@@ -133,6 +136,7 @@ class Node {
   PyObject* pyobj_ = nullptr;
 
  protected:
+  virtual int traverse_owned(visitproc, void*) { return 0; }
   void set_sequence_nr(uint64_t nr) { sequence_nr_ = nr; }
   EdgeList next_edges_;
   SmallVec<InputMeta, 1> input_meta_;

@@ -52,6 +52,7 @@ PyFunctionNode::~PyFunctionNode() {
   if (!Py_IsInitialized()) return;
   ctx_->base.node = nullptr;
   saved.clear();
+  attr_saved.clear();
   Py_DECREF(ctx_);
 }
 
@@ -64,6 +65,7 @@ PyObject* PyFunctionNode::python_object() {
 
 void PyFunctionNode::release_saved() {
   for (SavedTensor& s : saved) s.release();
+  for (SavedTensor& s : attr_saved) s.release();
   saved_released = true;
 }
 
@@ -76,6 +78,17 @@ PyObject* PyFunctionNode::unpack_saved() {
     PyTuple_SET_ITEM(tuple.get(), static_cast<Py_ssize_t>(i), item);
   }
   return tuple.release();
+}
+
+int PyFunctionNode::traverse_owned(visitproc visit, void* arg) {
+  Py_VISIT(reinterpret_cast<PyObject*>(ctx_));
+  return 0;
+}
+
+PyObject* PyFunctionNode::unpack_attr(Py_ssize_t index, PyObject* name) {
+  (void)name;
+  TensorRef t = attr_saved[static_cast<size_t>(index)].unpack(this);
+  return t.release();
 }
 
 GradList PyFunctionNode::apply(GradList&& grads) {
@@ -200,6 +213,38 @@ PyObject* wrap_output(PyFunctionNode* node, FunctionCtxObject* ctx, PyObject* ou
   set_history(result.get(), node);
   if (PySet_Add(seen_outputs, out) < 0) throw PythonError();
   return result.release();
+}
+
+// Note [Outputs stored on ctx]
+// `ctx.out = out` in forward makes a cycle the garbage collector cannot see: out -> its grad_fn
+// (this node, a C++ object) -> ctx -> ctx.__dict__ -> out. PyTorch leaves it to the cycle
+// collector; here it would never be freed. So apply moves each ctx attribute that is an output
+// of this node into the node as a saved output (data only, no reference to the tensor, as
+// save_for_backward does) and reading the attribute unpacks it: a tensor sharing the output's
+// memory, with the same version check as saved tensors. After a backward without retain_graph
+// it is released like the saved tensors. Outputs inside containers on ctx are not looked at.
+void stash_outputs_stored_on_ctx(PyFunctionNode* node, FunctionCtxObject* ctx, PyObject* results) {
+  if (ctx->dict == nullptr || PyDict_GET_SIZE(ctx->dict) == 0) return;
+  PyObject* key;
+  PyObject* value;
+  Py_ssize_t pos = 0;
+  SmallVec<PyObject*, 2> keys;
+  while (PyDict_Next(ctx->dict, &pos, &key, &value)) {
+    if (!is_tensor(value) || as_tensor(value)->grad_fn != node) continue;
+    bool is_output = false;
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(results); k++) is_output = is_output || PyTuple_GET_ITEM(results, k) == value;
+    if (is_output) keys.push_back(key);
+  }
+  if (keys.empty()) return;
+  if (ctx->output_attrs == nullptr) ctx->output_attrs = PyRef::check(PyDict_New()).release();
+  for (PyObject* k : keys) {
+    PyRef name = PyRef::borrow(k);  // the key outlives its removal from ctx.__dict__
+    PyObject* out = PyDict_GetItemWithError(ctx->dict, k);  // borrowed
+    FNGRAD_PY_CHECK(out != nullptr);
+    node->attr_saved.emplace_back(as_tensor(out), /*is_output=*/true, /*with_hooks=*/false);
+    PyRef index = PyRef::check(PyLong_FromSize_t(node->attr_saved.size() - 1));
+    if (PyDict_SetItem(ctx->output_attrs, k, index.get()) < 0 || PyDict_DelItem(ctx->dict, k) < 0) throw PythonError();
+  }
 }
 
 }  // namespace
@@ -351,6 +396,7 @@ PyObject* function_apply(PyObject* cls, PyObject* const* args_in, Py_ssize_t nar
     }
     Py_CLEAR(ctx->to_save);
   }
+  stash_outputs_stored_on_ctx(node, ctx, results.get());
   ctx->forward_done = true;
   record_creation_site(node);
 

@@ -24,12 +24,21 @@ class PyFunctionNode : public Node {
   bool runs_on_undefined() const override { return true; }
   PyObject* python_object() override;
 
+ protected:
+  int traverse_owned(visitproc visit, void* arg) override;
+
+ public:
+
   FunctionCtxObject* ctx() const { return ctx_; }
   // Unpacks the saved tensors into a new tuple (ctx.saved_tensors).
   PyObject* unpack_saved();
 
+  // The ctx attribute output_attrs[name] (Note [Outputs stored on ctx]).
+  PyObject* unpack_attr(Py_ssize_t index, PyObject* name);
+
   // Filled by Function.apply.
   SmallVec<SavedTensor, 2> saved;
+  SmallVec<SavedTensor, 1> attr_saved;
   bool saved_released = false;
   // Per forward argument: whether it was a tensor (and so has a next edge).
   SmallVec<bool, 4> arg_is_tensor;

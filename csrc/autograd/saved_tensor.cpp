@@ -34,7 +34,7 @@ void pop_saved_tensors_hooks() {
   Py_DECREF(top.second);
 }
 
-SavedTensor::SavedTensor(TensorObject* t, bool is_output) {
+SavedTensor::SavedTensor(TensorObject* t, bool is_output, bool with_hooks) {
   if (t == nullptr) return;
   FNGRAD_CHECK_RUNTIME(!t->is_inference, "Inference tensors cannot be saved for backward. Please do not use Tensors "
                                          "created in inference mode in computation tracked by autograd. To work "
@@ -43,7 +43,7 @@ SavedTensor::SavedTensor(TensorObject* t, bool is_output) {
   was_none_ = false;
   is_output_ = is_output;
   saved_version_ = t->storage->version;
-  if (!t_hooks.empty()) {
+  if (with_hooks && !t_hooks.empty()) {
     pack_with_hooks(t, t_hooks.back().first, t_hooks.back().second);
     return;
   }

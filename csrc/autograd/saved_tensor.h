@@ -28,7 +28,8 @@ class SavedTensor {
   SavedTensor() = default;
   // Saves t (null saves None); is_output when t is an output of the node that saves it (which
   // has then recorded t's shape as its input metadata).
-  SavedTensor(TensorObject* t, bool is_output);
+  // with_hooks=false ignores saved_tensors_hooks (for tensors the user did not ask to save).
+  SavedTensor(TensorObject* t, bool is_output, bool with_hooks = true);
   SavedTensor(SavedTensor&& o) noexcept { *this = std::move(o); }
   SavedTensor& operator=(SavedTensor&& o) noexcept;
   SavedTensor(const SavedTensor&) = delete;

@@ -161,6 +161,7 @@ void ctx_clear_fields(FunctionCtxObject* c) {
   Py_CLEAR(c->non_differentiable);
   Py_CLEAR(c->needs_input_grad);
   Py_CLEAR(c->saved_for_forward);
+  Py_CLEAR(c->output_attrs);
   Py_CLEAR(c->dict);
 }
 
@@ -171,6 +172,7 @@ int ctx_traverse(PyObject* self, visitproc visit, void* arg) {
   Py_VISIT(c->non_differentiable);
   Py_VISIT(c->needs_input_grad);
   Py_VISIT(c->saved_for_forward);
+  Py_VISIT(c->output_attrs);
   Py_VISIT(c->dict);
   Py_VISIT(Py_TYPE(self));
   return 0;
@@ -189,6 +191,33 @@ void ctx_dealloc(PyObject* self) {
   PyTypeObject* tp = Py_TYPE(self);
   tp->tp_free(self);
   if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) Py_DECREF(tp);
+}
+
+// Outputs stored on ctx live in the node (Note [Outputs stored on ctx]).
+PyObject* ctx_getattro(PyObject* self, PyObject* name) {
+  FunctionCtxObject* c = ctx_of(self);
+  if (c->output_attrs != nullptr) {
+    FNGRAD_TRY
+    PyObject* index = PyDict_GetItemWithError(c->output_attrs, name);  // borrowed
+    if (index != nullptr) {
+      FNGRAD_CHECK_RUNTIME(c->base.node != nullptr, autograd::ERR_BACKWARD_TWICE);
+      auto* node = static_cast<autograd::PyFunctionNode*>(c->base.node);
+      return node->unpack_attr(PyLong_AsSsize_t(index), name);
+    }
+    FNGRAD_PY_CHECK(!PyErr_Occurred());
+    FNGRAD_CATCH(nullptr)
+  }
+  return PyObject_GenericGetAttr(self, name);
+}
+
+int ctx_setattro(PyObject* self, PyObject* name, PyObject* value) {
+  FunctionCtxObject* c = ctx_of(self);
+  if (c->output_attrs != nullptr) {
+    int has = PyDict_Contains(c->output_attrs, name);
+    if (has < 0 || (has == 1 && PyDict_DelItem(c->output_attrs, name) < 0)) return -1;
+    if (has == 1 && value == nullptr) return 0;  // `del ctx.out` of a stashed output
+  }
+  return PyObject_GenericSetAttr(self, name, value);
 }
 
 PyObject* ctx_new(PyTypeObject* type, PyObject*, PyObject*) {
@@ -396,6 +425,8 @@ void init_node_types(PyObject* module) {
       {Py_tp_dealloc, reinterpret_cast<void*>(ctx_dealloc)},
       {Py_tp_traverse, reinterpret_cast<void*>(ctx_traverse)},
       {Py_tp_clear, reinterpret_cast<void*>(ctx_clear)},
+      {Py_tp_getattro, reinterpret_cast<void*>(ctx_getattro)},
+      {Py_tp_setattro, reinterpret_cast<void*>(ctx_setattro)},
       {Py_tp_new, reinterpret_cast<void*>(ctx_new)},
       {Py_tp_methods, ctx_methods},
       {Py_tp_getset, ctx_getset},

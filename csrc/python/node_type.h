@@ -27,6 +27,7 @@ struct FunctionCtxObject {
   PyObject* non_differentiable;  // tuple given to mark_non_differentiable
   PyObject* needs_input_grad;    // tuple, set by apply() before forward runs
   PyObject* saved_for_forward;   // tuple given to save_for_forward
+  PyObject* output_attrs;        // dict: attribute name -> index into the node's attr_saved
   bool materialize_grads;
   bool forward_done;             // apply() finished: saved_tensors reads the node from now on
   int flags;                     // kCtxClearSavedOnAccess | kCtxBoxedGrads, from the Function class

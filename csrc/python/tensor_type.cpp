@@ -140,6 +140,10 @@ int tensor_traverse(PyObject* self, visitproc visit, void* arg) {
   Py_VISIT(t->post_acc_hooks);
   Py_VISIT(t->dict);
   Py_VISIT(reinterpret_cast<PyObject*>(t->base));
+  // Note [Cycles through a node]
+  if (t->grad_fn != nullptr && t->grad_fn->refcount_ == 1) {
+    if (int r = t->grad_fn->traverse_python_refs(visit, arg)) return r;
+  }
   Py_VISIT(Py_TYPE(self));
   return 0;
 }
