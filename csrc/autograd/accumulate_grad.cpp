@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "autograd/engine_hooks.h"
+#include "core/parallel.h"
 #include "core/grad_mode.h"
 #include "ops/grad_utils.h"
 #include "ops/ops.h"
@@ -21,17 +22,29 @@ AccumulateGrad::~AccumulateGrad() {
   if (variable_ && variable_->grad_accumulator == this) variable_->grad_accumulator = nullptr;
 }
 
+// Note [Concurrent accumulation]
+// Backward passes in several threads can accumulate into the same leaf. The engine holds the
+// GIL, but kernels on large tensors release it, so an in-place add into .grad could interleave
+// with another thread's: the add runs with the GIL pinned. The copy that becomes a first .grad
+// may release it (the copy is private until stored); if another thread stored a .grad
+// meanwhile, the copy is added to that one instead.
 void accumulate_into_grad(TensorObject* t, TensorRef grad, bool create_graph) {
   if (t->grad == nullptr) {
+    TensorRef first;
     if (!create_graph && ops::can_reuse(grad)) {
-      t->grad = grad.release();  // nobody else sees this gradient: keep it as .grad
+      first = std::move(grad);  // nobody else sees this gradient: keep it as .grad
     } else if (create_graph) {
-      t->grad = ops::clone(grad.get()).release();
+      first = ops::clone(grad.get());
     } else {
-      t->grad = contiguous_copy(grad.get()).release();
+      first = contiguous_copy(grad.get());
     }
-    return;
+    if (t->grad == nullptr) {
+      t->grad = first.release();
+      return;
+    }
+    grad = std::move(first);
   }
+  PinGil pin;
   TensorObject* old = as_tensor(t->grad);
   if (!create_graph) {
     ops::binary_(ops::BinaryKind::Add, old, grad.get());

@@ -36,9 +36,22 @@ constexpr int64_t kReleaseGilNumel = 1 << 15;
 
 // Releases the GIL for its lifetime when `release` is true. See Note [GIL and reference
 // counts]: code inside must not touch Python objects or reference counts.
+// Kernels on large tensors release the GIL (see GilRelease) unless the calling thread pins it:
+// code that must not let another Python thread in while a kernel runs (e.g. accumulating into a
+// leaf's .grad, Note [Concurrent accumulation]) holds a PinGil.
+inline thread_local int t_gil_pinned = 0;
+
+class PinGil {
+ public:
+  PinGil() { t_gil_pinned++; }
+  ~PinGil() { t_gil_pinned--; }
+  PinGil(const PinGil&) = delete;
+  PinGil& operator=(const PinGil&) = delete;
+};
+
 class GilRelease {
  public:
-  explicit GilRelease(bool release) : state_(release ? PyEval_SaveThread() : nullptr) {}
+  explicit GilRelease(bool release) : state_(release && t_gil_pinned == 0 ? PyEval_SaveThread() : nullptr) {}
   ~GilRelease() {
     if (state_ != nullptr) PyEval_RestoreThread(state_);
   }
