@@ -17,6 +17,9 @@ namespace autograd {
 
 namespace {
 
+constexpr uint32_t kSignalCheckInterval = 4096;
+
+
 // Dependency counts, one per node of the graph: open addressing with linear probing. A graph of a
 // million nodes needs a million entries; std::unordered_map would allocate each separately.
 class DependencyCounts {
@@ -311,7 +314,19 @@ std::vector<TensorRef> run_backward(const std::vector<TensorRef>& roots, std::ve
   std::vector<ReadyItem> ready;
   ready.push_back(ReadyItem{graph_root->sequence_nr(), graph_root, InputBuffer(0)});
 
+  // Note [Interrupts in backward]
+  // A long native backward never runs Python code, so Ctrl-C would wait for its end: the
+  // engine looks for pending signals every few thousand nodes. An interrupt (or any exception)
+  // leaves a defined state: leaves that were reached keep what was accumulated into .grad,
+  // nodes that ran have released their saved tensors unless retain_graph was set (so a repeat
+  // backward through them raises the backward-twice error), the rest of the graph is untouched,
+  // and everything this run allocated is freed.
+  uint32_t until_signal_check = kSignalCheckInterval;
   while (!ready.empty()) {
+    if (--until_signal_check == 0) {
+      until_signal_check = kSignalCheckInterval;
+      if (PyErr_CheckSignals() < 0) throw PythonError();
+    }
     std::pop_heap(ready.begin(), ready.end(), ReadyOrder());
     ReadyItem item = std::move(ready.back());
     ready.pop_back();
