@@ -80,8 +80,6 @@ KNOWN_DEVIATIONS = {
     "hook_wrong_dtype": "fngrad raises nothing, PyTorch RuntimeError",
     "hook_node_prehook_wrong_shape": "message does not name the op",
     # in-place on leaf
-    "inplace_expanded_overlap": "fngrad raises nothing, PyTorch RuntimeError",
-    "inplace_expanded_overlap_mul": "fngrad raises nothing, PyTorch RuntimeError",
     # matmul
     "dot_dtype_mismatch": "fngrad raises nothing, PyTorch RuntimeError",
     "matmul_dtype_mismatch": "fngrad raises nothing, PyTorch RuntimeError",

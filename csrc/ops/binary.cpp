@@ -553,6 +553,17 @@ TensorRef where(TensorObject* cond, const Operand& a, const Operand& b) {
   return out;
 }
 
+bool has_internal_overlap(const TensorObject* t) {
+  for (size_t d = 0; d < t->sizes.size(); d++)
+    if (t->strides[d] == 0 && t->sizes[d] > 1) return true;
+  return false;
+}
+
+void fail_internal_overlap(const char* op) {
+  fail(ErrorKind::Runtime, "[", op, "] unsupported operation: more than one element of the written-to tensor refers to "
+       "a single memory location. Please clone() the tensor before performing the operation.");
+}
+
 void check_inplace(TensorObject* t, const char* op) {
   if (t->is_inference && !InferenceMode::is_enabled()) {
     fail(ErrorKind::Runtime, "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
@@ -593,6 +604,7 @@ void binary_(BinaryKind kind, TensorObject* self, const Operand& other) {
                          " doesn't match the broadcast shape ", shape_str(shape), ".");
   }
   check_inplace(self, op);
+  if (!self->contiguous && has_internal_overlap(self)) fail_internal_overlap((std::string(op) + "_").c_str());
   bool needs = autograd::requires_grad(self) || (other.is_tensor() && autograd::requires_grad(other.tensor));
   if (needs && GradMode::is_enabled() && view_needs_functionalize(self)) {
     // An in-place op on a view whose base requires grad: see Note [In-place on views]. The op
@@ -685,6 +697,7 @@ void copy_(TensorObject* self, TensorObject* src) {
   FNGRAD_CHECK_RUNTIME(shape == self->sizes, "[copy_] The size of the source ", shape_str(src->sizes),
                        " does not broadcast to the destination ", shape_str(self->sizes), ".");
   check_inplace(self, "copy_");
+  check_no_internal_overlap(self, "copy_");
   bool recording = GradMode::is_enabled() && (autograd::requires_grad(self) || autograd::requires_grad(src));
   if (recording && view_needs_functionalize(self)) {
     TensorRef value = to_dtype(expand(src, self->sizes).get(), self->dtype);

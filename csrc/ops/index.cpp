@@ -423,6 +423,13 @@ void index_put(TensorObject* x, PyObject* idx, PyObject* value) {
     v = Operand(as_tensor(value));
   }
   check_inplace(x, "setitem");
+  if (!x->contiguous && all_basic(p)) {
+    // A basic index writes through a view of x, as copy_ does: refused where the view overlaps
+    // itself (PyTorch's check; a single element, x[0] of an expanded vector, is fine).
+    GradModeGuard no_grad(false);
+    TensorRef region = apply_basic(x, p);
+    check_no_internal_overlap(region.get(), "setitem");
+  }
   const bool recording = GradMode::is_enabled() &&
                          (autograd::requires_grad(x) || (v.is_tensor() && autograd::requires_grad(v.tensor)));
   if (!recording) {
@@ -517,12 +524,20 @@ GradList MaskedFillBackward::apply(GradList&& grads) {
 }
 
 void masked_fill_(TensorObject* self, TensorObject* mask, const Scalar& value) {
-  FNGRAD_CHECK_INDEX(mask->dtype == DType::Bool, "[masked_fill_] Expected a bool mask, got ", dtype_name(mask->dtype),
-                     ".");
+  FNGRAD_CHECK_RUNTIME(mask->dtype == DType::Bool, "[masked_fill_] masked_fill_ only supports boolean masks, but got "
+                       "mask with dtype ", dtype_name(mask->dtype), ".");
   DimVec shape = broadcast_shapes(self->sizes, mask->sizes, "masked_fill_");
   FNGRAD_CHECK_RUNTIME(shape == self->sizes, "[masked_fill_] The mask of shape ", shape_str(mask->sizes),
                        " does not broadcast to the tensor of shape ", shape_str(self->sizes), ".");
   check_inplace(self, "masked_fill_");
+  if (!self->contiguous && has_internal_overlap(self)) {
+    // PyTorch writes, with a deprecation warning.
+    if (PyErr_WarnEx(PyExc_UserWarning, "Use of masked_fill_ on expanded tensors is deprecated. Please clone() the "
+                     "tensor before performing this operation. This also applies to advanced indexing e.g. "
+                     "tensor[mask] = scalar", 1) < 0) {
+      throw PythonError();
+    }
+  }
   const bool recording = GradMode::is_enabled() && autograd::requires_grad(self);
   if (recording && view_needs_functionalize(self)) {
     TensorRef current = clone(self);

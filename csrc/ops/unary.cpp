@@ -161,6 +161,7 @@ void unary_inplace(TensorObject* self, const Op& op) {
                                                   "output type ", dtype_name(self->dtype), ".");
   }
   check_inplace(self, Op::name);
+  if (!self->contiguous && has_internal_overlap(self)) fail_internal_overlap((std::string(Op::name) + "_").c_str());
   bool recording = GradMode::is_enabled() && autograd::requires_grad(self);
   if (recording && view_needs_functionalize(self)) {
     // See Note [In-place on views]; the op reads a copy, which the write below leaves intact.
