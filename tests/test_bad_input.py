@@ -121,9 +121,6 @@ KNOWN_DEVIATIONS = {
     "arg_bce_input_negative": "fngrad raises nothing, PyTorch RuntimeError",
     "arg_bce_target_shape": "fngrad raises RuntimeError, PyTorch ValueError; message does not name the op",
     # int64 overflow
-    "ovf_index_2_63": "fngrad raises IndexError, PyTorch ValueError",
-    "ovf_slice_step_2_63": "fngrad raises nothing, PyTorch RuntimeError",
-    "ovf_slice_start_step_max_int64": "fngrad raises nothing, PyTorch RuntimeError",
     "ovf_sum_dim_2_63": "fngrad raises OverflowError, PyTorch ValueError; message does not name the op",
     "ovf_softmax_dim_2_63": "fngrad raises OverflowError, PyTorch ValueError; message does not name the op",
     "ovf_view_2_63": "fngrad raises OverflowError, PyTorch TypeError; message does not name the op",

@@ -124,7 +124,12 @@ TensorRef make_view(const TensorObject* src, int64_t offset, const DimVec& sizes
   t->offset = offset;
   t->sizes = sizes;
   t->strides = strides;
-  t->numel = product(sizes);
+  int64_t n = 1;
+  for (int64_t s : sizes) {
+    FNGRAD_INTERNAL_ASSERT(s >= 0);  // every op checks its sizes: a view never has a negative one
+    n *= s;
+  }
+  t->numel = n;
   t->dtype = src->dtype;
   t->contiguous = compute_contiguous(sizes, strides);
   return t;

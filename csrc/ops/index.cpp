@@ -273,8 +273,12 @@ TensorRef apply_basic(TensorObject* x, const ParsedIndex& p) {
       r = slice(r.get(), dim, start, std::max<int64_t>(stop, start), step);
       dim++;
     } else {
-      Py_ssize_t i = PyNumber_AsSsize_t(it, PyExc_IndexError);
-      if (i == -1 && PyErr_Occurred()) throw PythonError();
+      Py_ssize_t i = PyNumber_AsSsize_t(it, PyExc_OverflowError);
+      if (i == -1 && PyErr_Occurred()) {
+        if (!PyErr_ExceptionMatches(PyExc_OverflowError)) throw PythonError();
+        PyErr_Clear();
+        fail(ErrorKind::Value, "[index] Overflow when unpacking long long: the index does not fit in int64.");
+      }
       r = select(r.get(), dim, i);
     }
   }
