@@ -69,10 +69,6 @@ KNOWN_DEVIATIONS = {
     "alloc_randperm_negative": "fngrad raises nothing, PyTorch RuntimeError",
     "alloc_linspace_negative": "fngrad raises ValueError, PyTorch RuntimeError; message does not name the op",
     # nan/inf
-    "nan_relu": "result differs from PyTorch",
-    "nan_maximum_minimum": "result differs from PyTorch",
-    "nan_activations": "result differs from PyTorch",
-    "nan_bce_boundaries": "result differs from PyTorch",
     # backward misuse
     "bw_grad_empty_inputs": "fngrad raises nothing, PyTorch RuntimeError",
     "bw_float_multi_element": "fngrad raises RuntimeError, PyTorch ValueError",
@@ -117,9 +113,6 @@ KNOWN_DEVIATIONS = {
     "arg_cross_entropy_batch_mismatch": "message does not name the op",
     "arg_cross_entropy_label_smoothing": "fngrad raises nothing, PyTorch RuntimeError",
     "arg_nll_loss_batch_mismatch": "message does not name the op",
-    "arg_bce_input_above_one": "fngrad raises nothing, PyTorch RuntimeError",
-    "arg_bce_input_negative": "fngrad raises nothing, PyTorch RuntimeError",
-    "arg_bce_target_shape": "fngrad raises RuntimeError, PyTorch ValueError; message does not name the op",
     # int64 overflow
     "ovf_sum_dim_2_63": "fngrad raises OverflowError, PyTorch ValueError; message does not name the op",
     "ovf_softmax_dim_2_63": "fngrad raises OverflowError, PyTorch ValueError; message does not name the op",
@@ -136,7 +129,6 @@ KNOWN_DEVIATIONS = {
     # nan/inf
     "nan_arange_to_inf": "fngrad raises ValueError, PyTorch RuntimeError; message does not name the op",
     "nan_arange_to_nan": "fngrad raises ValueError, PyTorch RuntimeError",
-    "nan_clamp_min_nan": "result differs from PyTorch",
     # bad arguments
     "arg_fill_1d_tensor": "fngrad raises TypeError, PyTorch RuntimeError",
     "arg_set_num_threads_zero": "fngrad raises ValueError, PyTorch RuntimeError",

@@ -128,10 +128,12 @@ inline T fused_grad_a(BinaryKind k, T a, T b, T, T g) {
     case BinaryKind::Mul: return g * b;
     case BinaryKind::Div: return g / b;
     case BinaryKind::Pow: return b == T(0) ? T(0) : g * b * std::pow(a, b - T(1));
-    case BinaryKind::Maximum: return a > b ? g : a == b ? g / T(2) : T(0);
+    // PyTorch's formulas: where(a == b, g / 2, g).masked_fill_(a < b, 0) for maximum. Both sides
+    // get the whole gradient where a comparison is false both ways (a NaN on either side).
+    case BinaryKind::Maximum: return a < b ? T(0) : a == b ? g / T(2) : g;
     case BinaryKind::Minimum: break;
   }
-  return a < b ? g : a == b ? g / T(2) : T(0);
+  return a > b ? T(0) : a == b ? g / T(2) : g;
 }
 
 template <typename T>
@@ -143,18 +145,19 @@ inline T fused_grad_b(BinaryKind k, T a, T b, T y, T g) {
     case BinaryKind::Div: return -g * a / (b * b);
     // PyTorch's convention: no gradient where a == 0 and b >= 0 (log(0) would give NaN).
     case BinaryKind::Pow: return (a == T(0) && b >= T(0)) ? T(0) : g * y * std::log(a);
-    case BinaryKind::Maximum: return b > a ? g : a == b ? g / T(2) : T(0);
+    case BinaryKind::Maximum: return b < a ? T(0) : a == b ? g / T(2) : g;
     case BinaryKind::Minimum: break;
   }
-  return b < a ? g : a == b ? g / T(2) : T(0);
+  return b > a ? T(0) : a == b ? g / T(2) : g;
 }
 
-// Where maximum/minimum pass the gradient to one side: 1, 0.5 on ties, 0 (a constant).
+// Where maximum/minimum pass the gradient to one side (a constant): 0 where it loses, 0.5 on
+// ties, else 1 (also where a NaN makes both comparisons false, as in PyTorch).
 TensorRef selection_weight(BinaryKind k, TensorObject* mine, TensorObject* other, DType dtype) {
-  CompareKind win = k == BinaryKind::Maximum ? CompareKind::Gt : CompareKind::Lt;
-  TensorRef w = to_dtype(compare(win, mine, other).get(), dtype);
+  CompareKind lose = k == BinaryKind::Maximum ? CompareKind::Lt : CompareKind::Gt;
+  TensorRef kept = to_dtype(logical_not(compare(lose, mine, other).get(), false).get(), dtype);
   TensorRef tie = to_dtype(compare(CompareKind::Eq, mine, other).get(), dtype);
-  return add(w, mul(tie, Scalar::of_double(0.5)));
+  return sub(kept, mul(tie, Scalar::of_double(0.5)));
 }
 
 TensorRef graph_grad_a(BinaryKind k, TensorObject* a, TensorObject* b, TensorObject*, TensorObject* g) {

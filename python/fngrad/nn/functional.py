@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import _C
 from .._creation import default_generator, from_numpy
+from ..autograd.function import Function
 
 __all__ = [
     "relu", "relu_", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid", "tanh",
@@ -222,15 +223,60 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     return _reduce((input - target).abs(), reduction)
 
 
+_BCE_EPSILON = 1e-12  # PyTorch's floor for p (1 - p) in the gradient
+
+
+class BinaryCrossEntropy(Function):
+    """PyTorch's binary_cross_entropy: each log clamped at -100 in the forward; the gradient
+    g (p - t) / max(p (1 - p), 1e-12) for the input and -g logit(p) for the target (so that
+    p = 0 or 1 gives a large finite gradient, not NaN). The backward is made of fngrad ops, so
+    it is differentiable in turn."""
+
+    @staticmethod
+    def forward(ctx, input, target, weight, reduction):
+        losses = (target - 1) * (-input).log1p().clamp(min=-100) - target * input.log().clamp(min=-100)
+        if weight is not None:
+            losses = losses * weight
+        ctx.save_for_backward(input, target, weight)
+        ctx.reduction = reduction
+        return _reduce(losses, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, target, weight = ctx.saved_tensors
+        if ctx.reduction != "none":
+            grad = grad.expand(input.shape)
+            if ctx.reduction == "mean":
+                grad = grad / input.numel()
+        if weight is not None:
+            grad = grad * weight
+        grad_input = grad_target = None
+        if ctx.needs_input_grad[0]:
+            grad_input = grad * (input - target) / (input * (1 - input)).clamp(min=_BCE_EPSILON)
+        if ctx.needs_input_grad[1]:
+            grad_target = -(grad * (input.log() - (-input).log1p()))
+        return grad_input, grad_target, None, None
+
+
+def _all_between_0_and_1(t):
+    return bool(((t >= 0) & (t <= 1)).all())
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """Binary cross-entropy of probabilities ``input`` against ``target`` (log clamped at -100, as PyTorch)."""
     _check_reduction(reduction, "binary_cross_entropy")
-    log_p = input.log().clamp(min=-100)
-    log_q = (1 - input).log().clamp(min=-100)
-    losses = -(target * log_p + (1 - target) * log_q)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"[binary_cross_entropy] Using a target size ({target.shape!r}) that is different to the "
+                         f"input size ({input.shape!r}) is deprecated. Please ensure they have the same size.")
+    if target.dtype != input.dtype:
+        raise RuntimeError(f"[binary_cross_entropy] Found dtype {target.dtype!r} but expected {input.dtype!r}")
+    if not _all_between_0_and_1(input):
+        raise RuntimeError("[binary_cross_entropy] all elements of input should be between 0 and 1")
+    if not _all_between_0_and_1(target):
+        raise RuntimeError("[binary_cross_entropy] all elements of target should be between 0 and 1")
     if weight is not None:
-        losses = losses * weight
-    return _reduce(losses, reduction)
+        weight = weight.expand(input.shape)
+    return BinaryCrossEntropy.apply(input, target, weight, reduction)
 
 
 def one_hot(tensor, num_classes=-1):
