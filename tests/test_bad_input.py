@@ -54,7 +54,6 @@ KNOWN_DEVIATIONS = {
     "data_list_with_none": "fngrad raises TypeError, PyTorch RuntimeError",
     "data_dict": "fngrad raises TypeError, PyTorch RuntimeError",
     "data_object": "fngrad raises TypeError, PyTorch RuntimeError",
-    "data_dtype_str": "fngrad raises nothing, PyTorch TypeError",
     "data_int_overflow": "fngrad raises TypeError, PyTorch ValueError",
     # allocation
     "alloc_ones_2_62": "message does not name the op",
@@ -87,11 +86,8 @@ KNOWN_DEVIATIONS = {
     "dtype_log_softmax_of_int": "fngrad raises nothing, PyTorch NotImplementedError",
     "dtype_bool_neg": "fngrad raises TypeError, PyTorch RuntimeError",
     "dtype_where_float_condition": "fngrad raises TypeError, PyTorch RuntimeError",
-    "dtype_zeros_str_dtype": "fngrad raises nothing, PyTorch TypeError",
-    "dtype_ones_numpy_dtype": "fngrad raises nothing, PyTorch TypeError",
     "dtype_randn_int": "fngrad raises TypeError, PyTorch NotImplementedError",
     "dtype_rand_bool": "fngrad raises TypeError, PyTorch NotImplementedError; message does not name the op",
-    "dtype_to_str": "fngrad raises nothing, PyTorch RuntimeError",
     # bad arguments
     "arg_clamp_none": "fngrad raises ValueError, PyTorch RuntimeError",
     "arg_clamp_functional_none": "fngrad raises ValueError, PyTorch RuntimeError",

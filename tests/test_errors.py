@@ -214,3 +214,51 @@ def test_op_errors_name_the_op():
     with pytest.raises(IndexError, match=r"\[sum\] Dimension out of range"):
         fngrad.ones(3).sum(2)
     check_still_usable()
+
+
+# ---- dtype arguments: fngrad dtypes (and Python's float/int/bool) only, as in PyTorch ----
+NOT_DTYPES = ["float", "float32", np.float32, np.dtype("float64"), np.int64]
+
+
+@pytest.mark.parametrize("bad", NOT_DTYPES, ids=[repr(b) for b in NOT_DTYPES])
+def test_dtype_arguments_must_be_dtypes(bad):
+    # PyTorch raises TypeError ("argument 'dtype' must be torch.dtype, not str") rather than
+    # guessing what a name or a NumPy type means.
+    calls = {
+        "zeros": lambda: fngrad.zeros(3, dtype=bad),
+        "ones": lambda: fngrad.ones(3, dtype=bad),
+        "empty": lambda: fngrad.empty(3, dtype=bad),
+        "full": lambda: fngrad.full((3,), 1.0, dtype=bad),
+        "tensor": lambda: fngrad.tensor([1, 2], dtype=bad),
+        "randn": lambda: fngrad.randn(3, dtype=bad),
+        "arange": lambda: fngrad.arange(3, dtype=bad),
+        "sum": lambda: fngrad.ones(3).sum(dtype=bad),
+        "mean": lambda: fngrad.ones(3).mean(dtype=bad),
+        "softmax": lambda: fngrad.ones(3).softmax(0, dtype=bad),
+        "to": lambda: fngrad.ones(3).to(dtype=bad),
+    }
+    for op, call in calls.items():
+        with pytest.raises(TypeError, match=rf"\[{op}\] argument 'dtype' must be fngrad.dtype"):
+            call()
+
+
+def test_python_types_as_dtypes_mean_what_they_mean_in_pytorch():
+    assert fngrad.zeros(2, dtype=float).dtype == fngrad.float64  # Python's float is a double
+    assert fngrad.zeros(2, dtype=int).dtype == fngrad.int64
+    assert fngrad.zeros(2, dtype=bool).dtype == fngrad.bool
+    assert fngrad.tensor([1, 2], dtype=float).dtype == fngrad.float64
+    assert fngrad.ones(2).to(float).dtype == fngrad.float64
+    assert fngrad.ones(2).sum(dtype=float).dtype == fngrad.float64
+
+
+def test_to_takes_a_device_string_not_a_dtype_name():
+    x = fngrad.ones(2)
+    # PyTorch reads a string as a device: to("float64") is an invalid device, not a dtype.
+    with pytest.raises(RuntimeError, match=r"\[to\] Invalid device string: 'float64'"):
+        x.to("float64")
+    with pytest.raises(TypeError, match=r"\[to\] argument 'dtype' must be fngrad.dtype"):
+        x.to(np.float64)
+    assert x.to("cpu") is x and x.to("cpu:0") is x and x.to(x.device) is x
+    assert x.to("cpu", fngrad.float64).dtype == fngrad.float64
+    assert x.to(fngrad.ones(1, dtype=fngrad.int64)).dtype == fngrad.int64
+    assert x.to(fngrad.float32, copy=True) is not x

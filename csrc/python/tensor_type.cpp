@@ -193,6 +193,8 @@ Scalar require_scalar(PyObject* o, const char* op, const char* what) {
   return s;
 }
 
+bool is_none(PyObject* o) { return o == nullptr || o == Py_None; }
+
 bool parse_bool(PyObject* o, bool dflt) {
   if (o == nullptr) return dflt;
   int v = PyObject_IsTrue(o);
@@ -644,24 +646,55 @@ PyObject* m_cast(PyObject* self, PyObject*) {
   FNGRAD_CATCH(nullptr)
 }
 
+// A device argument of to(): the CPU is the only device ("cpu", "cpu:0", Tensor.device).
+void check_device(PyObject* device) {
+  FNGRAD_CHECK_TYPE(PyUnicode_Check(device), "[to] argument 'device' must be a device string, not ",
+                    py_type_name(device), ".");
+  const char* name = PyUnicode_AsUTF8(device);
+  FNGRAD_PY_CHECK(name != nullptr);
+  std::string s = name;
+  std::string type = s.substr(0, s.find(':'));
+  bool index_ok = s.size() == type.size() ||
+                  (s.size() > type.size() + 1 && s.find_first_not_of("0123456789", type.size() + 1) == std::string::npos);
+  if (type == "cpu" && index_ok) return;
+  static const char* const known[] = {"cuda", "mps", "xpu", "meta", "hip", "xla", "ipu", "hpu", "mtia", "privateuseone"};
+  for (const char* k : known) {
+    FNGRAD_CHECK_RUNTIME(!(type == k && index_ok), "[to] fngrad tensors live on the CPU; device '", s,
+                         "' is not available.");
+  }
+  fail(ErrorKind::Runtime, "[to] Invalid device string: '", s, "'");
+}
+
+// to(dtype, non_blocking=False, copy=False), to(device=None, dtype=None, non_blocking=False,
+// copy=False) and to(other, non_blocking=False, copy=False), as in PyTorch.
 PyObject* m_to(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const char* const names[] = {"dtype", "copy"};
-  PyObject* a[2];
-  parse_args(args, nargs, kwnames, names, 2, a, "to");
+  static const char* const names[] = {"device", "dtype", "non_blocking", "copy", "memory_format"};
+  PyObject* a[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
+  // The first positional argument is a device, a dtype or a tensor; the names follow from it.
+  DType d0;
+  const bool first_is_dtype = nargs > 0 && (dtype_from_object(args[0], &d0) || PyType_Check(args[0]));
+  const bool first_is_tensor = nargs > 0 && is_tensor(args[0]);
+  if (first_is_dtype || first_is_tensor) {
+    FNGRAD_CHECK_TYPE(nargs <= 3, "to() takes at most 3 positional arguments here but ", nargs, " were given");
+    PyObject* rest[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
+    static const char* const tail_names[] = {"non_blocking", "copy", "memory_format"};
+    parse_args(args + 1, nargs - 1, kwnames, tail_names, 3, rest, "to");
+    a[1] = first_is_tensor ? dtype_object(as_tensor(args[0])->dtype) : args[0];
+    a[2] = rest[0];
+    a[3] = rest[1];
+  } else {
+    parse_args(args, nargs, kwnames, names, 5, a, "to");
+  }
   TensorObject* t = as_tensor(self);
-  // Devices other than the CPU do not exist here; to("cpu") and to(device) are no-ops.
-  if (a[0] == nullptr || a[0] == Py_None || (PyUnicode_Check(a[0]) && std::strcmp(PyUnicode_AsUTF8(a[0]), "cpu") == 0)) {
-    if (parse_bool(a[1], false)) return ops::clone(t).release();
+  if (!is_none(a[0])) check_device(a[0]);
+  const bool copy = parse_bool(a[3], false);
+  DType d = is_none(a[1]) ? t->dtype : parse_dtype(a[1], "to");
+  if (d == t->dtype) {
+    if (copy) return ops::clone(t).release();
     Py_INCREF(self);
     return self;
   }
-  DType d = parse_dtype(a[0], "to");
-  if (d == t->dtype && !parse_bool(a[1], false)) {
-    Py_INCREF(self);
-    return self;
-  }
-  if (d == t->dtype) return ops::clone(t).release();
   return ops::to_dtype(t, d).release();
   FNGRAD_CATCH(nullptr)
 }
@@ -739,7 +772,6 @@ PyObject* m_expand(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
 
 // ---- more ops: arguments parsed here, work done in ops:: ----
 
-bool is_none(PyObject* o) { return o == nullptr || o == Py_None; }
 
 TensorObject* tensor_param(PyObject* o, const char* op, const char* what) {
   FNGRAD_CHECK_TYPE(o != nullptr && is_tensor(o), "[", op, "] Expected a Tensor for ", what, ", got ",
@@ -1350,25 +1382,12 @@ bool dtype_from_object(PyObject* o, DType* out) {
 DType parse_dtype(PyObject* o, const char* op) {
   DType d;
   if (dtype_from_object(o, &d)) return d;
-  // NumPy dtypes and scalar types, and Python's float/int/bool.
-  if (o == reinterpret_cast<PyObject*>(&PyFloat_Type)) return DType::Float32;
+  // Python's float, int and bool stand for float64, int64 and bool, as in PyTorch. Names and
+  // NumPy dtypes are refused, as PyTorch refuses them.
+  if (o == reinterpret_cast<PyObject*>(&PyFloat_Type)) return DType::Float64;
   if (o == reinterpret_cast<PyObject*>(&PyLong_Type)) return DType::Int64;
   if (o == reinterpret_cast<PyObject*>(&PyBool_Type)) return DType::Bool;
-  PyArray_Descr* descr = nullptr;
-  if (PyArray_DescrConverter2(o, &descr) && descr != nullptr) {
-    int num = descr->type_num;
-    Py_DECREF(descr);
-    switch (num) {
-      case NPY_BOOL: return DType::Bool;
-      case NPY_INT64: return DType::Int64;
-      case NPY_FLOAT32: return DType::Float32;
-      case NPY_FLOAT64: return DType::Float64;
-      default: break;
-    }
-  }
-  PyErr_Clear();
-  fail(ErrorKind::Type, "[", op, "] Expected a dtype (fngrad.float32, fngrad.float64, fngrad.int64 or fngrad.bool), got ",
-       py_type_name(o), ".");
+  fail(ErrorKind::Type, "[", op, "] argument 'dtype' must be fngrad.dtype, not ", py_type_name(o), ".");
 }
 
 PyObject* make_size(const DimVec& sizes) {

@@ -50,22 +50,24 @@ def _numpy_dtype(dtype):
         ) from None
 
 
-def _resolve_dtype(dtype):
-    """A fngrad dtype from a fngrad dtype, a NumPy dtype or a Python type."""
+def _type_name(obj) -> str:
+    t = type(obj)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def _resolve_dtype(dtype, op="tensor"):
+    """A fngrad dtype from a fngrad dtype or a Python type (float is float64, as in PyTorch).
+
+    Anything else (a name such as ``"float32"``, a NumPy dtype) is a TypeError, as in PyTorch."""
     if dtype is None or isinstance(dtype, _C.dtype):
         return dtype
     if dtype is builtins.float:
-        return _C.float32
+        return _C.float64
     if dtype is builtins.int:
         return _C.int64
     if dtype is builtins.bool:
         return _C.bool
-    kind = np.dtype(dtype)
-    for fn_dtype, np_type in _NUMPY_OF.items():
-        if kind == np.dtype(np_type):
-            return fn_dtype
-    raise TypeError(f"[tensor] Unsupported dtype {dtype!r}: fngrad has float32, float64, int64 and bool.")
-
+    raise TypeError(f"[{op}] argument 'dtype' must be fngrad.dtype, not {_type_name(dtype)}.")
 
 def _finish(t: Tensor, requires_grad: bool) -> Tensor:
     if requires_grad:
@@ -129,8 +131,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
         >>> fngrad.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True).shape
         fngrad.Size([2, 2])
     """
+    dtype = _resolve_dtype(dtype, "tensor")
     arr = _array_from_data(data)
-    dtype = _resolve_dtype(dtype)
     if dtype is not None:
         arr = arr.astype(_numpy_dtype(dtype))
     return _finish(_C.from_numpy(np.array(arr, copy=True, order="C")), requires_grad)
@@ -146,7 +148,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
         >>> fngrad.as_tensor(a).numpy() is not None
         True
     """
-    dtype = _resolve_dtype(dtype)
+    dtype = _resolve_dtype(dtype, "as_tensor")
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype):
         return data
     if isinstance(data, np.ndarray) and data.dtype in (np.float32, np.float64, np.int64, np.bool_) and (
@@ -180,31 +182,31 @@ def _shape(size) -> tuple:
     return tuple(size)
 
 
-def _dtype_or_default(dtype):
-    dtype = _resolve_dtype(dtype)
+def _dtype_or_default(dtype, op="tensor"):
+    dtype = _resolve_dtype(dtype, op)
     return _C.float32 if dtype is None else dtype
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of zeros. Example: ``fngrad.zeros(2, 3)``."""
-    return _finish(_C.zeros(_shape(size), _dtype_or_default(dtype)), requires_grad)
+    return _finish(_C.zeros(_shape(size), _dtype_or_default(dtype, "zeros")), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of ones. Example: ``fngrad.ones(2, 3)``."""
-    return _finish(_C.full(_shape(size), 1.0, _dtype_or_default(dtype)), requires_grad)
+    return _finish(_C.full(_shape(size), 1.0, _dtype_or_default(dtype, "ones")), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor with uninitialised values. Example: ``fngrad.empty(4)``."""
-    return _finish(_C.empty(_shape(size), _dtype_or_default(dtype)), requires_grad)
+    return _finish(_C.empty(_shape(size), _dtype_or_default(dtype, "empty")), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor filled with ``fill_value``. Example: ``fngrad.full((2, 2), 7.0)``."""
     if dtype is None:
         dtype = _C.bool if isinstance(fill_value, bool) else _C.int64 if isinstance(fill_value, int) else _C.float32
-    return _finish(_C.full(_shape((size,)), float(fill_value), _resolve_dtype(dtype)), requires_grad)
+    return _finish(_C.full(_shape((size,)), float(fill_value), _resolve_dtype(dtype, "full")), requires_grad)
 
 
 def zeros_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -283,8 +285,8 @@ def initial_seed() -> int:
     return default_generator.initial_seed()
 
 
-def _random(fill, size, dtype, requires_grad, generator):
-    dtype = _dtype_or_default(dtype)
+def _random(fill, size, dtype, requires_grad, generator, op):
+    dtype = _dtype_or_default(dtype, op)
     if not dtype.is_floating_point:
         raise TypeError(f"[randn] Expected a floating point dtype, got {dtype!r}.")
     rng = (generator or default_generator)._rng
@@ -294,12 +296,12 @@ def _random(fill, size, dtype, requires_grad, generator):
 
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
     """Samples of the standard normal distribution. Example: ``fngrad.randn(2, 3)``."""
-    return _random(lambda rng, s, d: rng.standard_normal(s, dtype=d), size, dtype, requires_grad, generator)
+    return _random(lambda rng, s, d: rng.standard_normal(s, dtype=d), size, dtype, requires_grad, generator, "randn")
 
 
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
     """Samples of the uniform distribution on [0, 1). Example: ``fngrad.rand(2, 3)``."""
-    return _random(lambda rng, s, d: rng.random(s, dtype=d), size, dtype, requires_grad, generator)
+    return _random(lambda rng, s, d: rng.random(s, dtype=d), size, dtype, requires_grad, generator, "rand")
 
 
 def randn_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
@@ -330,20 +332,20 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if dtype is None:
         integral = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = _C.int64 if integral else _C.float32
-    dtype = _resolve_dtype(dtype)
+    dtype = _resolve_dtype(dtype, "arange")
     arr = np.arange(start, end, step, dtype=_numpy_dtype(dtype))
     return _finish(_C.from_numpy(arr), requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` (inclusive). Example: ``fngrad.linspace(0, 1, 5)``."""
-    arr = np.linspace(start, end, steps, dtype=_numpy_dtype(_dtype_or_default(dtype)))
+    arr = np.linspace(start, end, steps, dtype=_numpy_dtype(_dtype_or_default(dtype, "linspace")))
     return _finish(_C.from_numpy(arr), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """The n x m identity matrix. Example: ``fngrad.eye(3)``."""
-    arr = np.eye(n, m, dtype=_numpy_dtype(_dtype_or_default(dtype)))
+    arr = np.eye(n, m, dtype=_numpy_dtype(_dtype_or_default(dtype, "eye")))
     return _finish(_C.from_numpy(arr), requires_grad)
 
 
@@ -352,7 +354,7 @@ def randint(low, high=None, size=None, dtype=None, device=None, generator=None) 
     if high is None:
         low, high = 0, low
     rng = (generator or default_generator)._rng
-    dtype = _resolve_dtype(dtype) or _C.int64
+    dtype = _resolve_dtype(dtype, "randint") or _C.int64
     arr = rng.integers(low, high, size=tuple(size), dtype=np.int64).astype(_numpy_dtype(dtype))
     return _C.from_numpy(arr)
 
@@ -360,5 +362,5 @@ def randint(low, high=None, size=None, dtype=None, device=None, generator=None) 
 def randperm(n, dtype=None, device=None, generator=None) -> Tensor:
     """A random permutation of 0..n-1. Example: ``fngrad.randperm(4)``."""
     rng = (generator or default_generator)._rng
-    arr = rng.permutation(n).astype(_numpy_dtype(_resolve_dtype(dtype) or _C.int64))
+    arr = rng.permutation(n).astype(_numpy_dtype(_resolve_dtype(dtype, "randperm") or _C.int64))
     return _C.from_numpy(arr)
