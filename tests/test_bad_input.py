@@ -72,8 +72,6 @@ KNOWN_DEVIATIONS = {
     "bw_grad_empty_inputs": "fngrad raises nothing, PyTorch RuntimeError",
     "bw_float_multi_element": "fngrad raises RuntimeError, PyTorch ValueError",
     # hooks
-    "hook_wrong_dtype": "fngrad raises nothing, PyTorch RuntimeError",
-    "hook_node_prehook_wrong_shape": "message does not name the op",
     # in-place on leaf
     # matmul
     "dot_dtype_mismatch": "fngrad raises nothing, PyTorch RuntimeError",
