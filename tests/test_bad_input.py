@@ -40,7 +40,6 @@ KNOWN_DEVIATIONS = {
     "dim_max_empty": "fngrad raises IndexError, PyTorch RuntimeError; message does not name the op",
     "dim_argmax_empty": "message does not name the op",
     # reshape/view
-    "reshape_no_args": "fngrad raises RuntimeError, PyTorch TypeError",
     # indexing
     "idx_float": "fngrad raises TypeError, PyTorch IndexError",
     "take_float_index": "fngrad raises TypeError, PyTorch RuntimeError",
@@ -48,25 +47,7 @@ KNOWN_DEVIATIONS = {
     "one_hot_float": "fngrad raises IndexError, PyTorch RuntimeError; message does not name the op",
     "setitem_mask_wrong_shape": "fngrad raises RuntimeError, PyTorch IndexError; message does not name the op",
     # tensor() data
-    "data_scalar_then_list": "fngrad raises ValueError, PyTorch TypeError",
-    "data_list_of_str": "fngrad raises TypeError, PyTorch ValueError",
-    "data_none": "fngrad raises TypeError, PyTorch RuntimeError",
-    "data_list_with_none": "fngrad raises TypeError, PyTorch RuntimeError",
-    "data_dict": "fngrad raises TypeError, PyTorch RuntimeError",
-    "data_object": "fngrad raises TypeError, PyTorch RuntimeError",
-    "data_int_overflow": "fngrad raises TypeError, PyTorch ValueError",
     # allocation
-    "alloc_ones_2_62": "message does not name the op",
-    "alloc_randn_2_62": "fngrad raises ValueError, PyTorch RuntimeError; message does not name the op",
-    "alloc_rand_2_62": "fngrad raises ValueError, PyTorch RuntimeError; message does not name the op",
-    "alloc_randint_2_62": "fngrad raises ValueError, PyTorch RuntimeError; message does not name the op",
-    "alloc_arange_2_62": "fngrad raises ValueError, PyTorch RuntimeError; message does not name the op",
-    "alloc_zeros_2_63": "fngrad raises OverflowError, PyTorch TypeError; message does not name the op",
-    "alloc_ones_negative": "message does not name the op",
-    "alloc_randn_negative": "fngrad raises ValueError, PyTorch RuntimeError; message does not name the op",
-    "alloc_eye_negative": "fngrad raises ValueError, PyTorch RuntimeError; message does not name the op",
-    "alloc_randperm_negative": "fngrad raises nothing, PyTorch RuntimeError",
-    "alloc_linspace_negative": "fngrad raises ValueError, PyTorch RuntimeError; message does not name the op",
     # nan/inf
     # backward misuse
     "bw_grad_empty_inputs": "fngrad raises nothing, PyTorch RuntimeError",
@@ -84,21 +65,12 @@ KNOWN_DEVIATIONS = {
     "dtype_log_softmax_of_int": "fngrad raises nothing, PyTorch NotImplementedError",
     "dtype_bool_neg": "fngrad raises TypeError, PyTorch RuntimeError",
     "dtype_where_float_condition": "fngrad raises TypeError, PyTorch RuntimeError",
-    "dtype_randn_int": "fngrad raises TypeError, PyTorch NotImplementedError",
-    "dtype_rand_bool": "fngrad raises TypeError, PyTorch NotImplementedError; message does not name the op",
     # bad arguments
     "arg_clamp_none": "fngrad raises ValueError, PyTorch RuntimeError",
     "arg_clamp_functional_none": "fngrad raises ValueError, PyTorch RuntimeError",
     "arg_clamp_tensor_wrong_shape": "fngrad raises TypeError, PyTorch RuntimeError",
-    "arg_sum_dim_float": "message does not name the op",
     "arg_F_softmax_no_dim": "fngrad raises TypeError, PyTorch returns a result",
     "arg_F_log_softmax_no_dim": "fngrad raises TypeError, PyTorch returns a result",
-    "arg_ones_str": "message does not name the op",
-    "arg_zeros_float": "message does not name the op",
-    "arg_full_str_value": "fngrad raises ValueError, PyTorch TypeError; message does not name the op",
-    "arg_arange_zero_step": "fngrad raises ZeroDivisionError, PyTorch RuntimeError; message does not name the op",
-    "arg_arange_wrong_sign": "fngrad raises nothing, PyTorch RuntimeError",
-    "arg_randint_low_ge_high": "fngrad raises ValueError, PyTorch RuntimeError; message does not name the op",
     "arg_norm_bad_p": "fngrad raises ValueError, PyTorch RuntimeError",
     "arg_masked_fill_tensor_value": "fngrad raises TypeError, PyTorch RuntimeError",
     "arg_leaky_relu_str": "fngrad raises ValueError, PyTorch TypeError; message does not name the op",
@@ -108,25 +80,13 @@ KNOWN_DEVIATIONS = {
     "arg_cross_entropy_label_smoothing": "fngrad raises nothing, PyTorch RuntimeError",
     "arg_nll_loss_batch_mismatch": "message does not name the op",
     # int64 overflow
-    "ovf_sum_dim_2_63": "fngrad raises OverflowError, PyTorch ValueError; message does not name the op",
-    "ovf_softmax_dim_2_63": "fngrad raises OverflowError, PyTorch ValueError; message does not name the op",
-    "ovf_view_2_63": "fngrad raises OverflowError, PyTorch TypeError; message does not name the op",
-    "ovf_expand_2_63": "fngrad raises OverflowError, PyTorch TypeError; message does not name the op",
-    "ovf_chunk_2_63": "fngrad raises OverflowError, PyTorch ValueError; message does not name the op",
-    "ovf_unbind_2_63": "fngrad raises OverflowError, PyTorch ValueError; message does not name the op",
-    "ovf_flatten_2_63": "fngrad raises OverflowError, PyTorch ValueError; message does not name the op",
-    "ovf_cat_dim_2_63": "fngrad raises TypeError, PyTorch ValueError",
     "ovf_one_hot_huge_class": "fngrad raises ValueError, PyTorch RuntimeError; message does not name the op",
-    "ovf_linspace_2_62": "fngrad raises ValueError, PyTorch RuntimeError; message does not name the op",
     # indexing
     "idx_ragged_list": "fngrad raises ValueError, PyTorch IndexError; message does not name the op",
     # nan/inf
-    "nan_arange_to_inf": "fngrad raises ValueError, PyTorch RuntimeError; message does not name the op",
-    "nan_arange_to_nan": "fngrad raises ValueError, PyTorch RuntimeError",
     # bad arguments
     "arg_fill_1d_tensor": "fngrad raises TypeError, PyTorch RuntimeError",
     "arg_set_num_threads_zero": "fngrad raises ValueError, PyTorch RuntimeError",
-    "arg_manual_seed_negative": "fngrad raises ValueError, PyTorch returns a result",
 }
 
 

@@ -94,7 +94,11 @@ TensorRef empty(const DimVec& sizes, DType dtype, const char* op) {
   FNGRAD_CHECK_RUNTIME(n <= static_cast<int64_t>(std::numeric_limits<int64_t>::max() / isz), "[", op,
                        "] The tensor of shape ", shape_str(sizes), " needs more bytes than can be addressed.");
   TensorRef t = alloc_tensor_object();
-  t->storage = allocate_storage(static_cast<size_t>(n) * isz);
+  try {
+    t->storage = allocate_storage(static_cast<size_t>(n) * isz);
+  } catch (const Error& e) {
+    fail(e.kind(), "[", op, "] ", e.what());  // name the op that asked for the memory
+  }
   t->numel = n;
   t->sizes = sizes;
   t->strides = contiguous_strides(sizes);

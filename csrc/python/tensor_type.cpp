@@ -202,15 +202,6 @@ bool parse_bool(PyObject* o, bool dflt) {
   return v != 0;
 }
 
-int64_t parse_int(PyObject* o, const char* op, const char* what) {
-  if (PyBool_Check(o) || !PyIndex_Check(o) || is_tensor(o)) {
-    fail(ErrorKind::Type, "[", op, "] Expected an integer for ", what, ", got ", py_type_name(o), ".");
-  }
-  Py_ssize_t v = PyNumber_AsSsize_t(o, PyExc_OverflowError);
-  if (v == -1 && PyErr_Occurred()) throw PythonError();
-  return v;
-}
-
 // dim=None | int | sequence of ints
 bool parse_dims(PyObject* o, DimVec* dims, const char* op) {
   if (o == nullptr || o == Py_None) return false;
@@ -218,6 +209,8 @@ bool parse_dims(PyObject* o, DimVec* dims, const char* op) {
     dims->push_back(parse_int(o, op, "dim"));
     return true;
   }
+  FNGRAD_CHECK_TYPE(PySequence_Check(o) && !PyUnicode_Check(o) && !is_tensor(o), "[", op,
+                    "] argument 'dim' must be an int or a tuple of ints, not ", py_type_name(o), ".");
   PyRef seq = PyRef::check(PySequence_Fast(o, "dim must be an int or a sequence of ints"));
   for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq.get()); i++)
     dims->push_back(parse_int(PySequence_Fast_GET_ITEM(seq.get(), i), op, "dim"));
@@ -1352,6 +1345,23 @@ std::vector<PyMethodDef> all_tensor_methods() {
 
 // ---- public helpers ----
 
+int64_t parse_int(PyObject* o, const char* op, const char* what) {
+  if (PyBool_Check(o) || !PyIndex_Check(o) || is_tensor(o)) {
+    fail(ErrorKind::Type, "[", op, "] Expected an integer for ", what, ", got ", py_type_name(o), ".");
+  }
+  PyRef index = PyLong_Check(o) ? PyRef::borrow(o) : PyRef::check(PyNumber_Index(o));
+  int overflow = 0;
+  long long v = PyLong_AsLongLongAndOverflow(index.get(), &overflow);
+  if (overflow != 0) {
+    // PyTorch: a size that does not fit in int64 is a TypeError (the size argument fails to
+    // unpack), any other int argument a ValueError.
+    fail(std::strcmp(what, "size") == 0 ? ErrorKind::Type : ErrorKind::Value, "[", op,
+         "] Overflow when unpacking long long: argument '", what, "' does not fit in int64.");
+  }
+  if (v == -1 && PyErr_Occurred()) throw PythonError();
+  return v;
+}
+
 void parse_args(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames, const char* const* names, size_t n_names,
                 PyObject** out, const char* fname) {
   for (size_t i = 0; i < n_names; i++) out[i] = nullptr;
@@ -1411,6 +1421,8 @@ DimVec parse_shape_object(PyObject* o, const char* op) {
     shape.push_back(parse_int(o, op, "size"));
     return shape;
   }
+  FNGRAD_CHECK_TYPE(PySequence_Check(o) && !PyUnicode_Check(o) && !is_tensor(o), "[", op,
+                    "] argument 'size' must be tuple of ints, not ", py_type_name(o), ".");
   PyRef seq = PyRef::check(PySequence_Fast(o, "size must be a sequence of ints"));
   for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq.get()); i++)
     shape.push_back(parse_int(PySequence_Fast_GET_ITEM(seq.get(), i), op, "size"));
@@ -1418,6 +1430,10 @@ DimVec parse_shape_object(PyObject* o, const char* op) {
 }
 
 DimVec parse_shape(PyObject* const* args, Py_ssize_t nargs, const char* op) {
+  if (nargs == 0) {
+    const char* param = std::strcmp(op, "permute") == 0 ? "dims" : std::strcmp(op, "reshape") == 0 ? "shape" : "size";
+    fail(ErrorKind::Type, "[", op, "] ", op, "() missing 1 required positional arguments: \"", param, "\"");
+  }
   if (nargs == 1 && !PyIndex_Check(args[0])) return parse_shape_object(args[0], op);
   DimVec shape;
   for (Py_ssize_t i = 0; i < nargs; i++) shape.push_back(parse_int(args[i], op, "size"));

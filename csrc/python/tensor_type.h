@@ -15,6 +15,10 @@ bool dtype_from_object(PyObject* o, DType* out);
 // PyTorch accepts; anything else (a name, a NumPy dtype) is a TypeError naming op.
 DType parse_dtype(PyObject* o, const char* op);
 
+// Reads an int argument (what: "dim", "size", ...), naming op in errors. A Python int that does
+// not fit in int64 raises PyTorch's exception: TypeError for a size, ValueError otherwise.
+int64_t parse_int(PyObject* o, const char* op, const char* what);
+
 // A _C.Size for sizes (a new reference).
 PyObject* make_size(const DimVec& sizes);
 // Reads a shape: a sequence of ints, or ints passed as separate arguments.
