@@ -41,11 +41,7 @@ KNOWN_DEVIATIONS = {
     "dim_argmax_empty": "message does not name the op",
     # reshape/view
     # indexing
-    "idx_float": "fngrad raises TypeError, PyTorch IndexError",
-    "take_float_index": "fngrad raises TypeError, PyTorch RuntimeError",
-    "masked_fill_float_mask": "fngrad raises IndexError, PyTorch RuntimeError",
     "one_hot_float": "fngrad raises IndexError, PyTorch RuntimeError; message does not name the op",
-    "setitem_mask_wrong_shape": "fngrad raises RuntimeError, PyTorch IndexError; message does not name the op",
     # tensor() data
     # allocation
     # nan/inf
@@ -82,7 +78,6 @@ KNOWN_DEVIATIONS = {
     # int64 overflow
     "ovf_one_hot_huge_class": "fngrad raises ValueError, PyTorch RuntimeError; message does not name the op",
     # indexing
-    "idx_ragged_list": "fngrad raises ValueError, PyTorch IndexError; message does not name the op",
     # nan/inf
     # bad arguments
     "arg_fill_1d_tensor": "fngrad raises TypeError, PyTorch RuntimeError",

@@ -169,3 +169,23 @@ def test_no_view_or_shape_op_makes_a_negative_size():
     with pytest.raises(IndexError, match="out of bounds"):
         fngrad.ones(3)[-2**63]
 
+
+def test_a_list_holding_sequences_is_a_tuple_of_indices():
+    # PyTorch's (and old NumPy's) rule: x[[[0, 1], [1, 2]]] is x[[0, 1], [1, 2]], and a list with a
+    # slice or None is a tuple of basic indices.
+    a = np.arange(12.0).reshape(3, 4)
+    x = fngrad.tensor(a)
+    np.testing.assert_array_equal(x[[[0, 1], [1, 2]]].numpy(), a[[0, 1], [1, 2]])
+    np.testing.assert_array_equal(x[[[0, 1]]].numpy(), a[[0, 1]])
+    np.testing.assert_array_equal(x[[0, slice(None)]].numpy(), a[0, :])
+    np.testing.assert_array_equal(x[[0, None]].numpy(), a[0, None])
+    np.testing.assert_array_equal(x[[0, 1]].numpy(), a[[0, 1]])  # a list of ints stays one index
+    y = fngrad.tensor(a)
+    y[[[0, 1], [1, 2]]] = 100.0
+    b = a.copy()
+    b[[0, 1], [1, 2]] = 100.0
+    np.testing.assert_array_equal(y.numpy(), b)
+    with pytest.raises(IndexError, match="too many indices"):
+        fngrad.ones(3)[[[0, 1], [2]]]
+    with pytest.raises(IndexError, match=r"valid indices \(got float\)"):
+        fngrad.ones(3)[1.5]

@@ -224,6 +224,20 @@ struct ParsedIndex {
   std::vector<PyObject*> items;  // borrowed from the index object
 };
 
+// PyTorch's treatSequenceAsTuple: a list (of fewer than 32 items) that holds a tensor, a
+// sequence, a slice, Ellipsis or None is a tuple of indices, x[[[0, 1], [1, 2]]] is x[[0, 1], [1, 2]]
+// (NumPy used to do the same). Returns idx itself, or the tuple (a new reference).
+PyRef normalize_index(PyObject* idx) {
+  if (!PyList_Check(idx) || PyList_GET_SIZE(idx) >= 32) return PyRef::borrow(idx);
+  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(idx); i++) {
+    PyObject* it = PyList_GET_ITEM(idx, i);
+    if (is_tensor(it) || PySequence_Check(it) || PySlice_Check(it) || it == Py_Ellipsis || it == Py_None) {
+      return PyRef::check(PyList_AsTuple(idx));
+    }
+  }
+  return PyRef::borrow(idx);
+}
+
 ParsedIndex parse_index(PyObject* index) {
   ParsedIndex p;
   if (PyTuple_Check(index)) {
@@ -370,7 +384,8 @@ TensorRef positions_for(TensorObject* x, PyObject* index, const ParsedIndex& p) 
 // ---- public entry points ----
 
 TensorRef masked_select(TensorObject* x, TensorObject* mask) {
-  FNGRAD_CHECK_INDEX(mask->dtype == DType::Bool, "[masked_select] Expected a bool mask, got ", dtype_name(mask->dtype), ".");
+  FNGRAD_CHECK_RUNTIME(mask->dtype == DType::Bool, "[masked_select] masked_select: expected BoolTensor for mask, got ",
+                       dtype_name(mask->dtype), ".");
   TensorRef pos = mask_positions(x, mask);
   return take_impl(x, pos.get());
 }
@@ -382,7 +397,8 @@ TensorRef scatter_add(const DimVec& shape, TensorObject* positions, TensorObject
 }
 
 TensorRef take(TensorObject* x, TensorObject* positions) {
-  FNGRAD_CHECK_TYPE(positions->dtype == DType::Int64, "[take] Expected int64 positions, got ", dtype_name(positions->dtype), ".");
+  FNGRAD_CHECK_RUNTIME(positions->dtype == DType::Int64, "[take] take(): Expected a long tensor for index, but got ",
+                       scalar_type_name(positions->dtype), ".");
   TensorRef pos = fngrad::contiguous(positions);
   TensorRef wrapped = empty(pos->sizes, DType::Int64);
   const int64_t* src = data_ptr<int64_t>(pos.get());
@@ -392,7 +408,9 @@ TensorRef take(TensorObject* x, TensorObject* positions) {
   return take_impl(x, wrapped.get());
 }
 
-TensorRef index(TensorObject* x, PyObject* idx) {
+TensorRef index(TensorObject* x, PyObject* index_in) {
+  PyRef normalized = normalize_index(index_in);
+  PyObject* idx = normalized.get();
   ParsedIndex p = parse_index(idx);
   if (all_basic(p)) return apply_basic(x, p);
   TensorRef pos = positions_for(x, idx, p);
@@ -416,7 +434,9 @@ void refresh_view_history(TensorObject* t) {
   }
 }
 
-void index_put(TensorObject* x, PyObject* idx, PyObject* value) {
+void index_put(TensorObject* x, PyObject* index_in, PyObject* value) {
+  PyRef normalized = normalize_index(index_in);
+  PyObject* idx = normalized.get();
   ParsedIndex p = parse_index(idx);
   Scalar s;
   Operand v;
@@ -456,6 +476,7 @@ void index_put(TensorObject* x, PyObject* idx, PyObject* value) {
       return;
     }
     if (p.items.size() == 1 && is_tensor(p.items[0]) && as_tensor(p.items[0])->dtype == DType::Bool && !v.is_tensor()) {
+      check_mask(x, as_tensor(p.items[0]));
       masked_fill_(x, as_tensor(p.items[0]), s);
       return;
     }
@@ -502,7 +523,8 @@ class MaskedFillBackward : public Node {
 }  // namespace
 
 TensorRef masked_fill(TensorObject* x, TensorObject* mask, const Scalar& value) {
-  FNGRAD_CHECK_INDEX(mask->dtype == DType::Bool, "[masked_fill] Expected a bool mask, got ", dtype_name(mask->dtype), ".");
+  FNGRAD_CHECK_RUNTIME(mask->dtype == DType::Bool, "[masked_fill] masked_fill_ only supports boolean masks, but got mask "
+                       "with dtype ", dtype_name(mask->dtype), ".");
   DimVec shape = broadcast_shapes(x->sizes, mask->sizes, "masked_fill");
   TensorRef out = empty(shape, x->dtype, "masked_fill");
   dispatch(x->dtype, [&](auto tag) {
