@@ -34,55 +34,7 @@ CHILDREN_PER_WORKER = 2  # importing PyTorch costs seconds per child: few childr
 CHILD_TIMEOUT = 120  # seconds for one child (a batch of cases; all of them take about a second)
 
 # Deviations from PyTorch found by this suite: bugs to fix in fngrad. case name -> what is wrong.
-KNOWN_DEVIATIONS = {
-    # dims
-    "dim_argmax": "message does not name the op",
-    "dim_max_empty": "fngrad raises IndexError, PyTorch RuntimeError; message does not name the op",
-    "dim_argmax_empty": "message does not name the op",
-    # reshape/view
-    # indexing
-    "one_hot_float": "fngrad raises IndexError, PyTorch RuntimeError; message does not name the op",
-    # tensor() data
-    # allocation
-    # nan/inf
-    # backward misuse
-    "bw_grad_empty_inputs": "fngrad raises nothing, PyTorch RuntimeError",
-    "bw_float_multi_element": "fngrad raises RuntimeError, PyTorch ValueError",
-    # hooks
-    # in-place on leaf
-    # matmul
-    "dot_dtype_mismatch": "fngrad raises nothing, PyTorch RuntimeError",
-    "matmul_dtype_mismatch": "fngrad raises nothing, PyTorch RuntimeError",
-    # cat/stack
-    "cat_zero_dim": "fngrad raises IndexError, PyTorch RuntimeError",
-    "stack_empty": "fngrad raises ValueError, PyTorch RuntimeError",
-    # dtype
-    "dtype_softmax_of_int": "fngrad raises nothing, PyTorch NotImplementedError",
-    "dtype_log_softmax_of_int": "fngrad raises nothing, PyTorch NotImplementedError",
-    "dtype_bool_neg": "fngrad raises TypeError, PyTorch RuntimeError",
-    "dtype_where_float_condition": "fngrad raises TypeError, PyTorch RuntimeError",
-    # bad arguments
-    "arg_clamp_none": "fngrad raises ValueError, PyTorch RuntimeError",
-    "arg_clamp_functional_none": "fngrad raises ValueError, PyTorch RuntimeError",
-    "arg_clamp_tensor_wrong_shape": "fngrad raises TypeError, PyTorch RuntimeError",
-    "arg_F_softmax_no_dim": "fngrad raises TypeError, PyTorch returns a result",
-    "arg_F_log_softmax_no_dim": "fngrad raises TypeError, PyTorch returns a result",
-    "arg_norm_bad_p": "fngrad raises ValueError, PyTorch RuntimeError",
-    "arg_masked_fill_tensor_value": "fngrad raises TypeError, PyTorch RuntimeError",
-    "arg_leaky_relu_str": "fngrad raises ValueError, PyTorch TypeError; message does not name the op",
-    "arg_gelu_bad_approximate": "fngrad raises ValueError, PyTorch RuntimeError",
-    "arg_cross_entropy_prob_target_wrong_shape": "fngrad raises ValueError, PyTorch RuntimeError",
-    "arg_cross_entropy_batch_mismatch": "message does not name the op",
-    "arg_cross_entropy_label_smoothing": "fngrad raises nothing, PyTorch RuntimeError",
-    "arg_nll_loss_batch_mismatch": "message does not name the op",
-    # int64 overflow
-    "ovf_one_hot_huge_class": "fngrad raises ValueError, PyTorch RuntimeError; message does not name the op",
-    # indexing
-    # nan/inf
-    # bad arguments
-    "arg_fill_1d_tensor": "fngrad raises TypeError, PyTorch RuntimeError",
-    "arg_set_num_threads_zero": "fngrad raises ValueError, PyTorch RuntimeError",
-}
+KNOWN_DEVIATIONS: dict[str, str] = {}
 
 
 def _run_children(names, driver=DRIVER, timeout=CHILD_TIMEOUT):

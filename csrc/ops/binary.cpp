@@ -524,7 +524,8 @@ class WhereBackward : public Node {
 }  // namespace
 
 TensorRef where(TensorObject* cond, const Operand& a, const Operand& b) {
-  FNGRAD_CHECK_TYPE(cond->dtype == DType::Bool, "[where] Expected a bool condition, got ", dtype_name(cond->dtype), ".");
+  FNGRAD_CHECK_RUNTIME(cond->dtype == DType::Bool, "[where] where expected condition to be a boolean tensor, but got a "
+                       "tensor with dtype ", scalar_type_name(cond->dtype), ".");
   DType dtype = result_type(a, b);
   DimVec shape = broadcast_shapes(cond->sizes, result_shape(a, b, "where"), "where");
   TensorRef at = a.is_tensor() ? operand_as(a, dtype) : scalar_tensor(a.scalar, dtype);

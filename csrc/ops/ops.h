@@ -89,7 +89,9 @@ TensorRef prod(TensorObject* x, const DimVec* dims, bool keepdim);
 TensorRef prod_others(TensorObject* x, const DimVec& dims);
 TensorRef amax(TensorObject* x, const DimVec* dims, bool keepdim);
 TensorRef amin(TensorObject* x, const DimVec* dims, bool keepdim);
-std::pair<TensorRef, TensorRef> max_dim(TensorObject* x, int64_t dim, bool keepdim, bool is_max);
+// op names the op in errors (argmax calls this); null means max/min.
+std::pair<TensorRef, TensorRef> max_dim(TensorObject* x, int64_t dim, bool keepdim, bool is_max,
+                                        const char* op = nullptr);
 TensorRef argmax(TensorObject* x, const DimVec* dim, bool keepdim, bool is_max);
 TensorRef var(TensorObject* x, const DimVec* dims, double correction, bool keepdim, bool take_sqrt);
 TensorRef logsumexp(TensorObject* x, const DimVec* dims, bool keepdim);

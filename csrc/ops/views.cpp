@@ -505,7 +505,14 @@ TensorRef squeeze_all(TensorObject* x) {
 
 TensorRef cat(const SmallVec<TensorObject*, 4>& tensors, int64_t dim_in, bool stack) {
   const char* op = stack ? "stack" : "cat";
-  FNGRAD_CHECK_VALUE(!tensors.empty(), "[", op, "] expected a non-empty list of Tensors");
+  FNGRAD_CHECK_RUNTIME(!stack || !tensors.empty(), "[stack] stack expects a non-empty TensorList");
+  FNGRAD_CHECK_VALUE(!tensors.empty(), "[cat] expected a non-empty list of Tensors");
+  if (!stack) {
+    for (size_t i = 0; i < tensors.size(); i++) {
+      FNGRAD_CHECK_RUNTIME(ndim(tensors[i]) > 0, "[cat] zero-dimensional tensor (at position ", i,
+                           ") cannot be concatenated");
+    }
+  }
   // PyTorch ignores 1-D empty tensors in cat.
   SmallVec<TensorObject*, 4> parts;
   for (TensorObject* t : tensors)
@@ -518,7 +525,7 @@ TensorRef cat(const SmallVec<TensorObject*, 4>& tensors, int64_t dim_in, bool st
                            shape_str(first->sizes), " at entry 0 and ", shape_str(t->sizes), " at another entry.");
   }
   const int64_t nd = ndim(first) + (stack ? 1 : 0);
-  FNGRAD_CHECK_INDEX(nd > 0, "[cat] zero-dimensional tensor cannot be concatenated");
+  FNGRAD_INTERNAL_ASSERT(nd > 0);
   const int64_t dim = wrap_dim(dim_in, nd, op);
   DType dtype = first->dtype;
   for (TensorObject* t : parts) dtype = promote_types(dtype, t->dtype);

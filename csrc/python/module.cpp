@@ -173,8 +173,8 @@ PYBIND11_MODULE(_C, m) {
   m.def("leaky_relu", [](py::handle x, double slope) { return steal(ops::leaky_relu(tensor_arg(x, "leaky_relu"), slope)); });
   m.def("elu", [](py::handle x, double alpha) { return steal(ops::elu(tensor_arg(x, "elu"), alpha)); });
   m.def("gelu", [](py::handle x, const std::string& approximate) {
-    FNGRAD_CHECK_VALUE(approximate == "none" || approximate == "tanh", "[gelu] approximate argument must be either none "
-                       "or tanh.");
+    FNGRAD_CHECK_RUNTIME(approximate == "none" || approximate == "tanh", "[gelu] approximate argument must be either "
+                         "none or tanh.");
     return steal(ops::gelu(tensor_arg(x, "gelu"), approximate == "tanh"));
   });
   m.def("softplus", [](py::handle x, double beta, double threshold) {

@@ -251,7 +251,7 @@ PyObject* nb_positive(PyObject* a) {
 }
 
 void require_one_element(TensorObject* t, const char* what) {
-  FNGRAD_CHECK_RUNTIME(t->numel == 1, what);
+  FNGRAD_CHECK_VALUE(t->numel == 1, what);
 }
 
 int nb_bool(PyObject* a) {
@@ -287,6 +287,7 @@ PyObject* nb_index(PyObject* a) {
   TensorObject* t = as_tensor(a);
   FNGRAD_CHECK_TYPE(t->numel == 1 && (t->dtype == DType::Int64 || t->dtype == DType::Bool),
                     "only integer tensors of a single element can be converted to an index");
+  if (t->dtype == DType::Int64) return PyLong_FromLongLong(*data_ptr<int64_t>(t));  // exact beyond 2**53
   return PyLong_FromLongLong(static_cast<long long>(item_as_double(t)));
   FNGRAD_CATCH(nullptr)
 }
@@ -580,6 +581,19 @@ PyObject* m_unary_(PyObject* self, PyObject*) {
 }
 
 
+// clamp with tensor bounds (broadcast, differentiable in the bounds as well): written in Python,
+// fngrad._functions._clamp_tensor_bounds. A new reference.
+PyObject* clamp_tensor_bounds(PyObject* self, PyObject* lo, PyObject* hi, bool inplace) {
+  static PyObject* fn = nullptr;
+  if (fn == nullptr) {
+    PyRef mod = PyRef::check(PyImport_ImportModule("fngrad._functions"));
+    fn = PyRef::check(PyObject_GetAttrString(mod.get(), "_clamp_tensor_bounds")).release();
+  }
+  return PyRef::check(PyObject_CallFunctionObjArgs(fn, self, lo == nullptr ? Py_None : lo, hi == nullptr ? Py_None : hi,
+                                                   inplace ? Py_True : Py_False, nullptr))
+      .release();
+}
+
 PyObject* m_clamp(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
   static const char* const names[] = {"min", "max"};
@@ -588,6 +602,7 @@ PyObject* m_clamp(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObj
   Scalar lo, hi;
   bool has_lo = a[0] != nullptr && a[0] != Py_None;
   bool has_hi = a[1] != nullptr && a[1] != Py_None;
+  if ((has_lo && is_tensor(a[0])) || (has_hi && is_tensor(a[1]))) return clamp_tensor_bounds(self, a[0], a[1], false);
   if (has_lo) lo = require_scalar(a[0], "clamp", "min");
   if (has_hi) hi = require_scalar(a[1], "clamp", "max");
   return ops::clamp(as_tensor(self), has_lo ? &lo : nullptr, has_hi ? &hi : nullptr).release();
@@ -732,10 +747,22 @@ PyObject* m_zero_(PyObject* self, PyObject*) {
 
 PyObject* m_fill_(PyObject* self, PyObject* value) {
   FNGRAD_TRY
+  if (is_tensor(value)) {
+    FNGRAD_CHECK_RUNTIME(ndim(as_tensor(value)) == 0, "[fill_] fill_ only supports 0-dimension value tensor but got "
+                         "tensor with ", ndim(as_tensor(value)), " dimensions.");
+  }
   ops::fill_(as_tensor(self), require_scalar(value, "fill_", "value"));
   Py_INCREF(self);
   return self;
   FNGRAD_CATCH(nullptr)
+}
+
+// masked_fill takes a number or a 0-dim tensor as the value, as in PyTorch.
+void check_masked_fill_value(PyObject* value, const char* op) {
+  if (!is_tensor(value)) return;
+  const int64_t nd = ndim(as_tensor(value));
+  FNGRAD_CHECK_RUNTIME(nd == 0, "[", op, "] masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ",
+                       nd, " dimension(s).");
 }
 
 PyObject* m_masked_fill_(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
@@ -745,6 +772,7 @@ PyObject* m_masked_fill_(PyObject* self, PyObject* const* args, Py_ssize_t nargs
   parse_args(args, nargs, kwnames, names, 2, a, "masked_fill_");
   FNGRAD_CHECK_TYPE(a[0] != nullptr && is_tensor(a[0]) && a[1] != nullptr,
                     "[masked_fill_] Expected (mask: Tensor, value: number).");
+  check_masked_fill_value(a[1], "masked_fill_");
   ops::masked_fill_(as_tensor(self), as_tensor(a[0]), require_scalar(a[1], "masked_fill_", "value"));
   Py_INCREF(self);
   return self;
@@ -841,7 +869,12 @@ PyObject* m_max(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObjec
                        Operand(as_tensor(a[0])))
         .release();
   }
-  if (is_none(a[0])) return (Max ? ops::amax : ops::amin)(as_tensor(self), nullptr, false).release();
+  if (is_none(a[0])) {
+    FNGRAD_CHECK_RUNTIME(as_tensor(self)->numel > 0, "[", Max ? "max" : "min", "] ", Max ? "max" : "min",
+                         "(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim "
+                         "with the 'dim' argument.");
+    return (Max ? ops::amax : ops::amin)(as_tensor(self), nullptr, false).release();
+  }
   auto r = ops::max_dim(as_tensor(self), parse_int(a[0], Max ? "max" : "min", "dim"), parse_bool(a[1], false), Max);
   PyRef t = PyRef::check(PyTuple_New(2));
   PyTuple_SET_ITEM(t.get(), 0, r.first.release());
@@ -912,7 +945,7 @@ PyObject* m_norm(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObje
   if (!is_none(a[0])) {
     if (PyUnicode_Check(a[0])) {
       std::string name = PyUnicode_AsUTF8(a[0]);
-      FNGRAD_CHECK_VALUE(name == "fro", "[norm] Unsupported norm '", name, "': use a number, inf or 'fro'.");
+      FNGRAD_CHECK_RUNTIME(name == "fro", "[norm] Order ", name, " not supported: use a number, inf or 'fro'.");
     } else {
       p = double_param(a[0], 2, "norm", "p");
     }
@@ -1014,6 +1047,7 @@ PyObject* m_clamp_(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyOb
   parse_args(args, nargs, kwnames, names, 2, a, "clamp_");
   Scalar lo, hi;
   bool has_lo = !is_none(a[0]), has_hi = !is_none(a[1]);
+  if ((has_lo && is_tensor(a[0])) || (has_hi && is_tensor(a[1]))) return clamp_tensor_bounds(self, a[0], a[1], true);
   if (has_lo) lo = require_scalar(a[0], "clamp_", "min");
   if (has_hi) hi = require_scalar(a[1], "clamp_", "max");
   ops::clamp_(as_tensor(self), has_lo ? &lo : nullptr, has_hi ? &hi : nullptr);
@@ -1038,6 +1072,7 @@ PyObject* m_masked_fill(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
   static const char* const names[] = {"mask", "value"};
   PyObject* a[2];
   parse_args(args, nargs, kwnames, names, 2, a, "masked_fill");
+  if (a[1] != nullptr) check_masked_fill_value(a[1], "masked_fill");
   return ops::masked_fill(as_tensor(self), tensor_param(a[0], "masked_fill", "mask"),
                           require_scalar(a[1], "masked_fill", "value"))
       .release();

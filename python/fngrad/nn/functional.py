@@ -16,6 +16,9 @@ Example::
 
 from __future__ import annotations
 
+import numbers
+import warnings
+
 import numpy as np
 
 from .. import _C
@@ -31,6 +34,13 @@ __all__ = [
 _REDUCTIONS = ("none", "mean", "sum")
 
 
+def _number(value, op, name):
+    """value as a float; a TypeError naming the op for anything that is not a number (as PyTorch)."""
+    if isinstance(value, (numbers.Real, np.bool_)) or (isinstance(value, _C.TensorBase) and value.numel() == 1):
+        return float(value)
+    raise TypeError(f"[{op}] argument '{name}' must be Number, not {type(value).__name__}")
+
+
 def relu(input, inplace=False):
     """max(input, 0). Example: ``F.relu(x)``."""
     return input.relu_() if inplace else input.relu()
@@ -43,13 +53,13 @@ def relu_(input):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """input where positive, else negative_slope * input."""
-    out = _C.leaky_relu(input, float(negative_slope))
+    out = _C.leaky_relu(input, _number(negative_slope, "leaky_relu", "negative_slope"))
     return input.copy_(out) if inplace else out
 
 
 def elu(input, alpha=1.0, inplace=False):
     """input where positive, else alpha * (exp(input) - 1)."""
-    out = _C.elu(input, float(alpha))
+    out = _C.elu(input, _number(alpha, "elu", "alpha"))
     return input.copy_(out) if inplace else out
 
 
@@ -65,7 +75,7 @@ def silu(input, inplace=False):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta * x)) / beta, and x where beta * x > threshold."""
-    return _C.softplus(input, float(beta), float(threshold))
+    return _C.softplus(input, _number(beta, "softplus", "beta"), _number(threshold, "softplus", "threshold"))
 
 
 def sigmoid(input):
@@ -78,17 +88,24 @@ def tanh(input):
     return input.tanh()
 
 
+def _get_softmax_dim(name, ndim, stacklevel):
+    """PyTorch's implicit dim for softmax without ``dim`` (deprecated there, with this warning)."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an "
+                  "argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """Softmax along ``dim``."""
     if dim is None:
-        raise TypeError("[softmax] softmax() requires the 'dim' argument.")
+        dim = _get_softmax_dim("softmax", input.dim(), _stacklevel)
     return input.softmax(dim, dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """Log-softmax along ``dim``, computed stably."""
     if dim is None:
-        raise TypeError("[log_softmax] log_softmax() requires the 'dim' argument.")
+        dim = _get_softmax_dim("log_softmax", input.dim(), _stacklevel)
     return input.log_softmax(dim, dtype)
 
 
@@ -142,6 +159,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     _check_reduction(reduction, "nll_loss")
     if target.dtype != _C.int64:
         raise RuntimeError(f"[nll_loss] expected target of dtype int64 (class indices), got {target.dtype!r}")
+    if input.dim() >= 2 and target.dim() >= 1 and target.shape[0] != input.shape[0]:
+        raise ValueError(f"[nll_loss] Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                         f"({target.shape[0]}).")
     if target.dim() != max(input.dim() - 1, 0) and not (input.dim() == 1 and target.dim() == 0):
         raise ValueError(f"[nll_loss] Expected target of shape {tuple(input.shape[:1]) + tuple(input.shape[2:])}, "
                          f"got {tuple(target.shape)}")
@@ -178,14 +198,16 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         0.4076
     """
     _check_reduction(reduction, "cross_entropy")
+    if label_smoothing > 1.0:  # PyTorch checks the upper bound only (a value <= 0 means no smoothing)
+        raise RuntimeError(f"[cross_entropy] label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     class_dim = 0 if input.dim() == 1 else 1
     logp = input.log_softmax(class_dim)
     n_classes = input.shape[class_dim]
     if target.is_floating_point():
         # Class probabilities.
         if tuple(target.shape) != tuple(input.shape):
-            raise ValueError(f"[cross_entropy] Expected target of shape {tuple(input.shape)} for probabilities, got "
-                             f"{tuple(target.shape)}")
+            raise RuntimeError(f"[cross_entropy] Expected target of shape {tuple(input.shape)} for probabilities, got "
+                               f"{tuple(target.shape)}")
         if label_smoothing > 0:
             target = target * (1.0 - label_smoothing) + label_smoothing / n_classes
         w = 1.0 if weight is None else weight.reshape([-1] + [1] * (input.dim() - class_dim - 1))
@@ -281,10 +303,21 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 def one_hot(tensor, num_classes=-1):
     """int64 one-hot encoding of class indices. Example: ``F.one_hot(fngrad.tensor([0, 2]), 3)``."""
+    if tensor.dtype != _C.int64:
+        raise RuntimeError("[one_hot] one_hot is only applicable to index tensor of type LongTensor.")
     idx = tensor.detach().numpy()
     if idx.size and idx.min() < 0:
         raise RuntimeError("[one_hot] Class values must be non-negative.")
-    n = int(idx.max()) + 1 if num_classes == -1 else num_classes
-    if idx.size and idx.max() >= n:
-        raise RuntimeError("[one_hot] Class values must be smaller than num_classes.")
-    return from_numpy(np.eye(n, dtype=np.int64)[idx])
+    if num_classes == -1:
+        if idx.size == 0:
+            raise RuntimeError("[one_hot] Can not infer total number of classes from empty tensor.")
+        n = int(idx.max()) + 1
+    else:
+        n = num_classes
+        if idx.size and idx.max() >= n:
+            raise RuntimeError("[one_hot] Class values must be smaller than num_classes.")
+    # The native allocation checks the size (and names one_hot) before anything is filled in.
+    out = _C.zeros(tuple(idx.shape) + (n,), _C.int64, "one_hot")
+    if idx.size:
+        out.numpy().reshape(-1, n)[np.arange(idx.size), idx.reshape(-1)] = 1
+    return out
