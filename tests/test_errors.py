@@ -209,8 +209,108 @@ class MyFunc(Function):
 def test_op_errors_name_the_op():
     with pytest.raises(RuntimeError, match=r"\[add\] The size of tensor a \(3\) must match the size of tensor b \(4\)"):
         fngrad.ones(3) + fngrad.ones(4)
-    with pytest.raises(ValueError, match=r"\[clamp\] At least one of 'min' or 'max' must not be None"):
+    with pytest.raises(RuntimeError, match=r"\[clamp\] At least one of 'min' or 'max' must not be None"):
         fngrad.ones(3).clamp()
     with pytest.raises(IndexError, match=r"\[sum\] Dimension out of range"):
         fngrad.ones(3).sum(2)
     check_still_usable()
+
+
+# ---- dtype arguments: fngrad dtypes (and Python's float/int/bool) only, as in PyTorch ----
+NOT_DTYPES = ["float", "float32", np.float32, np.dtype("float64"), np.int64]
+
+
+@pytest.mark.parametrize("bad", NOT_DTYPES, ids=[repr(b) for b in NOT_DTYPES])
+def test_dtype_arguments_must_be_dtypes(bad):
+    # PyTorch raises TypeError ("argument 'dtype' must be torch.dtype, not str") rather than
+    # guessing what a name or a NumPy type means.
+    calls = {
+        "zeros": lambda: fngrad.zeros(3, dtype=bad),
+        "ones": lambda: fngrad.ones(3, dtype=bad),
+        "empty": lambda: fngrad.empty(3, dtype=bad),
+        "full": lambda: fngrad.full((3,), 1.0, dtype=bad),
+        "tensor": lambda: fngrad.tensor([1, 2], dtype=bad),
+        "randn": lambda: fngrad.randn(3, dtype=bad),
+        "arange": lambda: fngrad.arange(3, dtype=bad),
+        "sum": lambda: fngrad.ones(3).sum(dtype=bad),
+        "mean": lambda: fngrad.ones(3).mean(dtype=bad),
+        "softmax": lambda: fngrad.ones(3).softmax(0, dtype=bad),
+        "to": lambda: fngrad.ones(3).to(dtype=bad),
+    }
+    for op, call in calls.items():
+        with pytest.raises(TypeError, match=rf"\[{op}\] argument 'dtype' must be fngrad.dtype"):
+            call()
+
+
+def test_python_types_as_dtypes_mean_what_they_mean_in_pytorch():
+    assert fngrad.zeros(2, dtype=float).dtype == fngrad.float64  # Python's float is a double
+    assert fngrad.zeros(2, dtype=int).dtype == fngrad.int64
+    assert fngrad.zeros(2, dtype=bool).dtype == fngrad.bool
+    assert fngrad.tensor([1, 2], dtype=float).dtype == fngrad.float64
+    assert fngrad.ones(2).to(float).dtype == fngrad.float64
+    assert fngrad.ones(2).sum(dtype=float).dtype == fngrad.float64
+
+
+def test_to_takes_a_device_string_not_a_dtype_name():
+    x = fngrad.ones(2)
+    # PyTorch reads a string as a device: to("float64") is an invalid device, not a dtype.
+    with pytest.raises(RuntimeError, match=r"\[to\] Invalid device string: 'float64'"):
+        x.to("float64")
+    with pytest.raises(TypeError, match=r"\[to\] argument 'dtype' must be fngrad.dtype"):
+        x.to(np.float64)
+    assert x.to("cpu") is x and x.to("cpu:0") is x and x.to(x.device) is x
+    assert x.to("cpu", fngrad.float64).dtype == fngrad.float64
+    assert x.to(fngrad.ones(1, dtype=fngrad.int64)).dtype == fngrad.int64
+    assert x.to(fngrad.float32, copy=True) is not x
+
+
+def test_more_errors_have_pytorchs_types():
+    F = fngrad.nn.functional
+    with pytest.raises(RuntimeError, match=r"\[dot\] dot : expected both vectors to have same dtype"):
+        fngrad.dot(fngrad.ones(3), fngrad.ones(3, dtype=fngrad.float64))
+    with pytest.raises(RuntimeError, match=r"\[matmul\] expected m1 and m2 to have the same dtype"):
+        fngrad.ones(2, 2) @ fngrad.ones(2, 2, dtype=fngrad.int64)
+    with pytest.raises(NotImplementedError, match=r"\[softmax\] \"softmax_lastdim_kernel_impl\" not implemented for 'Long'"):
+        fngrad.arange(3).softmax(0)
+    assert fngrad.arange(3).softmax(0, dtype=fngrad.float32).dtype == fngrad.float32
+    with pytest.raises(RuntimeError, match=r"\[neg\] Negation, the `-` operator, on a bool tensor is not supported"):
+        -fngrad.ones(3, dtype=fngrad.bool)
+    with pytest.raises(RuntimeError, match=r"\[where\] where expected condition to be a boolean tensor"):
+        fngrad.where(fngrad.ones(3), fngrad.ones(3), fngrad.ones(3))
+    with pytest.raises(RuntimeError, match=r"\[cat\] zero-dimensional tensor \(at position 0\) cannot be concatenated"):
+        fngrad.cat([fngrad.tensor(1.0), fngrad.tensor(2.0)])
+    with pytest.raises(RuntimeError, match=r"\[stack\] stack expects a non-empty TensorList"):
+        fngrad.stack([])
+    with pytest.raises(RuntimeError, match=r"\[max\] max\(\): Expected reduction dim to be specified"):
+        fngrad.ones(0).max()
+    with pytest.raises(IndexError, match=r"\[argmax\]"):
+        fngrad.ones(0).argmax()
+    assert fngrad.ones(0, 3).amax(dim=1).shape == (0,)  # the reduced dim is not empty
+    with pytest.raises(ValueError, match="only one element tensors can be converted to Python scalars"):
+        float(fngrad.ones(3))
+    with pytest.raises(RuntimeError, match="`inputs` argument to `grad\\(\\)` cannot be empty"):
+        fngrad.autograd.grad((fngrad.ones(2, requires_grad=True) * 2).sum(), [])
+    with pytest.raises(RuntimeError, match=r"\[one_hot\] one_hot is only applicable to index tensor of type LongTensor"):
+        F.one_hot(fngrad.tensor([1.0]))
+    with pytest.raises(RuntimeError, match=r"\[cross_entropy\] label_smoothing must be between 0.0 and 1.0"):
+        F.cross_entropy(fngrad.ones(2, 3), fngrad.tensor([0, 1]), label_smoothing=1.5)
+    with pytest.raises(ValueError, match=r"\[nll_loss\] Expected input batch_size \(2\) to match target batch_size \(3\)"):
+        F.cross_entropy(fngrad.ones(2, 3), fngrad.tensor([0, 1, 2]))
+    with pytest.raises(TypeError, match=r"\[leaky_relu\] argument 'negative_slope' must be Number, not str"):
+        F.leaky_relu(fngrad.ones(3), "a")
+    with pytest.raises(RuntimeError, match=r"\[fill_\] fill_ only supports 0-dimension value tensor"):
+        fngrad.ones(3).fill_(fngrad.ones(2))
+    with pytest.raises(RuntimeError, match=r"\[masked_fill\] masked_fill_ only supports a 0-dimensional value tensor"):
+        fngrad.ones(3).masked_fill(fngrad.ones(3) > 0, fngrad.ones(1))
+
+
+def test_softmax_without_dim_chooses_pytorchs_implicit_dim():
+    # torch.nn.functional._get_softmax_dim: dim 0 for 0-, 1- and 3-d inputs, else 1, with a warning.
+    F = fngrad.nn.functional
+    x = fngrad.tensor([[1.0, 2.0], [3.0, 5.0]])
+    with pytest.warns(UserWarning, match="Implicit dimension choice for softmax has been deprecated"):
+        y = F.softmax(x)
+    np.testing.assert_allclose(y.numpy(), x.softmax(1).numpy())
+    with pytest.warns(UserWarning, match="Implicit dimension choice for log_softmax"):
+        z = F.log_softmax(fngrad.ones(2, 3, 4))
+    np.testing.assert_allclose(z.numpy(), fngrad.ones(2, 3, 4).log_softmax(0).numpy())

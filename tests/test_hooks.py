@@ -84,6 +84,37 @@ def test_hook_errors():
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
 
 
+def test_hooks_may_not_change_a_gradient_dtype_or_size():
+    # PyTorch's check_variable_result, for tensor hooks and for the node hooks alike.
+    x = fngrad.ones(3, requires_grad=True)
+    y = x * 2
+    y.register_hook(lambda g: g.double())
+    with pytest.raises(RuntimeError, match=r"hook '<lambda>' has changed the type of value \(was fngrad.FloatTensor got "
+                                           r"fngrad.DoubleTensor\)"):
+        (y * y).sum().backward()
+    for register in (lambda n, h: n.register_prehook(lambda go: h(go[0])),
+                     lambda n, h: n.register_hook(lambda gi, go: h(gi[0]))):
+        for bad, message in ((lambda g: (g.double(),), "has changed the type of value"),
+                             (lambda g: (fngrad.ones(4),), "has changed the size of value")):
+            y = x.exp()
+            register(y.grad_fn, bad)
+            with pytest.raises(RuntimeError, match=message):
+                y.sum().backward()
+
+
+def test_a_node_prehook_may_drop_every_gradient():
+    # As in PyTorch the node then does not run: nothing reaches x (this used to crash).
+    x = fngrad.ones(3, requires_grad=True)
+    y = x.exp()
+    y.grad_fn.register_prehook(lambda go: (None,))
+    y.sum().backward()
+    assert x.grad is None
+    z = x * 2
+    z.grad_fn.register_hook(lambda gi, go: (None,) * len(gi))
+    z.sum().backward()
+    assert x.grad is None
+
+
 def test_hook_that_raises_keeps_its_exception_type():
     x = fngrad.ones(1, requires_grad=True)
     y = x * 1

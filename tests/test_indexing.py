@@ -125,3 +125,67 @@ def test_indexing_errors_name_the_problem():
         t[0] = fngrad.ones(5)
     with pytest.raises(TypeError, match=r"\[setitem\] Expected a number or a tensor"):
         t[0] = "x"
+
+
+# ---- int64 overflow in slice and size arithmetic: never a tensor with a negative size ----
+
+
+def test_slice_with_a_huge_step():
+    a = np.arange(5.0)
+    x = fngrad.tensor(a)
+    # Steps whose length arithmetic fits in int64 give NumPy's result.
+    for index in [slice(3, None, 2**63 - 2), slice(1, None, 2**62), slice(None, None, 2**62), slice(4, 5, 2**63 - 1)]:
+        np.testing.assert_array_equal(x[index].numpy(), a[index])
+    np.testing.assert_array_equal(fngrad.tensor(np.arange(10.0).reshape(5, 2))[::2**62].numpy(), [[0.0, 1.0]])
+    # PyTorch computes (stop - start + step - 1) / step in int64 and raises where that overflows
+    # (Python clips a step of 2**63 to 2**63 - 1); fngrad raises there too, rather than make a
+    # tensor of size -1.
+    for index in [slice(None, None, 2**63), slice(1, None, 2**63 - 1), slice(0, 3, 2**63 - 1)]:
+        with pytest.raises(RuntimeError, match=r"\[slice\].*overflow"):
+            fngrad.ones(3)[index]
+
+
+def test_no_view_or_shape_op_makes_a_negative_size():
+    with pytest.raises(RuntimeError, match=r"\[expand\].*isn't allowed in a leading, non-existing dimension 0"):
+        fngrad.ones(3).expand(-1, 3)
+    with pytest.raises(RuntimeError, match=r"\[expand\].*\(-2\)"):
+        fngrad.ones(1).expand(-2)
+    with pytest.raises(RuntimeError, match=r"\[expand\]"):
+        fngrad.ones(1).expand(2**62, 2**62)  # more elements than int64 counts
+    assert fngrad.ones(1, 3).expand(4, -1).shape == (4, 3)
+    with pytest.raises(RuntimeError, match=r"\[split\].*non-negative entries"):
+        fngrad.ones(3).split([4, -1])
+    with pytest.raises(RuntimeError, match=r"\[split\]"):
+        fngrad.ones(3).split([2**63 - 1, 1])
+    # (2**63 - 1)**2 wraps around to 1 in int64: the shape must still be refused.
+    with pytest.raises(RuntimeError, match=r"\[reshape\] shape .* is invalid for input of size 1"):
+        fngrad.ones(1).reshape(2**63 - 1, 2**63 - 1)
+    assert fngrad.ones(0).reshape(0, 2**62, 4).shape == (0, 2**62, 4)
+    with pytest.raises(RuntimeError, match=r"\[reshape\]"):  # PyTorch multiplies left to right, too
+        fngrad.ones(0).reshape(2**62, 4, 0)
+    assert [t.shape for t in fngrad.ones(3).chunk(2**63 - 1)] == [(1,), (1,), (1,)]
+    with pytest.raises(ValueError, match=r"\[index\] Overflow"):
+        fngrad.ones(3)[2**63]
+    with pytest.raises(IndexError, match="out of bounds"):
+        fngrad.ones(3)[-2**63]
+
+
+def test_a_list_holding_sequences_is_a_tuple_of_indices():
+    # PyTorch's (and old NumPy's) rule: x[[[0, 1], [1, 2]]] is x[[0, 1], [1, 2]], and a list with a
+    # slice or None is a tuple of basic indices.
+    a = np.arange(12.0).reshape(3, 4)
+    x = fngrad.tensor(a)
+    np.testing.assert_array_equal(x[[[0, 1], [1, 2]]].numpy(), a[[0, 1], [1, 2]])
+    np.testing.assert_array_equal(x[[[0, 1]]].numpy(), a[[0, 1]])
+    np.testing.assert_array_equal(x[[0, slice(None)]].numpy(), a[0, :])
+    np.testing.assert_array_equal(x[[0, None]].numpy(), a[0, None])
+    np.testing.assert_array_equal(x[[0, 1]].numpy(), a[[0, 1]])  # a list of ints stays one index
+    y = fngrad.tensor(a)
+    y[[[0, 1], [1, 2]]] = 100.0
+    b = a.copy()
+    b[[0, 1], [1, 2]] = 100.0
+    np.testing.assert_array_equal(y.numpy(), b)
+    with pytest.raises(IndexError, match="too many indices"):
+        fngrad.ones(3)[[[0, 1], [2]]]
+    with pytest.raises(IndexError, match=r"valid indices \(got float\)"):
+        fngrad.ones(3)[1.5]

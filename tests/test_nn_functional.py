@@ -118,3 +118,123 @@ def test_matches_pytorch(case):
     theirs = run(torch, TF)
     np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-10)
     np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-9, atol=1e-12)
+
+
+# ---- NaN and the boundaries: PyTorch's formulas, written out ----
+NAN, INF = float("nan"), float("inf")
+SPECIAL = [NAN, INF, -INF, 0.0, -1.0, 2.0]
+
+
+def _value_and_grad(fn, values, dtype=fngrad.float32):
+    x = fngrad.tensor(values, dtype=dtype, requires_grad=True)
+    y = fn(x)
+    y.sum().backward()
+    return y.detach().numpy(), x.grad.numpy()
+
+
+def test_relu_gradient_at_nan_is_threshold_backward():
+    # threshold_backward(g, relu(x), 0) is `result <= 0 ? 0 : g`: a NaN result passes the gradient.
+    y, g = _value_and_grad(lambda x: x.relu(), SPECIAL)
+    np.testing.assert_array_equal(y, [NAN, INF, 0, 0, 0, 2])
+    np.testing.assert_array_equal(g, [1, 1, 0, 0, 0, 1])
+    x = fngrad.tensor(SPECIAL, dtype=fngrad.float64, requires_grad=True)
+    (g2,) = fngrad.autograd.grad(x.relu().sum(), x, create_graph=True)
+    np.testing.assert_array_equal(g2.detach().numpy(), [1, 1, 0, 0, 0, 1])
+
+
+def test_elu_of_nan_is_nan():
+    # elu is `x <= 0 ? alpha * expm1(x) : x` (gradient `x <= 0 ? alpha * exp(x) : 1`), so NaN
+    # takes the identity branch; on both the vectorised and the element-by-element path.
+    for n in (1, 40):
+        y, g = _value_and_grad(lambda x: F.elu(x), SPECIAL * n)
+        ref_y = np.where(np.array(SPECIAL) <= 0, np.expm1(np.array(SPECIAL)), SPECIAL)
+        ref_g = np.where(np.array(SPECIAL) <= 0, np.exp(np.array(SPECIAL)), 1.0)
+        np.testing.assert_allclose(y, np.tile(ref_y, n).astype(np.float32), rtol=1e-6)
+        np.testing.assert_allclose(g, np.tile(ref_g, n).astype(np.float32), rtol=1e-6)
+
+
+def test_clamp_with_a_nan_bound_is_nan():
+    # PyTorch: a NaN bound makes every element NaN, and no gradient passes (x >= NaN is false).
+    for kwargs in [dict(min=NAN), dict(max=NAN), dict(min=0.0, max=NAN), dict(min=NAN, max=1.0)]:
+        y, g = _value_and_grad(lambda x: x.clamp(**kwargs), [1.0, -1.0, NAN, 3.0])
+        assert np.isnan(y).all(), kwargs
+        np.testing.assert_array_equal(g, [0, 0, 0, 0])
+    assert np.isnan(fngrad.tensor([1, 2]).clamp(min=NAN).numpy()).all()
+    # NaN in the input stays NaN and gets no gradient; min > max gives max everywhere.
+    y, g = _value_and_grad(lambda x: x.clamp(2.0, 1.0), [NAN, 0.0, 5.0])
+    np.testing.assert_array_equal(y, [NAN, 1.0, 1.0])
+    np.testing.assert_array_equal(g, [0, 0, 0])
+
+
+def test_maximum_minimum_gradient_with_nan_and_ties():
+    # derivatives.yaml: maximum: self gets where(self == other, g / 2, g).masked_fill_(self < other, 0),
+    # other the same with self > other; minimum the other way round. With a NaN on either side no
+    # comparison holds, so both sides get the whole gradient.
+    a_v = [NAN, 1.0, INF, 2.0, 1.0, NAN, 3.0]
+    b_v = [0.0, NAN, INF, 1.0, 2.0, NAN, 3.0]
+    for fused in (True, False):
+        a = fngrad.tensor(a_v, dtype=fngrad.float64, requires_grad=True)
+        b = fngrad.tensor(b_v, dtype=fngrad.float64, requires_grad=True)
+        y = fngrad.maximum(a, b) * 2 + fngrad.minimum(a, b) * 3
+        if fused:
+            y.sum().backward()
+            ga, gb = a.grad.numpy(), b.grad.numpy()
+        else:  # the differentiable (create_graph) formulas
+            ga, gb = (t.detach().numpy() for t in fngrad.autograd.grad(y.sum(), (a, b), create_graph=True))
+        np.testing.assert_array_equal(ga, [5, 5, 2.5, 2, 3, 5, 2.5])
+        np.testing.assert_array_equal(gb, [5, 5, 2.5, 3, 2, 5, 2.5])
+
+
+def test_binary_cross_entropy_at_zero_and_one():
+    # PyTorch: each log is clamped at -100 (loss 100, not inf), and the gradient is
+    # g (p - t) / max(p (1 - p), 1e-12): large and finite, not NaN.
+    p = fngrad.tensor([0.0, 1.0, 0.5], requires_grad=True)
+    t = fngrad.tensor([1.0, 0.0, 1.0], requires_grad=True)
+    loss = F.binary_cross_entropy(p, t, reduction="none")
+    loss.sum().backward()
+    np.testing.assert_allclose(loss.detach().numpy(), [100.0, 100.0, np.log(2.0)], rtol=1e-6)
+    pv, tv = np.array([0.0, 1.0, 0.5], np.float32), np.array([1.0, 0.0, 1.0], np.float32)
+    expected = (pv - tv) / np.maximum(pv * (1 - pv), np.float32(1e-12))
+    np.testing.assert_allclose(p.grad.numpy(), expected, rtol=1e-6)
+    # The target's gradient is -g logit(p).
+    np.testing.assert_array_equal(t.grad.numpy()[:2], [INF, -INF])
+    # Mean reduction and a weight scale the same formula; the backward is differentiable.
+    p = fngrad.tensor([0.1, 0.9, 0.5], dtype=fngrad.float64, requires_grad=True)
+    t = fngrad.tensor([1.0, 0.0, 0.3], dtype=fngrad.float64)
+    w = fngrad.tensor([1.0, 2.0, 3.0], dtype=fngrad.float64)
+    assert fngrad.autograd.gradcheck(lambda a: F.binary_cross_entropy(a, t, weight=w), (p,))
+    assert fngrad.autograd.gradgradcheck(lambda a: F.binary_cross_entropy(a, t), (p,))
+
+
+def test_binary_cross_entropy_checks_its_input():
+    with pytest.raises(RuntimeError, match=r"\[binary_cross_entropy\] all elements of input should be between 0 and 1"):
+        F.binary_cross_entropy(fngrad.tensor([1.5, 0.5]), fngrad.tensor([1.0, 0.0]))
+    with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
+        F.binary_cross_entropy(fngrad.tensor([NAN]), fngrad.tensor([1.0]))
+    with pytest.raises(RuntimeError, match="all elements of target should be between 0 and 1"):
+        F.binary_cross_entropy(fngrad.tensor([0.5]), fngrad.tensor([-0.5]))
+    with pytest.raises(ValueError, match=r"\[binary_cross_entropy\] Using a target size"):
+        F.binary_cross_entropy(fngrad.tensor([0.5, 0.5]), fngrad.tensor([1.0, 0.0, 1.0]))
+
+
+@requires_torch
+def test_nan_semantics_match_pytorch():
+    import torch
+    import torch.nn.functional as TF
+
+    # (PyTorch's elu gradient at NaN is 1 on its element-by-element path, which a 6-element tensor
+    # takes, but NaN on its vectorised one: fngrad gives 1 everywhere.)
+    def run(lib, FF):
+        x = lib.tensor(SPECIAL * 3, requires_grad=True)
+        e = lib.tensor(SPECIAL, requires_grad=True)
+        a = lib.tensor([NAN, 1.0, INF, 2.0, 1.0, NAN], requires_grad=True)
+        b = lib.tensor([0.0, NAN, INF, 1.0, 2.0, NAN], requires_grad=True)
+        p = lib.tensor([0.0, 1.0, 0.5, 0.25], requires_grad=True)
+        ys = [x.relu(), FF.elu(e), FF.elu(e, 0.5), x.clamp(min=NAN), x.clamp(-1.0, 1.0),
+              lib.maximum(a, b) * 2 + lib.minimum(a, b) * 3,
+              FF.binary_cross_entropy(p, lib.tensor([1.0, 0.0, 1.0, 0.5]), reduction="none")]
+        sum((y * lib.arange(1.0, y.numel() + 1.0)).sum() for y in ys).backward()
+        return [y.detach().numpy() for y in ys] + [t.grad.numpy() for t in (x, e, a, b, p)]
+
+    for ours, theirs in zip(run(fngrad, F), run(torch, TF)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, equal_nan=True)

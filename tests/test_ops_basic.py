@@ -190,3 +190,27 @@ def test_large_arrays_match_numpy():
     x = fngrad.from_numpy(a.copy()).requires_grad_()
     x.relu().sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), (a > 0).astype(np.float32))
+
+
+def test_clamp_with_tensor_bounds():
+    # PyTorch's clamp.Tensor: bounds broadcast; the gradient goes to x where min <= x <= max, to
+    # min where x < min < max, to max where x > max or max < min; NaN anywhere gives NaN.
+    nan = float("nan")
+    xv = np.array([nan, 1.0, 5.0, -1.0, 2.0, 0.0])
+    lov = np.array([0.0, nan, 0.0, 0.0, 2.0, 1.0])
+    hiv = np.array([3.0, 3.0, 3.0, 3.0, 2.0, 0.0])
+    x, lo, hi = (fngrad.tensor(v, dtype=fngrad.float64, requires_grad=True) for v in (xv, lov, hiv))
+    y = x.clamp(min=lo, max=hi)
+    np.testing.assert_array_equal(y.detach().numpy(), np.minimum(np.maximum(xv, lov), hiv))
+    y.sum().backward()
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(x.grad.numpy(), ((xv >= lov) & (xv <= hiv)).astype(float))
+        np.testing.assert_array_equal(lo.grad.numpy(), ((xv < lov) & (lov < hiv)).astype(float))
+        np.testing.assert_array_equal(hi.grad.numpy(), ((xv > hiv) | (hiv < lov)).astype(float))
+    np.testing.assert_array_equal(fngrad.ones(2, 3).clamp(min=fngrad.tensor([0.0, 2.0, 0.5])).numpy(),
+                                  [[1.0, 2.0, 1.0]] * 2)
+    t = fngrad.tensor([-1.0, 0.5, 3.0])
+    assert t.clamp_(min=fngrad.zeros(3), max=1.0) is t
+    np.testing.assert_array_equal(t.numpy(), [0.0, 0.5, 1.0])
+    with pytest.raises(RuntimeError, match=r"\[clamp\] The size of tensor a \(3\) must match the size of tensor b \(2\)"):
+        fngrad.ones(3).clamp(min=fngrad.ones(2))

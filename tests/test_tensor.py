@@ -86,8 +86,11 @@ def test_from_numpy_rejects_unsupported_dtype():
 def test_tensor_rejects_ragged_and_non_numeric_data():
     with pytest.raises(ValueError, match="expected sequence of length 2 at dim 1"):
         fngrad.tensor([[1, 2], [3]])
-    with pytest.raises(TypeError):
+    # PyTorch's exception types: a list of strings is a ValueError, a string among numbers a TypeError.
+    with pytest.raises(ValueError, match="too many dimensions 'str'"):
         fngrad.tensor(["a"])
+    with pytest.raises(TypeError, match="invalid data type 'str'"):
+        fngrad.tensor([1, "a"])
 
 
 def test_item_and_python_conversions():

@@ -33,13 +33,23 @@ std::string hook_name(PyObject* hook) {
   return out;
 }
 
-// Applies hook(grad); None keeps grad, a tensor of the same shape replaces it.
+// PyTorch's check_variable_result: a hook may replace a gradient only by one of the same dtype
+// and shape.
+void check_hook_result(PyObject* hook, const TensorObject* original, const TensorObject* result) {
+  if (result->dtype != original->dtype) {
+    fail(ErrorKind::Runtime, "hook '", hook_name(hook), "' has changed the type of value (was fngrad.",
+         legacy_type_name(original->dtype), " got fngrad.", legacy_type_name(result->dtype), ")");
+  }
+  FNGRAD_CHECK_RUNTIME(result->sizes == original->sizes, "hook '", hook_name(hook), "' has changed the size of value");
+}
+
+// Applies hook(grad); None keeps grad, a tensor of the same dtype and shape replaces it.
 void apply_tensor_hook(PyObject* hook, TensorRef& grad) {
   PyRef result = PyRef::check(PyObject_CallOneArg(hook, grad.obj()));
   if (result.get() == Py_None) return;
   FNGRAD_CHECK_TYPE(is_tensor(result.get()), "expected Variable, but hook returned '", py_type_name(result.get()), "'");
   TensorObject* r = as_tensor(result.get());
-  FNGRAD_CHECK_RUNTIME(r->sizes == grad->sizes, "hook '", hook_name(hook), "' has changed the size of value");
+  check_hook_result(hook, grad.get(), r);
   grad = TensorRef::borrow(r);
 }
 
@@ -68,7 +78,10 @@ void replace_grads(PyObject* hook, PyObject* result, GradList& grads, const char
     }
     FNGRAD_CHECK_TYPE(is_tensor(item), "expected Variable or None, but hook '", hook_name(hook), "' returned '",
                       py_type_name(item), "'");
-    grads[static_cast<size_t>(i)] = TensorRef::borrow(item);
+    TensorRef& slot = grads[static_cast<size_t>(i)];
+    FNGRAD_CHECK_RUNTIME(slot.defined(), "can't replace a empty gradient with a non-empty value");
+    check_hook_result(hook, slot.get(), as_tensor(item));
+    slot = TensorRef::borrow(item);
   }
 }
 
@@ -184,6 +197,10 @@ GradList call_node(Node* node, GradList&& grads) {
         PyRef r = PyRef::check(PyObject_CallOneArg(hook, args.get()));
         replace_grads(hook, r.get(), grads, "gradients");
       }
+      // The hooks may have dropped every gradient: then the node does not run (the engine's rule).
+      bool any_defined = false;
+      for (const TensorRef& g : grads) any_defined = any_defined || g.defined();
+      if (!any_defined && !node->runs_on_undefined()) return GradList(node->num_outputs());
     }
     if (ex == nullptr || ex->post_hooks == nullptr) return node->apply(std::move(grads));
     GradList inputs = grads;

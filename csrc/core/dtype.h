@@ -43,6 +43,17 @@ inline const char* legacy_type_name(DType d) {
   return "?";
 }
 
+// "Float": the scalar type name PyTorch prints in kernel messages ("... not implemented for 'Long'").
+inline const char* scalar_type_name(DType d) {
+  switch (d) {
+    case DType::Bool: return "Bool";
+    case DType::Int64: return "Long";
+    case DType::Float32: return "Float";
+    case DType::Float64: return "Double";
+  }
+  return "?";
+}
+
 // Category order used by promotion: bool < integral < floating.
 inline int dtype_category(DType d) {
   switch (d) {

@@ -147,7 +147,7 @@ ThreadPool* pool() {
 int get_num_threads() { return g_num_threads.load(); }
 
 void set_num_threads(int n) {
-  FNGRAD_CHECK_VALUE(n >= 1, "[set_num_threads] Expected a positive number of threads, got ", n, ".");
+  FNGRAD_CHECK_RUNTIME(n >= 1, "[set_num_threads] set_num_threads expects a positive integer, got ", n, ".");
   g_num_threads.store(n);
   std::lock_guard<std::mutex> lock(g_pool_mu);
   if (g_pool != nullptr) g_pool->resize(n);

@@ -94,7 +94,11 @@ TensorRef empty(const DimVec& sizes, DType dtype, const char* op) {
   FNGRAD_CHECK_RUNTIME(n <= static_cast<int64_t>(std::numeric_limits<int64_t>::max() / isz), "[", op,
                        "] The tensor of shape ", shape_str(sizes), " needs more bytes than can be addressed.");
   TensorRef t = alloc_tensor_object();
-  t->storage = allocate_storage(static_cast<size_t>(n) * isz);
+  try {
+    t->storage = allocate_storage(static_cast<size_t>(n) * isz);
+  } catch (const Error& e) {
+    fail(e.kind(), "[", op, "] ", e.what());  // name the op that asked for the memory
+  }
   t->numel = n;
   t->sizes = sizes;
   t->strides = contiguous_strides(sizes);
@@ -124,7 +128,12 @@ TensorRef make_view(const TensorObject* src, int64_t offset, const DimVec& sizes
   t->offset = offset;
   t->sizes = sizes;
   t->strides = strides;
-  t->numel = product(sizes);
+  int64_t n = 1;
+  for (int64_t s : sizes) {
+    FNGRAD_INTERNAL_ASSERT(s >= 0);  // every op checks its sizes: a view never has a negative one
+    n *= s;
+  }
+  t->numel = n;
   t->dtype = src->dtype;
   t->contiguous = compute_contiguous(sizes, strides);
   return t;

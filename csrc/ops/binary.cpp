@@ -128,10 +128,12 @@ inline T fused_grad_a(BinaryKind k, T a, T b, T, T g) {
     case BinaryKind::Mul: return g * b;
     case BinaryKind::Div: return g / b;
     case BinaryKind::Pow: return b == T(0) ? T(0) : g * b * std::pow(a, b - T(1));
-    case BinaryKind::Maximum: return a > b ? g : a == b ? g / T(2) : T(0);
+    // PyTorch's formulas: where(a == b, g / 2, g).masked_fill_(a < b, 0) for maximum. Both sides
+    // get the whole gradient where a comparison is false both ways (a NaN on either side).
+    case BinaryKind::Maximum: return a < b ? T(0) : a == b ? g / T(2) : g;
     case BinaryKind::Minimum: break;
   }
-  return a < b ? g : a == b ? g / T(2) : T(0);
+  return a > b ? T(0) : a == b ? g / T(2) : g;
 }
 
 template <typename T>
@@ -143,18 +145,19 @@ inline T fused_grad_b(BinaryKind k, T a, T b, T y, T g) {
     case BinaryKind::Div: return -g * a / (b * b);
     // PyTorch's convention: no gradient where a == 0 and b >= 0 (log(0) would give NaN).
     case BinaryKind::Pow: return (a == T(0) && b >= T(0)) ? T(0) : g * y * std::log(a);
-    case BinaryKind::Maximum: return b > a ? g : a == b ? g / T(2) : T(0);
+    case BinaryKind::Maximum: return b < a ? T(0) : a == b ? g / T(2) : g;
     case BinaryKind::Minimum: break;
   }
-  return b < a ? g : a == b ? g / T(2) : T(0);
+  return b > a ? T(0) : a == b ? g / T(2) : g;
 }
 
-// Where maximum/minimum pass the gradient to one side: 1, 0.5 on ties, 0 (a constant).
+// Where maximum/minimum pass the gradient to one side (a constant): 0 where it loses, 0.5 on
+// ties, else 1 (also where a NaN makes both comparisons false, as in PyTorch).
 TensorRef selection_weight(BinaryKind k, TensorObject* mine, TensorObject* other, DType dtype) {
-  CompareKind win = k == BinaryKind::Maximum ? CompareKind::Gt : CompareKind::Lt;
-  TensorRef w = to_dtype(compare(win, mine, other).get(), dtype);
+  CompareKind lose = k == BinaryKind::Maximum ? CompareKind::Lt : CompareKind::Gt;
+  TensorRef kept = to_dtype(logical_not(compare(lose, mine, other).get(), false).get(), dtype);
   TensorRef tie = to_dtype(compare(CompareKind::Eq, mine, other).get(), dtype);
-  return add(w, mul(tie, Scalar::of_double(0.5)));
+  return sub(kept, mul(tie, Scalar::of_double(0.5)));
 }
 
 TensorRef graph_grad_a(BinaryKind k, TensorObject* a, TensorObject* b, TensorObject*, TensorObject* g) {
@@ -521,7 +524,8 @@ class WhereBackward : public Node {
 }  // namespace
 
 TensorRef where(TensorObject* cond, const Operand& a, const Operand& b) {
-  FNGRAD_CHECK_TYPE(cond->dtype == DType::Bool, "[where] Expected a bool condition, got ", dtype_name(cond->dtype), ".");
+  FNGRAD_CHECK_RUNTIME(cond->dtype == DType::Bool, "[where] where expected condition to be a boolean tensor, but got a "
+                       "tensor with dtype ", scalar_type_name(cond->dtype), ".");
   DType dtype = result_type(a, b);
   DimVec shape = broadcast_shapes(cond->sizes, result_shape(a, b, "where"), "where");
   TensorRef at = a.is_tensor() ? operand_as(a, dtype) : scalar_tensor(a.scalar, dtype);
@@ -551,6 +555,17 @@ TensorRef where(TensorObject* cond, const Operand& a, const Operand& b) {
     autograd::record_creation_site(node);
   }
   return out;
+}
+
+bool has_internal_overlap(const TensorObject* t) {
+  for (size_t d = 0; d < t->sizes.size(); d++)
+    if (t->strides[d] == 0 && t->sizes[d] > 1) return true;
+  return false;
+}
+
+void fail_internal_overlap(const char* op) {
+  fail(ErrorKind::Runtime, "[", op, "] unsupported operation: more than one element of the written-to tensor refers to "
+       "a single memory location. Please clone() the tensor before performing the operation.");
 }
 
 void check_inplace(TensorObject* t, const char* op) {
@@ -593,6 +608,7 @@ void binary_(BinaryKind kind, TensorObject* self, const Operand& other) {
                          " doesn't match the broadcast shape ", shape_str(shape), ".");
   }
   check_inplace(self, op);
+  if (!self->contiguous && has_internal_overlap(self)) fail_internal_overlap((std::string(op) + "_").c_str());
   bool needs = autograd::requires_grad(self) || (other.is_tensor() && autograd::requires_grad(other.tensor));
   if (needs && GradMode::is_enabled() && view_needs_functionalize(self)) {
     // An in-place op on a view whose base requires grad: see Note [In-place on views]. The op
@@ -685,6 +701,7 @@ void copy_(TensorObject* self, TensorObject* src) {
   FNGRAD_CHECK_RUNTIME(shape == self->sizes, "[copy_] The size of the source ", shape_str(src->sizes),
                        " does not broadcast to the destination ", shape_str(self->sizes), ".");
   check_inplace(self, "copy_");
+  check_no_internal_overlap(self, "copy_");
   bool recording = GradMode::is_enabled() && (autograd::requires_grad(self) || autograd::requires_grad(src));
   if (recording && view_needs_functionalize(self)) {
     TensorRef value = to_dtype(expand(src, self->sizes).get(), self->dtype);

@@ -224,6 +224,20 @@ struct ParsedIndex {
   std::vector<PyObject*> items;  // borrowed from the index object
 };
 
+// PyTorch's treatSequenceAsTuple: a list (of fewer than 32 items) that holds a tensor, a
+// sequence, a slice, Ellipsis or None is a tuple of indices, x[[[0, 1], [1, 2]]] is x[[0, 1], [1, 2]]
+// (NumPy used to do the same). Returns idx itself, or the tuple (a new reference).
+PyRef normalize_index(PyObject* idx) {
+  if (!PyList_Check(idx) || PyList_GET_SIZE(idx) >= 32) return PyRef::borrow(idx);
+  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(idx); i++) {
+    PyObject* it = PyList_GET_ITEM(idx, i);
+    if (is_tensor(it) || PySequence_Check(it) || PySlice_Check(it) || it == Py_Ellipsis || it == Py_None) {
+      return PyRef::check(PyList_AsTuple(idx));
+    }
+  }
+  return PyRef::borrow(idx);
+}
+
 ParsedIndex parse_index(PyObject* index) {
   ParsedIndex p;
   if (PyTuple_Check(index)) {
@@ -273,8 +287,12 @@ TensorRef apply_basic(TensorObject* x, const ParsedIndex& p) {
       r = slice(r.get(), dim, start, std::max<int64_t>(stop, start), step);
       dim++;
     } else {
-      Py_ssize_t i = PyNumber_AsSsize_t(it, PyExc_IndexError);
-      if (i == -1 && PyErr_Occurred()) throw PythonError();
+      Py_ssize_t i = PyNumber_AsSsize_t(it, PyExc_OverflowError);
+      if (i == -1 && PyErr_Occurred()) {
+        if (!PyErr_ExceptionMatches(PyExc_OverflowError)) throw PythonError();
+        PyErr_Clear();
+        fail(ErrorKind::Value, "[index] Overflow when unpacking long long: the index does not fit in int64.");
+      }
       r = select(r.get(), dim, i);
     }
   }
@@ -366,7 +384,8 @@ TensorRef positions_for(TensorObject* x, PyObject* index, const ParsedIndex& p) 
 // ---- public entry points ----
 
 TensorRef masked_select(TensorObject* x, TensorObject* mask) {
-  FNGRAD_CHECK_INDEX(mask->dtype == DType::Bool, "[masked_select] Expected a bool mask, got ", dtype_name(mask->dtype), ".");
+  FNGRAD_CHECK_RUNTIME(mask->dtype == DType::Bool, "[masked_select] masked_select: expected BoolTensor for mask, got ",
+                       dtype_name(mask->dtype), ".");
   TensorRef pos = mask_positions(x, mask);
   return take_impl(x, pos.get());
 }
@@ -378,7 +397,8 @@ TensorRef scatter_add(const DimVec& shape, TensorObject* positions, TensorObject
 }
 
 TensorRef take(TensorObject* x, TensorObject* positions) {
-  FNGRAD_CHECK_TYPE(positions->dtype == DType::Int64, "[take] Expected int64 positions, got ", dtype_name(positions->dtype), ".");
+  FNGRAD_CHECK_RUNTIME(positions->dtype == DType::Int64, "[take] take(): Expected a long tensor for index, but got ",
+                       scalar_type_name(positions->dtype), ".");
   TensorRef pos = fngrad::contiguous(positions);
   TensorRef wrapped = empty(pos->sizes, DType::Int64);
   const int64_t* src = data_ptr<int64_t>(pos.get());
@@ -388,7 +408,9 @@ TensorRef take(TensorObject* x, TensorObject* positions) {
   return take_impl(x, wrapped.get());
 }
 
-TensorRef index(TensorObject* x, PyObject* idx) {
+TensorRef index(TensorObject* x, PyObject* index_in) {
+  PyRef normalized = normalize_index(index_in);
+  PyObject* idx = normalized.get();
   ParsedIndex p = parse_index(idx);
   if (all_basic(p)) return apply_basic(x, p);
   TensorRef pos = positions_for(x, idx, p);
@@ -412,7 +434,9 @@ void refresh_view_history(TensorObject* t) {
   }
 }
 
-void index_put(TensorObject* x, PyObject* idx, PyObject* value) {
+void index_put(TensorObject* x, PyObject* index_in, PyObject* value) {
+  PyRef normalized = normalize_index(index_in);
+  PyObject* idx = normalized.get();
   ParsedIndex p = parse_index(idx);
   Scalar s;
   Operand v;
@@ -423,6 +447,13 @@ void index_put(TensorObject* x, PyObject* idx, PyObject* value) {
     v = Operand(as_tensor(value));
   }
   check_inplace(x, "setitem");
+  if (!x->contiguous && all_basic(p)) {
+    // A basic index writes through a view of x, as copy_ does: refused where the view overlaps
+    // itself (PyTorch's check; a single element, x[0] of an expanded vector, is fine).
+    GradModeGuard no_grad(false);
+    TensorRef region = apply_basic(x, p);
+    check_no_internal_overlap(region.get(), "setitem");
+  }
   const bool recording = GradMode::is_enabled() &&
                          (autograd::requires_grad(x) || (v.is_tensor() && autograd::requires_grad(v.tensor)));
   if (!recording) {
@@ -445,6 +476,7 @@ void index_put(TensorObject* x, PyObject* idx, PyObject* value) {
       return;
     }
     if (p.items.size() == 1 && is_tensor(p.items[0]) && as_tensor(p.items[0])->dtype == DType::Bool && !v.is_tensor()) {
+      check_mask(x, as_tensor(p.items[0]));
       masked_fill_(x, as_tensor(p.items[0]), s);
       return;
     }
@@ -491,7 +523,8 @@ class MaskedFillBackward : public Node {
 }  // namespace
 
 TensorRef masked_fill(TensorObject* x, TensorObject* mask, const Scalar& value) {
-  FNGRAD_CHECK_INDEX(mask->dtype == DType::Bool, "[masked_fill] Expected a bool mask, got ", dtype_name(mask->dtype), ".");
+  FNGRAD_CHECK_RUNTIME(mask->dtype == DType::Bool, "[masked_fill] masked_fill_ only supports boolean masks, but got mask "
+                       "with dtype ", dtype_name(mask->dtype), ".");
   DimVec shape = broadcast_shapes(x->sizes, mask->sizes, "masked_fill");
   TensorRef out = empty(shape, x->dtype, "masked_fill");
   dispatch(x->dtype, [&](auto tag) {
@@ -517,12 +550,20 @@ GradList MaskedFillBackward::apply(GradList&& grads) {
 }
 
 void masked_fill_(TensorObject* self, TensorObject* mask, const Scalar& value) {
-  FNGRAD_CHECK_INDEX(mask->dtype == DType::Bool, "[masked_fill_] Expected a bool mask, got ", dtype_name(mask->dtype),
-                     ".");
+  FNGRAD_CHECK_RUNTIME(mask->dtype == DType::Bool, "[masked_fill_] masked_fill_ only supports boolean masks, but got "
+                       "mask with dtype ", dtype_name(mask->dtype), ".");
   DimVec shape = broadcast_shapes(self->sizes, mask->sizes, "masked_fill_");
   FNGRAD_CHECK_RUNTIME(shape == self->sizes, "[masked_fill_] The mask of shape ", shape_str(mask->sizes),
                        " does not broadcast to the tensor of shape ", shape_str(self->sizes), ".");
   check_inplace(self, "masked_fill_");
+  if (!self->contiguous && has_internal_overlap(self)) {
+    // PyTorch writes, with a deprecation warning.
+    if (PyErr_WarnEx(PyExc_UserWarning, "Use of masked_fill_ on expanded tensors is deprecated. Please clone() the "
+                     "tensor before performing this operation. This also applies to advanced indexing e.g. "
+                     "tensor[mask] = scalar", 1) < 0) {
+      throw PythonError();
+    }
+  }
   const bool recording = GradMode::is_enabled() && autograd::requires_grad(self);
   if (recording && view_needs_functionalize(self)) {
     TensorRef current = clone(self);

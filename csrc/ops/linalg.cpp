@@ -116,6 +116,14 @@ class MatmulBackward : public Node {
 
 TensorRef matmul(TensorObject* a, TensorObject* b) {
   FNGRAD_CHECK_TYPE(a->dtype != DType::Bool && b->dtype != DType::Bool, "[matmul] Not implemented for bool tensors.");
+  if (a->dtype != b->dtype) {  // PyTorch does not promote in matrix products
+    if (ndim(a) == 1 && ndim(b) == 1) {
+      fail(ErrorKind::Runtime, "[dot] dot : expected both vectors to have same dtype, but found ",
+           scalar_type_name(a->dtype), " and ", scalar_type_name(b->dtype));
+    }
+    fail(ErrorKind::Runtime, "[matmul] expected m1 and m2 to have the same dtype, but got: ", dtype_name(a->dtype),
+         " != ", dtype_name(b->dtype));
+  }
   DType dtype = promote_types(a->dtype, b->dtype);
   TensorRef out = matmul_values(a, b, dtype);
   bool needs = autograd::requires_grad(a) || autograd::requires_grad(b);

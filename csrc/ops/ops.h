@@ -66,6 +66,14 @@ void relu_(TensorObject* self);
 void clamp_(TensorObject* self, const Scalar* min, const Scalar* max);
 // Refuses an in-place op on t where PyTorch does, naming op.
 void check_inplace(TensorObject* t, const char* op);
+// PyTorch's assert_no_internal_overlap: refuses a write into t when two of its elements share
+// memory (a dim of size > 1 with stride 0, as expand makes), naming op. Contiguous tensors never
+// overlap, so the check costs one branch on the common path.
+bool has_internal_overlap(const TensorObject* t);
+void fail_internal_overlap(const char* op);
+inline void check_no_internal_overlap(const TensorObject* t, const char* op) {
+  if (!t->contiguous && has_internal_overlap(t)) fail_internal_overlap(op);
+}
 // Bumps t's version counter (every in-place write does).
 inline void bump_version(TensorObject* t) { t->storage->version++; }
 // See Note [In-place on views] (index.cpp).
@@ -81,7 +89,9 @@ TensorRef prod(TensorObject* x, const DimVec* dims, bool keepdim);
 TensorRef prod_others(TensorObject* x, const DimVec& dims);
 TensorRef amax(TensorObject* x, const DimVec* dims, bool keepdim);
 TensorRef amin(TensorObject* x, const DimVec* dims, bool keepdim);
-std::pair<TensorRef, TensorRef> max_dim(TensorObject* x, int64_t dim, bool keepdim, bool is_max);
+// op names the op in errors (argmax calls this); null means max/min.
+std::pair<TensorRef, TensorRef> max_dim(TensorObject* x, int64_t dim, bool keepdim, bool is_max,
+                                        const char* op = nullptr);
 TensorRef argmax(TensorObject* x, const DimVec* dim, bool keepdim, bool is_max);
 TensorRef var(TensorObject* x, const DimVec* dims, double correction, bool keepdim, bool take_sqrt);
 TensorRef logsumexp(TensorObject* x, const DimVec* dims, bool keepdim);

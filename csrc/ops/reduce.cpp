@@ -450,8 +450,8 @@ namespace {
 template <bool Max>
 TensorRef extreme(TensorObject* x, const DimVec* dims, bool keepdim, const char* op) {
   DimMask mask = reduce_mask(x, dims, op);
-  FNGRAD_CHECK_INDEX(x->numel > 0, "[", op, "] Expected reduction dim to be specified for input.numel() == 0. Specify "
-                     "the reduction dim with the 'dim' argument.");
+  FNGRAD_CHECK_RUNTIME(x->numel > 0 || (dims != nullptr && !dims->empty()), "[", op, "] Expected reduction dim to be "
+                       "specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
   Rows r = to_rows(x, mask, x->dtype);
   FNGRAD_CHECK_INDEX(r.K > 0, "[", op, "] Expected reduction dim to have non-zero size.");
   TensorRef out = empty(reduced_shape(x, mask, keepdim), x->dtype, op);
@@ -494,8 +494,8 @@ class IndexReduceBackward : public Node {
 TensorRef amax(TensorObject* x, const DimVec* dims, bool keepdim) { return extreme<true>(x, dims, keepdim, "amax"); }
 TensorRef amin(TensorObject* x, const DimVec* dims, bool keepdim) { return extreme<false>(x, dims, keepdim, "amin"); }
 
-std::pair<TensorRef, TensorRef> max_dim(TensorObject* x, int64_t dim_in, bool keepdim, bool is_max) {
-  const char* op = is_max ? "max" : "min";
+std::pair<TensorRef, TensorRef> max_dim(TensorObject* x, int64_t dim_in, bool keepdim, bool is_max, const char* op) {
+  if (op == nullptr) op = is_max ? "max" : "min";
   const int64_t nd = ndim(x);
   DimVec dims{dim_in};
   DimMask mask = reduce_mask(x, &dims, op);
@@ -560,15 +560,17 @@ std::pair<TensorRef, TensorRef> max_dim(TensorObject* x, int64_t dim_in, bool ke
 }
 
 TensorRef argmax(TensorObject* x, const DimVec* dim, bool keepdim, bool is_max) {
+  const char* op = is_max ? "argmax" : "argmin";
   if (dim == nullptr || dim->empty()) {
+    FNGRAD_CHECK_INDEX(x->numel > 0, "[", op, "] ", op, "(): Expected reduction dim to be specified for input.numel() == 0.");
     GradModeGuard no_grad(false);
     TensorRef flat = reshape(x, DimVec{-1});
-    TensorRef idx = max_dim(flat.get(), 0, false, is_max).second;
+    TensorRef idx = max_dim(flat.get(), 0, false, is_max, op).second;
     if (keepdim) idx = reshape(idx.get(), DimVec(static_cast<size_t>(ndim(x)), 1));
     return idx;
   }
   GradModeGuard no_grad(false);
-  return max_dim(x, (*dim)[0], keepdim, is_max).second;
+  return max_dim(x, (*dim)[0], keepdim, is_max, op).second;
 }
 
 TensorRef var(TensorObject* x, const DimVec* dims, double correction, bool keepdim, bool take_sqrt) {
@@ -686,9 +688,14 @@ class SoftmaxBackward : public Node {
 
 TensorRef softmax(TensorObject* x_in, int64_t dim_in, bool log) {
   const char* op = log ? "log_softmax" : "softmax";
-  TensorRef x = is_floating(x_in->dtype) ? TensorRef::borrow(x_in) : fngrad::to_dtype(x_in, DType::Float32);
-  const int64_t nd = ndim(x.get());
+  const int64_t nd = ndim(x_in);
   const int64_t dim = nd == 0 ? 0 : wrap_dim(dim_in, nd, op);
+  if (!is_floating(x_in->dtype)) {
+    // PyTorch has no integer softmax kernels (softmax(x, dim, dtype=...) converts first).
+    fail(ErrorKind::NotImplemented, "[", op, "] \"", op, dim == nd - 1 || nd == 0 ? "_lastdim" : "",
+         "_kernel_impl\" not implemented for '", scalar_type_name(x_in->dtype), "'");
+  }
+  TensorRef x = TensorRef::borrow(x_in);
   DimMask mask(static_cast<size_t>(nd), false);
   if (nd > 0) mask[dim] = true;
   Rows r = to_rows(x.get(), mask, x->dtype);

@@ -97,7 +97,17 @@ class UnaryBackward : public Node {
 template <typename Op>
 void check_dtype(const TensorObject* x) {
   if constexpr (!Op::float_only) {
-    FNGRAD_CHECK_TYPE(x->dtype != DType::Bool, "[", Op::name, "] Expected a numeric tensor, got bool.");
+    if (x->dtype == DType::Bool) {
+      if constexpr (std::is_same_v<Op, Neg>) {
+        fail(ErrorKind::Runtime, "[neg] Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                                 "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+      }
+      if constexpr (std::is_same_v<Op, Relu>) fail(ErrorKind::Runtime, "[relu] Boolean inputs not supported for relu");
+      if constexpr (std::is_same_v<Op, Abs>) {
+        fail(ErrorKind::NotImplemented, "[abs] \"abs_cpu\" not implemented for 'Bool'");
+      }
+      fail(ErrorKind::Type, "[", Op::name, "] Expected a numeric tensor, got bool.");
+    }
   }
 }
 
@@ -161,6 +171,7 @@ void unary_inplace(TensorObject* self, const Op& op) {
                                                   "output type ", dtype_name(self->dtype), ".");
   }
   check_inplace(self, Op::name);
+  if (!self->contiguous && has_internal_overlap(self)) fail_internal_overlap((std::string(Op::name) + "_").c_str());
   bool recording = GradMode::is_enabled() && autograd::requires_grad(self);
   if (recording && view_needs_functionalize(self)) {
     // See Note [In-place on views]; the op reads a copy, which the write below leaves intact.
@@ -193,7 +204,7 @@ void relu_(TensorObject* self) { apply_Relu_(self); }
 
 namespace {
 Clamp make_clamp(const Scalar* min, const Scalar* max) {
-  FNGRAD_CHECK_VALUE(min != nullptr || max != nullptr, "[clamp] At least one of 'min' or 'max' must not be None.");
+  FNGRAD_CHECK_RUNTIME(min != nullptr || max != nullptr, "[clamp] At least one of 'min' or 'max' must not be None.");
   Clamp op;
   op.set_bounds(min, max);
   return op;

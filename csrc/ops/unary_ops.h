@@ -97,9 +97,10 @@ struct Relu {
   static constexpr bool has_contig = false;
   // x < 0 rather than x > 0 keeps NaN as NaN, as PyTorch and np.maximum do.
   template <typename T> T forward(T x) const { return x < T(0) ? T(0) : x; }
-  template <typename T> T backward(T, T y, T g) const { return y > T(0) ? g : T(0); }
+  // PyTorch's threshold_backward(g, y, 0): y <= 0 ? 0 : g, so a NaN output passes the gradient.
+  template <typename T> T backward(T, T y, T g) const { return y <= T(0) ? T(0) : g; }
   TensorRef backward_graph(TensorObject*, TensorObject* y, TensorObject* g) const {
-    return mul(g, unary_detail::float_mask(CompareKind::Gt, y, 0, g->dtype));
+    return where(compare(CompareKind::Le, y, Scalar::of_double(0)).get(), Scalar::of_double(0), g);
   }
 };
 
@@ -363,22 +364,27 @@ struct Elu {
   static constexpr bool float_only = true;
   static constexpr bool has_contig = true;
   double alpha = 1.0;
-  template <typename T> T forward(T x) const { return x > T(0) ? x : T(alpha) * std::expm1(x); }
-  template <typename T> T backward(T x, T, T g) const { return x > T(0) ? g : g * T(alpha) * std::exp(x); }
+  // As PyTorch: the negative branch where x <= 0, the identity elsewhere (NaN included).
+  template <typename T> T forward(T x) const { return x <= T(0) ? T(alpha) * std::expm1(x) : x; }
+  template <typename T> T backward(T x, T, T g) const { return x <= T(0) ? g * T(alpha) * std::exp(x) : g; }
   template <typename T> void forward_contig(const T* x, T* y, int64_t n) const {
     const T a = T(alpha);
-    unary_detail::chunked(x, y, n, vmath::Fn::Expm1, [](T v) { return v < T(0) ? v : T(0); },
-                          [&](int64_t i, T em1) { return x[i] > T(0) ? x[i] : a * em1; });
+    unary_detail::chunked(x, y, n, vmath::Fn::Expm1, [](T v) { return v <= T(0) ? v : T(0); },
+                          [&](int64_t i, T em1) { return x[i] <= T(0) ? a * em1 : x[i]; });
   }
   template <typename T> void backward_contig(const T* x, const T*, const T* g, T* out, int64_t n) const {
     const T a = T(alpha);
-    unary_detail::chunked(x, out, n, vmath::Fn::Exp, [](T v) { return v < T(0) ? v : T(0); },
-                          [&](int64_t i, T e) { return x[i] > T(0) ? g[i] : g[i] * a * e; });
+    unary_detail::chunked(x, out, n, vmath::Fn::Exp, [](T v) { return v <= T(0) ? v : T(0); },
+                          [&](int64_t i, T e) { return x[i] <= T(0) ? g[i] * a * e : g[i]; });
   }
+  // PyTorch's elu_double_backward differentiates the negative branch where x < 0 only: at 0 the
+  // slope is alpha, a constant.
   TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
-    TensorRef pos = unary_detail::float_mask(CompareKind::Gt, x, 0, g->dtype);
-    TensorRef neg_part = mul(sub(Scalar::of_double(1), pos), unary_detail::scale(apply_Exp(x).get(), alpha));
-    return mul(g, add(pos, neg_part));
+    TensorRef neg_slope = unary_detail::scale(apply_Exp(x).get(), alpha);
+    TensorRef ones = full(x->sizes, g->dtype, 1.0);
+    TensorRef at_zero = where(compare(CompareKind::Eq, x, Scalar::of_double(0)).get(), Scalar::of_double(alpha), ones);
+    TensorRef factor = where(compare(CompareKind::Lt, x, Scalar::of_double(0)).get(), neg_slope, at_zero);
+    return mul(g, factor);
   }
 };
 
@@ -518,6 +524,7 @@ struct Clamp {
   static constexpr bool float_only = false;
   static constexpr bool has_contig = false;
   bool has_lo = false, has_hi = false;
+  bool nan_bound = false;  // a NaN bound makes every (floating) result NaN, as in PyTorch
   Scalar lo, hi;
   double lo_f = -INFINITY, hi_f = INFINITY;
   int64_t lo_i = std::numeric_limits<int64_t>::min(), hi_i = std::numeric_limits<int64_t>::max();
@@ -527,12 +534,14 @@ struct Clamp {
       lo = *min;
       lo_f = min->to<double>();
       lo_i = min->kind == Scalar::Float ? static_cast<int64_t>(std::ceil(min->d)) : min->i;
+      nan_bound = nan_bound || lo_f != lo_f;
     }
     if (max != nullptr) {
       has_hi = true;
       hi = *max;
       hi_f = max->to<double>();
       hi_i = max->kind == Scalar::Float ? static_cast<int64_t>(std::floor(max->d)) : max->i;
+      nan_bound = nan_bound || hi_f != hi_f;
     }
   }
   template <typename T> T low() const {
@@ -543,8 +552,11 @@ struct Clamp {
     if constexpr (std::is_integral_v<T>) return static_cast<T>(hi_i);
     else return static_cast<T>(hi_f);
   }
-  // The comparisons are false for NaN, so NaN passes through unchanged (as in PyTorch).
+  // The comparisons are false for NaN, so a NaN input passes through unchanged (as in PyTorch).
   template <typename T> T forward(T x) const {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (nan_bound) return std::numeric_limits<T>::quiet_NaN();
+    }
     const T l = low<T>(), h = high<T>();
     x = x < l ? l : x;
     return x > h ? h : x;

@@ -46,10 +46,13 @@ TensorRef apply_view(TensorObject* x, const ViewStep& v) {
       strides.erase_at(v.dim);
       break;
     case ViewStep::Slice: {
-      int64_t len = v.stop > v.start ? (v.stop - v.start + v.step - 1) / v.step : 0;
+      // ceil((stop - start) / step), without overflow for any step.
+      int64_t len = v.stop > v.start ? (v.stop - v.start - 1) / v.step + 1 : 0;
       if (len > 0) offset += v.start * strides[v.dim];
       sizes[v.dim] = len;
-      strides[v.dim] *= v.step;
+      // With two or more elements, step * stride stays within the input's extent; with fewer the
+      // stride is never used to address memory, and multiplying could overflow.
+      if (len > 1) strides[v.dim] *= v.step;
       break;
     }
     case ViewStep::Unsqueeze: {
@@ -233,6 +236,14 @@ TensorRef slice(TensorObject* x, int64_t dim, int64_t start, int64_t stop, int64
   if (stop < 0) stop += size;
   start = std::min(std::max<int64_t>(start, 0), size);
   stop = std::min(std::max<int64_t>(stop, start), size);
+  // PyTorch computes the length as (stop - start + step - 1) / step in int64 and refuses the
+  // slice when that overflows (a huge step): so does fngrad, rather than make a tensor whose
+  // size is negative.
+  int64_t sum = 0;
+  if (stop > start && __builtin_add_overflow(stop - start, step - 1, &sum)) {
+    fail(ErrorKind::Runtime, "[slice] Storage size calculation overflowed: the length of the slice ", start, ":", stop,
+         ":", step, " of a dimension of size ", size, " does not fit in int64.");
+  }
   return view(x, ViewStep{ViewStep::Slice, dim, start, stop, step});
 }
 
@@ -257,7 +268,12 @@ TensorRef expand(TensorObject* x, const DimVec& shape) {
   DimVec sizes = shape;
   const size_t lead = shape.size() - x->sizes.size();
   for (size_t i = 0; i < shape.size(); i++) {
+    FNGRAD_CHECK_RUNTIME(i >= lead || sizes[i] >= 0, "[expand] The expanded size of the tensor (", sizes[i],
+                         ") isn't allowed in a leading, non-existing dimension ", i, ".");
     if (i >= lead && sizes[i] == -1) sizes[i] = x->sizes[i - lead];
+    FNGRAD_CHECK_RUNTIME(sizes[i] >= 0, "[expand] The expanded size of the tensor (", sizes[i], ") at dimension ", i,
+                         " must be non-negative (or -1 to keep the existing size).  Target sizes: ", shape_str(shape),
+                         ".  Tensor sizes: ", shape_str(x->sizes), ".");
     if (i >= lead) {
       int64_t s = x->sizes[i - lead];
       FNGRAD_CHECK_RUNTIME(s == sizes[i] || s == 1, "[expand] The expanded size of the tensor (", sizes[i],
@@ -265,6 +281,7 @@ TensorRef expand(TensorObject* x, const DimVec& shape) {
                            ".  Target sizes: ", shape_str(shape), ".  Tensor sizes: ", shape_str(x->sizes), ".");
     }
   }
+  checked_numel(sizes, "expand");
   TensorRef out = view_of(x, x->offset, sizes, broadcast_strides(x, sizes));
   if (GradMode::is_enabled() && autograd::requires_grad(x)) {
     auto* node = new ExpandBackward();
@@ -340,7 +357,10 @@ DimVec infer_shape(const DimVec& shape, int64_t numel, const char* op) {
       infer = static_cast<int64_t>(i);
     } else {
       FNGRAD_CHECK_RUNTIME(out[i] >= 0, "[", op, "] invalid shape dimension ", out[i]);
-      known *= out[i];
+      // An overflowing product cannot describe `numel` elements (it could wrap around to it).
+      if (__builtin_mul_overflow(known, out[i], &known)) {
+        fail(ErrorKind::Runtime, "[", op, "] shape '", shape_str(shape), "' is invalid for input of size ", numel);
+      }
     }
   }
   if (infer >= 0) {
@@ -427,6 +447,8 @@ TensorRef flatten(TensorObject* x, int64_t start, int64_t end) {
   for (int64_t d = 0; d < start; d++) shape.push_back(x->sizes[d]);
   int64_t merged = 1;
   for (int64_t d = start; d <= end; d++) merged *= x->sizes[d];
+  for (int64_t d = start; d <= end; d++)
+    if (x->sizes[d] == 0) merged = 0;  // the other sizes of an empty tensor may multiply past int64
   shape.push_back(merged);
   for (int64_t d = end + 1; d < nd; d++) shape.push_back(x->sizes[d]);
   return reshape(x, shape);
@@ -483,7 +505,14 @@ TensorRef squeeze_all(TensorObject* x) {
 
 TensorRef cat(const SmallVec<TensorObject*, 4>& tensors, int64_t dim_in, bool stack) {
   const char* op = stack ? "stack" : "cat";
-  FNGRAD_CHECK_VALUE(!tensors.empty(), "[", op, "] expected a non-empty list of Tensors");
+  FNGRAD_CHECK_RUNTIME(!stack || !tensors.empty(), "[stack] stack expects a non-empty TensorList");
+  FNGRAD_CHECK_VALUE(!tensors.empty(), "[cat] expected a non-empty list of Tensors");
+  if (!stack) {
+    for (size_t i = 0; i < tensors.size(); i++) {
+      FNGRAD_CHECK_RUNTIME(ndim(tensors[i]) > 0, "[cat] zero-dimensional tensor (at position ", i,
+                           ") cannot be concatenated");
+    }
+  }
   // PyTorch ignores 1-D empty tensors in cat.
   SmallVec<TensorObject*, 4> parts;
   for (TensorObject* t : tensors)
@@ -496,7 +525,7 @@ TensorRef cat(const SmallVec<TensorObject*, 4>& tensors, int64_t dim_in, bool st
                            shape_str(first->sizes), " at entry 0 and ", shape_str(t->sizes), " at another entry.");
   }
   const int64_t nd = ndim(first) + (stack ? 1 : 0);
-  FNGRAD_CHECK_INDEX(nd > 0, "[cat] zero-dimensional tensor cannot be concatenated");
+  FNGRAD_INTERNAL_ASSERT(nd > 0);
   const int64_t dim = wrap_dim(dim_in, nd, op);
   DType dtype = first->dtype;
   for (TensorObject* t : parts) dtype = promote_types(dtype, t->dtype);
@@ -549,7 +578,13 @@ TensorRef cat(const SmallVec<TensorObject*, 4>& tensors, int64_t dim_in, bool st
 SmallVec<TensorRef, 4> split_sizes(TensorObject* x, const DimVec& sizes, int64_t dim_in) {
   const int64_t dim = wrap_dim(dim_in, ndim(x), "split");
   int64_t total = 0;
-  for (int64_t s : sizes) total += s;
+  bool overflow = false;
+  for (int64_t s : sizes) {
+    FNGRAD_CHECK_RUNTIME(s >= 0, "[split] split_with_sizes expects split_sizes have only non-negative entries, but got "
+                         "split_sizes=", shape_str(sizes));
+    overflow = overflow || __builtin_add_overflow(total, s, &total);
+  }
+  if (overflow) total = -1;  // cannot equal the size below
   FNGRAD_CHECK_RUNTIME(total == x->sizes[dim], "[split] split_with_sizes expects split_sizes to sum exactly to ",
                        x->sizes[dim], " (input tensor's size at dimension ", dim, "), but got split_sizes=",
                        shape_str(sizes));
@@ -575,7 +610,8 @@ SmallVec<TensorRef, 4> split(TensorObject* x, int64_t size, int64_t dim_in) {
 SmallVec<TensorRef, 4> chunk(TensorObject* x, int64_t chunks, int64_t dim_in) {
   FNGRAD_CHECK_RUNTIME(chunks > 0, "[chunk] chunk expects `chunks` to be greater than 0, got: ", chunks);
   const int64_t dim = wrap_dim(dim_in, ndim(x), "chunk");
-  int64_t size = (x->sizes[dim] + chunks - 1) / chunks;
+  const int64_t n = x->sizes[dim];
+  int64_t size = n == 0 ? 0 : (n - 1) / chunks + 1;  // ceil(n / chunks) without overflow
   return split(x, std::max<int64_t>(size, 1), dim);
 }
 

@@ -140,19 +140,26 @@ PYBIND11_MODULE(_C, m) {
 
   m.def("from_numpy", [](py::handle arr) { return steal(tensor_from_numpy(arr.ptr())); },
         "A tensor sharing memory with a NumPy array.");
-  m.def("empty", [](py::handle shape, py::handle dtype) {
-    return steal(empty(parse_shape_object(shape.ptr(), "empty"), parse_dtype(dtype.ptr(), "empty")));
-  });
-  m.def("zeros", [](py::handle shape, py::handle dtype) {
-    return steal(zeros(parse_shape_object(shape.ptr(), "zeros"), parse_dtype(dtype.ptr(), "zeros")));
-  });
-  m.def("full", [](py::handle shape, double value, py::handle dtype) {
-    return steal(full(parse_shape_object(shape.ptr(), "full"), parse_dtype(dtype.ptr(), "full"), value));
-  });
-  m.def("cat", [](py::handle tensors, int64_t dim) { return steal(ops::cat(tensor_seq(tensors, "cat"), dim, false)); },
-        "Concatenates tensors along dim.");
-  m.def("stack", [](py::handle tensors, int64_t dim) { return steal(ops::cat(tensor_seq(tensors, "stack"), dim, true)); },
-        "Stacks tensors along a new dim.");
+  // op: the name errors give (ones() and new_ones() fill through full).
+  m.def("empty", [](py::handle shape, py::handle dtype, const std::string& op) {
+    return steal(empty(parse_shape_object(shape.ptr(), op.c_str()), parse_dtype(dtype.ptr(), op.c_str()), op.c_str()));
+  }, py::arg("shape"), py::arg("dtype"), py::arg("op") = "empty");
+  m.def("zeros", [](py::handle shape, py::handle dtype, const std::string& op) {
+    TensorRef t = empty(parse_shape_object(shape.ptr(), op.c_str()), parse_dtype(dtype.ptr(), op.c_str()), op.c_str());
+    std::memset(t->storage->data, 0, static_cast<size_t>(t->numel) * itemsize(t->dtype));
+    return steal(t);
+  }, py::arg("shape"), py::arg("dtype"), py::arg("op") = "zeros");
+  m.def("full", [](py::handle shape, double value, py::handle dtype, const std::string& op) {
+    TensorRef t = empty(parse_shape_object(shape.ptr(), op.c_str()), parse_dtype(dtype.ptr(), op.c_str()), op.c_str());
+    fill(t.get(), value);
+    return steal(t);
+  }, py::arg("shape"), py::arg("value"), py::arg("dtype"), py::arg("op") = "full");
+  m.def("cat", [](py::handle tensors, py::handle dim) {
+    return steal(ops::cat(tensor_seq(tensors, "cat"), parse_int(dim.ptr(), "cat", "dim"), false));
+  }, "Concatenates tensors along dim.");
+  m.def("stack", [](py::handle tensors, py::handle dim) {
+    return steal(ops::cat(tensor_seq(tensors, "stack"), parse_int(dim.ptr(), "stack", "dim"), true));
+  }, "Stacks tensors along a new dim.");
   m.def("where", [](py::handle cond, py::handle a, py::handle b) {
     return steal(ops::where(tensor_arg(cond, "where"), operand_arg(a, "where"), operand_arg(b, "where")));
   });
@@ -166,8 +173,8 @@ PYBIND11_MODULE(_C, m) {
   m.def("leaky_relu", [](py::handle x, double slope) { return steal(ops::leaky_relu(tensor_arg(x, "leaky_relu"), slope)); });
   m.def("elu", [](py::handle x, double alpha) { return steal(ops::elu(tensor_arg(x, "elu"), alpha)); });
   m.def("gelu", [](py::handle x, const std::string& approximate) {
-    FNGRAD_CHECK_VALUE(approximate == "none" || approximate == "tanh", "[gelu] approximate argument must be either none "
-                       "or tanh.");
+    FNGRAD_CHECK_RUNTIME(approximate == "none" || approximate == "tanh", "[gelu] approximate argument must be either "
+                         "none or tanh.");
     return steal(ops::gelu(tensor_arg(x, "gelu"), approximate == "tanh"));
   });
   m.def("softplus", [](py::handle x, double beta, double threshold) {

@@ -197,20 +197,13 @@ Scalar require_scalar(PyObject* o, const char* op, const char* what) {
   return s;
 }
 
+bool is_none(PyObject* o) { return o == nullptr || o == Py_None; }
+
 bool parse_bool(PyObject* o, bool dflt) {
   if (o == nullptr) return dflt;
   int v = PyObject_IsTrue(o);
   if (v < 0) throw PythonError();
   return v != 0;
-}
-
-int64_t parse_int(PyObject* o, const char* op, const char* what) {
-  if (PyBool_Check(o) || !PyIndex_Check(o) || is_tensor(o)) {
-    fail(ErrorKind::Type, "[", op, "] Expected an integer for ", what, ", got ", py_type_name(o), ".");
-  }
-  Py_ssize_t v = PyNumber_AsSsize_t(o, PyExc_OverflowError);
-  if (v == -1 && PyErr_Occurred()) throw PythonError();
-  return v;
 }
 
 // dim=None | int | sequence of ints
@@ -220,6 +213,8 @@ bool parse_dims(PyObject* o, DimVec* dims, const char* op) {
     dims->push_back(parse_int(o, op, "dim"));
     return true;
   }
+  FNGRAD_CHECK_TYPE(PySequence_Check(o) && !PyUnicode_Check(o) && !is_tensor(o), "[", op,
+                    "] argument 'dim' must be an int or a tuple of ints, not ", py_type_name(o), ".");
   PyRef seq = PyRef::check(PySequence_Fast(o, "dim must be an int or a sequence of ints"));
   for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq.get()); i++)
     dims->push_back(parse_int(PySequence_Fast_GET_ITEM(seq.get(), i), op, "dim"));
@@ -260,7 +255,7 @@ PyObject* nb_positive(PyObject* a) {
 }
 
 void require_one_element(TensorObject* t, const char* what) {
-  FNGRAD_CHECK_RUNTIME(t->numel == 1, what);
+  FNGRAD_CHECK_VALUE(t->numel == 1, what);
 }
 
 int nb_bool(PyObject* a) {
@@ -296,6 +291,7 @@ PyObject* nb_index(PyObject* a) {
   TensorObject* t = as_tensor(a);
   FNGRAD_CHECK_TYPE(t->numel == 1 && (t->dtype == DType::Int64 || t->dtype == DType::Bool),
                     "only integer tensors of a single element can be converted to an index");
+  if (t->dtype == DType::Int64) return PyLong_FromLongLong(*data_ptr<int64_t>(t));  // exact beyond 2**53
   return PyLong_FromLongLong(static_cast<long long>(item_as_double(t)));
   FNGRAD_CATCH(nullptr)
 }
@@ -589,6 +585,19 @@ PyObject* m_unary_(PyObject* self, PyObject*) {
 }
 
 
+// clamp with tensor bounds (broadcast, differentiable in the bounds as well): written in Python,
+// fngrad._functions._clamp_tensor_bounds. A new reference.
+PyObject* clamp_tensor_bounds(PyObject* self, PyObject* lo, PyObject* hi, bool inplace) {
+  static PyObject* fn = nullptr;
+  if (fn == nullptr) {
+    PyRef mod = PyRef::check(PyImport_ImportModule("fngrad._functions"));
+    fn = PyRef::check(PyObject_GetAttrString(mod.get(), "_clamp_tensor_bounds")).release();
+  }
+  return PyRef::check(PyObject_CallFunctionObjArgs(fn, self, lo == nullptr ? Py_None : lo, hi == nullptr ? Py_None : hi,
+                                                   inplace ? Py_True : Py_False, nullptr))
+      .release();
+}
+
 PyObject* m_clamp(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
   static const char* const names[] = {"min", "max"};
@@ -597,6 +606,7 @@ PyObject* m_clamp(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObj
   Scalar lo, hi;
   bool has_lo = a[0] != nullptr && a[0] != Py_None;
   bool has_hi = a[1] != nullptr && a[1] != Py_None;
+  if ((has_lo && is_tensor(a[0])) || (has_hi && is_tensor(a[1]))) return clamp_tensor_bounds(self, a[0], a[1], false);
   if (has_lo) lo = require_scalar(a[0], "clamp", "min");
   if (has_hi) hi = require_scalar(a[1], "clamp", "max");
   return ops::clamp(as_tensor(self), has_lo ? &lo : nullptr, has_hi ? &hi : nullptr).release();
@@ -648,24 +658,55 @@ PyObject* m_cast(PyObject* self, PyObject*) {
   FNGRAD_CATCH(nullptr)
 }
 
+// A device argument of to(): the CPU is the only device ("cpu", "cpu:0", Tensor.device).
+void check_device(PyObject* device) {
+  FNGRAD_CHECK_TYPE(PyUnicode_Check(device), "[to] argument 'device' must be a device string, not ",
+                    py_type_name(device), ".");
+  const char* name = PyUnicode_AsUTF8(device);
+  FNGRAD_PY_CHECK(name != nullptr);
+  std::string s = name;
+  std::string type = s.substr(0, s.find(':'));
+  bool index_ok = s.size() == type.size() ||
+                  (s.size() > type.size() + 1 && s.find_first_not_of("0123456789", type.size() + 1) == std::string::npos);
+  if (type == "cpu" && index_ok) return;
+  static const char* const known[] = {"cuda", "mps", "xpu", "meta", "hip", "xla", "ipu", "hpu", "mtia", "privateuseone"};
+  for (const char* k : known) {
+    FNGRAD_CHECK_RUNTIME(!(type == k && index_ok), "[to] fngrad tensors live on the CPU; device '", s,
+                         "' is not available.");
+  }
+  fail(ErrorKind::Runtime, "[to] Invalid device string: '", s, "'");
+}
+
+// to(dtype, non_blocking=False, copy=False), to(device=None, dtype=None, non_blocking=False,
+// copy=False) and to(other, non_blocking=False, copy=False), as in PyTorch.
 PyObject* m_to(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const char* const names[] = {"dtype", "copy"};
-  PyObject* a[2];
-  parse_args(args, nargs, kwnames, names, 2, a, "to");
+  static const char* const names[] = {"device", "dtype", "non_blocking", "copy", "memory_format"};
+  PyObject* a[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
+  // The first positional argument is a device, a dtype or a tensor; the names follow from it.
+  DType d0;
+  const bool first_is_dtype = nargs > 0 && (dtype_from_object(args[0], &d0) || PyType_Check(args[0]));
+  const bool first_is_tensor = nargs > 0 && is_tensor(args[0]);
+  if (first_is_dtype || first_is_tensor) {
+    FNGRAD_CHECK_TYPE(nargs <= 3, "to() takes at most 3 positional arguments here but ", nargs, " were given");
+    PyObject* rest[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
+    static const char* const tail_names[] = {"non_blocking", "copy", "memory_format"};
+    parse_args(args + 1, nargs - 1, kwnames, tail_names, 3, rest, "to");
+    a[1] = first_is_tensor ? dtype_object(as_tensor(args[0])->dtype) : args[0];
+    a[2] = rest[0];
+    a[3] = rest[1];
+  } else {
+    parse_args(args, nargs, kwnames, names, 5, a, "to");
+  }
   TensorObject* t = as_tensor(self);
-  // Devices other than the CPU do not exist here; to("cpu") and to(device) are no-ops.
-  if (a[0] == nullptr || a[0] == Py_None || (PyUnicode_Check(a[0]) && std::strcmp(PyUnicode_AsUTF8(a[0]), "cpu") == 0)) {
-    if (parse_bool(a[1], false)) return ops::clone(t).release();
+  if (!is_none(a[0])) check_device(a[0]);
+  const bool copy = parse_bool(a[3], false);
+  DType d = is_none(a[1]) ? t->dtype : parse_dtype(a[1], "to");
+  if (d == t->dtype) {
+    if (copy) return ops::clone(t).release();
     Py_INCREF(self);
     return self;
   }
-  DType d = parse_dtype(a[0], "to");
-  if (d == t->dtype && !parse_bool(a[1], false)) {
-    Py_INCREF(self);
-    return self;
-  }
-  if (d == t->dtype) return ops::clone(t).release();
   return ops::to_dtype(t, d).release();
   FNGRAD_CATCH(nullptr)
 }
@@ -710,10 +751,22 @@ PyObject* m_zero_(PyObject* self, PyObject*) {
 
 PyObject* m_fill_(PyObject* self, PyObject* value) {
   FNGRAD_TRY
+  if (is_tensor(value)) {
+    FNGRAD_CHECK_RUNTIME(ndim(as_tensor(value)) == 0, "[fill_] fill_ only supports 0-dimension value tensor but got "
+                         "tensor with ", ndim(as_tensor(value)), " dimensions.");
+  }
   ops::fill_(as_tensor(self), require_scalar(value, "fill_", "value"));
   Py_INCREF(self);
   return self;
   FNGRAD_CATCH(nullptr)
+}
+
+// masked_fill takes a number or a 0-dim tensor as the value, as in PyTorch.
+void check_masked_fill_value(PyObject* value, const char* op) {
+  if (!is_tensor(value)) return;
+  const int64_t nd = ndim(as_tensor(value));
+  FNGRAD_CHECK_RUNTIME(nd == 0, "[", op, "] masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ",
+                       nd, " dimension(s).");
 }
 
 PyObject* m_masked_fill_(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
@@ -723,6 +776,7 @@ PyObject* m_masked_fill_(PyObject* self, PyObject* const* args, Py_ssize_t nargs
   parse_args(args, nargs, kwnames, names, 2, a, "masked_fill_");
   FNGRAD_CHECK_TYPE(a[0] != nullptr && is_tensor(a[0]) && a[1] != nullptr,
                     "[masked_fill_] Expected (mask: Tensor, value: number).");
+  check_masked_fill_value(a[1], "masked_fill_");
   ops::masked_fill_(as_tensor(self), as_tensor(a[0]), require_scalar(a[1], "masked_fill_", "value"));
   Py_INCREF(self);
   return self;
@@ -743,7 +797,6 @@ PyObject* m_expand(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
 
 // ---- more ops: arguments parsed here, work done in ops:: ----
 
-bool is_none(PyObject* o) { return o == nullptr || o == Py_None; }
 
 TensorObject* tensor_param(PyObject* o, const char* op, const char* what) {
   FNGRAD_CHECK_TYPE(o != nullptr && is_tensor(o), "[", op, "] Expected a Tensor for ", what, ", got ",
@@ -820,7 +873,12 @@ PyObject* m_max(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObjec
                        Operand(as_tensor(a[0])))
         .release();
   }
-  if (is_none(a[0])) return (Max ? ops::amax : ops::amin)(as_tensor(self), nullptr, false).release();
+  if (is_none(a[0])) {
+    FNGRAD_CHECK_RUNTIME(as_tensor(self)->numel > 0, "[", Max ? "max" : "min", "] ", Max ? "max" : "min",
+                         "(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim "
+                         "with the 'dim' argument.");
+    return (Max ? ops::amax : ops::amin)(as_tensor(self), nullptr, false).release();
+  }
   auto r = ops::max_dim(as_tensor(self), parse_int(a[0], Max ? "max" : "min", "dim"), parse_bool(a[1], false), Max);
   PyRef t = PyRef::check(PyTuple_New(2));
   PyTuple_SET_ITEM(t.get(), 0, r.first.release());
@@ -891,7 +949,7 @@ PyObject* m_norm(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObje
   if (!is_none(a[0])) {
     if (PyUnicode_Check(a[0])) {
       std::string name = PyUnicode_AsUTF8(a[0]);
-      FNGRAD_CHECK_VALUE(name == "fro", "[norm] Unsupported norm '", name, "': use a number, inf or 'fro'.");
+      FNGRAD_CHECK_RUNTIME(name == "fro", "[norm] Order ", name, " not supported: use a number, inf or 'fro'.");
     } else {
       p = double_param(a[0], 2, "norm", "p");
     }
@@ -993,6 +1051,7 @@ PyObject* m_clamp_(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyOb
   parse_args(args, nargs, kwnames, names, 2, a, "clamp_");
   Scalar lo, hi;
   bool has_lo = !is_none(a[0]), has_hi = !is_none(a[1]);
+  if ((has_lo && is_tensor(a[0])) || (has_hi && is_tensor(a[1]))) return clamp_tensor_bounds(self, a[0], a[1], true);
   if (has_lo) lo = require_scalar(a[0], "clamp_", "min");
   if (has_hi) hi = require_scalar(a[1], "clamp_", "max");
   ops::clamp_(as_tensor(self), has_lo ? &lo : nullptr, has_hi ? &hi : nullptr);
@@ -1017,6 +1076,7 @@ PyObject* m_masked_fill(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
   static const char* const names[] = {"mask", "value"};
   PyObject* a[2];
   parse_args(args, nargs, kwnames, names, 2, a, "masked_fill");
+  if (a[1] != nullptr) check_masked_fill_value(a[1], "masked_fill");
   return ops::masked_fill(as_tensor(self), tensor_param(a[0], "masked_fill", "mask"),
                           require_scalar(a[1], "masked_fill", "value"))
       .release();
@@ -1324,6 +1384,23 @@ std::vector<PyMethodDef> all_tensor_methods() {
 
 // ---- public helpers ----
 
+int64_t parse_int(PyObject* o, const char* op, const char* what) {
+  if (PyBool_Check(o) || !PyIndex_Check(o) || is_tensor(o)) {
+    fail(ErrorKind::Type, "[", op, "] Expected an integer for ", what, ", got ", py_type_name(o), ".");
+  }
+  PyRef index = PyLong_Check(o) ? PyRef::borrow(o) : PyRef::check(PyNumber_Index(o));
+  int overflow = 0;
+  long long v = PyLong_AsLongLongAndOverflow(index.get(), &overflow);
+  if (overflow != 0) {
+    // PyTorch: a size that does not fit in int64 is a TypeError (the size argument fails to
+    // unpack), any other int argument a ValueError.
+    fail(std::strcmp(what, "size") == 0 ? ErrorKind::Type : ErrorKind::Value, "[", op,
+         "] Overflow when unpacking long long: argument '", what, "' does not fit in int64.");
+  }
+  if (v == -1 && PyErr_Occurred()) throw PythonError();
+  return v;
+}
+
 void parse_args(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames, const char* const* names, size_t n_names,
                 PyObject** out, const char* fname) {
   for (size_t i = 0; i < n_names; i++) out[i] = nullptr;
@@ -1354,25 +1431,12 @@ bool dtype_from_object(PyObject* o, DType* out) {
 DType parse_dtype(PyObject* o, const char* op) {
   DType d;
   if (dtype_from_object(o, &d)) return d;
-  // NumPy dtypes and scalar types, and Python's float/int/bool.
-  if (o == reinterpret_cast<PyObject*>(&PyFloat_Type)) return DType::Float32;
+  // Python's float, int and bool stand for float64, int64 and bool, as in PyTorch. Names and
+  // NumPy dtypes are refused, as PyTorch refuses them.
+  if (o == reinterpret_cast<PyObject*>(&PyFloat_Type)) return DType::Float64;
   if (o == reinterpret_cast<PyObject*>(&PyLong_Type)) return DType::Int64;
   if (o == reinterpret_cast<PyObject*>(&PyBool_Type)) return DType::Bool;
-  PyArray_Descr* descr = nullptr;
-  if (PyArray_DescrConverter2(o, &descr) && descr != nullptr) {
-    int num = descr->type_num;
-    Py_DECREF(descr);
-    switch (num) {
-      case NPY_BOOL: return DType::Bool;
-      case NPY_INT64: return DType::Int64;
-      case NPY_FLOAT32: return DType::Float32;
-      case NPY_FLOAT64: return DType::Float64;
-      default: break;
-    }
-  }
-  PyErr_Clear();
-  fail(ErrorKind::Type, "[", op, "] Expected a dtype (fngrad.float32, fngrad.float64, fngrad.int64 or fngrad.bool), got ",
-       py_type_name(o), ".");
+  fail(ErrorKind::Type, "[", op, "] argument 'dtype' must be fngrad.dtype, not ", py_type_name(o), ".");
 }
 
 PyObject* make_size(const DimVec& sizes) {
@@ -1396,6 +1460,8 @@ DimVec parse_shape_object(PyObject* o, const char* op) {
     shape.push_back(parse_int(o, op, "size"));
     return shape;
   }
+  FNGRAD_CHECK_TYPE(PySequence_Check(o) && !PyUnicode_Check(o) && !is_tensor(o), "[", op,
+                    "] argument 'size' must be tuple of ints, not ", py_type_name(o), ".");
   PyRef seq = PyRef::check(PySequence_Fast(o, "size must be a sequence of ints"));
   for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq.get()); i++)
     shape.push_back(parse_int(PySequence_Fast_GET_ITEM(seq.get(), i), op, "size"));
@@ -1403,6 +1469,10 @@ DimVec parse_shape_object(PyObject* o, const char* op) {
 }
 
 DimVec parse_shape(PyObject* const* args, Py_ssize_t nargs, const char* op) {
+  if (nargs == 0) {
+    const char* param = std::strcmp(op, "permute") == 0 ? "dims" : std::strcmp(op, "reshape") == 0 ? "shape" : "size";
+    fail(ErrorKind::Type, "[", op, "] ", op, "() missing 1 required positional arguments: \"", param, "\"");
+  }
   if (nargs == 1 && !PyIndex_Check(args[0])) return parse_shape_object(args[0], op);
   DimVec shape;
   for (Py_ssize_t i = 0; i < nargs; i++) shape.push_back(parse_int(args[i], op, "size"));

@@ -11,8 +11,13 @@ void init_tensor_types(PyObject* module);
 // The fngrad.<dtype> object for d (borrowed), and the reverse; false if o is not a dtype.
 PyObject* dtype_object(DType d);
 bool dtype_from_object(PyObject* o, DType* out);
-// Reads a dtype argument: a fngrad dtype, a NumPy dtype or type, or a name like "float32".
+// Reads a dtype argument: a fngrad dtype, or Python's float (float64), int (int64) or bool, as
+// PyTorch accepts; anything else (a name, a NumPy dtype) is a TypeError naming op.
 DType parse_dtype(PyObject* o, const char* op);
+
+// Reads an int argument (what: "dim", "size", ...), naming op in errors. A Python int that does
+// not fit in int64 raises PyTorch's exception: TypeError for a size, ValueError otherwise.
+int64_t parse_int(PyObject* o, const char* op, const char* what);
 
 // A _C.Size for sizes (a new reference).
 PyObject* make_size(const DimVec& sizes);

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import builtins
+import collections.abc
+import math
 import numbers
 
 import numpy as np
@@ -50,21 +52,29 @@ def _numpy_dtype(dtype):
         ) from None
 
 
-def _resolve_dtype(dtype):
-    """A fngrad dtype from a fngrad dtype, a NumPy dtype or a Python type."""
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+# PyTorch's names of the scalar types, as its kernel messages print them.
+_SCALAR_TYPE_NAME = {_C.float32: "Float", _C.float64: "Double", _C.int64: "Long", _C.bool: "Bool"}
+
+
+def _type_name(obj) -> str:
+    t = type(obj)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def _resolve_dtype(dtype, op="tensor"):
+    """A fngrad dtype from a fngrad dtype or a Python type (float is float64, as in PyTorch).
+
+    Anything else (a name such as ``"float32"``, a NumPy dtype) is a TypeError, as in PyTorch."""
     if dtype is None or isinstance(dtype, _C.dtype):
         return dtype
     if dtype is builtins.float:
-        return _C.float32
+        return _C.float64
     if dtype is builtins.int:
         return _C.int64
     if dtype is builtins.bool:
         return _C.bool
-    kind = np.dtype(dtype)
-    for fn_dtype, np_type in _NUMPY_OF.items():
-        if kind == np.dtype(np_type):
-            return fn_dtype
-    raise TypeError(f"[tensor] Unsupported dtype {dtype!r}: fngrad has float32, float64, int64 and bool.")
+    raise TypeError(f"[{op}] argument 'dtype' must be fngrad.dtype, not {_type_name(dtype)}.")
 
 
 def _finish(t: Tensor, requires_grad: bool) -> Tensor:
@@ -73,18 +83,74 @@ def _finish(t: Tensor, requires_grad: bool) -> Tensor:
     return t
 
 
-def _check_ragged(data, dim=0):
-    """Raises PyTorch's message for nested sequences of uneven length."""
-    if isinstance(data, (list, tuple)) and data:
-        lengths = {len(x) if isinstance(x, (list, tuple)) else -1 for x in data}
-        if len(lengths) > 1:
-            first = len(data[0]) if isinstance(data[0], (list, tuple)) else None
-            for x in data:
-                n = len(x) if isinstance(x, (list, tuple)) else None
-                if n != first:
-                    raise ValueError(f"expected sequence of length {first} at dim {dim + 1} (got {n})")
-        for x in data:
-            _check_ragged(x, dim + 1)
+def _is_sequence(obj) -> bool:
+    return isinstance(obj, (list, tuple, np.ndarray, Tensor))
+
+
+def _is_data(obj) -> bool:
+    """Whether tensor() can read obj at all: a number, a sequence, or an array-like."""
+    if obj is None or isinstance(obj, (dict, set, frozenset)):
+        return False
+    return (isinstance(obj, (numbers.Number, np.generic, collections.abc.Sequence)) or hasattr(obj, "__array__")
+            or hasattr(obj, "__array_interface__") or (hasattr(obj, "__len__") and hasattr(obj, "__getitem__")))
+
+
+def _data_error(data) -> None:
+    """Raises the error PyTorch's tensor() gives for ``data`` (nested sequences that NumPy could not
+    turn into a numeric array), in its order: the element types, then the sizes (taken along the
+    first elements), then each element against them."""
+    has_float = [False]
+
+    def infer(obj):
+        if isinstance(obj, (str, bytes)):
+            return
+        if isinstance(obj, (list, tuple)):
+            for item in obj:
+                infer(item)
+            return
+        if isinstance(obj, (np.ndarray, Tensor)):
+            has_float[0] = has_float[0] or obj.dtype in (np.float32, np.float64, _C.float32, _C.float64)
+            return
+        if isinstance(obj, (numbers.Number, np.generic)):
+            has_float[0] = has_float[0] or not isinstance(obj, (numbers.Integral, np.integer, np.bool_))
+            return
+        if _is_data(obj):
+            return
+        raise RuntimeError(f"[tensor] Could not infer dtype of {type(obj).__name__}")
+
+    infer(data)
+    sizes = []
+    first = data
+    while isinstance(first, (list, tuple)):
+        sizes.append(len(first))
+        if not first:
+            break
+        first = first[0]
+        if isinstance(first, str):
+            raise ValueError("[tensor] too many dimensions 'str'")
+    if isinstance(first, (np.ndarray, Tensor)):
+        sizes.extend(first.shape)
+    integral = not has_float[0]
+
+    def store(obj, dim):
+        if dim == len(sizes):
+            if isinstance(obj, (str, bytes)):
+                raise TypeError(f"[tensor] new(): invalid data type '{type(obj).__name__}'")
+            if _is_sequence(obj) and not (isinstance(obj, (np.ndarray, Tensor)) and obj.ndim == 0):
+                if integral:
+                    raise TypeError(f"[tensor] '{type(obj).__name__}' object cannot be interpreted as an integer")
+                raise TypeError(f"[tensor] must be real number, not {type(obj).__name__}")
+            if integral and isinstance(obj, int) and not _INT64_MIN <= obj <= _INT64_MAX:
+                raise ValueError("[tensor] Overflow when unpacking long long")
+            return
+        if not _is_sequence(obj) or isinstance(obj, (np.ndarray, Tensor)) and obj.ndim == 0:
+            raise TypeError("[tensor] not a sequence")
+        if len(obj) != sizes[dim]:
+            raise ValueError(f"[tensor] expected sequence of length {sizes[dim]} at dim {dim} (got {len(obj)})")
+        for item in obj:
+            store(item, dim + 1)
+
+    store(data, 0)
 
 
 def _array_from_data(data) -> np.ndarray:
@@ -96,12 +162,22 @@ def _array_from_data(data) -> np.ndarray:
     elif isinstance(data, np.generic):
         arr = np.asarray(data)
     else:
-        if isinstance(data, (list, tuple)):
-            _check_ragged(data)
+        if isinstance(data, (str, bytes)):
+            raise TypeError(f"[tensor] new(): invalid data type '{type(data).__name__}'")
+        if not _is_data(data):
+            raise RuntimeError(f"[tensor] Could not infer dtype of {type(data).__name__}")
         try:
             arr = np.asarray(data)
-        except ValueError as e:
-            raise ValueError(f"[tensor] Could not build a tensor from the data: {e}") from None
+        except (ValueError, TypeError, OverflowError):
+            arr = None
+        # NumPy builds object, string or uint64 arrays (or fails) where PyTorch raises: then find
+        # PyTorch's error.
+        if arr is None or arr.dtype.kind not in "biuf" or arr.dtype == np.uint64:
+            if arr is None or not (arr.dtype.kind == "O" and arr.size
+                                   and all(isinstance(v, Tensor) for v in arr.reshape(-1))):
+                _data_error(data)
+            if arr is None:
+                raise ValueError("[tensor] Could not build a tensor from the data.")
         if arr.dtype == np.float64:
             arr = arr.astype(np.float32)
     kind = arr.dtype.kind
@@ -129,8 +205,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
         >>> fngrad.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True).shape
         fngrad.Size([2, 2])
     """
+    dtype = _resolve_dtype(dtype, "tensor")
     arr = _array_from_data(data)
-    dtype = _resolve_dtype(dtype)
     if dtype is not None:
         arr = arr.astype(_numpy_dtype(dtype))
     return _finish(_C.from_numpy(np.array(arr, copy=True, order="C")), requires_grad)
@@ -146,7 +222,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
         >>> fngrad.as_tensor(a).numpy() is not None
         True
     """
-    dtype = _resolve_dtype(dtype)
+    dtype = _resolve_dtype(dtype, "as_tensor")
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype):
         return data
     if isinstance(data, np.ndarray) and data.dtype in (np.float32, np.float64, np.int64, np.bool_) and (
@@ -174,37 +250,77 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return _C.from_numpy(array)
 
 
-def _shape(size) -> tuple:
-    if len(size) == 1 and not isinstance(size[0], numbers.Integral):
-        return tuple(size[0])
-    return tuple(size)
+def _shape(size, op="tensor") -> tuple:
+    """The shape from ``*size`` (ints, or one sequence of ints), checked as PyTorch checks it."""
+    if len(size) == 1 and not isinstance(size[0], (numbers.Integral, np.integer)):
+        if not isinstance(size[0], (collections.abc.Sequence, np.ndarray)) or isinstance(size[0], str):
+            raise TypeError(f"[{op}] argument 'size' must be tuple of ints, not {_type_name(size[0])}")
+        size = tuple(size[0])
+    for i, v in enumerate(size):
+        if not isinstance(v, (numbers.Integral, np.integer)) or isinstance(v, Tensor):
+            raise TypeError(f"[{op}] argument 'size' must be tuple of ints, but found element of type "
+                            f"{_type_name(v)} at pos {i}")
+        if not _INT64_MIN <= v <= _INT64_MAX:
+            raise TypeError(f"[{op}] argument 'size' failed to unpack the object at pos {i} with error "
+                            f"\"Overflow when unpacking long long\"")
+    return tuple(int(v) for v in size)
 
 
-def _dtype_or_default(dtype):
-    dtype = _resolve_dtype(dtype)
+def _check_size(shape, dtype, op) -> None:
+    """What the native allocation checks, for the functions that let NumPy allocate."""
+    n = 1
+    for v in shape:
+        if v < 0:
+            raise RuntimeError(f"[{op}] Trying to create tensor with negative dimension {v}: {list(shape)}")
+        n *= v
+    if n * dtype.itemsize > _INT64_MAX:
+        raise RuntimeError(f"[{op}] Storage size calculation overflowed with sizes={list(shape)}")
+
+
+def _numpy_call(op, fn, *args, **kwargs):
+    """fn(*args, **kwargs), with NumPy's failure to allocate as PyTorch's RuntimeError."""
+    try:
+        return fn(*args, **kwargs)
+    except MemoryError as e:
+        raise RuntimeError(f"[{op}] can't allocate memory: {e}") from None
+
+
+def _dtype_or_default(dtype, op="tensor"):
+    dtype = _resolve_dtype(dtype, op)
     return _C.float32 if dtype is None else dtype
+
+
+def _size_arg(size):
+    """``*size`` for the native constructors, which check it (ints, or one sequence of ints) and
+    name the op in their errors."""
+    return size[0] if len(size) == 1 else size
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of zeros. Example: ``fngrad.zeros(2, 3)``."""
-    return _finish(_C.zeros(_shape(size), _dtype_or_default(dtype)), requires_grad)
+    return _finish(_C.zeros(_size_arg(size), _dtype_or_default(dtype, "zeros"), "zeros"), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of ones. Example: ``fngrad.ones(2, 3)``."""
-    return _finish(_C.full(_shape(size), 1.0, _dtype_or_default(dtype)), requires_grad)
+    return _finish(_C.full(_size_arg(size), 1.0, _dtype_or_default(dtype, "ones"), "ones"), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor with uninitialised values. Example: ``fngrad.empty(4)``."""
-    return _finish(_C.empty(_shape(size), _dtype_or_default(dtype)), requires_grad)
+    return _finish(_C.empty(_size_arg(size), _dtype_or_default(dtype, "empty"), "empty"), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor filled with ``fill_value``. Example: ``fngrad.full((2, 2), 7.0)``."""
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    if not isinstance(fill_value, (numbers.Real, np.bool_)):
+        raise TypeError(f"[full] argument 'fill_value' must be Number, not {_type_name(fill_value)}")
     if dtype is None:
-        dtype = _C.bool if isinstance(fill_value, bool) else _C.int64 if isinstance(fill_value, int) else _C.float32
-    return _finish(_C.full(_shape((size,)), float(fill_value), _resolve_dtype(dtype)), requires_grad)
+        dtype = _C.bool if isinstance(fill_value, (bool, np.bool_)) else (
+            _C.int64 if isinstance(fill_value, (numbers.Integral, np.integer)) else _C.float32)
+    return _finish(_C.full(size, float(fill_value), _resolve_dtype(dtype, "full"), "full"), requires_grad)
 
 
 def zeros_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -243,7 +359,7 @@ class Generator:
         self._rng = np.random.Generator(np.random.PCG64(self._seed))
 
     def manual_seed(self, seed: int) -> "Generator":
-        self._seed = int(seed)
+        self._seed = _seed_value(seed)
         self._rng = np.random.Generator(np.random.PCG64(self._seed))
         return self
 
@@ -257,6 +373,14 @@ class Generator:
 
 
 default_generator = Generator()
+
+
+def _seed_value(seed) -> int:
+    """seed as the unsigned 64-bit value PyTorch keeps (negative seeds wrap around, as in PyTorch)."""
+    seed = int(seed)
+    if not _INT64_MIN <= seed < (1 << 64):
+        raise ValueError("[manual_seed] Overflow when unpacking long long")
+    return seed & ((1 << 64) - 1)
 
 
 def manual_seed(seed: int) -> Generator:
@@ -283,23 +407,28 @@ def initial_seed() -> int:
     return default_generator.initial_seed()
 
 
-def _random(fill, size, dtype, requires_grad, generator):
-    dtype = _dtype_or_default(dtype)
+def _random(fill, size, dtype, requires_grad, generator, op, kernel):
+    dtype = _dtype_or_default(dtype, op)
     if not dtype.is_floating_point:
-        raise TypeError(f"[randn] Expected a floating point dtype, got {dtype!r}.")
-    rng = (generator or default_generator)._rng
-    arr = fill(rng, _shape(size), _numpy_dtype(dtype))
-    return _finish(_C.from_numpy(np.ascontiguousarray(arr)), requires_grad)
+        # PyTorch has no integer kernels for these (its message names the kernel).
+        raise NotImplementedError(f"[{op}] \"{kernel}\" not implemented for '{_SCALAR_TYPE_NAME[dtype]}'")
+    # The native allocation checks the size; NumPy then fills the tensor's memory in place.
+    t = _C.empty(_size_arg(size), dtype, op)
+    if t.numel():
+        fill((generator or default_generator)._rng, t.numpy())
+    return _finish(t, requires_grad)
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
     """Samples of the standard normal distribution. Example: ``fngrad.randn(2, 3)``."""
-    return _random(lambda rng, s, d: rng.standard_normal(s, dtype=d), size, dtype, requires_grad, generator)
+    return _random(lambda rng, out: rng.standard_normal(dtype=out.dtype, out=out), size, dtype, requires_grad,
+                   generator, "randn", "normal_kernel_cpu")
 
 
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
     """Samples of the uniform distribution on [0, 1). Example: ``fngrad.rand(2, 3)``."""
-    return _random(lambda rng, s, d: rng.random(s, dtype=d), size, dtype, requires_grad, generator)
+    return _random(lambda rng, out: rng.random(dtype=out.dtype, out=out), size, dtype, requires_grad, generator,
+                   "rand", "check_uniform_bounds")
 
 
 def randn_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
@@ -327,23 +456,50 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     """
     if end is None:
         start, end = 0, start
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    for v in (start, end, step):
+        if not isinstance(v, (numbers.Real, np.number)):
+            raise TypeError(f"[arange] arguments must be numbers, got {_type_name(v)}")
     if dtype is None:
-        integral = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+        integral = all(isinstance(v, (numbers.Integral, np.integer)) for v in (start, end, step))
         dtype = _C.int64 if integral else _C.float32
-    dtype = _resolve_dtype(dtype)
-    arr = np.arange(start, end, step, dtype=_numpy_dtype(dtype))
+    dtype = _resolve_dtype(dtype, "arange")
+    # PyTorch's checks, before NumPy allocates anything.
+    if step == 0:
+        raise RuntimeError("[arange] step must be nonzero")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"[arange] unsupported range: {start} -> {end}")
+    if (step > 0 and end < start) or (step < 0 and end > start):
+        raise RuntimeError("[arange] upper bound and lower bound inconsistent with step sign")
+    size = math.ceil((end - start) / step)
+    if size > _INT64_MAX:
+        raise RuntimeError(f"[arange] invalid size, possible overflow? (size {size})")
+    _check_size((size,), dtype, "arange")
+    arr = _numpy_call("arange", np.arange, start, end, step, dtype=_numpy_dtype(dtype))
     return _finish(_C.from_numpy(arr), requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` (inclusive). Example: ``fngrad.linspace(0, 1, 5)``."""
-    arr = np.linspace(start, end, steps, dtype=_numpy_dtype(_dtype_or_default(dtype)))
+    start, end, steps = (v.item() if isinstance(v, Tensor) else v for v in (start, end, steps))
+    if not isinstance(steps, (numbers.Integral, np.integer)) or isinstance(steps, bool):
+        raise TypeError(f"[linspace] argument 'steps' must be int, not {_type_name(steps)}")
+    if steps < 0:
+        raise RuntimeError("[linspace] number of steps must be non-negative")
+    dtype = _dtype_or_default(dtype, "linspace")
+    _check_size((steps,), dtype, "linspace")
+    arr = _numpy_call("linspace", np.linspace, start, end, steps, dtype=_numpy_dtype(dtype))
     return _finish(_C.from_numpy(arr), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """The n x m identity matrix. Example: ``fngrad.eye(3)``."""
-    arr = np.eye(n, m, dtype=_numpy_dtype(_dtype_or_default(dtype)))
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and v < 0:
+            raise RuntimeError(f"[eye] {name} must be greater or equal to 0, got {v}")
+    dtype = _dtype_or_default(dtype, "eye")
+    _check_size((n, n if m is None else m), dtype, "eye")
+    arr = _numpy_call("eye", np.eye, n, m, dtype=_numpy_dtype(dtype))
     return _finish(_C.from_numpy(arr), requires_grad)
 
 
@@ -351,14 +507,22 @@ def randint(low, high=None, size=None, dtype=None, device=None, generator=None) 
     """Uniform random integers in [low, high). Example: ``fngrad.randint(0, 10, (3,))``."""
     if high is None:
         low, high = 0, low
+    if size is None:
+        raise TypeError("[randint] randint() missing required argument 'size'")
+    if low >= high:
+        raise RuntimeError(f"[randint] random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     rng = (generator or default_generator)._rng
-    dtype = _resolve_dtype(dtype) or _C.int64
-    arr = rng.integers(low, high, size=tuple(size), dtype=np.int64).astype(_numpy_dtype(dtype))
+    dtype = _resolve_dtype(dtype, "randint") or _C.int64
+    shape = _shape((size,), "randint")
+    _check_size(shape, _C.int64, "randint")
+    arr = _numpy_call("randint", rng.integers, low, high, size=shape, dtype=np.int64).astype(_numpy_dtype(dtype))
     return _C.from_numpy(arr)
 
 
 def randperm(n, dtype=None, device=None, generator=None) -> Tensor:
     """A random permutation of 0..n-1. Example: ``fngrad.randperm(4)``."""
     rng = (generator or default_generator)._rng
-    arr = rng.permutation(n).astype(_numpy_dtype(_resolve_dtype(dtype) or _C.int64))
+    dtype = _resolve_dtype(dtype, "randperm") or _C.int64
+    _check_size((n,), _C.int64, "randperm")
+    arr = _numpy_call("randperm", rng.permutation, n).astype(_numpy_dtype(dtype))
     return _C.from_numpy(arr)

@@ -50,6 +50,85 @@ def clamp(input, min=None, max=None):
 clip = clamp
 
 
+def _broadcast_check(op, *shapes):
+    """Raises PyTorch's message (naming op) when the shapes do not broadcast together."""
+    out = []
+    for shape in shapes:
+        shape = tuple(shape)
+        a, b = list(out), list(shape)
+        n = builtins.max(len(a), len(b))
+        a, b = [1] * (n - len(a)) + a, [1] * (n - len(b)) + b
+        for i, (da, db) in enumerate(zip(a, b)):
+            if da != db and da != 1 and db != 1:
+                raise RuntimeError(f"[{op}] The size of tensor a ({da}) must match the size of tensor b ({db}) at "
+                                   f"non-singleton dimension {i}")
+        out = [da if db == 1 else db for da, db in zip(a, b)]
+
+
+_clamp_function = None
+
+
+def _clamp_tensor_function():
+    """PyTorch's clamp.Tensor as an autograd.Function (made on first use: autograd imports later)."""
+    global _clamp_function
+    if _clamp_function is not None:
+        return _clamp_function
+    from .autograd.function import Function
+
+    class Clamp(Function):
+        # NaN in x or in a bound gives NaN; the gradient goes to x where min <= x <= max, to min
+        # where x < min < max, to max where x > max or max < min (PyTorch's clamp_backward_min_max).
+        @staticmethod
+        def forward(ctx, x, lo, hi):
+            out = x
+            if lo is not None:
+                out = _C.maximum(out, lo)
+            if hi is not None:
+                out = _C.minimum(out, hi)
+            ctx.save_for_backward(x, lo, hi)
+            return out
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, lo, hi = ctx.saved_tensors
+            if lo is not None and hi is not None:
+                keep_x, keep_lo, keep_hi = (x >= lo) & (x <= hi), (x < lo) & (lo < hi), (x > hi) | (hi < lo)
+            elif lo is not None:
+                keep_x, keep_lo, keep_hi = x >= lo, x < lo, None
+            else:
+                keep_x, keep_lo, keep_hi = x <= hi, None, x > hi
+            needs = ctx.needs_input_grad
+            return (_C.where(keep_x, grad, 0.0) if needs[0] else None,
+                    _C.where(keep_lo, grad, 0.0) if lo is not None and needs[1] else None,
+                    _C.where(keep_hi, grad, 0.0) if hi is not None and needs[2] else None)
+
+    _clamp_function = Clamp
+    return Clamp
+
+
+def _clamp_tensor_bounds(input, min, max, inplace):
+    """clamp (clamp_) with a tensor bound: Tensor.clamp calls this when min or max is a tensor."""
+    from ._creation import tensor as _tensor
+
+    op = "clamp_" if inplace else "clamp"
+    bounds = []
+    for b in (min, max):
+        if b is not None and not isinstance(b, _C.TensorBase):
+            if isinstance(b, builtins.bool) or not isinstance(b, (builtins.int, builtins.float)):
+                raise TypeError(f"[{op}] Expected a number or a tensor as the bound, got {type(b).__name__}.")
+            b = _tensor(b, dtype=input.dtype if input.is_floating_point() or isinstance(b, builtins.int) else None)
+        bounds.append(b)
+    lo, hi = bounds
+    _broadcast_check(op, input.shape, *[b.shape for b in bounds if b is not None])
+    if not inplace:
+        return _clamp_tensor_function().apply(input, lo, hi)
+    out = _clamp_tensor_function().apply(input.clone(), lo, hi)
+    if tuple(out.shape) != tuple(input.shape):
+        raise RuntimeError(f"[{op}] output with shape {list(input.shape)} doesn't match the broadcast shape "
+                           f"{list(out.shape)}")
+    return input.copy_(out)
+
+
 def pow(input, exponent):
     """``input ** exponent``; either may be a Python number. Example: ``fngrad.pow(x, 2)``."""
     return _C.pow(input, exponent)
@@ -239,6 +318,9 @@ def take(input, index):
 
 def masked_select(input, mask):
     """The elements where ``mask`` is true, as a 1-D tensor."""
+    if not isinstance(mask, _C.TensorBase) or mask.dtype != _C.bool:
+        raise RuntimeError(f"[masked_select] masked_select: expected BoolTensor for mask, got "
+                           f"{getattr(mask, 'dtype', type(mask).__name__)!r}")
     return input[mask]
 
 

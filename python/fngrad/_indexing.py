@@ -27,7 +27,10 @@ def _convert(item):
             raise IndexError(_INDEX_ERROR)
         return item
     if isinstance(item, (list, tuple)):
-        arr = np.asarray(item)
+        try:
+            arr = np.asarray(item)
+        except ValueError:
+            raise IndexError(f"[index] an index made of nested lists of uneven lengths is not valid: {item!r}") from None
         if arr.size and arr.dtype.kind not in "biu":
             raise IndexError(_INDEX_ERROR)
         return arr.astype(np.int64) if arr.dtype.kind == "f" or arr.size == 0 else arr
@@ -35,9 +38,12 @@ def _convert(item):
         if isinstance(item, slice) and item.step is not None and item.step <= 0:
             raise ValueError("step must be greater than zero")
         return item
-    raise TypeError(
-        f"[index] Only integers, slices (`:`), ellipsis (`...`), None, lists and long or bool tensors are valid "
-        f"indices (got {type(item).__name__})."
+    if isinstance(item, (str, bytes)):
+        raise TypeError(f"[index] new(): invalid data type '{type(item).__name__}'")
+    name = type(item).__name__ if type(item).__module__ == "builtins" else f"{type(item).__module__}.{type(item).__name__}"
+    raise IndexError(
+        f"[index] only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices "
+        f"(got {name})"
     )
 
 
@@ -45,7 +51,14 @@ def positions(shape, index):
     """An int64 tensor with, for each element x[index] selects, its flat position in x."""
     items = index if isinstance(index, tuple) else (index,)
     converted = tuple(_convert(i) for i in items)
-    flat = np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.int64).reshape(shape)
+    numel = 1
+    for n in shape:
+        numel *= n
+    try:
+        flat = np.arange(numel, dtype=np.int64).reshape(shape)
+    except (ValueError, MemoryError) as e:  # NumPy cannot hold every position of a huge (expanded) tensor
+        raise RuntimeError(f"[index] advanced indexing of a tensor of shape {list(shape)} needs a table of "
+                           f"{numel} positions, which cannot be allocated: {e}") from None
     try:
         pos = flat[converted]
     except IndexError as e:

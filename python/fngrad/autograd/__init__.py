@@ -135,6 +135,8 @@ def grad(
                          "allow_unused=False.")
     outputs = _tensor_tuple(outputs, "grad")
     inputs_t = _tensor_tuple(inputs, "grad")
+    if len(inputs_t) == 0:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     grad_outputs = _grad_tuple(grad_outputs, len(outputs), "grad")
     if retain_graph is None:
         retain_graph = create_graph

@@ -16,10 +16,14 @@ Example::
 
 from __future__ import annotations
 
+import numbers
+import warnings
+
 import numpy as np
 
 from .. import _C
 from .._creation import default_generator, from_numpy
+from ..autograd.function import Function
 
 __all__ = [
     "relu", "relu_", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid", "tanh",
@@ -28,6 +32,13 @@ __all__ = [
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
+
+
+def _number(value, op, name):
+    """value as a float; a TypeError naming the op for anything that is not a number (as PyTorch)."""
+    if isinstance(value, (numbers.Real, np.bool_)) or (isinstance(value, _C.TensorBase) and value.numel() == 1):
+        return float(value)
+    raise TypeError(f"[{op}] argument '{name}' must be Number, not {type(value).__name__}")
 
 
 def relu(input, inplace=False):
@@ -42,13 +53,13 @@ def relu_(input):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """input where positive, else negative_slope * input."""
-    out = _C.leaky_relu(input, float(negative_slope))
+    out = _C.leaky_relu(input, _number(negative_slope, "leaky_relu", "negative_slope"))
     return input.copy_(out) if inplace else out
 
 
 def elu(input, alpha=1.0, inplace=False):
     """input where positive, else alpha * (exp(input) - 1)."""
-    out = _C.elu(input, float(alpha))
+    out = _C.elu(input, _number(alpha, "elu", "alpha"))
     return input.copy_(out) if inplace else out
 
 
@@ -64,7 +75,7 @@ def silu(input, inplace=False):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta * x)) / beta, and x where beta * x > threshold."""
-    return _C.softplus(input, float(beta), float(threshold))
+    return _C.softplus(input, _number(beta, "softplus", "beta"), _number(threshold, "softplus", "threshold"))
 
 
 def sigmoid(input):
@@ -77,17 +88,24 @@ def tanh(input):
     return input.tanh()
 
 
+def _get_softmax_dim(name, ndim, stacklevel):
+    """PyTorch's implicit dim for softmax without ``dim`` (deprecated there, with this warning)."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an "
+                  "argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """Softmax along ``dim``."""
     if dim is None:
-        raise TypeError("[softmax] softmax() requires the 'dim' argument.")
+        dim = _get_softmax_dim("softmax", input.dim(), _stacklevel)
     return input.softmax(dim, dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """Log-softmax along ``dim``, computed stably."""
     if dim is None:
-        raise TypeError("[log_softmax] log_softmax() requires the 'dim' argument.")
+        dim = _get_softmax_dim("log_softmax", input.dim(), _stacklevel)
     return input.log_softmax(dim, dtype)
 
 
@@ -141,6 +159,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     _check_reduction(reduction, "nll_loss")
     if target.dtype != _C.int64:
         raise RuntimeError(f"[nll_loss] expected target of dtype int64 (class indices), got {target.dtype!r}")
+    if input.dim() >= 2 and target.dim() >= 1 and target.shape[0] != input.shape[0]:
+        raise ValueError(f"[nll_loss] Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                         f"({target.shape[0]}).")
     if target.dim() != max(input.dim() - 1, 0) and not (input.dim() == 1 and target.dim() == 0):
         raise ValueError(f"[nll_loss] Expected target of shape {tuple(input.shape[:1]) + tuple(input.shape[2:])}, "
                          f"got {tuple(target.shape)}")
@@ -177,14 +198,16 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         0.4076
     """
     _check_reduction(reduction, "cross_entropy")
+    if label_smoothing > 1.0:  # PyTorch checks the upper bound only (a value <= 0 means no smoothing)
+        raise RuntimeError(f"[cross_entropy] label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     class_dim = 0 if input.dim() == 1 else 1
     logp = input.log_softmax(class_dim)
     n_classes = input.shape[class_dim]
     if target.is_floating_point():
         # Class probabilities.
         if tuple(target.shape) != tuple(input.shape):
-            raise ValueError(f"[cross_entropy] Expected target of shape {tuple(input.shape)} for probabilities, got "
-                             f"{tuple(target.shape)}")
+            raise RuntimeError(f"[cross_entropy] Expected target of shape {tuple(input.shape)} for probabilities, got "
+                               f"{tuple(target.shape)}")
         if label_smoothing > 0:
             target = target * (1.0 - label_smoothing) + label_smoothing / n_classes
         w = 1.0 if weight is None else weight.reshape([-1] + [1] * (input.dim() - class_dim - 1))
@@ -222,23 +245,79 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     return _reduce((input - target).abs(), reduction)
 
 
+_BCE_EPSILON = 1e-12  # PyTorch's floor for p (1 - p) in the gradient
+
+
+class BinaryCrossEntropy(Function):
+    """PyTorch's binary_cross_entropy: each log clamped at -100 in the forward; the gradient
+    g (p - t) / max(p (1 - p), 1e-12) for the input and -g logit(p) for the target (so that
+    p = 0 or 1 gives a large finite gradient, not NaN). The backward is made of fngrad ops, so
+    it is differentiable in turn."""
+
+    @staticmethod
+    def forward(ctx, input, target, weight, reduction):
+        losses = (target - 1) * (-input).log1p().clamp(min=-100) - target * input.log().clamp(min=-100)
+        if weight is not None:
+            losses = losses * weight
+        ctx.save_for_backward(input, target, weight)
+        ctx.reduction = reduction
+        return _reduce(losses, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, target, weight = ctx.saved_tensors
+        if ctx.reduction != "none":
+            grad = grad.expand(input.shape)
+            if ctx.reduction == "mean":
+                grad = grad / input.numel()
+        if weight is not None:
+            grad = grad * weight
+        grad_input = grad_target = None
+        if ctx.needs_input_grad[0]:
+            grad_input = grad * (input - target) / (input * (1 - input)).clamp(min=_BCE_EPSILON)
+        if ctx.needs_input_grad[1]:
+            grad_target = -(grad * (input.log() - (-input).log1p()))
+        return grad_input, grad_target, None, None
+
+
+def _all_between_0_and_1(t):
+    return bool(((t >= 0) & (t <= 1)).all())
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """Binary cross-entropy of probabilities ``input`` against ``target`` (log clamped at -100, as PyTorch)."""
     _check_reduction(reduction, "binary_cross_entropy")
-    log_p = input.log().clamp(min=-100)
-    log_q = (1 - input).log().clamp(min=-100)
-    losses = -(target * log_p + (1 - target) * log_q)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"[binary_cross_entropy] Using a target size ({target.shape!r}) that is different to the "
+                         f"input size ({input.shape!r}) is deprecated. Please ensure they have the same size.")
+    if target.dtype != input.dtype:
+        raise RuntimeError(f"[binary_cross_entropy] Found dtype {target.dtype!r} but expected {input.dtype!r}")
+    if not _all_between_0_and_1(input):
+        raise RuntimeError("[binary_cross_entropy] all elements of input should be between 0 and 1")
+    if not _all_between_0_and_1(target):
+        raise RuntimeError("[binary_cross_entropy] all elements of target should be between 0 and 1")
     if weight is not None:
-        losses = losses * weight
-    return _reduce(losses, reduction)
+        weight = weight.expand(input.shape)
+    return BinaryCrossEntropy.apply(input, target, weight, reduction)
 
 
 def one_hot(tensor, num_classes=-1):
     """int64 one-hot encoding of class indices. Example: ``F.one_hot(fngrad.tensor([0, 2]), 3)``."""
+    if tensor.dtype != _C.int64:
+        raise RuntimeError("[one_hot] one_hot is only applicable to index tensor of type LongTensor.")
     idx = tensor.detach().numpy()
     if idx.size and idx.min() < 0:
         raise RuntimeError("[one_hot] Class values must be non-negative.")
-    n = int(idx.max()) + 1 if num_classes == -1 else num_classes
-    if idx.size and idx.max() >= n:
-        raise RuntimeError("[one_hot] Class values must be smaller than num_classes.")
-    return from_numpy(np.eye(n, dtype=np.int64)[idx])
+    if num_classes == -1:
+        if idx.size == 0:
+            raise RuntimeError("[one_hot] Can not infer total number of classes from empty tensor.")
+        n = int(idx.max()) + 1
+    else:
+        n = num_classes
+        if idx.size and idx.max() >= n:
+            raise RuntimeError("[one_hot] Class values must be smaller than num_classes.")
+    # The native allocation checks the size (and names one_hot) before anything is filled in.
+    out = _C.zeros(tuple(idx.shape) + (n,), _C.int64, "one_hot")
+    if idx.size:
+        out.numpy().reshape(-1, n)[np.arange(idx.size), idx.reshape(-1)] = 1
+    return out
