@@ -189,3 +189,65 @@ def test_a_list_holding_sequences_is_a_tuple_of_indices():
         fngrad.ones(3)[[[0, 1], [2]]]
     with pytest.raises(IndexError, match=r"valid indices \(got float\)"):
         fngrad.ones(3)[1.5]
+
+
+# Where PyTorch and NumPy disagree, PyTorch's rule: ints (and 0-d integer tensors) select first,
+# then the advanced indices stay in place if they are adjacent in what is left. The expectations
+# spell that out with NumPy: apply the ints, then index with the remaining (adjacent) arrays.
+@pytest.mark.parametrize("index, numpy_rule", [
+    ((0, slice(None), [2, 0]), lambda a: a[0][:, [2, 0]]),                      # NumPy: (2, 3)
+    ((slice(None), [1, 2], Ellipsis, [0, 3]), lambda a: a[:, [1, 2], [0, 3]]),  # Ellipsis of no dims
+    ((1, [0, 2], Ellipsis), lambda a: a[1][[0, 2]]),
+    ((Ellipsis, "t0d"), lambda a: a[..., -1]),                                  # 0-d tensor: an int
+    (("t0d", [0, 2]), lambda a: a[-1][[0, 2]]),
+    (("t0d", slice(None), [3, 1]), lambda a: a[-1][:, [3, 1]]),                 # NumPy: (2, 3) transposed
+])
+def test_pytorch_rule_for_ints_next_to_advanced_indices(index, numpy_rule):
+    t0d = fngrad.tensor(-1)
+    x = f64(A)
+    y = x[tuple(t0d if i == "t0d" else i for i in index)]
+    expected = numpy_rule(A)
+    np.testing.assert_array_equal(y.detach().numpy(), expected)
+    w = np.random.default_rng(0).standard_normal(expected.shape)
+    (y * fngrad.from_numpy(w)).sum().backward()
+    # The gradient scatters w back to the positions the rule selects.
+    selected = numpy_rule(np.arange(A.size).reshape(A.shape))
+    grad = np.zeros(A.size)
+    np.add.at(grad, selected.reshape(-1), w.reshape(-1))
+    np.testing.assert_array_equal(x.grad.numpy(), grad.reshape(A.shape))
+
+
+def test_masked_select_broadcasts_the_mask():
+    x = f64(A[0])  # (3, 4)
+    mask = np.array([True, False, False, True])
+    y = fngrad.masked_select(x, fngrad.tensor(mask))
+    np.testing.assert_array_equal(y.detach().numpy(), A[0][np.broadcast_to(mask, (3, 4))])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.broadcast_to(mask, (3, 4)).astype(np.float64))
+    # The input broadcasts as well: each element is selected once per row of the mask.
+    v = f64([1.0, 2.0])
+    out = v.masked_select(fngrad.tensor([[True, True], [False, True], [True, False]]))
+    np.testing.assert_array_equal(out.detach().numpy(), [1.0, 2.0, 2.0, 1.0])
+    out.sum().backward()
+    np.testing.assert_array_equal(v.grad.numpy(), [2.0, 2.0])
+
+
+def test_cat_keeps_empty_inputs_in_promotion_and_autograd():
+    # PyTorch leaves 1-D empty tensors out of cat's shape checks, not out of the result dtype or
+    # the graph.
+    x = fngrad.ones(2, 3, requires_grad=True)
+    e = fngrad.zeros(0, dtype=fngrad.float64, requires_grad=True)
+    y = fngrad.cat([x, e])
+    assert y.dtype == fngrad.float64 and tuple(y.shape) == (2, 3)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((2, 3), np.float32))
+    assert e.grad is not None and tuple(e.grad.shape) == (0,) and e.grad.dtype == fngrad.float64
+    only_empty = fngrad.cat([e, fngrad.zeros(0)])
+    assert only_empty.requires_grad and only_empty.dtype == fngrad.float64 and tuple(only_empty.shape) == (0,)
+
+
+def test_tensor_with_float64_dtype_keeps_python_floats_exact():
+    values = [0.1, 1e-300, 2.0 ** 60 + 1.0, 1 / 3]
+    t = fngrad.tensor(values, dtype=fngrad.float64)
+    np.testing.assert_array_equal(t.numpy(), np.array(values, dtype=np.float64))
+    assert fngrad.tensor(values).dtype == fngrad.float32  # the default is still float32

@@ -378,7 +378,7 @@ class CatBackward : public Node {
   int64_t dim = 0;
   bool stack = false;
   SmallVec<int64_t, 4> sizes_along;  // each input's size along dim (1 for stack)
-  SmallVec<DimVec, 4> shapes;
+  SmallVec<bool, 4> skipped;          // a 1-D empty input that cat left out of the shape checks
   std::string name() const override { return stack ? "StackBackward0" : "CatBackward0"; }
   GradList apply(GradList&& grads) override {
     TensorObject* g = grads[0].get();
@@ -387,6 +387,8 @@ class CatBackward : public Node {
     for (size_t i = 0; i < sizes_along.size(); i++) {
       if (!next_edges_[i].is_valid()) {
         out.emplace_back();
+      } else if (skipped[i]) {
+        out.push_back(empty(DimVec{0}, g->dtype, "cat"));
       } else if (stack) {
         out.push_back(select(g, dim, start));
       } else {
@@ -513,11 +515,36 @@ TensorRef cat(const SmallVec<TensorObject*, 4>& tensors, int64_t dim_in, bool st
                            ") cannot be concatenated");
     }
   }
-  // PyTorch ignores 1-D empty tensors in cat.
+  // PyTorch leaves 1-D empty tensors out of cat's shape checks (a legacy rule), but they still
+  // take part in dtype promotion and in autograd: they get an empty gradient.
   SmallVec<TensorObject*, 4> parts;
-  for (TensorObject* t : tensors)
+  bool needs = false;
+  DType dtype = tensors[0]->dtype;
+  for (TensorObject* t : tensors) {
     if (stack || !(ndim(t) == 1 && t->numel == 0)) parts.push_back(t);
-  if (parts.empty()) return clone(tensors[0]);
+    dtype = promote_types(dtype, t->dtype);
+    needs = needs || autograd::requires_grad(t);
+  }
+  auto record = [&](TensorRef& out, int64_t dim) {
+    if (!needs || !GradMode::is_enabled()) return;
+    auto* node = new CatBackward();
+    NodeRef keep(node);
+    node->dim = dim;
+    node->stack = stack;
+    for (TensorObject* t : tensors) {
+      const bool skip = !stack && ndim(t) == 1 && t->numel == 0;
+      node->skipped.push_back(skip);
+      node->sizes_along.push_back(stack ? 1 : skip ? 0 : t->sizes[dim]);
+      node->next_edges().push_back(autograd::gradient_edge(t));
+    }
+    autograd::set_history(out.get(), node);
+    autograd::record_creation_site(node);
+  };
+  if (parts.empty()) {
+    TensorRef out = empty(DimVec{0}, dtype, op);
+    record(out, 0);
+    return out;
+  }
   const TensorObject* first = parts[0];
   if (stack) {
     for (TensorObject* t : parts)
@@ -527,9 +554,7 @@ TensorRef cat(const SmallVec<TensorObject*, 4>& tensors, int64_t dim_in, bool st
   const int64_t nd = ndim(first) + (stack ? 1 : 0);
   FNGRAD_INTERNAL_ASSERT(nd > 0);
   const int64_t dim = wrap_dim(dim_in, nd, op);
-  DType dtype = first->dtype;
-  for (TensorObject* t : parts) dtype = promote_types(dtype, t->dtype);
-  DimVec shape = stack ? first->sizes : first->sizes;
+  DimVec shape = first->sizes;
   if (stack) {
     shape.insert_at(dim, static_cast<int64_t>(parts.size()));
   } else {
@@ -548,7 +573,6 @@ TensorRef cat(const SmallVec<TensorObject*, 4>& tensors, int64_t dim_in, bool st
   }
   TensorRef out = empty(shape, dtype, op);
   int64_t start = 0;
-  bool needs = false;
   for (TensorObject* t : parts) {
     int64_t len = stack ? 1 : t->sizes[dim];
     TensorRef region;
@@ -558,20 +582,8 @@ TensorRef cat(const SmallVec<TensorObject*, 4>& tensors, int64_t dim_in, bool st
     }
     copy_into(region.get(), t);
     start += len;
-    needs = needs || autograd::requires_grad(t);
   }
-  if (needs && GradMode::is_enabled()) {
-    auto* node = new CatBackward();
-    NodeRef keep(node);
-    node->dim = dim;
-    node->stack = stack;
-    for (TensorObject* t : parts) {
-      node->sizes_along.push_back(stack ? 1 : t->sizes[dim]);
-      node->next_edges().push_back(autograd::gradient_edge(t));
-    }
-    autograd::set_history(out.get(), node);
-    autograd::record_creation_site(node);
-  }
+  record(out, dim);
   return out;
 }
 

@@ -153,8 +153,9 @@ def _data_error(data) -> None:
     store(data, 0)
 
 
-def _array_from_data(data) -> np.ndarray:
-    """NumPy array for tensor(): Python floats become float32, as in PyTorch."""
+def _array_from_data(data, floats_as_float32: bool = True) -> np.ndarray:
+    """NumPy array for tensor(): Python floats become float32, as in PyTorch. With an explicit
+    dtype, tensor() passes floats_as_float32=False: float64 data must not round through float32."""
     if isinstance(data, Tensor):
         return data.detach().numpy()
     if isinstance(data, np.ndarray):
@@ -178,7 +179,7 @@ def _array_from_data(data) -> np.ndarray:
                 _data_error(data)
             if arr is None:
                 raise ValueError("[tensor] Could not build a tensor from the data.")
-        if arr.dtype == np.float64:
+        if arr.dtype == np.float64 and floats_as_float32:
             arr = arr.astype(np.float32)
     kind = arr.dtype.kind
     if kind == "f":
@@ -206,7 +207,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
         fngrad.Size([2, 2])
     """
     dtype = _resolve_dtype(dtype, "tensor")
-    arr = _array_from_data(data)
+    arr = _array_from_data(data, floats_as_float32=dtype is None)
     if dtype is not None:
         arr = arr.astype(_numpy_dtype(dtype))
     return _finish(_C.from_numpy(np.array(arr, copy=True, order="C")), requires_grad)

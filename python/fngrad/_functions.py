@@ -51,7 +51,7 @@ clip = clamp
 
 
 def _broadcast_check(op, *shapes):
-    """Raises PyTorch's message (naming op) when the shapes do not broadcast together."""
+    """The broadcast shape of ``shapes``; PyTorch's message (naming op) when they do not broadcast."""
     out = []
     for shape in shapes:
         shape = tuple(shape)
@@ -63,6 +63,7 @@ def _broadcast_check(op, *shapes):
                 raise RuntimeError(f"[{op}] The size of tensor a ({da}) must match the size of tensor b ({db}) at "
                                    f"non-singleton dimension {i}")
         out = [da if db == 1 else db for da, db in zip(a, b)]
+    return tuple(out)
 
 
 _clamp_function = None
@@ -321,6 +322,11 @@ def masked_select(input, mask):
     if not isinstance(mask, _C.TensorBase) or mask.dtype != _C.bool:
         raise RuntimeError(f"[masked_select] masked_select: expected BoolTensor for mask, got "
                            f"{getattr(mask, 'dtype', type(mask).__name__)!r}")
+    shape = _broadcast_check("masked_select", input.shape, mask.shape)
+    if tuple(input.shape) != shape:
+        input = input.expand(shape)
+    if tuple(mask.shape) != shape:
+        mask = mask.expand(shape)
     return input[mask]
 
 

@@ -134,6 +134,13 @@ class Tensor(_C.TensorBase):
     def leaky_relu(self, negative_slope=0.01):
         return self._leaky_relu(negative_slope)
 
+    def masked_select(self, mask):
+        """The elements where ``mask`` (broadcast against self) is true, as a 1-D tensor.
+        Example: ``fngrad.ones(2, 2).masked_select(fngrad.tensor([True, False]))`` has 2 elements."""
+        from ._functions import masked_select
+
+        return masked_select(self, mask)
+
     def tolist(self):
         """The tensor's values as (nested) Python lists of numbers.
 
