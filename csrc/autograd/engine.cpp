@@ -259,12 +259,17 @@ std::vector<TensorRef> run_backward(const std::vector<TensorRef>& roots, std::ve
   ExecInfo exec;
   std::vector<TensorRef> captured(inputs.size());
   std::vector<bool> capture_is_grad(inputs.size(), false);  // non-leaf inputs of backward(inputs=)
+  // An input leaf no graph uses gets its AccumulateGrad here, owned by nothing else: these edges
+  // keep such nodes alive while the maps below hold their addresses.
+  std::vector<Edge> input_edges;
   if (!inputs.empty()) {
     exec.active = true;
     std::unordered_map<Node*, bool> targets;
+    input_edges.reserve(inputs.size());
     for (size_t i = 0; i < inputs.size(); i++) {
       TensorObject* t = inputs[i].get();
-      Edge e = gradient_edge(t);
+      input_edges.push_back(gradient_edge(t));
+      const Edge& e = input_edges.back();
       FNGRAD_CHECK_RUNTIME(e.is_valid(), "One of the differentiated Tensors does not require grad");
       if (accumulate_grad && t->grad_fn == nullptr) {
         targets[e.function.get()] = true;  // the leaf's AccumulateGrad runs

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Builds fngrad._C with AddressSanitizer and UndefinedBehaviorSanitizer and runs the test suite
+# against that build. Needs the Python environment of the test command (pybind11, numpy, pytest;
+# PyTorch optional) to be active:
+#
+#   python3 -m venv .venv && . .venv/bin/activate && pip install ".[test]" pybind11 scikit-build-core \
+#     && bash stress/sanitize.sh [pytest arguments]
+#
+# The instrumented module lives in its own build directory (build/asan) and is loaded from a copy
+# of python/fngrad (build/asan-pkg), by a bare venv (build/asan-venv) whose path lists that copy
+# first and then the active environment's packages (numpy, pytest, PyTorch) without running their
+# .pth files, so that neither an installed nor an editable fngrad is picked up, and both are left
+# alone. The Python interpreter is not instrumented, so the ASan runtime is preloaded; leak
+# detection is off because CPython and NumPy keep allocations alive until exit by design (leaks
+# of fngrad's own objects are what stress/soak.py measures). Any ASan report or UBSan finding
+# aborts the process, so a clean run is a passing pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_dir=build/asan
+pkg_dir=build/asan-pkg
+python=${PYTHON:-python}
+
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFNGRAD_SANITIZE=ON \
+  -DPython_EXECUTABLE="$(command -v "$python")" \
+  -Dpybind11_DIR="$("$python" -m pybind11 --cmakedir)" >/dev/null
+cmake --build "$build_dir"
+
+rm -rf "$pkg_dir"
+mkdir -p "$pkg_dir"
+cp -r python/fngrad "$pkg_dir/fngrad"
+cp "$build_dir"/_C*.so "$pkg_dir/fngrad/"
+
+packages=$("$python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+venv_dir=build/asan-venv
+rm -rf "$venv_dir"
+"$python" -m venv --without-pip "$venv_dir"
+printf '%s\n%s\n' "$PWD/$pkg_dir" "$packages" > \
+  "$("$venv_dir/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")/fngrad_asan.pth"
+python=$venv_dir/bin/python
+
+asan_runtime=$(gcc -print-file-name=libasan.so)
+ubsan_runtime=$(gcc -print-file-name=libubsan.so)
+export LD_PRELOAD="$asan_runtime:$ubsan_runtime"
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:halt_on_error=1:detect_stack_use_after_return=0
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+"$python" -c "import fngrad, os; assert os.path.dirname(fngrad.__file__).endswith('asan-pkg/fngrad'), fngrad.__file__"
+exec "$python" -m pytest -q -p no:cacheprovider "$@"
