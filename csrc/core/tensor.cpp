@@ -32,12 +32,19 @@ bool dtype_from_name(const std::string& name, DType* out) {
   return false;
 }
 
+// An empty tensor may have dims whose product does not fit in int64 ((0, 2**62, 4)); its strides
+// are never used to address memory, so they wrap (unsigned arithmetic: defined) instead of
+// overflowing, as in PyTorch.
+static int64_t wrapping_mul(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+}
+
 DimVec contiguous_strides(const DimVec& sizes) {
   DimVec strides(sizes.size());
   int64_t s = 1;
   for (size_t i = sizes.size(); i-- > 0;) {
     strides[i] = s;
-    s *= sizes[i] > 1 ? sizes[i] : 1;
+    s = wrapping_mul(s, sizes[i] > 1 ? sizes[i] : 1);
   }
   return strides;
 }
@@ -48,7 +55,7 @@ bool compute_contiguous(const DimVec& sizes, const DimVec& strides) {
     if (sizes[i] == 0) return true;
     if (sizes[i] == 1) continue;
     if (strides[i] != expected) return false;
-    expected *= sizes[i];
+    expected = wrapping_mul(expected, sizes[i]);
   }
   return true;
 }
