@@ -277,9 +277,10 @@ def deep_graph_child(lib_name, n):
     t2 = _now()
     s.backward()
     t3 = _now()
-    import resource
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    # VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss across fork and exec, so a child
+    # would report the benchmark parent's peak (PyTorch and all) whenever that is larger.
+    with open("/proc/self/status") as f:
+        peak = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) * 1024
     print(json.dumps({"fwd_us": (t1 - t0) / n * 1e6, "bwd_us": (t3 - t2) / n * 1e6,
                       "bytes_per_node": (after - before) / n, "peak_rss_mb": peak / 2**20}))
 

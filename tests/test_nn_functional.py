@@ -238,3 +238,16 @@ def test_nan_semantics_match_pytorch():
 
     for ours, theirs in zip(run(fngrad, F), run(torch, TF)):
         np.testing.assert_allclose(ours, theirs, rtol=1e-6, equal_nan=True)
+
+
+def test_linear_weight_gradient_matches_numpy_and_the_weight_layout():
+    # PyTorch's layout contract: a parameter's .grad has the parameter's strides. Through
+    # weight.t() the product gives a transposed gradient; it must arrive contiguous, as the weight.
+    rng = np.random.default_rng(3)
+    x, w, g = rng.standard_normal((6, 5)), rng.standard_normal((4, 5)), rng.standard_normal((6, 4))
+    xt = fngrad.tensor(x, dtype=fngrad.float64, requires_grad=True)
+    wt = fngrad.tensor(w, dtype=fngrad.float64, requires_grad=True)
+    fngrad.nn.functional.linear(xt, wt).backward(fngrad.from_numpy(g))
+    np.testing.assert_allclose(wt.grad.numpy(), g.T @ x, rtol=1e-12)
+    np.testing.assert_allclose(xt.grad.numpy(), g @ w, rtol=1e-12)
+    assert wt.grad.is_contiguous() and wt.grad.numpy().flags.c_contiguous

@@ -74,6 +74,11 @@ TensorRef matmul_values(TensorObject* a, TensorObject* b, DType dtype) {
   return out;
 }
 
+// A 2-D tensor laid out as the transpose of a contiguous matrix (column-major).
+bool is_transposed_matrix(const TensorObject* t) {
+  return t->sizes[0] > 1 && t->sizes[1] > 1 && t->strides[0] == 1 && t->strides[1] == t->sizes[0];
+}
+
 class MatmulBackward : public Node {
  public:
   SavedTensor a, b;
@@ -95,15 +100,30 @@ class MatmulBackward : public Node {
     TensorRef g2 = g;
     if (a_ndim == 1) g2 = unsqueeze(g2.get(), b_ndim == 1 ? 0 : -2);
     if (b_ndim == 1) g2 = unsqueeze(g2.get(), -1);
+    // A matrix operand that is a transposed view (F.linear's weight.t()) gets its gradient in the
+    // same layout, computed as the transpose of the product taken the other way round: the
+    // gradient then reaches the weight, through TBackward, contiguous, instead of being copied
+    // into that layout element by element (PyTorch's mm_mat2_backward does the same).
+    const bool matrices = a2->sizes.size() == 2 && b2->sizes.size() == 2 && g2->sizes.size() == 2;
     GradList out;
     if (next_edges_[0].is_valid()) {
-      TensorRef ga = sum_to(matmul(g2.get(), transpose(b2.get(), -1, -2).get()).get(), a2->sizes);
+      TensorRef ga;
+      if (matrices && is_transposed_matrix(a2.get())) {
+        ga = transpose(matmul(b2.get(), transpose(g2.get(), 0, 1).get()).get(), 0, 1);
+      } else {
+        ga = sum_to(matmul(g2.get(), transpose(b2.get(), -1, -2).get()).get(), a2->sizes);
+      }
       out.push_back(a_ndim == 1 ? squeeze_dim(ga.get(), 0) : ga);
     } else {
       out.emplace_back();
     }
     if (next_edges_[1].is_valid()) {
-      TensorRef gb = sum_to(matmul(transpose(a2.get(), -1, -2).get(), g2.get()).get(), b2->sizes);
+      TensorRef gb;
+      if (matrices && is_transposed_matrix(b2.get())) {
+        gb = transpose(matmul(transpose(g2.get(), 0, 1).get(), a2.get()).get(), 0, 1);
+      } else {
+        gb = sum_to(matmul(transpose(a2.get(), -1, -2).get(), g2.get()).get(), b2->sizes);
+      }
       out.push_back(b_ndim == 1 ? squeeze_dim(gb.get(), -1) : gb);
     } else {
       out.emplace_back();
