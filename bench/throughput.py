@@ -416,7 +416,8 @@ def mlp_data(batch, batches):
     return X, Y, Ws, bs
 
 
-def mlp(lib, batch, steps, repeats, lr=0.01):
+def mlp(lib, batch, steps, lr=0.01):
+    """A runner: each call trains `steps` steps and returns samples/s."""
     F = importlib.import_module(lib.__name__ + ".nn.functional")
     X, Y, Ws, bs = mlp_data(batch, 8)
     W = [lib.tensor(w, requires_grad=True) for w in Ws]
@@ -437,17 +438,16 @@ def mlp(lib, batch, steps, repeats, lr=0.01):
                 p -= lr * p.grad
                 p.grad = None
 
-    rates = []
-    for r in range(repeats + 1):
+    def run():
         t0 = _now()
         for i in range(steps):
             step(i)
-        if r:
-            rates.append(steps * batch / (_now() - t0))
-    return [summarize("mlp_train", lib.__name__, "samples/s", rates, True)]
+        return steps * batch / (_now() - t0)
+
+    return run
 
 
-def numpy_mlp(batch, steps, repeats, lr=0.01):
+def numpy_mlp(batch, steps, lr=0.01):
     """The floor: forward, backward and SGD by hand in NumPy, with the same matrix products."""
     X, Y, Ws, bs = mlp_data(batch, 8)
     W = [w.copy() for w in Ws]
@@ -478,17 +478,16 @@ def numpy_mlp(batch, steps, repeats, lr=0.01):
             b[k] -= lr * gb
             g = gin
 
-    rates = []
-    for r in range(repeats + 1):
+    def run():
         t0 = _now()
         for i in range(steps):
             step(i)
-        if r:
-            rates.append(steps * batch / (_now() - t0))
-    return [summarize("mlp_train", "numpy", "samples/s", rates, True)]
+        return steps * batch / (_now() - t0)
+
+    return run
 
 
-def hips_mlp(batch, steps, repeats, lr=0.01):
+def hips_mlp(batch, steps, lr=0.01):
     from autograd import grad
     import autograd.numpy as anp
 
@@ -506,17 +505,33 @@ def hips_mlp(batch, steps, repeats, lr=0.01):
         return -anp.mean((h - lse)[anp.arange(batch), y])
 
     g = grad(loss)
-    rates = []
-    for r in range(repeats + 1):
+
+    def run():
+        nonlocal params
         t0 = _now()
         for i in range(steps):
             x = X[(i % 8) * batch:((i % 8) + 1) * batch]
             y = Y[(i % 8) * batch:((i % 8) + 1) * batch]
             grads = g(params, x, y)
             params = [p - lr * gp for p, gp in zip(params, grads)]
-        if r:
-            rates.append(steps * batch / (_now() - t0))
-    return [summarize("mlp_train", "hips", "samples/s", rates, True)]
+        return steps * batch / (_now() - t0)
+
+    return run
+
+
+def mlp_interleaved(runners, repeats):
+    """Runs the libraries' repeats in turn (fngrad, torch, numpy, ... then again), so that a slow
+    spell of a shared machine falls on all of them rather than on one; one warm-up round first.
+    Each run starts after a pause: BLAS and OpenMP worker threads busy-wait for a while after
+    their last job (OpenBLAS up to about 0.1 s), and would take cores from the next library's run."""
+    rates = {name: [] for name in runners}
+    for r in range(repeats + 1):
+        for name, run in runners.items():
+            time.sleep(0.3)
+            rate = run()
+            if r:
+                rates[name].append(rate)
+    return [summarize("mlp_train", name, "samples/s", rates[name], True) for name in runners]
 
 
 # ---- case 7: import time ----
@@ -646,11 +661,11 @@ def main(argv=None):
     if wanted("bandwidth"):
         results += bandwidth(libs, cfg["size"], cfg["repeats"] * 2)
     if wanted("mlp"):
-        for lib in libs:
-            results += mlp(lib, cfg["mlp_batch"], cfg["mlp_steps"], cfg["repeats"])
-        results += numpy_mlp(cfg["mlp_batch"], cfg["mlp_steps"], cfg["repeats"])
+        runners = {lib.__name__: mlp(lib, cfg["mlp_batch"], cfg["mlp_steps"]) for lib in libs}
+        runners["numpy"] = numpy_mlp(cfg["mlp_batch"], cfg["mlp_steps"])
         if hips:
-            results += hips_mlp(cfg["mlp_batch"], cfg["mlp_steps"], cfg["repeats"])
+            runners["hips"] = hips_mlp(cfg["mlp_batch"], cfg["mlp_steps"])
+        results += mlp_interleaved(runners, cfg["repeats"])
     if wanted("import"):
         results += import_time([lib.__name__ for lib in libs], cfg["imports"])
 
