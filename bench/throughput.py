@@ -38,6 +38,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from _seed_function import myrelu_class  # noqa: E402
 from _timing import Result, machine_info, measure, summarize, write_jsonl  # noqa: E402
 
 import fngrad  # noqa: E402
@@ -78,24 +79,6 @@ def have(module):
 
 
 # ---- case 1: custom Function chain ----
-
-def myrelu_class(lib):
-    """The seed's MyReLU, written against `lib` (fngrad or torch)."""
-
-    class MyReLU(lib.autograd.Function):
-        @staticmethod
-        def forward(ctx, input):
-            ctx.save_for_backward(input)
-            return input.clamp(min=0)
-
-        @staticmethod
-        def backward(ctx, grad_output):
-            (input,) = ctx.saved_tensors
-            grad_input = grad_output.clone()
-            grad_input[input < 0] = 0
-            return grad_input
-
-    return MyReLU
 
 
 def chain(lib, name, step, n, repeats):

@@ -383,13 +383,6 @@ TensorRef positions_for(TensorObject* x, PyObject* index, const ParsedIndex& p) 
 
 // ---- public entry points ----
 
-TensorRef masked_select(TensorObject* x, TensorObject* mask) {
-  FNGRAD_CHECK_RUNTIME(mask->dtype == DType::Bool, "[masked_select] masked_select: expected BoolTensor for mask, got ",
-                       dtype_name(mask->dtype), ".");
-  TensorRef pos = mask_positions(x, mask);
-  return take_impl(x, pos.get());
-}
-
 TensorRef scatter_add(const DimVec& shape, TensorObject* positions, TensorObject* g) {
   TensorRef pos = fngrad::contiguous(positions);
   check_positions(pos.get(), product(shape), "scatter_add");

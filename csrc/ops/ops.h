@@ -129,7 +129,6 @@ SmallVec<TensorRef, 4> unbind(TensorObject* x, int64_t dim);
 // ---- indexing ----
 TensorRef index(TensorObject* x, PyObject* index);
 void index_put(TensorObject* x, PyObject* index, PyObject* value);
-TensorRef masked_select(TensorObject* x, TensorObject* mask);
 // x.flat[positions] (int64 positions, negative wrap), differentiable.
 TensorRef take(TensorObject* x, TensorObject* positions);
 // zeros(shape) with g added at flat positions (repeats accumulate), differentiable.

@@ -598,18 +598,26 @@ PyObject* clamp_tensor_bounds(PyObject* self, PyObject* lo, PyObject* hi, bool i
       .release();
 }
 
-PyObject* m_clamp(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
-  FNGRAD_TRY
+// clamp and clamp_: number bounds go to the native op, a tensor bound to clamp_tensor_bounds.
+PyObject* clamp_method(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames, bool inplace) {
+  const char* op = inplace ? "clamp_" : "clamp";
   static const char* const names[] = {"min", "max"};
   PyObject* a[2];
-  parse_args(args, nargs, kwnames, names, 2, a, "clamp");
+  parse_args(args, nargs, kwnames, names, 2, a, op);
+  const bool has_lo = !is_none(a[0]), has_hi = !is_none(a[1]);
+  if ((has_lo && is_tensor(a[0])) || (has_hi && is_tensor(a[1]))) return clamp_tensor_bounds(self, a[0], a[1], inplace);
   Scalar lo, hi;
-  bool has_lo = a[0] != nullptr && a[0] != Py_None;
-  bool has_hi = a[1] != nullptr && a[1] != Py_None;
-  if ((has_lo && is_tensor(a[0])) || (has_hi && is_tensor(a[1]))) return clamp_tensor_bounds(self, a[0], a[1], false);
-  if (has_lo) lo = require_scalar(a[0], "clamp", "min");
-  if (has_hi) hi = require_scalar(a[1], "clamp", "max");
-  return ops::clamp(as_tensor(self), has_lo ? &lo : nullptr, has_hi ? &hi : nullptr).release();
+  if (has_lo) lo = require_scalar(a[0], op, "min");
+  if (has_hi) hi = require_scalar(a[1], op, "max");
+  if (!inplace) return ops::clamp(as_tensor(self), has_lo ? &lo : nullptr, has_hi ? &hi : nullptr).release();
+  ops::clamp_(as_tensor(self), has_lo ? &lo : nullptr, has_hi ? &hi : nullptr);
+  Py_INCREF(self);
+  return self;
+}
+
+PyObject* m_clamp(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  return clamp_method(self, args, nargs, kwnames, false);
   FNGRAD_CATCH(nullptr)
 }
 
@@ -1046,17 +1054,7 @@ PyObject* m_binary_kind(PyObject* self, PyObject* other) {
 
 PyObject* m_clamp_(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const char* const names[] = {"min", "max"};
-  PyObject* a[2];
-  parse_args(args, nargs, kwnames, names, 2, a, "clamp_");
-  Scalar lo, hi;
-  bool has_lo = !is_none(a[0]), has_hi = !is_none(a[1]);
-  if ((has_lo && is_tensor(a[0])) || (has_hi && is_tensor(a[1]))) return clamp_tensor_bounds(self, a[0], a[1], true);
-  if (has_lo) lo = require_scalar(a[0], "clamp_", "min");
-  if (has_hi) hi = require_scalar(a[1], "clamp_", "max");
-  ops::clamp_(as_tensor(self), has_lo ? &lo : nullptr, has_hi ? &hi : nullptr);
-  Py_INCREF(self);
-  return self;
+  return clamp_method(self, args, nargs, kwnames, true);
   FNGRAD_CATCH(nullptr)
 }
 
