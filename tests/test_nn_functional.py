@@ -120,6 +120,62 @@ def test_matches_pytorch(case):
     np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_nll_loss_weights_ignore_index_and_edges_match_pytorch(reduction, dtype):
+    import torch
+    import torch.nn.functional as TF
+
+    rng = np.random.default_rng(11)
+    logp = log_softmax_np(rng.standard_normal((6, 4))).astype(dtype)
+    logp[3, 1] = -np.inf  # weight 0 on a -inf entry: PyTorch gives NaN (-0 * -inf), not 0
+    logp[5, 2] = -np.inf  # an ignored row holding -inf: 0 and no NaN
+    target = np.array([0, 3, 2, 1, 3, 2])
+    weight = np.array([0.5, 0.0, 2.0, 1.5], dtype=dtype)
+    cases = [dict(), dict(weight=weight), dict(weight=weight, ignore_index=2), dict(ignore_index=3)]
+    for kw in cases:
+        def run(lib, FF):
+            x = lib.tensor(logp, requires_grad=True)
+            extra = {k: (lib.tensor(v) if k == "weight" else v) for k, v in kw.items()}
+            loss = FF.nll_loss(x, lib.tensor(target), reduction=reduction, **extra)
+            loss.backward(lib.ones_like(loss) * 0.75)
+            return loss.detach().numpy(), x.grad.numpy()
+
+        ours, theirs = run(fngrad, F), run(torch, TF)
+        np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-6, err_msg=str(kw))
+        np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6, err_msg=str(kw))
+        assert ours[0].dtype == np.dtype(dtype)
+
+
+def test_nll_loss_all_rows_ignored_is_nan_as_in_pytorch():
+    x = fngrad.tensor(log_softmax_np(np.ones((2, 3))), requires_grad=True)
+    loss = F.nll_loss(x, fngrad.tensor([1, 1]), ignore_index=1)
+    assert np.isnan(loss.item())
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((2, 3)))  # no row takes part: no NaN reaches x
+
+
+def test_nll_loss_double_backward_with_weights_and_ignored_rows():
+    rng = np.random.default_rng(2)
+    x = fngrad.tensor(rng.standard_normal((5, 4)), dtype=fngrad.float64, requires_grad=True)
+    t = fngrad.tensor([0, 3, 1, 1, 2])
+    w = fngrad.tensor([1.0, 0.5, 2.0, 3.0], dtype=fngrad.float64)
+    for reduction in ("none", "mean", "sum"):
+        fn = lambda a: F.cross_entropy(a, t, weight=w, ignore_index=1, reduction=reduction)
+        assert fngrad.autograd.gradcheck(fn, (x,))
+        assert fngrad.autograd.gradgradcheck(fn, (x,))
+
+
+def test_nll_loss_checks_weight_shape_and_target_range():
+    x = fngrad.tensor(np.zeros((2, 3)), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"\[nll_loss\] weight tensor should be defined either for all 3 classes"):
+        F.nll_loss(x, fngrad.tensor([0, 1]), weight=fngrad.tensor([1.0, 2.0]))
+    with pytest.raises(IndexError, match=r"\[nll_loss\] Target -2 is out of bounds"):
+        F.nll_loss(x, fngrad.tensor([0, -2]))
+    F.nll_loss(x, fngrad.tensor([0, 2])).backward()  # still usable
+    np.testing.assert_allclose(x.grad.numpy(), [[-0.5, 0, 0], [0, 0, -0.5]])
+
+
 # ---- NaN and the boundaries: PyTorch's formulas, written out ----
 NAN, INF = float("nan"), float("inf")
 SPECIAL = [NAN, INF, -INF, 0.0, -1.0, 2.0]

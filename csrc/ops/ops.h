@@ -30,6 +30,7 @@ struct Operand {
 enum class BinaryKind { Add, Sub, Mul, Div, Pow, Maximum, Minimum };
 enum class CompareKind { Lt, Le, Gt, Ge, Eq, Ne };
 enum class LogicalKind { And = 0, Or = 1, Xor = 2 };
+enum class NllReduction { None = 0, Mean = 1, Sum = 2 };
 
 // ---- elementwise (the table in unary_ops.h declares apply_<Op> for the parameterless ones) ----
 TensorRef relu(TensorObject* x);
@@ -98,6 +99,9 @@ TensorRef logsumexp(TensorObject* x, const DimVec* dims, bool keepdim);
 TensorRef norm(TensorObject* x, double p, const DimVec* dims, bool keepdim);
 TensorRef all_any(TensorObject* x, const DimVec* dims, bool keepdim, bool is_all);
 TensorRef softmax(TensorObject* x, int64_t dim, bool log);
+// logp (N, C), target (N,) int64, weight (C,) or null: PyTorch's nll_loss on rows.
+TensorRef nll_loss(TensorObject* logp, TensorObject* target, TensorObject* weight, int64_t ignore_index,
+                   NllReduction reduction);
 // Sums x down to shape (x's shape broadcasts from it), as gradients of broadcasting are.
 TensorRef sum_to(TensorObject* x, const DimVec& shape);
 

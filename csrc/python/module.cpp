@@ -184,6 +184,11 @@ PYBIND11_MODULE(_C, m) {
     return steal(ops::scatter_add(parse_shape_object(shape.ptr(), "scatter_add"), tensor_arg(positions, "scatter_add"),
                                   tensor_arg(g, "scatter_add")));
   });
+  m.def("nll_loss", [](py::handle logp, py::handle target, py::handle weight, int64_t ignore_index, int reduction) {
+    TensorObject* w = weight.is_none() ? nullptr : tensor_arg(weight, "nll_loss");
+    return steal(ops::nll_loss(tensor_arg(logp, "nll_loss"), tensor_arg(target, "nll_loss"), w, ignore_index,
+                               static_cast<ops::NllReduction>(reduction)));
+  });
   m.def("_vecmath_accelerated", &vmath::accelerated, "Whether libmvec's AVX2 functions are in use.");
 
   m.def(

@@ -32,6 +32,7 @@ __all__ = [
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
+_NLL_REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}  # ops::NllReduction
 
 
 def _number(value, op, name):
@@ -166,24 +167,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         raise ValueError(f"[nll_loss] Expected target of shape {tuple(input.shape[:1]) + tuple(input.shape[2:])}, "
                          f"got {tuple(target.shape)}")
     rows, flat_target, target_shape = _class_rows(input, target, "nll_loss")
-    n, c = rows.shape
-    t = flat_target.detach().numpy()
-    valid = t != ignore_index
-    bad = valid & ((t < 0) | (t >= c))
-    if bad.any():
-        raise IndexError(f"[nll_loss] Target {int(t[bad][0])} is out of bounds.")
-    safe = np.where(valid, t, 0)
-    positions = from_numpy(np.arange(n, dtype=np.int64) * c + safe)
-    picked = rows.reshape(-1).take(positions)
-    w = np.ones(n, dtype=np.float64) if weight is None else weight.detach().numpy().astype(np.float64)[safe]
-    w = np.where(valid, w, 0.0).astype(np.float64 if rows.dtype == _C.float64 else np.float32)
-    w_t = from_numpy(w)
-    losses = -(picked * w_t)
-    if reduction == "none":
-        return losses.reshape(target_shape)
-    if reduction == "sum":
-        return losses.sum()
-    return losses.sum() / float(w.sum())
+    losses = _C.nll_loss(rows, flat_target, weight, int(ignore_index), _NLL_REDUCTIONS[reduction])
+    return losses.reshape(target_shape) if reduction == "none" else losses
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
