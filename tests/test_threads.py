@@ -172,3 +172,32 @@ def test_threads_with_python_backward_errors_stay_isolated():
     run_threads(work)
     for i, o in enumerate(outcomes):
         assert o == ("boom from thread" if i % 2 else 3.0)
+
+
+def test_pool_runs_every_chunk_exactly_once():
+    # In-place adds on tensors big enough for the pool: a chunk run twice or skipped would show
+    # in the count. Back-to-back jobs from several threads exercise the hand-over between a
+    # finishing job and the next (workers still polling, the caller waiting for the last chunk).
+    size, rounds = 6 * BIG + 7, 150
+    tensors = [fngrad.zeros(size) for _ in range(N_THREADS)]
+
+    def work(i):
+        for _ in range(rounds):
+            tensors[i].add_(1.0)
+
+    run_threads(work)
+    for t in tensors:
+        np.testing.assert_array_equal(t.numpy(), np.full(size, rounds, dtype=np.float32))
+
+
+def test_pool_resizes_between_jobs():
+    x = fngrad.zeros(6 * BIG)
+    before = fngrad.get_num_threads()
+    try:
+        for n in (1, 3, 2, 4, 2):
+            fngrad.set_num_threads(n)
+            for _ in range(20):
+                x.add_(1.0)
+    finally:
+        fngrad.set_num_threads(before)
+    np.testing.assert_array_equal(x.numpy(), np.full(6 * BIG, 100, dtype=np.float32))
