@@ -502,15 +502,18 @@ def hips_mlp(batch, steps, lr=0.01):
     return run
 
 
-def mlp_interleaved(runners, repeats):
+def mlp_interleaved(runners, repeats, pause=0.2):
     """Runs the libraries' repeats in turn (fngrad, torch, numpy, ... then again), so that a slow
     spell of a shared machine falls on all of them rather than on one; one warm-up round first.
+    Many short repeats (8 steps each): on a shared VM one repeat's rate swings by +-25%, and the
+    median of 5 long repeats moved the fngrad/torch ratio by +-5% from run to run; the median of
+    40 short ones holds it within about 2%.
     Each run starts after a pause: BLAS and OpenMP worker threads busy-wait for a while after
     their last job (OpenBLAS up to about 0.1 s), and would take cores from the next library's run."""
     rates = {name: [] for name in runners}
     for r in range(repeats + 1):
         for name, run in runners.items():
-            time.sleep(0.3)
+            time.sleep(pause)
             rate = run()
             if r:
                 rates[name].append(rate)
@@ -606,13 +609,13 @@ def main(argv=None):
 
     if args.quick:
         cfg = dict(chain=300, repeats=2, deep=[(2000, "2k")], fanin=100, size=1 << 16, mlp_steps=2, mlp_batch=16,
-                   imports=2)
+                   mlp_rounds=2, imports=2)
     elif args.full:
         cfg = dict(chain=10_000, repeats=9, deep=[(100_000, "100k"), (1_000_000, "1m")], fanin=1000, size=1 << 24,
-                   mlp_steps=30, mlp_batch=128, imports=7)
+                   mlp_steps=8, mlp_batch=128, mlp_rounds=40, imports=7)
     else:
-        cfg = dict(chain=10_000, repeats=5, deep=[(100_000, "100k")], fanin=1000, size=1 << 24, mlp_steps=20,
-                   mlp_batch=128, imports=5)
+        cfg = dict(chain=10_000, repeats=5, deep=[(100_000, "100k")], fanin=1000, size=1 << 24, mlp_steps=8,
+                   mlp_batch=128, mlp_rounds=15, imports=5)
     only = set(args.only.split(",")) if args.only else None
 
     def wanted(name):
@@ -648,7 +651,7 @@ def main(argv=None):
         runners["numpy"] = numpy_mlp(cfg["mlp_batch"], cfg["mlp_steps"])
         if hips:
             runners["hips"] = hips_mlp(cfg["mlp_batch"], cfg["mlp_steps"])
-        results += mlp_interleaved(runners, cfg["repeats"])
+        results += mlp_interleaved(runners, cfg["mlp_rounds"])
     if wanted("import"):
         results += import_time([lib.__name__ for lib in libs], cfg["imports"])
 

@@ -55,3 +55,32 @@ def test_zero_grad_in_place():
     x.grad.zero_()
     (x * 1).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0])
+
+
+def _linear_weight_grad(keep_hook_gradient):
+    rng = np.random.default_rng(0)
+    x = fngrad.tensor(rng.standard_normal((3, 4)))
+    w = fngrad.tensor(rng.standard_normal((5, 4)), requires_grad=True)
+    g = rng.standard_normal((3, 5))
+    kept = []
+    if keep_hook_gradient:
+        w.register_hook(lambda grad: kept.append(grad))
+    fngrad.nn.functional.linear(x, w).backward(fngrad.tensor(g))
+    return w, kept, g.T @ x.numpy()
+
+
+def test_linear_weight_grad_kept_without_copy_is_a_plain_tensor():
+    # The weight's gradient arrives as the transpose of a transposed product; with no other
+    # holder .grad keeps that memory, no longer a view, as PyTorch's .grad is not one.
+    w, _, expected = _linear_weight_grad(False)
+    assert w.grad._base is None and w.grad.is_contiguous()
+    np.testing.assert_allclose(w.grad.numpy(), expected)
+    w.grad.mul_(2)  # owned outright: in place on it is allowed and changes only it
+    np.testing.assert_allclose(w.grad.numpy(), 2 * expected)
+
+
+def test_linear_weight_grad_held_by_a_hook_is_copied():
+    w, kept, expected = _linear_weight_grad(True)
+    with fngrad.no_grad():
+        kept[0].zero_()
+    np.testing.assert_allclose(w.grad.numpy(), expected)  # .grad is not the hook's tensor

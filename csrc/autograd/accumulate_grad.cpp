@@ -31,6 +31,7 @@ AccumulateGrad::~AccumulateGrad() {
 void accumulate_into_grad(TensorObject* t, TensorRef grad, bool create_graph) {
   if (t->grad == nullptr) {
     TensorRef first;
+    if (!create_graph) ops::drop_unshared_base(grad.get());
     if (!create_graph && ops::can_reuse(grad)) {
       first = std::move(grad);  // nobody else sees this gradient: keep it as .grad
     } else if (create_graph) {
