@@ -663,7 +663,8 @@ def main(argv=None):
         versions += ", HIPS autograd"
     print(f"# {versions}; " + ", ".join(f"{k}={v}" for k, v in info.items()) + f"; threads={THREADS}; "
           f"libmvec={'on' if fngrad._C._vecmath_accelerated() else 'off'}")
-    print(f"# medians (min-max) of {cfg['repeats']} repeats; mode={'quick' if args.quick else 'full' if args.full else 'default'}")
+    print(f"# medians (min-max) of {cfg['repeats']} repeats (mlp: {cfg['mlp_rounds']} of {cfg['mlp_steps']} steps); "
+          f"mode={'quick' if args.quick else 'full' if args.full else 'default'}")
     print(format_report(results, libs))
     json_path = args.json or os.path.join(HERE, "results", "latest.jsonl")
     os.makedirs(os.path.dirname(json_path), exist_ok=True)
