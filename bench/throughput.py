@@ -505,9 +505,9 @@ def hips_mlp(batch, steps, lr=0.01):
 def mlp_interleaved(runners, repeats, pause=0.2):
     """Runs the libraries' repeats in turn (fngrad, torch, numpy, ... then again), so that a slow
     spell of a shared machine falls on all of them rather than on one; one warm-up round first.
-    Many short repeats (8 steps each): on a shared VM one repeat's rate swings by +-25%, and the
-    median of 5 long repeats moved the fngrad/torch ratio by +-5% from run to run; the median of
-    40 short ones holds it within about 2%.
+    Many short repeats (8 steps each) rather than a few long ones: on a shared VM one repeat's
+    rate swings by +-25%, and the median wants many samples. (The ratio still moves by about +-5%
+    from run to run: the machine's load drifts between runs.)
     Each run starts after a pause: BLAS and OpenMP worker threads busy-wait for a while after
     their last job (OpenBLAS up to about 0.1 s), and would take cores from the next library's run."""
     rates = {name: [] for name in runners}
