@@ -120,6 +120,7 @@ def test_matches_pytorch(case):
     np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-9, atol=1e-12)
 
 
+@requires_torch
 @pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_nll_loss_weights_ignore_index_and_edges_match_pytorch(reduction, dtype):
