@@ -48,7 +48,7 @@ void accumulate_into_grad(TensorObject* t, TensorRef grad, bool create_graph) {
   PinGil pin;
   TensorObject* old = as_tensor(t->grad);
   if (!create_graph) {
-    ops::binary_(ops::BinaryKind::Add, old, grad.get());
+    ops::add_(old, grad.get());
     return;
   }
   // Under create_graph .grad is replaced, so that a graph through the old value stays intact.

@@ -102,9 +102,9 @@ struct InputBuffer {
     }
     bool same = slot->dtype == grad->dtype && slot->sizes == grad->sizes;
     if (!create_graph && same && ops::can_reuse(slot)) {
-      ops::binary_(ops::BinaryKind::Add, slot.get(), grad.get());
+      ops::add_(slot.get(), grad.get());
     } else if (!create_graph && same && ops::can_reuse(grad)) {
-      ops::binary_(ops::BinaryKind::Add, grad.get(), slot.get());
+      ops::add_(grad.get(), slot.get());
       slot = std::move(grad);
     } else {
       slot = ops::add(slot, grad);

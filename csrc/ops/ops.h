@@ -2,8 +2,9 @@
 // when grad mode is on and an input requires grad; the Python bindings in python/ and the
 // backward formulas of other ops call these.
 //
-// Where each family lives: unary_ops.h + unary.cpp (the elementwise table), binary.cpp
-// (arithmetic, comparisons, logical ops, where, in-place forms), reduce.cpp (reductions and
+// Where each family lives: unary_ops.h + unary.cpp (the elementwise unary table), binary_ops.h +
+// binary.cpp (the elementwise binary table), pointwise.cpp (comparisons, logical ops, where,
+// fill_/copy_ and the in-place checks), reduce.cpp (reductions and
 // softmax), views.cpp (views, reshapes, cat/stack/split, casts), index.cpp (indexing and
 // in-place on views), linalg.cpp (matmul family).
 #pragma once
@@ -27,7 +28,6 @@ struct Operand {
   bool is_tensor() const { return tensor != nullptr; }
 };
 
-enum class BinaryKind { Add, Sub, Mul, Div, Pow, Maximum, Minimum };
 enum class CompareKind { Lt, Le, Gt, Ge, Eq, Ne };
 enum class LogicalKind { And = 0, Or = 1, Xor = 2 };
 enum class NllReduction { None = 0, Mean = 1, Sum = 2 };
@@ -43,11 +43,11 @@ TensorRef gelu(TensorObject* x, bool tanh_approximation);
 TensorRef softplus(TensorObject* x, double beta, double threshold);
 TensorRef pow_scalar(TensorObject* x, double exponent);
 
-TensorRef binary(BinaryKind kind, const Operand& a, const Operand& b);
-inline TensorRef add(const Operand& a, const Operand& b) { return binary(BinaryKind::Add, a, b); }
-inline TensorRef sub(const Operand& a, const Operand& b) { return binary(BinaryKind::Sub, a, b); }
-inline TensorRef mul(const Operand& a, const Operand& b) { return binary(BinaryKind::Mul, a, b); }
-inline TensorRef div(const Operand& a, const Operand& b) { return binary(BinaryKind::Div, a, b); }
+// The common entries of the binary table (binary_ops.h has them all, as apply_<Op>).
+TensorRef add(const Operand& a, const Operand& b);
+TensorRef sub(const Operand& a, const Operand& b);
+TensorRef mul(const Operand& a, const Operand& b);
+TensorRef div(const Operand& a, const Operand& b);
 TensorRef pow(const Operand& a, const Operand& b);
 // Comparisons, logical and bitwise ops give bool (or int64) tensors and are not differentiable.
 TensorRef compare(CompareKind kind, const Operand& a, const Operand& b);
@@ -58,7 +58,7 @@ TensorRef where(TensorObject* cond, const Operand& a, const Operand& b);
 DType result_type(const Operand& a, const Operand& b);
 
 // ---- in place (bump the version, refuse leaves that require grad) ----
-void binary_(BinaryKind kind, TensorObject* self, const Operand& other);
+void add_(TensorObject* self, const Operand& other);
 void fill_(TensorObject* self, const Scalar& value);
 void copy_(TensorObject* self, TensorObject* src);
 void masked_fill_(TensorObject* self, TensorObject* mask, const Scalar& value);

@@ -4,6 +4,9 @@
 #include "autograd/saved_tensor.h"
 #include "core/grad_mode.h"
 #include "ops/grad_utils.h"
+#include <cstring>
+
+#include "ops/binary_ops.h"
 #include "ops/loops.h"
 #include "ops/unary_ops.h"
 
@@ -190,7 +193,39 @@ void unary_inplace(TensorObject* self, const Op& op) {
   if (recording) record(self, self, op, true, before.get());
 }
 
+template <typename Op, typename = void>
+struct has_own_jvp : std::false_type {};
+template <typename Op>
+struct has_own_jvp<Op, std::void_t<decltype(std::declval<const Op&>().jvp(0.0, 0.0, 0.0))>> : std::true_type {};
+
+// The forward-mode formula of an entry: its own jvp(x, y, t), or PyTorch's auto_element_wise
+// rule (the fused backward applied to the tangent).
+template <typename Op>
+TensorRef jvp_kernel(const Op& op, TensorObject* x, TensorObject* t) {
+  TensorRef y = unary_forward(x, op);
+  TensorRef r = empty(y->sizes, y->dtype);
+  dispatch_floating(y->dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    ternary_kernel(loop_for(r.get(), x, y.get(), t), data_ptr<T>(r.get()), data_ptr<T>(x), data_ptr<T>(y.get()),
+                   data_ptr<T>(t), [&op](T xv, T yv, T tv) {
+                     if constexpr (has_own_jvp<Op>::value) return op.jvp(xv, yv, tv);
+                     else return op.backward(xv, yv, tv);
+                   });
+  });
+  return r;
+}
+
 }  // namespace
+
+TensorRef unary_jvp(const char* name, TensorObject* x, TensorObject* t) {
+  FNGRAD_CHECK_VALUE(is_floating(x->dtype) && t->dtype == x->dtype && t->sizes == x->sizes,
+                     "[unary_jvp] Expected floating tensors of one dtype and shape.");
+#define FNGRAD_JVP_CASE(Op) \
+  if (std::strcmp(name, Op::name) == 0) return jvp_kernel(Op{}, x, t);
+  FNGRAD_UNARY_OPS(FNGRAD_JVP_CASE)
+#undef FNGRAD_JVP_CASE
+  fail(ErrorKind::Value, "[unary_jvp] No unary op named '", name, "' in the op table.");
+}
 
 #define FNGRAD_DEFINE_UNARY(Op)                                                    \
   TensorRef apply_##Op(TensorObject* x) { return unary_forward(x, Op{}); }          \

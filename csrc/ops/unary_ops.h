@@ -574,5 +574,12 @@ struct Clamp {
 
 #undef FNGRAD_UNARY_NAMES
 
+// apply_<Op> chosen by the op's type: what code generated over the table calls.
+#define FNGRAD_UNARY_OVERLOADS(Op)                                            \
+  inline TensorRef unary_op(TensorObject* x, const Op&) { return apply_##Op(x); } \
+  inline void unary_op_(TensorObject* x, const Op&) { apply_##Op##_(x); }
+FNGRAD_UNARY_OPS(FNGRAD_UNARY_OVERLOADS)
+#undef FNGRAD_UNARY_OVERLOADS
+
 }  // namespace ops
 }  // namespace fngrad

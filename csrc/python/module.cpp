@@ -16,6 +16,7 @@
 #include "core/parallel.h"
 #include "ops/ops.h"
 #include "ops/unary_ops.h"
+#include "python/op_table_bindings.h"
 #include "ops/vecmath.h"
 #include "python/node_type.h"
 #include "python/tensor_type.h"
@@ -87,21 +88,6 @@ ops::Operand operand_arg(py::handle h, const char* op) {
   return ops::Operand(s);
 }
 
-// Module-level unary ops from the op table: _C.relu(x), _C.neg(x), ...
-#define FNGRAD_DEFINE_UNARY(Op)                                     \
-  PyObject* unary_##Op(PyObject*, PyObject* x) {                    \
-    FNGRAD_TRY                                                      \
-    FNGRAD_CHECK_TYPE(is_tensor(x), "[", ops::Op::name, "] Expected a Tensor, got ", py_type_name(x), "."); \
-    return ops::apply_##Op(as_tensor(x)).release();                 \
-    FNGRAD_CATCH(nullptr)                                           \
-  }
-
-FNGRAD_UNARY_OPS(FNGRAD_DEFINE_UNARY)
-#undef FNGRAD_DEFINE_UNARY
-
-#define FNGRAD_UNARY_METHOD_DEF(Op) {ops::Op::name, unary_##Op, METH_O, "Elementwise " #Op " (see the op table)."},
-PyMethodDef unary_functions[] = {FNGRAD_UNARY_OPS(FNGRAD_UNARY_METHOD_DEF){nullptr, nullptr, 0, nullptr}};
-#undef FNGRAD_UNARY_METHOD_DEF
 
 }  // namespace
 }  // namespace fngrad
@@ -121,13 +107,7 @@ PYBIND11_MODULE(_C, m) {
 
   init_tensor_types(m.ptr());
   init_node_types(m.ptr());
-  if (PyModule_AddFunctions(m.ptr(), unary_functions) < 0) throw py::error_already_set();
-
-  py::list names;
-#define FNGRAD_NAME(Op) names.append(ops::Op::name);
-  FNGRAD_UNARY_OPS(FNGRAD_NAME)
-#undef FNGRAD_NAME
-  m.attr("unary_ops") = py::tuple(names);
+  add_op_table_functions(m.ptr());
 
   m.def("_set_tensor_class", [](py::handle cls) {
     FNGRAD_CHECK_TYPE(PyType_Check(cls.ptr()) &&
@@ -163,13 +143,6 @@ PYBIND11_MODULE(_C, m) {
   m.def("where", [](py::handle cond, py::handle a, py::handle b) {
     return steal(ops::where(tensor_arg(cond, "where"), operand_arg(a, "where"), operand_arg(b, "where")));
   });
-  m.def("maximum", [](py::handle a, py::handle b) {
-    return steal(ops::binary(ops::BinaryKind::Maximum, operand_arg(a, "maximum"), operand_arg(b, "maximum")));
-  });
-  m.def("minimum", [](py::handle a, py::handle b) {
-    return steal(ops::binary(ops::BinaryKind::Minimum, operand_arg(a, "minimum"), operand_arg(b, "minimum")));
-  });
-  m.def("pow", [](py::handle a, py::handle b) { return steal(ops::pow(operand_arg(a, "pow"), operand_arg(b, "pow"))); });
   m.def("leaky_relu", [](py::handle x, double slope) { return steal(ops::leaky_relu(tensor_arg(x, "leaky_relu"), slope)); });
   m.def("elu", [](py::handle x, double alpha) { return steal(ops::elu(tensor_arg(x, "elu"), alpha)); });
   m.def("gelu", [](py::handle x, const std::string& approximate) {

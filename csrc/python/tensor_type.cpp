@@ -15,7 +15,9 @@
 #include "autograd/node.h"
 #include "core/grad_mode.h"
 #include "ops/ops.h"
+#include "ops/binary_ops.h"
 #include "ops/unary_ops.h"
+#include "python/op_table_bindings.h"
 #include "python/node_type.h"
 #include "python/numpy_api.h"
 
@@ -223,21 +225,21 @@ bool parse_dims(PyObject* o, DimVec* dims, const char* op) {
 
 // ---- number protocol ----
 
-template <ops::BinaryKind K>
+template <typename Op>
 PyObject* nb_binary(PyObject* a, PyObject* b) {
   FNGRAD_TRY
   Operand oa, ob;
   if (!to_operand(a, &oa) || !to_operand(b, &ob)) Py_RETURN_NOTIMPLEMENTED;
-  return ops::binary(K, oa, ob).release();
+  return ops::binary_op(oa, ob, Op{}).release();
   FNGRAD_CATCH(nullptr)
 }
 
-template <ops::BinaryKind K>
+template <typename Op>
 PyObject* nb_inplace(PyObject* a, PyObject* b) {
   FNGRAD_TRY
   Operand ob;
   if (!is_tensor(a) || !to_operand(b, &ob)) Py_RETURN_NOTIMPLEMENTED;
-  ops::binary_(K, as_tensor(a), ob);
+  ops::binary_op_(as_tensor(a), ob, Op{});
   Py_INCREF(a);
   return a;
   FNGRAD_CATCH(nullptr)
@@ -719,27 +721,6 @@ PyObject* m_to(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject
   FNGRAD_CATCH(nullptr)
 }
 
-template <ops::BinaryKind K>
-PyObject* m_binary(PyObject* self, PyObject* other) {
-  FNGRAD_TRY
-  Operand o;
-  FNGRAD_CHECK_TYPE(to_operand(other, &o), "[", K == ops::BinaryKind::Add ? "add" : K == ops::BinaryKind::Sub ? "sub" : K == ops::BinaryKind::Mul ? "mul" : "div",
-                    "] Expected a tensor or a number, got ", py_type_name(other), ".");
-  return ops::binary(K, Operand(as_tensor(self)), o).release();
-  FNGRAD_CATCH(nullptr)
-}
-
-template <ops::BinaryKind K>
-PyObject* m_binary_(PyObject* self, PyObject* other) {
-  FNGRAD_TRY
-  Operand o;
-  FNGRAD_CHECK_TYPE(to_operand(other, &o), "[inplace] Expected a tensor or a number, got ", py_type_name(other), ".");
-  ops::binary_(K, as_tensor(self), o);
-  Py_INCREF(self);
-  return self;
-  FNGRAD_CATCH(nullptr)
-}
-
 template <ops::CompareKind K>
 PyObject* m_compare(PyObject* self, PyObject* other) {
   FNGRAD_TRY
@@ -877,8 +858,8 @@ PyObject* m_max(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObjec
   parse_args(args, nargs, kwnames, names, 2, a, Max ? "max" : "min");
   if (!is_none(a[0]) && is_tensor(a[0])) {
     // max(other): the elementwise maximum, as PyTorch's overload does.
-    return ops::binary(Max ? ops::BinaryKind::Maximum : ops::BinaryKind::Minimum, Operand(as_tensor(self)),
-                       Operand(as_tensor(a[0])))
+    Operand other(as_tensor(a[0]));
+    return (Max ? ops::apply_Maximum(Operand(as_tensor(self)), other) : ops::apply_Minimum(Operand(as_tensor(self)), other))
         .release();
   }
   if (is_none(a[0])) {
@@ -978,12 +959,6 @@ PyObject* m_all(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObjec
   FNGRAD_CATCH(nullptr)
 }
 
-PyObject* m_pow(PyObject* self, PyObject* exponent) {
-  FNGRAD_TRY
-  return ops::pow(Operand(as_tensor(self)), operand_param(exponent, "pow")).release();
-  FNGRAD_CATCH(nullptr)
-}
-
 PyObject* nb_power(PyObject* a, PyObject* b, PyObject* mod) {
   FNGRAD_TRY
   if (mod != Py_None) Py_RETURN_NOTIMPLEMENTED;
@@ -997,7 +972,7 @@ PyObject* nb_inplace_power(PyObject* a, PyObject* b, PyObject* mod) {
   FNGRAD_TRY
   Operand ob;
   if (mod != Py_None || !is_tensor(a) || !to_operand(b, &ob)) Py_RETURN_NOTIMPLEMENTED;
-  ops::binary_(ops::BinaryKind::Pow, as_tensor(a), ob);
+  ops::apply_Pow_(as_tensor(a), ob);
   Py_INCREF(a);
   return a;
   FNGRAD_CATCH(nullptr)
@@ -1041,14 +1016,6 @@ PyObject* m_logical(PyObject* self, PyObject* other) {
 PyObject* m_logical_not(PyObject* self, PyObject*) {
   FNGRAD_TRY
   return ops::logical_not(as_tensor(self), false).release();
-  FNGRAD_CATCH(nullptr)
-}
-
-template <ops::BinaryKind K>
-PyObject* m_binary_kind(PyObject* self, PyObject* other) {
-  FNGRAD_TRY
-  return ops::binary(K, Operand(as_tensor(self)), operand_param(other, K == ops::BinaryKind::Maximum ? "maximum" : "minimum"))
-      .release();
   FNGRAD_CATCH(nullptr)
 }
 
@@ -1288,14 +1255,6 @@ PyMethodDef tensor_methods[] = {
     {"long", m_cast<DType::Int64>, METH_NOARGS, "Converts to int64."},
     {"bool", m_cast<DType::Bool>, METH_NOARGS, "Converts to bool."},
     {"to", FASTCALL(m_to), METH_FASTCALL | METH_KEYWORDS, "Converts to a dtype (the CPU is the only device)."},
-    {"add", m_binary<ops::BinaryKind::Add>, METH_O, "self + other"},
-    {"sub", m_binary<ops::BinaryKind::Sub>, METH_O, "self - other"},
-    {"mul", m_binary<ops::BinaryKind::Mul>, METH_O, "self * other"},
-    {"div", m_binary<ops::BinaryKind::Div>, METH_O, "self / other"},
-    {"add_", m_binary_<ops::BinaryKind::Add>, METH_O, "self += other"},
-    {"sub_", m_binary_<ops::BinaryKind::Sub>, METH_O, "self -= other"},
-    {"mul_", m_binary_<ops::BinaryKind::Mul>, METH_O, "self *= other"},
-    {"div_", m_binary_<ops::BinaryKind::Div>, METH_O, "self /= other"},
     {"lt", m_compare<ops::CompareKind::Lt>, METH_O, "self < other"},
     {"le", m_compare<ops::CompareKind::Le>, METH_O, "self <= other"},
     {"gt", m_compare<ops::CompareKind::Gt>, METH_O, "self > other"},
@@ -1323,10 +1282,6 @@ PyMethodDef tensor_methods[] = {
     {"norm", FASTCALL(m_norm), METH_FASTCALL | METH_KEYWORDS, "Vector norm (p=2 by default)."},
     {"all", FASTCALL(m_all<true>), METH_FASTCALL | METH_KEYWORDS, "Whether every element is true."},
     {"any", FASTCALL(m_all<false>), METH_FASTCALL | METH_KEYWORDS, "Whether any element is true."},
-    {"pow", m_pow, METH_O, "self ** exponent"},
-    {"pow_", m_binary_<ops::BinaryKind::Pow>, METH_O, "self **= exponent"},
-    {"maximum", m_binary_kind<ops::BinaryKind::Maximum>, METH_O, "Elementwise maximum."},
-    {"minimum", m_binary_kind<ops::BinaryKind::Minimum>, METH_O, "Elementwise minimum."},
     {"logical_and", m_logical<ops::LogicalKind::And>, METH_O, "Elementwise logical and."},
     {"logical_or", m_logical<ops::LogicalKind::Or>, METH_O, "Elementwise logical or."},
     {"logical_xor", m_logical<ops::LogicalKind::Xor>, METH_O, "Elementwise logical xor."},
@@ -1361,18 +1316,11 @@ PyMethodDef tensor_methods[] = {
     {"expand", FASTCALL(m_expand), METH_FASTCALL, "A view broadcast to a larger shape."},
     {nullptr, nullptr, 0, nullptr}};
 
-// The methods of the elementwise op table (x.exp(), x.exp_(), ...), added to tensor_methods when
-// the type is created. Names live as long as the type (static storage).
+// The methods of the elementwise op tables (x.exp(), x.exp_(), x.add(y, alpha=2), ...) and the
+// rest, joined when the type is created.
 std::vector<PyMethodDef> all_tensor_methods() {
-  static std::deque<std::string> names;
   std::vector<PyMethodDef> out;
-#define FNGRAD_UNARY_METHOD(Op)                                                                              \
-  names.push_back(ops::Op::name);                                                                            \
-  out.push_back({names.back().c_str(), m_unary<&ops::apply_##Op>, METH_NOARGS, "Elementwise " #Op "."});      \
-  names.push_back(std::string(ops::Op::name) + "_");                                                         \
-  out.push_back({names.back().c_str(), m_unary_<&ops::apply_##Op##_>, METH_NOARGS, "Elementwise " #Op ", in place."});
-  FNGRAD_UNARY_OPS(FNGRAD_UNARY_METHOD)
-#undef FNGRAD_UNARY_METHOD
+  append_op_table_methods(out);
   for (PyMethodDef* m = tensor_methods; m->ml_name != nullptr; m++) out.push_back(*m);
   out.push_back({nullptr, nullptr, 0, nullptr});
   return out;
@@ -1595,14 +1543,14 @@ void init_tensor_types(PyObject* module) {
       {Py_tp_methods, methods.data()},
       {Py_tp_getset, tensor_getset},
       {Py_tp_members, tensor_members},
-      {Py_nb_add, reinterpret_cast<void*>(nb_binary<ops::BinaryKind::Add>)},
-      {Py_nb_subtract, reinterpret_cast<void*>(nb_binary<ops::BinaryKind::Sub>)},
-      {Py_nb_multiply, reinterpret_cast<void*>(nb_binary<ops::BinaryKind::Mul>)},
-      {Py_nb_true_divide, reinterpret_cast<void*>(nb_binary<ops::BinaryKind::Div>)},
-      {Py_nb_inplace_add, reinterpret_cast<void*>(nb_inplace<ops::BinaryKind::Add>)},
-      {Py_nb_inplace_subtract, reinterpret_cast<void*>(nb_inplace<ops::BinaryKind::Sub>)},
-      {Py_nb_inplace_multiply, reinterpret_cast<void*>(nb_inplace<ops::BinaryKind::Mul>)},
-      {Py_nb_inplace_true_divide, reinterpret_cast<void*>(nb_inplace<ops::BinaryKind::Div>)},
+      {Py_nb_add, reinterpret_cast<void*>(nb_binary<ops::Add>)},
+      {Py_nb_subtract, reinterpret_cast<void*>(nb_binary<ops::Sub>)},
+      {Py_nb_multiply, reinterpret_cast<void*>(nb_binary<ops::Mul>)},
+      {Py_nb_true_divide, reinterpret_cast<void*>(nb_binary<ops::Div>)},
+      {Py_nb_inplace_add, reinterpret_cast<void*>(nb_inplace<ops::Add>)},
+      {Py_nb_inplace_subtract, reinterpret_cast<void*>(nb_inplace<ops::Sub>)},
+      {Py_nb_inplace_multiply, reinterpret_cast<void*>(nb_inplace<ops::Mul>)},
+      {Py_nb_inplace_true_divide, reinterpret_cast<void*>(nb_inplace<ops::Div>)},
       {Py_nb_negative, reinterpret_cast<void*>(nb_negative)},
       {Py_nb_power, reinterpret_cast<void*>(nb_power)},
       {Py_nb_inplace_power, reinterpret_cast<void*>(nb_inplace_power)},

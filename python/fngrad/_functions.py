@@ -9,9 +9,10 @@ import collections
 from . import _C
 
 _unary = list(_C.unary_ops)
+_binary = list(_C.binary_ops)
 
 __all__ = [
-    "absolute", "negative", "clamp", "clip", "pow", "maximum", "minimum", "where",
+    "absolute", "negative", "clamp", "clip", "where",
     "sum", "mean", "prod", "amax", "amin", "max", "min", "argmax", "argmin", "var", "std", "logsumexp",
     "softmax", "log_softmax", "norm", "all", "any",
     "cat", "concat", "concatenate", "stack", "split", "chunk", "unbind", "reshape", "flatten", "squeeze",
@@ -19,10 +20,10 @@ __all__ = [
     "matmul", "mm", "bmm", "dot", "mv", "outer",
     "logical_and", "logical_or", "logical_xor", "logical_not", "masked_fill",
     "clone", "detach", "is_tensor", "numel", "return_types",
-] + _unary
+] + _unary + _binary
 
-# Elementwise ops from the native op table: fngrad.exp, fngrad.sigmoid, ...
-for _name in _unary:
+# Elementwise ops from the native op tables: fngrad.exp, fngrad.sigmoid, fngrad.add, ...
+for _name in _unary + _binary:
     globals()[_name] = getattr(_C, _name)
 del _name
 
@@ -128,21 +129,6 @@ def _clamp_tensor_bounds(input, min, max, inplace):
         raise RuntimeError(f"[{op}] output with shape {list(input.shape)} doesn't match the broadcast shape "
                            f"{list(out.shape)}")
     return input.copy_(out)
-
-
-def pow(input, exponent):
-    """``input ** exponent``; either may be a Python number. Example: ``fngrad.pow(x, 2)``."""
-    return _C.pow(input, exponent)
-
-
-def maximum(input, other):
-    """Elementwise maximum (NaN propagates). Example: ``fngrad.maximum(a, b)``."""
-    return _C.maximum(input, other)
-
-
-def minimum(input, other):
-    """Elementwise minimum (NaN propagates). Example: ``fngrad.minimum(a, b)``."""
-    return _C.minimum(input, other)
 
 
 def where(condition, input=None, other=None):

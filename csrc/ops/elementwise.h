@@ -1,0 +1,40 @@
+// Helpers of the elementwise families (the binary table in binary.cpp, comparisons, logical ops
+// and where in pointwise.cpp): shapes, operand conversion and the loop over a tensor and a number.
+#pragma once
+
+#include "ops/loops.h"
+#include "ops/ops.h"
+
+namespace fngrad {
+namespace ops {
+
+inline int scalar_category(const Scalar& s) { return s.kind == Scalar::Bool ? 0 : s.kind == Scalar::Int ? 1 : 2; }
+
+inline DimVec result_shape(const Operand& a, const Operand& b, const char* op) {
+  if (a.is_tensor() && b.is_tensor()) return broadcast_shapes(a.tensor->sizes, b.tensor->sizes, op);
+  return a.is_tensor() ? a.tensor->sizes : b.tensor->sizes;
+}
+
+// The tensor side x in dtype: x itself when it already has it.
+inline TensorRef operand_as(const Operand& x, DType dtype) {
+  if (x.tensor->dtype == dtype) return TensorRef::borrow(x.tensor);
+  return fngrad::to_dtype(x.tensor, dtype);
+}
+
+// out[i] = f(a[i], b[i]) where either side may be a Python number; a tensor side has dtype T.
+template <typename Tout, typename T, typename F>
+void run_elementwise(const TensorObject* out, const Operand& a, const TensorRef& at, const Operand& b,
+                     const TensorRef& bt, const F& f) {
+  if (a.is_tensor() && b.is_tensor()) {
+    map_binary<Tout, T, T>(out, at.get(), bt.get(), f);
+  } else if (a.is_tensor()) {
+    const T bv = b.scalar.to<T>();
+    map_unary<Tout, T>(out, at.get(), [&](T v) { return f(v, bv); });
+  } else {
+    const T av = a.scalar.to<T>();
+    map_unary<Tout, T>(out, bt.get(), [&](T v) { return f(av, v); });
+  }
+}
+
+}  // namespace ops
+}  // namespace fngrad

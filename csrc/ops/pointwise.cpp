@@ -1,0 +1,350 @@
+// The elementwise ops outside the binary table: comparisons, logical and bitwise ops (not
+// differentiable), where(), fill_ and copy_, PyTorch's type promotion with Python numbers, and
+// the checks every in-place op makes.
+#include <cmath>
+
+#include "autograd/saved_tensor.h"
+#include "core/grad_mode.h"
+#include "ops/elementwise.h"
+#include "ops/loops.h"
+#include "ops/ops.h"
+
+namespace fngrad {
+namespace ops {
+
+using autograd::GradList;
+using autograd::Node;
+using autograd::NodeRef;
+using autograd::SavedTensor;
+
+namespace {
+
+// Calls f(std::integral_constant<CompareKind, K>) for the runtime kind k: the kernels below
+// then branch on K at compile time, so that their loops vectorise.
+template <typename F>
+decltype(auto) with_compare(CompareKind k, F&& f) {
+  using CK = CompareKind;
+  switch (k) {
+    case CK::Lt: return f(std::integral_constant<CK, CK::Lt>{});
+    case CK::Le: return f(std::integral_constant<CK, CK::Le>{});
+    case CK::Gt: return f(std::integral_constant<CK, CK::Gt>{});
+    case CK::Ge: return f(std::integral_constant<CK, CK::Ge>{});
+    case CK::Eq: return f(std::integral_constant<CK, CK::Eq>{});
+    case CK::Ne: break;
+  }
+  return f(std::integral_constant<CK, CK::Ne>{});
+}
+
+const char* compare_name(CompareKind k) {
+  switch (k) {
+    case CompareKind::Lt: return "lt";
+    case CompareKind::Le: return "le";
+    case CompareKind::Gt: return "gt";
+    case CompareKind::Ge: return "ge";
+    case CompareKind::Eq: return "eq";
+    case CompareKind::Ne: return "ne";
+  }
+  return "?";
+}
+
+
+template <typename T>
+inline bool compare_values(CompareKind k, T a, T b) {
+  switch (k) {
+    case CompareKind::Lt: return a < b;
+    case CompareKind::Le: return a <= b;
+    case CompareKind::Gt: return a > b;
+    case CompareKind::Ge: return a >= b;
+    case CompareKind::Eq: return a == b;
+    case CompareKind::Ne: break;
+  }
+  return a != b;
+}
+
+}  // namespace
+
+DType default_dtype_for(const Scalar& s) {
+  switch (s.kind) {
+    case Scalar::Bool: return DType::Bool;
+    case Scalar::Int: return DType::Int64;
+    case Scalar::Float: break;
+  }
+  return DType::Float32;
+}
+
+DType result_type(const Operand& a, const Operand& b) {
+  if (a.is_tensor() && b.is_tensor()) {
+    bool a_dim = !a.tensor->sizes.empty(), b_dim = !b.tensor->sizes.empty();
+    DType da = a.tensor->dtype, db = b.tensor->dtype;
+    if (a_dim == b_dim) return promote_types(da, db);
+    // A zero-dim tensor only raises the result when it is of a higher category.
+    DType dimmed = a_dim ? da : db, zero = a_dim ? db : da;
+    return dtype_category(zero) > dtype_category(dimmed) ? zero : dimmed;
+  }
+  if (!a.is_tensor() && !b.is_tensor()) {
+    return promote_types(default_dtype_for(a.scalar), default_dtype_for(b.scalar));
+  }
+  const Operand& t = a.is_tensor() ? a : b;
+  const Operand& s = a.is_tensor() ? b : a;
+  if (scalar_category(s.scalar) > dtype_category(t.tensor->dtype)) return default_dtype_for(s.scalar);
+  return t.tensor->dtype;
+}
+
+TensorRef compare(CompareKind kind, const Operand& a, const Operand& b) {
+  const char* op = compare_name(kind);
+  DType dtype = result_type(a, b);
+  DimVec shape = result_shape(a, b, op);
+  TensorRef at = a.is_tensor() ? operand_as(a, dtype) : TensorRef();
+  TensorRef bt = b.is_tensor() ? operand_as(b, dtype) : TensorRef();
+  TensorRef out = empty(shape, DType::Bool, op);
+  dispatch(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    with_compare(kind, [&](auto k) {
+      run_elementwise<bool, T>(out.get(), a, at, b, bt, [](T x, T y) { return compare_values(decltype(k)::value, x, y); });
+    });
+  });
+  return out;
+}
+
+TensorRef logical(LogicalKind kind, const Operand& a, const Operand& b, bool bitwise) {
+  static const char* const logical_names[] = {"logical_and", "logical_or", "logical_xor"};
+  static const char* const bitwise_names[] = {"bitwise_and", "bitwise_or", "bitwise_xor"};
+  const char* op = (bitwise ? bitwise_names : logical_names)[static_cast<int>(kind)];
+  DType dtype = result_type(a, b);
+  DimVec shape = result_shape(a, b, op);
+  if (bitwise) {
+    FNGRAD_CHECK_TYPE(!is_floating(dtype), "[", op, "] Not implemented for ", dtype_name(dtype),
+                      " tensors; expected bool or int64.");
+  } else {
+    dtype = DType::Bool;
+  }
+  TensorRef at = a.is_tensor() ? operand_as(a, dtype) : TensorRef();
+  TensorRef bt = b.is_tensor() ? operand_as(b, dtype) : TensorRef();
+  TensorRef out = empty(shape, dtype, op);
+  dispatch(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_integral_v<T>) {
+      run_elementwise<T, T>(out.get(), a, at, b, bt, [kind](T x, T y) -> T {
+        switch (kind) {
+          case LogicalKind::And: return x & y;
+          case LogicalKind::Or: return x | y;
+          case LogicalKind::Xor: break;
+        }
+        return x ^ y;
+      });
+    }
+  });
+  return out;
+}
+
+TensorRef logical_not(TensorObject* x, bool bitwise) {
+  if (bitwise && x->dtype == DType::Int64) {
+    TensorRef out = empty(x->sizes, DType::Int64, "bitwise_not");
+    map_unary<int64_t, int64_t>(out.get(), x, [](int64_t v) { return ~v; });
+    return out;
+  }
+  FNGRAD_CHECK_TYPE(!bitwise || x->dtype == DType::Bool, "[bitwise_not] Not implemented for ", dtype_name(x->dtype),
+                    " tensors; expected bool or int64.");
+  TensorRef b = fngrad::to_dtype(x, DType::Bool);
+  TensorRef out = empty(x->sizes, DType::Bool, "logical_not");
+  map_unary<bool, bool>(out.get(), b.get(), [](bool v) { return !v; });
+  return out;
+}
+
+namespace {
+
+class WhereBackward : public Node {
+ public:
+  SavedTensor cond;
+  DimVec a_shape, b_shape;
+  bool a_tensor = false, b_tensor = false;
+  std::string name() const override { return "WhereBackward0"; }
+  void release_saved() override { cond.release(); }
+  GradList apply(GradList&& grads) override {
+    TensorObject* g = grads[0].get();
+    TensorRef c = cond.unpack(this);
+    TensorRef zero = scalar_tensor(Scalar::of_double(0), g->dtype);
+    GradList out;
+    size_t e = 0;
+    if (a_tensor) {
+      out.push_back(next_edges_[e++].is_valid() ? sum_to(where(c.get(), g, zero.get()).get(), a_shape) : TensorRef());
+    }
+    if (b_tensor) {
+      out.push_back(next_edges_[e].is_valid() ? sum_to(where(c.get(), zero.get(), g).get(), b_shape) : TensorRef());
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+TensorRef where(TensorObject* cond, const Operand& a, const Operand& b) {
+  FNGRAD_CHECK_RUNTIME(cond->dtype == DType::Bool, "[where] where expected condition to be a boolean tensor, but got a "
+                       "tensor with dtype ", scalar_type_name(cond->dtype), ".");
+  DType dtype = result_type(a, b);
+  DimVec shape = broadcast_shapes(cond->sizes, result_shape(a, b, "where"), "where");
+  TensorRef at = a.is_tensor() ? operand_as(a, dtype) : scalar_tensor(a.scalar, dtype);
+  TensorRef bt = b.is_tensor() ? operand_as(b, dtype) : scalar_tensor(b.scalar, dtype);
+  TensorRef out = empty(shape, dtype, "where");
+  dispatch(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    ternary_kernel(loop_for(out.get(), cond, at.get(), bt.get()), data_ptr<T>(out.get()), data_ptr<bool>(cond),
+                   data_ptr<T>(at.get()), data_ptr<T>(bt.get()), [](bool c, T x, T y) { return c ? x : y; });
+  });
+  bool needs = (a.is_tensor() && autograd::requires_grad(a.tensor)) || (b.is_tensor() && autograd::requires_grad(b.tensor));
+  if (needs && GradMode::is_enabled()) {
+    auto* node = new WhereBackward();
+    NodeRef keep(node);
+    node->cond = SavedTensor(cond, false);
+    node->a_tensor = a.is_tensor();
+    node->b_tensor = b.is_tensor();
+    if (a.is_tensor()) {
+      node->a_shape = a.tensor->sizes;
+      node->next_edges().push_back(autograd::gradient_edge(a.tensor));
+    }
+    if (b.is_tensor()) {
+      node->b_shape = b.tensor->sizes;
+      node->next_edges().push_back(autograd::gradient_edge(b.tensor));
+    }
+    autograd::set_history(out.get(), node);
+    autograd::record_creation_site(node);
+  }
+  return out;
+}
+
+bool has_internal_overlap(const TensorObject* t) {
+  for (size_t d = 0; d < t->sizes.size(); d++)
+    if (t->strides[d] == 0 && t->sizes[d] > 1) return true;
+  return false;
+}
+
+void fail_internal_overlap(const char* op) {
+  fail(ErrorKind::Runtime, "[", op, "] unsupported operation: more than one element of the written-to tensor refers to "
+       "a single memory location. Please clone() the tensor before performing the operation.");
+}
+
+void check_inplace(TensorObject* t, const char* op) {
+  if (t->is_inference && !InferenceMode::is_enabled()) {
+    fail(ErrorKind::Runtime, "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
+                             "clone to get a normal tensor before doing inplace update.See "
+                             "https://github.com/pytorch/rfcs/pull/17 for more details.");
+  }
+  if (!GradMode::is_enabled()) return;
+  if (t->custom_fn_view && t->grad_fn != nullptr) {
+    fail(ErrorKind::Runtime, "Output ", t->output_nr, " of ", t->grad_fn->name(),
+         " is a view and is being modified inplace. This view was created inside a custom Function (or because an "
+         "input was returned as-is) and the autograd logic to handle view+inplace would override the custom backward "
+         "associated with the custom Function, leading to incorrect gradients. This behavior is forbidden. You can fix "
+         "this by cloning the output of the custom Function.");
+  }
+  if (t->grad_fn == nullptr && t->requires_grad) {
+    fail(ErrorKind::Runtime, "a leaf Variable that requires grad is being used in an in-place operation.");
+  }
+  if (t->base != nullptr && t->base->grad_fn == nullptr && t->base->requires_grad) {
+    fail(ErrorKind::Runtime, "a view of a leaf Variable that requires grad is being used in an in-place operation.");
+  }
+  if (t->base != nullptr && autograd::requires_grad(t->base) && !autograd::requires_grad(t)) {
+    fail(ErrorKind::Runtime, "[", op, "] A view was created in no_grad mode and is being modified inplace with grad mode "
+                             "enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can "
+                             "clarify your code by moving both the view and the inplace either both inside the no_grad "
+                             "block (if you don't want the inplace to be tracked) or both outside (if you want the "
+                             "inplace to be tracked).");
+  }
+}
+
+namespace {
+// The result of fill_ no longer depends on the old values: its gradient is zero.
+class FillBackward : public Node {
+ public:
+  std::string name() const override { return "FillBackward0"; }
+  GradList apply(GradList&& grads) override {
+    GradList out;
+    out.push_back(mul(grads[0].get(), Scalar::of_double(0)));
+    return out;
+  }
+};
+}  // namespace
+
+void fill_(TensorObject* self, const Scalar& value) {
+  check_inplace(self, "fill_");
+  if (GradMode::is_enabled() && autograd::requires_grad(self) && view_needs_functionalize(self)) {
+    TensorRef filled = full(self->sizes, self->dtype, value.to<double>());
+    write_through_view(self, filled.get());
+    return;
+  }
+  dispatch(self->dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    fngrad::fill(self, static_cast<double>(value.to<T>()));
+  });
+  bump_version(self);
+  if (GradMode::is_enabled() && autograd::requires_grad(self)) {
+    auto* node = new FillBackward();
+    NodeRef keep(node);
+    node->next_edges().push_back(autograd::gradient_edge(self));
+    autograd::rebase_history(self, node);
+    autograd::record_creation_site(node);
+  }
+}
+
+namespace {
+// copy_ overwrites self: no gradient reaches self's old value; src gets the gradient summed down
+// to its shape and converted to its dtype.
+class CopyBackward : public Node {
+ public:
+  DimVec src_shape;
+  DType src_dtype = DType::Float32;
+  bool self_edge = false;
+  std::string name() const override { return "CopyBackwards"; }
+  GradList apply(GradList&& grads) override {
+    TensorObject* g = grads[0].get();
+    GradList out;
+    out.push_back(next_edges_[0].is_valid() ? mul(g, Scalar::of_double(0)) : TensorRef());
+    if (next_edges_[1].is_valid()) {
+      TensorRef gs = sum_to(g, src_shape);
+      out.push_back(gs->dtype == src_dtype ? gs : to_dtype(gs.get(), src_dtype));
+    } else {
+      out.emplace_back();
+    }
+    return out;
+  }
+};
+}  // namespace
+
+void copy_(TensorObject* self, TensorObject* src) {
+  DimVec shape = broadcast_shapes(self->sizes, src->sizes, "copy_");
+  FNGRAD_CHECK_RUNTIME(shape == self->sizes, "[copy_] The size of the source ", shape_str(src->sizes),
+                       " does not broadcast to the destination ", shape_str(self->sizes), ".");
+  check_inplace(self, "copy_");
+  check_no_internal_overlap(self, "copy_");
+  bool recording = GradMode::is_enabled() && (autograd::requires_grad(self) || autograd::requires_grad(src));
+  if (recording && view_needs_functionalize(self)) {
+    TensorRef value = to_dtype(expand(src, self->sizes).get(), self->dtype);
+    write_through_view(self, value.get());
+    return;
+  }
+  fngrad::copy_into(self, src);
+  bump_version(self);
+  if (recording) {
+    FNGRAD_CHECK_RUNTIME(is_floating(self->dtype), "[copy_] Only floating point tensors can require gradients.");
+    auto* node = new CopyBackward();
+    NodeRef keep(node);
+    node->src_shape = src->sizes;
+    node->src_dtype = src->dtype;
+    node->next_edges().push_back(autograd::gradient_edge(self));
+    node->next_edges().push_back(autograd::gradient_edge(src));
+    autograd::rebase_history(self, node);
+    autograd::record_creation_site(node);
+  }
+}
+
+TensorRef scalar_tensor(const Scalar& s, DType dtype) {
+  TensorRef t = empty(DimVec(), dtype);
+  dispatch(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    *data_ptr<T>(t.get()) = s.to<T>();
+  });
+  return t;
+}
+
+}  // namespace ops
+}  // namespace fngrad

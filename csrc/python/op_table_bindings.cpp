@@ -1,0 +1,252 @@
+// The Python face of the elementwise op tables (unary_ops.h, binary_ops.h), generated from their
+// entries: for each op, the function _C.<name> (re-exported as fngrad.<name>), the methods
+// Tensor.<name> and Tensor.<name>_, their docstrings with a signature line that
+// inspect.signature reads, and the lists _C.unary_ops and _C.binary_ops that the Python package
+// and the op tests are driven by. Nothing here is written per op.
+#include <cstring>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "core/grad_mode.h"
+#include "ops/binary_ops.h"
+#include "ops/unary_ops.h"
+#include "python/op_table_bindings.h"
+#include "python/tensor_type.h"
+
+namespace fngrad {
+namespace {
+
+using ops::Operand;
+
+// Names and docstrings live as long as the module (the method tables point into them).
+std::deque<std::string>& strings() {
+  static std::deque<std::string> s;
+  return s;
+}
+const char* keep(std::string s) {
+  strings().push_back(std::move(s));
+  return strings().back().c_str();
+}
+
+TensorObject* tensor_argument(PyObject* o, const char* op, const char* what) {
+  FNGRAD_CHECK_TYPE(o != nullptr && is_tensor(o), "[", op, "] argument '", what, "' must be Tensor, not ",
+                    o == nullptr ? std::string("nothing") : py_type_name(o), ".");
+  return as_tensor(o);
+}
+
+Operand operand_argument(PyObject* o, const char* op, const char* what) {
+  FNGRAD_CHECK_TYPE(o != nullptr, "[", op, "] missing required argument '", what, "'.");
+  if (is_tensor(o)) return Operand(as_tensor(o));
+  Scalar s;
+  FNGRAD_CHECK_TYPE(parse_scalar(o, &s), "[", op, "] argument '", what, "' must be a Tensor or a number, not ",
+                    py_type_name(o), ".");
+  return Operand(s);
+}
+
+// out=: PyTorch writes the result into out; a result that requires grad cannot be written so.
+PyObject* write_out(TensorRef result, PyObject* out, const char* op) {
+  if (out == nullptr || out == Py_None) return result.release();
+  TensorObject* o = tensor_argument(out, op, "out");
+  FNGRAD_CHECK_RUNTIME(!(GradMode::is_enabled() && autograd::requires_grad(result.get())), "[", op, "] ", op,
+                       "(): functions with out=... arguments don't support automatic differentiation, but one of "
+                       "the arguments requires grad.");
+  FNGRAD_CHECK_RUNTIME(o->sizes == result->sizes, "[", op, "] out has shape ", shape_str(o->sizes),
+                       " but the result has shape ", shape_str(result->sizes), ".");
+  FNGRAD_CHECK_RUNTIME(dtype_category(result->dtype) <= dtype_category(o->dtype), "[", op, "] result type ",
+                       dtype_name(result->dtype), " can't be cast to the desired output type ", dtype_name(o->dtype),
+                       ".");
+  ops::copy_(o, result.get());
+  Py_INCREF(out);
+  return out;
+}
+
+// ---- unary ----
+
+template <typename Op>
+PyObject* unary_function(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const char* const names[] = {"input", "out"};
+  PyObject* a[2];
+  parse_args(args, nargs, kwnames, names, 2, a, Op::name);
+  return write_out(ops::unary_op(tensor_argument(a[0], Op::name, "input"), Op{}), a[1], Op::name);
+  FNGRAD_CATCH(nullptr)
+}
+
+template <typename Op>
+PyObject* unary_method(PyObject* self, PyObject*) {
+  FNGRAD_TRY
+  return ops::unary_op(as_tensor(self), Op{}).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+template <typename Op>
+PyObject* unary_method_(PyObject* self, PyObject*) {
+  FNGRAD_TRY
+  ops::unary_op_(as_tensor(self), Op{});
+  Py_INCREF(self);
+  return self;
+  FNGRAD_CATCH(nullptr)
+}
+
+template <typename Op>
+std::string unary_doc() {
+  return std::string("Elementwise ") + Op::name + " (backward node " + Op::backward_name + ").";
+}
+
+// ---- binary ----
+
+// The op with its parameters from the keyword arguments (alpha, for the ops that take it).
+template <typename Op>
+Op binary_op_from(PyObject* alpha, const Operand& a, const Operand& b) {
+  Op op;
+  if constexpr (Op::has_alpha) {
+    if (alpha != nullptr && alpha != Py_None) {
+      Scalar s;
+      FNGRAD_CHECK_TYPE(!is_tensor(alpha) && parse_scalar(alpha, &s), "[", Op::name,
+                        "] argument 'alpha' must be a number, not ", py_type_name(alpha), ".");
+      const DType t = ops::result_type(a, b);
+      FNGRAD_CHECK_RUNTIME(is_floating(t) || s.kind != Scalar::Float,
+                           "For integral input tensors, argument alpha must not be a floating point number.");
+      FNGRAD_CHECK_RUNTIME(t == DType::Bool || s.kind != Scalar::Bool,
+                           "Boolean alpha only supported for Boolean results.");
+      op.alpha = s.to<double>();
+    }
+  } else {
+    (void)a;
+    (void)b;
+    FNGRAD_CHECK_TYPE(alpha == nullptr, Op::name, "() got an unexpected keyword argument 'alpha'");
+  }
+  return op;
+}
+
+template <typename Op>
+constexpr size_t n_keywords() {
+  return Op::has_alpha ? 3 : 2;
+}
+
+template <typename Op>
+PyObject* binary_function(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  // input, other, then keyword-only alpha (where the op has it) and out.
+  const char* const names[] = {"input", Op::other_name, "out", "alpha"};
+  FNGRAD_CHECK_TYPE(nargs <= 2, Op::name, "() takes 2 positional arguments but ", nargs, " were given");
+  PyObject* a[4];
+  parse_args(args, nargs, kwnames, names, n_keywords<Op>() + 1, a, Op::name);
+  Operand x = operand_argument(a[0], Op::name, "input");
+  Operand y = operand_argument(a[1], Op::name, Op::other_name);
+  const Op op = binary_op_from<Op>(Op::has_alpha ? a[3] : nullptr, x, y);
+  return write_out(ops::binary_op(x, y, op), a[2], Op::name);
+  FNGRAD_CATCH(nullptr)
+}
+
+template <typename Op, bool InPlace>
+PyObject* binary_method(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  const char* const names[] = {Op::other_name, "alpha"};
+  FNGRAD_CHECK_TYPE(nargs <= 1, Op::name, "() takes 1 positional argument but ", nargs, " were given");
+  PyObject* a[2];
+  parse_args(args, nargs, kwnames, names, n_keywords<Op>() - 1, a, Op::name);
+  Operand y = operand_argument(a[0], Op::name, Op::other_name);
+  TensorObject* x = as_tensor(self);
+  const Op op = binary_op_from<Op>(Op::has_alpha ? a[1] : nullptr, Operand(x), y);
+  if constexpr (InPlace) {
+    ops::binary_op_(x, y, op);
+    Py_INCREF(self);
+    return self;
+  } else {
+    return ops::binary_op(Operand(x), y, op).release();
+  }
+  FNGRAD_CATCH(nullptr)
+}
+
+template <typename Op>
+std::string binary_signature(bool method) {
+  std::string sig = std::string(Op::name) + (method ? "($self, " : "(input, ") + Op::other_name;
+  if (Op::has_alpha) sig += ", *, alpha=1";
+  if (!method) sig += Op::has_alpha ? ", out=None" : ", *, out=None";
+  return sig + ")\n--\n\n";
+}
+
+PyObject* py_unary_jvp(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  FNGRAD_TRY
+  FNGRAD_CHECK_TYPE(nargs == 3 && PyUnicode_Check(args[0]), "_unary_jvp(name, x, tangent)");
+  const char* name = PyUnicode_AsUTF8(args[0]);
+  FNGRAD_PY_CHECK(name != nullptr);
+  return ops::unary_jvp(name, tensor_argument(args[1], "_unary_jvp", "x"),
+                        tensor_argument(args[2], "_unary_jvp", "tangent"))
+      .release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* py_binary_jvp(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  FNGRAD_TRY
+  FNGRAD_CHECK_TYPE(nargs == 5 && PyUnicode_Check(args[0]), "_binary_jvp(name, a, b, ta, tb)");
+  const char* name = PyUnicode_AsUTF8(args[0]);
+  FNGRAD_PY_CHECK(name != nullptr);
+  TensorObject* t[4];
+  for (int i = 0; i < 4; i++) t[i] = tensor_argument(args[i + 1], "_binary_jvp", "a, b, ta, tb");
+  return ops::binary_jvp(name, t[0], t[1], t[2], t[3]).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+#define FASTCALL(f) reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(f))
+
+std::vector<PyMethodDef> module_functions() {
+  std::vector<PyMethodDef> out;
+#define FNGRAD_UNARY_FUNCTION(Op)                                                                          \
+  out.push_back({ops::Op::name, FASTCALL(unary_function<ops::Op>), METH_FASTCALL | METH_KEYWORDS,               \
+                 keep(std::string(ops::Op::name) + "(input, *, out=None)\n--\n\n" + unary_doc<ops::Op>())});
+  FNGRAD_UNARY_OPS(FNGRAD_UNARY_FUNCTION)
+#undef FNGRAD_UNARY_FUNCTION
+#define FNGRAD_BINARY_FUNCTION(Op)                                                               \
+  out.push_back({ops::Op::name, FASTCALL(binary_function<ops::Op>), METH_FASTCALL | METH_KEYWORDS, \
+                 keep(binary_signature<ops::Op>(false) + ops::Op::doc)});
+  FNGRAD_BINARY_OPS(FNGRAD_BINARY_FUNCTION)
+#undef FNGRAD_BINARY_FUNCTION
+  out.push_back({"_unary_jvp", FASTCALL(py_unary_jvp), METH_FASTCALL,
+                 "_unary_jvp(name, x, tangent): the forward-mode derivative of a unary table op."});
+  out.push_back({"_binary_jvp", FASTCALL(py_binary_jvp), METH_FASTCALL,
+                 "_binary_jvp(name, a, b, ta, tb): the forward-mode derivative of a binary table op."});
+  out.push_back({nullptr, nullptr, 0, nullptr});
+  return out;
+}
+
+}  // namespace
+
+void append_op_table_methods(std::vector<PyMethodDef>& out) {
+#define FNGRAD_UNARY_METHODS(Op)                                                                             \
+  out.push_back({ops::Op::name, unary_method<ops::Op>, METH_NOARGS,                                          \
+                 keep(std::string(ops::Op::name) + "($self, /)\n--\n\n" + unary_doc<ops::Op>())});           \
+  out.push_back({keep(std::string(ops::Op::name) + "_"), unary_method_<ops::Op>, METH_NOARGS,                \
+                 keep(std::string(ops::Op::name) + "_($self, /)\n--\n\nIn-place form of " + ops::Op::name + "().")});
+  FNGRAD_UNARY_OPS(FNGRAD_UNARY_METHODS)
+#undef FNGRAD_UNARY_METHODS
+#define FNGRAD_BINARY_METHODS(Op)                                                                            \
+  out.push_back({ops::Op::name, FASTCALL((binary_method<ops::Op, false>)), METH_FASTCALL | METH_KEYWORDS,    \
+                 keep(binary_signature<ops::Op>(true) + ops::Op::doc)});                                     \
+  out.push_back({keep(std::string(ops::Op::name) + "_"), FASTCALL((binary_method<ops::Op, true>)),           \
+                 METH_FASTCALL | METH_KEYWORDS,                                                              \
+                 keep(std::string(ops::Op::name) + "_" + binary_signature<ops::Op>(true).substr(std::strlen(ops::Op::name)) + \
+                      "In-place form of " + ops::Op::name + "().")});
+  FNGRAD_BINARY_OPS(FNGRAD_BINARY_METHODS)
+#undef FNGRAD_BINARY_METHODS
+}
+
+void add_op_table_functions(PyObject* module) {
+  static std::vector<PyMethodDef> functions = module_functions();
+  if (PyModule_AddFunctions(module, functions.data()) < 0) throw PythonError();
+  auto add_names = [&](const char* attr, std::initializer_list<const char*> names) {
+    PyRef t = PyRef::check(PyTuple_New(static_cast<Py_ssize_t>(names.size())));
+    Py_ssize_t i = 0;
+    for (const char* n : names) PyTuple_SET_ITEM(t.get(), i++, PyRef::check(PyUnicode_FromString(n)).release());
+    if (PyModule_AddObject(module, attr, t.get()) < 0) throw PythonError();
+    t.release();
+  };
+#define FNGRAD_NAME(Op) ops::Op::name,
+  add_names("unary_ops", {FNGRAD_UNARY_OPS(FNGRAD_NAME)});
+  add_names("binary_ops", {FNGRAD_BINARY_OPS(FNGRAD_NAME)});
+#undef FNGRAD_NAME
+}
+
+}  // namespace fngrad
