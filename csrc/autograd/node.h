@@ -17,6 +17,7 @@
 
 #include <string>
 
+#include "core/grad_mode.h"
 #include "core/tensor.h"
 
 namespace fngrad {
@@ -183,6 +184,46 @@ void register_retains_grad(TensorObject* t);
 
 // Records the user frame that created the node (Note [Creation site]).
 void record_creation_site(Node* fn);
+
+// Note [Recording a node]
+// Every op records its backward node through record_node(): it makes the node, points one next
+// edge at each tensor input (in the order of the node's gradients), makes the node the history
+// of the output (replacing it, for an op in place) and records the user line that created it.
+// The op then fills the node's fields. That order is the rule a hand-written sequence could
+// break: a SavedTensor of the output must be made after the history is set, because it copies
+// the output's output_nr and requires_grad. Ops call it behind needs_recording().
+//
+// RegeneratedView is the history a view gets when its base was changed in place (Note [In-place
+// on views]): it is made lazily, when the view is next used, so the user line running then is
+// not where the node's op was written, and no creation site is recorded.
+enum class History { Output, InPlace, RegeneratedView };
+
+// Whether an op with these tensor inputs records a node: grad mode is on and one requires grad.
+inline bool needs_recording(std::initializer_list<const TensorObject*> inputs) {
+  if (!GradMode::is_enabled()) return false;
+  for (const TensorObject* t : inputs)
+    if (t->requires_grad || t->grad_fn != nullptr) return true;
+  return false;
+}
+
+template <typename N, typename Inputs, typename... Args>
+N* record_node_from(TensorObject* out, const Inputs& inputs, History history, Args&&... args) {
+  N* node = new N(std::forward<Args>(args)...);
+  NodeRef keep(node);
+  for (TensorObject* t : inputs) node->next_edges().push_back(gradient_edge(t));
+  if (history == History::Output) {
+    set_history(out, node);
+  } else {
+    rebase_history(out, node);
+  }
+  if (history != History::RegeneratedView) record_creation_site(node);
+  return node;  // out's grad_fn holds it
+}
+
+template <typename N, typename... Args>
+N* record_node(TensorObject* out, std::initializer_list<TensorObject*> inputs, History history, Args&&... args) {
+  return record_node_from<N>(out, inputs, history, std::forward<Args>(args)...);
+}
 // Turns the recording of creation sites on or off (the benchmark measures its cost).
 void set_record_creation_sites(bool enabled);
 // "MulBackward0 (created at model.py:42)" or just the name when unknown.

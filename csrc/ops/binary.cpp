@@ -137,30 +137,21 @@ class BinaryBackward : public Node {
 // a_before is the value of `a` before an in-place op overwrote it.
 template <typename Op>
 void record(const Op& op, const Operand& a, const Operand& b, TensorObject* out, bool inplace, TensorObject* a_before) {
-  auto* node = new BinaryBackward<Op>(op);
-  NodeRef keep(node);
-  node->a_tensor = a.is_tensor();
-  node->b_tensor = b.is_tensor();
+  // Which gradients are needed is read before the op in place gives self a history.
   const bool a_needs = a.is_tensor() && autograd::requires_grad(a.tensor);
   const bool b_needs = b.is_tensor() && autograd::requires_grad(b.tensor);
-  for (const Operand* side : {&a, &b}) {
-    if (side->is_tensor()) {
-      node->next_edges().push_back(autograd::gradient_edge(side->tensor));
-    } else {
-      node->scalar = side->scalar;
-    }
-  }
-  if (inplace) {
-    autograd::rebase_history(out, node);
-  } else {
-    autograd::set_history(out, node);
-  }
-  // Saved after set_history: a saved output copies its output_nr and requires_grad.
+  SmallVec<TensorObject*, 2> inputs;
+  for (const Operand* side : {&a, &b})
+    if (side->is_tensor()) inputs.push_back(side->tensor);
+  auto* node = autograd::record_node_from<BinaryBackward<Op>>(
+      out, inputs, inplace ? autograd::History::InPlace : autograd::History::Output, op);
+  node->a_tensor = a.is_tensor();
+  node->b_tensor = b.is_tensor();
+  node->scalar = a.is_tensor() ? b.scalar : a.scalar;
   const int reads = (a_needs ? Op::grad_a_reads : 0) | (b_needs ? Op::grad_b_reads : 0);
   if (a.is_tensor() && (reads & kA)) node->a_saved = SavedTensor(a_before, a_before == out);
   if (b.is_tensor() && (reads & kB)) node->b_saved = SavedTensor(b.tensor, b.tensor == out);
   if (reads & kY) node->y_saved = SavedTensor(out, true);
-  autograd::record_creation_site(node);
 }
 
 template <typename Op>

@@ -86,13 +86,9 @@ TensorRef take_impl(TensorObject* x, TensorObject* pos) {
     });
   });
   if (GradMode::is_enabled() && autograd::requires_grad(x)) {
-    auto* node = new TakeBackward();
-    NodeRef keep(node);
+    auto* node = autograd::record_node<TakeBackward>(out.get(), {x}, autograd::History::Output);
     node->pos = TensorRef::borrow(pos);
     node->input_shape = x->sizes;
-    node->next_edges().push_back(autograd::gradient_edge(x));
-    autograd::set_history(out.get(), node);
-    autograd::record_creation_site(node);
   }
   return out;
 }
@@ -114,12 +110,8 @@ TensorRef scatter_add_impl(const DimVec& shape, TensorObject* pos, TensorObject*
     for (int64_t i = 0; i < pos->numel; i++) dst[p[i]] += src[i];
   });
   if (GradMode::is_enabled() && autograd::requires_grad(g_in)) {
-    auto* node = new ScatterAddBackward();
-    NodeRef keep(node);
+    auto* node = autograd::record_node<ScatterAddBackward>(out.get(), {g_in}, autograd::History::Output);
     node->pos = TensorRef::borrow(pos);
-    node->next_edges().push_back(autograd::gradient_edge(g_in));
-    autograd::set_history(out.get(), node);
-    autograd::record_creation_site(node);
   }
   return out;
 }
@@ -174,18 +166,14 @@ void put_impl(TensorObject* self, TensorObject* pos, const Operand& value, const
   bool value_grad = value.is_tensor() && autograd::requires_grad(value.tensor);
   if (GradMode::is_enabled() && (autograd::requires_grad(self) || value_grad)) {
     FNGRAD_CHECK_RUNTIME(is_floating(self->dtype), "[setitem] Only floating point tensors can require gradients.");
-    auto* node = new IndexPutBackward();
-    NodeRef keep(node);
+    SmallVec<TensorObject*, 2> inputs;
+    inputs.push_back(self);
+    if (value.is_tensor()) inputs.push_back(value.tensor);
+    auto* node = autograd::record_node_from<IndexPutBackward>(self, inputs, autograd::History::InPlace);
     node->name_ = node_name;
     node->pos = TensorRef::borrow(pos);
     node->value_is_tensor = value.is_tensor();
-    node->next_edges().push_back(autograd::gradient_edge(self));
-    if (value.is_tensor()) {
-      node->value_shape = value.tensor->sizes;
-      node->next_edges().push_back(autograd::gradient_edge(value.tensor));
-    }
-    autograd::rebase_history(self, node);
-    autograd::record_creation_site(node);
+    if (value.is_tensor()) node->value_shape = value.tensor->sizes;
   }
 }
 
@@ -209,12 +197,9 @@ TensorRef view_positions(TensorObject* view) {
 void regenerate_view_history(TensorObject* view) {
   TensorObject* base = view->base;
   TensorRef pos = view_positions(view);
-  auto* node = new TakeBackward();
-  NodeRef keep(node);
+  auto* node = autograd::record_node<TakeBackward>(view, {base}, autograd::History::RegeneratedView);
   node->pos = pos;
   node->input_shape = base->sizes;
-  node->next_edges().push_back(autograd::gradient_edge(base));
-  autograd::rebase_history(view, node);
   view->view_version = view->storage->version;
 }
 
@@ -526,12 +511,8 @@ TensorRef masked_fill(TensorObject* x, TensorObject* mask, const Scalar& value) 
     map_binary<T, T, bool>(out.get(), x, mask, [v](T a, bool m) { return m ? v : a; });
   });
   if (GradMode::is_enabled() && autograd::requires_grad(x)) {
-    auto* node = new MaskedFillBackward();
-    NodeRef keep(node);
+    auto* node = autograd::record_node<MaskedFillBackward>(out.get(), {x}, autograd::History::Output);
     node->mask = SavedTensor(mask, false);
-    node->next_edges().push_back(autograd::gradient_edge(x));
-    autograd::set_history(out.get(), node);
-    autograd::record_creation_site(node);
   }
   return out;
 }
@@ -577,12 +558,8 @@ void masked_fill_(TensorObject* self, TensorObject* mask, const Scalar& value) {
   });
   bump_version(self);
   if (recording) {
-    auto* node = new MaskedFillBackward();
-    NodeRef keep(node);
+    auto* node = autograd::record_node<MaskedFillBackward>(self, {self}, autograd::History::InPlace);
     node->mask = SavedTensor(mask, false);
-    node->next_edges().push_back(autograd::gradient_edge(self));
-    autograd::rebase_history(self, node);
-    autograd::record_creation_site(node);
   }
 }
 

@@ -148,21 +148,16 @@ TensorRef matmul(TensorObject* a, TensorObject* b) {
   TensorRef out = matmul_values(a, b, dtype);
   bool needs = autograd::requires_grad(a) || autograd::requires_grad(b);
   if (needs && GradMode::is_enabled()) {
-    auto* node = new MatmulBackward();
-    NodeRef keep(node);
+    auto* node = autograd::record_node<MatmulBackward>(out.get(), {a, b}, autograd::History::Output);
     node->a_ndim = ndim(a);
     node->b_ndim = ndim(b);
     node->name_ = ndim(a) == 1 && ndim(b) == 1 ? "DotBackward0"
                   : ndim(a) == 2 && ndim(b) == 2 ? "MmBackward0"
                   : ndim(a) == 2 && ndim(b) == 1 ? "MvBackward0"
                                                  : "BmmBackward0";
-    node->next_edges().push_back(autograd::gradient_edge(a));
-    node->next_edges().push_back(autograd::gradient_edge(b));
-    autograd::set_history(out.get(), node);
     // Each side's gradient reads the other side; the 1-D reshaping reads both shapes.
     node->a = SavedTensor(a, false);
     node->b = SavedTensor(b, false);
-    autograd::record_creation_site(node);
   }
   return out;
 }

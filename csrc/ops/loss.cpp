@@ -107,8 +107,7 @@ TensorRef nll_loss(TensorObject* logp, TensorObject* target, TensorObject* weigh
   });
 
   if (GradMode::is_enabled() && autograd::requires_grad(logp)) {
-    auto* node = new NllLossBackward();
-    NodeRef keep(node);
+    auto* node = autograd::record_node<NllLossBackward>(out.get(), {logp}, autograd::History::Output);
     node->rows = M;
     node->classes = C;
     node->dtype = logp->dtype;
@@ -121,9 +120,6 @@ TensorRef nll_loss(TensorObject* logp, TensorObject* target, TensorObject* weigh
       node->target[n] = ignored ? -1 : tv[n];
       node->coef[n] = ignored ? 0.0 : -row_weight[n] * scale;
     }
-    node->next_edges().push_back(autograd::gradient_edge(logp));
-    autograd::set_history(out.get(), node);
-    autograd::record_creation_site(node);
   }
   return out;
 }

@@ -193,21 +193,15 @@ TensorRef where(TensorObject* cond, const Operand& a, const Operand& b) {
   });
   bool needs = (a.is_tensor() && autograd::requires_grad(a.tensor)) || (b.is_tensor() && autograd::requires_grad(b.tensor));
   if (needs && GradMode::is_enabled()) {
-    auto* node = new WhereBackward();
-    NodeRef keep(node);
+    SmallVec<TensorObject*, 2> inputs;
+    for (const Operand* side : {&a, &b})
+      if (side->is_tensor()) inputs.push_back(side->tensor);
+    auto* node = autograd::record_node_from<WhereBackward>(out.get(), inputs, autograd::History::Output);
     node->cond = SavedTensor(cond, false);
     node->a_tensor = a.is_tensor();
     node->b_tensor = b.is_tensor();
-    if (a.is_tensor()) {
-      node->a_shape = a.tensor->sizes;
-      node->next_edges().push_back(autograd::gradient_edge(a.tensor));
-    }
-    if (b.is_tensor()) {
-      node->b_shape = b.tensor->sizes;
-      node->next_edges().push_back(autograd::gradient_edge(b.tensor));
-    }
-    autograd::set_history(out.get(), node);
-    autograd::record_creation_site(node);
+    if (a.is_tensor()) node->a_shape = a.tensor->sizes;
+    if (b.is_tensor()) node->b_shape = b.tensor->sizes;
   }
   return out;
 }
@@ -278,11 +272,7 @@ void fill_(TensorObject* self, const Scalar& value) {
   });
   bump_version(self);
   if (GradMode::is_enabled() && autograd::requires_grad(self)) {
-    auto* node = new FillBackward();
-    NodeRef keep(node);
-    node->next_edges().push_back(autograd::gradient_edge(self));
-    autograd::rebase_history(self, node);
-    autograd::record_creation_site(node);
+    autograd::record_node<FillBackward>(self, {self}, autograd::History::InPlace);
   }
 }
 
@@ -326,14 +316,9 @@ void copy_(TensorObject* self, TensorObject* src) {
   bump_version(self);
   if (recording) {
     FNGRAD_CHECK_RUNTIME(is_floating(self->dtype), "[copy_] Only floating point tensors can require gradients.");
-    auto* node = new CopyBackward();
-    NodeRef keep(node);
+    auto* node = autograd::record_node<CopyBackward>(self, {self, src}, autograd::History::InPlace);
     node->src_shape = src->sizes;
     node->src_dtype = src->dtype;
-    node->next_edges().push_back(autograd::gradient_edge(self));
-    node->next_edges().push_back(autograd::gradient_edge(src));
-    autograd::rebase_history(self, node);
-    autograd::record_creation_site(node);
   }
 }
 

@@ -259,19 +259,15 @@ GradList ReduceBackward::apply(GradList&& grads) {
 void record_reduce(ReduceBackward::Kind kind, TensorObject* x, TensorObject* out, const DimMask& mask, bool keepdim,
                    bool full, bool save_x, bool save_y, double correction = 1) {
   if (!GradMode::is_enabled() || !autograd::requires_grad(x)) return;
-  auto* node = new ReduceBackward();
-  NodeRef keep(node);
+  auto* node = autograd::record_node<ReduceBackward>(out, {x}, autograd::History::Output);
   node->kind = kind;
   node->in_shape = x->sizes;
   node->mask = mask;
   node->keepdim = keepdim;
   node->full = full;
   node->correction = correction;
-  node->next_edges().push_back(autograd::gradient_edge(x));
-  autograd::set_history(out, node);
   if (save_x) node->x = SavedTensor(x, false);
   if (save_y) node->y = SavedTensor(out, true);
-  autograd::record_creation_site(node);
 }
 
 // Runs f(row pointer, K) -> value for each of the M rows, in parallel when large.
@@ -543,13 +539,9 @@ std::pair<TensorRef, TensorRef> max_dim(TensorObject* x, int64_t dim_in, bool ke
       }
       p[m] = flat + idx[m] * dim_stride;
     }
-    auto* node = new IndexReduceBackward(is_max ? "MaxBackward0" : "MinBackward0");
-    NodeRef keep(node);
+    auto* node = autograd::record_node<IndexReduceBackward>(values.get(), {x}, autograd::History::Output, is_max ? "MaxBackward0" : "MinBackward0");
     node->positions = pos;
     node->in_shape = x->sizes;
-    node->next_edges().push_back(autograd::gradient_edge(x));
-    autograd::set_history(values.get(), node);
-    autograd::record_creation_site(node);
   }
   return {values, indices};
 }
@@ -727,14 +719,10 @@ TensorRef softmax(TensorObject* x_in, int64_t dim_in, bool log) {
   });
   TensorRef out = from_rows(block, r, x->sizes);
   if (GradMode::is_enabled() && autograd::requires_grad(x_in)) {
-    auto* node = new SoftmaxBackward();
-    NodeRef keep(node);
+    auto* node = autograd::record_node<SoftmaxBackward>(out.get(), {x_in}, autograd::History::Output);
     node->log = log;
     node->dim = dim;
-    node->next_edges().push_back(autograd::gradient_edge(x_in));
-    autograd::set_history(out.get(), node);
     node->y = SavedTensor(out.get(), true);
-    autograd::record_creation_site(node);
   }
   return out;
 }

@@ -143,17 +143,10 @@ void compute(const TensorObject* out, const TensorObject* x, const Op& op) {
 
 template <typename Op>
 void record(TensorObject* input, TensorObject* out, const Op& op, bool inplace, TensorObject* before) {
-  auto* node = new UnaryBackward<Op>(op);
-  NodeRef keep(node);
-  node->next_edges().push_back(autograd::gradient_edge(input));
-  if (inplace) {
-    autograd::rebase_history(out, node);
-  } else {
-    autograd::set_history(out, node);
-  }
+  auto* node = autograd::record_node<UnaryBackward<Op>>(
+      out, {input}, inplace ? autograd::History::InPlace : autograd::History::Output, op);
   if constexpr (saves_input<Op>()) node->x_ = SavedTensor(before, false);
   if constexpr (saves_output<Op>()) node->y_ = SavedTensor(out, true);
-  autograd::record_creation_site(node);
 }
 
 template <typename Op>

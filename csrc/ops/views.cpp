@@ -142,13 +142,9 @@ TensorRef view(TensorObject* x, const ViewStep& v) {
   refresh_view_history(x);
   TensorRef out = apply_view(x, v);
   if (GradMode::is_enabled() && autograd::requires_grad(x)) {
-    auto* node = new ViewBackward();
-    NodeRef keep(node);
+    auto* node = autograd::record_node<ViewBackward>(out.get(), {x}, autograd::History::Output);
     node->step = v;
     node->input_shape = x->sizes;
-    node->next_edges().push_back(autograd::gradient_edge(x));
-    autograd::set_history(out.get(), node);
-    autograd::record_creation_site(node);
   }
   return out;
 }
@@ -161,12 +157,8 @@ TensorRef view_scatter(TensorObject* g, const ViewStep& v, const DimVec& input_s
     copy_into(region.get(), g);
   }
   if (GradMode::is_enabled() && autograd::requires_grad(g)) {
-    auto* node = new ViewScatterBackward();
-    NodeRef keep(node);
+    auto* node = autograd::record_node<ViewScatterBackward>(out.get(), {g}, autograd::History::Output);
     node->step = v;
-    node->next_edges().push_back(autograd::gradient_edge(g));
-    autograd::set_history(out.get(), node);
-    autograd::record_creation_site(node);
   }
   return out;
 }
@@ -207,11 +199,7 @@ class ToCopyBackward : public Node {
 
 void record_identity(TensorObject* x, TensorObject* out, const char* name) {
   if (GradMode::is_enabled() && autograd::requires_grad(x)) {
-    auto* node = new CloneBackward(name);
-    NodeRef keep(node);
-    node->next_edges().push_back(autograd::gradient_edge(x));
-    autograd::set_history(out, node);
-    autograd::record_creation_site(node);
+    autograd::record_node<CloneBackward>(out, {x}, autograd::History::Output, name);
   }
 }
 
@@ -284,12 +272,8 @@ TensorRef expand(TensorObject* x, const DimVec& shape) {
   checked_numel(sizes, "expand");
   TensorRef out = view_of(x, x->offset, sizes, broadcast_strides(x, sizes));
   if (GradMode::is_enabled() && autograd::requires_grad(x)) {
-    auto* node = new ExpandBackward();
-    NodeRef keep(node);
+    auto* node = autograd::record_node<ExpandBackward>(out.get(), {x}, autograd::History::Output);
     node->input_shape = x->sizes;
-    node->next_edges().push_back(autograd::gradient_edge(x));
-    autograd::set_history(out.get(), node);
-    autograd::record_creation_site(node);
   }
   return out;
 }
@@ -527,18 +511,14 @@ TensorRef cat(const SmallVec<TensorObject*, 4>& tensors, int64_t dim_in, bool st
   }
   auto record = [&](TensorRef& out, int64_t dim) {
     if (!needs || !GradMode::is_enabled()) return;
-    auto* node = new CatBackward();
-    NodeRef keep(node);
+    auto* node = autograd::record_node_from<CatBackward>(out.get(), tensors, autograd::History::Output);
     node->dim = dim;
     node->stack = stack;
     for (TensorObject* t : tensors) {
       const bool skip = !stack && ndim(t) == 1 && t->numel == 0;
       node->skipped.push_back(skip);
       node->sizes_along.push_back(stack ? 1 : skip ? 0 : t->sizes[dim]);
-      node->next_edges().push_back(autograd::gradient_edge(t));
     }
-    autograd::set_history(out.get(), node);
-    autograd::record_creation_site(node);
   };
   if (parts.empty()) {
     TensorRef out = empty(DimVec{0}, dtype, op);
@@ -638,12 +618,8 @@ TensorRef to_dtype(TensorObject* x, DType dtype) {
   if (x->dtype == dtype) return TensorRef::borrow(x);
   TensorRef out = fngrad::to_dtype(x, dtype);
   if (GradMode::is_enabled() && autograd::requires_grad(x) && is_floating(dtype)) {
-    auto* node = new ToCopyBackward();
-    NodeRef keep(node);
+    auto* node = autograd::record_node<ToCopyBackward>(out.get(), {x}, autograd::History::Output);
     node->input_dtype = x->dtype;
-    node->next_edges().push_back(autograd::gradient_edge(x));
-    autograd::set_history(out.get(), node);
-    autograd::record_creation_site(node);
   }
   return out;
 }
