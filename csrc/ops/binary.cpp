@@ -7,10 +7,10 @@
 // operand's shape) and the same gradients built from differentiable ops for create_graph.
 #include <cmath>
 
+#include "autograd/grad_utils.h"
 #include "autograd/saved_tensor.h"
 #include "core/grad_mode.h"
-#include "ops/grad_utils.h"
-#include "ops/loops.h"
+#include "core/loops.h"
 #include "ops/ops.h"
 #include "ops/unary_ops.h"
 

@@ -1,10 +1,10 @@
 // The generic forward and backward of every op in unary_ops.h: one kernel loop and one
 // backward node template, instantiated per op. No op-specific code lives here, except the
 // argument checks of the ops with parameters at the bottom.
+#include "autograd/grad_utils.h"
 #include "autograd/saved_tensor.h"
 #include "core/grad_mode.h"
-#include "ops/grad_utils.h"
-#include "ops/loops.h"
+#include "core/loops.h"
 #include "ops/unary_ops.h"
 
 namespace fngrad {
@@ -54,7 +54,7 @@ class UnaryBackward : public Node {
       return out;
     }
     // The incoming gradient is usually a temporary nobody else holds: write into it.
-    TensorRef r = can_reuse(g) ? g : empty(g->sizes, g->dtype);
+    TensorRef r = autograd::can_reuse(g) ? g : empty(g->sizes, g->dtype);
     dispatch_floating(g->dtype, [&](auto tag) { compute<typename decltype(tag)::type>(r.get(), x.get(), y.get(), g.get()); });
     out.push_back(std::move(r));
     return out;
