@@ -3,10 +3,10 @@
 #include <limits>
 
 #include "autograd/engine_hooks.h"
-#include "core/parallel.h"
+#include "autograd/grad_math.h"
+#include "autograd/grad_utils.h"
 #include "core/grad_mode.h"
-#include "ops/grad_utils.h"
-#include "ops/ops.h"
+#include "core/parallel.h"
 
 namespace fngrad {
 namespace autograd {
@@ -31,11 +31,11 @@ AccumulateGrad::~AccumulateGrad() {
 void accumulate_into_grad(TensorObject* t, TensorRef grad, bool create_graph) {
   if (t->grad == nullptr) {
     TensorRef first;
-    if (!create_graph) ops::drop_unshared_base(grad.get());
-    if (!create_graph && ops::can_reuse(grad)) {
+    if (!create_graph) drop_unshared_base(grad.get());
+    if (!create_graph && can_reuse(grad)) {
       first = std::move(grad);  // nobody else sees this gradient: keep it as .grad
     } else if (create_graph) {
-      first = ops::clone(grad.get());
+      first = grad_math::clone(grad.get());
     } else {
       first = contiguous_copy(grad.get());
     }
@@ -48,11 +48,11 @@ void accumulate_into_grad(TensorObject* t, TensorRef grad, bool create_graph) {
   PinGil pin;
   TensorObject* old = as_tensor(t->grad);
   if (!create_graph) {
-    ops::add_(old, grad.get());
+    grad_math::add_(old, grad.get());
     return;
   }
   // Under create_graph .grad is replaced, so that a graph through the old value stays intact.
-  TensorRef sum = ops::add(old, grad);
+  TensorRef sum = grad_math::add(old, grad.get());
   PyObject* prev = t->grad;
   t->grad = sum.release();
   Py_DECREF(prev);

@@ -8,9 +8,9 @@
 #include "autograd/accumulate_grad.h"
 #include "autograd/anomaly.h"
 #include "autograd/engine_hooks.h"
+#include "autograd/grad_math.h"
+#include "autograd/grad_utils.h"
 #include "core/grad_mode.h"
-#include "ops/grad_utils.h"
-#include "ops/ops.h"
 
 namespace fngrad {
 namespace autograd {
@@ -101,13 +101,13 @@ struct InputBuffer {
       return;
     }
     bool same = slot->dtype == grad->dtype && slot->sizes == grad->sizes;
-    if (!create_graph && same && ops::can_reuse(slot)) {
-      ops::add_(slot.get(), grad.get());
-    } else if (!create_graph && same && ops::can_reuse(grad)) {
-      ops::add_(grad.get(), slot.get());
+    if (!create_graph && same && can_reuse(slot)) {
+      grad_math::add_(slot.get(), grad.get());
+    } else if (!create_graph && same && can_reuse(grad)) {
+      grad_math::add_(grad.get(), slot.get());
       slot = std::move(grad);
     } else {
-      slot = ops::add(slot, grad);
+      slot = grad_math::add(slot.get(), grad.get());
     }
   }
 };
@@ -152,9 +152,9 @@ void validate_outputs(Node* node, GradList& grads) {
         fail(ErrorKind::Runtime, "Function ", describe_node(node), " returned an invalid gradient at index ", i,
              " - got ", shape_str(grad->sizes), " but expected shape compatible with ", shape_str(meta.shape));
       }
-      grad = ops::sum_to(grad.get(), meta.shape);
+      grad = grad_math::sum_to(grad.get(), meta.shape);
     }
-    if (grad->dtype != meta.dtype) grad = ops::to_dtype(grad.get(), meta.dtype);
+    if (grad->dtype != meta.dtype) grad = grad_math::to_dtype(grad.get(), meta.dtype);
   }
 }
 

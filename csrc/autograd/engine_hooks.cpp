@@ -4,8 +4,8 @@
 
 #include "autograd/accumulate_grad.h"
 #include "autograd/anomaly.h"
-#include "ops/ops.h"
-#include "python/py_utils.h"
+#include "autograd/grad_math.h"
+#include "core/py_ref.h"
 
 namespace fngrad {
 namespace autograd {
@@ -173,9 +173,9 @@ void run_tensor_pre_hooks(Node* node, GradList& grads) {
         TensorObject* t = as_tensor(obj);
         TensorRef holder = TensorRef::borrow(t);
         if (t->grad == nullptr) {
-          t->grad = ops::clone(grads[nr].get()).release();
+          t->grad = grad_math::clone(grads[nr].get()).release();
         } else {
-          TensorRef sum = ops::add(as_tensor(t->grad), grads[nr]);
+          TensorRef sum = grad_math::add(as_tensor(t->grad), grads[nr].get());
           Py_SETREF(t->grad, sum.release());
         }
       }

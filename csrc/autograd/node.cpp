@@ -7,9 +7,9 @@
 #include "autograd/accumulate_grad.h"
 #include "autograd/anomaly.h"
 #include "autograd/engine_hooks.h"
-#include "ops/ops.h"
-#include "python/frames.h"
-#include "python/py_utils.h"
+#include "autograd/grad_math.h"
+#include "core/frames.h"
+#include "core/py_ref.h"
 
 namespace fngrad {
 namespace autograd {
@@ -97,7 +97,7 @@ void delete_node(Node* n) {
 Edge gradient_edge(TensorObject* t) {
   // A view whose memory changed through another view of the same base: see Note [In-place on
   // views] (index.cpp).
-  if (t->base != nullptr && t->grad_fn != nullptr && t->view_version != t->storage->version) ops::refresh_view_history(t);
+  if (t->base != nullptr && t->grad_fn != nullptr && t->view_version != t->storage->version) grad_math::refresh_view_history(t);
   if (t->grad_fn != nullptr) return Edge(NodeRef(t->grad_fn), t->output_nr);
   if (t->requires_grad) return Edge(grad_accumulator(t), 0);
   return Edge();

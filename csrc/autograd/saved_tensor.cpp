@@ -5,7 +5,7 @@
 
 #include "autograd/anomaly.h"
 #include "core/grad_mode.h"
-#include "python/py_utils.h"
+#include "core/py_ref.h"
 
 namespace fngrad {
 namespace autograd {

@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "core/grad_mode.h"
-#include "ops/loops.h"
+#include "core/loops.h"
 
 namespace fngrad {
 

@@ -4,12 +4,12 @@
 #include <array>
 #include <cstring>
 
+#include "autograd/grad_utils.h"
 #include "autograd/saved_tensor.h"
 #include "core/grad_mode.h"
+#include "core/loops.h"
 #include "ops/binary_ops.h"
 #include "ops/elementwise.h"
-#include "ops/grad_utils.h"
-#include "ops/loops.h"
 
 namespace fngrad {
 namespace ops {

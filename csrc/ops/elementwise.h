@@ -2,7 +2,7 @@
 // and where in pointwise.cpp): shapes, operand conversion and the loop over a tensor and a number.
 #pragma once
 
-#include "ops/loops.h"
+#include "core/loops.h"
 #include "ops/ops.h"
 
 namespace fngrad {

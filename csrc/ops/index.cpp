@@ -19,9 +19,10 @@
 
 #include "autograd/saved_tensor.h"
 #include "core/grad_mode.h"
-#include "ops/loops.h"
+#include "core/loops.h"
+#include "core/py_callbacks.h"
+#include "core/py_ref.h"
 #include "ops/ops.h"
-#include "python/py_utils.h"
 
 namespace fngrad {
 namespace ops {
@@ -339,17 +340,12 @@ TensorRef row_positions(TensorObject* x, TensorObject* idx) {
   return pos;
 }
 
-PyObject* g_positions_fn = nullptr;  // fngrad._indexing.positions
-
-// Positions for any other index, computed by NumPy's indexing rules (which PyTorch shares).
+// Positions for any other index, computed by NumPy's indexing rules (which PyTorch shares) in
+// fngrad._indexing.positions (Note [Python callbacks]).
 TensorRef python_positions(TensorObject* x, PyObject* index) {
-  if (g_positions_fn == nullptr) {
-    PyRef mod = PyRef::check(PyImport_ImportModule("fngrad._indexing"));
-    g_positions_fn = PyRef::check(PyObject_GetAttrString(mod.get(), "positions")).release();
-  }
   PyRef shape = PyRef::check(PyTuple_New(ndim(x)));
   for (int64_t d = 0; d < ndim(x); d++) PyTuple_SET_ITEM(shape.get(), d, PyLong_FromLongLong(x->sizes[d]));
-  PyRef pos = PyRef::check(PyObject_CallFunctionObjArgs(g_positions_fn, shape.get(), index, nullptr));
+  PyRef pos = PyRef::check(PyObject_CallFunctionObjArgs(py_callback(PyCallback::IndexPositions), shape.get(), index, nullptr));
   FNGRAD_INTERNAL_ASSERT(is_tensor(pos.get()));
   return TensorRef::borrow(pos.get());
 }
@@ -412,18 +408,11 @@ void refresh_view_history(TensorObject* t) {
   }
 }
 
-void index_put(TensorObject* x, PyObject* index_in, PyObject* value) {
+void index_put(TensorObject* x, PyObject* index_in, const Operand& v) {
   PyRef normalized = normalize_index(index_in);
   PyObject* idx = normalized.get();
   ParsedIndex p = parse_index(idx);
-  Scalar s;
-  Operand v;
-  if (parse_scalar(value, &s)) {
-    v = Operand(s);
-  } else {
-    FNGRAD_CHECK_TYPE(is_tensor(value), "[setitem] Expected a number or a tensor as the value, got ", py_type_name(value), ".");
-    v = Operand(as_tensor(value));
-  }
+  const Scalar& s = v.scalar;
   check_inplace(x, "setitem");
   if (!x->contiguous && all_basic(p)) {
     // A basic index writes through a view of x, as copy_ does: refused where the view overlaps
@@ -462,7 +451,7 @@ void index_put(TensorObject* x, PyObject* index_in, PyObject* value) {
   // Positions in x; x must be contiguous to scatter into it (a view is written through its base).
   if (x->base != nullptr && recording) {
     TensorRef updated = clone(x);
-    index_put(updated.get(), idx, value);
+    index_put(updated.get(), idx, v);
     write_through_view(x, updated.get());
     return;
   }

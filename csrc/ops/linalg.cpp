@@ -4,10 +4,9 @@
 // differentiable under create_graph).
 #include "autograd/saved_tensor.h"
 #include "core/grad_mode.h"
-#include "ops/loops.h"
+#include "core/loops.h"
+#include "ops/matmul_kernel.h"
 #include "ops/ops.h"
-#include "python/numpy_api.h"
-#include "python/tensor_type.h"
 
 namespace fngrad {
 namespace ops {
@@ -18,14 +17,6 @@ using autograd::NodeRef;
 using autograd::SavedTensor;
 
 namespace {
-
-PyObject* numpy_matmul() {
-  static PyObject* fn = [] {
-    PyRef np = PyRef::check(PyImport_ImportModule("numpy"));
-    return PyRef::check(PyObject_GetAttrString(np.get(), "matmul")).release();
-  }();
-  return fn;
-}
 
 // The result shape of matmul(a, b), or an error in PyTorch's words.
 DimVec matmul_shape(const TensorObject* a, const TensorObject* b) {
@@ -65,12 +56,7 @@ TensorRef matmul_values(TensorObject* a, TensorObject* b, DType dtype) {
     fill(out.get(), 0);
     return out;
   }
-  PyRef na = PyRef::check(tensor_to_numpy(ac.get(), true));
-  PyRef nb = PyRef::check(tensor_to_numpy(bc.get(), true));
-  PyRef nout = PyRef::check(tensor_to_numpy(out.get(), true));
-  PyRef args = PyRef::check(PyTuple_Pack(2, na.get(), nb.get()));
-  PyRef kwargs = PyRef::check(Py_BuildValue("{s:O}", "out", nout.get()));
-  PyRef r = PyRef::check(PyObject_Call(numpy_matmul(), args.get(), kwargs.get()));
+  matmul_kernel(ac.get(), bc.get(), out.get());
   return out;
 }
 

@@ -12,7 +12,8 @@
 #include <utility>
 
 #include "autograd/node.h"
-#include "python/py_utils.h"
+#include "core/py_ref.h"
+#include "core/scalar.h"
 
 namespace fngrad {
 namespace ops {
@@ -132,7 +133,7 @@ SmallVec<TensorRef, 4> unbind(TensorObject* x, int64_t dim);
 
 // ---- indexing ----
 TensorRef index(TensorObject* x, PyObject* index);
-void index_put(TensorObject* x, PyObject* index, PyObject* value);
+void index_put(TensorObject* x, PyObject* index, const Operand& value);
 // x.flat[positions] (int64 positions, negative wrap), differentiable.
 TensorRef take(TensorObject* x, TensorObject* positions);
 // zeros(shape) with g added at flat positions (repeats accumulate), differentiable.

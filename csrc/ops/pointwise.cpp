@@ -5,8 +5,8 @@
 
 #include "autograd/saved_tensor.h"
 #include "core/grad_mode.h"
+#include "core/loops.h"
 #include "ops/elementwise.h"
-#include "ops/loops.h"
 #include "ops/ops.h"
 
 namespace fngrad {

@@ -12,7 +12,7 @@
 
 #include "autograd/saved_tensor.h"
 #include "core/grad_mode.h"
-#include "ops/loops.h"
+#include "core/loops.h"
 #include "ops/ops.h"
 #include "ops/unary_ops.h"
 

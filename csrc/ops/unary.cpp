@@ -1,13 +1,13 @@
 // The generic forward and backward of every op in unary_ops.h: one kernel loop and one
 // backward node template, instantiated per op. No op-specific code lives here, except the
 // argument checks of the ops with parameters at the bottom.
-#include "autograd/saved_tensor.h"
-#include "core/grad_mode.h"
-#include "ops/grad_utils.h"
 #include <cstring>
 
+#include "autograd/grad_utils.h"
+#include "autograd/saved_tensor.h"
+#include "core/grad_mode.h"
+#include "core/loops.h"
 #include "ops/binary_ops.h"
-#include "ops/loops.h"
 #include "ops/unary_ops.h"
 
 namespace fngrad {
@@ -57,7 +57,7 @@ class UnaryBackward : public Node {
       return out;
     }
     // The incoming gradient is usually a temporary nobody else holds: write into it.
-    TensorRef r = can_reuse(g) ? g : empty(g->sizes, g->dtype);
+    TensorRef r = autograd::can_reuse(g) ? g : empty(g->sizes, g->dtype);
     dispatch_floating(g->dtype, [&](auto tag) { compute<typename decltype(tag)::type>(r.get(), x.get(), y.get(), g.get()); });
     out.push_back(std::move(r));
     return out;

@@ -5,7 +5,7 @@
 // into zeros of the input's shape; that scatter is an op of its own, whose backward is the view
 // again, so that both stay differentiable under create_graph.
 #include "core/grad_mode.h"
-#include "ops/loops.h"
+#include "core/loops.h"
 #include "ops/ops.h"
 
 namespace fngrad {

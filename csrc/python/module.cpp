@@ -14,6 +14,7 @@
 #include "autograd/saved_tensor.h"
 #include "core/grad_mode.h"
 #include "core/parallel.h"
+#include "core/py_callbacks.h"
 #include "ops/ops.h"
 #include "ops/unary_ops.h"
 #include "python/op_table_bindings.h"
@@ -115,6 +116,26 @@ PYBIND11_MODULE(_C, m) {
                       "[_set_tensor_class] Expected a subclass of TensorBase.");
     Py_INCREF(cls.ptr());
     TensorClass = reinterpret_cast<PyTypeObject*>(cls.ptr());
+  });
+  // Note [Python callbacks]: every one, by keyword, once at import.
+  m.def("_register_callbacks", [](py::kwargs kwargs) {
+    PyObject* given[kNumPyCallbacks] = {};
+    for (auto item : kwargs) {
+      const std::string key = py::str(item.first);
+      int found = -1;
+      for (int c = 0; c < kNumPyCallbacks; c++) {
+        if (key == py_callback_name(static_cast<PyCallback>(c))) found = c;
+      }
+      FNGRAD_CHECK_TYPE(found >= 0, "[_register_callbacks] unknown callback '", key, "'.");
+      FNGRAD_CHECK_TYPE(PyCallable_Check(item.second.ptr()), "[_register_callbacks] '", key,
+                        "' must be callable, got ", py_type_name(item.second.ptr()), ".");
+      given[found] = item.second.ptr();
+    }
+    for (int c = 0; c < kNumPyCallbacks; c++) {
+      FNGRAD_CHECK_TYPE(given[c] != nullptr, "[_register_callbacks] missing callback '",
+                        py_callback_name(static_cast<PyCallback>(c)), "'.");
+    }
+    for (int c = 0; c < kNumPyCallbacks; c++) set_py_callback(static_cast<PyCallback>(c), given[c]);
   });
   m.def("_set_library_dir", [](const std::string& dir) { autograd::set_library_dir(dir); });
 

@@ -6,8 +6,8 @@
 #include <cstddef>
 
 #include "autograd/accumulate_grad.h"
-#include "autograd/python_function.h"
 #include "python/py_utils.h"
+#include "python/python_function.h"
 
 namespace fngrad {
 

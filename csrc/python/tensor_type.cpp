@@ -14,6 +14,7 @@
 #include "autograd/accumulate_grad.h"
 #include "autograd/node.h"
 #include "core/grad_mode.h"
+#include "core/py_callbacks.h"
 #include "ops/ops.h"
 #include "ops/binary_ops.h"
 #include "ops/unary_ops.h"
@@ -335,7 +336,15 @@ PyObject* mp_subscript(PyObject* self, PyObject* index) {
 int mp_ass_subscript(PyObject* self, PyObject* index, PyObject* value) {
   FNGRAD_TRY
   FNGRAD_CHECK_TYPE(value != nullptr, "[setitem] Tensor items cannot be deleted.");
-  ops::index_put(as_tensor(self), index, value);
+  Scalar s;
+  ops::Operand v;
+  if (parse_scalar(value, &s)) {
+    v = ops::Operand(s);
+  } else {
+    FNGRAD_CHECK_TYPE(is_tensor(value), "[setitem] Expected a number or a tensor as the value, got ", py_type_name(value), ".");
+    v = ops::Operand(as_tensor(value));
+  }
+  ops::index_put(as_tensor(self), index, v);
   return 0;
   FNGRAD_CATCH(-1)
 }
@@ -588,13 +597,9 @@ PyObject* m_unary_(PyObject* self, PyObject*) {
 
 
 // clamp with tensor bounds (broadcast, differentiable in the bounds as well): written in Python,
-// fngrad._functions._clamp_tensor_bounds. A new reference.
+// fngrad._functions._clamp_tensor_bounds (Note [Python callbacks]). A new reference.
 PyObject* clamp_tensor_bounds(PyObject* self, PyObject* lo, PyObject* hi, bool inplace) {
-  static PyObject* fn = nullptr;
-  if (fn == nullptr) {
-    PyRef mod = PyRef::check(PyImport_ImportModule("fngrad._functions"));
-    fn = PyRef::check(PyObject_GetAttrString(mod.get(), "_clamp_tensor_bounds")).release();
-  }
+  PyObject* fn = py_callback(PyCallback::ClampTensorBounds);
   return PyRef::check(PyObject_CallFunctionObjArgs(fn, self, lo == nullptr ? Py_None : lo, hi == nullptr ? Py_None : hi,
                                                    inplace ? Py_True : Py_False, nullptr))
       .release();

@@ -71,6 +71,15 @@ from .autograd import (  # noqa: E402
 )
 from ._functions import *  # noqa: E402,F401,F403
 from ._functions import __all__ as _functions_all  # noqa: E402
+from . import _functions, _indexing  # noqa: E402
+
+# The Python functions that C++ calls, handed over once (Note [Python callbacks] in
+# csrc/core/py_callbacks.h): a renamed one fails here, at import, not at its first call.
+_C._register_callbacks(
+    clamp_tensor_bounds=_functions._clamp_tensor_bounds,
+    bind_kwargs=autograd.function._bind_kwargs,
+    index_positions=_indexing.positions,
+)
 
 # dtypes, with PyTorch's aliases. (These shadow the builtins float/bool/long inside this module.)
 float32 = _C.float32

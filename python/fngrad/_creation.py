@@ -6,11 +6,15 @@ import builtins
 import collections.abc
 import math
 import numbers
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import _C
-from ._tensor import Tensor
+from ._C import TensorBase
+
+if TYPE_CHECKING:  # annotations only: _tensor imports this module
+    from ._tensor import Tensor
 
 __all__ = [
     "tensor",
@@ -84,7 +88,7 @@ def _finish(t: Tensor, requires_grad: bool) -> Tensor:
 
 
 def _is_sequence(obj) -> bool:
-    return isinstance(obj, (list, tuple, np.ndarray, Tensor))
+    return isinstance(obj, (list, tuple, np.ndarray, TensorBase))
 
 
 def _is_data(obj) -> bool:
@@ -108,7 +112,7 @@ def _data_error(data) -> None:
             for item in obj:
                 infer(item)
             return
-        if isinstance(obj, (np.ndarray, Tensor)):
+        if isinstance(obj, (np.ndarray, TensorBase)):
             has_float[0] = has_float[0] or obj.dtype in (np.float32, np.float64, _C.float32, _C.float64)
             return
         if isinstance(obj, (numbers.Number, np.generic)):
@@ -128,7 +132,7 @@ def _data_error(data) -> None:
         first = first[0]
         if isinstance(first, str):
             raise ValueError("[tensor] too many dimensions 'str'")
-    if isinstance(first, (np.ndarray, Tensor)):
+    if isinstance(first, (np.ndarray, TensorBase)):
         sizes.extend(first.shape)
     integral = not has_float[0]
 
@@ -136,14 +140,14 @@ def _data_error(data) -> None:
         if dim == len(sizes):
             if isinstance(obj, (str, bytes)):
                 raise TypeError(f"[tensor] new(): invalid data type '{type(obj).__name__}'")
-            if _is_sequence(obj) and not (isinstance(obj, (np.ndarray, Tensor)) and obj.ndim == 0):
+            if _is_sequence(obj) and not (isinstance(obj, (np.ndarray, TensorBase)) and obj.ndim == 0):
                 if integral:
                     raise TypeError(f"[tensor] '{type(obj).__name__}' object cannot be interpreted as an integer")
                 raise TypeError(f"[tensor] must be real number, not {type(obj).__name__}")
             if integral and isinstance(obj, int) and not _INT64_MIN <= obj <= _INT64_MAX:
                 raise ValueError("[tensor] Overflow when unpacking long long")
             return
-        if not _is_sequence(obj) or isinstance(obj, (np.ndarray, Tensor)) and obj.ndim == 0:
+        if not _is_sequence(obj) or isinstance(obj, (np.ndarray, TensorBase)) and obj.ndim == 0:
             raise TypeError("[tensor] not a sequence")
         if len(obj) != sizes[dim]:
             raise ValueError(f"[tensor] expected sequence of length {sizes[dim]} at dim {dim} (got {len(obj)})")
@@ -156,7 +160,7 @@ def _data_error(data) -> None:
 def _array_from_data(data, floats_as_float32: bool = True) -> np.ndarray:
     """NumPy array for tensor(): Python floats become float32, as in PyTorch. With an explicit
     dtype, tensor() passes floats_as_float32=False: float64 data must not round through float32."""
-    if isinstance(data, Tensor):
+    if isinstance(data, TensorBase):
         return data.detach().numpy()
     if isinstance(data, np.ndarray):
         arr = data
@@ -175,7 +179,7 @@ def _array_from_data(data, floats_as_float32: bool = True) -> np.ndarray:
         # PyTorch's error.
         if arr is None or arr.dtype.kind not in "biuf" or arr.dtype == np.uint64:
             if arr is None or not (arr.dtype.kind == "O" and arr.size
-                                   and all(isinstance(v, Tensor) for v in arr.reshape(-1))):
+                                   and all(isinstance(v, TensorBase) for v in arr.reshape(-1))):
                 _data_error(data)
             if arr is None:
                 raise ValueError("[tensor] Could not build a tensor from the data.")
@@ -188,7 +192,7 @@ def _array_from_data(data, floats_as_float32: bool = True) -> np.ndarray:
         return arr if arr.dtype == np.int64 else arr.astype(np.int64)
     if kind == "b":
         return arr
-    if kind == "O" and arr.size and all(isinstance(v, Tensor) for v in arr.reshape(-1)):
+    if kind == "O" and arr.size and all(isinstance(v, TensorBase) for v in arr.reshape(-1)):
         return np.array([v.item() for v in arr.reshape(-1)]).reshape(arr.shape)
     raise TypeError(f"[tensor] Could not infer a dtype for data of type {type(data).__name__} "
                     f"(NumPy dtype {arr.dtype}); expected numbers, bools or nested sequences of them.")
@@ -224,7 +228,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
         True
     """
     dtype = _resolve_dtype(dtype, "as_tensor")
-    if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype):
+    if isinstance(data, TensorBase) and (dtype is None or data.dtype == dtype):
         return data
     if isinstance(data, np.ndarray) and data.dtype in (np.float32, np.float64, np.int64, np.bool_) and (
         dtype is None or data.dtype == _numpy_dtype(dtype)
@@ -258,7 +262,7 @@ def _shape(size, op="tensor") -> tuple:
             raise TypeError(f"[{op}] argument 'size' must be tuple of ints, not {_type_name(size[0])}")
         size = tuple(size[0])
     for i, v in enumerate(size):
-        if not isinstance(v, (numbers.Integral, np.integer)) or isinstance(v, Tensor):
+        if not isinstance(v, (numbers.Integral, np.integer)) or isinstance(v, TensorBase):
             raise TypeError(f"[{op}] argument 'size' must be tuple of ints, but found element of type "
                             f"{_type_name(v)} at pos {i}")
         if not _INT64_MIN <= v <= _INT64_MAX:
@@ -314,7 +318,7 @@ def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor filled with ``fill_value``. Example: ``fngrad.full((2, 2), 7.0)``."""
-    if isinstance(fill_value, Tensor):
+    if isinstance(fill_value, TensorBase):
         fill_value = fill_value.item()
     if not isinstance(fill_value, (numbers.Real, np.bool_)):
         raise TypeError(f"[full] argument 'fill_value' must be Number, not {_type_name(fill_value)}")
@@ -457,7 +461,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     """
     if end is None:
         start, end = 0, start
-    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    start, end, step = (v.item() if isinstance(v, TensorBase) else v for v in (start, end, step))
     for v in (start, end, step):
         if not isinstance(v, (numbers.Real, np.number)):
             raise TypeError(f"[arange] arguments must be numbers, got {_type_name(v)}")
@@ -482,7 +486,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` (inclusive). Example: ``fngrad.linspace(0, 1, 5)``."""
-    start, end, steps = (v.item() if isinstance(v, Tensor) else v for v in (start, end, steps))
+    start, end, steps = (v.item() if isinstance(v, TensorBase) else v for v in (start, end, steps))
     if not isinstance(steps, (numbers.Integral, np.integer)) or isinstance(steps, bool):
         raise TypeError(f"[linspace] argument 'steps' must be int, not {_type_name(steps)}")
     if steps < 0:

@@ -11,6 +11,10 @@ import math
 import numpy as np
 
 from . import _C
+from ._creation import _rebuild, full, ones, tensor, zeros
+from ._functions import masked_select, return_types
+from .autograd import backward
+from .autograd.graph import _register_post_accumulate_hook, _register_tensor_hook
 
 __all__ = ["Tensor"]
 
@@ -38,8 +42,6 @@ class Tensor(_C.TensorBase):
 
     def __new__(cls, *args, **kwargs):
         if args or kwargs:
-            from ._creation import tensor
-
             return tensor(*args, **kwargs)
         return super().__new__(cls)
 
@@ -57,20 +59,14 @@ class Tensor(_C.TensorBase):
             >>> x.grad
             tensor([6.])
         """
-        from .autograd import backward
-
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         """Registers ``hook(grad) -> Tensor or None`` to run when this tensor's gradient is computed."""
-        from .autograd.graph import _register_tensor_hook
-
         return _register_tensor_hook(self, hook)
 
     def register_post_accumulate_grad_hook(self, hook):
         """Registers ``hook(tensor)`` to run after ``.grad`` of this leaf has been updated."""
-        from .autograd.graph import _register_post_accumulate_hook
-
         return _register_post_accumulate_hook(self, hook)
 
     @property
@@ -89,8 +85,6 @@ class Tensor(_C.TensorBase):
         """The maximum element; with ``dim``, named ``(values, indices)``; with a tensor, the elementwise maximum."""
         result = self._max(dim, keepdim)
         if isinstance(result, tuple):
-            from ._functions import return_types
-
             return return_types.max(*result)
         return result
 
@@ -98,8 +92,6 @@ class Tensor(_C.TensorBase):
         """The minimum element; with ``dim``, named ``(values, indices)``; with a tensor, the elementwise minimum."""
         result = self._min(dim, keepdim)
         if isinstance(result, tuple):
-            from ._functions import return_types
-
             return return_types.min(*result)
         return result
 
@@ -109,26 +101,18 @@ class Tensor(_C.TensorBase):
 
     def new_zeros(self, *size, dtype=None, requires_grad=False):
         """Zeros of ``size``, with this tensor's dtype unless given."""
-        from ._creation import zeros
-
         return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, requires_grad=False):
         """Ones of ``size``, with this tensor's dtype unless given."""
-        from ._creation import ones
-
         return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, requires_grad=False):
         """``fill_value`` everywhere, with this tensor's dtype unless given."""
-        from ._creation import full
-
         return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_tensor(self, data, dtype=None, requires_grad=False):
         """A new tensor from ``data``, with this tensor's dtype unless given."""
-        from ._creation import tensor
-
         return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def leaky_relu(self, negative_slope=0.01):
@@ -137,8 +121,6 @@ class Tensor(_C.TensorBase):
     def masked_select(self, mask):
         """The elements where ``mask`` (broadcast against self) is true, as a 1-D tensor.
         Example: ``fngrad.ones(2, 2).masked_select(fngrad.tensor([True, False]))`` has 2 elements."""
-        from ._functions import masked_select
-
         return masked_select(self, mask)
 
     def tolist(self):
@@ -180,8 +162,6 @@ class Tensor(_C.TensorBase):
     __str__ = __repr__
 
     def __reduce_ex__(self, protocol):
-        from ._creation import _rebuild
-
         return (_rebuild, (self.detach().numpy().copy(), self.requires_grad))
 
     def __deepcopy__(self, memo):

@@ -11,6 +11,7 @@ import inspect
 import warnings
 
 from .. import _C
+from .grad_mode import no_grad
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
 
@@ -181,8 +182,6 @@ def once_differentiable(fn):
         >>> x = fngrad.ones(1, requires_grad=True)
         >>> Double.apply(x).backward()
     """
-    from .grad_mode import no_grad
-
     @functools.wraps(fn)
     def wrapper(ctx, *args):
         with no_grad():
@@ -192,8 +191,35 @@ def once_differentiable(fn):
         requires_grad = any(isinstance(a, _C.TensorBase) and a.requires_grad for a in args)
         if not requires_grad:
             return outputs
-        from .graph import _delayed_error
-
         return _delayed_error(outputs, "trying to differentiate twice a function that was marked with @once_differentiable")
 
     return wrapper
+
+
+# ---- once_differentiable support ----
+
+
+class DelayedError(Function):
+    """Outputs through which a second differentiation raises the stored message."""
+
+    @staticmethod
+    def forward(ctx, message, *tensors):
+        ctx.message = message
+        return tensors if len(tensors) != 1 else tensors[0]
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError(ctx.message)
+
+
+def _delayed_error(outputs, message):
+    """Wraps outputs so that differentiating through them raises ``message``."""
+    single = not isinstance(outputs, tuple)
+    items = (outputs,) if single else outputs
+    # Fresh leaves that require grad, so that the outputs get the error node as grad_fn.
+    tensors = [o.detach().requires_grad_() if o.is_floating_point() else o.detach()
+               for o in items if isinstance(o, _C.TensorBase)]
+    wrapped = DelayedError.apply(message, *tensors) if tensors else ()
+    wrapped = iter(wrapped if isinstance(wrapped, tuple) else (wrapped,))
+    result = tuple(next(wrapped) if isinstance(o, _C.TensorBase) else o for o in items)
+    return result[0] if single else result

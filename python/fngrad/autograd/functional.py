@@ -17,6 +17,9 @@ Example::
 from __future__ import annotations
 
 from .. import _C
+from .._creation import zeros, zeros_like
+from ._engine import grad
+from .grad_mode import enable_grad
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
 
@@ -46,8 +49,6 @@ def _finalize(items, create_graph, is_tuple):
 
 
 def _autograd_grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=None):
-    from . import grad
-
     outs, gos = [], []
     grad_outputs = grad_outputs if grad_outputs is not None else (None,) * len(outputs)
     for o, g in zip(outputs, grad_outputs):
@@ -60,8 +61,6 @@ def _autograd_grad(outputs, inputs, grad_outputs=None, create_graph=False, retai
 
 
 def _fill_zeros(grads, refs, strict, fn_name, what):
-    from .._creation import zeros_like
-
     out = []
     for i, (g, r) in enumerate(zip(grads, refs)):
         if g is None:
@@ -83,8 +82,6 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
         >>> g
         tensor([3., 3.])
     """
-    from .grad_mode import enable_grad
-
     with enable_grad():
         in_tuple, inputs = _as_tuple(inputs, "inputs", "vjp")
         inputs = _grad_preprocess(inputs, create_graph)
@@ -111,9 +108,6 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         >>> t
         tensor([6.])
     """
-    from .._creation import zeros_like
-    from .grad_mode import enable_grad
-
     with enable_grad():
         in_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
         inputs = _grad_preprocess(inputs, create_graph=True)
@@ -147,9 +141,6 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
         >>> fngrad.autograd.functional.jacobian(lambda x: x.sum(), fngrad.ones(3))
         tensor([1., 1., 1.])
     """
-    from .._creation import zeros
-    from .grad_mode import enable_grad
-
     if strategy not in ("reverse-mode", "forward-mode"):
         raise ValueError('Expected strategy to be either "forward-mode" or "reverse-mode".')
     with enable_grad():
@@ -172,10 +163,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
                     rows[i].append(g)
             per_input = []
             for i, x in enumerate(inputs):
-                from .._functions import stack
-
                 if rows[i]:
-                    j = stack(rows[i], 0).reshape(tuple(o.shape) + tuple(x.shape))
+                    j = _C.stack(rows[i], 0).reshape(tuple(o.shape) + tuple(x.shape))
                 else:
                     j = zeros(tuple(o.shape) + tuple(x.shape), dtype=x.dtype)
                 per_input.append(j if create_graph else j.detach())
@@ -219,8 +208,6 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
         >>> r
         tensor([6.])
     """
-    from .grad_mode import enable_grad
-
     with enable_grad():
         in_tuple, inputs = _as_tuple(inputs, "inputs", "vhp")
         inputs = _grad_preprocess(inputs, create_graph=True)

@@ -7,9 +7,13 @@ both Jacobians, as PyTorch's does.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import _C
+from .._creation import tensor, zeros_like
+from ._engine import grad as autograd_grad
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
@@ -50,9 +54,6 @@ def _numerical_jacobians(fn, inputs, wrt, outputs, eps):
 
 
 def _analytical_jacobians(outputs, inputs, wrt):
-    from . import grad as autograd_grad
-    from .._creation import zeros_like
-
     jac = [[np.zeros((o.numel(), inputs[i].numel())) for i in wrt] for o in outputs]
     targets = [inputs[i] for i in wrt]
     for j, o in enumerate(outputs):
@@ -96,8 +97,6 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                          "requires_grad=True.")
     for i in wrt:
         if inputs[i].dtype != _C.float64:
-            import warnings
-
             warnings.warn(f"Input #{i} requires gradient and is not a double precision floating point. As a result, "
                           "the numerical gradient may be inaccurate.", UserWarning, stacklevel=2)
     outputs = _differentiable_outputs(_as_tuple(func(*inputs)))
@@ -140,9 +139,6 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
         >>> fngrad.autograd.gradgradcheck(lambda t: (t * t * t).sum(), (x,))
         True
     """
-    from . import grad as autograd_grad
-    from .._creation import randn
-
     inputs = _as_tuple(inputs)
     wrt = [i for i, x in enumerate(inputs) if isinstance(x, _C.TensorBase) and x.requires_grad]
     outputs = _differentiable_outputs(_as_tuple(func(*inputs)))
@@ -162,12 +158,9 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
         grads = autograd_grad(outs, targets, vs, create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
-    _ = randn
     return gradcheck(first_order, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception, nondet_tol=nondet_tol)
 
 
 def _make_leaf(values, dtype):
-    from .._creation import tensor
-
     return tensor(values, dtype=dtype, requires_grad=True)

@@ -4,7 +4,7 @@
 #include "autograd/node.h"
 
 namespace fngrad {
-namespace ops {
+namespace autograd {
 
 // Whether a gradient tensor can be overwritten in place: nobody else holds it or its memory,
 // and it carries no graph. Backward formulas use it to skip an allocation.
@@ -28,5 +28,5 @@ inline void drop_unshared_base(TensorObject* t) {
   Py_DECREF(reinterpret_cast<PyObject*>(b));
 }
 
-}  // namespace ops
+}  // namespace autograd
 }  // namespace fngrad

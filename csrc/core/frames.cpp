@@ -9,7 +9,7 @@
 #endif
 #undef Py_BUILD_CORE
 
-#include "python/frames.h"
+#include "core/frames.h"
 
 namespace fngrad {
 

@@ -1,9 +1,10 @@
 // Function.apply and the PyFunctionNode it records. This is the hot path of every custom
 // Function, so it uses the raw CPython API: one vectorcall into forward, one into backward,
 // and no per-call attribute lookups beyond the class's own.
-#include "autograd/python_function.h"
+#include "python/python_function.h"
 
 #include "core/grad_mode.h"
+#include "core/py_callbacks.h"
 #include "ops/ops.h"
 #include "python/py_utils.h"
 
@@ -19,7 +20,6 @@ PyObject* g_str_apply_info = nullptr;
 PyObject* g_str_forward_cls = nullptr;
 PyObject* g_str_forward = nullptr;
 PyObject* g_str_backward = nullptr;
-PyObject* g_bind_kwargs = nullptr;  // fngrad.autograd.function._bind_kwargs
 
 void intern_strings() {
   if (g_str_apply_info != nullptr) return;
@@ -257,11 +257,6 @@ PyObject* function_apply(PyObject* cls, PyObject* const* args_in, Py_ssize_t nar
   PyObject* const* args = args_in;
   Py_ssize_t nargs = nargs_in;
   if (kwnames != nullptr && PyTuple_GET_SIZE(kwnames) > 0) {
-    if (g_bind_kwargs == nullptr) {
-      PyRef mod = PyRef::check(PyImport_ImportModule("fngrad.autograd.function"));
-      g_bind_kwargs = PyObject_GetAttrString(mod.get(), "_bind_kwargs");
-      FNGRAD_PY_CHECK(g_bind_kwargs != nullptr);
-    }
     PyRef kwargs = PyRef::check(PyDict_New());
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(kwnames); i++) {
       if (PyDict_SetItem(kwargs.get(), PyTuple_GET_ITEM(kwnames, i), args_in[nargs_in + i]) < 0) throw PythonError();
@@ -271,7 +266,7 @@ PyObject* function_apply(PyObject* cls, PyObject* const* args_in, Py_ssize_t nar
       Py_INCREF(args_in[i]);
       PyTuple_SET_ITEM(pos.get(), i, args_in[i]);
     }
-    bound = PyRef::check(PyObject_CallFunctionObjArgs(g_bind_kwargs, cls, pos.get(), kwargs.get(), nullptr));
+    bound = PyRef::check(PyObject_CallFunctionObjArgs(py_callback(PyCallback::BindKwargs), cls, pos.get(), kwargs.get(), nullptr));
     FNGRAD_CHECK_TYPE(PyTuple_Check(bound.get()), "[apply] internal: _bind_kwargs must return a tuple");
     args = &PyTuple_GET_ITEM(bound.get(), 0);
     nargs = PyTuple_GET_SIZE(bound.get());
