@@ -298,6 +298,7 @@ void accumulate_captured(GraphTask& task) {
 // Step 6. A callback may queue more, so the size is read afresh each time (PyTorch's
 // GraphTask::exec_post_processing).
 void run_final_callbacks(GraphTask& task) {
+  task.running_final_callbacks = true;
   for (size_t i = 0; i < task.final_callbacks.size(); i++) {
     PyRef callback = task.final_callbacks[i];  // the vector may grow while it runs
     PyRef::check(PyObject_CallNoArgs(callback.get()));

@@ -51,8 +51,9 @@ void queue_callback(PyObject* callback);
 // run the node t's gradient flows into: what register_multi_grad_hook needs.
 int64_t current_graph_task_id();
 bool will_engine_execute(TensorObject* t);
-// False inside a grad() or backward(inputs=...) pass (or a pass nested in one): PyTorch's
-// Engine::is_checkpoint_valid, which reentrant checkpointing consults.
+// False while a node or hook of a grad() or backward(inputs=...) pass runs (also in a pass nested
+// there; not in its final callbacks): PyTorch's Engine::is_checkpoint_valid, which reentrant
+// checkpointing consults.
 bool is_checkpoint_valid();
 
 }  // namespace autograd

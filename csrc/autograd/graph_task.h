@@ -138,9 +138,11 @@ struct GraphTask {
   // Queued by Variable._execution_engine.queue_callback while the pass runs; called in order once
   // the graph is done (a callback may queue more).
   std::vector<PyRef> final_callbacks;
+  bool running_final_callbacks = false;
 
-  // PyTorch's GraphTask::can_checkpoint: reentrant checkpointing needs a plain backward().
-  bool can_checkpoint() const { return !exec.active; }
+  // PyTorch's GraphTask::can_checkpoint: reentrant checkpointing needs a plain backward(). As in
+  // PyTorch, this holds while the task runs its nodes and hooks, not its final callbacks.
+  bool can_checkpoint() const { return !exec.active || running_final_callbacks; }
 };
 
 }  // namespace autograd
