@@ -321,7 +321,6 @@ std::vector<TensorRef> captured_gradients(GraphTask& task) {
 std::vector<TensorRef> run_backward(const std::vector<TensorRef>& roots, std::vector<TensorRef> grads,
                                     const std::vector<TensorRef>& inputs, const BackwardOptions& options) {
   FNGRAD_INTERNAL_ASSERT(roots.size() == grads.size());
-  FNGRAD_INTERNAL_ASSERT(options.accumulate_grad || !inputs.empty());
   GradModeGuard grad_mode(options.create_graph);
   EngineRunScope running;
   GraphTask task(g_next_task_id++, options, inputs);
