@@ -89,6 +89,27 @@ ops::Operand operand_arg(py::handle h, const char* op) {
   return ops::Operand(s);
 }
 
+py::tuple run_backward(py::handle tensors, py::handle grad_tensors, bool keep_graph, bool create_graph,
+                       py::handle inputs, bool allow_unused, bool accumulate_grad) {
+  std::vector<TensorRef> roots = tensor_list(tensors, "tensors", false);
+  std::vector<TensorRef> grads = tensor_list(grad_tensors, "grad_tensors", true);
+  FNGRAD_CHECK_RUNTIME(roots.size() == grads.size(), "grad can be implicitly created only for scalar outputs");
+  std::vector<TensorRef> ins;
+  if (!inputs.is_none()) ins = tensor_list(inputs, "inputs", false);
+  autograd::BackwardOptions options;
+  options.keep_graph = keep_graph;
+  options.create_graph = create_graph;
+  options.accumulate_grad = accumulate_grad;
+  options.allow_unused = allow_unused;
+  std::vector<TensorRef> result = autograd::run_backward(roots, std::move(grads), ins, options);
+  py::tuple out(result.size());
+  for (size_t i = 0; i < result.size(); i++) out[i] = result[i] ? steal(std::move(result[i])) : py::none();
+  return out;
+}
+
+// Variable._execution_engine (fngrad/autograd/variable.py); its methods are static.
+struct ImperativeEngine {};
+
 
 }  // namespace
 }  // namespace fngrad
@@ -185,28 +206,16 @@ PYBIND11_MODULE(_C, m) {
   });
   m.def("_vecmath_accelerated", &vmath::accelerated, "Whether libmvec's AVX2 functions are in use.");
 
-  m.def(
-      "_run_backward",
-      [](py::handle tensors, py::handle grad_tensors, bool keep_graph, bool create_graph, py::handle inputs,
-         bool allow_unused, bool accumulate_grad) {
-        std::vector<TensorRef> roots = tensor_list(tensors, "tensors", false);
-        std::vector<TensorRef> grads = tensor_list(grad_tensors, "grad_tensors", true);
-        FNGRAD_CHECK_RUNTIME(roots.size() == grads.size(), "grad can be implicitly created only for scalar outputs");
-        std::vector<TensorRef> ins;
-        if (!inputs.is_none()) ins = tensor_list(inputs, "inputs", false);
-        std::vector<TensorRef> result =
-            autograd::run_backward(roots, std::move(grads), keep_graph, create_graph, ins, allow_unused, accumulate_grad);
-        py::tuple out(result.size());
-        for (size_t i = 0; i < result.size(); i++) {
-          if (result[i]) {
-            out[i] = steal(std::move(result[i]));
-          } else {
-            out[i] = py::none();
-          }
-        }
-        return out;
-      },
-      "Runs the engine (see fngrad.autograd.backward and fngrad.autograd.grad).");
+  m.def("_run_backward", &run_backward, "Runs the engine (see fngrad.autograd.backward and fngrad.autograd.grad).");
+  // PyTorch's torch._C._ImperativeEngine: the type of Variable._execution_engine.
+  py::class_<ImperativeEngine>(m, "_ImperativeEngine")
+      .def(py::init<>())
+      .def_static("run_backward", &run_backward, "Runs the engine (as _run_backward).", py::arg("tensors"),
+                  py::arg("grad_tensors"), py::arg("keep_graph"), py::arg("create_graph"), py::arg("inputs"),
+                  py::arg("allow_unreachable"), py::arg("accumulate_grad"))
+      .def_static("queue_callback", [](py::handle cb) { autograd::queue_callback(cb.ptr()); },
+                  "Queues cb() to run when the backward pass running on this thread has finished its graph.")
+      .def_static("is_checkpoint_valid", &autograd::is_checkpoint_valid);
 
   m.def("_current_graph_task_id", &autograd::current_graph_task_id);
   m.def("_will_engine_execute", [](py::handle t) { return autograd::will_engine_execute(tensor_arg(t, "_will_engine_execute")); });

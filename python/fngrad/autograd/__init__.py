@@ -27,6 +27,8 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .variable import Variable
+from . import variable  # noqa: F401
 
 __all__ = [
     "Function",
@@ -47,4 +49,5 @@ __all__ = [
     "gradgradcheck",
     "GradcheckError",
     "functional",
+    "Variable",
 ]
