@@ -21,6 +21,7 @@ from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .variable import Variable
 from . import anomaly_mode, function, functional, grad_mode, graph
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "gradgradcheck",
     "GradcheckError",
     "functional",
+    "Variable",
 ]
 
 

@@ -48,7 +48,8 @@ class FunctionMeta(type):
     """Creates ``<Name>Backward`` (the ctx class) for every Function and resolves its methods once."""
 
     def __init__(cls, name, bases, attrs):
-        backward_cls = type(name + "Backward", (BackwardCFunction,), {"_forward_cls": cls, "__module__": cls.__module__})
+        # In this module, as PyTorch's torch.autograd.function.<Name>Backward.
+        backward_cls = type(name + "Backward", (BackwardCFunction,), {"_forward_cls": cls, "__module__": __name__})
         cls._backward_cls = backward_cls
         base = globals().get("Function")
         if base is None:  # Function itself

@@ -24,9 +24,14 @@ import threading
 from contextlib import contextmanager
 
 from .. import _C
+from .graph_viz import Dot, MemoryReport, memory_report, to_dot
 
 __all__ = [
     "Node",
+    "to_dot",
+    "Dot",
+    "memory_report",
+    "MemoryReport",
     "RemovableHandle",
     "saved_tensors_hooks",
     "save_on_cpu",
@@ -318,5 +323,8 @@ def _delayed_error_function():
             def backward(ctx, *grads):
                 raise RuntimeError(ctx.message)
 
+        # PyTorch's node here is its native Error node: class Error, in builtins.
+        DelayedError._backward_cls.__name__ = DelayedError._backward_cls.__qualname__ = "Error"
+        DelayedError._backward_cls.__module__ = "builtins"
         _DELAYED_ERROR = DelayedError
     return _DELAYED_ERROR
