@@ -153,6 +153,21 @@ def test_memory_report_prints_and_counts_function_saves(capsys):
 
 # ---- torchviz ----
 
+def test_variable_and_is_view_as_torch():
+    # What torchviz uses besides the node attributes: torch.autograd.Variable and Tensor._is_view.
+    from fngrad.autograd import Variable
+
+    x = fngrad.ones(4, requires_grad=True)
+    y = x * 2
+    v = Variable(y, requires_grad=True)
+    assert isinstance(x, Variable) and isinstance(v, Variable) and not isinstance(np.ones(1), Variable)
+    assert v.is_leaf and v.requires_grad and v.grad_fn is None
+    v.detach().numpy()[0] = 5.0  # same memory as y, as in PyTorch
+    assert y.detach().numpy()[0] == 5.0
+    assert x[1:]._is_view() and x[1:]._base is x and not x._is_view() and not y._is_view()
+    with pytest.raises(TypeError, match="Variable data has to be a tensor"):
+        Variable([1.0])
+
 def _torchviz_with_fngrad_as_torch():
     """torchviz.make_dot imported with fngrad standing in for torch (`import fngrad as torch`)."""
     if importlib.util.find_spec("torchviz") is None or importlib.util.find_spec("graphviz") is None:

@@ -160,7 +160,7 @@ def to_dot(tensors, params: dict | None = None, show_saved: bool = True) -> Dot:
                     label.append(f"{attr}: freed")
                 elif isinstance(value, _C.TensorBase):
                     label.append(f"{attr}: saved {_tensor_str(value)}")
-                elif value is not None:
+                elif value is not None and value != ():  # () is an empty saved_tensors
                     label.append(f"{attr}={value!r}")
         site = node._creation_site
         if site is not None:
