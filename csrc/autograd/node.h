@@ -21,9 +21,33 @@
 #include "core/tensor.h"
 
 namespace fngrad {
+struct Scalar;
 namespace autograd {
 
 class Node;
+class SavedTensor;
+
+// Note [Saved values]
+// A node reports what it keeps for backward under PyTorch's attribute names for the same node
+// (`_saved_self`, `_saved_result`, `_saved_dim`, ...), so that `y.grad_fn._saved_self` and tools
+// that read those attributes (torchviz, graph_viz.py) work as on PyTorch's nodes. A value fngrad
+// keeps in another form than PyTorch's (flat positions instead of per-dimension indices) gets a
+// name of its own (`_saved_positions`) rather than a PyTorch name with a different meaning.
+// visit_saved() calls the visitor once per attribute, in a fixed order; it builds nothing, so
+// listing the names (dir()) and looking one up cost no tensor unpacking.
+class SavedValueVisitor {
+ public:
+  virtual ~SavedValueVisitor() = default;
+  virtual void saved(const char* name, const SavedTensor& t) = 0;  // freed by release_saved()
+  virtual void saved_list(const char* name, const SavedTensor* ts, size_t n) = 0;  // a tuple
+  virtual void held(const char* name, TensorObject* t) = 0;  // kept until the node dies
+  virtual void integer(const char* name, int64_t v) = 0;
+  virtual void real(const char* name, double v) = 0;
+  virtual void boolean(const char* name, bool v) = 0;
+  virtual void ints(const char* name, const DimVec& v) = 0;  // a tuple of ints
+  virtual void scalar(const char* name, const Scalar* v) = 0;  // a Python number; null is None
+  virtual void text(const char* name, const char* v) = 0;
+};
 
 // An owned reference to a Node.
 class NodeRef {
@@ -100,6 +124,8 @@ class Node {
   virtual PyObject* python_object();
   // The leaf tensor of an AccumulateGrad node, else null.
   virtual TensorObject* leaf_variable() const { return nullptr; }
+  // Reports what the node keeps for backward (Note [Saved values]); nothing by default.
+  virtual void visit_saved(SavedValueVisitor&) const {}
   // Visits the Python objects this node owns (its hooks, a Python Function's ctx), for the
   // garbage collector (Note [Cycles through a node]).
   int traverse_python_refs(visitproc visit, void* arg);

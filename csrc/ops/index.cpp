@@ -54,6 +54,11 @@ class TakeBackward : public Node {
   TensorRef pos;  // int64 positions; never modified, so held directly
   DimVec input_shape;
   std::string name() const override { return "IndexBackward0"; }
+  // PyTorch keeps the per-dimension indices; this node keeps flat positions (Note [Saved values]).
+  void visit_saved(autograd::SavedValueVisitor& v) const override {
+    v.held("_saved_positions", pos.get());
+    v.ints("_saved_self_sym_sizes", input_shape);
+  }
   GradList apply(GradList&& grads) override {
     GradList out;
     out.push_back(scatter_add_impl(input_shape, pos.get(), grads[0].get()));
@@ -66,6 +71,7 @@ class ScatterAddBackward : public Node {
  public:
   TensorRef pos;
   std::string name() const override { return "IndexAddBackward0"; }
+  void visit_saved(autograd::SavedValueVisitor& v) const override { v.held("_saved_positions", pos.get()); }
   GradList apply(GradList&& grads) override {
     GradList out;
     out.push_back(take_impl(grads[0].get(), pos.get()));
@@ -126,6 +132,7 @@ class IndexPutBackward : public Node {
   bool value_is_tensor = false;
   const char* name_ = "IndexPutBackward0";
   std::string name() const override { return name_; }
+  void visit_saved(autograd::SavedValueVisitor& v) const override { v.held("_saved_positions", pos.get()); }
   GradList apply(GradList&& grads) override {
     TensorObject* g = grads[0].get();
     GradList out;
@@ -484,6 +491,7 @@ class MaskedFillBackward : public Node {
   SavedTensor mask;
   std::string name() const override { return "MaskedFillBackward0"; }
   void release_saved() override { mask.release(); }
+  void visit_saved(autograd::SavedValueVisitor& v) const override { v.saved("_saved_mask", mask); }
   GradList apply(GradList&& grads) override;
 };
 

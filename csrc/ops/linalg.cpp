@@ -71,6 +71,12 @@ class MatmulBackward : public Node {
   int64_t a_ndim = 0, b_ndim = 0;
   const char* name_ = "MmBackward0";
   std::string name() const override { return name_; }
+  // PyTorch's names for the two operands: mm and bmm (self, mat2), mv (self, vec), dot (self, tensor).
+  void visit_saved(autograd::SavedValueVisitor& v) const override {
+    v.saved("_saved_self", a);
+    const bool mv = a_ndim == 2 && b_ndim == 1, dot = a_ndim == 1 && b_ndim == 1;
+    v.saved(dot ? "_saved_tensor" : mv ? "_saved_vec" : "_saved_mat2", b);
+  }
   void release_saved() override {
     a.release();
     b.release();

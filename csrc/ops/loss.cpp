@@ -31,6 +31,10 @@ class NllLossBackward : public Node {
   std::vector<double> coef;     // d loss / d logp[n, target[n]]
 
   std::string name() const override { return "NllLossBackward0"; }
+  // The targets and weights are kept as per-row coefficients, not as PyTorch's saved tensors.
+  void visit_saved(autograd::SavedValueVisitor& v) const override {
+    v.integer("_saved_reduction", static_cast<int64_t>(reduction));
+  }
   GradList apply(GradList&& grads) override {
     TensorObject* g = grads[0].get();
     TensorRef block = zeros({rows, classes}, dtype);

@@ -183,6 +183,46 @@ class ReduceBackward : public Node {
     x.release();
     y.release();
   }
+  // PyTorch's attributes for each node; self and result only where this node keeps them.
+  void visit_saved(autograd::SavedValueVisitor& v) const override {
+    const DimVec dims = mask_dims(mask);
+    switch (kind) {
+      case Sum:
+      case Mean:
+        if (!full) {
+          v.ints("_saved_dim", dims);
+          v.boolean("_saved_keepdim", keepdim);
+        }
+        if (kind == Mean) v.integer("_saved_self_sym_numel", product(in_shape));
+        v.ints("_saved_self_sym_sizes", in_shape);
+        break;
+      case Prod:
+        if (!full) {
+          v.integer("_saved_dim", dims.empty() ? 0 : dims[0]);
+          v.boolean("_saved_keepdim", keepdim);
+        }
+        break;
+      case Var:
+      case Std:
+        if (correction == std::trunc(correction)) v.integer("_saved_correction", static_cast<int64_t>(correction));
+        else v.real("_saved_correction", correction);
+        [[fallthrough]];
+      case AMax:
+      case AMin:
+      case LogSumExp:
+        v.ints("_saved_dim", dims);
+        v.boolean("_saved_keepdim", keepdim);
+        break;
+      case Norm2:
+        if (full) v.scalar("_saved_dim", nullptr);
+        else v.ints("_saved_dim", dims);
+        v.boolean("_saved_keepdim", keepdim);
+        v.integer("_saved_ord", 2);
+        break;
+    }
+    if (!x.was_none()) v.saved("_saved_self", x);
+    if (!y.was_none()) v.saved("_saved_result", y);
+  }
   GradList apply(GradList&& grads) override;
 };
 
@@ -473,6 +513,11 @@ class IndexReduceBackward : public Node {
   const char* name_;
   explicit IndexReduceBackward(const char* n) : name_(n) {}
   std::string name() const override { return name_; }
+  // PyTorch keeps dim, keepdim and the indices along dim; this node keeps flat positions.
+  void visit_saved(autograd::SavedValueVisitor& v) const override {
+    v.held("_saved_positions", positions.get());
+    v.ints("_saved_self_sym_sizes", in_shape);
+  }
   GradList apply(GradList&& grads) override {
     GradList out;
     out.push_back(scatter_add(in_shape, positions.get(), grads[0].get()));
@@ -652,6 +697,10 @@ class SoftmaxBackward : public Node {
   SavedTensor y;
   std::string name() const override { return log ? "LogSoftmaxBackward0" : "SoftmaxBackward0"; }
   void release_saved() override { y.release(); }
+  void visit_saved(autograd::SavedValueVisitor& v) const override {
+    v.integer("_saved_dim", dim);
+    v.saved("_saved_result", y);
+  }
   GradList apply(GradList&& grads) override {
     TensorObject* g = grads[0].get();
     TensorRef yv = y.unpack(this);

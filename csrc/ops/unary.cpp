@@ -36,6 +36,34 @@ struct NoSaved {
 template <bool Used>
 using SavedSlot = std::conditional_t<Used, SavedTensor, NoSaved>;
 
+// The parameters a node keeps in its copy of the op, under PyTorch's names for the same node
+// (Note [Saved values]); parameterless ops have none.
+using autograd::SavedValueVisitor;
+template <typename Op>
+void visit_params(const Op&, SavedValueVisitor&) {}
+void visit_params(const LeakyRelu& op, SavedValueVisitor& v) { v.real("_saved_negative_slope", op.slope); }
+void visit_params(const Elu& op, SavedValueVisitor& v) {
+  v.real("_saved_alpha", op.alpha);
+  v.integer("_saved_input_scale", 1);  // F.elu's; fngrad has no selu/celu scales
+  v.integer("_saved_scale", 1);
+}
+void visit_params(const Gelu& op, SavedValueVisitor& v) { v.text("_saved_approximate", op.tanh_approx ? "tanh" : "none"); }
+void visit_params(const Softplus& op, SavedValueVisitor& v) {
+  v.real("_saved_beta", op.beta);
+  v.real("_saved_threshold", op.threshold);
+}
+void visit_params(const PowScalar& op, SavedValueVisitor& v) {
+  // PyTorch keeps the Python number as given; an integral exponent is shown as an int (x ** 3).
+  if (op.exponent == std::trunc(op.exponent) && std::fabs(op.exponent) < 9e15)
+    v.integer("_saved_exponent", static_cast<int64_t>(op.exponent));
+  else
+    v.real("_saved_exponent", op.exponent);
+}
+void visit_params(const Clamp& op, SavedValueVisitor& v) {
+  v.scalar("_saved_min", op.has_lo ? &op.lo : nullptr);
+  v.scalar("_saved_max", op.has_hi ? &op.hi : nullptr);
+}
+
 template <typename Op>
 class UnaryBackward : public Node {
  public:
@@ -44,6 +72,11 @@ class UnaryBackward : public Node {
   void release_saved() override {
     x_.release();
     y_.release();
+  }
+  void visit_saved(SavedValueVisitor& v) const override {
+    if constexpr (saves_input<Op>()) v.saved("_saved_self", x_);
+    if constexpr (saves_output<Op>()) v.saved("_saved_result", y_);
+    visit_params(op_, v);
   }
 
   GradList apply(GradList&& grads) override {

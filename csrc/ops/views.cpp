@@ -110,6 +110,41 @@ class ViewBackward : public Node {
   ViewStep step;
   DimVec input_shape;
   std::string name() const override { return view_backward_name(step); }
+  void visit_saved(autograd::SavedValueVisitor& v) const override {
+    switch (step.kind) {
+      case ViewStep::Select:
+        v.integer("_saved_dim", step.dim);
+        v.integer("_saved_index", step.start);
+        break;
+      case ViewStep::Slice:
+        v.integer("_saved_dim", step.dim);
+        v.integer("_saved_start", step.start);
+        v.integer("_saved_end", step.stop);
+        v.integer("_saved_step", step.step);
+        break;
+      case ViewStep::Unsqueeze:
+        v.integer("_saved_dim", step.dim);
+        return;
+      case ViewStep::Squeeze:
+        v.integer("_saved_dim", step.dim);
+        break;
+      case ViewStep::Permute:
+        if (step.name == nullptr) {
+          v.ints("_saved_dims", step.dims);
+        } else if (std::string(step.name) == "TransposeBackward0") {
+          // The two dims the permutation swaps (or 0, 0 for a transpose of a dim with itself).
+          int64_t d[2] = {0, 0};
+          for (size_t i = 0, k = 0; i < step.dims.size() && k < 2; i++)
+            if (step.dims[i] != static_cast<int64_t>(i)) d[k++] = static_cast<int64_t>(i);
+          v.integer("_saved_dim0", d[0]);
+          v.integer("_saved_dim1", d[1]);
+        }
+        return;
+      case ViewStep::Reshape:
+        break;
+    }
+    v.ints("_saved_self_sym_sizes", input_shape);
+  }
   GradList apply(GradList&& grads) override {
     GradList out;
     TensorObject* g = grads[0].get();
@@ -130,6 +165,16 @@ class ViewScatterBackward : public Node {
   ViewStep step;
   std::string name() const override {
     return step.kind == ViewStep::Select ? "SelectBackwardBackward0" : "SliceBackwardBackward0";
+  }
+  void visit_saved(autograd::SavedValueVisitor& v) const override {
+    v.integer("_saved_dim", step.dim);
+    if (step.kind == ViewStep::Select) {
+      v.integer("_saved_index", step.start);
+      return;
+    }
+    v.integer("_saved_start", step.start);
+    v.integer("_saved_end", step.stop);
+    v.integer("_saved_step", step.step);
   }
   GradList apply(GradList&& grads) override {
     GradList out;
@@ -179,6 +224,7 @@ class ExpandBackward : public Node {
  public:
   DimVec input_shape;
   std::string name() const override { return "ExpandBackward0"; }
+  void visit_saved(autograd::SavedValueVisitor& v) const override { v.ints("_saved_self_sym_sizes", input_shape); }
   GradList apply(GradList&& grads) override {
     GradList out;
     out.push_back(sum_to(grads[0].get(), input_shape));
@@ -364,6 +410,7 @@ class CatBackward : public Node {
   SmallVec<int64_t, 4> sizes_along;  // each input's size along dim (1 for stack)
   SmallVec<bool, 4> skipped;          // a 1-D empty input that cat left out of the shape checks
   std::string name() const override { return stack ? "StackBackward0" : "CatBackward0"; }
+  void visit_saved(autograd::SavedValueVisitor& v) const override { v.integer("_saved_dim", dim); }
   GradList apply(GradList&& grads) override {
     TensorObject* g = grads[0].get();
     GradList out;

@@ -4,10 +4,15 @@
 #include <structmember.h>
 
 #include <cstddef>
+#include <cstring>
+#include <string>
+#include <unordered_map>
 
 #include "autograd/accumulate_grad.h"
+#include "autograd/saved_tensor.h"
 #include "python/py_utils.h"
 #include "python/python_function.h"
+#include "python/tensor_type.h"
 
 namespace fngrad {
 
@@ -16,12 +21,29 @@ using autograd::Node;
 PyTypeObject* NodeType = nullptr;
 PyTypeObject* FunctionBaseType = nullptr;
 
+namespace {
+PyTypeObject* make_native_node_type(const std::string& name);
+}
+
+// The Python class of native nodes called `name` (Note [Native node classes]).
+PyTypeObject* native_node_type(const std::string& name) {
+  // Keyed by the node's name; the type's name is the part after the last "::", as PyTorch
+  // names the class of its "torch::autograd::AccumulateGrad" node AccumulateGrad.
+  static std::unordered_map<std::string, PyTypeObject*> types;
+  auto it = types.find(name);
+  if (it != types.end()) return it->second;
+  PyTypeObject* tp = make_native_node_type(name);
+  types.emplace(name, tp);
+  return tp;
+}
+
 PyObject* wrap_native_node(Node* node) {
   if (node->pyobj_ != nullptr) {
     Py_INCREF(node->pyobj_);
     return node->pyobj_;
   }
-  PyObject* o = NodeType->tp_alloc(NodeType, 0);
+  PyTypeObject* type = native_node_type(node->name());
+  PyObject* o = type->tp_alloc(type, 0);
   if (o == nullptr) throw PythonError();
   auto* n = reinterpret_cast<NodeObject*>(o);
   node->refcount_++;
@@ -113,12 +135,163 @@ PyObject* node_variable(PyObject* self, void*) {
   FNGRAD_TRY
   auto* acc = dynamic_cast<autograd::AccumulateGrad*>(node_of(self));
   if (acc == nullptr) {
-    PyErr_SetString(PyExc_AttributeError, "'Node' object has no attribute 'variable'");
+    PyErr_Format(PyExc_AttributeError, "'%s' object has no attribute 'variable'", _PyType_Name(Py_TYPE(self)));
     return nullptr;
   }
   PyObject* v = acc->variable().obj();
   Py_INCREF(v);
   return v;
+  FNGRAD_CATCH(nullptr)
+}
+
+// ---- saved values (Note [Saved values]) ----
+
+// Collects the names a node reports.
+class SavedNames final : public autograd::SavedValueVisitor {
+ public:
+  PyRef list = PyRef::check(PyList_New(0));
+  void add(const char* name) {
+    PyRef s = PyRef::check(PyUnicode_FromString(name));
+    if (PyList_Append(list.get(), s.get()) < 0) throw PythonError();
+  }
+  void saved(const char* n, const autograd::SavedTensor&) override { add(n); }
+  void saved_list(const char* n, const autograd::SavedTensor*, size_t) override { add(n); }
+  void held(const char* n, TensorObject*) override { add(n); }
+  void integer(const char* n, int64_t) override { add(n); }
+  void real(const char* n, double) override { add(n); }
+  void boolean(const char* n, bool) override { add(n); }
+  void ints(const char* n, const DimVec&) override { add(n); }
+  void scalar(const char* n, const Scalar*) override { add(n); }
+  void text(const char* n, const char*) override { add(n); }
+};
+
+// Builds the value of one attribute; `result` stays null when the node has no such attribute.
+// Unpacking a saved tensor raises as backward would: freed, or modified in place.
+class SavedLookup final : public autograd::SavedValueVisitor {
+ public:
+  SavedLookup(Node* owner, const char* wanted) : owner_(owner), wanted_(wanted) {}
+  PyRef result;
+
+  void saved(const char* n, const autograd::SavedTensor& t) override {
+    if (match(n)) result = tensor_or_none(t.unpack(owner_));
+  }
+  void saved_list(const char* n, const autograd::SavedTensor* ts, size_t count) override {
+    if (!match(n)) return;
+    PyRef tuple = PyRef::check(PyTuple_New(static_cast<Py_ssize_t>(count)));
+    for (size_t i = 0; i < count; i++)
+      PyTuple_SET_ITEM(tuple.get(), static_cast<Py_ssize_t>(i), tensor_or_none(ts[i].unpack(owner_)).release());
+    result = std::move(tuple);
+  }
+  void held(const char* n, TensorObject* t) override {
+    if (match(n)) result = tensor_or_none(TensorRef::borrow(t));
+  }
+  void integer(const char* n, int64_t v) override {
+    if (match(n)) result = PyRef::check(PyLong_FromLongLong(v));
+  }
+  void real(const char* n, double v) override {
+    if (match(n)) result = PyRef::check(PyFloat_FromDouble(v));
+  }
+  void boolean(const char* n, bool v) override {
+    if (match(n)) result = PyRef::borrow(v ? Py_True : Py_False);
+  }
+  void ints(const char* n, const DimVec& v) override {
+    if (!match(n)) return;
+    PyRef tuple = PyRef::check(PyTuple_New(static_cast<Py_ssize_t>(v.size())));
+    for (size_t i = 0; i < v.size(); i++)
+      PyTuple_SET_ITEM(tuple.get(), static_cast<Py_ssize_t>(i), PyRef::check(PyLong_FromLongLong(v[i])).release());
+    result = std::move(tuple);
+  }
+  void scalar(const char* n, const Scalar* v) override {
+    if (!match(n)) return;
+    if (v == nullptr) result = PyRef::borrow(Py_None);
+    else if (v->kind == Scalar::Float) result = PyRef::check(PyFloat_FromDouble(v->d));
+    else if (v->kind == Scalar::Bool) result = PyRef::borrow(v->i ? Py_True : Py_False);
+    else result = PyRef::check(PyLong_FromLongLong(v->i));
+  }
+  void text(const char* n, const char* v) override {
+    if (match(n)) result = PyRef::check(PyUnicode_FromString(v));
+  }
+
+ private:
+  bool match(const char* n) const { return !result && std::strcmp(n, wanted_) == 0; }
+  static PyRef tensor_or_none(TensorRef t) {
+    if (!t) return PyRef::borrow(Py_None);
+    return PyRef::steal(reinterpret_cast<PyObject*>(t.release()));
+  }
+  Node* owner_;
+  const char* wanted_;
+};
+
+constexpr char kSavedPrefix[] = "_saved_";
+
+// `node._saved_self` and the other saved values, looked up before the class's attributes
+// (none of which starts with "_saved_").
+PyObject* node_getattro(PyObject* self, PyObject* name) {
+  Node* node = node_of(self);
+  if (node != nullptr && PyUnicode_Check(name)) {
+    const char* s = PyUnicode_AsUTF8(name);
+    if (s == nullptr) return nullptr;
+    if (std::strncmp(s, kSavedPrefix, sizeof(kSavedPrefix) - 1) == 0) {
+      FNGRAD_TRY
+      SavedLookup lookup(node, s);
+      node->visit_saved(lookup);
+      if (lookup.result) return lookup.result.release();
+      FNGRAD_CATCH(nullptr)
+    }
+  }
+  return PyObject_GenericGetAttr(self, name);
+}
+
+PyObject* node_list_saved(PyObject* self, PyObject*) {
+  FNGRAD_TRY
+  SavedNames names;
+  if (Node* node = node_of(self)) node->visit_saved(names);
+  return PyList_AsTuple(names.list.get());
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* node_dir(PyObject* self, PyObject*) {
+  FNGRAD_TRY
+  PyRef base = PyRef::check(PyObject_GetAttrString(reinterpret_cast<PyObject*>(&PyBaseObject_Type), "__dir__"));
+  PyRef names = PyRef::check(PyObject_CallOneArg(base.get(), self));
+  PyRef set = PyRef::check(PySet_New(names.get()));
+  SavedNames saved;
+  if (Node* node = node_of(self)) node->visit_saved(saved);
+  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(saved.list.get()); i++)
+    if (PySet_Add(set.get(), PyList_GET_ITEM(saved.list.get(), i)) < 0) throw PythonError();
+  return PySequence_List(set.get());
+  FNGRAD_CATCH(nullptr)
+}
+
+// _input_metadata: (shape, dtype) of each forward output, as PyTorch's node attribute.
+PyTypeObject* g_input_metadata_type = nullptr;
+
+PyObject* node_input_metadata(PyObject* self, void*) {
+  FNGRAD_TRY
+  Node* node = node_of(self);
+  if (node == nullptr) return PyTuple_New(0);
+  const auto& metas = node->input_meta();
+  PyRef result = PyRef::check(PyTuple_New(static_cast<Py_ssize_t>(metas.size())));
+  for (size_t i = 0; i < metas.size(); i++) {
+    PyRef m = PyRef::check(PyStructSequence_New(g_input_metadata_type));
+    PyStructSequence_SetItem(m.get(), 0, make_size(metas[i].shape));
+    PyObject* dt = dtype_object(metas[i].dtype);
+    Py_INCREF(dt);
+    PyStructSequence_SetItem(m.get(), 1, dt);
+    PyTuple_SET_ITEM(result.get(), static_cast<Py_ssize_t>(i), m.release());
+  }
+  return result.release();
+  FNGRAD_CATCH(nullptr)
+}
+
+// _C._storage_info(t) -> (address, nbytes) of the memory t is a view of: graph_viz's
+// memory_report counts each block of memory once.
+PyObject* storage_info(PyObject*, PyObject* arg) {
+  FNGRAD_TRY
+  FNGRAD_CHECK_TYPE(is_tensor(arg), "_storage_info expects a tensor, got ", py_type_name(arg));
+  const Storage* st = as_tensor(arg)->storage;
+  return Py_BuildValue("(KK)", static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(st->data)),
+                       static_cast<unsigned long long>(st->nbytes));
   FNGRAD_CATCH(nullptr)
 }
 
@@ -140,16 +313,45 @@ PyObject* node_creation_site(PyObject* self, void*) {
 PyMethodDef node_methods[] = {
     {"name", node_name, METH_NOARGS, "The node's name, e.g. 'MulBackward0' or 'MyFnBackward'."},
     {"_sequence_nr", node_sequence_nr, METH_NOARGS, "The node's sequence number."},
+    {"_list_saved", node_list_saved, METH_NOARGS,
+     "Names of the attributes holding what the node saved for backward: '_saved_self', ... on native nodes; "
+     "'saved_tensors' and outputs stored on ctx on a Python Function's node."},
+    {"__dir__", node_dir, METH_NOARGS, "The attributes, with the node's saved values."},
     {nullptr, nullptr, 0, nullptr}};
 
 PyGetSetDef node_getset[] = {
     {"next_functions", node_next_functions, nullptr, "Tuple of (node or None, input_nr), one per forward input.",
      nullptr},
     {"metadata", node_metadata, nullptr, "A dict for user data attached to this node.", nullptr},
-    {"variable", node_variable, nullptr, "The leaf tensor of an AccumulateGrad node.", nullptr},
     {"_creation_site", node_creation_site, nullptr, "'file.py:line' of the forward call that created this node.",
      nullptr},
+    {"_input_metadata", node_input_metadata, nullptr,
+     "Tuple of (shape, dtype), one per forward output: what a gradient arriving at each node input must be.",
+     nullptr},
     {nullptr, nullptr, nullptr, nullptr, nullptr}};
+
+PyGetSetDef accumulate_grad_getset[] = {
+    {"variable", node_variable, nullptr, "The leaf tensor whose .grad this node accumulates into.", nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr}};
+
+PyTypeObject* make_native_node_type(const std::string& name) {
+  static std::unordered_map<std::string, std::string> spec_names;  // PyType_Spec.name must outlive the spec
+  size_t colon = name.rfind("::");
+  // "builtins." sets __module__ to 'builtins' as PyTorch's node classes have (a spec name without
+  // a module is deprecated).
+  const std::string& spec_name =
+      spec_names.emplace(name, "builtins." + (colon == std::string::npos ? name : name.substr(colon + 2))).first->second;
+  const std::string type_name = spec_name.substr(sizeof("builtins.") - 1);
+  PyType_Slot slots[] = {{Py_tp_traverse, reinterpret_cast<void*>(node_traverse)},
+                         {Py_tp_getset, accumulate_grad_getset},
+                         {0, nullptr}};
+  if (type_name != "AccumulateGrad") slots[1] = {0, nullptr};
+  PyType_Spec spec = {spec_name.c_str(), sizeof(NodeObject), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, slots};
+  PyRef bases = PyRef::check(PyTuple_Pack(1, reinterpret_cast<PyObject*>(NodeType)));
+  PyObject* tp = PyType_FromSpecWithBases(&spec, bases.get());
+  if (tp == nullptr) throw PythonError();
+  return reinterpret_cast<PyTypeObject*>(tp);
+}
 
 // ---- _C._FunctionBase: the ctx ----
 
@@ -399,6 +601,7 @@ void init_node_types(PyObject* module) {
       {Py_tp_dealloc, reinterpret_cast<void*>(node_dealloc)},
       {Py_tp_traverse, reinterpret_cast<void*>(node_traverse)},
       {Py_tp_repr, reinterpret_cast<void*>(node_repr)},
+      {Py_tp_getattro, reinterpret_cast<void*>(node_getattro)},
       {Py_tp_methods, node_methods},
       {Py_tp_getset, node_getset},
       {Py_tp_doc, const_cast<char*>("A node of the autograd graph: the backward of one forward operation.")},
@@ -406,7 +609,7 @@ void init_node_types(PyObject* module) {
   static PyMemberDef node_members[] = {
       {"__weaklistoffset__", T_PYSSIZET, offsetof(NodeObject, weakreflist), READONLY, nullptr},
       {nullptr, 0, 0, 0, nullptr}};
-  static PyType_Slot node_slots_full[8];
+  static PyType_Slot node_slots_full[9];
   int k = 0;
   for (; node_slots[k].slot != 0; k++) node_slots_full[k] = node_slots[k];
   node_slots_full[k++] = {Py_tp_members, node_members};
@@ -438,6 +641,17 @@ void init_node_types(PyObject* module) {
   PyRef bases = PyRef::check(PyTuple_Pack(1, reinterpret_cast<PyObject*>(NodeType)));
   FunctionBaseType = reinterpret_cast<PyTypeObject*>(PyType_FromSpecWithBases(&ctx_spec, bases.get()));
   if (FunctionBaseType == nullptr) throw PythonError();
+
+  static PyStructSequence_Field meta_fields[] = {
+      {"shape", "the shape of the forward output"}, {"dtype", "its dtype"}, {nullptr, nullptr}};
+  static PyStructSequence_Desc meta_desc = {"fngrad._C._InputMetadata", "A node input's expected shape and dtype.",
+                                            meta_fields, 2};
+  g_input_metadata_type = PyStructSequence_NewType(&meta_desc);
+  if (g_input_metadata_type == nullptr) throw PythonError();
+  static PyMethodDef module_functions[] = {
+      {"_storage_info", storage_info, METH_O, "(address, nbytes) of the memory block a tensor is a view of."},
+      {nullptr, nullptr, 0, nullptr}};
+  if (PyModule_AddFunctions(module, module_functions) < 0) throw PythonError();
 
   Py_INCREF(NodeType);
   if (PyModule_AddObject(module, "Node", reinterpret_cast<PyObject*>(NodeType)) < 0) throw PythonError();

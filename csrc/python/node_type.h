@@ -7,6 +7,14 @@
 // wrapper lives. A Python Function's node owns its ctx instead (the ctx must live as long as
 // the node, for backward), and the ctx keeps a raw pointer to the node, cleared when the node
 // dies.
+//
+// Note [Native node classes]
+// Each native node name has its own Python class, a subclass of _C.Node named as PyTorch names
+// it (MulBackward0, AccumulateGrad; __module__ 'builtins' as in PyTorch), so that
+// `type(y.grad_fn).__name__` and isinstance checks read as on PyTorch. The class is made on the
+// first wrapper of a node with that name and cached by name; making a wrapper costs one lookup
+// of that name. A Python Function's node is its ctx, an instance of the <Name>Backward class
+// that FunctionMeta makes.
 #pragma once
 
 #include "autograd/node.h"

@@ -63,6 +63,18 @@ PyObject* PyFunctionNode::python_object() {
   return reinterpret_cast<PyObject*>(ctx_);
 }
 
+void PyFunctionNode::visit_saved(SavedValueVisitor& v) const {
+  v.saved_list("saved_tensors", saved.data(), saved.size());
+  if (ctx_->output_attrs == nullptr) return;
+  PyObject *key, *index;
+  Py_ssize_t pos = 0;
+  while (PyDict_Next(ctx_->output_attrs, &pos, &key, &index)) {
+    const char* name = PyUnicode_AsUTF8(key);
+    if (name == nullptr) throw PythonError();
+    v.saved(name, attr_saved[static_cast<size_t>(PyLong_AsSsize_t(index))]);
+  }
+}
+
 void PyFunctionNode::release_saved() {
   for (SavedTensor& s : saved) s.release();
   for (SavedTensor& s : attr_saved) s.release();

@@ -23,6 +23,9 @@ class PyFunctionNode : public Node {
   void release_saved() override;
   bool runs_on_undefined() const override { return true; }
   PyObject* python_object() override;
+  // "saved_tensors" and the outputs stored on ctx: the ctx's own attributes (PyTorch's Python
+  // Function nodes have no _saved_* attributes).
+  void visit_saved(SavedValueVisitor& v) const override;
 
  protected:
   int traverse_owned(visitproc visit, void* arg) override;

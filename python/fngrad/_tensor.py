@@ -61,6 +61,10 @@ class Tensor(_C.TensorBase):
         """
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
+    def _is_view(self):
+        """Whether this tensor is a view of another tensor's memory (its ``_base``)."""
+        return self._base is not None
+
     def register_hook(self, hook):
         """Registers ``hook(grad) -> Tensor or None`` to run when this tensor's gradient is computed."""
         return _register_tensor_hook(self, hook)

@@ -49,7 +49,8 @@ class FunctionMeta(type):
     """Creates ``<Name>Backward`` (the ctx class) for every Function and resolves its methods once."""
 
     def __init__(cls, name, bases, attrs):
-        backward_cls = type(name + "Backward", (BackwardCFunction,), {"_forward_cls": cls, "__module__": cls.__module__})
+        # In this module, as PyTorch's torch.autograd.function.<Name>Backward.
+        backward_cls = type(name + "Backward", (BackwardCFunction,), {"_forward_cls": cls, "__module__": __name__})
         cls._backward_cls = backward_cls
         base = globals().get("Function")
         if base is None:  # Function itself
@@ -210,6 +211,11 @@ class DelayedError(Function):
     @staticmethod
     def backward(ctx, *grads):
         raise RuntimeError(ctx.message)
+
+
+# PyTorch's node here is its native Error node: class Error, in builtins.
+DelayedError._backward_cls.__name__ = DelayedError._backward_cls.__qualname__ = "Error"
+DelayedError._backward_cls.__module__ = "builtins"
 
 
 def _delayed_error(outputs, message):
