@@ -306,3 +306,202 @@ def one_hot(tensor, num_classes=-1):
     if idx.size:
         out.numpy().reshape(-1, n)[np.arange(idx.size), idx.reshape(-1)] = 1
     return out
+
+
+# ---- added for fngrad.nn's layers: each composed from differentiable fngrad ops ----
+
+__all__ += [
+    "mish", "hardtanh", "hardtanh_", "logsigmoid", "bilinear", "embedding", "layer_norm", "smooth_l1_loss",
+    "huber_loss", "binary_cross_entropy_with_logits", "kl_div",
+]
+
+
+def mish(input, inplace=False):
+    """x * tanh(softplus(x))."""
+    out = input * softplus(input).tanh()
+    return input.copy_(out) if inplace else out
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """input clamped to [min_val, max_val]; the gradient flows only strictly inside (as PyTorch's)."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    clamped = input.clamp(min_val, max_val)
+    inside = (input > min_val).logical_and(input < max_val)
+    out = _C.where(inside, clamped, clamped.detach())
+    return input.copy_(out) if inplace else out
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """hardtanh in place."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def logsigmoid(input):
+    """log(sigmoid(x)), computed stably as min(x, 0) - log1p(exp(-|x|))."""
+    return input.clamp(max=0) - (-input.abs()).exp().log1p()
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y[..., o] = sum_ij input1[..., i] weight[o, i, j] input2[..., j] + bias[o]."""
+    if input1.shape[:-1] != input2.shape[:-1]:
+        raise RuntimeError(f"[bilinear] input1 and input2 must have the same batch shape, got {tuple(input1.shape)} "
+                           f"and {tuple(input2.shape)}")
+    if weight.dim() != 3 or input1.shape[-1] != weight.shape[1] or input2.shape[-1] != weight.shape[2]:
+        raise RuntimeError(f"[bilinear] weight of shape {tuple(weight.shape)} does not fit inputs of sizes "
+                           f"{input1.shape[-1]} and {input2.shape[-1]}")
+    out_features, in1, in2 = tuple(weight.shape)
+    batch = tuple(input1.shape[:-1])
+    x1 = input1.reshape(-1, in1)
+    x2 = input2.reshape(-1, in2)
+    # (N, in1) @ (in1, out * in2) -> (N, out, in2), then contract in2 against x2.
+    tmp = x1.matmul(weight.permute(1, 0, 2).reshape(in1, out_features * in2)).reshape(-1, out_features, in2)
+    out = (tmp * x2.unsqueeze(1)).sum(-1)
+    if bias is not None:
+        out = out + bias
+    return out.reshape(batch + (out_features,))
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+    """The rows of ``weight`` at the indices ``input``; no gradient reaches row ``padding_idx``, and
+    with ``max_norm`` the looked-up rows are renormalised in place first (as PyTorch)."""
+    if input.dtype != _C.int64:
+        raise RuntimeError(f"[embedding] Expected tensor for argument #1 'indices' to have scalar type Long; but got "
+                           f"{input.dtype!r} instead")
+    num = weight.shape[0]
+    if padding_idx is not None:
+        if padding_idx > 0:
+            if padding_idx >= num:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+        elif padding_idx < 0:
+            if padding_idx < -num:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+            padding_idx = num + padding_idx
+    idx = input.detach().numpy()
+    if idx.size and (idx.min() < 0 or idx.max() >= num):
+        raise IndexError(f"[embedding] index out of range in self (indices must be in [0, {num}), got "
+                         f"{int(idx.min())}..{int(idx.max())})")
+    if max_norm is not None:
+        from ..autograd.grad_mode import no_grad
+
+        with no_grad():
+            rows = np.unique(idx.reshape(-1))
+            w = weight.detach().numpy()
+            norms = np.linalg.norm(w[rows], ord=norm_type, axis=1)
+            scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+            w[rows] = w[rows] * scale[:, None].astype(w.dtype)
+    out = weight[input]
+    if padding_idx is not None and (idx == padding_idx).any():
+        keep = (input != padding_idx).unsqueeze(-1)
+        out = _C.where(keep, out, out.detach())
+    return out
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """(x - mean) / sqrt(var + eps) over the last len(normalized_shape) dims (biased variance), then
+    times weight plus bias."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(normalized_shape)
+    k = len(normalized_shape)
+    if k == 0 or input.dim() < k or tuple(input.shape[input.dim() - k:]) != normalized_shape:
+        shown = ", ".join(str(s) for s in normalized_shape)
+        raise RuntimeError(f"[layer_norm] Given normalized_shape=[{shown}], expected input with shape [*, {shown}], "
+                           f"but got input of size{list(input.shape)}")
+    dims = tuple(range(input.dim() - k, input.dim()))
+    mean = input.mean(dims, keepdim=True)
+    centred = input - mean
+    var = (centred * centred).mean(dims, keepdim=True)
+    out = centred * (var + eps).rsqrt()
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def _legacy_reduction(size_average, reduce, reduction):
+    """PyTorch's mapping of the deprecated size_average/reduce arguments onto ``reduction``."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    reduction = "none" if not reduce else ("mean" if size_average else "sum")
+    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' instead.",
+                  stacklevel=3)
+    return reduction
+
+
+def _check_same_size(input, target, op):
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(f"Using a target size ({target.shape!r}) that is different to the input size "
+                      f"({input.shape!r}). This will likely lead to incorrect results due to broadcasting. Please "
+                      "ensure they have the same size.", stacklevel=3)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5 d**2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "smooth_l1_loss")
+    if beta < 0:
+        raise RuntimeError("[smooth_l1_loss] smooth_l1_loss does not support negative values for beta.")
+    _check_same_size(input, target, "smooth_l1_loss")
+    z = (input - target).abs()
+    if beta == 0.0:
+        return _reduce(z, reduction)
+    return _reduce(_C.where(z < beta, z * z * (0.5 / beta), z - 0.5 * beta), reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """0.5 d**2 where |d| < delta, else delta (|d| - 0.5 delta) (d = input - target)."""
+    _check_reduction(reduction, "huber_loss")
+    if delta <= 0:
+        raise RuntimeError("[huber_loss] huber_loss does not support non-positive values for delta.")
+    _check_same_size(input, target, "huber_loss")
+    z = (input - target).abs()
+    losses = _C.where(z < delta, z * z * 0.5, (z - 0.5 * delta) * delta)
+    if weight is not None:
+        losses = losses * weight
+    return _reduce(losses, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
+                                     pos_weight=None):
+    """Binary cross-entropy of sigmoid(input) against ``target``, computed stably from the logits:
+    (1 - t) x - (1 + (pos_weight - 1) t) logsigmoid(x), times weight."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Target size ({target.shape!r}) must be the same as input size ({input.shape!r})")
+    log_sig = logsigmoid(input)
+    if pos_weight is not None:
+        log_weight = (pos_weight - 1) * target + 1
+        losses = (1 - target) * input - log_weight * log_sig
+    else:
+        losses = (1 - target) * input - log_sig
+    if weight is not None:
+        losses = losses * weight
+    return _reduce(losses, reduction)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """Pointwise KL divergence with ``input`` as log-probabilities: target (log target - input), 0 where
+    target is 0 (with ``log_target`` the target is given as log-probabilities). ``reduction='batchmean'``
+    divides the sum by the batch size, which is the mathematical KL divergence."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction not in ("none", "mean", "sum", "batchmean"):
+        raise ValueError(f"[kl_div] {reduction} is not a valid value for reduction")
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                      "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                      "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+                      stacklevel=2)
+    if log_target:
+        losses = target.exp() * (target - input)
+    else:
+        positive = target > 0
+        safe = _C.where(positive, target, 1.0)  # log(1) = 0 where target is 0: 0 log 0 = 0, finite gradient
+        losses = target * safe.log() - target * input
+    if reduction == "batchmean":
+        return losses.sum() / (input.shape[0] if input.dim() != 0 else 1)
+    return _reduce(losses, reduction)
