@@ -66,6 +66,11 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
+        if input.dim() == 0 or input.shape[-1] != self.in_features:
+            rows = input.numel() // input.shape[-1] if input.dim() and input.shape[-1] else 1
+            cols = input.shape[-1] if input.dim() else 1
+            raise RuntimeError(f"[Linear] mat1 and mat2 shapes cannot be multiplied ({rows}x{cols} and "
+                               f"{self.in_features}x{self.out_features})")
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self):
