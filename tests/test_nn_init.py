@@ -172,3 +172,16 @@ def test_reset_parameters_redraws():
     before = fc.weight.tolist()
     fc.reset_parameters()
     assert fc.weight.tolist() != before
+
+
+def test_conv_and_norm_default_init():
+    conv = nn.Conv2d(16, 400, (4, 4), groups=2)  # fan_in = 16 / 2 * 4 * 4 = 128
+    bound = 1 / math.sqrt(128)
+    _check_uniform(_values(conv.weight), -bound, bound)
+    assert np.abs(_values(conv.bias)).max() <= bound
+    bn = nn.BatchNorm1d(3)
+    assert bn.weight.tolist() == [1.0] * 3 and bn.bias.tolist() == [0.0] * 3
+    assert bn.running_mean.tolist() == [0.0] * 3 and bn.running_var.tolist() == [1.0] * 3
+    assert bn.num_batches_tracked.dtype == fngrad.int64 and int(bn.num_batches_tracked) == 0
+    gn = nn.GroupNorm(2, 4)
+    assert gn.weight.tolist() == [1.0] * 4 and gn.bias.tolist() == [0.0] * 4

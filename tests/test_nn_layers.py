@@ -84,6 +84,19 @@ LAYER_CASES = [
     ("LogSoftmax", lambda n: n.LogSoftmax(dim=-1), [(2, 4, 5)]),
     ("Hardtanh", lambda n: n.Hardtanh(-0.5, 0.7), [(4, 5)]),
     ("Dropout_eval_shape", lambda n: n.Dropout(0.0), [(4, 5)]),
+    ("Conv1d", lambda n: n.Conv1d(3, 4, 3), [(2, 3, 9)]),
+    ("Conv1d_same_dilated", lambda n: n.Conv1d(3, 4, 4, padding="same", dilation=2), [(2, 3, 9)]),
+    ("Conv1d_unbatched", lambda n: n.Conv1d(3, 2, 2, stride=2, bias=False), [(3, 8)]),
+    ("Conv2d", lambda n: n.Conv2d(3, 5, 3, padding=1), [(2, 3, 6, 7)]),
+    ("Conv2d_strided_grouped",
+     lambda n: n.Conv2d(4, 6, (3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2), [(2, 4, 7, 6)]),
+    ("Conv2d_valid", lambda n: n.Conv2d(2, 3, 2, padding="valid"), [(1, 2, 4, 4)]),
+    ("GroupNorm", lambda n: n.GroupNorm(2, 4), [(3, 4, 5)]),
+    ("GroupNorm_noaffine_2d", lambda n: n.GroupNorm(3, 6, affine=False), [(2, 6, 3, 2)]),
+    ("BatchNorm1d", lambda n: n.BatchNorm1d(4), [(6, 4)]),
+    ("BatchNorm1d_3d_momentum_none", lambda n: n.BatchNorm1d(4, momentum=None), [(3, 4, 5)]),
+    ("BatchNorm2d_no_stats", lambda n: n.BatchNorm2d(3, track_running_stats=False), [(2, 3, 4, 4)]),
+    ("BatchNorm2d_noaffine", lambda n: n.BatchNorm2d(3, affine=False), [(2, 3, 4, 4)]),
 ]
 
 
@@ -94,6 +107,24 @@ def test_layer_matches_pytorch(name, make, shapes):
 
     inputs = [_randn(*s, seed=i) for i, s in enumerate(shapes)]
     _check_module(make(nn), make(torch.nn), inputs)
+
+
+@requires_torch
+def test_batch_norm_running_statistics_and_eval_match_pytorch():
+    import torch
+
+    ours, theirs = nn.BatchNorm2d(3).double(), torch.nn.BatchNorm2d(3).double()
+    for seed in range(3):  # three training steps update the running statistics
+        _check_module(ours, theirs, [_randn(4, 3, 2, 5, seed=seed) * (seed + 1) + seed])
+    for name, buf in theirs.named_buffers():
+        np.testing.assert_allclose(_to_np(ours.get_buffer(name)), buf.numpy(), rtol=RTOL, atol=ATOL, err_msg=name)
+    assert int(ours.num_batches_tracked) == 3
+    ours.eval(), theirs.eval()
+    _check_module(ours, theirs, [_randn(2, 3, 2, 5, seed=9)])
+    with pytest.raises(ValueError, match="expected 4D input \\(got 3D input\\)"):
+        ours(fngrad.ones(2, 3, 4))
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel when training"):
+        nn.BatchNorm1d(3)(fngrad.ones(1, 3))
 
 
 EMBEDDING_CASES = [
@@ -298,6 +329,9 @@ def test_bad_input_matches_pytorch_exception_types():
         (lambda n, lib: n.SmoothL1Loss(beta=-1.0)(lib.ones(2), lib.ones(2)), "negative values for beta"),
         (lambda n, lib: n.Hardtanh(1.0, -1.0), None),
         (lambda n, lib: n.Unflatten(1, (4, 4))(lib.ones(2, 6)), "unflatten"),
+        (lambda n, lib: n.Conv2d(3, 4, 3)(lib.ones(1, 2, 5, 5)), "channels"),
+        (lambda n, lib: n.Conv2d(3, 4, 3, groups=2), "divisible by groups"),
+        (lambda n, lib: n.GroupNorm(3, 4), "divisible by num_groups"),
     ]
     for case, needle in cases:
         with pytest.raises(Exception) as theirs:

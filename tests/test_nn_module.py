@@ -499,10 +499,17 @@ def test_reprs_equal_pytorch():
             n.CrossEntropyLoss(label_smoothing=0.1),
             n.Sequential(n.LeakyReLU(0.2, True), n.ELU(), n.GELU("tanh"), n.SiLU(), n.Mish(), n.Softplus(),
                          n.Sigmoid(), n.Softmax(dim=1), n.LogSoftmax(-1), n.Hardtanh(-2.0, 2.0), n.Identity()),
+            n.Sequential(n.Conv2d(3, 8, 3), n.BatchNorm2d(8), n.GroupNorm(2, 8),
+                         n.Conv2d(8, 8, (3, 2), stride=2, padding=1, dilation=(1, 2), groups=2, bias=False),
+                         n.Conv1d(3, 4, 5, padding="same"), n.BatchNorm1d(5, momentum=None, affine=False,
+                                                                          track_running_stats=False)),
         ]
 
     for ours, theirs in zip(build(fngrad), build(torch)):
         assert repr(ours) == _torch_repr_to_fngrad(repr(theirs))
+        assert list(ours.state_dict()) == list(theirs.state_dict())
+        for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
+            assert tuple(p.shape) == tuple(q.shape), name
 
 
 @requires_torch

@@ -505,3 +505,139 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if reduction == "batchmean":
         return losses.sum() / (input.shape[0] if input.dim() != 0 else 1)
     return _reduce(losses, reduction)
+
+
+__all__ += ["batch_norm", "group_norm", "conv1d", "conv2d"]
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """Normalises each channel (dim 1) over the batch and spatial dims: by the batch's statistics when
+    ``training`` (then updating ``running_mean``/``running_var`` in place, the variance unbiased), else
+    by the running ones."""
+    dims = (0,) + tuple(range(2, input.dim()))
+    shape = [1, -1] + [1] * (input.dim() - 2)
+    if training:
+        count = input.numel() // input.shape[1]
+        if count <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape!r}")
+        mean = input.mean(dims)
+        centred = input - mean.reshape(shape)
+        var = (centred * centred).mean(dims)
+        if running_mean is not None:
+            from ..autograd.grad_mode import no_grad
+
+            with no_grad():
+                running_mean.copy_(running_mean * (1 - momentum) + mean.detach() * momentum)
+                running_var.copy_(running_var * (1 - momentum) + var.detach() * (momentum * count / (count - 1)))
+    else:
+        centred = input - running_mean.reshape(shape)
+        var = running_var
+    out = centred * (var + eps).rsqrt().reshape(shape)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalises each group of ``C / num_groups`` channels of each sample over its channels and spatial
+    dims (biased variance), then applies the per-channel affine."""
+    n, c = input.shape[0], input.shape[1]
+    if c % num_groups != 0:
+        raise RuntimeError(f"[group_norm] Expected number of channels in input to be divisible by num_groups, but "
+                           f"got input of shape {input.shape!r} and num_groups={num_groups}")
+    grouped = input.reshape(n, num_groups, -1)
+    mean = grouped.mean(-1, keepdim=True)
+    centred = grouped - mean
+    var = (centred * centred).mean(-1, keepdim=True)
+    out = (centred * (var + eps).rsqrt()).reshape(tuple(input.shape))
+    shape = [1, -1] + [1] * (input.dim() - 2)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def _ntuple(value, n, name, op):
+    if isinstance(value, (tuple, list)):
+        if len(value) != n:
+            raise RuntimeError(f"[{op}] expected {name} to be a single integer value or a list of {n} values")
+        return tuple(int(v) for v in value)
+    return (int(value),) * n
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, nd, op):
+    """N-d convolution (cross-correlation) as im2col: the input's windows gathered by one advanced
+    index (its backward scatters the gradient back), then one batched matmul per group."""
+    unbatched = input.dim() == nd + 1
+    if unbatched:
+        input = input.unsqueeze(0)
+    if input.dim() != nd + 2:
+        raise RuntimeError(f"[{op}] Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {op}, but got "
+                           f"input of size: {list(input.shape)}")
+    n, c = input.shape[0], input.shape[1]
+    out_c, c_per_group = weight.shape[0], weight.shape[1]
+    kernel = tuple(weight.shape[2:])
+    if c != c_per_group * groups:
+        raise RuntimeError(f"[{op}] Given groups={groups}, weight of size {list(weight.shape)}, expected input"
+                           f"{list(input.shape)} to have {c_per_group * groups} channels, but got {c} channels "
+                           "instead")
+    stride = _ntuple(stride, nd, "stride", op)
+    dilation = _ntuple(dilation, nd, "dilation", op)
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = [(0, 0)] * nd
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+            pads = [(d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for d, k in zip(dilation, kernel)]
+        else:
+            raise ValueError(f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}")
+    else:
+        pads = [(p, p) for p in _ntuple(padding, nd, "padding", op)]
+    x = input
+    for d, (lo, hi) in enumerate(pads):
+        if lo or hi:
+            axis = 2 + d
+            shape = list(x.shape)
+            parts = []
+            if lo:
+                shape[axis] = lo
+                parts.append(_C.zeros(tuple(shape), x.dtype))
+            parts.append(x)
+            if hi:
+                shape[axis] = hi
+                parts.append(_C.zeros(tuple(shape), x.dtype))
+            x = _C.cat(parts, axis)
+    spatial = tuple(x.shape[2:])
+    out_sizes = tuple((size - dil * (k - 1) - 1) // s + 1 for size, dil, k, s in zip(spatial, dilation, kernel, stride))
+    if any(o <= 0 for o in out_sizes):
+        raise RuntimeError(f"[{op}] Calculated output size: {list(out_sizes)}. Output size is too small (input of "
+                           f"padded size {list(spatial)}, kernel {list(kernel)})")
+    # Flat positions in the padded spatial dims: window offset k (kernel order) + output position o.
+    strides_flat = np.cumprod((1,) + spatial[::-1])[:-1][::-1]
+    k_offsets = sum(np.arange(k).reshape([-1 if i == d else 1 for i in range(nd)]) * dil * sf
+                    for d, (k, dil, sf) in enumerate(zip(kernel, dilation, strides_flat)))
+    o_offsets = sum(np.arange(o).reshape([-1 if i == d else 1 for i in range(nd)]) * s * sf
+                    for d, (o, s, sf) in enumerate(zip(out_sizes, stride, strides_flat)))
+    index = (np.asarray(k_offsets).reshape(-1, 1) + np.asarray(o_offsets).reshape(1, -1)).astype(np.int64)
+    k_total, o_total = index.shape
+    cols = x.reshape(n, c, -1)[:, :, from_numpy(index)]  # (N, C, K, O)
+    cols = cols.reshape(n, groups, c_per_group * k_total, o_total)
+    w = weight.reshape(groups, out_c // groups, c_per_group * k_total)
+    out = w.matmul(cols).reshape((n, out_c) + out_sizes)  # (G, out/G, CK) @ (N, G, CK, O)
+    if bias is not None:
+        out = out + bias.reshape([1, -1] + [1] * nd)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution over (N, C, L) (or (C, L)) with ``weight`` (out, C / groups, k)."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution over (N, C, H, W) (or (C, H, W)) with ``weight`` (out, C / groups, kh, kw)."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
