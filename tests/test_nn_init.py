@@ -185,3 +185,13 @@ def test_conv_and_norm_default_init():
     assert bn.num_batches_tracked.dtype == fngrad.int64 and int(bn.num_batches_tracked) == 0
     gn = nn.GroupNorm(2, 4)
     assert gn.weight.tolist() == [1.0] * 4 and gn.bias.tolist() == [0.0] * 4
+
+
+@pytest.mark.parametrize("cell,chunks", [("RNNCell", 1), ("LSTMCell", 4), ("GRUCell", 3)])
+def test_rnn_cell_default_init(cell, chunks):
+    m = getattr(nn, cell)(400, 64)  # every weight and bias: U(+-1/sqrt(hidden_size))
+    bound = 1 / math.sqrt(64)
+    assert tuple(m.weight_ih.shape) == (chunks * 64, 400) and tuple(m.weight_hh.shape) == (chunks * 64, 64)
+    _check_uniform(_values(m.weight_ih), -bound, bound)
+    for p in (m.weight_hh, m.bias_ih, m.bias_hh):
+        assert np.abs(_values(p)).max() <= bound

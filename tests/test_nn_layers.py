@@ -97,7 +97,38 @@ LAYER_CASES = [
     ("BatchNorm1d_3d_momentum_none", lambda n: n.BatchNorm1d(4, momentum=None), [(3, 4, 5)]),
     ("BatchNorm2d_no_stats", lambda n: n.BatchNorm2d(3, track_running_stats=False), [(2, 3, 4, 4)]),
     ("BatchNorm2d_noaffine", lambda n: n.BatchNorm2d(3, affine=False), [(2, 3, 4, 4)]),
+    ("MaxPool2d", lambda n: n.MaxPool2d(2), [(2, 3, 6, 5)]),
+    ("MaxPool2d_padded_strided_dilated", lambda n: n.MaxPool2d((3, 2), stride=(2, 1), padding=1, dilation=(1, 2)),
+     [(2, 2, 7, 6)]),
+    ("MaxPool1d_unbatched", lambda n: n.MaxPool1d(3, stride=2, padding=1), [(3, 9)]),
+    ("AvgPool2d", lambda n: n.AvgPool2d(2), [(2, 3, 6, 5)]),
+    ("AvgPool2d_pad_exclude", lambda n: n.AvgPool2d(3, stride=2, padding=1, count_include_pad=False),
+     [(2, 2, 7, 6)]),
+    ("AvgPool2d_divisor", lambda n: n.AvgPool2d(2, divisor_override=3), [(1, 2, 4, 4)]),
+    ("AvgPool1d_pad", lambda n: n.AvgPool1d(3, 2, 1), [(2, 3, 8)]),
+    ("RNNCell", lambda n: n.RNNCell(3, 4), [(5, 3), (5, 4)]),
+    ("RNNCell_relu_nobias_nohx", lambda n: n.RNNCell(3, 4, bias=False, nonlinearity="relu"), [(5, 3)]),
+    ("RNNCell_unbatched", lambda n: n.RNNCell(3, 4), [(3,), (4,)]),
+    ("GRUCell", lambda n: n.GRUCell(3, 4), [(5, 3), (5, 4)]),
+    ("GRUCell_nohx", lambda n: n.GRUCell(3, 4, bias=False), [(5, 3)]),
+    ("LSTMCell", lambda n: _lstm(n), [(5, 3), (5, 4), (5, 4)]),
+    ("LSTMCell_unbatched", lambda n: _lstm(n, bias=False), [(3,), (4,), (4,)]),
 ]
+
+
+def _lstm(n, **kwargs):
+    """An LSTMCell whose (h', c') output is folded into one tensor, so the check can backpropagate."""
+
+    class Wrap(n.Module):
+        def __init__(self):
+            super().__init__()
+            self.cell = n.LSTMCell(3, 4, **kwargs)
+
+        def forward(self, x, h, c):
+            h_next, c_next = self.cell(x, (h, c))
+            return h_next * 2 + c_next
+
+    return Wrap()
 
 
 @requires_torch
@@ -332,6 +363,9 @@ def test_bad_input_matches_pytorch_exception_types():
         (lambda n, lib: n.Conv2d(3, 4, 3)(lib.ones(1, 2, 5, 5)), "channels"),
         (lambda n, lib: n.Conv2d(3, 4, 3, groups=2), "divisible by groups"),
         (lambda n, lib: n.GroupNorm(3, 4), "divisible by num_groups"),
+        (lambda n, lib: n.MaxPool2d(2, padding=2)(lib.ones(1, 1, 4, 4)), "pad should be at most half"),
+        (lambda n, lib: n.RNNCell(3, 4)(lib.ones(2, 5)), "input_size"),
+        (lambda n, lib: n.RNNCell(3, 4, nonlinearity="gelu")(lib.ones(2, 3)), "Unknown nonlinearity"),
     ]
     for case, needle in cases:
         with pytest.raises(Exception) as theirs:

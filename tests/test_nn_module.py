@@ -503,6 +503,9 @@ def test_reprs_equal_pytorch():
                          n.Conv2d(8, 8, (3, 2), stride=2, padding=1, dilation=(1, 2), groups=2, bias=False),
                          n.Conv1d(3, 4, 5, padding="same"), n.BatchNorm1d(5, momentum=None, affine=False,
                                                                           track_running_stats=False)),
+            n.Sequential(n.MaxPool2d(2), n.MaxPool2d((3, 2), stride=1, padding=1), n.MaxPool1d(3), n.AvgPool2d(2),
+                         n.AvgPool1d(3, 2, 1), n.AvgPool2d(3, count_include_pad=False), n.RNNCell(3, 4),
+                         n.RNNCell(3, 4, nonlinearity="relu"), n.LSTMCell(3, 4), n.GRUCell(3, 4, bias=False)),
         ]
 
     for ours, theirs in zip(build(fngrad), build(torch)):

@@ -568,22 +568,10 @@ def _ntuple(value, n, name, op):
     return (int(value),) * n
 
 
-def _conv(input, weight, bias, stride, padding, dilation, groups, nd, op):
-    """N-d convolution (cross-correlation) as im2col: the input's windows gathered by one advanced
-    index (its backward scatters the gradient back), then one batched matmul per group."""
-    unbatched = input.dim() == nd + 1
-    if unbatched:
-        input = input.unsqueeze(0)
-    if input.dim() != nd + 2:
-        raise RuntimeError(f"[{op}] Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {op}, but got "
-                           f"input of size: {list(input.shape)}")
-    n, c = input.shape[0], input.shape[1]
-    out_c, c_per_group = weight.shape[0], weight.shape[1]
-    kernel = tuple(weight.shape[2:])
-    if c != c_per_group * groups:
-        raise RuntimeError(f"[{op}] Given groups={groups}, weight of size {list(weight.shape)}, expected input"
-                           f"{list(input.shape)} to have {c_per_group * groups} channels, but got {c} channels "
-                           "instead")
+def _windows(input, kernel, stride, padding, dilation, nd, op, pad_value):
+    """The sliding windows of (N, C, *spatial) ``input`` as (N, C, K, O): K kernel positions, O output
+    positions, padded with ``pad_value``. One advanced index gathers them (its backward scatters the
+    gradient back). Returns the windows and the output's spatial sizes."""
     stride = _ntuple(stride, nd, "stride", op)
     dilation = _ntuple(dilation, nd, "dilation", op)
     if isinstance(padding, str):
@@ -605,26 +593,46 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd, op):
             parts = []
             if lo:
                 shape[axis] = lo
-                parts.append(_C.zeros(tuple(shape), x.dtype))
+                parts.append(_C.full(tuple(shape), pad_value, x.dtype))
             parts.append(x)
             if hi:
                 shape[axis] = hi
-                parts.append(_C.zeros(tuple(shape), x.dtype))
+                parts.append(_C.full(tuple(shape), pad_value, x.dtype))
             x = _C.cat(parts, axis)
+    n, c = x.shape[0], x.shape[1]
     spatial = tuple(x.shape[2:])
     out_sizes = tuple((size - dil * (k - 1) - 1) // s + 1 for size, dil, k, s in zip(spatial, dilation, kernel, stride))
     if any(o <= 0 for o in out_sizes):
         raise RuntimeError(f"[{op}] Calculated output size: {list(out_sizes)}. Output size is too small (input of "
                            f"padded size {list(spatial)}, kernel {list(kernel)})")
-    # Flat positions in the padded spatial dims: window offset k (kernel order) + output position o.
+    # Flat positions in the padded spatial dims: window offset (kernel order) + output position.
     strides_flat = np.cumprod((1,) + spatial[::-1])[:-1][::-1]
     k_offsets = sum(np.arange(k).reshape([-1 if i == d else 1 for i in range(nd)]) * dil * sf
                     for d, (k, dil, sf) in enumerate(zip(kernel, dilation, strides_flat)))
     o_offsets = sum(np.arange(o).reshape([-1 if i == d else 1 for i in range(nd)]) * s * sf
                     for d, (o, s, sf) in enumerate(zip(out_sizes, stride, strides_flat)))
     index = (np.asarray(k_offsets).reshape(-1, 1) + np.asarray(o_offsets).reshape(1, -1)).astype(np.int64)
-    k_total, o_total = index.shape
-    cols = x.reshape(n, c, -1)[:, :, from_numpy(index)]  # (N, C, K, O)
+    return x.reshape(n, c, -1)[:, :, from_numpy(index)], out_sizes
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, nd, op):
+    """N-d convolution (cross-correlation) as im2col: the input's windows gathered by one advanced
+    index (its backward scatters the gradient back), then one batched matmul per group."""
+    unbatched = input.dim() == nd + 1
+    if unbatched:
+        input = input.unsqueeze(0)
+    if input.dim() != nd + 2:
+        raise RuntimeError(f"[{op}] Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {op}, but got "
+                           f"input of size: {list(input.shape)}")
+    n, c = input.shape[0], input.shape[1]
+    out_c, c_per_group = weight.shape[0], weight.shape[1]
+    kernel = tuple(weight.shape[2:])
+    if c != c_per_group * groups:
+        raise RuntimeError(f"[{op}] Given groups={groups}, weight of size {list(weight.shape)}, expected input"
+                           f"{list(input.shape)} to have {c_per_group * groups} channels, but got {c} channels "
+                           "instead")
+    cols, out_sizes = _windows(input, kernel, stride, padding, dilation, nd, op, 0.0)  # (N, C, K, O)
+    k_total, o_total = cols.shape[2], cols.shape[3]
     cols = cols.reshape(n, groups, c_per_group * k_total, o_total)
     w = weight.reshape(groups, out_c // groups, c_per_group * k_total)
     out = w.matmul(cols).reshape((n, out_c) + out_sizes)  # (G, out/G, CK) @ (N, G, CK, O)
@@ -641,3 +649,66 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution over (N, C, H, W) (or (C, H, W)) with ``weight`` (out, C / groups, kh, kw)."""
     return _conv(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+__all__ += ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d"]
+
+
+def _pool(input, kernel_size, stride, padding, dilation, ceil_mode, nd, op, kind, count_include_pad=True,
+          divisor_override=None):
+    if ceil_mode:
+        raise NotImplementedError(f"[{op}] ceil_mode=True is not implemented")
+    unbatched = input.dim() == nd + 1
+    if unbatched:
+        input = input.unsqueeze(0)
+    if input.dim() != nd + 2:
+        raise RuntimeError(f"[{op}] Expected {nd + 1}D or {nd + 2}D input, but got input of size: "
+                           f"{list(input.shape)}")
+    kernel = _ntuple(kernel_size, nd, "kernel_size", op)
+    stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and not stride) else stride
+    pads = _ntuple(padding, nd, "padding", op)
+    dils = _ntuple(dilation, nd, "dilation", op)
+    if any(p > (d * (k - 1) + 1) // 2 for p, k, d in zip(pads, kernel, dils)):
+        raise RuntimeError(f"[{op}] pad should be at most half of effective kernel size, but got pad={list(pads)}, "
+                           f"kernel_size={list(kernel)} and dilation={list(dils)}")
+    pad_value = float("-inf") if kind == "max" else 0.0
+    cols, out_sizes = _windows(input, kernel, stride, pads, dils, nd, op, pad_value)  # (N, C, K, O)
+    n, c = cols.shape[0], cols.shape[1]
+    if kind == "max":
+        out = cols.amax(2)
+    elif divisor_override is not None:
+        out = cols.sum(2) / divisor_override
+    elif count_include_pad or not any(pads):
+        out = cols.sum(2) / (cols.shape[2])
+    else:
+        ones = _C.full((1, 1) + tuple(input.shape[2:]), 1.0, input.dtype)
+        counts, _ = _windows(ones, kernel, stride, pads, dils, nd, op, 0.0)
+        out = cols.sum(2) / counts.sum(2)
+    out = out.reshape((n, c) + out_sizes)
+    return out.squeeze(0) if unbatched else out
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """The maximum of each window of (N, C, L) input (padding counts as -inf)."""
+    if return_indices:
+        raise NotImplementedError("[max_pool1d] return_indices=True is not implemented")
+    return _pool(input, kernel_size, stride, padding, dilation, ceil_mode, 1, "max_pool1d", "max")
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """The maximum of each window of (N, C, H, W) input (padding counts as -inf)."""
+    if return_indices:
+        raise NotImplementedError("[max_pool2d] return_indices=True is not implemented")
+    return _pool(input, kernel_size, stride, padding, dilation, ceil_mode, 2, "max_pool2d", "max")
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """The mean of each window of (N, C, L) input."""
+    return _pool(input, kernel_size, stride, padding, 1, ceil_mode, 1, "avg_pool1d", "avg", count_include_pad)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """The mean of each window of (N, C, H, W) input (``divisor_override`` replaces the window size)."""
+    return _pool(input, kernel_size, stride, padding, 1, ceil_mode, 2, "avg_pool2d", "avg", count_include_pad,
+                 divisor_override)
