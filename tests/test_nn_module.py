@@ -34,8 +34,10 @@ def test_parameter_shares_memory_and_is_a_leaf_tensor():
     p = nn.Parameter(data)
     assert isinstance(p, fngrad.Tensor) and isinstance(p, nn.Parameter)
     assert p.requires_grad and p.is_leaf and p.grad_fn is None
+    version = p._version
     data[0, 1] = 5.0  # the same memory: no copy was made
     assert p[0, 1].item() == 5.0
+    assert p._version > version  # and the same version counter
     assert not nn.Parameter(data, requires_grad=False).requires_grad
     assert type(p * 2) is fngrad.Tensor  # results of ops are plain tensors
     (p * 2).sum().backward()
@@ -84,7 +86,7 @@ def test_attribute_assignment_registers_parameters_buffers_modules():
     del net.w
     assert "w" not in net._parameters
     with pytest.raises(AttributeError, match="'Net' object has no attribute 'w'"):
-        net.w
+        _ = net.w
 
 
 def test_assignment_errors_match_pytorch_wording():
@@ -216,6 +218,13 @@ def test_dir_lists_registered_names():
     names = dir(Net())
     for n in ("fc1", "fc2", "running", "scratch", "forward", "training"):
         assert n in names
+
+
+def test_module_init_rejects_arguments():
+    with pytest.raises(TypeError, match=r"Module.__init__\(\) takes 1 positional argument but 2 were given"):
+        nn.Module(3)
+    with pytest.raises(TypeError, match="Module.__init__\\(\\) got an unexpected keyword argument 'a'"):
+        nn.Module(a=3)
 
 
 def test_forward_missing_raises_not_implemented():
