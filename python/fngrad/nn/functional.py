@@ -384,12 +384,12 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if max_norm is not None:
         from ..autograd.grad_mode import no_grad
 
-        with no_grad():
-            rows = np.unique(idx.reshape(-1))
-            w = weight.detach().numpy()
-            norms = np.linalg.norm(w[rows], ord=norm_type, axis=1)
-            scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
-            w[rows] = w[rows] * scale[:, None].astype(w.dtype)
+        rows = np.unique(idx.reshape(-1))
+        w = weight.detach().numpy()
+        norms = np.linalg.norm(w[rows], ord=norm_type, axis=1)
+        scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+        with no_grad():  # an in-place write that moves the version counter, as PyTorch's embedding_renorm_
+            weight[from_numpy(rows.astype(np.int64))] = from_numpy(w[rows] * scale[:, None].astype(w.dtype))
     out = weight[input]
     if padding_idx is not None and (idx == padding_idx).any():
         keep = (input != padding_idx).unsqueeze(-1)
