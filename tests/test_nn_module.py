@@ -389,6 +389,20 @@ def test_hooks_with_kwargs_and_prepend():
     assert m3(fngrad.tensor([1.0])).tolist() == [4.0]
 
 
+def test_always_call_forward_hook_runs_when_forward_raises():
+    class Boom(nn.Module):
+        def forward(self, x):
+            raise ValueError("boom")
+
+    m = Boom()
+    seen = []
+    m.register_forward_hook(lambda mod, args, out: seen.append(("always", out)), always_call=True)
+    m.register_forward_hook(lambda mod, args, out: seen.append("normal"))
+    with pytest.raises(ValueError, match="boom"):
+        m(1)
+    assert seen == [("always", None)]
+
+
 # ---- repr ----
 
 def test_repr_layout():

@@ -7,6 +7,7 @@ attribute assignment; traversal, ``state_dict``, dtype conversion and hooks walk
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
@@ -134,6 +135,7 @@ class Module:
         d["_forward_pre_hooks_with_kwargs"] = {}
         d["_forward_hooks"] = OrderedDict()
         d["_forward_hooks_with_kwargs"] = {}
+        d["_forward_hooks_always_called"] = {}
 
     # ---- registration ----
 
@@ -603,12 +605,16 @@ class Module:
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
         """Registers ``hook(module, args, output)`` (or ``hook(module, args, kwargs, output)``) to run after
-        ``forward``; a non-None result replaces the output. Returns a removable handle.
+        ``forward``; a non-None result replaces the output. With ``always_call`` it also runs (with
+        output None) when ``forward`` raises, before the exception propagates. Returns a removable handle.
         Example: ``h = net.register_forward_hook(lambda m, a, out: print(out.shape))``."""
-        handle = RemovableHandle(self._forward_hooks, extra_dicts=(self._forward_hooks_with_kwargs,))
+        handle = RemovableHandle(self._forward_hooks,
+                                 extra_dicts=(self._forward_hooks_with_kwargs, self._forward_hooks_always_called))
         self._forward_hooks[handle.id] = hook
         if with_kwargs:
             self._forward_hooks_with_kwargs[handle.id] = True
+        if always_call:
+            self._forward_hooks_always_called[handle.id] = True
         if prepend:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
@@ -629,7 +635,20 @@ class Module:
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
-        result = self.forward(*args, **kwargs)
+        try:
+            result = self.forward(*args, **kwargs)
+        except Exception:
+            for hook_id, hook in list(self._forward_hooks.items()):
+                if hook_id in self._forward_hooks_always_called:
+                    try:
+                        if hook_id in self._forward_hooks_with_kwargs:
+                            hook(self, args, kwargs, None)
+                        else:
+                            hook(self, args, None)
+                    except Exception as e:
+                        warnings.warn("module forward hook with ``always_call=True`` raised an exception that was "
+                                      f"silenced as another error was raised in forward: {str(e)}", stacklevel=2)
+            raise
         for hook_id, hook in list(self._forward_hooks.items()):
             if hook_id in self._forward_hooks_with_kwargs:
                 hook_result = hook(self, args, kwargs, result)
