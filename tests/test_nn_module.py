@@ -403,6 +403,65 @@ def test_always_call_forward_hook_runs_when_forward_raises():
     assert seen == [("always", None)]
 
 
+def test_full_backward_hooks_see_and_replace_gradients():
+    lin = nn.Linear(2, 1, bias=False)
+    with fngrad.no_grad():
+        lin.weight.copy_(fngrad.tensor([[2.0, 3.0]]))
+    seen = []
+    lin.register_full_backward_pre_hook(lambda m, go: (go[0] * 10,))  # scales grad_output
+    lin.register_full_backward_hook(lambda m, gi, go: seen.append((gi[0].tolist(), go[0].tolist())))
+    x = fngrad.ones(1, 2, requires_grad=True)
+    lin(x).sum().backward()
+    # grad_output 1 became 10; grad_input = 10 * W
+    assert seen == [([[20.0, 30.0]], [[10.0]])]
+    assert x.grad.tolist() == [[20.0, 30.0]]
+    assert lin.weight.grad.tolist() == [[10.0, 10.0]]
+    h = lin.register_full_backward_hook(lambda m, gi, go: (gi[0] * 0,))  # replaces grad_input
+    x.grad = None
+    lin(x).sum().backward()
+    assert x.grad.tolist() == [[0.0, 0.0]]
+    h.remove()
+
+
+@requires_torch
+def test_full_backward_hooks_match_pytorch():
+    import torch
+
+    def run(lib):
+        n = lib.nn
+
+        class Two(n.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = n.Linear(3, 2)
+
+            def forward(self, x, y, scale):
+                return self.fc(x) * y * scale
+
+        m = Two().double()
+        with lib.no_grad():
+            m.fc.weight.copy_(lib.from_numpy(np.arange(6.0).reshape(2, 3) / 10))
+            m.fc.bias.copy_(lib.from_numpy(np.array([0.5, -0.5])))
+        log = []
+
+        def as_list(gs):
+            return [None if g is None else g.numpy().round(9).tolist() for g in gs]
+
+        m.register_full_backward_pre_hook(lambda mod, go: log.append(("pre", as_list(go))) or (go[0] * 2,))
+        m.register_full_backward_hook(lambda mod, gi, go: log.append(("full", as_list(gi), as_list(go))))
+        m.fc.register_full_backward_hook(lambda mod, gi, go: (gi[0] * 0.5,) if gi[0] is not None else None)
+        x = lib.from_numpy(np.arange(6.0).reshape(2, 3)).requires_grad_()
+        y = lib.from_numpy(np.array([[1.0, 2.0], [3.0, 4.0]]))
+        m(x, y, 3.0).sum().backward()
+        log.append(("x.grad", x.grad.numpy().round(9).tolist()))
+        with pytest.warns(UserWarning, match="Full backward hook is firing when gradients are computed with respect "
+                                             "to module outputs since no inputs require gradients"):
+            m(x.detach(), y, 1.0).sum().backward()  # no input requires grad: grad_input is all None
+        return log
+
+    assert run(fngrad) == run(torch)
+
+
 # ---- repr ----
 
 def test_repr_layout():

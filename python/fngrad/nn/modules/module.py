@@ -12,7 +12,8 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
 from ... import _C
-from ...autograd.grad_mode import no_grad
+from ...autograd.function import Function
+from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ...autograd.graph import RemovableHandle
 from ..parameter import Buffer, Parameter
 
@@ -87,6 +88,100 @@ def _parse_to(*args, **kwargs):
     return device, dtype
 
 
+class _BackwardHookFunction(Function):
+    """Identity on the tensors a module takes or returns; its backward hands their gradients to the
+    module's full backward hooks (``_BackwardHook``), as PyTorch's BackwardHookFunction."""
+
+    @staticmethod
+    def forward(ctx, hook_state, side, *tensors):
+        ctx.hook_state = hook_state
+        ctx.side = side
+        ctx.mark_non_differentiable(*[t for t in tensors if not t.requires_grad])
+        return tensors
+
+    @staticmethod
+    def backward(ctx, *grads):
+        state = ctx.hook_state
+        grads = state.on_output_grads(grads) if ctx.side == "output" else state.on_input_grads(grads)
+        return (None, None) + tuple(grads)
+
+
+class _BackwardHook:
+    """One call's full backward hooks: the output side runs the pre-hooks on grad_output and keeps it;
+    the input side runs the hooks with (grad_input, grad_output). grad_input has one entry per
+    positional argument: None for a non-tensor, zeros for a tensor that does not require grad (as
+    PyTorch)."""
+
+    def __init__(self, module):
+        self.module = module
+        self.grad_outputs = None
+        self.n_inputs = 0
+        self.input_positions = []
+        self.inputs_hooked = False
+
+    def _wrap(self, values, side):
+        positions = [i for i, v in enumerate(values) if isinstance(v, _C.TensorBase)]
+        if side == "input":
+            self.input_positions = positions
+        tensors = [values[i] for i in positions]
+        if not is_grad_enabled() or not any(t.requires_grad for t in tensors):
+            return values, False
+        wrapped = _BackwardHookFunction.apply(self, side, *tensors)
+        out = list(values)
+        for i, t in zip(positions, wrapped):
+            out[i] = t
+        return tuple(out), True
+
+    def setup_input_hook(self, args):
+        self.n_inputs = len(args)
+        args, self.inputs_hooked = self._wrap(args, "input")
+        return args
+
+    def setup_output_hook(self, result):
+        single = isinstance(result, _C.TensorBase)
+        values = (result,) if single else result
+        if not isinstance(values, tuple):
+            return result
+        wrapped, _ = self._wrap(values, "output")
+        return wrapped[0] if single else wrapped
+
+    def on_output_grads(self, grads):
+        for hook in list(self.module._backward_pre_hooks.values()):
+            result = hook(self.module, grads)
+            if result is not None:
+                result = result if isinstance(result, tuple) else (result,)
+                if len(result) != len(grads):
+                    raise RuntimeError(f"Backward pre hook returned an invalid number of grad_output, got "
+                                       f"{len(result)}, but expected {len(grads)}")
+                grads = result
+        self.grad_outputs = grads
+        if not self.inputs_hooked and self.module._backward_hooks:
+            warnings.warn("Full backward hook is firing when gradients are computed with respect to module outputs "
+                          "since no inputs require gradients.", stacklevel=2)
+            grad_inputs = (None,) * self.n_inputs
+            for hook in list(self.module._backward_hooks.values()):
+                result = hook(self.module, grad_inputs, self.grad_outputs)
+                if result is not None and not all(r is None for r in result):
+                    raise RuntimeError("Backward hook for Modules where no input requires gradient should always "
+                                       "return None or None for all gradients.")
+        return grads
+
+    def on_input_grads(self, grads):
+        packed = [None] * self.n_inputs
+        for i, g in zip(self.input_positions, grads):
+            packed[i] = g
+        packed = tuple(packed)
+        for hook in list(self.module._backward_hooks.values()):
+            result = hook(self.module, packed, self.grad_outputs)
+            if result is not None:
+                result = result if isinstance(result, tuple) else (result,)
+                if len(result) != len(packed):
+                    raise RuntimeError(f"Backward hook returned an invalid number of grad_input, got {len(result)}, "
+                                       f"but expected {len(packed)}")
+                packed = result
+        return tuple(packed[i] for i in self.input_positions)
+
+
 def _forward_unimplemented(self, *input):
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
@@ -136,6 +231,8 @@ class Module:
         d["_forward_hooks"] = OrderedDict()
         d["_forward_hooks_with_kwargs"] = {}
         d["_forward_hooks_always_called"] = {}
+        d["_backward_pre_hooks"] = OrderedDict()
+        d["_backward_hooks"] = OrderedDict()
 
     # ---- registration ----
 
@@ -619,8 +716,27 @@ class Module:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """Registers ``hook(module, grad_output)`` to run when the gradients of this module's outputs
+        are computed; a non-None result replaces grad_output. Returns a removable handle."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """Registers ``hook(module, grad_input, grad_output)`` to run when the gradients of this module's
+        tensor inputs are computed; a non-None result replaces grad_input. Returns a removable handle.
+        Example: ``fc.register_full_backward_hook(lambda m, gi, go: print(go[0].shape))``."""
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
     def _call_impl(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)
         for hook_id, hook in list(self._forward_pre_hooks.items()):
             if hook_id in self._forward_pre_hooks_with_kwargs:
@@ -635,6 +751,10 @@ class Module:
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
+        backward_hook = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            backward_hook = _BackwardHook(self)
+            args = backward_hook.setup_input_hook(args)
         try:
             result = self.forward(*args, **kwargs)
         except Exception:
@@ -656,6 +776,8 @@ class Module:
                 hook_result = hook(self, args, result)
             if hook_result is not None:
                 result = hook_result
+        if backward_hook is not None:
+            result = backward_hook.setup_output_hook(result)
         return result
 
     __call__ = _call_impl
