@@ -82,8 +82,8 @@ int64_t wrap_dim(int64_t dim, int64_t nd, const char* op) {
   return dim < 0 ? dim + (nd == 0 ? 1 : nd) : dim;
 }
 
-TensorRef alloc_tensor_object() {
-  PyObject* o = TensorClass->tp_alloc(TensorClass, 0);
+static TensorRef alloc_tensor_object_of(PyTypeObject* type) {
+  PyObject* o = type->tp_alloc(type, 0);
   if (o == nullptr) throw PythonError();
   // tp_alloc zero-fills the object: only members with constructors need initialising.
   auto* t = as_tensor(o);
@@ -94,6 +94,8 @@ TensorRef alloc_tensor_object() {
   t->is_inference = InferenceMode::is_enabled();
   return TensorRef::steal(t);
 }
+
+TensorRef alloc_tensor_object() { return alloc_tensor_object_of(TensorClass); }
 
 TensorRef empty(const DimVec& sizes, DType dtype, const char* op) {
   int64_t n = checked_numel(sizes, op);
@@ -147,6 +149,24 @@ TensorRef make_view(const TensorObject* src, int64_t offset, const DimVec& sizes
 }
 
 TensorRef alias(const TensorObject* t) { return make_view(t, t->offset, t->sizes, t->strides); }
+
+TensorRef make_subclass(PyTypeObject* type, const TensorObject* src, bool requires_grad) {
+  FNGRAD_CHECK_TYPE(PyType_IsSubtype(type, TensorBaseType), "[_make_subclass] cls must be a subclass of Tensor, got ",
+                    type->tp_name, ".");
+  FNGRAD_CHECK_RUNTIME(!requires_grad || is_floating(src->dtype),
+                       "Only Tensors of floating point and complex dtype can require gradients");
+  TensorRef t = alloc_tensor_object_of(type);
+  incref(src->storage);
+  t->storage = src->storage;
+  t->offset = src->offset;
+  t->sizes = src->sizes;
+  t->strides = src->strides;
+  t->numel = src->numel;
+  t->dtype = src->dtype;
+  t->contiguous = src->contiguous;
+  t->requires_grad = requires_grad;
+  return t;
+}
 
 TensorRef contiguous_copy(const TensorObject* t) {
   TensorRef out = empty(t->sizes, t->dtype);

@@ -139,6 +139,9 @@ TensorRef make_view(const TensorObject* t, int64_t offset, const DimVec& sizes,
                     const DimVec& strides);
 // A new tensor sharing t's data and version counter, with no autograd state (Tensor.detach).
 TensorRef alias(const TensorObject* t);
+// An instance of type (a subclass of TensorBase, e.g. nn.Parameter) over t's data and version
+// counter, a leaf with the given requires_grad (PyTorch's Tensor._make_subclass). No copy.
+TensorRef make_subclass(PyTypeObject* type, const TensorObject* t, bool requires_grad);
 // A contiguous copy of t's values (no autograd state).
 TensorRef contiguous_copy(const TensorObject* t);
 // t itself when contiguous, else a contiguous copy.

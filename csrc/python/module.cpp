@@ -239,4 +239,22 @@ PYBIND11_MODULE(_C, m) {
   m.def("empty_cache", &empty_cache, "Returns the memory the large-block cache holds to the system.");
   m.def("_cached_bytes", &cached_bytes);
   m.def("_set_cache_limit", [](size_t bytes) { set_cache_limit(bytes); });
+
+  // ---- nn.Parameter support: Tensor._make_subclass(cls, data, require_grad=False), as PyTorch's.
+  // A static method of TensorBase (so fngrad.Tensor has it), kept here, apart from tensor_type.cpp.
+  py::cpp_function make_subclass_fn(
+      [](py::handle cls, py::handle data, bool require_grad) {
+        FNGRAD_CHECK_TYPE(PyType_Check(cls.ptr()), "[_make_subclass] cls must be a type, got ", py_type_name(cls.ptr()),
+                          ".");
+        return steal(make_subclass(reinterpret_cast<PyTypeObject*>(cls.ptr()), tensor_arg(data, "_make_subclass"),
+                                   require_grad));
+      },
+      py::name("_make_subclass"), py::arg("cls"), py::arg("data"), py::arg("require_grad") = false,
+      "A cls instance over data's memory (no copy), a leaf that requires grad when require_grad.");
+  m.attr("_make_subclass") = make_subclass_fn;
+  py::object as_static = py::reinterpret_steal<py::object>(PyStaticMethod_New(make_subclass_fn.ptr()));
+  if (!as_static || PyObject_SetAttrString(reinterpret_cast<PyObject*>(TensorBaseType), "_make_subclass",
+                                           as_static.ptr()) < 0) {
+    throw py::error_already_set();
+  }
 }

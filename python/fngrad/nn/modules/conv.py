@@ -1,0 +1,111 @@
+"""Conv1d and Conv2d (as ``torch.nn``'s), over ``F.conv1d``/``F.conv2d`` (im2col compositions)."""
+
+from __future__ import annotations
+
+import math
+
+from ... import _C
+from .. import functional as F
+from .. import init
+from ..parameter import Parameter
+from .linear import _factory_dtype
+from .module import Module
+
+__all__ = ["Conv1d", "Conv2d"]
+
+
+class _ConvNd(Module):
+    _nd = 0
+    _fn = None
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
+        super().__init__()
+        dtype = _factory_dtype(dtype, device)
+        nd = self._nd
+        if groups <= 0:
+            raise ValueError("groups must be a positive integer")
+        if in_channels % groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        if out_channels % groups != 0:
+            raise ValueError("out_channels must be divisible by groups")
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+            if padding == "same" and any(s != 1 for s in F._ntuple(stride, nd, "stride", type(self).__name__)):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+        if padding_mode != "zeros":
+            raise NotImplementedError(f"[{type(self).__name__}] padding_mode={padding_mode!r}: only 'zeros' is "
+                                      "implemented")
+        name = type(self).__name__
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = F._ntuple(kernel_size, nd, "kernel_size", name)
+        self.stride = F._ntuple(stride, nd, "stride", name)
+        self.padding = padding if isinstance(padding, str) else F._ntuple(padding, nd, "padding", name)
+        self.dilation = F._ntuple(dilation, nd, "dilation", name)
+        self.output_padding = (0,) * nd
+        self.transposed = False
+        self.groups = groups
+        self.padding_mode = padding_mode
+        self.weight = Parameter(_C.empty((out_channels, in_channels // groups) + self.kernel_size, dtype, name))
+        if bias:
+            self.bias = Parameter(_C.empty((out_channels,), dtype, name))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Weight from kaiming_uniform_(a=sqrt(5)), i.e. U(+-1/sqrt(fan_in)); bias from the same bound."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            if fan_in != 0:
+                bound = 1 / math.sqrt(fan_in)
+                init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input):
+        return self._fn(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def extra_repr(self):
+        nd = self._nd
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,) * nd:
+            s += f", padding={self.padding}"
+        if self.dilation != (1,) * nd:
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution over (N, C, L) inputs.
+
+    Example::
+
+        >>> import fngrad
+        >>> from fngrad import nn
+        >>> nn.Conv1d(3, 4, kernel_size=3, padding=1)(fngrad.ones(2, 3, 10)).shape
+        fngrad.Size([2, 4, 10])
+    """
+
+    _nd = 1
+    _fn = staticmethod(F.conv1d)
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution over (N, C, H, W) inputs.
+
+    Example::
+
+        >>> import fngrad
+        >>> from fngrad import nn
+        >>> nn.Conv2d(3, 8, kernel_size=3, stride=2)(fngrad.ones(1, 3, 9, 9)).shape
+        fngrad.Size([1, 8, 4, 4])
+    """
+
+    _nd = 2
+    _fn = staticmethod(F.conv2d)

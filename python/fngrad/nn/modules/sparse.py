@@ -1,0 +1,118 @@
+"""Embedding (as ``torch.nn.Embedding``): a lookup table of rows, initialised from N(0, 1)."""
+
+from __future__ import annotations
+
+from ... import _C
+from ...autograd.function import Function
+from ...autograd.grad_mode import no_grad
+from .. import functional as F
+from .. import init
+from ..parameter import Parameter
+from .linear import _factory_dtype
+from .module import Module
+
+__all__ = ["Embedding"]
+
+
+class _ScaleGrad(Function):
+    """Identity forward; multiplies the gradient by ``scale`` (scale_grad_by_freq)."""
+
+    @staticmethod
+    def forward(ctx, input, scale):
+        ctx.save_for_backward(scale)
+        return input.view_as(input)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (scale,) = ctx.saved_tensors
+        return grad * scale, None
+
+
+class Embedding(Module):
+    """A table of ``num_embeddings`` vectors of size ``embedding_dim``, looked up by index.
+
+    Row ``padding_idx`` starts at zero and gets no gradient; ``max_norm`` renormalises looked-up
+    rows in place; ``scale_grad_by_freq`` divides each row's gradient by its count in the batch.
+
+    Example::
+
+        >>> import fngrad
+        >>> from fngrad import nn
+        >>> emb = nn.Embedding(10, 3, padding_idx=0)
+        >>> emb(fngrad.tensor([[0, 2], [4, 0]])).shape
+        fngrad.Size([2, 2, 3])
+    """
+
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
+                 scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None, dtype=None):
+        super().__init__()
+        dtype = _factory_dtype(dtype, device)
+        if sparse:
+            raise NotImplementedError("[Embedding] sparse=True: fngrad has no sparse tensors (gradients are dense)")
+        self.num_embeddings = num_embeddings
+        self.embedding_dim = embedding_dim
+        if padding_idx is not None:
+            if padding_idx > 0:
+                if padding_idx >= num_embeddings:
+                    raise AssertionError("Padding_idx must be within num_embeddings")
+            elif padding_idx < 0:
+                if padding_idx < -num_embeddings:
+                    raise AssertionError("Padding_idx must be within num_embeddings")
+                padding_idx = num_embeddings + padding_idx
+        self.padding_idx = padding_idx
+        self.max_norm = max_norm
+        self.norm_type = norm_type
+        self.scale_grad_by_freq = scale_grad_by_freq
+        self.sparse = sparse
+        if _weight is None:
+            self.weight = Parameter(_C.empty((num_embeddings, embedding_dim), dtype, "Embedding"),
+                                    requires_grad=not _freeze)
+            self.reset_parameters()
+        else:
+            if list(_weight.shape) != [num_embeddings, embedding_dim]:
+                raise AssertionError("Shape of weight does not match num_embeddings and embedding_dim")
+            self.weight = Parameter(_weight, requires_grad=not _freeze)
+
+    def reset_parameters(self):
+        """Weight from N(0, 1), with row ``padding_idx`` zeroed."""
+        init.normal_(self.weight)
+        self._fill_padding_idx_with_zero()
+
+    def _fill_padding_idx_with_zero(self):
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight[self.padding_idx].fill_(0)
+
+    def forward(self, input):
+        out = F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
+        if self.scale_grad_by_freq and out.requires_grad:
+            import numpy as np
+
+            idx = input.detach().numpy()
+            _, inverse, counts = np.unique(idx.reshape(-1), return_inverse=True, return_counts=True)
+            scale = (1.0 / counts[inverse]).reshape(idx.shape + (1,))
+            out = _ScaleGrad.apply(out, _C.from_numpy(scale.astype(out.detach().numpy().dtype)))
+        return out
+
+    def extra_repr(self):
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq is not False:
+            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
+        return s
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None, norm_type=2.0,
+                        scale_grad_by_freq=False, sparse=False):
+        """An Embedding over the 2-D ``embeddings`` (shared, not copied); frozen unless ``freeze=False``."""
+        if embeddings.dim() != 2:
+            raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
+        rows, cols = tuple(embeddings.shape)
+        return cls(num_embeddings=rows, embedding_dim=cols, _weight=embeddings, _freeze=freeze,
+                   padding_idx=padding_idx, max_norm=max_norm, norm_type=norm_type,
+                   scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
