@@ -104,6 +104,9 @@ PyMethodDef unary_functions[] = {FNGRAD_UNARY_OPS(FNGRAD_UNARY_METHOD_DEF){nullp
 #undef FNGRAD_UNARY_METHOD_DEF
 
 }  // namespace
+
+// fngrad.optim's fused steps (csrc/python/optim_bindings.cpp).
+void init_optim_bindings(py::module_& m);
 }  // namespace fngrad
 
 PYBIND11_MODULE(_C, m) {
@@ -236,4 +239,5 @@ PYBIND11_MODULE(_C, m) {
   m.def("empty_cache", &empty_cache, "Returns the memory the large-block cache holds to the system.");
   m.def("_cached_bytes", &cached_bytes);
   m.def("_set_cache_limit", [](size_t bytes) { set_cache_limit(bytes); });
+  init_optim_bindings(m);
 }
