@@ -62,6 +62,7 @@ from ._creation import (  # noqa: E402
 from . import autograd  # noqa: E402
 from . import nn  # noqa: E402
 from . import optim  # noqa: E402
+from . import utils  # noqa: E402
 from .autograd import (  # noqa: E402
     enable_grad,
     inference_mode,
@@ -132,4 +133,5 @@ __all__ = [
     "randperm",
     "nn",
     "optim",
+    "utils",
 ] + list(_functions_all)
