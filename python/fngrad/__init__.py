@@ -63,6 +63,7 @@ from . import autograd  # noqa: E402
 from . import nn  # noqa: E402
 from . import optim  # noqa: E402
 from . import utils  # noqa: E402
+from .serialization import load, save  # noqa: E402
 from .autograd import (  # noqa: E402
     enable_grad,
     inference_mode,
@@ -134,4 +135,6 @@ __all__ = [
     "nn",
     "optim",
     "utils",
+    "save",
+    "load",
 ] + list(_functions_all)
