@@ -111,7 +111,7 @@ class LRScheduler:
         >>> import fngrad
         >>> opt = fngrad.optim.SGD([fngrad.ones(1, requires_grad=True)], lr=0.1)
         >>> sched = fngrad.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
-        >>> sched.step(); sched.get_last_lr()
+        >>> opt.step(); sched.step(); sched.get_last_lr()
         [0.05]
     """
 
@@ -230,7 +230,7 @@ class StepLR(LRScheduler):
         >>> import fngrad
         >>> opt = fngrad.optim.SGD([fngrad.ones(1, requires_grad=True)], lr=1.0)
         >>> sched = fngrad.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
-        >>> sched.step(); sched.get_last_lr()
+        >>> opt.step(); sched.step(); sched.get_last_lr()
         [0.5]
     """
 
@@ -258,7 +258,7 @@ class MultiStepLR(LRScheduler):
         >>> import fngrad
         >>> opt = fngrad.optim.SGD([fngrad.ones(1, requires_grad=True)], lr=1.0)
         >>> sched = fngrad.optim.lr_scheduler.MultiStepLR(opt, milestones=[1], gamma=0.5)
-        >>> sched.step(); sched.get_last_lr()
+        >>> opt.step(); sched.step(); sched.get_last_lr()
         [0.5]
     """
 
@@ -286,7 +286,7 @@ class ExponentialLR(LRScheduler):
         >>> import fngrad
         >>> opt = fngrad.optim.SGD([fngrad.ones(1, requires_grad=True)], lr=1.0)
         >>> sched = fngrad.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
-        >>> sched.step(); sched.step(); sched.get_last_lr()
+        >>> opt.step(); sched.step(); sched.step(); sched.get_last_lr()
         [0.25]
     """
 
@@ -313,7 +313,7 @@ class CosineAnnealingLR(LRScheduler):
         >>> import fngrad
         >>> opt = fngrad.optim.SGD([fngrad.ones(1, requires_grad=True)], lr=1.0)
         >>> sched = fngrad.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=2)
-        >>> sched.step(); round(sched.get_last_lr()[0], 6)
+        >>> opt.step(); sched.step(); round(sched.get_last_lr()[0], 6)
         0.5
     """
 
@@ -361,7 +361,7 @@ class LambdaLR(LRScheduler):
         >>> import fngrad
         >>> opt = fngrad.optim.SGD([fngrad.ones(1, requires_grad=True)], lr=1.0)
         >>> sched = fngrad.optim.lr_scheduler.LambdaLR(opt, lambda epoch: 1 / (epoch + 1))
-        >>> sched.step(); sched.get_last_lr()
+        >>> opt.step(); sched.step(); sched.get_last_lr()
         [0.5]
     """
 
@@ -405,8 +405,9 @@ class LinearLR(LRScheduler):
         >>> import fngrad
         >>> opt = fngrad.optim.SGD([fngrad.ones(1, requires_grad=True)], lr=1.0)
         >>> sched = fngrad.optim.lr_scheduler.LinearLR(opt, start_factor=0.5, total_iters=2)
-        >>> sched.get_last_lr(), sched.step(), sched.get_last_lr()
-        ([0.5], None, [0.75])
+        >>> first = sched.get_last_lr()
+        >>> opt.step(); sched.step(); first, sched.get_last_lr()
+        ([0.5], [0.75])
     """
 
     def __init__(self, optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5,
@@ -457,7 +458,7 @@ class SequentialLR(LRScheduler):
         >>> warm = S.LinearLR(opt, start_factor=0.5, total_iters=1)
         >>> decay = S.ExponentialLR(opt, gamma=0.5)
         >>> sched = S.SequentialLR(opt, [warm, decay], milestones=[1])
-        >>> sched.step(); sched.step(); sched.get_last_lr()
+        >>> opt.step(); sched.step(); sched.step(); sched.get_last_lr()
         [0.5]
     """
 
@@ -538,7 +539,7 @@ class OneCycleLR(LRScheduler):
         >>> import fngrad
         >>> opt = fngrad.optim.SGD([fngrad.ones(1, requires_grad=True)], lr=0.1, momentum=0.9)
         >>> sched = fngrad.optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=10)
-        >>> sched.get_last_lr()
+        >>> [round(lr, 12) for lr in sched.get_last_lr()]
         [0.04]
     """
 
