@@ -353,6 +353,25 @@ def test_state_dict_round_trip_continues_the_same_trajectory(name, kwargs):
     np.testing.assert_allclose(b.detach().numpy(), straight[1], rtol=1e-13)
 
 
+def test_load_state_dict_accepts_a_numeric_step():
+    """PyTorch state dicts from before step tensors hold "step" as a number."""
+    straight, _ = _run(fngrad, "Adam", {"lr": 0.01}, "float64", steps=4)
+    first, opt = _run(fngrad, "Adam", {"lr": 0.01}, "float64", steps=2)
+    sd = opt.state_dict()
+    for param_state in sd["state"].values():
+        param_state["step"] = 2
+    w = fngrad.tensor(first[0], dtype=fngrad.float64, requires_grad=True)
+    b = fngrad.tensor(first[1], dtype=fngrad.float64, requires_grad=True)
+    opt2 = optim.Adam([w, b], lr=0.01)
+    opt2.load_state_dict(sd)
+    assert opt2.state[w]["step"].dtype == fngrad.float32
+    for _ in range(2):
+        opt2.zero_grad()
+        _loss(fngrad, w, b, fngrad.float64).backward()
+        opt2.step()
+    np.testing.assert_allclose(w.detach().numpy(), straight[0], rtol=1e-13)
+
+
 def test_load_state_dict_checks_groups():
     w = fngrad.ones(2, requires_grad=True)
     opt = optim.SGD([w], lr=0.1)

@@ -16,6 +16,7 @@ from copy import deepcopy
 from itertools import chain
 from typing import Any
 
+from .._creation import tensor
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad, no_grad
 
@@ -105,6 +106,11 @@ class Optimizer:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        # Older PyTorch state dicts hold "step" as a number; the steps are float32 tensors now
+        # (PyTorch's optimizers convert them the same way).
+        for param_state in self.state.values():
+            if isinstance(param_state, dict) and "step" in param_state and not isinstance(param_state["step"], Tensor):
+                param_state["step"] = tensor(float(param_state["step"]))
 
     def __repr__(self) -> str:
         format_string = self.__class__.__name__ + " ("
