@@ -401,3 +401,14 @@ def test_state_dict_layout_matches_torch(name, kwargs):
         for key, value in a["state"][k].items():
             np.testing.assert_allclose(value.numpy(), b["state"][k][key].numpy(), rtol=1e-12)
             assert str(value.dtype).split(".")[1] == str(b["state"][k][key].dtype).split(".")[1]
+
+
+def test_backward_through_a_graph_that_saved_a_stepped_parameter_fails():
+    """The step bumps the version, so a graph that saved the old value refuses to backward."""
+    w = fngrad.ones(3, requires_grad=True)
+    opt = optim.SGD([w], lr=0.1)
+    y = (w * w).sum()
+    y.backward(retain_graph=True)
+    opt.step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
