@@ -213,3 +213,31 @@ def test_subset_and_concat():
     assert len(c) == 5 and c[3] == "d" and c[-1] == "e"
     assert [c[i] for i in range(5)] == list("abcde")
     assert len(_dataset() + _dataset()) == 20
+
+
+def test_iterable_dataset():
+    from fngrad.utils.data import IterableDataset, get_worker_info
+
+    class Stream(IterableDataset):
+        def __init__(self, n):
+            self.n = n
+
+        def __iter__(self):
+            assert get_worker_info() is None
+            return iter({"x": float(i), "i": i} for i in range(self.n))
+
+        def __len__(self):
+            return self.n
+
+    batches = list(DataLoader(Stream(7), batch_size=3))
+    assert [b["i"].tolist() for b in batches] == [[0, 1, 2], [3, 4, 5], [6]]
+    assert batches[0]["x"].dtype == fngrad.float64
+    assert [b["i"].tolist() for b in DataLoader(Stream(7), batch_size=3, drop_last=True)] == [[0, 1, 2], [3, 4, 5]]
+    assert len(DataLoader(Stream(7), batch_size=3)) == 3 and len(DataLoader(Stream(7), batch_size=3, drop_last=True)) == 2
+    assert [s["i"] for s in DataLoader(Stream(3), batch_size=None)] == [0, 1, 2]
+    with pytest.raises(ValueError, match="DataLoader with IterableDataset: expected unspecified shuffle option"):
+        DataLoader(Stream(3), shuffle=True)
+    with pytest.raises(ValueError, match="expected unspecified sampler option"):
+        DataLoader(Stream(3), sampler=[0])
+    with pytest.raises(TypeError, match="does not support concatenation"):
+        Stream(1) + Stream(1)

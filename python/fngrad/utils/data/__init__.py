@@ -9,12 +9,13 @@ Example::
     [[0, 1], [0]]
 """
 
-from .dataloader import DataLoader, default_collate, default_convert
-from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from .dataloader import DataLoader, default_collate, default_convert, get_worker_info
+from .dataset import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler
 
 __all__ = [
     "Dataset",
+    "IterableDataset",
     "TensorDataset",
     "ConcatDataset",
     "Subset",
@@ -27,4 +28,5 @@ __all__ = [
     "DataLoader",
     "default_collate",
     "default_convert",
+    "get_worker_info",
 ]

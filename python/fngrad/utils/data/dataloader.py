@@ -6,6 +6,7 @@ gives the same batches in the same order as PyTorch's worker processes would."""
 from __future__ import annotations
 
 import collections.abc
+import itertools
 import re
 
 import numpy as np
@@ -14,9 +15,15 @@ from ..._C import float64
 from ..._creation import as_tensor, tensor
 from ..._functions import stack
 from ..._tensor import Tensor
+from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
-__all__ = ["DataLoader", "default_collate", "default_convert"]
+__all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info"]
+
+
+def get_worker_info():
+    """None: fngrad loads every batch in the calling process (PyTorch returns None there too)."""
+    return None
 
 _ERR = "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
 _NP_STR_OBJ = re.compile(r"[SaUO]")
@@ -136,6 +143,24 @@ class DataLoader:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
         if timeout < 0:
             raise ValueError("timeout option should be non-negative")
+        self._iterable = isinstance(dataset, IterableDataset)
+        if self._iterable:
+            # PyTorch's checks: the dataset decides the order and the batches' contents.
+            if shuffle not in {False, None}:
+                raise ValueError(
+                    f"DataLoader with IterableDataset: expected unspecified shuffle option, but got shuffle={shuffle}"
+                )
+            if sampler is not None:
+                raise ValueError(
+                    f"DataLoader with IterableDataset: expected unspecified sampler option, but got sampler={sampler}"
+                )
+            if batch_sampler is not None:
+                raise ValueError(
+                    "DataLoader with IterableDataset: expected unspecified "
+                    f"batch_sampler option, but got batch_sampler={batch_sampler}"
+                )
+            # Never iterated: the batches come from the dataset's iterator.
+            sampler = itertools.repeat(None)
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
@@ -175,6 +200,9 @@ class DataLoader:
 
     def __iter__(self):
         dataset, collate = self.dataset, self.collate_fn
+        if self._iterable:
+            yield from self._iter_iterable()
+            return
         if not self._auto_collation:
             for index in self.sampler:
                 yield collate(dataset[index])
@@ -184,5 +212,22 @@ class DataLoader:
             data = getitems(indices) if callable(getitems) else [dataset[i] for i in indices]
             yield collate(data)
 
+    def _iter_iterable(self):
+        it = iter(self.dataset)
+        if not self._auto_collation:
+            for sample in it:
+                yield self.collate_fn(sample)
+            return
+        while True:
+            batch = list(itertools.islice(it, self.batch_size))
+            if not batch or (self.drop_last and len(batch) < self.batch_size):
+                return
+            yield self.collate_fn(batch)
+
     def __len__(self) -> int:
+        if self._iterable:
+            length = len(self.dataset)
+            if self.batch_size is not None:
+                length = length // self.batch_size if self.drop_last else -(-length // self.batch_size)
+            return length
         return len(self.batch_sampler) if self._auto_collation else len(self.sampler)
