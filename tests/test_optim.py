@@ -412,3 +412,48 @@ def test_backward_through_a_graph_that_saved_a_stepped_parameter_fails():
     opt.step()
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.backward()
+
+
+def test_step_and_state_dict_hooks():
+    from fngrad.optim.optimizer import register_optimizer_step_post_hook
+
+    w = fngrad.ones(2, requires_grad=True)
+    opt = optim.SGD([w], lr=0.5)
+    calls = []
+
+    def pre(o, args, kwargs):
+        calls.append(("pre", args, dict(kwargs)))
+        return (), {"closure": closure}
+
+    def closure():
+        calls.append(("closure",))
+        opt.zero_grad()
+        loss = (w * w).sum()
+        loss.backward()
+        return loss
+
+    h_pre = opt.register_step_pre_hook(pre)
+    h_post = opt.register_step_post_hook(lambda o, args, kwargs: calls.append(("post", "closure" in kwargs)))
+    h_global = register_optimizer_step_post_hook(lambda o, args, kwargs: calls.append(("global post",)))
+    try:
+        loss = opt.step()
+    finally:
+        h_global.remove()
+    assert loss.item() == 2.0  # the pre hook replaced the arguments with a closure
+    assert calls == [("pre", (), {}), ("closure",), ("post", True), ("global post",)]
+    np.testing.assert_allclose(w.detach().numpy(), [0.0, 0.0])
+    h_pre.remove()
+    h_post.remove()
+    calls.clear()
+    opt.zero_grad()
+    opt.step()
+    assert calls == []
+
+    opt.register_state_dict_pre_hook(lambda o: calls.append("sd pre"))
+    opt.register_state_dict_post_hook(lambda o, sd: {**sd, "extra": 1})
+    sd = opt.state_dict()
+    assert sd["extra"] == 1 and calls == ["sd pre"]
+    opt.register_load_state_dict_pre_hook(lambda o, sd: {k: v for k, v in sd.items() if k != "extra"})
+    opt.register_load_state_dict_post_hook(lambda o: calls.append("load post"))
+    opt.load_state_dict(sd)
+    assert calls == ["sd pre", "load post"]

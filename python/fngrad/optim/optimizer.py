@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from copy import deepcopy
 from itertools import chain
@@ -19,8 +19,54 @@ from typing import Any
 from .._creation import tensor
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad, no_grad
+from ..autograd.graph import RemovableHandle
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
+
+_global_optimizer_pre_hooks: OrderedDict = OrderedDict()
+_global_optimizer_post_hooks: OrderedDict = OrderedDict()
+
+
+def _add_hook(hooks: OrderedDict, hook, prepend: bool = False) -> RemovableHandle:
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
+def register_optimizer_step_pre_hook(hook) -> RemovableHandle:
+    """Registers ``hook(optimizer, args, kwargs)`` to run before every optimizer's ``step``; it
+    may return ``(new_args, new_kwargs)``."""
+    return _add_hook(_global_optimizer_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook) -> RemovableHandle:
+    """Registers ``hook(optimizer, args, kwargs)`` to run after every optimizer's ``step``."""
+    return _add_hook(_global_optimizer_post_hooks, hook)
+
+
+def _step_with_hooks(step):
+    """step, running the global and the optimizer's step hooks around it (PyTorch's order)."""
+
+    @functools.wraps(step)
+    def wrapper(self, *args, **kwargs):
+        for pre_hook in chain(_global_optimizer_pre_hooks.values(), self._optimizer_step_pre_hooks.values()):
+            result = pre_hook(self, args, kwargs)
+            if result is not None:
+                if isinstance(result, tuple) and len(result) == 2:
+                    args, kwargs = result
+                else:
+                    raise RuntimeError(
+                        f"{pre_hook} must return None or a tuple of (new_args, new_kwargs), but got {result}."
+                    )
+        out = step(self, *args, **kwargs)
+        for post_hook in chain(self._optimizer_step_post_hooks.values(), _global_optimizer_post_hooks.values()):
+            post_hook(self, args, kwargs)
+        return out
+
+    wrapper.hooked = True
+    return wrapper
 
 
 class _RequiredParameter:
@@ -86,6 +132,11 @@ class Optimizer:
     def __init__(self, params, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
         _check_unsupported(defaults)
+        for name in self._HOOK_DICTS:
+            setattr(self, name, OrderedDict())
+        # As PyTorch: the class's step is wrapped once, on its first instance.
+        if not getattr(type(self).step, "hooked", False):
+            type(self).step = _step_with_hooks(type(self).step)
         if isinstance(params, Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be "
@@ -104,8 +155,16 @@ class Optimizer:
     def __getstate__(self) -> dict[str, Any]:
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
 
+    _HOOK_DICTS = (
+        "_optimizer_step_pre_hooks", "_optimizer_step_post_hooks", "_optimizer_state_dict_pre_hooks",
+        "_optimizer_state_dict_post_hooks", "_optimizer_load_state_dict_pre_hooks",
+        "_optimizer_load_state_dict_post_hooks",
+    )
+
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        for name in self._HOOK_DICTS:  # a copy or unpickled optimizer starts without hooks
+            self.__dict__.setdefault(name, OrderedDict())
         # Older PyTorch state dicts hold "step" as a number; the steps are float32 tensors now
         # (PyTorch's optimizers convert them the same way).
         for param_state in self.state.values():
@@ -196,6 +255,33 @@ class Optimizer:
 
         self.param_groups.append(param_group)
 
+    def register_step_pre_hook(self, hook) -> RemovableHandle:
+        """Registers ``hook(optimizer, args, kwargs)`` to run before this optimizer's ``step``;
+        it may return ``(new_args, new_kwargs)``. Returns a handle whose ``remove()`` drops it."""
+        return _add_hook(self._optimizer_step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook) -> RemovableHandle:
+        """Registers ``hook(optimizer, args, kwargs)`` to run after this optimizer's ``step``."""
+        return _add_hook(self._optimizer_step_post_hooks, hook)
+
+    def register_state_dict_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """Registers ``hook(optimizer)`` to run at the start of :meth:`state_dict`."""
+        return _add_hook(self._optimizer_state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """Registers ``hook(optimizer, state_dict)`` to run at the end of :meth:`state_dict`; it
+        may return a replacement state dict."""
+        return _add_hook(self._optimizer_state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """Registers ``hook(optimizer, state_dict)`` to run before :meth:`load_state_dict`; it may
+        return a replacement state dict."""
+        return _add_hook(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """Registers ``hook(optimizer)`` to run after :meth:`load_state_dict`."""
+        return _add_hook(self._optimizer_load_state_dict_post_hooks, hook, prepend)
+
     def state_dict(self) -> dict[str, Any]:
         """The optimizer's state as a dict, in PyTorch's layout.
 
@@ -214,6 +300,8 @@ class Optimizer:
             >>> sorted(sd["state"][0]), sd["param_groups"][0]["params"]
             (['momentum_buffer'], [0])
         """
+        for pre_hook in self._optimizer_state_dict_pre_hooks.values():
+            pre_hook(self)
         param_mappings: dict[int, int] = {}
         start_index = 0
 
@@ -231,7 +319,12 @@ class Optimizer:
         packed_state = {
             (param_mappings[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()
         }
-        return {"state": packed_state, "param_groups": param_groups}
+        state_dict = {"state": packed_state, "param_groups": param_groups}
+        for post_hook in self._optimizer_state_dict_post_hooks.values():
+            result = post_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        return state_dict
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Loads a state dict made by :meth:`state_dict` (of this optimizer class, with the same
@@ -246,6 +339,10 @@ class Optimizer:
             >>> opt.load_state_dict(opt.state_dict())
         """
         state_dict = state_dict.copy()
+        for pre_hook in self._optimizer_load_state_dict_pre_hooks.values():
+            result = pre_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
         groups = self.param_groups
         saved_groups = deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
@@ -288,6 +385,8 @@ class Optimizer:
 
         param_groups = [update_group(g, ng) for g, ng in zip(groups, saved_groups)]
         self.__setstate__({"state": state, "param_groups": param_groups})
+        for post_hook in self._optimizer_load_state_dict_post_hooks.values():
+            post_hook(self)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Resets the gradients of all parameters: to ``None`` (default) or to zeros in place.
