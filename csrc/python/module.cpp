@@ -112,6 +112,9 @@ struct ImperativeEngine {};
 
 
 }  // namespace
+
+// fngrad.optim's fused steps (csrc/python/optim_bindings.cpp).
+void init_optim_bindings(py::module_& m);
 }  // namespace fngrad
 
 PYBIND11_MODULE(_C, m) {
@@ -257,4 +260,5 @@ PYBIND11_MODULE(_C, m) {
                                            as_static.ptr()) < 0) {
     throw py::error_already_set();
   }
+  init_optim_bindings(m);
 }

@@ -61,6 +61,9 @@ from ._creation import (  # noqa: E402
 )
 from . import autograd  # noqa: E402
 from . import nn  # noqa: E402
+from . import optim  # noqa: E402
+from . import utils  # noqa: E402
+from .serialization import load, save  # noqa: E402
 from .autograd import (  # noqa: E402
     enable_grad,
     inference_mode,
@@ -139,4 +142,8 @@ __all__ = [
     "randint",
     "randperm",
     "nn",
+    "optim",
+    "utils",
+    "save",
+    "load",
 ] + list(_functions_all)

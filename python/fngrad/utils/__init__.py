@@ -1,0 +1,5 @@
+"""fngrad.utils: ``fngrad.utils.data`` (datasets, samplers, DataLoader), as ``torch.utils``."""
+
+from . import data
+
+__all__ = ["data"]
