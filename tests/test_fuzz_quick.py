@@ -8,21 +8,15 @@ FUZZ_GRAPHS_AVOID=known (or a comma-separated list of names from fuzz_graphs.KNO
 the generator away from bugs the fuzzer has already found, to check for new ones meanwhile.
 """
 
-import importlib.util
 import os
-import pathlib
-import sys
 
 import numpy as np
 import pytest
 
 import fngrad
+from op_table import load_fuzzer
 
-_PATH = pathlib.Path(__file__).resolve().parent.parent / "stress" / "fuzz_graphs.py"
-_spec = importlib.util.spec_from_file_location("fuzz_graphs", _PATH)
-fuzz = importlib.util.module_from_spec(_spec)
-sys.modules["fuzz_graphs"] = fuzz
-_spec.loader.exec_module(fuzz)
+fuzz = load_fuzzer()
 
 AVOID = os.environ.get("FUZZ_GRAPHS_AVOID", "")
 
