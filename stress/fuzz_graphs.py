@@ -8,7 +8,9 @@ layouts. The graph is a list of op descriptions whose expressions are evaluated 
 bound to either ``fngrad`` or ``torch`` (the same text becomes the printed reproducer). While it is
 generated, a NumPy model of every op computes the values in float64, so that each op is only
 applied where it is smooth (no ties, kinks, poles or thresholds near the data) and its output
-stays bounded; the model also gives the shapes and is a forward oracle of its own.
+stays bounded; the model also gives the shapes and is a forward oracle of its own. The elementwise
+ops of fngrad's native tables come from tests/op_table.py, shared with the op tests: their NumPy
+models, where each is applied, and how PyTorch code spells them.
 
 For each graph the sinks (unconsumed outputs) are reduced to a scalar with fixed random weights,
 gradients w.r.t. all float leaves are computed with ``loss.backward()`` and checked
@@ -20,6 +22,9 @@ A disagreement that PyTorch shares is triaged as a fuzzer problem (model or doma
 noted; a finite-difference mismatch where PyTorch's gradient agrees with fngrad's is re-checked with
 PyTorch's forward ("fd-forward": fngrad's forward is not the smooth function PyTorch computes).
 A failure prints its seed and the graph as a self-contained script (`import fngrad as torch`).
+
+fngrad runs each graph with 1 or 2 threads (the seed's parity; the reproducer says which), and a
+share of the big graphs hold values large enough for its kernels to split across the thread pool.
 
 Graphs run in child processes (two by default) so that a crash of the interpreter is caught; the
 seed that was running is reported and confirmed alone (bisected when it only crashes after
@@ -84,7 +89,6 @@ FIXED_BUGS = {
 }
 KNOWN_BUGS: dict[str, str] = {}
 AVOID = set()
-
 
 
 def _load_op_table():

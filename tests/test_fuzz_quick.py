@@ -112,8 +112,8 @@ def _sigmoid_method_on_a_gradient_path(g):
     for op in g.ops:
         if requires_grad.intersection(op["diff"]):
             requires_grad.update(op["outs"])
-    return any(".sigmoid()" in op["expr"] and feeds_loss.intersection(op["outs"]) and requires_grad.intersection(op["diff"])
-               for op in g.ops)
+    return any(".sigmoid()" in op["expr"] and feeds_loss.intersection(op["outs"])
+               and requires_grad.intersection(op["diff"]) for op in g.ops)
 
 
 def test_detects_a_wrong_gradient(monkeypatch):
