@@ -445,7 +445,8 @@ class Gen:
             layouts += ["npstride", "tslice"]
         if nd >= 2:
             layouts += ["npT", "tmT"]
-        if "tensor_f64" in AVOID or _prod(shape) == 0:  # .tolist() of an empty array loses its shape
+        # .tolist() of an empty array loses its shape; of a huge one, it takes most of the graph's time.
+        if "tensor_f64" in AVOID or _prod(shape) == 0 or _prod(shape) > BIG_NUMEL:
             layouts.remove("tensor_list")
         data, code = self.rand_data(shape, kind)
         if code:
