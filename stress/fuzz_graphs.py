@@ -8,7 +8,9 @@ layouts. The graph is a list of op descriptions whose expressions are evaluated 
 bound to either ``fngrad`` or ``torch`` (the same text becomes the printed reproducer). While it is
 generated, a NumPy model of every op computes the values in float64, so that each op is only
 applied where it is smooth (no ties, kinks, poles or thresholds near the data) and its output
-stays bounded; the model also gives the shapes and is a forward oracle of its own.
+stays bounded; the model also gives the shapes and is a forward oracle of its own. The elementwise
+ops of fngrad's native tables come from tests/op_table.py, shared with the op tests: their NumPy
+models, where each is applied, and how PyTorch code spells them.
 
 For each graph the sinks (unconsumed outputs) are reduced to a scalar with fixed random weights,
 gradients w.r.t. all float leaves are computed with ``loss.backward()`` and checked
@@ -20,6 +22,9 @@ A disagreement that PyTorch shares is triaged as a fuzzer problem (model or doma
 noted; a finite-difference mismatch where PyTorch's gradient agrees with fngrad's is re-checked with
 PyTorch's forward ("fd-forward": fngrad's forward is not the smooth function PyTorch computes).
 A failure prints its seed and the graph as a self-contained script (`import fngrad as torch`).
+
+fngrad runs each graph with 1 or 2 threads (the seed's parity; the reproducer says which), and a
+share of the big graphs hold values large enough for its kernels to split across the thread pool.
 
 Graphs run in child processes (two by default) so that a crash of the interpreter is caught; the
 seed that was running is reported and confirmed alone (bisected when it only crashes after
@@ -35,8 +40,8 @@ earlier seeds). A graph that runs longer than --timeout counts as a crash (hang)
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
-import math
 import os
 import select
 import subprocess
@@ -56,6 +61,14 @@ MAX_FD_ELEMS = 160  # finite differences over at most this many leaf elements (a
 BIG_P = 0.06  # share of "big" graphs: leaves of up to ~40k elements with odd sizes (vector tails, threads)
 _BIG_P_DEFAULT = BIG_P
 BIG_NUMEL = 40000
+# A third of the big graphs are "huge": most leaves have more elements than PARALLEL_NUMEL, where
+# fngrad's cheap kernels (a load and a store per element) split across the thread pool: 2 *
+# kParallelGrain in csrc/core/parallel.h (transcendental ones split from 2 * kExpensiveGrain = 8192,
+# which big graphs already cross). The seed's parity sets fngrad's thread count (1 or 2), so half of
+# them run on the pool.
+HUGE_SHARE = 1 / 3
+PARALLEL_NUMEL = 2 * (1 << 16)
+HUGE_NUMEL = 3 * PARALLEL_NUMEL
 BIG_FD_ELEMS = 24
 LITERAL_MAX = 64  # larger arrays are written as seeded NumPy expressions in reproducers
 FD_EPS = 1e-6
@@ -77,15 +90,22 @@ FIXED_BUGS = {
 KNOWN_BUGS: dict[str, str] = {}
 AVOID = set()
 
-_erf_v = np.vectorize(math.erf, otypes=[np.float64])
+
+def _load_op_table():
+    """tests/op_table.py, the op knowledge this fuzzer shares with the op tests (NumPy references,
+    where each elementwise op is checked, how PyTorch code spells it)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "tests", "op_table.py")
+    loaded = sys.modules.get("op_table")
+    if loaded is not None and os.path.samefile(loaded.__file__, path):
+        return loaded
+    spec = importlib.util.spec_from_file_location("op_table", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["op_table"] = module
+    spec.loader.exec_module(module)
+    return module
 
 
-def _erf(x):
-    return np.asarray(_erf_v(np.asarray(x, dtype=np.float64)), dtype=np.float64)
-
-
-def _sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
+op_table = _load_op_table()
 
 
 def _prod(shape):
@@ -236,6 +256,8 @@ class Graph:
         self.dtag = {}  # name -> its dtype ('f32'/'f64') in the runs (f64, f32, mixed)
         self.backward_form = "loss"
         self.big = False
+        self.huge = False
+        self.threads = 1 + seed % 2  # fngrad.set_num_threads while the graph runs
         self.data_code = {}  # array name (leaf, const or weight) -> NumPy expression that rebuilds it
         self._codes = {}
 
@@ -257,6 +279,11 @@ class Graph:
             t.add("tensor_f64")
         return t
 
+    def on_pool(self):
+        """Whether fngrad runs a cheap kernel of this graph on its thread pool (2 threads or more,
+        and a value above the parallel threshold)."""
+        return self.threads > 1 and max(v.size for v in self.values.values()) >= PARALLEL_NUMEL
+
     def functions(self):
         used = []
         for op in self.ops:
@@ -276,6 +303,8 @@ class Graph:
         h.dtag = dict(self.dtag)
         h.backward_form = self.backward_form
         h.big = self.big
+        h.huge = self.huge
+        h.threads = self.threads
         h.data_code = dict(self.data_code)
         return h
 
@@ -307,6 +336,7 @@ class Gen:
         self.nv = 0
         self.last = None
         self.big = False
+        self.huge = False
         self.max_numel = MAX_NUMEL
         self.nrand = 0
 
@@ -344,6 +374,13 @@ class Gen:
     def rand_shape(self, min_nd=0, max_nd=4):
         nd = int(self.rng.choice(5, p=[0.1, 0.25, 0.35, 0.22, 0.08]))
         nd = min(max(nd, min_nd), max_nd)
+        if self.huge and nd and self.chance(0.7):
+            # Above the parallel threshold, with an odd size (a tail the chunks split unevenly).
+            shape = [int(self.rng.choice([1, 2, 3, 5, 7])) for _ in range(nd)]
+            i = self.randint(0, nd - 1)
+            rest = _prod(shape) // shape[i]
+            shape[i] = int(self.rng.integers(PARALLEL_NUMEL + 512, HUGE_NUMEL // 2)) // rest | 1
+            return tuple(shape)
         if self.big:
             shape = [int(self.rng.choice([1, 3, 7, 9, 16, 17, 33, 64, 65, 127, 256, 1031])) for _ in range(nd)]
             while _prod(shape) > BIG_NUMEL // 2:
@@ -408,7 +445,8 @@ class Gen:
             layouts += ["npstride", "tslice"]
         if nd >= 2:
             layouts += ["npT", "tmT"]
-        if "tensor_f64" in AVOID or _prod(shape) == 0:  # .tolist() of an empty array loses its shape
+        # .tolist() of an empty array loses its shape; of a huge one, it takes most of the graph's time.
+        if "tensor_f64" in AVOID or _prod(shape) == 0 or _prod(shape) > BIG_NUMEL:
             layouts.remove("tensor_list")
         data, code = self.rand_data(shape, kind)
         if code:
@@ -557,35 +595,21 @@ def absabove(lo):
     return lambda x: x.size == 0 or np.abs(x).min() > lo
 
 
-UNARY = [
-    ("neg", ["-{a}", "torch.neg({a})", "{a}.neg()", "torch.negative({a})"], lambda x: -x, None, None),
-    ("abs", ["{a}.abs()", "torch.abs({a})", "abs({a})"], np.abs, away0, "signed"),
-    ("exp", ["{a}.exp()", "torch.exp({a})"], np.exp, below(3.0), None),
-    ("expm1", ["{a}.expm1()", "torch.expm1({a})"], np.expm1, below(3.0), None),
-    ("log", ["{a}.log()", "torch.log({a})"], np.log, positive(0.05), "pos"),
-    ("log1p", ["{a}.log1p()", "torch.log1p({a})"], np.log1p, positive(-0.8), "pos"),
-    ("sqrt", ["{a}.sqrt()", "torch.sqrt({a})"], np.sqrt, positive(0.05), "pos"),
-    ("rsqrt", ["{a}.rsqrt()", "torch.rsqrt({a})"], lambda x: 1 / np.sqrt(x), positive(0.1), "pos"),
-    ("sin", ["{a}.sin()", "torch.sin({a})"], np.sin, None, None),
-    ("cos", ["{a}.cos()", "torch.cos({a})"], np.cos, None, None),
-    ("tanh", ["{a}.tanh()", "torch.tanh({a})", "F.tanh({a})"], np.tanh, None, None),
-    ("sigmoid", ["{a}.sigmoid()", "torch.sigmoid({a})", "F.sigmoid({a})"], _sigmoid, None, None),
-    ("relu", ["{a}.relu()", "torch.relu({a})", "F.relu({a})"], lambda x: np.maximum(x, 0), away0, "signed"),
-    ("silu", ["F.silu({a})"], lambda x: x * _sigmoid(x), None, None),
-    ("erf", ["{a}.erf()", "torch.erf({a})"], _erf, None, None),
-    ("reciprocal", ["{a}.reciprocal()", "torch.reciprocal({a})", "1 / {a}", "1.0 / {a}"], lambda x: 1 / x,
-     absabove(0.25), "signed"),
-]
+def data_kind(arg):
+    """How a new leaf for an argument of the op table (an op_table.Arg) is drawn (see rand_data)."""
+    if arg.lo > -np.inf:
+        return "unit" if arg.hi < np.inf else "pos"
+    return "signed" if arg.avoid else None
 
 
 def op_unary(gen):
-    which = gen.randint(0, len(UNARY) + 5)
-    if which < len(UNARY):
-        name, forms, fn, pred, kind = UNARY[which]
-        a = gen.input(pred, kind=kind)
-        expr = gen.choice(forms).format(a=a)
-        return gen.emit(name, expr, [fn(gen.val(a))], [a])
-    which -= len(UNARY)
+    which = gen.randint(0, len(op_table.UNARY) + 5)
+    if which < len(op_table.UNARY):  # an op of the native table
+        row = op_table.UNARY[which]
+        a = gen.input(row.args[0].accepts, kind=data_kind(row.args[0]))
+        expr = gen.choice(row.spellings).format(a=a)
+        return gen.emit(row.name, expr, [row.ref(gen.val(a))], [a])
+    which -= len(op_table.UNARY)
     if which == 0:  # leaky_relu
         s = gen.choice([0.01, 0.1, 0.2, 0.5])
         a = gen.input(away0, kind="signed")
@@ -604,9 +628,8 @@ def op_unary(gen):
         a = gen.input()
         x = gen.val(a)
         if gen.chance(0.5):
-            out = 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))
-            return gen.emit("gelu_tanh", f"F.gelu({a}, approximate='tanh')", [out], [a])
-        out = 0.5 * x * (1 + _erf(x / np.sqrt(2)))
+            return gen.emit("gelu_tanh", f"F.gelu({a}, approximate='tanh')", [op_table.np_gelu_tanh(x)], [a])
+        out = op_table.np_gelu(x)
         return gen.emit("gelu", gen.choice([f"F.gelu({a})", f"F.gelu({a}, approximate='none')"]), [out], [a])
     if which == 3:  # softplus
         beta = gen.choice([1.0, 2.0, 0.5])
@@ -620,7 +643,7 @@ def op_unary(gen):
             forms.append("F.softplus({a}, beta={b})")
             if beta == 1.0:
                 forms.append("F.softplus({a})")
-        out = np.where(beta * x > thr, x, np.log1p(np.exp(np.minimum(beta * x, thr))) / beta)
+        out = op_table.np_softplus(x, beta, thr)
         return gen.emit("softplus", gen.choice(forms).format(a=a, b=fs(beta), t=fs(thr)), [out], [a])
     if which == 4:  # pow with a scalar exponent
         e = gen.choice([2, 3, 2.0, 0.5, -1, -2, 1.5, -0.5, 1, 2.5])
@@ -662,66 +685,40 @@ def op_unary(gen):
     return gen.emit("clamp", expr, [out], [a])
 
 
-# fngrad has no torch.add/sub/mul/div functions (not part of its op surface): operators and methods only.
-BINARY = {
-    "add": (["{a} + {b}", "{a}.add({b})"], ["{a} + {s}", "{s} + {a}", "{a}.add({s})"], np.add),
-    "sub": (["{a} - {b}", "{a}.sub({b})"], ["{a} - {s}", "{s} - {a}", "{a}.sub({s})"], np.subtract),
-    "mul": (["{a} * {b}", "{a}.mul({b})"], ["{a} * {s}", "{s} * {a}", "{a}.mul({s})"], np.multiply),
-    "div": (["{a} / {b}", "{a}.div({b})"], ["{a} / {s}", "{s} / {a}", "{a}.div({s})"], np.divide),
-}
+def op_name(kind):
+    """The op of the table an emitted op kind is (a Python number operand adds "_scalar")."""
+    return kind[: -len("_scalar")] if kind.endswith("_scalar") else kind
+
+
+def op_native_binary(gen, row):
+    """A binary op of the native table (an op_table.Elementwise): two tensors that broadcast, or a
+    tensor and a Python number; operands where the table checks the op."""
+    if row.scalar_forms and gen.chance(0.25):
+        form = gen.choice(row.scalar_forms)
+        t = 1 if row.number_first(form) else 0  # the tensor's operand; the number is the other
+        a = gen.input(row.args[t].accepts, kind=data_kind(row.args[t]))
+        s = gen.any_scalar()
+        if not row.args[1 - t].accepts(s):
+            raise Reject
+        x = gen.val(a)
+        out = row.ref(s, x) if t else row.ref(x, s)
+        return gen.emit(row.name + "_scalar", form.format(a=a, s=fsl(s) if t else fs(s)), [out], [a])
+    a = gen.input(row.args[0].accepts, kind=data_kind(row.args[0]))
+    b = gen.partner(a, row.args[1].accepts, data_kind(row.args[1]), same_ok=row.tie is None)
+    if row.args[0] == row.args[1] and gen.chance(0.5):  # either operand may be the one drawn first
+        a, b = b, a
+    x, y = gen.val(a), gen.val(b)
+    if not row.accepts(x, y):
+        raise Reject
+    expr = gen.choice(row.spellings).format(a=a, b=b)
+    return gen.emit(row.name, expr, [row.ref(x, y)], [a, b])
 
 
 def op_binary(gen):
-    op = gen.choice(["add", "sub", "mul", "div", "add", "mul", "pow", "maximum", "minimum", "where", "where",
-                     "masked_fill"])
-    if op in BINARY:
-        tt, ts, fn = BINARY[op]
-        if gen.chance(0.25):  # a Python scalar on either side
-            form = gen.choice(ts)
-            left = form.startswith("{s}")
-            if op == "div" and left:
-                a = gen.input(absabove(0.25), kind="signed")
-                s = gen.any_scalar()
-            else:
-                a = gen.input()
-                s = gen.any_scalar(nonzero=0.5 if op == "div" else 0.0)
-            x = gen.val(a)
-            out = fn(s, x) if left else fn(x, s)
-            expr = form.format(a=a, s=fsl(s) if left else fs(s))
-            return gen.emit(op + "_scalar", expr, [out], [a])
-        if op == "div":
-            a = gen.input()
-            b = gen.partner(a, absabove(0.25), "signed")
-        else:
-            a = gen.input()
-            b = gen.partner(a)
-        if gen.chance(0.5):
-            a, b = (b, a) if op != "div" else (a, b)
-        expr = gen.choice(tt).format(a=a, b=b)
-        return gen.emit(op, expr, [fn(gen.val(a), gen.val(b))], [a, b])
-    if op == "pow":
-        if gen.chance(0.3):  # scalar base
-            s = gen.choice([2.0, 0.5, 1.5, 3, 2])
-            a = gen.input(lambda x: np.abs(x).max() < 3.0)
-            form = gen.choice(["{s} ** {a}", "torch.pow({s}, {a})"])
-            return gen.emit("rpow_scalar", form.format(a=a, s=fsl(s)), [np.power(float(s), gen.val(a))], [a])
-        a = gen.input(positive(0.2), kind="pos")
-        b = gen.partner(a, lambda x: np.abs(x).max() < 2.5, "unit")
-        form = gen.choice(["{a} ** {b}", "torch.pow({a}, {b})", "{a}.pow({b})"])
-        return gen.emit("pow", form.format(a=a, b=b), [np.power(gen.val(a), gen.val(b))], [a, b])
-    if op in ("maximum", "minimum"):
-        a = gen.input()
-        b = gen.partner(a, same_ok=False)
-        x, y = gen.val(a), gen.val(b)
-        if np.abs(x - y).min() <= MARGIN:
-            raise Reject
-        if op == "maximum":
-            forms = ["torch.maximum({a}, {b})", "{a}.maximum({b})", "torch.max({a}, {b})", "{a}.max({b})"]
-            out = np.maximum(x, y)
-        else:
-            forms = ["torch.minimum({a}, {b})", "{a}.minimum({b})", "torch.min({a}, {b})", "{a}.min({b})"]
-            out = np.minimum(x, y)
-        return gen.emit(op, gen.choice(forms).format(a=a, b=b), [out], [a, b])
+    which = gen.randint(0, len(op_table.BINARY) + 2)
+    if which < len(op_table.BINARY):
+        return op_native_binary(gen, op_table.BINARY[which])
+    op = "masked_fill" if which == len(op_table.BINARY) + 2 else "where"
     # where / masked_fill: a condition, constant or computed from the data (away from the threshold)
     a = gen.input()
     sa = gen.val(a).shape
@@ -1384,6 +1381,9 @@ def generate(seed):
     if gen.chance(BIG_P):
         gen.big = g.big = True
         gen.max_numel = BIG_NUMEL
+        if gen.chance(HUGE_SHARE):
+            gen.huge = g.huge = True
+            gen.max_numel = HUGE_NUMEL
     with np.errstate(all="ignore"):
         for _ in range(gen.randint(1, 3)):
             gen.new_leaf(gen.rand_shape())
@@ -1780,6 +1780,7 @@ def check_graph(g, use_torch, progress=None):
 
     failures, notes = [], []
     rng = np.random.default_rng([g.seed, 99])
+    fngrad.set_num_threads(g.threads)
     fn = {m: run_safe(g, fngrad, m, progress) for m in MODES}
     tr = {}
     if use_torch:
@@ -1882,7 +1883,8 @@ def _lit(a, dtype=None):
 
 def render(g, mode="f64", comments=()):
     """The graph as a self-contained script using `import fngrad as torch`."""
-    L = ["import numpy as np", "import fngrad as torch", "import fngrad.nn.functional as F", ""]
+    L = ["import numpy as np", "import fngrad as torch", "import fngrad.nn.functional as F", "",
+         f"torch.set_num_threads({g.threads})", ""]
     for name in g.functions():
         L += FUNCTION_SOURCES[name].strip("\n").splitlines() + [""]
     L.append(f"DT_LO = torch.{'float64' if mode == 'f64' else 'float32'}")
@@ -2023,7 +2025,7 @@ def check_seed(seed, use_torch, progress=None, with_snippet=True):
         return dict(seed=seed, status="fuzzer-error", failures=[], notes=[traceback.format_exc()],
                     kinds=[op["kind"] for op in g.ops], ops=len(g.ops))
     res.update(seed=seed, kinds=[op["kind"] for op in g.ops], ops=len(g.ops), time=time.time() - t0,
-               triggers=g.triggers())
+               triggers=g.triggers(), on_pool=g.on_pool())
     if res["failures"] and with_snippet:
         mode = res["failures"][0]["mode"]
         res["snippet"] = render(g, mode, [f"seed {seed}, {mode} run: " + f["kind"] + " vs " + f["ref"] + ": "
@@ -2073,6 +2075,8 @@ def _spawn(start, count, use_torch, deadline):
     if BIG_P != _BIG_P_DEFAULT:
         cmd += ["--big", repr(BIG_P)]
     err = tempfile.TemporaryFile()
+    # One BLAS and PyTorch thread per child (two children share two cores); fngrad's own pool gets
+    # the graph's thread count (Graph.threads).
     env = dict(os.environ, PYTHONFAULTHANDLER="1", OMP_NUM_THREADS="1")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, env=env, cwd=os.getcwd())
     return proc, err
@@ -2245,6 +2249,7 @@ def run_batch(start, count, use_torch, jobs=2, deadline=None, timeout=300, log=N
         failure_kinds={},
         op_kinds=kinds,
         ops=sum(r.get("ops", 0) for r in res),
+        on_pool=sum(bool(r.get("on_pool")) for r in res),
         torch=use_torch,
         results=res,
     )
@@ -2261,7 +2266,7 @@ def print_summary(s, start, count, log=print):
     log("\n================ fuzz_graphs summary ================")
     log(f"seeds            {start}..{start + count - 1} (requested {count})")
     log(f"oracle           finite differences (float64)" + (" + PyTorch (float64, float32, mixed)" if s["torch"] else ""))
-    log(f"graphs run       {s['graphs']}  ({s['ops']} ops)")
+    log(f"graphs run       {s['graphs']}  ({s['ops']} ops; {s['on_pool']} graphs on fngrad's thread pool)")
     log(f"ok               {s['ok']}")
     log(f"mismatches       {s['mismatches']}" + (f"  seeds {s['failing_seeds'][:40]}" if s["mismatches"] else ""))
     if s["failure_kinds"]:

@@ -1,14 +1,25 @@
-"""The op table the op tests are driven by: each entry names an op, how to call it in fngrad, a
-NumPy reference for its forward, and the inputs it is defined on.
+"""The op table the op tests and the random-graph fuzzer are driven by.
 
-Every elementwise op of the native table (fngrad._C.unary_ops) must have a NumPy reference here;
-test_op_table checks that, so a new op cannot go untested.
+`ELEMENTWISE` holds what is known about each op of fngrad's native elementwise tables (unary and
+binary): its NumPy reference, where it is checked (the interval of each argument, the kinks and
+poles to keep away from, ties between operands), the op tests' input shapes, and the spellings a
+PyTorch program uses to call it. `tests/test_op_table.py` checks every row (forward, non-contiguous
+inputs, every spelling, gradcheck, gradgradcheck), and `stress/fuzz_graphs.py` builds its unary and
+binary generators from the same rows (it loads this file by path). A new native op needs a row
+here: the guard in test_op_table.py fails, naming the op, when a native op has no row, is never
+produced by the fuzzer, or is not covered by the op tests.
+
+`OPS` adds the other ops of the library (parametrised activations, reductions, linear algebra,
+shapes and indexing), each with how to call it in fngrad and a NumPy reference.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
-from dataclasses import dataclass, field
+import pathlib
+import sys
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -16,58 +27,157 @@ import numpy as np
 import fngrad
 import fngrad.nn.functional as F
 
-_erf = np.vectorize(math.erf, otypes=[np.float64])
+INF = math.inf
+KINK_RADIUS = 0.05  # inputs keep this far from a kink (and operands of maximum/minimum from a tie)
+SAMPLE_WINDOW = (-2.0, 2.0)  # the op tests draw inputs from an argument's interval clipped to this
+
+np_erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
-def _sigmoid(x):
+def np_sigmoid(x):
     return 1 / (1 + np.exp(-x))
 
 
-def _gelu(x):
-    return 0.5 * x * (1 + _erf(x / np.sqrt(2)))
+def np_gelu(x):
+    return 0.5 * x * (1 + np_erf(x / np.sqrt(2)))
 
 
-def _gelu_tanh(x):
+def np_gelu_tanh(x):
     return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))
 
 
-def _softplus(x, beta=1.0, threshold=20.0):
+def np_softplus(x, beta=1.0, threshold=20.0):
     return np.where(beta * x > threshold, x, np.log1p(np.exp(np.minimum(beta * x, threshold))) / beta)
 
 
-# NumPy references of the native elementwise table, by op name.
-UNARY_REFERENCES = {
-    "relu": lambda x: np.maximum(x, 0),
-    "neg": lambda x: -x,
-    "abs": np.abs,
-    "sign": np.sign,
-    "reciprocal": lambda x: 1 / x,
-    "exp": np.exp,
-    "expm1": np.expm1,
-    "log": np.log,
-    "log1p": np.log1p,
-    "sqrt": np.sqrt,
-    "rsqrt": lambda x: 1 / np.sqrt(x),
-    "sin": np.sin,
-    "cos": np.cos,
-    "tanh": np.tanh,
-    "sigmoid": _sigmoid,
-    "erf": lambda x: _erf(x).astype(x.dtype),
-    "silu": lambda x: x * _sigmoid(x),
-}
+@dataclass(frozen=True)
+class Arg:
+    """Where one argument of an op is checked: the closed interval [lo, hi] (with a margin from
+    where the op is undefined or ill-conditioned already taken), away from `avoid`'s points."""
 
-# Where each op is defined (and differentiable): inputs are drawn from this interval.
-UNARY_DOMAINS = {
-    "log": (0.1, 3.0),
-    "log1p": (-0.9, 3.0),
-    "sqrt": (0.1, 3.0),
-    "rsqrt": (0.1, 3.0),
-    "reciprocal": (0.2, 3.0),
-}
+    lo: float = -INF
+    hi: float = INF
+    avoid: tuple = ()  # (point, radius) pairs: kinks and poles
 
-# Ops whose derivative is zero or undefined at a point of their domain: gradcheck samples avoid
-# a neighbourhood of it.
-KINKS = {"relu": 0.0, "abs": 0.0, "sign": 0.0}
+    def accepts(self, x) -> bool:
+        """Whether every element of x (an array or a scalar) lies where the op is checked."""
+        x = np.asarray(x, dtype=np.float64)
+        if x.size == 0:
+            return True
+        if x.min() < self.lo or x.max() > self.hi:
+            return False
+        return all(np.abs(x - p).min() > r for p, r in self.avoid)
+
+
+def _kinks(points):
+    return tuple((p, KINK_RADIUS) for p in points)
+
+
+@dataclass(frozen=True)
+class Elementwise:
+    """One op of fngrad's native elementwise tables."""
+
+    name: str
+    ref: Callable  # the forward in NumPy (float64 in, float64 out)
+    args: tuple = (Arg(),)  # one per operand: the arity
+    tie: float | None = None  # operands stay further apart than this (maximum/minimum switch there)
+    differentiable: bool = True  # False: the gradient is zero wherever it is defined (gradcheck is moot)
+    shapes: tuple = ((3, 4),)  # the op tests' input shapes (binary ones broadcast)
+    forms: tuple = ()  # how PyTorch code spells it; "{a}", "{b}" are the operands. Default: method, function
+    scalar_forms: tuple = ()  # binary: spellings with a Python number "{s}" as one operand
+
+    @property
+    def arity(self):
+        return len(self.args)
+
+    @property
+    def spellings(self):
+        if self.forms:
+            return self.forms
+        return ("{a}.%s()" % self.name, "torch.%s({a})" % self.name)
+
+    @staticmethod
+    def number_first(scalar_form):
+        """Whether the Python number of a scalar form is the op's first operand ("{s} - {a}")."""
+        return scalar_form.index("{s}") < scalar_form.index("{a}")
+
+    def accepts(self, *xs) -> bool:
+        """Whether the operands (arrays or numbers) lie where the op is checked."""
+        if not all(arg.accepts(x) for arg, x in zip(self.args, xs)):
+            return False
+        if self.tie is not None and len(xs) == 2:
+            d = np.subtract(np.asarray(xs[0], np.float64), np.asarray(xs[1], np.float64))
+            return d.size == 0 or np.abs(d).min() > self.tie
+        return True
+
+
+_POSITIVE = Arg(lo=0.1)
+_KINK0 = Arg(avoid=_kinks([0.0]))
+_POLE0 = Arg(avoid=((0.0, 0.25),))  # 1/x: keeps the value and its derivatives moderate
+_BOUNDED_EXP = Arg(hi=3.0)  # keeps exp and what is computed from it bounded
+
+_UNARY_ROWS = [
+    Elementwise("relu", lambda x: np.maximum(x, 0), (_KINK0,), forms=("{a}.relu()", "torch.relu({a})", "F.relu({a})")),
+    Elementwise("neg", lambda x: -x, forms=("-{a}", "torch.neg({a})", "{a}.neg()", "torch.negative({a})")),
+    Elementwise("abs", np.abs, (_KINK0,), forms=("{a}.abs()", "torch.abs({a})", "abs({a})")),
+    Elementwise("sign", np.sign, (_KINK0,), differentiable=False),
+    Elementwise("reciprocal", lambda x: 1 / x, (_POLE0,),
+                forms=("{a}.reciprocal()", "torch.reciprocal({a})", "1 / {a}", "1.0 / {a}")),
+    Elementwise("exp", np.exp, (_BOUNDED_EXP,)),
+    Elementwise("expm1", np.expm1, (_BOUNDED_EXP,)),
+    Elementwise("log", np.log, (_POSITIVE,)),
+    Elementwise("log1p", np.log1p, (Arg(lo=-0.9),)),
+    Elementwise("sqrt", np.sqrt, (_POSITIVE,)),
+    Elementwise("rsqrt", lambda x: 1 / np.sqrt(x), (_POSITIVE,)),
+    Elementwise("sin", np.sin),
+    Elementwise("cos", np.cos),
+    Elementwise("tanh", np.tanh, forms=("{a}.tanh()", "torch.tanh({a})", "F.tanh({a})")),
+    Elementwise("sigmoid", np_sigmoid, forms=("{a}.sigmoid()", "torch.sigmoid({a})", "F.sigmoid({a})")),
+    Elementwise("erf", np_erf),
+    Elementwise("silu", lambda x: x * np_sigmoid(x), forms=("F.silu({a})",)),  # PyTorch has no torch.silu
+]
+
+# fngrad has no torch.add/sub/mul/div functions (not part of its op surface): operators and methods.
+_BINARY_ROWS = [
+    Elementwise("add", np.add, (Arg(), Arg()), shapes=((3, 4), (4,)), forms=("{a} + {b}", "{a}.add({b})"),
+                scalar_forms=("{a} + {s}", "{s} + {a}", "{a}.add({s})")),
+    Elementwise("sub", np.subtract, (Arg(), Arg()), shapes=((3, 1), (1, 4)), forms=("{a} - {b}", "{a}.sub({b})"),
+                scalar_forms=("{a} - {s}", "{s} - {a}", "{a}.sub({s})")),
+    Elementwise("mul", np.multiply, (Arg(), Arg()), shapes=((2, 3, 4), (3, 1)), forms=("{a} * {b}", "{a}.mul({b})"),
+                scalar_forms=("{a} * {s}", "{s} * {a}", "{a}.mul({s})")),
+    Elementwise("div", np.divide, (Arg(), _POLE0), shapes=((3, 4), (3, 4)), forms=("{a} / {b}", "{a}.div({b})"),
+                scalar_forms=("{a} / {s}", "{s} / {a}", "{a}.div({s})")),
+    Elementwise("pow", np.power, (Arg(lo=0.2), Arg(-2.5, 2.5)), shapes=((3, 4), (4,)),
+                forms=("{a} ** {b}", "torch.pow({a}, {b})", "{a}.pow({b})"),
+                scalar_forms=("{a} ** {s}", "{s} ** {a}", "torch.pow({a}, {s})", "torch.pow({s}, {a})",
+                              "{a}.pow({s})")),
+    Elementwise("maximum", np.maximum, (Arg(), Arg()), tie=KINK_RADIUS, shapes=((3, 4), (3, 4)),
+                forms=("torch.maximum({a}, {b})", "{a}.maximum({b})", "torch.max({a}, {b})", "{a}.max({b})")),
+    Elementwise("minimum", np.minimum, (Arg(), Arg()), tie=KINK_RADIUS, shapes=((4,), (3, 4)),
+                forms=("torch.minimum({a}, {b})", "{a}.minimum({b})", "torch.min({a}, {b})", "{a}.min({b})")),
+]
+
+ELEMENTWISE = {row.name: row for row in _UNARY_ROWS + _BINARY_ROWS}
+UNARY = [row for row in ELEMENTWISE.values() if row.arity == 1]
+BINARY = [row for row in ELEMENTWISE.values() if row.arity == 2]
+
+
+def compile_form(form, arity):
+    """A spelling of the table as an fngrad function of its operands (`torch` stands for fngrad)."""
+    names = "ab"[:arity]
+    return eval("lambda %s: %s" % (", ".join(names), form.format(**{n: n for n in names})),
+                {"torch": fngrad, "F": F})
+
+
+def load_fuzzer():
+    """stress/fuzz_graphs.py as the module `fuzz_graphs` (stress/ is not a package)."""
+    if "fuzz_graphs" not in sys.modules:
+        path = pathlib.Path(__file__).resolve().parent.parent / "stress" / "fuzz_graphs.py"
+        spec = importlib.util.spec_from_file_location("fuzz_graphs", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["fuzz_graphs"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["fuzz_graphs"]
 
 
 @dataclass
@@ -76,52 +186,42 @@ class Op:
     fn: Callable                 # fngrad callable on fngrad tensors
     ref: Callable                # NumPy callable on arrays
     shapes: tuple = ((3, 4),)    # one input shape per argument
-    domain: tuple = (-2.0, 2.0)
+    domain: tuple = (-2.0, 2.0)  # inputs are drawn from here (every argument)...
+    kinks: tuple = ()            # ...away from these points
     differentiable: bool = True
-    kink: float | None = None    # keep samples away from here
-    grad_args: tuple | None = None  # which arguments gradcheck differentiates (default: all)
-    float_tol: float = 1e-5
-    extra: dict = field(default_factory=dict)
+    args: tuple = ()             # per argument: Arg (default: from domain and kinks)
+    tie: float | None = None
+
+    def __post_init__(self):
+        if not self.args:
+            lo, hi = self.domain
+            self.args = tuple(Arg(lo, hi, _kinks(self.kinks)) for _ in self.shapes)
 
 
-def _unary_ops():
-    ops = []
-    for name in fngrad._C.unary_ops:
-        ref = UNARY_REFERENCES.get(name)
-        ops.append(Op(name, getattr(fngrad, name), ref, domain=UNARY_DOMAINS.get(name, (-2.0, 2.0)),
-                      differentiable=name != "sign", kink=KINKS.get(name)))
-    return ops
+def _elementwise_ops():
+    return [Op(row.name, compile_form(row.spellings[0], row.arity), row.ref, shapes=row.shapes,
+               differentiable=row.differentiable, args=row.args, tie=row.tie)
+            for row in ELEMENTWISE.values()]
 
 
-def _reduce_ref(fn):
-    return fn
-
-
-OPS = _unary_ops() + [
+OPS = _elementwise_ops() + [
     # Elementwise with parameters.
-    Op("leaky_relu", lambda x: F.leaky_relu(x, 0.2), lambda x: np.where(x > 0, x, 0.2 * x), kink=0.0),
-    Op("elu", lambda x: F.elu(x, 1.5), lambda x: np.where(x > 0, x, 1.5 * np.expm1(x)), kink=0.0),
-    Op("gelu", F.gelu, _gelu),
-    Op("gelu_tanh", lambda x: F.gelu(x, approximate="tanh"), _gelu_tanh),
-    Op("softplus", F.softplus, _softplus),
-    Op("softplus_beta", lambda x: F.softplus(x, beta=2.0, threshold=3.0), lambda x: _softplus(x, 2.0, 3.0), kink=1.5),
+    Op("leaky_relu", lambda x: F.leaky_relu(x, 0.2), lambda x: np.where(x > 0, x, 0.2 * x), kinks=(0.0,)),
+    Op("elu", lambda x: F.elu(x, 1.5), lambda x: np.where(x > 0, x, 1.5 * np.expm1(x)), kinks=(0.0,)),
+    Op("gelu", F.gelu, np_gelu),
+    Op("gelu_tanh", lambda x: F.gelu(x, approximate="tanh"), np_gelu_tanh),
+    Op("softplus", F.softplus, np_softplus),
+    Op("softplus_beta", lambda x: F.softplus(x, beta=2.0, threshold=3.0), lambda x: np_softplus(x, 2.0, 3.0), kinks=(1.5,)),
     Op("pow_2", lambda x: x**2, lambda x: x**2),
     Op("pow_3", lambda x: x**3, lambda x: x**3),
     Op("pow_half", lambda x: x**0.5, np.sqrt, domain=(0.2, 3.0)),
     Op("pow_neg", lambda x: x**-1.5, lambda x: x**-1.5, domain=(0.2, 3.0)),
-    Op("clamp", lambda x: x.clamp(-0.5, 0.7), lambda x: np.clip(x, -0.5, 0.7), kink=-0.5, extra={"kink2": 0.7}),
-    Op("clamp_min", lambda x: x.clamp(min=0.1), lambda x: np.maximum(x, 0.1), kink=0.1),
-    # Binary, with broadcasting.
-    Op("add", lambda a, b: a + b, np.add, shapes=((3, 4), (4,))),
-    Op("sub", lambda a, b: a - b, np.subtract, shapes=((3, 1), (1, 4))),
-    Op("mul", lambda a, b: a * b, np.multiply, shapes=((2, 3, 4), (3, 1))),
-    Op("div", lambda a, b: a / b, np.divide, shapes=((3, 4), (3, 4)), domain=(0.5, 2.0)),
-    Op("pow", lambda a, b: a**b, np.power, shapes=((3, 4), (4,)), domain=(0.5, 2.0)),
+    Op("clamp", lambda x: x.clamp(-0.5, 0.7), lambda x: np.clip(x, -0.5, 0.7), kinks=(-0.5, 0.7)),
+    Op("clamp_min", lambda x: x.clamp(min=0.1), lambda x: np.maximum(x, 0.1), kinks=(0.1,)),
+    # Binary, beyond the native table.
     Op("rpow", lambda b: 2.5**b, lambda b: 2.5**b),
-    Op("maximum", fngrad.maximum, np.maximum, shapes=((3, 4), (3, 4))),
-    Op("minimum", fngrad.minimum, np.minimum, shapes=((4,), (3, 4))),
     Op("where", lambda a, b: fngrad.where(a > 0, a, b), lambda a, b: np.where(a > 0, a, b), shapes=((3, 4), (4,)),
-       kink=0.0),
+       kinks=(0.0,)),
     Op("scalar_sub", lambda a: 3 - a, lambda a: 3 - a),
     Op("scalar_div", lambda a: 3 / a, lambda a: 3 / a, domain=(0.5, 2.0)),
     # Reductions.
@@ -142,9 +242,9 @@ OPS = _unary_ops() + [
     Op("softmax_dim0", lambda x: x.softmax(0), lambda x: np.exp(x) / np.exp(x).sum(0, keepdims=True), shapes=((3, 4, 2),)),
     Op("log_softmax", lambda x: x.log_softmax(-1), lambda x: x - np.log(np.exp(x).sum(-1, keepdims=True))),
     Op("norm2", lambda x: x.norm(), lambda x: np.sqrt((x * x).sum())),
-    Op("norm1_dim", lambda x: x.norm(1, dim=1), lambda x: np.abs(x).sum(1), kink=0.0),
-    Op("norm3", lambda x: x.norm(3), lambda x: (np.abs(x) ** 3).sum() ** (1 / 3), kink=0.0),
-    Op("norm_inf", lambda x: x.norm(float("inf")), lambda x: np.abs(x).max(), kink=0.0),
+    Op("norm1_dim", lambda x: x.norm(1, dim=1), lambda x: np.abs(x).sum(1), kinks=(0.0,)),
+    Op("norm3", lambda x: x.norm(3), lambda x: (np.abs(x) ** 3).sum() ** (1 / 3), kinks=(0.0,)),
+    Op("norm_inf", lambda x: x.norm(float("inf")), lambda x: np.abs(x).max(), kinks=(0.0,)),
     # Linear algebra.
     Op("matmul", lambda a, b: a @ b, np.matmul, shapes=((3, 4), (4, 2))),
     Op("matmul_batched", lambda a, b: a @ b, np.matmul, shapes=((2, 3, 4), (4, 5))),

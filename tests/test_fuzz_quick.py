@@ -8,21 +8,15 @@ FUZZ_GRAPHS_AVOID=known (or a comma-separated list of names from fuzz_graphs.KNO
 the generator away from bugs the fuzzer has already found, to check for new ones meanwhile.
 """
 
-import importlib.util
 import os
-import pathlib
-import sys
 
 import numpy as np
 import pytest
 
 import fngrad
+from op_table import load_fuzzer
 
-_PATH = pathlib.Path(__file__).resolve().parent.parent / "stress" / "fuzz_graphs.py"
-_spec = importlib.util.spec_from_file_location("fuzz_graphs", _PATH)
-fuzz = importlib.util.module_from_spec(_spec)
-sys.modules["fuzz_graphs"] = fuzz
-_spec.loader.exec_module(fuzz)
+fuzz = load_fuzzer()
 
 AVOID = os.environ.get("FUZZ_GRAPHS_AVOID", "")
 
@@ -81,8 +75,13 @@ def test_reproducer_runs_the_same_graph(seed):
     g = fuzz.generate(seed)
     ref = fuzz.run_graph(g, fngrad, "f64")
     env = {}
-    with np.errstate(all="ignore"):
-        exec(compile(fuzz.render(g, "f64").replace("print(", "(lambda *a: None)("), "<snippet>", "exec"), env)
+    threads = fngrad.get_num_threads()
+    try:
+        with np.errstate(all="ignore"):
+            exec(compile(fuzz.render(g, "f64").replace("print(", "(lambda *a: None)("), "<snippet>", "exec"), env)
+        assert fngrad.get_num_threads() == g.threads == 1 + seed % 2
+    finally:
+        fngrad.set_num_threads(threads)
     assert env["loss"].item() == pytest.approx(ref["loss"], rel=1e-12, abs=1e-12)
     for leaf in g.leaves:
         got = env[leaf["name"]].grad
@@ -90,6 +89,31 @@ def test_reproducer_runs_the_same_graph(seed):
         assert (got is None) == (want is None)
         if want is not None:
             np.testing.assert_allclose(got.numpy(), want, rtol=1e-12, atol=1e-12)
+
+
+def test_a_huge_graph_runs_on_fngrads_thread_pool():
+    """Seed 643 broadcasts a leaf to 178031 elements, above the size where fngrad's cheap kernels
+    split across the pool (2 * kParallelGrain, csrc/core/parallel.h), and runs with 2 threads."""
+    g = fuzz.generate(643)
+    assert g.huge and g.threads == 2 and g.on_pool()
+    assert max(v.size for v in g.values.values()) > 2 * (1 << 16)
+    assert "torch.set_num_threads(2)" in fuzz.render(g)
+    summary = fuzz.run_batch(643, 1, use_torch=False, jobs=1, timeout=120, log=lambda s: None)
+    assert summary["ok"] == 1 and summary["on_pool"] == 1, _explain(summary)
+
+
+def _sigmoid_method_on_a_gradient_path(g):
+    """Whether a `.sigmoid()` of g takes an input that requires grad and feeds the loss."""
+    feeds_loss = set(g.sinks)
+    for op in reversed(g.ops):
+        if feeds_loss.intersection(op["outs"]):
+            feeds_loss.update(op["diff"])
+    requires_grad = {leaf["name"] for leaf in g.leaves if leaf["rg"]}
+    for op in g.ops:
+        if requires_grad.intersection(op["diff"]):
+            requires_grad.update(op["outs"])
+    return any(".sigmoid()" in op["expr"] and feeds_loss.intersection(op["outs"])
+               and requires_grad.intersection(op["diff"]) for op in g.ops)
 
 
 def test_detects_a_wrong_gradient(monkeypatch):
@@ -100,7 +124,7 @@ def test_detects_a_wrong_gradient(monkeypatch):
     seen = 0
     for seed in range(300):
         g = fuzz.generate(seed)
-        if not any(".sigmoid()" in op["expr"] for op in g.ops):
+        if not _sigmoid_method_on_a_gradient_path(g):
             continue
         res = fuzz.check_graph(g, use_torch=False)
         assert res["status"] == "fail", f"seed {seed}: the planted gradient bug went unnoticed"

@@ -2,11 +2,13 @@
 indexing agree with NumPy and with finite differences for random shapes and dtypes."""
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import fngrad
+from conftest import requires_torch
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FLOATS = st.sampled_from([np.float32, np.float64])
@@ -22,6 +24,23 @@ def broadcastable_pair(draw):
     return a, b
 
 
+def sum_to(g, shape):
+    """g, of the broadcast shape, summed over the dims that broadcasting added or stretched."""
+    g = g.sum(axis=tuple(range(g.ndim - len(shape))))
+    return g.sum(axis=tuple(i for i, n in enumerate(shape) if n == 1), keepdims=True).reshape(shape)
+
+
+# d op / d a and d op / d b, elementwise on the broadcast operands. At a tie, PyTorch's maximum and
+# minimum give each operand half of the gradient (torch.maximum(x, x).backward() -> 0.5, 0.5).
+LOCAL_DERIVATIVES = {
+    "add": lambda a, b: (np.ones_like(a), np.ones_like(b)),
+    "sub": lambda a, b: (np.ones_like(a), -np.ones_like(b)),
+    "mul": lambda a, b: (b, a),
+    "maximum": lambda a, b: ((a > b) + 0.5 * (a == b), (b > a) + 0.5 * (a == b)),
+    "minimum": lambda a, b: ((a < b) + 0.5 * (a == b), (b < a) + 0.5 * (a == b)),
+}
+
+
 @SETTINGS
 @given(broadcastable_pair(), st.sampled_from(["add", "sub", "mul", "maximum", "minimum"]))
 def test_binary_broadcasting_matches_numpy_and_sums_gradients(pair, op):
@@ -33,21 +52,37 @@ def test_binary_broadcasting_matches_numpy_and_sums_gradients(pair, op):
     y = fngrad.from_numpy(b.copy()).requires_grad_()
     out = fn(x, y)
     np.testing.assert_allclose(out.detach().numpy(), np_op(a, b), rtol=1e-6)
-    out.sum().backward()
-    # The gradient of sum(op(a, b)) w.r.t. a broadcast operand sums over the broadcast dims.
+    full = np.broadcast_shapes(a.shape, b.shape)
+    w = np.random.default_rng(a.size + 7 * b.size).standard_normal(full).astype(a.dtype)
+    out.backward(fngrad.from_numpy(w))
+    # The gradient w.r.t. a broadcast operand: the upstream gradient times the local derivative,
+    # summed over the broadcast dims; element by element, in float64.
+    a64, b64 = np.broadcast_arrays(a.astype(np.float64), b.astype(np.float64))
+    da, db = LOCAL_DERIVATIVES[op](a64, b64)
+    tol = 1e-12 if a.dtype == np.float64 else 1e-5
     assert x.grad.shape == a.shape and y.grad.shape == b.shape
-    if op in ("add", "sub"):
-        full = np.broadcast_shapes(a.shape, b.shape)
-        np.testing.assert_allclose(x.grad.numpy().sum(), np.prod(full, dtype=np.float64), rtol=1e-5)
-        np.testing.assert_allclose(y.grad.numpy().sum(), (1 if op == "add" else -1) * np.prod(full, dtype=np.float64),
-                                   rtol=1e-5)
-    if op == "mul":
-        expected = np.broadcast_to(b, np.broadcast_shapes(a.shape, b.shape)).astype(np.float64)
-        lead = expected.ndim - a.ndim
-        expected = expected.sum(axis=tuple(range(lead))) if lead else expected
-        expected = expected.sum(axis=tuple(i for i, s in enumerate(a.shape) if s == 1 and expected.shape[i] != 1),
-                                keepdims=True) if a.ndim else expected.sum()
-        np.testing.assert_allclose(x.grad.numpy(), expected.reshape(a.shape), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(x.grad.numpy(), sum_to(w * da, a.shape), rtol=tol, atol=tol)
+    np.testing.assert_allclose(y.grad.numpy(), sum_to(w * db, b.shape), rtol=tol, atol=tol)
+
+
+@requires_torch
+@pytest.mark.parametrize("op", ["maximum", "minimum"])
+def test_maximum_minimum_split_the_gradient_at_ties_like_pytorch(op):
+    import torch
+
+    a = np.array([[1.0, 2.0, -3.0], [0.0, 5.0, 5.0]])
+    b = np.array([1.0, 0.5, 5.0])
+    w = np.array([[2.0, 3.0, 4.0], [5.0, 6.0, 7.0]])
+    grads = []
+    for lib in (fngrad, torch):
+        x = lib.tensor(a, requires_grad=True)
+        y = lib.tensor(b, requires_grad=True)
+        getattr(lib, op)(x, y).backward(lib.tensor(w))
+        grads.append((x.grad.numpy(), y.grad.numpy()))
+    da, db = LOCAL_DERIVATIVES[op](*np.broadcast_arrays(a, b))
+    for got in grads:  # fngrad's and PyTorch's gradients are both the tie rule's
+        np.testing.assert_array_equal(got[0], sum_to(w * da, a.shape))
+        np.testing.assert_array_equal(got[1], sum_to(w * db, b.shape))
 
 
 @st.composite
