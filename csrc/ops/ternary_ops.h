@@ -71,8 +71,9 @@ struct TernaryDefaults {
   static constexpr const char* arg_b = b_name;       \
   static constexpr const char* arg_c = c_name;
 
-// PyTorch's addcmul: input + value * tensor1 * tensor2, in that order (the rounding of float32
-// results equals PyTorch's). Gradients: g, g * (tensor2 * value), g * (tensor1 * value).
+// PyTorch's addcmul: input + value * tensor1 * tensor2, for floats as one fused multiply-add
+// fma(value * tensor1, tensor2, input), as PyTorch's vectorised CPU kernel computes it (so that
+// results equal PyTorch's bit for bit). Gradients: g, g * (tensor2 * value), g * (tensor1 * value).
 struct Addcmul : TernaryDefaults {
   FNGRAD_TERNARY_NAMES("addcmul", "AddcmulBackward0", "tensor1", "tensor2")
   static constexpr const char* doc =
@@ -84,7 +85,10 @@ struct Addcmul : TernaryDefaults {
   static constexpr bool has_value = true;
   static constexpr int grad_a_reads = 0, grad_b_reads = kC, grad_c_reads = kB;
   Scalar value = Scalar::of_int(1);
-  template <typename T> T forward(T a, T b, T c) const { return a + value.to<T>() * b * c; }
+  template <typename T> T forward(T a, T b, T c) const {
+    if constexpr (std::is_floating_point_v<T>) return std::fma(value.to<T>() * b, c, a);
+    else return a + value.to<T>() * b * c;
+  }
   template <typename T> T grad_a(T, T, T, T, T g) const { return g; }
   template <typename T> T grad_b(T, T, T c, T, T g) const { return g * (c * value.to<T>()); }
   template <typename T> T grad_c(T, T b, T, T, T g) const { return g * (b * value.to<T>()); }
@@ -99,7 +103,8 @@ struct Addcmul : TernaryDefaults {
   }
 };
 
-// PyTorch's addcdiv: input + value * tensor1 / tensor2. Gradients: g, g * (value / tensor2),
+// PyTorch's addcdiv: input + value * tensor1 / tensor2, in that order and unfused, as PyTorch
+// computes it. Gradients: g, g * (value / tensor2),
 // -g * value * tensor1 / (tensor2 * tensor2).
 struct Addcdiv : TernaryDefaults {
   FNGRAD_TERNARY_NAMES("addcdiv", "AddcdivBackward0", "tensor1", "tensor2")
