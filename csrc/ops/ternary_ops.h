@@ -55,6 +55,19 @@ constexpr int kC = 8;
 // themselves, then zero-dim tensors and numbers raise the result only to a higher category.
 DType ternary_result_type(const TensorObject* a, const TensorObject* b, const Operand& c);
 
+namespace ternary_detail {
+// The dtype names PyTorch prints in lerp's dtype checks (its TypeMeta names).
+inline const char* type_meta_name(DType d) {
+  switch (d) {
+    case DType::Bool: return "bool";
+    case DType::Int64: return "long int";
+    case DType::Float32: return "float";
+    case DType::Float64: return "double";
+  }
+  return "?";
+}
+}  // namespace ternary_detail
+
 struct TernaryDefaults {
   static constexpr const char* backward_name_number = nullptr;  // nullptr: c is always a tensor
   static constexpr const char* kernel_name_number = nullptr;    // kernel_name when c is a number
@@ -121,7 +134,7 @@ struct Addcdiv : TernaryDefaults {
   static DType result_dtype(const TensorObject* a, const TensorObject* b, const Operand& c) {
     FNGRAD_CHECK_RUNTIME(
         is_floating(b->dtype) || is_floating(c.tensor->dtype),
-        "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform a "
+        "[addcdiv] Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform a "
         "true division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as (input + value "
         "* torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
         "tensor2) for float inputs. The future addcdiv behavior is just the latter implementation: (input + value "
@@ -162,12 +175,13 @@ struct Lerp : TernaryDefaults {
   static constexpr bool c_may_be_number = true;
   static constexpr int grad_a_reads = kC, grad_b_reads = kC, grad_c_reads = kA | kB;
   static DType result_dtype(const TensorObject* a, const TensorObject* b, const Operand& c) {
-    FNGRAD_CHECK_RUNTIME(b->dtype == a->dtype, "expected dtype ", scalar_type_name(a->dtype),
-                         " for `end` but got dtype ", scalar_type_name(b->dtype));
+    using ternary_detail::type_meta_name;
+    FNGRAD_CHECK_RUNTIME(b->dtype == a->dtype, "[lerp] expected dtype ", type_meta_name(a->dtype),
+                         " for `end` but got dtype ", type_meta_name(b->dtype));
     // A zero-dim weight is converted, as PyTorch does.
     FNGRAD_CHECK_RUNTIME(!c.is_tensor() || c.tensor->sizes.empty() || c.tensor->dtype == a->dtype,
-                         "expected dtype ", scalar_type_name(a->dtype), " for `weight` but got dtype ",
-                         scalar_type_name(c.tensor->dtype));
+                         "[lerp] expected dtype ", type_meta_name(a->dtype), " for `weight` but got dtype ",
+                         type_meta_name(c.tensor->dtype));
     return a->dtype;
   }
   template <typename T> T forward(T a, T b, T c) const {
