@@ -122,6 +122,13 @@ OPS = _unary_ops() + [
     Op("minimum", fngrad.minimum, np.minimum, shapes=((4,), (3, 4))),
     Op("where", lambda a, b: fngrad.where(a > 0, a, b), lambda a, b: np.where(a > 0, a, b), shapes=((3, 4), (4,)),
        kink=0.0),
+    # Ternary (csrc/ops/ternary_ops.h), with broadcasting.
+    Op("addcmul", lambda a, b, c: fngrad.addcmul(a, b, c, value=0.5), lambda a, b, c: a + 0.5 * b * c,
+       shapes=((3, 4), (4,), (3, 1))),
+    Op("addcdiv", lambda a, b, c: a.addcdiv(b, c, value=-2), lambda a, b, c: a - 2 * b / c,
+       shapes=((3, 4), (3, 4), (4,)), domain=(0.5, 2.0)),
+    Op("lerp", fngrad.lerp, lambda a, b, w: a + w * (b - a), shapes=((3, 1), (4,), (3, 4))),
+    Op("lerp_number", lambda a, b: fngrad.lerp(a, b, 0.7), lambda a, b: a + 0.7 * (b - a), shapes=((3, 4), (4,))),
     Op("scalar_sub", lambda a: 3 - a, lambda a: 3 - a),
     Op("scalar_div", lambda a: 3 / a, lambda a: 3 / a, domain=(0.5, 2.0)),
     # Reductions.
