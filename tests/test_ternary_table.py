@@ -338,3 +338,20 @@ def test_large_inplace_matches_pytorch_bit_for_bit(name):
     getattr(x, name)(fngrad.tensor(b), fngrad.tensor(c), value=-0.01)
     getattr(xt, name)(torch.tensor(b), torch.tensor(c), value=-0.01)
     np.testing.assert_array_equal(x.numpy(), xt.numpy())
+
+
+@pytest.mark.parametrize("call,grad_x,grad_y", [
+    # out = x + x*y, x + x*(y - x), x + 2*y/x at x = [1.5, 2], y = [3, 4]: the derivatives by hand.
+    (lambda z, y: z.addcmul_(z, y), lambda x, y: 1 + y, lambda x, y: x),
+    (lambda z, y: z.lerp_(y, z), lambda x, y: 1 + y - 2 * x, lambda x, y: x),
+    (lambda z, y: z.addcdiv_(y, z, value=2), lambda x, y: 1 - 2 * y / x**2, lambda x, y: 2 / x),
+])
+def test_inplace_with_self_as_another_operand_uses_the_values_before_the_write(call, grad_x, grad_y):
+    xv, yv = np.array([1.5, 2.0]), np.array([3.0, 4.0])
+    x = fngrad.tensor(xv, requires_grad=True)
+    y = fngrad.tensor(yv, requires_grad=True)
+    z = x * 1
+    call(z, y)
+    z.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), grad_x(xv, yv))
+    np.testing.assert_allclose(y.grad.numpy(), grad_y(xv, yv))

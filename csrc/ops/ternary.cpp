@@ -194,9 +194,12 @@ void record(const Op& op, TensorObject* a, TensorObject* b, const Operand& c, Te
   }
   // Saved after set_history: a saved output copies its output_nr and requires_grad. Only what
   // the needed gradients read is saved.
+  // An operand that is the in-place op's self (x.addcmul_(x, y)) is read as it was before the
+  // write (a_before), so its gradient is the one of the values the op read.
+  auto source = [&](TensorObject* t) { return t == a ? a_before : t; };
   if (reads & kA) node->a_saved = SavedTensor(a_before, a_before == out);
-  if (reads & kB) node->b_saved = SavedTensor(b, b == out);
-  if (c.is_tensor() && (reads & kC)) node->c_saved = SavedTensor(c.tensor, c.tensor == out);
+  if (reads & kB) node->b_saved = SavedTensor(source(b), source(b) == out);
+  if (c.is_tensor() && (reads & kC)) node->c_saved = SavedTensor(source(c.tensor), source(c.tensor) == out);
   if (reads & kY) node->y_saved = SavedTensor(out, true);
   autograd::record_creation_site(node);
 }
@@ -276,9 +279,12 @@ void ternary_inplace(TensorObject* self, TensorObject* b, const Operand& c, cons
     return;
   }
   const bool recording = needs && GradMode::is_enabled();
-  // Some gradients read the old value of self.
+  // Some gradients read the old value of self, also where b or c is self.
+  constexpr int all_reads = Op::grad_a_reads | Op::grad_b_reads | Op::grad_c_reads;
+  const bool reads_self = (all_reads & kA) || (b == self && (all_reads & kB)) ||
+                          (c.tensor == self && (all_reads & kC));
   TensorRef before;
-  if (recording && ((Op::grad_a_reads | Op::grad_b_reads | Op::grad_c_reads) & kA)) before = contiguous_copy(self);
+  if (recording && reads_self) before = contiguous_copy(self);
   // The kernel runs in self's dtype (a result type self cannot hold was refused above).
   const DType dtype = self->dtype;
   TensorRef bt = tensor_as(b, dtype);
