@@ -137,7 +137,6 @@ _UNARY_ROWS = [
     Elementwise("silu", lambda x: x * np_sigmoid(x), forms=("F.silu({a})",)),  # PyTorch has no torch.silu
 ]
 
-# fngrad has no torch.add/sub/mul/div functions (not part of its op surface): operators and methods.
 _BINARY_ROWS = [
     Elementwise("add", np.add, (Arg(), Arg()), shapes=((3, 4), (4,)), forms=("{a} + {b}", "{a}.add({b})"),
                 scalar_forms=("{a} + {s}", "{s} + {a}", "{a}.add({s})")),
@@ -155,6 +154,10 @@ _BINARY_ROWS = [
                 forms=("torch.maximum({a}, {b})", "{a}.maximum({b})", "torch.max({a}, {b})", "{a}.max({b})")),
     Elementwise("minimum", np.minimum, (Arg(), Arg()), tie=KINK_RADIUS, shapes=((4,), (3, 4)),
                 forms=("torch.minimum({a}, {b})", "{a}.minimum({b})", "torch.min({a}, {b})", "{a}.min({b})")),
+    Elementwise("atan2", np.arctan2, (_KINK0, _POLE0), shapes=((3, 4), (4,)),
+                forms=("torch.atan2({a}, {b})", "{a}.atan2({b})")),
+    Elementwise("hypot", np.hypot, (_KINK0, Arg()), shapes=((3, 1), (1, 4)),
+                forms=("torch.hypot({a}, {b})", "{a}.hypot({b})")),
 ]
 
 ELEMENTWISE = {row.name: row for row in _UNARY_ROWS + _BINARY_ROWS}
@@ -222,6 +225,13 @@ OPS = _elementwise_ops() + [
     Op("rpow", lambda b: 2.5**b, lambda b: 2.5**b),
     Op("where", lambda a, b: fngrad.where(a > 0, a, b), lambda a, b: np.where(a > 0, a, b), shapes=((3, 4), (4,)),
        kinks=(0.0,)),
+    # Ternary (csrc/ops/ternary_ops.h), with broadcasting.
+    Op("addcmul", lambda a, b, c: fngrad.addcmul(a, b, c, value=0.5), lambda a, b, c: a + 0.5 * b * c,
+       shapes=((3, 4), (4,), (3, 1))),
+    Op("addcdiv", lambda a, b, c: a.addcdiv(b, c, value=-2), lambda a, b, c: a - 2 * b / c,
+       shapes=((3, 4), (3, 4), (4,)), domain=(0.5, 2.0)),
+    Op("lerp", fngrad.lerp, lambda a, b, w: a + w * (b - a), shapes=((3, 1), (4,), (3, 4))),
+    Op("lerp_number", lambda a, b: fngrad.lerp(a, b, 0.7), lambda a, b: a + 0.7 * (b - a), shapes=((3, 4), (4,))),
     Op("scalar_sub", lambda a: 3 - a, lambda a: 3 - a),
     Op("scalar_div", lambda a: 3 / a, lambda a: 3 / a, domain=(0.5, 2.0)),
     # Reductions.

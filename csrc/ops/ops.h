@@ -3,7 +3,8 @@
 // backward formulas of other ops call these.
 //
 // Where each family lives: unary_ops.h + unary.cpp (the elementwise unary table), binary_ops.h +
-// binary.cpp (the elementwise binary table), pointwise.cpp (comparisons, logical ops, where,
+// binary.cpp (the elementwise binary table), ternary_ops.h + ternary.cpp (the elementwise ternary
+// table: addcmul, addcdiv, lerp), pointwise.cpp (comparisons, logical ops, where,
 // fill_/copy_ and the in-place checks), reduce.cpp (reductions and
 // softmax), views.cpp (views, reshapes, cat/stack/split, casts), index.cpp (indexing and
 // in-place on views), linalg.cpp (matmul family).

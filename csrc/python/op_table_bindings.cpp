@@ -1,7 +1,7 @@
-// The Python face of the elementwise op tables (unary_ops.h, binary_ops.h), generated from their
-// entries: for each op, the function _C.<name> (re-exported as fngrad.<name>), the methods
+// The Python face of the elementwise op tables (unary_ops.h, binary_ops.h, ternary_ops.h),
+// generated from their entries: for each op, the function _C.<name> (re-exported as fngrad.<name>), the methods
 // Tensor.<name> and Tensor.<name>_, their docstrings with a signature line that
-// inspect.signature reads, and the lists _C.unary_ops and _C.binary_ops that the Python package
+// inspect.signature reads, and the lists _C.unary_ops, _C.binary_ops and _C.ternary_ops that the Python package
 // and the op tests are driven by. Nothing here is written per op.
 #include <cstring>
 #include <deque>
@@ -10,6 +10,7 @@
 
 #include "core/grad_mode.h"
 #include "ops/binary_ops.h"
+#include "ops/ternary_ops.h"
 #include "ops/unary_ops.h"
 #include "python/op_table_bindings.h"
 #include "python/tensor_type.h"
@@ -168,6 +169,86 @@ std::string binary_signature(bool method) {
   return sig + ")\n--\n\n";
 }
 
+// ---- ternary ----
+
+// The op with its parameters from the keyword arguments (value, for the ops that take it).
+template <typename Op>
+Op ternary_op_from(PyObject* value) {
+  Op op;
+  if constexpr (Op::has_value) {
+    if (value != nullptr && value != Py_None) {
+      FNGRAD_CHECK_TYPE(!is_tensor(value) && parse_scalar(value, &op.value), "[", Op::name,
+                        "] argument 'value' must be a number, not ", py_type_name(value), ".");
+    }
+  } else {
+    FNGRAD_CHECK_TYPE(value == nullptr, Op::name, "() got an unexpected keyword argument 'value'");
+  }
+  return op;
+}
+
+// The third argument: a tensor, or a number where the op allows it.
+template <typename Op>
+Operand ternary_c_argument(PyObject* o) {
+  if constexpr (Op::c_may_be_number) {
+    return operand_argument(o, Op::name, Op::arg_c);
+  } else {
+    FNGRAD_CHECK_TYPE(o != nullptr, "[", Op::name, "] missing required argument '", Op::arg_c, "'.");
+    return Operand(tensor_argument(o, Op::name, Op::arg_c));
+  }
+}
+
+template <typename Op>
+TensorObject* ternary_b_argument(PyObject* o) {
+  FNGRAD_CHECK_TYPE(o != nullptr, "[", Op::name, "] missing required argument '", Op::arg_b, "'.");
+  return tensor_argument(o, Op::name, Op::arg_b);
+}
+
+template <typename Op>
+PyObject* ternary_function(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  // input, b, c, then keyword-only value (where the op has it) and out.
+  const char* const names[] = {"input", Op::arg_b, Op::arg_c, "out", "value"};
+  FNGRAD_CHECK_TYPE(nargs <= 3, Op::name, "() takes 3 positional arguments but ", nargs, " were given");
+  PyObject* a[5];
+  parse_args(args, nargs, kwnames, names, Op::has_value ? 5 : 4, a, Op::name);
+  FNGRAD_CHECK_TYPE(a[0] != nullptr, "[", Op::name, "] missing required argument 'input'.");
+  TensorObject* x = tensor_argument(a[0], Op::name, "input");
+  TensorObject* y = ternary_b_argument<Op>(a[1]);
+  const Operand z = ternary_c_argument<Op>(a[2]);
+  const Op op = ternary_op_from<Op>(Op::has_value ? a[4] : nullptr);
+  return write_out(ops::ternary_op(x, y, z, op), a[3], Op::name);
+  FNGRAD_CATCH(nullptr)
+}
+
+template <typename Op, bool InPlace>
+PyObject* ternary_method(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  const char* const names[] = {Op::arg_b, Op::arg_c, "value"};
+  FNGRAD_CHECK_TYPE(nargs <= 2, Op::name, "() takes 2 positional arguments but ", nargs, " were given");
+  PyObject* a[3];
+  parse_args(args, nargs, kwnames, names, Op::has_value ? 3 : 2, a, Op::name);
+  TensorObject* x = as_tensor(self);
+  TensorObject* y = ternary_b_argument<Op>(a[0]);
+  const Operand z = ternary_c_argument<Op>(a[1]);
+  const Op op = ternary_op_from<Op>(Op::has_value ? a[2] : nullptr);
+  if constexpr (InPlace) {
+    ops::ternary_op_(x, y, z, op);
+    Py_INCREF(self);
+    return self;
+  } else {
+    return ops::ternary_op(x, y, z, op).release();
+  }
+  FNGRAD_CATCH(nullptr)
+}
+
+template <typename Op>
+std::string ternary_signature(const std::string& name, bool method) {
+  std::string sig = name + (method ? "($self, " : "(input, ") + Op::arg_b + ", " + Op::arg_c;
+  if (Op::has_value) sig += ", *, value=1";
+  if (!method) sig += Op::has_value ? ", out=None" : ", *, out=None";
+  return sig + ")\n--\n\n";
+}
+
 PyObject* py_unary_jvp(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   FNGRAD_TRY
   FNGRAD_CHECK_TYPE(nargs == 3 && PyUnicode_Check(args[0]), "_unary_jvp(name, x, tangent)");
@@ -190,6 +271,17 @@ PyObject* py_binary_jvp(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   FNGRAD_CATCH(nullptr)
 }
 
+PyObject* py_ternary_jvp(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  FNGRAD_TRY
+  FNGRAD_CHECK_TYPE(nargs == 7 && PyUnicode_Check(args[0]), "_ternary_jvp(name, a, b, c, ta, tb, tc)");
+  const char* name = PyUnicode_AsUTF8(args[0]);
+  FNGRAD_PY_CHECK(name != nullptr);
+  TensorObject* t[6];
+  for (int i = 0; i < 6; i++) t[i] = tensor_argument(args[i + 1], "_ternary_jvp", "a, b, c, ta, tb, tc");
+  return ops::ternary_jvp(name, t[0], t[1], t[2], t[3], t[4], t[5]).release();
+  FNGRAD_CATCH(nullptr)
+}
+
 #define FASTCALL(f) reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(f))
 
 std::vector<PyMethodDef> module_functions() {
@@ -204,10 +296,17 @@ std::vector<PyMethodDef> module_functions() {
                  keep(binary_signature<ops::Op>(false) + ops::Op::doc)});
   FNGRAD_BINARY_OPS(FNGRAD_BINARY_FUNCTION)
 #undef FNGRAD_BINARY_FUNCTION
+#define FNGRAD_TERNARY_FUNCTION(Op)                                                                 \
+  out.push_back({ops::Op::name, FASTCALL(ternary_function<ops::Op>), METH_FASTCALL | METH_KEYWORDS,    \
+                 keep(ternary_signature<ops::Op>(ops::Op::name, false) + ops::Op::doc)});
+  FNGRAD_TERNARY_OPS(FNGRAD_TERNARY_FUNCTION)
+#undef FNGRAD_TERNARY_FUNCTION
   out.push_back({"_unary_jvp", FASTCALL(py_unary_jvp), METH_FASTCALL,
                  "_unary_jvp(name, x, tangent): the forward-mode derivative of a unary table op."});
   out.push_back({"_binary_jvp", FASTCALL(py_binary_jvp), METH_FASTCALL,
                  "_binary_jvp(name, a, b, ta, tb): the forward-mode derivative of a binary table op."});
+  out.push_back({"_ternary_jvp", FASTCALL(py_ternary_jvp), METH_FASTCALL,
+                 "_ternary_jvp(name, a, b, c, ta, tb, tc): the forward-mode derivative of a ternary table op."});
   out.push_back({nullptr, nullptr, 0, nullptr});
   return out;
 }
@@ -231,6 +330,15 @@ void append_op_table_methods(std::vector<PyMethodDef>& out) {
                       "In-place form of " + ops::Op::name + "().")});
   FNGRAD_BINARY_OPS(FNGRAD_BINARY_METHODS)
 #undef FNGRAD_BINARY_METHODS
+#define FNGRAD_TERNARY_METHODS(Op)                                                                           \
+  out.push_back({ops::Op::name, FASTCALL((ternary_method<ops::Op, false>)), METH_FASTCALL | METH_KEYWORDS,   \
+                 keep(ternary_signature<ops::Op>(ops::Op::name, true) + ops::Op::doc)});                    \
+  out.push_back({keep(std::string(ops::Op::name) + "_"), FASTCALL((ternary_method<ops::Op, true>)),          \
+                 METH_FASTCALL | METH_KEYWORDS,                                                              \
+                 keep(ternary_signature<ops::Op>(std::string(ops::Op::name) + "_", true) + "In-place form of " + \
+                      ops::Op::name + "().")});
+  FNGRAD_TERNARY_OPS(FNGRAD_TERNARY_METHODS)
+#undef FNGRAD_TERNARY_METHODS
 }
 
 void add_op_table_functions(PyObject* module) {
@@ -246,6 +354,7 @@ void add_op_table_functions(PyObject* module) {
 #define FNGRAD_NAME(Op) ops::Op::name,
   add_names("unary_ops", {FNGRAD_UNARY_OPS(FNGRAD_NAME)});
   add_names("binary_ops", {FNGRAD_BINARY_OPS(FNGRAD_NAME)});
+  add_names("ternary_ops", {FNGRAD_TERNARY_OPS(FNGRAD_NAME)});
 #undef FNGRAD_NAME
 }
 

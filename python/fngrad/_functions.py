@@ -12,6 +12,7 @@ from .autograd.function import Function
 
 _unary = list(_C.unary_ops)
 _binary = list(_C.binary_ops)
+_ternary = list(_C.ternary_ops)
 
 __all__ = [
     "absolute", "negative", "clamp", "clip", "where",
@@ -22,10 +23,10 @@ __all__ = [
     "matmul", "mm", "bmm", "dot", "mv", "outer",
     "logical_and", "logical_or", "logical_xor", "logical_not", "masked_fill",
     "clone", "detach", "is_tensor", "numel", "return_types",
-] + _unary + _binary
+] + _unary + _binary + _ternary
 
-# Elementwise ops from the native op tables: fngrad.exp, fngrad.sigmoid, fngrad.add, ...
-for _name in _unary + _binary:
+# Elementwise ops from the native op tables: fngrad.exp, fngrad.sigmoid, fngrad.add, fngrad.lerp, ...
+for _name in _unary + _binary + _ternary:
     globals()[_name] = getattr(_C, _name)
 del _name
 

@@ -1,0 +1,341 @@
+// The generic forward, backward and in-place form of every op in ternary_ops.h: one kernel loop
+// and one backward node template, instantiated per op, with broadcasting of the three operands,
+// a Python number as the third where the op allows it, and PyTorch's type promotion. No
+// op-specific code lives here.
+#include <array>
+#include <cstring>
+
+#include "autograd/saved_tensor.h"
+#include "core/grad_mode.h"
+#include "ops/elementwise.h"
+#include "ops/grad_utils.h"
+#include "ops/loops.h"
+#include "ops/ternary_ops.h"
+
+namespace fngrad {
+namespace ops {
+
+using autograd::GradList;
+using autograd::Node;
+using autograd::NodeRef;
+using autograd::SavedTensor;
+
+namespace {
+
+// PyTorch's combine_categories for fngrad's dtypes: `lower` (zero-dim tensors, then numbers)
+// raises `higher` only when it is of a higher category. -1 stands for "no operand of this kind".
+int combine_categories(int higher, int lower) {
+  if (higher < 0) return lower;
+  if (lower < 0) return higher;
+  if (is_floating(DType(higher))) return higher;
+  if (DType(higher) == DType::Bool || is_floating(DType(lower))) {
+    return static_cast<int>(promote_types(DType(higher), DType(lower)));
+  }
+  return higher;
+}
+
+int promote_into(int acc, DType d) { return acc < 0 ? static_cast<int>(d) : static_cast<int>(promote_types(DType(acc), d)); }
+
+}  // namespace
+
+DType ternary_result_type(const TensorObject* a, const TensorObject* b, const Operand& c) {
+  int dimmed = -1, zero = -1, number = -1;
+  for (const TensorObject* t : {a, b, static_cast<const TensorObject*>(c.tensor)}) {
+    if (t == nullptr) continue;
+    int& slot = t->sizes.empty() ? zero : dimmed;
+    slot = promote_into(slot, t->dtype);
+  }
+  if (!c.is_tensor()) number = static_cast<int>(default_dtype_for(c.scalar));
+  return DType(combine_categories(dimmed, combine_categories(zero, number)));
+}
+
+namespace {
+
+template <typename Op, typename T>
+constexpr bool computes_in() {
+  if constexpr (std::is_same_v<T, bool>) return Op::domain == Domain::All;
+  else if constexpr (std::is_integral_v<T>) return Op::domain != Domain::Float;
+  else return true;
+}
+
+template <typename Op>
+bool in_domain(DType d) {
+  return d == DType::Bool ? Op::domain == Domain::All : is_floating(d) || Op::domain != Domain::Float;
+}
+
+// The dtype op(a, b, c) computes in; PyTorch has no kernel for dtypes outside the op's domain.
+template <typename Op>
+DType compute_dtype(const TensorObject* a, const TensorObject* b, const Operand& c) {
+  const DType d = Op::result_dtype(a, b, c);
+  if (!in_domain<Op>(d)) {
+    const char* kernel = (!c.is_tensor() && Op::kernel_name_number != nullptr) ? Op::kernel_name_number
+                                                                                  : Op::kernel_name;
+    fail(ErrorKind::NotImplemented, "[", Op::name, "] \"", kernel, "\" not implemented for '", scalar_type_name(d),
+         "'");
+  }
+  return d;
+}
+
+template <typename Op, typename = void>
+struct has_own_jvp : std::false_type {};
+template <typename Op>
+struct has_own_jvp<Op, std::void_t<decltype(std::declval<const Op&>().jvp(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))>>
+    : std::true_type {};
+
+// The forward-mode formula of an entry: its own jvp, or PyTorch's auto_element_wise rule.
+template <typename Op, typename T>
+T jvp_of(const Op& op, T a, T b, T c, T y, T ta, T tb, T tc) {
+  if constexpr (has_own_jvp<Op>::value) return op.jvp(a, b, c, y, ta, tb, tc);
+  else return op.grad_a(a, b, c, y, ta) + op.grad_b(a, b, c, y, tb) + op.grad_c(a, b, c, y, tc);
+}
+
+template <typename Op>
+class TernaryBackward : public Node {
+ public:
+  explicit TernaryBackward(const Op& op) : op_(op) {}
+  Op op_;
+  bool c_tensor = false;
+  Scalar c_number;  // c when it is a Python number
+  SavedTensor a_saved, b_saved, c_saved, y_saved;
+  // Gradients are computed over the broadcast shape; the engine sums each down to its operand's
+  // shape (validate_outputs).
+
+  std::string name() const override {
+    return (!c_tensor && Op::backward_name_number != nullptr) ? Op::backward_name_number : Op::backward_name;
+  }
+
+  void release_saved() override {
+    a_saved.release();
+    b_saved.release();
+    c_saved.release();
+    y_saved.release();
+  }
+
+  GradList apply(GradList&& grads) override {
+    TensorRef g = std::move(grads[0]);
+    const bool need_a = next_edges_[0].is_valid();
+    const bool need_b = next_edges_[1].is_valid();
+    const bool need_c = c_tensor && next_edges_[2].is_valid();
+    const int reads =
+        (need_a ? Op::grad_a_reads : 0) | (need_b ? Op::grad_b_reads : 0) | (need_c ? Op::grad_c_reads : 0);
+    TensorRef a = (reads & kA) ? as_dtype(a_saved.unpack(this), g->dtype) : TensorRef();
+    TensorRef b = (reads & kB) ? as_dtype(b_saved.unpack(this), g->dtype) : TensorRef();
+    TensorRef c = (reads & kC) ? as_dtype(c_tensor ? c_saved.unpack(this) : scalar_tensor(c_number, g->dtype),
+                                          g->dtype)
+                               : TensorRef();
+    TensorRef y = (reads & kY) ? y_saved.unpack(this) : TensorRef();
+    GradList out;
+    out.push_back(need_a ? grad<0>(a, b, c, y, g) : TensorRef());
+    out.push_back(need_b ? grad<1>(a, b, c, y, g) : TensorRef());
+    if (c_tensor) out.push_back(need_c ? grad<2>(a, b, c, y, g) : TensorRef());
+    return out;
+  }
+
+ private:
+  static TensorRef as_dtype(TensorRef t, DType dtype) { return t->dtype == dtype ? t : ops::to_dtype(t.get(), dtype); }
+
+  template <int Side>
+  TensorRef graph_grad(TensorObject* a, TensorObject* b, TensorObject* c, TensorObject* y, TensorObject* g) const {
+    if constexpr (Side == 0) return op_.graph_grad_a(a, b, c, y, g);
+    else if constexpr (Side == 1) return op_.graph_grad_b(a, b, c, y, g);
+    else return op_.graph_grad_c(a, b, c, y, g);
+  }
+
+  template <int Side>
+  TensorRef grad(const TensorRef& a, const TensorRef& b, const TensorRef& c, const TensorRef& y, const TensorRef& g) {
+    constexpr int reads = Side == 0 ? Op::grad_a_reads : Side == 1 ? Op::grad_b_reads : Op::grad_c_reads;
+    // A gradient of g alone is cheapest as its graph formula; so is every gradient under
+    // create_graph, where it must be differentiable.
+    if (reads == 0 || GradMode::is_enabled()) return graph_grad<Side>(a.get(), b.get(), c.get(), y.get(), g.get());
+    // One fused loop over the broadcast shape of every operand the formula reads.
+    DimVec shape = g->sizes;
+    for (const TensorRef* t : {&a, &b, &c, &y})
+      if (*t) shape = broadcast_shapes(shape, (*t)->sizes, Op::name);
+    TensorRef zero = scalar_tensor(Scalar::of_double(0), g->dtype);
+    std::array<const TensorObject*, 5> ins{a ? a.get() : zero.get(), b ? b.get() : zero.get(),
+                                           c ? c.get() : zero.get(), y ? y.get() : zero.get(), g.get()};
+    TensorRef r = empty(shape, g->dtype);
+    const Op& op = op_;
+    dispatch_floating(g->dtype, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      map_nary<T, T, 5>(r.get(), ins, [&op](T av, T bv, T cv, T yv, T gv) {
+        if constexpr (Side == 0) return op.grad_a(av, bv, cv, yv, gv);
+        else if constexpr (Side == 1) return op.grad_b(av, bv, cv, yv, gv);
+        else return op.grad_c(av, bv, cv, yv, gv);
+      });
+    });
+    return r;
+  }
+};
+
+// Records the backward of op whose result is `out` (or, in place, the new history of a).
+// a_before is the value of `a` before an in-place op overwrote it.
+template <typename Op>
+void record(const Op& op, TensorObject* a, TensorObject* b, const Operand& c, TensorObject* out, bool inplace,
+            TensorObject* a_before) {
+  auto* node = new TernaryBackward<Op>(op);
+  NodeRef keep(node);
+  node->c_tensor = c.is_tensor();
+  // Which gradients are needed, before the history of an in-place `a` changes.
+  const int reads = (autograd::requires_grad(a) ? Op::grad_a_reads : 0) |
+                    (autograd::requires_grad(b) ? Op::grad_b_reads : 0) |
+                    (c.is_tensor() && autograd::requires_grad(c.tensor) ? Op::grad_c_reads : 0);
+  node->next_edges().push_back(autograd::gradient_edge(a));
+  node->next_edges().push_back(autograd::gradient_edge(b));
+  if (c.is_tensor()) {
+    node->next_edges().push_back(autograd::gradient_edge(c.tensor));
+  } else {
+    node->c_number = c.scalar;
+  }
+  if (inplace) {
+    autograd::rebase_history(out, node);
+  } else {
+    autograd::set_history(out, node);
+  }
+  // Saved after set_history: a saved output copies its output_nr and requires_grad. Only what
+  // the needed gradients read is saved.
+  // An operand that is the in-place op's self (x.addcmul_(x, y)) is read as it was before the
+  // write (a_before), so its gradient is the one of the values the op read.
+  auto source = [&](TensorObject* t) { return t == a ? a_before : t; };
+  if (reads & kA) node->a_saved = SavedTensor(a_before, a_before == out);
+  if (reads & kB) node->b_saved = SavedTensor(source(b), source(b) == out);
+  if (c.is_tensor() && (reads & kC)) node->c_saved = SavedTensor(source(c.tensor), source(c.tensor) == out);
+  if (reads & kY) node->y_saved = SavedTensor(out, true);
+  autograd::record_creation_site(node);
+}
+
+// out = op(a, b, c) in dtype; a, b (and c when a tensor) are already of that dtype.
+template <typename Op>
+void run_forward(const Op& op_in, DType dtype, const TensorObject* out, const TensorObject* a, const TensorObject* b,
+                 const Operand& c) {
+  dispatch(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (computes_in<Op, T>()) {
+      const Op op = op_in;
+      if (c.is_tensor()) {
+        map_nary<T, T, 3>(out, {a, b, c.tensor}, [op](T x, T y, T z) { return op.forward(x, y, z); });
+      } else {
+        const T cv = c.scalar.to<T>();
+        map_binary<T, T, T>(out, a, b, [op, cv](T x, T y) { return op.forward(x, y, cv); });
+      }
+    } else {
+      FNGRAD_INTERNAL_ASSERT(false);  // compute_dtype keeps every op inside its domain
+    }
+  });
+}
+
+TensorRef tensor_as(TensorObject* t, DType dtype) {
+  return t->dtype == dtype ? TensorRef::borrow(t) : fngrad::to_dtype(t, dtype);
+}
+
+DimVec ternary_shape(const TensorObject* a, const TensorObject* b, const Operand& c, const char* name) {
+  DimVec shape = broadcast_shapes(a->sizes, b->sizes, name);
+  return c.is_tensor() ? broadcast_shapes(shape, c.tensor->sizes, name) : shape;
+}
+
+bool any_requires_grad(const TensorObject* a, const TensorObject* b, const Operand& c) {
+  return autograd::requires_grad(a) || autograd::requires_grad(b) ||
+         (c.is_tensor() && autograd::requires_grad(c.tensor));
+}
+
+template <typename Op>
+TensorRef ternary_forward(TensorObject* a, TensorObject* b, const Operand& c, const Op& op) {
+  FNGRAD_CHECK_TYPE(c.is_tensor() || Op::c_may_be_number, "[", Op::name, "] argument '", Op::arg_c,
+                    "' must be Tensor, not a number.");
+  const DType dtype = compute_dtype<Op>(a, b, c);
+  const DimVec shape = ternary_shape(a, b, c, Op::name);
+  TensorRef at = tensor_as(a, dtype), bt = tensor_as(b, dtype);
+  TensorRef ct = c.is_tensor() ? tensor_as(c.tensor, dtype) : TensorRef();
+  TensorRef out = empty(shape, dtype, Op::name);
+  run_forward(op, dtype, out.get(), at.get(), bt.get(), c.is_tensor() ? Operand(ct) : c);
+  if (any_requires_grad(a, b, c) && GradMode::is_enabled()) {
+    FNGRAD_CHECK_RUNTIME(is_floating(dtype), "[", Op::name, "] Only floating point results can require gradients, got ",
+                         dtype_name(dtype), ".");
+    record(op, a, b, c, out.get(), false, a);
+  }
+  return out;
+}
+
+template <typename Op>
+void ternary_inplace(TensorObject* self, TensorObject* b, const Operand& c, const Op& op) {
+  const char* name = Op::name;
+  FNGRAD_CHECK_TYPE(c.is_tensor() || Op::c_may_be_number, "[", name, "_] argument '", Op::arg_c,
+                    "' must be Tensor, not a number.");
+  const DType rt = compute_dtype<Op>(self, b, c);
+  FNGRAD_CHECK_RUNTIME(dtype_category(rt) <= dtype_category(self->dtype), "[", name, "_] result type ", dtype_name(rt),
+                       " can't be cast to the desired output type ", dtype_name(self->dtype), ".");
+  const DimVec shape = ternary_shape(self, b, c, name);
+  FNGRAD_CHECK_RUNTIME(shape == self->sizes, "[", name, "_] Output with shape ", shape_str(self->sizes),
+                       " doesn't match the broadcast shape ", shape_str(shape), ".");
+  check_inplace(self, name);
+  if (!self->contiguous && has_internal_overlap(self)) fail_internal_overlap((std::string(name) + "_").c_str());
+  const bool needs = any_requires_grad(self, b, c);
+  if (needs && GradMode::is_enabled() && view_needs_functionalize(self)) {
+    // An in-place op on a view whose base requires grad: see Note [In-place on views]. The op
+    // reads a copy, so that what its backward saved is not overwritten by the write below.
+    TensorRef current = clone(self);
+    TensorRef result = ternary_forward(current.get(), b, c, op);
+    write_through_view(self, result.get());
+    return;
+  }
+  const bool recording = needs && GradMode::is_enabled();
+  // Some gradients read the old value of self, also where b or c is self.
+  constexpr int all_reads = Op::grad_a_reads | Op::grad_b_reads | Op::grad_c_reads;
+  const bool reads_self = (all_reads & kA) || (b == self && (all_reads & kB)) ||
+                          (c.tensor == self && (all_reads & kC));
+  TensorRef before;
+  if (recording && reads_self) before = contiguous_copy(self);
+  // The kernel runs in self's dtype (a result type self cannot hold was refused above).
+  const DType dtype = self->dtype;
+  TensorRef bt = tensor_as(b, dtype);
+  TensorRef ct = c.is_tensor() ? tensor_as(c.tensor, dtype) : TensorRef();
+  run_forward(op, dtype, self, self, bt.get(), c.is_tensor() ? Operand(ct) : c);
+  bump_version(self);
+  if (recording) {
+    FNGRAD_CHECK_RUNTIME(is_floating(dtype), "[", name, "_] Only floating point results can require gradients.");
+    record(op, self, b, c, self, true, before ? before.get() : self);
+  }
+}
+
+template <typename Op>
+TensorRef jvp_kernel(const Op& op, TensorObject* a, TensorObject* b, TensorObject* c, TensorObject* ta,
+                     TensorObject* tb, TensorObject* tc) {
+  TensorRef y = ternary_forward(a, b, Operand(c), op);
+  TensorRef r = empty(y->sizes, y->dtype);
+  std::array<const TensorObject*, 7> ins{a, b, c, y.get(), ta, tb, tc};
+  dispatch_floating(y->dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    map_nary<T, T, 7>(r.get(), ins, [&op](T av, T bv, T cv, T yv, T tav, T tbv, T tcv) {
+      return jvp_of(op, av, bv, cv, yv, tav, tbv, tcv);
+    });
+  });
+  return r;
+}
+
+}  // namespace
+
+#define FNGRAD_DEFINE_TERNARY(Op)                                                              \
+  TensorRef apply_##Op(TensorObject* a, TensorObject* b, const Operand& c, const Op& op) {     \
+    return ternary_forward(a, b, c, op);                                                       \
+  }                                                                                            \
+  void apply_##Op##_(TensorObject* self, TensorObject* b, const Operand& c, const Op& op) {    \
+    ternary_inplace(self, b, c, op);                                                           \
+  }
+FNGRAD_TERNARY_OPS(FNGRAD_DEFINE_TERNARY)
+#undef FNGRAD_DEFINE_TERNARY
+
+TensorRef ternary_jvp(const char* name, TensorObject* a, TensorObject* b, TensorObject* c, TensorObject* ta,
+                      TensorObject* tb, TensorObject* tc) {
+  for (TensorObject* t : {b, c, ta, tb, tc}) {
+    FNGRAD_CHECK_VALUE(is_floating(a->dtype) && t->dtype == a->dtype && t->sizes == a->sizes,
+                       "[ternary_jvp] Expected floating tensors of one dtype and shape.");
+  }
+#define FNGRAD_JVP_CASE(Op) \
+  if (std::strcmp(name, Op::name) == 0) return jvp_kernel(Op{}, a, b, c, ta, tb, tc);
+  FNGRAD_TERNARY_OPS(FNGRAD_JVP_CASE)
+#undef FNGRAD_JVP_CASE
+  fail(ErrorKind::Value, "[ternary_jvp] No ternary op named '", name, "' in the op table.");
+}
+
+}  // namespace ops
+}  // namespace fngrad
