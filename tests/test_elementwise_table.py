@@ -11,21 +11,24 @@ import pytest
 
 import fngrad
 from conftest import requires_torch
-from op_table import KINKS, UNARY_DOMAINS
-
-# Where each binary entry is smooth: inputs for its JVP check.
-BINARY_DOMAINS = {
-    "pow": ((0.5, 2.0), (-1.5, 1.5)),
-    "div": ((-2.0, 2.0), (0.5, 2.0)),
-    "atan2": ((-2.0, 2.0), (0.3, 2.0)),
-    "hypot": ((0.3, 2.0), (-2.0, -0.3)),
-}
+from op_table import ELEMENTWISE
 
 
-def _away_from(x, kink, eps=0.05):
-    if kink is None:
-        return x
-    return np.where(np.abs(x - kink) < eps, kink + 2 * eps, x)
+def _sample(row, shape, rng):
+    """Operands drawn from [-2, 2] where the op-table row says the op is smooth."""
+    out = []
+    for arg in row.args:
+        lo, hi = max(arg.lo, -2.0), min(arg.hi, 2.0)
+        x = rng.uniform(lo, hi, shape)
+        for _ in range(100):  # redraw the elements the row does not accept
+            bad = np.array([not arg.accepts(v) for v in x.flat]).reshape(shape)
+            if not bad.any():
+                break
+            x[bad] = rng.uniform(lo, hi, int(bad.sum()))
+        out.append(x)
+    if row.tie is not None:  # maximum/minimum: operands apart from a tie
+        out[1] = np.where(np.abs(out[0] - out[1]) <= row.tie, out[0] + 3 * row.tie, out[1])
+    return out
 
 
 def _central(f, x, t, eps=1e-6):
@@ -35,8 +38,7 @@ def _central(f, x, t, eps=1e-6):
 @pytest.mark.parametrize("name", list(fngrad._C.unary_ops))
 def test_unary_jvp_matches_central_differences(name):
     rng = np.random.default_rng(7)
-    lo, hi = UNARY_DOMAINS.get(name, (-2.0, 2.0))
-    x = _away_from(rng.uniform(lo, hi, (4, 5)), KINKS.get(name))
+    (x,) = _sample(ELEMENTWISE[name], (4, 5), rng)
     t = rng.standard_normal((4, 5))
     op = getattr(fngrad, name)
     jvp = fngrad._C._unary_jvp(name, fngrad.tensor(x), fngrad.tensor(t)).numpy()
@@ -47,11 +49,7 @@ def test_unary_jvp_matches_central_differences(name):
 @pytest.mark.parametrize("name", list(fngrad._C.binary_ops))
 def test_binary_jvp_matches_central_differences(name):
     rng = np.random.default_rng(8)
-    (alo, ahi), (blo, bhi) = BINARY_DOMAINS.get(name, ((-2.0, 2.0), (-2.0, 2.0)))
-    a = rng.uniform(alo, ahi, (3, 4))
-    b = rng.uniform(blo, bhi, (3, 4))
-    if name in ("maximum", "minimum"):
-        b = np.where(np.abs(a - b) < 0.05, b + 0.2, b)  # away from the tie
+    a, b = _sample(ELEMENTWISE[name], (3, 4), rng)
     ta, tb = rng.standard_normal((2, 3, 4))
     op = getattr(fngrad, name)
     jvp = fngrad._C._binary_jvp(name, *(fngrad.tensor(v) for v in (a, b, ta, tb))).numpy()

@@ -112,7 +112,7 @@ def _graph(with_local: bool = False) -> dict:
                 dep = ".".join(parts[:k])
                 if dep == name or dep not in MODULES:
                     continue
-                if k < len(parts) and (name == dep or name.startswith(dep + ".")):
+                if name.startswith(dep + "."):
                     continue  # an ancestor package of the importer: already initializing
                 edges.add(dep)
         graph[name] = edges

@@ -83,6 +83,29 @@ class BinaryBackward : public Node {
     y_saved.release();
   }
 
+  // PyTorch's attribute names: _saved_self, _saved_other (pow: _saved_exponent), _saved_result,
+  // _saved_alpha; a Python-number side is reported as the number.
+  void visit_saved(autograd::SavedValueVisitor& v) const override {
+    constexpr int reads = Op::grad_a_reads | Op::grad_b_reads;
+    if constexpr ((reads & kA) != 0) {
+      if (a_tensor) v.saved("_saved_self", a_saved);
+      else v.scalar("_saved_self", &scalar);
+    }
+    if constexpr ((reads & kB) != 0) {
+      const char* name = std::strcmp(Op::other_name, "exponent") == 0 ? "_saved_exponent" : "_saved_other";
+      if (b_tensor) v.saved(name, b_saved);
+      else v.scalar(name, &scalar);
+    }
+    if constexpr ((reads & kY) != 0) v.saved("_saved_result", y_saved);
+    if constexpr (Op::has_alpha) {
+      if (op_.alpha == static_cast<double>(static_cast<int64_t>(op_.alpha))) {
+        v.integer("_saved_alpha", static_cast<int64_t>(op_.alpha));
+      } else {
+        v.real("_saved_alpha", op_.alpha);
+      }
+    }
+  }
+
   GradList apply(GradList&& grads) override {
     TensorRef g = std::move(grads[0]);
     const bool need_a = a_tensor && next_edges_[0].is_valid();

@@ -5,11 +5,11 @@
 #include <array>
 #include <cstring>
 
+#include "autograd/grad_utils.h"
 #include "autograd/saved_tensor.h"
 #include "core/grad_mode.h"
+#include "core/loops.h"
 #include "ops/elementwise.h"
-#include "ops/grad_utils.h"
-#include "ops/loops.h"
 #include "ops/ternary_ops.h"
 
 namespace fngrad {
@@ -173,25 +173,18 @@ class TernaryBackward : public Node {
 template <typename Op>
 void record(const Op& op, TensorObject* a, TensorObject* b, const Operand& c, TensorObject* out, bool inplace,
             TensorObject* a_before) {
-  auto* node = new TernaryBackward<Op>(op);
-  NodeRef keep(node);
-  node->c_tensor = c.is_tensor();
   // Which gradients are needed, before the history of an in-place `a` changes.
   const int reads = (autograd::requires_grad(a) ? Op::grad_a_reads : 0) |
                     (autograd::requires_grad(b) ? Op::grad_b_reads : 0) |
                     (c.is_tensor() && autograd::requires_grad(c.tensor) ? Op::grad_c_reads : 0);
-  node->next_edges().push_back(autograd::gradient_edge(a));
-  node->next_edges().push_back(autograd::gradient_edge(b));
-  if (c.is_tensor()) {
-    node->next_edges().push_back(autograd::gradient_edge(c.tensor));
-  } else {
-    node->c_number = c.scalar;
-  }
-  if (inplace) {
-    autograd::rebase_history(out, node);
-  } else {
-    autograd::set_history(out, node);
-  }
+  SmallVec<TensorObject*, 3> inputs;
+  inputs.push_back(a);
+  inputs.push_back(b);
+  if (c.is_tensor()) inputs.push_back(c.tensor);
+  auto* node = autograd::record_node_from<TernaryBackward<Op>>(
+      out, inputs, inplace ? autograd::History::InPlace : autograd::History::Output, op);
+  node->c_tensor = c.is_tensor();
+  if (!c.is_tensor()) node->c_number = c.scalar;
   // Saved after set_history: a saved output copies its output_nr and requires_grad. Only what
   // the needed gradients read is saved.
   // An operand that is the in-place op's self (x.addcmul_(x, y)) is read as it was before the
@@ -201,7 +194,6 @@ void record(const Op& op, TensorObject* a, TensorObject* b, const Operand& c, Te
   if (reads & kB) node->b_saved = SavedTensor(source(b), source(b) == out);
   if (c.is_tensor() && (reads & kC)) node->c_saved = SavedTensor(source(c.tensor), source(c.tensor) == out);
   if (reads & kY) node->y_saved = SavedTensor(out, true);
-  autograd::record_creation_site(node);
 }
 
 // out = op(a, b, c) in dtype; a, b (and c when a tensor) are already of that dtype.

@@ -24,9 +24,14 @@ import threading
 from contextlib import contextmanager
 
 from .. import _C
+from .graph_viz import Dot, MemoryReport, memory_report, to_dot
 
 __all__ = [
     "Node",
+    "to_dot",
+    "Dot",
+    "memory_report",
+    "MemoryReport",
     "RemovableHandle",
     "saved_tensors_hooks",
     "save_on_cpu",

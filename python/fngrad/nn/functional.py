@@ -24,6 +24,7 @@ import numpy as np
 from .. import _C
 from .._creation import default_generator, from_numpy
 from ..autograd.function import Function
+from ..autograd.grad_mode import no_grad
 
 __all__ = [
     "relu", "relu_", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid", "tanh",
@@ -382,7 +383,6 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         raise IndexError(f"[embedding] index out of range in self (indices must be in [0, {num}), got "
                          f"{int(idx.min())}..{int(idx.max())})")
     if max_norm is not None:
-        from ..autograd.grad_mode import no_grad
 
         rows = np.unique(idx.reshape(-1))
         w = weight.detach().numpy()
@@ -524,8 +524,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         centred = input - mean.reshape(shape)
         var = (centred * centred).mean(dims)
         if running_mean is not None:
-            from ..autograd.grad_mode import no_grad
-
+    
             with no_grad():
                 running_mean.copy_(running_mean * (1 - momentum) + mean.detach() * momentum)
                 running_var.copy_(running_var * (1 - momentum) + var.detach() * (momentum * count / (count - 1)))

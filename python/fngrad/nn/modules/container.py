@@ -9,7 +9,7 @@ from itertools import islice
 
 from ... import _C
 from ..parameter import Parameter
-from .module import Module, _addindent
+from .module import Module, _addindent, _typename
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
@@ -479,7 +479,6 @@ class ParameterDict(Module):
                 self[p[0]] = p[1]
 
     def extra_repr(self):
-        from .module import _typename
 
         return "\n".join(_param_line(k, p, _typename) for k, p in self.items())
 

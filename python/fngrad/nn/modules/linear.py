@@ -8,13 +8,12 @@ from ... import _C
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
-from .module import Module
+from .module import Module, _check_device
 
 __all__ = ["Identity", "Linear", "Bilinear"]
 
 
 def _factory_dtype(dtype, device):
-    from .module import _check_device
 
     _check_device(device)
     return _C.float32 if dtype is None else dtype

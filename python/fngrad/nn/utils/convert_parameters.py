@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ... import _C
+from ..modules.module import _typename
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
 
@@ -16,7 +17,6 @@ def parameters_to_vector(parameters):
 def vector_to_parameters(vec, parameters):
     """Sets each parameter's data to the matching slice of the 1-D ``vec`` (a view of it, no copy)."""
     if not isinstance(vec, _C.TensorBase):
-        from ..modules.module import _typename
 
         raise TypeError(f"expected torch.Tensor, but got: {_typename(vec)}")
     pointer = 0
