@@ -61,6 +61,7 @@ from ._creation import (  # noqa: E402
 )
 from . import autograd  # noqa: E402
 from . import nn  # noqa: E402
+from .utils.dlpack import from_dlpack  # noqa: E402
 from .autograd import (  # noqa: E402
     enable_grad,
     inference_mode,
@@ -130,4 +131,5 @@ __all__ = [
     "randint",
     "randperm",
     "nn",
+    "from_dlpack",
 ] + list(_functions_all)
