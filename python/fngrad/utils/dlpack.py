@@ -55,7 +55,9 @@ _SUPPORTED = (np.float32, np.float64, np.int64, np.bool_)
 def _export(tensor, max_version=None, dl_device=None, copy=None):
     """The DLPack capsule of ``tensor``'s memory: legacy ("dltensor") unless ``max_version`` is
     at least (1, 0), as PyTorch's ``__dlpack__`` does."""
-    return tensor.detach().numpy().__dlpack__(max_version=max_version, dl_device=dl_device, copy=copy)
+    # Only the arguments given: NumPy before 2.1 knows none of them (fngrad needs NumPy >= 1.23).
+    options = {"max_version": max_version, "dl_device": dl_device, "copy": copy}
+    return tensor.detach().numpy().__dlpack__(**{k: v for k, v in options.items() if v is not None})
 
 
 def to_dlpack(tensor):
@@ -121,7 +123,7 @@ def from_dlpack(ext_tensor, *, device=None, copy=None):
     if device is not None and str(device) != "cpu":
         raise ValueError(f"[from_dlpack] fngrad tensors live on the CPU, got device={device!r}.")
     if hasattr(ext_tensor, "__dlpack__"):
-        array = np.from_dlpack(ext_tensor, device="cpu", copy=copy)
+        array = np.from_dlpack(ext_tensor) if copy is None else np.from_dlpack(ext_tensor, copy=copy)
     else:
         if device is not None or copy is not None:
             raise AssertionError("device and copy kwargs not supported when ext_tensor is already a DLPack capsule.")
