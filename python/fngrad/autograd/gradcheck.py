@@ -86,37 +86,36 @@ def _check_inputs(inputs):
                          "requires_grad=True.")
 
 
-def _perturbed_outputs(func, inputs, x, values):
-    """The tensor outputs of ``func(*inputs)`` (flat, float64) with x's memory set to ``values``."""
-    data = x.detach().numpy()  # shares x's memory, with x's strides
-    orig = data.copy()
-    data[...] = values
+def _outputs64(func, inputs):
+    return [_flat64(o) if _is_tensor(o) else None for o in _as_tuple(func(*inputs))]
+
+
+def _central_difference(func, inputs, x, index, delta, eps):
+    """(f(x + delta) - f(x - delta)) / 2 eps for every tensor output of func (None for others),
+    with ``delta`` added to ``x[index]`` in place, through a NumPy view of x's memory (so
+    non-contiguous inputs are perturbed where they live)."""
+    data = x.detach().numpy()
+    orig = np.array(data[index], copy=True)
     try:
-        return [_flat64(o) if _is_tensor(o) else None for o in _as_tuple(func(*inputs))]
+        data[index] = orig + delta
+        plus = _outputs64(func, inputs)
+        data[index] = orig - delta
+        minus = _outputs64(func, inputs)
     finally:
-        data[...] = orig
-
-
-def _numerical_jvps(func, inputs, x, direction, eps):
-    """(f(x + eps d) - f(x - eps d)) / 2 eps for every tensor output of func (None for others)."""
-    base = x.detach().numpy().astype(np.float64)
-    plus = _perturbed_outputs(func, inputs, x, base + eps * direction)
-    minus = _perturbed_outputs(func, inputs, x, base - eps * direction)
+        data[index] = orig
     return [None if p is None else (p - m) / (2 * eps) for p, m in zip(plus, minus)]
 
 
 def _numerical_jacobians(func, inputs, func_out, eps):
     """jac[i][o]: (numel(output o), numel(differentiable input i)) for each tensor output o of
-    func_out (None for other outputs), by central differences."""
+    func_out (None for other outputs), by central differences, one element at a time."""
     jacobians = []
     for x in _diff_inputs(inputs):
         per_output = [np.zeros((o.numel(), x.numel())) if _is_tensor(o) else None for o in func_out]
         for col, idx in enumerate(np.ndindex(*x.shape)):
-            e = np.zeros(tuple(x.shape))
-            e[idx] = 1.0
-            for jac, jvp in zip(per_output, _numerical_jvps(func, inputs, x, e, eps)):
+            for jac, column in zip(per_output, _central_difference(func, inputs, x, idx, eps, eps)):
                 if jac is not None:
-                    jac[:, col] = jvp
+                    jac[:, col] = column
         jacobians.append(per_output)
     return jacobians
 
@@ -183,7 +182,7 @@ def _fast_check(func, inputs, func_out, outputs, eps, rtol, atol, nondet_tol, ch
     us = [_unit_random(rng, x.numel()) for x in diff]
     vs = [_unit_random(rng, o.numel()) for o in outputs]
     diff_out_idx = [k for k, o in enumerate(func_out) if _is_tensor(o) and o.requires_grad]
-    jvps = [_numerical_jvps(func, inputs, x, u.reshape(tuple(x.shape)), eps) for x, u in zip(diff, us)]
+    jvps = [_central_difference(func, inputs, x, ..., eps * u.reshape(tuple(x.shape)), eps) for x, u in zip(diff, us)]
     if not outputs:
         for per_input in jvps:
             for jvp in per_input:
