@@ -32,6 +32,8 @@ cmake --build "$build_dir"
 rm -rf "$pkg_dir"
 mkdir -p "$pkg_dir"
 cp -r python/fngrad "$pkg_dir/fngrad"
+# A worktree's python/fngrad may hold a (relative, now dangling) symlink to its dev build's module.
+rm -f "$pkg_dir"/fngrad/_C*.so
 cp "$build_dir"/_C*.so "$pkg_dir/fngrad/"
 
 packages=$("$python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
