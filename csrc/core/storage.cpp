@@ -7,6 +7,7 @@
 
 #include <sys/mman.h>
 
+#include <cstring>
 #include <map>
 #include <mutex>
 
@@ -29,6 +30,10 @@ static_assert(kHeader % 16 == 0, "small buffers must stay 16-byte aligned");
 // the kernel allows them), and kept in a size-keyed free list. A request is served by the smallest cached block that is at
 // least as large and at most 25% larger. The mutex makes the cache safe if a future caller
 // allocates without the GIL; today every caller holds it.
+// FNGRAD_ALLOC_CACHE=0 in the environment (read at the first allocation) turns the cache off:
+// large buffers then come from malloc like small ones, so that AddressSanitizer (whose malloc
+// puts redzones around each block and quarantines freed ones) sees overflows and uses after
+// free in them; mmap'd blocks reused by the cache are invisible to it. stress/sanitize.sh sets it.
 class LargeBlockCache {
  public:
   void* allocate(size_t nbytes, size_t* actual) {
@@ -120,6 +125,14 @@ LargeBlockCache& large_cache() {
   return *cache;
 }
 
+bool large_cache_enabled() {
+  static const bool enabled = [] {
+    const char* env = std::getenv("FNGRAD_ALLOC_CACHE");
+    return env == nullptr || std::strcmp(env, "0") != 0;
+  }();
+  return enabled;
+}
+
 [[noreturn]] void out_of_memory(size_t nbytes) {
   fail(ErrorKind::Runtime, "[allocate] Could not allocate ", nbytes,
        " bytes: the system is out of memory.");
@@ -128,7 +141,7 @@ LargeBlockCache& large_cache() {
 }  // namespace
 
 Storage* allocate_storage(size_t nbytes) {
-  if (nbytes >= kLargeThreshold) {
+  if (nbytes >= kLargeThreshold && large_cache_enabled()) {
     auto* s = static_cast<Storage*>(std::malloc(sizeof(Storage)));
     if (s == nullptr) out_of_memory(nbytes);
     new (s) Storage();

@@ -64,6 +64,7 @@ from . import nn  # noqa: E402
 from . import optim  # noqa: E402
 from . import utils  # noqa: E402
 from .serialization import load, save  # noqa: E402
+from .utils.dlpack import from_dlpack  # noqa: E402
 from .autograd import (  # noqa: E402
     enable_grad,
     inference_mode,
@@ -146,4 +147,5 @@ __all__ = [
     "utils",
     "save",
     "load",
+    "from_dlpack",
 ] + list(_functions_all)

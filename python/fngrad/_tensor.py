@@ -174,6 +174,31 @@ class Tensor(_C.TensorBase):
         memo[id(self)] = t
         return t
 
+    # ---- DLPack: zero-copy exchange with PyTorch, NumPy and others (fngrad.utils.dlpack) ----
+
+    def __dlpack__(self, *, stream=-1, max_version=None, dl_device=None, copy=None):
+        """A DLPack capsule sharing this tensor's memory, for another library's ``from_dlpack``.
+
+        As in PyTorch: ``stream`` must be None or -1 on the CPU; the capsule is versioned when
+        ``max_version`` is at least (1, 0); a tensor that requires grad is refused with
+        ``BufferError`` (export ``tensor.detach()``). Example: ``np.from_dlpack(fngrad.ones(2))``.
+        """
+        from .utils.dlpack import _export
+
+        if self.requires_grad:
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+        if stream is not None and type(stream) is not int:
+            raise TypeError("stream must be ``int`` or ``none``")
+        if stream is not None and stream != -1:
+            raise AssertionError("stream should be None on cpu.")
+        return _export(self, max_version, dl_device, copy)
+
+    def __dlpack_device__(self):
+        """``(DLDeviceType.kDLCPU, 0)``: fngrad tensors live in CPU memory."""
+        from .utils.dlpack import DLDeviceType
+
+        return (DLDeviceType.kDLCPU, 0)
+
 
 class _Device(str):
     """The device a tensor lives on: the CPU."""

@@ -1,5 +1,5 @@
-"""fngrad.utils: ``fngrad.utils.data`` (datasets, samplers, DataLoader), as ``torch.utils``."""
+"""fngrad.utils, as ``torch.utils``: ``data`` (datasets, samplers, DataLoader) and ``dlpack``."""
 
-from . import data
+from . import data, dlpack
 
-__all__ = ["data"]
+__all__ = ["data", "dlpack"]
