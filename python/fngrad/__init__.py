@@ -63,6 +63,7 @@ from . import autograd  # noqa: E402
 from . import nn  # noqa: E402
 from . import optim  # noqa: E402
 from . import utils  # noqa: E402
+from .utils import data as _utils_data  # noqa: E402,F401  (fngrad.utils.data, as torch.utils.data)
 from .serialization import load, save  # noqa: E402
 from .utils.dlpack import from_dlpack  # noqa: E402
 from .autograd import (  # noqa: E402

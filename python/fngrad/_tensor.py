@@ -15,6 +15,7 @@ from ._creation import _rebuild, full, ones, tensor, zeros
 from ._functions import masked_select, return_types
 from .autograd import backward
 from .autograd.graph import _register_post_accumulate_hook, _register_tensor_hook
+from .utils.dlpack import DLDeviceType, _export
 
 __all__ = ["Tensor"]
 
@@ -183,8 +184,6 @@ class Tensor(_C.TensorBase):
         ``max_version`` is at least (1, 0); a tensor that requires grad is refused with
         ``BufferError`` (export ``tensor.detach()``). Example: ``np.from_dlpack(fngrad.ones(2))``.
         """
-        from .utils.dlpack import _export
-
         if self.requires_grad:
             raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
         if stream is not None and type(stream) is not int:
@@ -195,8 +194,6 @@ class Tensor(_C.TensorBase):
 
     def __dlpack_device__(self):
         """``(DLDeviceType.kDLCPU, 0)``: fngrad tensors live in CPU memory."""
-        from .utils.dlpack import DLDeviceType
-
         return (DLDeviceType.kDLCPU, 0)
 
 
