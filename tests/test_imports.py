@@ -178,11 +178,14 @@ def test_no_function_local_imports_of_fngrad_modules():
 
 def test_each_module_imports_first_in_a_fresh_interpreter():
     # One interpreter per module, all started at once; each imports that module before any other.
-    env = dict(os.environ, PYTHONPATH=str(PACKAGE_DIR.parent) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    # The fngrad these tests import (installed, or the source tree on PYTHONPATH with a built _C),
+    # from a neutral directory.
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(Path(fngrad.__file__).parent.parent)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
     procs = {
         name: subprocess.Popen(
             [sys.executable, "-c", f"import importlib; print(importlib.import_module({name!r}).__name__)"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=Path(fngrad.__file__).parent.parent)
         for name in sorted(MODULES)
     }
     failures = []
