@@ -78,6 +78,21 @@ from ._functions import *  # noqa: E402,F401,F403
 from ._functions import __all__ as _functions_all  # noqa: E402
 from . import _functions, _indexing  # noqa: E402
 
+
+def _install_family(module):
+    """Exports an op family written in Python over the native core: each name of ``module.__all__``
+    becomes ``fngrad.NAME``, and each entry of ``module._METHODS`` (method name -> function) becomes a
+    Tensor method. One line per family below keeps the families out of each other's files."""
+    for name in module.__all__:
+        globals()[name] = getattr(module, name)
+    for method, fn in getattr(module, "_METHODS", {}).items():
+        setattr(Tensor, method, fn)
+    return list(module.__all__)
+
+
+_family_all: list = []
+# Op families (one line each): _family_all += _install_family(_module)
+
 # The Python functions that C++ calls, handed over once (Note [Python callbacks] in
 # csrc/core/py_callbacks.h): a renamed one fails here, at import, not at its first call.
 _C._register_callbacks(
@@ -149,4 +164,4 @@ __all__ = [
     "save",
     "load",
     "from_dlpack",
-] + list(_functions_all)
+] + list(_functions_all) + _family_all
