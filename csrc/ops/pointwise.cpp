@@ -207,6 +207,9 @@ TensorRef where(TensorObject* cond, const Operand& a, const Operand& b) {
 }
 
 bool has_internal_overlap(const TensorObject* t) {
+  // An empty tensor has no element to write twice, whatever its strides say.
+  for (int64_t size : t->sizes)
+    if (size == 0) return false;
   for (size_t d = 0; d < t->sizes.size(); d++)
     if (t->strides[d] == 0 && t->sizes[d] > 1) return true;
   return false;
