@@ -105,7 +105,8 @@ class FunctionCheckReport:
             head = f"check_function({self.function}): no problems found"
         else:
             head = f"check_function({self.function}): {len(self.findings)} problem(s)"
-        lines = [head] + [f"  {f}" for f in self.findings] + [f"  (skipped {name}: {why})" for name, why in self.skipped]
+        lines = [head] + [f"  {f}" for f in self.findings]
+        lines += [f"  (skipped {name}: {why})" for name, why in self.skipped]
         return "\n".join(lines)
 
 
@@ -249,7 +250,8 @@ class _CtxSpy:
             spy.attrs[name] = (value, *_caller_line())
             return base.__setattr__(ctx, name, value)
 
-        self.had = {k: self.ctx_cls.__dict__[k] for k in ("save_for_backward", "__setattr__") if k in self.ctx_cls.__dict__}
+        own = self.ctx_cls.__dict__
+        self.had = {k: own[k] for k in ("save_for_backward", "__setattr__") if k in own}
         self.ctx_cls.save_for_backward = save_for_backward
         self.ctx_cls.__setattr__ = __setattr__
         return self
@@ -429,7 +431,8 @@ class _Checker:
         return True
 
     def modified(self, w, fname, line, phase, through_version, dirty):
-        how = "in place" if through_version else "through its memory (a NumPy view or .data: no version counter sees it)"
+        how = ("in place" if through_version
+               else "through its memory (a NumPy view or .data: no version counter sees it)")
         if w.role == "input":
             if phase in ("forward", "setup_context") and any(d is w.tensor for d in dirty):
                 return
@@ -469,18 +472,17 @@ class _Checker:
             elif not self.leaves[i].requires_grad:
                 continue
             elif tuple(g.shape) != tuple(a.shape):
+                # Allowed (the engine sums it down), as in PyTorch: the input's shape expands to it.
                 try:
-                    np.broadcast_shapes(tuple(g.shape), tuple(a.shape))
-                    expandable = np.broadcast_shapes(tuple(g.shape), tuple(a.shape)) == tuple(g.shape) \
-                        and len(g.shape) >= len(a.shape)
+                    expandable = np.broadcast_shapes(tuple(g.shape), tuple(a.shape)) == tuple(g.shape)
                 except ValueError:
                     expandable = False
                 if not expandable:
                     self.add("gradient_shape", f"gradient {i} has shape {list(g.shape)} but input {i} has shape "
                              f"{list(a.shape)}: the gradient of an input has the input's shape.", self.backward_line)
             elif g.dtype != a.dtype:
-                self.add("gradient_dtype", f"gradient {i} is {g.dtype} but input {i} is {a.dtype}: autograd converts it "
-                         f"silently, losing precision or hiding a bug; compute it in the input's dtype.",
+                self.add("gradient_dtype", f"gradient {i} is {g.dtype} but input {i} is {a.dtype}: autograd "
+                         "converts it silently, losing precision or hiding a bug; compute it in the input's dtype.",
                          self.backward_line)
 
     # -- what forward left on ctx --
