@@ -549,3 +549,20 @@ def test_bad_arguments_and_cleanup():
         # The ctx class is as before: nothing of the check's instrumentation is left on it.
         assert "__setattr__" not in vars(cls._backward_cls) and "save_for_backward" not in vars(cls._backward_cls)
     fngrad.autograd.gradcheck(lambda t: Sin.apply(t), (_x(),))
+
+
+# ---- the guide ----
+
+
+def test_the_guides_snippets_run():
+    """docs/custom_functions.md: every ```python block, in order, in one namespace (its asserts are
+    the expectations: each broken Function's finding, each fixed one passing)."""
+    import pathlib
+    import re
+
+    text = (pathlib.Path(__file__).resolve().parent.parent / "docs" / "custom_functions.md").read_text("utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) > 10
+    namespace = {"__name__": "custom_functions_guide"}
+    for block in blocks:
+        exec(compile(block, "docs/custom_functions.md", "exec"), namespace)  # noqa: S102

@@ -323,7 +323,8 @@ def checkpoint(function, *args, use_reentrant=False, preserve_rng_state=True, co
         >>> x = fngrad.tensor([0.5, 1.0], requires_grad=True)
         >>> y = checkpoint(lambda a: a.exp().sin(), x, use_reentrant=False)
         >>> y.sum().backward()
-        >>> bool(fngrad.allclose(x.grad, x.detach().exp() * x.detach().exp().cos()))
+        >>> e = x.detach().exp()
+        >>> bool(((x.grad - e * e.cos()).abs() < 1e-6).all())
         True
     """
     if use_reentrant is None:  # PyTorch warns and takes True; fngrad takes the variant it recommends
