@@ -303,11 +303,8 @@ def _fresh(inputs, perturb=False):
             a += np.where(np.arange(a.size).reshape(a.shape) % 2 == 0, 1, -1) * 1e-4 * (np.abs(a) + 1)
         if x.requires_grad:
             data.requires_grad_(True)
-            leaves.append(data)
-            args.append(data.clone())
-        else:
-            leaves.append(data)
-            args.append(data.clone())
+        leaves.append(data)
+        args.append(data.clone())
     return leaves, args
 
 
