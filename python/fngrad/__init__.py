@@ -64,7 +64,9 @@ from . import nn  # noqa: E402
 from . import optim  # noqa: E402
 from . import utils  # noqa: E402
 from .utils import data as _utils_data  # noqa: E402,F401  (fngrad.utils.data, as torch.utils.data)
+from .utils import checkpoint as _utils_checkpoint  # noqa: E402,F401  (fngrad.utils.checkpoint)
 from .serialization import load, save  # noqa: E402
+from ._creation import get_rng_state, set_rng_state  # noqa: E402
 from .utils.dlpack import from_dlpack  # noqa: E402
 from .autograd import (  # noqa: E402
     enable_grad,
@@ -142,6 +144,7 @@ __all__ = [
     "manual_seed",
     "seed",
     "initial_seed",
+    "get_rng_state", "set_rng_state",
     "default_generator",
     "no_grad",
     "enable_grad",

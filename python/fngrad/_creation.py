@@ -35,6 +35,8 @@ __all__ = [
     "manual_seed",
     "seed",
     "initial_seed",
+    "get_rng_state",
+    "set_rng_state",
     "Generator",
     "default_generator",
     "arange",
@@ -376,8 +378,44 @@ class Generator:
     def initial_seed(self) -> int:
         return self._seed
 
+    def get_state(self) -> Tensor:
+        """The generator's state as an int64 tensor (a copy), for ``set_state``.
+
+        Example::
+
+            >>> import fngrad
+            >>> g = fngrad.Generator().manual_seed(0)
+            >>> s = g.get_state(); a = fngrad.rand(2, generator=g)
+            >>> _ = g.set_state(s); bool((fngrad.rand(2, generator=g) == a).all())
+            True
+        """
+        st = self._rng.bit_generator.state
+        words = [(v >> (32 * i)) & 0xFFFFFFFF for v in (st["state"]["state"], st["state"]["inc"]) for i in range(4)]
+        return _C.from_numpy(np.array(words + [st["has_uint32"], st["uinteger"]], dtype=np.int64))
+
+    def set_state(self, new_state) -> "Generator":
+        """Restores a state from ``get_state``; the seed (``initial_seed``) is kept."""
+        if not isinstance(new_state, TensorBase) or new_state.dtype != _C.int64 or tuple(new_state.shape) != (10,):
+            raise RuntimeError("[set_state] Expected an int64 tensor of 10 elements, as get_state() returns.")
+        w = [int(v) for v in new_state.numpy()]
+        join = lambda ws: sum(v << (32 * i) for i, v in enumerate(ws))  # noqa: E731
+        # In place: code that holds self._rng (dropout reads it per call) sees the restored state.
+        self._rng.bit_generator.state = {"bit_generator": "PCG64", "state": {"state": join(w[:4]), "inc": join(w[4:8])},
+                                         "has_uint32": w[8], "uinteger": w[9]}
+        return self
+
 
 default_generator = Generator()
+
+
+def get_rng_state() -> Tensor:
+    """The default generator's state (``Generator.get_state``), as ``torch.get_rng_state``."""
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state) -> None:
+    """Restores the default generator's state from ``get_rng_state``, as ``torch.set_rng_state``."""
+    default_generator.set_state(new_state)
 
 
 def _seed_value(seed) -> int:
