@@ -33,6 +33,7 @@ from . import variable  # noqa: F401
 
 __all__ = [
     "Function",
+    "check_function",
     "FunctionCtx",
     "once_differentiable",
     "backward",
