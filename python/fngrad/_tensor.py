@@ -11,13 +11,53 @@ import math
 import numpy as np
 
 from . import _C
-from ._creation import _rebuild, full, ones, tensor, zeros
+from . import _creation
+from ._creation import _rebuild, empty, full, ones, tensor, zeros
+from ._device import CPU, _to_device, _unavailable, device
 from ._functions import masked_select, return_types
 from .autograd import backward
 from .autograd.graph import _register_post_accumulate_hook, _register_tensor_hook
 from .utils.dlpack import DLDeviceType, _export
 
-__all__ = ["Tensor"]
+__all__ = ["Tensor", "FloatTensor", "DoubleTensor", "LongTensor", "BoolTensor"]
+
+# PyTorch's legacy tensor type names, as Tensor.type() gives them.
+_TYPE_NAMES = {_C.float32: "FloatTensor", _C.float64: "DoubleTensor", _C.int64: "LongTensor", _C.bool: "BoolTensor"}
+_DTYPE_OF_NAME = {name: dtype for dtype, name in _TYPE_NAMES.items()}
+_TO_NAMES = ("dtype", "non_blocking", "copy", "memory_format")  # to(device, ...)'s positions after the device
+
+
+def _is_size(args) -> bool:
+    """Whether legacy constructor arguments are sizes: ints, or one fngrad.Size."""
+    if len(args) == 1 and isinstance(args[0], _C.Size):
+        return True
+    return bool(args) and all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args)
+
+
+def _legacy_new(dtype, args, kwargs, op):
+    """PyTorch's legacy constructors (``Tensor(2, 3)``, ``FloatTensor([1, 2])``, ``t.new(...)``):
+    no arguments gives an empty tensor; ints or a Size, an uninitialised tensor of that shape;
+    a tensor of the same dtype, that tensor's memory; a sequence or array, a copy of the data."""
+    unexpected = [k for k in kwargs if k != "device"]
+    if unexpected:
+        raise TypeError(f"{op}() got an unexpected keyword argument '{unexpected[0]}' (the legacy constructors take "
+                        f"only sizes or data, and device=; use fngrad.tensor(data, dtype=..., requires_grad=...))")
+    if kwargs.get("device") is not None:
+        _to_device(kwargs["device"], op)
+    if not args:
+        return empty(0, dtype=dtype)
+    if _is_size(args):
+        return empty(*args, dtype=dtype)
+    if len(args) > 1:
+        raise TypeError(f"{op}(): expected sizes (ints) or one sequence of data, got {len(args)} arguments")
+    data = args[0]
+    if isinstance(data, _C.TensorBase):
+        if data.dtype != dtype:
+            raise TypeError(f"{op}(): expected a tensor of dtype {dtype} (got {data.dtype})")
+        return data.view_as(data)
+    if not isinstance(data, (list, tuple, np.ndarray)) and not hasattr(data, "__array__"):
+        raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
+    return tensor(data, dtype=dtype)
 
 
 class Tensor(_C.TensorBase):
@@ -42,9 +82,11 @@ class Tensor(_C.TensorBase):
     __array_priority__ = 1000
 
     def __new__(cls, *args, **kwargs):
-        if args or kwargs:
-            return tensor(*args, **kwargs)
-        return super().__new__(cls)
+        """PyTorch's legacy constructor: ``Tensor(2, 3)`` is uninitialised with the default dtype,
+        ``Tensor([1, 2])`` a copy of the data as the default dtype. Prefer ``fngrad.tensor``/``empty``."""
+        if cls is not Tensor and not (args or kwargs):
+            return super().__new__(cls)
+        return _legacy_new(_creation._default_dtype, args, kwargs, "Tensor")
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Computes the gradient of this tensor with respect to the graph's leaves.
@@ -76,15 +118,131 @@ class Tensor(_C.TensorBase):
 
     @property
     def device(self):
-        """Always ``'cpu'``: fngrad runs on the CPU."""
-        return _CPU
+        """``device(type='cpu')``: fngrad tensors live in CPU memory."""
+        return CPU
 
     @property
     def is_cuda(self):
+        """False: fngrad has no CUDA tensors."""
         return False
 
-    def cpu(self):
+    @property
+    def is_cpu(self):
+        """True: fngrad tensors live in CPU memory."""
+        return True
+
+    def get_device(self) -> int:
+        """-1, PyTorch's answer for a CPU tensor."""
+        return -1
+
+    def cpu(self, memory_format=None):
+        """This tensor: it is already on the CPU."""
         return self
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        """Raises ``AssertionError: Torch not compiled with CUDA enabled``, as PyTorch without CUDA."""
+        raise _unavailable(_device_of_cuda(device))
+
+    def to(self, *args, **kwargs):
+        """This tensor converted: ``to(dtype)``, ``to(device, dtype=None, non_blocking=False, copy=False)``,
+        ``to(other)`` (other's dtype). Returns self when nothing changes, unless ``copy=True``. The
+        device must be the CPU (``'cpu'``, ``fngrad.device('cpu')``); another raises as in PyTorch.
+
+        Example::
+
+            >>> import fngrad
+            >>> fngrad.ones(2).to("cpu", fngrad.float64).dtype
+            fngrad.float64
+        """
+        if args and not isinstance(args[0], (_C.dtype, _C.TensorBase, type)):
+            if args[0] is not None:
+                _to_device(args[0], "to")
+            if len(args) > 1 + len(_TO_NAMES):
+                raise TypeError(f"to() takes at most {1 + len(_TO_NAMES)} positional arguments ({len(args)} given)")
+            for name, value in zip(_TO_NAMES, args[1:]):
+                if name in kwargs:
+                    raise TypeError(f"to() got multiple values for argument '{name}'")
+                kwargs[name] = value
+            args = ()
+        if "device" in kwargs:
+            dev = kwargs.pop("device")
+            if dev is not None:
+                _to_device(dev, "to")
+        return _C.TensorBase.to(self, *args, **kwargs)
+
+    def numpy(self, *, force=False):
+        """The tensor as a NumPy array sharing its memory.
+
+        As in PyTorch, a tensor that requires grad is refused while grad mode is on (use
+        ``t.detach().numpy()``); under ``no_grad`` (or in a Function's forward) it is allowed.
+        Example: ``fngrad.ones(2).numpy()`` is ``array([1., 1.], dtype=float32)``."""
+        if not force and self.requires_grad and not _C.is_grad_enabled():
+            return _C.TensorBase.numpy(self.detach())
+        return _C.TensorBase.numpy(self, force=force)
+
+    def type(self, dtype=None, non_blocking=False, **kwargs):
+        """Without arguments, the legacy type name (``'fngrad.FloatTensor'``); with a dtype, a legacy
+        tensor type (``fngrad.DoubleTensor``) or its name (``'torch.DoubleTensor'``), this tensor
+        converted to it (self when it already has that type).
+
+        Example::
+
+            >>> import fngrad
+            >>> fngrad.ones(2).type()
+            'fngrad.FloatTensor'
+            >>> fngrad.ones(2).type('torch.LongTensor')
+            tensor([1, 1])
+        """
+        if dtype is None:
+            return "fngrad." + _TYPE_NAMES[self.dtype]
+        if isinstance(dtype, str):
+            prefix, _, name = dtype.rpartition(".")
+            if prefix in ("torch.cuda", "fngrad.cuda") and name in _DTYPE_OF_NAME:
+                raise _unavailable(device("cuda"))
+            if prefix not in ("torch", "fngrad") or name not in _DTYPE_OF_NAME:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = _DTYPE_OF_NAME[name]
+        elif isinstance(dtype, _LegacyTensorType):
+            dtype = dtype.dtype
+        if dtype == self.dtype:
+            return self
+        return self.to(dtype)
+
+    def new(self, *args, **kwargs):
+        """PyTorch's legacy constructor with this tensor's dtype: ``t.new(2, 3)`` is uninitialised,
+        ``t.new([1, 2])`` a copy of the data. Prefer ``new_empty``/``new_tensor``."""
+        return _legacy_new(self.dtype, args, kwargs, "new")
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        """Uninitialised values of ``size``, with this tensor's dtype unless given."""
+        return empty(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element."""
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the elements take: ``numel() * itemsize``."""
+        return self.numel() * self.dtype.itemsize
+
+    def nelement(self) -> int:
+        """The number of elements (``numel``'s older name)."""
+        return self.numel()
+
+    def ndimension(self) -> int:
+        """The number of dims (``dim``'s older name)."""
+        return self.ndim
+
+    uniform_ = _creation.uniform_
+    normal_ = _creation.normal_
+    random_ = _creation.random_
+    bernoulli_ = _creation.bernoulli_
+    exponential_ = _creation.exponential_
+    log_normal_ = _creation.log_normal_
+    cauchy_ = _creation.cauchy_
+    geometric_ = _creation.geometric_
 
     def max(self, dim=None, keepdim=False):
         """The maximum element; with ``dim``, named ``(values, indices)``; with a tensor, the elementwise maximum."""
@@ -197,18 +355,52 @@ class Tensor(_C.TensorBase):
         return (DLDeviceType.kDLCPU, 0)
 
 
-class _Device(str):
-    """The device a tensor lives on: the CPU."""
-
-    @property
-    def type(self):
-        return "cpu"
-
-    def __repr__(self):
-        return "device(type='cpu')"
+def _device_of_cuda(index):
+    """The device ``Tensor.cuda(device)`` names."""
+    if index is None:
+        return device("cuda")
+    return device("cuda", index) if isinstance(index, int) else device(index)
 
 
-_CPU = _Device("cpu")
+class _LegacyTensorType(type):
+    """The type of ``FloatTensor`` and friends: calling one is its legacy constructor, and
+    ``isinstance(t, FloatTensor)`` holds for float32 tensors, as in PyTorch."""
+
+    dtype: _C.dtype
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, _C.TensorBase) and obj.dtype == cls.dtype
+
+    def __call__(cls, *args, **kwargs):
+        return _legacy_new(cls.dtype, args, kwargs, cls.__name__)
+
+    def __repr__(cls):
+        return f"<class 'fngrad.{cls.__name__}'>"
+
+
+class FloatTensor(metaclass=_LegacyTensorType):
+    """Legacy constructor of float32 tensors: ``FloatTensor(2, 3)`` (uninitialised), ``FloatTensor([1, 2])``."""
+
+    dtype = _C.float32
+
+
+class DoubleTensor(metaclass=_LegacyTensorType):
+    """Legacy constructor of float64 tensors: ``DoubleTensor(2, 3)`` (uninitialised), ``DoubleTensor([1, 2])``."""
+
+    dtype = _C.float64
+
+
+class LongTensor(metaclass=_LegacyTensorType):
+    """Legacy constructor of int64 tensors: ``LongTensor(2, 3)`` (uninitialised), ``LongTensor([1, 2])``."""
+
+    dtype = _C.int64
+
+
+class BoolTensor(metaclass=_LegacyTensorType):
+    """Legacy constructor of bool tensors: ``BoolTensor(2, 3)`` (uninitialised), ``BoolTensor([1, 0])``."""
+
+    dtype = _C.bool
+
 
 _C._set_tensor_class(Tensor)
 
