@@ -12,7 +12,7 @@ import numpy as np
 
 from . import _C
 from ._C import TensorBase
-from ._device import _to_device
+from ._device import CPU, _to_device
 
 if TYPE_CHECKING:  # annotations only: _tensor imports this module
     from ._tensor import Tensor
@@ -378,28 +378,28 @@ def zeros_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tenso
     """Zeros with ``t``'s shape and dtype. Example: ``fngrad.zeros_like(fngrad.ones(3))``."""
     if device is not None:
         _to_device(device, "zeros_like")
-    return zeros(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+    return zeros(t.shape, dtype=dtype or t.dtype, device=CPU, requires_grad=requires_grad)
 
 
 def ones_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Ones with ``t``'s shape and dtype. Example: ``fngrad.ones_like(fngrad.zeros(3))``."""
     if device is not None:
         _to_device(device, "ones_like")
-    return ones(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+    return ones(t.shape, dtype=dtype or t.dtype, device=CPU, requires_grad=requires_grad)
 
 
 def empty_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uninitialised, with ``t``'s shape and dtype."""
     if device is not None:
         _to_device(device, "empty_like")
-    return empty(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+    return empty(t.shape, dtype=dtype or t.dtype, device=CPU, requires_grad=requires_grad)
 
 
 def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``fill_value`` everywhere, with ``t``'s shape and dtype."""
     if device is not None:
         _to_device(device, "full_like")
-    return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=CPU, requires_grad=requires_grad)
 
 
 class Generator:
@@ -496,14 +496,14 @@ def randn_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tenso
     """Standard normal samples with ``t``'s shape."""
     if device is not None:
         _to_device(device, "randn_like")
-    return randn(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+    return randn(t.shape, dtype=dtype or t.dtype, device=CPU, requires_grad=requires_grad)
 
 
 def rand_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform [0, 1) samples with ``t``'s shape."""
     if device is not None:
         _to_device(device, "rand_like")
-    return rand(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+    return rand(t.shape, dtype=dtype or t.dtype, device=CPU, requires_grad=requires_grad)
 
 
 def _rebuild(array, requires_grad):

@@ -45,9 +45,9 @@ def _legacy_new(dtype, args, kwargs, op):
     if kwargs.get("device") is not None:
         _to_device(kwargs["device"], op)
     if not args:
-        return empty(0, dtype=dtype)
+        return empty(0, dtype=dtype, device=CPU)
     if _is_size(args):
-        return empty(*args, dtype=dtype)
+        return empty(*args, dtype=dtype, device=CPU)
     if len(args) > 1:
         raise TypeError(f"{op}(): expected sizes (ints) or one sequence of data, got {len(args)} arguments")
     data = args[0]
@@ -57,7 +57,7 @@ def _legacy_new(dtype, args, kwargs, op):
         return data.view_as(data)
     if not isinstance(data, (list, tuple, np.ndarray)) and not hasattr(data, "__array__"):
         raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
-    return tensor(data, dtype=dtype)
+    return tensor(data, dtype=dtype, device=CPU)
 
 
 class Tensor(_C.TensorBase):
@@ -215,7 +215,7 @@ class Tensor(_C.TensorBase):
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
         """Uninitialised values of ``size``, with this tensor's dtype unless given."""
-        return empty(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+        return empty(*size, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
 
     @property
     def itemsize(self) -> int:
@@ -264,19 +264,19 @@ class Tensor(_C.TensorBase):
 
     def new_zeros(self, *size, dtype=None, requires_grad=False):
         """Zeros of ``size``, with this tensor's dtype unless given."""
-        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return zeros(*size, dtype=dtype or self.dtype, device=CPU, requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, requires_grad=False):
         """Ones of ``size``, with this tensor's dtype unless given."""
-        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return ones(*size, dtype=dtype or self.dtype, device=CPU, requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, requires_grad=False):
         """``fill_value`` everywhere, with this tensor's dtype unless given."""
-        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return full(size, fill_value, dtype=dtype or self.dtype, device=CPU, requires_grad=requires_grad)
 
     def new_tensor(self, data, dtype=None, requires_grad=False):
         """A new tensor from ``data``, with this tensor's dtype unless given."""
-        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return tensor(data, dtype=dtype or self.dtype, device=CPU, requires_grad=requires_grad)
 
     def leaky_relu(self, negative_slope=0.01):
         return self._leaky_relu(negative_slope)

@@ -139,8 +139,12 @@ class set_grad_enabled(_GradModeContext):
     """
 
     def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, bool):
+            name = type(mode).__name__ if type(mode).__module__ == "builtins" else (
+                f"{type(mode).__module__}.{type(mode).__name__}")
+            raise TypeError(f"set_grad_enabled(): argument 'enabled' (position 1) must be bool, not {name}")
         self._prev = _C.is_grad_enabled()
-        self._enabled = bool(mode)
+        self._enabled = mode
         _C._set_grad_enabled(self._enabled)
 
     def __enter__(self):
