@@ -437,3 +437,27 @@ def test_grad_modes_and_numpy_match_torch():
         return [outcome(c) for c in cases]
 
     assert run(fngrad) == run(torch)
+
+
+# ---- printing options ----
+
+@requires_torch
+def test_set_printoptions_matches_torch():
+    import torch
+
+    def run(lib):
+        x = lib.tensor([[1.23456789, -2.5, 1e-3], [400.0, 5.0, 6.0]])
+        big = lib.arange(30.0)
+        shown = []
+        try:
+            for options in ({"precision": 2}, {"sci_mode": True}, {"sci_mode": False}, {"profile": "short"},
+                            {"threshold": 10}, {"threshold": 10, "edgeitems": 2}, {"linewidth": 30}, {"profile": "full"}):
+                lib.set_printoptions(**options)
+                shown.append(repr(x).replace("torch", "fngrad"))
+                shown.append(repr(big))
+        finally:
+            lib.set_printoptions(profile="default")
+        shown.append(repr(x))
+        return shown
+
+    assert run(fngrad) == run(torch)

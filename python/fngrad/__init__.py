@@ -31,7 +31,7 @@ from . import _C
 _C._set_library_dir(_os.path.dirname(_os.path.abspath(__file__)) + _os.sep)
 
 from ._C import Size, dtype, empty_cache, get_num_threads, set_num_threads  # noqa: E402
-from ._tensor import BoolTensor, DoubleTensor, FloatTensor, LongTensor, Tensor  # noqa: E402
+from ._tensor import BoolTensor, DoubleTensor, FloatTensor, LongTensor, Tensor, set_printoptions  # noqa: E402
 from ._device import device, get_default_device, set_default_device  # noqa: E402
 from ._creation import (  # noqa: E402
     Generator,
@@ -130,6 +130,7 @@ __all__ = [
     "set_default_device",
     "get_default_dtype",
     "set_default_dtype",
+    "set_printoptions",
     "backends",
     "cuda",
     "Size",

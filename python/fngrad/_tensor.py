@@ -19,7 +19,7 @@ from .autograd import backward
 from .autograd.graph import _register_post_accumulate_hook, _register_tensor_hook
 from .utils.dlpack import DLDeviceType, _export
 
-__all__ = ["Tensor", "FloatTensor", "DoubleTensor", "LongTensor", "BoolTensor"]
+__all__ = ["Tensor", "set_printoptions", "FloatTensor", "DoubleTensor", "LongTensor", "BoolTensor"]
 
 # PyTorch's legacy tensor type names, as Tensor.type() gives them.
 _TYPE_NAMES = {_C.float32: "FloatTensor", _C.float64: "DoubleTensor", _C.int64: "LongTensor", _C.bool: "BoolTensor"}
@@ -407,10 +407,47 @@ _C._set_tensor_class(Tensor)
 
 # ---- printing, in PyTorch's format ----
 
-_PRECISION = 4
-_THRESHOLD = 1000
-_EDGEITEMS = 3
-_LINEWIDTH = 80
+class _PrintOptions:
+    """What ``set_printoptions`` sets; PyTorch's defaults."""
+
+    precision = 4
+    threshold = 1000
+    edgeitems = 3
+    linewidth = 80
+    sci_mode = None  # None: chosen from the values
+
+
+_PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80), "full": (4, math.inf, 3, 80)}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
+    """How tensors print, as in PyTorch: digits after the point (``precision``), the element count
+    above which only ``edgeitems`` items at each end of each dim show (``threshold``), the line
+    width, a ``profile`` ("default", "short", "full") that sets all of these, and ``sci_mode``
+    (True/False forces scientific notation on or off; None chooses from the values).
+
+    Example::
+
+        >>> import fngrad
+        >>> fngrad.set_printoptions(precision=2)
+        >>> fngrad.tensor([1.23456])
+        tensor([1.23])
+        >>> fngrad.set_printoptions(profile="default")
+    """
+    if profile is not None:
+        if profile not in _PROFILES:
+            raise ValueError(f"[set_printoptions] profile must be one of {sorted(_PROFILES)}, got {profile!r}")
+        (_PrintOptions.precision, _PrintOptions.threshold, _PrintOptions.edgeitems,
+         _PrintOptions.linewidth) = _PROFILES[profile]
+    if precision is not None:
+        _PrintOptions.precision = precision
+    if threshold is not None:
+        _PrintOptions.threshold = threshold
+    if edgeitems is not None:
+        _PrintOptions.edgeitems = edgeitems
+    if linewidth is not None:
+        _PrintOptions.linewidth = linewidth
+    _PrintOptions.sci_mode = sci_mode
 
 
 class _Formatter:
@@ -431,12 +468,14 @@ class _Formatter:
         finite = flat[np.isfinite(flat)]
         nonzero = np.abs(finite[finite != 0]).astype(np.float64)
         self.int_mode = bool(np.all(np.ceil(finite) == finite))
-        if nonzero.size:
+        if nonzero.size and _PrintOptions.sci_mode is None:
             hi, lo = nonzero.max(), nonzero.min()
             if self.int_mode:
                 self.sci = hi / lo > 1000.0 or hi > 1.0e8
             else:
                 self.sci = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+        if _PrintOptions.sci_mode is not None:
+            self.sci = _PrintOptions.sci_mode
         self.width = max((len(self._raw(v)) for v in flat), default=1)
 
     def _raw(self, v) -> str:
@@ -450,10 +489,10 @@ class _Formatter:
         if math.isinf(v):
             return "inf" if v > 0 else "-inf"
         if self.sci:
-            return f"{v:.{_PRECISION}e}"
+            return f"{v:.{_PrintOptions.precision}e}"
         if self.int_mode:
             return f"{v:.0f}."
-        return f"{v:.{_PRECISION}f}"
+        return f"{v:.{_PrintOptions.precision}f}"
 
     def format(self, v) -> str:
         return self._raw(v).rjust(self.width)
@@ -462,8 +501,9 @@ class _Formatter:
 def _edges(values: np.ndarray, summarize: bool):
     """The leading-dim slices PyTorch shows, and whether '...' goes between them."""
     n = values.shape[0]
-    if summarize and n > 2 * _EDGEITEMS:
-        return [values[i] for i in range(_EDGEITEMS)], [values[i] for i in range(n - _EDGEITEMS, n)], True
+    k = _PrintOptions.edgeitems
+    if summarize and n > 2 * k:
+        return [values[i] for i in range(k)], [values[i] for i in range(n - k, n)], True
     return [values[i] for i in range(n)], [], False
 
 
@@ -481,8 +521,9 @@ def _format_block(values: np.ndarray, fmt: _Formatter, indent: int, summarize: b
         return fmt.format(values)
     head, tail, elided = _edges(values, summarize)
     if values.ndim == 1:
-        items = [fmt.format(v) for v in head] + (["..."] if elided else []) + [fmt.format(v) for v in tail]
-        per_line = max(1, (_LINEWIDTH - indent) // (fmt.width + 2))
+        # PyTorch elides within a row with " ..." (a space more than between rows).
+        items = [fmt.format(v) for v in head] + ([" ..."] if elided else []) + [fmt.format(v) for v in tail]
+        per_line = max(1, (_PrintOptions.linewidth - indent) // (fmt.width + 2))
         lines = [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
         return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
     rows = [_format_block(v, fmt, indent + 1, summarize) for v in head]
@@ -502,7 +543,7 @@ def _tensor_repr(t: Tensor) -> str:
         if values.shape != (0,):
             suffixes.append(f"size={tuple(values.shape)}")
     else:
-        summarize = values.size > _THRESHOLD
+        summarize = values.size > _PrintOptions.threshold
         fmt = _Formatter(_shown_values(values, summarize))
         body = _format_block(values, fmt, len(prefix), summarize)
     if t.dtype not in (_C.float32, _C.int64, _C.bool):
