@@ -80,6 +80,8 @@ def test_creation_functions_accept_device():
     made += [f(t, device=cpu) for f in (fngrad.zeros_like, fngrad.ones_like, fngrad.empty_like, fngrad.randn_like,
                                         fngrad.rand_like)]
     made.append(fngrad.full_like(t, 3.0, device=cpu))
+    made += [t.new_zeros(2, device=cpu), t.new_ones(2, device="cpu"), t.new_empty(2, device=cpu),
+             t.new_full((2,), 1.0, device=cpu), t.new_tensor([1.0, 2.0], device=cpu)]
     assert all(m.device == cpu and m.shape == (2,) for m in made)
 
 

@@ -262,21 +262,21 @@ class Tensor(_C.TensorBase):
         """This tensor converted to ``other``'s dtype."""
         return self.to(other.dtype)
 
-    def new_zeros(self, *size, dtype=None, requires_grad=False):
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
         """Zeros of ``size``, with this tensor's dtype unless given."""
-        return zeros(*size, dtype=dtype or self.dtype, device=CPU, requires_grad=requires_grad)
+        return zeros(*size, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
 
-    def new_ones(self, *size, dtype=None, requires_grad=False):
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
         """Ones of ``size``, with this tensor's dtype unless given."""
-        return ones(*size, dtype=dtype or self.dtype, device=CPU, requires_grad=requires_grad)
+        return ones(*size, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
 
-    def new_full(self, size, fill_value, dtype=None, requires_grad=False):
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
         """``fill_value`` everywhere, with this tensor's dtype unless given."""
-        return full(size, fill_value, dtype=dtype or self.dtype, device=CPU, requires_grad=requires_grad)
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
 
-    def new_tensor(self, data, dtype=None, requires_grad=False):
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         """A new tensor from ``data``, with this tensor's dtype unless given."""
-        return tensor(data, dtype=dtype or self.dtype, device=CPU, requires_grad=requires_grad)
+        return tensor(data, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
 
     def leaky_relu(self, negative_slope=0.01):
         return self._leaky_relu(negative_slope)
