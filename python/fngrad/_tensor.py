@@ -34,6 +34,30 @@ def _is_size(args) -> bool:
     return bool(args) and all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args)
 
 
+_native_to = _C.TensorBase.to
+_native_numpy = _C.TensorBase.numpy
+
+
+def _native_to_args(args, kwargs):
+    """The arguments of Tensor.to for the native to(), which takes devices as strings: a device
+    (a fngrad.device or a string) is checked here and dropped, its followers passed by name."""
+    if args and not isinstance(args[0], (_C.dtype, _C.TensorBase, type)):
+        if args[0] is not None:
+            _to_device(args[0], "to")
+        if len(args) > 1 + len(_TO_NAMES):
+            raise TypeError(f"to() takes at most {1 + len(_TO_NAMES)} positional arguments ({len(args)} given)")
+        for name, value in zip(_TO_NAMES, args[1:]):
+            if name in kwargs:
+                raise TypeError(f"to() got multiple values for argument '{name}'")
+            kwargs[name] = value
+        args = ()
+    if "device" in kwargs:
+        dev = kwargs.pop("device")
+        if dev is not None:
+            _to_device(dev, "to")
+    return args
+
+
 def _legacy_new(dtype, args, kwargs, op):
     """PyTorch's legacy constructors (``Tensor(2, 3)``, ``FloatTensor([1, 2])``, ``t.new(...)``):
     no arguments gives an empty tensor; ints or a Size, an uninitialised tensor of that shape;
@@ -154,21 +178,9 @@ class Tensor(_C.TensorBase):
             >>> fngrad.ones(2).to("cpu", fngrad.float64).dtype
             fngrad.float64
         """
-        if args and not isinstance(args[0], (_C.dtype, _C.TensorBase, type)):
-            if args[0] is not None:
-                _to_device(args[0], "to")
-            if len(args) > 1 + len(_TO_NAMES):
-                raise TypeError(f"to() takes at most {1 + len(_TO_NAMES)} positional arguments ({len(args)} given)")
-            for name, value in zip(_TO_NAMES, args[1:]):
-                if name in kwargs:
-                    raise TypeError(f"to() got multiple values for argument '{name}'")
-                kwargs[name] = value
-            args = ()
-        if "device" in kwargs:
-            dev = kwargs.pop("device")
-            if dev is not None:
-                _to_device(dev, "to")
-        return _C.TensorBase.to(self, *args, **kwargs)
+        if not kwargs and args and type(args[0]) is _C.dtype:  # to(dtype), the common case
+            return _native_to(self, *args)
+        return _native_to(self, *_native_to_args(args, kwargs), **kwargs)
 
     def numpy(self, *, force=False):
         """The tensor as a NumPy array sharing its memory.
@@ -176,9 +188,11 @@ class Tensor(_C.TensorBase):
         As in PyTorch, a tensor that requires grad is refused while grad mode is on (use
         ``t.detach().numpy()``); under ``no_grad`` (or in a Function's forward) it is allowed.
         Example: ``fngrad.ones(2).numpy()`` is ``array([1., 1.], dtype=float32)``."""
-        if not force and self.requires_grad and not _C.is_grad_enabled():
-            return _C.TensorBase.numpy(self.detach())
-        return _C.TensorBase.numpy(self, force=force)
+        if force:
+            return _native_numpy(self, force=True)
+        if self.requires_grad and not _C.is_grad_enabled():
+            return _native_numpy(self.detach())
+        return _native_numpy(self)
 
     def type(self, dtype=None, non_blocking=False, **kwargs):
         """Without arguments, the legacy type name (``'fngrad.FloatTensor'``); with a dtype, a legacy
