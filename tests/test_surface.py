@@ -463,3 +463,34 @@ def test_set_printoptions_matches_torch():
         return shown
 
     assert run(fngrad) == run(torch)
+
+
+# ---- memory layout ----
+
+def test_stride_storage_offset_and_data_ptr():
+    x = fngrad.arange(24.0).reshape(2, 3, 4)
+    a = np.arange(24.0).reshape(2, 3, 4)
+    for view, ref in ((x, a), (x.transpose(0, 2), a.transpose(2, 1, 0)), (x[1:, ::2, 1:], a[1:, ::2, 1:]),
+                      (x[1, 2], a[1, 2])):
+        assert view.stride() == tuple(s // 8 for s in ref.strides)
+        offset = (ref.__array_interface__["data"][0] - a.__array_interface__["data"][0]) // 8
+        assert view.storage_offset() == offset and view.data_ptr() == x.data_ptr() + 4 * offset
+    assert fngrad.ones(3, 1).expand(3, 4).stride() == (1, 0) and x.stride(-1) == 1
+    assert outcome(lambda: x.stride(3))[0] == "IndexError"
+
+
+@requires_torch
+def test_layout_matches_torch():
+    import torch
+
+    def run(lib):
+        x = lib.arange(24.0).reshape(2, 3, 4)
+        views = (x, x.transpose(0, 2), x[1:, ::2, 1:], x[1, 2], x[:, None], lib.ones(3, 1).expand(3, 4),
+                 lib.tensor(1.0), lib.zeros(0, 3))
+        cases = [lambda v=v: (v.stride(), v.storage_offset()) for v in views]
+        cases += [lambda: x[1:].data_ptr() - x.data_ptr(), lambda: x.stride(1), lambda: x.stride(3),
+                  lambda: lib.tensor(1.0).stride(0)]
+        return [(kind, value.replace("[stride] ", "") if isinstance(value, str) else value)
+                for kind, value in map(outcome, cases)]
+
+    assert run(fngrad) == run(torch)

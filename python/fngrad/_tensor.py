@@ -241,6 +241,29 @@ class Tensor(_C.TensorBase):
         """Bytes the elements take: ``numel() * itemsize``."""
         return self.numel() * self.dtype.itemsize
 
+    def stride(self, dim=None):
+        """Elements to step in memory per step along each dim (a tuple), or along ``dim``.
+        Example: ``fngrad.zeros(2, 3).stride()`` is ``(3, 1)``."""
+        strides = tuple(s // self.dtype.itemsize for s in _native_numpy(self, force=True).strides)
+        if dim is None:
+            return strides
+        if not strides:
+            raise IndexError(f"[stride] Dimension specified as {dim} but tensor has no dimensions")
+        if not -len(strides) <= dim < len(strides):
+            raise IndexError(f"[stride] Dimension out of range (expected to be in range of "
+                             f"[{-len(strides)}, {len(strides) - 1}], but got {dim})")
+        return strides[dim]
+
+    def data_ptr(self) -> int:
+        """The address of the first element. Example: views share memory:
+        ``x[2:].data_ptr() == x.data_ptr() + 2 * x.itemsize`` for a 1-d ``x``."""
+        return _native_numpy(self, force=True).__array_interface__["data"][0]
+
+    def storage_offset(self) -> int:
+        """Elements from the start of the memory block to the first element (nonzero for views).
+        Example: ``fngrad.arange(5)[2:].storage_offset()`` is 2."""
+        return (self.data_ptr() - _C._storage_info(self)[0]) // self.dtype.itemsize
+
     def nelement(self) -> int:
         """The number of elements (``numel``'s older name)."""
         return self.numel()
