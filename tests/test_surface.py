@@ -494,3 +494,16 @@ def test_layout_matches_torch():
                 for kind, value in map(outcome, cases)]
 
     assert run(fngrad) == run(torch)
+
+
+def test_set_default_tensor_type_is_deprecated_set_default_dtype():
+    with pytest.warns(UserWarning, match="deprecated"):
+        fngrad.set_default_tensor_type(fngrad.DoubleTensor)
+    try:
+        assert fngrad.get_default_dtype() == fngrad.float64 and fngrad.Tensor(1).dtype == fngrad.float64
+    finally:
+        with pytest.warns(UserWarning):
+            fngrad.set_default_tensor_type("torch.FloatTensor")
+    assert fngrad.get_default_dtype() == fngrad.float32
+    with pytest.warns(UserWarning), pytest.raises(TypeError, match="only floating-point types"):
+        fngrad.set_default_tensor_type(fngrad.LongTensor)

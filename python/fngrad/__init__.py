@@ -31,7 +31,8 @@ from . import _C
 _C._set_library_dir(_os.path.dirname(_os.path.abspath(__file__)) + _os.sep)
 
 from ._C import Size, dtype, empty_cache, get_num_threads, set_num_threads  # noqa: E402
-from ._tensor import BoolTensor, DoubleTensor, FloatTensor, LongTensor, Tensor, set_printoptions  # noqa: E402
+from ._tensor import (  # noqa: E402
+    BoolTensor, DoubleTensor, FloatTensor, LongTensor, Tensor, set_default_tensor_type, set_printoptions)
 from ._device import device, get_default_device, set_default_device  # noqa: E402
 from ._creation import (  # noqa: E402
     Generator,
@@ -131,6 +132,7 @@ __all__ = [
     "get_default_dtype",
     "set_default_dtype",
     "set_printoptions",
+    "set_default_tensor_type",
     "backends",
     "cuda",
     "Size",

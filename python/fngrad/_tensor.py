@@ -7,6 +7,7 @@ better in Python: printing, ``backward``, conversion to Python lists and NumPy.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from .autograd import backward
 from .autograd.graph import _register_post_accumulate_hook, _register_tensor_hook
 from .utils.dlpack import DLDeviceType, _export
 
-__all__ = ["Tensor", "set_printoptions", "FloatTensor", "DoubleTensor", "LongTensor", "BoolTensor"]
+__all__ = ["Tensor", "set_printoptions", "set_default_tensor_type", "FloatTensor", "DoubleTensor", "LongTensor", "BoolTensor"]
 
 # PyTorch's legacy tensor type names, as Tensor.type() gives them.
 _TYPE_NAMES = {_C.float32: "FloatTensor", _C.float64: "DoubleTensor", _C.int64: "LongTensor", _C.bool: "BoolTensor"}
@@ -437,6 +438,34 @@ class BoolTensor(metaclass=_LegacyTensorType):
     """Legacy constructor of bool tensors: ``BoolTensor(2, 3)`` (uninitialised), ``BoolTensor([1, 0])``."""
 
     dtype = _C.bool
+
+
+def set_default_tensor_type(t) -> None:
+    """Deprecated (as in PyTorch): sets the default dtype from a legacy type (``fngrad.DoubleTensor``
+    or ``'torch.DoubleTensor'``). Use ``set_default_dtype``.
+
+    Example::
+
+        >>> import fngrad, warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     fngrad.set_default_tensor_type("torch.FloatTensor")
+        >>> fngrad.get_default_dtype()
+        fngrad.float32
+    """
+    warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+                  "torch.set_default_dtype() and torch.set_default_device() as alternatives.", UserWarning,
+                  stacklevel=2)
+    if isinstance(t, str):
+        prefix, _, name = t.rpartition(".")
+        if prefix not in ("torch", "fngrad") or name not in _DTYPE_OF_NAME:
+            raise TypeError(f"invalid type: '{t}'")
+        dtype = _DTYPE_OF_NAME[name]
+    elif isinstance(t, _LegacyTensorType):
+        dtype = t.dtype
+    else:
+        raise TypeError(f"invalid type: '{t!r}'")
+    _creation.set_default_dtype(dtype)
 
 
 _C._set_tensor_class(Tensor)
