@@ -5,6 +5,7 @@ checked against an independent expectation and, where PyTorch is installed, agai
 
 import math
 import pickle
+import threading
 
 import numpy as np
 import pytest
@@ -98,6 +99,15 @@ def test_default_device():
     assert fngrad.zeros(1).device == fngrad.device("cpu")
     with fngrad.device("cpu"):
         assert fngrad.get_default_device() == fngrad.device("cpu")
+    seen = []
+    fngrad.set_default_device("cuda")
+    try:  # per thread, as PyTorch's
+        thread = threading.Thread(target=lambda: seen.append(fngrad.get_default_device()))
+        thread.start()
+        thread.join()
+    finally:
+        fngrad.set_default_device(None)
+    assert seen == [fngrad.device("cpu")]
 
 
 @requires_torch

@@ -100,7 +100,7 @@ class device:
 
     def __enter__(self):
         # PyTorch: `with fngrad.device(d):` makes d the default device of the factory functions.
-        _default.stack = getattr(_default, "stack", []) + [get_default_device()]
+        _default.stack = _default.stack + [get_default_device()]
         set_default_device(self)
         return self
 
@@ -115,8 +115,16 @@ def _arg_name(obj) -> str:
 
 CPU = device("cpu")
 
-# PyTorch keeps the default device per thread (a TorchFunctionMode); None means the CPU.
-_default = threading.local()
+class _DefaultDevice(threading.local):
+    """PyTorch keeps the default device per thread (a TorchFunctionMode); None means the CPU. The
+    class attributes are every thread's starting values (a missing attribute would cost an
+    exception on every factory call)."""
+
+    device = None
+    stack: list = []
+
+
+_default = _DefaultDevice()
 
 
 def _unavailable(d: device):
@@ -131,7 +139,9 @@ def _unavailable(d: device):
 def _to_device(obj, op: str = "device") -> device:
     """``obj`` (a device, a string, or None for the default device) as a device, checked to be usable."""
     if obj is None:
-        d = getattr(_default, "device", None) or CPU
+        d = _default.device
+        if d is None:
+            return CPU
     elif type(obj) is device:
         d = obj
     elif isinstance(obj, str):
