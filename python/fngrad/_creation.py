@@ -638,7 +638,7 @@ def uniform_(t: Tensor, from_=0, to=1, *, generator=None, **kwargs) -> Tensor:
     low, high = _float_arg(_from_kw(from_, kwargs, "uniform_")), _float_arg(to)
     _floating_only(t, "check_uniform_bounds")
     if low > high:
-        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={from_} > to={to}")
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={low:g} > to={high:g}")
     u = _rng(generator).random(size=tuple(t.shape), dtype=_numpy_dtype(t.dtype))
     return _write(t, u * (high - low) + low if (low, high) != (0.0, 1.0) else u)
 
@@ -691,7 +691,7 @@ def bernoulli_(t: Tensor, p=0.5, *, generator=None) -> Tensor:
             raise RuntimeError("bernoulli_ expects p to be in [0, 1], but got a probability outside it")
         return _write(t, u < np.broadcast_to(probs, tuple(t.shape)))
     if not 0 <= p <= 1:
-        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
     return _write(t, u < p)
 
 
@@ -701,7 +701,7 @@ def exponential_(t: Tensor, lambd=1, *, generator=None) -> Tensor:
         raise RuntimeError("Exponential distribution is a continuous probability distribution. dtype must be a "
                            f"floating point but you specified {_SCALAR_TYPE_NAME[t.dtype]}")
     if not lambd > 0:
-        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
     return _write(t, _rng(generator).standard_exponential(size=tuple(t.shape)) / lambd)
 
 
@@ -709,7 +709,7 @@ def log_normal_(t: Tensor, mean=1, std=2, *, generator=None) -> Tensor:
     """Fills ``t`` with exp of N(mean, std²) samples. Example: ``fngrad.empty(3).log_normal_()``."""
     _floating_only(t, "log_normal_cpu")
     if not std > 0:
-        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
     return _write(t, np.exp(_rng(generator).normal(mean, std, size=tuple(t.shape))))
 
 
@@ -720,7 +720,7 @@ def cauchy_(t: Tensor, median=0, sigma=1, *, generator=None) -> Tensor:
         raise RuntimeError("Cauchy distribution is a continuous probability distribution. dtype must be a "
                            f"floating point but you specified {kind}")
     if not sigma > 0:
-        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma:g}")
     return _write(t, median + sigma * _rng(generator).standard_cauchy(size=tuple(t.shape)))
 
 
@@ -730,7 +730,7 @@ def geometric_(t: Tensor, p, *, generator=None) -> Tensor:
     if t.dtype == _C.bool:
         raise NotImplementedError("\"geometric_cpu\" not implemented for 'Bool'")
     if not 0 < p < 1:
-        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
     return _write(t, _rng(generator).geometric(p, size=tuple(t.shape)))
 
 
