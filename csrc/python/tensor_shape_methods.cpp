@@ -8,7 +8,6 @@ namespace fngrad {
 
 namespace {
 
-using ops::Operand;
 
 PyObject* tuple_of(SmallVec<TensorRef, 4>&& parts) {
   PyRef t = PyRef::check(PyTuple_New(static_cast<Py_ssize_t>(parts.size())));
