@@ -96,6 +96,7 @@ Signature::Signature(const char* name, std::initializer_list<const char*> params
       keyword_only = true;
       continue;
     }
+    FNGRAD_CHECK_RUNTIME(n < kMaxArgs, "[", name, "] more than ", kMaxArgs, " parameters: raise kMaxArgs.");
     names[n++] = p;
     if (!keyword_only) n_positional = n;
   }
