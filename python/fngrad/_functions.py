@@ -130,12 +130,12 @@ def where(condition, input=None, other=None):
 
 def sum(input, dim=None, keepdim=False, dtype=None):
     """Sum of all elements, or over ``dim``. Example: ``fngrad.sum(fngrad.ones(2, 3), dim=1)``."""
-    return input.sum(dim, keepdim, dtype)
+    return input.sum(dim, keepdim, dtype=dtype)
 
 
 def mean(input, dim=None, keepdim=False, dtype=None):
     """Mean of all elements, or over ``dim``. Example: ``fngrad.mean(fngrad.ones(2, 3))``."""
-    return input.mean(dim, keepdim, dtype)
+    return input.mean(dim, keepdim, dtype=dtype)
 
 
 def prod(input, dim=None, keepdim=False):
