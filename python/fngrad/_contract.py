@@ -386,12 +386,12 @@ def chain_matmul(*matrices):
     for i, m in enumerate(matrices):
         if m.dim() != 2:
             raise RuntimeError(f"[chain_matmul] Tensor dimension is {m.dim()}, expected 2 instead.")
-    return multi_dot(list(matrices), "chain_matmul")
+    return _multi_dot(list(matrices), "chain_matmul")
 
 
-def multi_dot(tensors, op="linalg.multi_dot"):
-    """The matrix product of ``tensors`` (the first may be 1-D, a row; the last 1-D, a column), in the
-    cheapest order (dynamic programming over the chain, as NumPy's multi_dot)."""
+def _multi_dot(tensors, op):
+    """linalg.multi_dot and chain_matmul: the matrix product of ``tensors`` (the first may be 1-D, a
+    row; the last 1-D, a column), in the cheapest order (dynamic programming over the chain, as NumPy's multi_dot)."""
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError(f"[{op}] {op}(): expected at least 2 tensors but got 0")
