@@ -102,11 +102,6 @@ def _parse(equation, operands):
                                    f"(original->remapped): subscript {c} has size {size} for one operand and "
                                    f"{sizes[c]} for another")
             sizes[c] = builtins.max(sizes.get(c, 1), size)
-    for term, op in zip(subs, operands):
-        for c, size in zip(term, op.shape):
-            if size == 1 and sizes[c] != 1:
-                raise NotImplementedError(f"[einsum] einsum(): broadcasting a size-1 named subscript '{c}' "
-                                          f"is not supported")
     if explicit:
         for c in out.replace("...", ""):
             if c not in lhs:
@@ -209,6 +204,9 @@ def einsum(*args):
     dtype = _result_dtype(operands)
     operands = [op if op.dtype == dtype else op.to(dtype) for op in operands]
     subs, out, sizes = _parse(equation, operands)
+    # A named dim of size 1 broadcasts against the other operands' size (expand's gradient sums it).
+    operands = [op.expand([sizes[c] for c in term]) if any(sizes[c] != n for c, n in zip(term, op.shape)) else op
+                for term, op in zip(subs, operands)]
     return _Einsum.apply(subs, out, sizes, *operands)
 
 
@@ -239,7 +237,7 @@ def tensordot(a, b, dims=2, out=None):
     dims_a = [_wrap_dim(d, a.dim(), "tensordot") for d in dims_a]
     dims_b = [_wrap_dim(d, b.dim(), "tensordot") for d in dims_b]
     for da, db in zip(dims_a, dims_b):
-        if a.shape[da] != b.shape[db]:
+        if a.shape[da] != b.shape[db] and 1 not in (a.shape[da], b.shape[db]):
             raise RuntimeError(f"[tensordot] contracted dimensions need to match, but first has size "
                                f"{a.shape[da]} in dim {da} and second has size {b.shape[db]} in dim {db}")
     la = list(_LETTERS[:a.dim()])

@@ -78,7 +78,7 @@ def _np(t):
 
 
 def _from_np(a):
-    return from_numpy(np.ascontiguousarray(a))
+    return from_numpy(np.array(a, order="C", copy=True))
 
 
 def _index_along(x, dim, index):
@@ -113,12 +113,16 @@ class _Roll(Function):
         return _Roll.apply(grad, tuple(-s for s in ctx.shifts), ctx.dims), None, None
 
 
-def flip(input, *dims):
+def flip(input, *args, dims=None):
     """Reverses the order of elements along ``dims`` (a copy, as in PyTorch).
 
     Example: ``fngrad.flip(fngrad.arange(3), [0])`` is ``tensor([2, 1, 0])``.
     """
-    dims = _varargs(dims, "flip")
+    if dims is None:
+        dims = _varargs(args, "flip")
+    elif args:
+        raise TypeError("[flip] flip() got multiple values for argument 'dims'")
+    dims = (dims,) if isinstance(dims, (numbers.Integral, np.integer)) else dims
     return _Flip.apply(input, tuple(_dims_list(dims, input.dim(), "flip")))
 
 
@@ -677,8 +681,8 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     if p < 0:
         raise RuntimeError("[cdist] cdist only supports non-negative p values")
     diff = (x1.unsqueeze(-2) - x2.unsqueeze(-3)).abs()
-    if p == 0:
-        return (diff != 0).to(x1.dtype).sum(-1)
+    if p == 0:  # the count of differing coordinates: no gradient, but a graph (as PyTorch's)
+        return (diff * 0).sum(-1) + (diff != 0).to(x1.dtype).sum(-1)
     if p == float("inf"):
         return diff.amax(-1)
     if p == 1:

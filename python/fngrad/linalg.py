@@ -341,6 +341,7 @@ def qr(A, mode="reduced"):
 class _Eigh(Function):
     @staticmethod
     def forward(ctx, A, uplo):
+        ctx.set_materialize_grads(False)
         w, v = np.linalg.eigh(_np(A), UPLO=uplo)
         L, V = _out(w, A), _out(v, A)
         ctx.save_for_backward(L, V)
@@ -350,12 +351,15 @@ class _Eigh(Function):
     def backward(ctx, gL, gV):
         L, V = ctx.saved_tensors
         # PyTorch's linalg_eig_backward for Hermitian input: gA = V (diag(gL) + skew(V^H gV) / E) V^H,
-        # E_ij = L_j - L_i (1 on the diagonal, where skew(.) is 0).
+        # E_ij = L_j - L_i (1 on the diagonal, where skew(.) is 0). Without gV: V diag(gL) V^H.
+        if gV is None:
+            return (V * gL.unsqueeze(-2)) @ _mT(V) if gL is not None else None, None
         VhgV = _mT(V) @ gV
         VhgV = 0.5 * (VhgV - _mT(VhgV))
-        E = L.unsqueeze(-2) - L.unsqueeze(-1)
-        E = E + _eye_like(V)
-        inner = VhgV / E + diag_embed(gL)
+        E = L.unsqueeze(-2) - L.unsqueeze(-1) + _eye_like(V)
+        inner = VhgV / E
+        if gL is not None:
+            inner = inner + diag_embed(gL)
         return V @ inner @ _mT(V), None
 
 
@@ -385,6 +389,7 @@ class _SVD(Function):
 
     @staticmethod
     def forward(ctx, A):
+        ctx.set_materialize_grads(False)
         u, s, vh = np.linalg.svd(_np(A), full_matrices=False)
         U, S, Vh = _out(u, A), _out(s, A), _out(vh, A)
         ctx.save_for_backward(U, S, Vh)
@@ -393,21 +398,29 @@ class _SVD(Function):
     @staticmethod
     def backward(ctx, gU, gS, gVh):
         U, S, Vh = ctx.saved_tensors
+        if gU is None and gVh is None:  # only the singular values matter: gA = U diag(gS) Vh
+            return U @ (gS.unsqueeze(-1) * Vh) if gS is not None else None
         m, n = U.shape[-2], Vh.shape[-1]
-        V, gV = _mT(Vh), _mT(gVh)
-        UhgU = _mT(U) @ gU
-        VhgV = _mT(V) @ gV
-        UhgU = UhgU - _mT(UhgU)
-        VhgV = VhgV - _mT(VhgV)
+        V = _mT(Vh)
         S2 = S * S
-        E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + _eye_like(UhgU)
-        gA = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E + diag_embed(gS)
-        if m > n:
+        E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + _eye_like(V if m >= n else U)
+        gA = None
+        if gU is not None:
+            UhgU = _mT(U) @ gU
+            gA = (UhgU - _mT(UhgU)) * S.unsqueeze(-2) / E
+        if gVh is not None:
+            gV = _mT(gVh)
+            VhgV = _mT(V) @ gV
+            term = S.unsqueeze(-1) * (VhgV - _mT(VhgV)) / E
+            gA = term if gA is None else gA + term
+        if gS is not None:
+            gA = gA + diag_embed(gS)
+        if m > n and gU is not None:
             gA = U @ gA
             gUSinv = gU / S.unsqueeze(-2)
             gA = gA + gUSinv - U @ (_mT(U) @ gUSinv)
             return gA @ Vh
-        if m < n:
+        if m < n and gVh is not None:
             gA = gA @ Vh
             SinvgVh = gVh / S.unsqueeze(-1)
             gA = gA + SinvgVh - (SinvgVh @ V) @ Vh
@@ -457,10 +470,17 @@ class _Pinv(Function):
     @staticmethod
     def forward(ctx, A, atol, rtol, hermitian):
         a = _np(A)
-        u, s, vh = np.linalg.svd(a, full_matrices=False)
-        tol = _tolerance(s, atol, rtol, *a.shape[-2:], np.finfo(a.dtype).eps)
-        s_inv = np.where(s > tol, 1 / np.where(s > tol, s, 1), 0)
-        out = _out(np.swapaxes(vh, -1, -2) @ (s_inv[..., :, None] * np.swapaxes(u, -1, -2)), A)
+        if hermitian:  # from the eigendecomposition of the lower triangle, as PyTorch
+            w, u = np.linalg.eigh(a)
+            s, vh = np.abs(w), np.swapaxes(u, -1, -2)
+            keep = s > _tolerance(s, atol, rtol, *a.shape[-2:], np.finfo(a.dtype).eps)
+            w_inv = np.where(keep, 1 / np.where(keep, w, 1), 0)
+            out = _out(u @ (w_inv[..., :, None] * vh), A)
+        else:
+            u, s, vh = np.linalg.svd(a, full_matrices=False)
+            keep = s > _tolerance(s, atol, rtol, *a.shape[-2:], np.finfo(a.dtype).eps)
+            s_inv = np.where(keep, 1 / np.where(keep, s, 1), 0)
+            out = _out(np.swapaxes(vh, -1, -2) @ (s_inv[..., :, None] * np.swapaxes(u, -1, -2)), A)
         ctx.save_for_backward(A, out)
         return out
 
@@ -491,27 +511,36 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
 
 def lstsq(A, B, rcond=None, *, driver=None):
     """The least-squares solution of ``A X = B`` as PyTorch's named tuple ``(solution, residuals, rank,
-    singular_values)`` with its default CPU driver 'gelsy' (residuals and singular values empty).
+    singular_values)``, filled as PyTorch fills it for each ``driver`` (default 'gelsy'): residuals (the
+    squared norms of the residual columns) when m > n and the driver is not gelsy, the rank unless
+    'gels', the singular values for 'gelsd' and 'gelss'; the others are empty. The solution is
+    pinv(A) @ B, which is also how PyTorch differentiates it.
 
     Example: ``fngrad.linalg.lstsq(fngrad.ones(3, 1), fngrad.ones(3, 1)).solution`` is ``tensor([[1.]])``.
     """
     op = "linalg.lstsq"
     _check_matrix(A, op)
     _check_float(B, op, "B")
-    if driver not in (None, "gelsy", "gelsd", "gelss", "gels"):
+    driver = "gelsy" if driver is None else driver
+    if driver not in ("gelsy", "gelsd", "gelss", "gels"):
         raise RuntimeError(f"[{op}] torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, "
                            f"gelss)")
     vector = B.dim() == A.dim() - 1
     Bm = B.unsqueeze(-1) if vector else B
     if Bm.shape[-2] != A.shape[-2]:
         raise RuntimeError(f"[{op}] torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+    m, n = A.shape[-2:]
     rtol = rcond if rcond is not None and rcond > 0 else None
     X = pinv(A, rtol=rtol) @ Bm
+    empty = zeros(0, dtype=A.dtype)
+    residuals = ((A @ X - Bm) ** 2).sum(-2) if m > n and driver != "gelsy" else empty
     if vector:
         X = X.squeeze(-1)
-    empty = zeros(0, dtype=A.dtype)
-    rank = matrix_rank(A, rtol=rtol)
-    return return_types.linalg_lstsq(X, empty, rank, empty.clone())
+        if residuals.dim():
+            residuals = residuals.squeeze(-1) if m > n and driver != "gelsy" else residuals
+    rank = zeros(0, dtype=_C.int64) if driver == "gels" else matrix_rank(A, rtol=rtol)
+    sv = svdvals(A).detach() if driver in ("gelsd", "gelss") else empty.clone()
+    return return_types.linalg_lstsq(X, residuals, rank, sv)
 
 
 def _exp_np(a):
@@ -567,8 +596,8 @@ def matrix_power(A, n):
                            f"{A.shape[-1]} matrices")
     if isinstance(n, builtins.bool) or not isinstance(n, (numbers.Integral, np.integer)):
         raise TypeError(f"[{op}] matrix_power(): argument 'n' must be int, not {type(n).__name__}")
-    if n == 0:
-        return _eye_like(A).expand(A.shape).clone()
+    if n == 0:  # the identity, in the graph with a zero gradient (as PyTorch's)
+        return A * 0 + _eye_like(A)
     if n < 0:
         A, n = inv(A), -n
     result, base = None, A
