@@ -690,7 +690,14 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     return (diff ** p).sum(-1) ** (1.0 / p)
 
 
+def _adjoint(self):
+    """The conjugate transpose of the last two dims: the transpose, for fngrad's real dtypes (a view)."""
+    return self.mT
+
+
 _METHODS = {
+    "adjoint": _adjoint, "mH": property(_adjoint, doc="x.adjoint(): the transpose of the last two dims."),
+    "H": property(lambda self: self.T, doc="The conjugate transpose of a matrix: its transpose (real dtypes)."),
     "flip": flip, "fliplr": fliplr, "flipud": flipud, "roll": roll, "rot90": rot90, "repeat": _repeat,
     "repeat_interleave": repeat_interleave, "tile": _tile_method, "tril": tril, "triu": triu, "tril_": _tril_,
     "triu_": _triu_, "diag": diag, "diag_embed": diag_embed, "diagonal": diagonal, "trace": trace,
