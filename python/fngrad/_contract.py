@@ -46,7 +46,7 @@ def _parse(equation, operands):
         lhs, out, explicit = eq, None, False
     terms = lhs.split(",")
     if len(terms) != len(operands):
-        raise ValueError(f"[einsum] einsum(): more operands were provided than specified in the equation"
+        raise RuntimeError(f"[einsum] einsum(): more operands were provided than specified in the equation"
                          if len(terms) < len(operands) else
                          "[einsum] einsum(): fewer operands were provided than specified in the equation")
     for term in terms + ([out] if explicit else []):
