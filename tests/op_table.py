@@ -509,5 +509,14 @@ OPS += [
     Op("matrix_norm_inf", lambda a: L.matrix_norm(a, float("inf")), lambda a: np.linalg.norm(a, np.inf, (-2, -1)),
        shapes=((2, 3, 4),), kinks=(0.0,)),
     Op("matrix_norm_fro", lambda a: L.matrix_norm(a), lambda a: np.linalg.norm(a, "fro", (-2, -1)), shapes=((2, 3, 4),)),
-    # Creation with a dependent graph: none (creation functions make leaves); see test_ops_shape_linalg.py.
+    Op("linalg_solve_triangular", lambda a, b: L.solve_triangular(_wc(a), b, upper=True),
+       lambda a, b: np.linalg.solve(np.triu(_np_wc(a)), b), shapes=((3, 3), (3, 2)), domain=_SMALL),
+    Op("solve_triangular_unit_right", lambda a, b: L.solve_triangular(a, b, upper=False, left=False, unitriangular=True),
+       lambda a, b: b @ np.linalg.inv(np.tril(a, -1) + np.eye(3)), shapes=((3, 3), (2, 3)), domain=_SMALL),
+    Op("linalg_tensorinv", lambda a: L.tensorinv(_wc(a).reshape(2, 2, 4), ind=2),
+       lambda a: np.linalg.tensorinv(_np_wc(a).reshape(2, 2, 4), ind=2), shapes=((4, 4),), domain=_SMALL),
+    Op("linalg_tensorsolve", lambda a, b: L.tensorsolve(_wc(a).reshape(2, 2, 4), b),
+       lambda a, b: np.linalg.tensorsolve(_np_wc(a).reshape(2, 2, 4), b), shapes=((4, 4), (2, 2)), domain=_SMALL),
+    Op("linalg_vander", lambda x: L.vander(x, N=4), lambda x: x[..., None] ** np.arange(4), shapes=((2, 3),)),
+    Op("diagflat", lambda x: fngrad.diagflat(x, -1), lambda x: np.diagflat(x, -1), shapes=((2, 2),)),
 ]

@@ -33,6 +33,7 @@ OPINFO_NAMES = [
     "linalg.cholesky", "linalg.qr", "linalg.eigh", "linalg.eigvalsh", "linalg.svd", "linalg.svdvals",
     "linalg.pinv", "linalg.lstsq", "linalg.matrix_power", "linalg.matrix_rank", "linalg.cond", "logdet",
     "cholesky", "cholesky_solve", "cholesky_inverse", "pinverse", "matrix_exp", "svd", "qr",
+    "linalg.solve_triangular", "linalg.tensorinv", "linalg.tensorsolve", "linalg.vander", "diagflat",
 ]
 SAMPLES_PER_OP = 24  # the first samples of each OpInfo entry (cdist alone has 256): the suite stays fast
 

@@ -31,7 +31,7 @@ __all__ = [
     "diagonal", "trace", "movedim", "moveaxis", "narrow", "select", "unflatten", "ravel", "atleast_1d",
     "atleast_2d", "atleast_3d", "hstack", "vstack", "row_stack", "dstack", "column_stack", "tensor_split",
     "hsplit", "vsplit", "dsplit", "meshgrid", "cartesian_prod", "tril_indices", "triu_indices", "block_diag",
-    "cdist",
+    "cdist", "diagflat",
 ]
 
 _Tensor = _C.TensorBase
@@ -353,6 +353,14 @@ def diag(input, diagonal=0):
     if input.dim() == 2:
         return globals()["diagonal"](input, diagonal)
     raise RuntimeError(f"[diag] diag(): Supports 1D or 2D tensors. Got {input.dim()}D")
+
+
+def diagflat(input, offset=0):
+    """The square matrix with the flattened ``input`` on its ``offset``-th diagonal.
+
+    Example: ``fngrad.diagflat(fngrad.tensor([[1, 2]]))`` is ``tensor([[1, 0], [0, 2]])``.
+    """
+    return diag_embed(input.reshape(-1), offset)
 
 
 def trace(input):
@@ -700,7 +708,7 @@ _METHODS = {
     "H": property(lambda self: self.T, doc="The conjugate transpose of a matrix: its transpose (real dtypes)."),
     "flip": flip, "fliplr": fliplr, "flipud": flipud, "roll": roll, "rot90": rot90, "repeat": _repeat,
     "repeat_interleave": repeat_interleave, "tile": _tile_method, "tril": tril, "triu": triu, "tril_": _tril_,
-    "triu_": _triu_, "diag": diag, "diag_embed": diag_embed, "diagonal": diagonal, "trace": trace,
+    "triu_": _triu_, "diag": diag, "diag_embed": diag_embed, "diagflat": diagflat, "diagonal": diagonal, "trace": trace,
     "movedim": movedim, "moveaxis": moveaxis, "narrow": narrow, "select": select, "unflatten": unflatten,
     "ravel": ravel, "tensor_split": tensor_split, "hsplit": hsplit, "vsplit": vsplit, "dsplit": dsplit,
 }

@@ -32,7 +32,8 @@ from .autograd.function import Function
 __all__ = [
     "LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve", "cholesky", "qr",
     "eigh", "eigvalsh", "svd", "svdvals", "pinv", "lstsq", "matrix_exp", "matrix_power", "matrix_rank",
-    "cond", "cross", "multi_dot", "matmul", "vecdot", "diagonal",
+    "cond", "cross", "multi_dot", "matmul", "vecdot", "diagonal", "solve_triangular", "tensorinv", "tensorsolve",
+    "vander",
 ]
 
 _Tensor = _C.TensorBase
@@ -242,6 +243,75 @@ def solve(A, B, *, left=True):
     B_b = B.expand(*batch, *B.shape[-2:]) if tuple(B.shape[:-2]) != batch else B
     X = _Solve.apply(A_b, B_b)
     return X.squeeze(-1) if vector else X
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
+    """The solution X of ``A X = B`` (``X A = B`` with ``left=False``) reading only the upper or lower
+    triangle of ``A`` (and taking its diagonal as ones with ``unitriangular``); the gradient of ``A``
+    is confined to that triangle, as PyTorch's.
+
+    Example: ``fngrad.linalg.solve_triangular(2 * fngrad.eye(2), fngrad.ones(2, 1), upper=True)``.
+    """
+    op = "linalg.solve_triangular"
+    _check_matrix(A, op, square=True)
+    _check_float(B, op, "B")
+    if B.dim() < 2:
+        raise RuntimeError(f"[{op}] {op}: The input tensor B must have at least 2 dimensions.")
+    if unitriangular:
+        tri = (A.triu(1) if upper else A.tril(-1)) + _eye_like(A)
+    else:
+        tri = A.triu() if upper else A.tril()
+    return solve(tri, B, left=left)
+
+
+def tensorinv(A, ind=2):
+    """The tensor inverse: ``tensordot(tensorinv(A, ind), A, ind)`` is the identity over ``A.shape[ind:]``.
+
+    Example: ``fngrad.linalg.tensorinv(fngrad.eye(4).reshape(4, 2, 2), ind=1).shape`` is ``(2, 2, 4)``.
+    """
+    op = "linalg.tensorinv"
+    if ind <= 0:
+        raise RuntimeError(f"[{op}] Expected a strictly positive integer for 'ind', but got {ind}")
+    rows, cols = A.shape[:ind], A.shape[ind:]
+    m, n = int(np.prod(rows)), int(np.prod(cols))
+    if m != n:
+        raise RuntimeError(f"[{op}] Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {n} != {m}")
+    return inv(A.reshape(m, n)).reshape(*cols, *rows)
+
+
+def tensorsolve(A, B, dims=None):
+    """The X with ``tensordot(A, X, X.ndim) == B`` (``dims``: dims of A moved to the end first).
+
+    Example: ``fngrad.linalg.tensorsolve(fngrad.eye(4).reshape(2, 2, 4), fngrad.ones(2, 2)).shape`` is ``(4,)``.
+    """
+    if dims is not None:
+        dims = list(dims)
+        A = movedim(A, dims, list(range(A.dim() - len(dims), A.dim())))
+    rest = A.shape[B.dim():]
+    n = int(np.prod(rest))
+    if B.numel() != n:
+        raise RuntimeError(f"[linalg.tensorsolve] Expected self to satisfy the requirement "
+                           f"prod(self.shape[other.ndim:]) == prod(self.shape[:other.ndim]), but got {n} != "
+                           f"{B.numel()}")
+    return solve(A.reshape(B.numel(), n), B.reshape(-1)).reshape(*rest)
+
+
+def vander(x, N=None):
+    """The Vandermonde matrix of ``x`` (batched), with increasing powers ``x**0, ..., x**(N-1)``.
+
+    Example: ``fngrad.linalg.vander(fngrad.tensor([2, 3]))`` is ``tensor([[1, 2], [1, 3]])``.
+    """
+    op = "linalg.vander"
+    if x.dim() == 0:  # a 0-d x is one point: a 1 x N matrix
+        x = x.reshape(1)
+    N = x.shape[-1] if N is None else N
+    if N <= 1:
+        raise RuntimeError(f"[{op}] N must be greater than 1.")
+    columns = [x * 0 + 1]
+    for _ in range(N - 1):
+        columns.append(columns[-1] * x)
+    return _C.stack(columns, -1)
 
 
 # ----------------------------------------------------------------------------------------------------
