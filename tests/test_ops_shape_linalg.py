@@ -296,3 +296,14 @@ def test_creation_additions_against_numpy():
     assert fngrad.scalar_tensor(3).dim() == 0 and fngrad.scalar_tensor(3).dtype == fngrad.float32
     with pytest.warns(UserWarning, match="deprecated"):
         assert fngrad.range(1, 2, 0.5).tolist() == [1.0, 1.5, 2.0]
+
+
+def test_det_gradient_of_a_singular_matrix_is_its_cofactor_matrix():
+    # d det(A)/dA = cof(A), which a rank-2 matrix still has (A^-1 does not exist: the SVD path).
+    a = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.0, 1.0, 5.0]])
+    cof = np.array([[(-1) ** (i + j) * np.linalg.det(np.delete(np.delete(a, i, 0), j, 1)) for j in range(3)]
+                    for i in range(3)])
+    x = fngrad.tensor(a, dtype=fngrad.float64, requires_grad=True)
+    L.det(x).backward()
+    np.testing.assert_allclose(x.grad.numpy(), cof, atol=1e-12)
+    assert gradcheck(L.det, (fngrad.tensor(a, dtype=fngrad.float64, requires_grad=True),))

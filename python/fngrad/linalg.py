@@ -165,8 +165,19 @@ class _Det(Function):
     @staticmethod
     def backward(ctx, grad):
         A, d = ctx.saved_tensors
-        # d det(A) = det(A) tr(A^-1 dA): the gradient is g det(A) A^-T (A invertible).
-        return (grad * d).unsqueeze(-1).unsqueeze(-1) * _mT(inv(A))
+        # d det(A) = det(A) tr(A^-1 dA): the gradient is g det(A) A^-T when every A is invertible.
+        # Otherwise (as PyTorch) from the SVD A = U diag(S) Vh: the adjugate is
+        # det(U) det(Vh) U diag(prod_{j != i} S_j) Vh, which needs no inverse.
+        if np.all(_np(d) != 0):
+            try:
+                return (grad * d).unsqueeze(-1).unsqueeze(-1) * _mT(inv(A))
+            except _LinAlgError:
+                pass
+        U, S, Vh = _SVD.apply(A)
+        sign = _out(np.linalg.det(_np(U)) * np.linalg.det(_np(Vh)), A)
+        eye = _eye_like(A).bool()
+        others = _C.where(eye, 1.0, S.unsqueeze(-2).expand(*S.shape, S.shape[-1])).prod(-1)
+        return (grad * sign).unsqueeze(-1).unsqueeze(-1) * (U * others.unsqueeze(-2)) @ Vh
 
 
 def det(A):
