@@ -46,7 +46,7 @@ def _parse(equation, operands):
         lhs, out, explicit = eq, None, False
     terms = lhs.split(",")
     if len(terms) != len(operands):
-        raise RuntimeError(f"[einsum] einsum(): more operands were provided than specified in the equation"
+        raise RuntimeError("[einsum] einsum(): more operands were provided than specified in the equation"
                          if len(terms) < len(operands) else
                          "[einsum] einsum(): fewer operands were provided than specified in the equation")
     for term in terms + ([out] if explicit else []):
@@ -78,8 +78,8 @@ def _parse(equation, operands):
                 pos = ell_ndim - k + j
                 if size != 1:
                     if ell_sizes[pos] not in (1, size):
-                        raise RuntimeError(f"[einsum] einsum(): operands do not broadcast with remapped shapes "
-                                           f"(original->remapped)")
+                        raise RuntimeError("[einsum] einsum(): operands do not broadcast with remapped shapes "
+                                           "(original->remapped)")
                     ell_sizes[pos] = size
     ell_letters = [next(free) for _ in range(ell_ndim)]
     subs = []
@@ -323,12 +323,15 @@ def _scaled_sum(input, product, beta, alpha):
 def _check_dims(op, *pairs):
     for name, t, nd in pairs:
         if t.dim() != nd:
-            raise RuntimeError(f"[{op}] {name} must be a {'matrix' if nd == 2 else 'vector' if nd == 1 else '3D tensor'}"
-                               f", got {t.dim()}-D tensor")
+            what = {1: "vector", 2: "matrix", 3: "3D tensor"}[nd]
+            raise RuntimeError(f"[{op}] {name} must be a {what}, got {t.dim()}-D tensor")
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
-    """``beta * input + alpha * (mat1 @ mat2)`` (input broadcasts). Example: ``fngrad.addmm(c, a, b, beta=0.5)``."""
+    """``beta * input + alpha * (mat1 @ mat2)`` (input broadcasts).
+
+    Example: ``fngrad.addmm(fngrad.ones(2, 2), fngrad.eye(2), fngrad.eye(2), beta=0.5)``.
+    """
     _check_dims("addmm", ("mat1", mat1, 2), ("mat2", mat2, 2))
     if mat1.shape[1] != mat2.shape[0]:
         raise RuntimeError(f"[addmm] mat1 and mat2 shapes cannot be multiplied ({mat1.shape[0]}x{mat1.shape[1]} and "
@@ -337,7 +340,10 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1):
-    """``beta * input + alpha * (mat @ vec)``. Example: ``fngrad.addmv(v, m, w)``."""
+    """``beta * input + alpha * (mat @ vec)``.
+
+    Example: ``fngrad.addmv(fngrad.ones(2), fngrad.eye(2), fngrad.ones(2))`` is ``tensor([2., 2.])``.
+    """
     _check_dims("addmv", ("mat", mat, 2), ("vec", vec, 1))
     if mat.shape[1] != vec.shape[0]:
         raise RuntimeError(f"[addmv] size mismatch, got input ({mat.shape[0]}), mat ({mat.shape[0]}x{mat.shape[1]}), "
@@ -346,19 +352,29 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
-    """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``. Example: ``fngrad.addbmm(c, a3, b3)``."""
+    """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``.
+
+    Example: ``fngrad.addbmm(fngrad.zeros(2, 2), fngrad.ones(3, 2, 1), fngrad.ones(3, 1, 2))`` is ``3 * ones(2, 2)``.
+    """
     _check_dims("addbmm", ("batch1", batch1, 3), ("batch2", batch2, 3))
     return _scaled_sum(input, batch1.bmm(batch2).sum(0), beta, alpha)
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
-    """``beta * input + alpha * (batch1 @ batch2)`` per batch. Example: ``fngrad.baddbmm(c3, a3, b3)``."""
+    """``beta * input + alpha * (batch1 @ batch2)`` per batch.
+
+    Example: ``fngrad.baddbmm(fngrad.zeros(3, 2, 2), fngrad.ones(3, 2, 1), fngrad.ones(3, 1, 2))`` is
+    ``ones(3, 2, 2)``.
+    """
     _check_dims("baddbmm", ("batch1", batch1, 3), ("batch2", batch2, 3))
     return _scaled_sum(input, batch1.bmm(batch2), beta, alpha)
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
-    """``beta * input + alpha * outer(vec1, vec2)``. Example: ``fngrad.addr(m, u, v)``."""
+    """``beta * input + alpha * outer(vec1, vec2)``.
+
+    Example: ``fngrad.addr(fngrad.zeros(2, 3), fngrad.ones(2), fngrad.ones(3))`` is ``ones(2, 3)``.
+    """
     _check_dims("addr", ("vec1", vec1, 1), ("vec2", vec2, 1))
     return _scaled_sum(input, vec1.outer(vec2), beta, alpha)
 
@@ -375,7 +391,7 @@ def _inplace(fn):
 def chain_matmul(*matrices):
     """The product of 2-D matrices, left to right (deprecated in PyTorch for ``linalg.multi_dot``).
 
-    Example: ``fngrad.chain_matmul(a, b, c)`` is ``a @ b @ c``.
+    Example: ``fngrad.chain_matmul(fngrad.eye(2), fngrad.ones(2, 3), fngrad.ones(3, 1))`` is ``3 * ones(2, 1)``.
     """
     if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
         matrices = tuple(matrices[0])

@@ -492,13 +492,19 @@ def _stack_inputs(tensors, op):
 
 
 def hstack(tensors):
-    """Concatenates column-wise (along dim 1; dim 0 for 1-D tensors). Example: ``fngrad.hstack([a, b])``."""
+    """Concatenates column-wise (along dim 1; dim 0 for 1-D tensors).
+
+    Example: ``fngrad.hstack([fngrad.ones(2), fngrad.zeros(1)])`` is ``tensor([1., 1., 0.])``.
+    """
     tensors = [_atleast_one(t, 1, "hstack") for t in _stack_inputs(tensors, "hstack")]
     return cat(tensors, 0 if tensors[0].dim() == 1 else 1)
 
 
 def vstack(tensors):
-    """Concatenates row-wise (1-D tensors become rows). Example: ``fngrad.vstack([a, b])``."""
+    """Concatenates row-wise (1-D tensors become rows).
+
+    Example: ``fngrad.vstack([fngrad.ones(2), fngrad.zeros(2)]).shape`` is ``(2, 2)``.
+    """
     return cat([_atleast_one(t, 2, "vstack") for t in _stack_inputs(tensors, "vstack")], 0)
 
 
@@ -506,7 +512,10 @@ row_stack = vstack
 
 
 def dstack(tensors):
-    """Concatenates depth-wise (along dim 2, after atleast_3d). Example: ``fngrad.dstack([a, b])``."""
+    """Concatenates depth-wise (along dim 2, after atleast_3d).
+
+    Example: ``fngrad.dstack([fngrad.ones(2), fngrad.zeros(2)]).shape`` is ``(1, 2, 2)``.
+    """
     return cat([_atleast_one(t, 3, "dstack") for t in _stack_inputs(tensors, "dstack")], 2)
 
 
@@ -562,17 +571,26 @@ def _directional_split(input, ios, dim, op, min_dims):
 
 
 def hsplit(input, indices_or_sections):
-    """Splits along dim 1 (dim 0 for 1-D tensors); an int must divide that size. Example: ``x.hsplit(2)``."""
+    """Splits along dim 1 (dim 0 for 1-D tensors); an int must divide that size.
+
+    Example: ``fngrad.ones(2, 4).hsplit(2)[0].shape`` is ``(2, 2)``.
+    """
     return _directional_split(input, indices_or_sections, 1 if input.dim() > 1 else 0, "hsplit", 1)
 
 
 def vsplit(input, indices_or_sections):
-    """Splits along dim 0 (of a tensor of 2 or more dims); an int must divide that size. Example: ``x.vsplit(2)``."""
+    """Splits along dim 0 (of a tensor of 2 or more dims); an int must divide that size.
+
+    Example: ``fngrad.ones(4, 2).vsplit(2)[0].shape`` is ``(2, 2)``.
+    """
     return _directional_split(input, indices_or_sections, 0, "vsplit", 2)
 
 
 def dsplit(input, indices_or_sections):
-    """Splits along dim 2 (of a tensor of 3 or more dims); an int must divide that size. Example: ``x.dsplit(2)``."""
+    """Splits along dim 2 (of a tensor of 3 or more dims); an int must divide that size.
+
+    Example: ``fngrad.ones(1, 2, 4).dsplit(2)[0].shape`` is ``(1, 2, 2)``.
+    """
     return _directional_split(input, indices_or_sections, 2, "dsplit", 3)
 
 
@@ -613,7 +631,10 @@ def meshgrid(*tensors, indexing=None):
 
 
 def cartesian_prod(*tensors):
-    """The Cartesian product of 1-D tensors as rows. Example: ``fngrad.cartesian_prod(a, b).shape`` is ``(len(a)*len(b), 2)``."""
+    """The Cartesian product of 1-D tensors as rows.
+
+    Example: ``fngrad.cartesian_prod(fngrad.arange(2), fngrad.arange(3)).shape`` is ``(6, 2)``.
+    """
     tensors = _tensors_arg(tensors)
     for t in tensors:
         if t.dim() != 1:
@@ -655,7 +676,10 @@ def _result_dtype(tensors):
 
 
 def block_diag(*tensors):
-    """A block-diagonal matrix of 0-D, 1-D (a row) and 2-D blocks. Example: ``fngrad.block_diag(fngrad.ones(2, 2), fngrad.ones(1))``."""
+    """A block-diagonal matrix of 0-D, 1-D (a row) and 2-D blocks.
+
+    Example: ``fngrad.block_diag(fngrad.ones(2, 2), fngrad.ones(1))``.
+    """
     blocks = []
     for i, t in enumerate(tensors):
         if t.dim() > 2:

@@ -23,10 +23,11 @@ import numbers
 import numpy as np
 
 from . import _C
+from ._contract import _cross, _multi_dot
 from ._creation import from_numpy, zeros
 from ._functions import cat, return_types
-from ._contract import _cross, _multi_dot
-from ._shape_ops import _wrap_dim, diag_embed, diagonal as _diagonal, movedim
+from ._shape_ops import _wrap_dim, diag_embed, movedim
+from ._shape_ops import diagonal as _diagonal
 from .autograd.function import Function
 
 __all__ = [
@@ -181,7 +182,10 @@ class _Det(Function):
 
 
 def det(A):
-    """The determinant of each square matrix of ``A``. Example: ``fngrad.linalg.det(fngrad.eye(3))`` is ``tensor(1.)``."""
+    """The determinant of each square matrix of ``A``.
+
+    Example: ``fngrad.linalg.det(fngrad.eye(3))`` is ``tensor(1.)``.
+    """
     _check_matrix(A, "linalg.det", square=True)
     return _Det.apply(A)
 
@@ -659,7 +663,10 @@ class _MatrixExp(Function):
 
 
 def matrix_exp(A):
-    """The matrix exponential of each square matrix. Example: ``fngrad.linalg.matrix_exp(fngrad.zeros(2, 2))`` is ``eye(2)``."""
+    """The matrix exponential of each square matrix.
+
+    Example: ``fngrad.linalg.matrix_exp(fngrad.zeros(2, 2))`` is ``eye(2)``.
+    """
     _check_matrix(A, "linalg.matrix_exp", square=True)
     return _MatrixExp.apply(A)
 
@@ -840,21 +847,31 @@ def cross(input, other, *, dim=-1):
 
 def multi_dot(tensors):
     """The product of ``tensors`` in the cheapest order (the first may be 1-D, a row; the last 1-D, a
-    column). Example: ``fngrad.linalg.multi_dot([a, b, c])``."""
+    column). Example: ``fngrad.linalg.multi_dot([fngrad.ones(2), fngrad.eye(2), fngrad.ones(2)])`` is
+    ``tensor(2.)``."""
     return _multi_dot(tensors, "linalg.multi_dot")
 
 
 def matmul(input, other):
-    """``input @ other`` (an alias of fngrad.matmul). Example: ``fngrad.linalg.matmul(a, b)``."""
+    """``input @ other`` (an alias of fngrad.matmul).
+
+    Example: ``fngrad.linalg.matmul(fngrad.eye(2), fngrad.ones(2))``.
+    """
     return input.matmul(other)
 
 
 def vecdot(x, y, *, dim=-1):
-    """The dot product of vectors along ``dim`` (broadcasting). Example: ``fngrad.linalg.vecdot(a, b)``."""
+    """The dot product of vectors along ``dim`` (broadcasting).
+
+    Example: ``fngrad.linalg.vecdot(fngrad.ones(2, 3), fngrad.ones(3))`` is ``tensor([3., 3.])``.
+    """
     return (x * y).sum(_wrap_dim(dim, builtins.max(x.dim(), y.dim()), "linalg.vecdot"))
 
 
 def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
-    """The diagonals of the matrices in dims (dim1, dim2), as the last dim. Example: ``fngrad.linalg.diagonal(fngrad.eye(2))``."""
+    """The diagonals of the matrices in dims (dim1, dim2), as the last dim.
+
+    Example: ``fngrad.linalg.diagonal(fngrad.eye(2))``.
+    """
     return _diagonal(A, offset, dim1, dim2)
 
