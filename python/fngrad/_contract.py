@@ -177,7 +177,7 @@ def einsum(*args):
     notation: ``'ij,jk->ik'``, ``'...ij->...ji'``, ``'ii'``, implicit output in alphabetical order),
     also in the sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])``.
 
-    Example: ``fngrad.einsum('i,i->', a, b)`` is the dot product of ``a`` and ``b``.
+    Example: ``fngrad.einsum('i,i->', fngrad.ones(3), fngrad.ones(3))`` (a dot product) is ``tensor(3.)``.
     """
     if not args:
         raise RuntimeError("[einsum] einsum(): must specify the equation string and at least one operand, or at "

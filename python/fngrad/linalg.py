@@ -398,7 +398,7 @@ class _QR(Function):
 
 def qr(A, mode="reduced"):
     """The QR decomposition ``(Q, R)`` of ``A`` (a named tuple); ``mode`` is 'reduced', 'complete' or 'r'
-    (Q empty). Example: ``Q, R = fngrad.linalg.qr(fngrad.randn(4, 3))``.
+    (Q empty). Example: ``fngrad.linalg.qr(fngrad.randn(4, 3)).R.shape`` is ``(3, 3)``.
     """
     op = "linalg.qr"
     _check_matrix(A, op)
