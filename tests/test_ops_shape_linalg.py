@@ -307,3 +307,10 @@ def test_det_gradient_of_a_singular_matrix_is_its_cofactor_matrix():
     L.det(x).backward()
     np.testing.assert_allclose(x.grad.numpy(), cof, atol=1e-12)
     assert gradcheck(L.det, (fngrad.tensor(a, dtype=fngrad.float64, requires_grad=True),))
+
+
+def test_deprecated_spellings_warn_as_in_pytorch():
+    with pytest.warns(UserWarning, match="chain_matmul is deprecated"):
+        np.testing.assert_array_equal(fngrad.chain_matmul(fngrad.eye(2), fngrad.ones(2, 1)).numpy(), np.ones((2, 1)))
+    with pytest.warns(UserWarning, match="without specifying the dim"):
+        assert fngrad.cross(fngrad.eye(3)[0], fngrad.eye(3)[1]).tolist() == [0.0, 0.0, 1.0]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import string
+import warnings
 
 import numpy as np
 
@@ -291,6 +292,10 @@ def cross(input, other, dim=None):
 
     Example: ``fngrad.cross(fngrad.tensor([1., 0, 0]), fngrad.tensor([0., 1, 0]))`` is ``tensor([0., 0., 1.])``.
     """
+    if dim is None:
+        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
+                      "explicitly or simply use torch.linalg.cross.\nThe default value of dim will change to agree "
+                      "with that of linalg.cross in a future release.", UserWarning, stacklevel=2)
     return _cross(input, other, dim, "cross")
 
 
@@ -393,6 +398,9 @@ def chain_matmul(*matrices):
 
     Example: ``fngrad.chain_matmul(fngrad.eye(2), fngrad.ones(2, 3), fngrad.ones(3, 1))`` is ``3 * ones(2, 1)``.
     """
+    warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
+                  "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than multiple "
+                  "parameters.", UserWarning, stacklevel=2)
     if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
         matrices = tuple(matrices[0])
     if not matrices:
