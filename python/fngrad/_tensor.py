@@ -13,6 +13,7 @@ import numpy as np
 from . import _C
 from ._creation import _rebuild, full, ones, tensor, zeros
 from ._functions import masked_select, return_types
+from ._numpy_protocol import array_function, array_ufunc, array_wrap
 from .autograd import backward
 from .autograd.graph import _register_post_accumulate_hook, _register_tensor_hook
 from .utils.dlpack import DLDeviceType, _export
@@ -40,6 +41,12 @@ class Tensor(_C.TensorBase):
     # are native slots of TensorBase: defining __radd__ and friends here would replace them with
     # slower Python-level dispatch.
     __array_priority__ = 1000
+
+    # NumPy ufuncs and functions on tensors run as fngrad ops, recording the graph, where fngrad has
+    # the op; elsewhere they behave as on PyTorch's tensors (docs/numpy.md).
+    __array_ufunc__ = array_ufunc
+    __array_function__ = array_function
+    __array_wrap__ = array_wrap
 
     def __new__(cls, *args, **kwargs):
         if args or kwargs:
@@ -140,7 +147,7 @@ class Tensor(_C.TensorBase):
         return self.detach().numpy().tolist()
 
     def __array__(self, dtype=None, copy=None):
-        arr = self.detach().numpy()
+        arr = self.numpy()  # PyTorch's error for a tensor that requires grad: NumPy would drop the graph
         if dtype is not None:
             arr = arr.astype(dtype, copy=False)
         return arr
