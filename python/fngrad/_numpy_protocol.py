@@ -49,6 +49,17 @@ _UFUNC_NAMES = {
     "left_shift": "bitwise_left_shift", "right_shift": "bitwise_right_shift",
 }
 
+_UFUNC_NAME_CACHE: dict = {}
+
+
+def _ufunc_name(ufunc) -> str:
+    """The fngrad name for ``ufunc`` (remembered: NumPy builds ``ufunc.__name__`` anew on each read)."""
+    name = _UFUNC_NAME_CACHE.get(ufunc)
+    if name is None:
+        name = _UFUNC_NAME_CACHE[ufunc] = _UFUNC_NAMES.get(ufunc.__name__, ufunc.__name__)
+    return name
+
+
 # ufunc.reduce and ufunc.accumulate as fngrad reductions and scans (looked up by name at call time).
 _REDUCE_NAMES = {"add": "sum", "multiply": "prod", "maximum": "amax", "minimum": "amin",
                  "logical_and": "all", "logical_or": "any"}
@@ -70,16 +81,30 @@ def _lookup(name):
     """The fngrad function ``name`` ("linalg.inv" for a submodule's), else the Tensor method ``name``
     (comparisons exist only as methods) called on its first argument as a tensor; None when fngrad
     has neither."""
-    obj = _fngrad
-    for part in name.split("."):
-        obj = getattr(obj, part, None)
-        if obj is None:
-            break
-    if obj is None and "." not in name:
+    obj = getattr(_fngrad, name, None)
+    if "." in name:
+        obj = _fngrad
+        for part in name.split("."):
+            obj = getattr(obj, part, None)
+    elif obj is None:
         method = getattr(_fngrad.Tensor, name, None)
         if callable(method):
-            return lambda first, *rest: method(_first_tensor(first), *rest)
-    return obj if callable(obj) and not isinstance(obj, (type, _C.dtype)) else None
+            return _method_caller(method)
+    return obj if callable(obj) and not isinstance(obj, type) else None
+
+
+_METHOD_CALLERS: dict = {}
+
+
+def _method_caller(method):
+    """A function calling the Tensor method ``method`` with its first argument made a tensor (made
+    once per method)."""
+    caller = _METHOD_CALLERS.get(method)
+    if caller is None:
+        def caller(first, *rest):
+            return method(_first_tensor(first), *rest)
+        _METHOD_CALLERS[method] = caller
+    return caller
 
 
 def _op(name):
@@ -95,6 +120,10 @@ def _foreign(x) -> bool:
     return override is not None and override is not np.ndarray.__array_ufunc__ and override is not array_ufunc
 
 
+# Operands fngrad's ops take as they are: tensors and Python numbers (np.float64 is a float).
+_OPERANDS = (TensorBase, float, int)
+
+
 def _as_tensor(x):
     """``x`` as an fngrad op operand: tensors and Python/NumPy scalars as they are, arrays (and
     array-likes) as new tensors holding a copy (a NumPy write later cannot change a saved value)."""
@@ -103,6 +132,8 @@ def _as_tensor(x):
     if isinstance(x, np.generic) and x.dtype.kind in "fiub":
         return x
     arr = np.asarray(x)
+    if arr.dtype in _FNGRAD_DTYPES:
+        return from_numpy(arr.copy())
     if arr.dtype.kind not in "fiub":
         raise _Unmapped(f"dtype {arr.dtype}")
     return tensor(arr)
@@ -154,15 +185,18 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
 
     Example: ``np.exp(fngrad.ones(2, requires_grad=True))`` has ``grad_fn=<ExpBackward0>``.
     """
-    if method == "__call__" and not kwargs:
-        op = _lookup(_UFUNC_NAMES.get(ufunc.__name__, ufunc.__name__))
-        if op is not None and ufunc.nout == 1:
+    # The fast path (ndarray * t, np.float64(2) * t, np.exp(t)): one name lookup, operands as they are.
+    if method == "__call__" and not kwargs and ufunc.nout == 1:
+        op = _lookup(_ufunc_name(ufunc))
+        if op is not None:
             try:
-                args = _as_tensors(inputs)
+                for x in inputs:  # a loop, not a comprehension: allocations are what this path costs
+                    if not isinstance(x, _OPERANDS):
+                        inputs = tuple(map(_as_tensor, inputs))
+                        break
+                return op(*inputs)
             except _Unmapped:
                 pass
-            else:
-                return op(*args)
     if any(_foreign(x) for x in inputs + tuple(kwargs.get("out", ()))):
         return NotImplemented
     try:
@@ -175,7 +209,7 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
 def _mapped_method(ufunc, method, inputs, kwargs):
     """``reduce``/``accumulate``/``outer`` of a ufunc as fngrad ops; _Unmapped if they are not."""
     if method == "outer" and not kwargs and len(inputs) == 2:
-        op = _op(_UFUNC_NAMES.get(ufunc.__name__, ufunc.__name__))
+        op = _op(_ufunc_name(ufunc))
         a, b = (_first_tensor(x) for x in inputs)
         return op(a.reshape(tuple(a.shape) + (1,) * b.ndim), b)
     if method in ("reduce", "accumulate") and len(inputs) == 1:
@@ -199,10 +233,12 @@ def _mapped_method(ufunc, method, inputs, kwargs):
 def _ufunc_in_numpy(ufunc, method, inputs, kwargs):
     """What NumPy gives for a ufunc on PyTorch's tensors: an error when a tensor requires grad,
     otherwise NumPy's result on the tensors' memory, wrapped as a tensor for the methods that wrap."""
+    if method == "at" and isinstance(inputs[0], TensorBase):
+        raise TypeError("first operand must be array")  # NumPy's error for PyTorch's tensors, too
     out = kwargs.get("out", ())
     out = out if isinstance(out, tuple) else (out,)
     if _requires_grad(inputs) or _requires_grad(out) or _requires_grad(kwargs.get("where", ())):
-        mapped = _lookup(_UFUNC_NAMES.get(ufunc.__name__, ufunc.__name__)) is not None
+        mapped = _lookup(_ufunc_name(ufunc)) is not None
         if method == "__call__" and not kwargs and not mapped:
             raise RuntimeError(_REQUIRES_GRAD_MESSAGE)  # no fngrad op: what PyTorch raises
         name = "numpy." + ufunc.__name__ + ("" if method == "__call__" else "." + method)
