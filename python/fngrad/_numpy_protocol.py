@@ -73,6 +73,10 @@ _FNGRAD_DTYPES = {np.dtype(np.float32): _C.float32, np.dtype(np.float64): _C.flo
                   np.dtype(np.int64): _C.int64, np.dtype(np.bool_): _C.bool}
 
 
+# The same dtypes by their one-letter codes (a dtype's hash is slow to compute; a str's is cached).
+_SHARED_DTYPE_CHARS = frozenset(d.char for d in _FNGRAD_DTYPES)
+
+
 class _Unmapped(Exception):
     """This call cannot be expressed with fngrad's ops (a keyword, a missing op): NumPy computes it."""
 
@@ -127,13 +131,14 @@ _OPERANDS = (TensorBase, float, int)
 def _as_tensor(x):
     """``x`` as an fngrad op operand: tensors and Python/NumPy scalars as they are, arrays (and
     array-likes) as new tensors holding a copy (a NumPy write later cannot change a saved value)."""
-    if isinstance(x, (TensorBase, numbers.Number)):
+    if isinstance(x, np.ndarray):  # first: the operand of ndarray * t
+        arr = x
+    elif isinstance(x, (TensorBase, numbers.Number)) or (isinstance(x, np.generic) and x.dtype.kind in "fiub"):
         return x
-    if isinstance(x, np.generic) and x.dtype.kind in "fiub":
-        return x
-    arr = np.asarray(x)
-    if arr.dtype in _FNGRAD_DTYPES:
-        return from_numpy(arr.copy())
+    else:
+        arr = np.asarray(x)
+    if arr.dtype.char in _SHARED_DTYPE_CHARS:
+        return _C.from_numpy(arr.copy())
     if arr.dtype.kind not in "fiub":
         raise _Unmapped(f"dtype {arr.dtype}")
     return tensor(arr)
@@ -186,8 +191,11 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
     Example: ``np.exp(fngrad.ones(2, requires_grad=True))`` has ``grad_fn=<ExpBackward0>``.
     """
     # The fast path (ndarray * t, np.float64(2) * t, np.exp(t)): one name lookup, operands as they are.
-    if method == "__call__" and not kwargs and ufunc.nout == 1:
-        op = _lookup(_ufunc_name(ufunc))
+    if method == "__call__" and not kwargs:
+        name = _UFUNC_NAME_CACHE.get(ufunc) or _ufunc_name(ufunc)
+        op = getattr(_fngrad, name, None)
+        if not callable(op) or isinstance(op, type):
+            op = _lookup(name) if ufunc.nout == 1 else None
         if op is not None:
             try:
                 for x in inputs:  # a loop, not a comprehension: allocations are what this path costs
@@ -295,7 +303,10 @@ def array_function(self, func, types, args, kwargs):
             return adapter(*args, **kwargs)
         except _Unmapped:
             pass
-    return func._implementation(*args, **kwargs)
+    implementation = getattr(func, "_implementation", None)
+    if implementation is None:  # np.array(..., like=t) and the other C functions with like=
+        return func(*args, **{k: v for k, v in kwargs.items() if k != "like"})
+    return implementation(*args, **kwargs)
 
 
 def array_wrap(self, array, context=None, return_scalar=False):
