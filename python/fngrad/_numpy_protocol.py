@@ -135,6 +135,8 @@ def _as_tensor(x):
         arr = x
     elif isinstance(x, (TensorBase, numbers.Number)) or (isinstance(x, np.generic) and x.dtype.kind in "fiub"):
         return x
+    elif _foreign(x):
+        raise _Unmapped("another library's array")  # NumPy asks its __array_ufunc__ next
     else:
         arr = np.asarray(x)
     if arr.dtype.char in _SHARED_DTYPE_CHARS:
@@ -142,10 +144,6 @@ def _as_tensor(x):
     if arr.dtype.kind not in "fiub":
         raise _Unmapped(f"dtype {arr.dtype}")
     return tensor(arr)
-
-
-def _as_tensors(xs):
-    return [_as_tensor(x) for x in xs]
 
 
 def _first_tensor(x):
@@ -259,7 +257,7 @@ def _ufunc_in_numpy(ufunc, method, inputs, kwargs):
         # NumPy writes into copies; copy_ then writes the tensors, so their version counters move
         # (a graph that saved one of them notices the write at backward).
         kwargs["out"] = tuple(o.numpy().copy() if isinstance(o, TensorBase) else o for o in out)
-        results = getattr(ufunc, method)(*arrays, **kwargs)
+        getattr(ufunc, method)(*arrays, **kwargs)
         with _fngrad.no_grad():
             for o, written in zip(out, kwargs["out"]):
                 if isinstance(o, TensorBase):
