@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import fngrad
-from fngrad.autograd import gradcheck
 from conftest import numeric_grad, requires_torch
+from fngrad.autograd import gradcheck
 
 # PyTorch's own __array_wrap__ warns under NumPy 2 (its signature lacks return_scalar); fngrad's does not.
 _TORCH_WRAP_WARNING = pytest.mark.filterwarnings("ignore:__array_wrap__ must accept:DeprecationWarning")
@@ -433,6 +433,18 @@ def test_from_numpy_and_numpy_share_memory():
     assert np.shares_memory(np.asarray(t), a)
     with pytest.raises(RuntimeError, match=r"^Can't call numpy\(\) on Tensor that requires grad"):
         np.asarray(fngrad.ones(2, requires_grad=True))
+
+
+@pytest.mark.parametrize("array", [
+    np.arange(6.0)[::2], np.arange(3.0)[::-1], np.arange(3.0).astype(">f8"), np.broadcast_to(np.float64(2.0), (3,)),
+    np.arange(3, dtype=np.int32), np.arange(3, dtype=np.float16), np.array([True, False, True]),
+], ids=["strided", "negative stride", "big-endian", "broadcast", "int32", "float16", "bool"])
+def test_array_operands_of_any_layout_and_numeric_dtype(array):
+    w = fngrad.tensor([0.5, 1.0, 2.0], dtype=fngrad.float64, requires_grad=True)
+    y = array * w
+    np.testing.assert_array_equal(y.detach().numpy(), array.astype(np.float64) * [0.5, 1.0, 2.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), array.astype(np.float64))
 
 
 def test_implicit_conversion_of_an_array_operand_copies_it():

@@ -139,8 +139,11 @@ def _as_tensor(x):
         raise _Unmapped("another library's array")  # NumPy asks its __array_ufunc__ next
     else:
         arr = np.asarray(x)
+    if not arr.dtype.isnative:
+        arr = arr.astype(arr.dtype.newbyteorder("="))
     if arr.dtype.char in _SHARED_DTYPE_CHARS:
-        return _C.from_numpy(arr.copy())
+        # fngrad copies a contiguous array faster than NumPy does; other layouts NumPy copies first
+        return _C.from_numpy(arr).clone() if arr.flags.c_contiguous else _C.from_numpy(arr.copy())
     if arr.dtype.kind not in "fiub":
         raise _Unmapped(f"dtype {arr.dtype}")
     return tensor(arr)
