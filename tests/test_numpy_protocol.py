@@ -447,6 +447,14 @@ def test_array_operands_of_any_layout_and_numeric_dtype(array):
     np.testing.assert_array_equal(w.grad.numpy(), array.astype(np.float64))
 
 
+def test_np_array_copies_and_np_asarray_shares():
+    t = fngrad.zeros(2)
+    copied, shared = np.array(t), np.asarray(t)
+    copied[0], shared[1] = 5.0, 7.0
+    np.testing.assert_array_equal(t.numpy(), [0.0, 7.0])
+    assert np.array(t, dtype=np.float64, copy=True).dtype == np.float64
+
+
 def test_implicit_conversion_of_an_array_operand_copies_it():
     # The array a graph saved cannot be changed behind its back by a later NumPy write.
     a = np.array([1.0, 2.0])

@@ -150,7 +150,7 @@ class Tensor(_C.TensorBase):
         arr = self.numpy()  # PyTorch's error for a tensor that requires grad: NumPy would drop the graph
         if dtype is not None:
             arr = arr.astype(dtype, copy=False)
-        return arr
+        return arr.copy() if copy and arr.base is not None else arr  # np.array(t) copies, as for PyTorch
 
     def __iter__(self):
         if self.ndim == 0:
