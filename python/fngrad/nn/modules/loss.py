@@ -21,6 +21,11 @@ class _WeightedLoss(_Loss):
         super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
 
+    def _class_weight(self):
+        # The buffer from its dict: ``self.weight`` costs a failed lookup and Module.__getattr__.
+        buffers = self._buffers
+        return buffers["weight"] if "weight" in buffers else self.weight
+
 
 class MSELoss(_Loss):
     """Mean squared error. Example: ``nn.MSELoss()(prediction, target)``."""
@@ -78,7 +83,7 @@ class CrossEntropyLoss(_WeightedLoss):
         self.label_smoothing = label_smoothing
 
     def forward(self, input, target):
-        return F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
+        return F.cross_entropy(input, target, weight=self._class_weight(), ignore_index=self.ignore_index,
                                reduction=self.reduction, label_smoothing=self.label_smoothing)
 
 
@@ -90,14 +95,15 @@ class NLLLoss(_WeightedLoss):
         self.ignore_index = ignore_index
 
     def forward(self, input, target):
-        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
+        return F.nll_loss(input, target, weight=self._class_weight(), ignore_index=self.ignore_index,
+                          reduction=self.reduction)
 
 
 class BCELoss(_WeightedLoss):
     """Binary cross-entropy of probabilities."""
 
     def forward(self, input, target):
-        return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
+        return F.binary_cross_entropy(input, target, weight=self._class_weight(), reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
