@@ -3,7 +3,8 @@
 Each timed step is a whole training step: ``opt.zero_grad()``, forward, loss, ``backward()``,
 ``opt.step()``. Cases:
 
-- ``small_mlp_adam``: 64-128-128-10 MLP, batch 32, Adam (target: fngrad at least 5x PyTorch);
+- ``small_mlp_adam``: 64-128-128-10 MLP, batch 32, Adam (target: fngrad at least 5x PyTorch), and
+  ``small_mlp_adam_plain``: the same with plain tensors and ``F.*`` (what nn + optim add to a step);
 - ``large_mlp_sgd``: 784-512-512-10 MLP, batch 128, SGD (target: at least 1.0x PyTorch), and
   ``large_mlp_sgd_plain``: the same model written with plain tensors and ``F.*`` (no Module) and the
   same ``optim.SGD`` (target: the nn version within 5% of it);
@@ -94,10 +95,9 @@ def module_step(lib, model, opt, data):
     return step
 
 
-def plain_mlp_step(lib, params, lr, data):
-    """The same MLP with plain tensors and F.* (no Module), updated by the same optim.SGD."""
+def plain_mlp_step(lib, params, opt, data):
+    """The same MLP with plain tensors and F.* (no Module), updated by the same optimizer."""
     F = lib.nn.functional
-    opt = lib.optim.SGD(params, lr=lr)
     xs = [(lib.from_numpy(x), lib.from_numpy(y)) for x, y in data]
     n = len(params) // 2
 
@@ -119,7 +119,7 @@ def plain_mlp_step(lib, params, lr, data):
 
 def build(case, lib, reference=None):
     """(step function, model) for one case in one library; parameters copied from ``reference``."""
-    if case == "small_mlp_adam":
+    if case in ("small_mlp_adam", "small_mlp_adam_plain"):
         model = mlp(lib, [64, 128, 128, 10])
         data = batches((32, 64), 10, 1)
     elif case in ("large_mlp_sgd", "large_mlp_sgd_plain"):
@@ -132,9 +132,10 @@ def build(case, lib, reference=None):
         with lib.no_grad():
             for p, r in zip(model.parameters(), reference.parameters()):
                 p.copy_(_as(p, r))
-    if case == "large_mlp_sgd_plain":
+    if case.endswith("_plain"):
         params = [p.detach().clone().requires_grad_(True) for p in model.parameters()]
-        return plain_mlp_step(lib, params, 0.01, data), model
+        opt = lib.optim.SGD(params, lr=0.01) if "sgd" in case else lib.optim.Adam(params, lr=1e-3)
+        return plain_mlp_step(lib, params, opt, data), model
     if case == "large_mlp_sgd":
         opt = lib.optim.SGD(model.parameters(), lr=0.01)
     else:
@@ -203,7 +204,7 @@ def main():
         torch.set_num_threads(1)
         libs["torch"] = torch
     chosen = set(args.cases.split(","))
-    cases = [c for c, group in [("small_mlp_adam", "small"), ("large_mlp_sgd", "large"),
+    cases = [c for c, group in [("small_mlp_adam", "small"), ("small_mlp_adam_plain", "small"), ("large_mlp_sgd", "large"),
                                 ("large_mlp_sgd_plain", "large"), ("digits_cnn_adam", "cnn")] if group in chosen]
 
     info = machine_info()
@@ -223,7 +224,7 @@ def main():
             steps_fns["torch"], _ = build(case, libs["torch"], reference=fn_model)
         if case == "digits_cnn_adam":
             cnn_models["fngrad"] = fn_model
-        n = args.steps if case in ("small_mlp_adam",) else max(2, args.steps // 4)
+        n = args.steps if case.startswith("small") else max(2, args.steps // 4)
         samples = {name: [] for name in steps_fns}
         for r in range(args.rounds + 1):
             for name, step in steps_fns.items():
@@ -238,9 +239,10 @@ def main():
         if "torch" in libs:
             row += f"{medians[(case, 'torch')] / medians[(case, 'fngrad')]:11.2f}x"
         print(row, flush=True)
-    if ("large_mlp_sgd", "fngrad") in medians and ("large_mlp_sgd_plain", "fngrad") in medians:
-        over = medians[("large_mlp_sgd", "fngrad")] / medians[("large_mlp_sgd_plain", "fngrad")] - 1
-        print(f"# fngrad large MLP through nn vs plain tensors + F.*: {over * 100:+.1f}% (median)")
+    for size in ("small_mlp_adam", "large_mlp_sgd"):
+        if (size, "fngrad") in medians and (size + "_plain", "fngrad") in medians:
+            over = medians[(size, "fngrad")] / medians[(size + "_plain", "fngrad")] - 1
+            print(f"# fngrad {size} through nn vs plain tensors + F.*: {over * 100:+.1f}% (median)")
     if cnn_models:
         print("# digits CNN, where a step's time goes (median us over the steps of one run):")
         phases = {name: where_cnn_time_goes(lib, cnn(lib), max(10, args.steps)) for name, lib in libs.items()}
