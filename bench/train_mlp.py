@@ -203,47 +203,48 @@ def main():
 
         torch.set_num_threads(1)
         libs["torch"] = torch
-    chosen = set(args.cases.split(","))
-    cases = [c for c, group in [("small_mlp_adam", "small"), ("small_mlp_adam_plain", "small"), ("large_mlp_sgd", "large"),
-                                ("large_mlp_sgd_plain", "large"), ("digits_cnn_adam", "cnn")] if group in chosen]
+    groups = {"small": ["small_mlp_adam", "small_mlp_adam_plain"], "large": ["large_mlp_sgd", "large_mlp_sgd_plain"],
+              "cnn": ["digits_cnn_adam"]}
+    chosen = [g for g in groups if g in args.cases.split(",")]
 
     info = machine_info()
     print(f"# {', '.join(f'{k}={v}' for k, v in info.items())}; fngrad {fngrad.__version__}"
           + (f", torch {libs['torch'].__version__}" if "torch" in libs else ", torch not installed")
           + f"; 1 thread each (OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']})")
-    print(f"# microseconds per training step: min / median / max over {args.rounds} rounds")
+    print(f"# microseconds per training step: min / median / max over {args.rounds} rounds "
+          "(the cases of a group and both libraries alternate within each round)")
     header = f"{'case':22s}" + "".join(f"{n:>28s}" for n in libs) + ("     speedup" if "torch" in libs else "")
     print(header)
     print("-" * len(header))
     medians = {}
-    cnn_models = {}
-    for case in cases:
-        fn_step, fn_model = build(case, fngrad)
-        steps_fns = {"fngrad": fn_step}
-        if "torch" in libs:
-            steps_fns["torch"], _ = build(case, libs["torch"], reference=fn_model)
-        if case == "digits_cnn_adam":
-            cnn_models["fngrad"] = fn_model
-        n = args.steps if case.startswith("small") else max(2, args.steps // 4)
-        samples = {name: [] for name in steps_fns}
+    for group in chosen:
+        steps_fns = {}
+        for case in groups[group]:
+            fn_step, fn_model = build(case, fngrad)
+            steps_fns[(case, "fngrad")] = fn_step
+            if "torch" in libs:
+                steps_fns[(case, "torch")], _ = build(case, libs["torch"], reference=fn_model)
+        n = args.steps if group == "small" else max(2, args.steps // 4)
+        samples = {key: [] for key in steps_fns}
         for r in range(args.rounds + 1):
-            for name, step in steps_fns.items():
+            for key, step in steps_fns.items():
                 dt = time_steps(step, n, r * n)
                 if r:  # the first round warms up
-                    samples[name].append(dt * 1e6)
-        row = f"{case:22s}"
-        for name in libs:
-            v = samples[name]
-            medians[(case, name)] = statistics.median(v)
-            row += f"{min(v):8.0f} /{statistics.median(v):8.0f} /{max(v):8.0f}"
-        if "torch" in libs:
-            row += f"{medians[(case, 'torch')] / medians[(case, 'fngrad')]:11.2f}x"
-        print(row, flush=True)
+                    samples[key].append(dt * 1e6)
+        for case in groups[group]:
+            row = f"{case:22s}"
+            for name in libs:
+                v = samples[(case, name)]
+                medians[(case, name)] = statistics.median(v)
+                row += f"{min(v):8.0f} /{statistics.median(v):8.0f} /{max(v):8.0f}"
+            if "torch" in libs:
+                row += f"{medians[(case, 'torch')] / medians[(case, 'fngrad')]:11.2f}x"
+            print(row, flush=True)
     for size in ("small_mlp_adam", "large_mlp_sgd"):
         if (size, "fngrad") in medians and (size + "_plain", "fngrad") in medians:
             over = medians[(size, "fngrad")] / medians[(size + "_plain", "fngrad")] - 1
             print(f"# fngrad {size} through nn vs plain tensors + F.*: {over * 100:+.1f}% (median)")
-    if cnn_models:
+    if "cnn" in chosen:
         print("# digits CNN, where a step's time goes (median us over the steps of one run):")
         phases = {name: where_cnn_time_goes(lib, cnn(lib), max(10, args.steps)) for name, lib in libs.items()}
         for phase in phases["fngrad"]:
