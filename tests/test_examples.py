@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import requires_torch
 
 import fngrad
+from conftest import requires_torch
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "digits.py"
 IMPORT_LINE = "import fngrad as torch\n"

@@ -5,10 +5,10 @@ and NumPy formulas for the ones whose formula is short (more rows in tests/op_ta
 
 import numpy as np
 import pytest
-from conftest import requires_torch
 
 import fngrad
 import fngrad.nn.functional as F
+from conftest import requires_torch
 from fngrad import nn
 
 RNG = np.random.default_rng(7)
@@ -302,6 +302,13 @@ def test_losses_match_formulas():
     ("CosineEmbeddingLoss", (0.1,), [away((5, 3), seed=16), away((5, 3), seed=17), pm1((5,), seed=3)]),
     ("PoissonNLLLoss", (), [X34, Const(np.random.default_rng(19).integers(0, 5, (3, 4)))]),
     ("GaussianNLLLoss", (), [X34, away((3, 4), seed=20), away((3, 4), lo=0.1, hi=2.0, seed=21)]),
+    ("ZeroPad2d", (2,), [IMG]), ("ConstantPad1d", ((1, 2), 3.5), [SEQ]), ("ConstantPad2d", ((1, 0, 2, 1), -1.0), [IMG]),
+    ("ReflectionPad2d", (2,), [IMG]), ("ReflectionPad1d", ((3, 1),), [SEQ]),
+    ("ReplicationPad2d", ((1, 2, 3, 0),), [IMG]),
+    ("ReplicationPad1d", (2,), [SEQ]), ("CircularPad2d", (1,), [IMG]), ("CircularPad1d", ((2, 1),), [SEQ]),
+    ("Upsample", (None, 2, "bilinear"), [IMG]), ("Upsample", ((4, 9),), [IMG]),
+    ("Upsample", (None, 1.5, "linear", True), [SEQ]),
+    ("PairwiseDistance", (), [X34, away((3, 4), seed=6)]), ("CosineSimilarity", (0,), [X34, away((3, 4), seed=4)]),
 ])
 def test_module_matches_pytorch(name, args, inputs):
     import torch
