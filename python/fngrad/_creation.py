@@ -339,28 +339,48 @@ def _dtype_or_default(dtype, op="tensor"):
     return _default_dtype if dtype is None else dtype
 
 
-def _size_arg(size):
+def _size_arg(size, kwargs=None, op=""):
     """``*size`` for the native constructors, which check it (ints, or one sequence of ints) and
-    name the op in their errors."""
+    name the op in their errors. ``kwargs`` holds what else the caller was given: PyTorch's
+    ``size=`` spelling, and ``out``/``layout``/``pin_memory``/``memory_format``, which take only
+    the values that change nothing on the CPU."""
+    if kwargs:
+        kwargs = dict(kwargs)
+        if "size" in kwargs:
+            if size:
+                raise TypeError(f"[{op}] {op}() got multiple values for argument 'size'")
+            size = (kwargs.pop("size"),)
+        _no_op_keywords(op, kwargs)
     return size[0] if len(size) == 1 else size
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def _no_op_keywords(op, kwargs):
+    """PyTorch's keywords that mean nothing for a CPU tensor, at their defaults; anything else is a
+    TypeError (unknown keyword) or NotImplementedError (a value fngrad does not model)."""
+    for key, value in kwargs.items():
+        if key not in ("out", "layout", "pin_memory", "memory_format"):
+            raise TypeError(f"[{op}] {op}() got an unexpected keyword argument '{key}'")
+        if value not in (None, False) and not (key == "layout" and str(value).endswith("strided")) and not (
+                key == "memory_format" and str(value).endswith(("preserve_format", "contiguous_format"))):
+            raise NotImplementedError(f"[{op}] {key}={value!r} is not supported (fngrad has strided CPU tensors)")
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
     """A tensor of zeros. Example: ``fngrad.zeros(2, 3)``."""
     _to_device(device, "zeros")
-    return _finish(_C.zeros(_size_arg(size), _dtype_or_default(dtype, "zeros"), "zeros"), requires_grad)
+    return _finish(_C.zeros(_size_arg(size, kwargs, "zeros"), _dtype_or_default(dtype, "zeros"), "zeros"), requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def ones(*size, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
     """A tensor of ones. Example: ``fngrad.ones(2, 3)``."""
     _to_device(device, "ones")
-    return _finish(_C.full(_size_arg(size), 1.0, _dtype_or_default(dtype, "ones"), "ones"), requires_grad)
+    return _finish(_C.full(_size_arg(size, kwargs, "ones"), 1.0, _dtype_or_default(dtype, "ones"), "ones"), requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def empty(*size, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
     """A tensor with uninitialised values. Example: ``fngrad.empty(4)``."""
     _to_device(device, "empty")
-    return _finish(_C.empty(_size_arg(size), _dtype_or_default(dtype, "empty"), "empty"), requires_grad)
+    return _finish(_C.empty(_size_arg(size, kwargs, "empty"), _dtype_or_default(dtype, "empty"), "empty"), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -376,32 +396,36 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tens
     return _finish(_C.full(size, float(fill_value), _resolve_dtype(dtype, "full"), "full"), requires_grad)
 
 
-def zeros_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Zeros with ``t``'s shape and dtype. Example: ``fngrad.zeros_like(fngrad.ones(3))``."""
+def zeros_like(input: Tensor, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
+    """Zeros with ``input``'s shape and dtype. Example: ``fngrad.zeros_like(fngrad.ones(3))``."""
+    _no_op_keywords("zeros_like", kwargs)
     if device is not None:
         _to_device(device, "zeros_like")
-    return zeros(t.shape, dtype=dtype or t.dtype, device=CPU, requires_grad=requires_grad)
+    return zeros(input.shape, dtype=dtype or input.dtype, device=CPU, requires_grad=requires_grad)
 
 
-def ones_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Ones with ``t``'s shape and dtype. Example: ``fngrad.ones_like(fngrad.zeros(3))``."""
+def ones_like(input: Tensor, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
+    """Ones with ``input``'s shape and dtype. Example: ``fngrad.ones_like(fngrad.zeros(3))``."""
+    _no_op_keywords("ones_like", kwargs)
     if device is not None:
         _to_device(device, "ones_like")
-    return ones(t.shape, dtype=dtype or t.dtype, device=CPU, requires_grad=requires_grad)
+    return ones(input.shape, dtype=dtype or input.dtype, device=CPU, requires_grad=requires_grad)
 
 
-def empty_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Uninitialised, with ``t``'s shape and dtype."""
+def empty_like(input: Tensor, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
+    """Uninitialised, with ``input``'s shape and dtype."""
+    _no_op_keywords("empty_like", kwargs)
     if device is not None:
         _to_device(device, "empty_like")
-    return empty(t.shape, dtype=dtype or t.dtype, device=CPU, requires_grad=requires_grad)
+    return empty(input.shape, dtype=dtype or input.dtype, device=CPU, requires_grad=requires_grad)
 
 
-def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """``fill_value`` everywhere, with ``t``'s shape and dtype."""
+def full_like(input: Tensor, fill_value, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
+    """``fill_value`` everywhere, with ``input``'s shape and dtype."""
+    _no_op_keywords("full_like", kwargs)
     if device is not None:
         _to_device(device, "full_like")
-    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=CPU, requires_grad=requires_grad)
+    return full(input.shape, fill_value, dtype=dtype or input.dtype, device=CPU, requires_grad=requires_grad)
 
 
 class Generator:
@@ -530,25 +554,27 @@ def rand(*size, dtype=None, device=None, requires_grad=False, generator=None) ->
                    "rand", "check_uniform_bounds")
 
 
-def randn_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Standard normal samples with ``t``'s shape."""
+def randn_like(input: Tensor, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
+    """Standard normal samples with ``input``'s shape."""
+    _no_op_keywords("randn_like", kwargs)
     if device is not None:
         _to_device(device, "randn_like")
-    return randn(t.shape, dtype=dtype or t.dtype, device=CPU, requires_grad=requires_grad)
+    return randn(input.shape, dtype=dtype or input.dtype, device=CPU, requires_grad=requires_grad)
 
 
-def rand_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Uniform [0, 1) samples with ``t``'s shape."""
+def rand_like(input: Tensor, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
+    """Uniform [0, 1) samples with ``input``'s shape."""
+    _no_op_keywords("rand_like", kwargs)
     if device is not None:
         _to_device(device, "rand_like")
-    return rand(t.shape, dtype=dtype or t.dtype, device=CPU, requires_grad=requires_grad)
+    return rand(input.shape, dtype=dtype or input.dtype, device=CPU, requires_grad=requires_grad)
 
 
 def _rebuild(array, requires_grad):
     return _finish(_C.from_numpy(array), requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+def arange(start=None, end=None, step=1, *, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 for integer arguments.
 
     Example::
@@ -558,8 +584,13 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         tensor([0, 1, 2, 3])
     """
     _to_device(device, "arange")
+    _no_op_keywords("arange", kwargs)
+    if start is None and end is None:
+        raise TypeError("[arange] arange() missing required argument 'end'")
     if end is None:
         start, end = 0, start
+    elif start is None:  # arange(end=5)
+        start = 0
     start, end, step = (v.item() if isinstance(v, TensorBase) else v for v in (start, end, step))
     for v in (start, end, step):
         if not isinstance(v, (numbers.Real, np.number)):

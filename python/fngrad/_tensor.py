@@ -235,9 +235,9 @@ class Tensor(_C.TensorBase):
         ``t.new([1, 2])`` a copy of the data. Prefer ``new_empty``/``new_tensor``."""
         return _legacy_new(self.dtype, args, kwargs, "new")
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
         """Uninitialised values of ``size``, with this tensor's dtype unless given."""
-        return empty(*size, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
+        return empty(*size, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad, **kwargs)
 
     @property
     def itemsize(self) -> int:
@@ -307,13 +307,13 @@ class Tensor(_C.TensorBase):
         """This tensor converted to ``other``'s dtype."""
         return self.to(other.dtype)
 
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
         """Zeros of ``size``, with this tensor's dtype unless given."""
-        return zeros(*size, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
+        return zeros(*size, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad, **kwargs)
 
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
         """Ones of ``size``, with this tensor's dtype unless given."""
-        return ones(*size, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
+        return ones(*size, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad, **kwargs)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
         """``fill_value`` everywhere, with this tensor's dtype unless given."""

@@ -10,7 +10,7 @@ Example::
     >>> import fngrad
     >>> A = fngrad.tensor([[2., 0.], [0., 4.]], requires_grad=True)
     >>> fngrad.linalg.det(A)
-    tensor(8., grad_fn=<DetBackward>)
+    tensor(8., grad_fn=<LinalgDetBackward0>)
 """
 
 from __future__ import annotations
@@ -130,6 +130,8 @@ def _mT(x):
 # inv, det, slogdet, solve
 # ----------------------------------------------------------------------------------------------------
 class _Inv(Function):
+    _node_name = "LinalgInvExBackward0"
+
     @staticmethod
     def forward(ctx, A):
         a = _np(A)
@@ -157,6 +159,8 @@ def inv(A):
 
 
 class _Det(Function):
+    _node_name = "LinalgDetBackward0"
+
     @staticmethod
     def forward(ctx, A):
         out = _out(np.linalg.det(_np(A)), A)
@@ -191,6 +195,8 @@ def det(A):
 
 
 class _LogAbsDet(Function):
+    _node_name = "LinalgSlogdetBackward0"
+
     @staticmethod
     def forward(ctx, A):
         ctx.save_for_backward(A)
@@ -212,6 +218,8 @@ def slogdet(A):
 
 
 class _Solve(Function):
+    _node_name = "LinalgSolveExBackward0"
+
     @staticmethod
     def forward(ctx, A, B):
         a, b = _np(A), _np(B)
@@ -333,6 +341,8 @@ def vander(x, N=None):
 # cholesky, qr, eigh, svd
 # ----------------------------------------------------------------------------------------------------
 class _Cholesky(Function):
+    _node_name = "LinalgCholeskyExBackward0"
+
     @staticmethod
     def forward(ctx, A):
         a = _np(A)
@@ -377,6 +387,8 @@ def cholesky(A, *, upper=False):
 
 
 class _QR(Function):
+    _node_name = "LinalgQrBackward0"
+
     """QR of m x n matrices with m >= n (reduced: Q is m x n); PyTorch's linalg_qr_backward."""
 
     @staticmethod
@@ -424,6 +436,8 @@ def qr(A, mode="reduced"):
 
 
 class _Eigh(Function):
+    _node_name = "LinalgEighBackward0"
+
     @staticmethod
     def forward(ctx, A, uplo):
         ctx.set_materialize_grads(False)
@@ -470,6 +484,8 @@ def eigvalsh(A, UPLO="L"):
 
 
 class _SVD(Function):
+    _node_name = "LinalgSvdBackward0"
+
     """The reduced SVD; PyTorch's svd_backward."""
 
     @staticmethod
@@ -552,6 +568,8 @@ def _tolerance(s, atol, rtol, m, n, dtype_eps):
 
 
 class _Pinv(Function):
+    _node_name = "LinalgPinvBackward0"
+
     @staticmethod
     def forward(ctx, A, atol, rtol, hermitian):
         a = _np(A)
@@ -646,6 +664,8 @@ def _exp_np(a):
 
 
 class _MatrixExp(Function):
+    _node_name = "LinalgMatrixExpBackward0"
+
     @staticmethod
     def forward(ctx, A):
         ctx.save_for_backward(A)

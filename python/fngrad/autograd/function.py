@@ -49,8 +49,10 @@ class FunctionMeta(type):
     """Creates ``<Name>Backward`` (the ctx class) for every Function and resolves its methods once."""
 
     def __init__(cls, name, bases, attrs):
-        # In this module, as PyTorch's torch.autograd.function.<Name>Backward.
-        backward_cls = type(name + "Backward", (BackwardCFunction,), {"_forward_cls": cls, "__module__": __name__})
+        # In this module, as PyTorch's torch.autograd.function.<Name>Backward. fngrad's own ops written
+        # as Functions name their node as PyTorch's native one (`_node_name = "LinalgDetBackward0"`).
+        node_name = attrs.get("_node_name") or name + "Backward"
+        backward_cls = type(node_name, (BackwardCFunction,), {"_forward_cls": cls, "__module__": __name__})
         cls._backward_cls = backward_cls
         base = globals().get("Function")
         if base is None:  # Function itself
