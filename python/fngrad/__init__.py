@@ -92,6 +92,8 @@ def _install_family(module):
 
 _family_all: list = []
 # Op families (one line each): _family_all += _install_family(_module)
+from . import _rounding  # noqa: E402
+_family_all += _install_family(_rounding)
 
 # The Python functions that C++ calls, handed over once (Note [Python callbacks] in
 # csrc/core/py_callbacks.h): a renamed one fails here, at import, not at its first call.
