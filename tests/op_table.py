@@ -189,10 +189,12 @@ _BINARY_ROWS = [
     Elementwise("hypot", np.hypot, (_KINK0, Arg()), shapes=((3, 1), (1, 4)),
                 forms=("torch.hypot({a}, {b})", "{a}.hypot({b})")),
     # Division with rounding, remainders, signs, log-sum-exp and xlogy.
+    # Spelled as div(rounding_mode='floor'), which PyTorch differentiates (zero gradient): its `//`
+    # and floor_divide raise in backward, where fngrad's give the same zero gradient
+    # (tests/test_new_elementwise.py checks those spellings).
     Elementwise("floor_divide", np.floor_divide, (_DIVIDEND, _DIVISOR), differentiable=False, shapes=((3, 4), (4,)),
-                forms=("{a} // {b}", "torch.floor_divide({a}, {b})", "{a}.floor_divide({b})",
-                       "torch.div({a}, {b}, rounding_mode='floor')", "{a}.div({b}, rounding_mode='floor')"),
-                scalar_forms=("{a} // {s}", "torch.floor_divide({a}, {s})")),
+                forms=("torch.div({a}, {b}, rounding_mode='floor')", "{a}.div({b}, rounding_mode='floor')"),
+                scalar_forms=("torch.div({a}, {s}, rounding_mode='floor')",)),
     Elementwise("remainder", np.remainder, (_DIVIDEND, _DIVISOR), shapes=((3, 1), (1, 4)),
                 forms=("{a} % {b}", "torch.remainder({a}, {b})", "{a}.remainder({b})"),
                 scalar_forms=("{a} % {s}", "{a}.remainder({s})")),
