@@ -116,6 +116,12 @@ _POSITIVE = Arg(lo=0.1)
 _KINK0 = Arg(avoid=_kinks([0.0]))
 _POLE0 = Arg(avoid=((0.0, 0.25),))  # 1/x: keeps the value and its derivatives moderate
 _BOUNDED_EXP = Arg(hi=3.0)  # keeps exp and what is computed from it bounded
+_INTEGER_KINKS = Arg(-2.9, 2.9, _kinks([-2.0, -1.0, 0.0, 1.0, 2.0]))  # floor, ceil, trunc, frac jump there
+_HALF_KINKS = Arg(-2.4, 2.4, _kinks([-1.5, -0.5, 0.5, 1.5]))  # round jumps there
+# Division with rounding: |a| < 0.9 (away from 0) over b >= 1 keeps a / b off the integers, where
+# floor_divide jumps and remainder's gradient with respect to b does.
+_DIVIDEND = Arg(-0.9, 0.9, _kinks([0.0]))
+_DIVISOR = Arg(lo=1.0)
 
 _UNARY_ROWS = [
     Elementwise("relu", lambda x: np.maximum(x, 0), (_KINK0,), forms=("{a}.relu()", "torch.relu({a})", "F.relu({a})")),
@@ -136,6 +142,30 @@ _UNARY_ROWS = [
     Elementwise("sigmoid", np_sigmoid, forms=("{a}.sigmoid()", "torch.sigmoid({a})", "F.sigmoid({a})")),
     Elementwise("erf", np_erf),
     Elementwise("silu", lambda x: x * np_sigmoid(x), forms=("F.silu({a})",)),  # PyTorch has no torch.silu
+    # Rounding (zero gradient; kinks at the integers, round's at the halves) and frac (gradient 1).
+    Elementwise("floor", np.floor, (_INTEGER_KINKS,), differentiable=False),
+    Elementwise("ceil", np.ceil, (_INTEGER_KINKS,), differentiable=False),
+    Elementwise("round", np.round, (_HALF_KINKS,), differentiable=False,
+                forms=("{a}.round()", "torch.round({a})", "torch.round({a}, decimals=0)")),
+    Elementwise("trunc", np.trunc, (_INTEGER_KINKS,), differentiable=False),
+    Elementwise("frac", lambda x: x - np.trunc(x), (_INTEGER_KINKS,)),
+    # Trigonometric and hyperbolic, inside their domains and away from poles.
+    Elementwise("tan", np.tan, (Arg(-1.2, 1.2),)),
+    Elementwise("asin", np.arcsin, (Arg(-0.9, 0.9),)),
+    Elementwise("acos", np.arccos, (Arg(-0.9, 0.9),)),
+    Elementwise("atan", np.arctan),
+    Elementwise("sinh", np.sinh, (Arg(-3.0, 3.0),)),
+    Elementwise("cosh", np.cosh, (Arg(-3.0, 3.0),)),
+    Elementwise("asinh", np.arcsinh),
+    Elementwise("acosh", np.arccosh, (Arg(lo=1.1),)),
+    Elementwise("atanh", np.arctanh, (Arg(-0.9, 0.9),)),
+    Elementwise("log2", np.log2, (_POSITIVE,)),
+    Elementwise("log10", np.log10, (_POSITIVE,)),
+    Elementwise("exp2", np.exp2, (Arg(hi=4.0),)),
+    Elementwise("square", np.square),
+    Elementwise("erfc", lambda x: 1 - np_erf(x)),
+    Elementwise("deg2rad", np.deg2rad),
+    Elementwise("rad2deg", np.rad2deg),
 ]
 
 _BINARY_ROWS = [
@@ -159,6 +189,27 @@ _BINARY_ROWS = [
                 forms=("torch.atan2({a}, {b})", "{a}.atan2({b})")),
     Elementwise("hypot", np.hypot, (_KINK0, Arg()), shapes=((3, 1), (1, 4)),
                 forms=("torch.hypot({a}, {b})", "{a}.hypot({b})")),
+    # Division with rounding, remainders, signs, log-sum-exp and xlogy.
+    # Spelled as div(rounding_mode='floor'), which PyTorch differentiates (zero gradient): its `//`
+    # and floor_divide raise in backward, where fngrad's give the same zero gradient
+    # (tests/test_new_elementwise.py checks those spellings).
+    Elementwise("floor_divide", np.floor_divide, (_DIVIDEND, _DIVISOR), differentiable=False, shapes=((3, 4), (4,)),
+                forms=("torch.div({a}, {b}, rounding_mode='floor')", "{a}.div({b}, rounding_mode='floor')"),
+                scalar_forms=("torch.div({a}, {s}, rounding_mode='floor')",)),
+    Elementwise("remainder", np.remainder, (_DIVIDEND, _DIVISOR), shapes=((3, 1), (1, 4)),
+                forms=("{a} % {b}", "torch.remainder({a}, {b})", "{a}.remainder({b})"),
+                scalar_forms=("{a} % {s}", "{a}.remainder({s})")),
+    Elementwise("fmod", np.fmod, (_DIVIDEND, _DIVISOR), shapes=((3, 4), (3, 4)),
+                forms=("torch.fmod({a}, {b})", "{a}.fmod({b})"), scalar_forms=("{a}.fmod({s})",)),
+    Elementwise("copysign", np.copysign, (_KINK0, _KINK0), shapes=((3, 4), (4,)),
+                forms=("torch.copysign({a}, {b})", "{a}.copysign({b})"), scalar_forms=("{a}.copysign({s})",)),
+    Elementwise("logaddexp", np.logaddexp, (Arg(), Arg()), shapes=((3, 4), (3, 1)),
+                forms=("torch.logaddexp({a}, {b})", "{a}.logaddexp({b})")),
+    Elementwise("logaddexp2", np.logaddexp2, (Arg(), Arg()), shapes=((4,), (3, 4)),
+                forms=("torch.logaddexp2({a}, {b})", "{a}.logaddexp2({b})")),
+    Elementwise("xlogy", lambda a, b: a * np.log(b), (Arg(), _POSITIVE), shapes=((3, 4), (4,)),
+                forms=("torch.xlogy({a}, {b})", "{a}.xlogy({b})"),
+                scalar_forms=("torch.xlogy({a}, {s})", "torch.xlogy({s}, {a})")),
 ]
 
 ELEMENTWISE = {row.name: row for row in _UNARY_ROWS + _BINARY_ROWS}

@@ -121,17 +121,19 @@ def test_detects_a_wrong_gradient(monkeypatch):
     orig = fngrad._C.TensorBase.sigmoid
     monkeypatch.setattr(fngrad.Tensor, "sigmoid", lambda self: orig(self) + (self - self.detach()) * 0.01,
                         raising=False)
-    seen = 0
+    # A sigmoid on a gradient path may still reach the loss only through a zero derivative (a
+    # log_softmax over a dim of size 1, a rounding op): such a graph cannot show the bug, so one
+    # miss among the first candidates is allowed, not more.
+    caught, missed = [], []
     for seed in range(300):
         g = fuzz.generate(seed)
         if not _sigmoid_method_on_a_gradient_path(g):
             continue
         res = fuzz.check_graph(g, use_torch=False)
-        assert res["status"] == "fail", f"seed {seed}: the planted gradient bug went unnoticed"
-        seen += 1
-        if seen == 3:
+        (caught if res["status"] == "fail" else missed).append(seed)
+        if len(caught) == 3:
             break
-    assert seen >= 1
+    assert len(caught) == 3 and len(missed) <= 1, f"the planted gradient bug went unnoticed in seeds {missed}"
 
 
 def test_detects_a_crash(monkeypatch):

@@ -74,7 +74,9 @@ class BinaryBackward : public Node {
   // operand's shape (validate_outputs), so the operand shapes need not be kept here.
 
   std::string name() const override {
-    return (!a_tensor && Op::backward_name_rev != nullptr) ? Op::backward_name_rev : Op::backward_name;
+    if (!a_tensor && Op::backward_name_rev != nullptr) return Op::backward_name_rev;
+    if (!b_tensor && Op::backward_name_scalar != nullptr) return Op::backward_name_scalar;
+    return Op::backward_name;
   }
 
   void release_saved() override {
@@ -157,9 +159,11 @@ class BinaryBackward : public Node {
 };
 
 // Records the backward of op whose result is `out` (or, in place, the new history of self).
-// a_before is the value of `a` before an in-place op overwrote it.
+// a_before is the value of `a` before an in-place op overwrote it; b_presaved, when given, is `b`
+// saved before that write (see binary_inplace).
 template <typename Op>
-void record(const Op& op, const Operand& a, const Operand& b, TensorObject* out, bool inplace, TensorObject* a_before) {
+void record(const Op& op, const Operand& a, const Operand& b, TensorObject* out, bool inplace, TensorObject* a_before,
+            SavedTensor* b_presaved = nullptr) {
   // Which gradients are needed is read before the op in place gives self a history.
   const bool a_needs = a.is_tensor() && autograd::requires_grad(a.tensor);
   const bool b_needs = b.is_tensor() && autograd::requires_grad(b.tensor);
@@ -173,7 +177,9 @@ void record(const Op& op, const Operand& a, const Operand& b, TensorObject* out,
   node->scalar = a.is_tensor() ? b.scalar : a.scalar;
   const int reads = (a_needs ? Op::grad_a_reads : 0) | (b_needs ? Op::grad_b_reads : 0);
   if (a.is_tensor() && (reads & kA)) node->a_saved = SavedTensor(a_before, a_before == out);
-  if (b.is_tensor() && (reads & kB)) node->b_saved = SavedTensor(b.tensor, b.tensor == out);
+  if (b.is_tensor() && (reads & kB)) {
+    node->b_saved = b_presaved != nullptr ? std::move(*b_presaved) : SavedTensor(b.tensor, b.tensor == out);
+  }
   if (reads & kY) node->y_saved = SavedTensor(out, true);
 }
 
@@ -197,7 +203,7 @@ TensorRef binary_forward(const Operand& a, const Operand& b, const Op& op) {
   DimVec shape = result_shape(a, b, Op::name);
   TensorRef at = a.is_tensor() ? operand_as(a, dtype) : TensorRef();
   TensorRef bt = b.is_tensor() ? operand_as(b, dtype) : TensorRef();
-  Op::check(at.get(), bt.get(), dtype);
+  Op::check(at.get(), b.is_tensor() ? Operand(bt) : b, dtype);
   TensorRef out = empty(shape, dtype, Op::name);
   run_forward(op, dtype, out.get(), a, at, b, bt);
   const bool needs = (a.is_tensor() && autograd::requires_grad(a.tensor)) ||
@@ -238,13 +244,21 @@ void binary_inplace(TensorObject* self, const Operand& other, const Op& op) {
   if (recording && ((Op::grad_a_reads | Op::grad_b_reads) & kA)) before = contiguous_copy(self);
   const DType dtype = self->dtype;
   TensorRef ot = other.is_tensor() ? operand_as(other, dtype) : TensorRef();
-  Op::check(self, ot.get(), dtype);
+  Op::check(self, other.is_tensor() ? Operand(ot) : other, dtype);
+  // `other` sharing self's memory (z.mul_(z)) is saved as an input before the write, as PyTorch
+  // saves it: the write then makes it stale, and the backward raises PyTorch's "modified by an
+  // inplace operation" error rather than reading the new values as the old ones.
+  SavedTensor other_saved;
+  const bool other_read = other.is_tensor() && ((autograd::requires_grad(self) ? Op::grad_a_reads : 0) |
+                                                (autograd::requires_grad(other.tensor) ? Op::grad_b_reads : 0)) & kB;
+  const bool presave = recording && other_read && other.tensor->storage == self->storage;
+  if (presave) other_saved = SavedTensor(other.tensor, false);
   // The kernel runs in self's dtype (a result type self cannot hold was refused above).
   run_forward(op, dtype, self, Operand(self), TensorRef::borrow(self), other, ot);
   bump_version(self);
   if (recording) {
     FNGRAD_CHECK_RUNTIME(is_floating(dtype), "[", name, "_] Only floating point results can require gradients.");
-    record(op, Operand(self), other, self, true, before ? before.get() : self);
+    record(op, Operand(self), other, self, true, before ? before.get() : self, presave ? &other_saved : nullptr);
   }
 }
 

@@ -44,7 +44,14 @@ namespace ops {
   _(Maximum)                 \
   _(Minimum)                 \
   _(Atan2)                   \
-  _(Hypot)
+  _(Hypot)                   \
+  _(FloorDivide)             \
+  _(Remainder)               \
+  _(Fmod)                    \
+  _(Copysign)                \
+  _(Logaddexp)               \
+  _(Logaddexp2)              \
+  _(Xlogy)
 
 #define FNGRAD_DECLARE_BINARY(Op) struct Op;
 FNGRAD_BINARY_OPS(FNGRAD_DECLARE_BINARY)
@@ -88,13 +95,70 @@ T select_grad(bool is_max, T mine, T other, T g) {
   const bool loses = is_max ? mine < other : mine > other;
   return loses ? T(0) : mine == other ? g / T(2) : g;
 }
+
+// PyTorch's floor division (c10::div_floor_floating / div_floor_integer): for floats the
+// quotient of a - fmod(a, b), which is exact, rounded to the nearest integer, so that a == b * q + r
+// holds as closely as it can. The integer overflow of INT64_MIN / -1 wraps instead of trapping.
+template <typename T>
+T floor_div(T a, T b) {
+  if constexpr (std::is_integral_v<T>) {
+    if (b == T(-1)) return static_cast<T>(0 - static_cast<std::make_unsigned_t<T>>(a));
+    const T q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+  } else {
+    if (b == T(0)) return a / b;
+    const T mod = std::fmod(a, b);
+    T q = (a - mod) / b;
+    if (mod != T(0) && ((b < T(0)) != (mod < T(0)))) q -= T(1);
+    if (q == T(0)) return std::copysign(T(0), a / b);
+    T fl = std::floor(q);
+    if (q - fl > T(0.5)) fl += T(1);
+    return fl;
+  }
+}
+
+// The remainder with the sign of the divisor (Python's %, torch.remainder).
+template <typename T>
+T py_remainder(T a, T b) {
+  if constexpr (std::is_integral_v<T>) {
+    if (b == T(-1)) return T(0);
+    const T r = a % b;
+    return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+  } else {
+    const T r = std::fmod(a, b);
+    return (r != T(0) && ((b < T(0)) != (r < T(0)))) ? r + b : r;
+  }
+}
+
+// The remainder with the sign of the dividend (C's fmod, torch.fmod).
+template <typename T>
+T c_fmod(T a, T b) {
+  if constexpr (std::is_integral_v<T>) return b == T(-1) ? T(0) : a % b;
+  else return std::fmod(a, b);
+}
+
+// Integer division by zero is refused as PyTorch refuses it (RuntimeError: ZeroDivisionError);
+// floats give inf or NaN.
+inline void check_int_divisor(const char* op, const Operand& b, DType dtype) {
+  if (is_floating(dtype)) return;
+  bool zero;
+  if (b.is_tensor()) {
+    TensorRef zeros = compare(CompareKind::Eq, b.tensor, Scalar::of_int(0));
+    zero = item_as_double(sum(zeros.get(), nullptr, false).get()) != 0;
+  } else {
+    zero = b.scalar.to<int64_t>() == 0;
+  }
+  FNGRAD_CHECK_RUNTIME(!zero, "[", op, "] ZeroDivisionError");
+}
 }  // namespace binary_detail
 
 struct BinaryDefaults {
   static constexpr const char* backward_name_rev = nullptr;  // nullptr: the same as backward_name
   static constexpr const char* other_name = "other";         // PyTorch's name of the second argument
-  // Checks of the operands beyond dtype and shape (pow's integer exponents); none by default.
-  static void check(const TensorObject*, const TensorObject*, DType) {}
+  static constexpr const char* backward_name_scalar = nullptr;  // when only the left side is a tensor
+  // Checks of the operands (in the compute dtype; `b` may be a Python number) beyond dtype and
+  // shape: pow's integer exponents, integer division by zero. None by default.
+  static void check(const TensorObject*, const Operand&, DType) {}
   // The dtype PyTorch computes in, from the promoted type of the operands.
   static DType result_dtype(DType promoted) { return promoted; }
 };
@@ -206,9 +270,9 @@ struct Pow : BinaryDefaults {
   static constexpr Domain domain = Domain::Numeric;
   static constexpr bool has_alpha = false;
   static constexpr int grad_a_reads = kA | kB, grad_b_reads = kA | kY;
-  static void check(const TensorObject*, const TensorObject* b, DType dtype) {
-    if (b != nullptr && !is_floating(dtype)) {
-      TensorRef negative = compare(CompareKind::Lt, const_cast<TensorObject*>(b), Scalar::of_int(0));
+  static void check(const TensorObject*, const Operand& b, DType dtype) {
+    if (b.is_tensor() && !is_floating(dtype)) {
+      TensorRef negative = compare(CompareKind::Lt, b.tensor, Scalar::of_int(0));
       FNGRAD_CHECK_RUNTIME(item_as_double(sum(negative.get(), nullptr, false).get()) == 0,
                            "[pow] Integers to negative integer powers are not allowed.");
     }
@@ -344,6 +408,190 @@ struct Hypot : BinaryDefaults {
   }
 };
 
+// Floor division, PyTorch's floor_divide (`//`, div(rounding_mode='floor')). Piecewise constant:
+// fngrad gives a zero gradient, as PyTorch's div(..., rounding_mode='floor') does (PyTorch's
+// floor_divide itself has no derivative and raises in backward).
+struct FloorDivide : BinaryDefaults {
+  FNGRAD_BINARY_NAMES("floor_divide", "DivBackward2")
+  static constexpr const char* backward_name_scalar = "DivBackward3";  // PyTorch's div(rounding_mode=) nodes
+  static constexpr const char* doc =
+      "input // other: the quotient rounded towards minus infinity (integers stay integers).\n\n"
+      ">>> fngrad.floor_divide(fngrad.tensor([7, -7]), 2)\n"
+      "tensor([ 3, -4])";
+  static constexpr Domain domain = Domain::Numeric;
+  static constexpr bool has_alpha = false;
+  static constexpr int grad_a_reads = 0, grad_b_reads = 0;
+  static DType result_dtype(DType promoted) { return promoted == DType::Bool ? DType::Int64 : promoted; }
+  static void check(const TensorObject*, const Operand& b, DType dtype) {
+    binary_detail::check_int_divisor(name, b, dtype);
+  }
+  template <typename T> T forward(T a, T b) const { return binary_detail::floor_div(a, b); }
+  template <typename T> T grad_a(T, T, T, T) const { return T(0); }
+  template <typename T> T grad_b(T, T, T, T) const { return T(0); }
+  TensorRef graph_grad_a(TensorObject*, TensorObject*, TensorObject*, TensorObject* g) const {
+    return mul(g, Scalar::of_double(0));
+  }
+  TensorRef graph_grad_b(TensorObject*, TensorObject*, TensorObject*, TensorObject* g) const {
+    return mul(g, Scalar::of_double(0));
+  }
+};
+
+// input - floor_divide(input, other) * other, with the sign of other (Python's %).
+// derivatives.yaml: self: grad, other: -grad * self.div(other, rounding_mode="floor").
+struct Remainder : BinaryDefaults {
+  FNGRAD_BINARY_NAMES("remainder", "RemainderBackward1")
+  static constexpr const char* backward_name_scalar = "RemainderBackward0";
+  static constexpr const char* doc =
+      "input % other: the remainder of floor division, with the sign of other (as Python's %).\n\n"
+      ">>> fngrad.remainder(fngrad.tensor([7., -7.]), 3)\n"
+      "tensor([1., 2.])";
+  static constexpr Domain domain = Domain::Numeric;
+  static constexpr bool has_alpha = false;
+  static constexpr int grad_a_reads = 0, grad_b_reads = kA | kB;
+  static DType result_dtype(DType promoted) { return promoted == DType::Bool ? DType::Int64 : promoted; }
+  static void check(const TensorObject*, const Operand& b, DType dtype) {
+    binary_detail::check_int_divisor(name, b, dtype);
+  }
+  template <typename T> T forward(T a, T b) const { return binary_detail::py_remainder(a, b); }
+  template <typename T> T grad_a(T, T, T, T g) const { return g; }
+  template <typename T> T grad_b(T a, T b, T, T g) const { return -g * binary_detail::floor_div(a, b); }
+  TensorRef graph_grad_a(TensorObject*, TensorObject*, TensorObject*, TensorObject* g) const {
+    return TensorRef::borrow(g);
+  }
+  TensorRef graph_grad_b(TensorObject* a, TensorObject* b, TensorObject*, TensorObject* g) const;
+};
+
+// The remainder of truncated division, with the sign of input (C's fmod).
+// derivatives.yaml: self: grad, other: -grad * self.div(other, rounding_mode="trunc").
+struct Fmod : BinaryDefaults {
+  FNGRAD_BINARY_NAMES("fmod", "FmodBackward1")
+  static constexpr const char* backward_name_scalar = "FmodBackward0";
+  static constexpr const char* doc =
+      "The remainder of input / other rounded towards zero, with the sign of input (C's fmod).\n\n"
+      ">>> fngrad.fmod(fngrad.tensor([7., -7.]), 3)\n"
+      "tensor([ 1., -1.])";
+  static constexpr Domain domain = Domain::Numeric;
+  static constexpr bool has_alpha = false;
+  static constexpr int grad_a_reads = 0, grad_b_reads = kA | kB;
+  static DType result_dtype(DType promoted) { return promoted == DType::Bool ? DType::Int64 : promoted; }
+  static void check(const TensorObject*, const Operand& b, DType dtype) {
+    binary_detail::check_int_divisor(name, b, dtype);
+  }
+  template <typename T> T forward(T a, T b) const { return binary_detail::c_fmod(a, b); }
+  template <typename T> T grad_a(T, T, T, T g) const { return g; }
+  template <typename T> T grad_b(T a, T b, T, T g) const { return -g * std::trunc(a / b); }
+  TensorRef graph_grad_a(TensorObject*, TensorObject*, TensorObject*, TensorObject* g) const {
+    return TensorRef::borrow(g);
+  }
+  TensorRef graph_grad_b(TensorObject* a, TensorObject* b, TensorObject*, TensorObject* g) const {
+    return neg(mul(g, apply_Trunc(div(a, b).get())).get());
+  }
+};
+
+// |input| with the sign of other. PyTorch's copysign_tensor_self_backward: grad * result / self,
+// 0 where self == 0; no gradient flows to other (its derivative is zero where it is defined).
+struct Copysign : BinaryDefaults {
+  FNGRAD_BINARY_NAMES("copysign", "CopysignBackward0")
+  static constexpr const char* backward_name_scalar = "CopysignBackward1";
+  static constexpr const char* doc =
+      "The magnitude of input with the sign of other, elementwise (integers compute in float32).\n\n"
+      ">>> fngrad.copysign(fngrad.tensor([1., -2.]), -1)\n"
+      "tensor([-1., -2.])";
+  static constexpr Domain domain = Domain::Float;
+  static constexpr bool has_alpha = false;
+  static constexpr int grad_a_reads = kA | kY, grad_b_reads = 0;
+  template <typename T> T forward(T a, T b) const { return std::copysign(a, b); }
+  template <typename T> T grad_a(T a, T, T y, T g) const { return a == T(0) ? T(0) : g * (y / a); }
+  template <typename T> T grad_b(T, T, T, T) const { return T(0); }
+  TensorRef graph_grad_a(TensorObject* a, TensorObject*, TensorObject* y, TensorObject* g) const {
+    TensorRef zero = compare(CompareKind::Eq, a, Scalar::of_double(0));
+    TensorRef safe_a = add(a, to_dtype(zero.get(), a->dtype));
+    return where(zero.get(), Scalar::of_double(0), mul(g, div(y, safe_a).get()));
+  }
+  TensorRef graph_grad_b(TensorObject*, TensorObject*, TensorObject*, TensorObject* g) const {
+    return mul(g, Scalar::of_double(0));
+  }
+};
+
+// log(exp(input) + exp(other)) without overflow. The gradient of each side is
+// grad / (1 + exp(other - self)) (derivatives.yaml), computed as grad * sigmoid(self - other).
+struct Logaddexp : BinaryDefaults {
+  FNGRAD_BINARY_NAMES("logaddexp", "LogaddexpBackward0")
+  static constexpr const char* doc =
+      "log(exp(input) + exp(other)), elementwise, without overflow.\n\n"
+      ">>> fngrad.logaddexp(fngrad.tensor([0., 1000.]), fngrad.tensor([0., 1000.]))\n"
+      "tensor([6.9315e-01, 1.0007e+03])";
+  static constexpr Domain domain = Domain::Float;
+  static constexpr bool has_alpha = false;
+  static constexpr int grad_a_reads = kA | kB, grad_b_reads = kA | kB;
+  template <typename T> T forward(T a, T b) const {
+    if (std::isinf(a) && a == b) return a;
+    const T m = a > b ? a : b;
+    return m + std::log1p(std::exp(-std::fabs(a - b)));
+  }
+  template <typename T> T grad_a(T a, T b, T, T g) const { return g / (T(1) + std::exp(b - a)); }
+  template <typename T> T grad_b(T a, T b, T, T g) const { return g / (T(1) + std::exp(a - b)); }
+  TensorRef graph_grad_a(TensorObject* a, TensorObject* b, TensorObject*, TensorObject* g) const {
+    return mul(g, apply_Sigmoid(sub(a, b).get()));
+  }
+  TensorRef graph_grad_b(TensorObject* a, TensorObject* b, TensorObject*, TensorObject* g) const {
+    return mul(g, apply_Sigmoid(sub(b, a).get()));
+  }
+};
+
+// log2(2**input + 2**other). Gradient: grad / (1 + 2**(other - self)) for self, mirrored.
+struct Logaddexp2 : BinaryDefaults {
+  FNGRAD_BINARY_NAMES("logaddexp2", "Logaddexp2Backward0")
+  static constexpr const char* doc =
+      "log2(2 ** input + 2 ** other), elementwise, without overflow.\n\n"
+      ">>> fngrad.logaddexp2(fngrad.tensor([1., 3.]), fngrad.tensor([1., 3.]))\n"
+      "tensor([2., 4.])";
+  static constexpr Domain domain = Domain::Float;
+  static constexpr bool has_alpha = false;
+  static constexpr int grad_a_reads = kA | kB, grad_b_reads = kA | kB;
+  template <typename T> T forward(T a, T b) const {
+    if (std::isinf(a) && a == b) return a;
+    const T m = a > b ? a : b;
+    return m + std::log1p(std::exp2(-std::fabs(a - b))) / T(unary_detail::kLn2);
+  }
+  template <typename T> T grad_a(T a, T b, T, T g) const { return g / (T(1) + std::exp2(b - a)); }
+  template <typename T> T grad_b(T a, T b, T, T g) const { return g / (T(1) + std::exp2(a - b)); }
+  // 1 / (1 + 2**d) is sigmoid(-d ln 2).
+  TensorRef graph_grad_a(TensorObject* a, TensorObject* b, TensorObject*, TensorObject* g) const {
+    return mul(g, apply_Sigmoid(mul(sub(a, b).get(), Scalar::of_double(unary_detail::kLn2)).get()));
+  }
+  TensorRef graph_grad_b(TensorObject* a, TensorObject* b, TensorObject*, TensorObject* g) const {
+    return mul(g, apply_Sigmoid(mul(sub(b, a).get(), Scalar::of_double(unary_detail::kLn2)).get()));
+  }
+};
+
+// input * log(other), and 0 where input == 0 (unless other is NaN). derivatives.yaml:
+// self: xlogy(grad, other).masked_fill((self == 0) & (other <= 0), 0), other: grad * self / other.
+struct Xlogy : BinaryDefaults {
+  FNGRAD_BINARY_NAMES("xlogy", "XlogyBackward0")
+  static constexpr const char* backward_name_rev = "XlogyBackward1";
+  static constexpr const char* backward_name_scalar = "XlogyBackward2";
+  static constexpr const char* doc =
+      "input * log(other), elementwise, with 0 where input is 0 (integers compute in float32).\n\n"
+      ">>> fngrad.xlogy(fngrad.tensor([0., 2.]), fngrad.tensor([0., 1.]))\n"
+      "tensor([0., 0.])";
+  static constexpr Domain domain = Domain::Float;
+  static constexpr bool has_alpha = false;
+  static constexpr int grad_a_reads = kA | kB, grad_b_reads = kA | kB;
+  template <typename T> T forward(T a, T b) const {
+    if (b != b) return b;
+    return a == T(0) ? T(0) : a * std::log(b);
+  }
+  template <typename T> T grad_a(T a, T b, T, T g) const {
+    return (a == T(0) && b <= T(0)) ? T(0) : forward(g, b);
+  }
+  template <typename T> T grad_b(T a, T b, T, T g) const { return g * a / b; }
+  TensorRef graph_grad_a(TensorObject* a, TensorObject* b, TensorObject*, TensorObject* g) const;
+  TensorRef graph_grad_b(TensorObject* a, TensorObject* b, TensorObject*, TensorObject* g) const {
+    return div(mul(g, a).get(), b);
+  }
+};
+
 #undef FNGRAD_BINARY_NAMES
 
 // ops::apply_<Op>(a, b, op) and the in-place apply_<Op>_(self, other, op) for every listed op
@@ -360,6 +608,16 @@ FNGRAD_BINARY_OPS(FNGRAD_DECLARE_BINARY_APPLY)
   inline void binary_op_(TensorObject* self, const Operand& other, const Op& op) { apply_##Op##_(self, other, op); }
 FNGRAD_BINARY_OPS(FNGRAD_BINARY_OVERLOADS)
 #undef FNGRAD_BINARY_OVERLOADS
+
+// The graph gradients that call entries declared above (apply_<Op> needs the table's declarations).
+inline TensorRef Remainder::graph_grad_b(TensorObject* a, TensorObject* b, TensorObject*, TensorObject* g) const {
+  return neg(mul(g, apply_FloorDivide(a, b).get()).get());
+}
+inline TensorRef Xlogy::graph_grad_a(TensorObject* a, TensorObject* b, TensorObject*, TensorObject* g) const {
+  TensorRef masked = logical(LogicalKind::And, compare(CompareKind::Eq, a, Scalar::of_double(0)),
+                             compare(CompareKind::Le, b, Scalar::of_double(0)), false);
+  return where(masked.get(), Scalar::of_double(0), apply_Xlogy(g, b));
+}
 
 // The tangent of op(a, b) from the tangents ta and tb of its operands (all tensors of one dtype
 // and shape): the forward-mode formula of the entry, evaluated without recording a graph.

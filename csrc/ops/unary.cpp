@@ -59,6 +59,8 @@ void visit_params(const PowScalar& op, SavedValueVisitor& v) {
   else
     v.real("_saved_exponent", op.exponent);
 }
+// square is PyTorch's pow(x, 2).
+void visit_params(const Square&, SavedValueVisitor& v) { v.integer("_saved_exponent", 2); }
 void visit_params(const Clamp& op, SavedValueVisitor& v) {
   v.scalar("_saved_min", op.has_lo ? &op.lo : nullptr);
   v.scalar("_saved_max", op.has_hi ? &op.hi : nullptr);
@@ -132,6 +134,11 @@ class UnaryBackward : public Node {
 
 template <typename Op>
 void check_dtype(const TensorObject* x) {
+  if constexpr (std::is_same_v<Op, Frac>) {
+    if (!is_floating(x->dtype)) {
+      fail(ErrorKind::NotImplemented, "[frac] \"frac_cpu\" not implemented for '", scalar_type_name(x->dtype), "'");
+    }
+  }
   if constexpr (!Op::float_only) {
     if (x->dtype == DType::Bool) {
       if constexpr (std::is_same_v<Op, Neg>) {

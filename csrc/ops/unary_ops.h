@@ -46,7 +46,28 @@ enum class Saves { Nothing, Input, Output, Both };
   _(Tanh)                   \
   _(Sigmoid)                \
   _(Erf)                    \
-  _(Silu)
+  _(Silu)                   \
+  _(Floor)                  \
+  _(Ceil)                   \
+  _(Round)                  \
+  _(Trunc)                  \
+  _(Frac)                   \
+  _(Tan)                    \
+  _(Asin)                   \
+  _(Acos)                   \
+  _(Atan)                   \
+  _(Sinh)                   \
+  _(Cosh)                   \
+  _(Asinh)                  \
+  _(Acosh)                  \
+  _(Atanh)                  \
+  _(Log2)                   \
+  _(Log10)                  \
+  _(Exp2)                   \
+  _(Square)                 \
+  _(Erfc)                   \
+  _(Deg2rad)                \
+  _(Rad2deg)
 
 // ops::apply_<Op>(x) for every listed op (defined in unary.cpp): what _C.<name> and
 // Tensor.<name>() call, and what the formulas below use.
@@ -62,6 +83,9 @@ constexpr double kInvSqrt2Pi = 0.39894228040143267794;  // 1 / sqrt(2 pi)
 constexpr double kSqrt2OverPi = 0.79788456080286535588;
 constexpr double kGeluC = 0.044715;
 constexpr double kTwoOverSqrtPi = 1.12837916709551257390;
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kLn2 = 0.69314718055994530942;
+constexpr double kLn10 = 2.30258509299404568402;
 
 // out[i] = post(x[i], f(pre(x[i]))) over chunks that fit in L1, f vectorised.
 template <typename T, typename Pre, typename Post>
@@ -341,6 +365,231 @@ struct Silu {
     return mul(g, mul(s, inner));
   }
 };
+
+// Rounding: piecewise constant, so a zero gradient everywhere (PyTorch records the node all the
+// same). Integer tensors are already integral and come back unchanged, as in PyTorch.
+#define FNGRAD_ROUNDING_OP(Op, op, bw, fn)                                                              \
+  struct Op {                                                                                        \
+    FNGRAD_UNARY_NAMES(op, bw)                                                                       \
+    static constexpr Saves saves = Saves::Nothing;                                                   \
+    static constexpr bool float_only = false;                                                        \
+    static constexpr bool has_contig = false;                                                        \
+    template <typename T> T forward(T x) const {                                                     \
+      if constexpr (std::is_integral_v<T>) return x;                                                 \
+      else return fn(x);                                                                             \
+    }                                                                                                \
+    template <typename T> T backward(T, T, T) const { return T(0); }                                 \
+    TensorRef backward_graph(TensorObject*, TensorObject*, TensorObject* g) const {                  \
+      return unary_detail::scale(g, 0.0);                                                            \
+    }                                                                                                \
+  };
+FNGRAD_ROUNDING_OP(Floor, "floor", "FloorBackward0", std::floor)
+FNGRAD_ROUNDING_OP(Ceil, "ceil", "CeilBackward0", std::ceil)
+// Halves to even (std::nearbyint in the default rounding mode), as torch.round.
+FNGRAD_ROUNDING_OP(Round, "round", "RoundBackward0", std::nearbyint)
+FNGRAD_ROUNDING_OP(Trunc, "trunc", "TruncBackward0", std::trunc)
+#undef FNGRAD_ROUNDING_OP
+
+// x - trunc(x): its gradient is the incoming one (PyTorch's frac: self: grad).
+struct Frac {
+  FNGRAD_UNARY_NAMES("frac", "FracBackward0")
+  static constexpr Saves saves = Saves::Nothing;
+  static constexpr bool float_only = false;  // integer inputs are refused, as in PyTorch (unary.cpp)
+  static constexpr bool has_contig = false;
+  template <typename T> T forward(T x) const {
+    if constexpr (std::is_integral_v<T>) return T(0);  // never run: check_dtype refuses integers
+    else return x - std::trunc(x);
+  }
+  template <typename T> T backward(T, T, T g) const { return g; }
+  TensorRef backward_graph(TensorObject*, TensorObject*, TensorObject* g) const { return TensorRef::borrow(g); }
+};
+
+// The gradients below are derivatives.yaml's formulas.
+struct Tan {
+  FNGRAD_UNARY_NAMES("tan", "TanBackward0")
+  static constexpr Saves saves = Saves::Output;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  template <typename T> T forward(T x) const { return std::tan(x); }
+  template <typename T> T backward(T, T y, T g) const { return g * (T(1) + y * y); }
+  TensorRef backward_graph(TensorObject*, TensorObject* y, TensorObject* g) const {
+    return mul(g, add(mul(y, y), Scalar::of_double(1)));
+  }
+};
+
+struct Asin {
+  FNGRAD_UNARY_NAMES("asin", "AsinBackward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  template <typename T> T forward(T x) const { return std::asin(x); }
+  template <typename T> T backward(T x, T, T g) const { return g / std::sqrt(T(1) - x * x); }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    return mul(g, apply_Rsqrt(sub(Scalar::of_double(1), mul(x, x)).get()));
+  }
+};
+
+struct Acos {
+  FNGRAD_UNARY_NAMES("acos", "AcosBackward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  template <typename T> T forward(T x) const { return std::acos(x); }
+  template <typename T> T backward(T x, T, T g) const { return -g / std::sqrt(T(1) - x * x); }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    return neg(mul(g, apply_Rsqrt(sub(Scalar::of_double(1), mul(x, x)).get())).get());
+  }
+};
+
+struct Atan {
+  FNGRAD_UNARY_NAMES("atan", "AtanBackward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  template <typename T> T forward(T x) const { return std::atan(x); }
+  template <typename T> T backward(T x, T, T g) const { return g / (T(1) + x * x); }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    return div(g, add(mul(x, x), Scalar::of_double(1)));
+  }
+};
+
+struct Sinh {
+  FNGRAD_UNARY_NAMES("sinh", "SinhBackward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  template <typename T> T forward(T x) const { return std::sinh(x); }
+  template <typename T> T backward(T x, T, T g) const { return g * std::cosh(x); }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const;  // after Cosh
+};
+
+struct Cosh {
+  FNGRAD_UNARY_NAMES("cosh", "CoshBackward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  template <typename T> T forward(T x) const { return std::cosh(x); }
+  template <typename T> T backward(T x, T, T g) const { return g * std::sinh(x); }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const { return mul(g, apply_Sinh(x)); }
+};
+
+inline TensorRef Sinh::backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+  return mul(g, apply_Cosh(x));
+}
+
+struct Asinh {
+  FNGRAD_UNARY_NAMES("asinh", "AsinhBackward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  template <typename T> T forward(T x) const { return std::asinh(x); }
+  template <typename T> T backward(T x, T, T g) const { return g / std::sqrt(x * x + T(1)); }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    return mul(g, apply_Rsqrt(add(mul(x, x), Scalar::of_double(1)).get()));
+  }
+};
+
+struct Acosh {
+  FNGRAD_UNARY_NAMES("acosh", "AcoshBackward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  template <typename T> T forward(T x) const { return std::acosh(x); }
+  template <typename T> T backward(T x, T, T g) const { return g / std::sqrt(x * x - T(1)); }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    return mul(g, apply_Rsqrt(sub(mul(x, x), Scalar::of_double(1)).get()));
+  }
+};
+
+struct Atanh {
+  FNGRAD_UNARY_NAMES("atanh", "AtanhBackward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  template <typename T> T forward(T x) const { return std::atanh(x); }
+  template <typename T> T backward(T x, T, T g) const { return g / (T(1) - x * x); }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    return div(g, sub(Scalar::of_double(1), mul(x, x)));
+  }
+};
+
+struct Log2 {
+  FNGRAD_UNARY_NAMES("log2", "Log2Backward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  template <typename T> T forward(T x) const { return std::log2(x); }
+  template <typename T> T backward(T x, T, T g) const { return g / (x * T(unary_detail::kLn2)); }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    return div(g, unary_detail::scale(x, unary_detail::kLn2));
+  }
+};
+
+struct Log10 {
+  FNGRAD_UNARY_NAMES("log10", "Log10Backward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  template <typename T> T forward(T x) const { return std::log10(x); }
+  template <typename T> T backward(T x, T, T g) const { return g / (x * T(unary_detail::kLn10)); }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    return div(g, unary_detail::scale(x, unary_detail::kLn10));
+  }
+};
+
+struct Exp2 {
+  FNGRAD_UNARY_NAMES("exp2", "Exp2Backward0")
+  static constexpr Saves saves = Saves::Output;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  template <typename T> T forward(T x) const { return std::exp2(x); }
+  template <typename T> T backward(T, T y, T g) const { return g * y * T(unary_detail::kLn2); }
+  TensorRef backward_graph(TensorObject*, TensorObject* y, TensorObject* g) const {
+    return mul(g, unary_detail::scale(y, unary_detail::kLn2));
+  }
+};
+
+// PyTorch computes square as pow(x, 2): integer tensors stay integer, the node is PowBackward0.
+struct Square {
+  FNGRAD_UNARY_NAMES("square", "PowBackward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = false;
+  static constexpr bool has_contig = false;
+  template <typename T> T forward(T x) const { return x * x; }
+  template <typename T> T backward(T x, T, T g) const { return g * T(2) * x; }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    return mul(g, unary_detail::scale(x, 2.0));
+  }
+};
+
+struct Erfc {
+  FNGRAD_UNARY_NAMES("erfc", "ErfcBackward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  template <typename T> T forward(T x) const { return std::erfc(x); }
+  template <typename T> T backward(T x, T, T g) const { return -g * T(unary_detail::kTwoOverSqrtPi) * std::exp(-x * x); }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    TensorRef e = apply_Exp(neg(mul(x, x).get()).get());
+    return mul(g, unary_detail::scale(e.get(), -unary_detail::kTwoOverSqrtPi));
+  }
+};
+
+#define FNGRAD_SCALING_OP(Op, op, bw, factor)                                                           \
+  struct Op {                                                                                        \
+    FNGRAD_UNARY_NAMES(op, bw)                                                                       \
+    static constexpr Saves saves = Saves::Nothing;                                                   \
+    static constexpr bool float_only = true;                                                         \
+    static constexpr bool has_contig = false;                                                        \
+    template <typename T> T forward(T x) const { return x * T(factor); }                             \
+    template <typename T> T backward(T, T, T g) const { return g * T(factor); }                      \
+    TensorRef backward_graph(TensorObject*, TensorObject*, TensorObject* g) const {                  \
+      return unary_detail::scale(g, factor);                                                         \
+    }                                                                                                \
+  };
+FNGRAD_SCALING_OP(Deg2rad, "deg2rad", "Deg2RadBackward0", unary_detail::kPi / 180.0)
+FNGRAD_SCALING_OP(Rad2deg, "rad2deg", "Rad2DegBackward0", 180.0 / unary_detail::kPi)
+#undef FNGRAD_SCALING_OP
 
 // Below: ops with parameters, called explicitly (not in FNGRAD_UNARY_OPS).
 

@@ -110,6 +110,8 @@ from . import linalg, _linalg_aliases  # noqa: E402
 _family_all += _install_family(_linalg_aliases)
 from . import _creation_more  # noqa: E402
 _family_all += _install_family(_creation_more)
+from . import _rounding  # noqa: E402
+_family_all += _install_family(_rounding)
 
 # The Python functions that C++ calls, handed over once (Note [Python callbacks] in
 # csrc/core/py_callbacks.h): a renamed one fails here, at import, not at its first call.
