@@ -253,7 +253,7 @@ def test_to_double_float_converts_in_place():
     assert net.cpu() is net
     net.to(fngrad.zeros(1, dtype=fngrad.float64))
     assert w.dtype == fngrad.float64
-    with pytest.raises(RuntimeError, match="CPU"):
+    with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):  # as PyTorch without CUDA
         net.to("cuda")
     with pytest.raises(TypeError, match="floating point"):
         net.to(fngrad.int64)
@@ -638,3 +638,17 @@ def test_state_dict_round_trips_with_pytorch():
     back.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()})
     for k, v in theirs.state_dict().items():
         assert torch.equal(back.state_dict()[k], v)
+
+
+def test_layers_follow_the_default_dtype_and_refuse_cuda_as_pytorch_does():
+    # PyTorch: a layer built without dtype= takes torch.get_default_dtype(); Module.to('cuda')
+    # without CUDA raises AssertionError("Torch not compiled with CUDA enabled").
+    fngrad.set_default_dtype(fngrad.float64)
+    try:
+        layers = [fngrad.nn.Linear(2, 3), fngrad.nn.Conv2d(1, 1, 3), fngrad.nn.BatchNorm1d(3), fngrad.nn.Embedding(3, 2)]
+        assert all(layer.weight.dtype == fngrad.float64 for layer in layers)
+    finally:
+        fngrad.set_default_dtype(fngrad.float32)
+    assert fngrad.nn.Linear(2, 3).weight.dtype == fngrad.float32
+    with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
+        fngrad.nn.Linear(2, 2).to("cuda")

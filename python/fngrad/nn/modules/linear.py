@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ... import _C
+from ... import _C, _creation
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -14,9 +14,9 @@ __all__ = ["Identity", "Linear", "Bilinear"]
 
 
 def _factory_dtype(dtype, device):
-
+    """A layer's parameter dtype: ``dtype``, else the default dtype (``fngrad.set_default_dtype``)."""
     _check_device(device)
-    return _C.float32 if dtype is None else dtype
+    return _creation.get_default_dtype() if dtype is None else dtype
 
 
 class Identity(Module):

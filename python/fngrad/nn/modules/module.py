@@ -12,6 +12,7 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
 from ... import _C
+from ..._device import _to_device
 from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ...autograd.graph import RemovableHandle
@@ -59,12 +60,10 @@ def _addindent(s_, num_spaces):
 
 
 def _check_device(device):
-    """fngrad runs on the CPU: 'cpu' (or a device whose type is 'cpu') is accepted, anything else not."""
-    if device is None:
-        return
-    kind = getattr(device, "type", device)
-    if not isinstance(kind, str) or kind.split(":")[0] != "cpu":
-        raise RuntimeError(f"[Module.to] fngrad runs on the CPU only, got device {device!r}")
+    """fngrad runs on the CPU: 'cpu' (or a device whose type is 'cpu') is accepted; another device
+    raises as PyTorch does where it is not built in (AssertionError for CUDA)."""
+    if device is not None:
+        _to_device(device, "Module.to")
 
 
 def _parse_to(*args, **kwargs):
