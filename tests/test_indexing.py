@@ -267,3 +267,19 @@ def test_numpy_index_objects_index_as_numpy_does(index):
     expected = np.zeros_like(a)
     np.add.at(expected, index, 1.0)
     np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+@pytest.mark.parametrize("inplace", [False, True])
+def test_masked_fill_with_a_value_tensor_that_requires_grad_gets_its_gradient(inplace):
+    # PyTorch: value's gradient is the sum of the output gradient over the filled places; the
+    # input's is the output gradient where the mask is false.
+    mask_np = np.array([[True, False, True], [False, False, True]])
+    g = np.arange(6.0).reshape(2, 3) + 1
+    x = fngrad.tensor(np.ones((2, 3)), requires_grad=True)
+    v = fngrad.tensor(3.0, dtype=fngrad.float64, requires_grad=True)
+    base = x * 1 if inplace else x
+    y = base.masked_fill_(fngrad.tensor(mask_np), v) if inplace else base.masked_fill(fngrad.tensor(mask_np), v)
+    np.testing.assert_array_equal(y.detach().numpy(), np.where(mask_np, 3.0, 1.0))
+    y.backward(fngrad.tensor(g))
+    assert v.grad.item() == g[mask_np].sum()
+    np.testing.assert_array_equal(x.grad.numpy(), np.where(mask_np, 0.0, g))

@@ -134,10 +134,17 @@ KEYWORD_CASES = {
 
 # Methods whose keyword forms the names above do not spell out: in-place twins of the op tables
 # (same parameters as the method), covered through the method's case.
-INPLACE_TWINS = {"add_", "sub_", "mul_", "div_", "pow_", "maximum_", "minimum_", "atan2_", "hypot_", "addcmul_",
-                 "addcdiv_", "lerp_"}
+INPLACE_TWINS = {"add_", "sub_", "mul_", "div_", "pow_", "addcmul_", "addcdiv_", "lerp_"} | {
+    op + "_" for op in fngrad._C.binary_ops}
 # Methods that take no arguments at all (PyTorch's take none either, or only memory_format,
 # which fngrad has no objects for).
+# The binary table's ops (bindings generated from csrc/ops/binary_ops.h) take `other` by keyword;
+# those without a case of their own above get this one (values kept away from zero divisors).
+_OTHER = np.array([[1.5, -0.7, 2.5], [0.9, 1.1, -1.3]], dtype=np.float32)
+for _op in fngrad._C.binary_ops:
+    if not any(case == _op or case.startswith(_op + "_") for case in KEYWORD_CASES):
+        KEYWORD_CASES[f"{_op}_other_kw"] = lambda L, op=_op: getattr(L.tensor(np.abs(A) + 0.5), op)(other=L.tensor(_OTHER))
+
 NO_ARGUMENTS = {"item", "clone", "detach", "detach_", "retain_grad", "negative", "absolute", "dim", "numel",
                 "element_size", "is_contiguous", "is_floating_point", "is_inference", "contiguous", "float",
                 "double", "long", "bool", "zero_", "logical_not", "t"}

@@ -272,6 +272,15 @@ PyObject* m_masked_fill(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
     FNGRAD_CHECK_RUNTIME(nd == 0, "[", op, "] masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
                          "with ", nd, " dimension(s).");
   }
+  // A 0-dim value tensor that requires grad gets its gradient (the sum over the filled places),
+  // as in PyTorch: the fill is then where(mask, value, self), and the in-place form copies that in.
+  if (is_tensor(a[1]) && autograd::needs_recording({as_tensor(a[1])})) {
+    TensorRef filled = ops::where(mask, ops::Operand(as_tensor(a[1])), ops::Operand(as_tensor(self)));
+    if (!InPlace) return filled.release();
+    ops::copy_(as_tensor(self), filled.get());
+    Py_INCREF(self);
+    return self;
+  }
   const Scalar value = a.scalar(1);
   if (!InPlace) return ops::masked_fill(as_tensor(self), mask, value).release();
   ops::masked_fill_(as_tensor(self), mask, value);
