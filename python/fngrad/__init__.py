@@ -92,6 +92,16 @@ def _install_family(module):
 
 _family_all: list = []
 # Op families (one line each): _family_all += _install_family(_module)
+from . import _indexing_ops  # noqa: E402
+_family_all += _install_family(_indexing_ops)
+from . import _sorting  # noqa: E402
+_family_all += _install_family(_sorting)
+from . import _scan  # noqa: E402
+_family_all += _install_family(_scan)
+from . import _search  # noqa: E402
+_family_all += _install_family(_search)
+from . import _classify  # noqa: E402
+_family_all += _install_family(_classify)
 
 # The Python functions that C++ calls, handed over once (Note [Python callbacks] in
 # csrc/core/py_callbacks.h): a renamed one fails here, at import, not at its first call.
