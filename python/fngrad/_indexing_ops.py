@@ -110,10 +110,10 @@ def _shape1(shape):
 
 
 def _check_bounds(op, idx, size, dim):
-    if idx.size:
-        bad = (idx < 0) | (idx >= size)
-        if bad.any():
-            raise RuntimeError(f"[{op}] index {idx[bad].flat[0]} is out of bounds for dimension {dim} with size {size}")
+    # min/max first: two reductions without temporaries; the offender is looked up only on failure
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        bad = idx[(idx < 0) | (idx >= size)]
+        raise RuntimeError(f"[{op}] index {bad.flat[0]} is out of bounds for dimension {dim} with size {size}")
 
 
 def _linear(idx, dim, shape):
@@ -125,8 +125,20 @@ def _linear(idx, dim, shape):
         if d != dim and n > 1:
             view = [1] * idx.ndim
             view[d] = n
-            lin = lin + (np.arange(n, dtype=np.int64) * strides[d]).reshape(view)
+            lin += (np.arange(n, dtype=np.int64) * strides[d]).reshape(view)
     return lin
+
+
+def _take_along(a, idx, dim):
+    """``a``'s values at ``idx`` along ``dim`` (``idx`` no larger than ``a`` in the other dims): one
+    flat ``np.take`` when ``a`` is contiguous (np.take_along_axis builds an index array per dim and is
+    several times slower)."""
+    if not idx.size:
+        return np.empty(idx.shape, a.dtype)
+    if a.flags.c_contiguous:
+        return np.take(a.reshape(-1), _linear(idx, dim, a.shape))
+    region = idx.shape[:dim] + (a.shape[dim],) + idx.shape[dim + 1:]
+    return np.take_along_axis(_leading(a, region), idx, axis=dim)
 
 
 def _leading(a, shape):
@@ -153,9 +165,7 @@ class Gather(Function):
         ctx.dim = dim
         ctx.save_for_backward(index)
         ctx.shape = tuple(input.shape)
-        x = _at_least_1d(_np(input))
-        region = idx.shape[:dim] + (x.shape[dim],) + idx.shape[dim + 1:]
-        out = np.take_along_axis(_leading(x, region), idx, axis=dim) if idx.size else np.empty(idx.shape, x.dtype)
+        out = _take_along(_at_least_1d(_np(input)), idx, dim)
         return _wrap(out.reshape(tuple(index.shape)))
 
     @staticmethod
@@ -187,10 +197,6 @@ def _scatter_forward(op, self, dim, index, src, ufunc=None):
     flat = out.reshape(-1)
     if ufunc is None:
         flat[lin] = vals
-    elif ufunc is np.add and src_shape is not None and lin.size > 4096:
-        # np.bincount sums duplicates in one pass (np.add.at is several times slower at scale).
-        flat += np.bincount(lin.reshape(-1), weights=np.broadcast_to(vals, lin.shape).reshape(-1),
-                            minlength=flat.size).astype(flat.dtype, copy=False)
     else:
         ufunc.at(flat, lin.reshape(-1), np.broadcast_to(vals, lin.shape).reshape(-1))
     return dim, lin, out.reshape(tuple(self.shape))

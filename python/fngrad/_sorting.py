@@ -13,7 +13,7 @@ import collections
 import numpy as np
 
 from ._functions import return_types
-from ._indexing_ops import _np, _wrap, _wrap_dim, gather
+from ._indexing_ops import _np, _take_along, _wrap, _wrap_dim, gather
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode"]
 
@@ -23,12 +23,26 @@ del _name
 
 
 def _stable_argsort(a, dim, descending):
-    """Indices sorting ``a`` along ``dim``, equal elements in their original order either way."""
-    if not descending:
-        return np.argsort(a, axis=dim, kind="stable")
+    """Indices sorting ``a`` along ``dim``, equal elements in their original order either way (PyTorch's
+    CPU sort is stable whether or not ``stable=True``)."""
     # Sorting the reversed array ascending and reversing back keeps ties in order (and NaN first).
-    n = a.shape[dim]
-    return np.flip(n - 1 - np.argsort(np.flip(a, dim), axis=dim, kind="stable"), dim)
+    b = np.flip(a, dim) if descending else a
+    # NumPy's default sort (SIMD quicksort) is 2-3x faster than its stable one; it only differs where
+    # there are ties (or several NaN, which sort last), so the stable sort runs only then.
+    order = np.argsort(b, axis=dim)
+    n = b.shape[dim]
+    if n > 1:
+        s = _take_along(np.ascontiguousarray(b), order, dim)
+        lo, hi = s[(slice(None),) * dim + (slice(0, n - 1),)], s[(slice(None),) * dim + (slice(1, n),)]
+        tied = lo == hi
+        if s.dtype.kind == "f":
+            tied |= np.isnan(hi) & np.isnan(lo)
+        rows = np.moveaxis(tied.any(axis=dim, keepdims=True), dim, -1)[..., 0]
+        if rows.any():  # re-sort only the slices with ties, stably
+            np.moveaxis(order, dim, -1)[rows] = np.argsort(np.moveaxis(b, dim, -1)[rows], axis=-1, kind="stable")
+    if descending:
+        order = np.flip(b.shape[dim] - 1 - order, dim)
+    return order
 
 
 def _values_at(input, dim, idx, keepdim=True):
