@@ -110,8 +110,8 @@ def _shape1(shape):
 
 
 def _check_bounds(op, idx, size, dim):
-    # min/max first: two reductions without temporaries; the offender is looked up only on failure
-    if idx.size and (idx.min() < 0 or idx.max() >= size):
+    # One reduction without temporaries: seen as unsigned, a negative index is larger than any size.
+    if idx.size and idx.view(np.uint64).max() >= size:
         bad = idx[(idx < 0) | (idx >= size)]
         raise RuntimeError(f"[{op}] index {bad.flat[0]} is out of bounds for dimension {dim} with size {size}")
 
@@ -120,13 +120,17 @@ def _linear(idx, dim, shape):
     """Flat positions in a C-contiguous array of ``shape`` of the elements that ``idx`` (indices along
     ``dim``, one per position of its own shape) names."""
     strides = np.cumprod((1,) + tuple(shape[:0:-1]))[::-1]
-    lin = idx * strides[dim]
+    lin = idx * strides[dim] if strides[dim] != 1 else None  # None: idx itself, not yet copied
     for d, n in enumerate(idx.shape):
         if d != dim and n > 1:
             view = [1] * idx.ndim
             view[d] = n
-            lin += (np.arange(n, dtype=np.int64) * strides[d]).reshape(view)
-    return lin
+            offsets = (np.arange(n, dtype=np.int64) * strides[d]).reshape(view)
+            if lin is None:
+                lin = idx + offsets
+            else:
+                lin += offsets
+    return idx if lin is None else lin
 
 
 def _take_along(a, idx, dim):
