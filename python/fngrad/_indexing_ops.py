@@ -438,7 +438,13 @@ class IndexAdd(Function):
         src = _at_least_1d(_np(source))
         if alpha != 1:
             src = src * np.asarray(alpha, dtype=out.dtype)
-        np.add.at(np.moveaxis(out, dim, 0), idx, np.moveaxis(src, dim, 0))
+        if idx.size and np.bincount(idx, minlength=out.shape[dim]).max() <= 1:
+            # Distinct indices: a plain indexed add (np.add.at over whole slices is ~25x slower).
+            np.moveaxis(out, dim, 0)[idx] += np.moveaxis(src, dim, 0)
+        elif idx.size:
+            # Repeats: np.add.at over flat positions, which NumPy runs on a fast 1-d path.
+            along = np.broadcast_to(idx.reshape([-1 if d == dim else 1 for d in range(out.ndim)]), src.shape)
+            np.add.at(out.reshape(-1), _linear(along, dim, out.shape).reshape(-1), src.reshape(-1))
         ctx.dim, ctx.alpha = dim, alpha
         ctx.save_for_backward(index)
         return _wrap(out.reshape(tuple(self.shape)))
