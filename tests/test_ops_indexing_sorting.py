@@ -143,6 +143,7 @@ def _f_leaves(value):
 
 
 @requires_torch
+@pytest.mark.filterwarnings("ignore::UserWarning")  # PyTorch's own, e.g. searchsorted on non-contiguous samples
 @pytest.mark.parametrize("name", OPINFO_OPS)
 def test_opinfo_samples_match_pytorch(op_db, name):
     import torch
@@ -370,3 +371,19 @@ def test_in_place_forms_write_the_out_of_place_result():
     y.index_fill_(1, fngrad.tensor([0]), 1.0)
     y.sum().backward()
     assert leaf.grad.numpy()[:, 0].tolist() == [0.0] * 3 and (leaf.grad.numpy()[:, 1:] == 2).all()
+
+
+def test_global_median_shares_the_gradient_among_ties():
+    # PyTorch's evenly_distribute_backward: every element equal to the median (every NaN) gets a share.
+    for values, ignore_nan, expected in [([1.0, 2.0, 2.0, 3.0], False, [0, 0.5, 0.5, 0]),
+                                         ([1.0, 2.0, np.nan, 3.0, np.nan], False, [0, 0, 0.5, 0, 0.5]),
+                                         ([2.0, 2.0, 3.0, 2.0, np.nan], True, [1 / 3, 1 / 3, 0, 1 / 3, 0])]:
+        x = fngrad.tensor(values, dtype=fngrad.float64, requires_grad=True)
+        (x.nanmedian() if ignore_nan else x.median()).backward()
+        assert x.grad.tolist() == pytest.approx(expected)
+    # Double backward through the shared gradient: d/dx of sum(d(m^2)/dx) = 2 * share * share-mask.
+    x = fngrad.tensor([1.0, 2.0, 2.0, 3.0], dtype=fngrad.float64, requires_grad=True)
+    (g,) = fngrad.autograd.grad(x.median() ** 2, x, create_graph=True)
+    assert g.tolist() == [0, 2.0, 2.0, 0]
+    g.sum().backward()
+    assert x.grad.tolist() == [0, 1.0, 1.0, 0]

@@ -12,8 +12,10 @@ import collections
 
 import numpy as np
 
+from . import _C
 from ._functions import return_types
 from ._indexing_ops import _np, _take_along, _wrap, _wrap_dim, gather
+from .autograd.function import Function
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode"]
 
@@ -143,13 +145,29 @@ def _median_indices(a, d, ignore_nan):
     return np.where(has_nan, np.argmax(nan, axis=d, keepdims=True), idx)
 
 
+class _EvenlyDistributed(Function):
+    """A value picked from ``input`` (a median of all elements) whose gradient is shared evenly by every
+    element equal to it (every NaN for a NaN), as PyTorch's evenly_distribute_backward."""
+
+    @staticmethod
+    def forward(ctx, input, value):
+        a = _np(input)
+        mask = np.isnan(a) if np.isnan(value) else a == value
+        ctx.mask, ctx.count = _wrap(mask), int(mask.sum())
+        return _wrap(np.array(value, dtype=a.dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _C.where(ctx.mask, grad / ctx.count, 0.0), None
+
+
 def _median(op, tuple_type, input, dim, keepdim, ignore_nan):
     if dim is None:
-        flat = input.reshape(-1)
-        if flat.numel() == 0:
-            return _wrap(np.array(np.nan, dtype=_np(input).dtype))
-        idx = _median_indices(_np(flat), 0, ignore_nan)
-        return gather(flat, 0, _wrap(idx)).reshape(())
+        a = _np(input).reshape(-1)
+        if a.size == 0:
+            return _wrap(np.array(np.nan, dtype=a.dtype))
+        value = a[_median_indices(a, 0, ignore_nan)[0]]
+        return _EvenlyDistributed.apply(input, value) if input.is_floating_point() else _wrap(np.array(value))
     a, d = _rows(input, dim, op)
     if a.shape[d] == 0:
         raise IndexError(f"[{op}] {op}() cannot compute {op} for a dimension of size 0 because the operation "
