@@ -1223,6 +1223,15 @@ add(IXS, "bincount_float", lambda L: L.tensor([1.0]).bincount(), "bincount")
 add(IXS, "bincount_2d", lambda L: L.tensor([[1]]).bincount(), "bincount")
 add(IXS, "searchsorted_bad_side", lambda L: L.searchsorted(L.ones(3), L.ones(2), side="middle"), "searchsorted")
 add(IXS, "histc_no_bins", lambda L: L.histc(L.ones(3), bins=-1), "histc")
+add(IXS, "histc_int64", lambda L: L.tensor([1, 2]).histc(), "histc")
+add(IXS, "logcumsumexp_int64", lambda L: L.tensor([1, 2]).logcumsumexp(0), "logcumsumexp")
+add(IXS, "scatter_index_larger_than_src", lambda L: L.ones(2).scatter(0, L.tensor([0, 1, 1]), L.ones(2)), "scatter")
+add(IXS, "index_add_source_shape", lambda L: L.ones(3, 2).index_add(0, L.tensor([0]), L.ones(1, 3)), "index_add")
+add(IXS, "index_copy_index_count", lambda L: L.ones(3, 2).index_copy(0, L.tensor([0, 1]), L.ones(1, 2)),
+    "index_copy")
+add(IXS, "put_index_count", lambda L: L.ones(3).put(L.tensor([0, 1]), L.ones(1)), "put")
+add(IXS, "masked_scatter_mask_shape", lambda L: L.ones(3).masked_scatter(L.ones(2) > 0, L.ones(3)), "masked_scatter")
+add(IXS, "median_empty_dim", lambda L: L.ones(0, 2).median(0), "median")
 
 
 @case(IXS, "gather")

@@ -94,15 +94,15 @@ def _check_scatter_shapes(op, self_shape, dim, index_shape, src_shape=None):
     idx, sel = _shape1(index_shape), _shape1(self_shape)
     if 0 in idx:
         return
-    for d, (i, s) in enumerate(zip(idx, sel)):
-        if d != dim and i > s:
+    too_large = any(i > s for d, (i, s) in enumerate(zip(idx, sel)) if d != dim)
+    if src_shape is None:
+        if too_large:
+            d = next(d for d, (i, s) in enumerate(zip(idx, sel)) if d != dim and i > s)
             raise RuntimeError(f"[{op}] Size does not match at dimension {d} expected index {list(index_shape)} to "
                                f"be no larger than self {list(self_shape)} apart from dimension {dim}")
-    if src_shape is not None:
-        for d, (i, s) in enumerate(zip(idx, _shape1(src_shape))):
-            if i > s:
-                raise RuntimeError(f"[{op}] Size does not match at dimension {d} expected index {list(index_shape)} "
-                                   f"to be no larger than src {list(src_shape)}")
+    elif too_large or any(i > s for i, s in zip(idx, _shape1(src_shape))):
+        raise RuntimeError(f"[{op}] Expected index {list(index_shape)} to be no larger than self {list(self_shape)} "
+                           f"apart from dimension {dim} and to be no larger size than src {list(src_shape)}")
 
 
 def _shape1(shape):
@@ -363,7 +363,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     if reduce not in _REDUCE_UFUNC:
         raise RuntimeError(f"[scatter_reduce] reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     if src.dtype != input.dtype:
-        raise RuntimeError("[scatter_reduce] scatter_reduce(): Expected self.dtype to be equal to src.dtype")
+        raise RuntimeError("[scatter_reduce] scatter(): Expected self.dtype to be equal to src.dtype")
     return ScatterReduce.apply(input, dim, index, src, reduce, include_self)
 
 
@@ -389,15 +389,15 @@ def _oob(op, idx, size, dim, wording):
 
 def _source_check(op, self, dim, idx, source):
     s_shape, x_shape = _shape1(tuple(source.shape)), _shape1(tuple(self.shape))
-    if source.dim() != self.dim() and not (source.dim() <= 1 and self.dim() <= 1):
-        raise IndexError(f"[{op}] {op}(): Source/destination tensor must have same number of dimensions")
+    # PyTorch raises IndexError for index_copy_'s count and RuntimeError for index_add_'s.
+    count_error = IndexError if op == "index_copy_" else RuntimeError
     if s_shape[dim] != idx.size:
-        raise RuntimeError(f"[{op}] {op}(): Number of indices ({idx.size}) should be equal to "
-                           f"source.size(dim) ({s_shape[dim]})")
-    for d, (a, b) in enumerate(zip(s_shape, x_shape)):
-        if d != dim and a != b:
-            raise RuntimeError(f"[{op}] {op}(): Source/destination tensor must have the same shape apart from "
-                               f"dimension {dim}, got {list(source.shape)} and {list(self.shape)}")
+        where = f": ({s_shape[dim]}), for dim: {dim}" if op == "index_add_" else f" ({s_shape[dim]})"
+        raise count_error(f"[{op}] {op}(): Number of indices ({idx.size}) should be equal to source.size(dim){where}")
+    if source.dim() != self.dim() and not (source.dim() <= 1 and self.dim() <= 1) or any(
+            a != b for d, (a, b) in enumerate(zip(s_shape, x_shape)) if d != dim):
+        raise RuntimeError(f"[{op}] source tensor shape must match self tensor shape, excluding the specified "
+                           f"dimension. Got self.shape = {list(self.shape)} source.shape = {list(source.shape)}")
 
 
 class IndexSelect(Function):
@@ -541,10 +541,15 @@ def index_fill(input, dim, index, value):
 # ----------------------------------------------------------------------------------------------------
 
 def _broadcast_shape(op, a, b):
+    a, b = tuple(a), tuple(b)
     try:
-        return np.broadcast_shapes(tuple(a), tuple(b))
+        return np.broadcast_shapes(a, b)
     except ValueError:
-        raise RuntimeError(f"[{op}] shape mismatch: {list(a)} and {list(b)} cannot be broadcast together") from None
+        n = max(len(a), len(b))
+        a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+        d = next(i for i in range(n) if a[i] != b[i] and 1 not in (a[i], b[i]))
+        raise RuntimeError(f"[{op}] The size of tensor a ({a[d]}) must match the size of tensor b ({b[d]}) at "
+                           f"non-singleton dimension {d}") from None
 
 
 class MaskedScatter(Function):
@@ -626,7 +631,7 @@ class Put(Function):
         op = "put_"
         idx = _index(index, op, "int64").reshape(-1)
         if index.numel() != source.numel():
-            raise RuntimeError(f"[{op}] put_(): Expected source and index to have the same number of elements, "
+            raise IndexError(f"[{op}] put_(): Expected source and index to have the same number of elements, "
                                f"but got source.numel() = {source.numel()}, index.numel() = {index.numel()}")
         out = np.array(_np(self), copy=True, order="C")
         flat = out.reshape(-1)

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _C
 from ._functions import return_types
-from ._indexing_ops import _np, _wrap, _wrap_dim, gather
+from ._indexing_ops import _dtype_name, _np, _wrap, _wrap_dim, gather
 from .autograd.function import Function
 from .autograd.grad_mode import is_grad_enabled
 
@@ -196,7 +196,8 @@ def logcumsumexp(input, dim):
     """
     dim = _wrap_dim(dim, input.dim(), "logcumsumexp")
     if not input.is_floating_point():
-        input = input.to(_C.float32)
+        raise NotImplementedError(f"[logcumsumexp] \"logcumsumexp_out_cpu\" not implemented for "
+                                  f"'{_dtype_name(input.dtype)}'")
     return _Logcumsumexp.apply(input, dim)
 
 

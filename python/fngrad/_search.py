@@ -139,7 +139,7 @@ def histc(input, bins=100, min=0, max=0):
     [0.0, 2.0, 1.0, 0.0]
     """
     if not input.is_floating_point():
-        raise NotImplementedError(f"[histc] \"histogram_histc_cpu\" not implemented for '{_dtype_name(input.dtype)}'")
+        raise NotImplementedError(f"[histc] \"histogram_cpu\" not implemented for '{_dtype_name(input.dtype)}'")
     if bins <= 0:
         raise RuntimeError(f"[histc] torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     a = _np(input).reshape(-1)

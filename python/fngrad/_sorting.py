@@ -170,8 +170,7 @@ def _median(op, tuple_type, input, dim, keepdim, ignore_nan):
         return _EvenlyDistributed.apply(input, value) if input.is_floating_point() else _wrap(np.array(value))
     a, d = _rows(input, dim, op)
     if a.shape[d] == 0:
-        raise IndexError(f"[{op}] {op}() cannot compute {op} for a dimension of size 0 because the operation "
-                         f"does not have an identity")
+        raise IndexError(f"[{op}] {op}(): Expected reduction dim {d} to have non-zero size.")
     return tuple_type(*_values_at(input, d, _median_indices(a, d, ignore_nan), keepdim))
 
 
