@@ -1257,6 +1257,33 @@ def sort_with_nan_and_grad(L):
 
 
 # --------------------------------------------------------------------------------------------------
+# Native argument parsing (csrc/python/arg_parser.h): number branches of where, argument types
+# --------------------------------------------------------------------------------------------------
+NARG = "native arguments"
+_WMASK = np.array([[True, False, True], [False, False, True]])
+add(NARG, "narg_where_two_floats", lambda L: [L.where(L.tensor(_WMASK), 1.0, 0.0)], expect="ok",
+    ref=[np.where(_WMASK, 1.0, 0.0).astype(np.float32)])
+add(NARG, "narg_where_two_ints", lambda L: [L.where(L.tensor(_WMASK), 1, 0)], expect="ok",
+    ref=[np.where(_WMASK, 1, 0).astype(np.int64)])
+add(NARG, "narg_where_int_and_float", lambda L: [L.where(L.tensor(_WMASK), 2, 0.5)], expect="ok",
+    ref=[np.where(_WMASK, 2.0, 0.5).astype(np.float32)])
+add(NARG, "narg_where_two_bools", lambda L: [L.where(L.tensor(_WMASK), True, False)], expect="ok", ref=[_WMASK])
+add(NARG, "narg_where_0d_mask", lambda L: [L.where(L.tensor(True), 3.0, 4.0)], expect="ok",
+    ref=[np.array(3.0, dtype=np.float32)])
+add(NARG, "narg_where_scalar_and_tensor", lambda L: [L.where(L.tensor(_WMASK), 1.0, L.zeros(3))], expect="ok",
+    ref=[np.where(_WMASK, 1.0, 0.0).astype(np.float32)])
+add(NARG, "narg_where_tensor_and_scalar", lambda L: [L.where(L.tensor(_WMASK), L.ones(2, 1), 0)], expect="ok",
+    ref=[np.where(_WMASK, 1.0, 0.0).astype(np.float32)])
+add(NARG, "narg_where_method_scalar", lambda L: [L.ones(2, 3).where(L.tensor(_WMASK), 0.0)], expect="ok",
+    ref=[np.where(_WMASK, 1.0, 0.0).astype(np.float32)])
+add(NARG, "narg_sum_keepdim_str", lambda L: L.ones(3).sum(dim=0, keepdim="yes"), "sum")
+add(NARG, "narg_unsqueeze_float", lambda L: L.ones(3).unsqueeze(dim=1.0), "unsqueeze")
+add(NARG, "narg_flatten_float", lambda L: L.ones(2, 3).flatten(0.0), "flatten")
+add(NARG, "narg_requires_grad_int", lambda L: L.ones(3).requires_grad_(1), "requires_grad_")
+add(NARG, "narg_set_num_threads_zero", lambda L: L.set_num_threads(0), "set_num_threads")
+
+
+# --------------------------------------------------------------------------------------------------
 # The child process
 # --------------------------------------------------------------------------------------------------
 

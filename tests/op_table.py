@@ -286,6 +286,20 @@ OPS = _elementwise_ops() + [
     Op("getitem_mask", lambda x: x[fngrad.tensor([[True, False, True, True]] * 3)],
        lambda x: x[np.array([[True, False, True, True]] * 3)]),
     Op("take", lambda x: x.take(fngrad.tensor([0, 5, 5, 11])), lambda x: x.reshape(-1)[[0, 5, 5, 11]]),
+    # Comparison functions and PyTorch's alias names (python/fngrad/_compare.py). The bool results
+    # are cast to the inputs' dtype, which the forward checks compare.
+    Op("fn_greater", lambda a, b: fngrad.greater(a, b).to(a.dtype), lambda a, b: (a > b).astype(a.dtype),
+       shapes=((3, 4), (4,)), differentiable=False),
+    Op("fn_less_equal", lambda a, b: fngrad.less_equal(a, b).to(a.dtype), lambda a, b: (a <= b).astype(a.dtype),
+       shapes=((3, 4), (4,)), differentiable=False),
+    Op("fn_not_equal", lambda a, b: a.not_equal(b).to(a.dtype), lambda a, b: (a != b).astype(a.dtype),
+       shapes=((3, 4), (3, 4)), differentiable=False),
+    Op("isclose", lambda a, b: fngrad.isclose(a, b, rtol=0.5, atol=0.1).to(a.dtype),
+       lambda a, b: (np.abs(a - b) <= 0.1 + 0.5 * np.abs(b)).astype(a.dtype), shapes=((3, 4), (4,)),
+       differentiable=False),
+    Op("subtract_alpha", lambda a, b: fngrad.subtract(a, b, alpha=2), lambda a, b: a - 2 * b, shapes=((3, 4), (4,))),
+    Op("multiply", lambda a, b: a.multiply(b), lambda a, b: a * b, shapes=((3, 4), (3, 1))),
+    Op("true_divide", fngrad.true_divide, lambda a, b: a / b, shapes=((3, 4), (4,)), domain=(0.5, 2.0)),
 ]
 
 # --------------------------------------------------------------------------------------------------

@@ -251,3 +251,19 @@ def test_tensor_with_float64_dtype_keeps_python_floats_exact():
     t = fngrad.tensor(values, dtype=fngrad.float64)
     np.testing.assert_array_equal(t.numpy(), np.array(values, dtype=np.float64))
     assert fngrad.tensor(values).dtype == fngrad.float32  # the default is still float32
+
+
+@pytest.mark.parametrize("index", [
+    np.array([0, 2]), np.array(True), np.array(1), np.int64(2), (np.array([0, 1]), np.array([1, 2])),
+    np.array([True, False, True]), (slice(None), np.array([3, 0])),
+], ids=["int-array", "0d-bool", "0d-int", "np-int64", "two-arrays", "bool-array", "slice-array"])
+def test_numpy_index_objects_index_as_numpy_does(index):
+    # NumPy arrays have __index__, but only 0-d integer ones are integers; the rest index as tensors do.
+    a = np.arange(12.0).reshape(3, 4)
+    x = fngrad.tensor(a, requires_grad=True)
+    y = x[index]
+    np.testing.assert_array_equal(y.detach().numpy(), a[index])
+    y.sum().backward()
+    expected = np.zeros_like(a)
+    np.add.at(expected, index, 1.0)
+    np.testing.assert_array_equal(x.grad.numpy(), expected)

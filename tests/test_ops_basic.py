@@ -214,3 +214,27 @@ def test_clamp_with_tensor_bounds():
     np.testing.assert_array_equal(t.numpy(), [0.0, 0.5, 1.0])
     with pytest.raises(RuntimeError, match=r"\[clamp\] The size of tensor a \(3\) must match the size of tensor b \(2\)"):
         fngrad.ones(3).clamp(min=fngrad.ones(2))
+
+
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_std_function_forms_take_pytorchs_overloads(name):
+    # torch.var(x, unbiased), torch.var(x, dim, unbiased, keepdim) and the keyword forms.
+    a = np.random.rand(3, 4)
+    ref = getattr(np, name)
+    fn = getattr(fngrad, name)
+    cases = [((), {}, ref(a, ddof=1)), ((True,), {}, ref(a, ddof=1)), ((False,), {}, ref(a)),
+             ((0,), {}, ref(a, 0, ddof=1)), ((0, False), {}, ref(a, 0)),
+             ((1, True, True), {}, ref(a, 1, ddof=1, keepdims=True)), ((), {"correction": 0}, ref(a)),
+             ((), {"dim": 1, "keepdim": True}, ref(a, 1, ddof=1, keepdims=True)), ((), {"unbiased": False}, ref(a))]
+    for args, kwargs, expected in cases:
+        got = fn(fngrad.tensor(a), *args, **kwargs).numpy()
+        assert got.shape == np.shape(expected), (args, kwargs)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, err_msg=f"{name}{args}{kwargs}")
+
+
+def test_in_place_ops_on_empty_tensors_are_no_ops():
+    # An empty tensor has no two elements sharing memory: the in-place check must not refuse it.
+    x = fngrad.zeros(1, 0, 3)
+    for op in ("exp_", "sigmoid_", "neg_"):
+        assert getattr(x, op)() is x
+    assert x.shape == (1, 0, 3)

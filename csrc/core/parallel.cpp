@@ -21,10 +21,12 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -111,9 +113,17 @@ class ThreadPool {
   }
 
  private:
+  // Starts up to threads - 1 workers. A system that refuses a thread (ulimit, memory) leaves the
+  // pool with the workers it has: fewer threads only makes kernels slower.
   void start(int threads) {
     quit_.store(false);
-    for (int i = 1; i < threads; i++) workers_.emplace_back([this] { loop(); });
+    for (int i = 1; i < threads; i++) {
+      try {
+        workers_.emplace_back([this] { loop(); });
+      } catch (const std::system_error&) {
+        break;
+      }
+    }
   }
 
   void stop() {
@@ -164,6 +174,19 @@ int default_threads() {
   return hw == 0 ? 1 : static_cast<int>(hw);
 }
 
+// Note [Pool size]
+// set_num_threads(n) records n (get_num_threads returns it, as PyTorch's does), but the pool
+// starts at most kMaxThreadsPerCpu workers per CPU: more threads than cores only take turns on
+// them, and each idle worker polls for kSpinMicros after every job (Note [Pool wake-up]), so a
+// thousand of them flood the machine and may exhaust the process's thread limit.
+constexpr int kMaxThreadsPerCpu = 2;
+
+int pool_threads(int requested) {
+  unsigned hw = std::thread::hardware_concurrency();
+  const int cap = kMaxThreadsPerCpu * (hw == 0 ? 1 : static_cast<int>(hw));
+  return std::min(requested, cap);
+}
+
 std::atomic<int> g_num_threads{default_threads()};
 ThreadPool* g_pool = nullptr;  // created on first parallel job; leaked at exit on purpose
 std::mutex g_pool_mu;
@@ -182,7 +205,7 @@ ThreadPool* pool() {
       return true;
     }();
     (void)registered;
-    g_pool = new ThreadPool(g_num_threads.load());
+    g_pool = new ThreadPool(pool_threads(g_num_threads.load()));
   }
   return g_pool;
 }
@@ -192,10 +215,10 @@ ThreadPool* pool() {
 int get_num_threads() { return g_num_threads.load(); }
 
 void set_num_threads(int n) {
-  FNGRAD_CHECK_RUNTIME(n >= 1, "[set_num_threads] set_num_threads expects a positive integer, got ", n, ".");
+  FNGRAD_CHECK_RUNTIME(n >= 1, "set_num_threads expects a positive integer");
   g_num_threads.store(n);
   std::lock_guard<std::mutex> lock(g_pool_mu);
-  if (g_pool != nullptr) g_pool->resize(n);
+  if (g_pool != nullptr) g_pool->resize(pool_threads(n));
 }
 
 void run_parallel(int64_t n, int64_t grain, ChunkFn fn, void* ctx) {

@@ -242,7 +242,20 @@ ParsedIndex parse_index(PyObject* index) {
   return p;
 }
 
-bool is_int_index(PyObject* o) { return !PyBool_Check(o) && (PyLong_Check(o) || (PyIndex_Check(o) && !is_tensor(o))); }
+bool is_int_index(PyObject* o) {
+  if (PyBool_Check(o) || is_tensor(o)) return false;
+  if (PyLong_Check(o)) return true;
+  if (!PyIndex_Check(o)) return false;
+  // NumPy arrays all have __index__, but only a 0-d integer one is an integer: the others (t[np.array([0, 1])],
+  // t[np.array(True)]) index as tensors do.
+  PyObject* value = PyNumber_Index(o);
+  if (!value) {
+    PyErr_Clear();
+    return false;
+  }
+  Py_DECREF(value);
+  return true;
+}
 bool is_basic_item(PyObject* o) { return o == Py_None || o == Py_Ellipsis || PySlice_Check(o) || is_int_index(o); }
 
 bool all_basic(const ParsedIndex& p) {

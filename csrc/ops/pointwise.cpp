@@ -182,7 +182,9 @@ TensorRef where(TensorObject* cond, const Operand& a, const Operand& b) {
   FNGRAD_CHECK_RUNTIME(cond->dtype == DType::Bool, "[where] where expected condition to be a boolean tensor, but got a "
                        "tensor with dtype ", scalar_type_name(cond->dtype), ".");
   DType dtype = result_type(a, b);
-  DimVec shape = broadcast_shapes(cond->sizes, result_shape(a, b, "where"), "where");
+  // Both branches may be Python numbers (where(mask, 1., 0.)): the condition alone gives the shape.
+  const bool any_tensor = a.is_tensor() || b.is_tensor();
+  DimVec shape = any_tensor ? broadcast_shapes(cond->sizes, result_shape(a, b, "where"), "where") : cond->sizes;
   TensorRef at = a.is_tensor() ? operand_as(a, dtype) : scalar_tensor(a.scalar, dtype);
   TensorRef bt = b.is_tensor() ? operand_as(b, dtype) : scalar_tensor(b.scalar, dtype);
   TensorRef out = empty(shape, dtype, "where");
@@ -207,6 +209,9 @@ TensorRef where(TensorObject* cond, const Operand& a, const Operand& b) {
 }
 
 bool has_internal_overlap(const TensorObject* t) {
+  // An empty tensor has no element to write twice, whatever its strides say.
+  for (int64_t size : t->sizes)
+    if (size == 0) return false;
   for (size_t d = 0; d < t->sizes.size(); d++)
     if (t->strides[d] == 0 && t->sizes[d] > 1) return true;
   return false;

@@ -27,9 +27,9 @@ namespace py = pybind11;
 namespace fngrad {
 namespace {
 
-TensorObject* tensor_arg(py::handle h, const char* op) {
-  FNGRAD_CHECK_TYPE(is_tensor(h.ptr()), "[", op, "] Expected a Tensor, got ", py_type_name(h.ptr()), ".");
-  return as_tensor(h.ptr());
+// The readers of arg_parser.h (shared with the tensor methods) for pybind11 handles.
+TensorObject* tensor_arg(py::handle h, const char* op, const char* what = "input") {
+  return tensor_param(h.ptr(), op, what);
 }
 
 // The dict that holds one kind of hooks of a node or tensor, created on first use.
@@ -80,13 +80,6 @@ SmallVec<TensorObject*, 4> tensor_seq(py::handle seq, const char* op) {
     out.push_back(as_tensor(item.ptr()));
   }
   return out;
-}
-
-ops::Operand operand_arg(py::handle h, const char* op) {
-  if (is_tensor(h.ptr())) return ops::Operand(as_tensor(h.ptr()));
-  Scalar s;
-  FNGRAD_CHECK_TYPE(parse_scalar(h.ptr(), &s), "[", op, "] Expected a tensor or a number, got ", py_type_name(h.ptr()), ".");
-  return ops::Operand(s);
 }
 
 py::tuple run_backward(py::handle tensors, py::handle grad_tensors, bool keep_graph, bool create_graph,
@@ -164,7 +157,7 @@ PYBIND11_MODULE(_C, m) {
   m.def("_set_library_dir", [](const std::string& dir) { autograd::set_library_dir(dir); });
 
   m.def("from_numpy", [](py::handle arr) { return steal(tensor_from_numpy(arr.ptr())); },
-        "A tensor sharing memory with a NumPy array.");
+        "A tensor sharing memory with a NumPy array.", py::arg("ndarray"));
   // op: the name errors give (ones() and new_ones() fill through full).
   m.def("empty", [](py::handle shape, py::handle dtype, const std::string& op) {
     return steal(empty(parse_shape_object(shape.ptr(), op.c_str()), parse_dtype(dtype.ptr(), op.c_str()), op.c_str()));
@@ -181,32 +174,35 @@ PYBIND11_MODULE(_C, m) {
   }, py::arg("shape"), py::arg("value"), py::arg("dtype"), py::arg("op") = "full");
   m.def("cat", [](py::handle tensors, py::handle dim) {
     return steal(ops::cat(tensor_seq(tensors, "cat"), parse_int(dim.ptr(), "cat", "dim"), false));
-  }, "Concatenates tensors along dim.");
+  }, "Concatenates tensors along dim.", py::arg("tensors"), py::arg("dim") = 0);
   m.def("stack", [](py::handle tensors, py::handle dim) {
     return steal(ops::cat(tensor_seq(tensors, "stack"), parse_int(dim.ptr(), "stack", "dim"), true));
-  }, "Stacks tensors along a new dim.");
+  }, "Stacks tensors along a new dim.", py::arg("tensors"), py::arg("dim") = 0);
   m.def("where", [](py::handle cond, py::handle a, py::handle b) {
-    return steal(ops::where(tensor_arg(cond, "where"), operand_arg(a, "where"), operand_arg(b, "where")));
-  });
-  m.def("leaky_relu", [](py::handle x, double slope) { return steal(ops::leaky_relu(tensor_arg(x, "leaky_relu"), slope)); });
-  m.def("elu", [](py::handle x, double alpha) { return steal(ops::elu(tensor_arg(x, "elu"), alpha)); });
+    return steal(ops::where(tensor_arg(cond, "where", "condition"), operand_param(a.ptr(), "where", "input"),
+                            operand_param(b.ptr(), "where", "other")));
+  }, "input where condition, else other.", py::arg("condition"), py::arg("input"), py::arg("other"));
+  m.def("leaky_relu", [](py::handle x, double slope) { return steal(ops::leaky_relu(tensor_arg(x, "leaky_relu"), slope)); },
+        py::arg("input"), py::arg("negative_slope") = 0.01);
+  m.def("elu", [](py::handle x, double alpha) { return steal(ops::elu(tensor_arg(x, "elu"), alpha)); }, py::arg("input"),
+        py::arg("alpha") = 1.0);
   m.def("gelu", [](py::handle x, const std::string& approximate) {
     FNGRAD_CHECK_RUNTIME(approximate == "none" || approximate == "tanh", "[gelu] approximate argument must be either "
                          "none or tanh.");
     return steal(ops::gelu(tensor_arg(x, "gelu"), approximate == "tanh"));
-  });
+  }, py::arg("input"), py::arg("approximate") = "none");
   m.def("softplus", [](py::handle x, double beta, double threshold) {
     return steal(ops::softplus(tensor_arg(x, "softplus"), beta, threshold));
-  });
+  }, py::arg("input"), py::arg("beta") = 1.0, py::arg("threshold") = 20.0);
   m.def("scatter_add", [](py::handle shape, py::handle positions, py::handle g) {
-    return steal(ops::scatter_add(parse_shape_object(shape.ptr(), "scatter_add"), tensor_arg(positions, "scatter_add"),
-                                  tensor_arg(g, "scatter_add")));
-  });
+    return steal(ops::scatter_add(parse_shape_object(shape.ptr(), "scatter_add"), tensor_arg(positions, "scatter_add", "index"),
+                                  tensor_arg(g, "scatter_add", "src")));
+  }, py::arg("shape"), py::arg("index"), py::arg("src"));
   m.def("nll_loss", [](py::handle logp, py::handle target, py::handle weight, int64_t ignore_index, int reduction) {
-    TensorObject* w = weight.is_none() ? nullptr : tensor_arg(weight, "nll_loss");
-    return steal(ops::nll_loss(tensor_arg(logp, "nll_loss"), tensor_arg(target, "nll_loss"), w, ignore_index,
+    TensorObject* w = weight.is_none() ? nullptr : tensor_arg(weight, "nll_loss", "weight");
+    return steal(ops::nll_loss(tensor_arg(logp, "nll_loss"), tensor_arg(target, "nll_loss", "target"), w, ignore_index,
                                static_cast<ops::NllReduction>(reduction)));
-  });
+  }, py::arg("input"), py::arg("target"), py::arg("weight"), py::arg("ignore_index"), py::arg("reduction"));
   m.def("_vecmath_accelerated", &vmath::accelerated, "Whether libmvec's AVX2 functions are in use.");
 
   m.def("_run_backward", &run_backward, "Runs the engine (see fngrad.autograd.backward and fngrad.autograd.grad).");
@@ -221,13 +217,15 @@ PYBIND11_MODULE(_C, m) {
       .def_static("is_checkpoint_valid", &autograd::is_checkpoint_valid);
 
   m.def("_current_graph_task_id", &autograd::current_graph_task_id);
-  m.def("_will_engine_execute", [](py::handle t) { return autograd::will_engine_execute(tensor_arg(t, "_will_engine_execute")); });
+  m.def("_will_engine_execute", [](py::handle t) {
+    return autograd::will_engine_execute(tensor_arg(t, "_will_engine_execute", "tensor"));
+  });
   m.def("_hooks_dict", &hooks_dict, "The hooks dict of a node or tensor (see fngrad.autograd.graph).");
   m.def("_push_saved_tensors_hooks", [](py::handle pack, py::handle unpack) {
     autograd::push_saved_tensors_hooks(pack.ptr(), unpack.ptr());
   });
   m.def("_pop_saved_tensors_hooks", []() { autograd::pop_saved_tensors_hooks(); });
-  m.def("_increment_version", [](py::handle t) { ops::bump_version(tensor_arg(t, "increment_version")); });
+  m.def("_increment_version", [](py::handle t) { ops::bump_version(tensor_arg(t, "_increment_version", "tensor")); });
   m.def("_set_record_creation_sites", [](bool on) { autograd::set_record_creation_sites(on); });
   m.def("is_inference_mode_enabled", []() { return InferenceMode::is_enabled(); });
   m.def("_set_inference_mode", [](bool on) { InferenceMode::set_enabled(on); });
@@ -249,7 +247,7 @@ PYBIND11_MODULE(_C, m) {
       [](py::handle cls, py::handle data, bool require_grad) {
         FNGRAD_CHECK_TYPE(PyType_Check(cls.ptr()), "[_make_subclass] cls must be a type, got ", py_type_name(cls.ptr()),
                           ".");
-        return steal(make_subclass(reinterpret_cast<PyTypeObject*>(cls.ptr()), tensor_arg(data, "_make_subclass"),
+        return steal(make_subclass(reinterpret_cast<PyTypeObject*>(cls.ptr()), tensor_arg(data, "_make_subclass", "data"),
                                    require_grad));
       },
       py::name("_make_subclass"), py::arg("cls"), py::arg("data"), py::arg("require_grad") = false,

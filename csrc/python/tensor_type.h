@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/tensor.h"
+#include "python/arg_parser.h"  // the argument readers every binding uses
 #include "python/py_utils.h"
 
 namespace fngrad {
@@ -15,23 +16,10 @@ bool dtype_from_object(PyObject* o, DType* out);
 // PyTorch accepts; anything else (a name, a NumPy dtype) is a TypeError naming op.
 DType parse_dtype(PyObject* o, const char* op);
 
-// Reads an int argument (what: "dim", "size", ...), naming op in errors. A Python int that does
-// not fit in int64 raises PyTorch's exception: TypeError for a size, ValueError otherwise.
-int64_t parse_int(PyObject* o, const char* op, const char* what);
-
 // A _C.Size for sizes (a new reference).
 PyObject* make_size(const DimVec& sizes);
-// Reads a shape: a sequence of ints, or ints passed as separate arguments.
-DimVec parse_shape(PyObject* const* args, Py_ssize_t nargs, const char* op);
-DimVec parse_shape_object(PyObject* o, const char* op);
-
-// Tensor <-> NumPy without copies.
+// Tensor <-> NumPy without copies (numpy_interop.cpp).
 PyObject* tensor_to_numpy(TensorObject* t, bool force);
 TensorRef tensor_from_numpy(PyObject* array);
-
-// Fast argument parsing for METH_FASTCALL | METH_KEYWORDS: fills out[i] (borrowed, or null
-// when absent) for each name. Raises TypeError naming fname for unknown or repeated names.
-void parse_args(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames, const char* const* names,
-                size_t n_names, PyObject** out, const char* fname);
 
 }  // namespace fngrad

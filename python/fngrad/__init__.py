@@ -31,7 +31,9 @@ from . import _C
 _C._set_library_dir(_os.path.dirname(_os.path.abspath(__file__)) + _os.sep)
 
 from ._C import Size, dtype, empty_cache, get_num_threads, set_num_threads  # noqa: E402
-from ._tensor import Tensor  # noqa: E402
+from ._tensor import (  # noqa: E402
+    BoolTensor, DoubleTensor, FloatTensor, LongTensor, Tensor, set_default_tensor_type, set_printoptions)
+from ._device import device, get_default_device, set_default_device  # noqa: E402
 from ._creation import (  # noqa: E402
     Generator,
     arange,
@@ -46,6 +48,7 @@ from ._creation import (  # noqa: E402
     from_numpy,
     full,
     full_like,
+    get_default_dtype,
     initial_seed,
     manual_seed,
     ones,
@@ -55,16 +58,21 @@ from ._creation import (  # noqa: E402
     randn,
     randn_like,
     seed,
+    set_default_dtype,
     tensor,
     zeros,
     zeros_like,
 )
 from . import autograd  # noqa: E402
+from . import backends  # noqa: E402
+from . import cuda  # noqa: E402
 from . import nn  # noqa: E402
 from . import optim  # noqa: E402
 from . import utils  # noqa: E402
 from .utils import data as _utils_data  # noqa: E402,F401  (fngrad.utils.data, as torch.utils.data)
+from .utils import checkpoint as _utils_checkpoint  # noqa: E402,F401  (fngrad.utils.checkpoint)
 from .serialization import load, save  # noqa: E402
+from ._creation import get_rng_state, set_rng_state  # noqa: E402
 from .utils.dlpack import from_dlpack  # noqa: E402
 from .autograd import (  # noqa: E402
     enable_grad,
@@ -92,6 +100,8 @@ def _install_family(module):
 
 _family_all: list = []
 # Op families (one line each): _family_all += _install_family(_module)
+from . import _compare  # noqa: E402
+_family_all += _install_family(_compare)
 from . import _indexing_ops  # noqa: E402
 _family_all += _install_family(_indexing_ops)
 from . import _sorting  # noqa: E402
@@ -124,6 +134,19 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Tensor",
+    "FloatTensor",
+    "DoubleTensor",
+    "LongTensor",
+    "BoolTensor",
+    "device",
+    "get_default_device",
+    "set_default_device",
+    "get_default_dtype",
+    "set_default_dtype",
+    "set_printoptions",
+    "set_default_tensor_type",
+    "backends",
+    "cuda",
     "Size",
     "dtype",
     "Generator",
@@ -152,6 +175,7 @@ __all__ = [
     "manual_seed",
     "seed",
     "initial_seed",
+    "get_rng_state", "set_rng_state",
     "default_generator",
     "no_grad",
     "enable_grad",

@@ -12,6 +12,7 @@ import numpy as np
 
 from . import _C
 from ._C import TensorBase
+from ._device import CPU, _to_device
 
 if TYPE_CHECKING:  # annotations only: _tensor imports this module
     from ._tensor import Tensor
@@ -35,6 +36,8 @@ __all__ = [
     "manual_seed",
     "seed",
     "initial_seed",
+    "get_rng_state",
+    "set_rng_state",
     "Generator",
     "default_generator",
     "arange",
@@ -42,6 +45,8 @@ __all__ = [
     "eye",
     "randint",
     "randperm",
+    "get_default_dtype",
+    "set_default_dtype",
 ]
 
 _NUMPY_OF = {_C.float32: np.float32, _C.float64: np.float64, _C.int64: np.int64, _C.bool: np.bool_}
@@ -79,6 +84,42 @@ def _resolve_dtype(dtype, op="tensor"):
     if dtype is builtins.bool:
         return _C.bool
     raise TypeError(f"[{op}] argument 'dtype' must be fngrad.dtype, not {_type_name(dtype)}.")
+
+
+# The dtype of floating-point tensors made from Python floats or created without a dtype.
+_default_dtype = _C.float32
+
+
+def get_default_dtype():
+    """The floating-point dtype tensors get when none is given (``float32`` unless set).
+
+    Example::
+
+        >>> import fngrad
+        >>> fngrad.get_default_dtype()
+        fngrad.float32
+    """
+    return _default_dtype
+
+
+def set_default_dtype(d) -> None:
+    """Sets the floating-point dtype of ``tensor([1.5])``, ``zeros(2)``, ``randn(2)``, ``arange(0.5)`` ...
+    to ``fngrad.float32`` or ``fngrad.float64``.
+
+    Example::
+
+        >>> import fngrad
+        >>> fngrad.set_default_dtype(fngrad.float64)
+        >>> fngrad.tensor([1.5]).dtype
+        fngrad.float64
+        >>> fngrad.set_default_dtype(fngrad.float32)
+    """
+    global _default_dtype
+    if not isinstance(d, _C.dtype):
+        raise TypeError(f"set_default_dtype(): argument 'd' (position 1) must be torch.dtype, not {_type_name(d)}")
+    if not d.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    _default_dtype = d
 
 
 def _finish(t: Tensor, requires_grad: bool) -> Tensor:
@@ -157,9 +198,10 @@ def _data_error(data) -> None:
     store(data, 0)
 
 
-def _array_from_data(data, floats_as_float32: bool = True) -> np.ndarray:
-    """NumPy array for tensor(): Python floats become float32, as in PyTorch. With an explicit
-    dtype, tensor() passes floats_as_float32=False: float64 data must not round through float32."""
+def _array_from_data(data, floats_as_default: bool = True) -> np.ndarray:
+    """NumPy array for tensor(): Python floats become the default dtype (float32 unless set), as in
+    PyTorch. With an explicit dtype, tensor() passes floats_as_default=False: float64 data must not
+    round through float32."""
     if isinstance(data, TensorBase):
         return data.detach().numpy()
     if isinstance(data, np.ndarray):
@@ -183,7 +225,7 @@ def _array_from_data(data, floats_as_float32: bool = True) -> np.ndarray:
                 _data_error(data)
             if arr is None:
                 raise ValueError("[tensor] Could not build a tensor from the data.")
-        if arr.dtype == np.float64 and floats_as_float32:
+        if arr.dtype == np.float64 and floats_as_default and _default_dtype is _C.float32:
             arr = arr.astype(np.float32)
     kind = arr.dtype.kind
     if kind == "f":
@@ -201,7 +243,7 @@ def _array_from_data(data, floats_as_float32: bool = True) -> np.ndarray:
 def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A new tensor holding a copy of ``data`` (a number, nested sequences, a NumPy array or a tensor).
 
-    Python floats become ``float32``, ints ``int64`` and bools ``bool``; NumPy arrays keep their
+    Python floats become the default dtype (``float32`` unless ``set_default_dtype`` chose ``float64``), ints ``int64`` and bools ``bool``; NumPy arrays keep their
     dtype (other integer and float widths become int64 and float32).
 
     Example::
@@ -210,8 +252,9 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
         >>> fngrad.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True).shape
         fngrad.Size([2, 2])
     """
+    _to_device(device, "tensor")
     dtype = _resolve_dtype(dtype, "tensor")
-    arr = _array_from_data(data, floats_as_float32=dtype is None)
+    arr = _array_from_data(data, floats_as_default=dtype is None)
     if dtype is not None:
         arr = arr.astype(_numpy_dtype(dtype))
     return _finish(_C.from_numpy(np.array(arr, copy=True, order="C")), requires_grad)
@@ -227,6 +270,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
         >>> fngrad.as_tensor(a).numpy() is not None
         True
     """
+    _to_device(device, "as_tensor")
     dtype = _resolve_dtype(dtype, "as_tensor")
     if isinstance(data, TensorBase) and (dtype is None or data.dtype == dtype):
         return data
@@ -292,7 +336,7 @@ def _numpy_call(op, fn, *args, **kwargs):
 
 def _dtype_or_default(dtype, op="tensor"):
     dtype = _resolve_dtype(dtype, op)
-    return _C.float32 if dtype is None else dtype
+    return _default_dtype if dtype is None else dtype
 
 
 def _size_arg(size):
@@ -303,49 +347,61 @@ def _size_arg(size):
 
 def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of zeros. Example: ``fngrad.zeros(2, 3)``."""
+    _to_device(device, "zeros")
     return _finish(_C.zeros(_size_arg(size), _dtype_or_default(dtype, "zeros"), "zeros"), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of ones. Example: ``fngrad.ones(2, 3)``."""
+    _to_device(device, "ones")
     return _finish(_C.full(_size_arg(size), 1.0, _dtype_or_default(dtype, "ones"), "ones"), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor with uninitialised values. Example: ``fngrad.empty(4)``."""
+    _to_device(device, "empty")
     return _finish(_C.empty(_size_arg(size), _dtype_or_default(dtype, "empty"), "empty"), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor filled with ``fill_value``. Example: ``fngrad.full((2, 2), 7.0)``."""
+    _to_device(device, "full")
     if isinstance(fill_value, TensorBase):
         fill_value = fill_value.item()
     if not isinstance(fill_value, (numbers.Real, np.bool_)):
         raise TypeError(f"[full] argument 'fill_value' must be Number, not {_type_name(fill_value)}")
     if dtype is None:
         dtype = _C.bool if isinstance(fill_value, (bool, np.bool_)) else (
-            _C.int64 if isinstance(fill_value, (numbers.Integral, np.integer)) else _C.float32)
+            _C.int64 if isinstance(fill_value, (numbers.Integral, np.integer)) else _default_dtype)
     return _finish(_C.full(size, float(fill_value), _resolve_dtype(dtype, "full"), "full"), requires_grad)
 
 
 def zeros_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Zeros with ``t``'s shape and dtype. Example: ``fngrad.zeros_like(fngrad.ones(3))``."""
-    return zeros(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+    if device is not None:
+        _to_device(device, "zeros_like")
+    return zeros(t.shape, dtype=dtype or t.dtype, device=CPU, requires_grad=requires_grad)
 
 
 def ones_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Ones with ``t``'s shape and dtype. Example: ``fngrad.ones_like(fngrad.zeros(3))``."""
-    return ones(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+    if device is not None:
+        _to_device(device, "ones_like")
+    return ones(t.shape, dtype=dtype or t.dtype, device=CPU, requires_grad=requires_grad)
 
 
 def empty_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uninitialised, with ``t``'s shape and dtype."""
-    return empty(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+    if device is not None:
+        _to_device(device, "empty_like")
+    return empty(t.shape, dtype=dtype or t.dtype, device=CPU, requires_grad=requires_grad)
 
 
 def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``fill_value`` everywhere, with ``t``'s shape and dtype."""
-    return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
+    if device is not None:
+        _to_device(device, "full_like")
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=CPU, requires_grad=requires_grad)
 
 
 class Generator:
@@ -376,8 +432,44 @@ class Generator:
     def initial_seed(self) -> int:
         return self._seed
 
+    def get_state(self) -> Tensor:
+        """The generator's state as an int64 tensor (a copy), for ``set_state``.
+
+        Example::
+
+            >>> import fngrad
+            >>> g = fngrad.Generator().manual_seed(0)
+            >>> s = g.get_state(); a = fngrad.rand(2, generator=g)
+            >>> _ = g.set_state(s); bool((fngrad.rand(2, generator=g) == a).all())
+            True
+        """
+        st = self._rng.bit_generator.state
+        words = [(v >> (32 * i)) & 0xFFFFFFFF for v in (st["state"]["state"], st["state"]["inc"]) for i in range(4)]
+        return _C.from_numpy(np.array(words + [st["has_uint32"], st["uinteger"]], dtype=np.int64))
+
+    def set_state(self, new_state) -> "Generator":
+        """Restores a state from ``get_state``; the seed (``initial_seed``) is kept."""
+        if not isinstance(new_state, TensorBase) or new_state.dtype != _C.int64 or tuple(new_state.shape) != (10,):
+            raise RuntimeError("[set_state] Expected an int64 tensor of 10 elements, as get_state() returns.")
+        w = [int(v) for v in new_state.numpy()]
+        join = lambda ws: sum(v << (32 * i) for i, v in enumerate(ws))  # noqa: E731
+        # In place: code that holds self._rng (dropout reads it per call) sees the restored state.
+        self._rng.bit_generator.state = {"bit_generator": "PCG64", "state": {"state": join(w[:4]), "inc": join(w[4:8])},
+                                         "has_uint32": w[8], "uinteger": w[9]}
+        return self
+
 
 default_generator = Generator()
+
+
+def get_rng_state() -> Tensor:
+    """The default generator's state (``Generator.get_state``), as ``torch.get_rng_state``."""
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state) -> None:
+    """Restores the default generator's state from ``get_rng_state``, as ``torch.set_rng_state``."""
+    default_generator.set_state(new_state)
 
 
 def _seed_value(seed) -> int:
@@ -426,24 +518,30 @@ def _random(fill, size, dtype, requires_grad, generator, op, kernel):
 
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
     """Samples of the standard normal distribution. Example: ``fngrad.randn(2, 3)``."""
+    _to_device(device, "randn")
     return _random(lambda rng, out: rng.standard_normal(dtype=out.dtype, out=out), size, dtype, requires_grad,
                    generator, "randn", "normal_kernel_cpu")
 
 
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
     """Samples of the uniform distribution on [0, 1). Example: ``fngrad.rand(2, 3)``."""
+    _to_device(device, "rand")
     return _random(lambda rng, out: rng.random(dtype=out.dtype, out=out), size, dtype, requires_grad, generator,
                    "rand", "check_uniform_bounds")
 
 
-def randn_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
+def randn_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Standard normal samples with ``t``'s shape."""
-    return randn(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+    if device is not None:
+        _to_device(device, "randn_like")
+    return randn(t.shape, dtype=dtype or t.dtype, device=CPU, requires_grad=requires_grad)
 
 
-def rand_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
+def rand_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform [0, 1) samples with ``t``'s shape."""
-    return rand(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+    if device is not None:
+        _to_device(device, "rand_like")
+    return rand(t.shape, dtype=dtype or t.dtype, device=CPU, requires_grad=requires_grad)
 
 
 def _rebuild(array, requires_grad):
@@ -459,6 +557,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         >>> fngrad.arange(4)
         tensor([0, 1, 2, 3])
     """
+    _to_device(device, "arange")
     if end is None:
         start, end = 0, start
     start, end, step = (v.item() if isinstance(v, TensorBase) else v for v in (start, end, step))
@@ -467,7 +566,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
             raise TypeError(f"[arange] arguments must be numbers, got {_type_name(v)}")
     if dtype is None:
         integral = all(isinstance(v, (numbers.Integral, np.integer)) for v in (start, end, step))
-        dtype = _C.int64 if integral else _C.float32
+        dtype = _C.int64 if integral else _default_dtype
     dtype = _resolve_dtype(dtype, "arange")
     # PyTorch's checks, before NumPy allocates anything.
     if step == 0:
@@ -486,6 +585,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` (inclusive). Example: ``fngrad.linspace(0, 1, 5)``."""
+    _to_device(device, "linspace")
     start, end, steps = (v.item() if isinstance(v, TensorBase) else v for v in (start, end, steps))
     if not isinstance(steps, (numbers.Integral, np.integer)) or isinstance(steps, bool):
         raise TypeError(f"[linspace] argument 'steps' must be int, not {_type_name(steps)}")
@@ -499,6 +599,7 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) ->
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """The n x m identity matrix. Example: ``fngrad.eye(3)``."""
+    _to_device(device, "eye")
     for name, v in (("n", n), ("m", m)):
         if v is not None and v < 0:
             raise RuntimeError(f"[eye] {name} must be greater or equal to 0, got {v}")
@@ -510,6 +611,7 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 def randint(low, high=None, size=None, dtype=None, device=None, generator=None) -> Tensor:
     """Uniform random integers in [low, high). Example: ``fngrad.randint(0, 10, (3,))``."""
+    _to_device(device, "randint")
     if high is None:
         low, high = 0, low
     if size is None:
@@ -526,8 +628,149 @@ def randint(low, high=None, size=None, dtype=None, device=None, generator=None) 
 
 def randperm(n, dtype=None, device=None, generator=None) -> Tensor:
     """A random permutation of 0..n-1. Example: ``fngrad.randperm(4)``."""
+    _to_device(device, "randperm")
     rng = (generator or default_generator)._rng
     dtype = _resolve_dtype(dtype, "randperm") or _C.int64
     _check_size((n,), _C.int64, "randperm")
     arr = _numpy_call("randperm", rng.permutation, n).astype(_numpy_dtype(dtype))
     return _C.from_numpy(arr)
+
+
+# ---- in-place random initialisers (Tensor.uniform_, normal_, ...), drawing from the same
+# generator as randn/rand: after the same manual_seed, t.normal_() gives randn's values. ----
+
+_FLOAT_MANTISSA = {_C.float32: 24, _C.float64: 53}
+
+
+def _rng(generator):
+    return (generator or default_generator)._rng
+
+
+def _write(t: Tensor, values: np.ndarray) -> Tensor:
+    """Writes ``values`` into ``t`` through ``copy_``: PyTorch's in-place checks (a leaf that
+    requires grad, inference tensors) and version counting, and under grad mode the history that
+    gives ``t``'s previous value a zero gradient, as PyTorch's random fills do."""
+    return t.copy_(_C.from_numpy(np.ascontiguousarray(values, dtype=_numpy_dtype(t.dtype))))
+
+
+def _floating_only(t: Tensor, kernel: str) -> None:
+    if not t.dtype.is_floating_point:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_SCALAR_TYPE_NAME[t.dtype]}'")
+
+
+def _float_arg(value):
+    return value.item() if isinstance(value, TensorBase) else float(value)
+
+
+def _from_kw(from_, kwargs, op):
+    """``from`` is a Python keyword: PyTorch's ``t.uniform_(from=0, to=1)`` arrives in kwargs."""
+    if "from" in kwargs:
+        from_ = kwargs.pop("from")
+    if kwargs:
+        raise TypeError(f"{op}() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    return from_
+
+
+def uniform_(t: Tensor, from_=0, to=1, *, generator=None, **kwargs) -> Tensor:
+    """Fills ``t`` with samples of the uniform distribution on [from, to). Example: ``fngrad.empty(3).uniform_(-1, 1)``."""
+    low, high = _float_arg(_from_kw(from_, kwargs, "uniform_")), _float_arg(to)
+    _floating_only(t, "check_uniform_bounds")
+    if low > high:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={low:g} > to={high:g}")
+    u = _rng(generator).random(size=tuple(t.shape), dtype=_numpy_dtype(t.dtype))
+    return _write(t, u * (high - low) + low if (low, high) != (0.0, 1.0) else u)
+
+
+def normal_(t: Tensor, mean=0, std=1, *, generator=None) -> Tensor:
+    """Fills ``t`` with samples of the normal distribution N(mean, std²). Example: ``fngrad.empty(3).normal_(0, 0.02)``."""
+    mean, std = _float_arg(mean), _float_arg(std)
+    _floating_only(t, "normal_kernel_cpu")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+    z = _rng(generator).standard_normal(size=tuple(t.shape), dtype=_numpy_dtype(t.dtype))
+    return _write(t, z * std + mean if (mean, std) != (0.0, 1.0) else z)
+
+
+def random_(t: Tensor, *args, generator=None, **kwargs) -> Tensor:
+    """Fills ``t`` with integers drawn uniformly from [from, to), or with one argument from [0, to);
+    without arguments from [0, 2**mantissa] (floats), [0, 2**63 - 1] (int64) or {False, True}.
+
+    Example: ``fngrad.empty(3).random_(10)`` holds three of 0.0, 1.0, ..., 9.0."""
+    # PyTorch's overloads: random_(), random_(to), random_(from, to), with from/to as keywords too.
+    if len(args) > 2:
+        raise TypeError(f"random_() takes at most 2 positional arguments ({len(args)} given)")
+    from_, to = (0, args[0]) if len(args) == 1 else (tuple(args) + (0, None))[:2]
+    to = kwargs.pop("to", to)
+    from_ = _from_kw(from_, kwargs, "random_")
+    low, high = int(from_), to
+    if high is None:
+        if t.dtype == _C.bool:
+            high = 2
+        elif t.dtype == _C.int64:
+            high = _INT64_MAX
+        else:
+            high = (1 << _FLOAT_MANTISSA[t.dtype]) + 1
+    high = int(high)
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    if t.dtype == _C.bool and (low < 0 or high > 2):
+        raise RuntimeError("from is out of bounds for bool" if low < 0 else "to - 1 is out of bounds for bool")
+    values = _rng(generator).integers(low, high, size=tuple(t.shape), dtype=np.int64)
+    return _write(t, values)
+
+
+def bernoulli_(t: Tensor, p=0.5, *, generator=None) -> Tensor:
+    """Fills ``t`` with 1 (probability ``p``, a number or a tensor broadcast to ``t``) or 0.
+    Example: ``fngrad.empty(4).bernoulli_(0.3)``."""
+    u = _rng(generator).random(size=tuple(t.shape))
+    if isinstance(p, TensorBase):
+        probs = p.detach().numpy()
+        if probs.size and not ((probs >= 0) & (probs <= 1)).all():
+            raise RuntimeError("bernoulli_ expects p to be in [0, 1], but got a probability outside it")
+        return _write(t, u < np.broadcast_to(probs, tuple(t.shape)))
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
+    return _write(t, u < p)
+
+
+def exponential_(t: Tensor, lambd=1, *, generator=None) -> Tensor:
+    """Fills ``t`` with samples of the exponential distribution of rate ``lambd``. Example: ``fngrad.empty(3).exponential_()``."""
+    if not t.dtype.is_floating_point:
+        raise RuntimeError("Exponential distribution is a continuous probability distribution. dtype must be a "
+                           f"floating point but you specified {_SCALAR_TYPE_NAME[t.dtype]}")
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
+    return _write(t, _rng(generator).standard_exponential(size=tuple(t.shape)) / lambd)
+
+
+def log_normal_(t: Tensor, mean=1, std=2, *, generator=None) -> Tensor:
+    """Fills ``t`` with exp of N(mean, std²) samples. Example: ``fngrad.empty(3).log_normal_()``."""
+    _floating_only(t, "log_normal_cpu")
+    if not std > 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
+    return _write(t, np.exp(_rng(generator).normal(mean, std, size=tuple(t.shape))))
+
+
+def cauchy_(t: Tensor, median=0, sigma=1, *, generator=None) -> Tensor:
+    """Fills ``t`` with samples of the Cauchy distribution. Example: ``fngrad.empty(3).cauchy_()``."""
+    if not t.dtype.is_floating_point:
+        kind = {_C.int64: "long int", _C.bool: "bool"}[t.dtype]
+        raise RuntimeError("Cauchy distribution is a continuous probability distribution. dtype must be a "
+                           f"floating point but you specified {kind}")
+    if not sigma > 0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma:g}")
+    return _write(t, median + sigma * _rng(generator).standard_cauchy(size=tuple(t.shape)))
+
+
+def geometric_(t: Tensor, p, *, generator=None) -> Tensor:
+    """Fills ``t`` with the number of Bernoulli(p) trials up to the first success (1, 2, ...).
+    Example: ``fngrad.empty(3).geometric_(0.5)``."""
+    if t.dtype == _C.bool:
+        raise NotImplementedError("\"geometric_cpu\" not implemented for 'Bool'")
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
+    return _write(t, _rng(generator).geometric(p, size=tuple(t.shape)))
+
+
+_INPLACE_RANDOM = {f.__name__: f for f in (uniform_, normal_, random_, bernoulli_, exponential_, log_normal_,
+                                           cauchy_, geometric_)}

@@ -130,12 +130,12 @@ def where(condition, input=None, other=None):
 
 def sum(input, dim=None, keepdim=False, dtype=None):
     """Sum of all elements, or over ``dim``. Example: ``fngrad.sum(fngrad.ones(2, 3), dim=1)``."""
-    return input.sum(dim, keepdim, dtype)
+    return input.sum(dim, keepdim, dtype=dtype)
 
 
 def mean(input, dim=None, keepdim=False, dtype=None):
     """Mean of all elements, or over ``dim``. Example: ``fngrad.mean(fngrad.ones(2, 3))``."""
-    return input.mean(dim, keepdim, dtype)
+    return input.mean(dim, keepdim, dtype=dtype)
 
 
 def prod(input, dim=None, keepdim=False):
@@ -173,18 +173,16 @@ def argmin(input, dim=None, keepdim=False):
     return input.argmin(dim, keepdim)
 
 
-def var(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
-    """Variance over ``dim``, dividing by N - correction."""
-    if unbiased is not None:
-        correction = 1 if unbiased else 0
-    return input.var(dim, keepdim=keepdim, correction=correction)
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance over ``dim``, dividing by N - correction (default 1). PyTorch's older overloads work
+    too: ``fngrad.var(x, True)`` and ``fngrad.var(x, 0, False)`` pass ``unbiased`` positionally."""
+    return input.var(dim, unbiased, keepdim, correction)
 
 
-def std(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
-    """Standard deviation over ``dim``, dividing by N - correction."""
-    if unbiased is not None:
-        correction = 1 if unbiased else 0
-    return input.std(dim, keepdim=keepdim, correction=correction)
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Standard deviation over ``dim``, dividing by N - correction (default 1). PyTorch's older overloads work
+    too: ``fngrad.std(x, True)`` and ``fngrad.std(x, 0, False)`` pass ``unbiased`` positionally."""
+    return input.std(dim, unbiased, keepdim, correction)
 
 
 def logsumexp(input, dim, keepdim=False):

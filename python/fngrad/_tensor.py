@@ -7,17 +7,82 @@ better in Python: printing, ``backward``, conversion to Python lists and NumPy.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
 from . import _C
-from ._creation import _rebuild, full, ones, tensor, zeros
+from . import _creation
+from ._creation import _rebuild, empty, full, ones, tensor, zeros
+from ._device import CPU, _to_device, _unavailable, device
 from ._functions import masked_select, return_types
 from .autograd import backward
 from .autograd.graph import _register_post_accumulate_hook, _register_tensor_hook
 from .utils.dlpack import DLDeviceType, _export
 
-__all__ = ["Tensor"]
+__all__ = ["Tensor", "set_printoptions", "set_default_tensor_type", "FloatTensor", "DoubleTensor", "LongTensor", "BoolTensor"]
+
+# PyTorch's legacy tensor type names, as Tensor.type() gives them.
+_TYPE_NAMES = {_C.float32: "FloatTensor", _C.float64: "DoubleTensor", _C.int64: "LongTensor", _C.bool: "BoolTensor"}
+_DTYPE_OF_NAME = {name: dtype for dtype, name in _TYPE_NAMES.items()}
+_TO_NAMES = ("dtype", "non_blocking", "copy", "memory_format")  # to(device, ...)'s positions after the device
+
+
+def _is_size(args) -> bool:
+    """Whether legacy constructor arguments are sizes: ints, or one fngrad.Size."""
+    if len(args) == 1 and isinstance(args[0], _C.Size):
+        return True
+    return bool(args) and all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args)
+
+
+_native_to = _C.TensorBase.to
+_native_numpy = _C.TensorBase.numpy
+
+
+def _native_to_args(args, kwargs):
+    """The arguments of Tensor.to for the native to(), which takes devices as strings: a device
+    (a fngrad.device or a string) is checked here and dropped, its followers passed by name."""
+    if args and not isinstance(args[0], (_C.dtype, _C.TensorBase, type)):
+        if args[0] is not None:
+            _to_device(args[0], "to")
+        if len(args) > 1 + len(_TO_NAMES):
+            raise TypeError(f"to() takes at most {1 + len(_TO_NAMES)} positional arguments ({len(args)} given)")
+        for name, value in zip(_TO_NAMES, args[1:]):
+            if name in kwargs:
+                raise TypeError(f"to() got multiple values for argument '{name}'")
+            kwargs[name] = value
+        args = ()
+    if "device" in kwargs:
+        dev = kwargs.pop("device")
+        if dev is not None:
+            _to_device(dev, "to")
+    return args
+
+
+def _legacy_new(dtype, args, kwargs, op):
+    """PyTorch's legacy constructors (``Tensor(2, 3)``, ``FloatTensor([1, 2])``, ``t.new(...)``):
+    no arguments gives an empty tensor; ints or a Size, an uninitialised tensor of that shape;
+    a tensor of the same dtype, that tensor's memory; a sequence or array, a copy of the data."""
+    unexpected = [k for k in kwargs if k != "device"]
+    if unexpected:
+        raise TypeError(f"{op}() got an unexpected keyword argument '{unexpected[0]}' (the legacy constructors take "
+                        f"only sizes or data, and device=; use fngrad.tensor(data, dtype=..., requires_grad=...))")
+    if kwargs.get("device") is not None:
+        _to_device(kwargs["device"], op)
+    if not args:
+        return empty(0, dtype=dtype, device=CPU)
+    if _is_size(args):
+        return empty(*args, dtype=dtype, device=CPU)
+    if len(args) > 1:
+        raise TypeError(f"{op}(): expected sizes (ints) or one sequence of data, got {len(args)} arguments")
+    data = args[0]
+    if isinstance(data, _C.TensorBase):
+        if data.dtype != dtype:
+            raise TypeError(f"{op}(): expected a tensor of dtype {dtype} (got {data.dtype})")
+        return data.view_as(data)
+    if not isinstance(data, (list, tuple, np.ndarray)) and not hasattr(data, "__array__"):
+        raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
+    return tensor(data, dtype=dtype, device=CPU)
 
 
 class Tensor(_C.TensorBase):
@@ -42,9 +107,11 @@ class Tensor(_C.TensorBase):
     __array_priority__ = 1000
 
     def __new__(cls, *args, **kwargs):
-        if args or kwargs:
-            return tensor(*args, **kwargs)
-        return super().__new__(cls)
+        """PyTorch's legacy constructor: ``Tensor(2, 3)`` is uninitialised with the default dtype,
+        ``Tensor([1, 2])`` a copy of the data as the default dtype. Prefer ``fngrad.tensor``/``empty``."""
+        if cls is not Tensor and not (args or kwargs):
+            return super().__new__(cls)
+        return _legacy_new(_creation._default_dtype, args, kwargs, "Tensor")
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Computes the gradient of this tensor with respect to the graph's leaves.
@@ -76,15 +143,144 @@ class Tensor(_C.TensorBase):
 
     @property
     def device(self):
-        """Always ``'cpu'``: fngrad runs on the CPU."""
-        return _CPU
+        """``device(type='cpu')``: fngrad tensors live in CPU memory."""
+        return CPU
 
     @property
     def is_cuda(self):
+        """False: fngrad has no CUDA tensors."""
         return False
 
-    def cpu(self):
+    @property
+    def is_cpu(self):
+        """True: fngrad tensors live in CPU memory."""
+        return True
+
+    def get_device(self) -> int:
+        """-1, PyTorch's answer for a CPU tensor."""
+        return -1
+
+    def cpu(self, memory_format=None):
+        """This tensor: it is already on the CPU."""
         return self
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        """Raises ``AssertionError: Torch not compiled with CUDA enabled``, as PyTorch without CUDA."""
+        raise _unavailable(_device_of_cuda(device))
+
+    def to(self, *args, **kwargs):
+        """This tensor converted: ``to(dtype)``, ``to(device, dtype=None, non_blocking=False, copy=False)``,
+        ``to(other)`` (other's dtype). Returns self when nothing changes, unless ``copy=True``. The
+        device must be the CPU (``'cpu'``, ``fngrad.device('cpu')``); another raises as in PyTorch.
+
+        Example::
+
+            >>> import fngrad
+            >>> fngrad.ones(2).to("cpu", fngrad.float64).dtype
+            fngrad.float64
+        """
+        if not kwargs and args and type(args[0]) is _C.dtype:  # to(dtype), the common case
+            return _native_to(self, *args)
+        return _native_to(self, *_native_to_args(args, kwargs), **kwargs)
+
+    def numpy(self, *, force=False):
+        """The tensor as a NumPy array sharing its memory.
+
+        As in PyTorch, a tensor that requires grad is refused while grad mode is on (use
+        ``t.detach().numpy()``); under ``no_grad`` (or in a Function's forward) it is allowed.
+        Example: ``fngrad.ones(2).numpy()`` is ``array([1., 1.], dtype=float32)``."""
+        if force:
+            return _native_numpy(self, force=True)
+        if self.requires_grad and not _C.is_grad_enabled():
+            return _native_numpy(self.detach())
+        return _native_numpy(self)
+
+    def type(self, dtype=None, non_blocking=False, **kwargs):
+        """Without arguments, the legacy type name (``'fngrad.FloatTensor'``); with a dtype, a legacy
+        tensor type (``fngrad.DoubleTensor``) or its name (``'torch.DoubleTensor'``), this tensor
+        converted to it (self when it already has that type).
+
+        Example::
+
+            >>> import fngrad
+            >>> fngrad.ones(2).type()
+            'fngrad.FloatTensor'
+            >>> fngrad.ones(2).type('torch.LongTensor')
+            tensor([1, 1])
+        """
+        if dtype is None:
+            return "fngrad." + _TYPE_NAMES[self.dtype]
+        if isinstance(dtype, str):
+            prefix, _, name = dtype.rpartition(".")
+            if prefix in ("torch.cuda", "fngrad.cuda") and name in _DTYPE_OF_NAME:
+                raise _unavailable(device("cuda"))
+            if prefix not in ("torch", "fngrad") or name not in _DTYPE_OF_NAME:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = _DTYPE_OF_NAME[name]
+        elif isinstance(dtype, _LegacyTensorType):
+            dtype = dtype.dtype
+        if dtype == self.dtype:
+            return self
+        return self.to(dtype)
+
+    def new(self, *args, **kwargs):
+        """PyTorch's legacy constructor with this tensor's dtype: ``t.new(2, 3)`` is uninitialised,
+        ``t.new([1, 2])`` a copy of the data. Prefer ``new_empty``/``new_tensor``."""
+        return _legacy_new(self.dtype, args, kwargs, "new")
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        """Uninitialised values of ``size``, with this tensor's dtype unless given."""
+        return empty(*size, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element."""
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the elements take: ``numel() * itemsize``."""
+        return self.numel() * self.dtype.itemsize
+
+    def stride(self, dim=None):
+        """Elements to step in memory per step along each dim (a tuple), or along ``dim``.
+        Example: ``fngrad.zeros(2, 3).stride()`` is ``(3, 1)``."""
+        strides = tuple(s // self.dtype.itemsize for s in _native_numpy(self, force=True).strides)
+        if dim is None:
+            return strides
+        if not strides:
+            raise IndexError(f"[stride] Dimension specified as {dim} but tensor has no dimensions")
+        if not -len(strides) <= dim < len(strides):
+            raise IndexError(f"[stride] Dimension out of range (expected to be in range of "
+                             f"[{-len(strides)}, {len(strides) - 1}], but got {dim})")
+        return strides[dim]
+
+    def data_ptr(self) -> int:
+        """The address of the first element. Example: views share memory:
+        ``x[2:].data_ptr() == x.data_ptr() + 2 * x.itemsize`` for a 1-d ``x``."""
+        return _native_numpy(self, force=True).__array_interface__["data"][0]
+
+    def storage_offset(self) -> int:
+        """Elements from the start of the memory block to the first element (nonzero for views).
+        Example: ``fngrad.arange(5)[2:].storage_offset()`` is 2."""
+        return (self.data_ptr() - _C._storage_info(self)[0]) // self.dtype.itemsize
+
+    def nelement(self) -> int:
+        """The number of elements (``numel``'s older name)."""
+        return self.numel()
+
+    def ndimension(self) -> int:
+        """The number of dims (``dim``'s older name)."""
+        return self.ndim
+
+    uniform_ = _creation.uniform_
+    normal_ = _creation.normal_
+    random_ = _creation.random_
+    bernoulli_ = _creation.bernoulli_
+    exponential_ = _creation.exponential_
+    log_normal_ = _creation.log_normal_
+    cauchy_ = _creation.cauchy_
+    geometric_ = _creation.geometric_
 
     def max(self, dim=None, keepdim=False):
         """The maximum element; with ``dim``, named ``(values, indices)``; with a tensor, the elementwise maximum."""
@@ -104,21 +300,21 @@ class Tensor(_C.TensorBase):
         """This tensor converted to ``other``'s dtype."""
         return self.to(other.dtype)
 
-    def new_zeros(self, *size, dtype=None, requires_grad=False):
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
         """Zeros of ``size``, with this tensor's dtype unless given."""
-        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return zeros(*size, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
 
-    def new_ones(self, *size, dtype=None, requires_grad=False):
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
         """Ones of ``size``, with this tensor's dtype unless given."""
-        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return ones(*size, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
 
-    def new_full(self, size, fill_value, dtype=None, requires_grad=False):
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
         """``fill_value`` everywhere, with this tensor's dtype unless given."""
-        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
 
-    def new_tensor(self, data, dtype=None, requires_grad=False):
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         """A new tensor from ``data``, with this tensor's dtype unless given."""
-        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return tensor(data, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
 
     def leaky_relu(self, negative_slope=0.01):
         return self._leaky_relu(negative_slope)
@@ -197,28 +393,127 @@ class Tensor(_C.TensorBase):
         return (DLDeviceType.kDLCPU, 0)
 
 
-class _Device(str):
-    """The device a tensor lives on: the CPU."""
-
-    @property
-    def type(self):
-        return "cpu"
-
-    def __repr__(self):
-        return "device(type='cpu')"
+def _device_of_cuda(index):
+    """The device ``Tensor.cuda(device)`` names."""
+    if index is None:
+        return device("cuda")
+    return device("cuda", index) if isinstance(index, int) else device(index)
 
 
-_CPU = _Device("cpu")
+class _LegacyTensorType(type):
+    """The type of ``FloatTensor`` and friends: calling one is its legacy constructor, and
+    ``isinstance(t, FloatTensor)`` holds for float32 tensors, as in PyTorch."""
+
+    dtype: _C.dtype
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, _C.TensorBase) and obj.dtype == cls.dtype
+
+    def __call__(cls, *args, **kwargs):
+        return _legacy_new(cls.dtype, args, kwargs, cls.__name__)
+
+    def __repr__(cls):
+        return f"<class 'fngrad.{cls.__name__}'>"
+
+
+class FloatTensor(metaclass=_LegacyTensorType):
+    """Legacy constructor of float32 tensors: ``FloatTensor(2, 3)`` (uninitialised), ``FloatTensor([1, 2])``."""
+
+    dtype = _C.float32
+
+
+class DoubleTensor(metaclass=_LegacyTensorType):
+    """Legacy constructor of float64 tensors: ``DoubleTensor(2, 3)`` (uninitialised), ``DoubleTensor([1, 2])``."""
+
+    dtype = _C.float64
+
+
+class LongTensor(metaclass=_LegacyTensorType):
+    """Legacy constructor of int64 tensors: ``LongTensor(2, 3)`` (uninitialised), ``LongTensor([1, 2])``."""
+
+    dtype = _C.int64
+
+
+class BoolTensor(metaclass=_LegacyTensorType):
+    """Legacy constructor of bool tensors: ``BoolTensor(2, 3)`` (uninitialised), ``BoolTensor([1, 0])``."""
+
+    dtype = _C.bool
+
+
+def set_default_tensor_type(t) -> None:
+    """Deprecated (as in PyTorch): sets the default dtype from a legacy type (``fngrad.DoubleTensor``
+    or ``'torch.DoubleTensor'``). Use ``set_default_dtype``.
+
+    Example::
+
+        >>> import fngrad, warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     fngrad.set_default_tensor_type("torch.FloatTensor")
+        >>> fngrad.get_default_dtype()
+        fngrad.float32
+    """
+    warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+                  "torch.set_default_dtype() and torch.set_default_device() as alternatives.", UserWarning,
+                  stacklevel=2)
+    if isinstance(t, str):
+        prefix, _, name = t.rpartition(".")
+        if prefix not in ("torch", "fngrad") or name not in _DTYPE_OF_NAME:
+            raise TypeError(f"invalid type: '{t}'")
+        dtype = _DTYPE_OF_NAME[name]
+    elif isinstance(t, _LegacyTensorType):
+        dtype = t.dtype
+    else:
+        raise TypeError(f"invalid type: '{t!r}'")
+    _creation.set_default_dtype(dtype)
+
 
 _C._set_tensor_class(Tensor)
 
 
 # ---- printing, in PyTorch's format ----
 
-_PRECISION = 4
-_THRESHOLD = 1000
-_EDGEITEMS = 3
-_LINEWIDTH = 80
+class _PrintOptions:
+    """What ``set_printoptions`` sets; PyTorch's defaults."""
+
+    precision = 4
+    threshold = 1000
+    edgeitems = 3
+    linewidth = 80
+    sci_mode = None  # None: chosen from the values
+
+
+_PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80), "full": (4, math.inf, 3, 80)}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
+    """How tensors print, as in PyTorch: digits after the point (``precision``), the element count
+    above which only ``edgeitems`` items at each end of each dim show (``threshold``), the line
+    width, a ``profile`` ("default", "short", "full") that sets all of these, and ``sci_mode``
+    (True/False forces scientific notation on or off; None chooses from the values).
+
+    Example::
+
+        >>> import fngrad
+        >>> fngrad.set_printoptions(precision=2)
+        >>> fngrad.tensor([1.23456])
+        tensor([1.23])
+        >>> fngrad.set_printoptions(profile="default")
+    """
+    if profile is not None:
+        if profile not in _PROFILES:
+            raise ValueError(f"[set_printoptions] profile must be one of {sorted(_PROFILES)}, got {profile!r}")
+        (_PrintOptions.precision, _PrintOptions.threshold, _PrintOptions.edgeitems,
+         _PrintOptions.linewidth) = _PROFILES[profile]
+    if precision is not None:
+        _PrintOptions.precision = precision
+    if threshold is not None:
+        _PrintOptions.threshold = threshold
+    if edgeitems is not None:
+        _PrintOptions.edgeitems = edgeitems
+    if linewidth is not None:
+        _PrintOptions.linewidth = linewidth
+    _PrintOptions.sci_mode = sci_mode
 
 
 class _Formatter:
@@ -239,12 +534,14 @@ class _Formatter:
         finite = flat[np.isfinite(flat)]
         nonzero = np.abs(finite[finite != 0]).astype(np.float64)
         self.int_mode = bool(np.all(np.ceil(finite) == finite))
-        if nonzero.size:
+        if nonzero.size and _PrintOptions.sci_mode is None:
             hi, lo = nonzero.max(), nonzero.min()
             if self.int_mode:
                 self.sci = hi / lo > 1000.0 or hi > 1.0e8
             else:
                 self.sci = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+        if _PrintOptions.sci_mode is not None:
+            self.sci = _PrintOptions.sci_mode
         self.width = max((len(self._raw(v)) for v in flat), default=1)
 
     def _raw(self, v) -> str:
@@ -258,10 +555,10 @@ class _Formatter:
         if math.isinf(v):
             return "inf" if v > 0 else "-inf"
         if self.sci:
-            return f"{v:.{_PRECISION}e}"
+            return f"{v:.{_PrintOptions.precision}e}"
         if self.int_mode:
             return f"{v:.0f}."
-        return f"{v:.{_PRECISION}f}"
+        return f"{v:.{_PrintOptions.precision}f}"
 
     def format(self, v) -> str:
         return self._raw(v).rjust(self.width)
@@ -270,8 +567,9 @@ class _Formatter:
 def _edges(values: np.ndarray, summarize: bool):
     """The leading-dim slices PyTorch shows, and whether '...' goes between them."""
     n = values.shape[0]
-    if summarize and n > 2 * _EDGEITEMS:
-        return [values[i] for i in range(_EDGEITEMS)], [values[i] for i in range(n - _EDGEITEMS, n)], True
+    k = _PrintOptions.edgeitems
+    if summarize and n > 2 * k:
+        return [values[i] for i in range(k)], [values[i] for i in range(n - k, n)], True
     return [values[i] for i in range(n)], [], False
 
 
@@ -289,8 +587,9 @@ def _format_block(values: np.ndarray, fmt: _Formatter, indent: int, summarize: b
         return fmt.format(values)
     head, tail, elided = _edges(values, summarize)
     if values.ndim == 1:
-        items = [fmt.format(v) for v in head] + (["..."] if elided else []) + [fmt.format(v) for v in tail]
-        per_line = max(1, (_LINEWIDTH - indent) // (fmt.width + 2))
+        # PyTorch elides within a row with " ..." (a space more than between rows).
+        items = [fmt.format(v) for v in head] + ([" ..."] if elided else []) + [fmt.format(v) for v in tail]
+        per_line = max(1, (_PrintOptions.linewidth - indent) // (fmt.width + 2))
         lines = [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
         return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
     rows = [_format_block(v, fmt, indent + 1, summarize) for v in head]
@@ -310,7 +609,7 @@ def _tensor_repr(t: Tensor) -> str:
         if values.shape != (0,):
             suffixes.append(f"size={tuple(values.shape)}")
     else:
-        summarize = values.size > _THRESHOLD
+        summarize = values.size > _PrintOptions.threshold
         fmt = _Formatter(_shown_values(values, summarize))
         body = _format_block(values, fmt, len(prefix), summarize)
     if t.dtype not in (_C.float32, _C.int64, _C.bool):

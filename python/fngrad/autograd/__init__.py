@@ -27,11 +27,13 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .check_function import check_function  # noqa: E402,F401  (fngrad.autograd.check_function)
 from .variable import Variable
 from . import variable  # noqa: F401
 
 __all__ = [
     "Function",
+    "check_function",
     "FunctionCtx",
     "once_differentiable",
     "backward",

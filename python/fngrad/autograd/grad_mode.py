@@ -83,7 +83,17 @@ class _GradModeContext:
         return wrapper
 
 
-class no_grad(_GradModeContext):
+class _NoParamDecoratorContext(_GradModeContext):
+    """Also decorates without parentheses, as in PyTorch: ``@no_grad`` and ``no_grad(fn)`` are
+    ``no_grad()(fn)``."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamDecoratorContext):
     """Context manager and decorator that turns off recording of operations.
 
     Example::
@@ -99,7 +109,7 @@ class no_grad(_GradModeContext):
     _enabled = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_NoParamDecoratorContext):
     """Context manager and decorator that turns recording back on (e.g. inside ``no_grad``).
 
     Example::
@@ -129,8 +139,12 @@ class set_grad_enabled(_GradModeContext):
     """
 
     def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, bool):
+            name = type(mode).__name__ if type(mode).__module__ == "builtins" else (
+                f"{type(mode).__module__}.{type(mode).__name__}")
+            raise TypeError(f"set_grad_enabled(): argument 'enabled' (position 1) must be bool, not {name}")
         self._prev = _C.is_grad_enabled()
-        self._enabled = bool(mode)
+        self._enabled = mode
         _C._set_grad_enabled(self._enabled)
 
     def __enter__(self):
@@ -176,6 +190,12 @@ class inference_mode(_GradModeContext):
         >>> y.is_inference(), y.requires_grad
         (True, False)
     """
+
+    def __new__(cls, mode=True):
+        # A bare ``@inference_mode`` passes the function as ``mode``, as in PyTorch.
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)
 
     def __init__(self, mode: bool = True) -> None:
         self.mode = bool(mode)

@@ -1,0 +1,94 @@
+// Tensor <-> NumPy array without copies: numpy() hands NumPy the tensor's memory (the array
+// keeps the tensor alive), from_numpy wraps the array's memory (the storage keeps the array alive).
+#include <string>
+
+#include "autograd/node.h"
+#include "python/numpy_api.h"
+#include "python/tensor_type.h"
+
+namespace fngrad {
+
+namespace {
+
+int numpy_typenum(DType d) {
+  switch (d) {
+    case DType::Bool: return NPY_BOOL;
+    case DType::Int64: return NPY_INT64;
+    case DType::Float32: return NPY_FLOAT32;
+    case DType::Float64: return NPY_FLOAT64;
+  }
+  return NPY_FLOAT32;
+}
+
+}  // namespace
+
+PyObject* tensor_to_numpy(TensorObject* t, bool force) {
+  if (autograd::requires_grad(t)) {
+    FNGRAD_CHECK_RUNTIME(force, "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.");
+  }
+  const int nd = static_cast<int>(ndim(t));
+  const npy_intp isz = static_cast<npy_intp>(itemsize(t->dtype));
+  SmallVec<npy_intp, 4> dims(static_cast<size_t>(nd)), strides(static_cast<size_t>(nd));
+  for (int i = 0; i < nd; i++) {
+    dims[i] = static_cast<npy_intp>(t->sizes[i]);
+    strides[i] = static_cast<npy_intp>(t->strides[i]) * isz;
+  }
+  PyObject* arr = PyArray_New(&PyArray_Type, nd, dims.data(), numpy_typenum(t->dtype), strides.data(), raw_data(t), 0,
+                              NPY_ARRAY_WRITEABLE, nullptr);
+  if (arr == nullptr) throw PythonError();
+  Py_INCREF(reinterpret_cast<PyObject*>(t));
+  if (PyArray_SetBaseObject(reinterpret_cast<PyArrayObject*>(arr), reinterpret_cast<PyObject*>(t)) < 0) {
+    Py_DECREF(arr);
+    throw PythonError();
+  }
+  return arr;
+}
+
+TensorRef tensor_from_numpy(PyObject* obj) {
+  FNGRAD_CHECK_TYPE(PyArray_Check(obj), "expected np.ndarray (got ", py_type_name(obj), ")");
+  auto* arr = reinterpret_cast<PyArrayObject*>(obj);
+  DType dtype;
+  switch (PyArray_TYPE(arr)) {
+    case NPY_BOOL: dtype = DType::Bool; break;
+    case NPY_INT64: dtype = DType::Int64; break;
+    case NPY_FLOAT32: dtype = DType::Float32; break;
+    case NPY_FLOAT64: dtype = DType::Float64; break;
+    default: {
+      PyRef descr = PyRef::check(PyObject_Str(reinterpret_cast<PyObject*>(PyArray_DESCR(arr)->typeobj)));
+      std::string name = PyUnicode_AsUTF8(descr.get());
+      // "<class 'numpy.int32'>" -> "numpy.int32"
+      auto a = name.find('\''), b = name.rfind('\'');
+      if (a != std::string::npos && b > a) name = name.substr(a + 1, b - a - 1);
+      fail(ErrorKind::Type, "can't convert np.ndarray of type ", name,
+           ". The only supported types are: float64, float32, int64, and bool.");
+    }
+  }
+  FNGRAD_CHECK_VALUE(PyArray_ISNOTSWAPPED(arr), "[from_numpy] given numpy array has byte order different from the "
+                                                "native byte order. Conversion between byte orders is currently not "
+                                                "supported.");
+  const int nd = PyArray_NDIM(arr);
+  const npy_intp isz = PyArray_ITEMSIZE(arr);
+  DimVec sizes, strides;
+  int64_t extent = 1;
+  for (int i = 0; i < nd; i++) {
+    npy_intp s = PyArray_STRIDES(arr)[i];
+    FNGRAD_CHECK_VALUE(s >= 0, "At least one stride in the given numpy array is negative, and tensors with negative "
+                               "strides are not currently supported. (You can probably work around this by making a "
+                               "copy of your array  with array.copy().) ");
+    FNGRAD_CHECK_VALUE(s % isz == 0, "given numpy array strides not a multiple of the element byte size. Copy the "
+                                     "numpy array to reallocate the memory.");
+    sizes.push_back(PyArray_DIMS(arr)[i]);
+    strides.push_back(s / isz);
+    if (sizes.back() > 0) extent += (sizes.back() - 1) * strides.back();
+  }
+  TensorRef t = alloc_tensor_object();
+  t->storage = wrap_storage(obj, PyArray_DATA(arr), static_cast<size_t>(extent * isz));
+  t->sizes = sizes;
+  t->strides = strides;
+  t->numel = product(sizes);
+  t->dtype = dtype;
+  t->contiguous = compute_contiguous(sizes, strides);
+  return t;
+}
+
+}  // namespace fngrad

@@ -1,0 +1,408 @@
+// TensorBase's other methods: conversion (numpy, item, to, float, ...), autograd state (detach,
+// requires_grad_, retain_grad), pointwise methods outside the op tables (clamp, comparisons,
+// fill_, masked_fill, where, logical ops) and the matmul family. Arguments are read here (Note
+// [Argument parsing]); the work is in ops::.
+#include <string>
+
+#include "autograd/accumulate_grad.h"
+#include "autograd/node.h"
+#include "core/grad_mode.h"
+#include "core/py_callbacks.h"
+#include "ops/binary_ops.h"
+#include "ops/unary_ops.h"
+#include "python/tensor_methods.h"
+
+namespace fngrad {
+
+namespace {
+
+using autograd::Node;
+using ops::Operand;
+
+constexpr int kFastKw = METH_FASTCALL | METH_KEYWORDS;
+
+// ---- conversion ----
+
+PyObject* m_numpy(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig("numpy", {"*", "force"});
+  Args a(sig, args, nargs, kwnames);
+  return tensor_to_numpy(as_tensor(self), a.bool_or(0, false));
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_item(PyObject* self, PyObject*) {
+  FNGRAD_TRY
+  TensorObject* t = as_tensor(self);
+  FNGRAD_CHECK_RUNTIME(t->numel == 1, "a Tensor with ", t->numel, " elements cannot be converted to Scalar");
+  switch (t->dtype) {
+    case DType::Bool: return PyBool_FromLong(*data_ptr<bool>(t));
+    case DType::Int64: return PyLong_FromLongLong(*data_ptr<int64_t>(t));
+    default: return PyFloat_FromDouble(item_as_double(t));
+  }
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_size(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig("size", {"dim"});
+  Args a(sig, args, nargs, kwnames);
+  TensorObject* t = as_tensor(self);
+  if (!a.has(0)) return make_size(t->sizes);
+  return PyLong_FromLongLong(t->sizes[wrap_dim(a.to_int(0), ndim(t), "size")]);
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_dim(PyObject* self, PyObject*) { return PyLong_FromSsize_t(static_cast<Py_ssize_t>(ndim(as_tensor(self)))); }
+PyObject* m_numel(PyObject* self, PyObject*) { return PyLong_FromLongLong(as_tensor(self)->numel); }
+PyObject* m_element_size(PyObject* self, PyObject*) { return PyLong_FromSize_t(itemsize(as_tensor(self)->dtype)); }
+PyObject* m_is_contiguous(PyObject* self, PyObject*) { return PyBool_FromLong(as_tensor(self)->contiguous); }
+PyObject* m_is_floating_point(PyObject* self, PyObject*) { return PyBool_FromLong(is_floating(as_tensor(self)->dtype)); }
+PyObject* m_is_inference(PyObject* self, PyObject*) { return PyBool_FromLong(as_tensor(self)->is_inference); }
+
+PyObject* m_contiguous(PyObject* self, PyObject*) {
+  FNGRAD_TRY
+  return ops::contiguous(as_tensor(self)).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_clone(PyObject* self, PyObject*) {
+  FNGRAD_TRY
+  return ops::clone(as_tensor(self)).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+template <DType D>
+PyObject* m_cast(PyObject* self, PyObject*) {
+  FNGRAD_TRY
+  return ops::to_dtype(as_tensor(self), D).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+// A device argument of to(): the CPU is the only device ("cpu", "cpu:0", Tensor.device).
+void check_device(PyObject* device) {
+  FNGRAD_CHECK_TYPE(PyUnicode_Check(device), "[to] argument 'device' must be a device string, not ",
+                    py_type_name(device), ".");
+  const char* name = PyUnicode_AsUTF8(device);
+  FNGRAD_PY_CHECK(name != nullptr);
+  std::string s = name;
+  std::string type = s.substr(0, s.find(':'));
+  bool index_ok = s.size() == type.size() ||
+                  (s.size() > type.size() + 1 && s.find_first_not_of("0123456789", type.size() + 1) == std::string::npos);
+  if (type == "cpu" && index_ok) return;
+  static const char* const known[] = {"cuda", "mps", "xpu", "meta", "hip", "xla", "ipu", "hpu", "mtia", "privateuseone"};
+  for (const char* k : known) {
+    FNGRAD_CHECK_RUNTIME(!(type == k && index_ok), "[to] fngrad tensors live on the CPU; device '", s,
+                         "' is not available.");
+  }
+  fail(ErrorKind::Runtime, "[to] Invalid device string: '", s, "'");
+}
+
+// to(dtype, non_blocking=False, copy=False), to(device=None, dtype=None, non_blocking=False,
+// copy=False) and to(other, non_blocking=False, copy=False), as in PyTorch: the first positional
+// argument (a dtype, a tensor or a device) picks the signature.
+PyObject* m_to(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature by_device("to", {"device", "dtype", "non_blocking", "copy", "*", "memory_format"});
+  static const Signature by_dtype("to", {"dtype", "non_blocking", "copy", "*", "memory_format"});
+  static const Signature by_other("to", {"other", "non_blocking", "copy", "*", "memory_format"});
+  DType d0;
+  const bool first_is_dtype = nargs > 0 && (dtype_from_object(args[0], &d0) || PyType_Check(args[0]));
+  const bool first_is_tensor = nargs > 0 && is_tensor(args[0]);
+  const Signature& sig = first_is_dtype ? by_dtype : first_is_tensor ? by_other : by_device;
+  Args a(sig, args, nargs, kwnames);
+  const int shift = &sig == &by_device ? 1 : 0;  // index of dtype; the flags follow it
+  TensorObject* t = as_tensor(self);
+  if (shift == 1 && a.has(0)) check_device(a[0]);
+  a.bool_or(1 + shift, false);  // non_blocking: type-checked, no effect on the CPU
+  const bool copy = a.bool_or(2 + shift, false);
+  DType d = t->dtype;
+  if (first_is_tensor) {
+    d = as_tensor(args[0])->dtype;
+  } else if (a.has(shift)) {
+    d = parse_dtype(a[shift], "to");
+  }
+  if (d == t->dtype) {
+    if (copy) return ops::clone(t).release();
+    Py_INCREF(self);
+    return self;
+  }
+  return ops::to_dtype(t, d).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+// ---- autograd state ----
+
+PyObject* m_detach(PyObject* self, PyObject*) {
+  FNGRAD_TRY
+  return ops::detach(as_tensor(self)).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_detach_(PyObject* self, PyObject*) {
+  FNGRAD_TRY
+  TensorObject* t = as_tensor(self);
+  FNGRAD_CHECK_RUNTIME(t->base == nullptr || !autograd::requires_grad(t->base),
+                       "Can't detach views in-place. Use detach() instead.");
+  if (t->grad_fn != nullptr) {
+    Node* fn = t->grad_fn;
+    t->grad_fn = nullptr;
+    autograd::node_decref(fn);
+  }
+  t->requires_grad = false;
+  Py_INCREF(self);
+  return self;
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_requires_grad_(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig("requires_grad_", {"requires_grad"});
+  Args a(sig, args, nargs, kwnames);
+  set_requires_grad_flag(as_tensor(self), a.bool_or(0, true));
+  Py_INCREF(self);
+  return self;
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_retain_grad(PyObject* self, PyObject*) {
+  FNGRAD_TRY
+  TensorObject* t = as_tensor(self);
+  FNGRAD_CHECK_RUNTIME(autograd::requires_grad(t), "can't retain_grad on Tensor that has requires_grad=False");
+  if (t->grad_fn != nullptr && !t->retains_grad) {
+    autograd::register_retains_grad(t);
+    t->retains_grad = true;
+  }
+  Py_RETURN_NONE;
+  FNGRAD_CATCH(nullptr)
+}
+
+// ---- pointwise ----
+
+template <TensorRef (*F)(TensorObject*)>
+PyObject* m_unary(PyObject* self, PyObject*) {
+  FNGRAD_TRY
+  return F(as_tensor(self)).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+// clamp with tensor bounds (broadcast, differentiable in the bounds as well): written in Python,
+// fngrad._functions._clamp_tensor_bounds (Note [Python callbacks]). A new reference.
+PyObject* clamp_tensor_bounds(PyObject* self, PyObject* lo, PyObject* hi, bool inplace) {
+  PyObject* fn = py_callback(PyCallback::ClampTensorBounds);
+  return PyRef::check(PyObject_CallFunctionObjArgs(fn, self, lo == nullptr ? Py_None : lo, hi == nullptr ? Py_None : hi,
+                                                   inplace ? Py_True : Py_False, nullptr))
+      .release();
+}
+
+// clamp, clip, clamp_, clip_ (Name picks the name errors give): number bounds go to the native
+// op, a tensor bound to clamp_tensor_bounds.
+template <int Name>
+PyObject* m_clamp(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const char* const names[] = {"clamp", "clip", "clamp_", "clip_"};
+  static const Signature sig(names[Name], {"min", "max"});
+  const bool inplace = Name >= 2;
+  Args a(sig, args, nargs, kwnames);
+  const bool has_lo = a.has(0), has_hi = a.has(1);
+  if ((has_lo && is_tensor(a[0])) || (has_hi && is_tensor(a[1]))) return clamp_tensor_bounds(self, a[0], a[1], inplace);
+  Scalar lo, hi;
+  if (has_lo) lo = a.scalar(0);
+  if (has_hi) hi = a.scalar(1);
+  if (!inplace) return ops::clamp(as_tensor(self), has_lo ? &lo : nullptr, has_hi ? &hi : nullptr).release();
+  ops::clamp_(as_tensor(self), has_lo ? &lo : nullptr, has_hi ? &hi : nullptr);
+  Py_INCREF(self);
+  return self;
+  FNGRAD_CATCH(nullptr)
+}
+
+constexpr const char* compare_method_name(ops::CompareKind k) {
+  switch (k) {
+    case ops::CompareKind::Lt: return "lt";
+    case ops::CompareKind::Le: return "le";
+    case ops::CompareKind::Gt: return "gt";
+    case ops::CompareKind::Ge: return "ge";
+    case ops::CompareKind::Eq: return "eq";
+    case ops::CompareKind::Ne: return "ne";
+  }
+  return "eq";
+}
+
+template <ops::CompareKind K>
+PyObject* m_compare(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig(compare_method_name(K), {"other"}, 1);
+  Args a(sig, args, nargs, kwnames);
+  return ops::compare(K, Operand(as_tensor(self)), a.operand(0)).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_zero_(PyObject* self, PyObject*) {
+  FNGRAD_TRY
+  ops::fill_(as_tensor(self), Scalar::of_int(0));
+  Py_INCREF(self);
+  return self;
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_fill_(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig("fill_", {"value"}, 1);
+  Args a(sig, args, nargs, kwnames);
+  if (is_tensor(a[0])) {
+    FNGRAD_CHECK_RUNTIME(ndim(as_tensor(a[0])) == 0, "[fill_] fill_ only supports 0-dimension value tensor but got "
+                         "tensor with ", ndim(as_tensor(a[0])), " dimensions.");
+  }
+  ops::fill_(as_tensor(self), a.scalar(0));
+  Py_INCREF(self);
+  return self;
+  FNGRAD_CATCH(nullptr)
+}
+
+// masked_fill and masked_fill_ (mask, value): the value is a number or a 0-dim tensor, as in PyTorch.
+template <bool InPlace>
+PyObject* m_masked_fill(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  const char* op = InPlace ? "masked_fill_" : "masked_fill";
+  static const Signature sig(op, {"mask", "value"}, 2);
+  Args a(sig, args, nargs, kwnames);
+  TensorObject* mask = a.tensor(0);
+  if (is_tensor(a[1])) {
+    const int64_t nd = ndim(as_tensor(a[1]));
+    FNGRAD_CHECK_RUNTIME(nd == 0, "[", op, "] masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
+                         "with ", nd, " dimension(s).");
+  }
+  const Scalar value = a.scalar(1);
+  if (!InPlace) return ops::masked_fill(as_tensor(self), mask, value).release();
+  ops::masked_fill_(as_tensor(self), mask, value);
+  Py_INCREF(self);
+  return self;
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_copy_(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  // PyTorch's method binding names the source `other` (its docs say src).
+  static const Signature sig("copy_", {"other", "non_blocking"}, 1);
+  Args a(sig, args, nargs, kwnames);
+  a.bool_or(1, false);  // non_blocking: type-checked, no effect on the CPU
+  ops::copy_(as_tensor(self), a.tensor(0));
+  Py_INCREF(self);
+  return self;
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_where(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig("where", {"condition", "other"}, 2);
+  Args a(sig, args, nargs, kwnames);
+  return ops::where(a.tensor(0), Operand(as_tensor(self)), a.operand(1)).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+constexpr const char* logical_method_name(ops::LogicalKind k) {
+  return k == ops::LogicalKind::And ? "logical_and" : k == ops::LogicalKind::Or ? "logical_or" : "logical_xor";
+}
+
+template <ops::LogicalKind K>
+PyObject* m_logical(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig(logical_method_name(K), {"other"}, 1);
+  Args a(sig, args, nargs, kwnames);
+  return ops::logical(K, Operand(as_tensor(self)), a.operand(0), false).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_logical_not(PyObject* self, PyObject*) {
+  FNGRAD_TRY
+  return ops::logical_not(as_tensor(self), false).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_leaky_relu(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig("leaky_relu", {"negative_slope"});
+  Args a(sig, args, nargs, kwnames);
+  return ops::leaky_relu(as_tensor(self), a.double_or(0, 0.01)).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+// ---- products ----
+
+// Name is the method and its other operand's PyTorch keyword ("mat2", "vec", ...).
+struct ProductName {
+  const char* method;
+  const char* other;
+};
+constexpr ProductName kProducts[] = {{"matmul", "other"}, {"mm", "mat2"}, {"bmm", "mat2"},
+                                     {"dot", "tensor"},   {"mv", "vec"},  {"outer", "vec2"}};
+
+template <int I, TensorRef (*F)(TensorObject*, TensorObject*)>
+PyObject* m_product(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig(kProducts[I].method, {kProducts[I].other}, 1);
+  Args a(sig, args, nargs, kwnames);
+  return F(as_tensor(self), a.tensor(0)).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyMethodDef general_methods[] = {
+    {"numpy", FNGRAD_FASTCALL(m_numpy), kFastKw, "The tensor's data as a NumPy array sharing its memory."},
+    {"item", m_item, METH_NOARGS, "The value of a one-element tensor as a Python number."},
+    {"clone", m_clone, METH_NOARGS, "A copy of the tensor (differentiable)."},
+    {"detach", m_detach, METH_NOARGS, "A tensor sharing this one's data, outside the graph."},
+    {"detach_", m_detach_, METH_NOARGS, "Removes this tensor from the graph, in place."},
+    {"requires_grad_", FNGRAD_FASTCALL(m_requires_grad_), kFastKw, "Sets requires_grad in place and returns the tensor."},
+    {"retain_grad", m_retain_grad, METH_NOARGS, "Keeps .grad for this non-leaf tensor after backward."},
+    {"negative", m_unary<&ops::apply_Neg>, METH_NOARGS, "-x elementwise."},
+    {"absolute", m_unary<&ops::apply_Abs>, METH_NOARGS, "|x| elementwise."},
+    {"clamp", FNGRAD_FASTCALL(m_clamp<0>), kFastKw, "Clamps every element into [min, max]."},
+    {"clip", FNGRAD_FASTCALL(m_clamp<1>), kFastKw, "Alias of clamp."},
+    {"clamp_", FNGRAD_FASTCALL(m_clamp<2>), kFastKw, "clamp, in place."},
+    {"clip_", FNGRAD_FASTCALL(m_clamp<3>), kFastKw, "clamp, in place."},
+    {"size", FNGRAD_FASTCALL(m_size), kFastKw, "The shape, or the size of one dim."},
+    {"dim", m_dim, METH_NOARGS, "Number of dimensions."},
+    {"numel", m_numel, METH_NOARGS, "Number of elements."},
+    {"element_size", m_element_size, METH_NOARGS, "Bytes per element."},
+    {"is_contiguous", m_is_contiguous, METH_NOARGS, "Whether the memory is row-major contiguous."},
+    {"is_floating_point", m_is_floating_point, METH_NOARGS, "Whether the dtype is float32 or float64."},
+    {"is_inference", m_is_inference, METH_NOARGS, "Whether the tensor was created under inference_mode."},
+    {"contiguous", m_contiguous, METH_NOARGS, "A row-major contiguous tensor with the same values."},
+    {"float", m_cast<DType::Float32>, METH_NOARGS, "Converts to float32."},
+    {"double", m_cast<DType::Float64>, METH_NOARGS, "Converts to float64."},
+    {"long", m_cast<DType::Int64>, METH_NOARGS, "Converts to int64."},
+    {"bool", m_cast<DType::Bool>, METH_NOARGS, "Converts to bool."},
+    {"to", FNGRAD_FASTCALL(m_to), kFastKw, "Converts to a dtype (the CPU is the only device)."},
+    {"lt", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Lt>), kFastKw, "self < other"},
+    {"le", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Le>), kFastKw, "self <= other"},
+    {"gt", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Gt>), kFastKw, "self > other"},
+    {"ge", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Ge>), kFastKw, "self >= other"},
+    {"eq", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Eq>), kFastKw, "self == other"},
+    {"ne", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Ne>), kFastKw, "self != other"},
+    {"zero_", m_zero_, METH_NOARGS, "Fills with zeros, in place."},
+    {"fill_", FNGRAD_FASTCALL(m_fill_), kFastKw, "Fills with a value, in place."},
+    {"masked_fill_", FNGRAD_FASTCALL(m_masked_fill<true>), kFastKw,
+     "Fills the positions where mask is true with value, in place."},
+    {"masked_fill", FNGRAD_FASTCALL(m_masked_fill<false>), kFastKw, "value where mask is true."},
+    {"logical_and", FNGRAD_FASTCALL(m_logical<ops::LogicalKind::And>), kFastKw, "Elementwise logical and."},
+    {"logical_or", FNGRAD_FASTCALL(m_logical<ops::LogicalKind::Or>), kFastKw, "Elementwise logical or."},
+    {"logical_xor", FNGRAD_FASTCALL(m_logical<ops::LogicalKind::Xor>), kFastKw, "Elementwise logical xor."},
+    {"logical_not", m_logical_not, METH_NOARGS, "Elementwise logical not."},
+    {"copy_", FNGRAD_FASTCALL(m_copy_), kFastKw, "Copies src (broadcast, converted) into self."},
+    {"where", FNGRAD_FASTCALL(m_where), kFastKw, "self where condition, else other."},
+    {"_leaky_relu", FNGRAD_FASTCALL(m_leaky_relu), kFastKw, "Leaky relu."},
+    {"matmul", FNGRAD_FASTCALL((m_product<0, &ops::matmul>)), kFastKw, "Matrix product (NumPy's matmul rules)."},
+    {"mm", FNGRAD_FASTCALL((m_product<1, &ops::mm>)), kFastKw, "Matrix product of two matrices."},
+    {"bmm", FNGRAD_FASTCALL((m_product<2, &ops::bmm>)), kFastKw, "Batched matrix product."},
+    {"dot", FNGRAD_FASTCALL((m_product<3, &ops::dot>)), kFastKw, "Dot product of two vectors."},
+    {"mv", FNGRAD_FASTCALL((m_product<4, &ops::mv>)), kFastKw, "Matrix-vector product."},
+    {"outer", FNGRAD_FASTCALL((m_product<5, &ops::outer>)), kFastKw, "Outer product of two vectors."},
+};
+
+}  // namespace
+
+void append_general_methods(std::vector<PyMethodDef>& out) {
+  for (const PyMethodDef& m : general_methods) out.push_back(m);
+}
+
+}  // namespace fngrad

@@ -1,0 +1,210 @@
+// TensorBase's reductions: sum, mean, prod, amax/amin, max/min, argmax/argmin, var/std,
+// logsumexp, softmax/log_softmax, norm, all/any. Arguments are read here (Note [Argument
+// parsing]); the work is in ops/reduce.cpp.
+#include <string>
+
+#include "ops/binary_ops.h"
+#include "python/tensor_methods.h"
+
+namespace fngrad {
+
+namespace {
+
+using ops::Operand;
+
+// The input converted to the dtype= argument, when one is given (PyTorch converts before reducing).
+TensorRef with_dtype(PyObject* self, const Args& a, int i) {
+  TensorRef x = TensorRef::borrow(self);
+  if (a.has(i)) x = ops::to_dtype(x.get(), a.dtype_or(i, x->dtype));
+  return x;
+}
+
+PyObject* m_sum(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig("sum", {"dim", "keepdim", "*", "dtype"});
+  Args a(sig, args, nargs, kwnames);
+  DimVec dims;
+  const bool has_dims = a.dims(0, &dims);
+  const bool keepdim = a.bool_or(1, false);
+  TensorRef x = with_dtype(self, a, 2);
+  return ops::sum(x.get(), has_dims ? &dims : nullptr, keepdim).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_mean(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig("mean", {"dim", "keepdim", "*", "dtype"});
+  Args a(sig, args, nargs, kwnames);
+  DimVec dims;
+  const bool has_dims = a.dims(0, &dims);
+  const bool keepdim = a.bool_or(1, false);
+  TensorRef x = with_dtype(self, a, 2);
+  return ops::mean(x.get(), has_dims ? &dims : nullptr, keepdim).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_prod(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig("prod", {"dim", "keepdim", "*", "dtype"});
+  Args a(sig, args, nargs, kwnames);
+  DimVec dims;
+  const bool has_dims = a.dims(0, &dims);
+  const bool keepdim = a.bool_or(1, false);
+  TensorRef x = with_dtype(self, a, 2);
+  return ops::prod(x.get(), has_dims ? &dims : nullptr, keepdim).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+template <bool Max>
+PyObject* m_amax(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig(Max ? "amax" : "amin", {"dim", "keepdim"});
+  Args a(sig, args, nargs, kwnames);
+  DimVec dims;
+  const bool has_dims = a.dims(0, &dims);
+  return (Max ? ops::amax : ops::amin)(as_tensor(self), has_dims ? &dims : nullptr, a.bool_or(1, false)).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+// max()/min() of everything, max(other) elementwise, or (values, indices) along a dim (Python
+// wraps the pair in fngrad.return_types).
+template <bool Max>
+PyObject* m_max(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  const char* op = Max ? "max" : "min";
+  static const Signature sig(op, {"dim", "keepdim"});
+  Args a(sig, args, nargs, kwnames);
+  TensorObject* t = as_tensor(self);
+  if (a.has(0) && is_tensor(a[0])) {
+    // max(other): the elementwise maximum, as PyTorch's overload does.
+    Operand other(as_tensor(a[0]));
+    return (Max ? ops::apply_Maximum(Operand(t), other) : ops::apply_Minimum(Operand(t), other)).release();
+  }
+  const bool keepdim = a.bool_or(1, false);
+  if (!a.has(0)) {
+    FNGRAD_CHECK_RUNTIME(t->numel > 0, "[", op, "] ", op,
+                         "(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim "
+                         "with the 'dim' argument.");
+    return (Max ? ops::amax : ops::amin)(t, nullptr, false).release();
+  }
+  auto r = ops::max_dim(t, a.to_int(0), keepdim, Max);
+  PyRef pair = PyRef::check(PyTuple_New(2));
+  PyTuple_SET_ITEM(pair.get(), 0, r.first.release());
+  PyTuple_SET_ITEM(pair.get(), 1, r.second.release());
+  return pair.release();
+  FNGRAD_CATCH(nullptr)
+}
+
+template <bool Max>
+PyObject* m_argmax(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig(Max ? "argmax" : "argmin", {"dim", "keepdim"});
+  Args a(sig, args, nargs, kwnames);
+  DimVec dims;
+  const bool has_dims = a.dims(0, &dims);
+  return ops::argmax(as_tensor(self), has_dims ? &dims : nullptr, a.bool_or(1, false), Max).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+// var(dim=None, unbiased=True, keepdim=False, *, correction=None): PyTorch's overloads in one;
+// var(True) means var(unbiased=True), as in PyTorch's old signature.
+template <bool Sqrt>
+PyObject* m_var(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig(Sqrt ? "std" : "var", {"dim", "unbiased", "keepdim", "*", "correction"});
+  static const Signature unbiased_first(Sqrt ? "std" : "var", {"unbiased", "*", "dim", "keepdim", "correction"});
+  const bool old_form = nargs > 0 && PyBool_Check(args[0]);
+  Args a(old_form ? unbiased_first : sig, args, nargs, kwnames);
+  const int dim_i = old_form ? 1 : 0, unbiased_i = old_form ? 0 : 1, keepdim_i = 2, correction_i = 3;
+  DimVec dims;
+  const bool has_dims = a.dims(dim_i, &dims);
+  double correction = a.bool_or(unbiased_i, true) ? 1 : 0;
+  if (a.has(correction_i)) correction = a.double_or(correction_i, 1);
+  return ops::var(as_tensor(self), has_dims ? &dims : nullptr, correction, a.bool_or(keepdim_i, false), Sqrt).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_logsumexp(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig("logsumexp", {"dim", "keepdim"}, 1);
+  Args a(sig, args, nargs, kwnames);
+  DimVec dims;
+  FNGRAD_CHECK_TYPE(a.dims(0, &dims), "[logsumexp] logsumexp() missing required argument 'dim'");
+  return ops::logsumexp(as_tensor(self), &dims, a.bool_or(1, false)).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+template <bool Log>
+PyObject* m_softmax(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  const char* op = Log ? "log_softmax" : "softmax";
+  static const Signature sig(op, {"dim", "dtype"}, 1);
+  Args a(sig, args, nargs, kwnames);
+  FNGRAD_CHECK_TYPE(a.has(0), "[", op, "] ", op, "() missing required argument 'dim'");
+  const int64_t dim = a.to_int(0);
+  TensorRef x = with_dtype(self, a, 1);
+  return ops::softmax(x.get(), dim, Log).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_norm(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig("norm", {"p", "dim", "keepdim", "dtype"});
+  Args a(sig, args, nargs, kwnames);
+  double p = 2;
+  if (a.has(0)) {
+    if (PyUnicode_Check(a[0])) {
+      std::string name = PyUnicode_AsUTF8(a[0]);
+      FNGRAD_CHECK_RUNTIME(name == "fro", "[norm] Order ", name, " not supported: use a number, inf or 'fro'.");
+    } else {
+      p = a.double_or(0, 2);
+    }
+  }
+  DimVec dims;
+  const bool has_dims = a.dims(1, &dims);
+  const bool keepdim = a.bool_or(2, false);
+  TensorRef x = with_dtype(self, a, 3);
+  return ops::norm(x.get(), p, has_dims ? &dims : nullptr, keepdim).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+template <bool All>
+PyObject* m_all(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig(All ? "all" : "any", {"dim", "keepdim"});
+  Args a(sig, args, nargs, kwnames);
+  DimVec dims;
+  const bool has_dims = a.dims(0, &dims);
+  return ops::all_any(as_tensor(self), has_dims ? &dims : nullptr, a.bool_or(1, false), All).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+constexpr int kFastKw = METH_FASTCALL | METH_KEYWORDS;
+
+PyMethodDef reduce_methods[] = {
+    {"sum", FNGRAD_FASTCALL(m_sum), kFastKw, "Sum over all or some dims."},
+    {"mean", FNGRAD_FASTCALL(m_mean), kFastKw, "Mean over all or some dims."},
+    {"prod", FNGRAD_FASTCALL(m_prod), kFastKw, "Product over all or some dims."},
+    {"amax", FNGRAD_FASTCALL(m_amax<true>), kFastKw, "Maximum over all or some dims."},
+    {"amin", FNGRAD_FASTCALL(m_amax<false>), kFastKw, "Minimum over all or some dims."},
+    {"_max", FNGRAD_FASTCALL(m_max<true>), kFastKw, "max(); (values, indices) along a dim."},
+    {"_min", FNGRAD_FASTCALL(m_max<false>), kFastKw, "min(); (values, indices) along a dim."},
+    {"argmax", FNGRAD_FASTCALL(m_argmax<true>), kFastKw, "Index of the maximum."},
+    {"argmin", FNGRAD_FASTCALL(m_argmax<false>), kFastKw, "Index of the minimum."},
+    {"var", FNGRAD_FASTCALL(m_var<false>), kFastKw, "Variance (correction=1 by default)."},
+    {"std", FNGRAD_FASTCALL(m_var<true>), kFastKw, "Standard deviation (correction=1 by default)."},
+    {"logsumexp", FNGRAD_FASTCALL(m_logsumexp), kFastKw, "log(sum(exp(x))) over dims, computed stably."},
+    {"softmax", FNGRAD_FASTCALL(m_softmax<false>), kFastKw, "Softmax along dim."},
+    {"log_softmax", FNGRAD_FASTCALL(m_softmax<true>), kFastKw, "Log-softmax along dim."},
+    {"norm", FNGRAD_FASTCALL(m_norm), kFastKw, "Vector norm (p=2 by default)."},
+    {"all", FNGRAD_FASTCALL(m_all<true>), kFastKw, "Whether every element is true."},
+    {"any", FNGRAD_FASTCALL(m_all<false>), kFastKw, "Whether any element is true."},
+};
+
+}  // namespace
+
+void append_reduce_methods(std::vector<PyMethodDef>& out) {
+  for (const PyMethodDef& m : reduce_methods) out.push_back(m);
+}
+
+}  // namespace fngrad

@@ -1,0 +1,236 @@
+// TensorBase's view and shape methods: reshape, view, permute, expand, transpose, squeeze,
+// split, ... Arguments are read here (Note [Argument parsing]); the work is in ops/views.cpp.
+#include <algorithm>
+
+#include "python/tensor_methods.h"
+
+namespace fngrad {
+
+namespace {
+
+
+PyObject* tuple_of(SmallVec<TensorRef, 4>&& parts) {
+  PyRef t = PyRef::check(PyTuple_New(static_cast<Py_ssize_t>(parts.size())));
+  for (size_t i = 0; i < parts.size(); i++) PyTuple_SET_ITEM(t.get(), static_cast<Py_ssize_t>(i), parts[i].release());
+  return t.release();
+}
+
+// The shape of reshape(*shape), view(*size), permute(*dims), expand(*size), broadcast_to(size):
+// ints as separate arguments, one sequence, or the sequence by keyword (sig.names[0]); the other
+// parameters of sig may only come by keyword.
+DimVec shape_arguments(const Signature& sig, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  const bool keywords = kwnames != nullptr && PyTuple_GET_SIZE(kwnames) > 0;
+  if (!keywords || nargs > 1) {
+    if (keywords) {
+      // reshape(2, 3, shape=...) or expand(2, 3, implicit=False): the keywords alone.
+      Args kw(sig, args + nargs, 0, kwnames);
+      FNGRAD_CHECK_TYPE(kw[0] == nullptr, sig.fname, "() got multiple values for argument '", sig.names[0], "'");
+    }
+    FNGRAD_CHECK_TYPE(nargs > 0, sig.fname, "() missing 1 required positional arguments: \"", sig.names[0], "\"");
+    return parse_shape(args, nargs, sig.fname);
+  }
+  Args a(sig, args, nargs, kwnames);
+  return a.shape(0);
+}
+
+PyObject* m_unsqueeze(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig("unsqueeze", {"dim"}, 1);
+  Args a(sig, args, nargs, kwnames);
+  return ops::unsqueeze(as_tensor(self), a.to_int(0)).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_expand(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  // implicit=False is accepted and has no effect, as in PyTorch's eager mode.
+  static const Signature sig("expand", {"size", "*", "implicit"});
+  return ops::expand(as_tensor(self), shape_arguments(sig, args, nargs, kwnames)).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_broadcast_to(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig("broadcast_to", {"size"});
+  return ops::expand(as_tensor(self), shape_arguments(sig, args, nargs, kwnames)).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_reshape(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig("reshape", {"shape"});
+  return ops::reshape(as_tensor(self), shape_arguments(sig, args, nargs, kwnames)).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_view(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig("view", {"size", "*", "dtype"});
+  TensorObject* t = as_tensor(self);
+  PyObject* dtype = nullptr;
+  if (nargs == 1 && !PyIndex_Check(args[0]) && !PySequence_Check(args[0])) {
+    dtype = args[0];
+    FNGRAD_CHECK_TYPE(kwnames == nullptr || PyTuple_GET_SIZE(kwnames) == 0, "view() takes no keyword arguments with "
+                      "a dtype");
+  } else if (nargs == 0 && kwnames != nullptr && PyTuple_GET_SIZE(kwnames) > 0) {
+    Args a(sig, args, nargs, kwnames);
+    FNGRAD_CHECK_TYPE(a.has(0) != a.has(1), "view() takes either size or dtype");
+    if (a.has(1)) dtype = a[1];
+  }
+  if (dtype != nullptr) {
+    // view(dtype) reinterprets memory in PyTorch; fngrad only supports the same dtype.
+    DType d = parse_dtype(dtype, "view");
+    FNGRAD_CHECK_RUNTIME(d == t->dtype, "[view] Viewing a tensor as another dtype is not supported.");
+    return ops::view_as_shape(t, t->sizes).release();
+  }
+  return ops::view_as_shape(t, shape_arguments(sig, args, nargs, kwnames)).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_permute(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig("permute", {"dims"});
+  return ops::permute(as_tensor(self), shape_arguments(sig, args, nargs, kwnames)).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+// view_as, reshape_as, expand_as: (other), PyTorch's name.
+template <int Kind>
+PyObject* m_as(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig(Kind == 0 ? "view_as" : Kind == 1 ? "reshape_as" : "expand_as", {"other"}, 1);
+  Args a(sig, args, nargs, kwnames);
+  const DimVec& shape = a.tensor(0)->sizes;
+  TensorObject* t = as_tensor(self);
+  if (Kind == 0) return ops::view_as_shape(t, shape).release();
+  if (Kind == 1) return ops::reshape(t, shape).release();
+  return ops::expand(t, shape).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_flatten(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig("flatten", {"start_dim", "end_dim"});
+  Args a(sig, args, nargs, kwnames);
+  return ops::flatten(as_tensor(self), a.int_or(0, 0), a.int_or(1, -1)).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_squeeze(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig("squeeze", {"dim"});
+  Args a(sig, args, nargs, kwnames);
+  DimVec dims;
+  if (!a.dims(0, &dims)) return ops::squeeze_all(as_tensor(self)).release();
+  TensorRef r = TensorRef::borrow(self);
+  // Squeeze the highest dims first so that lower indices stay valid.
+  const int64_t nd = ndim(as_tensor(self));
+  for (int64_t& d : dims) d = wrap_dim(d, nd, "squeeze");
+  std::sort(dims.begin(), dims.end());
+  for (size_t i = dims.size(); i-- > 0;) r = ops::squeeze_dim(r.get(), dims[i]);
+  return r.release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_transpose(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig("transpose", {"dim0", "dim1"}, 2);
+  Args a(sig, args, nargs, kwnames);
+  return ops::transpose(as_tensor(self), a.to_int(0), a.to_int(1)).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_t(PyObject* self, PyObject*) {
+  FNGRAD_TRY
+  TensorObject* t = as_tensor(self);
+  FNGRAD_CHECK_RUNTIME(ndim(t) <= 2, "[t] t() expects a tensor with <= 2 dimensions, but self is ", ndim(t), "D");
+  if (ndim(t) < 2) return ops::transpose(t, 0, 0).release();
+  return ops::transpose(t, 0, 1).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_split(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig("split", {"split_size", "dim"}, 1);
+  Args a(sig, args, nargs, kwnames);
+  const int64_t dim = a.int_or(1, 0);
+  if (PyIndex_Check(a[0]) && !PyBool_Check(a[0]) && !is_tensor(a[0])) {
+    return tuple_of(ops::split(as_tensor(self), a.to_int(0), dim));
+  }
+  DimVec sizes;
+  if (!a.dims(0, &sizes)) a.type_error(0, "int");
+  return tuple_of(ops::split_sizes(as_tensor(self), sizes, dim));
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_chunk(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig("chunk", {"chunks", "dim"}, 1);
+  Args a(sig, args, nargs, kwnames);
+  return tuple_of(ops::chunk(as_tensor(self), a.to_int(0), a.int_or(1, 0)));
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_unbind(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig("unbind", {"dim"});
+  Args a(sig, args, nargs, kwnames);
+  return tuple_of(ops::unbind(as_tensor(self), a.int_or(0, 0)));
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* m_take(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  static const Signature sig("take", {"index"}, 1);
+  Args a(sig, args, nargs, kwnames);
+  return ops::take(as_tensor(self), a.tensor(0)).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+constexpr int kFastKw = METH_FASTCALL | METH_KEYWORDS;
+
+PyMethodDef shape_methods[] = {
+    {"unsqueeze", FNGRAD_FASTCALL(m_unsqueeze), kFastKw, "A view with a size-1 dim inserted at dim."},
+    {"reshape", FNGRAD_FASTCALL(m_reshape), kFastKw, "The same values with another shape (a view when possible)."},
+    {"view", FNGRAD_FASTCALL(m_view), kFastKw, "A view with another shape."},
+    {"view_as", FNGRAD_FASTCALL(m_as<0>), kFastKw, "A view with other's shape."},
+    {"reshape_as", FNGRAD_FASTCALL(m_as<1>), kFastKw, "reshape to other's shape."},
+    {"expand_as", FNGRAD_FASTCALL(m_as<2>), kFastKw, "expand to other's shape."},
+    {"flatten", FNGRAD_FASTCALL(m_flatten), kFastKw, "Merges dims start_dim..end_dim."},
+    {"squeeze", FNGRAD_FASTCALL(m_squeeze), kFastKw, "Removes size-1 dims."},
+    {"transpose", FNGRAD_FASTCALL(m_transpose), kFastKw, "Swaps two dims (a view)."},
+    {"permute", FNGRAD_FASTCALL(m_permute), kFastKw, "Reorders dims (a view)."},
+    {"t", m_t, METH_NOARGS, "Transpose of a matrix (a view)."},
+    {"broadcast_to", FNGRAD_FASTCALL(m_broadcast_to), kFastKw, "A view broadcast to shape."},
+    {"split", FNGRAD_FASTCALL(m_split), kFastKw, "Splits into views along dim."},
+    {"chunk", FNGRAD_FASTCALL(m_chunk), kFastKw, "Splits into `chunks` views along dim."},
+    {"unbind", FNGRAD_FASTCALL(m_unbind), kFastKw, "The slices along dim, as a tuple."},
+    {"take", FNGRAD_FASTCALL(m_take), kFastKw, "Elements at flat indices."},
+    {"expand", FNGRAD_FASTCALL(m_expand), kFastKw, "A view broadcast to a larger shape."},
+};
+
+}  // namespace
+
+PyObject* tensor_get_T(PyObject* self, void*) {
+  FNGRAD_TRY
+  TensorObject* t = as_tensor(self);
+  DimVec perm;
+  for (int64_t d = ndim(t) - 1; d >= 0; d--) perm.push_back(d);
+  return ops::permute(t, perm).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+PyObject* tensor_get_mT(PyObject* self, void*) {
+  FNGRAD_TRY
+  TensorObject* t = as_tensor(self);
+  FNGRAD_CHECK_RUNTIME(ndim(t) >= 2, "[mT] tensor.mT is only supported on matrices or batches of matrices. Got ",
+                       ndim(t), "-D tensor.");
+  return ops::transpose(t, -2, -1).release();
+  FNGRAD_CATCH(nullptr)
+}
+
+void append_shape_methods(std::vector<PyMethodDef>& out) {
+  for (const PyMethodDef& m : shape_methods) out.push_back(m);
+}
+
+}  // namespace fngrad

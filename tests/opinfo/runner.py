@@ -1,0 +1,493 @@
+"""PyTorch's own operator test database (``op_db``) run through fngrad: the op surface's yardstick.
+
+Every OpInfo entry of ``torch.testing._internal.common_methods_invocations.op_db`` that is in scope
+has its sample inputs run through PyTorch and through fngrad, in each form PyTorch has (function,
+method, in-place): float64 with gradients of every input that requires grad, float32 forward only.
+Values, dtypes and shapes are compared, and gradients for a random cotangent.
+
+Scope (the rule, applied by ``in_scope``): names without a dot, plus ``nn.functional.*`` and
+``linalg.*``; leaving out the entries that are complex-only (no float32/float64 dtype), sparse, fft,
+quantized, random sampling, and the special functions (``special.*`` has a dot; the core aliases of
+special functions are listed in ``SPECIAL``).
+
+A sample's status:
+  pass     values (and gradients) equal PyTorch's
+  fail     fngrad returned something different (value, dtype, shape or gradient)
+  error    fngrad raised where PyTorch succeeded (a NotImplementedError is counted apart: ``notimpl``)
+  skip     the sample needs what fngrad does not model (a dtype other than float32/float64/int64/bool,
+           complex, a memory format, a generator), or PyTorch itself raised on it
+An entry passes when at least one sample ran and every sample that ran passed in every form.
+An entry whose name fngrad does not have at all is ``missing``; one that kills the process, ``crash``.
+
+Usage::
+
+    python tests/opinfo/runner.py                 # every entry in scope; writes tests/opinfo/STATUS.md
+    python tests/opinfo/runner.py gather sort     # only these names; prints, writes nothing
+    python tests/opinfo/runner.py --json out.json # also the per-entry results as JSON
+    python tests/opinfo/runner.py --no-write      # every entry, STATUS.md left as it is (the test)
+
+Entries run in child processes (``--child``) so that a crash is recorded against the entry that
+caused it and the run goes on with the next one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import math
+import os
+import pathlib
+import subprocess
+import sys
+import time
+import types
+
+HERE = pathlib.Path(__file__).resolve().parent
+STATUS_FILE = HERE / "STATUS.md"
+
+# Random sampling: their values are not comparable between two generators.
+RANDOM = {
+    "bernoulli", "normal", "multinomial", "rand_like", "randn_like", "randint_like", "randint", "uniform",
+    "exponential", "geometric", "log_normal", "cauchy", "nn.functional.dropout", "nn.functional.dropout2d",
+    "nn.functional.dropout3d", "nn.functional.alpha_dropout", "nn.functional.feature_alpha_dropout",
+    "nn.functional.rrelu", "randn", "rand", "empty_permuted", "empty", "empty_like", "new_empty",
+    "new_empty_strided", "empty_strided",
+}
+# Special functions under core names (their special.* spellings are out by the dot rule).
+SPECIAL = {"lgamma", "digamma", "polygamma", "mvlgamma", "i0", "erfinv", "igamma", "igammac", "sinc"}
+# Complex numbers, quantization and layouts fngrad does not model.
+COMPLEX = {"view_as_real", "view_as_complex", "complex", "polar", "real", "imag", "conj", "conj_physical",
+           "resolve_conj", "resolve_neg", "angle", "cfloat", "chalf", "isreal"}
+LAYOUT = {"to_sparse", "sparse_sampled_addmm", "sparse_mm_reduce", "nn.functional.scaled_dot_product_attention"}
+
+
+def in_scope(op) -> tuple[bool, str]:
+    """Whether an OpInfo entry counts toward the target, and if not, why."""
+    import torch
+
+    name = op.name
+    if "." in name and not name.startswith(("nn.functional.", "linalg.")):
+        return False, f"namespace {name.split('.')[0]}"
+    if name in RANDOM:
+        return False, "random sampling"
+    if name in SPECIAL:
+        return False, "special function"
+    if name in COMPLEX:
+        return False, "complex numbers"
+    if name in LAYOUT or "sparse" in name or "quantize" in name or "fft" in name:
+        return False, "layout (sparse/quantized/fft)"
+    dtypes = op.supported_dtypes("cpu")
+    if torch.float64 not in dtypes and torch.float32 not in dtypes:
+        return False, "no float32/float64 dtype (complex-only or integer-only)"
+    return True, ""
+
+
+def entry_id(op) -> str:
+    return op.name + (f".{op.variant_test_name}" if op.variant_test_name else "")
+
+
+class Skip(Exception):
+    """The sample needs something fngrad does not model."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Conversion between the two libraries.
+
+def _to_fngrad(obj, fngrad, torch, leaves):
+    if isinstance(obj, torch.Tensor):
+        if obj.is_complex() or obj.layout != torch.strided:
+            raise Skip("complex or non-strided tensor")
+        name = str(obj.dtype).replace("torch.", "")
+        dt = getattr(fngrad, name, None)
+        if name not in ("float32", "float64", "int64", "bool") or dt is None:
+            raise Skip(f"dtype {name}")
+        arr = obj.detach().numpy().copy()
+        t = fngrad.tensor(arr, dtype=dt, requires_grad=obj.requires_grad and obj.is_leaf)
+        if obj.requires_grad and obj.is_leaf:
+            leaves.append((obj, t))
+        return t
+    if isinstance(obj, torch.dtype):
+        name = str(obj).replace("torch.", "")
+        if name not in ("float32", "float64", "int64", "bool"):
+            raise Skip(f"dtype {name}")
+        return getattr(fngrad, name)
+    if isinstance(obj, torch.memory_format):
+        raise Skip("memory_format")
+    if isinstance(obj, torch.Generator):
+        raise Skip("generator")
+    if isinstance(obj, torch.device):
+        return str(obj)
+    if isinstance(obj, torch.Size):
+        return tuple(obj)
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):
+        return type(obj)(*(_to_fngrad(o, fngrad, torch, leaves) for o in obj))
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_to_fngrad(o, fngrad, torch, leaves) for o in obj)
+    if isinstance(obj, dict):
+        return {k: _to_fngrad(v, fngrad, torch, leaves) for k, v in obj.items()}
+    if isinstance(obj, complex):
+        raise Skip("complex scalar")
+    return obj
+
+
+def _flatten(out):
+    """The leaves of an op's result: tensors, numbers, bools (named tuples and lists recursed)."""
+    if isinstance(out, (list, tuple)):
+        items = []
+        for o in out:
+            items.extend(_flatten(o))
+        return items
+    return [out]
+
+
+def _as_array(x, lib):
+    import numpy as np
+
+    if isinstance(x, lib.Tensor):
+        return np.asarray(x.detach().numpy()), str(x.dtype).split(".")[-1], tuple(x.shape)
+    return x, type(x).__name__, None
+
+
+def _close(a, b, dtype_name):
+    import numpy as np
+
+    a = np.asarray(a)
+    b = np.asarray(b)
+    if a.shape != b.shape:
+        return False
+    if a.dtype.kind in "fc" or b.dtype.kind in "fc":
+        rtol, atol = (1e-4, 1e-5) if "32" in dtype_name else (1e-7, 1e-7)
+        return bool(np.allclose(a.astype(np.float64), b.astype(np.float64), rtol=rtol, atol=atol, equal_nan=True))
+    return bool(np.array_equal(a, b))
+
+
+def _compare(t_out, f_out, torch, fngrad, what):
+    """None when the results agree, else what differs."""
+    t_items, f_items = _flatten(t_out), _flatten(f_out)
+    if len(t_items) != len(f_items):
+        return f"{what}: {len(f_items)} results, PyTorch gives {len(t_items)}"
+    for i, (t, f) in enumerate(zip(t_items, f_items)):
+        ta, tdt, tshape = _as_array(t, torch)
+        if isinstance(t, torch.Tensor) != isinstance(f, fngrad.Tensor):
+            return f"{what}[{i}]: {type(f).__name__}, PyTorch gives {type(t).__name__}"
+        fa, fdt, fshape = _as_array(f, fngrad)
+        if tshape != fshape:
+            return f"{what}[{i}]: shape {fshape}, PyTorch gives {tshape}"
+        if isinstance(t, torch.Tensor) and tdt != fdt:
+            return f"{what}[{i}]: dtype {fdt}, PyTorch gives {tdt}"
+        if t is None or f is None:
+            if (t is None) != (f is None):
+                return f"{what}[{i}]: {f!r}, PyTorch gives {t!r}"
+            continue
+        if not _close(ta, fa, tdt):
+            return f"{what}[{i}]: values differ"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# One entry.
+
+def _rebound(fn, fngrad):
+    """An OpInfo's own wrapper (a lambda that reorders arguments, as ``where``'s does) with its
+    ``torch`` global bound to fngrad, or None when ``fn`` is PyTorch's implementation itself."""
+    if not isinstance(fn, types.FunctionType) or not fn.__module__.startswith("torch.testing."):
+        return None
+    return types.FunctionType(fn.__code__, {**fn.__globals__, "torch": fngrad}, fn.__name__, fn.__defaults__,
+                              fn.__closure__)
+
+
+def _fngrad_callable(op, form, fngrad):
+    """The fngrad spelling of an OpInfo form, or None when fngrad has no such name."""
+    name = op.name
+    wrapper = _rebound({"function": op.op, "method": op.method_variant, "inplace": op.inplace_variant}[form], fngrad)
+    if wrapper is not None:
+        return wrapper
+    if form == "function":
+        obj = fngrad
+        for part in name.split("."):
+            obj = getattr(obj, part, None)
+            if obj is None:
+                return None
+        return obj
+    method = name if form == "method" else name + "_"
+    if "." in name:
+        return None
+    if not hasattr(fngrad.Tensor, method):
+        return None
+    return lambda x, *a, **k: getattr(x, method)(*a, **k)
+
+
+def _torch_forms(op):
+    forms = []
+    if op.op is not None and "." not in op.name or op.name.startswith(("nn.functional.", "linalg.")):
+        forms.append(("function", op.op))
+    if op.method_variant is not None and "." not in op.name:
+        forms.append(("method", op.method_variant))
+    if op.inplace_variant is not None and "." not in op.name:
+        forms.append(("inplace", op.inplace_variant))
+    # Dunder entries (__radd__, __getitem__, ...) have only their operator: call it as a method.
+    if op.name.startswith("__"):
+        forms = [("method", op.op)]
+    return forms
+
+
+def run_sample(op, form, torch_fn, sample, dtype, torch, fngrad, np):
+    """The status of one sample in one form: ('pass'|'fail'|'error'|'notimpl'|'skip', detail)."""
+    grad = dtype == torch.float64 and form != "inplace" and op.supports_autograd
+    inp = sample.input
+    args, kwargs = sample.args, sample.kwargs
+    if form == "inplace":
+        inp = inp.detach().clone() if isinstance(inp, torch.Tensor) else inp
+    # PyTorch first: a sample PyTorch itself refuses is not fngrad's to pass.
+    try:
+        t_out = torch_fn(inp, *args, **kwargs)
+    except Exception as e:
+        return "skip", f"PyTorch raised {type(e).__name__}"
+    leaves = []
+    try:
+        f_inp = _to_fngrad(inp if form != "inplace" else inp, fngrad, torch, leaves)
+        if form == "inplace":
+            # The in-place form ran on `inp` above; fngrad's starts from the original values.
+            f_inp = _to_fngrad(sample.input.detach().clone(), fngrad, torch, [])
+        f_args = _to_fngrad(args, fngrad, torch, leaves)
+        f_kwargs = _to_fngrad(kwargs, fngrad, torch, leaves)
+    except Skip as e:
+        return "skip", str(e)
+    f_fn = _fngrad_callable(op, form, fngrad)
+    if op.name.startswith("__"):
+        f_fn = lambda x, *a, **k: getattr(x, op.name)(*a, **k)  # noqa: E731
+    try:
+        f_out = f_fn(f_inp, *f_args, **f_kwargs)
+    except NotImplementedError as e:
+        return "notimpl", f"{type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else ''}"
+    except Exception as e:
+        msg = str(e).splitlines()[0][:120] if str(e) else ""
+        return "error", f"{type(e).__name__}: {msg}"
+    diff = _compare(t_out, f_out, torch, fngrad, "output")
+    if diff:
+        return "fail", diff
+    if not grad:
+        return "pass", ""
+    # Gradients for one random cotangent per differentiable output, the same in both libraries.
+    t_leaves = [t for t, _ in leaves]
+    f_leaves = [f for _, f in leaves]
+    if not t_leaves:
+        return "pass", ""
+    t_outs = [o for o in _flatten(t_out) if isinstance(o, torch.Tensor) and o.requires_grad and o.is_floating_point()]
+    f_outs = [o for o in _flatten(f_out) if isinstance(o, fngrad.Tensor) and o.is_floating_point()
+              and o.requires_grad] if hasattr(fngrad.Tensor, "is_floating_point") else [
+        o for o in _flatten(f_out) if isinstance(o, fngrad.Tensor) and o.requires_grad]
+    if not t_outs:
+        return "pass", ""
+    if len(t_outs) != len(f_outs):
+        return "fail", f"{len(f_outs)} outputs require grad, PyTorch has {len(t_outs)}"
+    rng = np.random.default_rng(0)
+    cots = [rng.standard_normal(tuple(o.shape)) for o in t_outs]
+    try:
+        t_grads = torch.autograd.grad(t_outs, t_leaves, [torch.tensor(c) for c in cots], allow_unused=True)
+    except Exception as e:
+        return "skip", f"PyTorch backward raised {type(e).__name__}"
+    try:
+        f_grads = fngrad.autograd.grad(f_outs, f_leaves, [fngrad.tensor(c) for c in cots], allow_unused=True)
+    except NotImplementedError as e:
+        return "notimpl", f"backward: {str(e).splitlines()[0][:120] if str(e) else ''}"
+    except Exception as e:
+        msg = str(e).splitlines()[0][:120] if str(e) else ""
+        return "error", f"backward: {type(e).__name__}: {msg}"
+    for i, (tg, fg) in enumerate(zip(t_grads, f_grads)):
+        ta = np.zeros(tuple(t_leaves[i].shape)) if tg is None else tg.detach().numpy()
+        fa = np.zeros(tuple(f_leaves[i].shape)) if fg is None else np.asarray(fg.detach().numpy())
+        if not _close(ta, fa, "float64"):
+            return "fail", f"gradient of input {i} differs"
+    return "pass", ""
+
+
+def run_entry(op, torch, fngrad, np, max_samples=None):
+    """{'status', 'counts', 'first'}: the entry's status, its sample counts, the first non-pass detail."""
+    forms = _torch_forms(op)
+    counts = collections.Counter()
+    first = {}
+    have = [form for form, _ in forms if op.name.startswith("__") or _fngrad_callable(op, form, fngrad) is not None]
+    if not have:
+        return {"status": "missing", "counts": {}, "first": f"fngrad has no {op.name}"}
+    for form, torch_fn in forms:
+        if form not in have:
+            counts["missing_form"] += 1
+            first.setdefault("missing_form", f"no {form} form")
+            continue
+        for dtype in (torch.float64, torch.float32):
+            if not op.supports_dtype(dtype, "cpu"):
+                continue
+            requires_grad = dtype == torch.float64 and op.supports_autograd and form != "inplace"
+            try:
+                samples = list(op.sample_inputs("cpu", dtype, requires_grad=requires_grad))
+            except Exception as e:
+                counts["skip"] += 1
+                first.setdefault("skip", f"sample_inputs raised {type(e).__name__}")
+                continue
+            for sample in samples[:max_samples]:
+                torch.manual_seed(0)
+                fngrad.manual_seed(0)
+                try:
+                    status, detail = run_sample(op, form, torch_fn, sample, dtype, torch, fngrad, np)
+                except Exception as e:  # a bug of the runner, reported as such
+                    status, detail = "error", f"runner: {type(e).__name__}: {e}"
+                counts[status] += 1
+                if status != "pass":
+                    first.setdefault(status, f"{form}/{str(dtype)[6:]}: {detail}")
+    ran = sum(counts[s] for s in ("pass", "fail", "error", "notimpl"))
+    if counts["fail"]:
+        status = "fail"
+    elif counts["error"]:
+        status = "error"
+    elif counts["notimpl"]:
+        status = "notimpl"
+    elif counts["missing_form"]:
+        status = "partial"
+    elif ran == 0:
+        status = "no-sample"
+    else:
+        status = "pass"
+    detail = first.get(status) or first.get("missing_form") or first.get("skip") or ""
+    return {"status": status, "counts": dict(counts), "first": detail}
+
+
+def child(ids):
+    """Runs the named entries in this process, one JSON line per entry on stdout."""
+    import warnings
+
+    import numpy as np
+    import torch
+    from torch.testing._internal.common_methods_invocations import op_db
+
+    import fngrad
+
+    warnings.simplefilter("ignore")
+    torch.set_num_threads(1)
+    by_id = {entry_id(op): op for op in op_db}
+    for eid in ids:
+        print(f"START {eid}", flush=True)
+        result = run_entry(by_id[eid], torch, fngrad, np)
+        print("RESULT " + json.dumps({"id": eid, **result}), flush=True)
+
+
+def _run_children(ids, timeout):
+    """Runs ids in child processes, restarting after a crash or a hang; {id: result}."""
+    results = {}
+    todo = list(ids)
+    env = dict(os.environ)
+    while todo:
+        proc = subprocess.Popen([sys.executable, __file__, "--child", *todo], stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True, env=env)
+        current = None
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+        for line in out.splitlines():
+            if line.startswith("START "):
+                current = line[6:]
+            elif line.startswith("RESULT "):
+                r = json.loads(line[7:])
+                results[r["id"]] = {k: v for k, v in r.items() if k != "id"}
+                current = None
+        if current is not None:
+            why = f"process died (exit {proc.returncode})" if proc.returncode else "timed out"
+            results[current] = {"status": "crash", "counts": {}, "first": why}
+        todo = [i for i in todo if i not in results]
+    return results
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="only these OpInfo names (default: every entry in scope)")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--json", help="write the per-entry results here")
+    parser.add_argument("--no-write", action="store_true", help="do not rewrite STATUS.md")
+    parser.add_argument("--jobs", type=int, default=2, help="child processes at once")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds for one child process")
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.names)
+        return 0
+
+    from torch.testing._internal.common_methods_invocations import op_db
+
+    scope, out_of_scope = [], {}
+    for op in op_db:
+        ok, why = in_scope(op)
+        if args.names and op.name not in args.names:
+            continue
+        (scope.append(entry_id(op)) if ok else out_of_scope.__setitem__(entry_id(op), why))
+    start = time.perf_counter()
+    jobs = max(1, min(args.jobs, len(scope)))
+    chunks = [scope[i::jobs] for i in range(jobs)]
+    import concurrent.futures as cf
+
+    with cf.ThreadPoolExecutor(jobs) as pool:
+        results = {}
+        for part in pool.map(lambda c: _run_children(c, args.timeout), chunks):
+            results.update(part)
+    elapsed = time.perf_counter() - start
+    by_status = collections.Counter(r["status"] for r in results.values())
+    print(f"{len(scope)} entries in scope ({len(out_of_scope)} out of scope), {elapsed:.0f} s")
+    for status, n in sorted(by_status.items(), key=lambda kv: -kv[1]):
+        print(f"  {status:10s} {n}")
+    if args.json:
+        pathlib.Path(args.json).write_text(json.dumps({"results": results, "out_of_scope": out_of_scope},
+                                                      indent=1, sort_keys=True))
+    if args.names or args.no_write:
+        for eid in sorted(results):
+            r = results[eid]
+            print(f"{eid:40s} {r['status']:9s} {r['counts']} {r['first']}")
+        return 0
+    write_status(results, out_of_scope, elapsed)
+    return 0
+
+
+def write_status(results, out_of_scope, elapsed):
+    import torch
+
+    by_status = collections.Counter(r["status"] for r in results.values())
+    total = len(results)
+    lines = [
+        "# PyTorch's OpInfo database through fngrad",
+        "",
+        "Written by `python tests/opinfo/runner.py` (the rule for what is in scope is in its docstring);",
+        f"PyTorch {torch.__version__}. Do not edit by hand: rerun the runner.",
+        "",
+        f"{total} entries in scope, {len(out_of_scope)} out of scope. "
+        f"Passing every sample: {by_status['pass']} of {total} ({100 * by_status['pass'] / max(total, 1):.0f}%).",
+        "",
+        "| status | entries | meaning |",
+        "|---|---:|---|",
+    ]
+    meaning = {
+        "pass": "every sample equal to PyTorch in every form",
+        "fail": "a value, dtype, shape or gradient differs from PyTorch",
+        "error": "fngrad raised where PyTorch succeeded",
+        "notimpl": "fngrad raises NotImplementedError naming what it leaves out",
+        "partial": "the samples that ran passed, but a form (method, in-place) is missing",
+        "missing": "fngrad has no such op",
+        "crash": "the process died or hung",
+        "no-sample": "every sample needs what fngrad does not model",
+    }
+    for status, n in sorted(by_status.items(), key=lambda kv: -kv[1]):
+        lines.append(f"| {status} | {n} | {meaning.get(status, '')} |")
+    lines += ["", "## Entries", "", "| entry | status | samples | first difference |", "|---|---|---|---|"]
+    for eid in sorted(results):
+        r = results[eid]
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(r["counts"].items()))
+        first = r["first"].replace("|", "\\|")
+        lines.append(f"| {eid} | {r['status']} | {counts} | {first} |")
+    lines += ["", "## Out of scope", "", "| entry | why |", "|---|---|"]
+    for eid in sorted(out_of_scope):
+        lines.append(f"| {eid} | {out_of_scope[eid]} |")
+    STATUS_FILE.write_text("\n".join(lines) + "\n")
+    print(f"wrote {STATUS_FILE}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

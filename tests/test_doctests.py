@@ -1,0 +1,71 @@
+"""Every example in a public docstring runs, and prints what it says (the docs' examples are doctests)."""
+
+import doctest
+import importlib
+import pkgutil
+
+import numpy as np
+import pytest
+
+import fngrad
+from fngrad import _C
+
+# Modules whose examples need what CI may not have, or that are scripts rather than API.
+SKIP_MODULES = {"fngrad._stubgen"}
+
+
+def _modules():
+    names = ["fngrad"]
+    for info in pkgutil.walk_packages(fngrad.__path__, "fngrad."):
+        if info.name not in SKIP_MODULES:
+            names.append(info.name)
+    return names
+
+
+def _native_tests():
+    """The examples of the native module's docstrings (functions, and TensorBase's methods)."""
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    tests = []
+    for name in dir(_C):
+        obj = getattr(_C, name)
+        if callable(obj) and not isinstance(obj, type) and obj.__doc__ and ">>>" in obj.__doc__:
+            tests += finder.find(obj, f"fngrad._C.{name}", globs={"fngrad": fngrad, "np": np})
+    for name, obj in vars(_C.TensorBase).items():
+        doc = getattr(obj, "__doc__", None)
+        if doc and ">>>" in doc:
+            tests.append(doctest.DocTestParser().get_doctest(doc, {"fngrad": fngrad, "np": np},
+                                                             f"fngrad.Tensor.{name}", None, 0))
+    return tests
+
+
+FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+
+def _run(test):
+    runner = doctest.DocTestRunner(optionflags=FLAGS)
+    out = []
+    fngrad.manual_seed(0)
+    runner.run(test, out=out.append)
+    return runner.failures, "".join(out)
+
+
+@pytest.mark.parametrize("module", _modules())
+def test_docstring_examples_of(module):
+    mod = importlib.import_module(module)
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    tests = [t for t in finder.find(mod, module, globs={"fngrad": fngrad, "np": np, **vars(mod)}) if t.examples]
+    failed = []
+    for test in tests:
+        failures, report = _run(test)
+        if failures:
+            failed.append(report)
+    assert not failed, "\n".join(failed)
+
+
+def test_native_docstring_examples():
+    failed = []
+    for test in _native_tests():
+        failures, report = _run(test)
+        if failures:
+            failed.append(report)
+    assert not failed, "\n".join(failed)
