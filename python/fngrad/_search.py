@@ -170,7 +170,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     """
     op = "searchsorted"
     if out_int32:
-        raise RuntimeError(f"[{op}] out_int32=True: fngrad has no int32 dtype; the indices are int64")
+        raise NotImplementedError(f"[{op}] out_int32=True: fngrad has no int32 dtype; its indices are int64")
     if side is not None:
         if side not in ("left", "right"):
             raise RuntimeError(f"[{op}] torch.searchsorted(): side can only be 'left' or 'right' but got {side}")
