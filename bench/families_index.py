@@ -23,8 +23,9 @@ import time
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import fngrad  # noqa: E402
 from _timing import machine_info  # noqa: E402
+
+import fngrad  # noqa: E402
 
 
 def cases(n):
@@ -102,8 +103,8 @@ def main():
                         times[lib].append(dt * 1e3)
             f, t = times[fngrad], times[torch]
             fmt = lambda v: f"{statistics.median(v):.2f} ({min(v):.2f}-{max(v):.2f})"  # noqa: E731
-            print(f"{name + '_' + phase:<22}{fmt(f):>26}{fmt(t):>26}{statistics.median(t) / statistics.median(f):>8.2f}",
-                  flush=True)
+            ratio = statistics.median(t) / statistics.median(f)
+            print(f"{name + '_' + phase:<22}{fmt(f):>26}{fmt(t):>26}{ratio:>8.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -275,7 +275,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     if reduce not in (None, "add", "multiply"):
         raise RuntimeError(f"[scatter] reduce argument must be either add or multiply, got {reduce}")
     if isinstance(src, _C.TensorBase) and src.dtype != input.dtype:
-        raise RuntimeError(f"[scatter] scatter(): Expected self.dtype to be equal to src.dtype")
+        raise RuntimeError("[scatter] scatter(): Expected self.dtype to be equal to src.dtype")
     return Scatter.apply(input, dim, index, src, reduce)
 
 
@@ -361,7 +361,8 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     [3.0, 2.0]
     """
     if reduce not in _REDUCE_UFUNC:
-        raise RuntimeError(f"[scatter_reduce] reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+        raise RuntimeError(f"[scatter_reduce] reduce argument must be either sum, prod, mean, amax or amin, "
+                           f"got {reduce}")
     if src.dtype != input.dtype:
         raise RuntimeError("[scatter_reduce] scatter(): Expected self.dtype to be equal to src.dtype")
     return ScatterReduce.apply(input, dim, index, src, reduce, include_self)
