@@ -1284,6 +1284,91 @@ add(NARG, "narg_set_num_threads_zero", lambda L: L.set_num_threads(0), "set_num_
 
 
 # --------------------------------------------------------------------------------------------------
+# Shape ops, contractions and linear algebra (_shape_ops.py, _contract.py, linalg.py)
+# --------------------------------------------------------------------------------------------------
+SHP = "shape ops"
+add(SHP, "shp_flip_dim_out_of_range", lambda L: L.ones(2, 3).flip(2), "flip")
+add(SHP, "shp_flip_repeated_dim", lambda L: L.ones(2, 3).flip(0, -2), "flip")
+add(SHP, "shp_roll_shifts_dims_mismatch", lambda L: L.ones(2, 3).roll((1, 2), 0), "roll")
+add(SHP, "shp_rot90_same_dims", lambda L: L.ones(2, 3).rot90(1, (0, 0)), "rot90")
+add(SHP, "shp_rot90_1d", lambda L: L.ones(3).rot90(), "rot90")
+add(SHP, "shp_repeat_too_few_dims", lambda L: L.ones(2, 3).repeat(2), "repeat")
+add(SHP, "shp_repeat_interleave_size_mismatch",
+    lambda L: L.ones(2, 3).repeat_interleave(L.tensor([1, 2]), dim=1), "repeat_interleave")
+add(SHP, "shp_repeat_interleave_negative", lambda L: L.ones(3).repeat_interleave(-1), "repeat_interleave")
+add(SHP, "shp_tril_1d", lambda L: L.ones(3).tril(), "tril")
+add(SHP, "shp_triu_0d", lambda L: L.tensor(1.0).triu(), "triu")
+add(SHP, "shp_diag_3d", lambda L: L.ones(2, 2, 2).diag(), "diag")
+add(SHP, "shp_diagonal_same_dims", lambda L: L.ones(2, 3).diagonal(0, 1, 1), "diagonal")
+add(SHP, "shp_diag_embed_dim_out_of_range", lambda L: L.diag_embed(L.ones(3), 0, 0, 2), "diag_embed")
+add(SHP, "shp_trace_3d", lambda L: L.ones(2, 2, 2).trace(), "trace")
+add(SHP, "shp_movedim_repeated", lambda L: L.movedim(L.ones(2, 3), (0, 0), (0, 1)), "movedim")
+add(SHP, "shp_movedim_length_mismatch", lambda L: L.movedim(L.ones(2, 3), (0, 1), (1,)), "movedim")
+add(SHP, "shp_narrow_too_long", lambda L: L.ones(2, 3).narrow(1, 2, 2), "narrow")
+add(SHP, "shp_select_out_of_range", lambda L: L.ones(2, 3).select(0, 2), "select")
+add(SHP, "shp_unflatten_bad_sizes", lambda L: L.ones(6).unflatten(0, (4, 2)), "unflatten")
+add(SHP, "shp_hsplit_indivisible", lambda L: L.ones(2, 3).hsplit(2), "hsplit")
+add(SHP, "shp_vsplit_1d", lambda L: L.ones(4).vsplit(2), "vsplit")
+add(SHP, "shp_tensor_split_zero_sections", lambda L: L.ones(4).tensor_split(0), "tensor_split")
+add(SHP, "shp_meshgrid_2d_input", lambda L: L.meshgrid(L.ones(2, 2), L.ones(3), indexing="ij"), "meshgrid")
+add(SHP, "shp_meshgrid_bad_indexing", lambda L: L.meshgrid(L.ones(2), L.ones(3), indexing="yx"), "meshgrid")
+add(SHP, "shp_block_diag_3d", lambda L: L.block_diag(L.ones(2, 2, 2)), "block_diag")
+add(SHP, "shp_cdist_columns_mismatch", lambda L: L.cdist(L.ones(2, 3), L.ones(2, 4)), "cdist")
+add(SHP, "shp_cat_after_flip_ok", lambda L: [L.tensor([[1.0, 2.0], [3.0, 4.0]]).flip(0).roll(1, 1).tril()],
+    expect="ok", ref=[np.array([[4.0, 0.0], [2.0, 1.0]], dtype=np.float32)])
+
+CON = "contractions"
+add(CON, "con_einsum_wrong_subscript_count", lambda L: L.einsum("ij->i", L.ones(3)), "einsum")
+add(CON, "con_einsum_size_mismatch", lambda L: L.einsum("ij,jk->ik", L.ones(2, 3), L.ones(4, 2)), "einsum")
+add(CON, "con_einsum_too_many_operands", lambda L: L.einsum("ij", L.ones(2, 2), L.ones(2, 2)), "einsum")
+add(CON, "con_einsum_unknown_output", lambda L: L.einsum("ij->k", L.ones(2, 2)), "einsum")
+add(CON, "con_tensordot_size_mismatch", lambda L: L.tensordot(L.ones(2, 3), L.ones(4, 2), 1), "tensordot")
+add(CON, "con_addmm_shapes", lambda L: L.addmm(L.ones(2, 2), L.ones(2, 3), L.ones(2, 2)), ("addmm", "mat1"))
+add(CON, "con_addmv_vector_2d", lambda L: L.addmv(L.ones(2), L.ones(2, 3), L.ones(3, 1)), "addmv")
+add(CON, "con_cross_no_size_3", lambda L: L.linalg.cross(L.ones(2, 4), L.ones(2, 4)), "cross")
+add(CON, "con_multi_dot_one_tensor", lambda L: L.linalg.multi_dot([L.ones(2, 2)]), "multi_dot")
+add(CON, "con_multi_dot_3d", lambda L: L.linalg.multi_dot([L.ones(2, 2), L.ones(2, 2, 2)]), "multi_dot")
+add(CON, "con_vdot_2d", lambda L: L.vdot(L.ones(2, 2), L.ones(2, 2)), "vdot")
+
+LA = "linalg"
+add(LA, "la_inv_not_square", lambda L: L.linalg.inv(L.ones(3, 4)), "inv")
+add(LA, "la_inv_1d", lambda L: L.linalg.inv(L.ones(3)), "inv")
+add(LA, "la_inv_singular", lambda L: L.linalg.inv(L.zeros(3, 3)), "inv")
+add(LA, "la_inv_singular_batch", lambda L: L.linalg.inv(L.tensor([[[1.0, 2.0], [2.0, 4.0]]])), "inv")
+add(LA, "la_inv_singular_is_linalg_error",
+    lambda L: [isinstance(_raised(lambda: L.linalg.inv(L.zeros(2, 2))), (L.linalg.LinAlgError, RuntimeError))],
+    expect="ok")
+add(LA, "la_inv_int", lambda L: L.linalg.inv(L.ones(2, 2, dtype=L.int64)), "inv")
+add(LA, "la_det_not_square", lambda L: L.linalg.det(L.ones(2, 3)), "det")
+add(LA, "la_torch_det_1d", lambda L: L.det(L.ones(3)), "det")
+add(LA, "la_slogdet_not_square", lambda L: L.linalg.slogdet(L.ones(2, 3)), "slogdet")
+add(LA, "la_solve_singular", lambda L: L.linalg.solve(L.zeros(2, 2), L.ones(2)), "solve")
+add(LA, "la_solve_shape_mismatch", lambda L: L.linalg.solve(L.eye(3), L.ones(2, 2)), "solve")
+add(LA, "la_cholesky_not_pd", lambda L: L.linalg.cholesky(-L.eye(3)), "cholesky")
+add(LA, "la_cholesky_not_square", lambda L: L.linalg.cholesky(L.ones(2, 3)), "cholesky")
+add(LA, "la_eigh_bad_uplo", lambda L: L.linalg.eigh(L.eye(2), UPLO="X"), ("eigh", "UPLO"))
+add(LA, "la_qr_bad_mode", lambda L: L.linalg.qr(L.eye(2), mode="full"), "qr")
+add(LA, "la_svd_1d", lambda L: L.linalg.svd(L.ones(3)), "svd")
+add(LA, "la_matrix_norm_1d", lambda L: L.linalg.matrix_norm(L.ones(3)), "matrix_norm")
+add(LA, "la_norm_3d_with_ord", lambda L: L.linalg.norm(L.ones(2, 2, 2), ord=2), "norm")
+add(LA, "la_matrix_power_not_square", lambda L: L.linalg.matrix_power(L.ones(2, 3), 2), "matrix_power")
+add(LA, "la_matrix_exp_not_square", lambda L: L.linalg.matrix_exp(L.ones(2, 3)), "matrix_exp")
+add(LA, "la_det_singular_ok", lambda L: [L.linalg.det(L.tensor([[1.0, 2.0], [2.0, 4.0]]))], expect="ok",
+    ref=[np.float32(0.0)])
+add(LA, "la_inv_after_error_ok",
+    lambda L: [_raised(lambda: L.linalg.inv(L.zeros(2, 2))) is not None, L.linalg.inv(2 * L.eye(2))], expect="ok")
+
+
+def _raised(fn):
+    """The exception fn raises (None if it returns)."""
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 - the case inspects it
+        return e
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
 # The child process
 # --------------------------------------------------------------------------------------------------
 

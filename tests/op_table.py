@@ -19,6 +19,7 @@ import importlib.util
 import math
 import pathlib
 import sys
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -301,6 +302,291 @@ OPS = _elementwise_ops() + [
     Op("multiply", lambda a, b: a.multiply(b), lambda a, b: a * b, shapes=((3, 4), (3, 1))),
     Op("true_divide", fngrad.true_divide, lambda a, b: a / b, shapes=((3, 4), (4,)), domain=(0.5, 2.0)),
 ]
+
+# ----------------------------------------------------------------------------------------------------
+# Shape ops (_shape_ops.py), contractions (_contract.py) and fngrad.linalg (linalg.py).
+# Linear algebra is checked on well-conditioned matrices: fn builds them from the drawn input
+# (a + 3I with entries in [-0.5, 0.5], or the SPD a a^T + 3I), and ref builds the same in NumPy.
+# Decompositions defined up to signs (eigh, svd) are checked through sign-free functions of them.
+# ----------------------------------------------------------------------------------------------------
+L = fngrad.linalg
+_SMALL = (-0.5, 0.5)
+
+
+def _wc(a):
+    return a + 3 * fngrad.eye(a.shape[-1], dtype=a.dtype)
+
+
+def _spd(a):
+    return a @ a.mT + 3 * fngrad.eye(a.shape[-1], dtype=a.dtype)
+
+
+def _np_wc(a):
+    return a + 3 * np.eye(a.shape[-1])
+
+
+def _np_spd(a):
+    return a @ np.swapaxes(a, -1, -2) + 3 * np.eye(a.shape[-1])
+
+
+def _np_diag_embed(x, offset, dim1, dim2):
+    n = x.shape[-1]
+    size = n + abs(offset)
+    out = np.zeros(x.shape[:-1] + (size, size))
+    i = np.arange(n)
+    out[..., i + max(-offset, 0), i + max(offset, 0)] = x
+    return np.moveaxis(out, (-2, -1), (dim1, dim2))
+
+
+def _np_block_diag(*blocks):
+    blocks = [b.reshape(1, -1) if b.ndim < 2 else b for b in blocks]
+    out = np.zeros((sum(b.shape[0] for b in blocks), sum(b.shape[1] for b in blocks)))
+    r = c = 0
+    for b in blocks:
+        out[r:r + b.shape[0], c:c + b.shape[1]] = b
+        r, c = r + b.shape[0], c + b.shape[1]
+    return out
+
+
+def _np_cdist(a, b, p):
+    d = np.abs(a[..., :, None, :] - b[..., None, :, :])
+    return (d**p).sum(-1) ** (1 / p)
+
+
+def _np_expm(a):
+    w, v = np.linalg.eig(a)
+    return np.real(v @ np.diag(np.exp(w)) @ np.linalg.inv(v))
+
+
+def _without_warnings(fn, *args):
+    """fn(*args) without its deprecation warning (the op tests call it hundreds of times)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*args)
+
+
+def _flat(*ts):
+    return fngrad.cat([t.reshape(-1) for t in ts])
+
+
+def _np_flat(*arrays):
+    return np.concatenate([np.reshape(a, -1) for a in arrays])
+
+
+def _np_svd_parts(a):
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return _np_flat(u * u, s, vh * vh)
+
+
+def _np_eigh_parts(a):
+    w, v = np.linalg.eigh(a)
+    return _np_flat(w, v * v)
+
+
+OPS += [
+    # Shape ops.
+    Op("flip", lambda x: x.flip(0, 1), lambda x: np.flip(x, (0, 1))),
+    Op("flip_dims_kw", lambda x: fngrad.flip(x, dims=(1,)), lambda x: np.flip(x, 1), shapes=((2, 3, 4),)),
+    Op("fliplr", fngrad.fliplr, np.fliplr),
+    Op("flipud", fngrad.flipud, np.flipud, shapes=((4,),)),
+    Op("roll", lambda x: fngrad.roll(x, (1, -2), (0, 1)), lambda x: np.roll(x, (1, -2), (0, 1))),
+    Op("roll_flat", lambda x: x.roll(5), lambda x: np.roll(x, 5)),
+    Op("rot90", lambda x: fngrad.rot90(x), np.rot90),
+    Op("rot90_k3_dims", lambda x: x.rot90(3, (2, 0)), lambda x: np.rot90(x, 3, (2, 0)), shapes=((2, 3, 4),)),
+    Op("repeat", lambda x: x.repeat(2, 1, 3), lambda x: np.tile(x, (2, 1, 3))),
+    Op("tile", lambda x: fngrad.tile(x, (2,)), lambda x: np.tile(x, 2)),
+    Op("repeat_interleave", lambda x: x.repeat_interleave(2, dim=1), lambda x: np.repeat(x, 2, 1)),
+    Op("repeat_interleave_tensor", lambda x: fngrad.repeat_interleave(x, fngrad.tensor([1, 0, 2]), dim=0),
+       lambda x: np.repeat(x, [1, 0, 2], 0)),
+    Op("repeat_interleave_flat", lambda x: x.repeat_interleave(3), lambda x: np.repeat(x, 3)),
+    Op("tril", lambda x: x.tril(), np.tril),
+    Op("triu_diagonal", lambda x: fngrad.triu(x, diagonal=-1), lambda x: np.triu(x, -1), shapes=((2, 3, 4),)),
+    Op("tril_inplace", lambda x: x.clone().tril_(1), lambda x: np.tril(x, 1)),
+    Op("diag_matrix", lambda x: fngrad.diag(x, 1), lambda x: np.diag(x, 1)),
+    Op("diag_vector", lambda x: x.diag(-1), lambda x: np.diag(x, -1), shapes=((4,),)),
+    Op("diag_embed", lambda x: fngrad.diag_embed(x, 1, 0, 2), lambda x: _np_diag_embed(x, 1, 0, 2)),
+    Op("diagonal", lambda x: fngrad.diagonal(x, 1, 2, 0), lambda x: np.diagonal(x, 1, 2, 0), shapes=((4, 2, 3),)),
+    Op("trace", fngrad.trace, np.trace),
+    Op("movedim", lambda x: fngrad.movedim(x, (0, 1), (2, 0)), lambda x: np.moveaxis(x, (0, 1), (2, 0)),
+       shapes=((2, 3, 4),)),
+    Op("moveaxis", lambda x: x.moveaxis(-1, 0), lambda x: np.moveaxis(x, -1, 0), shapes=((2, 3, 4),)),
+    Op("narrow", lambda x: x.narrow(1, 1, 2), lambda x: x[:, 1:3]),
+    Op("select", lambda x: fngrad.select(x, 1, -1), lambda x: x[:, -1]),
+    Op("unflatten", lambda x: x.unflatten(1, (2, -1)), lambda x: x.reshape(3, 2, 2)),
+    Op("ravel", lambda x: x.mT.ravel(), lambda x: x.T.reshape(-1)),
+    Op("atleast_3d", fngrad.atleast_3d, np.atleast_3d),
+    Op("hstack", lambda a, b: fngrad.hstack([a, b]), lambda a, b: np.hstack([a, b]), shapes=((3, 4), (3, 2))),
+    Op("vstack", lambda a, b: fngrad.vstack((a, b)), lambda a, b: np.vstack([a, b]), shapes=((4,), (2, 4))),
+    Op("dstack", lambda a, b: fngrad.dstack([a, b]), lambda a, b: np.dstack([a, b]), shapes=((3, 4), (3, 4))),
+    Op("column_stack", lambda a, b: fngrad.column_stack([a, b]), lambda a, b: np.column_stack([a, b]),
+       shapes=((3,), (3, 2))),
+    Op("tensor_split", lambda x: x.tensor_split(3, 1)[0], lambda x: np.array_split(x, 3, 1)[0], shapes=((3, 5),)),
+    Op("tensor_split_indices", lambda x: fngrad.tensor_split(x, [1, -1])[1], lambda x: x[1:-1], shapes=((5, 2),)),
+    Op("hsplit", lambda x: x.hsplit([1, 3])[1], lambda x: np.hsplit(x, [1, 3])[1]),
+    Op("vsplit", lambda x: fngrad.vsplit(x, 3)[2], lambda x: np.vsplit(x, 3)[2], shapes=((6, 2),)),
+    Op("meshgrid_xy", lambda a, b: fngrad.stack(fngrad.meshgrid(a, b, indexing="xy")),
+       lambda a, b: np.stack(np.meshgrid(a, b, indexing="xy")), shapes=((3,), (4,))),
+    Op("cartesian_prod", fngrad.cartesian_prod,
+       lambda a, b: np.stack(np.meshgrid(a, b, indexing="ij"), -1).reshape(-1, 2), shapes=((3,), (2,))),
+    Op("block_diag", lambda a, b, c: fngrad.block_diag(a, b, c), _np_block_diag, shapes=((2, 3), (3,), ())),
+    Op("cdist", fngrad.cdist, lambda a, b: _np_cdist(a, b, 2), shapes=((2, 3, 4), (2, 5, 4))),
+    Op("cdist_p1", lambda a, b: fngrad.cdist(a, b, p=1), lambda a, b: _np_cdist(a, b, 1), shapes=((3, 4), (5, 4))),
+    Op("cdist_p3", lambda a, b: fngrad.cdist(a, b, 3.0), lambda a, b: _np_cdist(a, b, 3), shapes=((3, 4), (5, 4))),
+    # Contractions.
+    Op("einsum_matmul", lambda a, b: fngrad.einsum("ij,jk->ik", a, b), lambda a, b: a @ b, shapes=((3, 4), (4, 2))),
+    Op("einsum_implicit", lambda a, b: fngrad.einsum("bji,bjk", a, b), lambda a, b: np.einsum("bji,bjk", a, b),
+       shapes=((2, 3, 4), (2, 3, 5))),
+    Op("einsum_diagonal", lambda a: fngrad.einsum("iij->ji", a), lambda a: np.einsum("iij->ji", a),
+       shapes=((3, 3, 2),)),
+    Op("einsum_trace", lambda a: fngrad.einsum("ii", a), np.trace, shapes=((4, 4),)),
+    Op("einsum_ellipsis_broadcast", lambda a, b: fngrad.einsum("...ij,...jk->...ik", a, b),
+       lambda a, b: np.einsum("...ij,...jk->...ik", a, b), shapes=((2, 1, 3, 4), (3, 4, 2))),
+    Op("einsum_sum_out", lambda a, b: fngrad.einsum("ij,k->", a, b), lambda a, b: a.sum() * b.sum(),
+       shapes=((2, 3), (4,))),
+    Op("einsum_three", lambda a, b, c: fngrad.einsum("ij,jk,kl->il", [a, b, c]), lambda a, b, c: a @ b @ c,
+       shapes=((2, 3), (3, 4), (4, 2))),
+    Op("einsum_sublist", lambda a, b: fngrad.einsum(a, [0, 1], b, [1, 2], [2, 0]), lambda a, b: (a @ b).T,
+       shapes=((2, 3), (3, 4))),
+    Op("tensordot", lambda a, b: fngrad.tensordot(a, b, ([1, 2], [1, 0])),
+       lambda a, b: np.tensordot(a, b, ([1, 2], [1, 0])), shapes=((2, 3, 4), (4, 3, 5))),
+    Op("tensordot_int", lambda a, b: fngrad.tensordot(a, b, 1), lambda a, b: np.tensordot(a, b, 1),
+       shapes=((2, 3), (3, 4))),
+    Op("kron", fngrad.kron, np.kron, shapes=((2, 3), (2, 2))),
+    Op("inner", fngrad.inner, np.inner, shapes=((2, 4), (3, 4))),
+    Op("vdot", fngrad.vdot, np.vdot, shapes=((5,), (5,))),
+    Op("cross", lambda a, b: fngrad.cross(a, b, dim=0), lambda a, b: np.cross(a, b, axis=0), shapes=((3, 4), (3, 4))),
+    Op("linalg_cross", L.cross, np.cross, shapes=((2, 3), (1, 3))),
+    Op("addmm", lambda c, a, b: fngrad.addmm(c, a, b, beta=0.5, alpha=-2), lambda c, a, b: 0.5 * c - 2 * (a @ b),
+       shapes=((2,), (3, 4), (4, 2))),
+    Op("addmm_beta0", lambda c, a, b: c.addmm(a, b, beta=0), lambda c, a, b: a @ b, shapes=((3, 2), (3, 4), (4, 2))),
+    Op("addmv", lambda c, a, b: fngrad.addmv(c, a, b, alpha=2), lambda c, a, b: c + 2 * (a @ b),
+       shapes=((3,), (3, 4), (4,))),
+    Op("addbmm", fngrad.addbmm, lambda c, a, b: c + (a @ b).sum(0), shapes=((3, 2), (2, 3, 4), (2, 4, 2))),
+    Op("baddbmm", lambda c, a, b: c.baddbmm(a, b, beta=2), lambda c, a, b: 2 * c + a @ b,
+       shapes=((2, 3, 2), (2, 3, 4), (2, 4, 2))),
+    Op("addr", lambda c, a, b: fngrad.addr(c, a, b, beta=-1), lambda c, a, b: -c + np.outer(a, b),
+       shapes=((3, 4), (3,), (4,))),
+    Op("addmm_inplace", lambda c, a, b: c.clone().addmm_(a, b), lambda c, a, b: c + a @ b,
+       shapes=((3, 2), (3, 4), (4, 2))),
+    Op("chain_matmul", lambda a, b, c: _without_warnings(fngrad.chain_matmul, a, b, c), lambda a, b, c: a @ b @ c,
+       shapes=((2, 3), (3, 4), (4, 2))),
+    Op("multi_dot", lambda a, b, c: L.multi_dot([a, b, c]), lambda a, b, c: np.linalg.multi_dot([a, b, c]),
+       shapes=((3,), (3, 4), (4,))),
+    Op("vecdot", L.vecdot, lambda a, b: (a * b).sum(-1), shapes=((2, 3, 4), (4,))),
+    # fngrad.linalg.
+    Op("linalg_inv", lambda a: L.inv(_wc(a)), lambda a: np.linalg.inv(_np_wc(a)), shapes=((2, 3, 3),), domain=_SMALL),
+    Op("inverse", lambda a: _wc(a).inverse(), lambda a: np.linalg.inv(_np_wc(a)), shapes=((3, 3),), domain=_SMALL),
+    Op("linalg_det", lambda a: L.det(_wc(a)), lambda a: np.linalg.det(_np_wc(a)), shapes=((2, 3, 3),), domain=_SMALL),
+    Op("det", lambda a: fngrad.det(a), np.linalg.det, shapes=((3, 3),), domain=(0.5, 2.0)),
+    Op("linalg_slogdet", lambda a: L.slogdet(_wc(a)).logabsdet, lambda a: np.linalg.slogdet(_np_wc(a))[1],
+       shapes=((3, 3),), domain=_SMALL),
+    Op("logdet", lambda a: fngrad.logdet(_spd(a)), lambda a: np.log(np.linalg.det(_np_spd(a))), shapes=((2, 3, 3),)),
+    Op("linalg_solve", lambda a, b: L.solve(_wc(a), b), lambda a, b: np.linalg.solve(_np_wc(a), b),
+       shapes=((2, 3, 3), (3, 2)), domain=_SMALL),
+    Op("linalg_solve_vector", lambda a, b: L.solve(_wc(a), b), lambda a, b: np.linalg.solve(_np_wc(a), b),
+       shapes=((3, 3), (3,)), domain=_SMALL),
+    Op("linalg_solve_right", lambda a, b: L.solve(_wc(a), b, left=False), lambda a, b: b @ np.linalg.inv(_np_wc(a)),
+       shapes=((3, 3), (2, 3)), domain=_SMALL),
+    Op("linalg_cholesky", lambda a: L.cholesky(_spd(a)), lambda a: np.linalg.cholesky(_np_spd(a)), shapes=((2, 3, 3),)),
+    Op("linalg_cholesky_upper", lambda a: L.cholesky(_spd(a), upper=True),
+       lambda a: np.swapaxes(np.linalg.cholesky(_np_spd(a)), -1, -2), shapes=((3, 3),)),
+    Op("cholesky_solve", lambda a, b: fngrad.cholesky_solve(b, L.cholesky(_spd(a))),
+       lambda a, b: np.linalg.solve(_np_spd(a), b), shapes=((3, 3), (3, 2))),
+    Op("cholesky_inverse", lambda a: fngrad.cholesky_inverse(L.cholesky(_spd(a))),
+       lambda a: np.linalg.inv(_np_spd(a)), shapes=((3, 3),)),
+    Op("linalg_qr", lambda a: _flat(*L.qr(a)), lambda a: _np_flat(*np.linalg.qr(a)), shapes=((4, 3),)),
+    Op("linalg_qr_wide", lambda a: _flat(*L.qr(a)), lambda a: _np_flat(*np.linalg.qr(a)), shapes=((3, 5),)),
+    Op("linalg_eigh", lambda a: (lambda w, v: _flat(w, v * v))(*L.eigh(_spd(a))), lambda a: _np_eigh_parts(_np_spd(a)),
+       shapes=((3, 3),)),
+    Op("linalg_eigvalsh", lambda a: L.eigvalsh(_spd(a), UPLO="U"), lambda a: np.linalg.eigvalsh(_np_spd(a)),
+       shapes=((2, 3, 3),)),
+    Op("linalg_svd", lambda a: (lambda u, s, vh: _flat(u * u, s, vh * vh))(*L.svd(a, full_matrices=False)),
+       _np_svd_parts, shapes=((4, 3),)),
+    Op("linalg_svd_wide", lambda a: (lambda u, s, vh: _flat(u * u, s, vh * vh))(*L.svd(a, full_matrices=False)),
+       _np_svd_parts, shapes=((3, 5),)),
+    Op("linalg_svdvals", L.svdvals, lambda a: np.linalg.svd(a, compute_uv=False), shapes=((2, 4, 3),)),
+    Op("linalg_pinv", L.pinv, np.linalg.pinv, shapes=((4, 3),)),
+    Op("linalg_pinv_wide", L.pinv, np.linalg.pinv, shapes=((2, 4),)),
+    Op("pinverse", fngrad.pinverse, np.linalg.pinv, shapes=((3, 2),)),
+    Op("linalg_lstsq", lambda a, b: L.lstsq(a, b).solution, lambda a, b: np.linalg.lstsq(a, b, rcond=None)[0],
+       shapes=((5, 3), (5, 2))),
+    Op("linalg_matrix_exp", L.matrix_exp, _np_expm, shapes=((3, 3),)),
+    Op("matrix_exp_batched", fngrad.matrix_exp, lambda a: np.stack([_np_expm(m) for m in a]), shapes=((2, 3, 3),)),
+    Op("linalg_matrix_power", lambda a: L.matrix_power(a, 3), lambda a: np.linalg.matrix_power(a, 3), shapes=((3, 3),)),
+    Op("matrix_power_negative", lambda a: _wc(a).matrix_power(-2), lambda a: np.linalg.matrix_power(_np_wc(a), -2),
+       shapes=((3, 3),), domain=_SMALL),
+    Op("linalg_cond", lambda a: L.cond(_wc(a)), lambda a: np.linalg.cond(_np_wc(a)), shapes=((3, 3),), domain=_SMALL),
+    Op("linalg_cond_fro", lambda a: L.cond(_wc(a), "fro"), lambda a: np.linalg.cond(_np_wc(a), "fro"),
+       shapes=((3, 3),), domain=_SMALL),
+    Op("linalg_norm", L.norm, lambda a: np.sqrt((a * a).sum()), shapes=((2, 3, 4),)),
+    Op("linalg_norm_nuc", lambda a: L.norm(a, "nuc"), lambda a: np.linalg.norm(a, "nuc")),
+    Op("linalg_norm_dim", lambda a: L.norm(a, 3, dim=1, keepdim=True),
+       lambda a: (np.abs(a)**3).sum(1, keepdims=True)**(1 / 3), kinks=(0.0,)),
+    Op("vector_norm_negative", lambda a: L.vector_norm(a, -1.5, dim=(0, 1)),
+       lambda a: (np.abs(a)**-1.5).sum((0, 1))**(-1 / 1.5), shapes=((3, 4, 2),), domain=(0.5, 2.0)),
+    Op("vector_norm_inf", lambda a: L.vector_norm(a, float("inf"), dim=-1), lambda a: np.abs(a).max(-1), kinks=(0.0,)),
+    Op("matrix_norm_2", lambda a: L.matrix_norm(a, 2), lambda a: np.linalg.norm(a, 2, (-2, -1)), shapes=((2, 3, 4),)),
+    Op("matrix_norm_neg2", lambda a: L.matrix_norm(a, -2, keepdim=True),
+       lambda a: np.linalg.norm(a, -2, (-2, -1), keepdims=True), shapes=((2, 3, 4),)),
+    Op("matrix_norm_1_dims", lambda a: L.matrix_norm(a, 1, dim=(2, 0)), lambda a: np.linalg.norm(a, 1, (2, 0)),
+       shapes=((3, 2, 4),), kinks=(0.0,)),
+    Op("matrix_norm_inf", lambda a: L.matrix_norm(a, float("inf")), lambda a: np.linalg.norm(a, np.inf, (-2, -1)),
+       shapes=((2, 3, 4),), kinks=(0.0,)),
+    Op("matrix_norm_fro", lambda a: L.matrix_norm(a), lambda a: np.linalg.norm(a, "fro", (-2, -1)),
+       shapes=((2, 3, 4),)),
+    Op("linalg_solve_triangular", lambda a, b: L.solve_triangular(_wc(a), b, upper=True),
+       lambda a, b: np.linalg.solve(np.triu(_np_wc(a)), b), shapes=((3, 3), (3, 2)), domain=_SMALL),
+    Op("solve_triangular_unit_right",
+       lambda a, b: L.solve_triangular(a, b, upper=False, left=False, unitriangular=True),
+       lambda a, b: b @ np.linalg.inv(np.tril(a, -1) + np.eye(3)), shapes=((3, 3), (2, 3)), domain=_SMALL),
+    Op("linalg_tensorinv", lambda a: L.tensorinv(_wc(a).reshape(2, 2, 4), ind=2),
+       lambda a: np.linalg.tensorinv(_np_wc(a).reshape(2, 2, 4), ind=2), shapes=((4, 4),), domain=_SMALL),
+    Op("linalg_tensorsolve", lambda a, b: L.tensorsolve(_wc(a).reshape(2, 2, 4), b),
+       lambda a, b: np.linalg.tensorsolve(_np_wc(a).reshape(2, 2, 4), b), shapes=((4, 4), (2, 2)), domain=_SMALL),
+    Op("linalg_vander", lambda x: L.vander(x, N=4), lambda x: x[..., None] ** np.arange(4), shapes=((2, 3),)),
+    Op("diagflat", lambda x: fngrad.diagflat(x, -1), lambda x: np.diagflat(x, -1), shapes=((2, 2),)),
+    # nn.functional, the activations, distances, padding, resampling and losses added beside issue 13's nn.
+    Op("F.relu6", lambda x: F.relu6(x * 4), lambda x: np.clip(x * 4, 0, 6), kinks=(0.0, 1.5)),
+    Op("F.hardsigmoid", lambda x: F.hardsigmoid(x * 2), lambda x: np.clip(x * 2 + 3, 0, 6) / 6, kinks=(-1.5, 1.5)),
+    Op("F.hardswish", lambda x: F.hardswish(x * 2), lambda x: x * 2 * np.clip(x * 2 + 3, 0, 6) / 6,
+       kinks=(-1.5, 1.5)),
+    Op("F.selu", F.selu, lambda x: 1.0507009873554805 * np.where(x > 0, x, 1.6732632423543772 * np.expm1(x)),
+       kinks=(0.0,)),
+    Op("F.celu", lambda x: F.celu(x, 0.5), lambda x: np.where(x > 0, x, 0.5 * np.expm1(x / 0.5)), kinks=(0.0,)),
+    Op("F.glu", lambda x: F.glu(x, 1), lambda x: x[:, :2] / (1 + np.exp(-x[:, 2:]))),
+    Op("F.softsign", F.softsign, lambda x: x / (1 + np.abs(x)), kinks=(0.0,)),
+    Op("F.tanhshrink", F.tanhshrink, lambda x: x - np.tanh(x)),
+    Op("F.softshrink", F.softshrink, lambda x: np.sign(x) * np.maximum(np.abs(x) - 0.5, 0), kinks=(-0.5, 0.5)),
+    Op("F.hardshrink", F.hardshrink, lambda x: np.where(np.abs(x) > 0.5, x, 0.0), kinks=(-0.5, 0.5)),
+    Op("F.threshold", lambda x: F.threshold(x, 0.3, -1.0), lambda x: np.where(x > 0.3, x, -1.0), kinks=(0.3,)),
+    Op("F.prelu", lambda x, w: F.prelu(x, w), lambda x, w: np.where(x > 0, x, w * x), shapes=((3, 4), (1,)),
+       kinks=(0.0,)),
+    Op("F.softmin", lambda x: F.softmin(x, 1), lambda x: np.exp(-x) / np.exp(-x).sum(1, keepdims=True)),
+    Op("F.normalize", F.normalize, lambda x: x / np.linalg.norm(x, axis=1, keepdims=True)),
+    Op("F.cosine_similarity", F.cosine_similarity,
+       lambda a, b: (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1), shapes=((3, 4), (3, 4))),
+    Op("F.pairwise_distance", F.pairwise_distance, lambda a, b: np.linalg.norm(a - b + 1e-6, axis=-1),
+       shapes=((3, 4), (3, 4))),
+    Op("F.pdist", F.pdist, lambda x: np.linalg.norm(x[np.triu_indices(4, 1)[0]] - x[np.triu_indices(4, 1)[1]], axis=1),
+       shapes=((4, 3),)),
+    Op("F.pad_reflect", lambda x: F.pad(x, (2, 1), mode="reflect"),
+       lambda x: np.pad(x, ((0, 0), (0, 0), (2, 1)), mode="reflect"), shapes=((2, 3, 4),)),
+    Op("F.pad_circular", lambda x: F.pad(x, (1, 2), mode="circular"),
+       lambda x: np.pad(x, ((0, 0), (0, 0), (1, 2)), mode="wrap"), shapes=((2, 3, 4),)),
+    Op("F.interpolate_linear_align", lambda x: F.interpolate(x, size=7, mode="linear", align_corners=True),
+       lambda x: np.stack([np.interp(np.linspace(0, 3, 7), np.arange(4), r) for r in x.reshape(-1, 4)]).reshape(2, 3, 7),
+       shapes=((2, 3, 4),)),
+    Op("F.adaptive_avg_pool1d", lambda x: F.adaptive_avg_pool1d(x, 2),
+       lambda x: np.stack([x[..., 0:3].mean(-1), x[..., 2:5].mean(-1)], -1), shapes=((2, 3, 5),)),
+    Op("F.soft_margin_loss", lambda x: F.soft_margin_loss(x, fngrad.tensor([1.0, -1.0, -1.0, 1.0])),
+       lambda x: np.log1p(np.exp(-np.array([1.0, -1.0, -1.0, 1.0]) * x)).mean(), shapes=((3, 4),)),
+    Op("F.gaussian_nll_loss", lambda x, v: F.gaussian_nll_loss(x, fngrad.zeros(3, 4, dtype=x.dtype), v),
+       lambda x, v: (0.5 * (np.log(v) + x ** 2 / v)).mean(), shapes=((3, 4), (3, 4)),
+       args=(Arg(), Arg(0.2, 2.0))),
+    Op("F.poisson_nll_loss", lambda x: F.poisson_nll_loss(x, fngrad.tensor([0.0, 1.0, 2.0, 3.0]), reduction="sum"),
+       lambda x: (np.exp(x) - np.array([0.0, 1.0, 2.0, 3.0]) * x).sum(), shapes=((3, 4),)),
+]
+
 
 # --------------------------------------------------------------------------------------------------
 # Index, sorting, scan, search and float-class ops (python/fngrad/_indexing_ops.py, _sorting.py,

@@ -102,6 +102,14 @@ _family_all: list = []
 # Op families (one line each): _family_all += _install_family(_module)
 from . import _compare  # noqa: E402
 _family_all += _install_family(_compare)
+from . import _shape_ops  # noqa: E402
+_family_all += _install_family(_shape_ops)
+from . import _contract  # noqa: E402
+_family_all += _install_family(_contract)
+from . import linalg, _linalg_aliases  # noqa: E402
+_family_all += _install_family(_linalg_aliases)
+from . import _creation_more  # noqa: E402
+_family_all += _install_family(_creation_more)
 from . import _indexing_ops  # noqa: E402
 _family_all += _install_family(_indexing_ops)
 from . import _sorting  # noqa: E402

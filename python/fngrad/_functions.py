@@ -176,13 +176,17 @@ def argmin(input, dim=None, keepdim=False):
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance over ``dim``, dividing by N - correction (default 1). PyTorch's older overloads work
     too: ``fngrad.var(x, True)`` and ``fngrad.var(x, 0, False)`` pass ``unbiased`` positionally."""
-    return input.var(dim, unbiased, keepdim, correction)
+    if isinstance(dim, bool):  # var(x, unbiased): PyTorch's old overload
+        return input.var(dim, keepdim=keepdim, correction=correction)
+    return input.var(dim, unbiased, keepdim, correction=correction)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Standard deviation over ``dim``, dividing by N - correction (default 1). PyTorch's older overloads work
     too: ``fngrad.std(x, True)`` and ``fngrad.std(x, 0, False)`` pass ``unbiased`` positionally."""
-    return input.std(dim, unbiased, keepdim, correction)
+    if isinstance(dim, bool):  # std(x, unbiased): PyTorch's old overload
+        return input.std(dim, keepdim=keepdim, correction=correction)
+    return input.std(dim, unbiased, keepdim, correction=correction)
 
 
 def logsumexp(input, dim, keepdim=False):

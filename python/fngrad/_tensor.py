@@ -16,6 +16,7 @@ from . import _creation
 from ._creation import _rebuild, empty, full, ones, tensor, zeros
 from ._device import CPU, _to_device, _unavailable, device
 from ._functions import masked_select, return_types
+from ._numpy_protocol import array_function, array_ufunc, array_wrap
 from .autograd import backward
 from .autograd.graph import _register_post_accumulate_hook, _register_tensor_hook
 from .utils.dlpack import DLDeviceType, _export
@@ -105,6 +106,12 @@ class Tensor(_C.TensorBase):
     # are native slots of TensorBase: defining __radd__ and friends here would replace them with
     # slower Python-level dispatch.
     __array_priority__ = 1000
+
+    # NumPy ufuncs and functions on tensors run as fngrad ops, recording the graph, where fngrad has
+    # the op; elsewhere they behave as on PyTorch's tensors (docs/numpy.md).
+    __array_ufunc__ = array_ufunc
+    __array_function__ = array_function
+    __array_wrap__ = array_wrap
 
     def __new__(cls, *args, **kwargs):
         """PyTorch's legacy constructor: ``Tensor(2, 3)`` is uninitialised with the default dtype,
@@ -336,10 +343,10 @@ class Tensor(_C.TensorBase):
         return self.detach().numpy().tolist()
 
     def __array__(self, dtype=None, copy=None):
-        arr = self.detach().numpy()
+        arr = self.numpy()  # PyTorch's error for a tensor that requires grad: NumPy would drop the graph
         if dtype is not None:
             arr = arr.astype(dtype, copy=False)
-        return arr
+        return arr.copy() if copy and arr.base is not None else arr  # np.array(t) copies, as for PyTorch
 
     def __iter__(self):
         if self.ndim == 0:

@@ -611,7 +611,10 @@ def _windows(input, kernel, stride, padding, dilation, nd, op, pad_value):
     o_offsets = sum(np.arange(o).reshape([-1 if i == d else 1 for i in range(nd)]) * s * sf
                     for d, (o, s, sf) in enumerate(zip(out_sizes, stride, strides_flat)))
     index = (np.asarray(k_offsets).reshape(-1, 1) + np.asarray(o_offsets).reshape(1, -1)).astype(np.int64)
-    return x.reshape(n, c, -1)[:, :, from_numpy(index)], out_sizes
+    # One ``take`` at flat positions over all (sample, channel) planes: about 30x faster than the
+    # equivalent advanced index x.reshape(n, c, -1)[:, :, index] (10 ms for a 64x16x6x6 input).
+    planes = (np.arange(n * c, dtype=np.int64) * int(np.prod(spatial))).reshape(n, c, 1, 1)
+    return x.take(from_numpy(planes + index)), out_sizes
 
 
 def _conv(input, weight, bias, stride, padding, dilation, groups, nd, op):
@@ -654,9 +657,7 @@ __all__ += ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d"]
 
 
 def _pool(input, kernel_size, stride, padding, dilation, ceil_mode, nd, op, kind, count_include_pad=True,
-          divisor_override=None):
-    if ceil_mode:
-        raise NotImplementedError(f"[{op}] ceil_mode=True is not implemented")
+          divisor_override=None, return_indices=False):
     unbatched = input.dim() == nd + 1
     if unbatched:
         input = input.unsqueeze(0)
@@ -664,41 +665,79 @@ def _pool(input, kernel_size, stride, padding, dilation, ceil_mode, nd, op, kind
         raise RuntimeError(f"[{op}] Expected {nd + 1}D or {nd + 2}D input, but got input of size: "
                            f"{list(input.shape)}")
     kernel = _ntuple(kernel_size, nd, "kernel_size", op)
-    stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and not stride) else stride
+    stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and not stride) else \
+        _ntuple(stride, nd, "stride", op)
     pads = _ntuple(padding, nd, "padding", op)
     dils = _ntuple(dilation, nd, "dilation", op)
     if any(p > (d * (k - 1) + 1) // 2 for p, k, d in zip(pads, kernel, dils)):
         raise RuntimeError(f"[{op}] pad should be at most half of effective kernel size, but got pad={list(pads)}, "
                            f"kernel_size={list(kernel)} and dilation={list(dils)}")
+    spatial = tuple(input.shape[2:])
+    # PyTorch's pooling_output_shape: with ceil_mode the last window may hang over the end, but must
+    # start inside the input or its left padding.
+    out_sizes, overhang = [], []
+    for size, k, s, p, d in zip(spatial, kernel, stride, pads, dils):
+        span = d * (k - 1) + 1
+        o = (size + 2 * p - span + (s - 1 if ceil_mode else 0)) // s + 1
+        if ceil_mode and (o - 1) * s >= size + p:
+            o -= 1
+        if o <= 0:
+            raise RuntimeError(f"[{op}] Given input size: {list(spatial)}. Calculated output size: {o}. Output size "
+                               "is too small")
+        out_sizes.append(o)
+        overhang.append(max((o - 1) * s + span - (size + 2 * p), 0))
     pad_value = float("-inf") if kind == "max" else 0.0
-    cols, out_sizes = _windows(input, kernel, stride, pads, dils, nd, op, pad_value)  # (N, C, K, O)
+    widths = [(p, p + extra) for p, extra in zip(pads, overhang)]
+    flat_pad = tuple(v for lo_hi in reversed(widths) for v in lo_hi)
+    padded = pad(input, flat_pad, value=pad_value) if any(flat_pad) else input
+    cols, _ = _windows(padded, kernel, stride, 0, dils, nd, op, pad_value)  # (N, C, K, O)
     n, c = cols.shape[0], cols.shape[1]
+
+    def window_map(values_np):
+        """A NumPy map over the padded spatial dims, windowed as the input is: (K, O)."""
+        t = from_numpy(np.ascontiguousarray(values_np, dtype=np.float64).reshape((1, 1) + values_np.shape))
+        return _windows(t, kernel, stride, 0, dils, nd, op, 0.0)[0].numpy()[0, 0]
+
+    inner = tuple(slice(lo, lo + size) for (lo, _), size in zip(widths, spatial))
+    indices = None
     if kind == "max":
         out = cols.amax(2)
+        if return_indices:
+            positions = np.full(tuple(padded.shape[2:]), -1.0)
+            positions[inner] = np.arange(int(np.prod(spatial))).reshape(spatial)
+            pos = window_map(positions)  # (K, O): flat input position of each window element
+            best = cols.detach().numpy().argmax(2)  # (N, C, O)
+            indices = from_numpy(pos[best, np.arange(best.shape[-1])].astype(np.int64))
     elif divisor_override is not None:
         out = cols.sum(2) / divisor_override
-    elif count_include_pad or not any(pads):
-        out = cols.sum(2) / (cols.shape[2])
     else:
-        ones = _C.full((1, 1) + tuple(input.shape[2:]), 1.0, input.dtype)
-        counts, _ = _windows(ones, kernel, stride, pads, dils, nd, op, 0.0)
-        out = cols.sum(2) / counts.sum(2)
-    out = out.reshape((n, c) + out_sizes)
+        # Each window's divisor: its elements inside the input, plus the padding when count_include_pad,
+        # never the part that ceil_mode hangs over the end.
+        counted = np.zeros(tuple(padded.shape[2:]))
+        if count_include_pad:
+            counted[tuple(slice(0, lo + size + p) for (lo, _), size, p in zip(widths, spatial, pads))] = 1.0
+        counted[inner] = 1.0
+        counts = window_map(counted).sum(0)
+        out = cols.sum(2) / from_numpy(counts).to(cols.dtype)
+    out = out.reshape((n, c) + tuple(out_sizes))
+    if indices is not None:
+        indices = indices.reshape((n, c) + tuple(out_sizes))
+        return (out.squeeze(0), indices.squeeze(0)) if unbatched else (out, indices)
     return out.squeeze(0) if unbatched else out
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """The maximum of each window of (N, C, L) input (padding counts as -inf)."""
-    if return_indices:
-        raise NotImplementedError("[max_pool1d] return_indices=True is not implemented")
-    return _pool(input, kernel_size, stride, padding, dilation, ceil_mode, 1, "max_pool1d", "max")
+    """The maximum of each window of (N, C, L) input (padding counts as -inf); with ``return_indices``
+    also the flat position in L of each maximum (for ``max_unpool1d``)."""
+    return _pool(input, kernel_size, stride, padding, dilation, ceil_mode, 1, "max_pool1d", "max",
+                 return_indices=return_indices)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """The maximum of each window of (N, C, H, W) input (padding counts as -inf)."""
-    if return_indices:
-        raise NotImplementedError("[max_pool2d] return_indices=True is not implemented")
-    return _pool(input, kernel_size, stride, padding, dilation, ceil_mode, 2, "max_pool2d", "max")
+    """The maximum of each window of (N, C, H, W) input (padding counts as -inf); with
+    ``return_indices`` also the flat position in H * W of each maximum (for ``max_unpool2d``)."""
+    return _pool(input, kernel_size, stride, padding, dilation, ceil_mode, 2, "max_pool2d", "max",
+                 return_indices=return_indices)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
@@ -711,3 +750,588 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     """The mean of each window of (N, C, H, W) input (``divisor_override`` replaces the window size)."""
     return _pool(input, kernel_size, stride, padding, 1, ceil_mode, 2, "avg_pool2d", "avg", count_include_pad,
                  divisor_override)
+
+
+# ---- more of torch.nn.functional: activations, padding, resampling, distances, losses, adaptive pooling.
+# Each is composed from differentiable fngrad ops, so gradients of any order come with it.
+
+__all__ += [
+    "relu6", "hardsigmoid", "hardswish", "selu", "celu", "glu", "softsign", "tanhshrink", "softshrink", "hardshrink",
+    "threshold", "threshold_", "prelu", "rrelu", "softmin",
+]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _inplace_result(input, out, inplace):
+    return input.copy_(out) if inplace else out
+
+
+def relu6(input, inplace=False):
+    """min(max(x, 0), 6). Example: ``F.relu6(fngrad.tensor([-1.0, 3.0, 7.0]))`` is ``tensor([0., 3., 6.])``."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardsigmoid(input, inplace=False):
+    """relu6(x + 3) / 6; the gradient is 1/6 strictly inside (-3, 3), as PyTorch's."""
+    return _inplace_result(input, hardtanh(input + 3.0, 0.0, 6.0) / 6.0, inplace)
+
+
+def hardswish(input, inplace=False):
+    """x * relu6(x + 3) / 6 (MobileNetV3)."""
+    return _inplace_result(input, input * (hardtanh(input + 3.0, 0.0, 6.0) / 6.0), inplace)
+
+
+def selu(input, inplace=False):
+    """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al."""
+    return _inplace_result(input, _C.elu(input, _SELU_ALPHA) * _SELU_SCALE, inplace)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    alpha = _number(alpha, "celu", "alpha")
+    if alpha == 0:
+        raise RuntimeError("[celu] ZeroDivisionError: alpha must not be 0 for celu")
+    return _inplace_result(input, _C.elu(input / alpha, 1.0) * alpha, inplace)
+
+
+def glu(input, dim=-1):
+    """a * sigmoid(b), where a and b are the two halves of ``input`` along ``dim``."""
+    if input.dim() == 0:
+        raise RuntimeError("[glu] glu does not support scalars because halving size must be even")
+    size = input.shape[dim]
+    if size % 2:
+        raise RuntimeError(f"[glu] Halving dimension must be even, but dimension {dim % input.dim()} is size {size}")
+    a, b = input.chunk(2, dim)
+    return a * b.sigmoid()
+
+
+def softsign(input):
+    """x / (1 + |x|)."""
+    return input / (input.abs() + 1.0)
+
+
+def tanhshrink(input):
+    """x - tanh(x)."""
+    return input - input.tanh()
+
+
+def softshrink(input, lambd=0.5):
+    """x - lambd where x > lambd, x + lambd where x < -lambd, else 0."""
+    lambd = _number(lambd, "softshrink", "lambd")
+    if lambd < 0:
+        raise RuntimeError(f"[softshrink] lambda must be greater or equal to 0, but found to be {lambd}.")
+    zero = input * 0.0
+    return _C.where(input > lambd, input - lambd, _C.where(input < -lambd, input + lambd, zero))
+
+
+def hardshrink(input, lambd=0.5):
+    """x where |x| > lambd, else 0."""
+    lambd = _number(lambd, "hardshrink", "lambd")
+    return _C.where((input > lambd).logical_or(input < -lambd), input, input * 0.0)
+
+
+def threshold(input, threshold, value, inplace=False):
+    """x where x > threshold, else value."""
+    threshold = _number(threshold, "threshold", "threshold")
+    value = _number(value, "threshold", "value")
+    return _inplace_result(input, _C.where(input > threshold, input, input * 0.0 + value), inplace)
+
+
+def threshold_(input, threshold, value):
+    """threshold in place."""
+    return globals()["threshold"](input, threshold, value, inplace=True)
+
+
+def prelu(input, weight):
+    """x where x > 0, else weight * x; ``weight`` has one entry, or one per channel (dim 1)."""
+    if weight.dim() > 1:
+        raise RuntimeError(f"[prelu] Expected weight to be a scalar or 1D tensor, but got: ndim = {weight.dim()}")
+    n = weight.numel()
+    if n != 1:
+        channels = input.shape[1] if input.dim() >= 2 else (input.shape[0] if input.dim() == 1 else 1)
+        if input.dim() == 0 or n != channels:
+            raise RuntimeError(f"[prelu] Mismatch of parameter numbers and input channel size. Found parameter "
+                               f"numbers = {n} and channel size = {channels}.")
+        if input.dim() >= 2:
+            weight = weight.reshape([1, -1] + [1] * (input.dim() - 2))
+    else:
+        weight = weight.reshape(())
+    return _C.where(input > 0, input, weight * input)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Leaky ReLU with a random slope per element, drawn from U(lower, upper) when ``training``
+    (seeded by ``fngrad.manual_seed``); in evaluation the slope is (lower + upper) / 2."""
+    lower = _number(lower, "rrelu", "lower")
+    upper = _number(upper, "rrelu", "upper")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    slopes = default_generator._rng.uniform(lower, upper, tuple(input.shape))
+    slope = from_numpy(slopes.astype(np.float64 if input.dtype == _C.float64 else np.float32))
+    return _inplace_result(input, _C.where(input >= 0, input, input * slope), inplace)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-input) along ``dim``."""
+    if dim is None:
+        dim = _get_softmax_dim("softmin", input.dim(), _stacklevel)
+    return (-input).softmax(dim, dtype)
+
+
+__all__ += ["normalize", "cosine_similarity", "pairwise_distance", "pdist"]
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """input / max(||input||_p along dim, eps). Example: ``F.normalize(fngrad.tensor([[3.0, 4.0]]))``
+    is ``tensor([[0.6000, 0.8000]])``."""
+    if out is not None:
+        raise NotImplementedError("[normalize] out= is not supported")
+    return input / input.norm(p, dim, keepdim=True).clamp(min=eps)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """Cosine of the angle between x1 and x2 along ``dim`` (broadcast), each norm at least ``eps``."""
+    n1 = x1.norm(2, dim, keepdim=True).clamp(min=eps)
+    n2 = x2.norm(2, dim, keepdim=True).clamp(min=eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """||x1 - x2 + eps||_p along the last dim."""
+    dim = max(x1.dim(), x2.dim()) - 1
+    if dim < 0:
+        return ((x1 - x2) + eps).abs()
+    return ((x1 - x2) + eps).norm(p, dim, keepdim=keepdim)
+
+
+def pdist(input, p=2):
+    """The p-norm distances between the rows of an (N, M) input, i < j, in row-major order (N(N-1)/2)."""
+    if input.dim() != 2:
+        raise RuntimeError(f"[pdist] pdist only supports 2D tensors, got: {input.dim()}D")
+    i, j = np.triu_indices(input.shape[0], k=1)
+    return (input[from_numpy(i.astype(np.int64))] - input[from_numpy(j.astype(np.int64))]).norm(p, 1)
+
+
+__all__ += ["pad", "interpolate", "upsample"]
+
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def _index_along(x, axis, positions):
+    """x gathered at ``positions`` (a NumPy int array) along ``axis`` (its backward scatters back)."""
+    return x[(slice(None),) * axis + (from_numpy(np.asarray(positions, dtype=np.int64)),)]
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pads the last ``len(pad) // 2`` dims: ``pad`` is (left, right) for the last dim, then the one
+    before, ... Modes ``constant`` (``value``, default 0; negative pads crop), ``reflect``,
+    ``replicate`` and ``circular``.
+
+    Example::
+
+        >>> import fngrad, fngrad.nn.functional as F
+        >>> F.pad(fngrad.tensor([[1.0, 2.0]]), (1, 2), value=9.0)
+        tensor([[9., 1., 2., 9., 9.]])
+    """
+    pad = tuple(int(v) for v in pad)
+    if len(pad) % 2:
+        raise RuntimeError("[pad] Padding length must be divisible by 2")
+    if len(pad) // 2 > input.dim():
+        raise RuntimeError(f"[pad] Padding length should be less than or equal to two times the input dimension but "
+                           f"got padding length {len(pad)} and input of dimension {input.dim()}")
+    if mode not in _PAD_MODES:
+        raise NotImplementedError(f"[pad] Unrecognised padding mode {mode}")
+    if mode != "constant" and value not in (None, 0, 0.0):
+        raise NotImplementedError(f"[pad] Padding mode \"{mode}\" doesn't take in value argument.")
+    x = input
+    for k in range(len(pad) // 2):
+        lo, hi = pad[2 * k], pad[2 * k + 1]
+        axis = input.dim() - 1 - k
+        size = x.shape[axis]
+        if mode == "constant":
+            if lo < 0 or hi < 0:  # negative padding crops
+                x = x[(slice(None),) * axis + (slice(max(-lo, 0), size - max(-hi, 0)),)]
+                lo, hi = max(lo, 0), max(hi, 0)
+            if lo or hi:
+                parts = []
+                for n in (lo, hi):
+                    shape = list(x.shape)
+                    shape[axis] = n
+                    parts.append(_C.full(tuple(shape), 0.0 if value is None else float(value), x.dtype) if n else None)
+                x = _C.cat([t for t in (parts[0], x, parts[1]) if t is not None], axis)
+            continue
+        positions = np.arange(-lo, size + hi)
+        if mode == "reflect":
+            if lo >= size or hi >= size:
+                raise RuntimeError(f"[pad] Argument #4: Padding size should be less than the corresponding input "
+                                   f"dimension, but got: padding ({lo}, {hi}) at dimension {axis} of input "
+                                   f"{list(input.shape)}")
+            period = 2 * (size - 1) if size > 1 else 1
+            positions = np.abs(positions) % period
+            positions = np.where(positions >= size, period - positions, positions)
+        elif mode == "replicate":
+            positions = np.clip(positions, 0, size - 1)
+        else:  # circular
+            if lo > size or hi > size:
+                raise RuntimeError("[pad] Padding value causes wrapping around more than once.")
+            positions = positions % size
+        x = _index_along(x, axis, positions)
+    return x
+
+
+_INTERP_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area")
+_INTERP_DIMS = {"linear": 1, "bilinear": 2, "trilinear": 3}
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Resizes the spatial dims of (N, C, *spatial) ``input`` to ``size`` or by ``scale_factor``:
+    ``nearest``, ``nearest-exact``, ``linear`` (1-D), ``bilinear`` (2-D), ``trilinear`` (3-D) — with
+    PyTorch's source coordinates and ``align_corners`` — and ``area`` (adaptive average pooling).
+
+    Example::
+
+        >>> import fngrad, fngrad.nn.functional as F
+        >>> F.interpolate(fngrad.tensor([[[1.0, 3.0]]]), scale_factor=2, mode="linear")
+        tensor([[[1.0000, 1.5000, 2.5000, 3.0000]]])
+    """
+    if mode not in _INTERP_MODES:
+        raise NotImplementedError(f"[interpolate] mode '{mode}' is not supported (supported: {_INTERP_MODES})")
+    if antialias:
+        raise NotImplementedError("[interpolate] antialias=True is not supported")
+    nd = input.dim() - 2
+    if nd < 1:
+        raise ValueError(f"[interpolate] Expected a 3D, 4D or 5D input (N, C, *spatial), got {input.dim()}D")
+    if mode in _INTERP_DIMS and _INTERP_DIMS[mode] != nd:
+        raise NotImplementedError(f"[interpolate] Got {input.dim()}D input, but {mode} mode needs "
+                                  f"{_INTERP_DIMS[mode] + 2}D input")
+    if align_corners is not None and mode not in _INTERP_DIMS:
+        raise ValueError("align_corners option can only be set with the interpolating modes: linear | bilinear | "
+                         "bicubic | trilinear")
+    align_corners = bool(align_corners)
+    in_sizes = tuple(input.shape[2:])
+    if (size is None) == (scale_factor is None):
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        out_sizes = tuple(int(s) for s in size) if isinstance(size, (tuple, list)) else (int(size),) * nd
+        if len(out_sizes) != nd:
+            raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input with "
+                             f"spatial dimensions of {list(in_sizes)} and output size of {list(out_sizes)}. Please "
+                             "provide input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, "
+                             "...,oK) format.")
+        scales = [None] * nd
+    else:
+        factors = tuple(float(s) for s in scale_factor) if isinstance(scale_factor, (tuple, list)) \
+            else (float(scale_factor),) * nd
+        if len(factors) != nd:
+            raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got input "
+                             f"with spatial dimensions of {list(in_sizes)} and scale_factor of shape "
+                             f"{list(factors)}.")
+        out_sizes = tuple(int(np.floor(s * f)) for s, f in zip(in_sizes, factors))
+        # PyTorch uses 1 / scale_factor as the scale unless asked to recompute it from the sizes.
+        scales = [None if recompute_scale_factor else 1.0 / f for f in factors]
+    if mode == "area":
+        return _adaptive_pool(input, out_sizes, nd, "interpolate", "avg")
+    x = input
+    for d in range(nd):
+        axis, n_in, n_out = 2 + d, in_sizes[d], out_sizes[d]
+        dst = np.arange(n_out, dtype=np.float64)
+        if mode in ("nearest", "nearest-exact"):
+            scale = scales[d] if scales[d] is not None else n_in / n_out
+            src = np.floor((dst + (0.5 if mode == "nearest-exact" else 0.0)) * scale)
+            x = _index_along(x, axis, np.minimum(src.astype(np.int64), n_in - 1))
+            continue
+        if align_corners:
+            src = dst * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+        else:
+            scale = scales[d] if scales[d] is not None else n_in / n_out
+            src = np.maximum((dst + 0.5) * scale - 0.5, 0.0)
+        i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+        i1 = np.minimum(i0 + 1, n_in - 1)
+        lam = (src - i0).reshape([-1] + [1] * (nd - 1 - d))
+        w1 = from_numpy(lam).to(x.dtype)
+        x = _index_along(x, axis, i0) * (1.0 - w1) + _index_along(x, axis, i1) * w1
+    return x
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated name of :func:`interpolate` (as in PyTorch)."""
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+__all__ += ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+            "max_unpool1d", "max_unpool2d"]
+
+
+def _adaptive_windows(n_in, n_out):
+    """PyTorch's adaptive windows: [floor(i n_in / n_out), ceil((i + 1) n_in / n_out)) for each output i."""
+    i = np.arange(n_out)
+    return (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
+
+
+def _adaptive_pool(input, output_size, nd, op, kind):
+    """Adaptive pooling, one spatial dim at a time (the mean and the max over a box are separable):
+    the mean is a product with an (in, out) averaging matrix, the max an ``amax`` over windows
+    gathered at their largest size (shorter windows repeat their last element, which leaves the max
+    unchanged)."""
+    unbatched = input.dim() == nd + 1
+    if unbatched:
+        input = input.unsqueeze(0)
+    if input.dim() != nd + 2:
+        raise RuntimeError(f"[{op}] Expected {nd + 1}D or {nd + 2}D tensor, but got input of size: "
+                           f"{list(input.shape)}")
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * nd
+    if len(sizes) != nd:
+        raise RuntimeError(f"[{op}] output_size must be {nd}")
+    sizes = tuple(input.shape[2 + d] if s is None else int(s) for d, s in enumerate(sizes))
+    x = input
+    for d in range(nd):
+        axis, n_in, n_out = 2 + d, input.shape[2 + d], sizes[d]
+        start, end = _adaptive_windows(n_in, n_out)
+        if kind == "avg":
+            m = np.zeros((n_in, n_out))
+            for o in range(n_out):
+                m[start[o]:end[o], o] = 1.0 / (end[o] - start[o])
+            x = x.transpose(axis, -1).matmul(from_numpy(m).to(x.dtype)).transpose(axis, -1)
+        else:
+            k = int((end - start).max())
+            positions = np.minimum(start[:, None] + np.arange(k)[None, :], end[:, None] - 1)  # (out, k)
+            x = _index_along(x, axis, positions.reshape(-1))
+            shape = list(x.shape)
+            x = x.reshape(shape[:axis] + [n_out, k] + shape[axis + 1:]).amax(axis + 1)
+    return x.squeeze(0) if unbatched else x
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Average pooling of (N, C, L) input to ``output_size`` with PyTorch's adaptive windows."""
+    return _adaptive_pool(input, output_size, 1, "adaptive_avg_pool1d", "avg")
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average pooling of (N, C, H, W) input to ``output_size`` (an int, or (h, w) with None for keep)."""
+    return _adaptive_pool(input, output_size, 2, "adaptive_avg_pool2d", "avg")
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max pooling of (N, C, L) input to ``output_size`` with PyTorch's adaptive windows."""
+    if return_indices:
+        raise NotImplementedError("[adaptive_max_pool1d] return_indices=True is not implemented")
+    return _adaptive_pool(input, output_size, 1, "adaptive_max_pool1d", "max")
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max pooling of (N, C, H, W) input to ``output_size`` with PyTorch's adaptive windows."""
+    if return_indices:
+        raise NotImplementedError("[adaptive_max_pool2d] return_indices=True is not implemented")
+    return _adaptive_pool(input, output_size, 2, "adaptive_max_pool2d", "max")
+
+
+def _max_unpool(input, indices, kernel_size, stride, padding, output_size, nd, op):
+    kernel = _ntuple(kernel_size, nd, "kernel_size", op)
+    stride = kernel if stride is None else _ntuple(stride, nd, "stride", op)
+    pads = _ntuple(padding, nd, "padding", op)
+    unbatched = input.dim() == nd + 1
+    if unbatched:
+        input, indices = input.unsqueeze(0), indices.unsqueeze(0)
+    if tuple(indices.shape) != tuple(input.shape) or indices.dtype != _C.int64:
+        raise RuntimeError(f"[{op}] Expected shape of indices to be same as that of the input tensor "
+                           f"({list(input.shape)}) and of dtype int64, got {list(indices.shape)}, {indices.dtype!r}")
+    if output_size is None:
+        sizes = tuple((i - 1) * s - 2 * p + k for i, s, p, k in zip(input.shape[2:], stride, pads, kernel))
+    else:
+        sizes = tuple(int(v) for v in tuple(output_size)[-nd:])
+    n, c, total = input.shape[0], input.shape[1], int(np.prod(sizes))
+    idx = indices.detach().numpy().reshape(n, c, -1)
+    if idx.size and (idx.min() < 0 or idx.max() >= total):
+        raise RuntimeError(f"[{op}] Found an invalid max index: {int(idx.max() if idx.max() >= total else idx.min())}"
+                           f" (output volumes are of size {'x'.join(map(str, sizes))}")
+    out = _C.full((n, c, total), 0.0, input.dtype)
+    rows = np.broadcast_to(np.arange(n).reshape(n, 1, 1), idx.shape)
+    chans = np.broadcast_to(np.arange(c).reshape(1, c, 1), idx.shape)
+    out[from_numpy(np.ascontiguousarray(rows)), from_numpy(np.ascontiguousarray(chans)), from_numpy(idx)] = \
+        input.reshape(n, c, -1)
+    out = out.reshape((n, c) + sizes)
+    return out.squeeze(0) if unbatched else out
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Puts each value of ``input`` at its index from ``max_pool1d(..., return_indices=True)``; zeros elsewhere."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 1, "max_unpool1d")
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Puts each value of ``input`` at its index from ``max_pool2d(..., return_indices=True)``; zeros elsewhere.
+
+    Example::
+
+        >>> import fngrad, fngrad.nn.functional as F
+        >>> out, idx = F.max_pool2d(fngrad.tensor([[[[1.0, 2.0], [4.0, 3.0]]]]), 2, return_indices=True)
+        >>> F.max_unpool2d(out, idx, 2)
+        tensor([[[[0., 0.],
+                  [4., 0.]]]])
+    """
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 2, "max_unpool2d")
+
+
+__all__ += [
+    "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
+    "multi_margin_loss", "triplet_margin_loss", "cosine_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss",
+]
+
+
+def _zeros_like(t):
+    return t * 0.0
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+    """max(0, -target (input1 - input2) + margin), target in {1, -1}."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "margin_ranking_loss")
+    if input1.dim() != input2.dim() or input1.dim() != target.dim():
+        raise RuntimeError(f"[margin_ranking_loss] margin_ranking_loss : All input tensors should have same "
+                           f"dimension but got sizes: input1: {input1.shape!r}, input2: {input2.shape!r}, "
+                           f"target: {target.shape!r} ")
+    return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
+    """input where target is 1, max(0, margin - input) where target is -1 (PyTorch: the first term
+    wherever target != -1, the second wherever target != 1)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "hinge_embedding_loss")
+    zero = _zeros_like(input)
+    margin_part = _C.where(target != 1, (margin - input).clamp(min=0), zero)
+    self_part = _C.where(target != -1, input, zero)
+    return _reduce(margin_part + self_part, reduction)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """log(1 + exp(-target input)), target in {1, -1}."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "soft_margin_loss")
+    return _reduce(-logsigmoid(target * input), reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """-(y logsigmoid(x) + (1 - y) logsigmoid(-x)), times weight, averaged over the classes (last dim)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "multilabel_soft_margin_loss")
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss.sum(input.dim() - 1) / input.shape[-1], reduction)
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
+                      reduction="mean"):
+    """sum over i != y of max(0, margin - x[y] + x[i])**p / C (times weight[y]), for (N, C) or (C,) input."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "multi_margin_loss")
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.dim() != 1:
+        raise ValueError("weight must be one-dimensional")
+    rows = input.unsqueeze(0) if input.dim() <= 1 else input
+    if rows.dim() != 2:
+        raise RuntimeError(f"[multi_margin_loss] Expected non-empty vector or matrix with optional 0-dim batch size, "
+                           f"but got: {list(input.shape)}")
+    n, c = rows.shape[0], rows.shape[1]
+    y = target.reshape(-1).detach().numpy()
+    if y.shape[0] != n:
+        raise RuntimeError(f"[multi_margin_loss] inconsistent target size: {list(target.shape)} for input of size: "
+                           f"{list(input.shape)}")
+    if y.size and (y.min() < 0 or y.max() >= c):
+        raise IndexError(f"[multi_margin_loss] target out of range: expected values in [0, {c - 1}]")
+    x_y = rows[from_numpy(np.arange(n, dtype=np.int64)), from_numpy(y.astype(np.int64))].reshape(n, 1)
+    z = (rows - x_y + margin).clamp(min=0)
+    if p == 2:
+        z = z * z
+    if weight is not None:
+        z = z * weight[from_numpy(y.astype(np.int64))].reshape(n, 1)
+    other = np.ones((n, c))
+    other[np.arange(n), y] = 0.0
+    losses = (z * from_numpy(other).to(z.dtype)).sum(1) / c
+    if input.dim() <= 1:
+        losses = losses.reshape(())
+    return _reduce(losses, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
+                        reduce=None, reduction="mean"):
+    """max(0, margin + d(anchor, positive) - d(anchor, negative)) with d = pairwise_distance(p, eps);
+    ``swap`` uses min(d(a, n), d(p, n))."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "triplet_margin_loss")
+    if not (anchor.dim() == positive.dim() == negative.dim()):
+        raise RuntimeError(f"[triplet_margin_loss] The anchor, positive, and negative tensors are expected to have "
+                           f"the same number of dimensions, but got: anchor {anchor.dim()}D, positive "
+                           f"{positive.dim()}D, and negative {negative.dim()}D inputs")
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_swap = pairwise_distance(positive, negative, p, eps)
+        d_neg = _C.where(d_swap < d_neg, d_swap, d_neg)
+    return _reduce((d_pos - d_neg + margin).clamp(min=0), reduction)
+
+
+_COSINE_EMBEDDING_EPS = 1e-12  # PyTorch's EPSILON in cosine_embedding_loss
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+    """1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where target is -1."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "cosine_embedding_loss")
+    if input1.dim() != input2.dim() or input1.dim() not in (1, 2):
+        raise RuntimeError(f"[cosine_embedding_loss] 1D target tensor expects 2D input tensors, but found inputs "
+                           f"with sizes {list(input1.shape)} and {list(input2.shape)}.")
+    dim = input1.dim() - 1
+    prod = (input1 * input2).sum(dim)
+    mag1 = (input1 * input1).sum(dim) + _COSINE_EMBEDDING_EPS
+    mag2 = (input2 * input2).sum(dim) + _COSINE_EMBEDDING_EPS
+    cos = prod / (mag1 * mag2).sqrt()
+    zero = _zeros_like(cos)
+    losses = _C.where(target == 1, 1 - cos, zero) + _C.where(target == -1, (cos - margin).clamp(min=0), zero)
+    return _reduce(losses, reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
+                     reduction="mean"):
+    """exp(input) - target input (``log_input``), else input - target log(input + eps); ``full`` adds
+    Stirling's term target log target - target + log(2 pi target) / 2 where target > 1."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "poisson_nll_loss")
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        safe = _C.where(target > 1, target, _zeros_like(target) + 2.0)
+        stirling = safe * safe.log() - safe + (safe * (2 * np.pi)).log() * 0.5
+        loss = loss + _C.where(target > 1, stirling, _zeros_like(stirling))
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """(log(max(var, eps)) + (input - target)**2 / max(var, eps)) / 2 (+ log(2 pi) / 2 when ``full``);
+    ``var`` has input's shape, or one dim less, or 1 in the last dim. As PyTorch, the clamp of var
+    does not stop its gradient."""
+    _check_reduction(reduction, "gaussian_nll_loss")
+    if isinstance(var, numbers.Real):
+        var = input.detach() * 0.0 + float(var)
+    if tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif not (tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.shape[-1] == 1):
+            raise ValueError("var is of incorrect size")
+    if bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    # var + (max(var, eps) - var) with the difference held constant: the value is clamped, the
+    # gradient is var's own, as PyTorch's in-place clamp under no_grad.
+    var = var + (var.detach().clamp(min=eps) - var.detach())
+    loss = ((var.log() + (input - target) ** 2 / var)) * 0.5
+    if full:
+        loss = loss + 0.5 * float(np.log(2 * np.pi))
+    return _reduce(loss, reduction)

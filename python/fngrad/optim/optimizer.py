@@ -51,6 +51,9 @@ def _step_with_hooks(step):
 
     @functools.wraps(step)
     def wrapper(self, *args, **kwargs):
+        if not (_global_optimizer_pre_hooks or _global_optimizer_post_hooks or self._optimizer_step_pre_hooks
+                or self._optimizer_step_post_hooks):
+            return step(self, *args, **kwargs)
         for pre_hook in chain(_global_optimizer_pre_hooks.values(), self._optimizer_step_pre_hooks.values()):
             result = pre_hook(self, args, kwargs)
             if result is not None:

@@ -65,12 +65,21 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        if input.dim() == 0 or input.shape[-1] != self.in_features:
-            rows = input.numel() // input.shape[-1] if input.dim() and input.shape[-1] else 1
-            cols = input.shape[-1] if input.dim() else 1
-            raise RuntimeError(f"[Linear] mat1 and mat2 shapes cannot be multiplied ({rows}x{cols} and "
-                               f"{self.in_features}x{self.out_features})")
-        return F.linear(input, self.weight, self.bias)
+        # The registered parameters are read from the dict itself: ``self.weight`` goes through a failed
+        # attribute lookup and Module.__getattr__, a large part of a small layer's cost. A weight that is
+        # no longer a registered parameter (a parametrization, weight_norm) falls back to the attribute.
+        params = self._parameters
+        weight = params["weight"] if "weight" in params else self.weight
+        bias = params["bias"] if "bias" in params else self.bias
+        try:
+            return F.linear(input, weight, bias)
+        except RuntimeError:
+            if input.dim() == 0 or input.shape[-1] != self.in_features:
+                rows = input.numel() // input.shape[-1] if input.dim() and input.shape[-1] else 1
+                cols = input.shape[-1] if input.dim() else 1
+                raise RuntimeError(f"[Linear] mat1 and mat2 shapes cannot be multiplied ({rows}x{cols} and "
+                                   f"{self.in_features}x{self.out_features})") from None
+            raise
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -338,9 +338,13 @@ class Module:
 
     def __getattr__(self, name):
         d = self.__dict__
-        for kind in ("_parameters", "_buffers", "_modules"):
-            if kind in d and name in d[kind]:
-                return d[kind][name]
+        if "_parameters" in d:  # after Module.__init__: the three dicts exist
+            if name in d["_parameters"]:
+                return d["_parameters"][name]
+            if name in d["_buffers"]:
+                return d["_buffers"][name]
+            if name in d["_modules"]:
+                return d["_modules"][name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __setattr__(self, name, value):

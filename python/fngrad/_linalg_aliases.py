@@ -1,0 +1,108 @@
+"""The ``torch.*`` and ``Tensor.*`` spellings of ``fngrad.linalg`` functions: ``fngrad.det``,
+``fngrad.inverse``, ``fngrad.logdet``, ``fngrad.slogdet``, ``fngrad.cholesky``, ``fngrad.cholesky_solve``,
+``fngrad.cholesky_inverse``, ``fngrad.pinverse``, ``fngrad.matrix_exp``, ``fngrad.matrix_power``,
+``fngrad.svd`` (U, S, V) and ``fngrad.qr`` (``some=``), with PyTorch's signatures.
+
+Example::
+
+    >>> import fngrad
+    >>> fngrad.eye(2).mul(3).det()
+    tensor(9.)
+"""
+
+from __future__ import annotations
+
+from . import linalg
+from ._creation import zeros
+from ._functions import return_types
+
+__all__ = ["det", "inverse", "logdet", "slogdet", "cholesky", "cholesky_solve", "cholesky_inverse", "pinverse",
+           "matrix_exp", "matrix_power", "svd", "qr"]
+
+
+def det(input):
+    """The determinant (``linalg.det``). Example: ``fngrad.det(fngrad.eye(2))``."""
+    return linalg.det(input)
+
+
+def inverse(input):
+    """The inverse (``linalg.inv``). Example: ``fngrad.inverse(2 * fngrad.eye(2))``."""
+    return linalg.inv(input)
+
+
+def logdet(input):
+    """log(det(input)): NaN for a negative determinant, -inf for a zero one.
+
+    Example: ``fngrad.logdet(2 * fngrad.eye(2))`` is ``tensor(1.3863)``.
+    """
+    sign, logabsdet = linalg.slogdet(input)
+    return logabsdet + sign.log()
+
+
+def slogdet(input):
+    """``(sign, logabsdet)`` (``linalg.slogdet``, as the named tuple ``torch.return_types.slogdet``)."""
+    return return_types.slogdet(*linalg.slogdet(input))
+
+
+def cholesky(input, upper=False):
+    """The Cholesky factor (``linalg.cholesky``; ``upper`` positional as in ``torch.cholesky``)."""
+    return linalg.cholesky(input, upper=upper)
+
+
+def cholesky_solve(B, L, upper=False):
+    """The solution X of ``A X = B`` given the Cholesky factor of ``A`` (lower ``L``, or upper with ``upper``).
+
+    Example: ``fngrad.cholesky_solve(fngrad.ones(2, 1), 2 * fngrad.eye(2))`` is ``0.25 * ones(2, 1)``.
+    """
+    if B.dim() < 2 or L.dim() < 2:
+        raise RuntimeError(f"[cholesky_solve] cholesky_solve: b should have at least 2 dimensions, but has "
+                           f"{B.dim()} dimensions instead" if B.dim() < 2 else
+                           f"[cholesky_solve] cholesky_solve: u should have at least 2 dimensions, but has "
+                           f"{L.dim()} dimensions instead")
+    lower = L.transpose(-2, -1) if upper else L
+    return linalg.solve(lower.transpose(-2, -1), linalg.solve(lower, B))
+
+
+def cholesky_inverse(L, upper=False):
+    """The inverse of ``A = L L^T`` (``U^T U`` with ``upper``) from its Cholesky factor."""
+    lower = L.transpose(-2, -1) if upper else L
+    inv_lower = linalg.inv(lower)
+    return inv_lower.transpose(-2, -1) @ inv_lower
+
+
+def pinverse(input, rcond=1e-15):
+    """The pseudo-inverse, dropping singular values below ``rcond * s_max`` (``linalg.pinv``)."""
+    return linalg.pinv(input, rtol=rcond)
+
+
+def matrix_exp(A):
+    """The matrix exponential (``linalg.matrix_exp``)."""
+    return linalg.matrix_exp(A)
+
+
+def matrix_power(input, n):
+    """``input`` to the integer power ``n`` (``linalg.matrix_power``)."""
+    return linalg.matrix_power(input, n)
+
+
+def svd(input, some=True, compute_uv=True):
+    """``(U, S, V)`` with ``input = U diag(S) V^T`` (V, not Vh; reduced unless ``some=False``). With
+    ``compute_uv=False``, U and V are (m, m) and (n, n) zero matrices, as in PyTorch."""
+    if not compute_uv:
+        *batch, m, n = input.shape
+        return return_types.svd(zeros(*batch, m, m, dtype=input.dtype), linalg.svdvals(input),
+                                zeros(*batch, n, n, dtype=input.dtype))
+    U, S, Vh = linalg.svd(input, full_matrices=not some)
+    return return_types.svd(U, S, Vh.transpose(-2, -1))
+
+
+def qr(input, some=True):
+    """``(Q, R)`` (``linalg.qr`` with mode 'reduced', or 'complete' when ``some=False``)."""
+    return return_types.qr(*linalg.qr(input, "reduced" if some else "complete"))
+
+
+_METHODS = {
+    "det": det, "inverse": inverse, "logdet": logdet, "slogdet": slogdet, "cholesky": cholesky,
+    "cholesky_solve": cholesky_solve, "cholesky_inverse": cholesky_inverse, "pinverse": pinverse,
+    "matrix_exp": matrix_exp, "matrix_power": matrix_power, "svd": svd, "qr": qr,
+}

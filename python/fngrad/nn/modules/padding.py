@@ -1,0 +1,139 @@
+"""Padding, resampling and distance modules (as ``torch.nn``'s), over ``F.pad``, ``F.interpolate``,
+``F.pairwise_distance`` and ``F.cosine_similarity``."""
+
+from __future__ import annotations
+
+from .. import functional as F
+from .module import Module
+
+__all__ = ["ConstantPad1d", "ConstantPad2d", "ZeroPad1d", "ZeroPad2d", "ReflectionPad1d", "ReflectionPad2d",
+           "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d", "CircularPad2d", "Upsample", "PairwiseDistance",
+           "CosineSimilarity"]
+
+
+class _PadNd(Module):
+    mode = "constant"
+    nd = 1
+
+    def __init__(self, padding, value=None):
+        super().__init__()
+        self.padding = tuple(padding) if isinstance(padding, (tuple, list)) else (int(padding),) * (2 * self.nd)
+        if len(self.padding) != 2 * self.nd:
+            raise ValueError(f"{type(self).__name__}: expected padding of {2 * self.nd} values, got {padding}")
+        self.value = value
+
+    def forward(self, input):
+        return F.pad(input, self.padding, self.mode, self.value)
+
+    def extra_repr(self):
+        return f"padding={self.padding}, value={self.value}" if self.mode == "constant" else f"{self.padding}"
+
+
+class ConstantPad1d(_PadNd):
+    """Pads the last dim with ``value``. Example: ``nn.ConstantPad1d(1, 0.5)(fngrad.ones(1, 2))``."""
+
+    def __init__(self, padding, value):
+        super().__init__(padding, float(value))
+
+
+class ConstantPad2d(ConstantPad1d):
+    """Pads the last two dims with ``value`` (left, right, top, bottom)."""
+    nd = 2
+
+
+class ZeroPad1d(ConstantPad1d):
+    """Pads the last dim with zeros."""
+
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
+class ZeroPad2d(ZeroPad1d):
+    """Pads the last two dims with zeros (left, right, top, bottom)."""
+    nd = 2
+
+
+class ReflectionPad1d(_PadNd):
+    """Pads the last dim with its reflection (the edge not repeated)."""
+    mode = "reflect"
+
+
+class ReflectionPad2d(ReflectionPad1d):
+    """Pads the last two dims with their reflection."""
+    nd = 2
+
+
+class ReplicationPad1d(ReflectionPad1d):
+    """Pads the last dim with copies of its edge values."""
+    mode = "replicate"
+
+
+class ReplicationPad2d(ReplicationPad1d):
+    """Pads the last two dims with copies of their edge values."""
+    nd = 2
+
+
+class CircularPad1d(ReflectionPad1d):
+    """Pads the last dim by wrapping around."""
+    mode = "circular"
+
+
+class CircularPad2d(CircularPad1d):
+    """Pads the last two dims by wrapping around."""
+    nd = 2
+
+
+class Upsample(Module):
+    """Resizes (N, C, *spatial) inputs with ``F.interpolate``.
+
+    Example::
+
+        >>> import fngrad
+        >>> from fngrad import nn
+        >>> nn.Upsample(scale_factor=2)(fngrad.tensor([[[1.0, 2.0]]]))
+        tensor([[[1., 1., 2., 2.]]])
+    """
+
+    def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None):
+        super().__init__()
+        self.size = size
+        self.scale_factor = float(scale_factor) if isinstance(scale_factor, (int, float)) else scale_factor
+        self.mode = mode
+        self.align_corners = align_corners
+        self.recompute_scale_factor = recompute_scale_factor
+
+    def forward(self, input):
+        return F.interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
+                             recompute_scale_factor=self.recompute_scale_factor)
+
+    def extra_repr(self):
+        info = f"size={self.size!r}" if self.size is not None else f"scale_factor={self.scale_factor!r}"
+        return info + f", mode={self.mode!r}"
+
+
+class PairwiseDistance(Module):
+    """||x1 - x2 + eps||_p along the last dim."""
+
+    def __init__(self, p=2.0, eps=1e-6, keepdim=False):
+        super().__init__()
+        self.norm = p
+        self.eps = eps
+        self.keepdim = keepdim
+
+    def forward(self, x1, x2):
+        return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+
+class CosineSimilarity(Module):
+    """Cosine similarity along ``dim``."""
+
+    def __init__(self, dim=1, eps=1e-8):
+        super().__init__()
+        self.dim = dim
+        self.eps = eps
+
+    def forward(self, x1, x2):
+        return F.cosine_similarity(x1, x2, self.dim, self.eps)
