@@ -1186,6 +1186,76 @@ add(ARG, "arg_set_num_threads_zero", lambda L: L.set_num_threads(0), "set_num_th
 add(ARG, "arg_manual_seed_negative", lambda L: [L.manual_seed(-1) and None], expect="ok")
 
 
+
+# --------------------------------------------------------------------------------------------------
+# Index, sorting, scan and search ops (_indexing_ops.py, _sorting.py, _scan.py, _search.py):
+# out-of-range and float indices, bad k, dims and arguments
+# --------------------------------------------------------------------------------------------------
+IXS = "index/sort/scan ops"
+add(IXS, "gather_out_of_range", lambda L: L.ones(3).gather(0, L.tensor([5])), "gather")
+add(IXS, "gather_negative_index", lambda L: L.ones(2, 3).gather(1, L.tensor([[0], [-1]])), "gather")
+add(IXS, "gather_float_index", lambda L: L.ones(3).gather(0, L.tensor([0.0])), "gather")
+add(IXS, "gather_dim_out_of_range", lambda L: L.ones(3).gather(1, L.tensor([0])), "gather")
+add(IXS, "gather_index_ndim", lambda L: L.ones(3, 2).gather(0, L.tensor([0])), "gather")
+add(IXS, "gather_index_too_large", lambda L: L.ones(3, 2).gather(0, L.tensor([[0, 0, 0]])), "gather")
+add(IXS, "scatter_out_of_range", lambda L: L.ones(3).scatter(0, L.tensor([5]), L.ones(1)), "scatter")
+add(IXS, "scatter_add_out_of_range", lambda L: L.ones(3).scatter_add(0, L.tensor([3]), L.ones(1)), "scatter_add")
+add(IXS, "scatter_add_float_index", lambda L: L.ones(3).scatter_add(0, L.tensor([0.0]), L.ones(1)), "scatter")
+add(IXS, "scatter_reduce_unknown", lambda L: L.ones(3).scatter_reduce(0, L.tensor([0]), L.ones(1), "foo"),
+    "scatter_reduce")
+add(IXS, "index_select_out_of_range", lambda L: L.ones(3).index_select(0, L.tensor([5])), "index_select")
+add(IXS, "index_select_float_index", lambda L: L.ones(3).index_select(0, L.tensor([0.0])), "index_select")
+add(IXS, "index_select_2d_index", lambda L: L.ones(3).index_select(0, L.tensor([[0]])), "index_select")
+add(IXS, "index_add_out_of_range", lambda L: L.ones(3).index_add(0, L.tensor([5]), L.ones(1)), "index_add")
+add(IXS, "index_add_float_index", lambda L: L.ones(3).index_add(0, L.tensor([0.0]), L.ones(1)), "index_add")
+add(IXS, "index_copy_out_of_range", lambda L: L.ones(3).index_copy(0, L.tensor([5]), L.ones(1)), "index_copy")
+add(IXS, "index_fill_out_of_range", lambda L: L.ones(3).index_fill(0, L.tensor([5]), 1.0), "index_fill")
+add(IXS, "masked_scatter_float_mask", lambda L: L.ones(3).masked_scatter(L.ones(3), L.ones(3)), "masked_scatter")
+add(IXS, "masked_scatter_short_source", lambda L: L.ones(3).masked_scatter(L.ones(3) > 0, L.ones(2)),
+    "masked_scatter")
+add(IXS, "put_out_of_range", lambda L: L.ones(3).put(L.tensor([5]), L.ones(1)), "put")
+add(IXS, "topk_k_too_large", lambda L: L.ones(3).topk(5), "topk")
+add(IXS, "kthvalue_k_too_large", lambda L: L.ones(3).kthvalue(5), "kthvalue")
+add(IXS, "sort_dim_out_of_range", lambda L: L.ones(3).sort(2), "sort")
+add(IXS, "cumsum_dim_out_of_range", lambda L: L.ones(3).cumsum(2), "cumsum")
+add(IXS, "bincount_negative", lambda L: L.tensor([-1]).bincount(), "bincount")
+add(IXS, "bincount_float", lambda L: L.tensor([1.0]).bincount(), "bincount")
+add(IXS, "bincount_2d", lambda L: L.tensor([[1]]).bincount(), "bincount")
+add(IXS, "searchsorted_bad_side", lambda L: L.searchsorted(L.ones(3), L.ones(2), side="middle"), "searchsorted")
+add(IXS, "histc_no_bins", lambda L: L.histc(L.ones(3), bins=-1), "histc")
+add(IXS, "histc_int64", lambda L: L.tensor([1, 2]).histc(), "histc")
+add(IXS, "logcumsumexp_int64", lambda L: L.tensor([1, 2]).logcumsumexp(0), "logcumsumexp")
+add(IXS, "scatter_index_larger_than_src", lambda L: L.ones(2).scatter(0, L.tensor([0, 1, 1]), L.ones(2)), "scatter")
+add(IXS, "index_add_source_shape", lambda L: L.ones(3, 2).index_add(0, L.tensor([0]), L.ones(1, 3)), "index_add")
+add(IXS, "index_copy_index_count", lambda L: L.ones(3, 2).index_copy(0, L.tensor([0, 1]), L.ones(1, 2)),
+    "index_copy")
+add(IXS, "put_index_count", lambda L: L.ones(3).put(L.tensor([0, 1]), L.ones(1)), "put")
+add(IXS, "masked_scatter_mask_shape", lambda L: L.ones(3).masked_scatter(L.ones(2) > 0, L.ones(3)), "masked_scatter")
+add(IXS, "median_empty_dim", lambda L: L.ones(0, 2).median(0), "median")
+
+
+@case(IXS, "gather")
+def gather_out_of_range_with_grad(L):
+    x = leaf(L)
+    (x * 2).gather(0, L.tensor([0, 3])).sum().backward()
+
+
+@case(IXS, "index_add")
+def index_add_out_of_range_in_place(L):
+    x = L.zeros(3)
+    x.index_add_(0, L.tensor([0, 4]), L.ones(2))
+
+
+@case(IXS, expect="ok", ref=[np.array([3.0, 2.0, 1.0], np.float32), np.array([2, 1]),
+                            np.array([0.0, 1.0, 0.0, 0.0], np.float32)])
+def sort_with_nan_and_grad(L):
+    # NaN sorts as the largest value; the gradient of a selected value goes to where it came from.
+    x = L.tensor([2.0, 3.0, float("nan"), 1.0], requires_grad=True)
+    top = x.topk(2)
+    top.values[1].backward()
+    return [x.sort(descending=True).values[1:], top.indices, x.grad]
+
+
 # --------------------------------------------------------------------------------------------------
 # Native argument parsing (csrc/python/arg_parser.h): number branches of where, argument types
 # --------------------------------------------------------------------------------------------------

@@ -637,3 +637,170 @@ OPS += [
     Op("F.poisson_nll_loss", lambda x: F.poisson_nll_loss(x, fngrad.tensor([0.0, 1.0, 2.0, 3.0]), reduction="sum"),
        lambda x: (np.exp(x) - np.array([0.0, 1.0, 2.0, 3.0]) * x).sum(), shapes=((3, 4),)),
 ]
+
+
+# --------------------------------------------------------------------------------------------------
+# Index, sorting, scan, search and float-class ops (python/fngrad/_indexing_ops.py, _sorting.py,
+# _scan.py, _search.py, _classify.py). Ops with index or bool results are checked through
+# `.to(x.dtype)` and are not differentiable.
+# --------------------------------------------------------------------------------------------------
+_I = fngrad.tensor  # index tensors (int64) of the rows below
+_GATHER_IDX = np.array([[0, 3], [1, 1], [2, 0]])
+_SCATTER_IDX = np.array([[2, 0, 1, 2], [0, 2, 0, 1]])  # distinct per column: no write races
+_SCATTER_DUP = np.array([[0, 2, 0, 1], [0, 1, 0, 1]])  # repeats: accumulate
+_SEQ = np.array([-1.5, -0.5, 0.0, 0.7, 1.2])
+
+
+def _np_scatter(x, idx, src, dim=0, ufunc=None):
+    out = x.copy()
+    coords = list(np.indices(idx.shape))
+    coords[dim] = idx
+    if ufunc is None:
+        out[tuple(coords)] = src[tuple(slice(0, n) for n in idx.shape)] if np.ndim(src) else src
+    else:
+        ufunc.at(out, tuple(coords), src[tuple(slice(0, n) for n in idx.shape)])
+    return out
+
+
+def _np_scatter_reduce(x, idx, src, reduce, include_self):
+    out = x.copy()
+    coords = list(np.indices(idx.shape))
+    coords[0] = idx
+    coords = tuple(coords)
+    ufunc = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}[reduce]
+    if not include_self:
+        out[coords] = {"sum": 0, "mean": 0, "prod": 1, "amax": -np.inf, "amin": np.inf}[reduce]
+    ufunc.at(out, coords, src)
+    if reduce == "mean":
+        count = np.zeros(x.shape) + (1 if include_self else 0)
+        np.add.at(count, coords, 1)
+        out = out / np.maximum(count, 1)
+    return out
+
+
+def _np_index_add(x, idx, src, dim, alpha=1):
+    out = x.copy()
+    np.add.at(np.moveaxis(out, dim, 0), idx, alpha * np.moveaxis(src, dim, 0))
+    return out
+
+
+def _np_median(x, dim):
+    s = np.sort(x, axis=dim)
+    return np.take(s, (x.shape[dim] - 1) // 2, axis=dim)
+
+
+def _np_logcumsumexp(x, dim):
+    return np.log(np.cumsum(np.exp(x), axis=dim))
+
+
+def _np_put(x, idx, src, accumulate):
+    out = x.copy().reshape(-1)
+    if accumulate:
+        np.add.at(out, idx, src)
+    else:
+        out[idx] = src
+    return out.reshape(x.shape)
+
+
+def _np_masked_scatter(x, s):
+    out = x.copy()
+    out[x > 0] = s.reshape(-1)[:int((x > 0).sum())]
+    return out
+
+
+def _as(fn):
+    """An op with an index or bool result, checked in the input's dtype."""
+    return lambda x, *rest: fn(x, *rest).to(x.dtype)
+
+
+def _np_unique_consecutive(a):
+    flat = a.reshape(-1)
+    return flat[np.r_[True, flat[1:] != flat[:-1]]]
+
+
+OPS += [
+    Op("gather", lambda x: fngrad.gather(x, 1, _I(_GATHER_IDX)), lambda x: np.take_along_axis(x, _GATHER_IDX, 1)),
+    Op("scatter", lambda x, s: x.scatter(0, _I(_SCATTER_IDX), s), lambda x, s: _np_scatter(x, _SCATTER_IDX, s),
+       shapes=((3, 4), (2, 4))),
+    Op("scatter_value", lambda x: fngrad.scatter(x, 0, _I(_SCATTER_IDX), 0.5),
+       lambda x: _np_scatter(x, _SCATTER_IDX, 0.5)),
+    Op("scatter_add", lambda x, s: fngrad.scatter_add(x, 0, _I(_SCATTER_DUP), s),
+       lambda x, s: _np_scatter(x, _SCATTER_DUP, s, ufunc=np.add), shapes=((3, 4), (2, 4))),
+    Op("scatter_add_small_index", lambda x, s: x.scatter_add(1, _I(_GATHER_IDX), s),
+       lambda x, s: _np_scatter(x, _GATHER_IDX, s, dim=1, ufunc=np.add), shapes=((3, 4), (3, 3))),
+    Op("scatter_reduce_sum", lambda x, s: x.scatter_reduce(0, _I(_SCATTER_DUP), s, "sum", include_self=False),
+       lambda x, s: _np_scatter_reduce(x, _SCATTER_DUP, s, "sum", False), shapes=((3, 4), (2, 4))),
+    Op("scatter_reduce_mean", lambda x, s: x.scatter_reduce(0, _I(_SCATTER_DUP), s, "mean"),
+       lambda x, s: _np_scatter_reduce(x, _SCATTER_DUP, s, "mean", True), shapes=((3, 4), (2, 4))),
+    Op("scatter_reduce_prod", lambda x, s: x.scatter_reduce(0, _I(_SCATTER_DUP), s, "prod"),
+       lambda x, s: _np_scatter_reduce(x, _SCATTER_DUP, s, "prod", True), shapes=((3, 4), (2, 4)),
+       domain=(0.5, 1.5)),
+    Op("scatter_reduce_amax", lambda x, s: x.scatter_reduce(0, _I(_SCATTER_DUP), s, "amax"),
+       lambda x, s: _np_scatter_reduce(x, _SCATTER_DUP, s, "amax", True), shapes=((3, 4), (2, 4))),
+    Op("scatter_reduce_amin", lambda x, s: x.scatter_reduce(0, _I(_SCATTER_DUP), s, "amin", include_self=False),
+       lambda x, s: _np_scatter_reduce(x, _SCATTER_DUP, s, "amin", False), shapes=((3, 4), (2, 4))),
+    Op("index_select", lambda x: x.index_select(1, _I([3, 0, 3])), lambda x: x[:, [3, 0, 3]]),
+    Op("index_add", lambda x, s: fngrad.index_add(x, 1, _I([1, 1]), s, alpha=2),
+       lambda x, s: _np_index_add(x, [1, 1], s, 1, 2), shapes=((3, 4), (3, 2))),
+    Op("index_copy", lambda x, s: x.index_copy(0, _I([2, 0]), s),
+       lambda x, s: np.concatenate([s[1:2], x[1:2], s[0:1]]), shapes=((3, 4), (2, 4))),
+    Op("index_fill", lambda x: x.index_fill(1, _I([0, 2]), -1.0),
+       lambda x: np.where(np.isin(np.arange(4), [0, 2]), -1.0, x)),
+    Op("masked_scatter", lambda x, s: x.masked_scatter(x > 0, s), _np_masked_scatter, shapes=((3, 4), (3, 4)),
+       kinks=(0.0,)),
+    Op("take_along_dim", lambda x: x.take_along_dim(_I([[1], [3], [0]]), 1),
+       lambda x: np.take_along_axis(x, np.array([[1], [3], [0]]), 1)),
+    Op("take_along_dim_flat", lambda x: fngrad.take_along_dim(x, _I([11, 0, -1])),
+       lambda x: x.reshape(-1)[[11, 0, -1]]),
+    Op("put", lambda x, s: x.put(_I([0, 5, 11]), s), lambda x, s: _np_put(x, [0, 5, 11], s, False),
+       shapes=((3, 4), (3,))),
+    Op("put_accumulate", lambda x, s: x.put(_I([0, 5, 0]), s, accumulate=True),
+       lambda x, s: _np_put(x, [0, 5, 0], s, True), shapes=((3, 4), (3,))),
+    Op("sort", lambda x: x.sort(1).values, lambda x: np.sort(x, 1)),
+    Op("sort_descending", lambda x: fngrad.sort(x, dim=0, descending=True, stable=True).values,
+       lambda x: -np.sort(-x, 0)),
+    Op("argsort", _as(lambda x: x.argsort(1, descending=True)), lambda x: np.argsort(-x, 1), differentiable=False),
+    Op("msort", fngrad.msort, lambda x: np.sort(x, 0)),
+    Op("topk", lambda x: x.topk(2, 1).values, lambda x: -np.sort(-x, 1)[:, :2]),
+    Op("topk_smallest", lambda x: fngrad.topk(x, 2, dim=0, largest=False).values, lambda x: np.sort(x, 0)[:2]),
+    Op("kthvalue", lambda x: x.kthvalue(3, 1).values, lambda x: np.sort(x, 1)[:, 2]),
+    Op("median", lambda x: x.median(), lambda x: _np_median(x.reshape(-1), 0)),
+    Op("median_dim", lambda x: x.median(1, keepdim=True).values, lambda x: _np_median(x, 1)[:, None]),
+    Op("nanmedian_dim", lambda x: fngrad.nanmedian(x, 0).values, lambda x: _np_median(x, 0)),
+    Op("mode", lambda x: x.mode(1).values, lambda x: x.min(1)),  # all values distinct: the smallest
+    Op("cumsum", lambda x: x.cumsum(1), lambda x: np.cumsum(x, 1)),
+    Op("cumsum_dim0", lambda x: fngrad.cumsum(x, dim=0), lambda x: np.cumsum(x, 0), shapes=((3, 4, 2),)),
+    Op("cumprod", lambda x: x.cumprod(1), lambda x: np.cumprod(x, 1)),
+    Op("cummax", lambda x: x.cummax(1).values, lambda x: np.maximum.accumulate(x, 1)),
+    Op("cummin", lambda x: fngrad.cummin(x, 0).values, lambda x: np.minimum.accumulate(x, 0)),
+    Op("logcumsumexp", lambda x: x.logcumsumexp(1), lambda x: _np_logcumsumexp(x, 1)),
+    Op("nonzero", _as(lambda x: (x > 0).nonzero()), lambda x: np.argwhere(x > 0), differentiable=False,
+       kinks=(0.0,)),
+    Op("argwhere", _as(lambda x: fngrad.argwhere(x.clamp(min=0))), lambda x: np.argwhere(x > 0),
+       differentiable=False, kinks=(0.0,)),
+    Op("unique", lambda x: x.unique(), lambda x: np.unique(x), differentiable=False),
+    Op("unique_consecutive", _as(lambda x: (x > 0).unique_consecutive()),
+       lambda x: _np_unique_consecutive(x > 0), differentiable=False, kinks=(0.0,)),
+    Op("bincount_weights", lambda w: _I([0, 2, 2, 5, 0, 1, 7, 2, 3, 3, 0, 1]).bincount(w),
+       lambda w: np.bincount([0, 2, 2, 5, 0, 1, 7, 2, 3, 3, 0, 1], w), shapes=((12,),)),
+    Op("histc", lambda x: x.histc(bins=5, min=-2, max=2), lambda x: np.histogram(x, 5, (-2, 2))[0],
+       differentiable=False, kinks=(-1.2, -0.4, 0.4, 1.2)),
+    Op("searchsorted", _as(lambda x: fngrad.searchsorted(fngrad.tensor(_SEQ, dtype=x.dtype), x, right=True)),
+       lambda x: np.searchsorted(_SEQ, x, side="right"), differentiable=False, kinks=tuple(_SEQ)),
+    Op("bucketize", _as(lambda x: fngrad.bucketize(x, fngrad.tensor(_SEQ, dtype=x.dtype))),
+       lambda x: np.searchsorted(_SEQ, x), differentiable=False, kinks=tuple(_SEQ)),
+    Op("count_nonzero", _as(lambda x: x.clamp(min=0).count_nonzero(dim=1)), lambda x: (x > 0).sum(1),
+       differentiable=False, kinks=(0.0,)),
+    Op("isnan", _as(lambda x: x.log().isnan()), lambda x: x < 0, differentiable=False, kinks=(0.0,)),
+    Op("isinf", _as(lambda x: fngrad.isinf(x.clamp(min=0).log())), lambda x: x < 0, differentiable=False,
+       kinks=(0.0,)),
+    Op("isposinf", _as(lambda x: (-x.clamp(min=0).log()).isposinf()), lambda x: x < 0, differentiable=False,
+       kinks=(0.0,)),
+    Op("isneginf", _as(lambda x: x.clamp(min=0).log().isneginf()), lambda x: x < 0, differentiable=False,
+       kinks=(0.0,)),
+    Op("isfinite", _as(lambda x: x.log().isfinite()), lambda x: x > 0, differentiable=False, kinks=(0.0,)),
+    Op("isreal", _as(fngrad.isreal), lambda x: np.ones_like(x), differentiable=False),
+    Op("signbit", _as(fngrad.signbit), lambda x: x < 0, differentiable=False, kinks=(0.0,)),
+    Op("nan_to_num", lambda x: x.log().nan_to_num(nan=0.5), lambda x: np.where(x > 0, np.log(np.abs(x)), 0.5),
+       kinks=(0.0,)),
+]

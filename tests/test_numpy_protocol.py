@@ -246,6 +246,7 @@ def test_an_op_installed_later_is_picked_up_by_name(monkeypatch):
     monkeypatch.delattr(fngrad, "cbrt", raising=False)
     monkeypatch.delattr(fngrad, "cumsum", raising=False)
     monkeypatch.delattr(fngrad.Tensor, "cbrt", raising=False)
+    monkeypatch.delattr(fngrad.Tensor, "cumsum", raising=False)  # np.cumsum calls the method when there is one
     with pytest.raises(RuntimeError, match=r"^Can't call numpy\(\)"):
         np.cbrt(w)
     with pytest.raises(RuntimeError, match=r"^Can't call numpy\(\)"):

@@ -112,6 +112,16 @@ from . import _creation_more  # noqa: E402
 _family_all += _install_family(_creation_more)
 from . import _rounding  # noqa: E402
 _family_all += _install_family(_rounding)
+from . import _indexing_ops  # noqa: E402
+_family_all += _install_family(_indexing_ops)
+from . import _sorting  # noqa: E402
+_family_all += _install_family(_sorting)
+from . import _scan  # noqa: E402
+_family_all += _install_family(_scan)
+from . import _search  # noqa: E402
+_family_all += _install_family(_search)
+from . import _classify  # noqa: E402
+_family_all += _install_family(_classify)
 
 # The Python functions that C++ calls, handed over once (Note [Python callbacks] in
 # csrc/core/py_callbacks.h): a renamed one fails here, at import, not at its first call.

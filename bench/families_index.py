@@ -1,0 +1,111 @@
+"""The index, sorting and scan families beside PyTorch: sort, topk, gather, scatter_add, cumsum and
+index_add on 2^20 float32 elements (a 1024 x 1024 matrix, along dim 1; index_add along dim 0),
+forward and backward.
+
+fngrad and PyTorch alternate call by call (interleaved, so that load from other tenants hits both),
+with the same number of threads. Each figure is ms per call: median (min-max) over the repeats; the
+ratio is PyTorch's median / fngrad's (above 1: fngrad is faster). The backward is timed alone: the
+forward that builds its graph runs untimed before each call.
+
+    python bench/families_index.py            # 7 repeats
+    python bench/families_index.py --quick    # tiny sizes, 2 repeats (to prove it runs)
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import pathlib
+import statistics
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from _timing import machine_info  # noqa: E402
+
+import fngrad  # noqa: E402
+
+
+def cases(n):
+    """name -> function(lib, x, extra) returning the output; extra holds the index tensors."""
+    return {
+        "sort": lambda L, x, e: L.sort(x, dim=1).values,
+        "topk16": lambda L, x, e: L.topk(x, 16, dim=1).values,
+        "gather": lambda L, x, e: L.gather(x, 1, e["idx"]),
+        "scatter_add": lambda L, x, e: L.scatter_add(x, 1, e["idx"], e["src"]),
+        "cumsum": lambda L, x, e: L.cumsum(x, 1),
+        "index_add": lambda L, x, e: L.index_add(x, 0, e["rows"], e["src"]),
+    }
+
+
+def inputs(lib, a, idx, src, rows):
+    if lib is fngrad:
+        t = lambda v, **k: fngrad.from_numpy(v).requires_grad_(k.get("grad", False))  # noqa: E731
+    else:
+        import torch
+
+        t = lambda v, **k: torch.from_numpy(v).requires_grad_(k.get("grad", False))  # noqa: E731
+    return t(a.copy(), grad=True), {"idx": t(idx), "src": t(src.copy(), grad=True), "rows": t(rows)}
+
+
+def timed(fn):
+    gc.disable()
+    try:
+        t0 = time.perf_counter()
+        fn()
+        return time.perf_counter() - t0
+    finally:
+        gc.enable()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--only", default="")
+    args = parser.parse_args()
+    import torch
+
+    side = 64 if args.quick else 1024
+    repeats = args.repeats or (2 if args.quick else 7)
+    torch.set_num_threads(fngrad.get_num_threads())
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((side, side)).astype(np.float32)
+    idx = rng.integers(0, side, (side, side))
+    src = rng.standard_normal((side, side)).astype(np.float32)
+    rows = rng.permutation(side)
+    grad = rng.standard_normal((side, side)).astype(np.float32)
+    info = machine_info()
+    print(f"# fngrad {fngrad.__version__}, numpy {np.__version__}, torch {torch.__version__}; "
+          f"python={info['python']}, cpus={info['cpus']}; threads={torch.get_num_threads()}")
+    print(f"# {side}x{side} float32 = 2^{int(np.log2(side * side))} elements; ms per call, median (min-max) "
+          f"of {repeats} interleaved repeats; ratio = torch / fngrad (>1: fngrad faster)")
+    print(f"{'case':<22}{'fngrad ms':>26}{'torch ms':>26}{'ratio':>8}")
+    only = set(filter(None, args.only.split(",")))
+    for name, fn in cases(side).items():
+        if only and name not in only:
+            continue
+        for phase in ("fwd", "bwd"):
+            times = {fngrad: [], torch: []}
+            for rep in range(repeats + 1):
+                for lib in (fngrad, torch):
+                    x, extra = inputs(lib, a, idx, src, rows)
+                    if phase == "fwd":
+                        with lib.no_grad():
+                            dt = timed(lambda: fn(lib, x, extra))
+                    else:
+                        out = fn(lib, x, extra)
+                        g = lib.from_numpy(grad[:, :out.shape[1]].copy())
+                        dt = timed(lambda: out.backward(g))
+                    if rep:  # the first round warms up
+                        times[lib].append(dt * 1e3)
+            f, t = times[fngrad], times[torch]
+            fmt = lambda v: f"{statistics.median(v):.2f} ({min(v):.2f}-{max(v):.2f})"  # noqa: E731
+            ratio = statistics.median(t) / statistics.median(f)
+            print(f"{name + '_' + phase:<22}{fmt(f):>26}{fmt(t):>26}{ratio:>8.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
