@@ -367,3 +367,29 @@ def test_bad_input(call, exc, text):
     x = fngrad.ones(2, 2, requires_grad=True)
     F.softsign(x).sum().backward()
     assert x.grad is not None
+
+
+def test_cosine_similarity_broadcasts_before_the_norms():
+    # x1 (1, 2, 3) and x2 (2, 1, 3) along dim -2: both broadcast to (2, 2, 3) first (PyTorch), so each
+    # norm runs over two entries, not over x2's single one.
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((1, 2, 3)), rng.standard_normal((2, 1, 3))
+    A, B = np.broadcast_arrays(a, b)
+    expected = (A * B).sum(-2) / (np.linalg.norm(A, axis=-2) * np.linalg.norm(B, axis=-2))
+    got = F.cosine_similarity(fngrad.tensor(a), fngrad.tensor(b), dim=-2).numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("pad", [(-1, 1), (1, -1), (-2, 1), (2, -1), (-1, -1), (-1, 2)])
+def test_circular_pad_with_negative_sizes_crops_then_wraps(pad):
+    # PyTorch crops the negative side first, then wraps within what is left.
+    x = np.arange(5.0)
+    lo, hi = pad
+    cropped = x[max(-lo, 0):len(x) - max(-hi, 0)]
+    expected = np.pad(cropped, (max(lo, 0), max(hi, 0)), mode="wrap")
+    got = F.pad(fngrad.tensor(x).reshape(1, 1, 5), pad, mode="circular").numpy().ravel()
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_isclose_of_0d_tensors_is_0d():
+    assert fngrad.isclose(fngrad.tensor(1.0), fngrad.tensor(1.0 + 1e-9)).shape == ()

@@ -93,7 +93,7 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         result = close.numpy() | (np.isfinite(diff) & (diff <= allowed))
     if equal_nan and a.dtype.kind == "f":
         result |= np.isnan(a) & np.isnan(b)
-    return _C.from_numpy(np.ascontiguousarray(result))
+    return _C.from_numpy(np.array(result, dtype=np.bool_))  # (ascontiguousarray would make a 0-d result 1-d)
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:

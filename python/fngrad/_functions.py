@@ -138,9 +138,9 @@ def mean(input, dim=None, keepdim=False, dtype=None):
     return input.mean(dim, keepdim, dtype=dtype)
 
 
-def prod(input, dim=None, keepdim=False):
+def prod(input, dim=None, keepdim=False, *, dtype=None):
     """Product of all elements, or over ``dim``."""
-    return input.prod(dim, keepdim)
+    return input.prod(dim, keepdim, dtype=dtype)
 
 
 def amax(input, dim=(), keepdim=False):
@@ -277,7 +277,7 @@ swapaxes = transpose
 
 def permute(input, dims):
     """Reorders dims (a view)."""
-    return input.permute(*dims)
+    return input.permute(dims=dims)
 
 
 def t(input):

@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import _C
 from .._creation import default_generator, from_numpy
+from .._functions import _broadcast_check
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 
@@ -893,6 +894,9 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """Cosine of the angle between x1 and x2 along ``dim`` (broadcast), each norm at least ``eps``."""
+    # The operands broadcast first: a norm along `dim` is over the broadcast size (PyTorch).
+    shape = _broadcast_check("cosine_similarity", x1.shape, x2.shape)
+    x1, x2 = x1.expand(shape), x2.expand(shape)
     n1 = x1.norm(2, dim, keepdim=True).clamp(min=eps)
     n2 = x2.norm(2, dim, keepdim=True).clamp(min=eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)
@@ -950,10 +954,12 @@ def pad(input, pad, mode="constant", value=None):
         lo, hi = pad[2 * k], pad[2 * k + 1]
         axis = input.dim() - 1 - k
         size = x.shape[axis]
+        if mode in ("constant", "circular") and (lo < 0 or hi < 0):
+            # Negative padding crops first; circular padding then wraps within what is left (PyTorch).
+            x = x[(slice(None),) * axis + (slice(max(-lo, 0), size - max(-hi, 0)),)]
+            lo, hi = max(lo, 0), max(hi, 0)
+            size = x.shape[axis]
         if mode == "constant":
-            if lo < 0 or hi < 0:  # negative padding crops
-                x = x[(slice(None),) * axis + (slice(max(-lo, 0), size - max(-hi, 0)),)]
-                lo, hi = max(lo, 0), max(hi, 0)
             if lo or hi:
                 parts = []
                 for n in (lo, hi):
