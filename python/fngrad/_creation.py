@@ -396,36 +396,30 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tens
     return _finish(_C.full(size, float(fill_value), _resolve_dtype(dtype, "full"), "full"), requires_grad)
 
 
-def zeros_like(input: Tensor, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
-    """Zeros with ``input``'s shape and dtype. Example: ``fngrad.zeros_like(fngrad.ones(3))``."""
-    _no_op_keywords("zeros_like", kwargs)
-    if device is not None:
-        _to_device(device, "zeros_like")
-    return zeros(input.shape, dtype=dtype or input.dtype, device=CPU, requires_grad=requires_grad)
+def _like(op, make, doc):
+    """``op(input, *args, dtype=, device=, requires_grad=)``: ``make(input.shape, *args, ...)`` with
+    ``input``'s dtype unless given; PyTorch's ``memory_format``/``layout`` only at their defaults."""
+
+    def like(input: Tensor, *args, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
+        _no_op_keywords(op, kwargs)
+        if device is not None:
+            _to_device(device, op)
+        return make(input.shape, *args, dtype=dtype or input.dtype, device=CPU, requires_grad=requires_grad)
+
+    like.__name__ = like.__qualname__ = op
+    like.__doc__ = doc
+    return like
 
 
-def ones_like(input: Tensor, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
-    """Ones with ``input``'s shape and dtype. Example: ``fngrad.ones_like(fngrad.zeros(3))``."""
-    _no_op_keywords("ones_like", kwargs)
-    if device is not None:
-        _to_device(device, "ones_like")
-    return ones(input.shape, dtype=dtype or input.dtype, device=CPU, requires_grad=requires_grad)
-
-
-def empty_like(input: Tensor, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
-    """Uninitialised, with ``input``'s shape and dtype."""
-    _no_op_keywords("empty_like", kwargs)
-    if device is not None:
-        _to_device(device, "empty_like")
-    return empty(input.shape, dtype=dtype or input.dtype, device=CPU, requires_grad=requires_grad)
-
-
-def full_like(input: Tensor, fill_value, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
-    """``fill_value`` everywhere, with ``input``'s shape and dtype."""
-    _no_op_keywords("full_like", kwargs)
-    if device is not None:
-        _to_device(device, "full_like")
-    return full(input.shape, fill_value, dtype=dtype or input.dtype, device=CPU, requires_grad=requires_grad)
+zeros_like = _like("zeros_like", lambda *a, **k: zeros(*a, **k),
+                   "Zeros with ``input``'s shape and dtype. Example: ``fngrad.zeros_like(fngrad.ones(3))``.")
+ones_like = _like("ones_like", lambda *a, **k: ones(*a, **k),
+                  "Ones with ``input``'s shape and dtype. Example: ``fngrad.ones_like(fngrad.zeros(3))``.")
+empty_like = _like("empty_like", lambda *a, **k: empty(*a, **k), "Uninitialised, with ``input``'s shape and dtype.")
+full_like = _like("full_like", lambda *a, **k: full(*a, **k),
+                  "``full_like(input, fill_value)``: ``fill_value`` everywhere, with ``input``'s shape and dtype.")
+randn_like = _like("randn_like", lambda *a, **k: randn(*a, **k), "Standard normal samples with ``input``'s shape.")
+rand_like = _like("rand_like", lambda *a, **k: rand(*a, **k), "Uniform [0, 1) samples with ``input``'s shape.")
 
 
 class Generator:
@@ -552,22 +546,6 @@ def rand(*size, dtype=None, device=None, requires_grad=False, generator=None) ->
     _to_device(device, "rand")
     return _random(lambda rng, out: rng.random(dtype=out.dtype, out=out), size, dtype, requires_grad, generator,
                    "rand", "check_uniform_bounds")
-
-
-def randn_like(input: Tensor, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
-    """Standard normal samples with ``input``'s shape."""
-    _no_op_keywords("randn_like", kwargs)
-    if device is not None:
-        _to_device(device, "randn_like")
-    return randn(input.shape, dtype=dtype or input.dtype, device=CPU, requires_grad=requires_grad)
-
-
-def rand_like(input: Tensor, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
-    """Uniform [0, 1) samples with ``input``'s shape."""
-    _no_op_keywords("rand_like", kwargs)
-    if device is not None:
-        _to_device(device, "rand_like")
-    return rand(input.shape, dtype=dtype or input.dtype, device=CPU, requires_grad=requires_grad)
 
 
 def _rebuild(array, requires_grad):
