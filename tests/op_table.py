@@ -807,13 +807,13 @@ OPS += [
 
 
 # More views (_views_more): the *_copy ops, the scatter ops, index_put/index_reduce, unfold, as_strided.
-def _np_put(x, idx, v, accumulate):
+def _np_index_put(x, idx, v, accumulate):
     out = x.copy()
     (np.add.at(out, idx, v) if accumulate else out.__setitem__(idx, v))
     return out
 
 
-def _np_set(x, idx, v):
+def _np_set_at(x, idx, v):
     out = x.copy()
     out[idx] = v
     return out
@@ -853,16 +853,16 @@ OPS += [
     Op("unsafe_split", lambda x: fngrad.unsafe_split(x, 3, 1)[0], lambda x: x[:, :3]),
     Op("constant_pad_nd", lambda x: fngrad.constant_pad_nd(x, (1, -1, 0, 2), 0.5),
        lambda x: np.pad(x[:, :-1], ((0, 2), (1, 0)), constant_values=0.5)),
-    Op("select_scatter", lambda x, s: fngrad.select_scatter(x, s, 1, 2), lambda x, s: _np_set(x, (slice(None), 2), s),
+    Op("select_scatter", lambda x, s: fngrad.select_scatter(x, s, 1, 2), lambda x, s: _np_set_at(x, (slice(None), 2), s),
        shapes=((3, 4), (3,))),
     Op("slice_scatter", lambda x, s: x.slice_scatter(s, 1, 0, 4, 2),
-       lambda x, s: _np_set(x, (slice(None), slice(0, 4, 2)), s), shapes=((3, 4), (3, 2))),
+       lambda x, s: _np_set_at(x, (slice(None), slice(0, 4, 2)), s), shapes=((3, 4), (3, 2))),
     Op("diagonal_scatter", lambda x, s: fngrad.diagonal_scatter(x, s, 1),
-       lambda x, s: _np_set(x, (np.arange(3), np.arange(3) + 1), s), shapes=((3, 4), (3,))),
+       lambda x, s: _np_set_at(x, (np.arange(3), np.arange(3) + 1), s), shapes=((3, 4), (3,))),
     Op("index_put", lambda x, v: fngrad.index_put(x, (_I([0, 2]), _I([1, 3])), v),
-       lambda x, v: _np_put(x, ([0, 2], [1, 3]), v, False), shapes=((3, 4), (2,))),
+       lambda x, v: _np_index_put(x, ([0, 2], [1, 3]), v, False), shapes=((3, 4), (2,))),
     Op("index_put_accumulate", lambda x, v: x.index_put((_I([0, 2, 0]),), v, accumulate=True),
-       lambda x, v: _np_put(x, ([0, 2, 0],), v, True), shapes=((3, 4), (3, 4))),
+       lambda x, v: _np_index_put(x, ([0, 2, 0],), v, True), shapes=((3, 4), (3, 4))),
     Op("index_reduce_prod", lambda x, s: x.index_reduce(0, _I([0, 2, 0]), s, "prod"), _np_index_prod,
        shapes=((3, 4), (3, 4))),
     Op("index_reduce_amax", lambda x, s: fngrad.index_reduce(x, 0, _I([0, 2, 0]), s, "amax", include_self=False),
@@ -878,5 +878,5 @@ OPS += [
     Op("as_strided_copy", lambda x: fngrad.as_strided_copy(x, (2, 2), (1, 4)),
        lambda x: _STRIDED(x.reshape(-1), (2, 2), (x.itemsize, 4 * x.itemsize))),
     Op("as_strided_scatter", lambda x, s: fngrad.as_strided_scatter(x, s, (2, 2), (1, 4), 1),
-       lambda x, s: _np_set(x.reshape(-1), ([1, 5, 2, 6],), s.reshape(-1)).reshape(x.shape), shapes=((3, 4), (2, 2))),
+       lambda x, s: _np_set_at(x.reshape(-1), ([1, 5, 2, 6],), s.reshape(-1)).reshape(x.shape), shapes=((3, 4), (2, 2))),
 ]

@@ -21,6 +21,7 @@ import numpy as np
 from . import _C
 from ._creation import from_numpy
 from ._functions import cat, stack
+from .nn.functional import pad as _pad
 
 __all__ = [
     "alias_copy", "expand_copy", "diagonal_copy", "narrow_copy", "permute_copy", "squeeze_copy", "t_copy",
@@ -136,7 +137,6 @@ def unsafe_split(tensor, split_size, dim=0):
 
 def constant_pad_nd(input, pad, value=0):
     """Pad with a constant (negative pads crop). Example: ``fngrad.constant_pad_nd(fngrad.ones(2), (1, 1))``."""
-    from .nn.functional import pad as _pad
     return _pad(input, tuple(pad), mode="constant", value=value)
 
 
