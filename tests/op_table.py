@@ -804,3 +804,79 @@ OPS += [
     Op("nan_to_num", lambda x: x.log().nan_to_num(nan=0.5), lambda x: np.where(x > 0, np.log(np.abs(x)), 0.5),
        kinks=(0.0,)),
 ]
+
+
+# More views (_views_more): the *_copy ops, the scatter ops, index_put/index_reduce, unfold, as_strided.
+def _np_index_put(x, idx, v, accumulate):
+    out = x.copy()
+    (np.add.at(out, idx, v) if accumulate else out.__setitem__(idx, v))
+    return out
+
+
+def _np_set_at(x, idx, v):
+    out = x.copy()
+    out[idx] = v
+    return out
+
+
+def _np_index_prod(x, s):  # index_reduce(0, [0, 2, 0], s, "prod") with include_self
+    out = x.copy()
+    out[0] *= s[0] * s[2]
+    out[2] *= s[1]
+    return out
+
+
+def _np_index_amax(x, s):  # index_reduce(0, [0, 2, 0], s, "amax", include_self=False)
+    out = x.copy()
+    out[0] = np.maximum(s[0], s[2])
+    out[2] = s[1]
+    return out
+
+
+_STRIDED = np.lib.stride_tricks.as_strided
+OPS += [
+    Op("alias_copy", fngrad.alias_copy, lambda x: x),
+    Op("expand_copy", lambda x: fngrad.expand_copy(x, (2, 3, 4)), lambda x: np.broadcast_to(x, (2, 3, 4))),
+    Op("diagonal_copy", lambda x: fngrad.diagonal_copy(x, 1), lambda x: np.diagonal(x, 1)),
+    Op("narrow_copy", lambda x: x.narrow_copy(1, 1, 2), lambda x: x[:, 1:3]),
+    Op("permute_copy", lambda x: fngrad.permute_copy(x, (1, 0)), lambda x: x.T),
+    Op("squeeze_copy", lambda x: fngrad.squeeze_copy(x, 0), lambda x: x[0], shapes=((1, 4),)),
+    Op("t_copy", fngrad.t_copy, lambda x: x.T),
+    Op("transpose_copy", lambda x: fngrad.transpose_copy(x, 0, 1), lambda x: x.T),
+    Op("unbind_copy", lambda x: fngrad.unbind_copy(x, 1)[2], lambda x: x[:, 2]),
+    Op("unsqueeze_copy", lambda x: fngrad.unsqueeze_copy(x, 1), lambda x: x[:, None]),
+    Op("view_copy", lambda x: fngrad.view_copy(x, (4, 3)), lambda x: x.reshape(4, 3)),
+    Op("unfold", lambda x: x.unfold(1, 2, 1), lambda x: np.stack([x[:, i:i + 2] for i in range(3)], 1)),
+    Op("unfold_copy", lambda x: fngrad.unfold_copy(x, 0, 2, 1), lambda x: np.stack([x[0:2], x[1:3]], 0).transpose(0, 2, 1)),
+    Op("split_with_sizes", lambda x: fngrad.split_with_sizes(x, [1, 3], 1)[1], lambda x: x[:, 1:]),
+    Op("unsafe_chunk", lambda x: fngrad.unsafe_chunk(x, 2, 1)[1], lambda x: x[:, 2:]),
+    Op("unsafe_split", lambda x: fngrad.unsafe_split(x, 3, 1)[0], lambda x: x[:, :3]),
+    Op("constant_pad_nd", lambda x: fngrad.constant_pad_nd(x, (1, -1, 0, 2), 0.5),
+       lambda x: np.pad(x[:, :-1], ((0, 2), (1, 0)), constant_values=0.5)),
+    Op("select_scatter", lambda x, s: fngrad.select_scatter(x, s, 1, 2), lambda x, s: _np_set_at(x, (slice(None), 2), s),
+       shapes=((3, 4), (3,))),
+    Op("slice_scatter", lambda x, s: x.slice_scatter(s, 1, 0, 4, 2),
+       lambda x, s: _np_set_at(x, (slice(None), slice(0, 4, 2)), s), shapes=((3, 4), (3, 2))),
+    Op("diagonal_scatter", lambda x, s: fngrad.diagonal_scatter(x, s, 1),
+       lambda x, s: _np_set_at(x, (np.arange(3), np.arange(3) + 1), s), shapes=((3, 4), (3,))),
+    Op("index_put", lambda x, v: fngrad.index_put(x, (_I([0, 2]), _I([1, 3])), v),
+       lambda x, v: _np_index_put(x, ([0, 2], [1, 3]), v, False), shapes=((3, 4), (2,))),
+    Op("index_put_accumulate", lambda x, v: x.index_put((_I([0, 2, 0]),), v, accumulate=True),
+       lambda x, v: _np_index_put(x, ([0, 2, 0],), v, True), shapes=((3, 4), (3, 4))),
+    Op("index_reduce_prod", lambda x, s: x.index_reduce(0, _I([0, 2, 0]), s, "prod"), _np_index_prod,
+       shapes=((3, 4), (3, 4))),
+    Op("index_reduce_amax", lambda x, s: fngrad.index_reduce(x, 0, _I([0, 2, 0]), s, "amax", include_self=False),
+       _np_index_amax, shapes=((3, 4), (3, 4))),
+    Op("sum_to_size", lambda x: x.sum_to_size(1, 4), lambda x: x.sum(0, keepdims=True)),
+    Op("zero_", lambda x: fngrad.zero_(x.clone()), np.zeros_like),
+    Op("__rdiv__", lambda x: x.__rdiv__(2.0), lambda x: 2.0 / x, domain=(0.5, 2.0)),
+    Op("resize_", lambda x: x.detach().clone().resize_(2, 6), lambda x: x.reshape(2, 6), differentiable=False),
+    Op("resize_as_", lambda x: fngrad.resize_as_(x.detach().clone(), fngrad.ones(6, 2)), lambda x: x.reshape(6, 2),
+       differentiable=False),
+    Op("as_strided", lambda x: fngrad.as_strided(x, (3, 3), (2, 1), 1),
+       lambda x: _STRIDED(x.reshape(-1)[1:], (3, 3), (2 * x.itemsize, x.itemsize))),
+    Op("as_strided_copy", lambda x: fngrad.as_strided_copy(x, (2, 2), (1, 4)),
+       lambda x: _STRIDED(x.reshape(-1), (2, 2), (x.itemsize, 4 * x.itemsize))),
+    Op("as_strided_scatter", lambda x, s: fngrad.as_strided_scatter(x, s, (2, 2), (1, 4), 1),
+       lambda x, s: _np_set_at(x.reshape(-1), ([1, 5, 2, 6],), s.reshape(-1)).reshape(x.shape), shapes=((3, 4), (2, 2))),
+]

@@ -1,0 +1,312 @@
+"""More view-family ops: the ``*_copy`` functions, the scatter ops (select/slice/diagonal/as_strided
+scatter), index_put, index_reduce, unfold, as_strided, sum_to_size, resize_, constant_pad_nd.
+
+All are compositions of differentiable fngrad ops (clone, indexing, setitem on a clone, index_add,
+reductions), so backward and double backward come from those ops. as_strided reads the elements of a
+contiguous copy of its input (positions computed with NumPy's as_strided); its gradient is the
+scatter-add of the indexing backward.
+
+Example::
+
+    >>> import fngrad
+    >>> fngrad.arange(5.).unfold(0, 2, 2)
+    tensor([[0., 1.],
+            [2., 3.]])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _C
+from ._creation import from_numpy
+from ._functions import cat, stack
+from .nn.functional import pad as _pad
+
+__all__ = [
+    "alias_copy", "expand_copy", "diagonal_copy", "narrow_copy", "permute_copy", "squeeze_copy", "t_copy",
+    "transpose_copy", "unbind_copy", "unsqueeze_copy", "view_copy", "unfold_copy", "split_with_sizes",
+    "unsafe_chunk", "unsafe_split", "constant_pad_nd", "select_scatter", "slice_scatter", "diagonal_scatter",
+    "index_put", "index_reduce", "zero_", "resize_as_", "as_strided", "as_strided_copy", "as_strided_scatter",
+]
+
+
+def _sizes(size):
+    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
+
+
+def alias_copy(input):
+    """A copy of ``input`` (``torch.alias_copy``). Example: ``fngrad.alias_copy(fngrad.ones(2))``."""
+    return input.clone()
+
+
+def expand_copy(input, size, *, implicit=False):
+    """``input.expand(size)`` as a new tensor. Example: ``fngrad.expand_copy(fngrad.ones(1), (3,))``."""
+    return input.expand(tuple(size)).clone()
+
+
+def diagonal_copy(input, offset=0, dim1=0, dim2=1):
+    """``input.diagonal(...)`` as a new tensor. Example: ``fngrad.diagonal_copy(fngrad.eye(2))``."""
+    return input.diagonal(offset, dim1, dim2).clone()
+
+
+def narrow_copy(input, dim, start, length):
+    """``input.narrow(...)`` as a new tensor. Example: ``fngrad.narrow_copy(fngrad.ones(4), 0, 1, 2)``."""
+    return input.narrow(dim, start, length).clone()
+
+
+def permute_copy(input, dims):
+    """``input.permute(dims)`` as a new tensor. Example: ``fngrad.permute_copy(fngrad.ones(2, 3), (1, 0))``."""
+    return input.permute(tuple(dims)).clone()
+
+
+def squeeze_copy(input, dim=None):
+    """``input.squeeze(dim)`` as a new tensor. Example: ``fngrad.squeeze_copy(fngrad.ones(1, 2))``."""
+    return (input.squeeze() if dim is None else input.squeeze(dim)).clone()
+
+
+def t_copy(input):
+    """``input.t()`` as a new tensor. Example: ``fngrad.t_copy(fngrad.ones(2, 3))``."""
+    return input.t().clone()
+
+
+def transpose_copy(input, dim0, dim1):
+    """``input.transpose(dim0, dim1)`` as a new tensor. Example: ``fngrad.transpose_copy(fngrad.ones(2, 3), 0, 1)``."""
+    return input.transpose(dim0, dim1).clone()
+
+
+def unbind_copy(input, dim=0):
+    """``input.unbind(dim)`` with each part a new tensor. Example: ``fngrad.unbind_copy(fngrad.ones(2, 3))``."""
+    return tuple(p.clone() for p in input.unbind(dim))
+
+
+def unsqueeze_copy(input, dim):
+    """``input.unsqueeze(dim)`` as a new tensor. Example: ``fngrad.unsqueeze_copy(fngrad.ones(2), 0)``."""
+    return input.unsqueeze(dim).clone()
+
+
+def view_copy(input, size):
+    """``input.view(size)`` as a new tensor. Example: ``fngrad.view_copy(fngrad.ones(2, 3), (6,))``."""
+    return (input.view(tuple(size)) if isinstance(size, (tuple, list)) else input.view(size)).clone()
+
+
+def unfold(self, dimension, size, step):
+    """Tensor.unfold: all slices of length ``size`` along ``dimension``, ``step`` apart, as a new last
+    dimension. Example: ``fngrad.arange(4.).unfold(0, 2, 1).shape == (3, 2)``."""
+    if self.dim() == 0:
+        if size > 1:
+            raise RuntimeError(f"maximum size for tensor at dimension 0 is 1 but size is {size}")
+        return self.reshape(1)
+    ndim = self.dim()
+    d = dimension + ndim if dimension < 0 else dimension
+    if not 0 <= d < ndim:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], "
+                         f"but got {dimension})")
+    length = self.shape[d]
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {length} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    n = (length - size) // step + 1
+    idx = from_numpy(np.arange(n)[:, None] * step + np.arange(size)[None, :])
+    return self.movedim(d, -1)[..., idx].movedim(-2, d)
+
+
+def unfold_copy(input, dimension, size, step):
+    """``input.unfold(...)`` as a new tensor. Example: ``fngrad.unfold_copy(fngrad.ones(4), 0, 2, 2)``."""
+    return unfold(input, dimension, size, step).clone()
+
+
+def split_with_sizes(self, split_sizes, dim=0):
+    """Split into parts of the given sizes. Example: ``fngrad.split_with_sizes(fngrad.ones(5), [2, 3])``."""
+    if sum(split_sizes) != self.shape[dim]:
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {self.shape[dim]} "
+                           f"(input tensor's size at dimension {dim}), but got split_sizes={list(split_sizes)}")
+    return self.split(list(split_sizes), dim)
+
+
+def unsafe_chunk(input, chunks, dim=0):
+    """Same as ``chunk``. Example: ``fngrad.unsafe_chunk(fngrad.ones(4), 2)``."""
+    return input.chunk(chunks, dim)
+
+
+def unsafe_split(tensor, split_size, dim=0):
+    """Same as ``split``. Example: ``fngrad.unsafe_split(fngrad.ones(4), 2)``."""
+    return tensor.split(split_size, dim)
+
+
+def constant_pad_nd(input, pad, value=0):
+    """Pad with a constant (negative pads crop). Example: ``fngrad.constant_pad_nd(fngrad.ones(2), (1, 1))``."""
+    return _pad(input, tuple(pad), mode="constant", value=value)
+
+
+def _scatter_into(input, index, src, op):
+    out = input.clone()
+    view_shape = tuple(out[index].shape)
+    if tuple(src.shape) != view_shape:
+        raise RuntimeError(f"{op}: expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src.shape)}, slice size = {list(view_shape)}")
+    out[index] = src
+    return out
+
+
+def select_scatter(input, src, dim, index):
+    """``input`` with ``input.select(dim, index)`` replaced by ``src``.
+    Example: ``fngrad.select_scatter(fngrad.zeros(2, 2), fngrad.ones(2), 0, 0)``."""
+    d = dim % input.dim()
+    return _scatter_into(input, (slice(None),) * d + (index,), src, "select_scatter")
+
+
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+    """``input`` with ``input[start:end:step]`` along ``dim`` replaced by ``src``.
+    Example: ``fngrad.slice_scatter(fngrad.zeros(4), fngrad.ones(2), 0, 0, 2)``."""
+    d = dim % input.dim()
+    return _scatter_into(input, (slice(None),) * d + (slice(start, end, step),), src, "slice_scatter")
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """``input`` with ``input.diagonal(offset, dim1, dim2)`` replaced by ``src``.
+    Example: ``fngrad.diagonal_scatter(fngrad.zeros(2, 2), fngrad.ones(2))``."""
+    x = input.movedim((dim1, dim2), (-2, -1))
+    n, m = x.shape[-2], x.shape[-1]
+    length = max(0, min(n + min(offset, 0), m - max(offset, 0)))
+    rows = from_numpy(np.arange(length) + max(-offset, 0))
+    cols = from_numpy(np.arange(length) + max(offset, 0))
+    return _scatter_into(x, (Ellipsis, rows, cols), src, "diagonal_scatter").movedim((-2, -1), (dim1, dim2))
+
+
+def _positions(shape, indices):
+    """Flat positions into a tensor of ``shape`` picked by the index tuple ``indices``."""
+    np_idx = tuple(None if i is None else np.asarray(i.numpy() if isinstance(i, _C.TensorBase) else i)
+                   for i in indices)
+    return np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.int64).reshape(shape)[np_idx]
+
+
+def index_put(input, indices, values, accumulate=False):
+    """``input`` with ``input[indices] = values`` (``+=`` when ``accumulate``).
+    Example: ``fngrad.index_put(fngrad.zeros(3), (fngrad.tensor([0, 0]),), fngrad.ones(2), True)``."""
+    pos = _positions(tuple(input.shape), tuple(indices))
+    flat_pos = from_numpy(pos.reshape(-1))
+    vals = values.expand(*pos.shape).reshape(-1)
+    flat = input.reshape(-1)
+    if accumulate:
+        out = flat.index_add(0, flat_pos, vals)
+    else:
+        out = flat.clone()
+        out[flat_pos] = vals
+    return out.reshape(tuple(input.shape))
+
+
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    """Reduce the slices of ``source`` into ``input`` at ``index`` along ``dim`` with ``reduce`` in
+    prod/mean/amax/amin. Example::
+
+        >>> fngrad.index_reduce(fngrad.ones(2), 0, fngrad.tensor([1, 1]), fngrad.tensor([2., 3.]), 'prod')
+        tensor([1., 6.])
+    """
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.")
+    x = input.reshape(1) if input.dim() == 0 else input.movedim(dim, 0)
+    s = source.reshape(1) if source.dim() == 0 else source.movedim(dim, 0)
+    idx = np.asarray(index.numpy()).reshape(-1)
+    rows = list(x.unbind(0))
+    for j in np.unique(idx):
+        parts = s[from_numpy(np.nonzero(idx == j)[0])]
+        if include_self:
+            parts = cat([x[int(j)].unsqueeze(0), parts], 0)
+        if reduce == "mean":
+            if parts.is_floating_point():
+                r = parts.mean(0)
+            else:
+                r = parts.sum(0).div(parts.shape[0], rounding_mode="floor")
+        else:
+            r = getattr(parts, reduce)(0)
+        rows[int(j)] = r
+    out = stack(rows, 0)
+    return out.reshape(()) if input.dim() == 0 else out.movedim(0, dim)
+
+
+def sum_to_size(self, *size):
+    """Sum ``self`` down to ``size`` (the reverse of broadcasting).
+    Example: ``fngrad.ones(2, 3).sum_to_size(1, 3)`` is ``tensor([[2., 2., 2.]])``."""
+    size = _sizes(size)
+    shape = tuple(self.shape)
+    lead = len(shape) - len(size)
+    if lead < 0 or any(s != 1 and s != t for s, t in zip(size, shape[lead:])):
+        raise RuntimeError(f"size {{{', '.join(map(str, size))}}} is not expandable to size "
+                           f"{{{', '.join(map(str, shape))}}}.")
+    r = self.sum(tuple(range(lead))) if lead else self
+    dims = tuple(i for i, s in enumerate(size) if s == 1 and r.shape[i] != 1)
+    return r.sum(dims, keepdim=True) if dims else r
+
+
+def zero_(input):
+    """Fill ``input`` with zeros in place (``torch.zero_``). Example: ``fngrad.zero_(fngrad.ones(2))``."""
+    return input.zero_()
+
+
+def __rdiv__(self, other):
+    return self.__rtruediv__(other)
+
+
+def resize_(self, *sizes, memory_format=None):
+    """Give ``self`` the shape ``sizes`` in place (new elements are zero). Tensors that require grad
+    cannot be resized. Example: ``fngrad.ones(2, 3).resize_(6).shape == (6,)``."""
+    if self.requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    sizes = _sizes(sizes)
+    n = int(np.prod(sizes, dtype=np.int64))
+    flat = np.ascontiguousarray(self.detach().numpy()).reshape(-1)
+    data = np.zeros(n, dtype=flat.dtype)
+    data[:min(n, flat.size)] = flat[:n]
+    self.data = from_numpy(data.reshape(sizes))
+    return self
+
+
+def resize_as_(input, the_template, *, memory_format=None):
+    """``input.resize_(the_template.shape)``. Example: ``fngrad.resize_as_(fngrad.ones(6), fngrad.ones(2, 3))``."""
+    return resize_(input, tuple(the_template.shape))
+
+
+def _strided_positions(input, size, stride, storage_offset, op):
+    size, stride = tuple(size), tuple(stride)
+    off = 0 if storage_offset is None else int(storage_offset)
+    numel = input.numel()
+    needed = off + 1 + sum((s - 1) * st for s, st in zip(size, stride)) if all(s > 0 for s in size) else 0
+    if needed > numel:
+        raise RuntimeError(f"{op}: setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {off}, "
+                           f"and itemsize {input.element_size()} requiring a storage size of "
+                           f"{needed * input.element_size()} are out of bounds for storage of size "
+                           f"{numel * input.element_size()}")
+    base = np.arange(max(numel, 1), dtype=np.int64)[off:]
+    return np.lib.stride_tricks.as_strided(base, size, tuple(st * 8 for st in stride)).copy()
+
+
+def as_strided(input, size, stride, storage_offset=None):
+    """The elements of (a contiguous copy of) ``input`` seen with ``size``/``stride``, as a new tensor.
+    Example: ``fngrad.as_strided(fngrad.arange(4.), (2, 2), (1, 1))``."""
+    pos = _strided_positions(input, size, stride, storage_offset, "as_strided")
+    return input.reshape(-1)[from_numpy(pos.reshape(-1))].reshape(tuple(size))
+
+
+def as_strided_copy(input, size, stride, storage_offset=None):
+    """Same as :func:`as_strided`. Example: ``fngrad.as_strided_copy(fngrad.arange(4.), (2,), (2,))``."""
+    return as_strided(input, size, stride, storage_offset)
+
+
+def as_strided_scatter(input, src, size, stride, storage_offset=None):
+    """``input`` with the elements ``as_strided(input, size, stride, storage_offset)`` replaced by ``src``.
+    Example: ``fngrad.as_strided_scatter(fngrad.zeros(4), fngrad.ones(2), (2,), (2,))``."""
+    pos = _strided_positions(input, size, stride, storage_offset, "as_strided_scatter")
+    out = input.reshape(-1).clone()
+    out[from_numpy(pos.reshape(-1))] = src.reshape(-1)
+    return out.reshape(tuple(input.shape))
+
+
+_METHODS = {
+    "unfold": unfold, "sum_to_size": sum_to_size, "__rdiv__": __rdiv__, "resize_": resize_,
+    "resize_as_": resize_as_, "as_strided": as_strided, "as_strided_scatter": as_strided_scatter,
+    "index_put": index_put, "index_reduce": index_reduce, "select_scatter": select_scatter,
+    "slice_scatter": slice_scatter, "diagonal_scatter": diagonal_scatter, "split_with_sizes": split_with_sizes,
+    "unsafe_chunk": unsafe_chunk, "unsafe_split": unsafe_split, "narrow_copy": narrow_copy,
+}
