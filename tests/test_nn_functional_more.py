@@ -393,3 +393,29 @@ def test_circular_pad_with_negative_sizes_crops_then_wraps(pad):
 
 def test_isclose_of_0d_tensors_is_0d():
     assert fngrad.isclose(fngrad.tensor(1.0), fngrad.tensor(1.0 + 1e-9)).shape == ()
+
+
+# ---- empty batches, one-element padding tuples, scalar multi_margin_loss input (PyTorch OpInfo samples)
+
+def test_group_norm_empty_batch_keeps_shape():
+    x = fngrad.zeros(0, 4, 3)
+    assert tuple(F.group_norm(x, 2).shape) == (0, 4, 3)
+
+
+def test_batch_norm_empty_input_keeps_shape():
+    x = fngrad.zeros(0)
+    out = F.batch_norm(x, fngrad.zeros(0), fngrad.ones(0), training=True)
+    assert tuple(out.shape) == (0,)
+
+
+def test_avg_pool2d_one_element_padding_tuple_matches_int():
+    x = fngrad.tensor(RNG.standard_normal((1, 2, 6, 6)))
+    a = F.avg_pool2d(x, (3, 3), (1, 1), (1,))
+    b = F.avg_pool2d(x, 3, 1, 1)
+    np.testing.assert_allclose(a.numpy(), b.numpy())
+
+
+def test_multi_margin_loss_scalar_input_is_zero():
+    # One class: no i != y term, so the loss is 0 (PyTorch: input () with target ()).
+    loss = F.multi_margin_loss(fngrad.tensor(0.7), fngrad.tensor(0))
+    assert loss.item() == 0.0

@@ -515,6 +515,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """Normalises each channel (dim 1) over the batch and spatial dims: by the batch's statistics when
     ``training`` (then updating ``running_mean``/``running_var`` in place, the variance unbiased), else
     by the running ones."""
+    if input.numel() == 0:  # PyTorch returns an empty result of the input's shape, statistics untouched
+        return input * 1.0
     dims = (0,) + tuple(range(2, input.dim()))
     shape = [1, -1] + [1] * (input.dim() - 2)
     if training:
@@ -547,7 +549,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     if c % num_groups != 0:
         raise RuntimeError(f"[group_norm] Expected number of channels in input to be divisible by num_groups, but "
                            f"got input of shape {input.shape!r} and num_groups={num_groups}")
-    grouped = input.reshape(n, num_groups, -1)
+    grouped = input.reshape(n, num_groups, int(np.prod(input.shape[1:], dtype=np.int64)) // num_groups)
     mean = grouped.mean(-1, keepdim=True)
     centred = grouped - mean
     var = (centred * centred).mean(-1, keepdim=True)
@@ -562,6 +564,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 
 def _ntuple(value, n, name, op):
     if isinstance(value, (tuple, list)):
+        if len(value) == 1:  # PyTorch expands a one-element list as it does a single integer
+            return (int(value[0]),) * n
         if len(value) != n:
             raise RuntimeError(f"[{op}] expected {name} to be a single integer value or a list of {n} values")
         return tuple(int(v) for v in value)
@@ -1240,7 +1244,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.dim() != 1:
         raise ValueError("weight must be one-dimensional")
-    rows = input.unsqueeze(0) if input.dim() <= 1 else input
+    rows = input.reshape(1, -1) if input.dim() <= 1 else input
     if rows.dim() != 2:
         raise RuntimeError(f"[multi_margin_loss] Expected non-empty vector or matrix with optional 0-dim batch size, "
                            f"but got: {list(input.shape)}")
