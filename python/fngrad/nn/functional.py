@@ -1549,8 +1549,10 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     return out.squeeze(0) if unbatched else out
 
 
-def _fold(input, output_size, kernel, dilation, padding, stride, nd, op):
-    """col2im, the adjoint of ``_windows``: each column's values added at its block's positions."""
+def _fold(input, output_size, kernel, dilation, padding, stride, nd, op, blocks=None):
+    """col2im, the adjoint of ``_windows``: each column's values added at its block's positions.
+    ``blocks`` (the grid of blocks) defaults to the one that fits output_size; conv_transpose gives its
+    input's size, which output_padding (up to the dilation) can leave one short of fitting."""
     out_size = _ntuple(output_size, nd, "output_size", op)
     dilation = _ntuple(dilation, nd, "dilation", op)
     padding = _ntuple(padding, nd, "padding", op)
@@ -1561,7 +1563,8 @@ def _fold(input, output_size, kernel, dilation, padding, stride, nd, op):
         raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "
                            f"got input.size(1)={ck} and kernel_size={tuple(kernel)}")
     padded = tuple(s + 2 * p for s, p in zip(out_size, padding))
-    blocks = tuple((s - d * (k - 1) - 1) // st + 1 for s, d, k, st in zip(padded, dilation, kernel, stride))
+    if blocks is None:
+        blocks = tuple((s - d * (k - 1) - 1) // st + 1 for s, d, k, st in zip(padded, dilation, kernel, stride))
     if int(np.prod(blocks)) != length:
         raise RuntimeError(f"Given output_size={tuple(out_size)}, kernel_size={tuple(kernel)}, "
                            f"dilation={tuple(dilation)}, padding={tuple(padding)}, stride={tuple(stride)}, expected "
@@ -1612,17 +1615,13 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
     output_padding = _ntuple(output_padding, nd, "output_padding", op)
     dilation = _ntuple(dilation, nd, "dilation", op)
     spatial = tuple(input.shape[2:])
-    # Without output_padding, which only adds zeros at the end (no block reaches there) and may be as
-    # large as the dilation, where it would change _fold's count of blocks.
-    out_size = tuple((s - 1) * st - 2 * p + d * (k - 1) + 1
-                     for s, st, p, d, k in zip(spatial, stride, padding, dilation, kernel))
+    out_size = tuple((s - 1) * st - 2 * p + d * (k - 1) + op_ + 1
+                     for s, st, p, d, k, op_ in zip(spatial, stride, padding, dilation, kernel, output_padding))
     length = int(np.prod(spatial))
     w = weight.reshape(groups, c_in // groups, out_per_group * k_total).transpose(1, 2)  # (G, out/G * K, in/G)
     cols = w.matmul(input.reshape(n, groups, c_in // groups, length))  # (N, G, out/G * K, L)
     out = _fold(cols.reshape(n, groups * out_per_group * k_total, length), out_size, kernel, dilation, padding,
-                stride, nd, op)
-    if any(output_padding):
-        out = pad(out, tuple(v for extra in reversed(output_padding) for v in (0, extra)))
+                stride, nd, op, blocks=spatial)
     if bias is not None:
         out = out + bias.reshape([1, -1] + [1] * nd)
     return out.squeeze(0) if unbatched else out
