@@ -13,6 +13,7 @@ from . import (
                module,
                normalization,
                padding,
+               pixelshuffle,
                pooling,
                rnn,
                sparse,
@@ -28,10 +29,11 @@ from .loss import *  # noqa: F401,F403
 from .module import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
+from .pixelshuffle import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 
-__all__ = [name for family in (module, container, linear, flatten, sparse, dropout, normalization, batchnorm, conv,
+__all__ = [name for family in (module, container, linear, flatten, sparse, dropout, normalization, batchnorm, conv, pixelshuffle,
                                pooling, padding, rnn, activation, loss)
            for name in family.__all__]
