@@ -136,6 +136,47 @@ CASES = [
            ("last_one", {}, away((3, 1), lo=0.1, hi=2.0, seed=23))]],
 ]
 
+# Shuffles, instance/RMS/local-response norms, fold/unfold, transposed and 3-D convolution and pooling.
+VOL = away((2, 2, 4, 5, 4), seed=30)
+CASES += [
+    ("pixel_shuffle", lambda F, x: F.pixel_shuffle(x, 2), [away((2, 8, 2, 3), seed=31)]),
+    ("pixel_unshuffle", lambda F, x: F.pixel_unshuffle(x, 2), [away((2, 2, 4, 6), seed=32)]),
+    ("channel_shuffle", lambda F, x: F.channel_shuffle(x, 2), [away((2, 6, 3), seed=33)]),
+    ("instance_norm", lambda F, x, w, b: F.instance_norm(x, weight=w, bias=b, eps=0.1),
+     [IMG, away((3,), seed=34), away((3,), seed=35)]),
+    ("local_response_norm", lambda F, x: F.local_response_norm(x, 3, alpha=0.5, beta=0.7, k=2.0), [IMG]),
+    ("local_response_norm_3d", lambda F, x: F.local_response_norm(x, 2), [SEQ]),
+    ("rms_norm", lambda F, x, w: F.rms_norm(x, (4,), w), [X34, away((4,), seed=36)]),
+    ("rms_norm_default_eps", lambda F, x: F.rms_norm(x, [3, 4]), [away((2, 3, 4), seed=37)]),
+    ("upsample_bilinear", lambda F, x: F.upsample_bilinear(x, scale_factor=2), [IMG]),
+    ("upsample_nearest", lambda F, x: F.upsample_nearest(x, size=(7, 9)), [IMG]),
+    ("triplet_margin_with_distance_loss",
+     lambda F, a, p, n: F.triplet_margin_with_distance_loss(a, p, n, margin=2.0, swap=True),
+     [away((4, 5), seed=38), away((4, 5), seed=39), away((4, 5), seed=40)]),
+    ("triplet_margin_with_distance_loss_custom",
+     lambda F, a, p, n: F.triplet_margin_with_distance_loss(
+         a, p, n, distance_function=lambda u, v: ((u - v) ** 2).sum(-1), reduction="none"),
+     [away((4, 5), seed=41), away((4, 5), seed=42), away((4, 5), seed=43)]),
+    ("multilabel_margin_loss", lambda F, x, y: F.multilabel_margin_loss(x, y),
+     [away((3, 4), seed=44), np.array([[3, 0, -1, 1], [1, 2, 3, -1], [-1, 0, 0, 0]])]),
+    ("unfold", lambda F, x: F.unfold(x, (2, 3), dilation=(1, 2), padding=1, stride=(2, 1)), [IMG]),
+    ("fold", lambda F, x: F.fold(x, (5, 6), (2, 3), dilation=(1, 2), padding=1, stride=(2, 1)),
+     [away((2, 18, 12), seed=45)]),
+    ("conv_transpose1d", lambda F, x, w, b: F.conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1,
+                                                               dilation=2),
+     [SEQ, away((3, 2, 3), seed=46), away((2,), seed=47)]),
+    ("conv_transpose2d_groups", lambda F, x, w: F.conv_transpose2d(x, w, stride=(2, 1), padding=(1, 0), groups=3,
+                                                                   output_padding=(1, 0)),
+     [IMG, away((3, 2, 2, 3), seed=48)]),
+    ("conv3d", lambda F, x, w, b: F.conv3d(x, w, b, stride=(1, 2, 1), padding=1), [VOL, away((3, 2, 2, 3, 2), seed=49),
+                                                                                  away((3,), seed=50)]),
+    ("avg_pool3d", lambda F, x: F.avg_pool3d(x, 2, stride=(1, 2, 2), padding=1, ceil_mode=True,
+                                             count_include_pad=False), [VOL]),
+    ("max_pool3d", lambda F, x: F.max_pool3d(x, (2, 3, 2), stride=1, padding=1, dilation=(1, 1, 2)), [VOL]),
+    ("adaptive_avg_pool3d", lambda F, x: F.adaptive_avg_pool3d(x, (3, None, 2)), [VOL]),
+    ("adaptive_max_pool3d", lambda F, x: F.adaptive_max_pool3d(x, (3, 2, 3)), [VOL]),
+]
+
 # Cases whose gradient is piecewise constant with jumps near the test points, or whose result is
 # an integer selection: finite differences are checked elsewhere (the values and PyTorch's gradient
 # still are here).
