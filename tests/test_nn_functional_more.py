@@ -460,3 +460,87 @@ def test_multi_margin_loss_scalar_input_is_zero():
     # One class: no i != y term, so the loss is 0 (PyTorch: input () with target ()).
     loss = F.multi_margin_loss(fngrad.tensor(0.7), fngrad.tensor(0))
     assert loss.item() == 0.0
+
+
+def test_pixel_shuffle_and_rms_norm_formulas():
+    x = RNG.standard_normal((2, 8, 2, 3))
+    out = F.pixel_shuffle(fngrad.tensor(x), 2).numpy()
+    # out[n, c, h r + i, w r + j] = x[n, c r^2 + i r + j, h, w]
+    for i in range(2):
+        for j in range(2):
+            np.testing.assert_array_equal(out[:, :, i::2, j::2], x[:, [c * 4 + i * 2 + j for c in range(2)]])
+    np.testing.assert_array_equal(F.pixel_unshuffle(fngrad.tensor(out), 2).numpy(), x)
+    y = RNG.standard_normal((3, 4))
+    w = RNG.standard_normal(4)
+    expected = y / np.sqrt((y ** 2).mean(-1, keepdims=True) + 1e-3) * w
+    np.testing.assert_allclose(F.rms_norm(fngrad.tensor(y), [4], fngrad.tensor(w), 1e-3).numpy(), expected)
+
+
+def test_fold_is_the_adjoint_of_unfold():
+    # <unfold(x), y> == <x, fold(y)> for every x, y: fold scatters back exactly what unfold gathered.
+    x = RNG.standard_normal((2, 3, 5, 6))
+    cols = F.unfold(fngrad.tensor(x), (2, 3), dilation=(1, 2), padding=1, stride=(2, 1)).numpy()
+    y = RNG.standard_normal(cols.shape)
+    back = F.fold(fngrad.tensor(y), (5, 6), (2, 3), dilation=(1, 2), padding=1, stride=(2, 1)).numpy()
+    np.testing.assert_allclose((cols * y).sum(), (x * back).sum(), rtol=1e-12)
+
+
+def test_conv_transpose1d_is_the_adjoint_of_conv1d():
+    x = RNG.standard_normal((2, 3, 9))
+    w = RNG.standard_normal((4, 3, 3))
+    out = F.conv1d(fngrad.tensor(x), fngrad.tensor(w), stride=2, padding=1).numpy()
+    y = RNG.standard_normal(out.shape)
+    back = F.conv_transpose1d(fngrad.tensor(y), fngrad.tensor(w), stride=2, padding=1).numpy()
+    assert back.shape == x.shape
+    np.testing.assert_allclose((out * y).sum(), (x * back).sum(), rtol=1e-12)
+
+
+def test_multilabel_margin_loss_formula():
+    x = RNG.standard_normal((2, 4))
+    y = np.array([[3, 0, -1, 1], [2, -1, 0, 0]])
+    expected = []
+    for row, t in zip(x, y):
+        targets = list(t[:list(t).index(-1)])
+        others = [i for i in range(4) if i not in targets]
+        expected.append(sum(max(0.0, 1 - (row[j] - row[i])) for j in targets for i in others) / 4)
+    out = F.multilabel_margin_loss(fngrad.tensor(x), fngrad.tensor(y), reduction="none").numpy()
+    np.testing.assert_allclose(out, expected)
+
+
+@requires_torch
+def test_instance_norm_running_stats_match_pytorch():
+    import torch
+    import torch.nn.functional as TF
+
+    x = RNG.standard_normal((3, 2, 5))
+    rm, rv = np.array([0.5, -1.0]), np.array([2.0, 0.5])
+    ours = [fngrad.tensor(rm.copy()), fngrad.tensor(rv.copy())]
+    theirs = [torch.tensor(rm.copy()), torch.tensor(rv.copy())]
+    F.instance_norm(fngrad.tensor(x), *ours, momentum=0.3)
+    TF.instance_norm(torch.tensor(x), *theirs, momentum=0.3)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
+
+
+@requires_torch
+@pytest.mark.parametrize("name,args", [
+    ("PixelShuffle", (2,)), ("PixelUnshuffle", (2,)), ("ChannelShuffle", (2,)), ("RMSNorm", ((4, 4),)),
+    ("LocalResponseNorm", (3,)), ("Unfold", ((2, 2),)),
+])
+def test_shape_modules_match_pytorch(name, args):
+    import torch
+
+    x = RNG.standard_normal((2, 8, 4, 4))
+    ours = getattr(nn, name)(*args)(fngrad.tensor(x)).detach().numpy()
+    theirs = getattr(torch.nn, name)(*args)(torch.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
+
+
+@requires_torch
+def test_fold_module_matches_pytorch():
+    import torch
+
+    y = RNG.standard_normal((2, 12, 9))
+    ours = nn.Fold((4, 4), 2)(fngrad.tensor(y)).numpy()
+    theirs = torch.nn.Fold((4, 4), 2)(torch.tensor(y)).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
