@@ -544,3 +544,40 @@ def test_fold_module_matches_pytorch():
     ours = nn.Fold((4, 4), 2)(fngrad.tensor(y)).numpy()
     theirs = torch.nn.Fold((4, 4), 2)(torch.tensor(y)).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+@requires_torch
+@pytest.mark.parametrize("name,kwargs,shape", [
+    ("ConvTranspose1d", dict(in_channels=4, out_channels=6, kernel_size=3, stride=2, output_padding=1, groups=2),
+     (2, 4, 5)),
+    ("ConvTranspose2d", dict(in_channels=3, out_channels=2, kernel_size=(2, 3), stride=(2, 1), padding=1,
+                             dilation=2), (2, 3, 4, 5)),
+])
+def test_conv_transpose_modules_match_pytorch(name, kwargs, shape):
+    import torch
+
+    theirs = getattr(torch.nn, name)(**kwargs).double()
+    ours = getattr(nn, name)(**kwargs, dtype=fngrad.float64)
+    assert tuple(ours.weight.shape) == tuple(theirs.weight.shape)
+    with fngrad.no_grad():
+        ours.weight.copy_(fngrad.tensor(theirs.weight.detach().numpy()))
+        ours.bias.copy_(fngrad.tensor(theirs.bias.detach().numpy()))
+    x = RNG.standard_normal(shape)
+    np.testing.assert_allclose(ours(fngrad.tensor(x)).detach().numpy(),
+                               theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+@requires_torch
+@pytest.mark.parametrize("name,shape", [("InstanceNorm1d", (2, 3, 5)), ("InstanceNorm2d", (2, 3, 4, 4))])
+def test_instance_norm_modules_match_pytorch(name, shape):
+    import torch
+
+    x = RNG.standard_normal(shape)
+    ours = getattr(nn, name)(3, affine=True, track_running_stats=True, dtype=fngrad.float64)
+    theirs = getattr(torch.nn, name)(3, affine=True, track_running_stats=True).double()
+    for mode in ("train", "eval"):
+        getattr(ours, mode)()
+        getattr(theirs, mode)()
+        np.testing.assert_allclose(ours(fngrad.tensor(x)).detach().numpy(),
+                                   theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(), rtol=1e-12)

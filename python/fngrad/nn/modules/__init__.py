@@ -8,6 +8,7 @@ from . import (
                conv,
                dropout,
                flatten,
+               instancenorm,
                linear,
                loss,
                module,
@@ -24,6 +25,7 @@ from .container import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .flatten import *  # noqa: F401,F403
+from .instancenorm import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .module import *  # noqa: F401,F403
@@ -34,6 +36,7 @@ from .pooling import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 
-__all__ = [name for family in (module, container, linear, flatten, sparse, dropout, normalization, batchnorm, conv, pixelshuffle,
+__all__ = [name for family in (module, container, linear, flatten, sparse, dropout, normalization, batchnorm,
+                               instancenorm, conv, pixelshuffle,
                                pooling, padding, rnn, activation, loss)
            for name in family.__all__]
