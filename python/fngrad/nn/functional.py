@@ -1469,7 +1469,8 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     if eps is None:
         eps = float(np.finfo(np.dtype(str(input.dtype).replace("fngrad.", ""))).eps)
     dims = tuple(range(input.dim() - len(shape), input.dim()))
-    out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt() if dims else input * (input * input + eps).rsqrt()
+    mean_sq = (input * input).mean(dims, keepdim=True) if dims else input * input
+    out = input * (mean_sq + eps).rsqrt()
     return out * weight if weight is not None else out
 
 
