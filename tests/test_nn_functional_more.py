@@ -136,6 +136,47 @@ CASES = [
            ("last_one", {}, away((3, 1), lo=0.1, hi=2.0, seed=23))]],
 ]
 
+# Shuffles, instance/RMS/local-response norms, fold/unfold, transposed and 3-D convolution and pooling.
+VOL = away((2, 2, 4, 5, 4), seed=30)
+CASES += [
+    ("pixel_shuffle", lambda F, x: F.pixel_shuffle(x, 2), [away((2, 8, 2, 3), seed=31)]),
+    ("pixel_unshuffle", lambda F, x: F.pixel_unshuffle(x, 2), [away((2, 2, 4, 6), seed=32)]),
+    ("channel_shuffle", lambda F, x: F.channel_shuffle(x, 2), [away((2, 6, 3), seed=33)]),
+    ("instance_norm", lambda F, x, w, b: F.instance_norm(x, weight=w, bias=b, eps=0.1),
+     [IMG, away((3,), seed=34), away((3,), seed=35)]),
+    ("local_response_norm", lambda F, x: F.local_response_norm(x, 3, alpha=0.5, beta=0.7, k=2.0), [IMG]),
+    ("local_response_norm_3d", lambda F, x: F.local_response_norm(x, 2), [SEQ]),
+    ("rms_norm", lambda F, x, w: F.rms_norm(x, (4,), w), [X34, away((4,), seed=36)]),
+    ("rms_norm_default_eps", lambda F, x: F.rms_norm(x, [3, 4]), [away((2, 3, 4), seed=37)]),
+    ("upsample_bilinear", lambda F, x: F.upsample_bilinear(x, scale_factor=2), [IMG]),
+    ("upsample_nearest", lambda F, x: F.upsample_nearest(x, size=(7, 9)), [IMG]),
+    ("triplet_margin_with_distance_loss",
+     lambda F, a, p, n: F.triplet_margin_with_distance_loss(a, p, n, margin=2.0, swap=True),
+     [away((4, 5), seed=38), away((4, 5), seed=39), away((4, 5), seed=40)]),
+    ("triplet_margin_with_distance_loss_custom",
+     lambda F, a, p, n: F.triplet_margin_with_distance_loss(
+         a, p, n, distance_function=lambda u, v: ((u - v) ** 2).sum(-1), reduction="none"),
+     [away((4, 5), seed=41), away((4, 5), seed=42), away((4, 5), seed=43)]),
+    ("multilabel_margin_loss", lambda F, x, y: F.multilabel_margin_loss(x, y),
+     [away((3, 4), seed=44), np.array([[3, 0, -1, 1], [1, 2, 3, -1], [-1, 0, 0, 0]])]),
+    ("unfold", lambda F, x: F.unfold(x, (2, 3), dilation=(1, 2), padding=1, stride=(2, 1)), [IMG]),
+    ("fold", lambda F, x: F.fold(x, (5, 6), (2, 3), dilation=(1, 2), padding=1, stride=(2, 1)),
+     [away((2, 18, 12), seed=45)]),
+    ("conv_transpose1d", lambda F, x, w, b: F.conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1,
+                                                               dilation=2),
+     [SEQ, away((3, 2, 3), seed=46), away((2,), seed=47)]),
+    ("conv_transpose2d_groups", lambda F, x, w: F.conv_transpose2d(x, w, stride=(2, 1), padding=(1, 0), groups=3,
+                                                                   output_padding=(1, 0)),
+     [IMG, away((3, 2, 2, 3), seed=48)]),
+    ("conv3d", lambda F, x, w, b: F.conv3d(x, w, b, stride=(1, 2, 1), padding=1), [VOL, away((3, 2, 2, 3, 2), seed=49),
+                                                                                  away((3,), seed=50)]),
+    ("avg_pool3d", lambda F, x: F.avg_pool3d(x, 2, stride=(1, 2, 2), padding=1, ceil_mode=True,
+                                             count_include_pad=False), [VOL]),
+    ("max_pool3d", lambda F, x: F.max_pool3d(x, (2, 3, 2), stride=1, padding=1, dilation=(1, 1, 2)), [VOL]),
+    ("adaptive_avg_pool3d", lambda F, x: F.adaptive_avg_pool3d(x, (3, None, 2)), [VOL]),
+    ("adaptive_max_pool3d", lambda F, x: F.adaptive_max_pool3d(x, (3, 2, 3)), [VOL]),
+]
+
 # Cases whose gradient is piecewise constant with jumps near the test points, or whose result is
 # an integer selection: finite differences are checked elsewhere (the values and PyTorch's gradient
 # still are here).
@@ -393,3 +434,150 @@ def test_circular_pad_with_negative_sizes_crops_then_wraps(pad):
 
 def test_isclose_of_0d_tensors_is_0d():
     assert fngrad.isclose(fngrad.tensor(1.0), fngrad.tensor(1.0 + 1e-9)).shape == ()
+
+
+# ---- empty batches, one-element padding tuples, scalar multi_margin_loss input (PyTorch OpInfo samples)
+
+def test_group_norm_empty_batch_keeps_shape():
+    x = fngrad.zeros(0, 4, 3)
+    assert tuple(F.group_norm(x, 2).shape) == (0, 4, 3)
+
+
+def test_batch_norm_empty_input_keeps_shape():
+    x = fngrad.zeros(0)
+    out = F.batch_norm(x, fngrad.zeros(0), fngrad.ones(0), training=True)
+    assert tuple(out.shape) == (0,)
+
+
+def test_avg_pool2d_one_element_padding_tuple_matches_int():
+    x = fngrad.tensor(RNG.standard_normal((1, 2, 6, 6)))
+    a = F.avg_pool2d(x, (3, 3), (1, 1), (1,))
+    b = F.avg_pool2d(x, 3, 1, 1)
+    np.testing.assert_allclose(a.numpy(), b.numpy())
+
+
+def test_multi_margin_loss_scalar_input_is_zero():
+    # One class: no i != y term, so the loss is 0 (PyTorch: input () with target ()).
+    loss = F.multi_margin_loss(fngrad.tensor(0.7), fngrad.tensor(0))
+    assert loss.item() == 0.0
+
+
+def test_pixel_shuffle_and_rms_norm_formulas():
+    x = RNG.standard_normal((2, 8, 2, 3))
+    out = F.pixel_shuffle(fngrad.tensor(x), 2).numpy()
+    # out[n, c, h r + i, w r + j] = x[n, c r^2 + i r + j, h, w]
+    for i in range(2):
+        for j in range(2):
+            np.testing.assert_array_equal(out[:, :, i::2, j::2], x[:, [c * 4 + i * 2 + j for c in range(2)]])
+    np.testing.assert_array_equal(F.pixel_unshuffle(fngrad.tensor(out), 2).numpy(), x)
+    y = RNG.standard_normal((3, 4))
+    w = RNG.standard_normal(4)
+    expected = y / np.sqrt((y ** 2).mean(-1, keepdims=True) + 1e-3) * w
+    np.testing.assert_allclose(F.rms_norm(fngrad.tensor(y), [4], fngrad.tensor(w), 1e-3).numpy(), expected)
+
+
+def test_fold_is_the_adjoint_of_unfold():
+    # <unfold(x), y> == <x, fold(y)> for every x, y: fold scatters back exactly what unfold gathered.
+    x = RNG.standard_normal((2, 3, 5, 6))
+    cols = F.unfold(fngrad.tensor(x), (2, 3), dilation=(1, 2), padding=1, stride=(2, 1)).numpy()
+    y = RNG.standard_normal(cols.shape)
+    back = F.fold(fngrad.tensor(y), (5, 6), (2, 3), dilation=(1, 2), padding=1, stride=(2, 1)).numpy()
+    np.testing.assert_allclose((cols * y).sum(), (x * back).sum(), rtol=1e-12)
+
+
+def test_conv_transpose1d_is_the_adjoint_of_conv1d():
+    x = RNG.standard_normal((2, 3, 9))
+    w = RNG.standard_normal((4, 3, 3))
+    out = F.conv1d(fngrad.tensor(x), fngrad.tensor(w), stride=2, padding=1).numpy()
+    y = RNG.standard_normal(out.shape)
+    back = F.conv_transpose1d(fngrad.tensor(y), fngrad.tensor(w), stride=2, padding=1).numpy()
+    assert back.shape == x.shape
+    np.testing.assert_allclose((out * y).sum(), (x * back).sum(), rtol=1e-12)
+
+
+def test_multilabel_margin_loss_formula():
+    x = RNG.standard_normal((2, 4))
+    y = np.array([[3, 0, -1, 1], [2, -1, 0, 0]])
+    expected = []
+    for row, t in zip(x, y):
+        targets = list(t[:list(t).index(-1)])
+        others = [i for i in range(4) if i not in targets]
+        expected.append(sum(max(0.0, 1 - (row[j] - row[i])) for j in targets for i in others) / 4)
+    out = F.multilabel_margin_loss(fngrad.tensor(x), fngrad.tensor(y), reduction="none").numpy()
+    np.testing.assert_allclose(out, expected)
+
+
+@requires_torch
+def test_instance_norm_running_stats_match_pytorch():
+    import torch
+    import torch.nn.functional as TF
+
+    x = RNG.standard_normal((3, 2, 5))
+    rm, rv = np.array([0.5, -1.0]), np.array([2.0, 0.5])
+    ours = [fngrad.tensor(rm.copy()), fngrad.tensor(rv.copy())]
+    theirs = [torch.tensor(rm.copy()), torch.tensor(rv.copy())]
+    F.instance_norm(fngrad.tensor(x), *ours, momentum=0.3)
+    TF.instance_norm(torch.tensor(x), *theirs, momentum=0.3)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
+
+
+@requires_torch
+@pytest.mark.parametrize("name,args", [
+    ("PixelShuffle", (2,)), ("PixelUnshuffle", (2,)), ("ChannelShuffle", (2,)), ("RMSNorm", ((4, 4),)),
+    ("LocalResponseNorm", (3,)), ("Unfold", ((2, 2),)),
+])
+def test_shape_modules_match_pytorch(name, args):
+    import torch
+
+    x = RNG.standard_normal((2, 8, 4, 4))
+    ours = getattr(nn, name)(*args)(fngrad.tensor(x)).detach().numpy()
+    theirs = getattr(torch.nn, name)(*args)(torch.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
+
+
+@requires_torch
+def test_fold_module_matches_pytorch():
+    import torch
+
+    y = RNG.standard_normal((2, 12, 9))
+    ours = nn.Fold((4, 4), 2)(fngrad.tensor(y)).numpy()
+    theirs = torch.nn.Fold((4, 4), 2)(torch.tensor(y)).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+@requires_torch
+@pytest.mark.parametrize("name,kwargs,shape", [
+    ("ConvTranspose1d", dict(in_channels=4, out_channels=6, kernel_size=3, stride=2, output_padding=1, groups=2),
+     (2, 4, 5)),
+    ("ConvTranspose2d", dict(in_channels=3, out_channels=2, kernel_size=(2, 3), stride=(2, 1), padding=1,
+                             dilation=2), (2, 3, 4, 5)),
+])
+def test_conv_transpose_modules_match_pytorch(name, kwargs, shape):
+    import torch
+
+    theirs = getattr(torch.nn, name)(**kwargs).double()
+    ours = getattr(nn, name)(**kwargs, dtype=fngrad.float64)
+    assert tuple(ours.weight.shape) == tuple(theirs.weight.shape)
+    with fngrad.no_grad():
+        ours.weight.copy_(fngrad.tensor(theirs.weight.detach().numpy()))
+        ours.bias.copy_(fngrad.tensor(theirs.bias.detach().numpy()))
+    x = RNG.standard_normal(shape)
+    np.testing.assert_allclose(ours(fngrad.tensor(x)).detach().numpy(),
+                               theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+@requires_torch
+@pytest.mark.parametrize("name,shape", [("InstanceNorm1d", (2, 3, 5)), ("InstanceNorm2d", (2, 3, 4, 4))])
+def test_instance_norm_modules_match_pytorch(name, shape):
+    import torch
+
+    x = RNG.standard_normal(shape)
+    ours = getattr(nn, name)(3, affine=True, track_running_stats=True, dtype=fngrad.float64)
+    theirs = getattr(torch.nn, name)(3, affine=True, track_running_stats=True).double()
+    for mode in ("train", "eval"):
+        getattr(ours, mode)()
+        getattr(theirs, mode)()
+        np.testing.assert_allclose(ours(fngrad.tensor(x)).detach().numpy(),
+                                   theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(), rtol=1e-12)

@@ -515,6 +515,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """Normalises each channel (dim 1) over the batch and spatial dims: by the batch's statistics when
     ``training`` (then updating ``running_mean``/``running_var`` in place, the variance unbiased), else
     by the running ones."""
+    if input.numel() == 0:  # PyTorch returns an empty result of the input's shape, statistics untouched
+        return input * 1.0
     dims = (0,) + tuple(range(2, input.dim()))
     shape = [1, -1] + [1] * (input.dim() - 2)
     if training:
@@ -547,7 +549,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     if c % num_groups != 0:
         raise RuntimeError(f"[group_norm] Expected number of channels in input to be divisible by num_groups, but "
                            f"got input of shape {input.shape!r} and num_groups={num_groups}")
-    grouped = input.reshape(n, num_groups, -1)
+    grouped = input.reshape(n, num_groups, int(np.prod(input.shape[1:], dtype=np.int64)) // num_groups)
     mean = grouped.mean(-1, keepdim=True)
     centred = grouped - mean
     var = (centred * centred).mean(-1, keepdim=True)
@@ -562,10 +564,23 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 
 def _ntuple(value, n, name, op):
     if isinstance(value, (tuple, list)):
+        if len(value) == 1:  # PyTorch expands a one-element list as it does a single integer
+            return (int(value[0]),) * n
         if len(value) != n:
             raise RuntimeError(f"[{op}] expected {name} to be a single integer value or a list of {n} values")
         return tuple(int(v) for v in value)
     return (int(value),) * n
+
+
+def _window_index(spatial, kernel, dilation, stride, out_sizes):
+    """(K, O) flat positions in the (padded) ``spatial`` dims: window offset (kernel order) + output position."""
+    nd = len(spatial)
+    strides_flat = np.cumprod((1,) + tuple(spatial)[::-1])[:-1][::-1]
+    k_offsets = sum(np.arange(k).reshape([-1 if i == d else 1 for i in range(nd)]) * dil * sf
+                    for d, (k, dil, sf) in enumerate(zip(kernel, dilation, strides_flat)))
+    o_offsets = sum(np.arange(o).reshape([-1 if i == d else 1 for i in range(nd)]) * s * sf
+                    for d, (o, s, sf) in enumerate(zip(out_sizes, stride, strides_flat)))
+    return (np.asarray(k_offsets).reshape(-1, 1) + np.asarray(o_offsets).reshape(1, -1)).astype(np.int64)
 
 
 def _windows(input, kernel, stride, padding, dilation, nd, op, pad_value):
@@ -605,13 +620,7 @@ def _windows(input, kernel, stride, padding, dilation, nd, op, pad_value):
     if any(o <= 0 for o in out_sizes):
         raise RuntimeError(f"[{op}] Calculated output size: {list(out_sizes)}. Output size is too small (input of "
                            f"padded size {list(spatial)}, kernel {list(kernel)})")
-    # Flat positions in the padded spatial dims: window offset (kernel order) + output position.
-    strides_flat = np.cumprod((1,) + spatial[::-1])[:-1][::-1]
-    k_offsets = sum(np.arange(k).reshape([-1 if i == d else 1 for i in range(nd)]) * dil * sf
-                    for d, (k, dil, sf) in enumerate(zip(kernel, dilation, strides_flat)))
-    o_offsets = sum(np.arange(o).reshape([-1 if i == d else 1 for i in range(nd)]) * s * sf
-                    for d, (o, s, sf) in enumerate(zip(out_sizes, stride, strides_flat)))
-    index = (np.asarray(k_offsets).reshape(-1, 1) + np.asarray(o_offsets).reshape(1, -1)).astype(np.int64)
+    index = _window_index(spatial, kernel, dilation, stride, out_sizes)
     # One ``take`` at flat positions over all (sample, channel) planes: about 30x faster than the
     # equivalent advanced index x.reshape(n, c, -1)[:, :, index] (10 ms for a 64x16x6x6 input).
     planes = (np.arange(n * c, dtype=np.int64) * int(np.prod(spatial))).reshape(n, c, 1, 1)
@@ -1240,7 +1249,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.dim() != 1:
         raise ValueError("weight must be one-dimensional")
-    rows = input.unsqueeze(0) if input.dim() <= 1 else input
+    rows = input.reshape(1, -1) if input.dim() <= 1 else input
     if rows.dim() != 2:
         raise RuntimeError(f"[multi_margin_loss] Expected non-empty vector or matrix with optional 0-dim batch size, "
                            f"but got: {list(input.shape)}")
@@ -1341,3 +1350,327 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     if full:
         loss = loss + 0.5 * float(np.log(2 * np.pi))
     return _reduce(loss, reduction)
+
+
+# ---- shuffles, instance/RMS/local-response norms, fold/unfold, transposed and 3-D convolution and pooling.
+
+__all__ += [
+    "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle", "instance_norm",
+    "local_response_norm", "rms_norm", "upsample_bilinear", "upsample_nearest", "triplet_margin_with_distance_loss",
+    "multilabel_margin_loss", "unfold", "fold", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "conv3d",
+    "avg_pool3d", "max_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
+]
+
+
+def pixel_shuffle(input, upscale_factor):
+    """(*, C r^2, H, W) -> (*, C, H r, W r).
+
+    >>> import fngrad, fngrad.nn.functional as F
+    >>> F.pixel_shuffle(fngrad.arange(4.).reshape(1, 4, 1, 1), 2).reshape(-1).tolist()
+    [0.0, 1.0, 2.0, 3.0]
+    """
+    if input.dim() < 3:
+        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got input with "
+                           f"{input.dim()} dimension(s)")
+    r = int(upscale_factor)
+    *batch, c, h, w = input.shape
+    if c % (r * r) != 0:
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
+                           f"upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
+    b = len(batch)
+    x = input.reshape(tuple(batch) + (c // (r * r), r, r, h, w))
+    x = x.permute(*range(b), b, b + 3, b + 1, b + 4, b + 2)
+    return x.reshape(tuple(batch) + (c // (r * r), h * r, w * r))
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H r, W r) -> (*, C r^2, H, W), the inverse of ``pixel_shuffle``."""
+    if input.dim() < 3:
+        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
+                           f"{input.dim()} dimension(s)")
+    r = int(downscale_factor)
+    *batch, c, h, w = input.shape
+    if h % r or w % r:
+        raise RuntimeError(f"pixel_unshuffle expects height and width to be divisible by downscale_factor, but got "
+                           f"{h} x {w} and downscale_factor={r}")
+    b = len(batch)
+    x = input.reshape(tuple(batch) + (c, h // r, r, w // r, r))
+    x = x.permute(*range(b), b, b + 2, b + 4, b + 1, b + 3)
+    return x.reshape(tuple(batch) + (c * r * r, h // r, w // r))
+
+
+def channel_shuffle(input, groups):
+    """(N, C, *) with channels in ``groups`` groups -> channels interleaved across the groups."""
+    groups = int(groups)
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
+    n, c = input.shape[0], input.shape[1]
+    if c % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups.")
+    rest = tuple(input.shape[2:])
+    return input.reshape((n, groups, c // groups) + rest).transpose(1, 2).reshape((n, c) + rest)
+
+
+native_channel_shuffle = channel_shuffle
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    """Normalises each (sample, channel) over its spatial dims; with ``use_input_stats`` updates the
+    running statistics (averaged over the batch) in place, else normalises by them."""
+    dims = tuple(range(2, input.dim()))
+    shape = [1, -1] + [1] * (input.dim() - 2)
+    if use_input_stats:
+        count = int(np.prod(input.shape[2:], dtype=np.int64))
+        if count <= 1:
+            raise ValueError(f"Expected more than 1 spatial element when training, got input size {input.shape!r}")
+        mean = input.mean(dims, keepdim=True)
+        centred = input - mean
+        var = (centred * centred).mean(dims, keepdim=True)
+        if running_mean is not None:
+            with no_grad():
+                m = mean.detach().reshape(input.shape[0], input.shape[1]).mean(0)
+                v = var.detach().reshape(input.shape[0], input.shape[1]).mean(0) * (count / (count - 1))
+                running_mean.copy_(running_mean * (1 - momentum) + m * momentum)
+                running_var.copy_(running_var * (1 - momentum) + v * momentum)
+        out = centred * (var + eps).rsqrt()
+    else:
+        out = (input - running_mean.reshape(shape)) * (running_var + eps).rsqrt().reshape(shape)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """x / (k + alpha * mean of x^2 over ``size`` neighbouring channels)^beta (zero-padded channels)."""
+    if input.dim() < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} dimensions)")
+    if input.numel() == 0:
+        return input * 1.0
+    c = input.shape[1]
+    sq = input * input
+    flat_pad = [0, 0] * (input.dim() - 2) + [size // 2, (size - 1) // 2]
+    padded = pad(sq, tuple(flat_pad))
+    total = padded.narrow(1, 0, c)
+    for i in range(1, size):
+        total = total + padded.narrow(1, i, c)
+    return input / (total * (alpha / size) + k) ** beta
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / sqrt(mean of x^2 over the last len(normalized_shape) dims + eps) * weight; eps defaults to
+    the dtype's machine epsilon."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[input.dim() - len(shape):]) != shape:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape [*, "
+                           f"{', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
+    if eps is None:
+        eps = float(np.finfo(np.dtype(str(input.dtype).replace("fngrad.", ""))).eps)
+    dims = tuple(range(input.dim() - len(shape), input.dim()))
+    mean_sq = (input * input).mean(dims, keepdim=True) if dims else input * input
+    out = input * (mean_sq + eps).rsqrt()
+    return out * weight if weight is not None else out
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """``interpolate(mode="bilinear", align_corners=True)`` (deprecated in PyTorch)."""
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """``interpolate(mode="nearest")`` (deprecated in PyTorch)."""
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin=1.0, swap=False,
+                                      reduction="mean"):
+    """max(0, margin + d(anchor, positive) - d(anchor, negative)) with d = ``distance_function``
+    (``pairwise_distance`` by default); ``swap`` uses min(d(a, n), d(p, n))."""
+    _check_reduction(reduction, "triplet_margin_with_distance_loss")
+    if margin <= 0:
+        raise ValueError(f"triplet_margin_with_distance_loss: expected margin to be greater than 0, got {margin} "
+                         "instead")
+    if not (anchor.dim() == positive.dim() == negative.dim()):
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number of "
+                           f"dimensions, but got: anchor {anchor.dim()}D, positive {positive.dim()}D, and negative "
+                           f"{negative.dim()}D inputs")
+    dist = distance_function if distance_function is not None else pairwise_distance
+    d_pos = dist(anchor, positive)
+    d_neg = dist(anchor, negative)
+    if swap:
+        d_swap = dist(positive, negative)
+        d_neg = _C.where(d_swap < d_neg, d_swap, d_neg)
+    return _reduce((d_pos - d_neg + margin).clamp(min=0), reduction)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """sum over target classes j (up to the first -1) and non-target classes i of max(0, 1 - (x[j] - x[i])),
+    divided by C, for (C,) or (N, C) input."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "multilabel_margin_loss")
+    rows = input.reshape(1, -1) if input.dim() <= 1 else input
+    if rows.dim() != 2:
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(input.shape)}")
+    n, c = rows.shape[0], rows.shape[1]
+    y = target.detach().numpy().reshape(n, -1) if target.numel() else np.zeros((n, 0), np.int64)
+    if tuple(target.reshape(-1).shape) != (n * c,) and tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}")
+    counts = np.zeros((n, c))
+    for row in range(n):
+        for j in y[row]:
+            if j < 0:
+                break
+            if j >= c:
+                raise IndexError(f"multilabel_margin_loss: target index {j} is out of bounds for {c} classes")
+            counts[row, j] += 1
+    others = (counts == 0).astype(np.float64)
+    pairs = (1 - (rows.unsqueeze(2) - rows.unsqueeze(1))).clamp(min=0)  # (N, j, i)
+    mask = from_numpy(counts[:, :, None] * others[:, None, :]).to(pairs.dtype)
+    losses = (pairs * mask).sum((1, 2)) / c
+    if input.dim() <= 1:
+        losses = losses.reshape(())
+    return _reduce(losses, reduction)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """im2col: the sliding blocks of (N, C, *spatial) input as columns, (N, C * prod(kernel_size), L)."""
+    nd = input.dim() - 2
+    unbatched = nd == 1  # PyTorch: (C, H, W) is an unbatched 2-D input
+    if unbatched:
+        input, nd = input.unsqueeze(0), 2
+    if nd != 2:
+        raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)")
+    kernel = _ntuple(kernel_size, nd, "kernel_size", "unfold")
+    cols, _ = _windows(input, kernel, stride, padding, dilation, nd, "unfold", 0.0)
+    n, c, k, o = cols.shape
+    out = cols.reshape(n, c * k, o)
+    return out.squeeze(0) if unbatched else out
+
+
+def _fold(input, output_size, kernel, dilation, padding, stride, nd, op, blocks=None):
+    """col2im, the adjoint of ``_windows``: each column's values added at its block's positions.
+    ``blocks`` (the grid of blocks) defaults to the one that fits output_size; conv_transpose gives its
+    input's size, which output_padding (up to the dilation) can leave one short of fitting."""
+    out_size = _ntuple(output_size, nd, "output_size", op)
+    dilation = _ntuple(dilation, nd, "dilation", op)
+    padding = _ntuple(padding, nd, "padding", op)
+    stride = _ntuple(stride, nd, "stride", op)
+    n, ck, length = input.shape
+    k_total = int(np.prod(kernel))
+    if ck % k_total:
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "
+                           f"got input.size(1)={ck} and kernel_size={tuple(kernel)}")
+    padded = tuple(s + 2 * p for s, p in zip(out_size, padding))
+    if blocks is None:
+        blocks = tuple((s - d * (k - 1) - 1) // st + 1 for s, d, k, st in zip(padded, dilation, kernel, stride))
+    if int(np.prod(blocks)) != length:
+        raise RuntimeError(f"Given output_size={tuple(out_size)}, kernel_size={tuple(kernel)}, "
+                           f"dilation={tuple(dilation)}, padding={tuple(padding)}, stride={tuple(stride)}, expected "
+                           f"size of input's dimension 2 to match the calculated number of sliding blocks "
+                           f"{' * '.join(map(str, blocks))} = {int(np.prod(blocks))}, but got input.size(2)={length}.")
+    c = ck // k_total
+    index = from_numpy(_window_index(padded, kernel, dilation, stride, blocks).reshape(-1))
+    zeros = _C.full((n, c, int(np.prod(padded))), 0.0, input.dtype)
+    out = zeros.index_add(2, index, input.reshape(n, c, k_total * length)).reshape((n, c) + padded)
+    for d, p in enumerate(padding):
+        if p:
+            out = out.narrow(2 + d, p, out_size[d])
+    return out
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """col2im: sums the columns of (N, C * prod(kernel_size), L) input into (N, C, *output_size),
+    overlapping blocks added."""
+    unbatched = input.dim() == 2
+    if unbatched:
+        input = input.unsqueeze(0)
+    if input.dim() != 3:
+        raise NotImplementedError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported "
+                                  f"(got {input.dim()}D)")
+    kernel = _ntuple(kernel_size, 2, "kernel_size", "fold")
+    out = _fold(input, output_size, kernel, dilation, padding, stride, 2, "fold")
+    return out.squeeze(0) if unbatched else out
+
+
+def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, nd, op):
+    """The adjoint of convolution: each input position's ``weight``-weighted block (one matmul per
+    group) added into the output by ``_fold``."""
+    unbatched = input.dim() == nd + 1
+    if unbatched:
+        input = input.unsqueeze(0)
+    if input.dim() != nd + 2:
+        raise RuntimeError(f"[{op}] Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {op}, but got "
+                           f"input of size: {list(input.shape)}")
+    n, c_in = input.shape[0], input.shape[1]
+    if weight.shape[0] != c_in:
+        raise RuntimeError(f"[{op}] Given transposed=1, weight of size {list(weight.shape)}, expected input"
+                           f"{list(input.shape)} to have {weight.shape[0]} channels, but got {c_in} channels instead")
+    kernel = tuple(weight.shape[2:])
+    k_total = int(np.prod(kernel))
+    out_per_group = weight.shape[1]
+    stride = _ntuple(stride, nd, "stride", op)
+    padding = _ntuple(padding, nd, "padding", op)
+    output_padding = _ntuple(output_padding, nd, "output_padding", op)
+    dilation = _ntuple(dilation, nd, "dilation", op)
+    spatial = tuple(input.shape[2:])
+    out_size = tuple((s - 1) * st - 2 * p + d * (k - 1) + op_ + 1
+                     for s, st, p, d, k, op_ in zip(spatial, stride, padding, dilation, kernel, output_padding))
+    length = int(np.prod(spatial))
+    w = weight.reshape(groups, c_in // groups, out_per_group * k_total).transpose(1, 2)  # (G, out/G * K, in/G)
+    cols = w.matmul(input.reshape(n, groups, c_in // groups, length))  # (N, G, out/G * K, L)
+    out = _fold(cols.reshape(n, groups * out_per_group * k_total, length), out_size, kernel, dilation, padding,
+                stride, nd, op, blocks=spatial)
+    if bias is not None:
+        out = out + bias.reshape([1, -1] + [1] * nd)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 1-D convolution of (N, C_in, L) with ``weight`` (C_in, C_out / groups, k)."""
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 1,
+                           "conv_transpose1d")
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 2-D convolution of (N, C_in, H, W) with ``weight`` (C_in, C_out / groups, kh, kw)."""
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 2,
+                           "conv_transpose2d")
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 3-D convolution of (N, C_in, D, H, W) with ``weight`` (C_in, C_out / groups, kd, kh, kw)."""
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 3,
+                           "conv_transpose3d")
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution over (N, C, D, H, W) (or (C, D, H, W)) with ``weight`` (out, C / groups, kd, kh, kw)."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """The mean of each window of (N, C, D, H, W) input."""
+    return _pool(input, kernel_size, stride, padding, 1, ceil_mode, 3, "avg_pool3d", "avg", count_include_pad,
+                 divisor_override)
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """The maximum of each window of (N, C, D, H, W) input (padding counts as -inf)."""
+    return _pool(input, kernel_size, stride, padding, dilation, ceil_mode, 3, "max_pool3d", "max",
+                 return_indices=return_indices)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """Average pooling of (N, C, D, H, W) input to ``output_size`` with PyTorch's adaptive windows."""
+    return _adaptive_pool(input, output_size, 3, "adaptive_avg_pool3d", "avg")
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Max pooling of (N, C, D, H, W) input to ``output_size`` with PyTorch's adaptive windows."""
+    if return_indices:
+        raise NotImplementedError("[adaptive_max_pool3d] return_indices=True is not implemented")
+    return _adaptive_pool(input, output_size, 3, "adaptive_max_pool3d", "max")

@@ -8,11 +8,13 @@ from . import (
                conv,
                dropout,
                flatten,
+               instancenorm,
                linear,
                loss,
                module,
                normalization,
                padding,
+               pixelshuffle,
                pooling,
                rnn,
                sparse,
@@ -23,15 +25,18 @@ from .container import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .flatten import *  # noqa: F401,F403
+from .instancenorm import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .module import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
+from .pixelshuffle import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 
-__all__ = [name for family in (module, container, linear, flatten, sparse, dropout, normalization, batchnorm, conv,
+__all__ = [name for family in (module, container, linear, flatten, sparse, dropout, normalization, batchnorm,
+                               instancenorm, conv, pixelshuffle,
                                pooling, padding, rnn, activation, loss)
            for name in family.__all__]

@@ -109,3 +109,58 @@ class Conv2d(_ConvNd):
 
     _nd = 2
     _fn = staticmethod(F.conv2d)
+
+
+__all__ += ["ConvTranspose1d", "ConvTranspose2d"]
+
+
+class _ConvTransposeNd(_ConvNd):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        if isinstance(padding, str):
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, device, dtype)
+        name = type(self).__name__
+        self.output_padding = F._ntuple(output_padding, self._nd, "output_padding", name)
+        self.transposed = True
+        # The transposed weight is (in, out / groups, *kernel); PyTorch's init computes fan_in from it.
+        self.weight = Parameter(_C.empty((in_channels, out_channels // groups) + self.kernel_size,
+                                         self.weight.dtype, name))
+        self.reset_parameters()
+
+    def forward(self, input, output_size=None):
+        if output_size is not None:
+            raise NotImplementedError(f"[{type(self).__name__}] output_size is not implemented; pass output_padding")
+        return self._fn(input, self.weight, self.bias, self.stride, self.padding, self.output_padding, self.groups,
+                        self.dilation)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """Transposed 1-D convolution over (N, C, L) inputs.
+
+    Example::
+
+        >>> import fngrad
+        >>> from fngrad import nn
+        >>> nn.ConvTranspose1d(3, 4, kernel_size=3, stride=2)(fngrad.ones(2, 3, 5)).shape
+        fngrad.Size([2, 4, 11])
+    """
+
+    _nd = 1
+    _fn = staticmethod(F.conv_transpose1d)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """Transposed 2-D convolution over (N, C, H, W) inputs.
+
+    Example::
+
+        >>> import fngrad
+        >>> from fngrad import nn
+        >>> nn.ConvTranspose2d(3, 8, kernel_size=3, stride=2, output_padding=1)(fngrad.ones(1, 3, 4, 4)).shape
+        fngrad.Size([1, 8, 10, 10])
+    """
+
+    _nd = 2
+    _fn = staticmethod(F.conv_transpose2d)
