@@ -23,7 +23,8 @@ from ._indexing_ops import _inplace, _np, _wrap, _wrap_dim
 
 __all__ = ["aminmax", "broadcast_shapes", "broadcast_tensors", "clamp_min", "clamp_max", "positive", "sgn",
            "rsub", "logit", "fmax", "fmin", "heaviside", "isin", "ldexp", "float_power", "nextafter",
-           "nanmean", "nansum", "std_mean", "var_mean", "diff", "dist"]
+           "nanmean", "nansum", "std_mean", "var_mean", "diff", "dist", "renorm", "cov", "corrcoef", "trapezoid",
+           "trapz", "cumulative_trapezoid"]
 
 return_types.aminmax = collections.namedtuple("aminmax", ["min", "max"])
 
@@ -349,6 +350,135 @@ def dist(input, other, p=2):
     return f.norm(d, p)
 
 
+def renorm(input, p, dim, maxnorm):
+    """``input`` with each slice along ``dim`` whose ``p``-norm exceeds ``maxnorm`` scaled down to
+    norm ``maxnorm``.
+
+    >>> fngrad.renorm(fngrad.tensor([[3., 4.], [0.3, 0.4]]), 2, 0, 1.)
+    tensor([[0.6000, 0.8000],
+            [0.3000, 0.4000]])
+    """
+    d = _wrap_dim(dim, input.dim(), "renorm")
+    if p <= 0:
+        raise RuntimeError(f"renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    others = tuple(i for i in range(input.dim()) if i != d)
+    norms = _ns.norm(input, p, others, True) if others else input.abs()
+    # PyTorch's guard against dividing by a norm of exactly maxnorm's scale: 1e-7
+    factor = _ns.where(norms > maxnorm, maxnorm / (norms + 1e-7), _ns.tensor(1.0, dtype=input.dtype))
+    return input * factor
+
+
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """The covariance matrix of the variables in the rows of ``input`` (observations in columns),
+    with frequency weights ``fweights`` and observation weights ``aweights``.
+
+    >>> fngrad.cov(fngrad.tensor([[0., 1., 2.], [2., 1., 0.]]))
+    tensor([[ 1., -1.],
+            [-1.,  1.]])
+    """
+    if input.dim() > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
+                           f"{input.dim()} dimensions")
+    x = input if input.is_floating_point() else input.to(_ns.get_default_dtype())
+    x = x.reshape(1, -1) if x.dim() < 2 else x
+    n = x.shape[1]
+    w = None
+    if fweights is not None:
+        w = fweights.to(x.dtype)
+    if aweights is not None:
+        w = aweights if w is None else w * aweights
+    if w is None:
+        avg = x.mean(1)
+        factor = n - correction
+    else:
+        w_sum = w.sum()
+        avg = (x * w).sum(1) / w_sum
+        if correction == 0:
+            factor = w_sum
+        elif aweights is None:
+            factor = w_sum - correction
+        else:
+            factor = w_sum - correction * (w * aweights).sum() / w_sum
+    if isinstance(factor, _C.TensorBase):
+        factor = _ns.clamp(factor, min=0)
+    else:
+        factor = builtins.max(factor, 0)
+    xm = x - avg.reshape(-1, 1)
+    c = (xm * w if w is not None else xm) @ xm.mT
+    return (c / factor).squeeze()
+
+
+def corrcoef(input):
+    """The Pearson correlation coefficients of the variables in the rows of ``input``.
+
+    >>> fngrad.corrcoef(fngrad.tensor([[0., 1., 2.], [2., 1., 0.]]))
+    tensor([[ 1., -1.],
+            [-1.,  1.]])
+    """
+    c = cov(input)
+    if c.dim() == 0:
+        return c / c
+    std = c.diagonal().sqrt()
+    c = c / std.reshape(-1, 1) / std.reshape(1, -1)
+    return _ns.clamp(c, -1, 1)
+
+
+def _spacing(y, x, dx, d, op):
+    """The spacing between consecutive samples of ``y`` along dim ``d``: from coordinates ``x``
+    (broadcast along ``d`` when 1-D), or the constant ``dx``."""
+    if x is None:
+        return 1 if dx is None else dx
+    if x.dim() == 1:
+        if x.shape[0] != y.shape[d]:
+            raise RuntimeError(f"{op}: There must be one `x` value for each sample point")
+        return diff(x).reshape(*[-1 if i == d else 1 for i in range(y.dim())])
+    return diff(x, dim=d - y.dim())
+
+
+def _trapezoids(y, x, dx, dim, op):
+    d = _wrap_dim(dim, y.dim(), op)
+    yf = y if y.is_floating_point() else y.to(_ns.get_default_dtype())
+    size = y.shape[d]
+    if size == 0:
+        return d, yf.narrow(d, 0, 0)
+    return d, (yf.narrow(d, 1, size - 1) + yf.narrow(d, 0, size - 1)) * _spacing(yf, x, dx, d, op) / 2
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The integral of ``y`` along ``dim`` by the trapezoidal rule, at coordinates ``x`` or spacing ``dx``.
+
+    >>> fngrad.trapezoid(fngrad.tensor([1., 2., 3.]))
+    tensor(4.)
+    """
+    if x is not None and not isinstance(x, _C.TensorBase):
+        x, dx = None, x
+    d, areas = _trapezoids(y, x, dx, dim, "trapezoid")
+    return areas.sum(d)
+
+
+def trapz(y, x=None, *, dx=None, dim=-1):
+    """Alias of ``trapezoid``.
+
+    >>> fngrad.trapz(fngrad.tensor([1., 2., 3.]), dx=2)
+    tensor(8.)
+    """
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The running integral of ``y`` along ``dim`` by the trapezoidal rule.
+
+    >>> fngrad.cumulative_trapezoid(fngrad.tensor([1., 2., 3.]))
+    tensor([1.5000, 4.0000])
+    """
+    if x is not None and not isinstance(x, _C.TensorBase):
+        x, dx = None, x
+    d, areas = _trapezoids(y, x, dx, dim, "cumulative_trapezoid")
+    return areas.cumsum(d)
+
+
 _METHODS = {
     "aminmax": aminmax, "clamp_min": clamp_min, "clamp_max": clamp_max,
     "clamp_min_": _inplace(clamp_min), "clamp_max_": _inplace(clamp_max),
@@ -356,4 +486,5 @@ _METHODS = {
     "fmax": fmax, "fmin": fmin, "heaviside": heaviside, "heaviside_": _inplace(heaviside), "ldexp": ldexp,
     "ldexp_": _inplace(ldexp), "float_power": float_power, "nextafter": nextafter,
     "nextafter_": _inplace(nextafter), "float_power_": _float_power_, "nanmean": nanmean, "nansum": nansum, "diff": diff, "dist": dist,
+    "renorm": renorm, "renorm_": _inplace(renorm), "cov": cov, "corrcoef": corrcoef,
 }
