@@ -124,6 +124,8 @@ from . import _classify  # noqa: E402
 _family_all += _install_family(_classify)
 from . import _views_more  # noqa: E402
 _family_all += _install_family(_views_more)
+from . import _math_more  # noqa: E402
+_family_all += _install_family(_math_more)
 
 # The Python functions that C++ calls, handed over once (Note [Python callbacks] in
 # csrc/core/py_callbacks.h): a renamed one fails here, at import, not at its first call.

@@ -307,7 +307,7 @@ def run_sample(op, form, torch_fn, sample, dtype, torch, fngrad, np):
         msg = str(e).splitlines()[0][:120] if str(e) else ""
         return "error", f"backward: {type(e).__name__}: {msg}"
     for i, (tg, fg) in enumerate(zip(t_grads, f_grads)):
-        ta = np.zeros(tuple(t_leaves[i].shape)) if tg is None else tg.detach().numpy()
+        ta = np.zeros(tuple(t_leaves[i].shape)) if tg is None else tg.detach().numpy(force=True)
         fa = np.zeros(tuple(f_leaves[i].shape)) if fg is None else np.asarray(fg.detach().numpy())
         if not _close(ta, fa, "float64"):
             return "fail", f"gradient of input {i} differs"
