@@ -381,7 +381,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     if input.dim() > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
                            f"{input.dim()} dimensions")
-    if aweights is not None and aweights.requires_grad and _ns.is_grad_enabled():
+    if aweights is not None and aweights.requires_grad and _C.is_grad_enabled():
         # Its gradient differs from PyTorch's on OpInfo's samples: refused rather than silently different.
         raise NotImplementedError("[cov] the gradient with respect to aweights is not implemented")
     x = input if input.is_floating_point() else input.to(_ns.get_default_dtype())
