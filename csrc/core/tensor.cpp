@@ -21,6 +21,11 @@ std::string shape_str(const DimVec& v) {
   return s + "]";
 }
 
+void fail_storage_dispatch(DType d) {
+  fail(ErrorKind::Runtime, "[internal] a kernel was dispatched on ", dtype_name(d),
+       ", a storage dtype (Note [Storage dtypes]); the op must convert to ", dtype_name(kernel_dtype(d)), " first.");
+}
+
 bool dtype_from_name(const std::string& name, DType* out) {
   for (int i = 0; i < kNumDTypes; i++) {
     auto d = static_cast<DType>(i);
@@ -186,9 +191,18 @@ TensorRef to_dtype(const TensorObject* t, DType dtype) {
 }
 
 namespace {
+template <typename T>
+constexpr bool is_half_v = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
+
+// PyTorch's static_cast conversions; the 16-bit floats go through float (as c10's do).
 template <typename To, typename From>
 inline To convert(From v) {
-  if constexpr (std::is_same_v<To, bool>) return v != From(0);
+  if constexpr (is_half_v<From>) return convert<To>(static_cast<float>(v));
+  else if constexpr (std::is_same_v<To, bool>) return v != From(0);
+  else if constexpr (is_half_v<To>) return To(static_cast<float>(v));
+  // Floats go to narrow integers through int64 (as x86 conversions wrap: 300. -> uint8 44, as in PyTorch).
+  else if constexpr (std::is_integral_v<To> && sizeof(To) < 8 && std::is_floating_point_v<From>)
+    return static_cast<To>(static_cast<int64_t>(v));
   else return static_cast<To>(v);
 }
 }  // namespace
@@ -208,9 +222,9 @@ void copy_into(const TensorObject* dst, const TensorObject* src) {
     return;
   }
   LoopSpec<2> spec = loop_for(dst, src);
-  dispatch(dst->dtype, [&](auto to_tag) {
+  dispatch_all(dst->dtype, [&](auto to_tag) {
     using To = typename decltype(to_tag)::type;
-    dispatch(src->dtype, [&](auto from_tag) {
+    dispatch_all(src->dtype, [&](auto from_tag) {
       using From = typename decltype(from_tag)::type;
       unary_kernel(spec, data_ptr<To>(dst), data_ptr<From>(src), [](From v) { return convert<To>(v); });
     });
@@ -219,7 +233,7 @@ void copy_into(const TensorObject* dst, const TensorObject* src) {
 
 void fill(const TensorObject* t, double value) {
   if (t->numel == 0) return;
-  dispatch(t->dtype, [&](auto tag) {
+  dispatch_all(t->dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T v = convert<T>(value);
     if (t->contiguous) {
@@ -237,9 +251,9 @@ void fill(const TensorObject* t, double value) {
 }
 
 double item_as_double(const TensorObject* t) {
-  return dispatch(t->dtype, [&](auto tag) -> double {
+  return dispatch_all(t->dtype, [&](auto tag) -> double {
     using T = typename decltype(tag)::type;
-    return static_cast<double>(*data_ptr<T>(t));
+    return convert<double>(*data_ptr<T>(t));
   });
 }
 
