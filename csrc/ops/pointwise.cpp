@@ -113,8 +113,9 @@ TensorRef logical(LogicalKind kind, const Operand& a, const Operand& b, bool bit
   DType dtype = result_type(a, b);
   DimVec shape = result_shape(a, b, op);
   if (bitwise) {
-    FNGRAD_CHECK_TYPE(!is_floating(dtype), "[", op, "] Not implemented for ", dtype_name(dtype),
-                      " tensors; expected bool or int64.");
+    if (is_floating(dtype)) {
+      fail(ErrorKind::NotImplemented, "[", op, "] \"", op, "_cpu\" not implemented for '", scalar_type_name(dtype), "'");
+    }
   } else {
     dtype = DType::Bool;
   }
@@ -146,8 +147,10 @@ TensorRef logical_not(TensorObject* x, bool bitwise) {
     map_unary<int64_t, int64_t>(out.get(), xk.get(), [](int64_t v) { return ~v; });
     return x->dtype == DType::Int64 ? out : fngrad::to_dtype(out.get(), x->dtype);
   }
-  FNGRAD_CHECK_TYPE(!bitwise || x->dtype == DType::Bool, "[bitwise_not] Not implemented for ", dtype_name(x->dtype),
-                    " tensors; expected bool or int64.");
+  if (bitwise && x->dtype != DType::Bool) {
+    fail(ErrorKind::NotImplemented, "[bitwise_not] \"bitwise_not_cpu\" not implemented for '",
+         scalar_type_name(x->dtype), "'");
+  }
   TensorRef b = fngrad::to_dtype(x, DType::Bool);
   TensorRef out = empty(x->sizes, DType::Bool, "logical_not");
   map_unary<bool, bool>(out.get(), b.get(), [](bool v) { return !v; });

@@ -287,7 +287,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     if isinstance(data, TensorBase) and (dtype is None or data.dtype == dtype):
         return data
     if isinstance(data, np.ndarray) and data.dtype in _SHARED_NUMPY and (
-        dtype is None or data.dtype == _numpy_dtype(dtype)
+        dtype is None or data.dtype == _NUMPY_OF.get(dtype)
     ):
         return from_numpy(data)
     return tensor(data, dtype=dtype)
