@@ -1364,7 +1364,7 @@ add(DT, "dt_mean_int32", lambda L: L.tensor([1, 2], dtype=L.int32).mean(), "mean
 add(DT, "dt_requires_grad_int16", lambda L: L.tensor([1, 2], dtype=L.int16).requires_grad_(), FLOAT_ONLY)
 add(DT, "dt_inplace_float_into_int8", lambda L: L.tensor([1, 2], dtype=L.int8).add_(1.5), "add_")
 add(DT, "dt_softmax_uint8", lambda L: L.tensor([1, 2], dtype=L.uint8).softmax(0), "softmax")
-add(DT, "dt_int32_floordiv_zero", lambda L: L.tensor([1, 2], dtype=L.int32) // 0, ())
+add(DT, "dt_int32_floordiv_zero", lambda L: L.tensor([1, 2], dtype=L.int32) // 0, "floor_divide")
 add(DT, "dt_int8_index_tensor", lambda L: L.arange(3)[L.tensor([0, 1], dtype=L.int8)], "indices")
 add(DT, "dt_matmul_mixed_int", lambda L: L.ones(2, 2, dtype=L.int32) @ L.ones(2, 2, dtype=L.int16), "matmul")
 add(DT, "dt_from_numpy_longdouble", lambda L: L.from_numpy(np.zeros(2, np.longdouble)), "np.ndarray")

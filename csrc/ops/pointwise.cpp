@@ -147,10 +147,9 @@ TensorRef logical_not(TensorObject* x, bool bitwise) {
     map_unary<int64_t, int64_t>(out.get(), xk.get(), [](int64_t v) { return ~v; });
     return x->dtype == DType::Int64 ? out : fngrad::to_dtype(out.get(), x->dtype);
   }
-  if (bitwise && x->dtype != DType::Bool) {
-    fail(ErrorKind::NotImplemented, "[bitwise_not] \"bitwise_not_cpu\" not implemented for '",
-         scalar_type_name(x->dtype), "'");
-  }
+  // `~` is the only spelling: PyTorch's operator raises a TypeError here (bitwise_not() would not).
+  FNGRAD_CHECK_TYPE(!bitwise || x->dtype == DType::Bool,
+                    "[bitwise_not] ~ (operator.invert) is only implemented on integer and Boolean-type tensors");
   TensorRef b = fngrad::to_dtype(x, DType::Bool);
   TensorRef out = empty(x->sizes, DType::Bool, "logical_not");
   map_unary<bool, bool>(out.get(), b.get(), [](bool v) { return !v; });
