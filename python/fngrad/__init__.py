@@ -26,7 +26,15 @@ from __future__ import annotations
 
 import os as _os
 
-from . import _C
+from . import _cpu
+
+try:
+    from ._build_config import CPU_FEATURES as _CPU_FEATURES
+except ImportError:  # a development build run from the source tree
+    _CPU_FEATURES = ()
+_cpu.check(_CPU_FEATURES)
+
+from . import _C  # noqa: E402
 
 _C._set_library_dir(_os.path.dirname(_os.path.abspath(__file__)) + _os.sep)
 
