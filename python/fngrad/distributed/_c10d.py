@@ -38,6 +38,7 @@ __all__ = [
     "reduce_scatter",
     "reduce_scatter_tensor",
     "barrier",
+    "all_gather_object",
 ]
 
 # torch.distributed's default timeout for CPU backends.
@@ -616,3 +617,30 @@ def barrier(group=None, async_op: bool = False, device_ids=None, timeout=None):
         return work
     work.wait(timeout)
     return None
+
+
+def all_gather_object(object_list, obj, group=None) -> None:
+    """Fills ``object_list[i]`` with rank i's picklable ``obj`` (as PyTorch's, the objects travel
+    pickled: only use it between ranks that trust each other, as any MPI job's ranks do).
+
+    Example (under ``mpiexec -n 2``)::
+
+        names = [None, None]
+        dist.all_gather_object(names, socket.gethostname())
+    """
+    import pickle
+
+    import numpy as np
+
+    pg = _get_pg(group)
+    if not isinstance(object_list, list) or len(object_list) != pg.size():
+        raise ValueError(f"all_gather_object(): object_list must be a list of world size ({pg.size()})")
+    data = np.frombuffer(pickle.dumps(obj), dtype=np.uint8)
+    sizes = np.empty(pg.size(), dtype=np.int64)
+    pg.wait([pg.comm.Iallgather(np.array([data.size], dtype=np.int64), sizes)], "all_gather_object")
+    padded = np.zeros(int(sizes.max()), dtype=np.uint8)
+    padded[: data.size] = data
+    gathered = np.empty((pg.size(), padded.size), dtype=np.uint8)
+    pg.wait([pg.comm.Iallgather(padded, gathered)], "all_gather_object")
+    for i in range(pg.size()):
+        object_list[i] = pickle.loads(gathered[i, : sizes[i]].tobytes())
