@@ -122,6 +122,7 @@ class ProcessGroup:
         self._size = self.comm.Get_size()
         self.timeout = timeout
         self.failed_peers: set[int] = set()  # ranks whose fault notice arrived
+        self.silent_peers: set[int] = set()  # ranks that did not answer a ping after a timeout
         self._ctrl_sends: list = []  # pending control sends, kept alive until complete
         self._ping_id = 0
 
@@ -203,6 +204,7 @@ class ProcessGroup:
 
     def _raise_timeout(self, op_name: str, timeout: float):
         silent = self._unresponsive_ranks(min(1.0, max(timeout, 0.1)))
+        self.silent_peers.update(silent)
         if silent:
             who = "rank " + ", ".join(map(str, silent))
             why = f"no answer from {who} (it died, hangs, or is not calling {op_name})"
@@ -328,8 +330,10 @@ def _excepthook(exc_type, exc, tb):
     try:
         for r in others:
             pg._send_ctrl((pg.rank(), desc, originated), r, _TAG_FAULT)
+        # Wait for the notices of the ranks that can still send one (not those found silent).
+        expected = set(others) - pg.silent_peers
         deadline = time.monotonic() + min(pg.timeout, 5.0)
-        while time.monotonic() < deadline and not pg.failed_peers.issuperset(others):
+        while time.monotonic() < deadline and not pg.failed_peers.issuperset(expected):
             pg._poll_control(raise_on_fault=False)
             time.sleep(0.001)
     finally:
