@@ -24,6 +24,19 @@ from ..modules.module import Module
 
 __all__ = ["DistributedDataParallel"]
 
+# Note [No Python object off the GIL]
+# MPI works on a bucket's all-reduce while backward goes on, but it only ever sees raw memory: the
+# bucket's flat NumPy buffer, allocated once at construction and never resized or freed while a
+# request is in flight. No Python object is touched outside the GIL: MPI gets no Python callback,
+# and there is no communication thread. Open MPI moves a non-blocking collective forward only
+# inside MPI calls, and every such call (Iallreduce, Test, Testall) is made from the thread that
+# runs backward, with the GIL held; mpi4py releases the GIL inside them, and then MPI copies
+# and reduces bytes only. Gradients enter a bucket by a NumPy copy in the post-accumulate-grad
+# hook (the GIL is held, and `.grad` is final for this pass: Note [Concurrent accumulation]),
+# and leave it by a copy in the end-of-backward callback, after every request has completed.
+# So fngrad's reference counts (Note [GIL and reference counts]) are never raced, and a
+# `.grad` is never written while the optimizer could read it.
+
 # As PyTorch's reducer: the first bucket (the last layers, whose gradients come first) is small so
 # that communication starts early; the others hold up to bucket_cap_mb.
 _DEFAULT_FIRST_BUCKET_BYTES = 1024 * 1024
