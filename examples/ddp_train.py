@@ -62,7 +62,8 @@ def main():
             total += torch.tensor([loss.item() * len(y), len(y)], dtype=torch.float64)
         dist.all_reduce(total)  # over all ranks
         if rank == 0:
-            print(f"epoch {epoch}: mean loss {total[0].item() / total[1].item():.4f} over {int(total[1].item())} samples")
+            mean, count = total[0].item() / total[1].item(), int(total[1].item())
+            print(f"epoch {epoch}: mean loss {mean:.4f} over {count} samples")
 
     # Every rank made the same steps: the parameters agree everywhere.
     flat = torch.cat([p.detach().reshape(-1) for p in model.parameters()])

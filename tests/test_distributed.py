@@ -11,14 +11,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from conftest import requires_torch
 
 import fngrad
 import fngrad.distributed as dist
+from conftest import requires_torch
 from fngrad.utils.data import DistributedSampler
 
 WORKERS = Path(__file__).parent / "distributed_workers"
@@ -27,11 +26,12 @@ HAS_MPI = importlib.util.find_spec("mpi4py") is not None and MPIEXEC is not None
 requires_mpi = pytest.mark.skipif(
     not HAS_MPI, reason="mpi4py and mpiexec are not installed (pip install '.[distributed]')"
 )
-LAUNCH_TIMEOUT = 90  # seconds; far above a healthy launch, far below a CI job's limit
+LAUNCH_TIMEOUT = 300  # seconds: a hang guard, far above a launch even on a loaded machine (no speed check)
 
 
 def mpiexec(n, script, *args):
-    """Runs ``script`` on ``n`` ranks; returns (return code, stdout + stderr, seconds)."""
+    """Runs ``script`` on ``n`` ranks; returns (return code, stdout + stderr).
+    A launch that outlives LAUNCH_TIMEOUT fails the test (subprocess.TimeoutExpired)."""
     cmd = [MPIEXEC]
     version = subprocess.run([MPIEXEC, "--version"], capture_output=True, text=True, timeout=30).stdout
     if "Open MPI" in version or "OpenRTE" in version or "prte" in version.lower():
@@ -42,9 +42,8 @@ def mpiexec(n, script, *args):
     env["PYTHONPATH"] = os.pathsep.join([str(Path(fngrad.__file__).parent.parent), env.get("PYTHONPATH", "")])
     env["OMP_NUM_THREADS"] = "1"  # one thread per rank: the ranks share the cores
     cmd += ["-n", str(n), sys.executable, str(WORKERS / script), *args]
-    start = time.monotonic()
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=LAUNCH_TIMEOUT, env=env)
-    return proc.returncode, proc.stdout + proc.stderr, time.monotonic() - start
+    return proc.returncode, proc.stdout + proc.stderr
 
 
 CHECKS = ["collectives", "ddp", "ddp_small_buckets", "no_sync", "find_unused_parameters", "unused_without_flag",
@@ -57,7 +56,7 @@ def test_collectives_and_ddp_equal_one_process(n):
     # The worker asserts, on every rank: each collective against NumPy; DDP parameters after 4
     # SGD-momentum steps equal one process's on the concatenated batch (float64, 1e-10), also with
     # ~1 KB buckets; no_sync accumulation; find_unused_parameters; construction-time mismatch errors.
-    rc, out, _ = mpiexec(n, "checks.py")
+    rc, out = mpiexec(n, "checks.py")
     assert rc == 0, out
     for check, rank in itertools.product(CHECKS, range(n)):
         assert f"PASS {check} rank={rank}" in out, out
@@ -65,7 +64,7 @@ def test_collectives_and_ddp_equal_one_process(n):
 
 @requires_mpi
 def test_a_rank_that_raises_stops_the_others_naming_it():
-    rc, out, _ = mpiexec(3, "faults.py", "raise")
+    rc, out = mpiexec(3, "faults.py", "raise")
     assert rc != 0
     assert "ValueError: rank one fails on purpose" in out, out
     for rank in (0, 2):
@@ -75,21 +74,21 @@ def test_a_rank_that_raises_stops_the_others_naming_it():
 
 @requires_mpi
 def test_a_rank_that_hangs_times_out_naming_it():
-    rc, out, seconds = mpiexec(2, "faults.py", "hang")
+    # The hanging rank sleeps 600 s, beyond LAUNCH_TIMEOUT: the launch returns only because rank 0
+    # timed out, named rank 1 and aborted the job.
+    rc, out = mpiexec(2, "faults.py", "hang")
     assert rc != 0
     assert "[rank 0] all_reduce did not complete within 1 s" in out, out
     assert "no answer from rank 1" in out, out
-    assert seconds < 60  # the hanging rank sleeps 120 s: the job was aborted, not waited for
     assert "UNEXPECTED" not in out
 
 
 @requires_mpi
 def test_a_rank_that_dies_ends_the_job_naming_it():
     # A killed process cannot say goodbye: the MPI launcher sees it die and ends the job.
-    rc, out, seconds = mpiexec(2, "faults.py", "kill")
+    rc, out = mpiexec(2, "faults.py", "kill")
     assert rc != 0
     assert "rank 1" in out, out
-    assert seconds < 60
     assert "UNEXPECTED" not in out
 
 

@@ -14,7 +14,7 @@ import fngrad
 import fngrad.distributed as dist
 from fngrad import nn
 
-dist.init_process_group("mpi", timeout=datetime.timedelta(seconds=20))
+dist.init_process_group("mpi", timeout=datetime.timedelta(seconds=120))  # generous: a loaded machine
 RANK, WORLD = dist.get_rank(), dist.get_world_size()
 
 

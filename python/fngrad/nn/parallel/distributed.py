@@ -112,7 +112,8 @@ class DistributedDataParallel(Module):
             )
         if not any(p.requires_grad for p in module.parameters()):
             raise RuntimeError(
-                "DistributedDataParallel is not needed when a module doesn't have any parameter that requires a gradient."
+                "DistributedDataParallel is not needed when a module doesn't have any parameter that requires a "
+                "gradient."
             )
         self._pg = dist._c10d._get_pg(process_group)
         self.module = module
@@ -137,8 +138,9 @@ class DistributedDataParallel(Module):
         self._expect_hooks = False  # set by a forward whose backward synchronises
         self._callback_queued = False
         self._used = np.zeros(len(self._param_slot), dtype=np.uint8)
-        self._used_index = {id(p): k for k, p in enumerate(p for b in self._buckets for p in b.params)}
-        self._hook_handles = [p.register_post_accumulate_grad_hook(self._grad_ready) for b in self._buckets for p in b.params]
+        ordered = [p for b in self._buckets for p in b.params]
+        self._used_index = {id(p): k for k, p in enumerate(ordered)}
+        self._hook_handles = [p.register_post_accumulate_grad_hook(self._grad_ready) for p in ordered]
 
     # -- construction ---------------------------------------------------------------------------
 
