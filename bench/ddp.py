@@ -15,6 +15,7 @@ is the slowest rank's. Cases:
   against the start and end of backward.
 
     python bench/ddp.py [--ranks 2] [--rounds 5] [--steps 10]      # launches mpiexec itself
+    python bench/ddp.py --model [--mlp-compute-ms 5 --mlp-backward-ms 3]   # the cost model's tables
 
 Needs mpi4py and mpiexec (``pip install ".[distributed]"``); PyTorch is optional.
 """
@@ -201,14 +202,59 @@ def report(args, world, samples, seconds, timeline):
               f"graph finished (end-of-backward callback) {end:.2f}")
 
 
+def ring_allreduce_s(n, nbytes, bandwidth, latency):
+    """Ring all-reduce: 2(N-1)/N x bytes / bandwidth + 2(N-1) x latency (docs/distributed.md)."""
+    return 2 * (n - 1) / n * nbytes / bandwidth + 2 * (n - 1) * latency
+
+
+def predicted_step_s(n, compute, backward, total_bytes, last_bytes, bandwidth, latency):
+    """One rank's compute plus the communication backward could not hide: the last bucket (ready
+    only when backward ends) or whatever of the total outlasts backward, whichever is longer."""
+    exposed = max(ring_allreduce_s(n, last_bytes, bandwidth, latency),
+                  ring_allreduce_s(n, total_bytes, bandwidth, latency) - backward)
+    return compute + exposed
+
+
+NETWORKS = {"10 Gbit/s (TCP, 25 us)": (1.25e9, 25e-6), "100 Gbit/s (RDMA, 3 us)": (12.5e9, 3e-6)}
+
+
+def cost_model(args):
+    mlp_bytes = 4 * sum(SIZES[i] * SIZES[i + 1] + SIZES[i + 1] for i in range(3))
+    mlp_last = 4 * (SIZES[0] * SIZES[1] + SIZES[1] + SIZES[1] * SIZES[2])  # bucket 1: fc2.weight, fc1.*
+    models = {
+        f"MLP ({mlp_bytes / 1e6:.2f} MB of gradients, last bucket {mlp_last / 1e6:.2f} MB, compute "
+        f"{args.mlp_compute_ms:g} ms of which backward {args.mlp_backward_ms:g} ms)":
+            (args.mlp_compute_ms / 1e3, args.mlp_backward_ms / 1e3, mlp_bytes, mlp_last),
+        "100M parameters (400 MB float32, last bucket 25 MB, compute 1 s of which backward 0.67 s)":
+            (1.0, 0.67, 400e6, 25e6),
+    }
+    for title, (compute, backward, total, last) in models.items():
+        print(f"\n{title}\n")
+        print("| network | ranks | all-reduce of all gradients | predicted step | scaling efficiency |")
+        print("|---|---|---|---|---|")
+        for net, (bw, lat) in NETWORKS.items():
+            for n in (8, 64, 512):
+                t_ar = ring_allreduce_s(n, total, bw, lat)
+                step = predicted_step_s(n, compute, backward, total, last, bw, lat)
+                print(f"| {net} | {n} | {t_ar * 1e3:.2f} ms | {step * 1e3:.2f} ms | {compute / step:.0%} |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ranks", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--model", action="store_true", help="print the cost model's predictions and exit")
+    parser.add_argument("--mlp-compute-ms", type=float, default=5.0, help="the MLP's step without communication")
+    parser.add_argument("--mlp-backward-ms", type=float, default=3.0, help="the MLP's backward")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    worker(args) if args.worker else launch(args)
+    if args.model:
+        cost_model(args)
+    elif args.worker:
+        worker(args)
+    else:
+        launch(args)
 
 
 if __name__ == "__main__":

@@ -292,14 +292,13 @@ class DistributedDataParallel(Module):
         world = self._pg.size()
         k = 0
         for b in self._buckets:
-            b.buffer /= world
             for i, p in enumerate(b.params):
                 seg = b.segment(i).reshape(tuple(p.shape))
                 if p.grad is not None:
-                    np.copyto(p.grad.detach().numpy(), seg)
+                    np.divide(seg, world, out=p.grad.detach().numpy())  # the average, in one pass
                     _C._increment_version(p.grad)
                 elif self._used[k]:
-                    p.grad = from_numpy(seg.copy())
+                    p.grad = from_numpy(seg / world)
                 k += 1
             if self._timeline is not None:
                 self._timeline.append((b.index, b.started, b.finished or done, backward_end))
