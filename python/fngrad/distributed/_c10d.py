@@ -10,10 +10,14 @@ from __future__ import annotations
 import datetime
 import enum
 import importlib.util
+import pickle
 import sys
 import time
 
+import numpy as np
+
 from .. import _C
+from .._tensor import Tensor
 
 __all__ = [
     "DistError",
@@ -50,6 +54,7 @@ _NOT_INITIALIZED = "Default process group has not been initialized, please make 
 _TAG_FAULT = 1  # (rank, description, originated_here): a rank's uncaught exception
 _TAG_PING = 2  # ping id: "are you alive and polling?" (sent when a collective times out)
 _TAG_PONG = 3  # ping id, echoed
+_SPIN_S = 0.05  # how long a wait polls MPI without sleeping
 
 
 class DistError(RuntimeError):
@@ -184,9 +189,10 @@ class ProcessGroup:
     def wait(self, requests, op_name: str, timeout: float | None = None) -> None:
         """Waits for MPI requests by polling, so peer faults and the timeout are seen.
 
-        Spins on ``Testall`` for the first ~100 us (most collectives between ranks of one machine
-        finish within that), then sleeps with a growing delay (up to 1 ms) so a waiting rank does
-        not take the CPU from a rank that still computes.
+        Open MPI moves a non-blocking collective forward only inside MPI calls, so for the first
+        ``_SPIN_S`` the loop calls ``Testall`` back to back, yielding the CPU between calls
+        (``sleep(0)``) to ranks or threads that still compute; a longer wait (a slow or failed
+        peer) backs off to sleeps of up to 1 ms.
         """
         MPI = self._MPI
         timeout = self.timeout if timeout is None else timeout
@@ -198,9 +204,9 @@ class ProcessGroup:
             now = time.perf_counter()
             if now > deadline:
                 self._raise_timeout(op_name, timeout)
-            if now - start > 1e-4:
+            if now - start > _SPIN_S:
                 delay = min(max(delay * 2, 2e-5), 1e-3)
-                time.sleep(delay)
+            time.sleep(delay)
 
     def _raise_timeout(self, op_name: str, timeout: float):
         silent = self._unresponsive_ranks(min(1.0, max(timeout, 0.1)))
@@ -419,8 +425,6 @@ class Work:
 
 def _array(tensor, name: str, what: str = "tensor"):
     """The tensor's memory as a NumPy array (no copy)."""
-    from .._tensor import Tensor
-
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{name}(): {what} must be a Tensor, got {type(tensor).__name__}")
     if not tensor.is_contiguous():
@@ -539,8 +543,6 @@ def all_gather(tensor_list, tensor, group=None, async_op: bool = False):
         parts = [fngrad.zeros(2) for _ in range(2)]
         dist.all_gather(parts, fngrad.full((2,), float(dist.get_rank())))   # [[0, 0], [1, 1]]
     """
-    import numpy as np
-
     pg = _get_pg(group)
     if not isinstance(tensor_list, (list, tuple)) or len(tensor_list) != pg.size():
         raise ValueError(f"all_gather(): tensor_list must be a list of world size ({pg.size()}) tensors")
@@ -591,8 +593,6 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op: bo
         out = fngrad.zeros(2)
         dist.reduce_scatter(out, [fngrad.ones(2), fngrad.full((2,), 2.0)])   # rank 0: [2, 2], rank 1: [4, 4]
     """
-    import numpy as np
-
     pg = _get_pg(group)
     if not isinstance(input_list, (list, tuple)) or len(input_list) != pg.size():
         raise ValueError(f"reduce_scatter(): input_list must be a list of world size ({pg.size()}) tensors")
@@ -632,10 +632,6 @@ def all_gather_object(object_list, obj, group=None) -> None:
         names = [None, None]
         dist.all_gather_object(names, socket.gethostname())
     """
-    import pickle
-
-    import numpy as np
-
     pg = _get_pg(group)
     if not isinstance(object_list, list) or len(object_list) != pg.size():
         raise ValueError(f"all_gather_object(): object_list must be a list of world size ({pg.size()})")

@@ -17,6 +17,7 @@ import time
 import numpy as np
 
 from ... import _C
+from ... import distributed as dist
 from ..._creation import from_numpy
 from ...autograd.grad_mode import is_grad_enabled
 from ...autograd.variable import Variable
@@ -103,8 +104,6 @@ class DistributedDataParallel(Module):
         static_graph=False,
     ):
         super().__init__()
-        from ... import distributed as dist
-
         if device_ids is not None or output_device is not None:
             raise ValueError(
                 "DistributedDataParallel device_ids and output_device arguments only work with single-device/"
@@ -161,8 +160,6 @@ class DistributedDataParallel(Module):
         return buckets
 
     def _check_same_model(self, named):
-        from ... import distributed as dist
-
         mine = {
             "params": [(n, tuple(p.shape), str(p.dtype), bool(p.requires_grad)) for n, p in named],
             "buckets": [[self._param_names[id(p)] for p in b.params] for b in self._buckets],
@@ -190,8 +187,6 @@ class DistributedDataParallel(Module):
                 )
 
     def _broadcast(self, tensors):
-        from ... import distributed as dist
-
         works = [dist.broadcast(t, src=0, async_op=True) for t in tensors]
         for w in works:
             w.wait()
