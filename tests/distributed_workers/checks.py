@@ -168,6 +168,10 @@ def check_find_unused():
             assert p.grad is None and q.grad is None, name
         else:
             np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
+    # A parameter used on no rank keeps the gradient it had (PyTorch leaves it alone).
+    ddp.module.never.weight.grad = fngrad.full((3, 16), 7.0, dtype=fngrad.float64)
+    loss_fn(ddp(x, use_extra=RANK == 0), y).backward()
+    assert ddp.module.never.weight.grad.eq(7.0).all().item() and ddp.module.never.bias.grad is None
     passed("find_unused_parameters")
 
 

@@ -274,9 +274,12 @@ class DistributedDataParallel(Module):
         MPI = self._pg._MPI
         used_req = None
         if self.find_unused_parameters:
-            for p in unused:
+            for p in unused:  # as PyTorch: a gradient kept from earlier passes takes part, else zeros
                 bucket, i = self._param_slot[id(p)]
-                bucket.segment(i)[...] = 0
+                if p.grad is None:
+                    bucket.segment(i)[...] = 0
+                else:
+                    np.copyto(bucket.segment(i).reshape(tuple(p.shape)), p.grad.detach().numpy())
                 bucket.pending -= 1
                 if bucket.pending == 0:
                     self._launch(bucket)
@@ -289,10 +292,12 @@ class DistributedDataParallel(Module):
         for b in self._buckets:
             for i, p in enumerate(b.params):
                 seg = b.segment(i).reshape(tuple(p.shape))
-                if p.grad is not None:
+                if not self._used[k]:
+                    pass  # used on no rank in this pass: its .grad stays as it was (PyTorch)
+                elif p.grad is not None:
                     np.divide(seg, world, out=p.grad.detach().numpy())  # the average, in one pass
                     _C._increment_version(p.grad)
-                elif self._used[k]:
+                else:
                     p.grad = from_numpy(seg / world)
                 k += 1
             if self._timeline is not None:
