@@ -309,7 +309,7 @@ def destroy_process_group(group=None) -> None:
     """
     global _default_pg, _previous_excepthook
     pg = _get_pg(group)
-    pg.comm.Barrier()
+    pg.wait([pg.comm.Ibarrier()], "destroy_process_group")
     pg.comm.Free()
     pg.ctrl.Free()
     _default_pg = None
