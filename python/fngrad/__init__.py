@@ -74,6 +74,7 @@ from ._creation import (  # noqa: E402
 from . import autograd  # noqa: E402
 from . import backends  # noqa: E402
 from . import cuda  # noqa: E402
+from . import distributed  # noqa: E402  (mpi4py is imported by init_process_group, not here)
 from . import nn  # noqa: E402
 from . import optim  # noqa: E402
 from . import utils  # noqa: E402
