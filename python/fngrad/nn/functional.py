@@ -159,6 +159,9 @@ def _class_rows(input, target, op):
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """Negative log-likelihood of class indices ``target`` under log-probabilities ``input``."""
+    if input.dim() == 2 and target.dim() == 1 and reduction in _NLL_REDUCTIONS:
+        # (N, C) rows and (N,) targets: the native op makes the remaining checks, with the same errors.
+        return _C.nll_loss(input, target, weight, int(ignore_index), _NLL_REDUCTIONS[reduction])
     _check_reduction(reduction, "nll_loss")
     if target.dtype != _C.int64:
         raise RuntimeError(f"[nll_loss] expected target of dtype int64 (class indices), got {target.dtype!r}")
@@ -189,6 +192,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise RuntimeError(f"[cross_entropy] label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     class_dim = 0 if input.dim() == 1 else 1
     logp = input.log_softmax(class_dim)
+    if label_smoothing <= 0 and not target.is_floating_point():
+        return nll_loss(logp, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
     n_classes = input.shape[class_dim]
     if target.is_floating_point():
         # Class probabilities.
@@ -201,8 +206,6 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         losses = -(logp * target * w).sum(class_dim)
         return _reduce(losses, reduction)
     nll = nll_loss(logp, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
-    if label_smoothing <= 0:
-        return nll
     # Label smoothing: a mix with the mean over classes of -log p.
     valid = from_numpy((target.detach().numpy() != ignore_index).astype(np.float32)).to(logp.dtype)
     w = 1.0 if weight is None else weight.reshape([-1] + [1] * (input.dim() - class_dim - 1))
