@@ -36,10 +36,12 @@ template <typename Int, typename T>
 using GemmFn = void (*)(int, int, int, Int, Int, Int, T, const T*, Int, const T*, Int, T, T*, Int);
 
 struct Blas {
+  std::string path;  // empty when no known BLAS was found
   bool ilp64 = false;
   void* sgemm = nullptr;  // GemmFn<int32_t or int64_t, float>
   void* dgemm = nullptr;
   void (*set_threads)(int) = nullptr;
+  int (*get_threads)() = nullptr;
 };
 
 int find_openblas(dl_phdr_info* info, size_t, void* data) {
@@ -66,7 +68,7 @@ Blas load_blas() {
   void* lib = dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL | RTLD_NOLOAD);
   if (lib == nullptr) return blas;
   struct Names {
-    const char *sgemm, *dgemm, *threads;
+    const char *sgemm, *dgemm, *set_threads, *get_threads;
     bool ilp64;
   };
   bool plain_ilp64 = false;
@@ -74,19 +76,23 @@ Blas load_blas() {
     plain_ilp64 = std::strstr(config(), "USE64BITINT") != nullptr;
   }
   const Names candidates[] = {
-      {"scipy_cblas_sgemm64_", "scipy_cblas_dgemm64_", "scipy_openblas_set_num_threads64_", true},
-      {"cblas_sgemm64_", "cblas_dgemm64_", "openblas_set_num_threads64_", true},
-      {"scipy_cblas_sgemm", "scipy_cblas_dgemm", "scipy_openblas_set_num_threads", false},
-      {"cblas_sgemm", "cblas_dgemm", "openblas_set_num_threads", plain_ilp64},
+      {"scipy_cblas_sgemm64_", "scipy_cblas_dgemm64_", "scipy_openblas_set_num_threads64_",
+       "scipy_openblas_get_num_threads64_", true},
+      {"cblas_sgemm64_", "cblas_dgemm64_", "openblas_set_num_threads64_", "openblas_get_num_threads64_", true},
+      {"scipy_cblas_sgemm", "scipy_cblas_dgemm", "scipy_openblas_set_num_threads", "scipy_openblas_get_num_threads",
+       false},
+      {"cblas_sgemm", "cblas_dgemm", "openblas_set_num_threads", "openblas_get_num_threads", plain_ilp64},
   };
   for (const Names& n : candidates) {
     void* s = dlsym(lib, n.sgemm);
     void* d = dlsym(lib, n.dgemm);
     if (s == nullptr || d == nullptr) continue;
+    blas.path = path;
     blas.ilp64 = n.ilp64;
     blas.sgemm = s;
     blas.dgemm = d;
-    blas.set_threads = reinterpret_cast<void (*)(int)>(dlsym(lib, n.threads));
+    blas.set_threads = reinterpret_cast<void (*)(int)>(dlsym(lib, n.set_threads));
+    blas.get_threads = reinterpret_cast<int (*)()>(dlsym(lib, n.get_threads));
     break;
   }
   return blas;  // the handle stays open: NumPy keeps the library loaded anyway
@@ -169,6 +175,10 @@ PyObject* numpy_matmul() {
 void set_blas_num_threads(int n) {
   if (blas().set_threads != nullptr) blas().set_threads(n);
 }
+
+std::string blas_library() { return blas().path; }
+
+int blas_num_threads() { return blas().get_threads != nullptr ? blas().get_threads() : -1; }
 
 namespace ops {
 

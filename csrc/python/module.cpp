@@ -246,6 +246,12 @@ PYBIND11_MODULE(_C, m) {
     const int cpus = static_cast<int>(std::thread::hardware_concurrency());
     set_blas_num_threads(cpus > 0 ? std::min(n, cpus) : n);
   });
+  m.def("_blas_info", []() {
+    py::dict d;
+    d["library"] = blas_library();
+    d["num_threads"] = blas_num_threads();
+    return d;
+  }, "The BLAS library fngrad's matrix products call directly and its thread count (-1: unknown).");
   m.def("empty_cache", &empty_cache, "Returns the memory the large-block cache holds to the system.");
   m.def("_cached_bytes", &cached_bytes);
   m.def("_set_cache_limit", [](size_t bytes) { set_cache_limit(bytes); });
