@@ -1114,11 +1114,32 @@ def _adaptive_windows(n_in, n_out):
     return (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
 
 
-def _adaptive_pool(input, output_size, nd, op, kind):
+def _adaptive_max_positions(a, sizes):
+    """(N, C, *sizes) flat positions in the spatial dims of NumPy array ``a`` of each adaptive window's
+    maximum, as PyTorch's kernel picks it: the first maximum in row-major order, or the last NaN."""
+    n, c, spatial = a.shape[0], a.shape[1], a.shape[2:]
+    windows = [_adaptive_windows(size, out) for size, out in zip(spatial, sizes)]
+    strides = np.cumprod((1,) + tuple(spatial)[::-1])[:-1][::-1]
+    out = np.empty((n, c) + tuple(sizes), dtype=np.int64)
+    for cell in np.ndindex(*sizes):
+        box = tuple(slice(w[0][o], w[1][o]) for w, o in zip(windows, cell))
+        window = a[(slice(None), slice(None)) + box]
+        flat = window.reshape(n, c, -1)
+        nan = np.isnan(flat)
+        last_nan = flat.shape[-1] - 1 - nan[..., ::-1].argmax(-1)
+        local = np.where(nan.any(-1), last_nan, flat.argmax(-1))
+        coords = np.unravel_index(local, window.shape[2:])
+        out[(slice(None), slice(None)) + cell] = sum((coords[d] + windows[d][0][o]) * strides[d]
+                                                     for d, o in enumerate(cell))
+    return out
+
+
+def _adaptive_pool(input, output_size, nd, op, kind, return_indices=False):
     """Adaptive pooling, one spatial dim at a time (the mean and the max over a box are separable):
     the mean is a product with an (in, out) averaging matrix, the max an ``amax`` over windows
     gathered at their largest size (shorter windows repeat their last element, which leaves the max
-    unchanged)."""
+    unchanged). With ``return_indices`` the max is gathered at the positions of the maxima instead, so
+    that, as in PyTorch, the gradient reaches that one element of each window."""
     unbatched = input.dim() == nd + 1
     if unbatched:
         input = input.unsqueeze(0)
@@ -1129,6 +1150,11 @@ def _adaptive_pool(input, output_size, nd, op, kind):
     if len(sizes) != nd:
         raise RuntimeError(f"[{op}] output_size must be {nd}")
     sizes = tuple(input.shape[2 + d] if s is None else int(s) for d, s in enumerate(sizes))
+    if return_indices:
+        n, c = input.shape[0], input.shape[1]
+        indices = from_numpy(_adaptive_max_positions(input.detach().numpy(), sizes))
+        values = input.reshape(n, c, -1).gather(2, indices.reshape(n, c, -1)).reshape(indices.shape)
+        return (values.squeeze(0), indices.squeeze(0)) if unbatched else (values, indices)
     x = input
     for d in range(nd):
         axis, n_in, n_out = 2 + d, input.shape[2 + d], sizes[d]
@@ -1158,17 +1184,15 @@ def adaptive_avg_pool2d(input, output_size):
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
-    """Max pooling of (N, C, L) input to ``output_size`` with PyTorch's adaptive windows."""
-    if return_indices:
-        raise NotImplementedError("[adaptive_max_pool1d] return_indices=True is not implemented")
-    return _adaptive_pool(input, output_size, 1, "adaptive_max_pool1d", "max")
+    """Max pooling of (N, C, L) input to ``output_size`` with PyTorch's adaptive windows; with
+    ``return_indices`` also the flat spatial position of each maximum (for ``max_unpool``)."""
+    return _adaptive_pool(input, output_size, 1, "adaptive_max_pool1d", "max", return_indices)
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
-    """Max pooling of (N, C, H, W) input to ``output_size`` with PyTorch's adaptive windows."""
-    if return_indices:
-        raise NotImplementedError("[adaptive_max_pool2d] return_indices=True is not implemented")
-    return _adaptive_pool(input, output_size, 2, "adaptive_max_pool2d", "max")
+    """Max pooling of (N, C, H, W) input to ``output_size`` with PyTorch's adaptive windows; with
+    ``return_indices`` also the flat spatial position of each maximum (for ``max_unpool``)."""
+    return _adaptive_pool(input, output_size, 2, "adaptive_max_pool2d", "max", return_indices)
 
 
 def _max_unpool(input, indices, kernel_size, stride, padding, output_size, nd, op):
@@ -1697,7 +1721,6 @@ def adaptive_avg_pool3d(input, output_size):
 
 
 def adaptive_max_pool3d(input, output_size, return_indices=False):
-    """Max pooling of (N, C, D, H, W) input to ``output_size`` with PyTorch's adaptive windows."""
-    if return_indices:
-        raise NotImplementedError("[adaptive_max_pool3d] return_indices=True is not implemented")
-    return _adaptive_pool(input, output_size, 3, "adaptive_max_pool3d", "max")
+    """Max pooling of (N, C, D, H, W) input to ``output_size`` with PyTorch's adaptive windows; with
+    ``return_indices`` also the flat spatial position of each maximum (for ``max_unpool``)."""
+    return _adaptive_pool(input, output_size, 3, "adaptive_max_pool3d", "max", return_indices)
