@@ -16,9 +16,9 @@ Example::
 
 from __future__ import annotations
 
-import functools
 import numbers
 import warnings
+from collections import OrderedDict
 
 import numpy as np
 
@@ -629,12 +629,30 @@ def _windows(input, kernel, stride, padding, dilation, nd, op, pad_value, rows=F
     return x.take(positions), out_sizes
 
 
-@functools.lru_cache(maxsize=64)
-def _window_positions(n, c, spatial, kernel, dilation, stride, out_sizes, rows):
+_POSITIONS_CACHE = OrderedDict()  # key -> positions tensor, least recently used first
+_POSITIONS_CACHE_LIMIT = 64 << 20  # bytes of positions kept at most
+
+
+def _window_positions(*key):
     """The flat positions ``_windows`` gathers, as a contiguous int64 tensor. One ``take`` at flat
     positions over all (sample, channel) planes is about 30x faster than the equivalent advanced index
     x.reshape(n, c, -1)[:, :, index] (10 ms for a 64x16x6x6 input); the positions depend on the
-    shapes only, so a training loop builds them once (they were a third of a small conv's forward)."""
+    shapes only, so a training loop reuses them (building them was a third of a small conv's forward).
+    The cache keeps the most recently used ones up to 64 MiB."""
+    # Single dict operations only (each atomic under the GIL), so threads sharing the cache at worst
+    # build the same positions twice.
+    positions = _POSITIONS_CACHE.pop(key, None)
+    if positions is None:
+        positions = _build_window_positions(*key)
+        if positions.numel() * 8 > _POSITIONS_CACHE_LIMIT:
+            return positions
+    _POSITIONS_CACHE[key] = positions  # the most recently used last
+    while sum(p.numel() * 8 for p in list(_POSITIONS_CACHE.values())) > _POSITIONS_CACHE_LIMIT:
+        _POSITIONS_CACHE.pop(next(iter(list(_POSITIONS_CACHE)), None), None)
+    return positions
+
+
+def _build_window_positions(n, c, spatial, kernel, dilation, stride, out_sizes, rows):
     index = _window_index(spatial, kernel, dilation, stride, out_sizes)
     planes = (np.arange(n * c, dtype=np.int64) * int(np.prod(spatial))).reshape(n, c, 1, 1)
     if rows:
