@@ -7,6 +7,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
+#include <thread>
 #include <vector>
 
 #include "autograd/anomaly.h"
@@ -19,6 +21,7 @@
 #include "ops/unary_ops.h"
 #include "python/op_table_bindings.h"
 #include "ops/vecmath.h"
+#include "python/blas.h"
 #include "python/node_type.h"
 #include "python/tensor_type.h"
 
@@ -236,7 +239,19 @@ PYBIND11_MODULE(_C, m) {
   m.def("is_anomaly_check_nan_enabled", []() { return autograd::AnomalyMode::should_check_nan(); });
 
   m.def("get_num_threads", &get_num_threads);
-  m.def("set_num_threads", &set_num_threads);
+  // The BLAS under the matrix products follows the same setting, at most one thread per CPU (more
+  // only take turns on the cores), as PyTorch's intra-op count governs its BLAS.
+  m.def("set_num_threads", [](int n) {
+    set_num_threads(n);
+    const int cpus = static_cast<int>(std::thread::hardware_concurrency());
+    set_blas_num_threads(cpus > 0 ? std::min(n, cpus) : n);
+  });
+  m.def("_blas_info", []() {
+    py::dict d;
+    d["library"] = blas_library();
+    d["num_threads"] = blas_num_threads();
+    return d;
+  }, "The BLAS library fngrad's matrix products call directly and its thread count (-1: unknown).");
   m.def("empty_cache", &empty_cache, "Returns the memory the large-block cache holds to the system.");
   m.def("_cached_bytes", &cached_bytes);
   m.def("_set_cache_limit", [](size_t bytes) { set_cache_limit(bytes); });
