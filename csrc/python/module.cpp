@@ -238,21 +238,35 @@ PYBIND11_MODULE(_C, m) {
   m.def("is_anomaly_enabled", []() { return autograd::AnomalyMode::is_enabled(); });
   m.def("is_anomaly_check_nan_enabled", []() { return autograd::AnomalyMode::should_check_nan(); });
 
-  m.def("get_num_threads", &get_num_threads);
-  // The BLAS under the matrix products follows the same setting, at most one thread per CPU (more
-  // only take turns on the cores), as PyTorch's intra-op count governs its BLAS.
-  m.def("set_num_threads", [](int n) {
-    set_num_threads(n);
-    const int cpus = static_cast<int>(std::thread::hardware_concurrency());
-    set_blas_num_threads(cpus > 0 ? std::min(n, cpus) : n);
-  });
+  {
+    // Public as fngrad.<name>: each docstring starts with CPython's text-signature line (for
+    // inspect.signature) instead of pybind11's own signature line.
+    py::options docs;
+    docs.disable_function_signatures();
+    m.def("get_num_threads", &get_num_threads,
+          "get_num_threads()\n--\n\nThe number of threads fngrad's kernels use (the thread pool's size).\n\n"
+          ">>> fngrad.get_num_threads() >= 1\nTrue");
+    // The BLAS under the matrix products follows the same setting, at most one thread per CPU (more
+    // only take turns on the cores), as PyTorch's intra-op count governs its BLAS.
+    m.def("set_num_threads", [](int n) {
+            set_num_threads(n);
+            const int cpus = static_cast<int>(std::thread::hardware_concurrency());
+            set_blas_num_threads(cpus > 0 ? std::min(n, cpus) : n);
+          }, py::arg("num"),
+          "set_num_threads(num)\n--\n\nSets the number of threads fngrad's kernels (and the BLAS under its "
+          "matrix products) use.\n\n"
+          ">>> n = fngrad.get_num_threads()\n>>> fngrad.set_num_threads(1)\n>>> fngrad.get_num_threads()\n1\n"
+          ">>> fngrad.set_num_threads(n)");
+    m.def("empty_cache", &empty_cache,
+          "empty_cache()\n--\n\nReturns the memory the large-block cache holds to the system.\n\n"
+          ">>> fngrad.empty_cache()");
+  }
   m.def("_blas_info", []() {
     py::dict d;
     d["library"] = blas_library();
     d["num_threads"] = blas_num_threads();
     return d;
   }, "The BLAS library fngrad's matrix products call directly and its thread count (-1: unknown).");
-  m.def("empty_cache", &empty_cache, "Returns the memory the large-block cache holds to the system.");
   m.def("_cached_bytes", &cached_bytes);
   m.def("_set_cache_limit", [](size_t bytes) { set_cache_limit(bytes); });
 

@@ -8,6 +8,8 @@
 
 #include <structmember.h>
 
+#include <deque>
+#include <string>
 #include <vector>
 
 #include "autograd/accumulate_grad.h"
@@ -438,6 +440,15 @@ std::vector<PyMethodDef> all_tensor_methods() {
   append_general_methods(out);
   append_shape_methods(out);
   append_reduce_methods(out);
+  // A method without parameters gets the text signature "name($self, /)" as its docstring's
+  // first line, as the parser's methods get theirs from their Signature (inspect.signature reads it).
+  static std::deque<std::string> docs;
+  for (PyMethodDef& m : out) {
+    const std::string name = m.ml_name;
+    if (m.ml_flags != METH_NOARGS || std::string(m.ml_doc).rfind(name + "(", 0) == 0) continue;
+    docs.push_back(name + "($self, /)\n--\n\n" + m.ml_doc);
+    m.ml_doc = docs.back().c_str();
+  }
   out.push_back({nullptr, nullptr, 0, nullptr});
   return out;
 }
