@@ -211,6 +211,9 @@ def _fngrad_callable(op, form, fngrad):
                 return None
         return obj
     method = name if form == "method" else name + "_"
+    # An entry named after its in-place method (zero_, resize_) has that method as its in-place form.
+    if form == "inplace" and name.endswith("_"):
+        method = name
     if "." in name:
         return None
     if not hasattr(fngrad.Tensor, method):
