@@ -128,6 +128,8 @@ from . import _math_more  # noqa: E402
 _family_all += _install_family(_math_more)
 from . import _inplace_forms  # noqa: E402
 _family_all += _install_family(_inplace_forms)
+from . import _statistics  # noqa: E402
+_family_all += _install_family(_statistics)
 
 # The Python functions that C++ calls, handed over once (Note [Python callbacks] in
 # csrc/core/py_callbacks.h): a renamed one fails here, at import, not at its first call.
