@@ -194,27 +194,31 @@ def det(A):
     return _Det.apply(A)
 
 
-class _LogAbsDet(Function):
+class _SlogDet(Function):
     _node_name = "LinalgSlogdetBackward0"
 
     @staticmethod
     def forward(ctx, A):
         ctx.save_for_backward(A)
-        return _out(np.linalg.slogdet(_np(A))[1], A)
+        sign, logabsdet = np.linalg.slogdet(_np(A))
+        return _out(sign, A), _out(logabsdet, A)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx, grad_sign, grad_logabsdet):
+        # The sign of a real determinant is piecewise constant: its gradient is zero (PyTorch's
+        # sign output requires grad all the same).
         A, = ctx.saved_tensors
-        return grad.unsqueeze(-1).unsqueeze(-1) * _mT(inv(A))
+        return grad_logabsdet.unsqueeze(-1).unsqueeze(-1) * _mT(inv(A))
 
 
 def slogdet(A):
-    """``(sign, logabsdet)`` of the determinants of ``A`` (a named tuple; only logabsdet has a gradient).
+    """``(sign, logabsdet)`` of the determinants of ``A`` (a named tuple; both are outputs of the graph
+    node, as in PyTorch, and the sign's gradient is zero).
 
     Example: ``fngrad.linalg.slogdet(-fngrad.eye(3)).sign`` is ``tensor(-1.)``.
     """
     _check_matrix(A, "linalg.slogdet", square=True)
-    return return_types.linalg_slogdet(_out(np.linalg.slogdet(_np(A))[0], A), _LogAbsDet.apply(A))
+    return return_types.linalg_slogdet(*_SlogDet.apply(A))
 
 
 class _Solve(Function):
@@ -636,7 +640,8 @@ def lstsq(A, B, rcond=None, *, driver=None):
     rtol = rcond if rcond is not None and rcond > 0 else None
     X = pinv(A, rtol=rtol) @ Bm
     empty = zeros(0, dtype=A.dtype)
-    residuals = ((A @ X - Bm) ** 2).sum(-2) if m > n and driver != "gelsy" else empty
+    # PyTorch's residuals are an output of the graph node even when empty.
+    residuals = ((A @ X - Bm) ** 2).sum(-2) if m > n and driver != "gelsy" else X.reshape(-1)[:0]
     if vector:
         X = X.squeeze(-1)
         if residuals.dim():
