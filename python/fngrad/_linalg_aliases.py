@@ -17,6 +17,7 @@ import collections
 
 from . import linalg
 from ._creation import zeros
+from ._functions import norm as _norm
 from ._functions import return_types
 
 __all__ = ["det", "inverse", "logdet", "slogdet", "cholesky", "cholesky_solve", "cholesky_inverse", "pinverse",
@@ -128,4 +129,6 @@ _METHODS = {
     "cholesky_solve": cholesky_solve, "cholesky_inverse": cholesky_inverse, "pinverse": pinverse,
     "matrix_exp": matrix_exp, "matrix_power": matrix_power, "svd": svd, "qr": qr,
     "triangular_solve": triangular_solve,
+    # Tensor.norm takes every order torch.norm does (the native method only positive ones).
+    "norm": _norm,
 }

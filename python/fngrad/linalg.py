@@ -798,8 +798,13 @@ def _vector_norm(x, ord, dims, keepdim):
     if ord == 0:
         return (x * 0).sum(dims, keepdim) + (x != 0).to(x.dtype).sum(dims, keepdim)
     if ord > 0:
-        return x.norm(ord, dims, keepdim)
+        return _C.TensorBase.norm(x, ord, dims, keepdim)
     return (a ** ord).sum(dims, keepdim) ** (1.0 / ord)
+
+
+def _amax0(t, dim, keepdim):
+    """``t.amax(dim)``, zero over an empty dim (a norm of an empty matrix is zero, as in PyTorch)."""
+    return t.sum(dim, keepdim) if t.shape[dim] == 0 else t.amax(dim, keepdim)
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
@@ -821,7 +826,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         return vector_norm(A, 2, (d0, d1), keepdim)
     if ord == "nuc" or ord in (2, -2):
         s = svdvals(movedim(A, (d0, d1), (-2, -1)))
-        out = s.sum(-1) if ord == "nuc" else s.amax(-1) if ord == 2 else s.amin(-1)
+        out = s.sum(-1) if ord == "nuc" else _amax0(s, -1, False) if ord == 2 else s.amin(-1)
         if keepdim:
             for d in sorted((d0, d1)):
                 out = out.unsqueeze(d)
@@ -829,7 +834,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     if ord in (1, -1, float("inf"), -float("inf")):
         sum_dim, red_dim = (d0, d1) if ord in (1, -1) else (d1, d0)
         sums = A.abs().sum(sum_dim, keepdim=True)
-        out = sums.amax(red_dim, keepdim=True) if ord > 0 else sums.amin(red_dim, keepdim=True)
+        out = _amax0(sums, red_dim, True) if ord > 0 else sums.amin(red_dim, keepdim=True)
         return out if keepdim else out.squeeze(builtins.max(d0, d1)).squeeze(builtins.min(d0, d1))
     raise RuntimeError(f"[{op}] {op}: Order {ord} not supported.")
 
