@@ -1078,7 +1078,7 @@ def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=
 
 
 __all__ += ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
-            "max_unpool1d", "max_unpool2d"]
+            "max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
 
 def _adaptive_windows(n_in, n_out):
@@ -1087,11 +1087,27 @@ def _adaptive_windows(n_in, n_out):
     return (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
 
 
-def _adaptive_pool(input, output_size, nd, op, kind):
+def _adaptive_max_indices(a, sizes):
+    """For (N, C, *in) ``a``: the (N, C, *out) flat indices (into each plane) of the first maximum of
+    each adaptive window (a NaN counts as the maximum, as in PyTorch)."""
+    spatial = a.shape[2:]
+    wins = [_adaptive_windows(n_in, n_out) for n_in, n_out in zip(spatial, sizes)]
+    out = np.zeros(a.shape[:2] + tuple(sizes), np.int64)
+    for pos in np.ndindex(*sizes):
+        starts = [w[0][p] for w, p in zip(wins, pos)]
+        window = a[(slice(None), slice(None)) + tuple(slice(s, w[1][p]) for s, w, p in zip(starts, wins, pos))]
+        local = window.reshape(a.shape[0], a.shape[1], -1).argmax(-1)
+        coords = np.unravel_index(local, window.shape[2:])
+        out[(slice(None), slice(None)) + pos] = np.ravel_multi_index(
+            tuple(c + s for c, s in zip(coords, starts)), spatial)
+    return out
+
+
+def _adaptive_pool(input, output_size, nd, op, kind, return_indices=False):
     """Adaptive pooling, one spatial dim at a time (the mean and the max over a box are separable):
     the mean is a product with an (in, out) averaging matrix, the max an ``amax`` over windows
     gathered at their largest size (shorter windows repeat their last element, which leaves the max
-    unchanged)."""
+    unchanged). With ``return_indices`` the max is read at the argmax of each window instead."""
     unbatched = input.dim() == nd + 1
     if unbatched:
         input = input.unsqueeze(0)
@@ -1102,6 +1118,10 @@ def _adaptive_pool(input, output_size, nd, op, kind):
     if len(sizes) != nd:
         raise RuntimeError(f"[{op}] output_size must be {nd}")
     sizes = tuple(input.shape[2 + d] if s is None else int(s) for d, s in enumerate(sizes))
+    if return_indices:
+        idx = from_numpy(_adaptive_max_indices(input.detach().numpy(), sizes))
+        values = input.flatten(2).gather(2, idx.flatten(2)).reshape(tuple(idx.shape))
+        return (values.squeeze(0), idx.squeeze(0)) if unbatched else (values, idx)
     x = input
     for d in range(nd):
         axis, n_in, n_out = 2 + d, input.shape[2 + d], sizes[d]
@@ -1132,16 +1152,12 @@ def adaptive_avg_pool2d(input, output_size):
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     """Max pooling of (N, C, L) input to ``output_size`` with PyTorch's adaptive windows."""
-    if return_indices:
-        raise NotImplementedError("[adaptive_max_pool1d] return_indices=True is not implemented")
-    return _adaptive_pool(input, output_size, 1, "adaptive_max_pool1d", "max")
+    return _adaptive_pool(input, output_size, 1, "adaptive_max_pool1d", "max", return_indices)
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max pooling of (N, C, H, W) input to ``output_size`` with PyTorch's adaptive windows."""
-    if return_indices:
-        raise NotImplementedError("[adaptive_max_pool2d] return_indices=True is not implemented")
-    return _adaptive_pool(input, output_size, 2, "adaptive_max_pool2d", "max")
+    return _adaptive_pool(input, output_size, 2, "adaptive_max_pool2d", "max", return_indices)
 
 
 def _max_unpool(input, indices, kernel_size, stride, padding, output_size, nd, op):
@@ -1175,6 +1191,11 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, nd, o
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """Puts each value of ``input`` at its index from ``max_pool1d(..., return_indices=True)``; zeros elsewhere."""
     return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 1, "max_unpool1d")
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Puts each value of ``input`` at its index from ``max_pool3d(..., return_indices=True)``; zeros elsewhere."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 3, "max_unpool3d")
 
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
@@ -1671,6 +1692,50 @@ def adaptive_avg_pool3d(input, output_size):
 
 def adaptive_max_pool3d(input, output_size, return_indices=False):
     """Max pooling of (N, C, D, H, W) input to ``output_size`` with PyTorch's adaptive windows."""
-    if return_indices:
-        raise NotImplementedError("[adaptive_max_pool3d] return_indices=True is not implemented")
-    return _adaptive_pool(input, output_size, 3, "adaptive_max_pool3d", "max")
+    return _adaptive_pool(input, output_size, 3, "adaptive_max_pool3d", "max", return_indices)
+
+
+# ---- linear_cross_entropy ----
+__all__ += ["linear_cross_entropy"]
+
+
+def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None, reduction="mean",
+                         ignore_index=None, label_smoothing=0.0, options=None):
+    """``cross_entropy(linear(input, linear_weight, linear_bias), target, ...)``: ``linear_weight`` is
+    (C, in) or (C, d1, ..., dK, in) for a K-dimensional loss. ``options`` (PyTorch's chunking
+    strategy, which only saves memory) is accepted and not used: fngrad computes the reference path.
+
+    Example::
+
+        >>> import fngrad, fngrad.nn.functional as F
+        >>> F.linear_cross_entropy(fngrad.zeros(2, 3), fngrad.ones(4, 3), fngrad.tensor([0, 1]))
+        tensor(1.3863)
+    """
+    op = "linear_cross_entropy"
+    if input.dim() < 1 or input.dim() > 2:
+        raise RuntimeError(f"[{op}] expected input with dimensionality 1 or 2, got {input.dim()}")
+    if linear_weight.dim() < 2:
+        raise RuntimeError(f"[{op}] expected linear_weight with dimensionality at least 2, got {linear_weight.dim()}")
+    batches, in_features = tuple(input.shape[:-1]), input.shape[-1]
+    if in_features != linear_weight.shape[-1]:
+        raise RuntimeError(f"[{op}] expected equal input and linear_weight last dimensions (in_features), got "
+                           f"{in_features} and {linear_weight.shape[-1]}, respectively")
+    classes, out_features = linear_weight.shape[0], tuple(linear_weight.shape[1:-1])
+    if linear_bias is not None and tuple(linear_bias.shape) != (classes, *out_features):
+        raise RuntimeError(f"[{op}] expected linear_bias shape {(classes, *out_features)}, got "
+                           f"{tuple(linear_bias.shape)}")
+    if out_features and not batches:
+        raise RuntimeError(f"[{op}] K-dimensional loss defined by linear_weight shape {tuple(linear_weight.shape)} "
+                           f"requires batched input, (N, {in_features}), got unbatched input with shape "
+                           f"{tuple(input.shape)}")
+    logits_shape = (*batches, classes, *out_features)
+    if tuple(target.shape) == logits_shape and ignore_index is not None:
+        raise RuntimeError(f"[{op}] ignore_index cannot be specified when target contains probabilities")
+    if out_features:
+        n = int(np.prod((classes,) + out_features))
+        linear_weight = linear_weight.reshape(n, in_features)
+        linear_bias = None if linear_bias is None else linear_bias.reshape(n)
+    logits = linear(input, linear_weight, linear_bias).reshape(logits_shape)
+    return cross_entropy(logits, target, weight=weight, reduction=reduction,
+                         ignore_index=-100 if ignore_index is None else ignore_index,
+                         label_smoothing=label_smoothing)
