@@ -1,6 +1,6 @@
 """PyTorch's ``native_*`` normalisation entry points, which return the saved statistics beside the
 result: native_layer_norm (out, mean, rstd), native_batch_norm and _native_batch_norm_legit (out,
-save_mean, save_invstd). The result is ``nn.functional``'s layer_norm/batch_norm (differentiable, double
+save_mean, save_invstd), native_group_norm; and native_dropout_backward. The result is ``nn.functional``'s layer_norm/batch_norm (differentiable, double
 backward included); the statistics are computed apart and do not require grad, as in PyTorch.
 
 Example::
@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._creation import zeros_like
 from ._indexing_ops import _np, _wrap
+from .autograd.function import Function
 from .nn import functional as F
 
-__all__ = ["native_layer_norm", "native_batch_norm", "_native_batch_norm_legit"]
+__all__ = ["native_layer_norm", "native_batch_norm", "_native_batch_norm_legit", "native_group_norm",
+           "native_dropout_backward"]
 
 
 def native_layer_norm(input, normalized_shape, weight, bias, eps):
@@ -69,3 +72,43 @@ def _native_batch_norm_legit(input, weight, bias, *args):
         args = (None, None) + tuple(args)
     running_mean, running_var, training, momentum, eps = args
     return native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps)
+
+
+class _Statistics(Function):
+    """Statistics of ``input`` as outputs of the graph with a zero gradient: PyTorch's native_group_norm
+    returns its mean and rstd as differentiable outputs whose gradients its backward ignores."""
+
+    @staticmethod
+    def forward(ctx, input, mean, rstd):
+        return mean.clone(), rstd.clone()
+
+    @staticmethod
+    def backward(ctx, grad_mean, grad_rstd):
+        return None, None, None
+
+
+def native_group_norm(input, weight, bias, N, C, HxW, group, eps):
+    """``group_norm`` of ``input`` (N, C, *) with ``group`` groups, with the mean and 1/std of each
+    (sample, group), shaped (N, group). ``N``, ``C``, ``HxW`` repeat the input's sizes, as in PyTorch.
+
+    >>> fngrad.native_group_norm(fngrad.ones(2, 4, 3), None, None, 2, 4, 3, 2, 1e-5)[1].shape
+    fngrad.Size([2, 2])
+    """
+    if tuple(input.shape[:2]) != (N, C) or input.numel() != N * C * HxW:
+        raise RuntimeError(f"[native_group_norm] Expected input of N={N}, C={C}, HxW={HxW} elements, got shape "
+                           f"{list(input.shape)}")
+    out = F.group_norm(input, group, weight, bias, eps)
+    a = _np(input).reshape(N, group, -1)
+    mean = a.mean(-1) if a.size else np.zeros((N, group), a.dtype)
+    var = a.var(-1) if a.size else np.zeros((N, group), a.dtype)
+    mean, rstd = _wrap(mean.astype(a.dtype)), _wrap((1 / np.sqrt(var + eps)).astype(a.dtype))
+    return (out,) + tuple(_Statistics.apply(input, mean, rstd))
+
+
+def native_dropout_backward(grad_output, mask, scale):
+    """The gradient of dropout: ``grad_output`` where ``mask`` (bool) is set, times ``scale``.
+
+    >>> fngrad.native_dropout_backward(fngrad.ones(2), fngrad.tensor([True, False]), 2.0)
+    tensor([2., 0.])
+    """
+    return grad_output * mask.to(grad_output.dtype) * scale
