@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._creation import zeros_like
 from ._indexing_ops import _np, _wrap
-from .autograd.function import Function
 from .nn import functional as F
 
 __all__ = ["native_layer_norm", "native_batch_norm", "_native_batch_norm_legit", "native_group_norm",
@@ -74,22 +72,10 @@ def _native_batch_norm_legit(input, weight, bias, *args):
     return native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps)
 
 
-class _Statistics(Function):
-    """Statistics of ``input`` as outputs of the graph with a zero gradient: PyTorch's native_group_norm
-    returns its mean and rstd as differentiable outputs whose gradients its backward ignores."""
-
-    @staticmethod
-    def forward(ctx, input, mean, rstd):
-        return mean.clone(), rstd.clone()
-
-    @staticmethod
-    def backward(ctx, grad_mean, grad_rstd):
-        return None, None, None
-
-
 def native_group_norm(input, weight, bias, N, C, HxW, group, eps):
     """``group_norm`` of ``input`` (N, C, *) with ``group`` groups, with the mean and 1/std of each
-    (sample, group), shaped (N, group). ``N``, ``C``, ``HxW`` repeat the input's sizes, as in PyTorch.
+    (sample, group), shaped (N, group); all three are differentiable, as in PyTorch. ``N``, ``C``,
+    ``HxW`` repeat the input's sizes, as in PyTorch.
 
     >>> fngrad.native_group_norm(fngrad.ones(2, 4, 3), None, None, 2, 4, 3, 2, 1e-5)[1].shape
     fngrad.Size([2, 2])
@@ -98,11 +84,8 @@ def native_group_norm(input, weight, bias, N, C, HxW, group, eps):
         raise RuntimeError(f"[native_group_norm] Expected input of N={N}, C={C}, HxW={HxW} elements, got shape "
                            f"{list(input.shape)}")
     out = F.group_norm(input, group, weight, bias, eps)
-    a = _np(input).reshape(N, group, -1)
-    mean = a.mean(-1) if a.size else np.zeros((N, group), a.dtype)
-    var = a.var(-1) if a.size else np.zeros((N, group), a.dtype)
-    mean, rstd = _wrap(mean.astype(a.dtype)), _wrap((1 / np.sqrt(var + eps)).astype(a.dtype))
-    return (out,) + tuple(_Statistics.apply(input, mean, rstd))
+    groups = input.reshape(N, group, (C // group) * HxW)
+    return out, groups.mean(-1), (groups.var(-1, unbiased=False) + eps).rsqrt()
 
 
 def native_dropout_backward(grad_output, mask, scale):
