@@ -1025,4 +1025,13 @@ OPS += [
        lambda x: (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5)),
     Op("native_batch_norm_legit_mean", lambda x: fngrad._native_batch_norm_legit(x, None, None, True, 0.1, 1e-5)[1],
        lambda x: x.mean(0), differentiable=False),
+    Op("native_group_norm_rstd", lambda x: fngrad.native_group_norm(x.reshape(3, 2, 2), None, None, 3, 2, 2, 1, 1e-5)[2],
+       lambda x: 1 / np.sqrt(x.var(1, keepdims=True) + 1e-5)),
+    Op("native_group_norm", lambda x: fngrad.native_group_norm(x.reshape(3, 2, 2), None, None, 3, 2, 2, 2, 1e-5)[0],
+       lambda x: ((x.reshape(3, 2, 2) - x.reshape(3, 2, 2).mean(2, keepdims=True))
+                  / np.sqrt(x.reshape(3, 2, 2).var(2, keepdims=True) + 1e-5))),
+    Op("native_dropout_backward", lambda g: fngrad.native_dropout_backward(g, g > 0, 2.0),
+       lambda g: np.where(g > 0, 2 * g, 0.0), kinks=(0.0,)),
+    Op("cov_aweights", lambda x, a: fngrad.cov(x, aweights=a.exp()),
+       lambda x, a: np.cov(x, aweights=np.exp(a)), shapes=((3, 4), (4,))),
 ]
