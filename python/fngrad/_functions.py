@@ -213,6 +213,8 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """
     dims = [dim] if isinstance(dim, builtins.int) else dim
     if isinstance(p, str):
+        if p not in ("fro", "nuc"):
+            raise RuntimeError(f"[norm] linalg.matrix_norm: Order {p} not supported.")
         if p != "fro" or (dims is not None and len(dims) > 2):
             from . import linalg
             result = linalg.matrix_norm(input, p, list(builtins.range(input.dim())) if dims is None else dims,
