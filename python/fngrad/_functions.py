@@ -204,31 +204,9 @@ def log_softmax(input, dim, dtype=None):
     return input.log_softmax(dim, dtype)
 
 
-def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
-    """The ``p``-norm of ``input`` (over ``dim``), routed as PyTorch's ``torch.norm``: a number (or None,
-    2) is ``linalg.vector_norm``, 'fro' the vector 2-norm, 'nuc' ``linalg.matrix_norm``. Positive
-    orders run the native norm directly.
-
-    Example: ``fngrad.norm(fngrad.tensor([3., -4.]), 1)`` is ``tensor(7.)``.
-    """
-    dims = [dim] if isinstance(dim, builtins.int) else dim
-    if isinstance(p, str):
-        if p not in ("fro", "nuc"):
-            raise RuntimeError(f"[norm] linalg.matrix_norm: Order {p} not supported.")
-        if p != "fro" or (dims is not None and len(dims) > 2):
-            from . import linalg
-            result = linalg.matrix_norm(input, p, list(builtins.range(input.dim())) if dims is None else dims,
-                                        keepdim, dtype=dtype)
-            return result if out is None else out.copy_(result)
-        p = 2
-    if p is None:
-        p = 2
-    if isinstance(p, builtins.bool) or not isinstance(p, (builtins.int, builtins.float)) or not p > 0:
-        from . import linalg
-        result = linalg.vector_norm(input, p, dims, keepdim, dtype=dtype)
-    else:
-        result = _C.TensorBase.norm(input, p, dim, keepdim, dtype)
-    return result if out is None else out.copy_(result)
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """Vector norm of ``input`` (over ``dim``): p = 2 ('fro'), 1, inf, or any positive number."""
+    return input.norm(p, dim, keepdim, dtype)
 
 
 def all(input, dim=None, keepdim=False):

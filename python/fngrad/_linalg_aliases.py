@@ -13,15 +13,15 @@ Example::
 
 from __future__ import annotations
 
+import builtins
 import collections
 
-from . import linalg
+from . import _C, linalg
 from ._creation import zeros
-from ._functions import norm as _norm
 from ._functions import return_types
 
 __all__ = ["det", "inverse", "logdet", "slogdet", "cholesky", "cholesky_solve", "cholesky_inverse", "pinverse",
-           "matrix_exp", "matrix_power", "svd", "qr", "triangular_solve"]
+           "matrix_exp", "matrix_power", "svd", "qr", "triangular_solve", "norm"]
 
 return_types.triangular_solve = collections.namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
 
@@ -124,11 +124,36 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False)
     return return_types.triangular_solve(x, A.clone())
 
 
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """The ``p``-norm of ``input`` (over ``dim``), routed as PyTorch's ``torch.norm``: a number (or None,
+    2) is ``linalg.vector_norm``, 'fro' the vector 2-norm, 'nuc' ``linalg.matrix_norm``. Positive
+    orders run the native norm directly.
+
+    Example: ``fngrad.norm(fngrad.tensor([3., -4.]), 1)`` is ``tensor(7.)``.
+    """
+    dims = [dim] if isinstance(dim, builtins.int) else dim
+    if isinstance(p, str):
+        if p not in ("fro", "nuc"):
+            raise RuntimeError(f"[norm] linalg.matrix_norm: Order {p} not supported.")
+        if p != "fro" or (dims is not None and len(dims) > 2):
+            result = linalg.matrix_norm(input, p, list(builtins.range(input.dim())) if dims is None else dims,
+                                        keepdim, dtype=dtype)
+            return result if out is None else out.copy_(result)
+        p = 2
+    if p is None:
+        p = 2
+    if isinstance(p, builtins.bool) or not isinstance(p, (builtins.int, builtins.float)) or not p > 0:
+        result = linalg.vector_norm(input, p, dims, keepdim, dtype=dtype)
+    else:
+        result = _C.TensorBase.norm(input, p, dim, keepdim, dtype)
+    return result if out is None else out.copy_(result)
+
+
 _METHODS = {
     "det": det, "inverse": inverse, "logdet": logdet, "slogdet": slogdet, "cholesky": cholesky,
     "cholesky_solve": cholesky_solve, "cholesky_inverse": cholesky_inverse, "pinverse": pinverse,
     "matrix_exp": matrix_exp, "matrix_power": matrix_power, "svd": svd, "qr": qr,
     "triangular_solve": triangular_solve,
     # Tensor.norm takes every order torch.norm does (the native method only positive ones).
-    "norm": _norm,
+    "norm": norm,
 }
