@@ -135,6 +135,12 @@ from . import _views_more  # noqa: E402
 _family_all += _install_family(_views_more)
 from . import _math_more  # noqa: E402
 _family_all += _install_family(_math_more)
+from . import _inplace_forms  # noqa: E402
+_family_all += _install_family(_inplace_forms)
+from . import _statistics  # noqa: E402
+_family_all += _install_family(_statistics)
+from . import _native_norms  # noqa: E402
+_family_all += _install_family(_native_norms)
 
 # The Python functions that C++ calls, handed over once (Note [Python callbacks] in
 # csrc/core/py_callbacks.h): a renamed one fails here, at import, not at its first call.

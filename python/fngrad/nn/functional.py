@@ -531,7 +531,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         centred = input - mean.reshape(shape)
         var = (centred * centred).mean(dims)
         if running_mean is not None:
-    
+
             with no_grad():
                 running_mean.copy_(running_mean * (1 - momentum) + mean.detach() * momentum)
                 running_var.copy_(running_var * (1 - momentum) + var.detach() * (momentum * count / (count - 1)))
@@ -1123,7 +1123,7 @@ def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=
 
 
 __all__ += ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
-            "max_unpool1d", "max_unpool2d"]
+            "max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
 
 def _adaptive_windows(n_in, n_out):
@@ -1244,6 +1244,11 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, nd, o
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """Puts each value of ``input`` at its index from ``max_pool1d(..., return_indices=True)``; zeros elsewhere."""
     return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 1, "max_unpool1d")
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Puts each value of ``input`` at its index from ``max_pool3d(..., return_indices=True)``; zeros elsewhere."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 3, "max_unpool3d")
 
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
@@ -1742,3 +1747,49 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
     """Max pooling of (N, C, D, H, W) input to ``output_size`` with PyTorch's adaptive windows; with
     ``return_indices`` also the flat spatial position of each maximum (for ``max_unpool``)."""
     return _adaptive_pool(input, output_size, 3, "adaptive_max_pool3d", "max", return_indices)
+
+
+# ---- linear_cross_entropy ----
+__all__ += ["linear_cross_entropy"]
+
+
+def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None, reduction="mean",
+                         ignore_index=None, label_smoothing=0.0, options=None):
+    """``cross_entropy(linear(input, linear_weight, linear_bias), target, ...)``: ``linear_weight`` is
+    (C, in) or (C, d1, ..., dK, in) for a K-dimensional loss. ``options`` (PyTorch's chunking
+    strategy, which only saves memory) is accepted and not used: fngrad computes the reference path.
+
+    Example::
+
+        >>> import fngrad, fngrad.nn.functional as F
+        >>> F.linear_cross_entropy(fngrad.zeros(2, 3), fngrad.ones(4, 3), fngrad.tensor([0, 1]))
+        tensor(1.3863)
+    """
+    op = "linear_cross_entropy"
+    if input.dim() < 1 or input.dim() > 2:
+        raise RuntimeError(f"[{op}] expected input with dimensionality 1 or 2, got {input.dim()}")
+    if linear_weight.dim() < 2:
+        raise RuntimeError(f"[{op}] expected linear_weight with dimensionality at least 2, got {linear_weight.dim()}")
+    batches, in_features = tuple(input.shape[:-1]), input.shape[-1]
+    if in_features != linear_weight.shape[-1]:
+        raise RuntimeError(f"[{op}] expected equal input and linear_weight last dimensions (in_features), got "
+                           f"{in_features} and {linear_weight.shape[-1]}, respectively")
+    classes, out_features = linear_weight.shape[0], tuple(linear_weight.shape[1:-1])
+    if linear_bias is not None and tuple(linear_bias.shape) != (classes, *out_features):
+        raise RuntimeError(f"[{op}] expected linear_bias shape {(classes, *out_features)}, got "
+                           f"{tuple(linear_bias.shape)}")
+    if out_features and not batches:
+        raise RuntimeError(f"[{op}] K-dimensional loss defined by linear_weight shape {tuple(linear_weight.shape)} "
+                           f"requires batched input, (N, {in_features}), got unbatched input with shape "
+                           f"{tuple(input.shape)}")
+    logits_shape = (*batches, classes, *out_features)
+    if tuple(target.shape) == logits_shape and ignore_index is not None:
+        raise RuntimeError(f"[{op}] ignore_index cannot be specified when target contains probabilities")
+    if out_features:
+        n = int(np.prod((classes,) + out_features))
+        linear_weight = linear_weight.reshape(n, in_features)
+        linear_bias = None if linear_bias is None else linear_bias.reshape(n)
+    logits = linear(input, linear_weight, linear_bias).reshape(logits_shape)
+    return cross_entropy(logits, target, weight=weight, reduction=reduction,
+                         ignore_index=-100 if ignore_index is None else ignore_index,
+                         label_smoothing=label_smoothing)
