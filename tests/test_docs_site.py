@@ -17,8 +17,15 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 GUIDE_PAGES = sorted((ROOT / "docs" / "guide").glob("*.md"))
 
 
+def _importable(module):
+    try:  # find_spec of "a.b" imports "a", and raises when "a" is missing
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
 def _missing(*modules):
-    return [m for m in modules if importlib.util.find_spec(m) is None]
+    return [m for m in modules if not _importable(m)]
 
 
 @pytest.mark.skipif(bool(_missing("mkdocs", "mkdocstrings", "mkdocstrings_handlers.python", "material")),
