@@ -20,7 +20,7 @@ import numpy as np
 
 def chain(x, n):
     # Cycles through four ops that keep values bounded: sin, mul by 0.9, add 0.1, tanh.
-    for i in range(n // 4):
+    for _ in range(n // 4):
         x = (x.sin() * 0.9 + 0.1).tanh()
     return x
 

@@ -4,13 +4,13 @@ PyTorch's, custom Functions' jvp, forward-over-reverse, and PyTorch's forward-AD
 
 import numpy as np
 import pytest
-from conftest import requires_torch
-from op_table import OPS
-from test_op_table import sample
 
 import fngrad
 import fngrad.autograd.forward_ad as fwAD
+from conftest import requires_torch
 from fngrad.autograd.functional import jacobian
+from op_table import OPS
+from test_op_table import sample
 
 DIFF = [op for op in OPS if op.differentiable]
 

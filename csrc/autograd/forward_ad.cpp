@@ -144,7 +144,9 @@ void record_node_fw(Node* node, TensorObject* out, TensorObject* const* inputs, 
     return;
   }
   PyRef node_obj = PyRef::check(node->python_object());
-  PyRef pending = PyRef::check(PyTuple_Pack(3, node_obj.get(), ins.get(), tangents.get()));
+  // An op in place has overwritten its input: only the node's saved values describe it.
+  PyObject* inplace = history == History::InPlace ? Py_True : Py_False;
+  PyRef pending = PyRef::check(PyTuple_Pack(4, node_obj.get(), ins.get(), tangents.get(), inplace));
   Py_XSETREF(out->fw_cell, new_cell(Py_None, pending.get()));
   g_pending.push_back(TensorRef::borrow(out));
 }

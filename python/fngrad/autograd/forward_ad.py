@@ -214,8 +214,10 @@ _RULES = {}
 
 
 def _forward_jvp(pending, out):
-    """The tangent of ``out`` from its pending record ``(node, inputs, input tangents)``."""
-    node, inputs, tangents = pending
+    """The tangent of ``out`` from its pending record ``(node, inputs, input tangents, in place)``."""
+    node, inputs, tangents, inplace = pending
+    if inplace:  # the inputs now hold the result: only the node's saved values describe the op
+        return _double_vjp(node, inputs, tangents, out)
     if _UNARY_BY_NODE is None:
         _register_unary_table()
     rule = _RULES.get(type(node).__name__)
@@ -365,8 +367,8 @@ def _scalar_other(node):
 def _add_sub(node, inputs, tangents, out):
     alpha = node._saved_alpha
     sign = 1 if type(node).__name__ == "AddBackward0" else -1
-    if len(inputs) == 1:  # x + scalar: the scalar has no tangent
-        return _fit(tangents[0], out)
+    if len(inputs) == 1:  # x + scalar (scalar - x is the double-vjp's: which side is which is not kept)
+        return _fit(tangents[0], out) if sign == 1 else NotImplemented
     ta, tb = tangents
     if tb is None:
         return _fit(ta, out)
