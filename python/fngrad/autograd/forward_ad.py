@@ -222,7 +222,10 @@ def _forward_jvp(pending, out):
         _register_unary_table()
     rule = _RULES.get(type(node).__name__)
     if rule is not None:
-        r = rule(node, inputs, tangents, out)
+        try:
+            r = rule(node, inputs, tangents, out)
+        except AttributeError:  # a node of that name that keeps other values (x[i] makes a
+            r = NotImplemented  # SelectBackward0 without _saved_dim): the double-vjp is exact
         if r is not NotImplemented:
             return r
     return _double_vjp(node, inputs, tangents, out)
@@ -329,7 +332,9 @@ def _linear(fn):
     def rule(node, inputs, tangents, out):
         if len(inputs) != 1 or tangents[0] is None:
             return NotImplemented
-        return _fit(fn(node, tangents[0], out), out)
+        r = fn(node, tangents[0], out)
+        # A node of that name recorded by another op (with other saved values) is left to the double-vjp.
+        return _fit(r, out) if tuple(r.shape) == tuple(out.shape) else NotImplemented
     return rule
 
 
@@ -460,6 +465,9 @@ def _register_unary_table():
                 continue
             if y.grad_fn is not None:
                 node_name = type(y.grad_fn).__name__
-                if node_name not in _RULES:
+                # Only a node named after the op itself (ExpBackward0 for exp): square records
+                # PowBackward0, which pow(x, y) records too.
+                if node_name.rstrip("0123456789").lower() == name.replace("_", "") + "backward" \
+                        and node_name not in _RULES:
                     _UNARY_BY_NODE[node_name] = name
                     _RULES[node_name] = _unary_table
