@@ -55,6 +55,13 @@ void materialize(TensorObject* out) {
   PyObject* cell = live_cell(out);
   if (cell == nullptr || PyList_GET_ITEM(cell, kPending) == Py_None) return;
   PyRef pending = PyRef::borrow(PyList_GET_ITEM(cell, kPending));
+  PyObject* capsule = PyTuple_GET_ITEM(pending.get(), 0);
+  if (PyCapsule_CheckExact(capsule)) {
+    Node* node = static_cast<Node*>(PyCapsule_GetPointer(capsule, "fngrad.pending_node"));
+    PyRef node_obj = PyRef::check(node->python_object());
+    pending = PyRef::check(PyTuple_Pack(4, node_obj.get(), PyTuple_GET_ITEM(pending.get(), 1),
+                                        PyTuple_GET_ITEM(pending.get(), 2), PyTuple_GET_ITEM(pending.get(), 3)));
+  }
   PyRef tangent;
   {
     PauseForward pause;
@@ -90,19 +97,24 @@ void flush_pending() {
   }
 }
 
+// No flush here: a native op may run other ops on its own output before that output is
+// computed (under no-grad, so they record nothing); a pending tangent is computed only when it is
+// consumed (record_node_fw), read, or before a backward pass.
 bool needs_recording_fw(const TensorObject* const* inputs, size_t n) {
-  flush_pending();
-  bool grad_on = GradMode::is_enabled();
+  if (!GradMode::is_enabled()) return false;
   for (size_t i = 0; i < n; i++) {
     const TensorObject* t = inputs[i];
-    if (grad_on && (t->requires_grad || t->grad_fn != nullptr)) return true;
-    if (live_cell(t) != nullptr) return true;
+    if (t->requires_grad || t->grad_fn != nullptr || live_cell(t) != nullptr) return true;
   }
   return false;
 }
 
 void record_node_fw(Node* node, TensorObject* out, TensorObject* const* inputs, size_t n, History history) {
-  flush_pending();
+  if (history == History::InPlace) {
+    flush_pending();  // pending tangents may read the tensor this op overwrites
+  } else {
+    for (size_t i = 0; i < n; i++) materialize(inputs[i]);  // inputs are complete values
+  }
   const bool grad_on = GradMode::is_enabled();
   bool reverse = false, forward = false;
   for (size_t i = 0; i < n; i++) {
@@ -143,7 +155,12 @@ void record_node_fw(Node* node, TensorObject* out, TensorObject* const* inputs, 
     if (history == History::InPlace) Py_CLEAR(out->fw_cell);  // overwritten by values without tangent
     return;
   }
-  PyRef node_obj = PyRef::check(node->python_object());
+  // The node's Python object is made when the tangent is computed: its class is chosen by the
+  // node's name, which the op may still set after recording (log_softmax, the reductions).
+  node->refcount_++;
+  PyRef node_obj = PyRef::check(PyCapsule_New(node, "fngrad.pending_node", [](PyObject* c) {
+    node_decref(static_cast<Node*>(PyCapsule_GetPointer(c, "fngrad.pending_node")));
+  }));
   // An op in place has overwritten its input: only the node's saved values describe it.
   PyObject* inplace = history == History::InPlace ? Py_True : Py_False;
   PyRef pending = PyRef::check(PyTuple_Pack(4, node_obj.get(), ins.get(), tangents.get(), inplace));
