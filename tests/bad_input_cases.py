@@ -1358,6 +1358,28 @@ add(LA, "la_det_singular_ok", lambda L: [L.linalg.det(L.tensor([[1.0, 2.0], [2.0
 add(LA, "la_inv_after_error_ok",
     lambda L: [_raised(lambda: L.linalg.inv(L.zeros(2, 2))) is not None, L.linalg.inv(2 * L.eye(2))], expect="ok")
 
+# ---- forward-mode AD (fngrad.autograd.forward_ad): PyTorch's errors, the level left usable ----
+FWAD = "forward_ad"
+
+
+def _in_dual_level(L, fn):
+    fw = L.autograd.forward_ad
+    with fw.dual_level():
+        return fn(fw)
+
+
+add(FWAD, "fwad_make_dual_outside_level", lambda L: L.autograd.forward_ad.make_dual(L.ones(2), L.ones(2)),
+    ("dual", "enter_dual_level"))
+add(FWAD, "fwad_tangent_wrong_shape", lambda L: _in_dual_level(L, lambda fw: fw.make_dual(L.ones(2), L.ones(3))),
+    ("forward gradient", "size"))
+add(FWAD, "fwad_tangent_int", lambda L: _in_dual_level(L, lambda fw: fw.make_dual(L.ones(2), L.ones(2, dtype=L.int64))),
+    ("tangent", "floating point"))
+add(FWAD, "fwad_nested_level", lambda L: _in_dual_level(L, lambda fw: fw.enter_dual_level()), "forward mode AD")
+add(FWAD, "fwad_after_errors_ok",
+    lambda L: [_raised(lambda: _in_dual_level(L, lambda fw: fw.make_dual(L.ones(2), L.ones(3)))) is not None,
+               _in_dual_level(L, lambda fw: fw.unpack_dual(fw.make_dual(L.ones(2), L.ones(2)).exp()).tangent)],
+    expect="ok", ref=[True, np.full(2, np.e, dtype=np.float32)])
+
 
 def _raised(fn):
     """The exception fn raises (None if it returns)."""

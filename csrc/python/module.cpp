@@ -13,6 +13,7 @@
 
 #include "autograd/anomaly.h"
 #include "autograd/engine.h"
+#include "autograd/forward_ad.h"
 #include "autograd/saved_tensor.h"
 #include "core/grad_mode.h"
 #include "core/parallel.h"
@@ -157,6 +158,50 @@ PYBIND11_MODULE(_C, m) {
     }
     for (int c = 0; c < kNumPyCallbacks; c++) set_py_callback(static_cast<PyCallback>(c), given[c]);
   });
+  // Forward AD (Note [Forward AD]); fngrad.autograd.forward_ad is the public API.
+  m.def("_enter_dual_level", []() { return autograd::enter_dual_level(); });
+  m.def("_exit_dual_level", [](int level) { autograd::exit_dual_level(level); }, py::arg("level"));
+  m.def("_current_dual_level", []() { return autograd::ForwardADLevel::active_level; });
+  // Pauses (-1) or resumes (0) forward AD while a level exists: tangent formulas run paused.
+  m.def("_set_dual_level_state", [](int level) {
+    FNGRAD_CHECK_RUNTIME(level == -1 || level == 0, "[_set_dual_level_state] Expected -1 or 0.");
+    autograd::ForwardADLevel::active_level = level;
+  }, py::arg("level"));
+  m.def("_fw_grad", [](py::handle t) -> py::object {
+    FNGRAD_CHECK_TYPE(is_tensor(t.ptr()), "[_fw_grad] Expected a Tensor.");
+    TensorRef g = autograd::get_tangent(as_tensor(t.ptr()));
+    if (!g) return py::none();
+    return py::reinterpret_steal<py::object>(reinterpret_cast<PyObject*>(g.release()));
+  }, py::arg("tensor"));
+  m.def("_set_fw_grad", [](py::handle t, py::handle tangent) {
+    FNGRAD_CHECK_TYPE(is_tensor(t.ptr()) && (tangent.is_none() || is_tensor(tangent.ptr())),
+                      "[_set_fw_grad] Expected a Tensor and a Tensor or None.");
+    autograd::set_tangent(as_tensor(t.ptr()), tangent.is_none() ? nullptr : as_tensor(tangent.ptr()));
+  }, py::arg("tensor"), py::arg("tangent"));
+  // Runs a node's backward on grads (None for an undefined gradient) with grad mode on, so the
+  // result is differentiable with respect to them: forward AD's double-vjp.
+  m.def("_node_apply", [](py::handle node, py::handle grads) {
+    FNGRAD_CHECK_TYPE(PyObject_TypeCheck(node.ptr(), NodeType), "[_node_apply] Expected a Node.");
+    autograd::Node* n = reinterpret_cast<NodeObject*>(node.ptr())->node;
+    FNGRAD_CHECK_TYPE(n != nullptr && PyTuple_Check(grads.ptr()) &&
+                      static_cast<size_t>(PyTuple_GET_SIZE(grads.ptr())) == n->num_inputs(),
+                      "[_node_apply] Expected a tuple of one gradient per node input.");
+    autograd::GradList in;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(grads.ptr()); i++) {
+      PyObject* g = PyTuple_GET_ITEM(grads.ptr(), i);
+      in.push_back(g == Py_None ? TensorRef() : TensorRef::borrow(g));
+    }
+    autograd::GradList out;
+    {
+      GradModeGuard grad_on(true);
+      out = n->apply(std::move(in));
+    }
+    py::tuple r(out.size());
+    for (size_t i = 0; i < out.size(); i++) {
+      r[i] = out[i] ? py::reinterpret_steal<py::object>(reinterpret_cast<PyObject*>(out[i].release())) : py::none();
+    }
+    return r;
+  }, py::arg("node"), py::arg("grads"));
   m.def("_set_library_dir", [](const std::string& dir) { autograd::set_library_dir(dir); });
 
   m.def("from_numpy", [](py::handle arr) { return steal(tensor_from_numpy(arr.ptr())); },

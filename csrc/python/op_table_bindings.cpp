@@ -49,7 +49,7 @@ Operand operand_argument(PyObject* o, const char* op, const char* what) {
 PyObject* write_out(TensorRef result, PyObject* out, const char* op) {
   if (out == nullptr || out == Py_None) return result.release();
   TensorObject* o = tensor_argument(out, op, "out");
-  FNGRAD_CHECK_RUNTIME(!(GradMode::is_enabled() && autograd::requires_grad(result.get())), "[", op, "] ", op,
+  FNGRAD_CHECK_RUNTIME(!(GradMode::is_enabled() && autograd::requires_grad_reverse(result.get())), "[", op, "] ", op,
                        "(): functions with out=... arguments don't support automatic differentiation, but one of "
                        "the arguments requires grad.");
   FNGRAD_CHECK_RUNTIME(o->sizes == result->sizes, "[", op, "] out has shape ", shape_str(o->sizes),

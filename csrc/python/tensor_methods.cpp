@@ -147,7 +147,7 @@ PyObject* m_detach(PyObject* self, PyObject*) {
 PyObject* m_detach_(PyObject* self, PyObject*) {
   FNGRAD_TRY
   TensorObject* t = as_tensor(self);
-  FNGRAD_CHECK_RUNTIME(t->base == nullptr || !autograd::requires_grad(t->base),
+  FNGRAD_CHECK_RUNTIME(t->base == nullptr || !autograd::requires_grad_reverse(t->base),
                        "Can't detach views in-place. Use detach() instead.");
   if (t->grad_fn != nullptr) {
     Node* fn = t->grad_fn;
@@ -174,7 +174,7 @@ PyObject* m_requires_grad_(PyObject* self, PyObject* const* args, Py_ssize_t nar
 PyObject* m_retain_grad(PyObject* self, PyObject*) {
   FNGRAD_TRY
   TensorObject* t = as_tensor(self);
-  FNGRAD_CHECK_RUNTIME(autograd::requires_grad(t), "can't retain_grad on Tensor that has requires_grad=False");
+  FNGRAD_CHECK_RUNTIME(autograd::requires_grad_reverse(t), "can't retain_grad on Tensor that has requires_grad=False");
   if (t->grad_fn != nullptr && !t->retains_grad) {
     autograd::register_retains_grad(t);
     t->retains_grad = true;

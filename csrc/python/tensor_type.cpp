@@ -49,6 +49,7 @@ void tensor_clear_python_refs(TensorObject* t) {
   Py_CLEAR(t->hooks);
   Py_CLEAR(t->post_acc_hooks);
   Py_CLEAR(t->dict);
+  Py_CLEAR(t->fw_cell);
 }
 
 void tensor_dealloc(PyObject* self) {
@@ -89,6 +90,7 @@ int tensor_traverse(PyObject* self, visitproc visit, void* arg) {
   Py_VISIT(t->hooks);
   Py_VISIT(t->post_acc_hooks);
   Py_VISIT(t->dict);
+  Py_VISIT(t->fw_cell);
   Py_VISIT(reinterpret_cast<PyObject*>(t->base));
   // Note [Cycles through a node]
   if (t->grad_fn != nullptr && t->grad_fn->refcount_ == 1) {
@@ -309,7 +311,7 @@ PyObject* get_dtype(PyObject* self, void*) {
 
 PyObject* get_ndim(PyObject* self, void*) { return PyLong_FromSsize_t(static_cast<Py_ssize_t>(ndim(as_tensor(self)))); }
 
-PyObject* get_requires_grad(PyObject* self, void*) { return PyBool_FromLong(autograd::requires_grad(as_tensor(self))); }
+PyObject* get_requires_grad(PyObject* self, void*) { return PyBool_FromLong(autograd::requires_grad_reverse(as_tensor(self))); }
 
 int set_requires_grad(PyObject* self, PyObject* value, void*) {
   FNGRAD_TRY

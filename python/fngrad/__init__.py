@@ -148,6 +148,8 @@ _C._register_callbacks(
     clamp_tensor_bounds=_functions._clamp_tensor_bounds,
     bind_kwargs=autograd.function._bind_kwargs,
     index_positions=_indexing.positions,
+    forward_jvp=autograd.forward_ad._forward_jvp,
+    function_forward_ad=autograd.forward_ad._function_forward_ad,
 )
 
 # dtypes, with PyTorch's aliases. (These shadow the builtins float/bool/long inside this module.)
