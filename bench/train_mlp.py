@@ -12,30 +12,30 @@ Each timed step is a whole training step: ``opt.zero_grad()``, forward, loss, ``
   on 8x8 images, batch 64, Adam; measured, followed by where its time goes (each layer's forward,
   the loss, backward, the optimizer step).
 
-One thread everywhere: ``fngrad.set_num_threads(1)``, ``torch.set_num_threads(1)``, and
-``OPENBLAS_NUM_THREADS=1`` (set before NumPy loads: fngrad's matrix products run on NumPy's BLAS,
-whose own threads fngrad's setting does not reach). The libraries alternate round by round; a
-round's figure is the mean step time over ``--steps`` steps, and each line gives the min, median and
-max over ``--rounds`` rounds in microseconds; "speedup" is PyTorch's median over fngrad's.
+The same thread count for both (``--threads``, default 1): ``fngrad.set_num_threads(n)`` sets
+fngrad's pool and the threads of the OpenBLAS under its matrix products (NumPy's, called directly;
+the header prints the count that library reports), ``torch.set_num_threads(n)`` PyTorch's intra-op
+threads, its BLAS included. The libraries alternate round by round; a round's figure is the mean
+step time over ``--steps`` steps, and each line gives the min, median and max over ``--rounds``
+rounds in microseconds; "speedup" is PyTorch's median over fngrad's. ``--clock cpu`` times the
+main thread's CPU time (``time.thread_time``) instead of wall time: with one thread each, all of a
+step's work runs on that thread, and the figure does not count the time other processes held the
+core (on a loaded shared machine wall-clock rounds swing by 2x).
 
-    python bench/train_mlp.py [--rounds 15] [--steps 20] [--cases small,large,cnn]
+    python bench/train_mlp.py [--rounds 15] [--steps 20] [--cases small,large,cnn] [--threads 1] [--clock wall]
 """
 
 from __future__ import annotations
 
+import argparse
+import gc
+import importlib.util
 import os
+import statistics
+import sys
+import time
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy (and so fngrad) loads its BLAS
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-
-import argparse  # noqa: E402
-import gc  # noqa: E402
-import importlib.util  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-
-import numpy as np  # noqa: E402
+import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _timing import machine_info  # noqa: E402
@@ -143,14 +143,14 @@ def build(case, lib, reference=None):
     return module_step(lib, model, opt, data), model
 
 
-def time_steps(step, steps, offset):
+def time_steps(step, steps, offset, clock=time.perf_counter):
     gc_was = gc.isenabled()
     gc.disable()
     try:
-        t0 = time.perf_counter()
+        t0 = clock()
         for i in range(steps):
             step(offset + i)
-        return (time.perf_counter() - t0) / steps
+        return (clock() - t0) / steps
     finally:
         if gc_was:
             gc.enable()
@@ -194,14 +194,20 @@ def main():
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--steps", type=int, default=20, help="steps per round (a quarter of it for the large cases)")
     ap.add_argument("--cases", default="small,large,cnn")
+    ap.add_argument("--threads", type=int, default=1, help="threads for both libraries")
+    ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                    help="wall: time.perf_counter; cpu: the main thread's CPU time (one thread only)")
     args = ap.parse_args()
+    if args.clock == "cpu" and args.threads != 1:
+        ap.error("--clock cpu counts the main thread only: use it with --threads 1")
+    clock = time.perf_counter if args.clock == "wall" else time.thread_time
 
-    fngrad.set_num_threads(1)
+    fngrad.set_num_threads(args.threads)
     libs = {"fngrad": fngrad}
     if importlib.util.find_spec("torch") is not None:
         import torch
 
-        torch.set_num_threads(1)
+        torch.set_num_threads(args.threads)
         libs["torch"] = torch
     groups = {"small": ["small_mlp_adam", "small_mlp_adam_plain"], "large": ["large_mlp_sgd", "large_mlp_sgd_plain"],
               "cnn": ["digits_cnn_adam"]}
@@ -210,8 +216,9 @@ def main():
     info = machine_info()
     print(f"# {', '.join(f'{k}={v}' for k, v in info.items())}; fngrad {fngrad.__version__}"
           + (f", torch {libs['torch'].__version__}" if "torch" in libs else ", torch not installed")
-          + f"; 1 thread each (OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']})")
-    print(f"# microseconds per training step: min / median / max over {args.rounds} rounds "
+          + f"; threads: fngrad {fngrad.get_num_threads()} (its BLAS: {fngrad._C._blas_info()['num_threads']})"
+          + (f", torch {libs['torch'].get_num_threads()}" if "torch" in libs else ""))
+    print(f"# microseconds ({args.clock} clock) per training step: min / median / max over {args.rounds} rounds "
           "(the cases of a group and both libraries alternate within each round)")
     header = f"{'case':22s}" + "".join(f"{n:>28s}" for n in libs) + ("     speedup" if "torch" in libs else "")
     print(header)
@@ -228,7 +235,7 @@ def main():
         samples = {key: [] for key in steps_fns}
         for r in range(args.rounds + 1):
             for key, step in steps_fns.items():
-                dt = time_steps(step, n, r * n)
+                dt = time_steps(step, n, r * n, clock)
                 if r:  # the first round warms up
                     samples[key].append(dt * 1e6)
         for case in groups[group]:

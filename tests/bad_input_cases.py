@@ -1374,6 +1374,27 @@ add(DT, "dt_wraparound_ok", lambda L: [L.tensor([100], dtype=L.int8) * 3, L.tens
 add(DT, "dt_half_after_error_ok",
     lambda L: [_raised(lambda: ~L.tensor([1.0], dtype=L.float16)) is not None,
                L.tensor([1.5, 2.0], dtype=L.float16) * 2], expect="ok")
+# ---- forward-mode AD (fngrad.autograd.forward_ad): PyTorch's errors, the level left usable ----
+FWAD = "forward_ad"
+
+
+def _in_dual_level(L, fn):
+    fw = L.autograd.forward_ad
+    with fw.dual_level():
+        return fn(fw)
+
+
+add(FWAD, "fwad_make_dual_outside_level", lambda L: L.autograd.forward_ad.make_dual(L.ones(2), L.ones(2)),
+    ("dual", "enter_dual_level"))
+add(FWAD, "fwad_tangent_wrong_shape", lambda L: _in_dual_level(L, lambda fw: fw.make_dual(L.ones(2), L.ones(3))),
+    ("forward gradient", "size"))
+add(FWAD, "fwad_tangent_int", lambda L: _in_dual_level(L, lambda fw: fw.make_dual(L.ones(2), L.ones(2, dtype=L.int64))),
+    ("tangent", "floating point"))
+add(FWAD, "fwad_nested_level", lambda L: _in_dual_level(L, lambda fw: fw.enter_dual_level()), "forward mode AD")
+add(FWAD, "fwad_after_errors_ok",
+    lambda L: [_raised(lambda: _in_dual_level(L, lambda fw: fw.make_dual(L.ones(2), L.ones(3)))) is not None,
+               _in_dual_level(L, lambda fw: fw.unpack_dual(fw.make_dual(L.ones(2), L.ones(2)).exp()).tangent)],
+    expect="ok", ref=[True, np.full(2, np.e, dtype=np.float32)])
 
 
 def _raised(fn):
@@ -1383,6 +1404,48 @@ def _raised(fn):
     except Exception as e:  # noqa: BLE001 - the case inspects it
         return e
     return None
+
+
+# --------------------------------------------------------------------------------------------------
+# opinfo2: in-place forms, statistics (quantile, histograms, gradient), combinations, fill,
+# nonzero_static, triangular_solve, torch.norm orders, linear_cross_entropy
+# --------------------------------------------------------------------------------------------------
+OI2 = "opinfo2 ops"
+add(OI2, "oi2_squeeze__leaf", lambda L: L.ones(2, 1, requires_grad=True).squeeze_(), LEAF_INPLACE)
+add(OI2, "oi2_transpose__leaf", lambda L: L.ones(2, 3, requires_grad=True).transpose_(0, 1), LEAF_INPLACE)
+add(OI2, "oi2_eq__leaf", lambda L: L.ones(2, requires_grad=True).eq_(1.0), LEAF_INPLACE)
+add(OI2, "oi2_eq__broadcast", lambda L: L.ones(2).eq_(L.ones(3, 2)), "eq")
+add(OI2, "oi2_unsqueeze__bad_dim", lambda L: L.ones(2).unsqueeze_(3), "unsqueeze")
+add(OI2, "oi2_squeeze__no_grad_ok", lambda L: _squeeze_under_no_grad(L), expect="ok", ref=[[2], [1.0, 1.0]])
+add(OI2, "oi2_quantile_q_out_of_range", lambda L: L.quantile(L.ones(3), 1.5), "quantile")
+add(OI2, "oi2_quantile_empty", lambda L: L.quantile(L.ones(0), 0.5), "quantile")
+add(OI2, "oi2_quantile_bad_interpolation", lambda L: L.quantile(L.ones(3), 0.5, interpolation="cubic"), "quantile")
+add(OI2, "oi2_quantile_q_dtype", lambda L: L.quantile(L.ones(3), L.tensor([0.5], dtype=L.float64)), "quantile")
+add(OI2, "oi2_quantile_q_2d", lambda L: L.quantile(L.ones(3), L.full((1, 1), 0.5)), "quantile")
+add(OI2, "oi2_quantile_dim_out_of_range", lambda L: L.quantile(L.ones(3), 0.5, dim=2), "quantile")
+add(OI2, "oi2_nanquantile_int", lambda L: L.nanquantile(L.ones(3, dtype=L.int64), 0.5), "nanquantile")
+add(OI2, "oi2_histogram_zero_bins", lambda L: L.histogram(L.ones(3), bins=0), "histogram")
+add(OI2, "oi2_histogram_bad_range", lambda L: L.histogram(L.ones(3), bins=2, range=(1.0, 0.0)), "histogram")
+add(OI2, "oi2_histogramdd_bins_count", lambda L: L.histogramdd(L.ones(3, 2), bins=[2, 2, 2]), "histogramdd")
+add(OI2, "oi2_gradient_too_short", lambda L: L.gradient(L.ones(2), edge_order=2), "gradient")
+add(OI2, "oi2_gradient_spacing_length", lambda L: L.gradient(L.ones(3, 3), spacing=[1.0, 2.0, 3.0]), "gradient")
+add(OI2, "oi2_combinations_2d", lambda L: L.combinations(L.ones(2, 2)), "combinations")
+add(OI2, "oi2_combinations_negative_r", lambda L: L.combinations(L.ones(3), r=-1), "combinations")
+add(OI2, "oi2_nonzero_static_negative", lambda L: L.nonzero_static(L.ones(3), size=-1), "nonzero_static")
+add(OI2, "oi2_fill_1d_value", lambda L: L.fill(L.ones(3), L.ones(2)), "fill")
+add(OI2, "oi2_triangular_solve_1d", lambda L: L.triangular_solve(L.ones(3), L.eye(3)), "triangular_solve")
+add(OI2, "oi2_norm_nuc_1d", lambda L: L.norm(L.ones(3), "nuc"), "matrix_norm")
+add(OI2, "oi2_linear_cross_entropy_features",
+    lambda L: L.nn.functional.linear_cross_entropy(L.ones(2, 3), L.ones(4, 5), L.tensor([0, 1])),
+    "linear_cross_entropy")
+add(OI2, "oi2_norm_negative_ok", lambda L: [L.norm(L.tensor([1.0, 2.0]), -1)], expect="ok", ref=[np.float32(2.0 / 3.0)])
+
+
+def _squeeze_under_no_grad(L):
+    x = L.ones(2, 1, requires_grad=True)
+    with L.no_grad():
+        x.squeeze_()
+    return [list(x.shape), x.tolist()]
 
 
 # --------------------------------------------------------------------------------------------------

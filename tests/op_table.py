@@ -16,6 +16,7 @@ shapes and indexing), each with how to call it in fngrad and a NumPy reference.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import math
 import pathlib
 import sys
@@ -912,4 +913,125 @@ OPS += [
        lambda x: _STRIDED(x.reshape(-1), (2, 2), (x.itemsize, 4 * x.itemsize))),
     Op("as_strided_scatter", lambda x, s: fngrad.as_strided_scatter(x, s, (2, 2), (1, 4), 1),
        lambda x, s: _np_set_at(x.reshape(-1), ([1, 5, 2, 6],), s.reshape(-1)).reshape(x.shape), shapes=((3, 4), (2, 2))),
+]
+
+
+# ---- opinfo2: rows for cov/corrcoef/renorm/trapezoid; in-place forms (_inplace_forms); quantile,
+# histograms, gradient (_statistics); combinations, fill, nonzero_static, split_with_sizes_copy,
+# triangular_solve, torch.norm's other orders; adaptive max pooling indices, max_unpool3d,
+# linear_cross_entropy; native_layer_norm / native_batch_norm (_native_norms) ----
+def _np_renorm(x, p, maxnorm):  # renorm over dim 0: rows whose p-norm exceeds maxnorm are scaled to it
+    norms = (np.abs(x) ** p).sum(1, keepdims=True) ** (1 / p)
+    return x * np.where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+
+
+def _np_adaptive_max2d(x, out):
+    def windows(n, o):
+        return [(i * n // o, -(-(i + 1) * n // o)) for i in range(o)]
+    rows, cols = windows(x.shape[-2], out[0]), windows(x.shape[-1], out[1])
+    return np.stack([np.stack([x[..., a:b, c:d].max((-2, -1)) for c, d in cols], -1) for a, b in rows], -2)
+
+
+def _np_unpool_max3d(x):  # max_unpool3d(max_pool3d(x, 2)): each 2x2x2 block's max stays in place
+    n, c, d, h, w = x.shape
+    blocks = x.reshape(n, c, d // 2, 2, h // 2, 2, w // 2, 2)
+    keep = blocks == blocks.max((3, 5, 7), keepdims=True)
+    return np.where(keep, blocks, 0).reshape(x.shape)
+
+
+def _np_cross_entropy(logits, target):
+    logp = logits - logits.max(1, keepdims=True)
+    logp = logp - np.log(np.exp(logp).sum(1, keepdims=True))
+    return -logp[np.arange(len(target)), target].mean()
+
+
+def _np_nonzero_static(x, size):
+    found = np.argwhere(x)[:size]
+    return np.concatenate([found, np.full((size - len(found), x.ndim), -1)])
+
+
+_COORDS = [0.0, 1.0, 1.5, 3.5]
+OPS += [
+    Op("cov", fngrad.cov, np.cov),
+    Op("cov_weighted", lambda x: fngrad.cov(x, correction=0, fweights=_I([1, 2, 1, 3])),
+       lambda x: np.cov(x, ddof=0, fweights=[1, 2, 1, 3])),
+    Op("corrcoef", fngrad.corrcoef, np.corrcoef),
+    Op("renorm", lambda x: fngrad.renorm(x, 2, 0, 1.5), lambda x: _np_renorm(x, 2, 1.5)),
+    Op("trapezoid", fngrad.trapezoid, lambda x: np.trapezoid(x, axis=-1)),
+    Op("trapezoid_x", lambda y, x: fngrad.trapezoid(y, x), lambda y, x: np.trapezoid(y, x, axis=-1),
+       shapes=((3, 4), (4,))),
+    Op("gt_", lambda x: x.detach().clone().gt_(0.3), lambda x: (x > 0.3).astype(x.dtype), differentiable=False,
+       kinks=(0.3,)),
+    Op("ne_", lambda x, y: x.detach().clone().ne_(y), lambda x, y: (x != y).astype(x.dtype), shapes=((3, 4), (4,)),
+       differentiable=False),
+    Op("logical_xor_", lambda x: x.detach().clone().logical_xor_(x > 0),
+       lambda x: np.logical_xor(x, x > 0).astype(x.dtype), differentiable=False),
+    Op("index_put_", lambda x, v: x.clone().index_put_((_I([0, 2]), _I([1, 3])), v),
+       lambda x, v: _np_index_put(x, ([0, 2], [1, 3]), v, False), shapes=((3, 4), (2,))),
+    Op("index_reduce_", lambda x, s: x.clone().index_reduce_(0, _I([0, 2, 0]), s, "amax", include_self=False),
+       _np_index_amax, shapes=((3, 4), (3, 4))),
+    Op("squeeze_", lambda x: x.detach().clone()[None].squeeze_(0), lambda x: x, differentiable=False),
+    Op("unsqueeze_", lambda x: x.detach().clone().unsqueeze_(1), lambda x: x[:, None], differentiable=False),
+    Op("t_", lambda x: x.detach().clone().t_(), lambda x: x.T, differentiable=False),
+    Op("transpose_", lambda x: x.detach().clone().transpose_(0, 1), lambda x: x.T, differentiable=False),
+    Op("fill", lambda x: fngrad.fill(x, 0.5), lambda x: np.full_like(x, 0.5)),
+    Op("fill_tensor", lambda x, v: fngrad.fill(x, v.sum()), lambda x, v: np.full_like(x, v.sum()),
+       shapes=((3, 4), (2,))),
+    Op("quantile", lambda x: fngrad.quantile(x, 0.3, dim=1), lambda x: np.quantile(x, 0.3, axis=1)),
+    Op("quantile_q", lambda x, q: fngrad.quantile(x, q.sigmoid(), dim=0, keepdim=True),
+       lambda x, q: np.quantile(x, 1 / (1 + np.exp(-q)), axis=0, keepdims=True), shapes=((3, 4), (2,))),
+    Op("quantile_all_nearest", lambda x: x.quantile(0.4, interpolation="nearest"),
+       lambda x: np.quantile(x, 0.4, method="nearest")),
+    Op("nanquantile", lambda x: fngrad.nanquantile(fngrad.where(x > 1.5, math.nan, x), 0.6, dim=1,
+                                                   interpolation="midpoint"),
+       lambda x: np.nanquantile(np.where(x > 1.5, np.nan, x), 0.6, axis=1, method="midpoint"), kinks=(1.5,)),
+    Op("histogram", lambda x: fngrad.histogram(x, bins=5, range=(-2.0, 2.0)).hist,
+       lambda x: np.histogram(x, 5, (-2.0, 2.0))[0], differentiable=False),
+    Op("histogram_edges", lambda x: fngrad.histogram(x, bins=3).bin_edges,
+       lambda x: np.histogram(x, 3)[1], differentiable=False),
+    Op("histogramdd", lambda x: fngrad.histogramdd(x, bins=[2, 3, 2, 2]).hist,
+       lambda x: np.histogramdd(x, bins=[2, 3, 2, 2])[0], differentiable=False),
+    Op("gradient", lambda x: fngrad.gradient(x, spacing=0.5, edge_order=2)[1],
+       lambda x: np.gradient(x, 0.5, axis=1, edge_order=2)),
+    Op("gradient_coordinates", lambda x: fngrad.gradient(x, spacing=[fngrad.tensor(_COORDS).to(x.dtype)], dim=1)[0],
+       lambda x: np.gradient(x, np.array(_COORDS), axis=1)),
+    Op("combinations", lambda x: fngrad.combinations(x.reshape(-1)[:5], 3),
+       lambda x: np.array(list(itertools.combinations(x.reshape(-1)[:5], 3)))),
+    Op("combinations_with_replacement", lambda x: fngrad.combinations(x[0], 2, with_replacement=True),
+       lambda x: np.array(list(itertools.combinations_with_replacement(x[0], 2)))),
+    Op("nonzero_static", lambda x: fngrad.nonzero_static(x > 0, size=8).to(x.dtype),
+       lambda x: _np_nonzero_static(x > 0, 8), differentiable=False, kinks=(0.0,)),
+    Op("split_with_sizes_copy", lambda x: fngrad.split_with_sizes_copy(x, [1, 3], 1)[1], lambda x: x[:, 1:]),
+    Op("triangular_solve", lambda b, a: fngrad.triangular_solve(b, a + 4 * fngrad.eye(3, dtype=a.dtype)).solution,
+       lambda b, a: np.linalg.solve(np.triu(a + 4 * np.eye(3)), b), shapes=((3, 2), (3, 3))),
+    Op("triangular_solve_transpose",
+       lambda b, a: fngrad.triangular_solve(b, a + 4 * fngrad.eye(3, dtype=a.dtype), upper=False, transpose=True)[0],
+       lambda b, a: np.linalg.solve(np.tril(a + 4 * np.eye(3)).T, b), shapes=((3, 2), (3, 3))),
+    Op("norm_negative", lambda x: fngrad.norm(x, -1.5, 1), lambda x: (np.abs(x) ** -1.5).sum(1) ** (-1 / 1.5),
+       kinks=(0.0,)),
+    Op("norm_nuc", lambda x: x.norm("nuc"), lambda x: np.linalg.norm(x, "nuc")),
+    Op("norm_neg_inf", lambda x: x.norm(-math.inf, 0), lambda x: np.abs(x).min(0), kinks=(0.0,)),
+    Op("adaptive_max_pool2d_indices", lambda x: F.adaptive_max_pool2d(x, (2, 3), return_indices=True)[0],
+       lambda x: _np_adaptive_max2d(x, (2, 3)), shapes=((1, 2, 5, 7),)),
+    Op("max_unpool3d", lambda x: F.max_unpool3d(*F.max_pool3d(x, 2, return_indices=True), 2), _np_unpool_max3d,
+       shapes=((1, 2, 2, 4, 4),)),
+    Op("linear_cross_entropy", lambda x, w: F.linear_cross_entropy(x, w, _I([0, 2, 1])),
+       lambda x, w: _np_cross_entropy(x @ w.T, np.array([0, 2, 1])), shapes=((3, 4), (5, 4))),
+    Op("native_layer_norm", lambda x: fngrad.native_layer_norm(x, (4,), None, None, 1e-5)[0],
+       lambda x: (x - x.mean(1, keepdims=True)) / np.sqrt(x.var(1, keepdims=True) + 1e-5)),
+    Op("native_layer_norm_rstd", lambda x: fngrad.native_layer_norm(x, (4,), None, None, 1e-5)[2],
+       lambda x: 1 / np.sqrt(x.var(1, keepdims=True) + 1e-5), differentiable=False),
+    Op("native_batch_norm", lambda x: fngrad.native_batch_norm(x, None, None, None, None, True, 0.1, 1e-5)[0],
+       lambda x: (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5)),
+    Op("native_batch_norm_legit_mean", lambda x: fngrad._native_batch_norm_legit(x, None, None, True, 0.1, 1e-5)[1],
+       lambda x: x.mean(0), differentiable=False),
+    Op("native_group_norm_rstd", lambda x: fngrad.native_group_norm(x.reshape(3, 2, 2), None, None, 3, 2, 2, 1, 1e-5)[2],
+       lambda x: 1 / np.sqrt(x.var(1, keepdims=True) + 1e-5)),
+    Op("native_group_norm", lambda x: fngrad.native_group_norm(x.reshape(3, 2, 2), None, None, 3, 2, 2, 2, 1e-5)[0],
+       lambda x: ((x.reshape(3, 2, 2) - x.reshape(3, 2, 2).mean(2, keepdims=True))
+                  / np.sqrt(x.reshape(3, 2, 2).var(2, keepdims=True) + 1e-5))),
+    Op("native_dropout_backward", lambda g: fngrad.native_dropout_backward(g, g > 0, 2.0),
+       lambda g: np.where(g > 0, 2 * g, 0.0), kinks=(0.0,)),
+    Op("cov_aweights", lambda x, a: fngrad.cov(x, aweights=a.exp()),
+       lambda x, a: np.cov(x, aweights=np.exp(a)), shapes=((3, 4), (4,))),
 ]

@@ -83,21 +83,30 @@ def test_correct_functions_have_no_findings(cls, extra):
     assert "no problems found" in str(report)
 
 
+# Shared backwards: the fixtures below differ in forward only.
+
+
+class _TimesTwo(Function):
+    """Base of the Functions computing 2 x (in their own ways)."""
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 2
+
+
+class _ExpPlusOne(Function):
+    """Base of the Functions computing e^x + 1 that save it as y."""
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * (y - 1)
+
+
 def test_the_inputs_given_are_never_modified():
-    class Double_(Function):
-        @staticmethod
-        def forward(ctx, x):
-            x.mul_(2)
-            ctx.mark_dirty(x)
-            return x
-
-        @staticmethod
-        def backward(ctx, g):
-            return g * 2
-
     x = _x()
     before = x.detach().numpy().copy()
-    assert check_function(Double_, x).ok
+    assert check_function(InPlaceDirty, x).ok
     np.testing.assert_array_equal(x.detach().numpy(), before)
     assert x._version == 0 and x.grad is None
 
@@ -105,38 +114,26 @@ def test_the_inputs_given_are_never_modified():
 # ---- an input modified in forward without mark_dirty ----
 
 
-class InPlaceNoDirty(Function):
+class InPlaceNoDirty(_TimesTwo):
     @staticmethod
     def forward(ctx, x):
         x.mul_(2)  # <- inplace
         return x * 1
 
-    @staticmethod
-    def backward(ctx, g):
-        return g * 2
 
-
-class InPlaceThroughNumpy(Function):
+class InPlaceThroughNumpy(_TimesTwo):
     @staticmethod
     def forward(ctx, x):
         x.detach().numpy()[...] *= 2  # <- numpy
         return x * 1
 
-    @staticmethod
-    def backward(ctx, g):
-        return g * 2
 
-
-class InPlaceDirty(Function):
+class InPlaceDirty(_TimesTwo):
     @staticmethod
     def forward(ctx, x):
         x.mul_(2)
         ctx.mark_dirty(x)
         return x
-
-    @staticmethod
-    def backward(ctx, g):
-        return g * 2
 
 
 def test_input_modified_without_mark_dirty():
@@ -152,18 +149,13 @@ def test_input_modified_without_mark_dirty():
 # ---- a saved tensor modified after it was saved ----
 
 
-class SavedThenModified(Function):
+class SavedThenModified(_ExpPlusOne):
     @staticmethod
     def forward(ctx, x):
         y = x.exp()
         ctx.save_for_backward(y)  # <- save
         y.add_(1)  # <- modify
         return y * 1
-
-    @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
-        return g * (y - 1)
 
 
 class SavedThenWrittenThroughNumpy(Function):
@@ -193,18 +185,13 @@ class SavedModifiedInBackward(Function):
         return g * x
 
 
-class SavedAfterModifying(Function):
+class SavedAfterModifying(_ExpPlusOne):
     @staticmethod
     def forward(ctx, x):
         y = x.exp()
         y.add_(1)
         ctx.save_for_backward(y)
         return y
-
-    @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
-        return g * (y - 1)
 
 
 def test_saved_tensor_modified_after_save():
@@ -566,3 +553,32 @@ def test_the_guides_snippets_run():
     namespace = {"__name__": "custom_functions_guide"}
     for block in blocks:
         exec(compile(block, "docs/custom_functions.md", "exec"), namespace)  # noqa: S102
+
+
+# ---- the forward-mode check, where jvp is defined ----
+
+
+class SinWithJvp(Sin):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        ctx.save_for_forward(x)
+        return x.sin()
+
+    @staticmethod
+    def jvp(ctx, t):
+        (x,) = ctx.saved_for_forward
+        return t * x.cos()
+
+
+class SinWrongJvp(SinWithJvp):
+    @staticmethod
+    def jvp(ctx, t):
+        (x,) = ctx.saved_for_forward
+        return t * x.sin()
+
+
+def test_forward_mode_check_runs_where_jvp_is_defined():
+    assert check_function(SinWithJvp, _x()).ok
+    (f,) = _only(_check(SinWrongJvp, _x()), "forward-mode check")
+    assert "Jacobian computed with forward mode mismatch" in f.message

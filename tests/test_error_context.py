@@ -117,3 +117,33 @@ def test_anomaly_mode_without_nan_passes():
         with fngrad.autograd.detect_anomaly():
             (x * x).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
+
+
+def test_anomaly_mode_also_warns_with_the_forward_traceback():
+    # PyTorch warns "Error detected in <Node>. Traceback of forward call that caused the error:"
+    # before raising; tests and users filter on that warning.
+    x = fngrad.ones(2, requires_grad=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with fngrad.autograd.detect_anomaly():
+            y = Fails.apply(x)
+            with pytest.raises(TypeError):
+                y.sum().backward()
+    messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    detected = [m for m in messages if m.startswith("Error detected in FailsBackward. Traceback of forward call "
+                                                    "that caused the error:\n")]
+    assert len(detected) == 1 and "y = Fails.apply(x)" in detected[0]
+
+
+def test_anomaly_warning_turned_into_an_error_keeps_the_original_error():
+    x = fngrad.ones(2, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with fngrad.autograd.detect_anomaly():
+            y = Fails.apply(x)
+        warnings.filterwarnings("error", message="Error detected in")
+        with fngrad.autograd.detect_anomaly():
+            with pytest.raises(TypeError):
+                y.sum().backward()
+    (x * 2).sum().backward()  # still usable
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])

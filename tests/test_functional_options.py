@@ -13,14 +13,20 @@ def f64(*values):
     return fngrad.tensor(list(values), dtype=fngrad.float64)
 
 
-def test_forward_mode_strategies_raise():
+def test_forward_mode_strategies_need_vectorize_and_match_reverse_mode():
     x = f64(1.0, 2.0)
-    for kw in ({}, {"vectorize": True}):
-        with pytest.raises(NotImplementedError, match='strategy="forward-mode" is not supported: fngrad has no '
-                                                      "forward-mode AD"):
-            jacobian(lambda t: t * 2, x, strategy="forward-mode", **kw)
-        with pytest.raises(NotImplementedError, match="no forward-mode AD"):
-            hessian(lambda t: (t * t).sum(), x, outer_jacobian_strategy="forward-mode", **kw)
+    with pytest.raises(NotImplementedError, match="only implemented for `vectorize=True`"):
+        jacobian(lambda t: t * 2, x, strategy="forward-mode")
+    with pytest.raises(NotImplementedError, match="only implemented for `vectorize=True`"):
+        hessian(lambda t: (t * t).sum(), x, outer_jacobian_strategy="forward-mode")
+    f = lambda t: (t * t * t).sum()  # noqa: E731
+    np.testing.assert_allclose(hessian(f, x, outer_jacobian_strategy="forward-mode", vectorize=True).numpy(),
+                               np.diag([6.0, 12.0]))
+    g = lambda t: (t.sin() * t[:1], t.exp())  # noqa: E731
+    fwd = jacobian(g, x, strategy="forward-mode", vectorize=True)
+    rev = jacobian(g, x)
+    for a, b in zip(fwd, rev):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
     with pytest.raises(AssertionError, match='Expected strategy to be either "forward-mode" or "reverse-mode"'):
         jacobian(lambda t: t * 2, x, strategy="reverse")
     with pytest.raises(AssertionError, match='Expected strategy to be either "forward-mode" or "reverse-mode"'):

@@ -84,6 +84,52 @@ def test_hook_errors():
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
 
 
+def test_node_hook_results_are_checked_with_pytorchs_wording():
+    # torch/csrc/autograd/python_hook.cpp: a tuple of the right length, of tensors or None.
+    x = fngrad.ones(3, requires_grad=True)
+    cases = [
+        (lambda n: n.register_prehook(lambda go: (go[0], go[0])), RuntimeError,
+         r"hook '<lambda>' has returned an incorrect number of values \(got 2, but expected 1\)"),
+        (lambda n: n.register_hook(lambda gi, go: gi + gi + gi), RuntimeError,
+         r"hook '<lambda>' has returned an incorrect number of values \(got 3, but expected 1\)"),
+        (lambda n: n.register_hook(lambda gi, go: 5), TypeError, r"expected tuple, but hook returned 'int'"),
+        (lambda n: n.register_prehook(lambda go: ("g",)), TypeError, r"expected Variable, but hook returned 'str'"),
+    ]
+    for register, error, message in cases:
+        y = x.exp()
+        register(y.grad_fn)
+        with pytest.raises(error, match=message):
+            y.sum().backward()
+    x.grad = None
+    x.exp().sum().backward()  # still usable
+    np.testing.assert_allclose(x.grad.numpy(), np.exp(np.ones(3)), rtol=1e-6)
+
+
+class _TwoOutputs(fngrad.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2, x * 3
+
+    @staticmethod
+    def backward(ctx, ga, gb):
+        return ga * 2 + gb * 3
+
+
+def test_hook_on_an_output_without_gradient_sees_none():
+    # As PyTorch: the node runs for its other output, and this output's hooks are called with None.
+    x = fngrad.ones(3, requires_grad=True)
+    a, b = _TwoOutputs.apply(x)
+    seen = []
+    b.register_hook(lambda g: seen.append(g))
+    a.sum().backward()
+    assert seen == [None]
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0, 2.0])
+    a, b = _TwoOutputs.apply(x)
+    b.register_hook(lambda g: fngrad.ones(3))
+    with pytest.raises(RuntimeError, match="can't replace a None gradient with a non-None value"):
+        a.sum().backward()
+
+
 def test_hooks_may_not_change_a_gradient_dtype_or_size():
     # PyTorch's check_variable_result, for tensor hooks and for the node hooks alike.
     x = fngrad.ones(3, requires_grad=True)

@@ -202,6 +202,8 @@ CALLBACKS = dict(
     clamp_tensor_bounds=fngrad._functions._clamp_tensor_bounds,
     bind_kwargs=fngrad.autograd.function._bind_kwargs,
     index_positions=fngrad._indexing.positions,
+    forward_jvp=fngrad.autograd.forward_ad._forward_jvp,
+    function_forward_ad=fngrad.autograd.forward_ad._function_forward_ad,
 )
 
 

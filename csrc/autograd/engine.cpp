@@ -8,6 +8,7 @@
 #include "autograd/accumulate_grad.h"
 #include "autograd/anomaly.h"
 #include "autograd/engine_hooks.h"
+#include "autograd/forward_ad.h"
 #include "autograd/grad_math.h"
 #include "autograd/grad_utils.h"
 #include "core/grad_mode.h"
@@ -321,6 +322,8 @@ std::vector<TensorRef> captured_gradients(GraphTask& task) {
 std::vector<TensorRef> run_backward(const std::vector<TensorRef>& roots, std::vector<TensorRef> grads,
                                     const std::vector<TensorRef>& inputs, const BackwardOptions& options) {
   FNGRAD_INTERNAL_ASSERT(roots.size() == grads.size());
+  // Pending tangents read their nodes' saved values, which this pass may free (Note [Forward AD]).
+  if (ForwardADLevel::active_level >= 0) flush_pending();
   GradModeGuard grad_mode(options.create_graph);
   EngineRunScope running;
   GraphTask task(g_next_task_id++, options, inputs);

@@ -64,22 +64,22 @@ PyRef grads_tuple(const GradList& grads) {
 }
 
 // Replaces grads with the hook's result (None keeps them), checking its length and items.
-void replace_grads(PyObject* hook, PyObject* result, GradList& grads, const char* what) {
+void replace_grads(PyObject* hook, PyObject* result, GradList& grads) {
   if (result == Py_None) return;
+  FNGRAD_CHECK_TYPE(PyTuple_Check(result), "expected tuple, but hook returned '", py_type_name(result), "'");
   PyRef seq = PyRef::check(PySequence_Fast(result, "hooks must return a tuple of gradients or None"));
   Py_ssize_t n = PySequence_Fast_GET_SIZE(seq.get());
-  FNGRAD_CHECK_RUNTIME(static_cast<size_t>(n) == grads.size(), "hook '", hook_name(hook), "' returned ", n, " ", what,
-                       " but ", grads.size(), " were expected");
+  FNGRAD_CHECK_RUNTIME(static_cast<size_t>(n) == grads.size(), "hook '", hook_name(hook),
+                       "' has returned an incorrect number of values (got ", n, ", but expected ", grads.size(), ")");
   for (Py_ssize_t i = 0; i < n; i++) {
     PyObject* item = PySequence_Fast_GET_ITEM(seq.get(), i);
     if (item == Py_None) {
       grads[static_cast<size_t>(i)].reset();
       continue;
     }
-    FNGRAD_CHECK_TYPE(is_tensor(item), "expected Variable or None, but hook '", hook_name(hook), "' returned '",
-                      py_type_name(item), "'");
     TensorRef& slot = grads[static_cast<size_t>(i)];
-    FNGRAD_CHECK_RUNTIME(slot.defined(), "can't replace a empty gradient with a non-empty value");
+    FNGRAD_CHECK_RUNTIME(slot.defined(), "can't replace a None gradient with a non-None value");
+    FNGRAD_CHECK_TYPE(is_tensor(item), "expected Variable, but hook returned '", py_type_name(item), "'");
     check_hook_result(hook, slot.get(), as_tensor(item));
     slot = TensorRef::borrow(item);
   }
@@ -99,7 +99,12 @@ std::string context_note(Node* node) {
   const Node::Extras* ex = node->extras_or_null();
   if (ex != nullptr && ex->anomaly_trace != nullptr && PyUnicode_Check(ex->anomaly_trace)) {
     const char* trace = PyUnicode_AsUTF8(ex->anomaly_trace);
-    if (trace != nullptr) note += std::string("\nTraceback of forward call that caused the error:\n") + trace;
+    if (trace != nullptr) {
+      note += std::string("\nTraceback of forward call that caused the error:\n") + trace;
+      // PyTorch also warns with the forward traceback (its anomaly-mode tests and users look for it).
+      std::string warning = "Error detected in " + node->name() + ". Traceback of forward call that caused the error:\n" + trace;
+      if (PyErr_WarnEx(PyExc_UserWarning, warning.c_str(), 1) < 0) PyErr_Clear();  // a warning filter of "error": the original error wins
+    }
     PyErr_Clear();
   }
   return note;
@@ -160,7 +165,16 @@ void run_tensor_pre_hooks(Node* node, GradList& grads) {
       for (Py_ssize_t i = 0; i < PyList_GET_SIZE(hooks.get()); i++) {
         PyObject* entry = PyList_GET_ITEM(hooks.get(), i);  // (input_nr, hook)
         size_t nr = PyLong_AsSize_t(PyTuple_GET_ITEM(entry, 0));
-        if (nr < grads.size() && grads[nr]) apply_tensor_hook(PyTuple_GET_ITEM(entry, 1), grads[nr]);
+        if (nr >= grads.size()) continue;
+        PyObject* hook = PyTuple_GET_ITEM(entry, 1);
+        if (grads[nr]) {
+          apply_tensor_hook(hook, grads[nr]);
+        } else {
+          // An output of a running node that got no gradient (another output of unbind did): its
+          // hooks see None, as PyTorch's do, and may not invent one.
+          PyRef r = PyRef::check(PyObject_CallOneArg(hook, Py_None));
+          FNGRAD_CHECK_RUNTIME(r.get() == Py_None, "can't replace a None gradient with a non-None value");
+        }
       }
     }
     if (ex != nullptr && ex->retains_grad != nullptr) {
@@ -195,7 +209,7 @@ GradList call_node(Node* node, GradList&& grads) {
         PyObject* hook = PyList_GET_ITEM(hooks.get(), i);
         PyRef args = grads_tuple(grads);
         PyRef r = PyRef::check(PyObject_CallOneArg(hook, args.get()));
-        replace_grads(hook, r.get(), grads, "gradients");
+        replace_grads(hook, r.get(), grads);
       }
       // The hooks may have dropped every gradient: then the node does not run (the engine's rule).
       bool any_defined = false;
@@ -211,7 +225,7 @@ GradList call_node(Node* node, GradList&& grads) {
       PyRef grad_inputs = grads_tuple(outputs);
       PyRef grad_outputs = grads_tuple(inputs);
       PyRef r = PyRef::check(PyObject_CallFunctionObjArgs(hook, grad_inputs.get(), grad_outputs.get(), nullptr));
-      replace_grads(hook, r.get(), outputs, "gradients");
+      replace_grads(hook, r.get(), outputs);
     }
     return outputs;
   } catch (...) {

@@ -194,7 +194,14 @@ NodeRef make_node(Args&&... args) {
 
 // ---- helpers every op uses ----
 
-inline bool requires_grad(const TensorObject* t) { return t->requires_grad || t->grad_fn != nullptr; }
+// Whether t takes part in reverse mode: Tensor.requires_grad.
+inline bool requires_grad_reverse(const TensorObject* t) { return t->requires_grad || t->grad_fn != nullptr; }
+bool fw_has_tangent(const TensorObject* t);
+struct ForwardADLevel;
+// Whether an op with input t records its node: t requires grad, or (while a dual level is active)
+// t has a tangent (Note [Forward AD]). Ops call this one; the rest of the library asks
+// requires_grad_reverse().
+inline bool requires_grad(const TensorObject* t);
 
 // The edge a gradient for t must flow along: t's grad_fn, t's AccumulateGrad if t is a leaf
 // that requires grad, or an invalid edge.
@@ -225,7 +232,18 @@ void record_creation_site(Node* fn);
 enum class History { Output, InPlace, RegeneratedView };
 
 // Whether an op with these tensor inputs records a node: grad mode is on and one requires grad.
+bool needs_recording_fw(const TensorObject* const* inputs, size_t n);
+struct ForwardADLevel {
+  static inline int active_level = -1;  // Note [Forward AD] (forward_ad.h); -1: no dual level
+};
+void record_node_fw(Node* node, TensorObject* out, TensorObject* const* inputs, size_t n, History history);
+
+inline bool requires_grad(const TensorObject* t) {
+  return t->requires_grad || t->grad_fn != nullptr || (ForwardADLevel::active_level >= 0 && fw_has_tangent(t));
+}
+
 inline bool needs_recording(std::initializer_list<const TensorObject*> inputs) {
+  if (ForwardADLevel::active_level >= 0) [[unlikely]] return needs_recording_fw(inputs.begin(), inputs.size());
   if (!GradMode::is_enabled()) return false;
   for (const TensorObject* t : inputs)
     if (t->requires_grad || t->grad_fn != nullptr) return true;
@@ -236,6 +254,12 @@ template <typename N, typename Inputs, typename... Args>
 N* record_node_from(TensorObject* out, const Inputs& inputs, History history, Args&&... args) {
   N* node = new N(std::forward<Args>(args)...);
   NodeRef keep(node);
+  if (ForwardADLevel::active_level >= 0) [[unlikely]] {
+    SmallVec<TensorObject*, 4> ins;
+    for (TensorObject* t : inputs) ins.push_back(t);
+    record_node_fw(node, out, ins.data(), ins.size(), history);
+    return node;
+  }
   for (TensorObject* t : inputs) node->next_edges().push_back(gradient_edge(t));
   if (history == History::Output) {
     set_history(out, node);

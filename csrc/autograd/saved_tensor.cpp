@@ -58,13 +58,17 @@ SavedTensor::SavedTensor(TensorObject* t, bool is_output, bool with_hooks) {
   if (!t->contiguous) strides_ = new Strides{t->strides};
   dtype_ = t->dtype;
   output_nr_ = t->output_nr;
-  requires_grad_ = requires_grad(t);
+  requires_grad_ = requires_grad_reverse(t);
+  if (t->fw_cell != nullptr) [[unlikely]] {
+    Py_INCREF(t->fw_cell);
+    fw_cell_ = t->fw_cell;
+  }
 }
 
 void SavedTensor::pack_with_hooks(TensorObject* t, PyObject* pack, PyObject* unpack) {
   hooked_ = new Hooked();
   output_nr_ = t->output_nr;
-  requires_grad_ = requires_grad(t);
+  requires_grad_ = requires_grad_reverse(t);
   if (!is_output_) {
     if (t->grad_fn != nullptr) {
       hooked_->grad_fn = NodeRef(t->grad_fn);
@@ -118,6 +122,7 @@ void SavedTensor::clear() {
   }
   delete strides_;
   strides_ = nullptr;
+  if (fw_cell_ != nullptr && Py_IsInitialized()) Py_CLEAR(fw_cell_);
   if (hooked_ != nullptr) {
     if (Py_IsInitialized()) {
       Py_XDECREF(hooked_->packed);
@@ -135,6 +140,8 @@ SavedTensor& SavedTensor::operator=(SavedTensor&& o) noexcept {
   storage_ = o.storage_;
   strides_ = o.strides_;
   hooked_ = o.hooked_;
+  fw_cell_ = o.fw_cell_;
+  o.fw_cell_ = nullptr;
   o.storage_ = nullptr;
   o.strides_ = nullptr;
   o.hooked_ = nullptr;
@@ -203,6 +210,10 @@ TensorRef SavedTensor::unpack(Node* owner) const {
     owner->refcount_++;
     t->grad_fn = owner;
     t->output_nr = output_nr_;
+  }
+  if (fw_cell_ != nullptr) {
+    Py_INCREF(fw_cell_);
+    t->fw_cell = fw_cell_;
   }
   return t;
 }

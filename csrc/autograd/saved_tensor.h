@@ -67,6 +67,9 @@ class SavedTensor {
   Storage* storage_ = nullptr;
   Strides* strides_ = nullptr;
   Hooked* hooked_ = nullptr;
+  // A saved output's forward-AD cell (Note [Forward AD]): the unpacked tensor gets the output's
+  // tangent, so that a backward run under a dual level (forward-over-reverse) sees it.
+  PyObject* fw_cell_ = nullptr;
   int64_t offset_ = 0;
   uint64_t saved_version_ = 0;
   uint32_t output_nr_ = 0;

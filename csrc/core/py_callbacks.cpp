@@ -16,6 +16,10 @@ const char* py_callback_name(PyCallback c) {
       return "bind_kwargs";
     case PyCallback::IndexPositions:
       return "index_positions";
+    case PyCallback::ForwardJvp:
+      return "forward_jvp";
+    case PyCallback::FunctionForwardAD:
+      return "function_forward_ad";
   }
   return "?";
 }

@@ -14,8 +14,10 @@
 
 namespace fngrad {
 
-enum class PyCallback : int { ClampTensorBounds, BindKwargs, IndexPositions };
-constexpr int kNumPyCallbacks = 3;
+// ForwardJvp computes a pending tangent (Note [Forward AD]); FunctionForwardAD runs a custom
+// Function's jvp (fngrad.autograd.forward_ad).
+enum class PyCallback : int { ClampTensorBounds, BindKwargs, IndexPositions, ForwardJvp, FunctionForwardAD };
+constexpr int kNumPyCallbacks = 5;
 
 // The keyword that _C._register_callbacks takes for c.
 const char* py_callback_name(PyCallback c);

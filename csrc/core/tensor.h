@@ -48,6 +48,8 @@ struct TensorObject {
   // The version of the memory when grad_fn was set; a view whose memory changed since (through
   // another view) rebuilds its grad_fn from its base (Note [In-place on views]).
   uint64_t view_version;
+  // Owned; forward AD's tangent cell (Note [Forward AD], autograd/forward_ad.h), or null.
+  PyObject* fw_cell;
 
   PyObject* dict;
   PyObject* weakreflist;

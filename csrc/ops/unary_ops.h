@@ -2,6 +2,7 @@
 //
 // An op is a struct with
 //   name, backward_name     "exp", "ExpBackward0" (PyTorch's node names)
+//   doc                     what it computes and a runnable example (fngrad.exp's docstring, a doctest)
 //   saves                   what the backward reads: the input x, the output y, both, or nothing
 //   float_only              integer and bool inputs are computed in float32 (as PyTorch promotes them)
 //   forward(x)              the scalar function
@@ -116,6 +117,10 @@ inline TensorRef float_mask(CompareKind k, TensorObject* x, double v, DType dtyp
 
 struct Relu {
   FNGRAD_UNARY_NAMES("relu", "ReluBackward0")
+  static constexpr const char* doc =
+      "max(input, 0), elementwise.\n\n"
+      ">>> fngrad.relu(fngrad.tensor([-1., 0., 2.]))\n"
+      "tensor([0., 0., 2.])";
   static constexpr Saves saves = Saves::Output;
   static constexpr bool float_only = false;
   static constexpr bool has_contig = false;
@@ -130,6 +135,10 @@ struct Relu {
 
 struct Neg {
   FNGRAD_UNARY_NAMES("neg", "NegBackward0")
+  static constexpr const char* doc =
+      "-input, elementwise.\n\n"
+      ">>> fngrad.neg(fngrad.tensor([1., -2.]))\n"
+      "tensor([-1.,  2.])";
   static constexpr Saves saves = Saves::Nothing;
   static constexpr bool float_only = false;
   static constexpr bool has_contig = false;
@@ -140,6 +149,10 @@ struct Neg {
 
 struct Abs {
   FNGRAD_UNARY_NAMES("abs", "AbsBackward0")
+  static constexpr const char* doc =
+      "The absolute value, elementwise.\n\n"
+      ">>> fngrad.abs(fngrad.tensor([-1.5, 2.]))\n"
+      "tensor([1.5000, 2.0000])";
   static constexpr Saves saves = Saves::Input;
   static constexpr bool float_only = false;
   static constexpr bool has_contig = false;
@@ -157,6 +170,10 @@ struct Abs {
 // sign has a zero gradient everywhere (PyTorch records SignBackward0 all the same).
 struct Sign {
   FNGRAD_UNARY_NAMES("sign", "SignBackward0")
+  static constexpr const char* doc =
+      "-1, 0 or 1 by the sign of each element.\n\n"
+      ">>> fngrad.sign(fngrad.tensor([-3., 0., 2.]))\n"
+      "tensor([-1.,  0.,  1.])";
   static constexpr Saves saves = Saves::Nothing;
   static constexpr bool float_only = false;
   static constexpr bool has_contig = false;
@@ -167,6 +184,10 @@ struct Sign {
 
 struct Reciprocal {
   FNGRAD_UNARY_NAMES("reciprocal", "ReciprocalBackward0")
+  static constexpr const char* doc =
+      "1 / input, elementwise.\n\n"
+      ">>> fngrad.reciprocal(fngrad.tensor([2., 4.]))\n"
+      "tensor([0.5000, 0.2500])";
   static constexpr Saves saves = Saves::Output;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = false;
@@ -177,6 +198,10 @@ struct Reciprocal {
 
 struct Exp {
   FNGRAD_UNARY_NAMES("exp", "ExpBackward0")
+  static constexpr const char* doc =
+      "e ** input, elementwise.\n\n"
+      ">>> fngrad.exp(fngrad.tensor([0., 1.]))\n"
+      "tensor([1.0000, 2.7183])";
   static constexpr Saves saves = Saves::Output;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = true;
@@ -191,6 +216,10 @@ struct Exp {
 
 struct Expm1 {
   FNGRAD_UNARY_NAMES("expm1", "Expm1Backward0")
+  static constexpr const char* doc =
+      "exp(input) - 1, elementwise, accurate near 0.\n\n"
+      ">>> fngrad.expm1(fngrad.tensor([0., 1.]))\n"
+      "tensor([0.0000, 1.7183])";
   static constexpr Saves saves = Saves::Output;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = true;
@@ -207,6 +236,10 @@ struct Expm1 {
 
 struct Log {
   FNGRAD_UNARY_NAMES("log", "LogBackward0")
+  static constexpr const char* doc =
+      "The natural logarithm, elementwise.\n\n"
+      ">>> fngrad.log(fngrad.tensor([1., 4.]))\n"
+      "tensor([0.0000, 1.3863])";
   static constexpr Saves saves = Saves::Input;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = true;
@@ -221,6 +254,10 @@ struct Log {
 
 struct Log1p {
   FNGRAD_UNARY_NAMES("log1p", "Log1pBackward0")
+  static constexpr const char* doc =
+      "log(1 + input), elementwise, accurate near 0.\n\n"
+      ">>> fngrad.log1p(fngrad.tensor([0., 1.]))\n"
+      "tensor([0.0000, 0.6931])";
   static constexpr Saves saves = Saves::Input;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = true;
@@ -237,6 +274,10 @@ struct Log1p {
 
 struct Sqrt {
   FNGRAD_UNARY_NAMES("sqrt", "SqrtBackward0")
+  static constexpr const char* doc =
+      "The square root, elementwise.\n\n"
+      ">>> fngrad.sqrt(fngrad.tensor([4., 9.]))\n"
+      "tensor([2., 3.])";
   static constexpr Saves saves = Saves::Output;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = false;
@@ -249,6 +290,10 @@ struct Sqrt {
 
 struct Rsqrt {
   FNGRAD_UNARY_NAMES("rsqrt", "RsqrtBackward0")
+  static constexpr const char* doc =
+      "1 / sqrt(input), elementwise.\n\n"
+      ">>> fngrad.rsqrt(fngrad.tensor([4., 0.25]))\n"
+      "tensor([0.5000, 2.0000])";
   static constexpr Saves saves = Saves::Output;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = false;
@@ -261,6 +306,10 @@ struct Rsqrt {
 
 struct Sin {
   FNGRAD_UNARY_NAMES("sin", "SinBackward0")
+  static constexpr const char* doc =
+      "The sine (of radians), elementwise.\n\n"
+      ">>> fngrad.sin(fngrad.tensor([0., 1.5708]))\n"
+      "tensor([0., 1.])";
   static constexpr Saves saves = Saves::Input;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = true;
@@ -275,6 +324,10 @@ struct Sin {
 
 struct Cos {
   FNGRAD_UNARY_NAMES("cos", "CosBackward0")
+  static constexpr const char* doc =
+      "The cosine (of radians), elementwise.\n\n"
+      ">>> fngrad.cos(fngrad.tensor([0., 3.1416]))\n"
+      "tensor([ 1., -1.])";
   static constexpr Saves saves = Saves::Input;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = true;
@@ -289,6 +342,10 @@ struct Cos {
 
 struct Tanh {
   FNGRAD_UNARY_NAMES("tanh", "TanhBackward0")
+  static constexpr const char* doc =
+      "The hyperbolic tangent, elementwise.\n\n"
+      ">>> fngrad.tanh(fngrad.tensor([0., 1.]))\n"
+      "tensor([0.0000, 0.7616])";
   static constexpr Saves saves = Saves::Output;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = true;
@@ -305,6 +362,10 @@ struct Tanh {
 
 struct Sigmoid {
   FNGRAD_UNARY_NAMES("sigmoid", "SigmoidBackward0")
+  static constexpr const char* doc =
+      "The logistic function 1 / (1 + exp(-input)), elementwise.\n\n"
+      ">>> fngrad.sigmoid(fngrad.tensor([0., 2.]))\n"
+      "tensor([0.5000, 0.8808])";
   static constexpr Saves saves = Saves::Output;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = true;
@@ -324,6 +385,10 @@ struct Sigmoid {
 
 struct Erf {
   FNGRAD_UNARY_NAMES("erf", "ErfBackward0")
+  static constexpr const char* doc =
+      "The error function, elementwise.\n\n"
+      ">>> fngrad.erf(fngrad.tensor([0., 1.]))\n"
+      "tensor([0.0000, 0.8427])";
   static constexpr Saves saves = Saves::Input;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = true;
@@ -342,6 +407,10 @@ struct Erf {
 
 struct Silu {
   FNGRAD_UNARY_NAMES("silu", "SiluBackward0")
+  static constexpr const char* doc =
+      "input * sigmoid(input), elementwise (the SiLU, or swish).\n\n"
+      ">>> fngrad.silu(fngrad.tensor([0., 1.]))\n"
+      "tensor([0.0000, 0.7311])";
   static constexpr Saves saves = Saves::Input;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = true;
@@ -368,9 +437,10 @@ struct Silu {
 
 // Rounding: piecewise constant, so a zero gradient everywhere (PyTorch records the node all the
 // same). Integer tensors are already integral and come back unchanged, as in PyTorch.
-#define FNGRAD_ROUNDING_OP(Op, op, bw, fn)                                                              \
+#define FNGRAD_ROUNDING_OP(Op, op, bw, fn, doc_)                                                        \
   struct Op {                                                                                        \
     FNGRAD_UNARY_NAMES(op, bw)                                                                       \
+    static constexpr const char* doc = doc_;                                                         \
     static constexpr Saves saves = Saves::Nothing;                                                   \
     static constexpr bool float_only = false;                                                        \
     static constexpr bool has_contig = false;                                                        \
@@ -383,16 +453,32 @@ struct Silu {
       return unary_detail::scale(g, 0.0);                                                            \
     }                                                                                                \
   };
-FNGRAD_ROUNDING_OP(Floor, "floor", "FloorBackward0", std::floor)
-FNGRAD_ROUNDING_OP(Ceil, "ceil", "CeilBackward0", std::ceil)
+FNGRAD_ROUNDING_OP(Floor, "floor", "FloorBackward0", std::floor,
+                  "The largest integer <= input, elementwise (zero gradient).\n\n"
+                  ">>> fngrad.floor(fngrad.tensor([-1.5, 1.5]))\n"
+                  "tensor([-2.,  1.])")
+FNGRAD_ROUNDING_OP(Ceil, "ceil", "CeilBackward0", std::ceil,
+                  "The smallest integer >= input, elementwise (zero gradient).\n\n"
+                  ">>> fngrad.ceil(fngrad.tensor([-1.5, 1.5]))\n"
+                  "tensor([-1.,  2.])")
 // Halves to even (std::nearbyint in the default rounding mode), as torch.round.
-FNGRAD_ROUNDING_OP(Round, "round", "RoundBackward0", std::nearbyint)
-FNGRAD_ROUNDING_OP(Trunc, "trunc", "TruncBackward0", std::trunc)
+FNGRAD_ROUNDING_OP(Round, "round", "RoundBackward0", std::nearbyint,
+                  "The nearest integer, halves to even, elementwise (zero gradient).\n\n"
+                  ">>> fngrad.round(fngrad.tensor([0.5, 1.5, 2.7]))\n"
+                  "tensor([0., 2., 3.])")
+FNGRAD_ROUNDING_OP(Trunc, "trunc", "TruncBackward0", std::trunc,
+                  "The integer part, rounded toward zero, elementwise (zero gradient).\n\n"
+                  ">>> fngrad.trunc(fngrad.tensor([-1.7, 1.7]))\n"
+                  "tensor([-1.,  1.])")
 #undef FNGRAD_ROUNDING_OP
 
 // x - trunc(x): its gradient is the incoming one (PyTorch's frac: self: grad).
 struct Frac {
   FNGRAD_UNARY_NAMES("frac", "FracBackward0")
+  static constexpr const char* doc =
+      "input - trunc(input), elementwise.\n\n"
+      ">>> fngrad.frac(fngrad.tensor([-1.25, 1.5]))\n"
+      "tensor([-0.2500,  0.5000])";
   static constexpr Saves saves = Saves::Nothing;
   static constexpr bool float_only = false;  // integer inputs are refused, as in PyTorch (unary.cpp)
   static constexpr bool has_contig = false;
@@ -407,6 +493,10 @@ struct Frac {
 // The gradients below are derivatives.yaml's formulas.
 struct Tan {
   FNGRAD_UNARY_NAMES("tan", "TanBackward0")
+  static constexpr const char* doc =
+      "The tangent (of radians), elementwise.\n\n"
+      ">>> fngrad.tan(fngrad.tensor([0., 1.]))\n"
+      "tensor([0.0000, 1.5574])";
   static constexpr Saves saves = Saves::Output;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = false;
@@ -419,6 +509,10 @@ struct Tan {
 
 struct Asin {
   FNGRAD_UNARY_NAMES("asin", "AsinBackward0")
+  static constexpr const char* doc =
+      "The arcsine, elementwise.\n\n"
+      ">>> fngrad.asin(fngrad.tensor([0., 0.5]))\n"
+      "tensor([0.0000, 0.5236])";
   static constexpr Saves saves = Saves::Input;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = false;
@@ -431,6 +525,10 @@ struct Asin {
 
 struct Acos {
   FNGRAD_UNARY_NAMES("acos", "AcosBackward0")
+  static constexpr const char* doc =
+      "The arccosine, elementwise.\n\n"
+      ">>> fngrad.acos(fngrad.tensor([1., 0.]))\n"
+      "tensor([0.0000, 1.5708])";
   static constexpr Saves saves = Saves::Input;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = false;
@@ -443,6 +541,10 @@ struct Acos {
 
 struct Atan {
   FNGRAD_UNARY_NAMES("atan", "AtanBackward0")
+  static constexpr const char* doc =
+      "The arctangent, elementwise.\n\n"
+      ">>> fngrad.atan(fngrad.tensor([0., 1.]))\n"
+      "tensor([0.0000, 0.7854])";
   static constexpr Saves saves = Saves::Input;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = false;
@@ -455,6 +557,10 @@ struct Atan {
 
 struct Sinh {
   FNGRAD_UNARY_NAMES("sinh", "SinhBackward0")
+  static constexpr const char* doc =
+      "The hyperbolic sine, elementwise.\n\n"
+      ">>> fngrad.sinh(fngrad.tensor([0., 1.]))\n"
+      "tensor([0.0000, 1.1752])";
   static constexpr Saves saves = Saves::Input;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = false;
@@ -465,6 +571,10 @@ struct Sinh {
 
 struct Cosh {
   FNGRAD_UNARY_NAMES("cosh", "CoshBackward0")
+  static constexpr const char* doc =
+      "The hyperbolic cosine, elementwise.\n\n"
+      ">>> fngrad.cosh(fngrad.tensor([0., 1.]))\n"
+      "tensor([1.0000, 1.5431])";
   static constexpr Saves saves = Saves::Input;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = false;
@@ -479,6 +589,10 @@ inline TensorRef Sinh::backward_graph(TensorObject* x, TensorObject*, TensorObje
 
 struct Asinh {
   FNGRAD_UNARY_NAMES("asinh", "AsinhBackward0")
+  static constexpr const char* doc =
+      "The inverse hyperbolic sine, elementwise.\n\n"
+      ">>> fngrad.asinh(fngrad.tensor([0., 1.]))\n"
+      "tensor([0.0000, 0.8814])";
   static constexpr Saves saves = Saves::Input;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = false;
@@ -491,6 +605,10 @@ struct Asinh {
 
 struct Acosh {
   FNGRAD_UNARY_NAMES("acosh", "AcoshBackward0")
+  static constexpr const char* doc =
+      "The inverse hyperbolic cosine, elementwise.\n\n"
+      ">>> fngrad.acosh(fngrad.tensor([1., 2.]))\n"
+      "tensor([0.0000, 1.3170])";
   static constexpr Saves saves = Saves::Input;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = false;
@@ -503,6 +621,10 @@ struct Acosh {
 
 struct Atanh {
   FNGRAD_UNARY_NAMES("atanh", "AtanhBackward0")
+  static constexpr const char* doc =
+      "The inverse hyperbolic tangent, elementwise.\n\n"
+      ">>> fngrad.atanh(fngrad.tensor([0., 0.5]))\n"
+      "tensor([0.0000, 0.5493])";
   static constexpr Saves saves = Saves::Input;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = false;
@@ -515,6 +637,10 @@ struct Atanh {
 
 struct Log2 {
   FNGRAD_UNARY_NAMES("log2", "Log2Backward0")
+  static constexpr const char* doc =
+      "The base-2 logarithm, elementwise.\n\n"
+      ">>> fngrad.log2(fngrad.tensor([1., 8.]))\n"
+      "tensor([0., 3.])";
   static constexpr Saves saves = Saves::Input;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = false;
@@ -527,6 +653,10 @@ struct Log2 {
 
 struct Log10 {
   FNGRAD_UNARY_NAMES("log10", "Log10Backward0")
+  static constexpr const char* doc =
+      "The base-10 logarithm, elementwise.\n\n"
+      ">>> fngrad.log10(fngrad.tensor([1., 100.]))\n"
+      "tensor([0., 2.])";
   static constexpr Saves saves = Saves::Input;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = false;
@@ -539,6 +669,10 @@ struct Log10 {
 
 struct Exp2 {
   FNGRAD_UNARY_NAMES("exp2", "Exp2Backward0")
+  static constexpr const char* doc =
+      "2 ** input, elementwise.\n\n"
+      ">>> fngrad.exp2(fngrad.tensor([0., 3.]))\n"
+      "tensor([1., 8.])";
   static constexpr Saves saves = Saves::Output;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = false;
@@ -552,6 +686,10 @@ struct Exp2 {
 // PyTorch computes square as pow(x, 2): integer tensors stay integer, the node is PowBackward0.
 struct Square {
   FNGRAD_UNARY_NAMES("square", "PowBackward0")
+  static constexpr const char* doc =
+      "input * input, elementwise.\n\n"
+      ">>> fngrad.square(fngrad.tensor([-2., 3.]))\n"
+      "tensor([4., 9.])";
   static constexpr Saves saves = Saves::Input;
   static constexpr bool float_only = false;
   static constexpr bool has_contig = false;
@@ -564,6 +702,10 @@ struct Square {
 
 struct Erfc {
   FNGRAD_UNARY_NAMES("erfc", "ErfcBackward0")
+  static constexpr const char* doc =
+      "The complementary error function 1 - erf(input), elementwise.\n\n"
+      ">>> fngrad.erfc(fngrad.tensor([0., 1.]))\n"
+      "tensor([1.0000, 0.1573])";
   static constexpr Saves saves = Saves::Input;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = false;
@@ -575,9 +717,10 @@ struct Erfc {
   }
 };
 
-#define FNGRAD_SCALING_OP(Op, op, bw, factor)                                                           \
+#define FNGRAD_SCALING_OP(Op, op, bw, factor, doc_)                                                     \
   struct Op {                                                                                        \
     FNGRAD_UNARY_NAMES(op, bw)                                                                       \
+    static constexpr const char* doc = doc_;                                                         \
     static constexpr Saves saves = Saves::Nothing;                                                   \
     static constexpr bool float_only = true;                                                         \
     static constexpr bool has_contig = false;                                                        \
@@ -587,8 +730,14 @@ struct Erfc {
       return unary_detail::scale(g, factor);                                                         \
     }                                                                                                \
   };
-FNGRAD_SCALING_OP(Deg2rad, "deg2rad", "Deg2RadBackward0", unary_detail::kPi / 180.0)
-FNGRAD_SCALING_OP(Rad2deg, "rad2deg", "Rad2DegBackward0", 180.0 / unary_detail::kPi)
+FNGRAD_SCALING_OP(Deg2rad, "deg2rad", "Deg2RadBackward0", unary_detail::kPi / 180.0,
+                  "Degrees to radians, elementwise.\n\n"
+                  ">>> fngrad.deg2rad(fngrad.tensor([180., 90.]))\n"
+                  "tensor([3.1416, 1.5708])")
+FNGRAD_SCALING_OP(Rad2deg, "rad2deg", "Rad2DegBackward0", 180.0 / unary_detail::kPi,
+                  "Radians to degrees, elementwise.\n\n"
+                  ">>> fngrad.rad2deg(fngrad.tensor([1.]))\n"
+                  "tensor([57.2958])")
 #undef FNGRAD_SCALING_OP
 
 // Below: ops with parameters, called explicitly (not in FNGRAD_UNARY_OPS).

@@ -2,6 +2,7 @@
 #include "python/arg_parser.h"
 
 #include <cstring>
+#include <deque>
 #include <string>
 
 #include "python/numpy_api.h"
@@ -93,13 +94,31 @@ Signature::Signature(const char* name, std::initializer_list<const char*> params
   bool keyword_only = false;
   for (const char* p : params) {
     if (std::strcmp(p, "*") == 0) {
+      // After *shape the parameters are keyword-only already, and Python allows no second "*".
+      if (!keyword_only) params_ += params_.empty() ? "*" : ", *";
       keyword_only = true;
       continue;
     }
     FNGRAD_CHECK_RUNTIME(n < kMaxArgs, "[", name, "] more than ", kMaxArgs, " parameters: raise kMaxArgs.");
-    names[n++] = p;
+    params_ += params_.empty() ? p : std::string(", ") + p;
+    std::string bare = p[0] == '*' ? p + 1 : p;
+    name_store_[n] = bare.substr(0, bare.find('='));
+    names[n] = name_store_[n].c_str();
+    n++;
     if (!keyword_only) n_positional = n;
+    if (p[0] == '*') keyword_only = true;  // as in Python: what follows *shape is keyword-only
   }
+}
+
+std::string Signature::text_signature() const {
+  return std::string(fname) + (params_.empty() ? "($self, /)" : "($self, /, " + params_ + ")");
+}
+
+const char* method_doc(const Signature& sig, const char* doc) {
+  // Method tables are built once, at import: the strings live as long as the process.
+  static std::deque<std::string> docs;
+  docs.push_back(sig.text_signature() + "\n--\n\n" + doc);
+  return docs.back().c_str();
 }
 
 Args::Args(const Signature& sig, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <string>
 
 #include "core/tensor.h"
 #include "ops/ops.h"
@@ -13,11 +14,16 @@
 namespace fngrad {
 
 // Note [Argument parsing]
-// A method declares its parameters once, as a function-local static Signature:
-//     static const Signature sig("sum", {"dim", "keepdim", "*", "dtype"});
-//     Args a(sig, args, nargs, kwnames);
+// A method declares its parameters once, as a Signature at namespace scope beside it, written as
+// PyTorch's signature with its defaults:
+//     const Signature sum_sig("sum", {"dim=None", "keepdim=False", "*", "dtype=None"});
+//     ... Args a(sum_sig, args, nargs, kwnames);
 //     bool keepdim = a.bool_or(1, false);
-// "*" starts the keyword-only parameters, as in a Python signature; the first `required`
+// and its method table row takes its docstring from it: method_doc(sum_sig, "Sum over ...") puts
+// CPython's text-signature line first, so inspect.signature(Tensor.sum), help() and the stub
+// generator (fngrad._stubgen) read the same declaration the parser matches against.
+// "*" starts the keyword-only parameters, as in a Python signature; "*shape" is a parameter that
+// takes its ints as separate positional arguments too (reshape(2, 3)); the first `required`
 // parameters must be given. Matching only copies pointers (positional arguments need no lookup);
 // the typed readers check each value as PyTorch's parser does: a bool parameter takes only a bool,
 // an int parameter an integer (not a bool or a float), and so on. A value of None reads as absent.
@@ -25,12 +31,24 @@ constexpr int kMaxArgs = 8;
 
 struct Signature {
   Signature(const char* fname, std::initializer_list<const char*> params, int required = 0);
+  Signature(const Signature&) = delete;  // names[] points into the object
+  Signature& operator=(const Signature&) = delete;
   const char* fname;
-  const char* names[kMaxArgs];
+  const char* names[kMaxArgs];  // the bare names, without "=default" or "*"
   int n = 0;             // parameters
   int n_positional = 0;  // the first n_positional may be given by position
   int n_required = 0;
+  // CPython's text signature of the method: "sum($self, /, dim=None, keepdim=False, *, dtype=None)".
+  std::string text_signature() const;
+
+ private:
+  std::string name_store_[kMaxArgs];
+  std::string params_;  // the parameters as declared, joined: "dim=None, keepdim=False, *, dtype=None"
 };
+
+// The docstring of a method parsed with sig: its text-signature line, "--", then doc (a string
+// that lives as long as the module; CPython reads __text_signature__ from it).
+const char* method_doc(const Signature& sig, const char* doc);
 
 class Args {
  public:

@@ -7,10 +7,13 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
+#include <thread>
 #include <vector>
 
 #include "autograd/anomaly.h"
 #include "autograd/engine.h"
+#include "autograd/forward_ad.h"
 #include "autograd/saved_tensor.h"
 #include "core/grad_mode.h"
 #include "core/parallel.h"
@@ -19,6 +22,7 @@
 #include "ops/unary_ops.h"
 #include "python/op_table_bindings.h"
 #include "ops/vecmath.h"
+#include "python/blas.h"
 #include "python/node_type.h"
 #include "python/tensor_type.h"
 
@@ -154,6 +158,50 @@ PYBIND11_MODULE(_C, m) {
     }
     for (int c = 0; c < kNumPyCallbacks; c++) set_py_callback(static_cast<PyCallback>(c), given[c]);
   });
+  // Forward AD (Note [Forward AD]); fngrad.autograd.forward_ad is the public API.
+  m.def("_enter_dual_level", []() { return autograd::enter_dual_level(); });
+  m.def("_exit_dual_level", [](int level) { autograd::exit_dual_level(level); }, py::arg("level"));
+  m.def("_current_dual_level", []() { return autograd::ForwardADLevel::active_level; });
+  // Pauses (-1) or resumes (0) forward AD while a level exists: tangent formulas run paused.
+  m.def("_set_dual_level_state", [](int level) {
+    FNGRAD_CHECK_RUNTIME(level == -1 || level == 0, "[_set_dual_level_state] Expected -1 or 0.");
+    autograd::ForwardADLevel::active_level = level;
+  }, py::arg("level"));
+  m.def("_fw_grad", [](py::handle t) -> py::object {
+    FNGRAD_CHECK_TYPE(is_tensor(t.ptr()), "[_fw_grad] Expected a Tensor.");
+    TensorRef g = autograd::get_tangent(as_tensor(t.ptr()));
+    if (!g) return py::none();
+    return py::reinterpret_steal<py::object>(reinterpret_cast<PyObject*>(g.release()));
+  }, py::arg("tensor"));
+  m.def("_set_fw_grad", [](py::handle t, py::handle tangent) {
+    FNGRAD_CHECK_TYPE(is_tensor(t.ptr()) && (tangent.is_none() || is_tensor(tangent.ptr())),
+                      "[_set_fw_grad] Expected a Tensor and a Tensor or None.");
+    autograd::set_tangent(as_tensor(t.ptr()), tangent.is_none() ? nullptr : as_tensor(tangent.ptr()));
+  }, py::arg("tensor"), py::arg("tangent"));
+  // Runs a node's backward on grads (None for an undefined gradient) with grad mode on, so the
+  // result is differentiable with respect to them: forward AD's double-vjp.
+  m.def("_node_apply", [](py::handle node, py::handle grads) {
+    FNGRAD_CHECK_TYPE(PyObject_TypeCheck(node.ptr(), NodeType), "[_node_apply] Expected a Node.");
+    autograd::Node* n = reinterpret_cast<NodeObject*>(node.ptr())->node;
+    FNGRAD_CHECK_TYPE(n != nullptr && PyTuple_Check(grads.ptr()) &&
+                      static_cast<size_t>(PyTuple_GET_SIZE(grads.ptr())) == n->num_inputs(),
+                      "[_node_apply] Expected a tuple of one gradient per node input.");
+    autograd::GradList in;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(grads.ptr()); i++) {
+      PyObject* g = PyTuple_GET_ITEM(grads.ptr(), i);
+      in.push_back(g == Py_None ? TensorRef() : TensorRef::borrow(g));
+    }
+    autograd::GradList out;
+    {
+      GradModeGuard grad_on(true);
+      out = n->apply(std::move(in));
+    }
+    py::tuple r(out.size());
+    for (size_t i = 0; i < out.size(); i++) {
+      r[i] = out[i] ? py::reinterpret_steal<py::object>(reinterpret_cast<PyObject*>(out[i].release())) : py::none();
+    }
+    return r;
+  }, py::arg("node"), py::arg("grads"));
   m.def("_set_library_dir", [](const std::string& dir) { autograd::set_library_dir(dir); });
 
   m.def("from_numpy", [](py::handle arr) { return steal(tensor_from_numpy(arr.ptr())); },
@@ -247,9 +295,35 @@ PYBIND11_MODULE(_C, m) {
   m.def("is_anomaly_enabled", []() { return autograd::AnomalyMode::is_enabled(); });
   m.def("is_anomaly_check_nan_enabled", []() { return autograd::AnomalyMode::should_check_nan(); });
 
-  m.def("get_num_threads", &get_num_threads);
-  m.def("set_num_threads", &set_num_threads);
-  m.def("empty_cache", &empty_cache, "Returns the memory the large-block cache holds to the system.");
+  {
+    // Public as fngrad.<name>: each docstring starts with CPython's text-signature line (for
+    // inspect.signature) instead of pybind11's own signature line.
+    py::options docs;
+    docs.disable_function_signatures();
+    m.def("get_num_threads", &get_num_threads,
+          "get_num_threads()\n--\n\nThe number of threads fngrad's kernels use (the thread pool's size).\n\n"
+          ">>> fngrad.get_num_threads() >= 1\nTrue");
+    // The BLAS under the matrix products follows the same setting, at most one thread per CPU (more
+    // only take turns on the cores), as PyTorch's intra-op count governs its BLAS.
+    m.def("set_num_threads", [](int n) {
+            set_num_threads(n);
+            const int cpus = static_cast<int>(std::thread::hardware_concurrency());
+            set_blas_num_threads(cpus > 0 ? std::min(n, cpus) : n);
+          }, py::arg("num"),
+          "set_num_threads(num)\n--\n\nSets the number of threads fngrad's kernels (and the BLAS under its "
+          "matrix products) use.\n\n"
+          ">>> n = fngrad.get_num_threads()\n>>> fngrad.set_num_threads(1)\n>>> fngrad.get_num_threads()\n1\n"
+          ">>> fngrad.set_num_threads(n)");
+    m.def("empty_cache", &empty_cache,
+          "empty_cache()\n--\n\nReturns the memory the large-block cache holds to the system.\n\n"
+          ">>> fngrad.empty_cache()");
+  }
+  m.def("_blas_info", []() {
+    py::dict d;
+    d["library"] = blas_library();
+    d["num_threads"] = blas_num_threads();
+    return d;
+  }, "The BLAS library fngrad's matrix products call directly and its thread count (-1: unknown).");
   m.def("_cached_bytes", &cached_bytes);
   m.def("_set_cache_limit", [](size_t bytes) { set_cache_limit(bytes); });
 

@@ -29,7 +29,7 @@ int numpy_typenum(DType d) {
 }  // namespace
 
 PyObject* tensor_to_numpy(TensorObject* t, bool force) {
-  if (autograd::requires_grad(t)) {
+  if (autograd::requires_grad_reverse(t)) {
     FNGRAD_CHECK_RUNTIME(force, "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.");
   }
   const int nd = static_cast<int>(ndim(t));

@@ -49,7 +49,7 @@ Operand operand_argument(PyObject* o, const char* op, const char* what) {
 PyObject* write_out(TensorRef result, PyObject* out, const char* op) {
   if (out == nullptr || out == Py_None) return result.release();
   TensorObject* o = tensor_argument(out, op, "out");
-  FNGRAD_CHECK_RUNTIME(!(GradMode::is_enabled() && autograd::requires_grad(result.get())), "[", op, "] ", op,
+  FNGRAD_CHECK_RUNTIME(!(GradMode::is_enabled() && autograd::requires_grad_reverse(result.get())), "[", op, "] ", op,
                        "(): functions with out=... arguments don't support automatic differentiation, but one of "
                        "the arguments requires grad.");
   FNGRAD_CHECK_RUNTIME(o->sizes == result->sizes, "[", op, "] out has shape ", shape_str(o->sizes),
@@ -92,7 +92,19 @@ PyObject* unary_method_(PyObject* self, PyObject*) {
 
 template <typename Op>
 std::string unary_doc() {
-  return std::string("Elementwise ") + Op::name + " (backward node " + Op::backward_name + ").";
+  return std::string(Op::doc) + "\n\nIts backward node is " + Op::backward_name + ".";
+}
+
+// The in-place method's docstring, its example derived from the op's: ">>> fngrad.exp(X)" becomes
+// ">>> X.exp_()", which prints the same values.
+template <typename Op>
+std::string unary_inplace_doc() {
+  const std::string name = Op::name, doc = Op::doc, call = ">>> fngrad." + name + "(";
+  std::string out = "In-place form of " + name + "().";
+  const size_t at = doc.find(call), eol = doc.find(")\n", at);
+  if (at == std::string::npos || eol == std::string::npos) return out;
+  const std::string operand = doc.substr(at + call.size(), eol - at - call.size());
+  return out + "\n\n>>> " + operand + "." + name + "_()" + doc.substr(eol + 1);
 }
 
 // ---- binary ----
@@ -318,7 +330,7 @@ void append_op_table_methods(std::vector<PyMethodDef>& out) {
   out.push_back({ops::Op::name, unary_method<ops::Op>, METH_NOARGS,                                          \
                  keep(std::string(ops::Op::name) + "($self, /)\n--\n\n" + unary_doc<ops::Op>())});           \
   out.push_back({keep(std::string(ops::Op::name) + "_"), unary_method_<ops::Op>, METH_NOARGS,                \
-                 keep(std::string(ops::Op::name) + "_($self, /)\n--\n\nIn-place form of " + ops::Op::name + "().")});
+                 keep(std::string(ops::Op::name) + "_($self, /)\n--\n\n" + unary_inplace_doc<ops::Op>())});
   FNGRAD_UNARY_OPS(FNGRAD_UNARY_METHODS)
 #undef FNGRAD_UNARY_METHODS
 #define FNGRAD_BINARY_METHODS(Op)                                                                            \

@@ -3,6 +3,7 @@
 // and no per-call attribute lookups beyond the class's own.
 #include "python/python_function.h"
 
+#include "autograd/forward_ad.h"
 #include "core/grad_mode.h"
 #include "core/py_callbacks.h"
 #include "ops/ops.h"
@@ -27,6 +28,33 @@ void intern_strings() {
   g_str_forward_cls = PyUnicode_InternFromString("_forward_cls");
   g_str_forward = PyUnicode_InternFromString("forward");
   g_str_backward = PyUnicode_InternFromString("_fngrad_backward");
+}
+
+// Forward AD through a custom Function (Note [Forward AD]): forward runs with forward AD paused,
+// as in PyTorch, then fngrad.autograd.forward_ad._function_forward_ad(ctx, inputs, output) calls
+// the Function's jvp (or raises PyTorch's error) and gives the outputs their tangents.
+struct ForwardADPause {
+  int saved = -1;
+  void pause() {
+    saved = ForwardADLevel::active_level;
+    ForwardADLevel::active_level = -1;
+  }
+  void resume() {
+    if (saved >= 0) ForwardADLevel::active_level = saved;
+    saved = -1;
+  }
+  ~ForwardADPause() { resume(); }
+};
+
+PyObject* function_forward_ad(PyObject* ctx, PyObject* const* args, Py_ssize_t nargs, PyObject* output) {
+  PyRef out = PyRef::steal(output);
+  PyRef inputs = PyRef::check(PyTuple_New(nargs));
+  for (Py_ssize_t i = 0; i < nargs; i++) {
+    Py_INCREF(args[i]);
+    PyTuple_SET_ITEM(inputs.get(), i, args[i]);
+  }
+  PyObject* call[3] = {ctx, inputs.get(), out.get()};
+  return PyObject_Vectorcall(py_callback(PyCallback::FunctionForwardAD), call, 3, nullptr);
 }
 
 const char* ctx_type_name(FunctionCtxObject* ctx) { return _PyType_Name(Py_TYPE(ctx)); }
@@ -295,9 +323,18 @@ PyObject* function_apply(PyObject* cls, PyObject* const* args_in, Py_ssize_t nar
   const bool grad_on = GradMode::is_enabled();
   bool any_requires_grad = false;
   for (Py_ssize_t i = 0; i < nargs; i++) {
-    if (is_tensor(args[i]) && requires_grad(as_tensor(args[i]))) any_requires_grad = true;
+    if (is_tensor(args[i]) && requires_grad_reverse(as_tensor(args[i]))) any_requires_grad = true;
   }
   const bool record = grad_on && any_requires_grad;
+  bool forward_ad = false;
+  ForwardADPause fw_pause;
+  if (ForwardADLevel::active_level >= 0) [[unlikely]] {
+    flush_pending();
+    for (Py_ssize_t i = 0; i < nargs; i++) {
+      if (is_tensor(args[i]) && has_tangent(as_tensor(args[i]))) forward_ad = true;
+    }
+    if (forward_ad) fw_pause.pause();
+  }
 
   auto* type = reinterpret_cast<PyTypeObject*>(backward_cls);
   PyRef ctx_obj = PyRef::check(type->tp_alloc(type, 0));
@@ -307,7 +344,7 @@ PyObject* function_apply(PyObject* cls, PyObject* const* args_in, Py_ssize_t nar
   {
     PyRef needs = PyRef::check(PyTuple_New(nargs));
     for (Py_ssize_t i = 0; i < nargs; i++) {
-      bool n = record && is_tensor(args[i]) && requires_grad(as_tensor(args[i]));
+      bool n = record && is_tensor(args[i]) && requires_grad_reverse(as_tensor(args[i]));
       PyObject* b = n ? Py_True : Py_False;
       Py_INCREF(b);
       PyTuple_SET_ITEM(needs.get(), i, b);
@@ -345,6 +382,10 @@ PyObject* function_apply(PyObject* cls, PyObject* const* args_in, Py_ssize_t nar
         PyObject* d = PyTuple_GET_ITEM(ctx->dirty, i);
         if (is_tensor(d)) ops::bump_version(as_tensor(d));
       }
+    }
+    if (forward_ad) [[unlikely]] {
+      fw_pause.resume();
+      return function_forward_ad(ctx_obj.get(), args, nargs, output.release());
     }
     return output.release();
   }
@@ -407,10 +448,18 @@ PyObject* function_apply(PyObject* cls, PyObject* const* args_in, Py_ssize_t nar
   ctx->forward_done = true;
   record_creation_site(node);
 
-  if (is_tuple) return results.release();
-  PyObject* single = PyTuple_GET_ITEM(results.get(), 0);
-  Py_INCREF(single);
-  return single;
+  PyObject* result;
+  if (is_tuple) {
+    result = results.release();
+  } else {
+    result = PyTuple_GET_ITEM(results.get(), 0);
+    Py_INCREF(result);
+  }
+  if (forward_ad) [[unlikely]] {
+    fw_pause.resume();
+    return function_forward_ad(ctx_obj.get(), args, nargs, result);
+  }
+  return result;
   FNGRAD_CATCH(nullptr)
 }
 

@@ -23,10 +23,11 @@ constexpr int kFastKw = METH_FASTCALL | METH_KEYWORDS;
 
 // ---- conversion ----
 
+const Signature numpy_sig("numpy", {"*", "force=False"});
+
 PyObject* m_numpy(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig("numpy", {"*", "force"});
-  Args a(sig, args, nargs, kwnames);
+  Args a(numpy_sig, args, nargs, kwnames);
   return tensor_to_numpy(as_tensor(self), a.bool_or(0, false));
   FNGRAD_CATCH(nullptr)
 }
@@ -45,10 +46,11 @@ PyObject* m_item(PyObject* self, PyObject*) {
   FNGRAD_CATCH(nullptr)
 }
 
+const Signature size_sig("size", {"dim=None"});
+
 PyObject* m_size(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig("size", {"dim"});
-  Args a(sig, args, nargs, kwnames);
+  Args a(size_sig, args, nargs, kwnames);
   TensorObject* t = as_tensor(self);
   if (!a.has(0)) return make_size(t->sizes);
   return PyLong_FromLongLong(t->sizes[wrap_dim(a.to_int(0), ndim(t), "size")]);
@@ -103,9 +105,12 @@ void check_device(PyObject* device) {
 // to(dtype, non_blocking=False, copy=False), to(device=None, dtype=None, non_blocking=False,
 // copy=False) and to(other, non_blocking=False, copy=False), as in PyTorch: the first positional
 // argument (a dtype, a tensor or a device) picks the signature.
+const Signature to_by_device("to", {"device=None", "dtype=None", "non_blocking=False", "copy=False", "*",
+                                   "memory_format=None"});
+
 PyObject* m_to(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature by_device("to", {"device", "dtype", "non_blocking", "copy", "*", "memory_format"});
+  const Signature& by_device = to_by_device;
   static const Signature by_dtype("to", {"dtype", "non_blocking", "copy", "*", "memory_format"});
   static const Signature by_other("to", {"other", "non_blocking", "copy", "*", "memory_format"});
   DType d0;
@@ -144,7 +149,7 @@ PyObject* m_detach(PyObject* self, PyObject*) {
 PyObject* m_detach_(PyObject* self, PyObject*) {
   FNGRAD_TRY
   TensorObject* t = as_tensor(self);
-  FNGRAD_CHECK_RUNTIME(t->base == nullptr || !autograd::requires_grad(t->base),
+  FNGRAD_CHECK_RUNTIME(t->base == nullptr || !autograd::requires_grad_reverse(t->base),
                        "Can't detach views in-place. Use detach() instead.");
   if (t->grad_fn != nullptr) {
     Node* fn = t->grad_fn;
@@ -157,10 +162,11 @@ PyObject* m_detach_(PyObject* self, PyObject*) {
   FNGRAD_CATCH(nullptr)
 }
 
+const Signature requires_grad__sig("requires_grad_", {"requires_grad=True"});
+
 PyObject* m_requires_grad_(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig("requires_grad_", {"requires_grad"});
-  Args a(sig, args, nargs, kwnames);
+  Args a(requires_grad__sig, args, nargs, kwnames);
   set_requires_grad_flag(as_tensor(self), a.bool_or(0, true));
   Py_INCREF(self);
   return self;
@@ -170,7 +176,7 @@ PyObject* m_requires_grad_(PyObject* self, PyObject* const* args, Py_ssize_t nar
 PyObject* m_retain_grad(PyObject* self, PyObject*) {
   FNGRAD_TRY
   TensorObject* t = as_tensor(self);
-  FNGRAD_CHECK_RUNTIME(autograd::requires_grad(t), "can't retain_grad on Tensor that has requires_grad=False");
+  FNGRAD_CHECK_RUNTIME(autograd::requires_grad_reverse(t), "can't retain_grad on Tensor that has requires_grad=False");
   if (t->grad_fn != nullptr && !t->retains_grad) {
     autograd::register_retains_grad(t);
     t->retains_grad = true;
@@ -199,13 +205,16 @@ PyObject* clamp_tensor_bounds(PyObject* self, PyObject* lo, PyObject* hi, bool i
 
 // clamp, clip, clamp_, clip_ (Name picks the name errors give): number bounds go to the native
 // op, a tensor bound to clamp_tensor_bounds.
+const Signature clamp_sig[4] = {{"clamp", {"min=None", "max=None"}},
+                               {"clip", {"min=None", "max=None"}},
+                               {"clamp_", {"min=None", "max=None"}},
+                               {"clip_", {"min=None", "max=None"}}};
+
 template <int Name>
 PyObject* m_clamp(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const char* const names[] = {"clamp", "clip", "clamp_", "clip_"};
-  static const Signature sig(names[Name], {"min", "max"});
   const bool inplace = Name >= 2;
-  Args a(sig, args, nargs, kwnames);
+  Args a(clamp_sig[Name], args, nargs, kwnames);
   const bool has_lo = a.has(0), has_hi = a.has(1);
   if ((has_lo && is_tensor(a[0])) || (has_hi && is_tensor(a[1]))) return clamp_tensor_bounds(self, a[0], a[1], inplace);
   Scalar lo, hi;
@@ -230,11 +239,18 @@ constexpr const char* compare_method_name(ops::CompareKind k) {
   return "eq";
 }
 
+// Indexed by ops::CompareKind.
+const Signature compare_sig[] = {{compare_method_name(ops::CompareKind(0)), {"other"}, 1},
+                                 {compare_method_name(ops::CompareKind(1)), {"other"}, 1},
+                                 {compare_method_name(ops::CompareKind(2)), {"other"}, 1},
+                                 {compare_method_name(ops::CompareKind(3)), {"other"}, 1},
+                                 {compare_method_name(ops::CompareKind(4)), {"other"}, 1},
+                                 {compare_method_name(ops::CompareKind(5)), {"other"}, 1}};
+
 template <ops::CompareKind K>
 PyObject* m_compare(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig(compare_method_name(K), {"other"}, 1);
-  Args a(sig, args, nargs, kwnames);
+  Args a(compare_sig[static_cast<int>(K)], args, nargs, kwnames);
   return ops::compare(K, Operand(as_tensor(self)), a.operand(0)).release();
   FNGRAD_CATCH(nullptr)
 }
@@ -247,10 +263,11 @@ PyObject* m_zero_(PyObject* self, PyObject*) {
   FNGRAD_CATCH(nullptr)
 }
 
+const Signature fill__sig("fill_", {"value"}, 1);
+
 PyObject* m_fill_(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig("fill_", {"value"}, 1);
-  Args a(sig, args, nargs, kwnames);
+  Args a(fill__sig, args, nargs, kwnames);
   if (is_tensor(a[0])) {
     FNGRAD_CHECK_RUNTIME(ndim(as_tensor(a[0])) == 0, "[fill_] fill_ only supports 0-dimension value tensor but got "
                          "tensor with ", ndim(as_tensor(a[0])), " dimensions.");
@@ -262,12 +279,13 @@ PyObject* m_fill_(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObj
 }
 
 // masked_fill and masked_fill_ (mask, value): the value is a number or a 0-dim tensor, as in PyTorch.
+const Signature masked_fill_sig[2] = {{"masked_fill", {"mask", "value"}, 2}, {"masked_fill_", {"mask", "value"}, 2}};
+
 template <bool InPlace>
 PyObject* m_masked_fill(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
   const char* op = InPlace ? "masked_fill_" : "masked_fill";
-  static const Signature sig(op, {"mask", "value"}, 2);
-  Args a(sig, args, nargs, kwnames);
+  Args a(masked_fill_sig[InPlace], args, nargs, kwnames);
   TensorObject* mask = a.tensor(0);
   if (is_tensor(a[1])) {
     const int64_t nd = ndim(as_tensor(a[1]));
@@ -291,11 +309,12 @@ PyObject* m_masked_fill(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
   FNGRAD_CATCH(nullptr)
 }
 
+// PyTorch's method binding names the source `other` (its docs say src).
+const Signature copy__sig("copy_", {"other", "non_blocking=False"}, 1);
+
 PyObject* m_copy_(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  // PyTorch's method binding names the source `other` (its docs say src).
-  static const Signature sig("copy_", {"other", "non_blocking"}, 1);
-  Args a(sig, args, nargs, kwnames);
+  Args a(copy__sig, args, nargs, kwnames);
   a.bool_or(1, false);  // non_blocking: type-checked, no effect on the CPU
   ops::copy_(as_tensor(self), a.tensor(0));
   Py_INCREF(self);
@@ -303,10 +322,11 @@ PyObject* m_copy_(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObj
   FNGRAD_CATCH(nullptr)
 }
 
+const Signature where_sig("where", {"condition", "other"}, 2);
+
 PyObject* m_where(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig("where", {"condition", "other"}, 2);
-  Args a(sig, args, nargs, kwnames);
+  Args a(where_sig, args, nargs, kwnames);
   return ops::where(a.tensor(0), Operand(as_tensor(self)), a.operand(1)).release();
   FNGRAD_CATCH(nullptr)
 }
@@ -315,11 +335,15 @@ constexpr const char* logical_method_name(ops::LogicalKind k) {
   return k == ops::LogicalKind::And ? "logical_and" : k == ops::LogicalKind::Or ? "logical_or" : "logical_xor";
 }
 
+// Indexed by ops::LogicalKind.
+const Signature logical_sig[] = {{logical_method_name(ops::LogicalKind(0)), {"other"}, 1},
+                                 {logical_method_name(ops::LogicalKind(1)), {"other"}, 1},
+                                 {logical_method_name(ops::LogicalKind(2)), {"other"}, 1}};
+
 template <ops::LogicalKind K>
 PyObject* m_logical(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig(logical_method_name(K), {"other"}, 1);
-  Args a(sig, args, nargs, kwnames);
+  Args a(logical_sig[static_cast<int>(K)], args, nargs, kwnames);
   return ops::logical(K, Operand(as_tensor(self)), a.operand(0), false).release();
   FNGRAD_CATCH(nullptr)
 }
@@ -332,7 +356,7 @@ PyObject* m_logical_not(PyObject* self, PyObject*) {
 
 PyObject* m_leaky_relu(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig("leaky_relu", {"negative_slope"});
+  static const Signature sig("leaky_relu", {"negative_slope=0.01"});
   Args a(sig, args, nargs, kwnames);
   return ops::leaky_relu(as_tensor(self), a.double_or(0, 0.01)).release();
   FNGRAD_CATCH(nullptr)
@@ -348,30 +372,36 @@ struct ProductName {
 constexpr ProductName kProducts[] = {{"matmul", "other"}, {"mm", "mat2"}, {"bmm", "mat2"},
                                      {"dot", "tensor"},   {"mv", "vec"},  {"outer", "vec2"}};
 
+const Signature product_sig[] = {
+    {kProducts[0].method, {kProducts[0].other}, 1}, {kProducts[1].method, {kProducts[1].other}, 1},
+    {kProducts[2].method, {kProducts[2].other}, 1}, {kProducts[3].method, {kProducts[3].other}, 1},
+    {kProducts[4].method, {kProducts[4].other}, 1}, {kProducts[5].method, {kProducts[5].other}, 1}};
+
 template <int I, TensorRef (*F)(TensorObject*, TensorObject*)>
 PyObject* m_product(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig(kProducts[I].method, {kProducts[I].other}, 1);
-  Args a(sig, args, nargs, kwnames);
+  Args a(product_sig[I], args, nargs, kwnames);
   return F(as_tensor(self), a.tensor(0)).release();
   FNGRAD_CATCH(nullptr)
 }
 
 PyMethodDef general_methods[] = {
-    {"numpy", FNGRAD_FASTCALL(m_numpy), kFastKw, "The tensor's data as a NumPy array sharing its memory."},
+    {"numpy", FNGRAD_FASTCALL(m_numpy), kFastKw,
+     method_doc(numpy_sig, "The tensor's data as a NumPy array sharing its memory.")},
     {"item", m_item, METH_NOARGS, "The value of a one-element tensor as a Python number."},
     {"clone", m_clone, METH_NOARGS, "A copy of the tensor (differentiable)."},
     {"detach", m_detach, METH_NOARGS, "A tensor sharing this one's data, outside the graph."},
     {"detach_", m_detach_, METH_NOARGS, "Removes this tensor from the graph, in place."},
-    {"requires_grad_", FNGRAD_FASTCALL(m_requires_grad_), kFastKw, "Sets requires_grad in place and returns the tensor."},
+    {"requires_grad_", FNGRAD_FASTCALL(m_requires_grad_), kFastKw,
+     method_doc(requires_grad__sig, "Sets requires_grad in place and returns the tensor.")},
     {"retain_grad", m_retain_grad, METH_NOARGS, "Keeps .grad for this non-leaf tensor after backward."},
     {"negative", m_unary<&ops::apply_Neg>, METH_NOARGS, "-x elementwise."},
     {"absolute", m_unary<&ops::apply_Abs>, METH_NOARGS, "|x| elementwise."},
-    {"clamp", FNGRAD_FASTCALL(m_clamp<0>), kFastKw, "Clamps every element into [min, max]."},
-    {"clip", FNGRAD_FASTCALL(m_clamp<1>), kFastKw, "Alias of clamp."},
-    {"clamp_", FNGRAD_FASTCALL(m_clamp<2>), kFastKw, "clamp, in place."},
-    {"clip_", FNGRAD_FASTCALL(m_clamp<3>), kFastKw, "clamp, in place."},
-    {"size", FNGRAD_FASTCALL(m_size), kFastKw, "The shape, or the size of one dim."},
+    {"clamp", FNGRAD_FASTCALL(m_clamp<0>), kFastKw, method_doc(clamp_sig[0], "Clamps every element into [min, max].")},
+    {"clip", FNGRAD_FASTCALL(m_clamp<1>), kFastKw, method_doc(clamp_sig[1], "Alias of clamp.")},
+    {"clamp_", FNGRAD_FASTCALL(m_clamp<2>), kFastKw, method_doc(clamp_sig[2], "clamp, in place.")},
+    {"clip_", FNGRAD_FASTCALL(m_clamp<3>), kFastKw, method_doc(clamp_sig[3], "clamp, in place.")},
+    {"size", FNGRAD_FASTCALL(m_size), kFastKw, method_doc(size_sig, "The shape, or the size of one dim.")},
     {"dim", m_dim, METH_NOARGS, "Number of dimensions."},
     {"numel", m_numel, METH_NOARGS, "Number of elements."},
     {"element_size", m_element_size, METH_NOARGS, "Bytes per element."},
@@ -389,31 +419,40 @@ PyMethodDef general_methods[] = {
     {"byte", m_cast<DType::UInt8>, METH_NOARGS, "Converts to uint8."},
     {"half", m_cast<DType::Float16>, METH_NOARGS, "Converts to float16."},
     {"bfloat16", m_cast<DType::BFloat16>, METH_NOARGS, "Converts to bfloat16."},
-    {"to", FNGRAD_FASTCALL(m_to), kFastKw, "Converts to a dtype (the CPU is the only device)."},
-    {"lt", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Lt>), kFastKw, "self < other"},
-    {"le", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Le>), kFastKw, "self <= other"},
-    {"gt", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Gt>), kFastKw, "self > other"},
-    {"ge", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Ge>), kFastKw, "self >= other"},
-    {"eq", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Eq>), kFastKw, "self == other"},
-    {"ne", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Ne>), kFastKw, "self != other"},
+    {"to", FNGRAD_FASTCALL(m_to), kFastKw,
+     method_doc(to_by_device, "Converts to a dtype (the CPU is the only device).")},
+    {"lt", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Lt>), kFastKw, method_doc(compare_sig[0], "self < other")},
+    {"le", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Le>), kFastKw, method_doc(compare_sig[1], "self <= other")},
+    {"gt", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Gt>), kFastKw, method_doc(compare_sig[2], "self > other")},
+    {"ge", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Ge>), kFastKw, method_doc(compare_sig[3], "self >= other")},
+    {"eq", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Eq>), kFastKw, method_doc(compare_sig[4], "self == other")},
+    {"ne", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Ne>), kFastKw, method_doc(compare_sig[5], "self != other")},
     {"zero_", m_zero_, METH_NOARGS, "Fills with zeros, in place."},
-    {"fill_", FNGRAD_FASTCALL(m_fill_), kFastKw, "Fills with a value, in place."},
+    {"fill_", FNGRAD_FASTCALL(m_fill_), kFastKw, method_doc(fill__sig, "Fills with a value, in place.")},
     {"masked_fill_", FNGRAD_FASTCALL(m_masked_fill<true>), kFastKw,
-     "Fills the positions where mask is true with value, in place."},
-    {"masked_fill", FNGRAD_FASTCALL(m_masked_fill<false>), kFastKw, "value where mask is true."},
-    {"logical_and", FNGRAD_FASTCALL(m_logical<ops::LogicalKind::And>), kFastKw, "Elementwise logical and."},
-    {"logical_or", FNGRAD_FASTCALL(m_logical<ops::LogicalKind::Or>), kFastKw, "Elementwise logical or."},
-    {"logical_xor", FNGRAD_FASTCALL(m_logical<ops::LogicalKind::Xor>), kFastKw, "Elementwise logical xor."},
+     method_doc(masked_fill_sig[1], "Fills the positions where mask is true with value, in place.")},
+    {"masked_fill", FNGRAD_FASTCALL(m_masked_fill<false>), kFastKw,
+     method_doc(masked_fill_sig[0], "value where mask is true.")},
+    {"logical_and", FNGRAD_FASTCALL(m_logical<ops::LogicalKind::And>), kFastKw,
+     method_doc(logical_sig[0], "Elementwise logical and.")},
+    {"logical_or", FNGRAD_FASTCALL(m_logical<ops::LogicalKind::Or>), kFastKw,
+     method_doc(logical_sig[1], "Elementwise logical or.")},
+    {"logical_xor", FNGRAD_FASTCALL(m_logical<ops::LogicalKind::Xor>), kFastKw,
+     method_doc(logical_sig[2], "Elementwise logical xor.")},
     {"logical_not", m_logical_not, METH_NOARGS, "Elementwise logical not."},
-    {"copy_", FNGRAD_FASTCALL(m_copy_), kFastKw, "Copies src (broadcast, converted) into self."},
-    {"where", FNGRAD_FASTCALL(m_where), kFastKw, "self where condition, else other."},
+    {"copy_", FNGRAD_FASTCALL(m_copy_), kFastKw, method_doc(copy__sig, "Copies src (broadcast, converted) into self.")},
+    {"where", FNGRAD_FASTCALL(m_where), kFastKw, method_doc(where_sig, "self where condition, else other.")},
     {"_leaky_relu", FNGRAD_FASTCALL(m_leaky_relu), kFastKw, "Leaky relu."},
-    {"matmul", FNGRAD_FASTCALL((m_product<0, &ops::matmul>)), kFastKw, "Matrix product (NumPy's matmul rules)."},
-    {"mm", FNGRAD_FASTCALL((m_product<1, &ops::mm>)), kFastKw, "Matrix product of two matrices."},
-    {"bmm", FNGRAD_FASTCALL((m_product<2, &ops::bmm>)), kFastKw, "Batched matrix product."},
-    {"dot", FNGRAD_FASTCALL((m_product<3, &ops::dot>)), kFastKw, "Dot product of two vectors."},
-    {"mv", FNGRAD_FASTCALL((m_product<4, &ops::mv>)), kFastKw, "Matrix-vector product."},
-    {"outer", FNGRAD_FASTCALL((m_product<5, &ops::outer>)), kFastKw, "Outer product of two vectors."},
+    {"matmul", FNGRAD_FASTCALL((m_product<0, &ops::matmul>)), kFastKw,
+     method_doc(product_sig[0], "Matrix product (NumPy's matmul rules).")},
+    {"mm", FNGRAD_FASTCALL((m_product<1, &ops::mm>)), kFastKw,
+     method_doc(product_sig[1], "Matrix product of two matrices.")},
+    {"bmm", FNGRAD_FASTCALL((m_product<2, &ops::bmm>)), kFastKw, method_doc(product_sig[2], "Batched matrix product.")},
+    {"dot", FNGRAD_FASTCALL((m_product<3, &ops::dot>)), kFastKw,
+     method_doc(product_sig[3], "Dot product of two vectors.")},
+    {"mv", FNGRAD_FASTCALL((m_product<4, &ops::mv>)), kFastKw, method_doc(product_sig[4], "Matrix-vector product.")},
+    {"outer", FNGRAD_FASTCALL((m_product<5, &ops::outer>)), kFastKw,
+     method_doc(product_sig[5], "Outer product of two vectors.")},
 };
 
 }  // namespace

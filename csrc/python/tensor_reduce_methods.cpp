@@ -20,14 +20,15 @@ TensorRef with_dtype(PyObject* self, const Args& a, int i) {
 }
 
 // sum, mean and prod share PyTorch's signature (dim=None, keepdim=False, *, dtype=None) and differ
-// only in the op; Kind indexes their names.
-constexpr const char* kSumLikeNames[] = {"sum", "mean", "prod"};
+// only in the op; Kind indexes their signatures.
+const Signature sum_like_sig[3] = {{"sum", {"dim=None", "keepdim=False", "*", "dtype=None"}},
+                                   {"mean", {"dim=None", "keepdim=False", "*", "dtype=None"}},
+                                   {"prod", {"dim=None", "keepdim=False", "*", "dtype=None"}}};
 
 template <int Kind, TensorRef (*Op)(TensorObject*, const DimVec*, bool)>
 PyObject* m_sum_like(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig(kSumLikeNames[Kind], {"dim", "keepdim", "*", "dtype"});
-  Args a(sig, args, nargs, kwnames);
+  Args a(sum_like_sig[Kind], args, nargs, kwnames);
   DimVec dims;
   const bool has_dims = a.dims(0, &dims);
   const bool keepdim = a.bool_or(1, false);
@@ -39,11 +40,12 @@ PyObject* m_sum_like(PyObject* self, PyObject* const* args, Py_ssize_t nargs, Py
   FNGRAD_CATCH(nullptr)
 }
 
+const Signature amax_sig[2] = {{"amin", {"dim=()", "keepdim=False"}}, {"amax", {"dim=()", "keepdim=False"}}};
+
 template <bool Max>
 PyObject* m_amax(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig(Max ? "amax" : "amin", {"dim", "keepdim"});
-  Args a(sig, args, nargs, kwnames);
+  Args a(amax_sig[Max], args, nargs, kwnames);
   DimVec dims;
   const bool has_dims = a.dims(0, &dims);
   return (Max ? ops::amax : ops::amin)(as_tensor(self), has_dims ? &dims : nullptr, a.bool_or(1, false)).release();
@@ -79,11 +81,13 @@ PyObject* m_max(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObjec
   FNGRAD_CATCH(nullptr)
 }
 
+const Signature argmax_sig[2] = {{"argmin", {"dim=None", "keepdim=False"}},
+                                {"argmax", {"dim=None", "keepdim=False"}}};
+
 template <bool Max>
 PyObject* m_argmax(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig(Max ? "argmax" : "argmin", {"dim", "keepdim"});
-  Args a(sig, args, nargs, kwnames);
+  Args a(argmax_sig[Max], args, nargs, kwnames);
   DimVec dims;
   const bool has_dims = a.dims(0, &dims);
   return ops::argmax(as_tensor(self), has_dims ? &dims : nullptr, a.bool_or(1, false), Max).release();
@@ -92,10 +96,14 @@ PyObject* m_argmax(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyOb
 
 // var(dim=None, unbiased=True, keepdim=False, *, correction=None): PyTorch's overloads in one;
 // var(True) means var(unbiased=True), as in PyTorch's old signature.
+const Signature var_sig[2] = {
+    {"var", {"dim=None", "unbiased=True", "keepdim=False", "*", "correction=None"}},
+    {"std", {"dim=None", "unbiased=True", "keepdim=False", "*", "correction=None"}}};
+
 template <bool Sqrt>
 PyObject* m_var(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig(Sqrt ? "std" : "var", {"dim", "unbiased", "keepdim", "*", "correction"});
+  const Signature& sig = var_sig[Sqrt];
   static const Signature unbiased_first(Sqrt ? "std" : "var", {"unbiased", "*", "dim", "keepdim", "correction"});
   const bool old_form = nargs > 0 && PyBool_Check(args[0]);
   Args a(old_form ? unbiased_first : sig, args, nargs, kwnames);
@@ -108,22 +116,24 @@ PyObject* m_var(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObjec
   FNGRAD_CATCH(nullptr)
 }
 
+const Signature logsumexp_sig("logsumexp", {"dim", "keepdim=False"}, 1);
+
 PyObject* m_logsumexp(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig("logsumexp", {"dim", "keepdim"}, 1);
-  Args a(sig, args, nargs, kwnames);
+  Args a(logsumexp_sig, args, nargs, kwnames);
   DimVec dims;
   FNGRAD_CHECK_TYPE(a.dims(0, &dims), "[logsumexp] logsumexp() missing required argument 'dim'");
   return ops::logsumexp(as_tensor(self), &dims, a.bool_or(1, false)).release();
   FNGRAD_CATCH(nullptr)
 }
 
+const Signature softmax_sig[2] = {{"softmax", {"dim", "dtype=None"}, 1}, {"log_softmax", {"dim", "dtype=None"}, 1}};
+
 template <bool Log>
 PyObject* m_softmax(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
   const char* op = Log ? "log_softmax" : "softmax";
-  static const Signature sig(op, {"dim", "dtype"}, 1);
-  Args a(sig, args, nargs, kwnames);
+  Args a(softmax_sig[Log], args, nargs, kwnames);
   FNGRAD_CHECK_TYPE(a.has(0), "[", op, "] ", op, "() missing required argument 'dim'");
   const int64_t dim = a.to_int(0);
   TensorRef x = with_dtype(self, a, 1);
@@ -131,10 +141,11 @@ PyObject* m_softmax(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyO
   FNGRAD_CATCH(nullptr)
 }
 
+const Signature norm_sig("norm", {"p='fro'", "dim=None", "keepdim=False", "dtype=None"});
+
 PyObject* m_norm(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig("norm", {"p", "dim", "keepdim", "dtype"});
-  Args a(sig, args, nargs, kwnames);
+  Args a(norm_sig, args, nargs, kwnames);
   double p = 2;
   if (a.has(0)) {
     if (PyUnicode_Check(a[0])) {
@@ -152,11 +163,12 @@ PyObject* m_norm(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObje
   FNGRAD_CATCH(nullptr)
 }
 
+const Signature all_sig[2] = {{"any", {"dim=None", "keepdim=False"}}, {"all", {"dim=None", "keepdim=False"}}};
+
 template <bool All>
 PyObject* m_all(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig(All ? "all" : "any", {"dim", "keepdim"});
-  Args a(sig, args, nargs, kwnames);
+  Args a(all_sig[All], args, nargs, kwnames);
   DimVec dims;
   const bool has_dims = a.dims(0, &dims);
   return ops::all_any(as_tensor(self), has_dims ? &dims : nullptr, a.bool_or(1, false), All).release();
@@ -166,23 +178,28 @@ PyObject* m_all(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObjec
 constexpr int kFastKw = METH_FASTCALL | METH_KEYWORDS;
 
 PyMethodDef reduce_methods[] = {
-    {"sum", FNGRAD_FASTCALL((m_sum_like<0, &ops::sum>)), kFastKw, "Sum over all or some dims."},
-    {"mean", FNGRAD_FASTCALL((m_sum_like<1, &ops::mean>)), kFastKw, "Mean over all or some dims."},
-    {"prod", FNGRAD_FASTCALL((m_sum_like<2, &ops::prod>)), kFastKw, "Product over all or some dims."},
-    {"amax", FNGRAD_FASTCALL(m_amax<true>), kFastKw, "Maximum over all or some dims."},
-    {"amin", FNGRAD_FASTCALL(m_amax<false>), kFastKw, "Minimum over all or some dims."},
+    {"sum", FNGRAD_FASTCALL((m_sum_like<0, &ops::sum>)), kFastKw,
+     method_doc(sum_like_sig[0], "Sum over all or some dims.")},
+    {"mean", FNGRAD_FASTCALL((m_sum_like<1, &ops::mean>)), kFastKw,
+     method_doc(sum_like_sig[1], "Mean over all or some dims.")},
+    {"prod", FNGRAD_FASTCALL((m_sum_like<2, &ops::prod>)), kFastKw,
+     method_doc(sum_like_sig[2], "Product over all or some dims.")},
+    {"amax", FNGRAD_FASTCALL(m_amax<true>), kFastKw, method_doc(amax_sig[1], "Maximum over all or some dims.")},
+    {"amin", FNGRAD_FASTCALL(m_amax<false>), kFastKw, method_doc(amax_sig[0], "Minimum over all or some dims.")},
     {"_max", FNGRAD_FASTCALL(m_max<true>), kFastKw, "max(); (values, indices) along a dim."},
     {"_min", FNGRAD_FASTCALL(m_max<false>), kFastKw, "min(); (values, indices) along a dim."},
-    {"argmax", FNGRAD_FASTCALL(m_argmax<true>), kFastKw, "Index of the maximum."},
-    {"argmin", FNGRAD_FASTCALL(m_argmax<false>), kFastKw, "Index of the minimum."},
-    {"var", FNGRAD_FASTCALL(m_var<false>), kFastKw, "Variance (correction=1 by default)."},
-    {"std", FNGRAD_FASTCALL(m_var<true>), kFastKw, "Standard deviation (correction=1 by default)."},
-    {"logsumexp", FNGRAD_FASTCALL(m_logsumexp), kFastKw, "log(sum(exp(x))) over dims, computed stably."},
-    {"softmax", FNGRAD_FASTCALL(m_softmax<false>), kFastKw, "Softmax along dim."},
-    {"log_softmax", FNGRAD_FASTCALL(m_softmax<true>), kFastKw, "Log-softmax along dim."},
-    {"norm", FNGRAD_FASTCALL(m_norm), kFastKw, "Vector norm (p=2 by default)."},
-    {"all", FNGRAD_FASTCALL(m_all<true>), kFastKw, "Whether every element is true."},
-    {"any", FNGRAD_FASTCALL(m_all<false>), kFastKw, "Whether any element is true."},
+    {"argmax", FNGRAD_FASTCALL(m_argmax<true>), kFastKw, method_doc(argmax_sig[1], "Index of the maximum.")},
+    {"argmin", FNGRAD_FASTCALL(m_argmax<false>), kFastKw, method_doc(argmax_sig[0], "Index of the minimum.")},
+    {"var", FNGRAD_FASTCALL(m_var<false>), kFastKw, method_doc(var_sig[0], "Variance (correction=1 by default).")},
+    {"std", FNGRAD_FASTCALL(m_var<true>), kFastKw,
+     method_doc(var_sig[1], "Standard deviation (correction=1 by default).")},
+    {"logsumexp", FNGRAD_FASTCALL(m_logsumexp), kFastKw,
+     method_doc(logsumexp_sig, "log(sum(exp(x))) over dims, computed stably.")},
+    {"softmax", FNGRAD_FASTCALL(m_softmax<false>), kFastKw, method_doc(softmax_sig[0], "Softmax along dim.")},
+    {"log_softmax", FNGRAD_FASTCALL(m_softmax<true>), kFastKw, method_doc(softmax_sig[1], "Log-softmax along dim.")},
+    {"norm", FNGRAD_FASTCALL(m_norm), kFastKw, method_doc(norm_sig, "Vector norm (p='fro', the 2-norm, by default).")},
+    {"all", FNGRAD_FASTCALL(m_all<true>), kFastKw, method_doc(all_sig[1], "Whether every element is true.")},
+    {"any", FNGRAD_FASTCALL(m_all<false>), kFastKw, method_doc(all_sig[0], "Whether any element is true.")},
 };
 
 }  // namespace

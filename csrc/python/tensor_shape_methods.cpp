@@ -33,39 +33,44 @@ DimVec shape_arguments(const Signature& sig, PyObject* const* args, Py_ssize_t n
   return a.shape(0);
 }
 
+const Signature unsqueeze_sig("unsqueeze", {"dim"}, 1);
+
 PyObject* m_unsqueeze(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig("unsqueeze", {"dim"}, 1);
-  Args a(sig, args, nargs, kwnames);
+  Args a(unsqueeze_sig, args, nargs, kwnames);
   return ops::unsqueeze(as_tensor(self), a.to_int(0)).release();
   FNGRAD_CATCH(nullptr)
 }
 
+const Signature expand_sig("expand", {"*size", "*", "implicit=False"});
+
 PyObject* m_expand(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
   // implicit=False is accepted and has no effect, as in PyTorch's eager mode.
-  static const Signature sig("expand", {"size", "*", "implicit"});
-  return ops::expand(as_tensor(self), shape_arguments(sig, args, nargs, kwnames)).release();
+  return ops::expand(as_tensor(self), shape_arguments(expand_sig, args, nargs, kwnames)).release();
   FNGRAD_CATCH(nullptr)
 }
+
+const Signature broadcast_to_sig("broadcast_to", {"size"});
 
 PyObject* m_broadcast_to(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig("broadcast_to", {"size"});
-  return ops::expand(as_tensor(self), shape_arguments(sig, args, nargs, kwnames)).release();
+  return ops::expand(as_tensor(self), shape_arguments(broadcast_to_sig, args, nargs, kwnames)).release();
   FNGRAD_CATCH(nullptr)
 }
+
+const Signature reshape_sig("reshape", {"*shape"});
 
 PyObject* m_reshape(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig("reshape", {"shape"});
-  return ops::reshape(as_tensor(self), shape_arguments(sig, args, nargs, kwnames)).release();
+  return ops::reshape(as_tensor(self), shape_arguments(reshape_sig, args, nargs, kwnames)).release();
   FNGRAD_CATCH(nullptr)
 }
 
+const Signature view_sig("view", {"*size", "*", "dtype=None"});
+
 PyObject* m_view(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig("view", {"size", "*", "dtype"});
   TensorObject* t = as_tensor(self);
   PyObject* dtype = nullptr;
   if (nargs == 1 && !PyIndex_Check(args[0]) && !PySequence_Check(args[0])) {
@@ -73,7 +78,7 @@ PyObject* m_view(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObje
     FNGRAD_CHECK_TYPE(kwnames == nullptr || PyTuple_GET_SIZE(kwnames) == 0, "view() takes no keyword arguments with "
                       "a dtype");
   } else if (nargs == 0 && kwnames != nullptr && PyTuple_GET_SIZE(kwnames) > 0) {
-    Args a(sig, args, nargs, kwnames);
+    Args a(view_sig, args, nargs, kwnames);
     FNGRAD_CHECK_TYPE(a.has(0) != a.has(1), "view() takes either size or dtype");
     if (a.has(1)) dtype = a[1];
   }
@@ -83,23 +88,25 @@ PyObject* m_view(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObje
     FNGRAD_CHECK_RUNTIME(d == t->dtype, "[view] Viewing a tensor as another dtype is not supported.");
     return ops::view_as_shape(t, t->sizes).release();
   }
-  return ops::view_as_shape(t, shape_arguments(sig, args, nargs, kwnames)).release();
+  return ops::view_as_shape(t, shape_arguments(view_sig, args, nargs, kwnames)).release();
   FNGRAD_CATCH(nullptr)
 }
 
+const Signature permute_sig("permute", {"*dims"});
+
 PyObject* m_permute(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig("permute", {"dims"});
-  return ops::permute(as_tensor(self), shape_arguments(sig, args, nargs, kwnames)).release();
+  return ops::permute(as_tensor(self), shape_arguments(permute_sig, args, nargs, kwnames)).release();
   FNGRAD_CATCH(nullptr)
 }
 
 // view_as, reshape_as, expand_as: (other), PyTorch's name.
+const Signature as_sig[3] = {{"view_as", {"other"}, 1}, {"reshape_as", {"other"}, 1}, {"expand_as", {"other"}, 1}};
+
 template <int Kind>
 PyObject* m_as(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig(Kind == 0 ? "view_as" : Kind == 1 ? "reshape_as" : "expand_as", {"other"}, 1);
-  Args a(sig, args, nargs, kwnames);
+  Args a(as_sig[Kind], args, nargs, kwnames);
   const DimVec& shape = a.tensor(0)->sizes;
   TensorObject* t = as_tensor(self);
   if (Kind == 0) return ops::view_as_shape(t, shape).release();
@@ -108,18 +115,20 @@ PyObject* m_as(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject
   FNGRAD_CATCH(nullptr)
 }
 
+const Signature flatten_sig("flatten", {"start_dim=0", "end_dim=-1"});
+
 PyObject* m_flatten(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig("flatten", {"start_dim", "end_dim"});
-  Args a(sig, args, nargs, kwnames);
+  Args a(flatten_sig, args, nargs, kwnames);
   return ops::flatten(as_tensor(self), a.int_or(0, 0), a.int_or(1, -1)).release();
   FNGRAD_CATCH(nullptr)
 }
 
+const Signature squeeze_sig("squeeze", {"dim=None"});
+
 PyObject* m_squeeze(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig("squeeze", {"dim"});
-  Args a(sig, args, nargs, kwnames);
+  Args a(squeeze_sig, args, nargs, kwnames);
   DimVec dims;
   if (!a.dims(0, &dims)) return ops::squeeze_all(as_tensor(self)).release();
   TensorRef r = TensorRef::borrow(self);
@@ -132,10 +141,11 @@ PyObject* m_squeeze(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyO
   FNGRAD_CATCH(nullptr)
 }
 
+const Signature transpose_sig("transpose", {"dim0", "dim1"}, 2);
+
 PyObject* m_transpose(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig("transpose", {"dim0", "dim1"}, 2);
-  Args a(sig, args, nargs, kwnames);
+  Args a(transpose_sig, args, nargs, kwnames);
   return ops::transpose(as_tensor(self), a.to_int(0), a.to_int(1)).release();
   FNGRAD_CATCH(nullptr)
 }
@@ -149,10 +159,11 @@ PyObject* m_t(PyObject* self, PyObject*) {
   FNGRAD_CATCH(nullptr)
 }
 
+const Signature split_sig("split", {"split_size", "dim=0"}, 1);
+
 PyObject* m_split(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig("split", {"split_size", "dim"}, 1);
-  Args a(sig, args, nargs, kwnames);
+  Args a(split_sig, args, nargs, kwnames);
   const int64_t dim = a.int_or(1, 0);
   if (PyIndex_Check(a[0]) && !PyBool_Check(a[0]) && !is_tensor(a[0])) {
     return tuple_of(ops::split(as_tensor(self), a.to_int(0), dim));
@@ -163,26 +174,29 @@ PyObject* m_split(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObj
   FNGRAD_CATCH(nullptr)
 }
 
+const Signature chunk_sig("chunk", {"chunks", "dim=0"}, 1);
+
 PyObject* m_chunk(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig("chunk", {"chunks", "dim"}, 1);
-  Args a(sig, args, nargs, kwnames);
+  Args a(chunk_sig, args, nargs, kwnames);
   return tuple_of(ops::chunk(as_tensor(self), a.to_int(0), a.int_or(1, 0)));
   FNGRAD_CATCH(nullptr)
 }
 
+const Signature unbind_sig("unbind", {"dim=0"});
+
 PyObject* m_unbind(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig("unbind", {"dim"});
-  Args a(sig, args, nargs, kwnames);
+  Args a(unbind_sig, args, nargs, kwnames);
   return tuple_of(ops::unbind(as_tensor(self), a.int_or(0, 0)));
   FNGRAD_CATCH(nullptr)
 }
 
+const Signature take_sig("take", {"index"}, 1);
+
 PyObject* m_take(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const Signature sig("take", {"index"}, 1);
-  Args a(sig, args, nargs, kwnames);
+  Args a(take_sig, args, nargs, kwnames);
   return ops::take(as_tensor(self), a.tensor(0)).release();
   FNGRAD_CATCH(nullptr)
 }
@@ -190,23 +204,26 @@ PyObject* m_take(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObje
 constexpr int kFastKw = METH_FASTCALL | METH_KEYWORDS;
 
 PyMethodDef shape_methods[] = {
-    {"unsqueeze", FNGRAD_FASTCALL(m_unsqueeze), kFastKw, "A view with a size-1 dim inserted at dim."},
-    {"reshape", FNGRAD_FASTCALL(m_reshape), kFastKw, "The same values with another shape (a view when possible)."},
-    {"view", FNGRAD_FASTCALL(m_view), kFastKw, "A view with another shape."},
-    {"view_as", FNGRAD_FASTCALL(m_as<0>), kFastKw, "A view with other's shape."},
-    {"reshape_as", FNGRAD_FASTCALL(m_as<1>), kFastKw, "reshape to other's shape."},
-    {"expand_as", FNGRAD_FASTCALL(m_as<2>), kFastKw, "expand to other's shape."},
-    {"flatten", FNGRAD_FASTCALL(m_flatten), kFastKw, "Merges dims start_dim..end_dim."},
-    {"squeeze", FNGRAD_FASTCALL(m_squeeze), kFastKw, "Removes size-1 dims."},
-    {"transpose", FNGRAD_FASTCALL(m_transpose), kFastKw, "Swaps two dims (a view)."},
-    {"permute", FNGRAD_FASTCALL(m_permute), kFastKw, "Reorders dims (a view)."},
+    {"unsqueeze", FNGRAD_FASTCALL(m_unsqueeze), kFastKw,
+     method_doc(unsqueeze_sig, "A view with a size-1 dim inserted at dim.")},
+    {"reshape", FNGRAD_FASTCALL(m_reshape), kFastKw,
+     method_doc(reshape_sig, "The same values with another shape (a view when possible).")},
+    {"view", FNGRAD_FASTCALL(m_view), kFastKw, method_doc(view_sig, "A view with another shape.")},
+    {"view_as", FNGRAD_FASTCALL(m_as<0>), kFastKw, method_doc(as_sig[0], "A view with other's shape.")},
+    {"reshape_as", FNGRAD_FASTCALL(m_as<1>), kFastKw, method_doc(as_sig[1], "reshape to other's shape.")},
+    {"expand_as", FNGRAD_FASTCALL(m_as<2>), kFastKw, method_doc(as_sig[2], "expand to other's shape.")},
+    {"flatten", FNGRAD_FASTCALL(m_flatten), kFastKw, method_doc(flatten_sig, "Merges dims start_dim..end_dim.")},
+    {"squeeze", FNGRAD_FASTCALL(m_squeeze), kFastKw, method_doc(squeeze_sig, "Removes size-1 dims.")},
+    {"transpose", FNGRAD_FASTCALL(m_transpose), kFastKw, method_doc(transpose_sig, "Swaps two dims (a view).")},
+    {"permute", FNGRAD_FASTCALL(m_permute), kFastKw, method_doc(permute_sig, "Reorders dims (a view).")},
     {"t", m_t, METH_NOARGS, "Transpose of a matrix (a view)."},
-    {"broadcast_to", FNGRAD_FASTCALL(m_broadcast_to), kFastKw, "A view broadcast to shape."},
-    {"split", FNGRAD_FASTCALL(m_split), kFastKw, "Splits into views along dim."},
-    {"chunk", FNGRAD_FASTCALL(m_chunk), kFastKw, "Splits into `chunks` views along dim."},
-    {"unbind", FNGRAD_FASTCALL(m_unbind), kFastKw, "The slices along dim, as a tuple."},
-    {"take", FNGRAD_FASTCALL(m_take), kFastKw, "Elements at flat indices."},
-    {"expand", FNGRAD_FASTCALL(m_expand), kFastKw, "A view broadcast to a larger shape."},
+    {"broadcast_to", FNGRAD_FASTCALL(m_broadcast_to), kFastKw,
+     method_doc(broadcast_to_sig, "A view broadcast to shape.")},
+    {"split", FNGRAD_FASTCALL(m_split), kFastKw, method_doc(split_sig, "Splits into views along dim.")},
+    {"chunk", FNGRAD_FASTCALL(m_chunk), kFastKw, method_doc(chunk_sig, "Splits into `chunks` views along dim.")},
+    {"unbind", FNGRAD_FASTCALL(m_unbind), kFastKw, method_doc(unbind_sig, "The slices along dim, as a tuple.")},
+    {"take", FNGRAD_FASTCALL(m_take), kFastKw, method_doc(take_sig, "Elements at flat indices.")},
+    {"expand", FNGRAD_FASTCALL(m_expand), kFastKw, method_doc(expand_sig, "A view broadcast to a larger shape.")},
 };
 
 }  // namespace

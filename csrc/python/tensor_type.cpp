@@ -8,6 +8,8 @@
 
 #include <structmember.h>
 
+#include <deque>
+#include <string>
 #include <vector>
 
 #include "autograd/accumulate_grad.h"
@@ -47,6 +49,7 @@ void tensor_clear_python_refs(TensorObject* t) {
   Py_CLEAR(t->hooks);
   Py_CLEAR(t->post_acc_hooks);
   Py_CLEAR(t->dict);
+  Py_CLEAR(t->fw_cell);
 }
 
 void tensor_dealloc(PyObject* self) {
@@ -87,6 +90,7 @@ int tensor_traverse(PyObject* self, visitproc visit, void* arg) {
   Py_VISIT(t->hooks);
   Py_VISIT(t->post_acc_hooks);
   Py_VISIT(t->dict);
+  Py_VISIT(t->fw_cell);
   Py_VISIT(reinterpret_cast<PyObject*>(t->base));
   // Note [Cycles through a node]
   if (t->grad_fn != nullptr && t->grad_fn->refcount_ == 1) {
@@ -307,7 +311,7 @@ PyObject* get_dtype(PyObject* self, void*) {
 
 PyObject* get_ndim(PyObject* self, void*) { return PyLong_FromSsize_t(static_cast<Py_ssize_t>(ndim(as_tensor(self)))); }
 
-PyObject* get_requires_grad(PyObject* self, void*) { return PyBool_FromLong(autograd::requires_grad(as_tensor(self))); }
+PyObject* get_requires_grad(PyObject* self, void*) { return PyBool_FromLong(autograd::requires_grad_reverse(as_tensor(self))); }
 
 int set_requires_grad(PyObject* self, PyObject* value, void*) {
   FNGRAD_TRY
@@ -438,6 +442,15 @@ std::vector<PyMethodDef> all_tensor_methods() {
   append_general_methods(out);
   append_shape_methods(out);
   append_reduce_methods(out);
+  // A method without parameters gets the text signature "name($self, /)" as its docstring's
+  // first line, as the parser's methods get theirs from their Signature (inspect.signature reads it).
+  static std::deque<std::string> docs;
+  for (PyMethodDef& m : out) {
+    const std::string name = m.ml_name;
+    if (m.ml_flags != METH_NOARGS || std::string(m.ml_doc).rfind(name + "(", 0) == 0) continue;
+    docs.push_back(name + "($self, /)\n--\n\n" + m.ml_doc);
+    m.ml_doc = docs.back().c_str();
+  }
   out.push_back({nullptr, nullptr, 0, nullptr});
   return out;
 }

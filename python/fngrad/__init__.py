@@ -26,7 +26,15 @@ from __future__ import annotations
 
 import os as _os
 
-from . import _C
+from . import _cpu
+
+try:
+    from ._build_config import CPU_FEATURES as _CPU_FEATURES
+except ImportError:  # a development build run from the source tree
+    _CPU_FEATURES = ()
+_cpu.check(_CPU_FEATURES)
+
+from . import _C  # noqa: E402
 
 _C._set_library_dir(_os.path.dirname(_os.path.abspath(__file__)) + _os.sep)
 
@@ -67,6 +75,7 @@ from ._creation import (  # noqa: E402
 from . import autograd  # noqa: E402
 from . import backends  # noqa: E402
 from . import cuda  # noqa: E402
+from . import distributed  # noqa: E402  (mpi4py is imported by init_process_group, not here)
 from . import nn  # noqa: E402
 from . import optim  # noqa: E402
 from . import utils  # noqa: E402
@@ -127,6 +136,12 @@ from . import _views_more  # noqa: E402
 _family_all += _install_family(_views_more)
 from . import _math_more  # noqa: E402
 _family_all += _install_family(_math_more)
+from . import _inplace_forms  # noqa: E402
+_family_all += _install_family(_inplace_forms)
+from . import _statistics  # noqa: E402
+_family_all += _install_family(_statistics)
+from . import _native_norms  # noqa: E402
+_family_all += _install_family(_native_norms)
 
 # The Python functions that C++ calls, handed over once (Note [Python callbacks] in
 # csrc/core/py_callbacks.h): a renamed one fails here, at import, not at its first call.
@@ -134,6 +149,8 @@ _C._register_callbacks(
     clamp_tensor_bounds=_functions._clamp_tensor_bounds,
     bind_kwargs=autograd.function._bind_kwargs,
     index_positions=_indexing.positions,
+    forward_jvp=autograd.forward_ad._forward_jvp,
+    function_forward_ad=autograd.forward_ad._function_forward_ad,
 )
 
 # dtypes, with PyTorch's aliases. (These shadow the builtins float/bool/long inside this module.)

@@ -684,6 +684,30 @@ def _inplace(fn):
     return method
 
 
+def _inplace_view(fn):
+    """The in-place form of the view op ``fn`` (``squeeze_``, ``t_``, ...): ``self`` takes the shape and
+    strides of ``fn(self)`` over the same memory, and its version counter is bumped, as PyTorch does.
+
+    A leaf that requires grad is refused with PyTorch's error (outside no-grad). A non-leaf in the
+    graph is refused too: its ``grad_fn`` would have to become the view's backward node, which the
+    native core cannot yet do to an existing tensor."""
+    name = fn.__name__ + "_"
+
+    def method(self, *args, **kwargs):
+        if self.requires_grad and is_grad_enabled():
+            if self.is_leaf:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+            raise NotImplementedError(f"[{name}] in-place view ops on a tensor with autograd history are not "
+                                      f"supported; use the out-of-place {fn.__name__}")
+        self.data = fn(self.detach(), *args, **kwargs)
+        _C._increment_version(self)
+        return self
+
+    method.__name__ = name
+    method.__doc__ = f"In-place form of :func:`{fn.__name__}`: changes ``self``'s shape and strides."
+    return method
+
+
 _METHODS = {name: globals()[name] for name in __all__}
 for _name in ("scatter", "scatter_add", "scatter_reduce", "index_add", "index_copy", "index_fill",
               "masked_scatter", "put"):

@@ -1,7 +1,8 @@
 """The ``torch.*`` and ``Tensor.*`` spellings of ``fngrad.linalg`` functions: ``fngrad.det``,
 ``fngrad.inverse``, ``fngrad.logdet``, ``fngrad.slogdet``, ``fngrad.cholesky``, ``fngrad.cholesky_solve``,
 ``fngrad.cholesky_inverse``, ``fngrad.pinverse``, ``fngrad.matrix_exp``, ``fngrad.matrix_power``,
-``fngrad.svd`` (U, S, V) and ``fngrad.qr`` (``some=``), with PyTorch's signatures.
+``fngrad.svd`` (U, S, V), ``fngrad.qr`` (``some=``) and ``fngrad.triangular_solve`` (``linalg.solve_triangular``
+with its arguments reversed), with PyTorch's signatures.
 
 Example::
 
@@ -12,12 +13,17 @@ Example::
 
 from __future__ import annotations
 
-from . import linalg
+import builtins
+import collections
+
+from . import _C, linalg
 from ._creation import zeros
 from ._functions import return_types
 
 __all__ = ["det", "inverse", "logdet", "slogdet", "cholesky", "cholesky_solve", "cholesky_inverse", "pinverse",
-           "matrix_exp", "matrix_power", "svd", "qr"]
+           "matrix_exp", "matrix_power", "svd", "qr", "triangular_solve", "norm"]
+
+return_types.triangular_solve = collections.namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
 
 
 def det(input):
@@ -101,8 +107,53 @@ def qr(input, some=True):
     return return_types.qr(*linalg.qr(input, "reduced" if some else "complete"))
 
 
+def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False):
+    """The solution X of ``A X = input`` (``A^T X = input`` with ``transpose``) reading one triangle of
+    ``A``, and a copy of ``A``: the named tuple ``(solution, cloned_coefficient)`` (deprecated in PyTorch
+    for ``linalg.solve_triangular``).
+
+    Example: ``fngrad.triangular_solve(fngrad.ones(2, 1), 2 * fngrad.eye(2)).solution`` is ``0.5 * ones(2, 1)``.
+    """
+    if input.dim() < 2 or A.dim() < 2:
+        raise RuntimeError(f"[triangular_solve] torch.triangular_solve: Expected b to have at least 2 dimensions, "
+                           f"but it has {input.dim()} dimensions instead" if input.dim() < 2 else
+                           f"[triangular_solve] torch.triangular_solve: Expected A to have at least 2 dimensions, "
+                           f"but it has {A.dim()} dimensions instead")
+    tri = A.mT if transpose else A
+    x = linalg.solve_triangular(tri, input, upper=upper != transpose, unitriangular=unitriangular)
+    return return_types.triangular_solve(x, A.clone())
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """The ``p``-norm of ``input`` (over ``dim``), routed as PyTorch's ``torch.norm``: a number (or None,
+    2) is ``linalg.vector_norm``, 'fro' the vector 2-norm, 'nuc' ``linalg.matrix_norm``. Positive
+    orders run the native norm directly.
+
+    Example: ``fngrad.norm(fngrad.tensor([3., -4.]), 1)`` is ``tensor(7.)``.
+    """
+    dims = [dim] if isinstance(dim, builtins.int) else dim
+    if isinstance(p, str):
+        if p not in ("fro", "nuc"):
+            raise RuntimeError(f"[norm] linalg.matrix_norm: Order {p} not supported.")
+        if p != "fro" or (dims is not None and len(dims) > 2):
+            result = linalg.matrix_norm(input, p, list(builtins.range(input.dim())) if dims is None else dims,
+                                        keepdim, dtype=dtype)
+            return result if out is None else out.copy_(result)
+        p = 2
+    if p is None:
+        p = 2
+    if isinstance(p, builtins.bool) or not isinstance(p, (builtins.int, builtins.float)) or not p > 0:
+        result = linalg.vector_norm(input, p, dims, keepdim, dtype=dtype)
+    else:
+        result = _C.TensorBase.norm(input, p, dim, keepdim, dtype)
+    return result if out is None else out.copy_(result)
+
+
 _METHODS = {
     "det": det, "inverse": inverse, "logdet": logdet, "slogdet": slogdet, "cholesky": cholesky,
     "cholesky_solve": cholesky_solve, "cholesky_inverse": cholesky_inverse, "pinverse": pinverse,
     "matrix_exp": matrix_exp, "matrix_power": matrix_power, "svd": svd, "qr": qr,
+    "triangular_solve": triangular_solve,
+    # Tensor.norm takes every order torch.norm does (the native method only positive ones).
+    "norm": norm,
 }

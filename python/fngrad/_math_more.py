@@ -381,9 +381,6 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     if input.dim() > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
                            f"{input.dim()} dimensions")
-    if aweights is not None and aweights.requires_grad and _C.is_grad_enabled():
-        # Its gradient differs from PyTorch's on OpInfo's samples: refused rather than silently different.
-        raise NotImplementedError("[cov] the gradient with respect to aweights is not implemented")
     x = input if input.is_floating_point() else input.to(_ns.get_default_dtype())
     x = x.reshape(1, -1) if x.dim() < 2 else x
     n = x.shape[1]
@@ -409,7 +406,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     else:
         factor = builtins.max(factor, 0)
     xm = x - avg.reshape(-1, 1)
-    c = (xm * w if w is not None else xm) @ xm.mT
+    c = xm @ (xm * w if w is not None else xm).mT  # PyTorch's order of operations (the gradients round alike)
     return (c / factor).squeeze()
 
 

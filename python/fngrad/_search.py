@@ -12,7 +12,7 @@ from ._indexing_ops import _dtype_name, _np, _wrap, _wrap_dim, gather
 from .autograd.function import Function
 
 __all__ = ["nonzero", "argwhere", "unique", "unique_consecutive", "bincount", "histc", "searchsorted", "bucketize",
-           "count_nonzero"]
+           "count_nonzero", "nonzero_static"]
 
 
 def nonzero(input, *, as_tuple=False):
@@ -26,6 +26,19 @@ def nonzero(input, *, as_tuple=False):
     if as_tuple:
         return tuple(_wrap(i) for i in np.nonzero(a.reshape(1) if a.ndim == 0 else a))
     return _wrap(np.argwhere(a))
+
+
+def nonzero_static(input, *, size, fill_value=-1):
+    """:func:`nonzero`'s (n, ndim) indices cut or padded with ``fill_value`` to exactly ``size`` rows.
+
+    >>> fngrad.nonzero_static(fngrad.tensor([0., 1., 1.]), size=3).tolist()
+    [[1], [2], [-1]]
+    """
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 0:
+        raise RuntimeError("[nonzero_static] nonzero_static: 'size' must be an non-negative integer")
+    found = np.argwhere(_np(input))[:size]
+    pad = np.full((size - found.shape[0], found.shape[1]), fill_value, dtype=np.int64)
+    return _wrap(np.concatenate([found.astype(np.int64), pad]))
 
 
 def argwhere(input):

@@ -16,6 +16,7 @@ Example::
 from __future__ import annotations
 
 import builtins
+import itertools
 import numbers
 import warnings
 
@@ -31,7 +32,7 @@ __all__ = [
     "diagonal", "trace", "movedim", "moveaxis", "narrow", "select", "unflatten", "ravel", "atleast_1d",
     "atleast_2d", "atleast_3d", "hstack", "vstack", "row_stack", "dstack", "column_stack", "tensor_split",
     "hsplit", "vsplit", "dsplit", "meshgrid", "cartesian_prod", "tril_indices", "triu_indices", "block_diag",
-    "cdist", "diagflat",
+    "cdist", "diagflat", "combinations",
 ]
 
 _Tensor = _C.TensorBase
@@ -642,6 +643,23 @@ def cartesian_prod(*tensors):
     if len(tensors) == 1:
         return tensors[0]
     return _C.stack([g.reshape(-1) for g in meshgrid(*tensors, indexing="ij")], 1)
+
+
+def combinations(input, r=2, with_replacement=False):
+    """The length-``r`` combinations of the elements of the 1-D ``input``, as rows (in the order of
+    ``itertools.combinations``; ``with_replacement`` as ``itertools.combinations_with_replacement``).
+
+    Example: ``fngrad.combinations(fngrad.tensor([1., 2., 3.]))`` is ``tensor([[1., 2.], [1., 3.], [2., 3.]])``.
+    """
+    if input.dim() != 1:
+        raise RuntimeError(f"[combinations] Expect a 1D vector, but got shape {list(input.shape)}")
+    if r < 0:
+        raise RuntimeError(f"[combinations] Expect a non-negative number, but got {r}")
+    if r == 0:
+        return input[from_numpy(np.zeros(0, np.int64))]
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    idx = np.array(list(pick(builtins.range(input.shape[0]), r)), dtype=np.int64).reshape(-1, r)
+    return input[from_numpy(idx)]
 
 
 def _indices(np_fn, row, col, offset, dtype, op):

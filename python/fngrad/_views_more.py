@@ -26,6 +26,7 @@ from .nn.functional import pad as _pad
 __all__ = [
     "alias_copy", "expand_copy", "diagonal_copy", "narrow_copy", "permute_copy", "squeeze_copy", "t_copy",
     "transpose_copy", "unbind_copy", "unsqueeze_copy", "view_copy", "unfold_copy", "split_with_sizes",
+    "split_with_sizes_copy",
     "unsafe_chunk", "unsafe_split", "constant_pad_nd", "select_scatter", "slice_scatter", "diagonal_scatter",
     "index_put", "index_reduce", "zero_", "resize_as_", "as_strided", "as_strided_copy", "as_strided_scatter",
 ]
@@ -123,6 +124,12 @@ def split_with_sizes(self, split_sizes, dim=0):
         raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {self.shape[dim]} "
                            f"(input tensor's size at dimension {dim}), but got split_sizes={list(split_sizes)}")
     return self.split(list(split_sizes), dim)
+
+
+def split_with_sizes_copy(input, split_sizes, dim=0):
+    """:func:`split_with_sizes` with each part a new tensor.
+    Example: ``fngrad.split_with_sizes_copy(fngrad.ones(5), [2, 3])``."""
+    return tuple(part.clone() for part in split_with_sizes(input, split_sizes, dim))
 
 
 def unsafe_chunk(input, chunks, dim=0):
@@ -308,5 +315,6 @@ _METHODS = {
     "resize_as_": resize_as_, "as_strided": as_strided, "as_strided_scatter": as_strided_scatter,
     "index_put": index_put, "index_reduce": index_reduce, "select_scatter": select_scatter,
     "slice_scatter": slice_scatter, "diagonal_scatter": diagonal_scatter, "split_with_sizes": split_with_sizes,
+    "split_with_sizes_copy": split_with_sizes_copy,
     "unsafe_chunk": unsafe_chunk, "unsafe_split": unsafe_split, "narrow_copy": narrow_copy,
 }

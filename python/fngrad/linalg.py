@@ -194,27 +194,31 @@ def det(A):
     return _Det.apply(A)
 
 
-class _LogAbsDet(Function):
+class _SlogDet(Function):
     _node_name = "LinalgSlogdetBackward0"
 
     @staticmethod
     def forward(ctx, A):
         ctx.save_for_backward(A)
-        return _out(np.linalg.slogdet(_np(A))[1], A)
+        sign, logabsdet = np.linalg.slogdet(_np(A))
+        return _out(sign, A), _out(logabsdet, A)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx, grad_sign, grad_logabsdet):
+        # The sign of a real determinant is piecewise constant: its gradient is zero (PyTorch's
+        # sign output requires grad all the same).
         A, = ctx.saved_tensors
-        return grad.unsqueeze(-1).unsqueeze(-1) * _mT(inv(A))
+        return grad_logabsdet.unsqueeze(-1).unsqueeze(-1) * _mT(inv(A))
 
 
 def slogdet(A):
-    """``(sign, logabsdet)`` of the determinants of ``A`` (a named tuple; only logabsdet has a gradient).
+    """``(sign, logabsdet)`` of the determinants of ``A`` (a named tuple; both are outputs of the graph
+    node, as in PyTorch, and the sign's gradient is zero).
 
     Example: ``fngrad.linalg.slogdet(-fngrad.eye(3)).sign`` is ``tensor(-1.)``.
     """
     _check_matrix(A, "linalg.slogdet", square=True)
-    return return_types.linalg_slogdet(_out(np.linalg.slogdet(_np(A))[0], A), _LogAbsDet.apply(A))
+    return return_types.linalg_slogdet(*_SlogDet.apply(A))
 
 
 class _Solve(Function):
@@ -636,7 +640,8 @@ def lstsq(A, B, rcond=None, *, driver=None):
     rtol = rcond if rcond is not None and rcond > 0 else None
     X = pinv(A, rtol=rtol) @ Bm
     empty = zeros(0, dtype=A.dtype)
-    residuals = ((A @ X - Bm) ** 2).sum(-2) if m > n and driver != "gelsy" else empty
+    # PyTorch's residuals are an output of the graph node even when empty.
+    residuals = ((A @ X - Bm) ** 2).sum(-2) if m > n and driver != "gelsy" else X.reshape(-1)[:0]
     if vector:
         X = X.squeeze(-1)
         if residuals.dim():
@@ -793,8 +798,13 @@ def _vector_norm(x, ord, dims, keepdim):
     if ord == 0:
         return (x * 0).sum(dims, keepdim) + (x != 0).to(x.dtype).sum(dims, keepdim)
     if ord > 0:
-        return x.norm(ord, dims, keepdim)
+        return _C.TensorBase.norm(x, ord, dims, keepdim)
     return (a ** ord).sum(dims, keepdim) ** (1.0 / ord)
+
+
+def _amax0(t, dim, keepdim):
+    """``t.amax(dim)``, zero over an empty dim (a norm of an empty matrix is zero, as in PyTorch)."""
+    return t.sum(dim, keepdim) if t.shape[dim] == 0 else t.amax(dim, keepdim)
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
@@ -816,7 +826,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         return vector_norm(A, 2, (d0, d1), keepdim)
     if ord == "nuc" or ord in (2, -2):
         s = svdvals(movedim(A, (d0, d1), (-2, -1)))
-        out = s.sum(-1) if ord == "nuc" else s.amax(-1) if ord == 2 else s.amin(-1)
+        out = s.sum(-1) if ord == "nuc" else _amax0(s, -1, False) if ord == 2 else s.amin(-1)
         if keepdim:
             for d in sorted((d0, d1)):
                 out = out.unsqueeze(d)
@@ -824,7 +834,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     if ord in (1, -1, float("inf"), -float("inf")):
         sum_dim, red_dim = (d0, d1) if ord in (1, -1) else (d1, d0)
         sums = A.abs().sum(sum_dim, keepdim=True)
-        out = sums.amax(red_dim, keepdim=True) if ord > 0 else sums.amin(red_dim, keepdim=True)
+        out = _amax0(sums, red_dim, True) if ord > 0 else sums.amin(red_dim, keepdim=True)
         return out if keepdim else out.squeeze(builtins.max(d0, d1)).squeeze(builtins.min(d0, d1))
     raise RuntimeError(f"[{op}] {op}: Order {ord} not supported.")
 

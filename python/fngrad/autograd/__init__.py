@@ -14,7 +14,7 @@ Example::
 from __future__ import annotations
 
 # The submodules are public: fngrad.autograd.function, .functional, .graph, ...
-from . import anomaly_mode, function, functional, grad_mode, graph  # noqa: F401
+from . import anomaly_mode, forward_ad, function, functional, grad_mode, graph  # noqa: F401
 from ._engine import backward, grad
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function, FunctionCtx, once_differentiable
@@ -51,5 +51,6 @@ __all__ = [
     "gradgradcheck",
     "GradcheckError",
     "functional",
+    "forward_ad",
     "Variable",
 ]

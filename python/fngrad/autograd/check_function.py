@@ -585,7 +585,9 @@ class _Checker:
         else:
             self.report.skipped.append(("gradgradcheck", "double_backward=False"))
         if inspect.getattr_static(self.cls, "jvp") is not inspect.getattr_static(Function, "jvp"):
-            self.report.skipped.append(("forward-mode check", "fngrad has no forward-mode AD yet"))
+            # jvp's tangents against central differences (the reverse checks ran above).
+            checks.append(("forward-mode check", gradcheck,
+                           {"check_forward_ad": True, "check_backward_ad": False, "check_undefined_grad": False}))
         for kind, check, extra in checks:
             try:
                 check(func, tuple(leaves), eps=self.eps, atol=self.atol, rtol=self.rtol, nondet_tol=self.nondet_tol,

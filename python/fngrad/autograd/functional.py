@@ -4,9 +4,11 @@
 ``func`` takes tensors and returns a tensor or a tuple of tensors. Inputs are detached and made
 to require grad inside, so the caller's tensors are untouched. ``jvp`` and ``hvp`` use the
 double-vjp trick (reverse mode twice), as PyTorch's do. ``create_graph`` and ``strict`` work as
-in PyTorch, with its messages. fngrad has no forward-mode AD and no vmap: ``strategy="forward-mode"``
-raises ``NotImplementedError``; ``vectorize=True`` gives the same result as PyTorch's (which only
-batches the backward passes) by running one backward pass per row.
+in PyTorch, with its messages. ``jacobian(strategy="forward-mode")`` and
+``hessian(outer_jacobian_strategy="forward-mode")`` (forward-over-reverse) use forward-mode AD
+(``fngrad.autograd.forward_ad``), one JVP per input element; as in PyTorch they need
+``vectorize=True``. fngrad has no vmap: ``vectorize=True`` gives the same result as PyTorch's (which
+only batches the passes) by running one pass per row or column.
 
 Example::
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 from .. import _C
 from .._creation import zeros_like
 from ._engine import grad
+from .forward_ad import dual_level, make_dual, unpack_dual
 from .grad_mode import enable_grad, is_grad_enabled, set_grad_enabled
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
@@ -204,7 +207,52 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
             _tuple_postprocess(_grad_postprocess(jv, create_graph), out_tuple))
 
 
-_NO_FORWARD_MODE = "fngrad has no forward-mode AD yet; use the default \"reverse-mode\""
+_FORWARD_NEEDS_VECTORIZE = ("Computing Jacobian using forward-AD or forward-over-reverse Hessian isonly implemented "
+                            "for `vectorize=True`.")
+
+
+def _jacobian_forward_mode(func, inputs, in_tuple, strict, primals_require_grad=False):
+    """The Jacobian by forward-mode AD: one JVP per element of each input (a column block each).
+
+    ``primals_require_grad`` keeps the inputs differentiable in reverse mode inside ``func`` (the
+    inner gradient of a forward-over-reverse Hessian)."""
+    primals = tuple(x.detach().requires_grad_(primals_require_grad) for x in inputs)
+    columns = None  # columns[i][j]: output i's tangents for the basis vectors of input j
+    outputs = None
+    out_tuple = False
+    for j, x in enumerate(primals):
+        for k in range(x.numel()):
+            with dual_level():
+                duals = []
+                for jj, p in enumerate(primals):
+                    t = p.new_zeros(tuple(p.shape))
+                    if jj == j:
+                        t.view(-1)[k] = 1
+                    duals.append(make_dual(p, t))
+                out_tuple, outs = _as_tuple(func(*duals), "outputs of the user-provided function", "jacobian")
+                if outputs is None:
+                    outputs = tuple(unpack_dual(o).primal for o in outs)
+                    columns = [[[] for _ in primals] for _ in outs]
+                for i, o in enumerate(outs):
+                    tangent = unpack_dual(o).tangent
+                    if tangent is None:
+                        if strict:
+                            raise RuntimeError(f"Output {i} of the user-provided function is independent of input "
+                                               f"{j}. This is not allowed in strict mode.")
+                        tangent = o.new_zeros(tuple(o.shape))
+                    columns[i][j].append(tangent.detach())
+    if outputs is None:  # no input has an element: run func once for the outputs' shapes
+        out_tuple, outputs = _as_tuple(func(*primals), "outputs of the user-provided function", "jacobian")
+        columns = [[[] for _ in primals] for _ in outputs]
+    result = []
+    for i, o in enumerate(outputs):
+        per_input = tuple(
+            _C.stack(cols, -1).reshape(tuple(o.shape) + tuple(x.shape)) if cols
+            else o.new_zeros(tuple(o.shape) + tuple(x.shape))
+            for cols, x in zip(columns[i], primals)
+        )
+        result.append(_tuple_postprocess(per_input, in_tuple))
+    return _tuple_postprocess(tuple(result), out_tuple)
 
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):
@@ -213,7 +261,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
 
     ``vectorize=True`` gives the same Jacobian (PyTorch batches its backward passes with vmap;
     fngrad runs one per row) and, as in PyTorch, cannot be combined with ``strict=True``.
-    ``strategy="forward-mode"`` raises ``NotImplementedError``.
+    ``strategy="forward-mode"`` computes it one column at a time with forward-mode AD (it needs
+    ``vectorize=True`` and ``create_graph=False``, as in PyTorch).
 
     Example::
 
@@ -227,7 +276,14 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
                              'has more outputs than inputs, "forward-mode" tends to be more performant. Otherwise, '
                              'prefer to use "reverse-mode".')
     if strategy == "forward-mode":
-        raise NotImplementedError(f'jacobian: strategy="forward-mode" is not supported: {_NO_FORWARD_MODE}.')
+        if create_graph:
+            raise NotImplementedError("torch.autograd.functional.jacobian: `create_graph=True` and "
+                                      "`strategy=\"forward-mode\"` are not supported together (yet). Please either set "
+                                      "`create_graph=False` or `strategy=\"reverse-mode\"`.")
+        if not vectorize:
+            raise NotImplementedError(_FORWARD_NEEDS_VECTORIZE)
+        in_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
+        return _jacobian_forward_mode(func, inputs, in_tuple, strict)
     with enable_grad():
         in_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
         inputs = _grad_preprocess(inputs, create_graph, need_graph=True)
@@ -264,8 +320,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
 def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, outer_jacobian_strategy="reverse-mode"):
     """The Hessian of a scalar ``func`` at ``inputs`` (the Jacobian of its gradient).
 
-    ``vectorize`` as in ``jacobian``; ``outer_jacobian_strategy="forward-mode"`` raises
-    ``NotImplementedError``.
+    ``vectorize`` as in ``jacobian``; ``outer_jacobian_strategy="forward-mode"`` takes the Jacobian
+    of the (reverse-mode) gradient with forward-mode AD: forward-over-reverse (needs ``vectorize=True``).
 
     Example::
 
@@ -277,9 +333,8 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, out
     in_tuple, inputs = _as_tuple(inputs, "inputs", "hessian")
     if outer_jacobian_strategy not in ("forward-mode", "reverse-mode"):
         raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode".')
-    if outer_jacobian_strategy == "forward-mode":
-        raise NotImplementedError(f'hessian: outer_jacobian_strategy="forward-mode" is not supported: '
-                                  f"{_NO_FORWARD_MODE}.")
+    if outer_jacobian_strategy == "forward-mode" and not vectorize:
+        raise NotImplementedError(_FORWARD_NEEDS_VECTORIZE)
 
     def single_output(*xs):
         out = func(*xs)
@@ -296,7 +351,10 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, out
         _check_requires_grad(jac, "jacobian", strict)
         return jac
 
-    result = jacobian(gradient, inputs, create_graph=create_graph, strict=strict, vectorize=vectorize)
+    if outer_jacobian_strategy == "forward-mode":
+        result = _jacobian_forward_mode(gradient, inputs, True, strict, primals_require_grad=True)
+    else:
+        result = jacobian(gradient, inputs, create_graph=create_graph, strict=strict, vectorize=vectorize)
     return result if in_tuple else result[0][0]
 
 

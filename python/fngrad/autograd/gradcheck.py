@@ -5,8 +5,9 @@ The checks and their messages follow PyTorch's: the numerical Jacobian from cent
 from one backward pass per output element, computed twice (reentrancy, ``nondet_tol``); then that
 a zero ``grad_output`` gives zero gradients, and (``check_undefined_grad``) that a backward handles
 undefined (None) output gradients. ``fast_mode`` compares ``vᵀ J u`` for random ``u``, ``v``
-instead of whole Jacobians. Options that need forward-mode AD or vmap, which fngrad does not have,
-raise ``NotImplementedError`` when set.
+instead of whole Jacobians. ``check_forward_ad`` compares the Jacobian that forward-mode AD gives
+(one JVP per input element) with the same central differences. Options that need vmap, which
+fngrad does not have, raise ``NotImplementedError`` when set.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 from .. import _C
 from .._creation import rand, tensor, zeros_like
 from ._engine import grad
+from .forward_ad import dual_level, make_dual, unpack_dual
 from .function import Function
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
@@ -26,7 +28,6 @@ __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 class GradcheckError(RuntimeError):
     """Raised by gradcheck and gradgradcheck when a check fails."""
 
-_NO_FORWARD_AD = "fngrad has no forward-mode AD yet"
 _NO_VMAP = "fngrad has no vmap (batched gradients) yet"
 
 
@@ -206,6 +207,33 @@ def _fast_check(func, inputs, func_out, outputs, eps, rtol, atol, nondet_tol, ch
                     f"The max per-element difference (slow mode) is: {np.max(np.abs(slow_n - slow_a))}.\n")
 
 
+def _forward_ad_check(func, inputs, func_out, eps, rtol, atol):
+    """The Jacobian from forward-mode AD, one column per element of each differentiable input,
+    against central differences."""
+    numerical = _numerical_jacobians(func, inputs, func_out, eps)
+    diff_pos = [p for p, x in enumerate(inputs) if _is_tensor(x) and x.requires_grad]
+    for i, pos in enumerate(diff_pos):
+        x = inputs[pos]
+        analytical = [np.zeros((o.numel(), x.numel())) if _is_tensor(o) else None for o in func_out]
+        for col in range(x.numel()):
+            with dual_level():
+                duals = list(inputs)
+                for p in diff_pos:
+                    t = zeros_like(inputs[p]).detach()
+                    if p == pos:
+                        t.view(-1)[col] = 1
+                    duals[p] = make_dual(inputs[p], t)
+                for k, o in enumerate(_as_tuple(func(*duals))):
+                    if analytical[k] is not None:
+                        tangent = unpack_dual(o).tangent
+                        if tangent is not None:
+                            analytical[k][:, col] = _flat64(tangent)
+        for k, (a, n) in enumerate(zip(analytical, numerical[i])):
+            if a is not None and func_out[k].is_floating_point() and not np.allclose(a, n, rtol=rtol, atol=atol):
+                raise GradcheckError(f"Jacobian computed with forward mode mismatch for output {k:d} with respect to "
+                                     f"input {i:d},\nnumerical:{_tensor(n)!r}\nanalytical:{_tensor(a)!r}\n")
+
+
 def _check_zero_grad_output(outputs, inputs, masked):
     """A zero grad_output must give zero (or None) gradients of the right dtype and size."""
     if not outputs:
@@ -283,9 +311,9 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     ``raise_exception=False``) naming the output and the differentiable input whose Jacobians
     differ. ``nondet_tol``, ``check_undefined_grad``, ``check_grad_dtypes``, ``fast_mode`` and
     ``masked`` (which for dense tensors makes the zero-gradient check approximate) work as in
-    PyTorch; ``check_forward_ad``, ``check_batched_grad`` and ``check_batched_forward_grad`` raise
-    ``NotImplementedError`` (no forward-mode AD, no vmap), and so ``check_backward_ad=False``
-    cannot be used.
+    PyTorch; ``check_forward_ad=True`` also checks forward-mode AD (``check_backward_ad=False`` checks
+    it alone); ``check_batched_grad`` and ``check_batched_forward_grad`` raise ``NotImplementedError``
+    (no vmap).
 
     Example::
 
@@ -300,18 +328,21 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         raise AssertionError("Setting check_batched_grad=True requires check_backward_ad to be True")
     if check_batched_forward_grad and not check_forward_ad:
         raise AssertionError("Setting check_batched_forward_grad=True requires check_forward_ad to be True")
-    _refuse("gradcheck", check_batched_forward_grad=(check_batched_forward_grad, _NO_FORWARD_AD),
-            check_forward_ad=(check_forward_ad, _NO_FORWARD_AD), check_batched_grad=(check_batched_grad, _NO_VMAP))
+    _refuse("gradcheck", check_batched_forward_grad=(check_batched_forward_grad, _NO_VMAP),
+            check_batched_grad=(check_batched_grad, _NO_VMAP))
     try:
         inputs = _as_tuple(inputs)
         _check_inputs(inputs)
         func_out = _as_tuple(func(*inputs))
         outputs = _differentiable_outputs(func_out)
-        check = _fast_check if fast_mode else _slow_check
-        check(func, inputs, func_out, outputs, eps, rtol, atol, nondet_tol, check_grad_dtypes)
-        _check_zero_grad_output(outputs, inputs, masked)
-        if check_undefined_grad:
-            _check_undefined_grad(func, outputs, inputs)
+        if check_backward_ad:
+            check = _fast_check if fast_mode else _slow_check
+            check(func, inputs, func_out, outputs, eps, rtol, atol, nondet_tol, check_grad_dtypes)
+            _check_zero_grad_output(outputs, inputs, masked)
+            if check_undefined_grad:
+                _check_undefined_grad(func, outputs, inputs)
+        if check_forward_ad:
+            _forward_ad_check(func, inputs, func_out, eps, rtol, atol)
     except GradcheckError:
         if raise_exception:
             raise
@@ -342,7 +373,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
         raise AssertionError("Setting check_undefined_grad=True requires check_rev_over_rev to be True")
     if check_batched_grad and not check_rev_over_rev:
         raise AssertionError("Setting check_batched_grad=True requires check_rev_over_rev to be True")
-    _refuse("gradgradcheck", check_fwd_over_rev=(check_fwd_over_rev, _NO_FORWARD_AD),
+    _refuse("gradgradcheck", check_fwd_over_rev=(check_fwd_over_rev, "not implemented in fngrad yet"),
             check_batched_grad=(check_batched_grad, _NO_VMAP))
 
     inputs = _as_tuple(inputs)

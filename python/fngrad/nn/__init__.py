@@ -12,9 +12,9 @@ Example::
     fngrad.Size([8, 4])
 """
 
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .modules import *  # noqa: F401,F403
 from .modules import __all__ as _modules_all
 from .parameter import Buffer, Parameter
 
-__all__ = ["functional", "init", "utils", "Parameter", "Buffer"] + list(_modules_all)
+__all__ = ["functional", "init", "parallel", "utils", "Parameter", "Buffer"] + list(_modules_all)

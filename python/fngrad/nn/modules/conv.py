@@ -17,6 +17,7 @@ __all__ = ["Conv1d", "Conv2d"]
 class _ConvNd(Module):
     _nd = 0
     _fn = None
+    _transposed = False  # a transposed convolution's weight is (in, out / groups, *kernel)
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
                  padding_mode="zeros", device=None, dtype=None):
@@ -45,10 +46,12 @@ class _ConvNd(Module):
         self.padding = padding if isinstance(padding, str) else F._ntuple(padding, nd, "padding", name)
         self.dilation = F._ntuple(dilation, nd, "dilation", name)
         self.output_padding = (0,) * nd
-        self.transposed = False
+        self.transposed = self._transposed
         self.groups = groups
         self.padding_mode = padding_mode
-        self.weight = Parameter(_C.empty((out_channels, in_channels // groups) + self.kernel_size, dtype, name))
+        # PyTorch's init computes fan_in from this shape, so the weight is made in it once.
+        channels = (in_channels, out_channels // groups) if self._transposed else (out_channels, in_channels // groups)
+        self.weight = Parameter(_C.empty(channels + self.kernel_size, dtype, name))
         if bias:
             self.bias = Parameter(_C.empty((out_channels,), dtype, name))
         else:
@@ -115,6 +118,8 @@ __all__ += ["ConvTranspose1d", "ConvTranspose2d"]
 
 
 class _ConvTransposeNd(_ConvNd):
+    _transposed = True
+
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
         if isinstance(padding, str):
@@ -123,11 +128,6 @@ class _ConvTransposeNd(_ConvNd):
                          padding_mode, device, dtype)
         name = type(self).__name__
         self.output_padding = F._ntuple(output_padding, self._nd, "output_padding", name)
-        self.transposed = True
-        # The transposed weight is (in, out / groups, *kernel); PyTorch's init computes fan_in from it.
-        self.weight = Parameter(_C.empty((in_channels, out_channels // groups) + self.kernel_size,
-                                         self.weight.dtype, name))
-        self.reset_parameters()
 
     def forward(self, input, output_size=None):
         if output_size is not None:

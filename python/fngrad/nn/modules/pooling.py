@@ -89,7 +89,7 @@ class AvgPool2d(Module):
 
 
 __all__ += ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d",
-            "MaxUnpool2d"]
+            "MaxUnpool2d", "MaxUnpool3d"]
 
 
 class _AdaptivePool(Module):
@@ -166,3 +166,10 @@ class MaxUnpool2d(_MaxUnpoolNd):
 
     def forward(self, input, indices, output_size=None):
         return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """The inverse of MaxPool3d(return_indices=True): values at their indices, zeros elsewhere."""
+
+    def forward(self, input, indices, output_size=None):
+        return F.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding, output_size)

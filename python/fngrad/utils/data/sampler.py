@@ -5,9 +5,10 @@ repeats, but the order is not PyTorch's for the same seed."""
 
 from __future__ import annotations
 
+from ... import distributed as dist
 from ..._creation import Generator, default_generator, randint, randperm
 
-__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler"]
+__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler", "DistributedSampler"]
 
 
 class Sampler:
@@ -145,3 +146,62 @@ class BatchSampler(Sampler):
         if self.drop_last:
             return len(self.sampler) // self.batch_size
         return (len(self.sampler) + self.batch_size - 1) // self.batch_size
+
+
+class DistributedSampler(Sampler):
+    """This rank's share of the dataset's indices, as ``torch.utils.data.DistributedSampler``.
+
+    The indices (shuffled with seed ``seed + epoch`` when ``shuffle``; call :meth:`set_epoch` each
+    epoch) are padded by repeating from the start to a multiple of ``num_replicas`` (or cut down
+    to one with ``drop_last``), and rank r takes every ``num_replicas``-th from position r.
+    ``num_replicas`` and ``rank`` default to the process group's. The shuffled order comes from
+    :class:`fngrad.Generator`, so it is not PyTorch's order for the same seed.
+
+    Example::
+
+        >>> from fngrad.utils.data import DistributedSampler
+        >>> list(DistributedSampler(range(5), num_replicas=2, rank=1, shuffle=False))
+        [1, 3, 0]
+    """
+
+    def __init__(self, dataset, num_replicas=None, rank=None, shuffle: bool = True, seed: int = 0,
+                 drop_last: bool = False) -> None:
+        if num_replicas is None or rank is None:
+            if not dist.is_available():
+                raise RuntimeError("Requires distributed package to be available")
+            num_replicas = dist.get_world_size() if num_replicas is None else num_replicas
+            rank = dist.get_rank() if rank is None else rank
+        if rank >= num_replicas or rank < 0:
+            raise ValueError(f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]")
+        self.dataset = dataset
+        self.num_replicas = num_replicas
+        self.rank = rank
+        self.epoch = 0
+        self.drop_last = drop_last
+        if self.drop_last and len(self.dataset) % self.num_replicas != 0:
+            self.num_samples = -(-(len(self.dataset) - self.num_replicas) // self.num_replicas)
+        else:
+            self.num_samples = -(-len(self.dataset) // self.num_replicas)
+        self.total_size = self.num_samples * self.num_replicas
+        self.shuffle = shuffle
+        self.seed = seed
+
+    def __iter__(self):
+        n = len(self.dataset)
+        if self.shuffle:
+            indices = randperm(n, generator=Generator().manual_seed(self.seed + self.epoch)).tolist()
+        else:
+            indices = list(range(n))
+        if not self.drop_last:
+            padding = self.total_size - len(indices)
+            indices += (indices * -(-padding // len(indices)))[:padding] if padding > 0 else []
+        else:
+            indices = indices[: self.total_size]
+        return iter(indices[self.rank : self.total_size : self.num_replicas])
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+    def set_epoch(self, epoch: int) -> None:
+        """Sets the epoch, which changes the shuffled order (all ranks must use the same)."""
+        self.epoch = epoch
