@@ -1358,6 +1358,22 @@ add(LA, "la_det_singular_ok", lambda L: [L.linalg.det(L.tensor([[1.0, 2.0], [2.0
 add(LA, "la_inv_after_error_ok",
     lambda L: [_raised(lambda: L.linalg.inv(L.zeros(2, 2))) is not None, L.linalg.inv(2 * L.eye(2))], expect="ok")
 
+# ---- narrow dtypes (uint8, int8, int16, int32, float16): PyTorch's refusals ----
+DT = "narrow dtypes"
+add(DT, "dt_mean_int32", lambda L: L.tensor([1, 2], dtype=L.int32).mean(), "mean")
+add(DT, "dt_requires_grad_int16", lambda L: L.tensor([1, 2], dtype=L.int16).requires_grad_(), FLOAT_ONLY)
+add(DT, "dt_inplace_float_into_int8", lambda L: L.tensor([1, 2], dtype=L.int8).add_(1.5), "add_")
+add(DT, "dt_softmax_uint8", lambda L: L.tensor([1, 2], dtype=L.uint8).softmax(0), "softmax")
+add(DT, "dt_int32_floordiv_zero", lambda L: L.tensor([1, 2], dtype=L.int32) // 0, "floor_divide")
+add(DT, "dt_int8_index_tensor", lambda L: L.arange(3)[L.tensor([0, 1], dtype=L.int8)], "indices")
+add(DT, "dt_matmul_mixed_int", lambda L: L.ones(2, 2, dtype=L.int32) @ L.ones(2, 2, dtype=L.int16), "matmul")
+add(DT, "dt_from_numpy_longdouble", lambda L: L.from_numpy(np.zeros(2, np.longdouble)), "np.ndarray")
+add(DT, "dt_wraparound_ok", lambda L: [L.tensor([100], dtype=L.int8) * 3, L.tensor([250], dtype=L.uint8) + 10,
+                                       L.tensor([1, 2], dtype=L.int16).sum()], expect="ok",
+    ref=[np.array([44], np.int8), np.array([4], np.uint8), np.int64(3)])
+add(DT, "dt_half_after_error_ok",
+    lambda L: [_raised(lambda: ~L.tensor([1.0], dtype=L.float16)) is not None,
+               L.tensor([1.5, 2.0], dtype=L.float16) * 2], expect="ok")
 # ---- forward-mode AD (fngrad.autograd.forward_ad): PyTorch's errors, the level left usable ----
 FWAD = "forward_ad"
 

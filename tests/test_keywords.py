@@ -147,7 +147,7 @@ for _op in fngrad._C.binary_ops:
 
 NO_ARGUMENTS = {"item", "clone", "detach", "detach_", "retain_grad", "negative", "absolute", "dim", "numel",
                 "element_size", "is_contiguous", "is_floating_point", "is_inference", "contiguous", "float",
-                "double", "long", "bool", "zero_", "logical_not", "t"}
+                "double", "long", "bool", "int", "short", "char", "byte", "half", "bfloat16", "zero_", "logical_not", "t"}
 # The native halves of methods that Python wraps (max/min return torch.return_types there).
 WRAPPED = {"_max": "max_dim", "_min": "min_dim"}
 

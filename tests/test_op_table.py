@@ -125,6 +125,19 @@ def test_forward_matches_numpy(op, dtype, rtol):
     np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol)
 
 
+@pytest.mark.parametrize("row", ELEMENTWISE.values(), ids=list(ELEMENTWISE))
+def test_native_elementwise_forward_in_float16(row):
+    """float16 is a storage dtype (Note [Storage dtypes] in csrc/core/dtype.h): each native op computes
+    in float32 and rounds its result once, so it is within half an ulp of float16 (2**-11) of the
+    exact result on the same float16 inputs."""
+    op = next(op for op in OPS if op.name == row.name)
+    arrays = [a.astype(np.float16) for a in sample(op, 0)]
+    out = op.fn(*[fngrad.from_numpy(a) for a in arrays])
+    expected = np.asarray(op.ref(*[a.astype(np.float64) for a in arrays]))
+    assert out.dtype == fngrad.float16
+    np.testing.assert_allclose(out.numpy().astype(np.float64), expected, rtol=2**-10, atol=2**-10)
+
+
 @pytest.mark.parametrize("op", OPS, ids=IDS)
 def test_forward_on_non_contiguous_inputs(op):
     arrays = sample(op, 1)

@@ -238,7 +238,7 @@ void check_anomaly(Node* node, const GradList& grads) {
   for (size_t i = 0; i < grads.size(); i++) {
     const TensorRef& g = grads[i];
     if (!g || !is_floating(g->dtype)) continue;
-    TensorRef c = contiguous(g.get());
+    TensorRef c = is_storage_only(g->dtype) ? to_dtype(g.get(), kernel_dtype(g->dtype)) : contiguous(g.get());
     bool has_nan = dispatch_floating(c->dtype, [&](auto tag) {
       using T = typename decltype(tag)::type;
       const T* p = data_ptr<T>(c.get());

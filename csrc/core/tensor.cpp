@@ -21,6 +21,11 @@ std::string shape_str(const DimVec& v) {
   return s + "]";
 }
 
+void fail_storage_dispatch(DType d) {
+  fail(ErrorKind::Runtime, "[internal] a kernel was dispatched on ", dtype_name(d),
+       ", a storage dtype (Note [Storage dtypes]); the op must convert to ", dtype_name(kernel_dtype(d)), " first.");
+}
+
 bool dtype_from_name(const std::string& name, DType* out) {
   for (int i = 0; i < kNumDTypes; i++) {
     auto d = static_cast<DType>(i);
@@ -186,13 +191,40 @@ TensorRef to_dtype(const TensorObject* t, DType dtype) {
 }
 
 namespace {
+template <typename T>
+constexpr bool is_half_v = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
+
+// PyTorch's static_cast conversions; the 16-bit floats go through float (as c10's do).
 template <typename To, typename From>
 inline To convert(From v) {
-  if constexpr (std::is_same_v<To, bool>) return v != From(0);
+  if constexpr (is_half_v<From>) return convert<To>(static_cast<float>(v));
+  else if constexpr (std::is_same_v<To, bool>) return v != From(0);
+  else if constexpr (is_half_v<To>) return To(static_cast<float>(v));
+  // Floats go to narrow integers through int64 (as x86 conversions wrap: 300. -> uint8 44, as in PyTorch).
+  else if constexpr (std::is_integral_v<To> && sizeof(To) < 8 && std::is_floating_point_v<From>)
+    return static_cast<To>(static_cast<int64_t>(v));
   else return static_cast<To>(v);
 }
 }  // namespace
 
+// Over the six storage dtypes, with K the kernel dtype each converts through (Note [Storage dtypes]).
+template <typename F>
+void dispatch_storage(DType d, F&& f) {
+  switch (d) {
+    case DType::UInt8: return f(TypeTag<uint8_t>{}, TypeTag<int64_t>{});
+    case DType::Int8: return f(TypeTag<int8_t>{}, TypeTag<int64_t>{});
+    case DType::Int16: return f(TypeTag<int16_t>{}, TypeTag<int64_t>{});
+    case DType::Int32: return f(TypeTag<int32_t>{}, TypeTag<int64_t>{});
+    case DType::Float16: return f(TypeTag<Half>{}, TypeTag<float>{});
+    case DType::BFloat16: return f(TypeTag<BFloat16>{}, TypeTag<float>{});
+    default: FNGRAD_INTERNAL_ASSERT(false);
+  }
+}
+
+// Conversions between two dtypes of which one is a storage dtype S go through S's kernel dtype
+// K (S -> K -> any, any -> K -> S): 16 + 12 kernel instantiations instead of 100. Every such chain
+// is the conversion PyTorch makes (c10 converts doubles and integers to half through float;
+// float -> narrow integer goes through int64 in convert() either way).
 void copy_into(const TensorObject* dst, const TensorObject* src) {
   if (dst->numel == 0) return;
   if (dst->dtype == src->dtype && dst->contiguous && src->contiguous && dst->sizes == src->sizes) {
@@ -208,6 +240,38 @@ void copy_into(const TensorObject* dst, const TensorObject* src) {
     return;
   }
   LoopSpec<2> spec = loop_for(dst, src);
+  if (dst->dtype == src->dtype) {  // a strided copy moves bytes
+    dispatch_bytes(dst->dtype, [&](auto tag) {
+      using U = typename decltype(tag)::type;
+      unary_kernel(spec, data_ptr<U>(dst), data_ptr<U>(src), [](U v) { return v; });
+    });
+    return;
+  }
+  if (is_storage_only(src->dtype)) {
+    TensorRef wide = empty(src->sizes, kernel_dtype(src->dtype));
+    dispatch_storage(src->dtype, [&](auto s_tag, auto k_tag) {
+      using S = typename decltype(s_tag)::type;
+      using K = typename decltype(k_tag)::type;
+      unary_kernel(loop_for(wide.get(), src), data_ptr<K>(wide.get()), data_ptr<S>(src), [](S v) { return convert<K>(v); });
+    });
+    copy_into(dst, wide.get());
+    return;
+  }
+  if (is_storage_only(dst->dtype)) {
+    TensorRef wide;
+    const TensorObject* from = src;
+    if (src->dtype != kernel_dtype(dst->dtype)) {
+      wide = empty(dst->sizes, kernel_dtype(dst->dtype));
+      copy_into(wide.get(), src);
+      from = wide.get();
+    }
+    dispatch_storage(dst->dtype, [&](auto s_tag, auto k_tag) {
+      using S = typename decltype(s_tag)::type;
+      using K = typename decltype(k_tag)::type;
+      unary_kernel(loop_for(dst, from), data_ptr<S>(dst), data_ptr<K>(from), [](K v) { return convert<S>(v); });
+    });
+    return;
+  }
   dispatch(dst->dtype, [&](auto to_tag) {
     using To = typename decltype(to_tag)::type;
     dispatch(src->dtype, [&](auto from_tag) {
@@ -219,9 +283,17 @@ void copy_into(const TensorObject* dst, const TensorObject* src) {
 
 void fill(const TensorObject* t, double value) {
   if (t->numel == 0) return;
-  dispatch(t->dtype, [&](auto tag) {
+  // The value in t's dtype, then a loop by element width.
+  uint64_t bits = 0;
+  dispatch_all(t->dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T v = convert<T>(value);
+    std::memcpy(&bits, &v, sizeof(T));
+  });
+  dispatch_bytes(t->dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T v;
+    std::memcpy(&v, &bits, sizeof(T));
     if (t->contiguous) {
       T* p = data_ptr<T>(t);
       const int64_t n = t->numel;
@@ -237,9 +309,9 @@ void fill(const TensorObject* t, double value) {
 }
 
 double item_as_double(const TensorObject* t) {
-  return dispatch(t->dtype, [&](auto tag) -> double {
+  return dispatch_all(t->dtype, [&](auto tag) -> double {
     using T = typename decltype(tag)::type;
-    return static_cast<double>(*data_ptr<T>(t));
+    return convert<double>(*data_ptr<T>(t));
   });
 }
 

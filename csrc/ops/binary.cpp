@@ -109,14 +109,14 @@ class BinaryBackward : public Node {
   }
 
   GradList apply(GradList&& grads) override {
-    TensorRef g = std::move(grads[0]);
+    TensorRef g = as_kernel_dtype(std::move(grads[0]));
     const bool need_a = a_tensor && next_edges_[0].is_valid();
     const bool need_b = b_tensor && next_edges_[a_tensor ? 1 : 0].is_valid();
     const int reads = (need_a ? Op::grad_a_reads : 0) | (need_b ? Op::grad_b_reads : 0);
     // Operands as tensors of the gradient's dtype (a Python number becomes a 0-d tensor).
     TensorRef a = (reads & kA) ? side(a_tensor, a_saved, g->dtype) : TensorRef();
     TensorRef b = (reads & kB) ? side(b_tensor, b_saved, g->dtype) : TensorRef();
-    TensorRef y = (reads & kY) ? y_saved.unpack(this) : TensorRef();
+    TensorRef y = (reads & kY) ? as_kernel_dtype(y_saved.unpack(this)) : TensorRef();
     GradList out;
     if (a_tensor) out.push_back(need_a ? grad<true>(a, b, y, g) : TensorRef());
     if (b_tensor) out.push_back(need_b ? grad<false>(a, b, y, g) : TensorRef());
@@ -200,12 +200,14 @@ TensorRef binary_forward(const Operand& a, const Operand& b, const Op& op) {
   }
   FNGRAD_CHECK_TYPE(a.is_tensor() || b.is_tensor(), "[", Op::name, "] Expected at least one tensor operand.");
   const DType dtype = compute_dtype<Op>(a, b);
+  const DType kdtype = kernel_dtype(dtype);  // Note [Storage dtypes]
   DimVec shape = result_shape(a, b, Op::name);
-  TensorRef at = a.is_tensor() ? operand_as(a, dtype) : TensorRef();
-  TensorRef bt = b.is_tensor() ? operand_as(b, dtype) : TensorRef();
-  Op::check(at.get(), b.is_tensor() ? Operand(bt) : b, dtype);
-  TensorRef out = empty(shape, dtype, Op::name);
-  run_forward(op, dtype, out.get(), a, at, b, bt);
+  TensorRef at = a.is_tensor() ? operand_as(a, kdtype) : TensorRef();
+  TensorRef bt = b.is_tensor() ? operand_as(b, kdtype) : TensorRef();
+  Op::check(at.get(), b.is_tensor() ? Operand(bt) : b, kdtype);
+  TensorRef out = empty(shape, kdtype, Op::name);
+  run_forward(op, kdtype, out.get(), a, at, b, bt);
+  if (kdtype != dtype) out = fngrad::to_dtype(out.get(), dtype);
   const bool needs = (a.is_tensor() && autograd::requires_grad(a.tensor)) ||
                      (b.is_tensor() && autograd::requires_grad(b.tensor));
   if (needs && GradMode::is_enabled()) {
@@ -229,6 +231,10 @@ void binary_inplace(TensorObject* self, const Operand& other, const Op& op) {
   }
   check_inplace(self, name);
   if (!self->contiguous && has_internal_overlap(self)) fail_internal_overlap((std::string(name) + "_").c_str());
+  if (is_storage_only(self->dtype)) {
+    inplace_via_copy(self, [&](TensorObject* cur) { return binary_forward(Operand(cur), other, op); });
+    return;
+  }
   const bool needs = autograd::requires_grad(self) || (other.is_tensor() && autograd::requires_grad(other.tensor));
   if (needs && GradMode::is_enabled() && view_needs_functionalize(self)) {
     // An in-place op on a view whose base requires grad: see Note [In-place on views]. The op

@@ -2,6 +2,7 @@
 // and where in pointwise.cpp): shapes, operand conversion and the loop over a tensor and a number.
 #pragma once
 
+#include "core/grad_mode.h"
 #include "core/loops.h"
 #include "ops/ops.h"
 
@@ -19,6 +20,22 @@ inline DimVec result_shape(const Operand& a, const Operand& b, const char* op) {
 inline TensorRef operand_as(const Operand& x, DType dtype) {
   if (x.tensor->dtype == dtype) return TensorRef::borrow(x.tensor);
   return fngrad::to_dtype(x.tensor, dtype);
+}
+
+// t in the dtype kernels compute in (Note [Storage dtypes]); a recorded cast under create_graph.
+inline TensorRef as_kernel_dtype(TensorRef t) {
+  if (!is_storage_only(t->dtype)) return t;
+  return to_dtype(t.get(), kernel_dtype(t->dtype));
+}
+
+// An in-place op on a storage dtype is its out-of-place form copied back (Note [Storage dtypes]):
+// `compute(self)` gives the result, copy_ casts it into self and records CopyBackwards. Under grad
+// mode the op reads a clone, so what its backward saves is not the memory copy_ overwrites.
+template <typename F>
+void inplace_via_copy(TensorObject* self, const F& compute) {
+  TensorRef current = GradMode::is_enabled() ? clone(self) : TensorRef::borrow(self);
+  TensorRef result = compute(current.get());
+  copy_(self, result.get());
 }
 
 // out[i] = f(a[i], b[i]) where either side may be a Python number; a tensor side has dtype T.

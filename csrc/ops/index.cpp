@@ -84,7 +84,7 @@ TensorRef take_impl(TensorObject* x, TensorObject* pos) {
   TensorRef xc = fngrad::contiguous(x);
   TensorRef out = empty(pos->sizes, x->dtype, "index");
   const int64_t* p = data_ptr<int64_t>(pos);
-  dispatch(x->dtype, [&](auto tag) {
+  dispatch_bytes(x->dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* src = data_ptr<T>(xc.get());
     T* dst = data_ptr<T>(out.get());
@@ -102,6 +102,9 @@ TensorRef take_impl(TensorObject* x, TensorObject* pos) {
 
 // zeros(shape) with g[i] added at flat position pos[i] (repeated positions accumulate).
 TensorRef scatter_add_impl(const DimVec& shape, TensorObject* pos, TensorObject* g_in) {
+  if (is_storage_only(g_in->dtype)) {
+    return via_kernel_dtype(g_in, g_in->dtype, [&](TensorObject* g) { return scatter_add_impl(shape, pos, g); });
+  }
   TensorRef out = zeros(shape, g_in->dtype);
   TensorRef g = g_in->sizes == pos->sizes ? fngrad::contiguous(g_in) : TensorRef();
   if (!g) {
@@ -164,7 +167,7 @@ void put_impl(TensorObject* self, TensorObject* pos, const Operand& value, const
   }
   FNGRAD_INTERNAL_ASSERT(self->contiguous);
   const int64_t* p = data_ptr<int64_t>(pos);
-  dispatch(self->dtype, [&](auto tag) {
+  dispatch_bytes(self->dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* src = data_ptr<T>(v.get());
     T* dst = data_ptr<T>(self);
@@ -375,7 +378,9 @@ TensorRef positions_for(TensorObject* x, PyObject* index, const ParsedIndex& p) 
     TensorObject* t = as_tensor(p.items[0]);
     if (t->dtype == DType::Bool) return mask_positions(x, t);
     if (t->dtype == DType::Int64) return row_positions(x, t);
-    fail(ErrorKind::Index, "tensors used as indices must be long, int, byte or bool tensors");
+    if (t->dtype == DType::Int32) return row_positions(x, fngrad::to_dtype(t, DType::Int64).get());
+    // A uint8 index is PyTorch's deprecated mask: Python warns and converts it.
+    if (t->dtype != DType::UInt8) fail(ErrorKind::Index, "tensors used as indices must be long, int, byte or bool tensors");
   }
   return python_positions(x, index);
 }
@@ -454,7 +459,7 @@ void index_put(TensorObject* x, PyObject* index_in, const Operand& v) {
                              shape_str(region->sizes), ".");
         copy_into(region.get(), v.tensor);
       } else {
-        dispatch(region->dtype, [&](auto tag) {
+        dispatch(kernel_dtype(region->dtype), [&](auto tag) {
           using T = typename decltype(tag)::type;
           fngrad::fill(region.get(), static_cast<double>(s.to<T>()));
         });
@@ -510,14 +515,23 @@ class MaskedFillBackward : public Node {
 
 }  // namespace
 
+namespace {
+// The bits of `value` converted to dtype, read as the unsigned type U of its width.
+template <typename U>
+U value_bits(const Scalar& value, DType dtype) {
+  TensorRef t = scalar_tensor(value, dtype);
+  return *data_ptr<U>(t.get());
+}
+}  // namespace
+
 TensorRef masked_fill(TensorObject* x, TensorObject* mask, const Scalar& value) {
   FNGRAD_CHECK_RUNTIME(mask->dtype == DType::Bool, "[masked_fill] masked_fill_ only supports boolean masks, but got mask "
                        "with dtype ", dtype_name(mask->dtype), ".");
   DimVec shape = broadcast_shapes(x->sizes, mask->sizes, "masked_fill");
   TensorRef out = empty(shape, x->dtype, "masked_fill");
-  dispatch(x->dtype, [&](auto tag) {
+  dispatch_bytes(x->dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    const T v = value.to<T>();
+    const T v = value_bits<T>(value, x->dtype);
     map_binary<T, T, bool>(out.get(), x, mask, [v](T a, bool m) { return m ? v : a; });
   });
   if (GradMode::is_enabled() && autograd::requires_grad(x)) {
@@ -555,9 +569,9 @@ void masked_fill_(TensorObject* self, TensorObject* mask, const Scalar& value) {
     write_through_view(self, filled.get());
     return;
   }
-  dispatch(self->dtype, [&](auto tag) {
+  dispatch_bytes(self->dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    const T v = value.to<T>();
+    const T v = value_bits<T>(value, self->dtype);
     LoopSpec<2> spec = loop_for(self, mask);
     run_loop(spec, [&](const int64_t* off, int64_t n, const int64_t* st) {
       T* o = data_ptr<T>(self) + off[0];

@@ -137,6 +137,10 @@ TensorRef matmul(TensorObject* a, TensorObject* b) {
          " != ", dtype_name(b->dtype));
   }
   DType dtype = promote_types(a->dtype, b->dtype);
+  if (is_storage_only(dtype)) {  // Note [Storage dtypes]
+    TensorRef ak = to_dtype(a, kernel_dtype(dtype)), bk = to_dtype(b, kernel_dtype(dtype));
+    return to_dtype(matmul(ak.get(), bk.get()).get(), dtype);
+  }
   TensorRef out = matmul_values(a, b, dtype);
   bool needs = autograd::requires_grad(a) || autograd::requires_grad(b);
   if (needs && GradMode::is_enabled()) {

@@ -59,6 +59,12 @@ TensorRef nll_loss(TensorObject* logp, TensorObject* target, TensorObject* weigh
                    NllReduction reduction) {
   FNGRAD_CHECK_RUNTIME(is_floating(logp->dtype), "[nll_loss] expected floating-point log-probabilities, got ",
                        dtype_name(logp->dtype));
+  if (is_storage_only(logp->dtype)) {
+    return via_kernel_dtype(logp, logp->dtype, [&](TensorObject* k) {
+      TensorRef w = weight != nullptr ? to_dtype(weight, k->dtype) : TensorRef();
+      return nll_loss(k, target, w.get(), ignore_index, reduction);
+    });
+  }
   FNGRAD_CHECK_RUNTIME(ndim(logp) == 2, "[nll_loss] expected (N, C) log-probabilities, got ", shape_str(logp->sizes));
   FNGRAD_CHECK_RUNTIME(target->dtype == DType::Int64,
                        "[nll_loss] expected target of dtype int64 (class indices), got ", dtype_name(target->dtype));

@@ -64,7 +64,8 @@ class StepBatch {
   Slot& add(size_t i, TensorObject* param, TensorObject* grad) {
     FNGRAD_CHECK_TYPE(param != nullptr && grad != nullptr, "[", op_, "] parameter ", i,
                       " and its gradient must be Tensors.");
-    FNGRAD_CHECK_TYPE(is_floating(param->dtype), "[", op_, "] parameter ", i,
+    // The fused steps have no storage-dtype path (Note [Storage dtypes]): float16 parameters are refused.
+    FNGRAD_CHECK_TYPE(is_floating(param->dtype) && !is_storage_only(param->dtype), "[", op_, "] parameter ", i,
                       " must be float32 or float64, got ", dtype_name(param->dtype), ".");
     FNGRAD_CHECK_RUNTIME(grad->sizes == param->sizes, "[", op_, "] the gradient of parameter ", i, " has shape ",
                          shape_str(grad->sizes), " but the parameter has shape ", shape_str(param->sizes), ".");

@@ -92,7 +92,7 @@ DType result_type(const Operand& a, const Operand& b) {
 
 TensorRef compare(CompareKind kind, const Operand& a, const Operand& b) {
   const char* op = compare_name(kind);
-  DType dtype = result_type(a, b);
+  DType dtype = kernel_dtype(result_type(a, b));  // exact for every storage dtype
   DimVec shape = result_shape(a, b, op);
   TensorRef at = a.is_tensor() ? operand_as(a, dtype) : TensorRef();
   TensorRef bt = b.is_tensor() ? operand_as(b, dtype) : TensorRef();
@@ -113,15 +113,17 @@ TensorRef logical(LogicalKind kind, const Operand& a, const Operand& b, bool bit
   DType dtype = result_type(a, b);
   DimVec shape = result_shape(a, b, op);
   if (bitwise) {
-    FNGRAD_CHECK_TYPE(!is_floating(dtype), "[", op, "] Not implemented for ", dtype_name(dtype),
-                      " tensors; expected bool or int64.");
+    if (is_floating(dtype)) {
+      fail(ErrorKind::NotImplemented, "[", op, "] \"", op, "_cpu\" not implemented for '", scalar_type_name(dtype), "'");
+    }
   } else {
     dtype = DType::Bool;
   }
-  TensorRef at = a.is_tensor() ? operand_as(a, dtype) : TensorRef();
-  TensorRef bt = b.is_tensor() ? operand_as(b, dtype) : TensorRef();
-  TensorRef out = empty(shape, dtype, op);
-  dispatch(dtype, [&](auto tag) {
+  const DType kdtype = kernel_dtype(dtype);  // Note [Storage dtypes]
+  TensorRef at = a.is_tensor() ? operand_as(a, kdtype) : TensorRef();
+  TensorRef bt = b.is_tensor() ? operand_as(b, kdtype) : TensorRef();
+  TensorRef out = empty(shape, kdtype, op);
+  dispatch(kdtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_integral_v<T>) {
       run_elementwise<T, T>(out.get(), a, at, b, bt, [kind](T x, T y) -> T {
@@ -134,17 +136,20 @@ TensorRef logical(LogicalKind kind, const Operand& a, const Operand& b, bool bit
       });
     }
   });
+  if (kdtype != dtype) out = fngrad::to_dtype(out.get(), dtype);
   return out;
 }
 
 TensorRef logical_not(TensorObject* x, bool bitwise) {
-  if (bitwise && x->dtype == DType::Int64) {
+  if (bitwise && is_integral(x->dtype)) {
+    TensorRef xk = x->dtype == DType::Int64 ? TensorRef::borrow(x) : fngrad::to_dtype(x, DType::Int64);
     TensorRef out = empty(x->sizes, DType::Int64, "bitwise_not");
-    map_unary<int64_t, int64_t>(out.get(), x, [](int64_t v) { return ~v; });
-    return out;
+    map_unary<int64_t, int64_t>(out.get(), xk.get(), [](int64_t v) { return ~v; });
+    return x->dtype == DType::Int64 ? out : fngrad::to_dtype(out.get(), x->dtype);
   }
-  FNGRAD_CHECK_TYPE(!bitwise || x->dtype == DType::Bool, "[bitwise_not] Not implemented for ", dtype_name(x->dtype),
-                    " tensors; expected bool or int64.");
+  // `~` is the only spelling: PyTorch's operator raises a TypeError here (bitwise_not() would not).
+  FNGRAD_CHECK_TYPE(!bitwise || x->dtype == DType::Bool,
+                    "[bitwise_not] ~ (operator.invert) is only implemented on integer and Boolean-type tensors");
   TensorRef b = fngrad::to_dtype(x, DType::Bool);
   TensorRef out = empty(x->sizes, DType::Bool, "logical_not");
   map_unary<bool, bool>(out.get(), b.get(), [](bool v) { return !v; });
@@ -185,14 +190,16 @@ TensorRef where(TensorObject* cond, const Operand& a, const Operand& b) {
   // Both branches may be Python numbers (where(mask, 1., 0.)): the condition alone gives the shape.
   const bool any_tensor = a.is_tensor() || b.is_tensor();
   DimVec shape = any_tensor ? broadcast_shapes(cond->sizes, result_shape(a, b, "where"), "where") : cond->sizes;
-  TensorRef at = a.is_tensor() ? operand_as(a, dtype) : scalar_tensor(a.scalar, dtype);
-  TensorRef bt = b.is_tensor() ? operand_as(b, dtype) : scalar_tensor(b.scalar, dtype);
-  TensorRef out = empty(shape, dtype, "where");
-  dispatch(dtype, [&](auto tag) {
+  const DType kdtype = kernel_dtype(dtype);  // Note [Storage dtypes]: exact, the values are only moved
+  TensorRef at = a.is_tensor() ? operand_as(a, kdtype) : scalar_tensor(a.scalar, kdtype);
+  TensorRef bt = b.is_tensor() ? operand_as(b, kdtype) : scalar_tensor(b.scalar, kdtype);
+  TensorRef out = empty(shape, kdtype, "where");
+  dispatch(kdtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     ternary_kernel(loop_for(out.get(), cond, at.get(), bt.get()), data_ptr<T>(out.get()), data_ptr<bool>(cond),
                    data_ptr<T>(at.get()), data_ptr<T>(bt.get()), [](bool c, T x, T y) { return c ? x : y; });
   });
+  if (kdtype != dtype) out = fngrad::to_dtype(out.get(), dtype);
   bool needs = (a.is_tensor() && autograd::requires_grad(a.tensor)) || (b.is_tensor() && autograd::requires_grad(b.tensor));
   if (needs && GradMode::is_enabled()) {
     SmallVec<TensorObject*, 2> inputs;
@@ -271,7 +278,7 @@ void fill_(TensorObject* self, const Scalar& value) {
     write_through_view(self, filled.get());
     return;
   }
-  dispatch(self->dtype, [&](auto tag) {
+  dispatch(kernel_dtype(self->dtype), [&](auto tag) {
     using T = typename decltype(tag)::type;
     fngrad::fill(self, static_cast<double>(value.to<T>()));
   });
@@ -328,6 +335,7 @@ void copy_(TensorObject* self, TensorObject* src) {
 }
 
 TensorRef scalar_tensor(const Scalar& s, DType dtype) {
+  if (is_storage_only(dtype)) return fngrad::to_dtype(scalar_tensor(s, kernel_dtype(dtype)).get(), dtype);
   TensorRef t = empty(DimVec(), dtype);
   dispatch(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;

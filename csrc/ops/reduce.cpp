@@ -324,6 +324,9 @@ void per_row(const Rows& r, O* out, const F& f) {
 }  // namespace
 
 TensorRef sum(TensorObject* x, const DimVec* dims, bool keepdim) {
+  if (is_storage_only(x->dtype)) {
+    return via_kernel_dtype(x, sum_dtype(x->dtype), [&](TensorObject* k) { return sum(k, dims, keepdim); });
+  }
   const char* op = "sum";
   DimMask mask = reduce_mask(x, dims, op);
   const int64_t nd = ndim(x);
@@ -403,7 +406,10 @@ TensorRef sum_to(TensorObject* x, const DimVec& shape) {
 
 TensorRef mean(TensorObject* x, const DimVec* dims, bool keepdim) {
   FNGRAD_CHECK_RUNTIME(is_floating(x->dtype), "[mean] mean(): could not infer output dtype. Input dtype must be either a "
-                       "floating point or complex dtype. Got: ", dtype_name(x->dtype));
+                       "floating point or complex dtype. Got: ", scalar_type_name(x->dtype));
+  if (is_storage_only(x->dtype)) {
+    return via_kernel_dtype(x, x->dtype, [&](TensorObject* k) { return mean(k, dims, keepdim); });
+  }
   DimMask mask = reduce_mask(x, dims, "mean");
   TensorRef s;
   {
@@ -422,6 +428,9 @@ TensorRef mean(TensorObject* x, const DimVec* dims, bool keepdim) {
 }
 
 TensorRef prod(TensorObject* x, const DimVec* dims, bool keepdim) {
+  if (is_storage_only(x->dtype)) {
+    return via_kernel_dtype(x, sum_dtype(x->dtype), [&](TensorObject* k) { return prod(k, dims, keepdim); });
+  }
   DimMask mask = reduce_mask(x, dims, "prod");
   DType dtype = sum_dtype(x->dtype);
   Rows r = to_rows(x, mask, dtype);
@@ -480,6 +489,9 @@ namespace {
 
 template <bool Max>
 TensorRef extreme(TensorObject* x, const DimVec* dims, bool keepdim, const char* op) {
+  if (is_storage_only(x->dtype)) {
+    return via_kernel_dtype(x, x->dtype, [&](TensorObject* k) { return extreme<Max>(k, dims, keepdim, op); });
+  }
   DimMask mask = reduce_mask(x, dims, op);
   FNGRAD_CHECK_RUNTIME(x->numel > 0 || (dims != nullptr && !dims->empty()), "[", op, "] Expected reduction dim to be "
                        "specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
@@ -532,6 +544,15 @@ TensorRef amin(TensorObject* x, const DimVec* dims, bool keepdim) { return extre
 
 std::pair<TensorRef, TensorRef> max_dim(TensorObject* x, int64_t dim_in, bool keepdim, bool is_max, const char* op) {
   if (op == nullptr) op = is_max ? "max" : "min";
+  if (is_storage_only(x->dtype)) {
+    TensorRef indices;
+    TensorRef values = via_kernel_dtype(x, x->dtype, [&](TensorObject* k) {
+      auto r = max_dim(k, dim_in, keepdim, is_max, op);
+      indices = std::move(r.second);
+      return std::move(r.first);
+    });
+    return {std::move(values), std::move(indices)};
+  }
   const int64_t nd = ndim(x);
   DimVec dims{dim_in};
   DimMask mask = reduce_mask(x, &dims, op);
@@ -608,6 +629,9 @@ TensorRef argmax(TensorObject* x, const DimVec* dim, bool keepdim, bool is_max) 
 TensorRef var(TensorObject* x, const DimVec* dims, double correction, bool keepdim, bool take_sqrt) {
   const char* op = take_sqrt ? "std" : "var";
   FNGRAD_CHECK_RUNTIME(is_floating(x->dtype), "[", op, "] Expected a floating point tensor, got ", dtype_name(x->dtype), ".");
+  if (is_storage_only(x->dtype)) {
+    return via_kernel_dtype(x, x->dtype, [&](TensorObject* k) { return var(k, dims, correction, keepdim, take_sqrt); });
+  }
   DimMask mask = reduce_mask(x, dims, op);
   Rows r = to_rows(x, mask, x->dtype);
   TensorRef out = empty(reduced_shape(x, mask, keepdim), x->dtype, op);
@@ -627,6 +651,9 @@ TensorRef var(TensorObject* x, const DimVec* dims, double correction, bool keepd
 }
 
 TensorRef logsumexp(TensorObject* x_in, const DimVec* dims, bool keepdim) {
+  if (is_storage_only(x_in->dtype) && is_floating(x_in->dtype)) {
+    return via_kernel_dtype(x_in, x_in->dtype, [&](TensorObject* k) { return logsumexp(k, dims, keepdim); });
+  }
   TensorRef x = is_floating(x_in->dtype) ? TensorRef::borrow(x_in) : fngrad::to_dtype(x_in, DType::Float32);
   DimMask mask = reduce_mask(x.get(), dims, "logsumexp");
   Rows r = to_rows(x.get(), mask, x->dtype);
@@ -648,6 +675,9 @@ TensorRef logsumexp(TensorObject* x_in, const DimVec* dims, bool keepdim) {
 
 TensorRef norm(TensorObject* x, double p, const DimVec* dims, bool keepdim) {
   FNGRAD_CHECK_RUNTIME(is_floating(x->dtype), "[norm] Expected a floating point tensor, got ", dtype_name(x->dtype), ".");
+  if (p == 2 && is_storage_only(x->dtype)) {
+    return via_kernel_dtype(x, x->dtype, [&](TensorObject* k) { return norm(k, p, dims, keepdim); });
+  }
   if (p == 2) {
     DimMask mask = reduce_mask(x, dims, "norm");
     Rows r = to_rows(x, mask, x->dtype);
@@ -730,6 +760,9 @@ TensorRef softmax(TensorObject* x_in, int64_t dim_in, bool log) {
     // PyTorch has no integer softmax kernels (softmax(x, dim, dtype=...) converts first).
     fail(ErrorKind::NotImplemented, "[", op, "] \"", op, dim == nd - 1 || nd == 0 ? "_lastdim" : "",
          "_kernel_impl\" not implemented for '", scalar_type_name(x_in->dtype), "'");
+  }
+  if (is_storage_only(x_in->dtype)) {
+    return via_kernel_dtype(x_in, x_in->dtype, [&](TensorObject* k) { return softmax(k, dim_in, log); });
   }
   TensorRef x = TensorRef::borrow(x_in);
   DimMask mask(static_cast<size_t>(nd), false);

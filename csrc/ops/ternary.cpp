@@ -112,7 +112,7 @@ class TernaryBackward : public Node {
   }
 
   GradList apply(GradList&& grads) override {
-    TensorRef g = std::move(grads[0]);
+    TensorRef g = as_kernel_dtype(std::move(grads[0]));
     const bool need_a = next_edges_[0].is_valid();
     const bool need_b = next_edges_[1].is_valid();
     const bool need_c = c_tensor && next_edges_[2].is_valid();
@@ -123,7 +123,7 @@ class TernaryBackward : public Node {
     TensorRef c = (reads & kC) ? as_dtype(c_tensor ? c_saved.unpack(this) : scalar_tensor(c_number, g->dtype),
                                           g->dtype)
                                : TensorRef();
-    TensorRef y = (reads & kY) ? y_saved.unpack(this) : TensorRef();
+    TensorRef y = (reads & kY) ? as_kernel_dtype(y_saved.unpack(this)) : TensorRef();
     GradList out;
     out.push_back(need_a ? grad<0>(a, b, c, y, g) : TensorRef());
     out.push_back(need_b ? grad<1>(a, b, c, y, g) : TensorRef());
@@ -235,11 +235,13 @@ TensorRef ternary_forward(TensorObject* a, TensorObject* b, const Operand& c, co
   FNGRAD_CHECK_TYPE(c.is_tensor() || Op::c_may_be_number, "[", Op::name, "] argument '", Op::arg_c,
                     "' must be Tensor, not a number.");
   const DType dtype = compute_dtype<Op>(a, b, c);
+  const DType kdtype = kernel_dtype(dtype);  // Note [Storage dtypes]
   const DimVec shape = ternary_shape(a, b, c, Op::name);
-  TensorRef at = tensor_as(a, dtype), bt = tensor_as(b, dtype);
-  TensorRef ct = c.is_tensor() ? tensor_as(c.tensor, dtype) : TensorRef();
-  TensorRef out = empty(shape, dtype, Op::name);
-  run_forward(op, dtype, out.get(), at.get(), bt.get(), c.is_tensor() ? Operand(ct) : c);
+  TensorRef at = tensor_as(a, kdtype), bt = tensor_as(b, kdtype);
+  TensorRef ct = c.is_tensor() ? tensor_as(c.tensor, kdtype) : TensorRef();
+  TensorRef out = empty(shape, kdtype, Op::name);
+  run_forward(op, kdtype, out.get(), at.get(), bt.get(), c.is_tensor() ? Operand(ct) : c);
+  if (kdtype != dtype) out = fngrad::to_dtype(out.get(), dtype);
   if (any_requires_grad(a, b, c) && GradMode::is_enabled()) {
     FNGRAD_CHECK_RUNTIME(is_floating(dtype), "[", Op::name, "] Only floating point results can require gradients, got ",
                          dtype_name(dtype), ".");
@@ -261,6 +263,10 @@ void ternary_inplace(TensorObject* self, TensorObject* b, const Operand& c, cons
                        " doesn't match the broadcast shape ", shape_str(shape), ".");
   check_inplace(self, name);
   if (!self->contiguous && has_internal_overlap(self)) fail_internal_overlap((std::string(name) + "_").c_str());
+  if (is_storage_only(self->dtype)) {
+    inplace_via_copy(self, [&](TensorObject* cur) { return ternary_forward(cur, b, c, op); });
+    return;
+  }
   const bool needs = any_requires_grad(self, b, c);
   if (needs && GradMode::is_enabled() && view_needs_functionalize(self)) {
     // An in-place op on a view whose base requires grad: see Note [In-place on views]. The op

@@ -63,6 +63,12 @@ inline const char* type_meta_name(DType d) {
     case DType::Int64: return "long int";
     case DType::Float32: return "float";
     case DType::Float64: return "double";
+    case DType::UInt8: return "unsigned char";
+    case DType::Int8: return "signed char";
+    case DType::Int16: return "short int";
+    case DType::Int32: return "int";
+    case DType::Float16: return "c10::Half";
+    case DType::BFloat16: return "c10::BFloat16";
   }
   return "?";
 }

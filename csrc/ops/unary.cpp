@@ -8,6 +8,7 @@
 #include "core/grad_mode.h"
 #include "core/loops.h"
 #include "ops/binary_ops.h"
+#include "ops/elementwise.h"
 #include "ops/unary_ops.h"
 
 namespace fngrad {
@@ -82,10 +83,10 @@ class UnaryBackward : public Node {
   }
 
   GradList apply(GradList&& grads) override {
-    TensorRef g = std::move(grads[0]);
+    TensorRef g = as_kernel_dtype(std::move(grads[0]));
     TensorRef x, y;
-    if constexpr (saves_input<Op>()) x = x_.unpack(this);
-    if constexpr (saves_output<Op>()) y = y_.unpack(this);
+    if constexpr (saves_input<Op>()) x = as_kernel_dtype(x_.unpack(this));
+    if constexpr (saves_output<Op>()) y = as_kernel_dtype(y_.unpack(this));
     GradList out;
     if (GradMode::is_enabled()) {  // create_graph: build the backward from differentiable ops
       out.push_back(op_.backward_graph(x.get(), y.get(), g.get()));
@@ -192,10 +193,13 @@ void record(TensorObject* input, TensorObject* out, const Op& op, bool inplace, 
 template <typename Op>
 TensorRef unary_forward(TensorObject* x_in, const Op& op) {
   check_dtype<Op>(x_in);
-  TensorRef x = compute_input<Op>(x_in);
+  TensorRef input = compute_input<Op>(x_in);
+  const DType dtype = input->dtype;
+  TensorRef x = is_storage_only(dtype) ? fngrad::to_dtype(input.get(), kernel_dtype(dtype)) : input;  // Note [Storage dtypes]
   TensorRef out = empty(x->sizes, x->dtype, Op::name);
   compute(out.get(), x.get(), op);
-  if (GradMode::is_enabled() && autograd::requires_grad(x_in)) record(x_in, out.get(), op, false, x.get());
+  if (out->dtype != dtype) out = fngrad::to_dtype(out.get(), dtype);
+  if (GradMode::is_enabled() && autograd::requires_grad(x_in)) record(x_in, out.get(), op, false, input.get());
   return out;
 }
 
@@ -208,6 +212,10 @@ void unary_inplace(TensorObject* self, const Op& op) {
   }
   check_inplace(self, Op::name);
   if (!self->contiguous && has_internal_overlap(self)) fail_internal_overlap((std::string(Op::name) + "_").c_str());
+  if (is_storage_only(self->dtype)) {
+    inplace_via_copy(self, [&](TensorObject* cur) { return unary_forward(cur, op); });
+    return;
+  }
   bool recording = GradMode::is_enabled() && autograd::requires_grad(self);
   if (recording && view_needs_functionalize(self)) {
     // See Note [In-place on views]; the op reads a copy, which the write below leaves intact.

@@ -1,4 +1,4 @@
-// fngrad.dtype (float32, float64, int64, bool) and fngrad.Size (a tuple subclass): the small
+// fngrad.dtype (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64) and fngrad.Size (a tuple subclass): the small
 // types around TensorBase, and reading a dtype argument.
 #include <cstring>
 
@@ -14,7 +14,7 @@ struct DTypeObject {
 };
 
 PyTypeObject* DTypeType = nullptr;
-PyObject* g_dtypes[kNumDTypes] = {nullptr, nullptr, nullptr, nullptr};
+PyObject* g_dtypes[kNumDTypes] = {};
 PyTypeObject* SizeType = nullptr;
 
 PyObject* dtype_repr(PyObject* self) {
@@ -29,6 +29,11 @@ PyObject* dtype_itemsize(PyObject* self, void*) {
   return PyLong_FromSize_t(itemsize(reinterpret_cast<DTypeObject*>(self)->dtype));
 }
 
+PyObject* dtype_is_signed(PyObject* self, void*) {
+  const DType d = reinterpret_cast<DTypeObject*>(self)->dtype;
+  return PyBool_FromLong(d != DType::Bool && d != DType::UInt8);
+}
+
 PyObject* dtype_reduce(PyObject* self, PyObject*) {
   return PyUnicode_FromString(dtype_name(reinterpret_cast<DTypeObject*>(self)->dtype));
 }
@@ -36,6 +41,7 @@ PyObject* dtype_reduce(PyObject* self, PyObject*) {
 PyGetSetDef dtype_getset[] = {
     {"is_floating_point", dtype_is_floating_point, nullptr, "Whether this is a floating point dtype.", nullptr},
     {"itemsize", dtype_itemsize, nullptr, "Bytes per element.", nullptr},
+    {"is_signed", dtype_is_signed, nullptr, "Whether the dtype holds negative values.", nullptr},
     {nullptr, nullptr, nullptr, nullptr, nullptr}};
 PyMethodDef dtype_methods[] = {{"__reduce__", dtype_reduce, METH_NOARGS, nullptr}, {nullptr, nullptr, 0, nullptr}};
 

@@ -288,6 +288,18 @@ PYBIND11_MODULE(_C, m) {
     // inspect.signature) instead of pybind11's own signature line.
     py::options docs;
     docs.disable_function_signatures();
+    m.def("promote_types", [](py::handle a, py::handle b) {
+      DType d = promote_types(parse_dtype(a.ptr(), "promote_types"), parse_dtype(b.ptr(), "promote_types"));
+      return py::reinterpret_borrow<py::object>(dtype_object(d));
+    }, "promote_types(type1, type2)\n--\n\nThe smallest dtype both dtypes convert to (PyTorch's table).\n\n"
+       ">>> fngrad.promote_types(fngrad.uint8, fngrad.int8)\nfngrad.int16", py::arg("type1"), py::arg("type2"));
+    m.def("result_type", [](py::handle a, py::handle b) {
+      DType d = ops::result_type(operand_param(a.ptr(), "result_type", "tensor1"),
+                                 operand_param(b.ptr(), "result_type", "tensor2"));
+      return py::reinterpret_borrow<py::object>(dtype_object(d));
+    }, "result_type(tensor1, tensor2)\n--\n\nThe dtype of an arithmetic op on the two operands (tensors or numbers).\n\n"
+       ">>> fngrad.result_type(fngrad.tensor([1], dtype=fngrad.int32), 2.5)\nfngrad.float32",
+       py::arg("tensor1"), py::arg("tensor2"));
     m.def("get_num_threads", &get_num_threads,
           "get_num_threads()\n--\n\nThe number of threads fngrad's kernels use (the thread pool's size).\n\n"
           ">>> fngrad.get_num_threads() >= 1\nTrue");

@@ -16,6 +16,12 @@ int numpy_typenum(DType d) {
     case DType::Int64: return NPY_INT64;
     case DType::Float32: return NPY_FLOAT32;
     case DType::Float64: return NPY_FLOAT64;
+    case DType::UInt8: return NPY_UINT8;
+    case DType::Int8: return NPY_INT8;
+    case DType::Int16: return NPY_INT16;
+    case DType::Int32: return NPY_INT32;
+    case DType::Float16: return NPY_FLOAT16;
+    case DType::BFloat16: fail(ErrorKind::Type, "Got unsupported ScalarType BFloat16");
   }
   return NPY_FLOAT32;
 }
@@ -47,21 +53,27 @@ PyObject* tensor_to_numpy(TensorObject* t, bool force) {
 TensorRef tensor_from_numpy(PyObject* obj) {
   FNGRAD_CHECK_TYPE(PyArray_Check(obj), "expected np.ndarray (got ", py_type_name(obj), ")");
   auto* arr = reinterpret_cast<PyArrayObject*>(obj);
-  DType dtype;
-  switch (PyArray_TYPE(arr)) {
-    case NPY_BOOL: dtype = DType::Bool; break;
-    case NPY_INT64: dtype = DType::Int64; break;
-    case NPY_FLOAT32: dtype = DType::Float32; break;
-    case NPY_FLOAT64: dtype = DType::Float64; break;
-    default: {
+  // By kind and width, so that NumPy's aliases (long and longlong are both int64) map alike.
+  const char kind = PyArray_DESCR(arr)->kind;
+  const npy_intp width = PyArray_ITEMSIZE(arr);
+  int found = -1;
+  for (int i = 0; i < kNumDTypes; i++) {
+    const DType d = static_cast<DType>(i);
+    const char dkind = d == DType::Bool ? 'b' : is_floating(d) ? 'f' : d == DType::UInt8 ? 'u' : 'i';
+    if (d != DType::BFloat16 && dkind == kind && static_cast<npy_intp>(itemsize(d)) == width) found = i;
+  }
+  const DType dtype = static_cast<DType>(found);
+  switch (found) {
+    case -1: {
       PyRef descr = PyRef::check(PyObject_Str(reinterpret_cast<PyObject*>(PyArray_DESCR(arr)->typeobj)));
       std::string name = PyUnicode_AsUTF8(descr.get());
       // "<class 'numpy.int32'>" -> "numpy.int32"
       auto a = name.find('\''), b = name.rfind('\'');
       if (a != std::string::npos && b > a) name = name.substr(a + 1, b - a - 1);
       fail(ErrorKind::Type, "can't convert np.ndarray of type ", name,
-           ". The only supported types are: float64, float32, int64, and bool.");
+           ". The only supported types are: float64, float32, float16, int64, int32, int16, int8, uint8, and bool.");
     }
+    default: break;
   }
   FNGRAD_CHECK_VALUE(PyArray_ISNOTSWAPPED(arr), "[from_numpy] given numpy array has byte order different from the "
                                                 "native byte order. Conversion between byte orders is currently not "

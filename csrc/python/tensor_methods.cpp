@@ -39,7 +39,9 @@ PyObject* m_item(PyObject* self, PyObject*) {
   switch (t->dtype) {
     case DType::Bool: return PyBool_FromLong(*data_ptr<bool>(t));
     case DType::Int64: return PyLong_FromLongLong(*data_ptr<int64_t>(t));
-    default: return PyFloat_FromDouble(item_as_double(t));
+    default:
+      if (is_integral(t->dtype)) return PyLong_FromDouble(item_as_double(t));  // exact below 64 bits
+      return PyFloat_FromDouble(item_as_double(t));
   }
   FNGRAD_CATCH(nullptr)
 }
@@ -404,13 +406,19 @@ PyMethodDef general_methods[] = {
     {"numel", m_numel, METH_NOARGS, "Number of elements."},
     {"element_size", m_element_size, METH_NOARGS, "Bytes per element."},
     {"is_contiguous", m_is_contiguous, METH_NOARGS, "Whether the memory is row-major contiguous."},
-    {"is_floating_point", m_is_floating_point, METH_NOARGS, "Whether the dtype is float32 or float64."},
+    {"is_floating_point", m_is_floating_point, METH_NOARGS, "Whether the dtype is a floating point dtype."},
     {"is_inference", m_is_inference, METH_NOARGS, "Whether the tensor was created under inference_mode."},
     {"contiguous", m_contiguous, METH_NOARGS, "A row-major contiguous tensor with the same values."},
     {"float", m_cast<DType::Float32>, METH_NOARGS, "Converts to float32."},
     {"double", m_cast<DType::Float64>, METH_NOARGS, "Converts to float64."},
     {"long", m_cast<DType::Int64>, METH_NOARGS, "Converts to int64."},
     {"bool", m_cast<DType::Bool>, METH_NOARGS, "Converts to bool."},
+    {"int", m_cast<DType::Int32>, METH_NOARGS, "Converts to int32."},
+    {"short", m_cast<DType::Int16>, METH_NOARGS, "Converts to int16."},
+    {"char", m_cast<DType::Int8>, METH_NOARGS, "Converts to int8."},
+    {"byte", m_cast<DType::UInt8>, METH_NOARGS, "Converts to uint8."},
+    {"half", m_cast<DType::Float16>, METH_NOARGS, "Converts to float16."},
+    {"bfloat16", m_cast<DType::BFloat16>, METH_NOARGS, "Converts to bfloat16."},
     {"to", FNGRAD_FASTCALL(m_to), kFastKw,
      method_doc(to_by_device, "Converts to a dtype (the CPU is the only device).")},
     {"lt", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Lt>), kFastKw, method_doc(compare_sig[0], "self < other")},

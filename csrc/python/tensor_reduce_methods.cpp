@@ -19,42 +19,24 @@ TensorRef with_dtype(PyObject* self, const Args& a, int i) {
   return x;
 }
 
-const Signature sum_sig("sum", {"dim=None", "keepdim=False", "*", "dtype=None"});
+// sum, mean and prod share PyTorch's signature (dim=None, keepdim=False, *, dtype=None) and differ
+// only in the op; Kind indexes their signatures.
+const Signature sum_like_sig[3] = {{"sum", {"dim=None", "keepdim=False", "*", "dtype=None"}},
+                                   {"mean", {"dim=None", "keepdim=False", "*", "dtype=None"}},
+                                   {"prod", {"dim=None", "keepdim=False", "*", "dtype=None"}}};
 
-PyObject* m_sum(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+template <int Kind, TensorRef (*Op)(TensorObject*, const DimVec*, bool)>
+PyObject* m_sum_like(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  Args a(sum_sig, args, nargs, kwnames);
+  Args a(sum_like_sig[Kind], args, nargs, kwnames);
   DimVec dims;
   const bool has_dims = a.dims(0, &dims);
   const bool keepdim = a.bool_or(1, false);
   TensorRef x = with_dtype(self, a, 2);
-  return ops::sum(x.get(), has_dims ? &dims : nullptr, keepdim).release();
-  FNGRAD_CATCH(nullptr)
-}
-
-const Signature mean_sig("mean", {"dim=None", "keepdim=False", "*", "dtype=None"});
-
-PyObject* m_mean(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
-  FNGRAD_TRY
-  Args a(mean_sig, args, nargs, kwnames);
-  DimVec dims;
-  const bool has_dims = a.dims(0, &dims);
-  const bool keepdim = a.bool_or(1, false);
-  TensorRef x = with_dtype(self, a, 2);
-  return ops::mean(x.get(), has_dims ? &dims : nullptr, keepdim).release();
-  FNGRAD_CATCH(nullptr)
-}
-
-const Signature prod_sig("prod", {"dim=None", "keepdim=False", "*", "dtype=None"});
-
-PyObject* m_prod(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
-  FNGRAD_TRY
-  Args a(prod_sig, args, nargs, kwnames);
-  DimVec dims;
-  const bool has_dims = a.dims(0, &dims);
-  const bool keepdim = a.bool_or(1, false);
-  TensorRef x = with_dtype(self, a, 2);
-  return ops::prod(x.get(), has_dims ? &dims : nullptr, keepdim).release();
+  TensorRef r = Op(x.get(), has_dims ? &dims : nullptr, keepdim);
+  // With dtype=, PyTorch reduces in that dtype: sum(dtype=int8) is int8, not the int64 of a plain sum.
+  if (a.has(2) && r->dtype != x->dtype) r = ops::to_dtype(r.get(), x->dtype);
+  return r.release();
   FNGRAD_CATCH(nullptr)
 }
 
@@ -196,9 +178,12 @@ PyObject* m_all(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObjec
 constexpr int kFastKw = METH_FASTCALL | METH_KEYWORDS;
 
 PyMethodDef reduce_methods[] = {
-    {"sum", FNGRAD_FASTCALL(m_sum), kFastKw, method_doc(sum_sig, "Sum over all or some dims.")},
-    {"mean", FNGRAD_FASTCALL(m_mean), kFastKw, method_doc(mean_sig, "Mean over all or some dims.")},
-    {"prod", FNGRAD_FASTCALL(m_prod), kFastKw, method_doc(prod_sig, "Product over all or some dims.")},
+    {"sum", FNGRAD_FASTCALL((m_sum_like<0, &ops::sum>)), kFastKw,
+     method_doc(sum_like_sig[0], "Sum over all or some dims.")},
+    {"mean", FNGRAD_FASTCALL((m_sum_like<1, &ops::mean>)), kFastKw,
+     method_doc(sum_like_sig[1], "Mean over all or some dims.")},
+    {"prod", FNGRAD_FASTCALL((m_sum_like<2, &ops::prod>)), kFastKw,
+     method_doc(sum_like_sig[2], "Product over all or some dims.")},
     {"amax", FNGRAD_FASTCALL(m_amax<true>), kFastKw, method_doc(amax_sig[1], "Maximum over all or some dims.")},
     {"amin", FNGRAD_FASTCALL(m_amax<false>), kFastKw, method_doc(amax_sig[0], "Minimum over all or some dims.")},
     {"_max", FNGRAD_FASTCALL(m_max<true>), kFastKw, "max(); (values, indices) along a dim."},

@@ -191,7 +191,7 @@ PyObject* nb_int(PyObject* a) {
 PyObject* nb_index(PyObject* a) {
   FNGRAD_TRY
   TensorObject* t = as_tensor(a);
-  FNGRAD_CHECK_TYPE(t->numel == 1 && (t->dtype == DType::Int64 || t->dtype == DType::Bool),
+  FNGRAD_CHECK_TYPE(t->numel == 1 && !is_floating(t->dtype),
                     "only integer tensors of a single element can be converted to an index");
   if (t->dtype == DType::Int64) return PyLong_FromLongLong(*data_ptr<int64_t>(t));  // exact beyond 2**53
   return PyLong_FromLongLong(static_cast<long long>(item_as_double(t)));

@@ -38,9 +38,10 @@ from . import _C  # noqa: E402
 
 _C._set_library_dir(_os.path.dirname(_os.path.abspath(__file__)) + _os.sep)
 
-from ._C import Size, dtype, empty_cache, get_num_threads, set_num_threads  # noqa: E402
+from ._C import Size, dtype, empty_cache, get_num_threads, promote_types, result_type, set_num_threads  # noqa: E402
 from ._tensor import (  # noqa: E402
-    BoolTensor, DoubleTensor, FloatTensor, LongTensor, Tensor, set_default_tensor_type, set_printoptions)
+    BFloat16Tensor, BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor,
+    ShortTensor, Tensor, set_default_tensor_type, set_printoptions)
 from ._device import device, get_default_device, set_default_device  # noqa: E402
 from ._creation import (  # noqa: E402
     Generator,
@@ -155,11 +156,20 @@ _C._register_callbacks(
 # dtypes, with PyTorch's aliases. (These shadow the builtins float/bool/long inside this module.)
 float32 = _C.float32
 float64 = _C.float64
+float16 = _C.float16
+bfloat16 = _C.bfloat16
 int64 = _C.int64
+int32 = _C.int32
+int16 = _C.int16
+int8 = _C.int8
+uint8 = _C.uint8
 bool = _C.bool
 float = float32
 double = float64
+half = float16
 long = int64
+int = int32
+short = int16
 
 __version__ = "0.1.0"
 
@@ -169,6 +179,12 @@ __all__ = [
     "DoubleTensor",
     "LongTensor",
     "BoolTensor",
+    "IntTensor",
+    "ShortTensor",
+    "CharTensor",
+    "ByteTensor",
+    "HalfTensor",
+    "BFloat16Tensor",
     "device",
     "get_default_device",
     "set_default_device",
@@ -180,14 +196,25 @@ __all__ = [
     "cuda",
     "Size",
     "dtype",
+    "promote_types",
+    "result_type",
     "Generator",
     "float32",
     "float64",
+    "float16",
+    "bfloat16",
     "int64",
+    "int32",
+    "int16",
+    "int8",
+    "uint8",
     "bool",
     "float",
     "double",
+    "half",
     "long",
+    "int",
+    "short",
     "tensor",
     "as_tensor",
     "from_numpy",

@@ -49,7 +49,10 @@ __all__ = [
     "set_default_dtype",
 ]
 
-_NUMPY_OF = {_C.float32: np.float32, _C.float64: np.float64, _C.int64: np.int64, _C.bool: np.bool_}
+_NUMPY_OF = {_C.float32: np.float32, _C.float64: np.float64, _C.int64: np.int64, _C.bool: np.bool_,
+             _C.float16: np.float16, _C.int32: np.int32, _C.int16: np.int16, _C.int8: np.int8, _C.uint8: np.uint8}
+# NumPy dtypes a tensor can share memory with (fngrad's bfloat16 has no NumPy counterpart).
+_SHARED_NUMPY = tuple(np.dtype(t) for t in _NUMPY_OF.values())
 
 
 def _numpy_dtype(dtype):
@@ -57,13 +60,14 @@ def _numpy_dtype(dtype):
         return _NUMPY_OF[dtype]
     except KeyError:
         raise TypeError(
-            f"[tensor] Expected a dtype (fngrad.float32, fngrad.float64, fngrad.int64 or fngrad.bool), got {dtype!r}."
+            f"[tensor] Expected a dtype with a NumPy counterpart ({', '.join(map(repr, _NUMPY_OF))}), got {dtype!r}."
         ) from None
 
 
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 # PyTorch's names of the scalar types, as its kernel messages print them.
-_SCALAR_TYPE_NAME = {_C.float32: "Float", _C.float64: "Double", _C.int64: "Long", _C.bool: "Bool"}
+_SCALAR_TYPE_NAME = {_C.float32: "Float", _C.float64: "Double", _C.int64: "Long", _C.bool: "Bool", _C.int32: "Int",
+                     _C.int16: "Short", _C.int8: "Char", _C.uint8: "Byte", _C.float16: "Half", _C.bfloat16: "BFloat16"}
 
 
 def _type_name(obj) -> str:
@@ -154,7 +158,8 @@ def _data_error(data) -> None:
                 infer(item)
             return
         if isinstance(obj, (np.ndarray, TensorBase)):
-            has_float[0] = has_float[0] or obj.dtype in (np.float32, np.float64, _C.float32, _C.float64)
+            floating = obj.dtype.is_floating_point if isinstance(obj, TensorBase) else obj.dtype.kind == "f"
+            has_float[0] = has_float[0] or floating
             return
         if isinstance(obj, (numbers.Number, np.generic)):
             has_float[0] = has_float[0] or not isinstance(obj, (numbers.Integral, np.integer, np.bool_))
@@ -228,10 +233,12 @@ def _array_from_data(data, floats_as_default: bool = True) -> np.ndarray:
         if arr.dtype == np.float64 and floats_as_default and _default_dtype is _C.float32:
             arr = arr.astype(np.float32)
     kind = arr.dtype.kind
+    if kind in "fiu" and arr.dtype in _SHARED_NUMPY:
+        return arr
     if kind == "f":
-        return arr if arr.dtype in (np.float32, np.float64) else arr.astype(np.float32)
+        return arr.astype(np.float32)
     if kind in "iu":
-        return arr if arr.dtype == np.int64 else arr.astype(np.int64)
+        return arr.astype(np.int64)
     if kind == "b":
         return arr
     if kind == "O" and arr.size and all(isinstance(v, TensorBase) for v in arr.reshape(-1)):
@@ -244,7 +251,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A new tensor holding a copy of ``data`` (a number, nested sequences, a NumPy array or a tensor).
 
     Python floats become the default dtype (``float32`` unless ``set_default_dtype`` chose ``float64``), ints ``int64`` and bools ``bool``; NumPy arrays keep their
-    dtype (other integer and float widths become int64 and float32).
+    dtype (uint16, uint32 and longdouble, which fngrad lacks, become int64 and float32).
 
     Example::
 
@@ -254,6 +261,11 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     """
     _to_device(device, "tensor")
     dtype = _resolve_dtype(dtype, "tensor")
+    if _C.bfloat16 in (dtype, getattr(data, "dtype", None)):
+        # NumPy has no bfloat16: such data goes through float32 (exact) and is converted natively.
+        src = data.detach().float() if isinstance(data, TensorBase) else data
+        made = tensor(src, dtype=_C.float32 if dtype in (None, _C.bfloat16) else dtype)
+        return _finish(made.to(dtype or _C.bfloat16), requires_grad)
     arr = _array_from_data(data, floats_as_default=dtype is None)
     if dtype is not None:
         arr = arr.astype(_numpy_dtype(dtype))
@@ -274,15 +286,16 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     dtype = _resolve_dtype(dtype, "as_tensor")
     if isinstance(data, TensorBase) and (dtype is None or data.dtype == dtype):
         return data
-    if isinstance(data, np.ndarray) and data.dtype in (np.float32, np.float64, np.int64, np.bool_) and (
-        dtype is None or data.dtype == _numpy_dtype(dtype)
+    if isinstance(data, np.ndarray) and data.dtype in _SHARED_NUMPY and (
+        dtype is None or data.dtype == _NUMPY_OF.get(dtype)
     ):
         return from_numpy(data)
     return tensor(data, dtype=dtype)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
-    """A tensor that shares memory with ``array`` (float64, float32, int64 or bool).
+    """A tensor that shares memory with ``array`` (float64, float32, float16, int64, int32, int16, int8, uint8
+    or bool; other dtypes raise PyTorch's TypeError).
 
     Writes through either are visible in the other. Writes through the array bypass autograd's
     version counter, as they do in PyTorch.
@@ -648,7 +661,7 @@ def randperm(n, dtype=None, device=None, generator=None) -> Tensor:
 # ---- in-place random initialisers (Tensor.uniform_, normal_, ...), drawing from the same
 # generator as randn/rand: after the same manual_seed, t.normal_() gives randn's values. ----
 
-_FLOAT_MANTISSA = {_C.float32: 24, _C.float64: 53}
+_FLOAT_MANTISSA = {_C.float16: 11, _C.bfloat16: 8, _C.float32: 24, _C.float64: 53}
 
 
 def _rng(generator):
@@ -659,7 +672,13 @@ def _write(t: Tensor, values: np.ndarray) -> Tensor:
     """Writes ``values`` into ``t`` through ``copy_``: PyTorch's in-place checks (a leaf that
     requires grad, inference tensors) and version counting, and under grad mode the history that
     gives ``t``'s previous value a zero gradient, as PyTorch's random fills do."""
-    return t.copy_(_C.from_numpy(np.ascontiguousarray(values, dtype=_numpy_dtype(t.dtype))))
+    return t.copy_(_C.from_numpy(np.ascontiguousarray(values, dtype=_NUMPY_OF.get(t.dtype, np.float32))))
+
+
+def _draw_dtype(t: Tensor):
+    """The NumPy dtype samples for ``t`` are drawn in: NumPy's generators draw float32 or float64;
+    float16 and bfloat16 tensors get float32 samples, rounded when written."""
+    return np.float64 if t.dtype == _C.float64 else np.float32
 
 
 def _floating_only(t: Tensor, kernel: str) -> None:
@@ -686,7 +705,7 @@ def uniform_(t: Tensor, from_=0, to=1, *, generator=None, **kwargs) -> Tensor:
     _floating_only(t, "check_uniform_bounds")
     if low > high:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={low:g} > to={high:g}")
-    u = _rng(generator).random(size=tuple(t.shape), dtype=_numpy_dtype(t.dtype))
+    u = _rng(generator).random(size=tuple(t.shape), dtype=_draw_dtype(t))
     return _write(t, u * (high - low) + low if (low, high) != (0.0, 1.0) else u)
 
 
@@ -696,7 +715,7 @@ def normal_(t: Tensor, mean=0, std=1, *, generator=None) -> Tensor:
     _floating_only(t, "normal_kernel_cpu")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
-    z = _rng(generator).standard_normal(size=tuple(t.shape), dtype=_numpy_dtype(t.dtype))
+    z = _rng(generator).standard_normal(size=tuple(t.shape), dtype=_draw_dtype(t))
     return _write(t, z * std + mean if (mean, std) != (0.0, 1.0) else z)
 
 
@@ -717,6 +736,8 @@ def random_(t: Tensor, *args, generator=None, **kwargs) -> Tensor:
             high = 2
         elif t.dtype == _C.int64:
             high = _INT64_MAX
+        elif not t.dtype.is_floating_point:
+            high = int(np.iinfo(_NUMPY_OF[t.dtype]).max) + 1
         else:
             high = (1 << _FLOAT_MANTISSA[t.dtype]) + 1
     high = int(high)

@@ -29,7 +29,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     exponents = _creation.linspace(start, end, steps, dtype=_C.float64)
     dtype = _creation._dtype_or_default(dtype, "logspace")
     values = np.power(float(base), exponents.numpy())
-    if dtype == _C.int64:
+    if not dtype.is_floating_point:
         values = np.trunc(values)
     return _creation.tensor(values, dtype=dtype, requires_grad=requires_grad)
 

@@ -7,20 +7,25 @@ Ellipsis), a bool mask and a single integer tensor themselves; anything else com
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
 from . import _C
 
 _INDEX_ERROR = "tensors used as indices must be long, int, byte or bool tensors"
+_UINT8_INDEX_WARNING = "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead."
 
 
 def _convert(item):
     if isinstance(item, _C.TensorBase):
         if item.dtype == _C.bool:
             return item.detach().numpy()
-        if item.dtype == _C.int64:
+        if item.dtype in (_C.int64, _C.int32):
             return item.detach().numpy()
+        if item.dtype == _C.uint8:  # a mask, as in PyTorch
+            warnings.warn(_UINT8_INDEX_WARNING, UserWarning, stacklevel=4)
+            return item.detach().numpy().astype(bool)
         raise IndexError(_INDEX_ERROR)
     if isinstance(item, np.ndarray):
         if item.dtype.kind not in "biu":
@@ -53,7 +58,7 @@ def _is_int(item) -> bool:
 
 def _as_select(item):
     """A 0-d integer tensor indexes like a Python int (PyTorch's applySlicing selects with it)."""
-    if isinstance(item, _C.TensorBase) and item.dim() == 0 and item.dtype == _C.int64:
+    if isinstance(item, _C.TensorBase) and item.dim() == 0 and item.dtype in (_C.int64, _C.int32):
         return int(item.item())
     return item
 

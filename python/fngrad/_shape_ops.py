@@ -264,7 +264,7 @@ def _triangle(input, diagonal, op, lower):
         raise RuntimeError(f"[{op}] {op}: input tensor must have at least 2 dimensions")
     m, n = input.shape[-2:]
     keep = np.tri(m, n, diagonal, dtype=bool) if lower else ~np.tri(m, n, diagonal - 1, dtype=bool)
-    zero = False if input.dtype == _C.bool else 0 if input.dtype == _C.int64 else 0.0
+    zero = False if input.dtype == _C.bool else 0.0 if input.dtype.is_floating_point else 0
     return _C.where(from_numpy(keep), input, zero)
 
 

@@ -21,10 +21,13 @@ from .autograd import backward
 from .autograd.graph import _register_post_accumulate_hook, _register_tensor_hook
 from .utils.dlpack import DLDeviceType, _export
 
-__all__ = ["Tensor", "set_printoptions", "set_default_tensor_type", "FloatTensor", "DoubleTensor", "LongTensor", "BoolTensor"]
+__all__ = ["Tensor", "set_printoptions", "set_default_tensor_type", "FloatTensor", "DoubleTensor", "LongTensor", "BoolTensor",
+           "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "HalfTensor", "BFloat16Tensor"]
 
 # PyTorch's legacy tensor type names, as Tensor.type() gives them.
-_TYPE_NAMES = {_C.float32: "FloatTensor", _C.float64: "DoubleTensor", _C.int64: "LongTensor", _C.bool: "BoolTensor"}
+_TYPE_NAMES = {_C.float32: "FloatTensor", _C.float64: "DoubleTensor", _C.int64: "LongTensor", _C.bool: "BoolTensor",
+               _C.int32: "IntTensor", _C.int16: "ShortTensor", _C.int8: "CharTensor", _C.uint8: "ByteTensor",
+               _C.float16: "HalfTensor", _C.bfloat16: "BFloat16Tensor"}
 _DTYPE_OF_NAME = {name: dtype for dtype, name in _TYPE_NAMES.items()}
 _TO_NAMES = ("dtype", "non_blocking", "copy", "memory_format")  # to(device, ...)'s positions after the device
 
@@ -340,7 +343,8 @@ class Tensor(_C.TensorBase):
             >>> fngrad.tensor([[1, 2], [3, 4]]).tolist()
             [[1, 2], [3, 4]]
         """
-        return self.detach().numpy().tolist()
+        t = self.detach()
+        return (t.float() if t.dtype == _C.bfloat16 else t).numpy().tolist()  # NumPy has no bfloat16
 
     def __array__(self, dtype=None, copy=None):
         arr = self.numpy()  # PyTorch's error for a tensor that requires grad: NumPy would drop the graph
@@ -445,6 +449,22 @@ class BoolTensor(metaclass=_LegacyTensorType):
     """Legacy constructor of bool tensors: ``BoolTensor(2, 3)`` (uninitialised), ``BoolTensor([1, 0])``."""
 
     dtype = _C.bool
+
+
+def _legacy_type(dtype):
+    """The legacy constructor class of ``dtype`` (``IntTensor`` for int32), made as the four above are written."""
+    name = _TYPE_NAMES[dtype]
+    doc = (f"Legacy constructor of {str(dtype).replace('fngrad.', '')} tensors: ``{name}(2, 3)`` (uninitialised), "
+           f"``{name}([1, 2])``.")
+    return _LegacyTensorType(name, (), {"dtype": dtype, "__doc__": doc, "__module__": __name__})
+
+
+IntTensor = _legacy_type(_C.int32)
+ShortTensor = _legacy_type(_C.int16)
+CharTensor = _legacy_type(_C.int8)
+ByteTensor = _legacy_type(_C.uint8)
+HalfTensor = _legacy_type(_C.float16)
+BFloat16Tensor = _legacy_type(_C.bfloat16)
 
 
 def set_default_tensor_type(t) -> None:
@@ -609,7 +629,8 @@ def _format_block(values: np.ndarray, fmt: _Formatter, indent: int, summarize: b
 
 def _tensor_repr(t: Tensor) -> str:
     prefix = "tensor("
-    values = t.detach().numpy()
+    # NumPy has no bfloat16: its values print from float32, which holds them exactly.
+    values = (t.detach().float() if t.dtype == _C.bfloat16 else t.detach()).numpy()
     suffixes = []
     if values.size == 0:
         body = "[]"
