@@ -1449,6 +1449,31 @@ def _squeeze_under_no_grad(L):
 
 
 # --------------------------------------------------------------------------------------------------
+# In place on outputs of unbind/split/chunk (one node for all outputs: PyTorch refuses)
+# --------------------------------------------------------------------------------------------------
+MOV = "multi-output views"
+MULTI_VIEW = "This view is the output of a function that returns multiple views"
+
+
+def _after_base_changed(L):
+    z = L.ones(2, 3, requires_grad=True) * 1
+    a, b = z.unbind()
+    z.mul_(2)
+    return [a * 2]
+
+
+add(MOV, "mov_unbind_add_", lambda L: (L.ones(2, 3, requires_grad=True) * 1).unbind()[1].add_(1), MULTI_VIEW)
+add(MOV, "mov_split_mul_", lambda L: (L.ones(4, requires_grad=True) * 1).split(2)[0].mul_(2), MULTI_VIEW)
+add(MOV, "mov_split_sizes_zero_", lambda L: (L.ones(4, requires_grad=True) * 1).split([1, 3])[1].zero_(), MULTI_VIEW)
+add(MOV, "mov_chunk_copy_", lambda L: (L.ones(4, requires_grad=True) * 1).chunk(2)[0].copy_(L.zeros(2)), MULTI_VIEW)
+add(MOV, "mov_unbind_of_leaf", lambda L: L.ones(2, 3, requires_grad=True).unbind()[0].add_(1), MULTI_VIEW)
+add(MOV, "mov_view_of_output", lambda L: (L.ones(2, 4, requires_grad=True) * 1).unbind()[0].view(2, 2).add_(1),
+    MULTI_VIEW)
+add(MOV, "mov_used_after_base_changed", _after_base_changed, MULTI_VIEW)
+add(MOV, "mov_no_grad_base_ok", lambda L: [L.zeros(2, 3).unbind()[0].add_(1)], expect="ok", ref=[np.ones(3, np.float32)])
+
+
+# --------------------------------------------------------------------------------------------------
 # The child process
 # --------------------------------------------------------------------------------------------------
 

@@ -109,7 +109,8 @@ bool needs_recording_fw(const TensorObject* const* inputs, size_t n) {
   return false;
 }
 
-void record_node_fw(Node* node, TensorObject* out, TensorObject* const* inputs, size_t n, History history) {
+void record_node_fw(Node* node, TensorObject* const* outs, size_t nout, TensorObject* const* inputs, size_t n,
+                    History history) {
   if (history == History::InPlace) {
     flush_pending();  // pending tangents may read the tensor this op overwrites
   } else {
@@ -141,31 +142,38 @@ void record_node_fw(Node* node, TensorObject* out, TensorObject* const* inputs, 
       PyTuple_SET_ITEM(ins.get(), i, reinterpret_cast<PyObject*>(inputs[i]));
     }
   }
-  if (reverse || !forward) {
-    if (history == History::Output) {
-      set_history(out, node);
+  for (size_t k = 0; k < nout; k++) {
+    TensorObject* out = outs[k];
+    if (reverse || !forward) {
+      if (history == History::Output) {
+        set_history(out, node);
+      } else {
+        rebase_history(out, node);
+      }
     } else {
-      rebase_history(out, node);
+      out->output_nr = node->add_input_meta(out);
     }
-    if (history != History::RegeneratedView) record_creation_site(node);
-  } else {
-    out->output_nr = node->add_input_meta(out);
   }
+  if ((reverse || !forward) && history != History::RegeneratedView) record_creation_site(node);
   if (!forward) {
-    if (history == History::InPlace) Py_CLEAR(out->fw_cell);  // overwritten by values without tangent
+    if (history == History::InPlace) {
+      for (size_t k = 0; k < nout; k++) Py_CLEAR(outs[k]->fw_cell);  // overwritten by values without tangent
+    }
     return;
   }
   // The node's Python object is made when the tangent is computed: its class is chosen by the
   // node's name, which the op may still set after recording (log_softmax, the reductions).
-  node->refcount_++;
-  PyRef node_obj = PyRef::check(PyCapsule_New(node, "fngrad.pending_node", [](PyObject* c) {
-    node_decref(static_cast<Node*>(PyCapsule_GetPointer(c, "fngrad.pending_node")));
-  }));
   // An op in place has overwritten its input: only the node's saved values describe it.
   PyObject* inplace = history == History::InPlace ? Py_True : Py_False;
-  PyRef pending = PyRef::check(PyTuple_Pack(4, node_obj.get(), ins.get(), tangents.get(), inplace));
-  Py_XSETREF(out->fw_cell, new_cell(Py_None, pending.get()));
-  g_pending.push_back(TensorRef::borrow(out));
+  for (size_t k = 0; k < nout; k++) {
+    node->refcount_++;
+    PyRef node_obj = PyRef::check(PyCapsule_New(node, "fngrad.pending_node", [](PyObject* c) {
+      node_decref(static_cast<Node*>(PyCapsule_GetPointer(c, "fngrad.pending_node")));
+    }));
+    PyRef pending = PyRef::check(PyTuple_Pack(4, node_obj.get(), ins.get(), tangents.get(), inplace));
+    Py_XSETREF(outs[k]->fw_cell, new_cell(Py_None, pending.get()));
+    g_pending.push_back(TensorRef::borrow(outs[k]));
+  }
 }
 
 TensorRef get_tangent(TensorObject* t) {

@@ -30,7 +30,9 @@ bool has_tangent(const TensorObject* t);
 // requires_grad as usual, or an input with a tangent.
 bool needs_recording_fw(const TensorObject* const* inputs, size_t n);
 // record_node_from() while a level is active (node made, no edges yet).
-void record_node_fw(Node* node, TensorObject* out, TensorObject* const* inputs, size_t n, History history);
+// outs: the op's outputs (several for unbind/split: output i is node input i).
+void record_node_fw(Node* node, TensorObject* const* outs, size_t nout, TensorObject* const* inputs, size_t n,
+                    History history);
 // Computes every pending tangent.
 void flush_pending();
 // t's tangent at the active level (computing it if pending), or null.

@@ -236,7 +236,8 @@ bool needs_recording_fw(const TensorObject* const* inputs, size_t n);
 struct ForwardADLevel {
   static inline int active_level = -1;  // Note [Forward AD] (forward_ad.h); -1: no dual level
 };
-void record_node_fw(Node* node, TensorObject* out, TensorObject* const* inputs, size_t n, History history);
+void record_node_fw(Node* node, TensorObject* const* outs, size_t nout, TensorObject* const* inputs, size_t n,
+                    History history);
 
 inline bool requires_grad(const TensorObject* t) {
   return t->requires_grad || t->grad_fn != nullptr || (ForwardADLevel::active_level >= 0 && fw_has_tangent(t));
@@ -257,7 +258,7 @@ N* record_node_from(TensorObject* out, const Inputs& inputs, History history, Ar
   if (ForwardADLevel::active_level >= 0) [[unlikely]] {
     SmallVec<TensorObject*, 4> ins;
     for (TensorObject* t : inputs) ins.push_back(t);
-    record_node_fw(node, out, ins.data(), ins.size(), history);
+    record_node_fw(node, &out, 1, ins.data(), ins.size(), history);
     return node;
   }
   for (TensorObject* t : inputs) node->next_edges().push_back(gradient_edge(t));
@@ -274,6 +275,24 @@ template <typename N, typename... Args>
 N* record_node(TensorObject* out, std::initializer_list<TensorObject*> inputs, History history, Args&&... args) {
   return record_node_from<N>(out, inputs, history, std::forward<Args>(args)...);
 }
+// One node for every output of a multi-output op (unbind, split): output i becomes node input i,
+// so the node's backward receives one gradient per output (undefined where none arrived).
+template <typename N, typename Outs>
+N* record_multi_output_node(const Outs& outs, TensorObject* input) {
+  N* node = new N();
+  NodeRef keep(node);
+  SmallVec<TensorObject*, 4> os;
+  for (const TensorRef& o : outs) os.push_back(o.get());
+  if (ForwardADLevel::active_level >= 0) [[unlikely]] {
+    record_node_fw(node, os.data(), os.size(), &input, 1, History::Output);
+    return node;
+  }
+  node->next_edges().push_back(gradient_edge(input));
+  for (TensorObject* o : os) set_history(o, node);
+  record_creation_site(node);
+  return node;  // the outputs' grad_fn holds it
+}
+
 // Turns the recording of creation sites on or off (the benchmark measures its cost).
 void set_record_creation_sites(bool enabled);
 // "MulBackward0 (created at model.py:42)" or just the name when unknown.

@@ -35,6 +35,9 @@ struct TensorObject {
   bool retains_grad;
   bool is_inference;    // created under inference_mode
   bool custom_fn_view;  // an output of a custom Function that is a view of its input
+  // An output of unbind/split/chunk (one node for all outputs), or a view of one: refused in place
+  // (PyTorch's CreationMeta::MULTI_OUTPUT_NODE, Note [Multi-output views] in ops/views.cpp).
+  bool multi_output_view;
   uint32_t output_nr;
   autograd::Node* grad_fn;           // owned reference
   autograd::Node* grad_accumulator;  // not owned; see Note [AccumulateGrad]

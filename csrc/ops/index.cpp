@@ -429,6 +429,11 @@ void write_through_view(TensorObject* view, TensorObject* value) {
 void refresh_view_history(TensorObject* t) {
   if (t->base != nullptr && t->grad_fn != nullptr && t->view_version != t->storage->version &&
       autograd::requires_grad(t->base) && t->base->grad_fn != nullptr) {
+    // Note [Multi-output views] (views.cpp): one node for all outputs cannot be rebuilt for one.
+    if (t->multi_output_view) {
+      fail(ErrorKind::Runtime, "Output ", t->output_nr, " of ", forward_op_name(t->grad_fn),
+           " is a view and its base or another view of its base has been modified inplace. ", kMultiOutputViewAdvice);
+    }
     regenerate_view_history(t);
   }
 }

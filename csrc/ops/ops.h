@@ -79,6 +79,12 @@ inline void check_no_internal_overlap(const TensorObject* t, const char* op) {
 }
 // Bumps t's version counter (every in-place write does).
 inline void bump_version(TensorObject* t) { t->storage->version++; }
+// The forward op a node is the backward of, as PyTorch's view errors name it ("Unbind" for
+// UnbindBackward0), and their advice for outputs of multi-output views (Note [Multi-output views]).
+std::string forward_op_name(const autograd::Node* fn);
+inline constexpr const char* kMultiOutputViewAdvice =
+    "This view is the output of a function that returns multiple views. Such functions do not allow the output "
+    "views to be modified inplace. You should replace the inplace operation by an out-of-place one.";
 // See Note [In-place on views] (index.cpp).
 bool view_needs_functionalize(TensorObject* t);
 void write_through_view(TensorObject* view, TensorObject* value);

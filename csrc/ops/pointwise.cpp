@@ -243,6 +243,10 @@ void check_inplace(TensorObject* t, const char* op) {
          "associated with the custom Function, leading to incorrect gradients. This behavior is forbidden. You can fix "
          "this by cloning the output of the custom Function.");
   }
+  if (t->multi_output_view && t->grad_fn != nullptr) {  // Note [Multi-output views] (views.cpp)
+    fail(ErrorKind::Runtime, "Output ", t->output_nr, " of ", forward_op_name(t->grad_fn),
+         " is a view and is being modified inplace. ", kMultiOutputViewAdvice);
+  }
   if (t->grad_fn == nullptr && t->requires_grad) {
     fail(ErrorKind::Runtime, "a leaf Variable that requires grad is being used in an in-place operation.");
   }

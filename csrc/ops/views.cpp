@@ -32,6 +32,7 @@ TensorRef view_of(TensorObject* x, int64_t offset, const DimVec& sizes, const Di
   TensorObject* base = x->base != nullptr ? x->base : x;
   Py_INCREF(reinterpret_cast<PyObject*>(base));
   out->base = base;
+  out->multi_output_view = x->multi_output_view;  // Note [Multi-output views]
   return out;
 }
 
@@ -243,6 +244,77 @@ class ToCopyBackward : public Node {
   }
 };
 
+// Note [Multi-output views]
+// unbind, split and chunk record ONE node for all their outputs, as PyTorch does
+// (UnbindBackward0, SplitBackward0, SplitWithSizesBackward0): output i is the node's input i, so
+// its backward receives one gradient per output, undefined where an output got none, and stacks or
+// concatenates them (zeros in the gaps). Each output is a view of the input. One node cannot
+// rebuild the history of one output changed in place, so, as in PyTorch (CreationMeta::
+// MULTI_OUTPUT_NODE), such outputs and views of them are refused in place when they require grad
+// (check_inplace), and so is using one after its base or a sibling changed in place
+// (refresh_view_history).
+class SplitBackward : public Node {
+ public:
+  enum Kind { Unbind, Split, SplitWithSizes } kind = Split;
+  int64_t dim = 0;
+  int64_t split_size = 0;  // Split
+  DimVec split_sizes;      // SplitWithSizes
+  DimVec input_shape;
+  std::string name() const override {
+    return kind == Unbind ? "UnbindBackward0" : kind == Split ? "SplitBackward0" : "SplitWithSizesBackward0";
+  }
+  void visit_saved(autograd::SavedValueVisitor& v) const override {
+    v.integer("_saved_dim", dim);
+    if (kind == Unbind) return;
+    v.ints("_saved_self_sym_sizes", input_shape);
+    if (kind == Split) {
+      v.integer("_saved_split_size", split_size);
+    } else {
+      v.ints("_saved_split_sizes", split_sizes);
+    }
+  }
+  GradList apply(GradList&& grads) override {
+    SmallVec<TensorRef, 4> filled;
+    SmallVec<TensorObject*, 4> parts;
+    for (size_t i = 0; i < grads.size(); i++) {
+      filled.push_back(grads[i] ? std::move(grads[i]) : zeros(input_meta_[i].shape, input_meta_[i].dtype));
+      parts.push_back(filled.back().get());
+    }
+    GradList out;
+    out.push_back(cat(parts, dim, kind == Unbind));
+    return out;
+  }
+};
+
+// The parts of x along dim (of the given sizes; unbind: every index) as views of x, recorded as one
+// node (Note [Multi-output views]).
+SmallVec<TensorRef, 4> split_views(TensorObject* x, int64_t dim, const DimVec& sizes, SplitBackward::Kind kind,
+                                   int64_t split_size) {
+  refresh_view_history(x);
+  SmallVec<TensorRef, 4> outs;
+  const bool grad_on = GradMode::is_enabled();
+  if (kind == SplitBackward::Unbind) {
+    for (int64_t i = 0; i < x->sizes[dim]; i++) outs.push_back(apply_view(x, ViewStep{ViewStep::Select, dim, i, 0, 1}));
+  } else {
+    int64_t start = 0;
+    for (int64_t s : sizes) {
+      outs.push_back(apply_view(x, ViewStep{ViewStep::Slice, dim, start, start + s, 1}));
+      start += s;
+    }
+  }
+  // Under no_grad they are plain views (PyTorch's CreationMeta::NO_GRAD_MODE check applies).
+  for (TensorRef& o : outs) o->multi_output_view = grad_on || x->multi_output_view;
+  if (!outs.empty() && grad_on && autograd::requires_grad(x)) {
+    auto* node = autograd::record_multi_output_node<SplitBackward>(outs, x);
+    node->kind = kind;
+    node->dim = dim;
+    node->split_size = split_size;
+    if (kind == SplitBackward::SplitWithSizes) node->split_sizes = sizes;
+    node->input_shape = x->sizes;
+  }
+  return outs;
+}
+
 void record_identity(TensorObject* x, TensorObject* out, const char* name) {
   if (GradMode::is_enabled() && autograd::requires_grad(x)) {
     autograd::record_node<CloneBackward>(out, {x}, autograd::History::Output, name);
@@ -250,6 +322,15 @@ void record_identity(TensorObject* x, TensorObject* out, const char* name) {
 }
 
 }  // namespace
+
+std::string forward_op_name(const autograd::Node* fn) {
+  std::string n = fn->name();
+  size_t end = n.size();
+  while (end > 0 && n[end - 1] >= '0' && n[end - 1] <= '9') end--;
+  const std::string suffix = "Backward";
+  if (end >= suffix.size() && n.compare(end - suffix.size(), suffix.size(), suffix) == 0) return n.substr(0, end - suffix.size());
+  return n;
+}
 
 TensorRef select(TensorObject* x, int64_t dim, int64_t index) {
   FNGRAD_CHECK_INDEX(ndim(x) > 0, "[select] invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
@@ -614,8 +695,8 @@ TensorRef cat(const SmallVec<TensorObject*, 4>& tensors, int64_t dim_in, bool st
   return out;
 }
 
-SmallVec<TensorRef, 4> split_sizes(TensorObject* x, const DimVec& sizes, int64_t dim_in) {
-  const int64_t dim = wrap_dim(dim_in, ndim(x), "split");
+namespace {
+void check_split_sizes(TensorObject* x, const DimVec& sizes, int64_t dim) {
   int64_t total = 0;
   bool overflow = false;
   for (int64_t s : sizes) {
@@ -627,13 +708,13 @@ SmallVec<TensorRef, 4> split_sizes(TensorObject* x, const DimVec& sizes, int64_t
   FNGRAD_CHECK_RUNTIME(total == x->sizes[dim], "[split] split_with_sizes expects split_sizes to sum exactly to ",
                        x->sizes[dim], " (input tensor's size at dimension ", dim, "), but got split_sizes=",
                        shape_str(sizes));
-  SmallVec<TensorRef, 4> out;
-  int64_t start = 0;
-  for (int64_t s : sizes) {
-    out.push_back(slice(x, dim, start, start + s, 1));
-    start += s;
-  }
-  return out;
+}
+}  // namespace
+
+SmallVec<TensorRef, 4> split_sizes(TensorObject* x, const DimVec& sizes, int64_t dim_in) {
+  const int64_t dim = wrap_dim(dim_in, ndim(x), "split");
+  check_split_sizes(x, sizes, dim);
+  return split_views(x, dim, sizes, SplitBackward::SplitWithSizes, 0);
 }
 
 SmallVec<TensorRef, 4> split(TensorObject* x, int64_t size, int64_t dim_in) {
@@ -643,7 +724,7 @@ SmallVec<TensorRef, 4> split(TensorObject* x, int64_t size, int64_t dim_in) {
   DimVec sizes;
   for (int64_t start = 0; start < x->sizes[dim]; start += size) sizes.push_back(std::min(size, x->sizes[dim] - start));
   if (sizes.empty()) sizes.push_back(0);
-  return split_sizes(x, sizes, dim);
+  return split_views(x, dim, sizes, SplitBackward::Split, size);
 }
 
 SmallVec<TensorRef, 4> chunk(TensorObject* x, int64_t chunks, int64_t dim_in) {
@@ -655,10 +736,9 @@ SmallVec<TensorRef, 4> chunk(TensorObject* x, int64_t chunks, int64_t dim_in) {
 }
 
 SmallVec<TensorRef, 4> unbind(TensorObject* x, int64_t dim_in) {
+  FNGRAD_CHECK_INDEX(ndim(x) > 0, "[unbind] Dimension specified as ", dim_in, " but tensor has no dimensions");
   const int64_t dim = wrap_dim(dim_in, ndim(x), "unbind");
-  SmallVec<TensorRef, 4> out;
-  for (int64_t i = 0; i < x->sizes[dim]; i++) out.push_back(select(x, dim, i));
-  return out;
+  return split_views(x, dim, DimVec{}, SplitBackward::Unbind, 0);
 }
 
 TensorRef to_dtype(TensorObject* x, DType dtype) {

@@ -351,6 +351,12 @@ for _names, _fn in [
     (("SelectBackward0",), lambda n, t, out: t.select(n._saved_dim, n._saved_index)),
     (("SliceBackward0",), lambda n, t, out: t[(slice(None),) * n._saved_dim
                                               + (slice(n._saved_start, n._saved_end, n._saved_step),)]),
+    # One node for every output of unbind/split/chunk: out.output_nr says which part out is.
+    (("UnbindBackward0",), lambda n, t, out: t.select(n._saved_dim, out.output_nr)),
+    (("SplitBackward0",), lambda n, t, out: t.narrow(n._saved_dim, out.output_nr * n._saved_split_size,
+                                                     out.shape[n._saved_dim])),
+    (("SplitWithSizesBackward0",), lambda n, t, out: t.narrow(n._saved_dim, sum(n._saved_split_sizes[:out.output_nr]),
+                                                              out.shape[n._saved_dim])),
     (("SumBackward0",), lambda n, t, out: t.sum()),
     (("SumBackward1",), lambda n, t, out: t.sum(n._saved_dim, keepdim=n._saved_keepdim)),
     (("MeanBackward0",), lambda n, t, out: t.mean()),
