@@ -70,7 +70,9 @@ class DistributedDataParallel(Module):
     and bucket layout, and rank 0's parameters and buffers are broadcast to all. ``no_sync()``
     accumulates gradients locally; the next synchronised backward averages the sum.
     ``find_unused_parameters=True`` lets parameters without a gradient in a pass take part (as
-    zeros); without it such a parameter is an error at the end of backward. Buffers are broadcast
+    zeros): as PyTorch, the forward searches its output's graph for the parameters it does not
+    reach, and they join their buckets at the first hook of backward; without the flag such a
+    parameter is an error at the end of backward. Buffers are broadcast
     from rank 0 before every forward (``broadcast_buffers``). ``device_ids`` and
     ``output_device`` must be None (CPU), the other PyTorch arguments are accepted.
 
