@@ -28,7 +28,10 @@ __all__ = ["DistributedDataParallel"]
 # Note [No Python object off the GIL]
 # MPI works on a bucket's all-reduce while backward goes on, but it only ever sees raw memory: the
 # bucket's flat NumPy buffer, allocated once at construction and never resized or freed while a
-# request is in flight. No Python object is touched outside the GIL: MPI gets no Python callback,
+# request is in flight, or, for a bucket of one parameter, the memory of the `.grad` that parameter
+# got in this pass (final for the pass once its post-accumulate-grad hook runs; the bucket holds
+# the tensor until the request completes, and the end-of-backward callback averages it in place).
+# No Python object is touched outside the GIL: MPI gets no Python callback,
 # and there is no communication thread. Open MPI moves a non-blocking collective forward only
 # inside MPI calls, and every such call (Iallreduce, Test, Testall) is made from the thread that
 # runs backward, with the GIL held; mpi4py releases the GIL inside them, and then MPI copies
@@ -44,9 +47,12 @@ _DEFAULT_FIRST_BUCKET_BYTES = 1024 * 1024
 
 
 class _Bucket:
-    """One flat NumPy buffer of gradients of one dtype, reduced by one MPI Iallreduce."""
+    """One flat NumPy buffer of gradients of one dtype, reduced by one MPI Iallreduce.
 
-    __slots__ = ("index", "params", "offsets", "buffer", "pending", "request", "started", "finished")
+    A bucket of one parameter is reduced in the memory of the parameter's ``.grad`` when it can
+    be (``in_grad``: the gradient tensor, held until the request completes), without copies."""
+
+    __slots__ = ("index", "params", "offsets", "buffer", "pending", "request", "started", "finished", "in_grad")
 
     def __init__(self, index, params, dtype):
         self.index = index
@@ -58,6 +64,7 @@ class _Bucket:
         self.request = None
         self.started = None  # perf_counter() at launch (for the timeline)
         self.finished = None  # perf_counter() when first seen complete
+        self.in_grad = None
 
     def segment(self, i):
         return self.buffer[self.offsets[i] : self.offsets[i + 1]]
@@ -151,19 +158,30 @@ class DistributedDataParallel(Module):
     # -- construction ---------------------------------------------------------------------------
 
     def _make_buckets(self, params):
-        """Reverse registration order; a new bucket at each dtype change or when full."""
+        """Reverse registration order; a new bucket at each dtype change or when full. A parameter
+        at least as large as the first bucket's cap has a bucket of its own, reduced in its
+        ``.grad``'s memory: the copies into and out of a bucket were half of DDP's own work on
+        the benchmark's MLP (docs/distributed.md)."""
         buckets, current, size, dtype = [], [], 0, None
+
+        def close():
+            nonlocal current, size
+            if current:
+                buckets.append(_Bucket(len(buckets), current, current[0].detach().numpy().dtype))
+            current, size = [], 0
+
         for p in reversed(params):
             cap = self._first_bucket_cap if not buckets else self.bucket_bytes_cap
             nbytes = p.numel() * p.element_size()
-            if current and (p.dtype != dtype or size + nbytes > cap):
-                buckets.append(_Bucket(len(buckets), current, current[0].detach().numpy().dtype))
-                current, size = [], 0
+            alone = nbytes >= self._first_bucket_cap
+            if p.dtype != dtype or size + nbytes > cap or alone:
+                close()
             current.append(p)
             size += nbytes
             dtype = p.dtype
-        if current:
-            buckets.append(_Bucket(len(buckets), current, current[0].detach().numpy().dtype))
+            if alone:
+                close()
+        close()
         return buckets
 
     def _check_same_model(self, named):
@@ -254,7 +272,8 @@ class DistributedDataParallel(Module):
     # -- backward ---------------------------------------------------------------------------------
 
     def _launch(self, bucket):
-        bucket.request = self._pg.comm.Iallreduce(self._pg._MPI.IN_PLACE, bucket.buffer, op=self._pg._MPI.SUM)
+        memory = bucket.buffer if bucket.in_grad is None else bucket.in_grad.detach().numpy()
+        bucket.request = self._pg.comm.Iallreduce(self._pg._MPI.IN_PLACE, memory, op=self._pg._MPI.SUM)
         if self._timeline is not None:
             bucket.started = time.perf_counter()
 
@@ -268,11 +287,16 @@ class DistributedDataParallel(Module):
                 else:
                     return
 
-    def _fill(self, param):
+    def _fill(self, param, used=False):
         """Puts the parameter's gradient (zeros when it has none) into its bucket; the bucket's last
-        one starts the bucket's all-reduce."""
+        one starts the bucket's all-reduce. The gradient a parameter of a bucket of its own got
+        in this pass is reduced where it is (Note [No Python object off the GIL])."""
         bucket, i = self._param_slot[id(param)]
-        if param.grad is None:
+        grad = param.grad
+        if (used and len(bucket.params) == 1 and grad is not None and not grad.requires_grad and grad.is_contiguous()
+                and grad.detach().numpy().dtype == bucket.buffer.dtype):
+            bucket.in_grad = grad
+        elif grad is None:
             bucket.segment(i)[...] = 0
         else:
             np.copyto(bucket.segment(i).reshape(tuple(param.shape)), param.grad.detach().numpy())
@@ -296,15 +320,20 @@ class DistributedDataParallel(Module):
             self._marked_twice.append(param)
             return
         self._used[k] = 1
-        self._fill(param)
+        self._fill(param, used=True)
         self._poke()
 
     def _end_pass(self):
         for b in self._buckets:
-            b.pending, b.request, b.finished = len(b.params), None, None
+            b.pending, b.request, b.finished, b.in_grad = len(b.params), None, None, None
         self._used[:] = 0
         self._ready[:] = False
         self._marked_twice = []
+
+    def _average_in_grad(self, bucket):
+        memory = bucket.in_grad.detach().numpy()
+        np.divide(memory, self._pg.size(), out=memory)
+        _C._increment_version(bucket.in_grad)
 
     def _finish_backward(self):
         """The end-of-backward callback: starts what is left, waits for all, writes the averages."""
@@ -334,6 +363,9 @@ class DistributedDataParallel(Module):
             # Finish the all-reduces already started (the other ranks take part in them) before
             # raising, so no MPI request outlives its pass.
             self._pg.wait([b.request for b in self._buckets if b.request is not None], "DistributedDataParallel")
+            for b in self._buckets:
+                if b.in_grad is not None and b.request is not None:  # reduced where it was: the average
+                    self._average_in_grad(b)
             self._end_pass()
             raise error
         MPI = self._pg._MPI
@@ -352,6 +384,8 @@ class DistributedDataParallel(Module):
                 seg = b.segment(i).reshape(tuple(p.shape))
                 if not self._used[self._index[id(p)]]:
                     pass  # used on no rank in this pass: its .grad stays as it was (PyTorch)
+                elif b.in_grad is not None:
+                    self._average_in_grad(b)
                 elif p.grad is not None:
                     np.divide(seg, world, out=p.grad.detach().numpy())  # the average, in one pass
                     _C._increment_version(p.grad)
