@@ -202,7 +202,7 @@ NETWORKS = {"10 Gbit/s (TCP, 25 us)": (1.25e9, 25e-6), "100 Gbit/s (RDMA, 3 us)"
 
 def cost_model(args):
     mlp_bytes = 4 * sum(SIZES[i] * SIZES[i + 1] + SIZES[i + 1] for i in range(3))
-    mlp_last = 4 * (SIZES[0] * SIZES[1] + SIZES[1] + SIZES[1] * SIZES[2])  # bucket 1: fc2.weight, fc1.*
+    mlp_last = 4 * SIZES[0] * SIZES[1]  # fc1.weight, a bucket of its own, produced last
     models = {
         f"MLP ({mlp_bytes / 1e6:.2f} MB of gradients, last bucket {mlp_last / 1e6:.2f} MB, compute "
         f"{args.mlp_compute_ms:g} ms of which backward {args.mlp_backward_ms:g} ms)":
