@@ -142,9 +142,9 @@ def check_ddp(steps=4, **ddp_kwargs):
     return ddp
 
 
-def check_no_sync():
+def check_no_sync(**ddp_kwargs):
     """Two micro-batches, the first under no_sync, equal one process's gradient of both."""
-    ddp = nn.parallel.DistributedDataParallel(make_net(seed=3 + RANK))
+    ddp = nn.parallel.DistributedDataParallel(make_net(seed=3 + RANK), **ddp_kwargs)
     ref = make_net(seed=3)
     opt = fngrad.optim.SGD(ddp.parameters(), lr=0.05)
     ref_opt = fngrad.optim.SGD(ref.parameters(), lr=0.05)
@@ -274,10 +274,15 @@ def check_mismatch():
 check_collectives()
 check_ddp()
 passed("ddp")
-ddp = check_ddp(bucket_cap_mb=0.001)  # ~1 KB buckets: several all-reduces in flight
+# ~1 KB buckets: several all-reduces in flight, and body.2.weight (2 KB) is a bucket of its own,
+# reduced in its .grad's memory
+ddp = check_ddp(bucket_cap_mb=0.001)
 assert len(ddp._buckets) > 2
+w = ddp.module.body[2].weight
+assert [len(b.params) for b in ddp._buckets if any(p is w for p in b.params)] == [1]
 passed("ddp_small_buckets")
 check_no_sync()
+check_no_sync(bucket_cap_mb=0.001)  # the accumulated .grad reduced in its own memory
 check_find_unused()
 check_unused_changing()
 check_unused_without_flag()
