@@ -299,7 +299,7 @@ class DistributedDataParallel(Module):
         elif grad is None:
             bucket.segment(i)[...] = 0
         else:
-            np.copyto(bucket.segment(i).reshape(tuple(param.shape)), param.grad.detach().numpy())
+            np.copyto(bucket.segment(i).reshape(tuple(param.shape)), grad.detach().numpy())
         self._ready[self._index[id(param)]] = True
         bucket.pending -= 1
         if bucket.pending == 0:
