@@ -69,6 +69,21 @@ def check_collectives():
     out = fngrad.zeros(4, dtype=fngrad.float64)
     dist.reduce_scatter_tensor(out, big, op=dist.ReduceOp.MAX)
     np.testing.assert_array_equal(out.numpy(), np.max([rank_values(10 * r + RANK, (4,)) for r in range(WORLD)], 0))
+    # sizes that are not world size x the other's: refused before any communication
+    for call, msg in [
+        (lambda: dist.all_gather_into_tensor(fngrad.zeros(WORLD * 3 + 1), fngrad.zeros(3)),
+         f"all_gather_into_tensor(): output_tensor must have world size ({WORLD}) times the number of elements of "
+         f"input_tensor (3) and its dtype, got {WORLD * 3 + 1} elements of float32"),
+        (lambda: dist.reduce_scatter_tensor(fngrad.zeros(3), fngrad.zeros(WORLD * 3, dtype=fngrad.float64)),
+         f"reduce_scatter_tensor(): input must have world size ({WORLD}) times the number of elements of output "
+         f"(3) and its dtype, got {WORLD * 3} elements of float64"),
+    ]:
+        try:
+            call()
+        except ValueError as e:
+            assert str(e) == msg, str(e)
+        else:
+            raise AssertionError(msg)
     objs = [None] * WORLD
     dist.all_gather_object(objs, {"rank": RANK})
     assert objs == [{"rank": r} for r in range(WORLD)]
@@ -127,9 +142,9 @@ def check_ddp(steps=4, **ddp_kwargs):
     return ddp
 
 
-def check_no_sync():
+def check_no_sync(**ddp_kwargs):
     """Two micro-batches, the first under no_sync, equal one process's gradient of both."""
-    ddp = nn.parallel.DistributedDataParallel(make_net(seed=3 + RANK))
+    ddp = nn.parallel.DistributedDataParallel(make_net(seed=3 + RANK), **ddp_kwargs)
     ref = make_net(seed=3)
     opt = fngrad.optim.SGD(ddp.parameters(), lr=0.05)
     ref_opt = fngrad.optim.SGD(ref.parameters(), lr=0.05)
@@ -175,6 +190,56 @@ def check_find_unused():
     passed("find_unused_parameters")
 
 
+def check_unused_changing():
+    """find_unused_parameters with the used parameters changing from step to step and from rank to
+    rank: the extra head is used on rank r at step s when (r + s) % 3 == 0, so some steps use it
+    on one rank, on several, or on none; after each SGD step the parameters equal one process's
+    (the mean of the per-rank losses). The forward's graph search names what it does not reach."""
+    ddp = nn.parallel.DistributedDataParallel(make_net(seed=9 + RANK, heads=True), find_unused_parameters=True,
+                                              bucket_cap_mb=0.0001)  # one parameter per bucket
+    ref = make_net(seed=9, heads=True)
+    opt = fngrad.optim.SGD(ddp.parameters(), lr=0.1)
+    ref_opt = fngrad.optim.SGD(ref.parameters(), lr=0.1)
+    for step in range(4):
+        x, y = batch(step, RANK)
+        opt.zero_grad()
+        use = (RANK + step) % 3 == 0
+        ddp._timeline = []
+        out = ddp(x, use_extra=use)
+        not_reached = {ddp._param_names[id(p)] for p in ddp._unused_in_forward}
+        assert not_reached == {"never.weight", "never.bias"} | (set() if use else {"extra.weight", "extra.bias"})
+        loss_fn(out, y).backward()
+        # the buckets of parameters the forward did not reach start at the first hook, before
+        # backward ends
+        for b, started, _, backward_end in ddp._timeline:
+            if ddp._param_names[id(ddp._buckets[b].params[0])] in not_reached:
+                assert started < backward_end
+        opt.step()
+        ref_opt.zero_grad()
+        total = 0
+        for r in range(WORLD):
+            xr, yr = batch(step, r)
+            total = total + loss_fn(ref(xr, use_extra=(r + step) % 3 == 0), yr)
+        (total / WORLD).backward()
+        ref_opt.step()
+        for (name, p), q in zip(ddp.module.named_parameters(), ref.parameters()):
+            np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-10, atol=1e-12,
+                                       err_msg=f"{name} after step {step}")
+    # A parameter used outside forward is not in the forward's graph: it was reduced as unused when
+    # its gradient arrives, which is PyTorch's error; the next pass works.
+    x, y = batch(0, RANK)
+    try:
+        (loss_fn(ddp(x), y) + ddp.module.never.weight.sum()).backward()
+    except RuntimeError as e:
+        assert "Expected to mark a variable ready only once" in str(e) and "never.weight" in str(e), str(e)
+    else:
+        raise AssertionError("a parameter used outside forward must raise with find_unused_parameters=True")
+    opt.zero_grad()
+    loss_fn(ddp(x), y).backward()
+    assert ddp.module.extra.weight.grad is None and ddp.module.head.weight.grad is not None
+    passed("find_unused_changing")
+
+
 def check_unused_without_flag():
     ddp = nn.parallel.DistributedDataParallel(make_net(seed=5, heads=True))
     x, y = batch(0, RANK)
@@ -209,11 +274,17 @@ def check_mismatch():
 check_collectives()
 check_ddp()
 passed("ddp")
-ddp = check_ddp(bucket_cap_mb=0.001)  # ~1 KB buckets: several all-reduces in flight
+# ~1 KB buckets: several all-reduces in flight, and body.2.weight (2 KB) is a bucket of its own,
+# reduced in its .grad's memory
+ddp = check_ddp(bucket_cap_mb=0.001)
 assert len(ddp._buckets) > 2
+w = ddp.module.body[2].weight
+assert [len(b.params) for b in ddp._buckets if any(p is w for p in b.params)] == [1]
 passed("ddp_small_buckets")
 check_no_sync()
+check_no_sync(bucket_cap_mb=0.001)  # the accumulated .grad reduced in its own memory
 check_find_unused()
+check_unused_changing()
 check_unused_without_flag()
 check_mismatch()
 dist.destroy_process_group()

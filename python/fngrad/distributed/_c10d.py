@@ -512,6 +512,19 @@ def _check_same_size(name: str, tensors, ref):
             )
 
 
+def _world_sized_pair(pg: ProcessGroup, name: str, big, big_what: str, small, small_what: str):
+    """The arrays of a collective whose ``big`` tensor holds world size times ``small``'s elements
+    (one block per rank) in ``small``'s dtype."""
+    big_arr = _array(big, name, big_what)
+    small_arr = _array(small, name, small_what)
+    if big_arr.size != small_arr.size * pg.size() or big_arr.dtype != small_arr.dtype:
+        raise ValueError(
+            f"{name}(): {big_what} must have world size ({pg.size()}) times the number of elements of {small_what} "
+            f"({small_arr.size}) and its dtype, got {big_arr.size} elements of {big_arr.dtype}"
+        )
+    return big_arr, small_arr
+
+
 def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op: bool = False):
     """Gathers every rank's ``input_tensor`` into ``output_tensor`` (world size x its size, rank
     order), with no copy.
@@ -522,13 +535,8 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op: bo
         dist.all_gather_into_tensor(out, fngrad.full((2,), float(dist.get_rank())))   # [0, 0, 1, 1]
     """
     pg = _get_pg(group)
-    inp = _array(input_tensor, "all_gather_into_tensor", "input_tensor")
-    out = _array(output_tensor, "all_gather_into_tensor", "output_tensor")
-    if out.size != inp.size * pg.size() or out.dtype != inp.dtype:
-        raise ValueError(
-            f"all_gather_into_tensor(): output tensor must have world size ({pg.size()}) times the input's "
-            f"number of elements ({inp.size}) and its dtype, got {out.size} elements of {out.dtype}"
-        )
+    out, inp = _world_sized_pair(pg, "all_gather_into_tensor", output_tensor, "output_tensor", input_tensor,
+                                 "input_tensor")
     req = pg.comm.Iallgather(inp.reshape(-1), out.reshape(-1))
     return _run(pg, "all_gather_into_tensor", req, _written([output_tensor]), [output_tensor], async_op)
 
@@ -570,13 +578,7 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op: 
         dist.reduce_scatter_tensor(out, fngrad.arange(4.0))   # rank 0: [0, 2], rank 1: [4, 6]
     """
     pg = _get_pg(group)
-    inp = _array(input, "reduce_scatter_tensor", "input")
-    out = _array(output, "reduce_scatter_tensor", "output")
-    if inp.size != out.size * pg.size() or out.dtype != inp.dtype:
-        raise ValueError(
-            f"reduce_scatter_tensor(): input tensor must have world size ({pg.size()}) times the output's "
-            f"number of elements ({out.size}) and its dtype, got {inp.size} elements of {inp.dtype}"
-        )
+    inp, out = _world_sized_pair(pg, "reduce_scatter_tensor", input, "input", output, "output")
     mop = _mpi_op(pg._MPI, op, out, "reduce_scatter_tensor")
     req = pg.comm.Ireduce_scatter_block(inp.reshape(-1), out.reshape(-1), op=mop)
     avg = out if op == ReduceOp.AVG else None
