@@ -303,9 +303,11 @@ std::vector<PyMethodDef> module_functions() {
                  keep(binary_signature<ops::Op>(false) + ops::Op::doc)});
   FNGRAD_BINARY_OPS(FNGRAD_BINARY_FUNCTION)
 #undef FNGRAD_BINARY_FUNCTION
-#define FNGRAD_TERNARY_FUNCTION(Op)                                                                 \
-  out.push_back({ops::Op::name, FASTCALL(ternary_function<ops::Op>), METH_FASTCALL | METH_KEYWORDS,    \
-                 keep(ternary_signature<ops::Op>(ops::Op::name, false) + ops::Op::doc)});
+#define FNGRAD_TERNARY_FUNCTION(Op)                                                                    \
+  if constexpr (ops::Op::python_bindings) {                                                               \
+    out.push_back({ops::Op::name, FASTCALL(ternary_function<ops::Op>), METH_FASTCALL | METH_KEYWORDS,     \
+                   keep(ternary_signature<ops::Op>(ops::Op::name, false) + ops::Op::doc)});              \
+  }
   FNGRAD_TERNARY_OPS(FNGRAD_TERNARY_FUNCTION)
 #undef FNGRAD_TERNARY_FUNCTION
   out.push_back({"_unary_jvp", FASTCALL(py_unary_jvp), METH_FASTCALL,
@@ -337,13 +339,15 @@ void append_op_table_methods(std::vector<PyMethodDef>& out) {
                       "In-place form of " + ops::Op::name + "().")});
   FNGRAD_BINARY_OPS(FNGRAD_BINARY_METHODS)
 #undef FNGRAD_BINARY_METHODS
-#define FNGRAD_TERNARY_METHODS(Op)                                                                           \
-  out.push_back({ops::Op::name, FASTCALL((ternary_method<ops::Op, false>)), METH_FASTCALL | METH_KEYWORDS,   \
-                 keep(ternary_signature<ops::Op>(ops::Op::name, true) + ops::Op::doc)});                    \
-  out.push_back({keep(std::string(ops::Op::name) + "_"), FASTCALL((ternary_method<ops::Op, true>)),          \
-                 METH_FASTCALL | METH_KEYWORDS,                                                              \
-                 keep(ternary_signature<ops::Op>(std::string(ops::Op::name) + "_", true) + "In-place form of " + \
-                      ops::Op::name + "().")});
+#define FNGRAD_TERNARY_METHODS(Op)                                                                            \
+  if constexpr (ops::Op::python_bindings) {                                                                   \
+    out.push_back({ops::Op::name, FASTCALL((ternary_method<ops::Op, false>)), METH_FASTCALL | METH_KEYWORDS,  \
+                   keep(ternary_signature<ops::Op>(ops::Op::name, true) + ops::Op::doc)});                   \
+    out.push_back({keep(std::string(ops::Op::name) + "_"), FASTCALL((ternary_method<ops::Op, true>)),         \
+                   METH_FASTCALL | METH_KEYWORDS,                                                             \
+                   keep(ternary_signature<ops::Op>(std::string(ops::Op::name) + "_", true) + "In-place form of " + \
+                        ops::Op::name + "().")});                                                             \
+  }
   FNGRAD_TERNARY_OPS(FNGRAD_TERNARY_METHODS)
 #undef FNGRAD_TERNARY_METHODS
 }
@@ -351,7 +355,7 @@ void append_op_table_methods(std::vector<PyMethodDef>& out) {
 void add_op_table_functions(PyObject* module) {
   static std::vector<PyMethodDef> functions = module_functions();
   if (PyModule_AddFunctions(module, functions.data()) < 0) throw PythonError();
-  auto add_names = [&](const char* attr, std::initializer_list<const char*> names) {
+  auto add_names = [&](const char* attr, std::vector<const char*> names) {
     PyRef t = PyRef::check(PyTuple_New(static_cast<Py_ssize_t>(names.size())));
     Py_ssize_t i = 0;
     for (const char* n : names) PyTuple_SET_ITEM(t.get(), i++, PyRef::check(PyUnicode_FromString(n)).release());
@@ -361,8 +365,14 @@ void add_op_table_functions(PyObject* module) {
 #define FNGRAD_NAME(Op) ops::Op::name,
   add_names("unary_ops", {FNGRAD_UNARY_OPS(FNGRAD_NAME)});
   add_names("binary_ops", {FNGRAD_BINARY_OPS(FNGRAD_NAME)});
-  add_names("ternary_ops", {FNGRAD_TERNARY_OPS(FNGRAD_NAME)});
 #undef FNGRAD_NAME
+  // Only the entries with the generic bindings: the others' Python faces are written by hand.
+  std::vector<const char*> ternary_names;
+#define FNGRAD_NAME(Op) \
+  if constexpr (ops::Op::python_bindings) ternary_names.push_back(ops::Op::name);
+  FNGRAD_TERNARY_OPS(FNGRAD_NAME)
+#undef FNGRAD_NAME
+  add_names("ternary_ops", ternary_names);
 }
 
 }  // namespace fngrad
