@@ -46,6 +46,7 @@
 #pragma once
 
 #include <cmath>
+#include <limits>
 #include <type_traits>
 
 #include "ops/binary_ops.h"
@@ -58,7 +59,8 @@ namespace ops {
   _(Addcmul)                  \
   _(Addcdiv)                  \
   _(Lerp)                      \
-  _(Where)
+  _(Where)                     \
+  _(ClampTensor)
 
 // What a side's gradient reads, beside kA, kB and kY of the binary table.
 constexpr int kC = 8;
@@ -256,6 +258,72 @@ struct Where : TernaryDefaults {
   }
   TensorRef graph_grad_c(TensorObject* a, TensorObject*, TensorObject*, TensorObject*, TensorObject* g) const {
     return where(a, Scalar::of_double(0), g);
+  }
+};
+
+// PyTorch's clamp with tensor bounds (clamp.Tensor): min(max(input, min), max), NaN where input or
+// a bound is NaN, with broadcasting and PyTorch's type promotion of the three. Either bound may be
+// absent (has_min, has_max; at least one is given) or a Python number. Gradients (PyTorch's
+// clamp_backward_min_max): to input where min <= input <= max, to min where input < min < max, to
+// max where input > max or max < min; with one bound, to input where it does not bind and to the
+// bound where it does. Python reaches it through Tensor.clamp/clamp_/clip when a bound is a tensor
+// (number bounds are the unary Clamp).
+struct ClampTensor : TernaryDefaults {
+  FNGRAD_TERNARY_NAMES("clamp", "ClampBackward0", "min", "max")
+  static constexpr const char* doc = "";
+  static constexpr const char* kernel_name = "clamp_cpu";
+  static constexpr Domain domain = Domain::All;
+  static constexpr bool b_may_be_number = true;
+  static constexpr bool c_may_be_number = true;
+  static constexpr bool python_bindings = false;
+  static constexpr int grad_a_reads = kA | kB | kC, grad_b_reads = kA | kB | kC, grad_c_reads = kA | kB | kC;
+  bool has_min = true, has_max = true;
+  bool present(int side) const { return side == 1 ? has_min : has_max; }
+  // NaN in either operand gives NaN (as maximum/minimum do).
+  template <typename T> static T nan_max(T x, T y) {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<T>::quiet_NaN();
+    }
+    return x < y ? y : x;
+  }
+  template <typename T> static T nan_min(T x, T y) {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<T>::quiet_NaN();
+    }
+    return y < x ? y : x;
+  }
+  template <typename T> T forward(T a, T b, T c) const {
+    if (has_min) a = nan_max(a, b);
+    if (has_max) a = nan_min(a, c);
+    return a;
+  }
+  // Where each side's gradient flows.
+  template <typename T> bool to_input(T x, T lo, T hi) const {
+    return (!has_min || x >= lo) && (!has_max || x <= hi);
+  }
+  template <typename T> bool to_min(T x, T lo, T hi) const { return x < lo && (!has_max || lo < hi); }
+  template <typename T> bool to_max(T x, T lo, T hi) const { return x > hi || (has_min && hi < lo); }
+  template <typename T> T grad_a(T a, T b, T c, T, T g) const { return to_input(a, b, c) ? g : T(0); }
+  template <typename T> T grad_b(T a, T b, T c, T, T g) const { return to_min(a, b, c) ? g : T(0); }
+  template <typename T> T grad_c(T a, T b, T c, T, T g) const { return to_max(a, b, c) ? g : T(0); }
+  TensorRef graph_grad_a(TensorObject* a, TensorObject* b, TensorObject* c, TensorObject*, TensorObject* g) const {
+    TensorRef keep;
+    if (has_min) keep = compare(CompareKind::Ge, a, b);
+    if (has_max) {
+      TensorRef le = compare(CompareKind::Le, a, c);
+      keep = keep ? logical(LogicalKind::And, keep, le, false) : le;
+    }
+    return where(keep.get(), g, Scalar::of_double(0));
+  }
+  TensorRef graph_grad_b(TensorObject* a, TensorObject* b, TensorObject* c, TensorObject*, TensorObject* g) const {
+    TensorRef keep = compare(CompareKind::Lt, a, b);
+    if (has_max) keep = logical(LogicalKind::And, keep, compare(CompareKind::Lt, b, c), false);
+    return where(keep.get(), g, Scalar::of_double(0));
+  }
+  TensorRef graph_grad_c(TensorObject* a, TensorObject* b, TensorObject* c, TensorObject*, TensorObject* g) const {
+    TensorRef keep = compare(CompareKind::Gt, a, c);
+    if (has_min) keep = logical(LogicalKind::Or, keep, compare(CompareKind::Lt, c, b), false);
+    return where(keep.get(), g, Scalar::of_double(0));
   }
 };
 
