@@ -57,8 +57,11 @@ def cholesky(input, upper=False):
 
 def _lower_factor(L, upper):
     """The lower Cholesky factor that ``L`` holds: as in PyTorch (LAPACK's potrs/potri), only its
-    lower triangle is read (its upper one with ``upper``, transposed)."""
-    return L.triu().transpose(-2, -1) if upper else L.tril()
+    lower triangle is read (its upper one with ``upper``, transposed). The gradient still reaches
+    every element, as PyTorch's formula (written for the whole factor) sends it."""
+    triangle = L.triu() if upper else L.tril()
+    factor = L - (L - triangle).detach()  # triangle's values, L's gradient
+    return factor.transpose(-2, -1) if upper else factor
 
 
 def cholesky_solve(B, L, upper=False):
