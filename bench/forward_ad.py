@@ -11,6 +11,7 @@ ordinary forward pass: nothing measurable is expected (one global read per op).
 from __future__ import annotations
 
 import argparse
+import importlib
 import statistics
 import sys
 import time
@@ -25,9 +26,8 @@ def chain(x, n):
     return x
 
 
-def fngrad_forward(lib, n, x0, v):
-    import fngrad.autograd.forward_ad as fwAD
-
+def forward_mode(lib, n, x0, v):
+    fwAD = importlib.import_module(lib.__name__ + ".autograd.forward_ad")
     with fwAD.dual_level():
         y = chain(fwAD.make_dual(x0, v), n)
         return fwAD.unpack_dual(y).tangent
@@ -40,14 +40,6 @@ def double_vjp(lib, n, x0, v):
     (g,) = lib.autograd.grad(y, x, u, create_graph=True)
     (jv,) = lib.autograd.grad(g, u, v)
     return jv
-
-
-def torch_forward(torch, n, x0, v):
-    import torch.autograd.forward_ad as fwAD
-
-    with fwAD.dual_level():
-        y = chain(fwAD.make_dual(x0, v), n)
-        return fwAD.unpack_dual(y).tangent
 
 
 def plain(lib, n, x0, v):
@@ -66,23 +58,23 @@ def main(argv=None):
     rng = np.random.default_rng(0)
     x_np, v_np = rng.standard_normal(args.size), rng.standard_normal(args.size)
     cases = {
-        "fngrad forward mode": (fngrad_forward, fngrad),
+        "fngrad forward mode": (forward_mode, fngrad),
         "fngrad double-vjp": (double_vjp, fngrad),
         "fngrad plain forward (no level)": (plain, fngrad),
     }
     try:
         import torch
-        cases["torch forward mode"] = (torch_forward, torch)
+        cases["torch forward mode"] = (forward_mode, torch)
         cases["torch plain forward"] = (plain, torch)
     except ImportError:
         torch = None
     inputs = {lib: (lib.tensor(x_np), lib.tensor(v_np)) for lib in {c[1] for c in cases.values()}}
 
     # Same answer from every JVP case first.
-    ref = fngrad_forward(fngrad, args.ops, *inputs[fngrad]).numpy()
+    ref = forward_mode(fngrad, args.ops, *inputs[fngrad]).numpy()
     np.testing.assert_allclose(double_vjp(fngrad, args.ops, *inputs[fngrad]).numpy(), ref, rtol=1e-4, atol=1e-6)
     if torch is not None:
-        np.testing.assert_allclose(torch_forward(torch, args.ops, *inputs[torch]).numpy(), ref, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(forward_mode(torch, args.ops, *inputs[torch]).numpy(), ref, rtol=1e-4, atol=1e-6)
 
     times = {name: [] for name in cases}
     for _ in range(args.rounds):

@@ -1,4 +1,5 @@
-"""The optimizer-update ternary ops in place (Adam's exp_avg_sq.addcmul_ and param.addcdiv_):
+"""The ternary table's ops: the optimizer updates in place (Adam's exp_avg_sq.addcmul_ and
+param.addcdiv_, lerp_), where and clamp with tensor bounds (forward, and forward + backward):
 one call on 2^20 float32 elements, fngrad against PyTorch, interleaved so that both see the same
 machine state. Prints min/median/max microseconds per call and the fngrad/torch ratio of medians.
 
@@ -25,10 +26,18 @@ def cases(lib):
     rng = np.random.default_rng(0)
     x, a, b = (lib.tensor(v) for v in rng.standard_normal((3, N)).astype(np.float32))
     d = lib.tensor(rng.uniform(0.5, 2.0, N).astype(np.float32))
+    mask = a > 0
+    lo, hi = (lib.tensor(v) for v in (-np.abs(rng.standard_normal((2, N)).astype(np.float32)) * [[1], [-1]]))
+    ga, gb = (t.clone().requires_grad_() for t in (a, b))
+    g = lib.ones(N)
     return {
         "addcmul_ 2^20 f32": lambda: x.addcmul_(a, b, value=1e-3),
         "addcdiv_ 2^20 f32": lambda: x.addcdiv_(a, d, value=-1e-3),
         "lerp_ 2^20 f32": lambda: x.lerp_(a, 0.1),
+        "where 2^20 f32": lambda: lib.where(mask, a, b),
+        "clamp(tensor bounds) 2^20 f32": lambda: a.clamp(lo, hi),
+        "where fwd+bwd 2^20 f32": lambda: lib.where(mask, ga, gb).backward(g),
+        "clamp(tensor bounds) fwd+bwd 2^20 f32": lambda: ga.clamp(lo, hi).backward(g),
     }
 
 

@@ -1,4 +1,4 @@
-"""Shared test helpers: optional PyTorch (the oracle), seeding, finite differences."""
+"""Shared test helpers: optional PyTorch (the oracle), seeding, finite differences, a minimal custom Function."""
 
 import importlib.util
 
@@ -35,3 +35,15 @@ def numeric_grad(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
         x[i] = old
         g[i] = (hi - lo) / (2 * eps)
     return g
+
+
+class Double(fngrad.autograd.Function):
+    """2 x with backward 2 g: the smallest custom Function, for tests about Functions in general."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 2

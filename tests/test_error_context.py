@@ -1,5 +1,6 @@
 """Errors that say where: the node and the user's line, the original exception type, anomaly mode."""
 
+import contextlib
 import traceback
 import warnings
 
@@ -7,14 +8,10 @@ import numpy as np
 import pytest
 
 import fngrad
-from fngrad.autograd import Function
+from conftest import Double
 
 
-class Fails(Function):
-    @staticmethod
-    def forward(ctx, x):
-        return x * 2
-
+class Fails(Double):
     @staticmethod
     def backward(ctx, g):
         raise TypeError("broken backward")
@@ -22,6 +19,15 @@ class Fails(Function):
 
 def notes(exc):
     return "\n".join(getattr(exc, "__notes__", []))
+
+
+@contextlib.contextmanager
+def quiet_anomaly():
+    """detect_anomaly() without its warnings (the enabling one and the "Error detected in" one)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with fngrad.autograd.detect_anomaly():
+            yield
 
 
 def test_user_exception_keeps_type_and_gets_the_creation_site():
@@ -58,11 +64,7 @@ def test_nodes_made_during_double_backward_point_at_their_forward_op():
 
 
 def test_engine_errors_name_the_node_and_site():
-    class WrongShape(Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2
-
+    class WrongShape(Double):
         @staticmethod
         def backward(ctx, g):
             return fngrad.ones(7)
@@ -77,12 +79,11 @@ def test_engine_errors_name_the_node_and_site():
 
 def test_anomaly_mode_nan_check_with_forward_traceback():
     x = fngrad.tensor([0.0, 1.0], requires_grad=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with fngrad.autograd.detect_anomaly():
-            y = (x / x).sum()
-            with pytest.raises(RuntimeError, match="Function 'DivBackward0' returned nan values in its 1th output.") as info:
-                y.backward()
+    with quiet_anomaly():
+        y = (x / x).sum()
+        with pytest.raises(RuntimeError,
+                           match="Function 'DivBackward0' returned nan values in its 1th output.") as info:
+            y.backward()
     text = notes(info.value)
     assert "Traceback of forward call that caused the error:" in text
     assert "y = (x / x).sum()" in text
@@ -91,12 +92,10 @@ def test_anomaly_mode_nan_check_with_forward_traceback():
 
 def test_anomaly_mode_attaches_forward_trace_to_user_errors():
     x = fngrad.ones(2, requires_grad=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with fngrad.autograd.detect_anomaly():
-            y = Fails.apply(x)
-            with pytest.raises(TypeError) as info:
-                y.sum().backward()
+    with quiet_anomaly():
+        y = Fails.apply(x)
+        with pytest.raises(TypeError) as info:
+            y.sum().backward()
     assert "y = Fails.apply(x)" in notes(info.value)
 
 
@@ -112,10 +111,8 @@ def test_detect_anomaly_warns_and_set_detect_anomaly_toggles():
 
 def test_anomaly_mode_without_nan_passes():
     x = fngrad.tensor([1.0, 2.0], requires_grad=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with fngrad.autograd.detect_anomaly():
-            (x * x).sum().backward()
+    with quiet_anomaly():
+        (x * x).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
 
 

@@ -7,7 +7,7 @@ import pytest
 
 import fngrad
 import fngrad.autograd.forward_ad as fwAD
-from conftest import requires_torch
+from conftest import Double, requires_torch
 from fngrad.autograd.functional import jacobian
 from op_table import OPS
 from test_op_table import sample
@@ -160,23 +160,13 @@ class _Exp(fngrad.autograd.Function):
         return t * y
 
 
-class _NoJvp(fngrad.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        return x * 2
-
-    @staticmethod
-    def backward(ctx, g):
-        return g * 2
-
-
 def test_custom_function_jvp_and_missing_jvp():
     with fwAD.dual_level():
         x = fwAD.make_dual(fngrad.tensor([0.0, 1.0]), fngrad.tensor([1.0, 2.0]))
         np.testing.assert_allclose(fwAD.unpack_dual(_Exp.apply(x)).tangent.numpy(), [1.0, 2 * np.e], rtol=1e-6)
         with pytest.raises(NotImplementedError, match="You must implement the jvp function for custom "
                                                       "autograd.Function to use it with forward mode AD."):
-            _NoJvp.apply(x)
+            Double.apply(x)  # no jvp
         assert fwAD.unpack_dual(x + 1).tangent.tolist() == [1.0, 2.0]  # still usable
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import fngrad
+from conftest import Double
 from fngrad.autograd.graph import register_multi_grad_hook
 
 
@@ -208,15 +209,6 @@ def test_node_prehook_and_posthook():
 
 
 def test_node_hooks_on_a_custom_function():
-    class Double(fngrad.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2
-
-        @staticmethod
-        def backward(ctx, g):
-            return g * 2
-
     x = fngrad.ones(1, requires_grad=True)
     y = Double.apply(x)
     calls = []

@@ -199,7 +199,6 @@ def test_each_module_imports_first_in_a_fresh_interpreter():
 # ---- Python callbacks (Note [Python callbacks], csrc/core/py_callbacks.h) ----
 
 CALLBACKS = dict(
-    clamp_tensor_bounds=fngrad._functions._clamp_tensor_bounds,
     bind_kwargs=fngrad.autograd.function._bind_kwargs,
     index_positions=fngrad._indexing.positions,
     forward_jvp=fngrad.autograd.forward_ad._forward_jvp,

@@ -5,9 +5,8 @@ import numpy as np
 import pytest
 
 import fngrad
-import fngrad.nn.functional as F
+from conftest import Double, requires_torch
 from fngrad.autograd.function import once_differentiable
-from conftest import requires_torch
 
 Node = fngrad.autograd.graph.Node
 
@@ -214,17 +213,11 @@ def test_custom_function_class_like_torch():
     import torch
 
     class MyFn(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2
+        forward = staticmethod(Double.forward)
+        backward = staticmethod(Double.backward)
 
-        @staticmethod
-        def backward(ctx, g):
-            return g * 2
-
-    class MyFnF(fngrad.autograd.Function):
-        forward = MyFn.forward
-        backward = MyFn.backward
+    class MyFnF(Double):
+        pass
 
     t = type(MyFn.apply(torch.ones(1, requires_grad=True)).grad_fn)
     f = type(MyFnF.apply(fngrad.ones(1, requires_grad=True)).grad_fn)

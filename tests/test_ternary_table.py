@@ -1,4 +1,5 @@
-"""The elementwise ternary table (csrc/ops/ternary_ops.h: addcmul, addcdiv, lerp): values against
+"""The elementwise ternary table (csrc/ops/ternary_ops.h: addcmul, addcdiv, lerp; where and clamp with
+tensor bounds, whose Python faces are their own): values against
 NumPy formulas with broadcasting and PyTorch's type promotion, gradcheck and gradgradcheck of every
 differentiable argument, each entry's JVP against central differences, the in-place forms, the
 generated bindings (keyword names, value=, out=, signatures), and node names, values and
@@ -115,9 +116,9 @@ def test_dtype_errors_use_pytorchs_wording():
         fngrad.lerp(f32, f32.double(), 0.5)
     with pytest.raises(RuntimeError, match="expected dtype double for `weight` but got dtype float"):
         fngrad.lerp(f32.double(), f32.double(), f32)
-    with pytest.raises(TypeError, match="argument 'tensor1' must be Tensor"):
+    with pytest.raises(TypeError, match=r"addcmul\(\): argument 'tensor1' \(position 2\) must be Tensor, not float"):
         fngrad.addcmul(f32, 1.0, f32)
-    with pytest.raises(TypeError, match="argument 'end' must be Tensor"):
+    with pytest.raises(TypeError, match=r"lerp\(\): argument 'end' \(position 2\) must be Tensor, not float"):
         fngrad.lerp(f32, 3.0, 0.5)
     with pytest.raises(RuntimeError, match="size"):
         fngrad.addcmul(f32, fngrad.ones(3), f32)
@@ -271,7 +272,7 @@ def test_keyword_names_value_and_out():
         fngrad.addcmul(a, b, c, 2)
     with pytest.raises(TypeError, match="unexpected keyword argument 'value'"):
         fngrad.lerp(a, b, c, value=2)
-    with pytest.raises(TypeError, match="argument 'value' must be a number"):
+    with pytest.raises(TypeError, match=r"addcmul\(\): argument 'value' must be Number, not str"):
         fngrad.addcmul(a, b, c, value="x")
     w = fngrad.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="functions with out=... arguments don't support automatic differentiation"):
@@ -355,3 +356,89 @@ def test_inplace_with_self_as_another_operand_uses_the_values_before_the_write(c
     z.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), grad_x(xv, yv))
     np.testing.assert_allclose(y.grad.numpy(), grad_y(xv, yv))
+
+
+# ---- where and clamp with tensor bounds: entries with their own Python faces ----
+
+def _clamp_masks(x, lo, hi):
+    """PyTorch's clamp_backward_min_max, written out in NumPy: where each side's gradient flows."""
+    if lo is None:
+        return x <= hi, None, x > hi
+    if hi is None:
+        return x >= lo, x < lo, None
+    return (x >= lo) & (x <= hi), (x < lo) & (lo < hi), (x > hi) | (hi < lo)
+
+
+@pytest.mark.parametrize("bounds", ["both", "min", "max"])
+def test_clamp_tensor_bounds_values_gradients_and_node(bounds):
+    rng = np.random.default_rng(12)
+    # Grids offset from each other, so that no element sits on a kink (gradcheck's steps stay on one side).
+    x, lo, hi = (rng.permutation(np.linspace(-3, 3, 12)).reshape(3, 4) + shift for shift in (0.0, 0.13, 0.29))
+    lo, hi = (lo if bounds != "max" else None), (hi if bounds != "min" else None)
+    lo = lo[:1] if lo is not None else None  # broadcast (1, 4) against (3, 4)
+    ts = [fngrad.tensor(v, requires_grad=True) if v is not None else None for v in (x, lo, hi)]
+    y = ts[0].clamp(ts[1], ts[2])
+    assert y.grad_fn.name() == "ClampBackward0"
+    ref = x if lo is None else np.maximum(x, lo)
+    ref = ref if hi is None else np.minimum(ref, hi)
+    np.testing.assert_array_equal(y.detach().numpy(), ref)
+    g = rng.standard_normal((3, 4))
+    y.backward(fngrad.tensor(g))
+    for t, mask in zip(ts, _clamp_masks(x, lo, hi)):
+        if t is not None:
+            expected = np.where(mask, g, 0.0)
+            np.testing.assert_allclose(t.grad.numpy(), expected.sum(0, keepdims=True) if t.shape[0] == 1 else expected)
+    inputs = tuple(t for t in ts if t is not None)
+
+    def fn(*args):
+        it = iter(args)
+        a = next(it)
+        return a.clamp(next(it) if lo is not None else None, next(it) if hi is not None else None)
+
+    assert fngrad.autograd.gradcheck(fn, inputs)
+    assert fngrad.autograd.gradgradcheck(fn, inputs)
+
+
+def test_clamp_tensor_bounds_nan_numbers_and_in_place():
+    nan = float("nan")
+    x = fngrad.tensor([1.0, nan, 5.0, -2.0])
+    np.testing.assert_array_equal(x.clamp(fngrad.tensor([0.0, 0.0, nan, 0.0]), 3.0).numpy(), [1.0, nan, nan, 0.0])
+    i = fngrad.tensor([1, 5, 9])
+    assert i.clamp(fngrad.tensor([2, 2, 2]), 6).tolist() == [2, 5, 6]
+    assert i.clamp(min=fngrad.tensor([2, 2, 2])).dtype == fngrad.int64
+    assert i.clamp(fngrad.tensor([2.5, 2.0, 2.0])).dtype == fngrad.float32  # PyTorch's type promotion
+    w = fngrad.tensor([1.0, 2.0, 9.0], requires_grad=True)
+    z = w * 1
+    z.clamp_(max=fngrad.tensor([5.0, 1.0, 5.0]))
+    assert z.grad_fn.name() == "ClampBackward0"
+    z.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [1.0, 0.0, 0.0])
+    with pytest.raises(RuntimeError, match=r"\[clamp_\] result type float32 can't be cast to the desired output "
+                                           r"type int64"):
+        i.clamp_(fngrad.tensor([2.5, 2.0, 2.0]))
+    with pytest.raises(RuntimeError, match=r"\[clamp\] The size of tensor a \(3\) must match the size of "
+                                           r"tensor b \(2\)"):
+        fngrad.ones(3).clamp(min=fngrad.ones(2))
+
+
+def test_where_is_a_table_entry_with_pytorchs_semantics():
+    cond = fngrad.tensor([[True, False, True]])
+    a = fngrad.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    b = fngrad.tensor([10.0, 20.0, 30.0], dtype=F64, requires_grad=True)
+    y = fngrad.where(cond, a, b)
+    assert y.grad_fn.name() == "WhereBackward0" and y.dtype == F64
+    np.testing.assert_array_equal(y.detach().numpy(), np.where([[True, False, True]], a.detach().numpy(), [10, 20, 30]))
+    g = np.arange(6.0).reshape(2, 3)
+    y.backward(fngrad.tensor(g, dtype=F64))
+    np.testing.assert_array_equal(a.grad.numpy(), np.where([[True, False, True]], g, 0.0))
+    np.testing.assert_array_equal(b.grad.numpy(), np.where([[True, False, True]], 0.0, g).sum(0))
+    assert fngrad.where(cond, 1, 0).dtype == fngrad.int64 and fngrad.where(cond, 1.0, 0).dtype == F32
+    assert fngrad.where(cond, fngrad.tensor([1, 2, 3], dtype=fngrad.int8), 2).dtype == fngrad.int8
+    with pytest.raises(RuntimeError, match="where expected condition to be a boolean tensor, but got a tensor "
+                                           "with dtype Float"):
+        fngrad.where(fngrad.tensor([1.0]), a, b)
+    x = fngrad.tensor([0.5, -1.5, 2.0], dtype=F64, requires_grad=True)
+    other = fngrad.tensor([1.0, 2.0, 3.0], dtype=F64, requires_grad=True)
+    assert fngrad.autograd.gradcheck(lambda p, q: fngrad.where(p > 0, p * p, q), (x, other))
+    assert fngrad.autograd.gradgradcheck(lambda p, q: fngrad.where(p > 0, p * p, q), (x, other))
+    assert "where" not in fngrad._C.ternary_ops and "clamp" not in fngrad._C.ternary_ops  # own Python faces

@@ -10,8 +10,6 @@ PyObject* g_callbacks[kNumPyCallbacks] = {};
 
 const char* py_callback_name(PyCallback c) {
   switch (c) {
-    case PyCallback::ClampTensorBounds:
-      return "clamp_tensor_bounds";
     case PyCallback::BindKwargs:
       return "bind_kwargs";
     case PyCallback::IndexPositions:

@@ -1,8 +1,7 @@
 // Python functions of the fngrad package that C++ calls.
 //
 // Note [Python callbacks]
-// A few pieces are clearer in Python and run off the hot path: clamp with tensor bounds
-// (fngrad._functions._clamp_tensor_bounds), binding Function.apply's keyword arguments through
+// A few pieces are clearer in Python and run off the hot path: binding Function.apply's keyword arguments through
 // forward's signature (fngrad.autograd.function._bind_kwargs), and the positions of an advanced
 // index (fngrad._indexing.positions). fngrad/__init__.py hands them over once, at import, with
 // _C._register_callbacks(...), which requires every one of them by keyword. So C++ never imports
@@ -16,8 +15,8 @@ namespace fngrad {
 
 // ForwardJvp computes a pending tangent (Note [Forward AD]); FunctionForwardAD runs a custom
 // Function's jvp (fngrad.autograd.forward_ad).
-enum class PyCallback : int { ClampTensorBounds, BindKwargs, IndexPositions, ForwardJvp, FunctionForwardAD };
-constexpr int kNumPyCallbacks = 5;
+enum class PyCallback : int { BindKwargs, IndexPositions, ForwardJvp, FunctionForwardAD };
+constexpr int kNumPyCallbacks = 4;
 
 // The keyword that _C._register_callbacks takes for c.
 const char* py_callback_name(PyCallback c);

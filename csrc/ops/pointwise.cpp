@@ -156,65 +156,6 @@ TensorRef logical_not(TensorObject* x, bool bitwise) {
   return out;
 }
 
-namespace {
-
-class WhereBackward : public Node {
- public:
-  SavedTensor cond;
-  DimVec a_shape, b_shape;
-  bool a_tensor = false, b_tensor = false;
-  std::string name() const override { return "WhereBackward0"; }
-  void release_saved() override { cond.release(); }
-  GradList apply(GradList&& grads) override {
-    TensorObject* g = grads[0].get();
-    TensorRef c = cond.unpack(this);
-    TensorRef zero = scalar_tensor(Scalar::of_double(0), g->dtype);
-    GradList out;
-    size_t e = 0;
-    if (a_tensor) {
-      out.push_back(next_edges_[e++].is_valid() ? sum_to(where(c.get(), g, zero.get()).get(), a_shape) : TensorRef());
-    }
-    if (b_tensor) {
-      out.push_back(next_edges_[e].is_valid() ? sum_to(where(c.get(), zero.get(), g).get(), b_shape) : TensorRef());
-    }
-    return out;
-  }
-};
-
-}  // namespace
-
-TensorRef where(TensorObject* cond, const Operand& a, const Operand& b) {
-  FNGRAD_CHECK_RUNTIME(cond->dtype == DType::Bool, "[where] where expected condition to be a boolean tensor, but got a "
-                       "tensor with dtype ", scalar_type_name(cond->dtype), ".");
-  DType dtype = result_type(a, b);
-  // Both branches may be Python numbers (where(mask, 1., 0.)): the condition alone gives the shape.
-  const bool any_tensor = a.is_tensor() || b.is_tensor();
-  DimVec shape = any_tensor ? broadcast_shapes(cond->sizes, result_shape(a, b, "where"), "where") : cond->sizes;
-  const DType kdtype = kernel_dtype(dtype);  // Note [Storage dtypes]: exact, the values are only moved
-  TensorRef at = a.is_tensor() ? operand_as(a, kdtype) : scalar_tensor(a.scalar, kdtype);
-  TensorRef bt = b.is_tensor() ? operand_as(b, kdtype) : scalar_tensor(b.scalar, kdtype);
-  TensorRef out = empty(shape, kdtype, "where");
-  dispatch(kdtype, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    ternary_kernel(loop_for(out.get(), cond, at.get(), bt.get()), data_ptr<T>(out.get()), data_ptr<bool>(cond),
-                   data_ptr<T>(at.get()), data_ptr<T>(bt.get()), [](bool c, T x, T y) { return c ? x : y; });
-  });
-  if (kdtype != dtype) out = fngrad::to_dtype(out.get(), dtype);
-  bool needs = (a.is_tensor() && autograd::requires_grad(a.tensor)) || (b.is_tensor() && autograd::requires_grad(b.tensor));
-  if (needs && GradMode::is_enabled()) {
-    SmallVec<TensorObject*, 2> inputs;
-    for (const Operand* side : {&a, &b})
-      if (side->is_tensor()) inputs.push_back(side->tensor);
-    auto* node = autograd::record_node_from<WhereBackward>(out.get(), inputs, autograd::History::Output);
-    node->cond = SavedTensor(cond, false);
-    node->a_tensor = a.is_tensor();
-    node->b_tensor = b.is_tensor();
-    if (a.is_tensor()) node->a_shape = a.tensor->sizes;
-    if (b.is_tensor()) node->b_shape = b.tensor->sizes;
-  }
-  return out;
-}
-
 bool has_internal_overlap(const TensorObject* t) {
   // An empty tensor has no element to write twice, whatever its strides say.
   for (int64_t size : t->sizes)

@@ -12,7 +12,18 @@
 //   kernel_name             PyTorch's kernel name, for "... not implemented for 'Bool'"
 //   domain                  the dtypes the kernel computes in; PyTorch refuses the others with
 //                           NotImplementedError (Numeric: int64 and floats; Float: floats)
-//   c_may_be_number         whether c may be a Python number
+//   a_is_condition          whether a is a bool mask (where's condition): it takes no part in type
+//                           promotion, has no gradient, and forward and grad_b/grad_c read it as
+//                           bool; such an entry's gradients read only kA
+//   b_may_be_number, c_may_be_number
+//                           whether b, c may be a Python number
+//   present(side)           whether side 1 (b) or 2 (c) was given: an entry with optional operands
+//                           (clamp's min and max) says so from its members; the caller passes a in
+//                           place of an absent one, which then has no edge, no gradient and no
+//                           effect on promotion or shape
+//   python_bindings         whether the generic bindings make _C.<name>, Tensor.<name> and
+//                           Tensor.<name>_ (false for entries whose Python face has other
+//                           overloads: where's Tensor.where(condition, other), clamp's number bounds)
 //   has_value               whether the op takes the keyword-only scalar `value` (then a member)
 //   result_dtype(a, b, c)   the dtype the op computes in; TernaryDefaults gives PyTorch's type
 //                           promotion of the three operands; ops with their own rules (lerp's
@@ -30,11 +41,12 @@
 //                           the forward-mode derivative. TernaryDefaults gives PyTorch's
 //                           auto_element_wise rule, grad_a(.., ta) + grad_b(.., tb) + grad_c(.., tc);
 //                           an op defines its own where that rule is wrong
-// FNGRAD_TERNARY_OPS lists the ops: each becomes _C.<name>, fngrad.<name>, Tensor.<name> and
-// Tensor.<name>_ without further code.
+// FNGRAD_TERNARY_OPS lists the ops: each (with python_bindings) becomes _C.<name>, fngrad.<name>,
+// Tensor.<name> and Tensor.<name>_ without further code.
 #pragma once
 
 #include <cmath>
+#include <limits>
 #include <type_traits>
 
 #include "ops/binary_ops.h"
@@ -46,14 +58,16 @@ namespace ops {
 #define FNGRAD_TERNARY_OPS(_) \
   _(Addcmul)                  \
   _(Addcdiv)                  \
-  _(Lerp)
+  _(Lerp)                      \
+  _(Where)                     \
+  _(ClampTensor)
 
 // What a side's gradient reads, beside kA, kB and kY of the binary table.
 constexpr int kC = 8;
 
 // PyTorch's result type of a, b and c (c may be a number): tensors with dims promote among
 // themselves, then zero-dim tensors and numbers raise the result only to a higher category.
-DType ternary_result_type(const TensorObject* a, const TensorObject* b, const Operand& c);
+DType ternary_result_type(const TensorObject* a, const Operand& b, const Operand& c);
 
 namespace ternary_detail {
 // The dtype names PyTorch prints in lerp's dtype checks (its TypeMeta names).
@@ -77,9 +91,13 @@ inline const char* type_meta_name(DType d) {
 struct TernaryDefaults {
   static constexpr const char* backward_name_number = nullptr;  // nullptr: c is always a tensor
   static constexpr const char* kernel_name_number = nullptr;    // kernel_name when c is a number
+  static constexpr bool a_is_condition = false;
+  static constexpr bool b_may_be_number = false;
   static constexpr bool c_may_be_number = false;
   static constexpr bool has_value = false;
-  static DType result_dtype(const TensorObject* a, const TensorObject* b, const Operand& c) {
+  static constexpr bool python_bindings = true;
+  bool present(int) const { return true; }
+  static DType result_dtype(const TensorObject* a, const Operand& b, const Operand& c) {
     return ternary_result_type(a, b, c);
   }
 };
@@ -137,9 +155,9 @@ struct Addcdiv : TernaryDefaults {
   static constexpr bool has_value = true;
   static constexpr int grad_a_reads = 0, grad_b_reads = kC, grad_c_reads = kB | kC;
   Scalar value = Scalar::of_int(1);
-  static DType result_dtype(const TensorObject* a, const TensorObject* b, const Operand& c) {
+  static DType result_dtype(const TensorObject* a, const Operand& b, const Operand& c) {
     FNGRAD_CHECK_RUNTIME(
-        is_floating(b->dtype) || is_floating(c.tensor->dtype),
+        is_floating(b.tensor->dtype) || is_floating(c.tensor->dtype),
         "[addcdiv] Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform a "
         "true division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as (input + value "
         "* torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
@@ -180,10 +198,10 @@ struct Lerp : TernaryDefaults {
   static constexpr Domain domain = Domain::Float;
   static constexpr bool c_may_be_number = true;
   static constexpr int grad_a_reads = kC, grad_b_reads = kC, grad_c_reads = kA | kB;
-  static DType result_dtype(const TensorObject* a, const TensorObject* b, const Operand& c) {
+  static DType result_dtype(const TensorObject* a, const Operand& b, const Operand& c) {
     using ternary_detail::type_meta_name;
-    FNGRAD_CHECK_RUNTIME(b->dtype == a->dtype, "[lerp] expected dtype ", type_meta_name(a->dtype),
-                         " for `end` but got dtype ", type_meta_name(b->dtype));
+    FNGRAD_CHECK_RUNTIME(b.tensor->dtype == a->dtype, "[lerp] expected dtype ", type_meta_name(a->dtype),
+                         " for `end` but got dtype ", type_meta_name(b.tensor->dtype));
     // A zero-dim weight is converted, as PyTorch does.
     FNGRAD_CHECK_RUNTIME(!c.is_tensor() || c.tensor->sizes.empty() || c.tensor->dtype == a->dtype,
                          "[lerp] expected dtype ", type_meta_name(a->dtype), " for `weight` but got dtype ",
@@ -207,15 +225,117 @@ struct Lerp : TernaryDefaults {
   }
 };
 
+// PyTorch's where(condition, input, other): input where condition is true, else other, with
+// broadcasting of the three and PyTorch's type promotion of input and other (either may be a
+// Python number). Gradients: to input where condition is true, to other where it is false.
+struct Where : TernaryDefaults {
+  FNGRAD_TERNARY_NAMES("where", "WhereBackward0", "input", "other")
+  static constexpr const char* doc =
+      "input where condition is true, else other, elementwise, with broadcasting.\n\n"
+      ">>> fngrad.where(fngrad.tensor([True, False]), fngrad.tensor([1., 2.]), 0.)\n"
+      "tensor([1., 0.])";
+  static constexpr const char* kernel_name = "where_cpu";
+  static constexpr Domain domain = Domain::All;
+  static constexpr bool a_is_condition = true;
+  static constexpr bool b_may_be_number = true;
+  static constexpr bool c_may_be_number = true;
+  static constexpr bool python_bindings = false;
+  static constexpr int grad_a_reads = 0, grad_b_reads = kA, grad_c_reads = kA;
+  static DType result_dtype(const TensorObject* a, const Operand& b, const Operand& c) {
+    FNGRAD_CHECK_RUNTIME(a->dtype == DType::Bool, "[where] where expected condition to be a boolean tensor, but got a "
+                         "tensor with dtype ", scalar_type_name(a->dtype), ".");
+    return result_type(b, c);
+  }
+  template <typename T> T forward(bool a, T b, T c) const { return a ? b : c; }
+  template <typename T> T grad_a(bool, T, T, T, T) const { return T(0); }
+  template <typename T> T grad_b(bool a, T, T, T, T g) const { return a ? g : T(0); }
+  template <typename T> T grad_c(bool a, T, T, T, T g) const { return a ? T(0) : g; }
+  TensorRef graph_grad_a(TensorObject*, TensorObject*, TensorObject*, TensorObject*, TensorObject*) const {
+    return TensorRef();
+  }
+  TensorRef graph_grad_b(TensorObject* a, TensorObject*, TensorObject*, TensorObject*, TensorObject* g) const {
+    return where(a, g, Scalar::of_double(0));
+  }
+  TensorRef graph_grad_c(TensorObject* a, TensorObject*, TensorObject*, TensorObject*, TensorObject* g) const {
+    return where(a, Scalar::of_double(0), g);
+  }
+};
+
+// PyTorch's clamp with tensor bounds (clamp.Tensor): min(max(input, min), max), NaN where input or
+// a bound is NaN, with broadcasting and PyTorch's type promotion of the three. Either bound may be
+// absent (has_min, has_max; at least one is given) or a Python number. Gradients (PyTorch's
+// clamp_backward_min_max): to input where min <= input <= max, to min where input < min < max, to
+// max where input > max or max < min; with one bound, to input where it does not bind and to the
+// bound where it does. Python reaches it through Tensor.clamp/clamp_/clip when a bound is a tensor
+// (number bounds are the unary Clamp).
+struct ClampTensor : TernaryDefaults {
+  FNGRAD_TERNARY_NAMES("clamp", "ClampBackward0", "min", "max")
+  static constexpr const char* doc = "";
+  static constexpr const char* kernel_name = "clamp_cpu";
+  static constexpr Domain domain = Domain::All;
+  static constexpr bool b_may_be_number = true;
+  static constexpr bool c_may_be_number = true;
+  static constexpr bool python_bindings = false;
+  static constexpr int grad_a_reads = kA | kB | kC, grad_b_reads = kA | kB | kC, grad_c_reads = kA | kB | kC;
+  bool has_min = true, has_max = true;
+  bool present(int side) const { return side == 1 ? has_min : has_max; }
+  // NaN in either operand gives NaN (as maximum/minimum do).
+  template <typename T> static T nan_max(T x, T y) {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<T>::quiet_NaN();
+    }
+    return x < y ? y : x;
+  }
+  template <typename T> static T nan_min(T x, T y) {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<T>::quiet_NaN();
+    }
+    return y < x ? y : x;
+  }
+  template <typename T> T forward(T a, T b, T c) const {
+    if (has_min) a = nan_max(a, b);
+    if (has_max) a = nan_min(a, c);
+    return a;
+  }
+  // Where each side's gradient flows.
+  template <typename T> bool to_input(T x, T lo, T hi) const {
+    return (!has_min || x >= lo) && (!has_max || x <= hi);
+  }
+  template <typename T> bool to_min(T x, T lo, T hi) const { return x < lo && (!has_max || lo < hi); }
+  template <typename T> bool to_max(T x, T lo, T hi) const { return x > hi || (has_min && hi < lo); }
+  template <typename T> T grad_a(T a, T b, T c, T, T g) const { return to_input(a, b, c) ? g : T(0); }
+  template <typename T> T grad_b(T a, T b, T c, T, T g) const { return to_min(a, b, c) ? g : T(0); }
+  template <typename T> T grad_c(T a, T b, T c, T, T g) const { return to_max(a, b, c) ? g : T(0); }
+  TensorRef graph_grad_a(TensorObject* a, TensorObject* b, TensorObject* c, TensorObject*, TensorObject* g) const {
+    TensorRef keep;
+    if (has_min) keep = compare(CompareKind::Ge, a, b);
+    if (has_max) {
+      TensorRef le = compare(CompareKind::Le, a, c);
+      keep = keep ? logical(LogicalKind::And, keep, le, false) : le;
+    }
+    return where(keep.get(), g, Scalar::of_double(0));
+  }
+  TensorRef graph_grad_b(TensorObject* a, TensorObject* b, TensorObject* c, TensorObject*, TensorObject* g) const {
+    TensorRef keep = compare(CompareKind::Lt, a, b);
+    if (has_max) keep = logical(LogicalKind::And, keep, compare(CompareKind::Lt, b, c), false);
+    return where(keep.get(), g, Scalar::of_double(0));
+  }
+  TensorRef graph_grad_c(TensorObject* a, TensorObject* b, TensorObject* c, TensorObject*, TensorObject* g) const {
+    TensorRef keep = compare(CompareKind::Gt, a, c);
+    if (has_min) keep = logical(LogicalKind::Or, keep, compare(CompareKind::Lt, c, b), false);
+    return where(keep.get(), g, Scalar::of_double(0));
+  }
+};
+
 #undef FNGRAD_TERNARY_NAMES
 
 #define FNGRAD_DECLARE_TERNARY(Op)                                                                      \
-  TensorRef apply_##Op(TensorObject* a, TensorObject* b, const Operand& c, const Op& op = Op{});        \
-  void apply_##Op##_(TensorObject* self, TensorObject* b, const Operand& c, const Op& op = Op{});       \
-  inline TensorRef ternary_op(TensorObject* a, TensorObject* b, const Operand& c, const Op& op) {        \
+  TensorRef apply_##Op(TensorObject* a, const Operand& b, const Operand& c, const Op& op = Op{});      \
+  void apply_##Op##_(TensorObject* self, const Operand& b, const Operand& c, const Op& op = Op{});     \
+  inline TensorRef ternary_op(TensorObject* a, const Operand& b, const Operand& c, const Op& op) {      \
     return apply_##Op(a, b, c, op);                                                                     \
   }                                                                                                     \
-  inline void ternary_op_(TensorObject* self, TensorObject* b, const Operand& c, const Op& op) {         \
+  inline void ternary_op_(TensorObject* self, const Operand& b, const Operand& c, const Op& op) {       \
     apply_##Op##_(self, b, c, op);                                                                      \
   }
 FNGRAD_TERNARY_OPS(FNGRAD_DECLARE_TERNARY)

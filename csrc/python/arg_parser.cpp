@@ -213,14 +213,6 @@ DimVec Args::shape(int i) const {
   return parse_shape_object(o, sig_.fname);
 }
 
-void parse_args(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames, const char* const* names, size_t n_names,
-                PyObject** out, const char* fname) {
-  for (size_t i = 0; i < n_names; i++) out[i] = nullptr;
-  if (static_cast<size_t>(nargs) > n_names) too_many_positional(fname, n_names, nargs);
-  for (Py_ssize_t i = 0; i < nargs; i++) out[i] = args[i];
-  if (kwnames != nullptr) match_keywords(args, nargs, kwnames, names, n_names, out, fname);
-}
-
 int64_t parse_int(PyObject* o, const char* op, const char* what) {
   if (!is_int_like(o)) {
     fail(ErrorKind::Type, op, "(): argument '", what, "' must be int, not ", py_type_name(o));

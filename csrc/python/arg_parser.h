@@ -82,14 +82,8 @@ class Args {
   PyObject* v_[kMaxArgs];
 };
 
-// The matcher under Args, for bindings that check positional counts themselves (the op tables):
-// out[i] is the argument for names[i] (borrowed), or null when absent. Raises PyTorch's TypeError
-// naming fname for too many positional arguments and unknown or repeated keywords.
-void parse_args(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames, const char* const* names,
-                size_t n_names, PyObject** out, const char* fname);
-
-// Readers for one value outside a Signature (pybind11 functions, op-table bindings). `what` is the
-// parameter's name; op names the function in errors.
+// Readers for one value outside a Signature (pybind11 functions, the op tables' _*_jvp helpers).
+// `what` is the parameter's name; op names the function in errors.
 //
 // An int: a Python or NumPy integer, not a bool, float or tensor. A Python int that does not fit
 // in int64 raises PyTorch's exception: TypeError for a size, ValueError otherwise.

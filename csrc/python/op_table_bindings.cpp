@@ -12,6 +12,7 @@
 #include "ops/binary_ops.h"
 #include "ops/ternary_ops.h"
 #include "ops/unary_ops.h"
+#include "python/arg_parser.h"
 #include "python/op_table_bindings.h"
 #include "python/tensor_type.h"
 
@@ -30,25 +31,11 @@ const char* keep(std::string s) {
   return strings().back().c_str();
 }
 
-TensorObject* tensor_argument(PyObject* o, const char* op, const char* what) {
-  FNGRAD_CHECK_TYPE(o != nullptr && is_tensor(o), "[", op, "] argument '", what, "' must be Tensor, not ",
-                    o == nullptr ? std::string("nothing") : py_type_name(o), ".");
-  return as_tensor(o);
-}
-
-Operand operand_argument(PyObject* o, const char* op, const char* what) {
-  FNGRAD_CHECK_TYPE(o != nullptr, "[", op, "] missing required argument '", what, "'.");
-  if (is_tensor(o)) return Operand(as_tensor(o));
-  Scalar s;
-  FNGRAD_CHECK_TYPE(parse_scalar(o, &s), "[", op, "] argument '", what, "' must be a Tensor or a number, not ",
-                    py_type_name(o), ".");
-  return Operand(s);
-}
-
-// out=: PyTorch writes the result into out; a result that requires grad cannot be written so.
-PyObject* write_out(TensorRef result, PyObject* out, const char* op) {
-  if (out == nullptr || out == Py_None) return result.release();
-  TensorObject* o = tensor_argument(out, op, "out");
+// out=: PyTorch writes the result into out (parameter i of a); a result that requires grad cannot
+// be written so.
+PyObject* write_out(TensorRef result, const Args& a, int i, const char* op) {
+  if (!a.has(i)) return result.release();
+  TensorObject* o = a.tensor(i);
   FNGRAD_CHECK_RUNTIME(!(GradMode::is_enabled() && autograd::requires_grad_reverse(result.get())), "[", op, "] ", op,
                        "(): functions with out=... arguments don't support automatic differentiation, but one of "
                        "the arguments requires grad.");
@@ -58,19 +45,21 @@ PyObject* write_out(TensorRef result, PyObject* out, const char* op) {
                        dtype_name(result->dtype), " can't be cast to the desired output type ", dtype_name(o->dtype),
                        ".");
   ops::copy_(o, result.get());
-  Py_INCREF(out);
-  return out;
+  Py_INCREF(a[i]);
+  return a[i];
 }
+
+// Each binding's parameters are declared once, as a Signature built from the op's entry
+// (Note [Argument parsing]); the Signature lives as long as the module.
 
 // ---- unary ----
 
 template <typename Op>
 PyObject* unary_function(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  static const char* const names[] = {"input", "out"};
-  PyObject* a[2];
-  parse_args(args, nargs, kwnames, names, 2, a, Op::name);
-  return write_out(ops::unary_op(tensor_argument(a[0], Op::name, "input"), Op{}), a[1], Op::name);
+  static const Signature sig(Op::name, {"input", "*", "out=None"}, 1);
+  Args a(sig, args, nargs, kwnames);
+  return write_out(ops::unary_op(a.tensor(0), Op{}), a, 1, Op::name);
   FNGRAD_CATCH(nullptr)
 }
 
@@ -109,15 +98,14 @@ std::string unary_inplace_doc() {
 
 // ---- binary ----
 
-// The op with its parameters from the keyword arguments (alpha, for the ops that take it).
+// The op with its parameters from the keyword arguments: alpha (parameter i of a), for the ops
+// that take it.
 template <typename Op>
-Op binary_op_from(PyObject* alpha, const Operand& a, const Operand& b) {
+Op binary_op_from(const Args& args, int i, const Operand& a, const Operand& b) {
   Op op;
   if constexpr (Op::has_alpha) {
-    if (alpha != nullptr && alpha != Py_None) {
-      Scalar s;
-      FNGRAD_CHECK_TYPE(!is_tensor(alpha) && parse_scalar(alpha, &s), "[", Op::name,
-                        "] argument 'alpha' must be a number, not ", py_type_name(alpha), ".");
+    if (args.has(i)) {
+      const Scalar s = args.scalar(i);
       const DType t = ops::result_type(a, b);
       FNGRAD_CHECK_RUNTIME(is_floating(t) || s.kind != Scalar::Float,
                            "For integral input tensors, argument alpha must not be a floating point number.");
@@ -126,43 +114,48 @@ Op binary_op_from(PyObject* alpha, const Operand& a, const Operand& b) {
       op.alpha = s.to<double>();
     }
   } else {
-    (void)a;
-    (void)b;
-    FNGRAD_CHECK_TYPE(alpha == nullptr, Op::name, "() got an unexpected keyword argument 'alpha'");
+    (void)args, (void)i, (void)a, (void)b;
   }
   return op;
 }
 
+// input, other, then keyword-only alpha (where the op has it) and out.
 template <typename Op>
-constexpr size_t n_keywords() {
-  return Op::has_alpha ? 3 : 2;
+const Signature& binary_function_sig() {
+  static const Signature sig = []() -> Signature {
+    if constexpr (Op::has_alpha) return Signature(Op::name, {"input", Op::other_name, "*", "alpha=1", "out=None"}, 2);
+    else return Signature(Op::name, {"input", Op::other_name, "*", "out=None"}, 2);
+  }();
+  return sig;
+}
+
+template <typename Op>
+const Signature& binary_method_sig() {
+  static const Signature sig = []() -> Signature {
+    if constexpr (Op::has_alpha) return Signature(Op::name, {Op::other_name, "*", "alpha=1"}, 1);
+    else return Signature(Op::name, {Op::other_name}, 1);
+  }();
+  return sig;
 }
 
 template <typename Op>
 PyObject* binary_function(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  // input, other, then keyword-only alpha (where the op has it) and out.
-  const char* const names[] = {"input", Op::other_name, "out", "alpha"};
-  FNGRAD_CHECK_TYPE(nargs <= 2, Op::name, "() takes 2 positional arguments but ", nargs, " were given");
-  PyObject* a[4];
-  parse_args(args, nargs, kwnames, names, n_keywords<Op>() + 1, a, Op::name);
-  Operand x = operand_argument(a[0], Op::name, "input");
-  Operand y = operand_argument(a[1], Op::name, Op::other_name);
-  const Op op = binary_op_from<Op>(Op::has_alpha ? a[3] : nullptr, x, y);
-  return write_out(ops::binary_op(x, y, op), a[2], Op::name);
+  constexpr int kAlpha = 2, kOut = Op::has_alpha ? 3 : 2;
+  Args a(binary_function_sig<Op>(), args, nargs, kwnames);
+  Operand x = a.operand(0), y = a.operand(1);
+  const Op op = binary_op_from<Op>(a, kAlpha, x, y);
+  return write_out(ops::binary_op(x, y, op), a, kOut, Op::name);
   FNGRAD_CATCH(nullptr)
 }
 
 template <typename Op, bool InPlace>
 PyObject* binary_method(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  const char* const names[] = {Op::other_name, "alpha"};
-  FNGRAD_CHECK_TYPE(nargs <= 1, Op::name, "() takes 1 positional argument but ", nargs, " were given");
-  PyObject* a[2];
-  parse_args(args, nargs, kwnames, names, n_keywords<Op>() - 1, a, Op::name);
-  Operand y = operand_argument(a[0], Op::name, Op::other_name);
+  Args a(binary_method_sig<Op>(), args, nargs, kwnames);
+  Operand y = a.operand(0);
   TensorObject* x = as_tensor(self);
-  const Op op = binary_op_from<Op>(Op::has_alpha ? a[1] : nullptr, Operand(x), y);
+  const Op op = binary_op_from<Op>(a, 1, Operand(x), y);
   if constexpr (InPlace) {
     ops::binary_op_(x, y, op);
     Py_INCREF(self);
@@ -183,66 +176,69 @@ std::string binary_signature(bool method) {
 
 // ---- ternary ----
 
-// The op with its parameters from the keyword arguments (value, for the ops that take it).
+// The op with its parameters from the keyword arguments: value (parameter i of a), for the ops
+// that take it.
 template <typename Op>
-Op ternary_op_from(PyObject* value) {
+Op ternary_op_from(const Args& a, int i) {
   Op op;
   if constexpr (Op::has_value) {
-    if (value != nullptr && value != Py_None) {
-      FNGRAD_CHECK_TYPE(!is_tensor(value) && parse_scalar(value, &op.value), "[", Op::name,
-                        "] argument 'value' must be a number, not ", py_type_name(value), ".");
-    }
+    if (a.has(i)) op.value = a.scalar(i);
   } else {
-    FNGRAD_CHECK_TYPE(value == nullptr, Op::name, "() got an unexpected keyword argument 'value'");
+    (void)a, (void)i;
   }
   return op;
 }
 
-// The third argument: a tensor, or a number where the op allows it.
+// The third argument (parameter i of a): a tensor, or a number where the op allows it.
 template <typename Op>
-Operand ternary_c_argument(PyObject* o) {
-  if constexpr (Op::c_may_be_number) {
-    return operand_argument(o, Op::name, Op::arg_c);
-  } else {
-    FNGRAD_CHECK_TYPE(o != nullptr, "[", Op::name, "] missing required argument '", Op::arg_c, "'.");
-    return Operand(tensor_argument(o, Op::name, Op::arg_c));
-  }
+Operand ternary_c_argument(const Args& a, int i) {
+  if constexpr (Op::c_may_be_number) return a.operand(i);
+  else return Operand(a.tensor(i));
+}
+
+// input, b, c, then keyword-only value (where the op has it) and out.
+template <typename Op>
+const Signature& ternary_function_sig() {
+  static const Signature sig = []() -> Signature {
+    if constexpr (Op::has_value) {
+      return Signature(Op::name, {"input", Op::arg_b, Op::arg_c, "*", "value=1", "out=None"}, 3);
+    } else {
+      return Signature(Op::name, {"input", Op::arg_b, Op::arg_c, "*", "out=None"}, 3);
+    }
+  }();
+  return sig;
 }
 
 template <typename Op>
-TensorObject* ternary_b_argument(PyObject* o) {
-  FNGRAD_CHECK_TYPE(o != nullptr, "[", Op::name, "] missing required argument '", Op::arg_b, "'.");
-  return tensor_argument(o, Op::name, Op::arg_b);
+const Signature& ternary_method_sig() {
+  static const Signature sig = []() -> Signature {
+    if constexpr (Op::has_value) return Signature(Op::name, {Op::arg_b, Op::arg_c, "*", "value=1"}, 2);
+    else return Signature(Op::name, {Op::arg_b, Op::arg_c}, 2);
+  }();
+  return sig;
 }
 
 template <typename Op>
 PyObject* ternary_function(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  // input, b, c, then keyword-only value (where the op has it) and out.
-  const char* const names[] = {"input", Op::arg_b, Op::arg_c, "out", "value"};
-  FNGRAD_CHECK_TYPE(nargs <= 3, Op::name, "() takes 3 positional arguments but ", nargs, " were given");
-  PyObject* a[5];
-  parse_args(args, nargs, kwnames, names, Op::has_value ? 5 : 4, a, Op::name);
-  FNGRAD_CHECK_TYPE(a[0] != nullptr, "[", Op::name, "] missing required argument 'input'.");
-  TensorObject* x = tensor_argument(a[0], Op::name, "input");
-  TensorObject* y = ternary_b_argument<Op>(a[1]);
-  const Operand z = ternary_c_argument<Op>(a[2]);
-  const Op op = ternary_op_from<Op>(Op::has_value ? a[4] : nullptr);
-  return write_out(ops::ternary_op(x, y, z, op), a[3], Op::name);
+  constexpr int kValue = 3, kOut = Op::has_value ? 4 : 3;
+  Args a(ternary_function_sig<Op>(), args, nargs, kwnames);
+  TensorObject* x = a.tensor(0);
+  TensorObject* y = a.tensor(1);
+  const Operand z = ternary_c_argument<Op>(a, 2);
+  const Op op = ternary_op_from<Op>(a, kValue);
+  return write_out(ops::ternary_op(x, y, z, op), a, kOut, Op::name);
   FNGRAD_CATCH(nullptr)
 }
 
 template <typename Op, bool InPlace>
 PyObject* ternary_method(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
-  const char* const names[] = {Op::arg_b, Op::arg_c, "value"};
-  FNGRAD_CHECK_TYPE(nargs <= 2, Op::name, "() takes 2 positional arguments but ", nargs, " were given");
-  PyObject* a[3];
-  parse_args(args, nargs, kwnames, names, Op::has_value ? 3 : 2, a, Op::name);
+  Args a(ternary_method_sig<Op>(), args, nargs, kwnames);
   TensorObject* x = as_tensor(self);
-  TensorObject* y = ternary_b_argument<Op>(a[0]);
-  const Operand z = ternary_c_argument<Op>(a[1]);
-  const Op op = ternary_op_from<Op>(Op::has_value ? a[2] : nullptr);
+  TensorObject* y = a.tensor(0);
+  const Operand z = ternary_c_argument<Op>(a, 1);
+  const Op op = ternary_op_from<Op>(a, 2);
   if constexpr (InPlace) {
     ops::ternary_op_(x, y, z, op);
     Py_INCREF(self);
@@ -266,8 +262,7 @@ PyObject* py_unary_jvp(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   FNGRAD_CHECK_TYPE(nargs == 3 && PyUnicode_Check(args[0]), "_unary_jvp(name, x, tangent)");
   const char* name = PyUnicode_AsUTF8(args[0]);
   FNGRAD_PY_CHECK(name != nullptr);
-  return ops::unary_jvp(name, tensor_argument(args[1], "_unary_jvp", "x"),
-                        tensor_argument(args[2], "_unary_jvp", "tangent"))
+  return ops::unary_jvp(name, tensor_param(args[1], "_unary_jvp", "x"), tensor_param(args[2], "_unary_jvp", "tangent"))
       .release();
   FNGRAD_CATCH(nullptr)
 }
@@ -278,7 +273,7 @@ PyObject* py_binary_jvp(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   const char* name = PyUnicode_AsUTF8(args[0]);
   FNGRAD_PY_CHECK(name != nullptr);
   TensorObject* t[4];
-  for (int i = 0; i < 4; i++) t[i] = tensor_argument(args[i + 1], "_binary_jvp", "a, b, ta, tb");
+  for (int i = 0; i < 4; i++) t[i] = tensor_param(args[i + 1], "_binary_jvp", "a, b, ta, tb");
   return ops::binary_jvp(name, t[0], t[1], t[2], t[3]).release();
   FNGRAD_CATCH(nullptr)
 }
@@ -289,7 +284,7 @@ PyObject* py_ternary_jvp(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   const char* name = PyUnicode_AsUTF8(args[0]);
   FNGRAD_PY_CHECK(name != nullptr);
   TensorObject* t[6];
-  for (int i = 0; i < 6; i++) t[i] = tensor_argument(args[i + 1], "_ternary_jvp", "a, b, c, ta, tb, tc");
+  for (int i = 0; i < 6; i++) t[i] = tensor_param(args[i + 1], "_ternary_jvp", "a, b, c, ta, tb, tc");
   return ops::ternary_jvp(name, t[0], t[1], t[2], t[3], t[4], t[5]).release();
   FNGRAD_CATCH(nullptr)
 }
@@ -308,9 +303,11 @@ std::vector<PyMethodDef> module_functions() {
                  keep(binary_signature<ops::Op>(false) + ops::Op::doc)});
   FNGRAD_BINARY_OPS(FNGRAD_BINARY_FUNCTION)
 #undef FNGRAD_BINARY_FUNCTION
-#define FNGRAD_TERNARY_FUNCTION(Op)                                                                 \
-  out.push_back({ops::Op::name, FASTCALL(ternary_function<ops::Op>), METH_FASTCALL | METH_KEYWORDS,    \
-                 keep(ternary_signature<ops::Op>(ops::Op::name, false) + ops::Op::doc)});
+#define FNGRAD_TERNARY_FUNCTION(Op)                                                                    \
+  if constexpr (ops::Op::python_bindings) {                                                               \
+    out.push_back({ops::Op::name, FASTCALL(ternary_function<ops::Op>), METH_FASTCALL | METH_KEYWORDS,     \
+                   keep(ternary_signature<ops::Op>(ops::Op::name, false) + ops::Op::doc)});              \
+  }
   FNGRAD_TERNARY_OPS(FNGRAD_TERNARY_FUNCTION)
 #undef FNGRAD_TERNARY_FUNCTION
   out.push_back({"_unary_jvp", FASTCALL(py_unary_jvp), METH_FASTCALL,
@@ -342,13 +339,15 @@ void append_op_table_methods(std::vector<PyMethodDef>& out) {
                       "In-place form of " + ops::Op::name + "().")});
   FNGRAD_BINARY_OPS(FNGRAD_BINARY_METHODS)
 #undef FNGRAD_BINARY_METHODS
-#define FNGRAD_TERNARY_METHODS(Op)                                                                           \
-  out.push_back({ops::Op::name, FASTCALL((ternary_method<ops::Op, false>)), METH_FASTCALL | METH_KEYWORDS,   \
-                 keep(ternary_signature<ops::Op>(ops::Op::name, true) + ops::Op::doc)});                    \
-  out.push_back({keep(std::string(ops::Op::name) + "_"), FASTCALL((ternary_method<ops::Op, true>)),          \
-                 METH_FASTCALL | METH_KEYWORDS,                                                              \
-                 keep(ternary_signature<ops::Op>(std::string(ops::Op::name) + "_", true) + "In-place form of " + \
-                      ops::Op::name + "().")});
+#define FNGRAD_TERNARY_METHODS(Op)                                                                            \
+  if constexpr (ops::Op::python_bindings) {                                                                   \
+    out.push_back({ops::Op::name, FASTCALL((ternary_method<ops::Op, false>)), METH_FASTCALL | METH_KEYWORDS,  \
+                   keep(ternary_signature<ops::Op>(ops::Op::name, true) + ops::Op::doc)});                   \
+    out.push_back({keep(std::string(ops::Op::name) + "_"), FASTCALL((ternary_method<ops::Op, true>)),         \
+                   METH_FASTCALL | METH_KEYWORDS,                                                             \
+                   keep(ternary_signature<ops::Op>(std::string(ops::Op::name) + "_", true) + "In-place form of " + \
+                        ops::Op::name + "().")});                                                             \
+  }
   FNGRAD_TERNARY_OPS(FNGRAD_TERNARY_METHODS)
 #undef FNGRAD_TERNARY_METHODS
 }
@@ -356,7 +355,7 @@ void append_op_table_methods(std::vector<PyMethodDef>& out) {
 void add_op_table_functions(PyObject* module) {
   static std::vector<PyMethodDef> functions = module_functions();
   if (PyModule_AddFunctions(module, functions.data()) < 0) throw PythonError();
-  auto add_names = [&](const char* attr, std::initializer_list<const char*> names) {
+  auto add_names = [&](const char* attr, std::vector<const char*> names) {
     PyRef t = PyRef::check(PyTuple_New(static_cast<Py_ssize_t>(names.size())));
     Py_ssize_t i = 0;
     for (const char* n : names) PyTuple_SET_ITEM(t.get(), i++, PyRef::check(PyUnicode_FromString(n)).release());
@@ -366,8 +365,14 @@ void add_op_table_functions(PyObject* module) {
 #define FNGRAD_NAME(Op) ops::Op::name,
   add_names("unary_ops", {FNGRAD_UNARY_OPS(FNGRAD_NAME)});
   add_names("binary_ops", {FNGRAD_BINARY_OPS(FNGRAD_NAME)});
-  add_names("ternary_ops", {FNGRAD_TERNARY_OPS(FNGRAD_NAME)});
 #undef FNGRAD_NAME
+  // Only the entries with the generic bindings: the others' Python faces are written by hand.
+  std::vector<const char*> ternary_names;
+#define FNGRAD_NAME(Op) \
+  if constexpr (ops::Op::python_bindings) ternary_names.push_back(ops::Op::name);
+  FNGRAD_TERNARY_OPS(FNGRAD_NAME)
+#undef FNGRAD_NAME
+  add_names("ternary_ops", ternary_names);
 }
 
 }  // namespace fngrad

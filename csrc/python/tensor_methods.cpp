@@ -7,8 +7,8 @@
 #include "autograd/accumulate_grad.h"
 #include "autograd/node.h"
 #include "core/grad_mode.h"
-#include "core/py_callbacks.h"
 #include "ops/binary_ops.h"
+#include "ops/ternary_ops.h"
 #include "ops/unary_ops.h"
 #include "python/tensor_methods.h"
 
@@ -194,17 +194,9 @@ PyObject* m_unary(PyObject* self, PyObject*) {
   FNGRAD_CATCH(nullptr)
 }
 
-// clamp with tensor bounds (broadcast, differentiable in the bounds as well): written in Python,
-// fngrad._functions._clamp_tensor_bounds (Note [Python callbacks]). A new reference.
-PyObject* clamp_tensor_bounds(PyObject* self, PyObject* lo, PyObject* hi, bool inplace) {
-  PyObject* fn = py_callback(PyCallback::ClampTensorBounds);
-  return PyRef::check(PyObject_CallFunctionObjArgs(fn, self, lo == nullptr ? Py_None : lo, hi == nullptr ? Py_None : hi,
-                                                   inplace ? Py_True : Py_False, nullptr))
-      .release();
-}
-
-// clamp, clip, clamp_, clip_ (Name picks the name errors give): number bounds go to the native
-// op, a tensor bound to clamp_tensor_bounds.
+// clamp, clip, clamp_, clip_ (Name picks the name errors give): number bounds go to the unary
+// table's Clamp, a tensor bound (the other a tensor, a number or absent) to the ternary table's
+// ClampTensor.
 const Signature clamp_sig[4] = {{"clamp", {"min=None", "max=None"}},
                                {"clip", {"min=None", "max=None"}},
                                {"clamp_", {"min=None", "max=None"}},
@@ -216,7 +208,18 @@ PyObject* m_clamp(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObj
   const bool inplace = Name >= 2;
   Args a(clamp_sig[Name], args, nargs, kwnames);
   const bool has_lo = a.has(0), has_hi = a.has(1);
-  if ((has_lo && is_tensor(a[0])) || (has_hi && is_tensor(a[1]))) return clamp_tensor_bounds(self, a[0], a[1], inplace);
+  if ((has_lo && is_tensor(a[0])) || (has_hi && is_tensor(a[1]))) {
+    // An absent bound is passed as self, which it then does not affect (ternary_ops.h).
+    ops::ClampTensor op;
+    op.has_min = has_lo;
+    op.has_max = has_hi;
+    const ops::Operand lo = has_lo ? a.operand(0) : ops::Operand(as_tensor(self));
+    const ops::Operand hi = has_hi ? a.operand(1) : ops::Operand(as_tensor(self));
+    if (!inplace) return ops::apply_ClampTensor(as_tensor(self), lo, hi, op).release();
+    ops::apply_ClampTensor_(as_tensor(self), lo, hi, op);
+    Py_INCREF(self);
+    return self;
+  }
   Scalar lo, hi;
   if (has_lo) lo = a.scalar(0);
   if (has_hi) hi = a.scalar(1);

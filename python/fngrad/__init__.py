@@ -146,7 +146,6 @@ _family_all += _install_family(_native_norms)
 # The Python functions that C++ calls, handed over once (Note [Python callbacks] in
 # csrc/core/py_callbacks.h): a renamed one fails here, at import, not at its first call.
 _C._register_callbacks(
-    clamp_tensor_bounds=_functions._clamp_tensor_bounds,
     bind_kwargs=autograd.function._bind_kwargs,
     index_positions=_indexing.positions,
     forward_jvp=autograd.forward_ad._forward_jvp,

@@ -7,8 +7,6 @@ import builtins
 import collections
 
 from . import _C
-from ._creation import tensor as _tensor
-from .autograd.function import Function
 
 _unary = list(_C.unary_ops)
 _binary = list(_C.binary_ops)
@@ -68,57 +66,6 @@ def _broadcast_check(op, *shapes):
                                    f"non-singleton dimension {i}")
         out = [da if db == 1 else db for da, db in zip(a, b)]
     return tuple(out)
-
-
-class Clamp(Function):
-    """PyTorch's clamp.Tensor as an autograd.Function."""
-
-    # NaN in x or in a bound gives NaN; the gradient goes to x where min <= x <= max, to min
-    # where x < min < max, to max where x > max or max < min (PyTorch's clamp_backward_min_max).
-    @staticmethod
-    def forward(ctx, x, lo, hi):
-        out = x
-        if lo is not None:
-            out = _C.maximum(out, lo)
-        if hi is not None:
-            out = _C.minimum(out, hi)
-        ctx.save_for_backward(x, lo, hi)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, lo, hi = ctx.saved_tensors
-        if lo is not None and hi is not None:
-            keep_x, keep_lo, keep_hi = (x >= lo) & (x <= hi), (x < lo) & (lo < hi), (x > hi) | (hi < lo)
-        elif lo is not None:
-            keep_x, keep_lo, keep_hi = x >= lo, x < lo, None
-        else:
-            keep_x, keep_lo, keep_hi = x <= hi, None, x > hi
-        needs = ctx.needs_input_grad
-        return (_C.where(keep_x, grad, 0.0) if needs[0] else None,
-                _C.where(keep_lo, grad, 0.0) if lo is not None and needs[1] else None,
-                _C.where(keep_hi, grad, 0.0) if hi is not None and needs[2] else None)
-
-
-def _clamp_tensor_bounds(input, min, max, inplace):
-    """clamp (clamp_) with a tensor bound: Tensor.clamp calls this when min or max is a tensor."""
-    op = "clamp_" if inplace else "clamp"
-    bounds = []
-    for b in (min, max):
-        if b is not None and not isinstance(b, _C.TensorBase):
-            if isinstance(b, builtins.bool) or not isinstance(b, (builtins.int, builtins.float)):
-                raise TypeError(f"[{op}] Expected a number or a tensor as the bound, got {type(b).__name__}.")
-            b = _tensor(b, dtype=input.dtype if input.is_floating_point() or isinstance(b, builtins.int) else None)
-        bounds.append(b)
-    lo, hi = bounds
-    _broadcast_check(op, input.shape, *[b.shape for b in bounds if b is not None])
-    if not inplace:
-        return Clamp.apply(input, lo, hi)
-    out = Clamp.apply(input.clone(), lo, hi)
-    if tuple(out.shape) != tuple(input.shape):
-        raise RuntimeError(f"[{op}] output with shape {list(input.shape)} doesn't match the broadcast shape "
-                           f"{list(out.shape)}")
-    return input.copy_(out)
 
 
 def where(condition, input=None, other=None):

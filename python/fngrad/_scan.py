@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _C
 from ._functions import return_types
-from ._indexing_ops import _dtype_name, _np, _wrap, _wrap_dim, gather
+from ._indexing_ops import _dtype_name, _inplace, _np, _wrap, _wrap_dim, gather
 from .autograd.function import Function
 from .autograd.grad_mode import is_grad_enabled
 
@@ -199,15 +199,6 @@ def logcumsumexp(input, dim):
         raise NotImplementedError(f"[logcumsumexp] \"logcumsumexp_out_cpu\" not implemented for "
                                   f"'{_dtype_name(input.dtype)}'")
     return _Logcumsumexp.apply(input, dim)
-
-
-def _inplace(fn):
-    def method(self, dim, *, dtype=None):
-        return self.copy_(fn(self, dim, dtype=dtype))
-
-    method.__name__ = fn.__name__ + "_"
-    method.__doc__ = f"In-place form of :func:`{fn.__name__}`."
-    return method
 
 
 _METHODS = {name: globals()[name] for name in __all__}
