@@ -58,6 +58,8 @@ KNOWN = [
     ("floor_divide", "values differ", "uint8 divided by a negative number: fngrad divides in int64 and wraps the "
      "quotient (Note [Storage dtypes]); PyTorch wraps the divisor to uint8 first"),
     ("remainder", "values differ", "uint8 and a negative divisor, as floor_divide"),
+    ("cholesky_inverse", "grad", "the gradient for a factor whose other triangle holds values: PyTorch's formula "
+     "reads them, fngrad's reads the triangle the forward used"),
     ("F.hardshrink", "no attribute 'hardshrink'", "Tensor.hardshrink is not a method yet (F.hardshrink is)"),
 ]
 # fngrad accepting a call PyTorch refuses (integer inputs to float-only activations, a Python number
