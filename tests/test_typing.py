@@ -118,6 +118,21 @@ def test_inspect_signature_works_for_every_public_callable():
     assert not failed, "\n".join(failed)
 
 
+def test_python_wrappers_show_their_parameters():
+    # The in-place forms made by _indexing_ops._inplace/_inplace_view show the op's parameters, not the
+    # wrapper's (*args, **kwargs); only PyTorch's overloaded methods (to, new) take anything.
+    generic = [q for q, obj in _public_callables() if str(inspect.signature(obj)).endswith("*args, **kwargs)")]
+    assert generic == ["fngrad.Tensor.new", "fngrad.Tensor.to"], generic
+    sig = inspect.signature
+    T = fngrad.Tensor
+    assert str(sig(T.addmm_)) == "(self, mat1, mat2, *, beta=1, alpha=1)"
+    assert str(sig(T.index_add_)) == str(sig(fngrad.index_add)).replace("(input,", "(self,")
+    assert str(sig(T.squeeze_)) == "(self, dim=None)"
+    assert str(sig(T.logical_and_)) == str(sig(fngrad.logical_and)).replace("(input,", "(self,")
+    x = fngrad.zeros(2, 3)  # the stated parameters are the accepted ones
+    assert x.addmm_(mat1=fngrad.ones(2, 4), mat2=fngrad.ones(4, 3), beta=0, alpha=2).tolist() == [[8.0] * 3] * 2
+
+
 def test_native_methods_have_pytorchs_parameter_names_and_defaults():
     sig = inspect.signature
     T = fngrad.Tensor

@@ -22,6 +22,7 @@ import numpy as np
 from . import _C
 from ._creation import from_numpy, ones, zeros_like
 from ._shape_ops import _result_dtype, _wrap_dim, movedim
+from ._indexing_ops import _inplace
 from .autograd.function import Function
 
 __all__ = ["einsum", "tensordot", "kron", "inner", "vdot", "cross", "addmm", "addmv", "addbmm", "baddbmm",
@@ -382,15 +383,6 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
     """
     _check_dims("addr", ("vec1", vec1, 1), ("vec2", vec2, 1))
     return _scaled_sum(input, vec1.outer(vec2), beta, alpha)
-
-
-def _inplace(fn):
-    def method(self, *args, **kwargs):
-        return self.copy_(fn(self, *args, **kwargs))
-
-    method.__name__ = fn.__name__ + "_"
-    method.__doc__ = f"In-place {fn.__name__}."
-    return method
 
 
 def chain_matmul(*matrices):
