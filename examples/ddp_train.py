@@ -21,12 +21,13 @@ import fngrad as torch
 import fngrad.distributed as dist
 
 nn = torch.nn
-DataLoader, TensorDataset = torch.utils.data.DataLoader, torch.utils.data.TensorDataset
+DataLoader = torch.utils.data.DataLoader
+TensorDataset = torch.utils.data.TensorDataset
 DistributedSampler = torch.utils.data.DistributedSampler
 DDP = torch.nn.parallel.DistributedDataParallel
 
 
-def make_data(n=4096, features=20, classes=3, seed=0):
+def make_data(n: int = 4096, features: int = 20, classes: int = 3, seed: int = 0) -> TensorDataset:
     rng = np.random.default_rng(seed)
     centers = rng.standard_normal((classes, features)) * 0.35
     y = rng.integers(0, classes, n)
@@ -34,7 +35,7 @@ def make_data(n=4096, features=20, classes=3, seed=0):
     return TensorDataset(torch.from_numpy(x.astype(np.float32)), torch.from_numpy(y))
 
 
-def main():
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=64, help="per rank")

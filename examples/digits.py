@@ -30,10 +30,11 @@ except ImportError:  # no progress bars
     tqdm = None
 
 nn = torch.nn
-DataLoader, TensorDataset = torch.utils.data.DataLoader, torch.utils.data.TensorDataset
+DataLoader = torch.utils.data.DataLoader
+TensorDataset = torch.utils.data.TensorDataset
 
 
-def make_mlp():
+def make_mlp() -> nn.Module:
     return nn.Sequential(
         nn.Linear(64, 128), nn.ReLU(),
         nn.Linear(128, 128), nn.ReLU(),
@@ -41,7 +42,7 @@ def make_mlp():
     )
 
 
-def make_cnn():
+def make_cnn() -> nn.Module:
     return nn.Sequential(
         nn.Unflatten(1, (1, 8, 8)),
         nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 16 x 4 x 4
@@ -51,7 +52,7 @@ def make_cnn():
     )
 
 
-def load_data(seed):
+def load_data(seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     digits = load_digits()
     x = (digits.data / 16.0).astype(np.float32)  # pixel values are 0..16
     y = digits.target.astype(np.int64)
@@ -60,18 +61,19 @@ def load_data(seed):
             torch.from_numpy(x_test), torch.from_numpy(y_test))
 
 
-def accuracy(model, x, y):
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     model.eval()
     with torch.no_grad():
-        return (model(x).argmax(dim=1) == y).float().mean().item()
+        return float((model(x).argmax(dim=1) == y).float().mean().item())
 
 
-def train(name, model, train_set, x_test, y_test, epochs, batch_size, lr, seed):
+def train(name: str, model: nn.Module, train_set: TensorDataset, x_test: torch.Tensor, y_test: torch.Tensor,
+          epochs: int, batch_size: int, lr: float, seed: int) -> dict[str, list[float]]:
     generator = torch.Generator().manual_seed(seed)
     loader = DataLoader(train_set, batch_size=batch_size, shuffle=True, generator=generator)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
-    history = {"loss": [], "accuracy": []}
+    history: dict[str, list[float]] = {"loss": [], "accuracy": []}
     start = time.perf_counter()
     for epoch in range(epochs):
         model.train()
@@ -92,7 +94,7 @@ def train(name, model, train_set, x_test, y_test, epochs, batch_size, lr, seed):
     return history
 
 
-def plot(histories, path):
+def plot(histories: dict[str, dict[str, list[float]]], path: str) -> None:
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -116,7 +118,7 @@ def plot(histories, path):
     print(f"curves written to {path}")
 
 
-def main():
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=["mlp", "cnn", "both"], default="both")
     parser.add_argument("--epochs", type=int, default=20)

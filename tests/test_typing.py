@@ -1,8 +1,13 @@
-"""Type information ships with the package: py.typed, and a stub of the native module that matches
-the built module (regenerate it with `python -m fngrad._stubgen` after changing a native signature)."""
+"""Type information ships with the package: py.typed, a stub of the native module that matches the
+built module, and stubs of the modules whose names are made at import (regenerate them with
+`python -m fngrad._stubgen` after changing a signature or a public name); `mypy --strict` accepts the
+examples and tests/typed_usage.py."""
 
+import importlib.util
 import inspect
 import pathlib
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -13,14 +18,72 @@ from fngrad import _C, _stubgen
 PKG = pathlib.Path(fngrad.__file__).resolve().parent
 
 
-def test_the_package_is_marked_typed_and_ships_the_native_stub():
+def test_the_package_is_marked_typed_and_ships_the_stubs():
     assert (PKG / "py.typed").exists()
     assert (PKG / "_C.pyi").exists()
+    assert all(path.exists() for path in _stubgen.render_modules())
 
 
 def test_the_native_stub_matches_the_built_module():
     assert (PKG / "_C.pyi").read_text(encoding="utf-8") == _stubgen.render(), (
         "fngrad/_C.pyi is out of date: run `python -m fngrad._stubgen` and commit it")
+
+
+def test_the_module_stubs_match_the_live_modules():
+    stubs = _stubgen.render_modules()
+    assert PKG / "__init__.pyi" in stubs and PKG / "_tensor.pyi" in stubs
+    stale = [str(path.relative_to(PKG)) for path, text in stubs.items()
+             if not path.exists() or path.read_text(encoding="utf-8") != text]
+    assert not stale, f"out of date: {stale}: run `python -m fngrad._stubgen` and commit them"
+
+
+def test_the_stubs_name_the_public_api():
+    top = (PKG / "__init__.pyi").read_text(encoding="utf-8")
+    # Every name of fngrad.__all__ (computed at import, partly through globals()) is in the stub.
+    for name in fngrad.__all__:
+        assert f" as {name}\n" in top or f"def {name}(" in top or f"class {name}" in top or f"\n{name}: " in top \
+            or f"\n{name} = " in top, name
+    tensor = (PKG / "_tensor.pyi").read_text(encoding="utf-8")
+    # Methods the op families install on Tensor at import, with their signatures.
+    assert "    def sort(self, dim: Any = ..., descending: Any = ..., stable: Any = ...) -> Any: ..." in tensor
+    assert "    def cumsum(" in tensor and "    def addcmul_(" not in tensor  # addcmul_ is native: _C.pyi
+    assert "    def addcmul_(self" in (PKG / "_C.pyi").read_text(encoding="utf-8")
+
+
+def _mypy(*args):
+    root = pathlib.Path(__file__).resolve().parent.parent
+    return subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-error-summary", *args], cwd=root,
+                          capture_output=True, text=True, timeout=600)
+
+
+_requires_mypy = pytest.mark.skipif(importlib.util.find_spec("mypy") is None,
+                                    reason="mypy is not installed (the CI's oracle run installs it)")
+
+
+@_requires_mypy
+def test_mypy_strict_accepts_the_examples_and_typed_usage():
+    result = _mypy("examples", "tests/typed_usage.py")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@_requires_mypy
+def test_mypy_strict_sees_through_the_stubs():
+    # The stubs are read, not Any: a misspelt function, a missing Tensor method and a wrong call are errors.
+    program = "\n".join([
+        "import fngrad",
+        "x = fngrad.randn(2, 3)",
+        "fngrad.rnadn(2)",
+        "x.no_such_method()",
+        "fngrad.optim.SGD(x, lr=0.1, no_such_keyword=1)",
+        "y: int = fngrad.float32",
+    ])
+    result = _mypy("-c", program)
+    out = result.stdout
+    assert result.returncode == 1, out + result.stderr
+    assert 'Module has no attribute "rnadn"' in out, out
+    assert '"Tensor" has no attribute "no_such_method"' in out, out
+    assert 'Unexpected keyword argument "no_such_keyword"' in out, out
+    assert 'expression has type "dtype", variable has type "int"' in out, out
 
 
 def test_the_stub_names_every_public_native_callable_with_its_signature():
@@ -53,6 +116,21 @@ def test_inspect_signature_works_for_every_public_callable():
         except (TypeError, ValueError) as e:
             failed.append(f"{qualname}: {e}")
     assert not failed, "\n".join(failed)
+
+
+def test_python_wrappers_show_their_parameters():
+    # The in-place forms made by _indexing_ops._inplace/_inplace_view show the op's parameters, not the
+    # wrapper's (*args, **kwargs); only PyTorch's overloaded methods (to, new) take anything.
+    generic = [q for q, obj in _public_callables() if str(inspect.signature(obj)).endswith("*args, **kwargs)")]
+    assert generic == ["fngrad.Tensor.new", "fngrad.Tensor.to"], generic
+    sig = inspect.signature
+    T = fngrad.Tensor
+    assert str(sig(T.addmm_)) == "(self, mat1, mat2, *, beta=1, alpha=1)"
+    assert str(sig(T.index_add_)) == str(sig(fngrad.index_add)).replace("(input,", "(self,")
+    assert str(sig(T.squeeze_)) == "(self, dim=None)"
+    assert str(sig(T.logical_and_)) == str(sig(fngrad.logical_and)).replace("(input,", "(self,")
+    x = fngrad.zeros(2, 3)  # the stated parameters are the accepted ones
+    assert x.addmm_(mat1=fngrad.ones(2, 4), mat2=fngrad.ones(4, 3), beta=0, alpha=2).tolist() == [[8.0] * 3] * 2
 
 
 def test_native_methods_have_pytorchs_parameter_names_and_defaults():

@@ -243,6 +243,8 @@ struct Div : BinaryDefaults {
   FNGRAD_BINARY_NAMES("div", "DivBackward0")
   static constexpr const char* doc =
       "input / other, elementwise (true division: integer inputs give float32).\n\n"
+      ">>> fngrad.div(fngrad.tensor([1., 3.]), 2)\n"
+      "tensor([0.5000, 1.5000])\n"
       ">>> fngrad.div(fngrad.tensor([1, 3]), 2)\n"
       "tensor([0.5000, 1.5000])";
   static constexpr Domain domain = Domain::Float;

@@ -84,16 +84,28 @@ std::string unary_doc() {
   return std::string(Op::doc) + "\n\nIts backward node is " + Op::backward_name + ".";
 }
 
-// The in-place method's docstring, its example derived from the op's: ">>> fngrad.exp(X)" becomes
-// ">>> X.exp_()", which prints the same values.
-template <typename Op>
-std::string unary_inplace_doc() {
-  const std::string name = Op::name, doc = Op::doc, call = ">>> fngrad." + name + "(";
-  std::string out = "In-place form of " + name + "().";
-  const size_t at = doc.find(call), eol = doc.find(")\n", at);
-  if (at == std::string::npos || eol == std::string::npos) return out;
-  const std::string operand = doc.substr(at + call.size(), eol - at - call.size());
-  return out + "\n\n>>> " + operand + "." + name + "_()" + doc.substr(eol + 1);
+// The in-place method's docstring, its example derived from the op's first one: ">>> fngrad.exp(X)"
+// becomes ">>> X.exp_()" and ">>> fngrad.add(X, Y, alpha=2)" becomes ">>> X.add_(Y, alpha=2)", which
+// print the same values (an op whose first example promotes its input, as div's integer one does,
+// shows that in a later example).
+std::string inplace_doc(const std::string& name, const std::string& doc) {
+  const std::string call = ">>> fngrad." + name + "(", out = "In-place form of " + name + "().";
+  const size_t at = doc.find(call), start = at + call.size();
+  if (at == std::string::npos) return out;
+  size_t close = start, comma = std::string::npos;  // the call's closing parenthesis, its first top-level comma
+  for (int depth = 0; close < doc.size(); ++close) {
+    const char c = doc[close];
+    if (c == '(' || c == '[') ++depth;
+    if ((c == ')' || c == ']') && depth-- == 0) break;
+    if (c == ',' && depth == 0 && comma == std::string::npos) comma = close;
+  }
+  if (close == doc.size()) return out;
+  const std::string self = doc.substr(start, (comma == std::string::npos ? close : comma) - start);
+  std::string rest = comma == std::string::npos ? "" : doc.substr(comma + 1, close - comma - 1);
+  rest.erase(0, rest.find_first_not_of(' '));
+  const size_t next = doc.find("\n>>>", close);
+  return out + "\n\n>>> " + self + "." + name + "_(" + rest + ")" +
+         doc.substr(close + 1, next == std::string::npos ? std::string::npos : next - close - 1);
 }
 
 // ---- binary ----
@@ -327,7 +339,7 @@ void append_op_table_methods(std::vector<PyMethodDef>& out) {
   out.push_back({ops::Op::name, unary_method<ops::Op>, METH_NOARGS,                                          \
                  keep(std::string(ops::Op::name) + "($self, /)\n--\n\n" + unary_doc<ops::Op>())});           \
   out.push_back({keep(std::string(ops::Op::name) + "_"), unary_method_<ops::Op>, METH_NOARGS,                \
-                 keep(std::string(ops::Op::name) + "_($self, /)\n--\n\n" + unary_inplace_doc<ops::Op>())});
+                 keep(std::string(ops::Op::name) + "_($self, /)\n--\n\n" + inplace_doc(ops::Op::name, ops::Op::doc))});
   FNGRAD_UNARY_OPS(FNGRAD_UNARY_METHODS)
 #undef FNGRAD_UNARY_METHODS
 #define FNGRAD_BINARY_METHODS(Op)                                                                            \
@@ -336,7 +348,7 @@ void append_op_table_methods(std::vector<PyMethodDef>& out) {
   out.push_back({keep(std::string(ops::Op::name) + "_"), FASTCALL((binary_method<ops::Op, true>)),           \
                  METH_FASTCALL | METH_KEYWORDS,                                                              \
                  keep(std::string(ops::Op::name) + "_" + binary_signature<ops::Op>(true).substr(std::strlen(ops::Op::name)) + \
-                      "In-place form of " + ops::Op::name + "().")});
+                      inplace_doc(ops::Op::name, ops::Op::doc))});
   FNGRAD_BINARY_OPS(FNGRAD_BINARY_METHODS)
 #undef FNGRAD_BINARY_METHODS
 #define FNGRAD_TERNARY_METHODS(Op)                                                                            \
@@ -345,8 +357,8 @@ void append_op_table_methods(std::vector<PyMethodDef>& out) {
                    keep(ternary_signature<ops::Op>(ops::Op::name, true) + ops::Op::doc)});                   \
     out.push_back({keep(std::string(ops::Op::name) + "_"), FASTCALL((ternary_method<ops::Op, true>)),         \
                    METH_FASTCALL | METH_KEYWORDS,                                                             \
-                   keep(ternary_signature<ops::Op>(std::string(ops::Op::name) + "_", true) + "In-place form of " + \
-                        ops::Op::name + "().")});                                                             \
+                   keep(ternary_signature<ops::Op>(std::string(ops::Op::name) + "_", true) +                 \
+                        inplace_doc(ops::Op::name, ops::Op::doc))});                                          \
   }
   FNGRAD_TERNARY_OPS(FNGRAD_TERNARY_METHODS)
 #undef FNGRAD_TERNARY_METHODS

@@ -400,10 +400,18 @@ PyMethodDef general_methods[] = {
     {"retain_grad", m_retain_grad, METH_NOARGS, "Keeps .grad for this non-leaf tensor after backward."},
     {"negative", m_unary<&ops::apply_Neg>, METH_NOARGS, "-x elementwise."},
     {"absolute", m_unary<&ops::apply_Abs>, METH_NOARGS, "|x| elementwise."},
-    {"clamp", FNGRAD_FASTCALL(m_clamp<0>), kFastKw, method_doc(clamp_sig[0], "Clamps every element into [min, max].")},
-    {"clip", FNGRAD_FASTCALL(m_clamp<1>), kFastKw, method_doc(clamp_sig[1], "Alias of clamp.")},
-    {"clamp_", FNGRAD_FASTCALL(m_clamp<2>), kFastKw, method_doc(clamp_sig[2], "clamp, in place.")},
-    {"clip_", FNGRAD_FASTCALL(m_clamp<3>), kFastKw, method_doc(clamp_sig[3], "clamp, in place.")},
+    {"clamp", FNGRAD_FASTCALL(m_clamp<0>), kFastKw, method_doc(clamp_sig[0], "Clamps every element into [min, max] (a bound may be None).\n\n"
+                                                                      ">>> fngrad.tensor([-2., 0.5, 3.]).clamp(0, 1)\n"
+                                                                      "tensor([0.0000, 0.5000, 1.0000])")},
+    {"clip", FNGRAD_FASTCALL(m_clamp<1>), kFastKw, method_doc(clamp_sig[1], "Alias of clamp.\n\n"
+                                                                    ">>> fngrad.tensor([-2., 0.5, 3.]).clip(max=1)\n"
+                                                                    "tensor([-2.0000,  0.5000,  1.0000])")},
+    {"clamp_", FNGRAD_FASTCALL(m_clamp<2>), kFastKw, method_doc(clamp_sig[2], "clamp, in place.\n\n"
+                                                                      ">>> fngrad.tensor([-2., 0.5, 3.]).clamp_(min=0)\n"
+                                                                      "tensor([0.0000, 0.5000, 3.0000])")},
+    {"clip_", FNGRAD_FASTCALL(m_clamp<3>), kFastKw, method_doc(clamp_sig[3], "clamp, in place (alias of clamp_).\n\n"
+                                                                    ">>> fngrad.tensor([-2., 0.5, 3.]).clip_(-1, 1)\n"
+                                                                    "tensor([-1.0000,  0.5000,  1.0000])")},
     {"size", FNGRAD_FASTCALL(m_size), kFastKw, method_doc(size_sig, "The shape, or the size of one dim.")},
     {"dim", m_dim, METH_NOARGS, "Number of dimensions."},
     {"numel", m_numel, METH_NOARGS, "Number of elements."},

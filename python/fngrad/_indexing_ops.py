@@ -13,6 +13,7 @@ scan families (``_sorting.py``, ``_scan.py``).
 from __future__ import annotations
 
 import builtins
+import inspect
 
 import numpy as np
 
@@ -685,7 +686,17 @@ def _inplace(fn):
 
     method.__name__ = fn.__name__ + "_"
     method.__doc__ = f"In-place form of :func:`{fn.__name__}`."
+    method.__signature__ = _method_signature(fn)
     return method
+
+
+def _method_signature(fn):
+    """``fn``'s signature with its first parameter as ``self``: what ``inspect.signature`` and ``help``
+    show for a method made from ``fn`` (rather than the wrapper's ``*args, **kwargs``)."""
+    sig = inspect.signature(fn)
+    first, *rest = sig.parameters.values()
+    return sig.replace(parameters=[first.replace(name="self", kind=first.POSITIONAL_OR_KEYWORD)] + rest,
+                       return_annotation=inspect.Signature.empty)
 
 
 def _inplace_view(fn):
@@ -709,6 +720,7 @@ def _inplace_view(fn):
 
     method.__name__ = name
     method.__doc__ = f"In-place form of :func:`{fn.__name__}`: changes ``self``'s shape and strides."
+    method.__signature__ = _method_signature(fn)
     return method
 
 
