@@ -1,6 +1,8 @@
-"""The index, sorting and scan families beside PyTorch: sort, topk, gather, scatter_add, cumsum and
-index_add on 2^20 float32 elements (a 1024 x 1024 matrix, along dim 1; index_add along dim 0),
-forward and backward.
+"""The op families beside PyTorch: sort, topk, gather, scatter_add, cumsum and index_add on 2^20
+float32 elements (a 1024 x 1024 matrix, along dim 1; index_add along dim 0), layer_norm over its
+rows, an embedding lookup of 1024 rows with repeats (its backward scatters into the table), and a
+3x3 conv2d of 64 channels over the same 2^20 elements as a (16, 64, 32, 32) batch; forward and
+backward.
 
 fngrad and PyTorch alternate call by call (interleaved, so that load from other tenants hits both),
 with the same number of threads. Each figure is ms per call: median (min-max) over the repeats; the
@@ -37,17 +39,22 @@ def cases(n):
         "scatter_add": lambda L, x, e: L.scatter_add(x, 1, e["idx"], e["src"]),
         "cumsum": lambda L, x, e: L.cumsum(x, 1),
         "index_add": lambda L, x, e: L.index_add(x, 0, e["rows"], e["src"]),
+        "layer_norm": lambda L, x, e: L.nn.functional.layer_norm(x, (n,)),
+        "embedding": lambda L, x, e: L.nn.functional.embedding(e["idx"][0], x),
+        "conv2d": lambda L, x, e: L.nn.functional.conv2d(x.reshape(-1, e["weight"].shape[1], 32, 32), e["weight"],
+                                                         padding=1),
     }
 
 
-def inputs(lib, a, idx, src, rows):
+def inputs(lib, a, idx, src, rows, weight):
     if lib is fngrad:
         t = lambda v, **k: fngrad.from_numpy(v).requires_grad_(k.get("grad", False))  # noqa: E731
     else:
         import torch
 
         t = lambda v, **k: torch.from_numpy(v).requires_grad_(k.get("grad", False))  # noqa: E731
-    return t(a.copy(), grad=True), {"idx": t(idx), "src": t(src.copy(), grad=True), "rows": t(rows)}
+    return t(a.copy(), grad=True), {"idx": t(idx), "src": t(src.copy(), grad=True), "rows": t(rows),
+                                    "weight": t(weight.copy(), grad=True)}
 
 
 def timed(fn):
@@ -77,6 +84,8 @@ def main():
     src = rng.standard_normal((side, side)).astype(np.float32)
     rows = rng.permutation(side)
     grad = rng.standard_normal((side, side)).astype(np.float32)
+    channels = 64 if side * side >= 2**20 else 4  # the conv2d case: (side^2 / (channels * 1024), channels, 32, 32)
+    weight = (rng.standard_normal((channels, channels, 3, 3)) / 24).astype(np.float32)
     info = machine_info()
     print(f"# fngrad {fngrad.__version__}, numpy {np.__version__}, torch {torch.__version__}; "
           f"python={info['python']}, cpus={info['cpus']}; threads={torch.get_num_threads()}")
@@ -91,13 +100,13 @@ def main():
             times = {fngrad: [], torch: []}
             for rep in range(repeats + 1):
                 for lib in (fngrad, torch):
-                    x, extra = inputs(lib, a, idx, src, rows)
+                    x, extra = inputs(lib, a, idx, src, rows, weight)
                     if phase == "fwd":
                         with lib.no_grad():
                             dt = timed(lambda: fn(lib, x, extra))
                     else:
                         out = fn(lib, x, extra)
-                        g = lib.from_numpy(grad[:, :out.shape[1]].copy())
+                        g = lib.from_numpy(grad.reshape(-1)[:out.numel()].reshape(tuple(out.shape)).copy())
                         dt = timed(lambda: out.backward(g))
                     if rep:  # the first round warms up
                         times[lib].append(dt * 1e3)

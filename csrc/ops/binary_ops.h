@@ -270,13 +270,8 @@ struct Pow : BinaryDefaults {
   static constexpr Domain domain = Domain::Numeric;
   static constexpr bool has_alpha = false;
   static constexpr int grad_a_reads = kA | kB, grad_b_reads = kA | kY;
-  static void check(const TensorObject*, const Operand& b, DType dtype) {
-    if (b.is_tensor() && !is_floating(dtype)) {
-      TensorRef negative = compare(CompareKind::Lt, b.tensor, Scalar::of_int(0));
-      FNGRAD_CHECK_RUNTIME(item_as_double(sum(negative.get(), nullptr, false).get()) == 0,
-                           "[pow] Integers to negative integer powers are not allowed.");
-    }
-  }
+  // A negative integer exponent in a tensor is computed as PyTorch does (int_pow: 1 and -1 keep
+  // their magnitude, other bases give 0); only a negative Python-number exponent is refused (PowScalar).
   template <typename T> T forward(T a, T b) const {
     if constexpr (std::is_integral_v<T>) return binary_detail::int_pow(a, b);
     else return std::pow(a, b);

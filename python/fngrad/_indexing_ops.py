@@ -31,15 +31,19 @@ _NP_TO_DTYPE = {np.dtype(np.float32): _C.float32, np.dtype(np.float64): _C.float
                 np.dtype(np.int64): _C.int64, np.dtype(np.bool_): _C.bool}
 
 
+_NARROW_INTS = {np.dtype(d) for d in (np.uint8, np.int8, np.int16, np.int32, np.int64)}
+
+
 def _np(t):
     """The NumPy array over ``t``'s memory (no copy; outside the graph)."""
     return t.detach().numpy()
 
 
 def _wrap(a):
-    """A new fngrad tensor holding ``a`` (a NumPy array or scalar): other integer types become int64."""
+    """A new fngrad tensor holding ``a`` (a NumPy array or scalar) in its dtype; integer types fngrad
+    lacks (uint16 and wider unsigned, NumPy's intc on other platforms) become int64."""
     a = np.asarray(a)
-    if a.dtype.kind in "iu" and a.dtype != np.int64:
+    if a.dtype.kind in "iu" and a.dtype not in _NARROW_INTS:
         a = a.astype(np.int64)
     # (not np.ascontiguousarray, which makes a 0-d array 1-d; a flipped size-1 array is "contiguous"
     # with a negative stride)

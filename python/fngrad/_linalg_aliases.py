@@ -55,6 +55,15 @@ def cholesky(input, upper=False):
     return linalg.cholesky(input, upper=upper)
 
 
+def _lower_factor(L, upper):
+    """The lower Cholesky factor that ``L`` holds: as in PyTorch (LAPACK's potrs/potri), only its
+    lower triangle is read (its upper one with ``upper``, transposed). The gradient still reaches
+    every element, as PyTorch's formula (written for the whole factor) sends it."""
+    triangle = L.triu() if upper else L.tril()
+    factor = L - (L - triangle).detach()  # triangle's values, L's gradient
+    return factor.transpose(-2, -1) if upper else factor
+
+
 def cholesky_solve(B, L, upper=False):
     """The solution X of ``A X = B`` given the Cholesky factor of ``A`` (lower ``L``, or upper with ``upper``).
 
@@ -65,13 +74,13 @@ def cholesky_solve(B, L, upper=False):
                            f"{B.dim()} dimensions instead" if B.dim() < 2 else
                            f"[cholesky_solve] cholesky_solve: u should have at least 2 dimensions, but has "
                            f"{L.dim()} dimensions instead")
-    lower = L.transpose(-2, -1) if upper else L
+    lower = _lower_factor(L, upper)
     return linalg.solve(lower.transpose(-2, -1), linalg.solve(lower, B))
 
 
 def cholesky_inverse(L, upper=False):
     """The inverse of ``A = L L^T`` (``U^T U`` with ``upper``) from its Cholesky factor."""
-    lower = L.transpose(-2, -1) if upper else L
+    lower = _lower_factor(L, upper)
     inv_lower = linalg.inv(lower)
     return inv_lower.transpose(-2, -1) @ inv_lower
 

@@ -176,14 +176,14 @@ def histc(input, bins=100, min=0, max=0):
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
     """Where each element of ``input`` would be inserted into ``sorted_sequence`` (its last dim; leading
     dims pair up with ``input``'s) to keep it sorted: before equal values, or after them with
-    ``right=True``/``side='right'``. ``sorter`` sorts an unsorted sequence. int64 indices.
+    ``right=True``/``side='right'``. ``sorter`` sorts an unsorted sequence. int64 indices (int32 with
+    ``out_int32``).
 
     >>> fngrad.searchsorted(fngrad.tensor([1., 2., 3.]), fngrad.tensor([2., 2.5]), right=True).tolist()
     [2, 2]
     """
     op = "searchsorted"
-    if out_int32:
-        raise NotImplementedError(f"[{op}] out_int32=True: fngrad has no int32 dtype; its indices are int64")
+    index_dtype = np.int32 if out_int32 else np.int64
     if side is not None:
         if side not in ("left", "right"):
             raise RuntimeError(f"[{op}] torch.searchsorted(): side can only be 'left' or 'right' but got {side}")
@@ -205,7 +205,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         seq = np.take_along_axis(seq, order, axis=-1)
     how = "right" if right else "left"
     if seq.ndim <= 1:
-        return _wrap(np.searchsorted(seq.reshape(-1), values, side=how).astype(np.int64))
+        return _wrap(np.searchsorted(seq.reshape(-1), values, side=how).astype(index_dtype))
     if scalar or seq.shape[:-1] != values.shape[:-1]:
         raise RuntimeError(f"[{op}] torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
                            f"dimensions of boundaries tensor and input value tensor must match, but we got "
@@ -215,7 +215,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     out = np.empty(vals.shape, np.int64)
     for r, (row, v) in enumerate(zip(rows, vals)):
         out[r] = np.searchsorted(row, v, side=how)
-    return _wrap(out.reshape(values.shape))
+    return _wrap(out.reshape(values.shape).astype(index_dtype))
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):

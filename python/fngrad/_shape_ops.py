@@ -16,6 +16,7 @@ Example::
 from __future__ import annotations
 
 import builtins
+import functools
 import itertools
 import numbers
 import warnings
@@ -688,9 +689,8 @@ def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
 
 
 def _result_dtype(tensors):
-    """PyTorch's promotion over fngrad's dtypes: bool < int64 < float32 < float64."""
-    order = [_C.bool, _C.int64, _C.float32, _C.float64]
-    return order[builtins.max(order.index(t.dtype) for t in tensors)]
+    """PyTorch's promotion of the tensors' dtypes (its promote_types table)."""
+    return functools.reduce(_C.promote_types, (t.dtype for t in tensors))
 
 
 def block_diag(*tensors):

@@ -189,7 +189,7 @@ def _check_hist_input(op, input, weight):
                            f"{list(input.shape)} and weight with shape {list(weight.shape)}")
 
 
-def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
+def histogram(input, bins=100, *, range=None, weight=None, density=False, out=None):
     """A histogram of ``input``'s values: ``bins`` equal bins (over ``range``, or the data's range) or
     the given edges; returns ``(hist, bin_edges)``. Not differentiable.
 

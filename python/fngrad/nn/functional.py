@@ -333,6 +333,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
     clamped = input.clamp(min_val, max_val)
+    if not input.is_floating_point():  # PyTorch keeps an integer input's dtype (the bounds are truncated)
+        clamped = clamped.to(input.dtype)
     inside = (input > min_val).logical_and(input < max_val)
     out = _C.where(inside, clamped, clamped.detach())
     return input.copy_(out) if inplace else out
