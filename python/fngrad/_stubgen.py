@@ -27,6 +27,7 @@ from . import _C
 
 HEADER = '''"""Type stub of fngrad._C, written by `python -m fngrad._stubgen` from the built module: do not edit."""
 
+import builtins
 from typing import Any
 
 from fngrad._tensor import Tensor
@@ -75,8 +76,9 @@ def _params(fn, method: bool) -> str:
 _TENSOR_DUNDERS = {f"__{op}__" for op in (
     "add radd iadd sub rsub isub mul rmul imul truediv rtruediv itruediv pow rpow ipow matmul rmatmul neg pos "
     "abs invert and rand iand or ror ior xor rxor ixor lt le gt ge getitem").split()}
-_PY_DUNDERS = {"__bool__": "bool", "__float__": "float", "__int__": "int", "__index__": "int", "__len__": "int",
-               "__hash__": "int"}
+# Spelled out as builtins: the stub also declares the dtype `bool`, which would shadow the type.
+_PY_DUNDERS = {"__bool__": "builtins.bool", "__float__": "builtins.float", "__int__": "builtins.int",
+               "__index__": "builtins.int", "__len__": "builtins.int", "__hash__": "builtins.int"}
 
 
 def _result(name: str) -> str:
