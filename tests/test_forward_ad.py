@@ -12,10 +12,7 @@ from fngrad.autograd.functional import jacobian
 from op_table import OPS
 from test_op_table import sample
 
-# Known wrong: logcumsumexp's JVP (its Function's double-vjp over a rerun) differs; not yet understood.
-_KNOWN_WRONG = {"logcumsumexp"}
-DIFF = [pytest.param(op, id=op.name, marks=pytest.mark.xfail(strict=True, reason="forward-mode JVP differs"))
-        if op.name in _KNOWN_WRONG else pytest.param(op, id=op.name) for op in OPS if op.differentiable]
+DIFF = [pytest.param(op, id=op.name) for op in OPS if op.differentiable]
 
 
 def _first_tensor(out):
@@ -265,3 +262,71 @@ def test_pytorch_forward_ad_tutorial_runs_with_fngrad_as_torch():
     x = ns["input"].numpy()
     t = {k: v.numpy() for k, v in ns["tangents"].items()}
     np.testing.assert_allclose(ns["jvp_model"].numpy(), x @ t["weight"].T + t["bias"], rtol=1e-5, atol=1e-6)
+
+
+# Known gap: needs_recording_fw and Function.apply propagate under no_grad, but the elementwise
+# table ops (unary.cpp, binary.cpp) test GradMode themselves before recording.
+_NO_GRAD_GAP = pytest.mark.xfail(strict=True, reason="elementwise ops skip tangents under no_grad")
+
+
+@_NO_GRAD_GAP
+def test_tangents_propagate_under_no_grad():
+    """As in PyTorch: grad mode is about reverse mode; forward-mode tangents still flow."""
+    xv = np.array([1.0, 2.0, 3.0])
+    x = fngrad.tensor(xv, dtype=fngrad.float64, requires_grad=True)
+    with fwAD.dual_level():
+        d = fwAD.make_dual(x, fngrad.ones(3, dtype=fngrad.float64))
+        with fngrad.no_grad():
+            y = (d * d).sin()
+            z = d.exp().sum()
+        assert not y.requires_grad and y.grad_fn is None and not z.requires_grad
+        np.testing.assert_allclose(fwAD.unpack_dual(y).tangent.numpy(), np.cos(xv * xv) * 2 * xv)
+        np.testing.assert_allclose(fwAD.unpack_dual(z).tangent.item(), np.exp(xv).sum())
+        # A custom Function's jvp runs under no_grad too.
+        with fngrad.no_grad():
+            c = fngrad.logcumsumexp(d, 0)
+        e = np.exp(xv)
+        np.testing.assert_allclose(fwAD.unpack_dual(c).tangent.numpy(), np.cumsum(e) / np.cumsum(e))
+
+
+def test_no_tangents_under_inference_mode():
+    with fwAD.dual_level():
+        d = fwAD.make_dual(fngrad.tensor([1.0, 2.0]), fngrad.ones(2))
+        with fngrad.inference_mode():
+            y = d.exp()
+        assert fwAD.unpack_dual(y).tangent is None
+
+
+@_NO_GRAD_GAP
+@requires_torch
+def test_no_grad_and_inference_mode_tangents_match_pytorch():
+    import torch
+    import torch.autograd.forward_ad as tfwAD
+
+    xv, tv = np.array([0.3, -1.2, 2.0]), np.array([1.0, 0.5, -2.0])
+
+    def run(lib, fw):
+        out = {}
+        with fw.dual_level():
+            d = fw.make_dual(lib.tensor(xv, requires_grad=True), lib.tensor(tv))
+            with lib.no_grad():
+                t = fw.unpack_dual((d.tanh() * d).sum()).tangent
+                out["no_grad"] = t.item()
+            with lib.inference_mode():
+                out["inference_mode"] = fw.unpack_dual(d * 2).tangent
+        return out
+
+    ours, theirs = run(fngrad, fwAD), run(torch, tfwAD)
+    np.testing.assert_allclose(ours["no_grad"], theirs["no_grad"], rtol=1e-12)
+    assert ours["inference_mode"] is None and theirs["inference_mode"] is None
+
+
+def test_logcumsumexp_jvp_is_stable_for_large_inputs():
+    xv = np.array([[1000.0, 1001.0, 999.0], [-5.0, 0.0, 5.0]])
+    tv = np.array([[1.0, -1.0, 2.0], [0.5, 0.5, -1.0]])
+    with fwAD.dual_level():
+        d = fwAD.make_dual(fngrad.tensor(xv), fngrad.tensor(tv))
+        jv = fwAD.unpack_dual(fngrad.logcumsumexp(d, 1)).tangent.numpy()
+    # d/dx_j logcumsumexp(x)_k = softmax of x[:k+1] at j: a weighted running mean of the tangent.
+    e = np.exp(xv - xv.max(1, keepdims=True))
+    np.testing.assert_allclose(jv, np.cumsum(e * tv, 1) / np.cumsum(e, 1), rtol=1e-12)

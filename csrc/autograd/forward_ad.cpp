@@ -101,10 +101,13 @@ void flush_pending() {
 // computed (under no-grad, so they record nothing); a pending tangent is computed only when it is
 // consumed (record_node_fw), read, or before a backward pass.
 bool needs_recording_fw(const TensorObject* const* inputs, size_t n) {
-  if (!GradMode::is_enabled()) return false;
+  // Tangents propagate under no_grad() too, as in PyTorch (grad mode is about reverse mode only);
+  // not under inference_mode(), which PyTorch's forward AD skips as well.
+  const bool grad_on = GradMode::is_enabled();
+  if (!grad_on && InferenceMode::is_enabled()) return false;
   for (size_t i = 0; i < n; i++) {
     const TensorObject* t = inputs[i];
-    if (t->requires_grad || t->grad_fn != nullptr || live_cell(t) != nullptr) return true;
+    if ((grad_on && (t->requires_grad || t->grad_fn != nullptr)) || live_cell(t) != nullptr) return true;
   }
   return false;
 }

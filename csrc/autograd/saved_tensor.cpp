@@ -47,6 +47,11 @@ SavedTensor::SavedTensor(TensorObject* t, bool is_output, bool with_hooks) {
     pack_with_hooks(t, t_hooks.back().first, t_hooks.back().second);
     return;
   }
+  root_ = memory_root(t->storage);
+  incref(root_);
+  saved_ref(root_);
+  if ((root_->numpy_views | root_->has_snapshot) != 0 || root_->py_owner != nullptr) [[unlikely]]
+    guard_numpy_writes(t);
   if (!is_output) {
     original_ = TensorRef::borrow(t);
     had_grad_fn_ = t->grad_fn != nullptr;
@@ -63,6 +68,15 @@ SavedTensor::SavedTensor(TensorObject* t, bool is_output, bool with_hooks) {
     Py_INCREF(t->fw_cell);
     fw_cell_ = t->fw_cell;
   }
+}
+
+void SavedTensor::guard_numpy_writes(TensorObject* t) {
+  if (!numpy_may_write(root_) || t->numel == 0) return;
+  int64_t extent = 1;
+  for (size_t d = 0; d < t->sizes.size(); d++) extent += (t->sizes[d] - 1) * t->strides[d];
+  const size_t nbytes = static_cast<size_t>(extent) * itemsize(t->dtype);
+  const void* data = raw_data(t);
+  numpy_guard_ = new NumpyGuard{data, nbytes, memory_checksum(data, nbytes)};
 }
 
 void SavedTensor::pack_with_hooks(TensorObject* t, PyObject* pack, PyObject* unpack) {
@@ -122,6 +136,13 @@ void SavedTensor::clear() {
   }
   delete strides_;
   strides_ = nullptr;
+  delete numpy_guard_;
+  numpy_guard_ = nullptr;
+  if (root_ != nullptr) {
+    saved_unref(root_);
+    decref(root_);
+    root_ = nullptr;
+  }
   if (fw_cell_ != nullptr && Py_IsInitialized()) Py_CLEAR(fw_cell_);
   if (hooked_ != nullptr) {
     if (Py_IsInitialized()) {
@@ -140,6 +161,10 @@ SavedTensor& SavedTensor::operator=(SavedTensor&& o) noexcept {
   storage_ = o.storage_;
   strides_ = o.strides_;
   hooked_ = o.hooked_;
+  root_ = o.root_;
+  numpy_guard_ = o.numpy_guard_;
+  o.root_ = nullptr;
+  o.numpy_guard_ = nullptr;
   fw_cell_ = o.fw_cell_;
   o.fw_cell_ = nullptr;
   o.storage_ = nullptr;
@@ -181,6 +206,29 @@ void SavedTensor::throw_modified(uint64_t current, Node* grad_fn, uint32_t outpu
   throw Error(ErrorKind::Runtime, msg);
 }
 
+void SavedTensor::check_numpy_writes(Node* owner, Node* grad_fn, uint32_t output_nr, const DimVec& sizes) const {
+  bool written;
+  if (numpy_guard_ != nullptr) {
+    written = memory_checksum(numpy_guard_->data, numpy_guard_->nbytes) != numpy_guard_->checksum;
+  } else {
+    const uint64_t* snapshot = numpy_snapshot(root_);
+    written = snapshot != nullptr && memory_checksum(root_->data, root_->nbytes) != *snapshot;
+  }
+  if (!written) return;
+  std::string msg = str("one of the variables needed for gradient computation has been modified by an inplace "
+                        "operation: [fngrad.",
+                        legacy_type_name(is_output_ ? dtype_ : original_->dtype), " ", shape_str(sizes), "]");
+  if (grad_fn != nullptr && grad_fn != owner) msg += str(", which is output ", output_nr, " of ", describe_node(grad_fn), ",");
+  msg += str(" was written through a NumPy array that shares its memory (Tensor.numpy(), np.asarray() or the array "
+             "given to from_numpy()) after ",
+             owner != nullptr ? describe_node(owner) : std::string("its node"),
+             " saved it for backward, so its gradient would be wrong. Its version counter did not see the write (it "
+             "is at version ",
+             saved_version_, " as when saved): copy the array (t.numpy().copy()) before writing to it, or write after "
+             "backward.");
+  throw Error(ErrorKind::Runtime, msg);
+}
+
 TensorRef SavedTensor::unpack(Node* owner) const {
   if (was_none_) return TensorRef();
   FNGRAD_CHECK_RUNTIME(!released_, ERR_BACKWARD_TWICE);
@@ -191,12 +239,16 @@ TensorRef SavedTensor::unpack(Node* owner) const {
                          "not supported, please use out-of-place `.detach()` instead");
     uint64_t current = original_->storage->version;
     if (current != saved_version_) throw_modified(current, original_->grad_fn, original_->output_nr, original_->sizes);
+    if (numpy_guard_ != nullptr || root_->has_snapshot) [[unlikely]]
+      check_numpy_writes(owner, original_->grad_fn, original_->output_nr, original_->sizes);
     return original_;
   }
   FNGRAD_INTERNAL_ASSERT(owner != nullptr && output_nr_ < owner->num_inputs());
   const DimVec& sizes = owner->input_meta()[output_nr_].shape;
   uint64_t current = storage_->version;
   if (current != saved_version_) throw_modified(current, owner, output_nr_, sizes);
+  if (numpy_guard_ != nullptr || root_->has_snapshot) [[unlikely]]
+    check_numpy_writes(owner, owner, output_nr_, sizes);
   TensorRef t = alloc_tensor_object();
   incref(storage_);
   t->storage = storage_;

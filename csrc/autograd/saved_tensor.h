@@ -8,7 +8,9 @@
 //
 // unpack() checks the version counter (Note [Version counter]) and raises PyTorch's in-place
 // error if the tensor was modified since it was saved, or the backward-twice error once the
-// node released its saved tensors.
+// node released its saved tensors. It raises the same error, naming the saving node and its
+// creation site, when a NumPy array sharing the memory wrote it since (Note [NumPy writes to
+// saved memory], storage.h).
 //
 // Under saved_tensors_hooks(pack, unpack) (a thread-local stack), the tensor is given to pack
 // when it is saved, and only what pack returned is kept; unpack turns it back into a tensor,
@@ -55,8 +57,17 @@ class SavedTensor {
   struct Strides {
     DimVec strides;
   };
+  // The bytes the tensor spans and their checksum, for a tensor saved while a NumPy array could
+  // write its memory (rare).
+  struct NumpyGuard {
+    const void* data;
+    size_t nbytes;
+    uint64_t checksum;
+  };
 
   [[noreturn]] void throw_modified(uint64_t current, Node* grad_fn, uint32_t output_nr, const DimVec& sizes) const;
+  void guard_numpy_writes(TensorObject* t);
+  void check_numpy_writes(Node* owner, Node* grad_fn, uint32_t output_nr, const DimVec& sizes) const;
   void pack_with_hooks(TensorObject* t, PyObject* pack, PyObject* unpack);
   TensorRef unpack_with_hooks(Node* owner) const;
   void clear();
@@ -67,6 +78,9 @@ class SavedTensor {
   Storage* storage_ = nullptr;
   Strides* strides_ = nullptr;
   Hooked* hooked_ = nullptr;
+  // The root of the saved memory (memory_root), whose saved_refs counts this tensor.
+  Storage* root_ = nullptr;
+  NumpyGuard* numpy_guard_ = nullptr;
   // A saved output's forward-AD cell (Note [Forward AD]): the unpacked tensor gets the output's
   // tangent, so that a backward run under a dual level (forward-over-reverse) sees it.
   PyObject* fw_cell_ = nullptr;

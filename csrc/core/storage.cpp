@@ -10,6 +10,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <unordered_map>
 
 namespace fngrad {
 
@@ -162,12 +163,13 @@ Storage* allocate_storage(size_t nbytes) {
   return s;
 }
 
-Storage* wrap_storage(PyObject* owner, void* data, size_t nbytes) {
+Storage* wrap_storage(PyObject* owner, void* data, size_t nbytes, bool owner_is_view) {
   auto* s = static_cast<Storage*>(std::malloc(sizeof(Storage)));
   if (s == nullptr) out_of_memory(sizeof(Storage));
   new (s) Storage();
   Py_INCREF(owner);
   s->py_owner = owner;
+  s->owner_is_view = owner_is_view;
   s->data = data;
   s->nbytes = nbytes;
   return s;
@@ -177,6 +179,7 @@ Storage* alias_storage(Storage* parent) {
   auto* s = static_cast<Storage*>(std::malloc(sizeof(Storage)));
   if (s == nullptr) out_of_memory(sizeof(Storage));
   new (s) Storage();
+  parent = memory_root(parent);  // one level: memory_root(s) is then s->parent
   incref(parent);
   s->parent = parent;
   s->data = parent->data;
@@ -185,6 +188,7 @@ Storage* alias_storage(Storage* parent) {
 }
 
 void free_storage(Storage* s) {
+  if (s->has_snapshot) drop_numpy_snapshot(s);
   if (s->py_owner != nullptr) {
     // See Note [GIL and reference counts]: storages die with the GIL held.
     Py_DECREF(s->py_owner);
@@ -202,6 +206,77 @@ void free_storage(Storage* s) {
     s->~Storage();
     std::free(s);  // data lives in the same block
   }
+}
+
+// ---- Note [NumPy writes to saved memory] ----
+
+namespace {
+
+// Snapshot checksums by root storage (has_snapshot); guarded by the GIL.
+std::unordered_map<Storage*, uint64_t>& numpy_snapshots() {
+  static auto* table = new std::unordered_map<Storage*, uint64_t>();  // never destroyed: used at exit
+  return *table;
+}
+
+inline uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+constexpr uint64_t kP1 = 0x9E3779B185EBCA87ULL, kP2 = 0xC2B2AE3D27D4EB4FULL, kP3 = 0x165667B19E3779F9ULL;
+inline uint64_t round64(uint64_t acc, uint64_t w) { return rotl(acc + w * kP2, 31) * kP1; }
+
+}  // namespace
+
+void drop_numpy_snapshot(Storage* root) {
+  numpy_snapshots().erase(root);
+  root->has_snapshot = 0;
+}
+
+// xxHash64's round on four independent lanes (memory speed), then the tail.
+uint64_t memory_checksum(const void* data, size_t nbytes) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  uint64_t a = kP1 + kP2, b = kP2, c = 0, d = 0 - kP1;
+  size_t i = 0;
+  for (; i + 32 <= nbytes; i += 32) {
+    uint64_t w[4];
+    std::memcpy(w, p + i, 32);
+    a = round64(a, w[0]);
+    b = round64(b, w[1]);
+    c = round64(c, w[2]);
+    d = round64(d, w[3]);
+  }
+  uint64_t h = rotl(a, 1) + rotl(b, 7) + rotl(c, 12) + rotl(d, 18) + nbytes;
+  for (; i + 8 <= nbytes; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    h = rotl(h ^ round64(0, w), 27) * kP1 + kP3;
+  }
+  for (; i < nbytes; i++) h = rotl(h ^ (p[i] * kP3), 11) * kP1;
+  h ^= h >> 33;
+  h *= kP2;
+  h ^= h >> 29;
+  return h;
+}
+
+void numpy_export_begin(Storage* root) {
+  root->numpy_views++;
+  // Tensors saved before any array could write this memory have no checksum of their own.
+  if (root->saved_refs > 0 && !root->has_snapshot) [[unlikely]] {
+    numpy_snapshots()[root] = memory_checksum(root->data, root->nbytes);
+    root->has_snapshot = 1;
+  }
+}
+
+void numpy_export_end(Storage* root) { root->numpy_views--; }
+
+bool numpy_may_write(Storage* root) {
+  // Anything besides this storage holding from_numpy's array can write through it; a view's
+  // base array can be written too.
+  if (root->py_owner != nullptr && (Py_REFCNT(root->py_owner) > 1 || root->owner_is_view)) return true;
+  return root->numpy_views != 0 || root->has_snapshot;
+}
+
+const uint64_t* numpy_snapshot(Storage* root) {
+  if (!root->has_snapshot) return nullptr;
+  auto it = numpy_snapshots().find(root);
+  return it != numpy_snapshots().end() ? &it->second : nullptr;
 }
 
 void empty_cache() { large_cache().empty(); }

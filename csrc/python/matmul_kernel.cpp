@@ -184,9 +184,9 @@ namespace ops {
 
 void matmul_kernel(TensorObject* a, TensorObject* b, TensorObject* out) {
   if (direct_gemm(a, b, out)) return;
-  PyRef na = PyRef::check(tensor_to_numpy(a, true));
-  PyRef nb = PyRef::check(tensor_to_numpy(b, true));
-  PyRef nout = PyRef::check(tensor_to_numpy(out, true));
+  PyRef na = PyRef::check(tensor_to_numpy(a, true, false));
+  PyRef nb = PyRef::check(tensor_to_numpy(b, true, false));
+  PyRef nout = PyRef::check(tensor_to_numpy(out, true, false));
   PyRef args = PyRef::check(PyTuple_Pack(2, na.get(), nb.get()));
   PyRef kwargs = PyRef::check(Py_BuildValue("{s:O}", "out", nout.get()));
   PyRef r = PyRef::check(PyObject_Call(numpy_matmul(), args.get(), kwargs.get()));

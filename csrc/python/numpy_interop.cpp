@@ -26,9 +26,45 @@ int numpy_typenum(DType d) {
   return NPY_FLOAT32;
 }
 
+// The base object of an array made by Tensor.numpy(): it keeps the memory alive and, while it
+// lives, marks the memory as writable through NumPy (Note [NumPy writes to saved memory]).
+struct NumpyExportObject {
+  PyObject_HEAD
+  Storage* storage;
+};
+
+void numpy_export_dealloc(PyObject* self) {
+  Storage* s = reinterpret_cast<NumpyExportObject*>(self)->storage;
+  numpy_export_end(memory_root(s));
+  decref(s);
+  PyTypeObject* type = Py_TYPE(self);
+  type->tp_free(self);
+  Py_DECREF(type);
+}
+
+PyTypeObject* numpy_export_type() {
+  static PyTypeObject* type = [] {
+    static PyType_Slot slots[] = {{Py_tp_dealloc, reinterpret_cast<void*>(numpy_export_dealloc)}, {0, nullptr}};
+    static PyType_Spec spec = {"fngrad._C._NumpyExport", sizeof(NumpyExportObject), 0, Py_TPFLAGS_DEFAULT, slots};
+    auto* t = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&spec));
+    if (t == nullptr) throw PythonError();
+    return t;
+  }();
+  return type;
+}
+
+PyObject* numpy_export_object(Storage* s) {
+  auto* obj = PyObject_New(NumpyExportObject, numpy_export_type());
+  if (obj == nullptr) throw PythonError();
+  incref(s);
+  obj->storage = s;
+  numpy_export_begin(memory_root(s));
+  return reinterpret_cast<PyObject*>(obj);
+}
+
 }  // namespace
 
-PyObject* tensor_to_numpy(TensorObject* t, bool force) {
+PyObject* tensor_to_numpy(TensorObject* t, bool force, bool track) {
   if (autograd::requires_grad_reverse(t)) {
     FNGRAD_CHECK_RUNTIME(force, "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.");
   }
@@ -42,8 +78,19 @@ PyObject* tensor_to_numpy(TensorObject* t, bool force) {
   PyObject* arr = PyArray_New(&PyArray_Type, nd, dims.data(), numpy_typenum(t->dtype), strides.data(), raw_data(t), 0,
                               NPY_ARRAY_WRITEABLE, nullptr);
   if (arr == nullptr) throw PythonError();
-  Py_INCREF(reinterpret_cast<PyObject*>(t));
-  if (PyArray_SetBaseObject(reinterpret_cast<PyArrayObject*>(arr), reinterpret_cast<PyObject*>(t)) < 0) {
+  PyObject* base;
+  if (track) {
+    try {
+      base = numpy_export_object(t->storage);
+    } catch (...) {
+      Py_DECREF(arr);
+      throw;
+    }
+  } else {
+    Py_INCREF(reinterpret_cast<PyObject*>(t));
+    base = reinterpret_cast<PyObject*>(t);
+  }
+  if (PyArray_SetBaseObject(reinterpret_cast<PyArrayObject*>(arr), base) < 0) {
     Py_DECREF(arr);
     throw PythonError();
   }
@@ -94,7 +141,7 @@ TensorRef tensor_from_numpy(PyObject* obj) {
     if (sizes.back() > 0) extent += (sizes.back() - 1) * strides.back();
   }
   TensorRef t = alloc_tensor_object();
-  t->storage = wrap_storage(obj, PyArray_DATA(arr), static_cast<size_t>(extent * isz));
+  t->storage = wrap_storage(obj, PyArray_DATA(arr), static_cast<size_t>(extent * isz), PyArray_BASE(arr) != nullptr);
   t->sizes = sizes;
   t->strides = strides;
   t->numel = product(sizes);

@@ -328,7 +328,7 @@ PyObject* function_apply(PyObject* cls, PyObject* const* args_in, Py_ssize_t nar
   const bool record = grad_on && any_requires_grad;
   bool forward_ad = false;
   ForwardADPause fw_pause;
-  if (ForwardADLevel::active_level >= 0) [[unlikely]] {
+  if (ForwardADLevel::active_level >= 0 && (grad_on || !InferenceMode::is_enabled())) [[unlikely]] {
     flush_pending();
     for (Py_ssize_t i = 0; i < nargs; i++) {
       if (is_tensor(args[i]) && has_tangent(as_tensor(args[i]))) forward_ad = true;

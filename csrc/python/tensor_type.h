@@ -19,7 +19,9 @@ DType parse_dtype(PyObject* o, const char* op);
 // A _C.Size for sizes (a new reference).
 PyObject* make_size(const DimVec& sizes);
 // Tensor <-> NumPy without copies (numpy_interop.cpp).
-PyObject* tensor_to_numpy(TensorObject* t, bool force);
+// track=false for arrays fngrad makes and drops internally (Note [NumPy writes to saved memory]:
+// a tracked array's memory counts as writable through NumPy while the array lives).
+PyObject* tensor_to_numpy(TensorObject* t, bool force, bool track = true);
 TensorRef tensor_from_numpy(PyObject* array);
 
 }  // namespace fngrad

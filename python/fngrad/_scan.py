@@ -165,7 +165,23 @@ class _Logcumsumexp(Function):
         a = _np(input)
         out = _wrap(np.logaddexp.accumulate(a, axis=dim) if a.ndim else a.copy())
         ctx.save_for_backward(input, out)
+        ctx.save_for_forward(input)
         return out
+
+    @staticmethod
+    def jvp(ctx, input_t, _):
+        # PyTorch's logcumsumexp_jvp: cumsum(exp(x - m) * t) / cumsum(exp(x - m)), m the max along dim
+        # (any m gives the same value; the max keeps exp from overflowing), 0 where the denominator
+        # vanishes. The double-vjp cannot be used: the backward's log|grad| is not differentiable at
+        # the zero cotangent it would be evaluated at.
+        (input,) = ctx.saved_for_forward
+        if input.dim() == 0:
+            return input_t
+        dim = ctx.dim
+        m = input.detach().amax(dim, keepdim=True)
+        e = (input - _C.where(m.isfinite(), m, 0.0)).exp()
+        denom = cumsum(e, dim)
+        return _C.where(denom.abs() > 1e-13, cumsum(e * input_t, dim) / denom, 0.0)
 
     @staticmethod
     def backward(ctx, grad):
