@@ -111,15 +111,16 @@ NodeRef make_graph_root(const std::vector<TensorRef>& roots, std::vector<TensorR
   for (size_t i = 0; i < roots.size(); i++) {
     TensorObject* root = roots[i].get();
     Edge edge = gradient_edge(root);
-    FNGRAD_CHECK_RUNTIME(edge.is_valid(), "element ", i, " of tensors does not require grad and does not have a grad_fn");
+    FNGRAD_CHECK_RUNTIME(edge.is_valid(), "element ", i,
+                         " of tensors does not require grad and does not have a grad_fn");
     TensorRef g = std::move(grads[i]);
     if (!g) {
       FNGRAD_CHECK_RUNTIME(root->numel == 1, "grad can be implicitly created only for scalar outputs");
       g = full(root->sizes, root->dtype, 1.0);
     } else {
-      FNGRAD_CHECK_RUNTIME(g->sizes == root->sizes, "Mismatch in shape: grad_output[", i, "] has a shape of fngrad.Size(",
-                           shape_str(g->sizes), ") and output[", i, "] has a shape of fngrad.Size(",
-                           shape_str(root->sizes), ").");
+      FNGRAD_CHECK_RUNTIME(g->sizes == root->sizes, "Mismatch in shape: grad_output[", i,
+                           "] has a shape of fngrad.Size(", shape_str(g->sizes), ") and output[", i,
+                           "] has a shape of fngrad.Size(", shape_str(root->sizes), ").");
     }
     root_edges.push_back(std::move(edge));
     root_grads.push_back(std::move(g));
@@ -310,8 +311,9 @@ void run_final_callbacks(GraphTask& task) {
 std::vector<TensorRef> captured_gradients(GraphTask& task) {
   for (size_t i = 0; i < task.inputs.size(); i++) {
     if (!task.captured[i] && !task.options.allow_unused) {
-      fail(ErrorKind::Runtime, "One of the differentiated Tensors appears to not have been used in the graph. Set "
-                               "allow_unused=True if this is the desired behavior.");
+      fail(ErrorKind::Runtime,
+           "One of the differentiated Tensors appears to not have been used in the graph. Set "
+           "allow_unused=True if this is the desired behavior.");
     }
   }
   return std::move(task.captured);

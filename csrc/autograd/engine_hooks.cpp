@@ -102,8 +102,10 @@ std::string context_note(Node* node) {
     if (trace != nullptr) {
       note += std::string("\nTraceback of forward call that caused the error:\n") + trace;
       // PyTorch also warns with the forward traceback (its anomaly-mode tests and users look for it).
-      std::string warning = "Error detected in " + node->name() + ". Traceback of forward call that caused the error:\n" + trace;
-      if (PyErr_WarnEx(PyExc_UserWarning, warning.c_str(), 1) < 0) PyErr_Clear();  // a warning filter of "error": the original error wins
+      std::string warning =
+          "Error detected in " + node->name() + ". Traceback of forward call that caused the error:\n" + trace;
+      if (PyErr_WarnEx(PyExc_UserWarning, warning.c_str(), 1) < 0)
+        PyErr_Clear();  // a warning filter of "error": the original error wins
     }
     PyErr_Clear();
   }
@@ -158,7 +160,8 @@ void run_tensor_pre_hooks(Node* node, GradList& grads) {
     TensorObject* leaf = node->leaf_variable();
     if (leaf != nullptr && leaf->hooks != nullptr && grads.size() == 1 && grads[0]) {
       PyRef hooks = PyRef::check(hook_list(leaf->hooks));
-      for (Py_ssize_t i = 0; i < PyList_GET_SIZE(hooks.get()); i++) apply_tensor_hook(PyList_GET_ITEM(hooks.get(), i), grads[0]);
+      for (Py_ssize_t i = 0; i < PyList_GET_SIZE(hooks.get()); i++)
+        apply_tensor_hook(PyList_GET_ITEM(hooks.get(), i), grads[0]);
     }
     if (ex != nullptr && ex->tensor_pre_hooks != nullptr) {
       PyRef hooks = PyRef::check(hook_list(ex->tensor_pre_hooks));

@@ -204,8 +204,9 @@ int enter_dual_level() {
 }
 
 void exit_dual_level(int level) {
-  FNGRAD_CHECK_RUNTIME(ForwardADLevel::active_level >= 0 && level == ForwardADLevel::active_level,
-                       "Trying to exit a forward AD level that was not the last one that was created. This is not supported.");
+  FNGRAD_CHECK_RUNTIME(
+      ForwardADLevel::active_level >= 0 && level == ForwardADLevel::active_level,
+      "Trying to exit a forward AD level that was not the last one that was created. This is not supported.");
   // Pending tangents are dropped, not computed: nobody can read them any more. Clearing them
   // also breaks the cycle node -> saved output -> cell -> pending -> node.
   for (TensorRef& t : g_pending) {

@@ -23,7 +23,6 @@
 namespace fngrad {
 namespace autograd {
 
-
 // Whether t has a tangent at the active level (pending or computed).
 bool has_tangent(const TensorObject* t);
 // needs_recording() while a level is active: flushes pending tangents, then grad mode and

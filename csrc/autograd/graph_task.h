@@ -128,7 +128,7 @@ struct GraphTask {
   // An input leaf no graph uses gets its AccumulateGrad here, owned by nothing else: these edges
   // keep such nodes alive while exec holds their addresses.
   std::vector<Edge> input_edges;
-  std::vector<TensorRef> captured;   // the inputs' gradients, by input index
+  std::vector<TensorRef> captured;    // the inputs' gradients, by input index
   std::vector<bool> capture_is_grad;  // non-leaf inputs of backward(inputs=): captured, then added to .grad
 
   DependencyCounts dependencies;  // edges not yet delivered, per node (a first count marks it seen)

@@ -97,7 +97,8 @@ void delete_node(Node* n) {
 Edge gradient_edge(TensorObject* t) {
   // A view whose memory changed through another view of the same base: see Note [In-place on
   // views] (index.cpp).
-  if (t->base != nullptr && t->grad_fn != nullptr && t->view_version != t->storage->version) grad_math::refresh_view_history(t);
+  if (t->base != nullptr && t->grad_fn != nullptr && t->view_version != t->storage->version)
+    grad_math::refresh_view_history(t);
   if (t->grad_fn != nullptr) return Edge(NodeRef(t->grad_fn), t->output_nr);
   if (t->requires_grad) return Edge(grad_accumulator(t), 0);
   return Edge();
@@ -212,7 +213,8 @@ void record_creation_site(Node* fn) {
   int lasti = 0;
   find_user_frame(&code, &lasti);
   Node* parent = running_node();
-  if (parent != nullptr && parent->creation_code_ != nullptr && (code == nullptr || is_backward_call_site(code, lasti))) {
+  if (parent != nullptr && parent->creation_code_ != nullptr &&
+      (code == nullptr || is_backward_call_site(code, lasti))) {
     // Made by a native backward formula: the place that matters is the forward op it belongs to.
     code = parent->creation_code_;
     lasti = parent->creation_line_;

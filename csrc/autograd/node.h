@@ -38,13 +38,13 @@ class SavedTensor;
 class SavedValueVisitor {
  public:
   virtual ~SavedValueVisitor() = default;
-  virtual void saved(const char* name, const SavedTensor& t) = 0;  // freed by release_saved()
+  virtual void saved(const char* name, const SavedTensor& t) = 0;                  // freed by release_saved()
   virtual void saved_list(const char* name, const SavedTensor* ts, size_t n) = 0;  // a tuple
-  virtual void held(const char* name, TensorObject* t) = 0;  // kept until the node dies
+  virtual void held(const char* name, TensorObject* t) = 0;                        // kept until the node dies
   virtual void integer(const char* name, int64_t v) = 0;
   virtual void real(const char* name, double v) = 0;
   virtual void boolean(const char* name, bool v) = 0;
-  virtual void ints(const char* name, const DimVec& v) = 0;  // a tuple of ints
+  virtual void ints(const char* name, const DimVec& v) = 0;    // a tuple of ints
   virtual void scalar(const char* name, const Scalar* v) = 0;  // a Python number; null is None
   virtual void text(const char* name, const char* v) = 0;
 };
@@ -142,8 +142,8 @@ class Node {
   // Python state most nodes never have, allocated on first use (graph memory per node matters:
   // a deep graph has millions of nodes).
   struct Extras {
-    PyObject* metadata = nullptr;          // the metadata dict
-    PyObject* pre_hooks = nullptr;         // dicts of hooks, keyed by handle id
+    PyObject* metadata = nullptr;   // the metadata dict
+    PyObject* pre_hooks = nullptr;  // dicts of hooks, keyed by handle id
     PyObject* post_hooks = nullptr;
     PyObject* tensor_pre_hooks = nullptr;  // values (input_nr, hook)
     PyObject* retains_grad = nullptr;      // input_nr -> weakref to the tensor
@@ -187,8 +187,7 @@ inline NodeRef::~NodeRef() {
   if (p_) node_decref(p_);
 }
 
-template <typename T, typename... Args>
-NodeRef make_node(Args&&... args) {
+template <typename T, typename... Args> NodeRef make_node(Args&&... args) {
   return NodeRef(new T(std::forward<Args>(args)...));
 }
 
@@ -244,7 +243,8 @@ inline bool requires_grad(const TensorObject* t) {
 }
 
 inline bool needs_recording(std::initializer_list<const TensorObject*> inputs) {
-  if (ForwardADLevel::active_level >= 0) [[unlikely]] return needs_recording_fw(inputs.begin(), inputs.size());
+  if (ForwardADLevel::active_level >= 0) [[unlikely]]
+    return needs_recording_fw(inputs.begin(), inputs.size());
   if (!GradMode::is_enabled()) return false;
   for (const TensorObject* t : inputs)
     if (t->requires_grad || t->grad_fn != nullptr) return true;
@@ -277,8 +277,7 @@ N* record_node(TensorObject* out, std::initializer_list<TensorObject*> inputs, H
 }
 // One node for every output of a multi-output op (unbind, split): output i becomes node input i,
 // so the node's backward receives one gradient per output (undefined where none arrived).
-template <typename N, typename Outs>
-N* record_multi_output_node(const Outs& outs, TensorObject* input) {
+template <typename N, typename Outs> N* record_multi_output_node(const Outs& outs, TensorObject* input) {
   N* node = new N();
   NodeRef keep(node);
   SmallVec<TensorObject*, 4> os;

@@ -36,10 +36,11 @@ void pop_saved_tensors_hooks() {
 
 SavedTensor::SavedTensor(TensorObject* t, bool is_output, bool with_hooks) {
   if (t == nullptr) return;
-  FNGRAD_CHECK_RUNTIME(!t->is_inference, "Inference tensors cannot be saved for backward. Please do not use Tensors "
-                                         "created in inference mode in computation tracked by autograd. To work "
-                                         "around this, you can make a clone to get a normal tensor and use it in "
-                                         "autograd.");
+  FNGRAD_CHECK_RUNTIME(!t->is_inference,
+                       "Inference tensors cannot be saved for backward. Please do not use Tensors "
+                       "created in inference mode in computation tracked by autograd. To work "
+                       "around this, you can make a clone to get a normal tensor and use it in "
+                       "autograd.");
   was_none_ = false;
   is_output_ = is_output;
   saved_version_ = t->storage->version;
@@ -95,17 +96,19 @@ void SavedTensor::pack_with_hooks(TensorObject* t, PyObject* pack, PyObject* unp
   TensorRef arg = alias(t);
   uint64_t version = t->storage->version;
   hooked_->packed = PyRef::check(PyObject_CallOneArg(pack, arg.obj())).release();
-  FNGRAD_CHECK_RUNTIME(t->storage->version == version,
-                       "A saved tensor pack hook is modifying its input in place. Tensors provided as input to pack hook "
-                       "can not be modified by in-place operations as this can lead to unexpected side-effects. Please "
-                       "open an issue if you need to perform in-place operations on the input to a pack hook.");
+  FNGRAD_CHECK_RUNTIME(
+      t->storage->version == version,
+      "A saved tensor pack hook is modifying its input in place. Tensors provided as input to pack hook "
+      "can not be modified by in-place operations as this can lead to unexpected side-effects. Please "
+      "open an issue if you need to perform in-place operations on the input to a pack hook.");
   Py_INCREF(unpack);
   hooked_->unpack_hook = unpack;
 }
 
 TensorRef SavedTensor::unpack_with_hooks(Node* owner) const {
   PyRef r = PyRef::check(PyObject_CallOneArg(hooked_->unpack_hook, hooked_->packed));
-  FNGRAD_CHECK_TYPE(is_tensor(r.get()), "Output of saved tensor unpack_hook expected to be a Tensor but got result of type ",
+  FNGRAD_CHECK_TYPE(is_tensor(r.get()),
+                    "Output of saved tensor unpack_hook expected to be a Tensor but got result of type ",
                     py_type_name(r.get()));
   TensorRef t = alias(as_tensor(r.get()));
   if (is_output_) {
@@ -191,17 +194,20 @@ void SavedTensor::release() {
 }
 
 void SavedTensor::throw_modified(uint64_t current, Node* grad_fn, uint32_t output_nr, const DimVec& sizes) const {
-  std::string msg = str("one of the variables needed for gradient computation has been modified by an inplace "
-                        "operation: [fngrad.",
-                        legacy_type_name(is_output_ ? dtype_ : original_->dtype), " ", shape_str(sizes), "]");
+  std::string msg =
+      str("one of the variables needed for gradient computation has been modified by an inplace "
+          "operation: [fngrad.",
+          legacy_type_name(is_output_ ? dtype_ : original_->dtype), " ", shape_str(sizes), "]");
   if (grad_fn != nullptr) msg += str(", which is output ", output_nr, " of ", describe_node(grad_fn), ",");
   msg += str(" is at version ", current, "; expected version ", saved_version_, " instead.");
   if (AnomalyMode::is_enabled()) {
-    msg += " Hint: the forward traceback attached to this error shows the operation that failed to compute its "
-           "gradient. The variable in question was changed in there or anywhere later. Good luck!";
+    msg +=
+        " Hint: the forward traceback attached to this error shows the operation that failed to compute its "
+        "gradient. The variable in question was changed in there or anywhere later. Good luck!";
   } else {
-    msg += " Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
-           "fngrad.autograd.set_detect_anomaly(True).";
+    msg +=
+        " Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
+        "fngrad.autograd.set_detect_anomaly(True).";
   }
   throw Error(ErrorKind::Runtime, msg);
 }
@@ -215,17 +221,21 @@ void SavedTensor::check_numpy_writes(Node* owner, Node* grad_fn, uint32_t output
     written = snapshot != nullptr && memory_checksum(root_->data, root_->nbytes) != *snapshot;
   }
   if (!written) return;
-  std::string msg = str("one of the variables needed for gradient computation has been modified by an inplace "
-                        "operation: [fngrad.",
-                        legacy_type_name(is_output_ ? dtype_ : original_->dtype), " ", shape_str(sizes), "]");
-  if (grad_fn != nullptr && grad_fn != owner) msg += str(", which is output ", output_nr, " of ", describe_node(grad_fn), ",");
-  msg += str(" was written through a NumPy array that shares its memory (Tensor.numpy(), np.asarray() or the array "
-             "given to from_numpy()) after ",
-             owner != nullptr ? describe_node(owner) : std::string("its node"),
-             " saved it for backward, so its gradient would be wrong. Its version counter did not see the write (it "
-             "is at version ",
-             saved_version_, " as when saved): copy the array (t.numpy().copy()) before writing to it, or write after "
-             "backward.");
+  std::string msg =
+      str("one of the variables needed for gradient computation has been modified by an inplace "
+          "operation: [fngrad.",
+          legacy_type_name(is_output_ ? dtype_ : original_->dtype), " ", shape_str(sizes), "]");
+  if (grad_fn != nullptr && grad_fn != owner)
+    msg += str(", which is output ", output_nr, " of ", describe_node(grad_fn), ",");
+  msg +=
+      str(" was written through a NumPy array that shares its memory (Tensor.numpy(), np.asarray() or the array "
+          "given to from_numpy()) after ",
+          owner != nullptr ? describe_node(owner) : std::string("its node"),
+          " saved it for backward, so its gradient would be wrong. Its version counter did not see the write (it "
+          "is at version ",
+          saved_version_,
+          " as when saved): copy the array (t.numpy().copy()) before writing to it, or write after "
+          "backward.");
   throw Error(ErrorKind::Runtime, msg);
 }
 

@@ -55,22 +55,19 @@ class PythonError : public std::exception {
 
 namespace detail {
 inline void str_append(std::ostringstream&) {}
-template <typename T, typename... Rest>
-void str_append(std::ostringstream& ss, const T& first, const Rest&... rest) {
+template <typename T, typename... Rest> void str_append(std::ostringstream& ss, const T& first, const Rest&... rest) {
   ss << first;
   str_append(ss, rest...);
 }
 }  // namespace detail
 
-template <typename... Args>
-std::string str(const Args&... args) {
+template <typename... Args> std::string str(const Args&... args) {
   std::ostringstream ss;
   detail::str_append(ss, args...);
   return ss.str();
 }
 
-template <typename... Args>
-[[noreturn]] void fail(ErrorKind kind, const Args&... args) {
+template <typename... Args> [[noreturn]] void fail(ErrorKind kind, const Args&... args) {
   throw Error(kind, str(args...));
 }
 
@@ -83,9 +80,9 @@ PyObject* python_error_type(ErrorKind kind);
 
 }  // namespace fngrad
 
-#define FNGRAD_CHECK(cond, kind, ...)                     \
-  do {                                                    \
-    if (!(cond)) ::fngrad::fail(kind, __VA_ARGS__);       \
+#define FNGRAD_CHECK(cond, kind, ...)               \
+  do {                                              \
+    if (!(cond)) ::fngrad::fail(kind, __VA_ARGS__); \
   } while (0)
 #define FNGRAD_CHECK_VALUE(cond, ...) FNGRAD_CHECK(cond, ::fngrad::ErrorKind::Value, __VA_ARGS__)
 #define FNGRAD_CHECK_TYPE(cond, ...) FNGRAD_CHECK(cond, ::fngrad::ErrorKind::Type, __VA_ARGS__)
@@ -93,33 +90,32 @@ PyObject* python_error_type(ErrorKind kind);
 #define FNGRAD_CHECK_INDEX(cond, ...) FNGRAD_CHECK(cond, ::fngrad::ErrorKind::Index, __VA_ARGS__)
 
 // An internal invariant: failing it is a bug in fngrad, not in the caller's code.
-#define FNGRAD_INTERNAL_ASSERT(cond)                                                       \
-  do {                                                                                     \
-    if (!(cond))                                                                           \
-      ::fngrad::fail(::fngrad::ErrorKind::Runtime, "[internal] ", #cond, " failed at ",   \
-                     __FILE__, ":", __LINE__, ". This is a bug in fngrad; please report it."); \
+#define FNGRAD_INTERNAL_ASSERT(cond)                                                                             \
+  do {                                                                                                           \
+    if (!(cond))                                                                                                 \
+      ::fngrad::fail(::fngrad::ErrorKind::Runtime, "[internal] ", #cond, " failed at ", __FILE__, ":", __LINE__, \
+                     ". This is a bug in fngrad; please report it.");                                            \
   } while (0)
 
 // Raises a Python error (already set) as a C++ exception when a CPython call failed.
-#define FNGRAD_PY_CHECK(cond)                    \
-  do {                                           \
-    if (!(cond)) throw ::fngrad::PythonError();  \
+#define FNGRAD_PY_CHECK(cond)                   \
+  do {                                          \
+    if (!(cond)) throw ::fngrad::PythonError(); \
   } while (0)
 
 #define FNGRAD_TRY try {
-#define FNGRAD_CATCH(retval)          \
-  }                                   \
-  catch (...) {                       \
-    ::fngrad::translate_exception();  \
-    return retval;                    \
+#define FNGRAD_CATCH(retval)         \
+  }                                  \
+  catch (...) {                      \
+    ::fngrad::translate_exception(); \
+    return retval;                   \
   }
 
 namespace fngrad {
 
 // A vector with N elements stored inline: shapes, strides, edges and gradient lists are almost
 // always short, and the inline storage saves one heap allocation per tensor or node.
-template <typename T, unsigned N>
-class SmallVec {
+template <typename T, unsigned N> class SmallVec {
  public:
   SmallVec() = default;
   explicit SmallVec(size_t n) { resize(n); }
@@ -131,8 +127,7 @@ class SmallVec {
     reserve(init.size());
     for (const T& v : init) push_back(v);
   }
-  template <typename It, typename = decltype(*std::declval<It>())>
-  SmallVec(It first, It last) {
+  template <typename It, typename = decltype(*std::declval<It>())> SmallVec(It first, It last) {
     for (; first != last; ++first) push_back(*first);
   }
   SmallVec(const SmallVec& other) {
@@ -208,8 +203,7 @@ class SmallVec {
     }
     size_++;
   }
-  template <typename... Args>
-  T& emplace_back(Args&&... args) {
+  template <typename... Args> T& emplace_back(Args&&... args) {
     reserve(size_ + 1);
     new (data_ + size_) T(std::forward<Args>(args)...);
     return data_[size_++];

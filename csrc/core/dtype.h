@@ -73,7 +73,7 @@ struct Half {
 struct BFloat16 {
   uint16_t bits;
   BFloat16() = default;
-  BFloat16(float f) : bits(from_float(f)) {}                                      // NOLINT
+  BFloat16(float f) : bits(from_float(f)) {}                                        // NOLINT
   operator float() const { return bits_float(static_cast<uint32_t>(bits) << 16); }  // NOLINT
   static uint16_t from_float(float f) {
     if (f != f) return 0x7FC0;
@@ -87,14 +87,18 @@ inline size_t itemsize(DType d) {
   switch (d) {
     case DType::Bool:
     case DType::UInt8:
-    case DType::Int8: return 1;
+    case DType::Int8:
+      return 1;
     case DType::Int16:
     case DType::Float16:
-    case DType::BFloat16: return 2;
+    case DType::BFloat16:
+      return 2;
     case DType::Int32:
-    case DType::Float32: return 4;
+    case DType::Float32:
+      return 4;
     case DType::Int64:
-    case DType::Float64: return 8;
+    case DType::Float64:
+      return 8;
   }
   return 0;
 }
@@ -110,10 +114,13 @@ inline DType kernel_dtype(DType d) {
     case DType::UInt8:
     case DType::Int8:
     case DType::Int16:
-    case DType::Int32: return DType::Int64;
+    case DType::Int32:
+      return DType::Int64;
     case DType::Float16:
-    case DType::BFloat16: return DType::Float32;
-    default: return d;
+    case DType::BFloat16:
+      return DType::Float32;
+    default:
+      return d;
   }
 }
 inline bool is_storage_only(DType d) { return kernel_dtype(d) != d; }
@@ -121,16 +128,26 @@ inline bool is_storage_only(DType d) { return kernel_dtype(d) != d; }
 // "float32": the name after "fngrad." in Python.
 inline const char* dtype_name(DType d) {
   switch (d) {
-    case DType::Bool: return "bool";
-    case DType::Int64: return "int64";
-    case DType::Float32: return "float32";
-    case DType::Float64: return "float64";
-    case DType::UInt8: return "uint8";
-    case DType::Int8: return "int8";
-    case DType::Int16: return "int16";
-    case DType::Int32: return "int32";
-    case DType::Float16: return "float16";
-    case DType::BFloat16: return "bfloat16";
+    case DType::Bool:
+      return "bool";
+    case DType::Int64:
+      return "int64";
+    case DType::Float32:
+      return "float32";
+    case DType::Float64:
+      return "float64";
+    case DType::UInt8:
+      return "uint8";
+    case DType::Int8:
+      return "int8";
+    case DType::Int16:
+      return "int16";
+    case DType::Int32:
+      return "int32";
+    case DType::Float16:
+      return "float16";
+    case DType::BFloat16:
+      return "bfloat16";
   }
   return "?";
 }
@@ -138,16 +155,26 @@ inline const char* dtype_name(DType d) {
 // "FloatTensor": the legacy type name PyTorch prints in autograd messages.
 inline const char* legacy_type_name(DType d) {
   switch (d) {
-    case DType::Bool: return "BoolTensor";
-    case DType::Int64: return "LongTensor";
-    case DType::Float32: return "FloatTensor";
-    case DType::Float64: return "DoubleTensor";
-    case DType::UInt8: return "ByteTensor";
-    case DType::Int8: return "CharTensor";
-    case DType::Int16: return "ShortTensor";
-    case DType::Int32: return "IntTensor";
-    case DType::Float16: return "HalfTensor";
-    case DType::BFloat16: return "BFloat16Tensor";
+    case DType::Bool:
+      return "BoolTensor";
+    case DType::Int64:
+      return "LongTensor";
+    case DType::Float32:
+      return "FloatTensor";
+    case DType::Float64:
+      return "DoubleTensor";
+    case DType::UInt8:
+      return "ByteTensor";
+    case DType::Int8:
+      return "CharTensor";
+    case DType::Int16:
+      return "ShortTensor";
+    case DType::Int32:
+      return "IntTensor";
+    case DType::Float16:
+      return "HalfTensor";
+    case DType::BFloat16:
+      return "BFloat16Tensor";
   }
   return "?";
 }
@@ -155,16 +182,26 @@ inline const char* legacy_type_name(DType d) {
 // "Float": the scalar type name PyTorch prints in kernel messages ("... not implemented for 'Long'").
 inline const char* scalar_type_name(DType d) {
   switch (d) {
-    case DType::Bool: return "Bool";
-    case DType::Int64: return "Long";
-    case DType::Float32: return "Float";
-    case DType::Float64: return "Double";
-    case DType::UInt8: return "Byte";
-    case DType::Int8: return "Char";
-    case DType::Int16: return "Short";
-    case DType::Int32: return "Int";
-    case DType::Float16: return "Half";
-    case DType::BFloat16: return "BFloat16";
+    case DType::Bool:
+      return "Bool";
+    case DType::Int64:
+      return "Long";
+    case DType::Float32:
+      return "Float";
+    case DType::Float64:
+      return "Double";
+    case DType::UInt8:
+      return "Byte";
+    case DType::Int8:
+      return "Char";
+    case DType::Int16:
+      return "Short";
+    case DType::Int32:
+      return "Int";
+    case DType::Float16:
+      return "Half";
+    case DType::BFloat16:
+      return "BFloat16";
   }
   return "?";
 }
@@ -184,11 +221,15 @@ inline DType promote_types(DType a, DType b) {
       case DType::UInt8:
       case DType::Int8:
       case DType::Float16:
-      case DType::BFloat16: return 1;
-      case DType::Int16: return 2;
+      case DType::BFloat16:
+        return 1;
+      case DType::Int16:
+        return 2;
       case DType::Int32:
-      case DType::Float32: return 3;
-      default: return 4;  // Int64, Float64
+      case DType::Float32:
+        return 3;
+      default:
+        return 4;  // Int64, Float64
     }
   };
   if (fa) {
@@ -202,73 +243,82 @@ inline DType promote_types(DType a, DType b) {
   return rank(a) > rank(b) ? a : b;
 }
 
-template <typename T>
-struct TypeTag {
+template <typename T> struct TypeTag {
   using type = T;
 };
 
-template <typename T>
-constexpr DType dtype_of();
-template <>
-constexpr DType dtype_of<bool>() { return DType::Bool; }
-template <>
-constexpr DType dtype_of<int64_t>() { return DType::Int64; }
-template <>
-constexpr DType dtype_of<float>() { return DType::Float32; }
-template <>
-constexpr DType dtype_of<double>() { return DType::Float64; }
+template <typename T> constexpr DType dtype_of();
+template <> constexpr DType dtype_of<bool>() { return DType::Bool; }
+template <> constexpr DType dtype_of<int64_t>() { return DType::Int64; }
+template <> constexpr DType dtype_of<float>() { return DType::Float32; }
+template <> constexpr DType dtype_of<double>() { return DType::Float64; }
 
 [[noreturn]] void fail_storage_dispatch(DType d);
 
 // dispatch(dtype, [&](auto tag) { using T = typename decltype(tag)::type; ... });
 // Over the four compute dtypes only (Note [Storage dtypes]): a storage dtype reaching a kernel
 // is a bug, reported as an internal error rather than computed in the wrong type.
-template <typename F>
-decltype(auto) dispatch(DType d, F&& f) {
+template <typename F> decltype(auto) dispatch(DType d, F&& f) {
   switch (d) {
-    case DType::Bool: return f(TypeTag<bool>{});
-    case DType::Int64: return f(TypeTag<int64_t>{});
-    case DType::Float32: return f(TypeTag<float>{});
-    case DType::Float64: break;
-    default: fail_storage_dispatch(d);
+    case DType::Bool:
+      return f(TypeTag<bool>{});
+    case DType::Int64:
+      return f(TypeTag<int64_t>{});
+    case DType::Float32:
+      return f(TypeTag<float>{});
+    case DType::Float64:
+      break;
+    default:
+      fail_storage_dispatch(d);
   }
   return f(TypeTag<double>{});
 }
 
-template <typename F>
-decltype(auto) dispatch_floating(DType d, F&& f) {
+template <typename F> decltype(auto) dispatch_floating(DType d, F&& f) {
   if (d == DType::Float32) return f(TypeTag<float>{});
   if (d != DType::Float64) fail_storage_dispatch(d);
   return f(TypeTag<double>{});
 }
 
 // Over every dtype: for the data-moving operations only (copy, cast, fill, item).
-template <typename F>
-decltype(auto) dispatch_all(DType d, F&& f) {
+template <typename F> decltype(auto) dispatch_all(DType d, F&& f) {
   switch (d) {
-    case DType::Bool: return f(TypeTag<bool>{});
-    case DType::Int64: return f(TypeTag<int64_t>{});
-    case DType::Float32: return f(TypeTag<float>{});
-    case DType::Float64: return f(TypeTag<double>{});
-    case DType::UInt8: return f(TypeTag<uint8_t>{});
-    case DType::Int8: return f(TypeTag<int8_t>{});
-    case DType::Int16: return f(TypeTag<int16_t>{});
-    case DType::Int32: return f(TypeTag<int32_t>{});
-    case DType::Float16: return f(TypeTag<Half>{});
-    case DType::BFloat16: break;
+    case DType::Bool:
+      return f(TypeTag<bool>{});
+    case DType::Int64:
+      return f(TypeTag<int64_t>{});
+    case DType::Float32:
+      return f(TypeTag<float>{});
+    case DType::Float64:
+      return f(TypeTag<double>{});
+    case DType::UInt8:
+      return f(TypeTag<uint8_t>{});
+    case DType::Int8:
+      return f(TypeTag<int8_t>{});
+    case DType::Int16:
+      return f(TypeTag<int16_t>{});
+    case DType::Int32:
+      return f(TypeTag<int32_t>{});
+    case DType::Float16:
+      return f(TypeTag<Half>{});
+    case DType::BFloat16:
+      break;
   }
   return f(TypeTag<BFloat16>{});
 }
 
 // By element width, as unsigned integers: for kernels that only move elements (gather, put,
 // masked_fill), which then handle every dtype with four instantiations.
-template <typename F>
-decltype(auto) dispatch_bytes(DType d, F&& f) {
+template <typename F> decltype(auto) dispatch_bytes(DType d, F&& f) {
   switch (itemsize(d)) {
-    case 1: return f(TypeTag<uint8_t>{});
-    case 2: return f(TypeTag<uint16_t>{});
-    case 4: return f(TypeTag<uint32_t>{});
-    default: break;
+    case 1:
+      return f(TypeTag<uint8_t>{});
+    case 2:
+      return f(TypeTag<uint16_t>{});
+    case 4:
+      return f(TypeTag<uint32_t>{});
+    default:
+      break;
   }
   return f(TypeTag<uint64_t>{});
 }

@@ -21,9 +21,7 @@ PythonError::PythonError() {
   value_ = value;
 }
 
-PythonError::PythonError(const PythonError& other) : std::exception(other), value_(other.value_) {
-  Py_XINCREF(value_);
-}
+PythonError::PythonError(const PythonError& other) : std::exception(other), value_(other.value_) { Py_XINCREF(value_); }
 
 PythonError::~PythonError() {
   if (value_ != nullptr && Py_IsInitialized()) {
@@ -45,11 +43,16 @@ void PythonError::restore() {
 
 PyObject* python_error_type(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::Runtime: return PyExc_RuntimeError;
-    case ErrorKind::Value: return PyExc_ValueError;
-    case ErrorKind::Type: return PyExc_TypeError;
-    case ErrorKind::Index: return PyExc_IndexError;
-    case ErrorKind::NotImplemented: return PyExc_NotImplementedError;
+    case ErrorKind::Runtime:
+      return PyExc_RuntimeError;
+    case ErrorKind::Value:
+      return PyExc_ValueError;
+    case ErrorKind::Type:
+      return PyExc_TypeError;
+    case ErrorKind::Index:
+      return PyExc_IndexError;
+    case ErrorKind::NotImplemented:
+      return PyExc_NotImplementedError;
   }
   return PyExc_RuntimeError;
 }

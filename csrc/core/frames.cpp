@@ -28,7 +28,7 @@ void walk_frames(bool (*visit)(PyObject*, int, void*), void* ctx) {
 
 void walk_frames(bool (*visit)(PyObject*, int, void*), void* ctx) {
   PyFrameObject* frame = PyEval_GetFrame();  // borrowed
-  PyObject* owned = nullptr;                  // frames from PyFrame_GetBack are new references
+  PyObject* owned = nullptr;                 // frames from PyFrame_GetBack are new references
   while (frame != nullptr) {
     PyObject* code = reinterpret_cast<PyObject*>(PyFrame_GetCode(frame));
 #if PY_VERSION_HEX >= 0x030B0000

@@ -17,12 +17,11 @@
 namespace fngrad {
 
 // The iteration space for NOPS operands: operand 0 is usually the output.
-template <size_t NOPS>
-struct LoopSpec {
-  DimVec sizes;                          // coalesced sizes, outermost first
-  std::array<DimVec, NOPS> strides;      // per operand, in elements, same length as sizes
+template <size_t NOPS> struct LoopSpec {
+  DimVec sizes;                      // coalesced sizes, outermost first
+  std::array<DimVec, NOPS> strides;  // per operand, in elements, same length as sizes
   int64_t numel = 1;
-  bool all_contiguous = false;           // one dim and every operand has stride 1
+  bool all_contiguous = false;  // one dim and every operand has stride 1
 };
 
 // Strides of t seen as a tensor of shape `shape` (t's shape broadcasts to it): 0 along
@@ -32,8 +31,7 @@ DimVec broadcast_strides(const TensorObject* t, const DimVec& shape);
 // Broadcast shape of a and b; ValueError-style RuntimeError naming op if incompatible.
 DimVec broadcast_shapes(const DimVec& a, const DimVec& b, const char* op);
 
-template <size_t NOPS>
-LoopSpec<NOPS> make_loop(const DimVec& shape, std::array<DimVec, NOPS> strides) {
+template <size_t NOPS> LoopSpec<NOPS> make_loop(const DimVec& shape, std::array<DimVec, NOPS> strides) {
   LoopSpec<NOPS> s;
   s.numel = product(shape);
   // Drop size-1 dims, then merge dim i into i+1 when every operand is contiguous across them.
@@ -77,8 +75,7 @@ LoopSpec<NOPS> make_loop(const DimVec& shape, std::array<DimVec, NOPS> strides) 
 
 // Calls row(offsets, n, inner_strides) for the rows that cover linear elements [begin, end):
 // offsets[k] is operand k's element offset at the start of the row.
-template <size_t NOPS, typename Row>
-void for_each_row(const LoopSpec<NOPS>& s, int64_t begin, int64_t end, Row&& row) {
+template <size_t NOPS, typename Row> void for_each_row(const LoopSpec<NOPS>& s, int64_t begin, int64_t end, Row&& row) {
   const int64_t nd = static_cast<int64_t>(s.sizes.size());
   const int64_t inner = s.sizes[nd - 1];
   std::array<int64_t, NOPS> inner_st;
@@ -118,20 +115,17 @@ void for_each_row(const LoopSpec<NOPS>& s, int64_t begin, int64_t end, Row&& row
 }
 
 // Runs row() over the whole loop, in parallel and without the GIL when it is large.
-template <size_t NOPS, typename Row>
-void run_loop(const LoopSpec<NOPS>& s, const Row& row) {
+template <size_t NOPS, typename Row> void run_loop(const LoopSpec<NOPS>& s, const Row& row) {
   if (s.numel == 0) return;
   GilRelease nogil(s.numel >= kReleaseGilNumel && PyGILState_Check());
-  parallel_for(s.numel, kParallelGrain,
-               [&](int64_t b, int64_t e) { for_each_row(s, b, e, row); });
+  parallel_for(s.numel, kParallelGrain, [&](int64_t b, int64_t e) { for_each_row(s, b, e, row); });
 }
 
 // Calls chunk(begin, end) over [0, n), in parallel and without the GIL when n is large: the
 // contiguous fast path of every kernel.
 // `grain` is the work below which splitting does not pay: smaller for expensive elements
 // (transcendental functions) than for a load and a store.
-template <typename F>
-void run_flat(int64_t n, const F& chunk, int64_t grain = kParallelGrain) {
+template <typename F> void run_flat(int64_t n, const F& chunk, int64_t grain = kParallelGrain) {
   if (n < std::min(kReleaseGilNumel, 2 * grain)) {
     if (n > 0) chunk(int64_t(0), n);
     return;
@@ -181,8 +175,7 @@ void binary_kernel(const LoopSpec<3>& s, Tout* out, const Ta* a, const Tb* b, co
 
 // out[i] = f(a[i], b[i], c[i]) over a loop of four operands (out, a, b, c).
 template <typename Tout, typename Ta, typename Tb, typename Tc, typename F>
-void ternary_kernel(const LoopSpec<4>& s, Tout* out, const Ta* a, const Tb* b, const Tc* c,
-                    const F& f) {
+void ternary_kernel(const LoopSpec<4>& s, Tout* out, const Ta* a, const Tb* b, const Tc* c, const F& f) {
   run_loop(s, [&](const int64_t* off, int64_t n, const int64_t* st) {
     Tout* o = out + off[0];
     const Ta* x = a + off[1];
@@ -211,13 +204,12 @@ inline LoopSpec<2> loop_for(const TensorObject* out, const TensorObject* a) {
   return make_loop<2>(out->sizes, {out->strides, broadcast_strides(a, out->sizes)});
 }
 inline LoopSpec<3> loop_for(const TensorObject* out, const TensorObject* a, const TensorObject* b) {
-  return make_loop<3>(out->sizes,
-                      {out->strides, broadcast_strides(a, out->sizes), broadcast_strides(b, out->sizes)});
+  return make_loop<3>(out->sizes, {out->strides, broadcast_strides(a, out->sizes), broadcast_strides(b, out->sizes)});
 }
 inline LoopSpec<4> loop_for(const TensorObject* out, const TensorObject* a, const TensorObject* b,
                             const TensorObject* c) {
-  return make_loop<4>(out->sizes, {out->strides, broadcast_strides(a, out->sizes),
-                                   broadcast_strides(b, out->sizes), broadcast_strides(c, out->sizes)});
+  return make_loop<4>(out->sizes, {out->strides, broadcast_strides(a, out->sizes), broadcast_strides(b, out->sizes),
+                                   broadcast_strides(c, out->sizes)});
 }
 
 // out = f(x) elementwise, out contiguous with x's shape.
@@ -288,8 +280,7 @@ void map_nary(const TensorObject* out, const std::array<const TensorObject*, N>&
     for (size_t k = 0; k < N; k++) q[k] = p[k] + off[k + 1];
     Tout* orow = o + off[0];
     if (unit) {
-      for (int64_t i = 0; i < n; i++)
-        orow[i] = detail_nary_call(f, q, i, std::make_index_sequence<N>{});
+      for (int64_t i = 0; i < n; i++) orow[i] = detail_nary_call(f, q, i, std::make_index_sequence<N>{});
     } else {
       std::array<int64_t, N> s;
       for (size_t k = 0; k < N; k++) s[k] = st[k + 1];

@@ -62,8 +62,7 @@ struct Job {
 };
 
 // Polls cond with a pause per try and a sched_yield every 64 tries.
-template <typename Cond>
-bool poll(const Cond& cond, int64_t micros) {
+template <typename Cond> bool poll(const Cond& cond, int64_t micros) {
   const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(micros);
   for (uint32_t i = 1;; i++) {
     if (cond()) return true;

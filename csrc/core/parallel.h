@@ -16,15 +16,13 @@ void set_num_threads(int n);
 using ChunkFn = void (*)(void* ctx, int64_t begin, int64_t end);
 void run_parallel(int64_t n, int64_t grain, ChunkFn fn, void* ctx);
 
-template <typename F>
-void parallel_for(int64_t n, int64_t grain, const F& f) {
+template <typename F> void parallel_for(int64_t n, int64_t grain, const F& f) {
   if (n < 2 * grain || get_num_threads() <= 1) {
     if (n > 0) f(int64_t(0), n);
     return;
   }
   run_parallel(
-      n, grain,
-      [](void* ctx, int64_t b, int64_t e) { (*static_cast<const F*>(ctx))(b, e); },
+      n, grain, [](void* ctx, int64_t b, int64_t e) { (*static_cast<const F*>(ctx))(b, e); },
       const_cast<void*>(static_cast<const void*>(&f)));
 }
 

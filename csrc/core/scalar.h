@@ -32,11 +32,13 @@ struct Scalar {
     s.d = v;
     return s;
   }
-  template <typename T>
-  T to() const {
-    if constexpr (std::is_same_v<T, bool>) return kind == Float ? d != 0 : i != 0;
-    else if constexpr (std::is_integral_v<T>) return kind == Float ? static_cast<T>(d) : static_cast<T>(i);
-    else return kind == Float ? static_cast<T>(d) : static_cast<T>(i);
+  template <typename T> T to() const {
+    if constexpr (std::is_same_v<T, bool>)
+      return kind == Float ? d != 0 : i != 0;
+    else if constexpr (std::is_integral_v<T>)
+      return kind == Float ? static_cast<T>(d) : static_cast<T>(i);
+    else
+      return kind == Float ? static_cast<T>(d) : static_cast<T>(i);
   }
 };
 

@@ -28,13 +28,12 @@ static_assert(kHeader % 16 == 0, "small buffers must stay 16-byte aligned");
 
 // Note [Large block cache]
 // Blocks are rounded up to 64 KiB below 2 MiB, and to 2 MiB above (transparent huge pages where
-// the kernel allows them), and kept in a size-keyed free list. A request is served by the smallest cached block that is at
-// least as large and at most 25% larger. The mutex makes the cache safe if a future caller
-// allocates without the GIL; today every caller holds it.
-// FNGRAD_ALLOC_CACHE=0 in the environment (read at the first allocation) turns the cache off:
-// large buffers then come from malloc like small ones, so that AddressSanitizer (whose malloc
-// puts redzones around each block and quarantines freed ones) sees overflows and uses after
-// free in them; mmap'd blocks reused by the cache are invisible to it. stress/sanitize.sh sets it.
+// the kernel allows them), and kept in a size-keyed free list. A request is served by the smallest cached block that is
+// at least as large and at most 25% larger. The mutex makes the cache safe if a future caller allocates without the
+// GIL; today every caller holds it. FNGRAD_ALLOC_CACHE=0 in the environment (read at the first allocation) turns the
+// cache off: large buffers then come from malloc like small ones, so that AddressSanitizer (whose malloc puts redzones
+// around each block and quarantines freed ones) sees overflows and uses after free in them; mmap'd blocks reused by the
+// cache are invisible to it. stress/sanitize.sh sets it.
 class LargeBlockCache {
  public:
   void* allocate(size_t nbytes, size_t* actual) {
@@ -135,8 +134,7 @@ bool large_cache_enabled() {
 }
 
 [[noreturn]] void out_of_memory(size_t nbytes) {
-  fail(ErrorKind::Runtime, "[allocate] Could not allocate ", nbytes,
-       " bytes: the system is out of memory.");
+  fail(ErrorKind::Runtime, "[allocate] Could not allocate ", nbytes, " bytes: the system is out of memory.");
 }
 
 }  // namespace

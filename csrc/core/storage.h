@@ -41,12 +41,12 @@ namespace fngrad {
 struct Storage {
   int32_t refcount = 1;
   // Note [NumPy writes to saved memory]: kept on the memory's root storage (memory_root).
-  uint32_t saved_refs : 30;     // live SavedTensors over this memory
-  uint32_t has_snapshot : 1;    // the NumPy export table holds a snapshot checksum of this memory
-  uint32_t owner_is_view : 1;   // py_owner is a NumPy view of another array (its base may be written)
+  uint32_t saved_refs : 30;    // live SavedTensors over this memory
+  uint32_t has_snapshot : 1;   // the NumPy export table holds a snapshot checksum of this memory
+  uint32_t owner_is_view : 1;  // py_owner is a NumPy view of another array (its base may be written)
   void* data = nullptr;
   size_t nbytes = 0;
-  uint32_t version = 0;  // 32 bits, as PyTorch's VariableVersion
+  uint32_t version = 0;      // 32 bits, as PyTorch's VariableVersion
   uint32_t numpy_views = 0;  // live arrays from Tensor.numpy() over this memory (on the root)
   // When set, the memory belongs to this Python object (a NumPy array passed to from_numpy)
   // and is released by dropping the reference, with the GIL held.

@@ -68,8 +68,8 @@ bool compute_contiguous(const DimVec& sizes, const DimVec& strides) {
 int64_t checked_numel(const DimVec& sizes, const char* op) {
   int64_t n = 1;
   for (int64_t s : sizes) {
-    FNGRAD_CHECK_RUNTIME(s >= 0, "[", op, "] Trying to create tensor with negative dimension ", s,
-                         ": ", shape_str(sizes), ".");
+    FNGRAD_CHECK_RUNTIME(s >= 0, "[", op, "] Trying to create tensor with negative dimension ", s, ": ",
+                         shape_str(sizes), ".");
     if (s != 0 && n > std::numeric_limits<int64_t>::max() / s) {
       fail(ErrorKind::Runtime, "[", op, "] The tensor of shape ", shape_str(sizes),
            " has more elements than can be addressed.");
@@ -191,33 +191,41 @@ TensorRef to_dtype(const TensorObject* t, DType dtype) {
 }
 
 namespace {
-template <typename T>
-constexpr bool is_half_v = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
+template <typename T> constexpr bool is_half_v = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
 
 // PyTorch's static_cast conversions; the 16-bit floats go through float (as c10's do).
-template <typename To, typename From>
-inline To convert(From v) {
-  if constexpr (is_half_v<From>) return convert<To>(static_cast<float>(v));
-  else if constexpr (std::is_same_v<To, bool>) return v != From(0);
-  else if constexpr (is_half_v<To>) return To(static_cast<float>(v));
+template <typename To, typename From> inline To convert(From v) {
+  if constexpr (is_half_v<From>)
+    return convert<To>(static_cast<float>(v));
+  else if constexpr (std::is_same_v<To, bool>)
+    return v != From(0);
+  else if constexpr (is_half_v<To>)
+    return To(static_cast<float>(v));
   // Floats go to narrow integers through int64 (as x86 conversions wrap: 300. -> uint8 44, as in PyTorch).
   else if constexpr (std::is_integral_v<To> && sizeof(To) < 8 && std::is_floating_point_v<From>)
     return static_cast<To>(static_cast<int64_t>(v));
-  else return static_cast<To>(v);
+  else
+    return static_cast<To>(v);
 }
 }  // namespace
 
 // Over the six storage dtypes, with K the kernel dtype each converts through (Note [Storage dtypes]).
-template <typename F>
-void dispatch_storage(DType d, F&& f) {
+template <typename F> void dispatch_storage(DType d, F&& f) {
   switch (d) {
-    case DType::UInt8: return f(TypeTag<uint8_t>{}, TypeTag<int64_t>{});
-    case DType::Int8: return f(TypeTag<int8_t>{}, TypeTag<int64_t>{});
-    case DType::Int16: return f(TypeTag<int16_t>{}, TypeTag<int64_t>{});
-    case DType::Int32: return f(TypeTag<int32_t>{}, TypeTag<int64_t>{});
-    case DType::Float16: return f(TypeTag<Half>{}, TypeTag<float>{});
-    case DType::BFloat16: return f(TypeTag<BFloat16>{}, TypeTag<float>{});
-    default: FNGRAD_INTERNAL_ASSERT(false);
+    case DType::UInt8:
+      return f(TypeTag<uint8_t>{}, TypeTag<int64_t>{});
+    case DType::Int8:
+      return f(TypeTag<int8_t>{}, TypeTag<int64_t>{});
+    case DType::Int16:
+      return f(TypeTag<int16_t>{}, TypeTag<int64_t>{});
+    case DType::Int32:
+      return f(TypeTag<int32_t>{}, TypeTag<int64_t>{});
+    case DType::Float16:
+      return f(TypeTag<Half>{}, TypeTag<float>{});
+    case DType::BFloat16:
+      return f(TypeTag<BFloat16>{}, TypeTag<float>{});
+    default:
+      FNGRAD_INTERNAL_ASSERT(false);
   }
 }
 
@@ -252,7 +260,8 @@ void copy_into(const TensorObject* dst, const TensorObject* src) {
     dispatch_storage(src->dtype, [&](auto s_tag, auto k_tag) {
       using S = typename decltype(s_tag)::type;
       using K = typename decltype(k_tag)::type;
-      unary_kernel(loop_for(wide.get(), src), data_ptr<K>(wide.get()), data_ptr<S>(src), [](S v) { return convert<K>(v); });
+      unary_kernel(loop_for(wide.get(), src), data_ptr<K>(wide.get()), data_ptr<S>(src),
+                   [](S v) { return convert<K>(v); });
     });
     copy_into(dst, wide.get());
     return;

@@ -20,9 +20,9 @@ class Node;
 
 struct TensorObject {
   PyObject_HEAD
-  // Data. A tensor is a view of storage: element i of dimension d is at
-  // offset + sum(index[d] * strides[d]), counted in elements of dtype.
-  Storage* storage;
+      // Data. A tensor is a view of storage: element i of dimension d is at
+      // offset + sum(index[d] * strides[d]), counted in elements of dtype.
+      Storage* storage;
   int64_t offset;
   int64_t numel;
   DimVec sizes;
@@ -61,9 +61,7 @@ struct TensorObject {
 extern PyTypeObject* TensorBaseType;  // _C.TensorBase
 extern PyTypeObject* TensorClass;     // fngrad.Tensor once registered, else TensorBase
 
-inline bool is_tensor(PyObject* o) {
-  return Py_TYPE(o) == TensorClass || PyObject_TypeCheck(o, TensorBaseType);
-}
+inline bool is_tensor(PyObject* o) { return Py_TYPE(o) == TensorClass || PyObject_TypeCheck(o, TensorBaseType); }
 inline TensorObject* as_tensor(PyObject* o) { return reinterpret_cast<TensorObject*>(o); }
 
 // An owned reference to a tensor. Moves are free; copies cost an incref.
@@ -102,9 +100,7 @@ class TensorRef {
     p_ = nullptr;
     return o;
   }
-  void reset() {
-    TensorRef tmp(std::move(*this));
-  }
+  void reset() { TensorRef tmp(std::move(*this)); }
 
  private:
   explicit TensorRef(TensorObject* p) : p_(p) {}
@@ -116,8 +112,7 @@ class TensorRef {
 inline void* raw_data(const TensorObject* t) {
   return static_cast<char*>(t->storage->data) + t->offset * static_cast<int64_t>(itemsize(t->dtype));
 }
-template <typename T>
-inline T* data_ptr(const TensorObject* t) {
+template <typename T> inline T* data_ptr(const TensorObject* t) {
   return static_cast<T*>(t->storage->data) + t->offset;
 }
 inline int64_t ndim(const TensorObject* t) { return static_cast<int64_t>(t->sizes.size()); }
@@ -140,8 +135,7 @@ TensorRef empty_like(const TensorObject* t);
 TensorRef zeros(const DimVec& sizes, DType dtype);
 TensorRef full(const DimVec& sizes, DType dtype, double value);
 // A new tensor over t's storage with the given geometry (no autograd state).
-TensorRef make_view(const TensorObject* t, int64_t offset, const DimVec& sizes,
-                    const DimVec& strides);
+TensorRef make_view(const TensorObject* t, int64_t offset, const DimVec& sizes, const DimVec& strides);
 // A new tensor sharing t's data and version counter, with no autograd state (Tensor.detach).
 TensorRef alias(const TensorObject* t);
 // An instance of type (a subclass of TensorBase, e.g. nn.Parameter) over t's data and version

@@ -22,15 +22,16 @@ using autograd::SavedTensor;
 namespace {
 
 // Whether Op's kernel is instantiated for T (see Domain).
-template <typename Op, typename T>
-constexpr bool computes_in() {
-  if constexpr (std::is_same_v<T, bool>) return Op::domain == Domain::All;
-  else if constexpr (std::is_integral_v<T>) return Op::domain != Domain::Float;
-  else return true;
+template <typename Op, typename T> constexpr bool computes_in() {
+  if constexpr (std::is_same_v<T, bool>)
+    return Op::domain == Domain::All;
+  else if constexpr (std::is_integral_v<T>)
+    return Op::domain != Domain::Float;
+  else
+    return true;
 }
 
-template <typename Op, typename F>
-void dispatch_domain(DType dtype, F&& f) {
+template <typename Op, typename F> void dispatch_domain(DType dtype, F&& f) {
   dispatch(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (computes_in<Op, T>()) {
@@ -42,28 +43,26 @@ void dispatch_domain(DType dtype, F&& f) {
 }
 
 // The dtype op(a, b) computes in: PyTorch's promotion, then the op's own rule.
-template <typename Op>
-DType compute_dtype(const Operand& a, const Operand& b) {
+template <typename Op> DType compute_dtype(const Operand& a, const Operand& b) {
   DType d = Op::result_dtype(result_type(a, b));
   if (Op::domain == Domain::Float && !is_floating(d)) d = DType::Float32;
   return d;
 }
 
-template <typename Op, typename = void>
-struct has_own_jvp : std::false_type {};
+template <typename Op, typename = void> struct has_own_jvp : std::false_type {};
 template <typename Op>
-struct has_own_jvp<Op, std::void_t<decltype(std::declval<const Op&>().jvp(0.0, 0.0, 0.0, 0.0, 0.0))>>
-    : std::true_type {};
+struct has_own_jvp<Op, std::void_t<decltype(std::declval<const Op&>().jvp(0.0, 0.0, 0.0, 0.0, 0.0))>> : std::true_type {
+};
 
 // The forward-mode formula of an entry: its own jvp, or PyTorch's auto_element_wise rule.
-template <typename Op, typename T>
-T jvp_of(const Op& op, T a, T b, T y, T ta, T tb) {
-  if constexpr (has_own_jvp<Op>::value) return op.jvp(a, b, y, ta, tb);
-  else return op.grad_a(a, b, y, ta) + op.grad_b(a, b, y, tb);
+template <typename Op, typename T> T jvp_of(const Op& op, T a, T b, T y, T ta, T tb) {
+  if constexpr (has_own_jvp<Op>::value)
+    return op.jvp(a, b, y, ta, tb);
+  else
+    return op.grad_a(a, b, y, ta) + op.grad_b(a, b, y, tb);
 }
 
-template <typename Op>
-class BinaryBackward : public Node {
+template <typename Op> class BinaryBackward : public Node {
  public:
   explicit BinaryBackward(const Op& op) : op_(op) {}
   Op op_;
@@ -90,13 +89,17 @@ class BinaryBackward : public Node {
   void visit_saved(autograd::SavedValueVisitor& v) const override {
     constexpr int reads = Op::grad_a_reads | Op::grad_b_reads;
     if constexpr ((reads & kA) != 0) {
-      if (a_tensor) v.saved("_saved_self", a_saved);
-      else v.scalar("_saved_self", &scalar);
+      if (a_tensor)
+        v.saved("_saved_self", a_saved);
+      else
+        v.scalar("_saved_self", &scalar);
     }
     if constexpr ((reads & kB) != 0) {
       const char* name = std::strcmp(Op::other_name, "exponent") == 0 ? "_saved_exponent" : "_saved_other";
-      if (b_tensor) v.saved(name, b_saved);
-      else v.scalar(name, &scalar);
+      if (b_tensor)
+        v.saved(name, b_saved);
+      else
+        v.scalar(name, &scalar);
     }
     if constexpr ((reads & kY) != 0) v.saved("_saved_result", y_saved);
     if constexpr (Op::has_alpha) {
@@ -130,8 +133,7 @@ class BinaryBackward : public Node {
     return t;
   }
 
-  template <bool ForA>
-  TensorRef grad(const TensorRef& a, const TensorRef& b, const TensorRef& y, const TensorRef& g) {
+  template <bool ForA> TensorRef grad(const TensorRef& a, const TensorRef& b, const TensorRef& y, const TensorRef& g) {
     constexpr int reads = ForA ? Op::grad_a_reads : Op::grad_b_reads;
     // A gradient of g alone (add's is g itself, sub's -g) is cheapest as its graph formula; so
     // is every gradient under create_graph, where it must be differentiable.
@@ -144,8 +146,8 @@ class BinaryBackward : public Node {
     for (const TensorRef* t : {&a, &b, &y})
       if (*t) shape = broadcast_shapes(shape, (*t)->sizes, Op::name);
     TensorRef zero = scalar_tensor(Scalar::of_double(0), g->dtype);
-    std::array<const TensorObject*, 4> ins{a ? a.get() : zero.get(), b ? b.get() : zero.get(),
-                                           y ? y.get() : zero.get(), g.get()};
+    std::array<const TensorObject*, 4> ins{a ? a.get() : zero.get(), b ? b.get() : zero.get(), y ? y.get() : zero.get(),
+                                           g.get()};
     TensorRef r = empty(shape, g->dtype);
     const Op& op = op_;
     dispatch_floating(g->dtype, [&](auto tag) {
@@ -161,9 +163,8 @@ class BinaryBackward : public Node {
 // Records the backward of op whose result is `out` (or, in place, the new history of self).
 // a_before is the value of `a` before an in-place op overwrote it; b_presaved, when given, is `b`
 // saved before that write (see binary_inplace).
-template <typename Op>
-void record(const Op& op, const Operand& a, const Operand& b, TensorObject* out, bool inplace, TensorObject* a_before,
-            SavedTensor* b_presaved = nullptr) {
+template <typename Op> void record(const Op& op, const Operand& a, const Operand& b, TensorObject* out, bool inplace,
+                                   TensorObject* a_before, SavedTensor* b_presaved = nullptr) {
   // Which gradients are needed is read before the op in place gives self a history.
   const bool a_needs = a.is_tensor() && autograd::requires_grad(a.tensor);
   const bool b_needs = b.is_tensor() && autograd::requires_grad(b.tensor);
@@ -183,17 +184,15 @@ void record(const Op& op, const Operand& a, const Operand& b, TensorObject* out,
   if (reads & kY) node->y_saved = SavedTensor(out, true);
 }
 
-template <typename Op>
-void run_forward(const Op& op, DType dtype, const TensorObject* out, const Operand& a, const TensorRef& at,
-                 const Operand& b, const TensorRef& bt) {
+template <typename Op> void run_forward(const Op& op, DType dtype, const TensorObject* out, const Operand& a,
+                                        const TensorRef& at, const Operand& b, const TensorRef& bt) {
   dispatch_domain<Op>(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     run_elementwise<T, T>(out, a, at, b, bt, [&op](T x, T y) { return op.forward(x, y); });
   });
 }
 
-template <typename Op>
-TensorRef binary_forward(const Operand& a, const Operand& b, const Op& op) {
+template <typename Op> TensorRef binary_forward(const Operand& a, const Operand& b, const Op& op) {
   if constexpr (std::is_same_v<Op, Pow>) {
     // A tensor to a number's power is the unary PowScalar (PowBackward0, as PyTorch names it).
     if (a.is_tensor() && !b.is_tensor()) return pow_scalar(a.tensor, b.scalar.to<double>());
@@ -208,8 +207,8 @@ TensorRef binary_forward(const Operand& a, const Operand& b, const Op& op) {
   TensorRef out = empty(shape, kdtype, Op::name);
   run_forward(op, kdtype, out.get(), a, at, b, bt);
   if (kdtype != dtype) out = fngrad::to_dtype(out.get(), dtype);
-  const bool needs = (a.is_tensor() && autograd::requires_grad(a.tensor)) ||
-                     (b.is_tensor() && autograd::requires_grad(b.tensor));
+  const bool needs =
+      (a.is_tensor() && autograd::requires_grad(a.tensor)) || (b.is_tensor() && autograd::requires_grad(b.tensor));
   if (needs && GradMode::is_enabled()) {
     FNGRAD_CHECK_RUNTIME(is_floating(dtype), "[", Op::name, "] Only floating point results can require gradients, got ",
                          dtype_name(dtype), ".");
@@ -218,8 +217,7 @@ TensorRef binary_forward(const Operand& a, const Operand& b, const Op& op) {
   return out;
 }
 
-template <typename Op>
-void binary_inplace(TensorObject* self, const Operand& other, const Op& op) {
+template <typename Op> void binary_inplace(TensorObject* self, const Operand& other, const Op& op) {
   const char* name = Op::name;
   const DType rt = compute_dtype<Op>(Operand(self), other);
   FNGRAD_CHECK_RUNTIME(dtype_category(rt) <= dtype_category(self->dtype), "[", name, "_] result type ", dtype_name(rt),
@@ -256,7 +254,8 @@ void binary_inplace(TensorObject* self, const Operand& other, const Op& op) {
   // inplace operation" error rather than reading the new values as the old ones.
   SavedTensor other_saved;
   const bool other_read = other.is_tensor() && ((autograd::requires_grad(self) ? Op::grad_a_reads : 0) |
-                                                (autograd::requires_grad(other.tensor) ? Op::grad_b_reads : 0)) & kB;
+                                                (autograd::requires_grad(other.tensor) ? Op::grad_b_reads : 0)) &
+                                                   kB;
   const bool presave = recording && other_read && other.tensor->storage == self->storage;
   if (presave) other_saved = SavedTensor(other.tensor, false);
   // The kernel runs in self's dtype (a result type self cannot hold was refused above).
@@ -282,7 +281,7 @@ TensorRef jvp_kernel(const Op& op, TensorObject* a, TensorObject* b, TensorObjec
 
 }  // namespace
 
-#define FNGRAD_DEFINE_BINARY(Op)                                                                        \
+#define FNGRAD_DEFINE_BINARY(Op)                                                                              \
   TensorRef apply_##Op(const Operand& a, const Operand& b, const Op& op) { return binary_forward(a, b, op); } \
   void apply_##Op##_(TensorObject* self, const Operand& other, const Op& op) { binary_inplace(self, other, op); }
 FNGRAD_BINARY_OPS(FNGRAD_DEFINE_BINARY)
@@ -297,8 +296,8 @@ void add_(TensorObject* self, const Operand& other) { apply_Add_(self, other); }
 
 TensorRef binary_jvp(const char* name, TensorObject* a, TensorObject* b, TensorObject* ta, TensorObject* tb) {
   for (TensorObject* t : {ta, tb}) {
-    FNGRAD_CHECK_VALUE(is_floating(a->dtype) && a->dtype == b->dtype && t->dtype == a->dtype &&
-                           a->sizes == b->sizes && t->sizes == a->sizes,
+    FNGRAD_CHECK_VALUE(is_floating(a->dtype) && a->dtype == b->dtype && t->dtype == a->dtype && a->sizes == b->sizes &&
+                           t->sizes == a->sizes,
                        "[binary_jvp] Expected floating tensors of one dtype and shape.");
   }
 #define FNGRAD_JVP_CASE(Op) \

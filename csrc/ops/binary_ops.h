@@ -66,8 +66,7 @@ constexpr int kA = 1, kB = 2, kY = 4;
 enum class Domain { All, Numeric, Float };
 
 namespace binary_detail {
-template <typename T>
-T int_pow(T base, T e) {
+template <typename T> T int_pow(T base, T e) {
   if (e < 0) return base == 1 ? 1 : (base == -1 ? ((e & 1) ? -1 : 1) : 0);
   T result = 1;
   for (; e > 0; e >>= 1) {
@@ -90,8 +89,7 @@ inline TensorRef selection_weight(bool is_max, TensorObject* mine, TensorObject*
 
 // The shared backward of maximum (is_max) and minimum: PyTorch's
 // where(a == b, g / 2, g).masked_fill_(a < b, 0) for maximum, mirrored for the other side.
-template <typename T>
-T select_grad(bool is_max, T mine, T other, T g) {
+template <typename T> T select_grad(bool is_max, T mine, T other, T g) {
   const bool loses = is_max ? mine < other : mine > other;
   return loses ? T(0) : mine == other ? g / T(2) : g;
 }
@@ -99,8 +97,7 @@ T select_grad(bool is_max, T mine, T other, T g) {
 // PyTorch's floor division (c10::div_floor_floating / div_floor_integer): for floats the
 // quotient of a - fmod(a, b), which is exact, rounded to the nearest integer, so that a == b * q + r
 // holds as closely as it can. The integer overflow of INT64_MIN / -1 wraps instead of trapping.
-template <typename T>
-T floor_div(T a, T b) {
+template <typename T> T floor_div(T a, T b) {
   if constexpr (std::is_integral_v<T>) {
     if (b == T(-1)) return static_cast<T>(0 - static_cast<std::make_unsigned_t<T>>(a));
     const T q = a / b;
@@ -118,8 +115,7 @@ T floor_div(T a, T b) {
 }
 
 // The remainder with the sign of the divisor (Python's %, torch.remainder).
-template <typename T>
-T py_remainder(T a, T b) {
+template <typename T> T py_remainder(T a, T b) {
   if constexpr (std::is_integral_v<T>) {
     if (b == T(-1)) return T(0);
     const T r = a % b;
@@ -131,10 +127,11 @@ T py_remainder(T a, T b) {
 }
 
 // The remainder with the sign of the dividend (C's fmod, torch.fmod).
-template <typename T>
-T c_fmod(T a, T b) {
-  if constexpr (std::is_integral_v<T>) return b == T(-1) ? T(0) : a % b;
-  else return std::fmod(a, b);
+template <typename T> T c_fmod(T a, T b) {
+  if constexpr (std::is_integral_v<T>)
+    return b == T(-1) ? T(0) : a % b;
+  else
+    return std::fmod(a, b);
 }
 
 // Integer division by zero is refused as PyTorch refuses it (RuntimeError: ZeroDivisionError);
@@ -153,8 +150,8 @@ inline void check_int_divisor(const char* op, const Operand& b, DType dtype) {
 }  // namespace binary_detail
 
 struct BinaryDefaults {
-  static constexpr const char* backward_name_rev = nullptr;  // nullptr: the same as backward_name
-  static constexpr const char* other_name = "other";         // PyTorch's name of the second argument
+  static constexpr const char* backward_name_rev = nullptr;     // nullptr: the same as backward_name
+  static constexpr const char* other_name = "other";            // PyTorch's name of the second argument
   static constexpr const char* backward_name_scalar = nullptr;  // when only the left side is a tensor
   // Checks of the operands (in the compute dtype; `b` may be a Python number) beyond dtype and
   // shape: pow's integer exponents, integer division by zero. None by default.
@@ -163,7 +160,7 @@ struct BinaryDefaults {
   static DType result_dtype(DType promoted) { return promoted; }
 };
 
-#define FNGRAD_BINARY_NAMES(op, bw) \
+#define FNGRAD_BINARY_NAMES(op, bw)       \
   static constexpr const char* name = op; \
   static constexpr const char* backward_name = bw;
 
@@ -178,8 +175,10 @@ struct Add : BinaryDefaults {
   static constexpr int grad_a_reads = 0, grad_b_reads = 0;
   double alpha = 1;
   template <typename T> T forward(T a, T b) const {
-    if constexpr (std::is_same_v<T, bool>) return a || (b && alpha != 0);  // logical or, as in PyTorch
-    else return alpha == 1 ? a + b : a + static_cast<T>(alpha) * b;
+    if constexpr (std::is_same_v<T, bool>)
+      return a || (b && alpha != 0);  // logical or, as in PyTorch
+    else
+      return alpha == 1 ? a + b : a + static_cast<T>(alpha) * b;
   }
   template <typename T> T grad_a(T, T, T, T g) const { return g; }
   template <typename T> T grad_b(T, T, T, T g) const { return alpha == 1 ? g : static_cast<T>(alpha) * g; }
@@ -204,8 +203,9 @@ struct Sub : BinaryDefaults {
   double alpha = 1;
   static DType result_dtype(DType promoted) {
     if (promoted == DType::Bool) {
-      fail(ErrorKind::Runtime, "[sub] Subtraction, the `-` operator, with two bool tensors is not supported. Use "
-                               "the `^` or `logical_xor()` operator instead.");
+      fail(ErrorKind::Runtime,
+           "[sub] Subtraction, the `-` operator, with two bool tensors is not supported. Use "
+           "the `^` or `logical_xor()` operator instead.");
     }
     return promoted;
   }
@@ -230,8 +230,10 @@ struct Mul : BinaryDefaults {
   static constexpr bool has_alpha = false;
   static constexpr int grad_a_reads = kB, grad_b_reads = kA;
   template <typename T> T forward(T a, T b) const {
-    if constexpr (std::is_same_v<T, bool>) return a && b;
-    else return a * b;
+    if constexpr (std::is_same_v<T, bool>)
+      return a && b;
+    else
+      return a * b;
   }
   template <typename T> T grad_a(T, T b, T, T g) const { return g * b; }
   template <typename T> T grad_b(T a, T, T, T g) const { return g * a; }
@@ -275,12 +277,12 @@ struct Pow : BinaryDefaults {
   // A negative integer exponent in a tensor is computed as PyTorch does (int_pow: 1 and -1 keep
   // their magnitude, other bases give 0); only a negative Python-number exponent is refused (PowScalar).
   template <typename T> T forward(T a, T b) const {
-    if constexpr (std::is_integral_v<T>) return binary_detail::int_pow(a, b);
-    else return std::pow(a, b);
+    if constexpr (std::is_integral_v<T>)
+      return binary_detail::int_pow(a, b);
+    else
+      return std::pow(a, b);
   }
-  template <typename T> T grad_a(T a, T b, T, T g) const {
-    return b == T(0) ? T(0) : g * b * std::pow(a, b - T(1));
-  }
+  template <typename T> T grad_a(T a, T b, T, T g) const { return b == T(0) ? T(0) : g * b * std::pow(a, b - T(1)); }
   // PyTorch's convention: no gradient where a == 0 and b >= 0 (log(0) would give NaN).
   template <typename T> T grad_b(T a, T b, T y, T g) const {
     return (a == T(0) && b >= T(0)) ? T(0) : g * y * std::log(a);
@@ -291,8 +293,8 @@ struct Pow : BinaryDefaults {
   }
   TensorRef graph_grad_b(TensorObject* a, TensorObject*, TensorObject* y, TensorObject* g) const {
     TensorRef zero_base = compare(CompareKind::Eq, a, Scalar::of_double(0));
-    TensorRef keep = binary_detail::as_float_mask(compare(CompareKind::Eq, zero_base.get(), Scalar::of_bool(false)),
-                                                  g->dtype);
+    TensorRef keep =
+        binary_detail::as_float_mask(compare(CompareKind::Eq, zero_base.get(), Scalar::of_bool(false)), g->dtype);
     // log(a) where a == 0 is -inf; those entries are zeroed by `keep` after replacing them with 1.
     TensorRef safe_a = add(a, to_dtype(zero_base.get(), a->dtype));
     return mul(mul(g, mul(y, apply_Log(safe_a.get()).get()).get()), keep);
@@ -311,8 +313,10 @@ struct Maximum : BinaryDefaults {
   static constexpr bool has_alpha = false;
   static constexpr int grad_a_reads = kA | kB, grad_b_reads = kA | kB;
   template <typename T> T forward(T a, T b) const {
-    if constexpr (std::is_same_v<T, bool>) return a || b;
-    else return (a != a || a > b) ? a : b;
+    if constexpr (std::is_same_v<T, bool>)
+      return a || b;
+    else
+      return (a != a || a > b) ? a : b;
   }
   template <typename T> T grad_a(T a, T b, T, T g) const { return binary_detail::select_grad(true, a, b, g); }
   template <typename T> T grad_b(T a, T b, T, T g) const { return binary_detail::select_grad(true, b, a, g); }
@@ -334,8 +338,10 @@ struct Minimum : BinaryDefaults {
   static constexpr bool has_alpha = false;
   static constexpr int grad_a_reads = kA | kB, grad_b_reads = kA | kB;
   template <typename T> T forward(T a, T b) const {
-    if constexpr (std::is_same_v<T, bool>) return a && b;
-    else return (a != a || a < b) ? a : b;
+    if constexpr (std::is_same_v<T, bool>)
+      return a && b;
+    else
+      return (a != a || a < b) ? a : b;
   }
   template <typename T> T grad_a(T a, T b, T, T g) const { return binary_detail::select_grad(false, a, b, g); }
   template <typename T> T grad_b(T a, T b, T, T g) const { return binary_detail::select_grad(false, b, a, g); }
@@ -579,9 +585,7 @@ struct Xlogy : BinaryDefaults {
     if (b != b) return b;
     return a == T(0) ? T(0) : a * std::log(b);
   }
-  template <typename T> T grad_a(T a, T b, T, T g) const {
-    return (a == T(0) && b <= T(0)) ? T(0) : forward(g, b);
-  }
+  template <typename T> T grad_a(T a, T b, T, T g) const { return (a == T(0) && b <= T(0)) ? T(0) : forward(g, b); }
   template <typename T> T grad_b(T a, T b, T, T g) const { return g * a / b; }
   TensorRef graph_grad_a(TensorObject* a, TensorObject* b, TensorObject*, TensorObject* g) const;
   TensorRef graph_grad_b(TensorObject* a, TensorObject* b, TensorObject*, TensorObject* g) const {
@@ -593,14 +597,14 @@ struct Xlogy : BinaryDefaults {
 
 // ops::apply_<Op>(a, b, op) and the in-place apply_<Op>_(self, other, op) for every listed op
 // (defined in binary.cpp): what _C.<name>, Tensor.<name>() and the operators call.
-#define FNGRAD_DECLARE_BINARY_APPLY(Op)                                        \
+#define FNGRAD_DECLARE_BINARY_APPLY(Op)                                          \
   TensorRef apply_##Op(const Operand& a, const Operand& b, const Op& op = Op{}); \
   void apply_##Op##_(TensorObject* self, const Operand& other, const Op& op = Op{});
 FNGRAD_BINARY_OPS(FNGRAD_DECLARE_BINARY_APPLY)
 #undef FNGRAD_DECLARE_BINARY_APPLY
 
 // The same, chosen by the op's type: what code generated over the table calls.
-#define FNGRAD_BINARY_OVERLOADS(Op)                                                                   \
+#define FNGRAD_BINARY_OVERLOADS(Op)                                                                             \
   inline TensorRef binary_op(const Operand& a, const Operand& b, const Op& op) { return apply_##Op(a, b, op); } \
   inline void binary_op_(TensorObject* self, const Operand& other, const Op& op) { apply_##Op##_(self, other, op); }
 FNGRAD_BINARY_OPS(FNGRAD_BINARY_OVERLOADS)

@@ -31,17 +31,16 @@ inline TensorRef as_kernel_dtype(TensorRef t) {
 // An in-place op on a storage dtype is its out-of-place form copied back (Note [Storage dtypes]):
 // `compute(self)` gives the result, copy_ casts it into self and records CopyBackwards. Under grad
 // mode the op reads a clone, so what its backward saves is not the memory copy_ overwrites.
-template <typename F>
-void inplace_via_copy(TensorObject* self, const F& compute) {
+template <typename F> void inplace_via_copy(TensorObject* self, const F& compute) {
   TensorRef current = GradMode::is_enabled() ? clone(self) : TensorRef::borrow(self);
   TensorRef result = compute(current.get());
   copy_(self, result.get());
 }
 
 // out[i] = f(a[i], b[i]) where either side may be a Python number; a tensor side has dtype T.
-template <typename Tout, typename T, typename F>
-void run_elementwise(const TensorObject* out, const Operand& a, const TensorRef& at, const Operand& b,
-                     const TensorRef& bt, const F& f) {
+template <typename Tout, typename T, typename F> void run_elementwise(const TensorObject* out, const Operand& a,
+                                                                      const TensorRef& at, const Operand& b,
+                                                                      const TensorRef& bt, const F& f) {
   if (a.is_tensor() && b.is_tensor()) {
     map_binary<Tout, T, T>(out, at.get(), bt.get(), f);
   } else if (a.is_tensor()) {

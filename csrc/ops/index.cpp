@@ -40,8 +40,8 @@ void check_positions(const TensorObject* pos, int64_t numel, const char* op) {
   FNGRAD_INTERNAL_ASSERT(pos->dtype == DType::Int64 && pos->contiguous);
   const int64_t* p = data_ptr<int64_t>(pos);
   for (int64_t i = 0; i < pos->numel; i++) {
-    FNGRAD_CHECK_INDEX(p[i] >= 0 && p[i] < numel, "[", op, "] index ", p[i], " is out of bounds for a tensor of ", numel,
-                       " elements");
+    FNGRAD_CHECK_INDEX(p[i] >= 0 && p[i] < numel, "[", op, "] index ", p[i], " is out of bounds for a tensor of ",
+                       numel, " elements");
   }
 }
 
@@ -192,8 +192,9 @@ void put_impl(TensorObject* self, TensorObject* pos, const Operand& value, const
 
 TensorRef view_positions(TensorObject* view) {
   TensorObject* base = view->base;
-  FNGRAD_CHECK_RUNTIME(base->contiguous, "[inplace] In-place modification of a view of a non-contiguous tensor that "
-                                         "requires grad is not supported; modify a clone instead.");
+  FNGRAD_CHECK_RUNTIME(base->contiguous,
+                       "[inplace] In-place modification of a view of a non-contiguous tensor that "
+                       "requires grad is not supported; modify a clone instead.");
   TensorRef pos = empty(view->sizes, DType::Int64);
   int64_t* p = data_ptr<int64_t>(pos.get());
   LoopSpec<2> spec = make_loop<2>(view->sizes, {pos->strides, view->strides});
@@ -368,7 +369,8 @@ TensorRef row_positions(TensorObject* x, TensorObject* idx) {
 TensorRef python_positions(TensorObject* x, PyObject* index) {
   PyRef shape = PyRef::check(PyTuple_New(ndim(x)));
   for (int64_t d = 0; d < ndim(x); d++) PyTuple_SET_ITEM(shape.get(), d, PyLong_FromLongLong(x->sizes[d]));
-  PyRef pos = PyRef::check(PyObject_CallFunctionObjArgs(py_callback(PyCallback::IndexPositions), shape.get(), index, nullptr));
+  PyRef pos =
+      PyRef::check(PyObject_CallFunctionObjArgs(py_callback(PyCallback::IndexPositions), shape.get(), index, nullptr));
   FNGRAD_INTERNAL_ASSERT(is_tensor(pos.get()));
   return TensorRef::borrow(pos.get());
 }
@@ -380,7 +382,8 @@ TensorRef positions_for(TensorObject* x, PyObject* index, const ParsedIndex& p) 
     if (t->dtype == DType::Int64) return row_positions(x, t);
     if (t->dtype == DType::Int32) return row_positions(x, fngrad::to_dtype(t, DType::Int64).get());
     // A uint8 index is PyTorch's deprecated mask: Python warns and converts it.
-    if (t->dtype != DType::UInt8) fail(ErrorKind::Index, "tensors used as indices must be long, int, byte or bool tensors");
+    if (t->dtype != DType::UInt8)
+      fail(ErrorKind::Index, "tensors used as indices must be long, int, byte or bool tensors");
   }
   return python_positions(x, index);
 }
@@ -451,8 +454,8 @@ void index_put(TensorObject* x, PyObject* index_in, const Operand& v) {
     TensorRef region = apply_basic(x, p);
     check_no_internal_overlap(region.get(), "setitem");
   }
-  const bool recording = GradMode::is_enabled() &&
-                         (autograd::requires_grad(x) || (v.is_tensor() && autograd::requires_grad(v.tensor)));
+  const bool recording =
+      GradMode::is_enabled() && (autograd::requires_grad(x) || (v.is_tensor() && autograd::requires_grad(v.tensor)));
   if (!recording) {
     // No graph: write through a view (basic index) or at positions.
     if (all_basic(p)) {
@@ -501,8 +504,9 @@ void index_put(TensorObject* x, PyObject* index_in, const Operand& v) {
     pos = positions_for(x, idx, p);
   }
   if (!x->contiguous) {
-    fail(ErrorKind::NotImplemented, "[setitem] Writing into a non-contiguous tensor that requires grad is not "
-                                    "supported; use a contiguous tensor (x.contiguous()).");
+    fail(ErrorKind::NotImplemented,
+         "[setitem] Writing into a non-contiguous tensor that requires grad is not "
+         "supported; use a contiguous tensor (x.contiguous()).");
   }
   put_impl(x, pos.get(), v, "IndexPutBackward0");
 }
@@ -522,16 +526,17 @@ class MaskedFillBackward : public Node {
 
 namespace {
 // The bits of `value` converted to dtype, read as the unsigned type U of its width.
-template <typename U>
-U value_bits(const Scalar& value, DType dtype) {
+template <typename U> U value_bits(const Scalar& value, DType dtype) {
   TensorRef t = scalar_tensor(value, dtype);
   return *data_ptr<U>(t.get());
 }
 }  // namespace
 
 TensorRef masked_fill(TensorObject* x, TensorObject* mask, const Scalar& value) {
-  FNGRAD_CHECK_RUNTIME(mask->dtype == DType::Bool, "[masked_fill] masked_fill_ only supports boolean masks, but got mask "
-                       "with dtype ", dtype_name(mask->dtype), ".");
+  FNGRAD_CHECK_RUNTIME(mask->dtype == DType::Bool,
+                       "[masked_fill] masked_fill_ only supports boolean masks, but got mask "
+                       "with dtype ",
+                       dtype_name(mask->dtype), ".");
   DimVec shape = broadcast_shapes(x->sizes, mask->sizes, "masked_fill");
   TensorRef out = empty(shape, x->dtype, "masked_fill");
   dispatch_bytes(x->dtype, [&](auto tag) {
@@ -553,17 +558,21 @@ GradList MaskedFillBackward::apply(GradList&& grads) {
 }
 
 void masked_fill_(TensorObject* self, TensorObject* mask, const Scalar& value) {
-  FNGRAD_CHECK_RUNTIME(mask->dtype == DType::Bool, "[masked_fill_] masked_fill_ only supports boolean masks, but got "
-                       "mask with dtype ", dtype_name(mask->dtype), ".");
+  FNGRAD_CHECK_RUNTIME(mask->dtype == DType::Bool,
+                       "[masked_fill_] masked_fill_ only supports boolean masks, but got "
+                       "mask with dtype ",
+                       dtype_name(mask->dtype), ".");
   DimVec shape = broadcast_shapes(self->sizes, mask->sizes, "masked_fill_");
   FNGRAD_CHECK_RUNTIME(shape == self->sizes, "[masked_fill_] The mask of shape ", shape_str(mask->sizes),
                        " does not broadcast to the tensor of shape ", shape_str(self->sizes), ".");
   check_inplace(self, "masked_fill_");
   if (!self->contiguous && has_internal_overlap(self)) {
     // PyTorch writes, with a deprecation warning.
-    if (PyErr_WarnEx(PyExc_UserWarning, "Use of masked_fill_ on expanded tensors is deprecated. Please clone() the "
+    if (PyErr_WarnEx(PyExc_UserWarning,
+                     "Use of masked_fill_ on expanded tensors is deprecated. Please clone() the "
                      "tensor before performing this operation. This also applies to advanced indexing e.g. "
-                     "tensor[mask] = scalar", 1) < 0) {
+                     "tensor[mask] = scalar",
+                     1) < 0) {
       throw PythonError();
     }
   }

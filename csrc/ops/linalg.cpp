@@ -147,7 +147,7 @@ TensorRef matmul(TensorObject* a, TensorObject* b) {
     auto* node = autograd::record_node<MatmulBackward>(out.get(), {a, b}, autograd::History::Output);
     node->a_ndim = ndim(a);
     node->b_ndim = ndim(b);
-    node->name_ = ndim(a) == 1 && ndim(b) == 1 ? "DotBackward0"
+    node->name_ = ndim(a) == 1 && ndim(b) == 1   ? "DotBackward0"
                   : ndim(a) == 2 && ndim(b) == 2 ? "MmBackward0"
                   : ndim(a) == 2 && ndim(b) == 1 ? "MvBackward0"
                                                  : "BmmBackward0";
@@ -188,8 +188,8 @@ TensorRef mv(TensorObject* a, TensorObject* v) {
 }
 
 TensorRef outer(TensorObject* a, TensorObject* b) {
-  FNGRAD_CHECK_RUNTIME(ndim(a) == 1 && ndim(b) == 1, "[outer] 1D tensors expected, but got ", ndim(a), "D and ", ndim(b),
-                       "D tensors");
+  FNGRAD_CHECK_RUNTIME(ndim(a) == 1 && ndim(b) == 1, "[outer] 1D tensors expected, but got ", ndim(a), "D and ",
+                       ndim(b), "D tensors");
   return mul(unsqueeze(a, 1).get(), unsqueeze(b, 0).get());
 }
 

@@ -66,8 +66,8 @@ TensorRef nll_loss(TensorObject* logp, TensorObject* target, TensorObject* weigh
     });
   }
   FNGRAD_CHECK_RUNTIME(ndim(logp) == 2, "[nll_loss] expected (N, C) log-probabilities, got ", shape_str(logp->sizes));
-  FNGRAD_CHECK_RUNTIME(target->dtype == DType::Int64,
-                       "[nll_loss] expected target of dtype int64 (class indices), got ", dtype_name(target->dtype));
+  FNGRAD_CHECK_RUNTIME(target->dtype == DType::Int64, "[nll_loss] expected target of dtype int64 (class indices), got ",
+                       dtype_name(target->dtype));
   const int64_t M = logp->sizes[0];
   const int64_t C = logp->sizes[1];
   FNGRAD_CHECK_VALUE(ndim(target) == 1 && target->sizes[0] == M, "[nll_loss] Expected input batch_size (", M,

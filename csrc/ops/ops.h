@@ -158,8 +158,7 @@ TensorRef outer(TensorObject* a, TensorObject* b);
 // Note [Storage dtypes]: an op with no storage-dtype path of its own runs f on x converted to its
 // kernel dtype and casts the result to `result`; both casts are recorded (ToCopyBackward0), so
 // gradients of float16 inputs flow through float32 kernels.
-template <typename F>
-TensorRef via_kernel_dtype(TensorObject* x, DType result, const F& f) {
+template <typename F> TensorRef via_kernel_dtype(TensorObject* x, DType result, const F& f) {
   TensorRef xk = to_dtype(x, kernel_dtype(x->dtype));
   TensorRef r = f(xk.get());
   return r->dtype == result ? r : to_dtype(r.get(), result);

@@ -41,8 +41,7 @@ struct Slot {
   bool first = false;         // SGD: the momentum buffer is new
 };
 
-template <typename F>
-void with_bool(bool b, const F& f) {
+template <typename F> void with_bool(bool b, const F& f) {
   if (b) {
     f(std::true_type{});
   } else {
@@ -103,8 +102,7 @@ class StepBatch {
   std::vector<Slot>& slots() { return slots_; }
 
   // Runs kernel(slot, begin, end) over every element of every slot.
-  template <typename F>
-  void run(const F& kernel) {
+  template <typename F> void run(const F& kernel) {
     std::vector<int64_t> start(slots_.size() + 1, 0);
     for (size_t i = 0; i < slots_.size(); ++i) start[i + 1] = start[i] + slots_[i].numel;
     const int64_t total = start.back();
@@ -156,8 +154,7 @@ class StepBatch {
 };
 
 // torch.lerp's formula (ATen/native/Lerp.h): the form depends on whether the weight is small.
-template <bool Small, typename T>
-inline T lerp(T self, T end, T w, T one_minus_w) {
+template <bool Small, typename T> inline T lerp(T self, T end, T w, T one_minus_w) {
   if constexpr (Small) {
     return self + w * (end - self);
   } else {
@@ -166,10 +163,7 @@ inline T lerp(T self, T end, T w, T one_minus_w) {
 }
 
 // torch.maximum propagates NaN.
-template <typename T>
-inline T nan_max(T a, T b) {
-  return (b != b || b > a) ? b : a;
-}
+template <typename T> inline T nan_max(T a, T b) { return (b != b || b > a) ? b : a; }
 
 // ---- SGD (torch/optim/sgd.py, _single_tensor_sgd) ----
 
@@ -289,8 +283,7 @@ void rmsprop_chunk(const Slot& s, const RmspropOptions& o, int64_t b, int64_t e)
 
 // ---- Adagrad (torch/optim/adagrad.py, _single_tensor_adagrad, dense gradients) ----
 
-template <typename T, bool WD>
-void adagrad_chunk(const Slot& s, const AdagradOptions& o, int64_t b, int64_t e) {
+template <typename T, bool WD> void adagrad_chunk(const Slot& s, const AdagradOptions& o, int64_t b, int64_t e) {
   T* __restrict p = static_cast<T*>(s.param);
   const T* __restrict g = static_cast<const T*>(s.grad);
   T* __restrict sum = static_cast<T*>(s.buf[0]);
@@ -310,8 +303,8 @@ void adagrad_chunk(const Slot& s, const AdagradOptions& o, int64_t b, int64_t e)
 
 }  // namespace
 
-std::vector<TensorRef> sgd_step(const TensorList& params, const TensorList& grads,
-                                const TensorList& momentum_buffers, const SgdOptions& o) {
+std::vector<TensorRef> sgd_step(const TensorList& params, const TensorList& grads, const TensorList& momentum_buffers,
+                                const SgdOptions& o) {
   StepBatch batch("sgd");
   const size_t n = params.size();
   const bool use_momentum = o.momentum != 0;

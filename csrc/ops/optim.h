@@ -19,8 +19,8 @@ struct SgdOptions {
 };
 // momentum_buffers: null entries (the first step) get a new buffer holding the gradient. Returns
 // the buffers (empty when momentum is 0).
-std::vector<TensorRef> sgd_step(const TensorList& params, const TensorList& grads,
-                                const TensorList& momentum_buffers, const SgdOptions& o);
+std::vector<TensorRef> sgd_step(const TensorList& params, const TensorList& grads, const TensorList& momentum_buffers,
+                                const SgdOptions& o);
 
 struct AdamOptions {
   double lr, beta1, beta2, weight_decay, eps;

@@ -21,42 +21,57 @@ namespace {
 
 // Calls f(std::integral_constant<CompareKind, K>) for the runtime kind k: the kernels below
 // then branch on K at compile time, so that their loops vectorise.
-template <typename F>
-decltype(auto) with_compare(CompareKind k, F&& f) {
+template <typename F> decltype(auto) with_compare(CompareKind k, F&& f) {
   using CK = CompareKind;
   switch (k) {
-    case CK::Lt: return f(std::integral_constant<CK, CK::Lt>{});
-    case CK::Le: return f(std::integral_constant<CK, CK::Le>{});
-    case CK::Gt: return f(std::integral_constant<CK, CK::Gt>{});
-    case CK::Ge: return f(std::integral_constant<CK, CK::Ge>{});
-    case CK::Eq: return f(std::integral_constant<CK, CK::Eq>{});
-    case CK::Ne: break;
+    case CK::Lt:
+      return f(std::integral_constant<CK, CK::Lt>{});
+    case CK::Le:
+      return f(std::integral_constant<CK, CK::Le>{});
+    case CK::Gt:
+      return f(std::integral_constant<CK, CK::Gt>{});
+    case CK::Ge:
+      return f(std::integral_constant<CK, CK::Ge>{});
+    case CK::Eq:
+      return f(std::integral_constant<CK, CK::Eq>{});
+    case CK::Ne:
+      break;
   }
   return f(std::integral_constant<CK, CK::Ne>{});
 }
 
 const char* compare_name(CompareKind k) {
   switch (k) {
-    case CompareKind::Lt: return "lt";
-    case CompareKind::Le: return "le";
-    case CompareKind::Gt: return "gt";
-    case CompareKind::Ge: return "ge";
-    case CompareKind::Eq: return "eq";
-    case CompareKind::Ne: return "ne";
+    case CompareKind::Lt:
+      return "lt";
+    case CompareKind::Le:
+      return "le";
+    case CompareKind::Gt:
+      return "gt";
+    case CompareKind::Ge:
+      return "ge";
+    case CompareKind::Eq:
+      return "eq";
+    case CompareKind::Ne:
+      return "ne";
   }
   return "?";
 }
 
-
-template <typename T>
-inline bool compare_values(CompareKind k, T a, T b) {
+template <typename T> inline bool compare_values(CompareKind k, T a, T b) {
   switch (k) {
-    case CompareKind::Lt: return a < b;
-    case CompareKind::Le: return a <= b;
-    case CompareKind::Gt: return a > b;
-    case CompareKind::Ge: return a >= b;
-    case CompareKind::Eq: return a == b;
-    case CompareKind::Ne: break;
+    case CompareKind::Lt:
+      return a < b;
+    case CompareKind::Le:
+      return a <= b;
+    case CompareKind::Gt:
+      return a > b;
+    case CompareKind::Ge:
+      return a >= b;
+    case CompareKind::Eq:
+      return a == b;
+    case CompareKind::Ne:
+      break;
   }
   return a != b;
 }
@@ -65,9 +80,12 @@ inline bool compare_values(CompareKind k, T a, T b) {
 
 DType default_dtype_for(const Scalar& s) {
   switch (s.kind) {
-    case Scalar::Bool: return DType::Bool;
-    case Scalar::Int: return DType::Int64;
-    case Scalar::Float: break;
+    case Scalar::Bool:
+      return DType::Bool;
+    case Scalar::Int:
+      return DType::Int64;
+    case Scalar::Float:
+      break;
   }
   return DType::Float32;
 }
@@ -100,7 +118,8 @@ TensorRef compare(CompareKind kind, const Operand& a, const Operand& b) {
   dispatch(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     with_compare(kind, [&](auto k) {
-      run_elementwise<bool, T>(out.get(), a, at, b, bt, [](T x, T y) { return compare_values(decltype(k)::value, x, y); });
+      run_elementwise<bool, T>(out.get(), a, at, b, bt,
+                               [](T x, T y) { return compare_values(decltype(k)::value, x, y); });
     });
   });
   return out;
@@ -114,7 +133,8 @@ TensorRef logical(LogicalKind kind, const Operand& a, const Operand& b, bool bit
   DimVec shape = result_shape(a, b, op);
   if (bitwise) {
     if (is_floating(dtype)) {
-      fail(ErrorKind::NotImplemented, "[", op, "] \"", op, "_cpu\" not implemented for '", scalar_type_name(dtype), "'");
+      fail(ErrorKind::NotImplemented, "[", op, "] \"", op, "_cpu\" not implemented for '", scalar_type_name(dtype),
+           "'");
     }
   } else {
     dtype = DType::Bool;
@@ -128,9 +148,12 @@ TensorRef logical(LogicalKind kind, const Operand& a, const Operand& b, bool bit
     if constexpr (std::is_integral_v<T>) {
       run_elementwise<T, T>(out.get(), a, at, b, bt, [kind](T x, T y) -> T {
         switch (kind) {
-          case LogicalKind::And: return x & y;
-          case LogicalKind::Or: return x | y;
-          case LogicalKind::Xor: break;
+          case LogicalKind::And:
+            return x & y;
+          case LogicalKind::Or:
+            return x | y;
+          case LogicalKind::Xor:
+            break;
         }
         return x ^ y;
       });
@@ -166,15 +189,17 @@ bool has_internal_overlap(const TensorObject* t) {
 }
 
 void fail_internal_overlap(const char* op) {
-  fail(ErrorKind::Runtime, "[", op, "] unsupported operation: more than one element of the written-to tensor refers to "
+  fail(ErrorKind::Runtime, "[", op,
+       "] unsupported operation: more than one element of the written-to tensor refers to "
        "a single memory location. Please clone() the tensor before performing the operation.");
 }
 
 void check_inplace(TensorObject* t, const char* op) {
   if (t->is_inference && !InferenceMode::is_enabled()) {
-    fail(ErrorKind::Runtime, "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
-                             "clone to get a normal tensor before doing inplace update.See "
-                             "https://github.com/pytorch/rfcs/pull/17 for more details.");
+    fail(ErrorKind::Runtime,
+         "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
+         "clone to get a normal tensor before doing inplace update.See "
+         "https://github.com/pytorch/rfcs/pull/17 for more details.");
   }
   if (!GradMode::is_enabled()) return;
   if (t->custom_fn_view && t->grad_fn != nullptr) {
@@ -195,11 +220,12 @@ void check_inplace(TensorObject* t, const char* op) {
     fail(ErrorKind::Runtime, "a view of a leaf Variable that requires grad is being used in an in-place operation.");
   }
   if (t->base != nullptr && autograd::requires_grad(t->base) && !autograd::requires_grad(t)) {
-    fail(ErrorKind::Runtime, "[", op, "] A view was created in no_grad mode and is being modified inplace with grad mode "
-                             "enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can "
-                             "clarify your code by moving both the view and the inplace either both inside the no_grad "
-                             "block (if you don't want the inplace to be tracked) or both outside (if you want the "
-                             "inplace to be tracked).");
+    fail(ErrorKind::Runtime, "[", op,
+         "] A view was created in no_grad mode and is being modified inplace with grad mode "
+         "enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can "
+         "clarify your code by moving both the view and the inplace either both inside the no_grad "
+         "block (if you don't want the inplace to be tracked) or both outside (if you want the "
+         "inplace to be tracked).");
   }
 }
 

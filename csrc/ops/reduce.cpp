@@ -26,12 +26,10 @@ using autograd::SavedTensor;
 
 namespace {
 
-template <typename T>
-using acc_t = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
+template <typename T> using acc_t = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
 
 // Sum of n elements at stride st, with eight independent accumulators.
-template <typename T>
-acc_t<T> row_sum(const T* x, int64_t n, int64_t st) {
+template <typename T> acc_t<T> row_sum(const T* x, int64_t n, int64_t st) {
   using A = acc_t<T>;
   A acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   int64_t i = 0;
@@ -46,8 +44,7 @@ acc_t<T> row_sum(const T* x, int64_t n, int64_t st) {
 DType sum_dtype(DType d) { return is_floating(d) ? d : DType::Int64; }
 
 // Max of n contiguous values with eight independent lanes (vectorises; a NaN propagates).
-template <typename T>
-T row_max(const T* x, int64_t n) {
+template <typename T> T row_max(const T* x, int64_t n) {
   // NaNs are skipped (a plain select the compiler vectorises; tracking them per element kept
   // this loop scalar). softmax does not need them here: a NaN in the row makes the row's sum of
   // exponentials NaN, and with it every output of the row, as in PyTorch.
@@ -167,15 +164,24 @@ class ReduceBackward : public Node {
 
   std::string name() const override {
     switch (kind) {
-      case Sum: return full ? "SumBackward0" : "SumBackward1";
-      case Mean: return full ? "MeanBackward0" : "MeanBackward1";
-      case Prod: return full ? "ProdBackward0" : "ProdBackward1";
-      case AMax: return "AmaxBackward0";
-      case AMin: return "AminBackward0";
-      case Var: return "VarBackward0";
-      case Std: return "StdBackward0";
-      case LogSumExp: return "LogsumexpBackward0";
-      case Norm2: break;
+      case Sum:
+        return full ? "SumBackward0" : "SumBackward1";
+      case Mean:
+        return full ? "MeanBackward0" : "MeanBackward1";
+      case Prod:
+        return full ? "ProdBackward0" : "ProdBackward1";
+      case AMax:
+        return "AmaxBackward0";
+      case AMin:
+        return "AminBackward0";
+      case Var:
+        return "VarBackward0";
+      case Std:
+        return "StdBackward0";
+      case LogSumExp:
+        return "LogsumexpBackward0";
+      case Norm2:
+        break;
     }
     return "LinalgVectorNormBackward0";
   }
@@ -204,8 +210,10 @@ class ReduceBackward : public Node {
         break;
       case Var:
       case Std:
-        if (correction == std::trunc(correction)) v.integer("_saved_correction", static_cast<int64_t>(correction));
-        else v.real("_saved_correction", correction);
+        if (correction == std::trunc(correction))
+          v.integer("_saved_correction", static_cast<int64_t>(correction));
+        else
+          v.real("_saved_correction", correction);
         [[fallthrough]];
       case AMax:
       case AMin:
@@ -214,8 +222,10 @@ class ReduceBackward : public Node {
         v.boolean("_saved_keepdim", keepdim);
         break;
       case Norm2:
-        if (full) v.scalar("_saved_dim", nullptr);
-        else v.ints("_saved_dim", dims);
+        if (full)
+          v.scalar("_saved_dim", nullptr);
+        else
+          v.ints("_saved_dim", dims);
         v.boolean("_saved_keepdim", keepdim);
         v.integer("_saved_ord", 2);
         break;
@@ -250,7 +260,8 @@ GradList ReduceBackward::apply(GradList&& grads) {
     case Mean:
       out.push_back(div(gx, Scalar::of_double(static_cast<double>(K))));
       return out;
-    default: break;
+    default:
+      break;
   }
   TensorRef xv = x.unpack(this);
   TensorRef yv = y.was_none() ? TensorRef() : y.unpack(this);
@@ -291,7 +302,8 @@ GradList ReduceBackward::apply(GradList&& grads) {
       out.push_back(mul(gx, div(xv, safe).get()));
       break;
     }
-    default: break;
+    default:
+      break;
   }
   return out;
 }
@@ -311,8 +323,7 @@ void record_reduce(ReduceBackward::Kind kind, TensorObject* x, TensorObject* out
 }
 
 // Runs f(row pointer, K) -> value for each of the M rows, in parallel when large.
-template <typename T, typename O, typename F>
-void per_row(const Rows& r, O* out, const F& f) {
+template <typename T, typename O, typename F> void per_row(const Rows& r, O* out, const F& f) {
   const T* base = data_ptr<T>(r.data.get());
   const int64_t K = r.K;
   GilRelease nogil(r.M * K >= kReleaseGilNumel && PyGILState_Check());
@@ -405,8 +416,10 @@ TensorRef sum_to(TensorObject* x, const DimVec& shape) {
 }
 
 TensorRef mean(TensorObject* x, const DimVec* dims, bool keepdim) {
-  FNGRAD_CHECK_RUNTIME(is_floating(x->dtype), "[mean] mean(): could not infer output dtype. Input dtype must be either a "
-                       "floating point or complex dtype. Got: ", scalar_type_name(x->dtype));
+  FNGRAD_CHECK_RUNTIME(is_floating(x->dtype),
+                       "[mean] mean(): could not infer output dtype. Input dtype must be either a "
+                       "floating point or complex dtype. Got: ",
+                       scalar_type_name(x->dtype));
   if (is_storage_only(x->dtype)) {
     return via_kernel_dtype(x, x->dtype, [&](TensorObject* k) { return mean(k, dims, keepdim); });
   }
@@ -456,8 +469,9 @@ TensorRef prod_others(TensorObject* x, const DimVec& dims) {
     // Differentiable form (create_graph): prod(x) / x, which needs no zeros in x.
     TensorRef zeros_in_x = compare(CompareKind::Eq, x, Scalar::of_double(0));
     TensorRef any_zero = sum(zeros_in_x.get(), nullptr, false);
-    FNGRAD_CHECK_RUNTIME(item_as_double(any_zero.get()) == 0, "[prod] The double backward of prod through zeros is not "
-                                                               "supported.");
+    FNGRAD_CHECK_RUNTIME(item_as_double(any_zero.get()) == 0,
+                         "[prod] The double backward of prod through zeros is not "
+                         "supported.");
     TensorRef p = prod(x, &dims, true);
     return div(p, x);
   }
@@ -487,13 +501,13 @@ TensorRef prod_others(TensorObject* x, const DimVec& dims) {
 
 namespace {
 
-template <bool Max>
-TensorRef extreme(TensorObject* x, const DimVec* dims, bool keepdim, const char* op) {
+template <bool Max> TensorRef extreme(TensorObject* x, const DimVec* dims, bool keepdim, const char* op) {
   if (is_storage_only(x->dtype)) {
     return via_kernel_dtype(x, x->dtype, [&](TensorObject* k) { return extreme<Max>(k, dims, keepdim, op); });
   }
   DimMask mask = reduce_mask(x, dims, op);
-  FNGRAD_CHECK_RUNTIME(x->numel > 0 || (dims != nullptr && !dims->empty()), "[", op, "] Expected reduction dim to be "
+  FNGRAD_CHECK_RUNTIME(x->numel > 0 || (dims != nullptr && !dims->empty()), "[", op,
+                       "] Expected reduction dim to be "
                        "specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
   Rows r = to_rows(x, mask, x->dtype);
   FNGRAD_CHECK_INDEX(r.K > 0, "[", op, "] Expected reduction dim to have non-zero size.");
@@ -605,7 +619,8 @@ std::pair<TensorRef, TensorRef> max_dim(TensorObject* x, int64_t dim_in, bool ke
       }
       p[m] = flat + idx[m] * dim_stride;
     }
-    auto* node = autograd::record_node<IndexReduceBackward>(values.get(), {x}, autograd::History::Output, is_max ? "MaxBackward0" : "MinBackward0");
+    auto* node = autograd::record_node<IndexReduceBackward>(values.get(), {x}, autograd::History::Output,
+                                                            is_max ? "MaxBackward0" : "MinBackward0");
     node->positions = pos;
     node->in_shape = x->sizes;
   }
@@ -615,7 +630,8 @@ std::pair<TensorRef, TensorRef> max_dim(TensorObject* x, int64_t dim_in, bool ke
 TensorRef argmax(TensorObject* x, const DimVec* dim, bool keepdim, bool is_max) {
   const char* op = is_max ? "argmax" : "argmin";
   if (dim == nullptr || dim->empty()) {
-    FNGRAD_CHECK_INDEX(x->numel > 0, "[", op, "] ", op, "(): Expected reduction dim to be specified for input.numel() == 0.");
+    FNGRAD_CHECK_INDEX(x->numel > 0, "[", op, "] ", op,
+                       "(): Expected reduction dim to be specified for input.numel() == 0.");
     GradModeGuard no_grad(false);
     TensorRef flat = reshape(x, DimVec{-1});
     TensorRef idx = max_dim(flat.get(), 0, false, is_max, op).second;
@@ -628,7 +644,8 @@ TensorRef argmax(TensorObject* x, const DimVec* dim, bool keepdim, bool is_max) 
 
 TensorRef var(TensorObject* x, const DimVec* dims, double correction, bool keepdim, bool take_sqrt) {
   const char* op = take_sqrt ? "std" : "var";
-  FNGRAD_CHECK_RUNTIME(is_floating(x->dtype), "[", op, "] Expected a floating point tensor, got ", dtype_name(x->dtype), ".");
+  FNGRAD_CHECK_RUNTIME(is_floating(x->dtype), "[", op, "] Expected a floating point tensor, got ", dtype_name(x->dtype),
+                       ".");
   if (is_storage_only(x->dtype)) {
     return via_kernel_dtype(x, x->dtype, [&](TensorObject* k) { return var(k, dims, correction, keepdim, take_sqrt); });
   }
@@ -645,8 +662,8 @@ TensorRef var(TensorObject* x, const DimVec* dims, double correction, bool keepd
       return static_cast<T>(take_sqrt ? std::sqrt(v) : v);
     });
   });
-  record_reduce(take_sqrt ? ReduceBackward::Std : ReduceBackward::Var, x, out.get(), mask, keepdim, dims == nullptr, true,
-                take_sqrt, correction);
+  record_reduce(take_sqrt ? ReduceBackward::Std : ReduceBackward::Var, x, out.get(), mask, keepdim, dims == nullptr,
+                true, take_sqrt, correction);
   return out;
 }
 
@@ -674,7 +691,8 @@ TensorRef logsumexp(TensorObject* x_in, const DimVec* dims, bool keepdim) {
 }
 
 TensorRef norm(TensorObject* x, double p, const DimVec* dims, bool keepdim) {
-  FNGRAD_CHECK_RUNTIME(is_floating(x->dtype), "[norm] Expected a floating point tensor, got ", dtype_name(x->dtype), ".");
+  FNGRAD_CHECK_RUNTIME(is_floating(x->dtype), "[norm] Expected a floating point tensor, got ", dtype_name(x->dtype),
+                       ".");
   if (p == 2 && is_storage_only(x->dtype)) {
     return via_kernel_dtype(x, x->dtype, [&](TensorObject* k) { return norm(k, p, dims, keepdim); });
   }

@@ -36,13 +36,16 @@ int combine_categories(int higher, int lower) {
   return higher;
 }
 
-int promote_into(int acc, DType d) { return acc < 0 ? static_cast<int>(d) : static_cast<int>(promote_types(DType(acc), d)); }
+int promote_into(int acc, DType d) {
+  return acc < 0 ? static_cast<int>(d) : static_cast<int>(promote_types(DType(acc), d));
+}
 
 }  // namespace
 
 DType ternary_result_type(const TensorObject* a, const Operand& b, const Operand& c) {
   int dimmed = -1, zero = -1, number = -1;
-  for (const TensorObject* t : {a, static_cast<const TensorObject*>(b.tensor), static_cast<const TensorObject*>(c.tensor)}) {
+  for (const TensorObject* t :
+       {a, static_cast<const TensorObject*>(b.tensor), static_cast<const TensorObject*>(c.tensor)}) {
     if (t == nullptr) continue;
     int& slot = t->sizes.empty() ? zero : dimmed;
     slot = promote_into(slot, t->dtype);
@@ -54,46 +57,45 @@ DType ternary_result_type(const TensorObject* a, const Operand& b, const Operand
 
 namespace {
 
-template <typename Op, typename T>
-constexpr bool computes_in() {
-  if constexpr (std::is_same_v<T, bool>) return Op::domain == Domain::All;
-  else if constexpr (std::is_integral_v<T>) return Op::domain != Domain::Float;
-  else return true;
+template <typename Op, typename T> constexpr bool computes_in() {
+  if constexpr (std::is_same_v<T, bool>)
+    return Op::domain == Domain::All;
+  else if constexpr (std::is_integral_v<T>)
+    return Op::domain != Domain::Float;
+  else
+    return true;
 }
 
-template <typename Op>
-bool in_domain(DType d) {
+template <typename Op> bool in_domain(DType d) {
   return d == DType::Bool ? Op::domain == Domain::All : is_floating(d) || Op::domain != Domain::Float;
 }
 
 // The dtype op(a, b, c) computes in; PyTorch has no kernel for dtypes outside the op's domain.
-template <typename Op>
-DType compute_dtype(const TensorObject* a, const Operand& b, const Operand& c) {
+template <typename Op> DType compute_dtype(const TensorObject* a, const Operand& b, const Operand& c) {
   const DType d = Op::result_dtype(a, b, c);
   if (!in_domain<Op>(d)) {
-    const char* kernel = (!c.is_tensor() && Op::kernel_name_number != nullptr) ? Op::kernel_name_number
-                                                                                  : Op::kernel_name;
+    const char* kernel =
+        (!c.is_tensor() && Op::kernel_name_number != nullptr) ? Op::kernel_name_number : Op::kernel_name;
     fail(ErrorKind::NotImplemented, "[", Op::name, "] \"", kernel, "\" not implemented for '", scalar_type_name(d),
          "'");
   }
   return d;
 }
 
-template <typename Op, typename = void>
-struct has_own_jvp : std::false_type {};
+template <typename Op, typename = void> struct has_own_jvp : std::false_type {};
 template <typename Op>
 struct has_own_jvp<Op, std::void_t<decltype(std::declval<const Op&>().jvp(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))>>
     : std::true_type {};
 
 // The forward-mode formula of an entry: its own jvp, or PyTorch's auto_element_wise rule.
-template <typename Op, typename A, typename T>
-T jvp_of(const Op& op, A a, T b, T c, T y, T ta, T tb, T tc) {
-  if constexpr (has_own_jvp<Op>::value) return op.jvp(a, b, c, y, ta, tb, tc);
-  else return op.grad_a(a, b, c, y, ta) + op.grad_b(a, b, c, y, tb) + op.grad_c(a, b, c, y, tc);
+template <typename Op, typename A, typename T> T jvp_of(const Op& op, A a, T b, T c, T y, T ta, T tb, T tc) {
+  if constexpr (has_own_jvp<Op>::value)
+    return op.jvp(a, b, c, y, ta, tb, tc);
+  else
+    return op.grad_a(a, b, c, y, ta) + op.grad_b(a, b, c, y, tb) + op.grad_c(a, b, c, y, tc);
 }
 
-template <typename Op>
-class TernaryBackward : public Node {
+template <typename Op> class TernaryBackward : public Node {
  public:
   explicit TernaryBackward(const Op& op) : op_(op) {}
   Op op_;
@@ -124,7 +126,7 @@ class TernaryBackward : public Node {
     const int reads =
         (need_a ? Op::grad_a_reads : 0) | (need_b ? Op::grad_b_reads : 0) | (need_c ? Op::grad_c_reads : 0);
     // A condition is read as the bool mask it is.
-    TensorRef a = !(reads & kA)             ? TensorRef()
+    TensorRef a = !(reads & kA)        ? TensorRef()
                   : Op::a_is_condition ? a_saved.unpack(this)
                                        : as_dtype(a_saved.unpack(this), g->dtype);
     TensorRef b = (reads & kB) ? operand_value(b_tensor, b_saved, b_number, g->dtype) : TensorRef();
@@ -147,9 +149,12 @@ class TernaryBackward : public Node {
 
   template <int Side>
   TensorRef graph_grad(TensorObject* a, TensorObject* b, TensorObject* c, TensorObject* y, TensorObject* g) const {
-    if constexpr (Side == 0) return op_.graph_grad_a(a, b, c, y, g);
-    else if constexpr (Side == 1) return op_.graph_grad_b(a, b, c, y, g);
-    else return op_.graph_grad_c(a, b, c, y, g);
+    if constexpr (Side == 0)
+      return op_.graph_grad_a(a, b, c, y, g);
+    else if constexpr (Side == 1)
+      return op_.graph_grad_b(a, b, c, y, g);
+    else
+      return op_.graph_grad_c(a, b, c, y, g);
   }
 
   template <int Side>
@@ -163,8 +168,8 @@ class TernaryBackward : public Node {
     for (const TensorRef* t : {&a, &b, &c, &y})
       if (*t) shape = broadcast_shapes(shape, (*t)->sizes, Op::name);
     TensorRef zero = scalar_tensor(Scalar::of_double(0), g->dtype);
-    std::array<const TensorObject*, 5> ins{a ? a.get() : zero.get(), b ? b.get() : zero.get(),
-                                           c ? c.get() : zero.get(), y ? y.get() : zero.get(), g.get()};
+    std::array<const TensorObject*, 5> ins{a ? a.get() : zero.get(), b ? b.get() : zero.get(), c ? c.get() : zero.get(),
+                                           y ? y.get() : zero.get(), g.get()};
     TensorRef r = empty(shape, g->dtype);
     const Op& op = op_;
     dispatch_floating(g->dtype, [&](auto tag) {
@@ -173,15 +178,21 @@ class TernaryBackward : public Node {
         // The gradients of such an entry read only the mask (and g).
         binary_kernel(loop_for(r.get(), a.get(), g.get()), data_ptr<T>(r.get()), data_ptr<bool>(a.get()),
                       data_ptr<T>(g.get()), [&op](bool av, T gv) {
-                        if constexpr (Side == 0) return op.grad_a(av, T(0), T(0), T(0), gv);
-                        else if constexpr (Side == 1) return op.grad_b(av, T(0), T(0), T(0), gv);
-                        else return op.grad_c(av, T(0), T(0), T(0), gv);
+                        if constexpr (Side == 0)
+                          return op.grad_a(av, T(0), T(0), T(0), gv);
+                        else if constexpr (Side == 1)
+                          return op.grad_b(av, T(0), T(0), T(0), gv);
+                        else
+                          return op.grad_c(av, T(0), T(0), T(0), gv);
                       });
       } else {
         map_nary<T, T, 5>(r.get(), ins, [&op](T av, T bv, T cv, T yv, T gv) {
-          if constexpr (Side == 0) return op.grad_a(av, bv, cv, yv, gv);
-          else if constexpr (Side == 1) return op.grad_b(av, bv, cv, yv, gv);
-          else return op.grad_c(av, bv, cv, yv, gv);
+          if constexpr (Side == 0)
+            return op.grad_a(av, bv, cv, yv, gv);
+          else if constexpr (Side == 1)
+            return op.grad_b(av, bv, cv, yv, gv);
+          else
+            return op.grad_c(av, bv, cv, yv, gv);
         });
       }
     });
@@ -193,21 +204,19 @@ class TernaryBackward : public Node {
 // a_before is the value of `a` before an in-place op overwrote it.
 // Whether side (0: a, 1: b, 2: c) is a tensor that gets an edge: not a condition, not a number,
 // not an absent operand.
-template <typename Op>
-bool has_edge(const Op& op, int side, const Operand& o) {
+template <typename Op> bool has_edge(const Op& op, int side, const Operand& o) {
   if (side == 0) return !Op::a_is_condition;
   return o.is_tensor() && op.present(side);
 }
 
-template <typename Op>
-bool any_requires_grad(const Op& op, TensorObject* a, const Operand& b, const Operand& c) {
-  return (has_edge(op, 0, a) && autograd::requires_grad(a)) || (has_edge(op, 1, b) && autograd::requires_grad(b.tensor)) ||
+template <typename Op> bool any_requires_grad(const Op& op, TensorObject* a, const Operand& b, const Operand& c) {
+  return (has_edge(op, 0, a) && autograd::requires_grad(a)) ||
+         (has_edge(op, 1, b) && autograd::requires_grad(b.tensor)) ||
          (has_edge(op, 2, c) && autograd::requires_grad(c.tensor));
 }
 
-template <typename Op>
-void record(const Op& op, TensorObject* a, const Operand& b, const Operand& c, TensorObject* out, bool inplace,
-            TensorObject* a_before) {
+template <typename Op> void record(const Op& op, TensorObject* a, const Operand& b, const Operand& c, TensorObject* out,
+                                   bool inplace, TensorObject* a_before) {
   const Operand* sides[3] = {nullptr, &b, &c};
   const Operand a_side(a);
   sides[0] = &a_side;
@@ -242,9 +251,8 @@ void record(const Op& op, TensorObject* a, const Operand& b, const Operand& c, T
 
 // out = op(a, b, c) in dtype; a (unless a condition), b (and c when a tensor) are already of that
 // dtype.
-template <typename Op>
-void run_forward(const Op& op_in, DType dtype, const TensorObject* out, const TensorObject* a, const TensorObject* b,
-                 const Operand& c) {
+template <typename Op> void run_forward(const Op& op_in, DType dtype, const TensorObject* out, const TensorObject* a,
+                                        const TensorObject* b, const Operand& c) {
   dispatch(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (!computes_in<Op, T>()) {
@@ -283,8 +291,7 @@ DimVec ternary_shape(const TensorObject* a, const Operand& b, const Operand& c, 
 }
 
 // The operand checks every entry shares: numbers only where the entry allows them.
-template <typename Op>
-void check_operands(const Operand& b, const Operand& c, const char* suffix) {
+template <typename Op> void check_operands(const Operand& b, const Operand& c, const char* suffix) {
   FNGRAD_CHECK_TYPE(b.is_tensor() || Op::b_may_be_number, "[", Op::name, suffix, "] argument '", Op::arg_b,
                     "' must be Tensor, not a number.");
   FNGRAD_CHECK_TYPE(c.is_tensor() || Op::c_may_be_number, "[", Op::name, suffix, "] argument '", Op::arg_c,
@@ -292,9 +299,8 @@ void check_operands(const Operand& b, const Operand& c, const char* suffix) {
 }
 
 // out = op(a, b, c) into a fresh tensor of the kernel dtype kdtype.
-template <typename Op>
-TensorRef run_forward_new(const Op& op, DType kdtype, const DimVec& shape, TensorObject* a, const Operand& b,
-                          const Operand& c) {
+template <typename Op> TensorRef run_forward_new(const Op& op, DType kdtype, const DimVec& shape, TensorObject* a,
+                                                 const Operand& b, const Operand& c) {
   TensorRef at = Op::a_is_condition ? TensorRef::borrow(a) : tensor_as(a, kdtype);
   TensorRef bt = operand_tensor(b, kdtype);
   // A number c stays a number (the loop captures it) except beside a condition.
@@ -304,8 +310,7 @@ TensorRef run_forward_new(const Op& op, DType kdtype, const DimVec& shape, Tenso
   return out;
 }
 
-template <typename Op>
-TensorRef ternary_forward(TensorObject* a, const Operand& b, const Operand& c, const Op& op) {
+template <typename Op> TensorRef ternary_forward(TensorObject* a, const Operand& b, const Operand& c, const Op& op) {
   check_operands<Op>(b, c, "");
   const DType dtype = compute_dtype<Op>(a, b, c);
   const DType kdtype = kernel_dtype(dtype);  // Note [Storage dtypes]
@@ -320,8 +325,7 @@ TensorRef ternary_forward(TensorObject* a, const Operand& b, const Operand& c, c
   return out;
 }
 
-template <typename Op>
-void ternary_inplace(TensorObject* self, const Operand& b, const Operand& c, const Op& op) {
+template <typename Op> void ternary_inplace(TensorObject* self, const Operand& b, const Operand& c, const Op& op) {
   const char* name = Op::name;
   // A condition's dtype is bool: no entry with one has an in-place form.
   FNGRAD_INTERNAL_ASSERT(!Op::a_is_condition);
@@ -350,8 +354,8 @@ void ternary_inplace(TensorObject* self, const Operand& b, const Operand& c, con
   const bool recording = needs && GradMode::is_enabled();
   // Some gradients read the old value of self, also where b or c is self.
   constexpr int all_reads = Op::grad_a_reads | Op::grad_b_reads | Op::grad_c_reads;
-  const bool reads_self = (all_reads & kA) || (b.tensor == self && (all_reads & kB)) ||
-                          (c.tensor == self && (all_reads & kC));
+  const bool reads_self =
+      (all_reads & kA) || (b.tensor == self && (all_reads & kB)) || (c.tensor == self && (all_reads & kC));
   TensorRef before;
   if (recording && reads_self) before = contiguous_copy(self);
   // The kernel runs in self's dtype (a result type self cannot hold was refused above).
@@ -366,9 +370,8 @@ void ternary_inplace(TensorObject* self, const Operand& b, const Operand& c, con
   }
 }
 
-template <typename Op>
-TensorRef jvp_kernel(const Op& op, TensorObject* a, TensorObject* b, TensorObject* c, TensorObject* ta,
-                     TensorObject* tb, TensorObject* tc) {
+template <typename Op> TensorRef jvp_kernel(const Op& op, TensorObject* a, TensorObject* b, TensorObject* c,
+                                            TensorObject* ta, TensorObject* tb, TensorObject* tc) {
   TensorRef y = ternary_forward(a, Operand(b), Operand(c), op);
   TensorRef r = empty(y->sizes, y->dtype);
   std::array<const TensorObject*, 7> ins{a, b, c, y.get(), ta, tb, tc};
@@ -383,12 +386,12 @@ TensorRef jvp_kernel(const Op& op, TensorObject* a, TensorObject* b, TensorObjec
 
 }  // namespace
 
-#define FNGRAD_DEFINE_TERNARY(Op)                                                                \
-  TensorRef apply_##Op(TensorObject* a, const Operand& b, const Operand& c, const Op& op) {     \
-    return ternary_forward(a, b, c, op);                                                         \
-  }                                                                                              \
-  void apply_##Op##_(TensorObject* self, const Operand& b, const Operand& c, const Op& op) {    \
-    ternary_inplace(self, b, c, op);                                                           \
+#define FNGRAD_DEFINE_TERNARY(Op)                                                            \
+  TensorRef apply_##Op(TensorObject* a, const Operand& b, const Operand& c, const Op& op) {  \
+    return ternary_forward(a, b, c, op);                                                     \
+  }                                                                                          \
+  void apply_##Op##_(TensorObject* self, const Operand& b, const Operand& c, const Op& op) { \
+    ternary_inplace(self, b, c, op);                                                         \
   }
 FNGRAD_TERNARY_OPS(FNGRAD_DEFINE_TERNARY)
 #undef FNGRAD_DEFINE_TERNARY

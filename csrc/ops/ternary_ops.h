@@ -58,8 +58,8 @@ namespace ops {
 #define FNGRAD_TERNARY_OPS(_) \
   _(Addcmul)                  \
   _(Addcdiv)                  \
-  _(Lerp)                      \
-  _(Where)                     \
+  _(Lerp)                     \
+  _(Where)                    \
   _(ClampTensor)
 
 // What a side's gradient reads, beside kA, kB and kY of the binary table.
@@ -73,16 +73,26 @@ namespace ternary_detail {
 // The dtype names PyTorch prints in lerp's dtype checks (its TypeMeta names).
 inline const char* type_meta_name(DType d) {
   switch (d) {
-    case DType::Bool: return "bool";
-    case DType::Int64: return "long int";
-    case DType::Float32: return "float";
-    case DType::Float64: return "double";
-    case DType::UInt8: return "unsigned char";
-    case DType::Int8: return "signed char";
-    case DType::Int16: return "short int";
-    case DType::Int32: return "int";
-    case DType::Float16: return "c10::Half";
-    case DType::BFloat16: return "c10::BFloat16";
+    case DType::Bool:
+      return "bool";
+    case DType::Int64:
+      return "long int";
+    case DType::Float32:
+      return "float";
+    case DType::Float64:
+      return "double";
+    case DType::UInt8:
+      return "unsigned char";
+    case DType::Int8:
+      return "signed char";
+    case DType::Int16:
+      return "short int";
+    case DType::Int32:
+      return "int";
+    case DType::Float16:
+      return "c10::Half";
+    case DType::BFloat16:
+      return "c10::BFloat16";
   }
   return "?";
 }
@@ -123,8 +133,10 @@ struct Addcmul : TernaryDefaults {
   static constexpr int grad_a_reads = 0, grad_b_reads = kC, grad_c_reads = kB;
   Scalar value = Scalar::of_int(1);
   template <typename T> T forward(T a, T b, T c) const {
-    if constexpr (std::is_floating_point_v<T>) return std::fma(value.to<T>() * b, c, a);
-    else return a + value.to<T>() * b * c;
+    if constexpr (std::is_floating_point_v<T>)
+      return std::fma(value.to<T>() * b, c, a);
+    else
+      return a + value.to<T>() * b * c;
   }
   template <typename T> T grad_a(T, T, T, T, T g) const { return g; }
   template <typename T> T grad_b(T, T, T c, T, T g) const { return g * (c * value.to<T>()); }
@@ -158,7 +170,8 @@ struct Addcdiv : TernaryDefaults {
   static DType result_dtype(const TensorObject* a, const Operand& b, const Operand& c) {
     FNGRAD_CHECK_RUNTIME(
         is_floating(b.tensor->dtype) || is_floating(c.tensor->dtype),
-        "[addcdiv] Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform a "
+        "[addcdiv] Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform "
+        "a "
         "true division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as (input + value "
         "* torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
         "tensor2) for float inputs. The future addcdiv behavior is just the latter implementation: (input + value "
@@ -242,8 +255,10 @@ struct Where : TernaryDefaults {
   static constexpr bool python_bindings = false;
   static constexpr int grad_a_reads = 0, grad_b_reads = kA, grad_c_reads = kA;
   static DType result_dtype(const TensorObject* a, const Operand& b, const Operand& c) {
-    FNGRAD_CHECK_RUNTIME(a->dtype == DType::Bool, "[where] where expected condition to be a boolean tensor, but got a "
-                         "tensor with dtype ", scalar_type_name(a->dtype), ".");
+    FNGRAD_CHECK_RUNTIME(a->dtype == DType::Bool,
+                         "[where] where expected condition to be a boolean tensor, but got a "
+                         "tensor with dtype ",
+                         scalar_type_name(a->dtype), ".");
     return result_type(b, c);
   }
   template <typename T> T forward(bool a, T b, T c) const { return a ? b : c; }
@@ -298,9 +313,7 @@ struct ClampTensor : TernaryDefaults {
     return a;
   }
   // Where each side's gradient flows.
-  template <typename T> bool to_input(T x, T lo, T hi) const {
-    return (!has_min || x >= lo) && (!has_max || x <= hi);
-  }
+  template <typename T> bool to_input(T x, T lo, T hi) const { return (!has_min || x >= lo) && (!has_max || x <= hi); }
   template <typename T> bool to_min(T x, T lo, T hi) const { return x < lo && (!has_max || lo < hi); }
   template <typename T> bool to_max(T x, T lo, T hi) const { return x > hi || (has_min && hi < lo); }
   template <typename T> T grad_a(T a, T b, T c, T, T g) const { return to_input(a, b, c) ? g : T(0); }
@@ -329,14 +342,14 @@ struct ClampTensor : TernaryDefaults {
 
 #undef FNGRAD_TERNARY_NAMES
 
-#define FNGRAD_DECLARE_TERNARY(Op)                                                                      \
-  TensorRef apply_##Op(TensorObject* a, const Operand& b, const Operand& c, const Op& op = Op{});      \
-  void apply_##Op##_(TensorObject* self, const Operand& b, const Operand& c, const Op& op = Op{});     \
-  inline TensorRef ternary_op(TensorObject* a, const Operand& b, const Operand& c, const Op& op) {      \
-    return apply_##Op(a, b, c, op);                                                                     \
-  }                                                                                                     \
-  inline void ternary_op_(TensorObject* self, const Operand& b, const Operand& c, const Op& op) {       \
-    apply_##Op##_(self, b, c, op);                                                                      \
+#define FNGRAD_DECLARE_TERNARY(Op)                                                                 \
+  TensorRef apply_##Op(TensorObject* a, const Operand& b, const Operand& c, const Op& op = Op{});  \
+  void apply_##Op##_(TensorObject* self, const Operand& b, const Operand& c, const Op& op = Op{}); \
+  inline TensorRef ternary_op(TensorObject* a, const Operand& b, const Operand& c, const Op& op) { \
+    return apply_##Op(a, b, c, op);                                                                \
+  }                                                                                                \
+  inline void ternary_op_(TensorObject* self, const Operand& b, const Operand& c, const Op& op) {  \
+    apply_##Op##_(self, b, c, op);                                                                 \
   }
 FNGRAD_TERNARY_OPS(FNGRAD_DECLARE_TERNARY)
 #undef FNGRAD_DECLARE_TERNARY

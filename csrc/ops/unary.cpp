@@ -21,34 +21,28 @@ using autograd::SavedTensor;
 
 namespace {
 
-template <typename Op>
-constexpr bool saves_input() {
-  return Op::saves == Saves::Input || Op::saves == Saves::Both;
-}
-template <typename Op>
-constexpr bool saves_output() {
-  return Op::saves == Saves::Output || Op::saves == Saves::Both;
-}
+template <typename Op> constexpr bool saves_input() { return Op::saves == Saves::Input || Op::saves == Saves::Both; }
+template <typename Op> constexpr bool saves_output() { return Op::saves == Saves::Output || Op::saves == Saves::Both; }
 
 // A saved-tensor slot that takes no space when the op does not use it.
 struct NoSaved {
   void release() {}
 };
-template <bool Used>
-using SavedSlot = std::conditional_t<Used, SavedTensor, NoSaved>;
+template <bool Used> using SavedSlot = std::conditional_t<Used, SavedTensor, NoSaved>;
 
 // The parameters a node keeps in its copy of the op, under PyTorch's names for the same node
 // (Note [Saved values]); parameterless ops have none.
 using autograd::SavedValueVisitor;
-template <typename Op>
-void visit_params(const Op&, SavedValueVisitor&) {}
+template <typename Op> void visit_params(const Op&, SavedValueVisitor&) {}
 void visit_params(const LeakyRelu& op, SavedValueVisitor& v) { v.real("_saved_negative_slope", op.slope); }
 void visit_params(const Elu& op, SavedValueVisitor& v) {
   v.real("_saved_alpha", op.alpha);
   v.integer("_saved_input_scale", 1);  // F.elu's; fngrad has no selu/celu scales
   v.integer("_saved_scale", 1);
 }
-void visit_params(const Gelu& op, SavedValueVisitor& v) { v.text("_saved_approximate", op.tanh_approx ? "tanh" : "none"); }
+void visit_params(const Gelu& op, SavedValueVisitor& v) {
+  v.text("_saved_approximate", op.tanh_approx ? "tanh" : "none");
+}
 void visit_params(const Softplus& op, SavedValueVisitor& v) {
   v.real("_saved_beta", op.beta);
   v.real("_saved_threshold", op.threshold);
@@ -67,8 +61,7 @@ void visit_params(const Clamp& op, SavedValueVisitor& v) {
   v.scalar("_saved_max", op.has_hi ? &op.hi : nullptr);
 }
 
-template <typename Op>
-class UnaryBackward : public Node {
+template <typename Op> class UnaryBackward : public Node {
  public:
   explicit UnaryBackward(const Op& op) : op_(op) {}
   std::string name() const override { return Op::backward_name; }
@@ -94,7 +87,8 @@ class UnaryBackward : public Node {
     }
     // The incoming gradient is usually a temporary nobody else holds: write into it.
     TensorRef r = autograd::can_reuse(g) ? g : empty(g->sizes, g->dtype);
-    dispatch_floating(g->dtype, [&](auto tag) { compute<typename decltype(tag)::type>(r.get(), x.get(), y.get(), g.get()); });
+    dispatch_floating(g->dtype,
+                      [&](auto tag) { compute<typename decltype(tag)::type>(r.get(), x.get(), y.get(), g.get()); });
     out.push_back(std::move(r));
     return out;
   }
@@ -104,8 +98,7 @@ class UnaryBackward : public Node {
   [[no_unique_address]] SavedSlot<saves_output<Op>()> y_;
 
  private:
-  template <typename T>
-  void compute(TensorObject* r, TensorObject* x, TensorObject* y, TensorObject* g) {
+  template <typename T> void compute(TensorObject* r, TensorObject* x, TensorObject* y, TensorObject* g) {
     const bool contig = g->contiguous && (!x || (x->contiguous && x->numel == g->numel)) &&
                         (!y || (y->contiguous && y->numel == g->numel));
     if constexpr (Op::has_contig) {
@@ -114,9 +107,12 @@ class UnaryBackward : public Node {
         const T* xp = x ? data_ptr<T>(x) : nullptr;
         const T* yp = y ? data_ptr<T>(y) : nullptr;
         const T* gp = data_ptr<T>(g);
-        run_flat(g->numel, [&](int64_t b, int64_t e) {
-          op_.backward_contig(xp ? xp + b : nullptr, yp ? yp + b : nullptr, gp + b, o + b, e - b);
-        }, kExpensiveGrain);
+        run_flat(
+            g->numel,
+            [&](int64_t b, int64_t e) {
+              op_.backward_contig(xp ? xp + b : nullptr, yp ? yp + b : nullptr, gp + b, o + b, e - b);
+            },
+            kExpensiveGrain);
         return;
       }
     }
@@ -133,8 +129,7 @@ class UnaryBackward : public Node {
   }
 };
 
-template <typename Op>
-void check_dtype(const TensorObject* x) {
+template <typename Op> void check_dtype(const TensorObject* x) {
   if constexpr (std::is_same_v<Op, Frac>) {
     if (!is_floating(x->dtype)) {
       fail(ErrorKind::NotImplemented, "[frac] \"frac_cpu\" not implemented for '", scalar_type_name(x->dtype), "'");
@@ -143,8 +138,9 @@ void check_dtype(const TensorObject* x) {
   if constexpr (!Op::float_only) {
     if (x->dtype == DType::Bool) {
       if constexpr (std::is_same_v<Op, Neg>) {
-        fail(ErrorKind::Runtime, "[neg] Negation, the `-` operator, on a bool tensor is not supported. If you are "
-                                 "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+        fail(ErrorKind::Runtime,
+             "[neg] Negation, the `-` operator, on a bool tensor is not supported. If you are "
+             "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
       }
       if constexpr (std::is_same_v<Op, Relu>) fail(ErrorKind::Runtime, "[relu] Boolean inputs not supported for relu");
       if constexpr (std::is_same_v<Op, Abs>) {
@@ -156,16 +152,14 @@ void check_dtype(const TensorObject* x) {
 }
 
 // The input an op computes on: integer and bool tensors become float32 for float-only ops.
-template <typename Op>
-TensorRef compute_input(TensorObject* x) {
+template <typename Op> TensorRef compute_input(TensorObject* x) {
   if constexpr (Op::float_only) {
     if (!is_floating(x->dtype)) return to_dtype(x, DType::Float32);
   }
   return TensorRef::borrow(x);
 }
 
-template <typename Op>
-void compute(const TensorObject* out, const TensorObject* x, const Op& op) {
+template <typename Op> void compute(const TensorObject* out, const TensorObject* x, const Op& op) {
   dispatch(x->dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (!std::is_same_v<T, bool>) {
@@ -190,12 +184,12 @@ void record(TensorObject* input, TensorObject* out, const Op& op, bool inplace, 
   if constexpr (saves_output<Op>()) node->y_ = SavedTensor(out, true);
 }
 
-template <typename Op>
-TensorRef unary_forward(TensorObject* x_in, const Op& op) {
+template <typename Op> TensorRef unary_forward(TensorObject* x_in, const Op& op) {
   check_dtype<Op>(x_in);
   TensorRef input = compute_input<Op>(x_in);
   const DType dtype = input->dtype;
-  TensorRef x = is_storage_only(dtype) ? fngrad::to_dtype(input.get(), kernel_dtype(dtype)) : input;  // Note [Storage dtypes]
+  TensorRef x =
+      is_storage_only(dtype) ? fngrad::to_dtype(input.get(), kernel_dtype(dtype)) : input;  // Note [Storage dtypes]
   TensorRef out = empty(x->sizes, x->dtype, Op::name);
   compute(out.get(), x.get(), op);
   if (out->dtype != dtype) out = fngrad::to_dtype(out.get(), dtype);
@@ -203,12 +197,13 @@ TensorRef unary_forward(TensorObject* x_in, const Op& op) {
   return out;
 }
 
-template <typename Op>
-void unary_inplace(TensorObject* self, const Op& op) {
+template <typename Op> void unary_inplace(TensorObject* self, const Op& op) {
   check_dtype<Op>(self);
   if constexpr (Op::float_only) {
-    FNGRAD_CHECK_RUNTIME(is_floating(self->dtype), "[", Op::name, "_] result type float32 can't be cast to the desired "
-                                                  "output type ", dtype_name(self->dtype), ".");
+    FNGRAD_CHECK_RUNTIME(is_floating(self->dtype), "[", Op::name,
+                         "_] result type float32 can't be cast to the desired "
+                         "output type ",
+                         dtype_name(self->dtype), ".");
   }
   check_inplace(self, Op::name);
   if (!self->contiguous && has_internal_overlap(self)) fail_internal_overlap((std::string(Op::name) + "_").c_str());
@@ -234,23 +229,23 @@ void unary_inplace(TensorObject* self, const Op& op) {
   if (recording) record(self, self, op, true, before.get());
 }
 
-template <typename Op, typename = void>
-struct has_own_jvp : std::false_type {};
-template <typename Op>
-struct has_own_jvp<Op, std::void_t<decltype(std::declval<const Op&>().jvp(0.0, 0.0, 0.0))>> : std::true_type {};
+template <typename Op, typename = void> struct has_own_jvp : std::false_type {};
+template <typename Op> struct has_own_jvp<Op, std::void_t<decltype(std::declval<const Op&>().jvp(0.0, 0.0, 0.0))>>
+    : std::true_type {};
 
 // The forward-mode formula of an entry: its own jvp(x, y, t), or PyTorch's auto_element_wise
 // rule (the fused backward applied to the tangent).
-template <typename Op>
-TensorRef jvp_kernel(const Op& op, TensorObject* x, TensorObject* t) {
+template <typename Op> TensorRef jvp_kernel(const Op& op, TensorObject* x, TensorObject* t) {
   TensorRef y = unary_forward(x, op);
   TensorRef r = empty(y->sizes, y->dtype);
   dispatch_floating(y->dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     ternary_kernel(loop_for(r.get(), x, y.get(), t), data_ptr<T>(r.get()), data_ptr<T>(x), data_ptr<T>(y.get()),
                    data_ptr<T>(t), [&op](T xv, T yv, T tv) {
-                     if constexpr (has_own_jvp<Op>::value) return op.jvp(xv, yv, tv);
-                     else return op.backward(xv, yv, tv);
+                     if constexpr (has_own_jvp<Op>::value)
+                       return op.jvp(xv, yv, tv);
+                     else
+                       return op.backward(xv, yv, tv);
                    });
   });
   return r;
@@ -268,8 +263,8 @@ TensorRef unary_jvp(const char* name, TensorObject* x, TensorObject* t) {
   fail(ErrorKind::Value, "[unary_jvp] No unary op named '", name, "' in the op table.");
 }
 
-#define FNGRAD_DEFINE_UNARY(Op)                                                    \
-  TensorRef apply_##Op(TensorObject* x) { return unary_forward(x, Op{}); }          \
+#define FNGRAD_DEFINE_UNARY(Op)                                            \
+  TensorRef apply_##Op(TensorObject* x) { return unary_forward(x, Op{}); } \
   void apply_##Op##_(TensorObject* x) { unary_inplace(x, Op{}); }
 FNGRAD_UNARY_OPS(FNGRAD_DEFINE_UNARY)
 #undef FNGRAD_DEFINE_UNARY

@@ -72,7 +72,7 @@ enum class Saves { Nothing, Input, Output, Both };
 
 // ops::apply_<Op>(x) for every listed op (defined in unary.cpp): what _C.<name> and
 // Tensor.<name>() call, and what the formulas below use.
-#define FNGRAD_DECLARE_UNARY(Op) \
+#define FNGRAD_DECLARE_UNARY(Op)         \
   TensorRef apply_##Op(TensorObject* x); \
   void apply_##Op##_(TensorObject* x);
 FNGRAD_UNARY_OPS(FNGRAD_DECLARE_UNARY)
@@ -100,10 +100,7 @@ void chunked(const T* x, T* out, int64_t n, vmath::Fn fn, const Pre& pre, const 
   }
 }
 
-template <typename T>
-T sigmoid(T x) {
-  return T(1) / (T(1) + std::exp(-x));
-}
+template <typename T> T sigmoid(T x) { return T(1) / (T(1) + std::exp(-x)); }
 
 inline TensorRef scale(TensorObject* t, double s) { return mul(t, Scalar::of_double(s)); }
 inline TensorRef float_mask(CompareKind k, TensorObject* x, double v, DType dtype) {
@@ -111,7 +108,7 @@ inline TensorRef float_mask(CompareKind k, TensorObject* x, double v, DType dtyp
 }
 }  // namespace unary_detail
 
-#define FNGRAD_UNARY_NAMES(op, bw) \
+#define FNGRAD_UNARY_NAMES(op, bw)        \
   static constexpr const char* name = op; \
   static constexpr const char* backward_name = bw;
 
@@ -193,7 +190,9 @@ struct Reciprocal {
   static constexpr bool has_contig = false;
   template <typename T> T forward(T x) const { return T(1) / x; }
   template <typename T> T backward(T, T y, T g) const { return -g * y * y; }
-  TensorRef backward_graph(TensorObject*, TensorObject* y, TensorObject* g) const { return neg(mul(g, mul(y, y)).get()); }
+  TensorRef backward_graph(TensorObject*, TensorObject* y, TensorObject* g) const {
+    return neg(mul(g, mul(y, y)).get());
+  }
 };
 
 struct Exp {
@@ -207,7 +206,9 @@ struct Exp {
   static constexpr bool has_contig = true;
   template <typename T> T forward(T x) const { return std::exp(x); }
   template <typename T> T backward(T, T y, T g) const { return g * y; }
-  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const { vmath::apply(vmath::Fn::Exp, x, y, n); }
+  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const {
+    vmath::apply(vmath::Fn::Exp, x, y, n);
+  }
   template <typename T> void backward_contig(const T*, const T* y, const T* g, T* out, int64_t n) const {
     for (int64_t i = 0; i < n; i++) out[i] = g[i] * y[i];
   }
@@ -225,7 +226,9 @@ struct Expm1 {
   static constexpr bool has_contig = true;
   template <typename T> T forward(T x) const { return std::expm1(x); }
   template <typename T> T backward(T, T y, T g) const { return g * (y + T(1)); }
-  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const { vmath::apply(vmath::Fn::Expm1, x, y, n); }
+  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const {
+    vmath::apply(vmath::Fn::Expm1, x, y, n);
+  }
   template <typename T> void backward_contig(const T*, const T* y, const T* g, T* out, int64_t n) const {
     for (int64_t i = 0; i < n; i++) out[i] = g[i] * (y[i] + T(1));
   }
@@ -245,7 +248,9 @@ struct Log {
   static constexpr bool has_contig = true;
   template <typename T> T forward(T x) const { return std::log(x); }
   template <typename T> T backward(T x, T, T g) const { return g / x; }
-  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const { vmath::apply(vmath::Fn::Log, x, y, n); }
+  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const {
+    vmath::apply(vmath::Fn::Log, x, y, n);
+  }
   template <typename T> void backward_contig(const T* x, const T*, const T* g, T* out, int64_t n) const {
     for (int64_t i = 0; i < n; i++) out[i] = g[i] / x[i];
   }
@@ -263,7 +268,9 @@ struct Log1p {
   static constexpr bool has_contig = true;
   template <typename T> T forward(T x) const { return std::log1p(x); }
   template <typename T> T backward(T x, T, T g) const { return g / (x + T(1)); }
-  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const { vmath::apply(vmath::Fn::Log1p, x, y, n); }
+  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const {
+    vmath::apply(vmath::Fn::Log1p, x, y, n);
+  }
   template <typename T> void backward_contig(const T* x, const T*, const T* g, T* out, int64_t n) const {
     for (int64_t i = 0; i < n; i++) out[i] = g[i] / (x[i] + T(1));
   }
@@ -315,7 +322,9 @@ struct Sin {
   static constexpr bool has_contig = true;
   template <typename T> T forward(T x) const { return std::sin(x); }
   template <typename T> T backward(T x, T, T g) const { return g * std::cos(x); }
-  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const { vmath::apply(vmath::Fn::Sin, x, y, n); }
+  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const {
+    vmath::apply(vmath::Fn::Sin, x, y, n);
+  }
   template <typename T> void backward_contig(const T* x, const T*, const T* g, T* out, int64_t n) const {
     unary_detail::chunked(x, out, n, vmath::Fn::Cos, [](T v) { return v; }, [&](int64_t i, T c) { return g[i] * c; });
   }
@@ -333,11 +342,15 @@ struct Cos {
   static constexpr bool has_contig = true;
   template <typename T> T forward(T x) const { return std::cos(x); }
   template <typename T> T backward(T x, T, T g) const { return -g * std::sin(x); }
-  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const { vmath::apply(vmath::Fn::Cos, x, y, n); }
+  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const {
+    vmath::apply(vmath::Fn::Cos, x, y, n);
+  }
   template <typename T> void backward_contig(const T* x, const T*, const T* g, T* out, int64_t n) const {
     unary_detail::chunked(x, out, n, vmath::Fn::Sin, [](T v) { return v; }, [&](int64_t i, T s) { return -g[i] * s; });
   }
-  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const { return neg(mul(g, apply_Sin(x)).get()); }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    return neg(mul(g, apply_Sin(x)).get());
+  }
 };
 
 struct Tanh {
@@ -351,7 +364,9 @@ struct Tanh {
   static constexpr bool has_contig = true;
   template <typename T> T forward(T x) const { return std::tanh(x); }
   template <typename T> T backward(T, T y, T g) const { return g * (T(1) - y * y); }
-  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const { vmath::apply(vmath::Fn::Tanh, x, y, n); }
+  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const {
+    vmath::apply(vmath::Fn::Tanh, x, y, n);
+  }
   template <typename T> void backward_contig(const T*, const T* y, const T* g, T* out, int64_t n) const {
     for (int64_t i = 0; i < n; i++) out[i] = g[i] * (T(1) - y[i] * y[i]);
   }
@@ -373,7 +388,8 @@ struct Sigmoid {
   template <typename T> T backward(T, T y, T g) const { return g * y * (T(1) - y); }
   // exp(-x) overflows to inf for very negative x, and 1 / (1 + inf) = 0: no special case needed.
   template <typename T> void forward_contig(const T* x, T* y, int64_t n) const {
-    unary_detail::chunked(x, y, n, vmath::Fn::Exp, [](T v) { return -v; }, [](int64_t, T e) { return T(1) / (T(1) + e); });
+    unary_detail::chunked(
+        x, y, n, vmath::Fn::Exp, [](T v) { return -v; }, [](int64_t, T e) { return T(1) / (T(1) + e); });
   }
   template <typename T> void backward_contig(const T*, const T* y, const T* g, T* out, int64_t n) const {
     for (int64_t i = 0; i < n; i++) out[i] = g[i] * y[i] * (T(1) - y[i]);
@@ -394,10 +410,13 @@ struct Erf {
   static constexpr bool has_contig = true;
   template <typename T> T forward(T x) const { return std::erf(x); }
   template <typename T> T backward(T x, T, T g) const { return g * T(unary_detail::kTwoOverSqrtPi) * std::exp(-x * x); }
-  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const { vmath::apply(vmath::Fn::Erf, x, y, n); }
+  template <typename T> void forward_contig(const T* x, T* y, int64_t n) const {
+    vmath::apply(vmath::Fn::Erf, x, y, n);
+  }
   template <typename T> void backward_contig(const T* x, const T*, const T* g, T* out, int64_t n) const {
     const T c = T(unary_detail::kTwoOverSqrtPi);  // 2 / sqrt(pi)
-    unary_detail::chunked(x, out, n, vmath::Fn::Exp, [](T v) { return -v * v; }, [&](int64_t i, T e) { return g[i] * c * e; });
+    unary_detail::chunked(
+        x, out, n, vmath::Fn::Exp, [](T v) { return -v * v; }, [&](int64_t i, T e) { return g[i] * c * e; });
   }
   TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
     TensorRef e = apply_Exp(neg(mul(x, x).get()).get());
@@ -420,13 +439,16 @@ struct Silu {
     return g * s * (T(1) + x * (T(1) - s));
   }
   template <typename T> void forward_contig(const T* x, T* y, int64_t n) const {
-    unary_detail::chunked(x, y, n, vmath::Fn::Exp, [](T v) { return -v; }, [&](int64_t i, T e) { return x[i] / (T(1) + e); });
+    unary_detail::chunked(
+        x, y, n, vmath::Fn::Exp, [](T v) { return -v; }, [&](int64_t i, T e) { return x[i] / (T(1) + e); });
   }
   template <typename T> void backward_contig(const T* x, const T*, const T* g, T* out, int64_t n) const {
-    unary_detail::chunked(x, out, n, vmath::Fn::Exp, [](T v) { return -v; }, [&](int64_t i, T e) {
-      T s = T(1) / (T(1) + e);
-      return g[i] * s * (T(1) + x[i] * (T(1) - s));
-    });
+    unary_detail::chunked(
+        x, out, n, vmath::Fn::Exp, [](T v) { return -v; },
+        [&](int64_t i, T e) {
+          T s = T(1) / (T(1) + e);
+          return g[i] * s * (T(1) + x[i] * (T(1) - s));
+        });
   }
   TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
     TensorRef s = apply_Sigmoid(x);
@@ -437,39 +459,41 @@ struct Silu {
 
 // Rounding: piecewise constant, so a zero gradient everywhere (PyTorch records the node all the
 // same). Integer tensors are already integral and come back unchanged, as in PyTorch.
-#define FNGRAD_ROUNDING_OP(Op, op, bw, fn, doc_)                                                        \
-  struct Op {                                                                                        \
-    FNGRAD_UNARY_NAMES(op, bw)                                                                       \
-    static constexpr const char* doc = doc_;                                                         \
-    static constexpr Saves saves = Saves::Nothing;                                                   \
-    static constexpr bool float_only = false;                                                        \
-    static constexpr bool has_contig = false;                                                        \
-    template <typename T> T forward(T x) const {                                                     \
-      if constexpr (std::is_integral_v<T>) return x;                                                 \
-      else return fn(x);                                                                             \
-    }                                                                                                \
-    template <typename T> T backward(T, T, T) const { return T(0); }                                 \
-    TensorRef backward_graph(TensorObject*, TensorObject*, TensorObject* g) const {                  \
-      return unary_detail::scale(g, 0.0);                                                            \
-    }                                                                                                \
+#define FNGRAD_ROUNDING_OP(Op, op, bw, fn, doc_)                                    \
+  struct Op {                                                                       \
+    FNGRAD_UNARY_NAMES(op, bw)                                                      \
+    static constexpr const char* doc = doc_;                                        \
+    static constexpr Saves saves = Saves::Nothing;                                  \
+    static constexpr bool float_only = false;                                       \
+    static constexpr bool has_contig = false;                                       \
+    template <typename T> T forward(T x) const {                                    \
+      if constexpr (std::is_integral_v<T>)                                          \
+        return x;                                                                   \
+      else                                                                          \
+        return fn(x);                                                               \
+    }                                                                               \
+    template <typename T> T backward(T, T, T) const { return T(0); }                \
+    TensorRef backward_graph(TensorObject*, TensorObject*, TensorObject* g) const { \
+      return unary_detail::scale(g, 0.0);                                           \
+    }                                                                               \
   };
 FNGRAD_ROUNDING_OP(Floor, "floor", "FloorBackward0", std::floor,
-                  "The largest integer <= input, elementwise (zero gradient).\n\n"
-                  ">>> fngrad.floor(fngrad.tensor([-1.5, 1.5]))\n"
-                  "tensor([-2.,  1.])")
+                   "The largest integer <= input, elementwise (zero gradient).\n\n"
+                   ">>> fngrad.floor(fngrad.tensor([-1.5, 1.5]))\n"
+                   "tensor([-2.,  1.])")
 FNGRAD_ROUNDING_OP(Ceil, "ceil", "CeilBackward0", std::ceil,
-                  "The smallest integer >= input, elementwise (zero gradient).\n\n"
-                  ">>> fngrad.ceil(fngrad.tensor([-1.5, 1.5]))\n"
-                  "tensor([-1.,  2.])")
+                   "The smallest integer >= input, elementwise (zero gradient).\n\n"
+                   ">>> fngrad.ceil(fngrad.tensor([-1.5, 1.5]))\n"
+                   "tensor([-1.,  2.])")
 // Halves to even (std::nearbyint in the default rounding mode), as torch.round.
 FNGRAD_ROUNDING_OP(Round, "round", "RoundBackward0", std::nearbyint,
-                  "The nearest integer, halves to even, elementwise (zero gradient).\n\n"
-                  ">>> fngrad.round(fngrad.tensor([0.5, 1.5, 2.7]))\n"
-                  "tensor([0., 2., 3.])")
+                   "The nearest integer, halves to even, elementwise (zero gradient).\n\n"
+                   ">>> fngrad.round(fngrad.tensor([0.5, 1.5, 2.7]))\n"
+                   "tensor([0., 2., 3.])")
 FNGRAD_ROUNDING_OP(Trunc, "trunc", "TruncBackward0", std::trunc,
-                  "The integer part, rounded toward zero, elementwise (zero gradient).\n\n"
-                  ">>> fngrad.trunc(fngrad.tensor([-1.7, 1.7]))\n"
-                  "tensor([-1.,  1.])")
+                   "The integer part, rounded toward zero, elementwise (zero gradient).\n\n"
+                   ">>> fngrad.trunc(fngrad.tensor([-1.7, 1.7]))\n"
+                   "tensor([-1.,  1.])")
 #undef FNGRAD_ROUNDING_OP
 
 // x - trunc(x): its gradient is the incoming one (PyTorch's frac: self: grad).
@@ -483,8 +507,10 @@ struct Frac {
   static constexpr bool float_only = false;  // integer inputs are refused, as in PyTorch (unary.cpp)
   static constexpr bool has_contig = false;
   template <typename T> T forward(T x) const {
-    if constexpr (std::is_integral_v<T>) return T(0);  // never run: check_dtype refuses integers
-    else return x - std::trunc(x);
+    if constexpr (std::is_integral_v<T>)
+      return T(0);  // never run: check_dtype refuses integers
+    else
+      return x - std::trunc(x);
   }
   template <typename T> T backward(T, T, T g) const { return g; }
   TensorRef backward_graph(TensorObject*, TensorObject*, TensorObject* g) const { return TensorRef::borrow(g); }
@@ -710,25 +736,27 @@ struct Erfc {
   static constexpr bool float_only = true;
   static constexpr bool has_contig = false;
   template <typename T> T forward(T x) const { return std::erfc(x); }
-  template <typename T> T backward(T x, T, T g) const { return -g * T(unary_detail::kTwoOverSqrtPi) * std::exp(-x * x); }
+  template <typename T> T backward(T x, T, T g) const {
+    return -g * T(unary_detail::kTwoOverSqrtPi) * std::exp(-x * x);
+  }
   TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
     TensorRef e = apply_Exp(neg(mul(x, x).get()).get());
     return mul(g, unary_detail::scale(e.get(), -unary_detail::kTwoOverSqrtPi));
   }
 };
 
-#define FNGRAD_SCALING_OP(Op, op, bw, factor, doc_)                                                     \
-  struct Op {                                                                                        \
-    FNGRAD_UNARY_NAMES(op, bw)                                                                       \
-    static constexpr const char* doc = doc_;                                                         \
-    static constexpr Saves saves = Saves::Nothing;                                                   \
-    static constexpr bool float_only = true;                                                         \
-    static constexpr bool has_contig = false;                                                        \
-    template <typename T> T forward(T x) const { return x * T(factor); }                             \
-    template <typename T> T backward(T, T, T g) const { return g * T(factor); }                      \
-    TensorRef backward_graph(TensorObject*, TensorObject*, TensorObject* g) const {                  \
-      return unary_detail::scale(g, factor);                                                         \
-    }                                                                                                \
+#define FNGRAD_SCALING_OP(Op, op, bw, factor, doc_)                                 \
+  struct Op {                                                                       \
+    FNGRAD_UNARY_NAMES(op, bw)                                                      \
+    static constexpr const char* doc = doc_;                                        \
+    static constexpr Saves saves = Saves::Nothing;                                  \
+    static constexpr bool float_only = true;                                        \
+    static constexpr bool has_contig = false;                                       \
+    template <typename T> T forward(T x) const { return x * T(factor); }            \
+    template <typename T> T backward(T, T, T g) const { return g * T(factor); }     \
+    TensorRef backward_graph(TensorObject*, TensorObject*, TensorObject* g) const { \
+      return unary_detail::scale(g, factor);                                        \
+    }                                                                               \
   };
 FNGRAD_SCALING_OP(Deg2rad, "deg2rad", "Deg2RadBackward0", unary_detail::kPi / 180.0,
                   "Degrees to radians, elementwise.\n\n"
@@ -767,13 +795,15 @@ struct Elu {
   template <typename T> T backward(T x, T, T g) const { return x <= T(0) ? g * T(alpha) * std::exp(x) : g; }
   template <typename T> void forward_contig(const T* x, T* y, int64_t n) const {
     const T a = T(alpha);
-    unary_detail::chunked(x, y, n, vmath::Fn::Expm1, [](T v) { return v <= T(0) ? v : T(0); },
-                          [&](int64_t i, T em1) { return x[i] <= T(0) ? a * em1 : x[i]; });
+    unary_detail::chunked(
+        x, y, n, vmath::Fn::Expm1, [](T v) { return v <= T(0) ? v : T(0); },
+        [&](int64_t i, T em1) { return x[i] <= T(0) ? a * em1 : x[i]; });
   }
   template <typename T> void backward_contig(const T* x, const T*, const T* g, T* out, int64_t n) const {
     const T a = T(alpha);
-    unary_detail::chunked(x, out, n, vmath::Fn::Exp, [](T v) { return v <= T(0) ? v : T(0); },
-                          [&](int64_t i, T e) { return x[i] <= T(0) ? g[i] * a * e : g[i]; });
+    unary_detail::chunked(
+        x, out, n, vmath::Fn::Exp, [](T v) { return v <= T(0) ? v : T(0); },
+        [&](int64_t i, T e) { return x[i] <= T(0) ? g[i] * a * e : g[i]; });
   }
   // PyTorch's elu_double_backward differentiates the negative branch where x < 0 only: at 0 the
   // slope is alpha, a constant.
@@ -810,21 +840,25 @@ struct Gelu {
   template <typename T> void forward_contig(const T* x, T* y, int64_t n) const {
     using namespace unary_detail;
     if (tanh_approx) {
-      chunked(x, y, n, vmath::Fn::Tanh, [](T v) { return T(kSqrt2OverPi) * (v + T(kGeluC) * v * v * v); },
-              [&](int64_t i, T t) { return T(0.5) * x[i] * (T(1) + t); });
+      chunked(
+          x, y, n, vmath::Fn::Tanh, [](T v) { return T(kSqrt2OverPi) * (v + T(kGeluC) * v * v * v); },
+          [&](int64_t i, T t) { return T(0.5) * x[i] * (T(1) + t); });
     } else {
-      chunked(x, y, n, vmath::Fn::Erf, [](T v) { return v * T(kSqrt1_2); },
-              [&](int64_t i, T e) { return T(0.5) * x[i] * (T(1) + e); });
+      chunked(
+          x, y, n, vmath::Fn::Erf, [](T v) { return v * T(kSqrt1_2); },
+          [&](int64_t i, T e) { return T(0.5) * x[i] * (T(1) + e); });
     }
   }
   template <typename T> void backward_contig(const T* x, const T*, const T* g, T* out, int64_t n) const {
     using namespace unary_detail;
     if (tanh_approx) {
-      chunked(x, out, n, vmath::Fn::Tanh, [](T v) { return T(kSqrt2OverPi) * (v + T(kGeluC) * v * v * v); },
-              [&](int64_t i, T t) {
-                T v = x[i];
-                return g[i] * (T(0.5) * (T(1) + t) + T(0.5) * v * (T(1) - t * t) * T(kSqrt2OverPi) * (T(1) + T(3 * kGeluC) * v * v));
-              });
+      chunked(
+          x, out, n, vmath::Fn::Tanh, [](T v) { return T(kSqrt2OverPi) * (v + T(kGeluC) * v * v * v); },
+          [&](int64_t i, T t) {
+            T v = x[i];
+            return g[i] * (T(0.5) * (T(1) + t) +
+                           T(0.5) * v * (T(1) - t * t) * T(kSqrt2OverPi) * (T(1) + T(3 * kGeluC) * v * v));
+          });
     } else {
       // out may be g itself (the engine reuses the incoming gradient): keep both factors in scratch.
       T pdf[vmath::kChunk], cdf[vmath::kChunk];
@@ -943,12 +977,16 @@ struct Clamp {
     }
   }
   template <typename T> T low() const {
-    if constexpr (std::is_integral_v<T>) return static_cast<T>(lo_i);
-    else return static_cast<T>(lo_f);
+    if constexpr (std::is_integral_v<T>)
+      return static_cast<T>(lo_i);
+    else
+      return static_cast<T>(lo_f);
   }
   template <typename T> T high() const {
-    if constexpr (std::is_integral_v<T>) return static_cast<T>(hi_i);
-    else return static_cast<T>(hi_f);
+    if constexpr (std::is_integral_v<T>)
+      return static_cast<T>(hi_i);
+    else
+      return static_cast<T>(hi_f);
   }
   // The comparisons are false for NaN, so a NaN input passes through unchanged (as in PyTorch).
   template <typename T> T forward(T x) const {
@@ -959,9 +997,7 @@ struct Clamp {
     x = x < l ? l : x;
     return x > h ? h : x;
   }
-  template <typename T> T backward(T x, T, T g) const {
-    return (x >= low<T>() && x <= high<T>()) ? g : T(0);
-  }
+  template <typename T> T backward(T x, T, T g) const { return (x >= low<T>() && x <= high<T>()) ? g : T(0); }
   TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
     TensorRef factor = full(x->sizes, g->dtype, 1.0);
     if (has_lo) factor = mul(factor, to_dtype(compare(CompareKind::Ge, x, lo).get(), g->dtype));
@@ -973,7 +1009,7 @@ struct Clamp {
 #undef FNGRAD_UNARY_NAMES
 
 // apply_<Op> chosen by the op's type: what code generated over the table calls.
-#define FNGRAD_UNARY_OVERLOADS(Op)                                            \
+#define FNGRAD_UNARY_OVERLOADS(Op)                                                \
   inline TensorRef unary_op(TensorObject* x, const Op&) { return apply_##Op(x); } \
   inline void unary_op_(TensorObject* x, const Op&) { apply_##Op##_(x); }
 FNGRAD_UNARY_OPS(FNGRAD_UNARY_OVERLOADS)

@@ -15,23 +15,29 @@ namespace vmath {
 
 namespace {
 
-template <typename T>
-T scalar(Fn fn, T x) {
+template <typename T> T scalar(Fn fn, T x) {
   switch (fn) {
-    case Fn::Exp: return std::exp(x);
-    case Fn::Log: return std::log(x);
-    case Fn::Sin: return std::sin(x);
-    case Fn::Cos: return std::cos(x);
-    case Fn::Tanh: return std::tanh(x);
-    case Fn::Expm1: return std::expm1(x);
-    case Fn::Log1p: return std::log1p(x);
-    case Fn::Erf: break;
+    case Fn::Exp:
+      return std::exp(x);
+    case Fn::Log:
+      return std::log(x);
+    case Fn::Sin:
+      return std::sin(x);
+    case Fn::Cos:
+      return std::cos(x);
+    case Fn::Tanh:
+      return std::tanh(x);
+    case Fn::Expm1:
+      return std::expm1(x);
+    case Fn::Log1p:
+      return std::log1p(x);
+    case Fn::Erf:
+      break;
   }
   return std::erf(x);
 }
 
-template <typename T>
-void scalar_loop(Fn fn, const T* in, T* out, int64_t n) {
+template <typename T> void scalar_loop(Fn fn, const T* in, T* out, int64_t n) {
   for (int64_t i = 0; i < n; i++) out[i] = scalar(fn, in[i]);
 }
 
@@ -54,9 +60,9 @@ struct MvecTable {
   MvecTable() {
     void* lib = dlopen("libmvec.so.1", RTLD_NOW | RTLD_LOCAL);
     if (lib == nullptr) return;
-    static const char* const float_names[8] = {"_ZGVdN8v_expf", "_ZGVdN8v_logf", "_ZGVdN8v_sinf", "_ZGVdN8v_cosf",
+    static const char* const float_names[8] = {"_ZGVdN8v_expf",  "_ZGVdN8v_logf",   "_ZGVdN8v_sinf",   "_ZGVdN8v_cosf",
                                                "_ZGVdN8v_tanhf", "_ZGVdN8v_expm1f", "_ZGVdN8v_log1pf", "_ZGVdN8v_erff"};
-    static const char* const double_names[8] = {"_ZGVdN4v_exp", "_ZGVdN4v_log", "_ZGVdN4v_sin", "_ZGVdN4v_cos",
+    static const char* const double_names[8] = {"_ZGVdN4v_exp",  "_ZGVdN4v_log",   "_ZGVdN4v_sin",   "_ZGVdN4v_cos",
                                                 "_ZGVdN4v_tanh", "_ZGVdN4v_expm1", "_ZGVdN4v_log1p", "_ZGVdN4v_erf"};
     for (int i = 0; i < 8; i++) {
       f[i] = reinterpret_cast<VecF>(dlsym(lib, float_names[i]));

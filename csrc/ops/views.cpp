@@ -21,8 +21,8 @@ namespace {
 struct ViewStep {
   enum Kind { Select, Slice, Unsqueeze, Squeeze, Permute, Reshape } kind;
   int64_t dim = 0, start = 0, stop = 0, step = 1;
-  DimVec dims;     // Permute: the permutation; Reshape: the new sizes
-  DimVec strides;  // Reshape: the new strides
+  DimVec dims;                 // Permute: the permutation; Reshape: the new sizes
+  DimVec strides;              // Reshape: the new strides
   const char* name = nullptr;  // overrides the node name (TransposeBackward0, ...)
 };
 
@@ -87,12 +87,18 @@ TensorRef apply_view(TensorObject* x, const ViewStep& v) {
 const char* view_backward_name(const ViewStep& v) {
   if (v.name != nullptr) return v.name;
   switch (v.kind) {
-    case ViewStep::Select: return "SelectBackward0";
-    case ViewStep::Slice: return "SliceBackward0";
-    case ViewStep::Unsqueeze: return "UnsqueezeBackward0";
-    case ViewStep::Squeeze: return "SqueezeBackward1";
-    case ViewStep::Permute: return "PermuteBackward0";
-    case ViewStep::Reshape: break;
+    case ViewStep::Select:
+      return "SelectBackward0";
+    case ViewStep::Slice:
+      return "SliceBackward0";
+    case ViewStep::Unsqueeze:
+      return "UnsqueezeBackward0";
+    case ViewStep::Squeeze:
+      return "SqueezeBackward1";
+    case ViewStep::Permute:
+      return "PermuteBackward0";
+    case ViewStep::Reshape:
+      break;
   }
   return "ViewBackward0";
 }
@@ -150,11 +156,21 @@ class ViewBackward : public Node {
     GradList out;
     TensorObject* g = grads[0].get();
     switch (step.kind) {
-      case ViewStep::Unsqueeze: out.push_back(squeeze_dim(g, step.dim)); break;
-      case ViewStep::Squeeze: out.push_back(unsqueeze(g, step.dim)); break;
-      case ViewStep::Permute: out.push_back(permute(g, inverse_permutation(step.dims))); break;
-      case ViewStep::Reshape: out.push_back(reshape(g, input_shape)); break;
-      default: out.push_back(view_scatter(g, step, input_shape)); break;
+      case ViewStep::Unsqueeze:
+        out.push_back(squeeze_dim(g, step.dim));
+        break;
+      case ViewStep::Squeeze:
+        out.push_back(unsqueeze(g, step.dim));
+        break;
+      case ViewStep::Permute:
+        out.push_back(permute(g, inverse_permutation(step.dims)));
+        break;
+      case ViewStep::Reshape:
+        out.push_back(reshape(g, input_shape));
+        break;
+      default:
+        out.push_back(view_scatter(g, step, input_shape));
+        break;
     }
     return out;
   }
@@ -328,13 +344,15 @@ std::string forward_op_name(const autograd::Node* fn) {
   size_t end = n.size();
   while (end > 0 && n[end - 1] >= '0' && n[end - 1] <= '9') end--;
   const std::string suffix = "Backward";
-  if (end >= suffix.size() && n.compare(end - suffix.size(), suffix.size(), suffix) == 0) return n.substr(0, end - suffix.size());
+  if (end >= suffix.size() && n.compare(end - suffix.size(), suffix.size(), suffix) == 0)
+    return n.substr(0, end - suffix.size());
   return n;
 }
 
 TensorRef select(TensorObject* x, int64_t dim, int64_t index) {
-  FNGRAD_CHECK_INDEX(ndim(x) > 0, "[select] invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
-                                  "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number.");
+  FNGRAD_CHECK_INDEX(ndim(x) > 0,
+                     "[select] invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                     "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number.");
   dim = wrap_dim(dim, ndim(x), "select");
   int64_t size = x->sizes[dim];
   FNGRAD_CHECK_INDEX(index >= -size && index < size, "index ", index, " is out of bounds for dimension ", dim,
@@ -439,7 +457,8 @@ bool view_strides(const TensorObject* x, const DimVec& shape, DimVec* out) {
   for (int64_t tensor_d = nd_old - 1; tensor_d >= 0; tensor_d--) {
     tensor_numel *= x->sizes[tensor_d];
     // A chunk ends where the next (outer) dim is not contiguous with this one.
-    if (tensor_d == 0 || (x->sizes[tensor_d - 1] != 1 && x->strides[tensor_d - 1] != tensor_numel * chunk_base_stride)) {
+    if (tensor_d == 0 ||
+        (x->sizes[tensor_d - 1] != 1 && x->strides[tensor_d - 1] != tensor_numel * chunk_base_stride)) {
       while (view_d >= 0 && (view_numel < tensor_numel || shape[view_d] == 1)) {
         result[view_d] = view_numel * chunk_base_stride;
         view_numel *= shape[view_d];
@@ -479,7 +498,8 @@ DimVec infer_shape(const DimVec& shape, int64_t numel, const char* op) {
                          "' is invalid for input of size ", numel);
     out[infer] = numel / known;
   } else {
-    FNGRAD_CHECK_RUNTIME(known == numel, "[", op, "] shape '", shape_str(shape), "' is invalid for input of size ", numel);
+    FNGRAD_CHECK_RUNTIME(known == numel, "[", op, "] shape '", shape_str(shape), "' is invalid for input of size ",
+                         numel);
   }
   return out;
 }
@@ -489,7 +509,7 @@ class CatBackward : public Node {
   int64_t dim = 0;
   bool stack = false;
   SmallVec<int64_t, 4> sizes_along;  // each input's size along dim (1 for stack)
-  SmallVec<bool, 4> skipped;          // a 1-D empty input that cat left out of the shape checks
+  SmallVec<bool, 4> skipped;         // a 1-D empty input that cat left out of the shape checks
   std::string name() const override { return stack ? "StackBackward0" : "CatBackward0"; }
   void visit_saved(autograd::SavedValueVisitor& v) const override { v.integer("_saved_dim", dim); }
   GradList apply(GradList&& grads) override {
@@ -570,8 +590,9 @@ TensorRef flatten(TensorObject* x, int64_t start, int64_t end) {
 
 TensorRef permute(TensorObject* x, const DimVec& dims_in) {
   const int64_t nd = ndim(x);
-  FNGRAD_CHECK_RUNTIME(static_cast<int64_t>(dims_in.size()) == nd, "[permute] number of dims don't match in permute (got ",
-                       dims_in.size(), " dims for a tensor of dimension ", nd, ").");
+  FNGRAD_CHECK_RUNTIME(static_cast<int64_t>(dims_in.size()) == nd,
+                       "[permute] number of dims don't match in permute (got ", dims_in.size(),
+                       " dims for a tensor of dimension ", nd, ").");
   DimVec dims;
   SmallVec<bool, 8> seen(static_cast<size_t>(nd), false);
   for (int64_t d : dims_in) {
@@ -669,10 +690,13 @@ TensorRef cat(const SmallVec<TensorObject*, 4>& tensors, int64_t dim_in, bool st
     int64_t total = 0;
     for (size_t i = 0; i < parts.size(); i++) {
       TensorObject* t = parts[i];
-      FNGRAD_CHECK_RUNTIME(ndim(t) == nd, "[cat] Tensors must have same number of dimensions: got ", nd, " and ", ndim(t));
+      FNGRAD_CHECK_RUNTIME(ndim(t) == nd, "[cat] Tensors must have same number of dimensions: got ", nd, " and ",
+                           ndim(t));
       for (int64_t d = 0; d < nd; d++) {
-        FNGRAD_CHECK_RUNTIME(d == dim || t->sizes[d] == first->sizes[d], "[cat] Sizes of tensors must match except in "
-                             "dimension ", dim, ". Expected size ", first->sizes[d], " but got size ", t->sizes[d],
+        FNGRAD_CHECK_RUNTIME(d == dim || t->sizes[d] == first->sizes[d],
+                             "[cat] Sizes of tensors must match except in "
+                             "dimension ",
+                             dim, ". Expected size ", first->sizes[d], " but got size ", t->sizes[d],
                              " for tensor number ", i, " in the list.");
       }
       total += t->sizes[dim];
@@ -700,14 +724,16 @@ void check_split_sizes(TensorObject* x, const DimVec& sizes, int64_t dim) {
   int64_t total = 0;
   bool overflow = false;
   for (int64_t s : sizes) {
-    FNGRAD_CHECK_RUNTIME(s >= 0, "[split] split_with_sizes expects split_sizes have only non-negative entries, but got "
-                         "split_sizes=", shape_str(sizes));
+    FNGRAD_CHECK_RUNTIME(s >= 0,
+                         "[split] split_with_sizes expects split_sizes have only non-negative entries, but got "
+                         "split_sizes=",
+                         shape_str(sizes));
     overflow = overflow || __builtin_add_overflow(total, s, &total);
   }
   if (overflow) total = -1;  // cannot equal the size below
   FNGRAD_CHECK_RUNTIME(total == x->sizes[dim], "[split] split_with_sizes expects split_sizes to sum exactly to ",
-                       x->sizes[dim], " (input tensor's size at dimension ", dim, "), but got split_sizes=",
-                       shape_str(sizes));
+                       x->sizes[dim], " (input tensor's size at dimension ", dim,
+                       "), but got split_sizes=", shape_str(sizes));
 }
 }  // namespace
 
@@ -719,8 +745,10 @@ SmallVec<TensorRef, 4> split_sizes(TensorObject* x, const DimVec& sizes, int64_t
 
 SmallVec<TensorRef, 4> split(TensorObject* x, int64_t size, int64_t dim_in) {
   const int64_t dim = wrap_dim(dim_in, ndim(x), "split");
-  FNGRAD_CHECK_RUNTIME(size > 0 || x->sizes[dim] == 0, "[split] split expects split_size be non-negative, but got "
-                       "split_size=", size);
+  FNGRAD_CHECK_RUNTIME(size > 0 || x->sizes[dim] == 0,
+                       "[split] split expects split_size be non-negative, but got "
+                       "split_size=",
+                       size);
   DimVec sizes;
   for (int64_t start = 0; start < x->sizes[dim]; start += size) sizes.push_back(std::min(size, x->sizes[dim] - start));
   if (sizes.empty()) sizes.push_back(0);

@@ -21,8 +21,8 @@ namespace {
 // PyTorch's parser also takes NumPy's names for a few parameters (sum(axis=0, keepdims=True)):
 // the index of the parameter key stands for, or n_names.
 size_t numpy_alias(const char* key, const char* const* names, size_t n_names) {
-  static const char* const kAliases[][2] = {{"axis", "dim"},  {"keepdims", "keepdim"}, {"x", "input"},
-                                            {"a", "input"},   {"x1", "input"},         {"x2", "other"}};
+  static const char* const kAliases[][2] = {{"axis", "dim"}, {"keepdims", "keepdim"}, {"x", "input"},
+                                            {"a", "input"},  {"x1", "input"},         {"x2", "other"}};
   for (const auto& alias : kAliases) {
     if (std::strcmp(key, alias[0]) != 0) continue;
     for (size_t i = 0; i < n_names; i++)
@@ -79,7 +79,7 @@ Scalar scalar_value(PyObject* o, bool* ok) {
   if (is_tensor(o) && as_tensor(o)->numel == 1) {
     TensorObject* t = as_tensor(o);
     double v = item_as_double(t);
-    return is_floating(t->dtype)      ? Scalar::of_double(v)
+    return is_floating(t->dtype)     ? Scalar::of_double(v)
            : t->dtype == DType::Bool ? Scalar::of_bool(v != 0)
                                      : Scalar::of_int(static_cast<int64_t>(v));
   }
@@ -249,8 +249,7 @@ TensorObject* tensor_param(PyObject* o, const char* op, const char* what) {
 ops::Operand operand_param(PyObject* o, const char* op, const char* what) {
   FNGRAD_CHECK_TYPE(o != nullptr, op, "() missing 1 required positional arguments: \"", what, "\"");
   ops::Operand r;
-  FNGRAD_CHECK_TYPE(to_operand(o, &r), op, "(): argument '", what, "' must be Tensor or Number, not ",
-                    py_type_name(o));
+  FNGRAD_CHECK_TYPE(to_operand(o, &r), op, "(): argument '", what, "' must be Tensor or Number, not ", py_type_name(o));
   return r;
 }
 

@@ -35,8 +35,8 @@ struct Signature {
   Signature& operator=(const Signature&) = delete;
   const char* fname;
   const char* names[kMaxArgs];  // the bare names, without "=default" or "*"
-  int n = 0;             // parameters
-  int n_positional = 0;  // the first n_positional may be given by position
+  int n = 0;                    // parameters
+  int n_positional = 0;         // the first n_positional may be given by position
   int n_required = 0;
   // CPython's text signature of the method: "sum($self, /, dim=None, keepdim=False, *, dtype=None)".
   std::string text_signature() const;
@@ -63,7 +63,7 @@ class Args {
   int64_t int_or(int i, int64_t dflt) const;
   bool bool_or(int i, bool dflt) const;
   double double_or(int i, double dflt) const;
-  Scalar scalar(int i) const;  // a number or a one-element tensor; required
+  Scalar scalar(int i) const;         // a number or a one-element tensor; required
   TensorObject* tensor(int i) const;  // required
   ops::Operand operand(int i) const;  // a tensor or a number; required
   DType dtype_or(int i, DType dflt) const;

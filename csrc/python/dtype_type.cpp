@@ -1,5 +1,5 @@
-// fngrad.dtype (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64) and fngrad.Size (a tuple subclass): the small
-// types around TensorBase, and reading a dtype argument.
+// fngrad.dtype (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64) and fngrad.Size (a tuple
+// subclass): the small types around TensorBase, and reading a dtype argument.
 #include <cstring>
 
 #include "python/tensor_methods.h"
@@ -9,8 +9,7 @@ namespace fngrad {
 namespace {
 
 struct DTypeObject {
-  PyObject_HEAD
-  DType dtype;
+  PyObject_HEAD DType dtype;
 };
 
 PyTypeObject* DTypeType = nullptr;

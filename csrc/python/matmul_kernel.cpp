@@ -129,8 +129,7 @@ bool blas_layout(int64_t rows, int64_t cols, int64_t rs, int64_t cs, bool& trans
 // Products of work m * n * k at least this large release the GIL while BLAS runs.
 constexpr int64_t kReleaseGilWork = 1 << 18;
 
-template <typename Int, typename T>
-bool gemm(void* fn, TensorObject* a, TensorObject* b, TensorObject* out) {
+template <typename Int, typename T> bool gemm(void* fn, TensorObject* a, TensorObject* b, TensorObject* out) {
   const int64_t m = a->sizes[0], k = a->sizes[1], n = b->sizes[1];
   bool ta, tb;
   int64_t lda, ldb;
@@ -143,8 +142,8 @@ bool gemm(void* fn, TensorObject* a, TensorObject* b, TensorObject* out) {
   }
   GilRelease nogil(m * n * k >= kReleaseGilWork && PyGILState_Check());
   reinterpret_cast<GemmFn<Int, T>>(fn)(kRowMajor, ta ? kTrans : kNoTrans, tb ? kTrans : kNoTrans, m, n, k, T(1),
-                                       static_cast<const T*>(raw_data(a)), lda, static_cast<const T*>(raw_data(b)),
-                                       ldb, T(0), static_cast<T*>(raw_data(out)), n);
+                                       static_cast<const T*>(raw_data(a)), lda, static_cast<const T*>(raw_data(b)), ldb,
+                                       T(0), static_cast<T*>(raw_data(out)), n);
   return true;
 }
 

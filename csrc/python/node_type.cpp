@@ -203,10 +203,14 @@ class SavedLookup final : public autograd::SavedValueVisitor {
   }
   void scalar(const char* n, const Scalar* v) override {
     if (!match(n)) return;
-    if (v == nullptr) result = PyRef::borrow(Py_None);
-    else if (v->kind == Scalar::Float) result = PyRef::check(PyFloat_FromDouble(v->d));
-    else if (v->kind == Scalar::Bool) result = PyRef::borrow(v->i ? Py_True : Py_False);
-    else result = PyRef::check(PyLong_FromLongLong(v->i));
+    if (v == nullptr)
+      result = PyRef::borrow(Py_None);
+    else if (v->kind == Scalar::Float)
+      result = PyRef::check(PyFloat_FromDouble(v->d));
+    else if (v->kind == Scalar::Bool)
+      result = PyRef::borrow(v->i ? Py_True : Py_False);
+    else
+      result = PyRef::check(PyLong_FromLongLong(v->i));
   }
   void text(const char* n, const char* v) override {
     if (match(n)) result = PyRef::check(PyUnicode_FromString(v));
@@ -326,8 +330,7 @@ PyGetSetDef node_getset[] = {
     {"_creation_site", node_creation_site, nullptr, "'file.py:line' of the forward call that created this node.",
      nullptr},
     {"_input_metadata", node_input_metadata, nullptr,
-     "Tuple of (shape, dtype), one per forward output: what a gradient arriving at each node input must be.",
-     nullptr},
+     "Tuple of (shape, dtype), one per forward output: what a gradient arriving at each node input must be.", nullptr},
     {nullptr, nullptr, nullptr, nullptr, nullptr}};
 
 PyGetSetDef accumulate_grad_getset[] = {
@@ -340,11 +343,11 @@ PyTypeObject* make_native_node_type(const std::string& name) {
   // "builtins." sets __module__ to 'builtins' as PyTorch's node classes have (a spec name without
   // a module is deprecated).
   const std::string& spec_name =
-      spec_names.emplace(name, "builtins." + (colon == std::string::npos ? name : name.substr(colon + 2))).first->second;
+      spec_names.emplace(name, "builtins." + (colon == std::string::npos ? name : name.substr(colon + 2)))
+          .first->second;
   const std::string type_name = spec_name.substr(sizeof("builtins.") - 1);
-  PyType_Slot slots[] = {{Py_tp_traverse, reinterpret_cast<void*>(node_traverse)},
-                         {Py_tp_getset, accumulate_grad_getset},
-                         {0, nullptr}};
+  PyType_Slot slots[] = {
+      {Py_tp_traverse, reinterpret_cast<void*>(node_traverse)}, {Py_tp_getset, accumulate_grad_getset}, {0, nullptr}};
   if (type_name != "AccumulateGrad") slots[1] = {0, nullptr};
   PyType_Spec spec = {spec_name.c_str(), sizeof(NodeObject), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, slots};
   PyRef bases = PyRef::check(PyTuple_Pack(1, reinterpret_cast<PyObject*>(NodeType)));
@@ -441,8 +444,9 @@ PyObject* args_tuple(PyObject* const* args, Py_ssize_t n) {
 PyObject* ctx_save_for_backward(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
   FNGRAD_TRY
   for (Py_ssize_t i = 0; i < nargs; i++) {
-    FNGRAD_CHECK_TYPE(args[i] == Py_None || is_tensor(args[i]), "save_for_backward can only save variables, but argument ",
-                      i, " is of type ", py_type_name(args[i]));
+    FNGRAD_CHECK_TYPE(args[i] == Py_None || is_tensor(args[i]),
+                      "save_for_backward can only save variables, but argument ", i, " is of type ",
+                      py_type_name(args[i]));
   }
   FunctionCtxObject* c = ctx_of(self);
   FNGRAD_CHECK_RUNTIME(!c->forward_done, "save_for_backward can only be called from forward or setup_context.");
@@ -455,7 +459,8 @@ PyObject* ctx_save_for_backward(PyObject* self, PyObject* const* args, Py_ssize_
 PyObject* ctx_save_for_forward(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
   FNGRAD_TRY
   for (Py_ssize_t i = 0; i < nargs; i++) {
-    FNGRAD_CHECK_TYPE(args[i] == Py_None || is_tensor(args[i]), "save_for_forward expects all arguments to be tensors; "
+    FNGRAD_CHECK_TYPE(args[i] == Py_None || is_tensor(args[i]),
+                      "save_for_forward expects all arguments to be tensors; "
                       "you should save non-tensors as attributes on ctx.");
   }
   Py_XSETREF(ctx_of(self)->saved_for_forward, args_tuple(args, nargs));
@@ -536,9 +541,7 @@ int ctx_set_needs_input_grad(PyObject* self, PyObject* value, void*) {
   return 0;
 }
 
-PyObject* ctx_materialize_grads(PyObject* self, void*) {
-  return PyBool_FromLong(ctx_of(self)->materialize_grads);
-}
+PyObject* ctx_materialize_grads(PyObject* self, void*) { return PyBool_FromLong(ctx_of(self)->materialize_grads); }
 
 PyObject* ctx_to_save_tensors(PyObject* self, void*) {
   PyObject* t = ctx_of(self)->to_save;
@@ -621,8 +624,8 @@ void init_node_types(PyObject* module) {
 
   static PyMemberDef ctx_members[] = {
       {"__dictoffset__", T_PYSSIZET, offsetof(FunctionCtxObject, dict), READONLY, nullptr},
-      {"__weaklistoffset__", T_PYSSIZET, offsetof(FunctionCtxObject, base) + offsetof(NodeObject, weakreflist), READONLY,
-       nullptr},
+      {"__weaklistoffset__", T_PYSSIZET, offsetof(FunctionCtxObject, base) + offsetof(NodeObject, weakreflist),
+       READONLY, nullptr},
       {nullptr, 0, 0, 0, nullptr}};
   static PyType_Slot ctx_slots[] = {
       {Py_tp_dealloc, reinterpret_cast<void*>(ctx_dealloc)},

@@ -22,8 +22,7 @@
 namespace fngrad {
 
 struct NodeObject {
-  PyObject_HEAD
-  autograd::Node* node;  // owned when owns_node, else borrowed (Note [Node Python object])
+  PyObject_HEAD autograd::Node* node;  // owned when owns_node, else borrowed (Note [Node Python object])
   bool owns_node;
   PyObject* weakreflist;
 };
@@ -37,8 +36,8 @@ struct FunctionCtxObject {
   PyObject* saved_for_forward;   // tuple given to save_for_forward
   PyObject* output_attrs;        // dict: attribute name -> index into the node's attr_saved
   bool materialize_grads;
-  bool forward_done;             // apply() finished: saved_tensors reads the node from now on
-  int flags;                     // kCtxClearSavedOnAccess | kCtxBoxedGrads, from the Function class
+  bool forward_done;  // apply() finished: saved_tensors reads the node from now on
+  int flags;          // kCtxClearSavedOnAccess | kCtxBoxedGrads, from the Function class
   PyObject* dict;
 };
 

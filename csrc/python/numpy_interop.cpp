@@ -12,16 +12,26 @@ namespace {
 
 int numpy_typenum(DType d) {
   switch (d) {
-    case DType::Bool: return NPY_BOOL;
-    case DType::Int64: return NPY_INT64;
-    case DType::Float32: return NPY_FLOAT32;
-    case DType::Float64: return NPY_FLOAT64;
-    case DType::UInt8: return NPY_UINT8;
-    case DType::Int8: return NPY_INT8;
-    case DType::Int16: return NPY_INT16;
-    case DType::Int32: return NPY_INT32;
-    case DType::Float16: return NPY_FLOAT16;
-    case DType::BFloat16: fail(ErrorKind::Type, "Got unsupported ScalarType BFloat16");
+    case DType::Bool:
+      return NPY_BOOL;
+    case DType::Int64:
+      return NPY_INT64;
+    case DType::Float32:
+      return NPY_FLOAT32;
+    case DType::Float64:
+      return NPY_FLOAT64;
+    case DType::UInt8:
+      return NPY_UINT8;
+    case DType::Int8:
+      return NPY_INT8;
+    case DType::Int16:
+      return NPY_INT16;
+    case DType::Int32:
+      return NPY_INT32;
+    case DType::Float16:
+      return NPY_FLOAT16;
+    case DType::BFloat16:
+      fail(ErrorKind::Type, "Got unsupported ScalarType BFloat16");
   }
   return NPY_FLOAT32;
 }
@@ -29,8 +39,7 @@ int numpy_typenum(DType d) {
 // The base object of an array made by Tensor.numpy(): it keeps the memory alive and, while it
 // lives, marks the memory as writable through NumPy (Note [NumPy writes to saved memory]).
 struct NumpyExportObject {
-  PyObject_HEAD
-  Storage* storage;
+  PyObject_HEAD Storage* storage;
 };
 
 void numpy_export_dealloc(PyObject* self) {
@@ -66,7 +75,8 @@ PyObject* numpy_export_object(Storage* s) {
 
 PyObject* tensor_to_numpy(TensorObject* t, bool force, bool track) {
   if (autograd::requires_grad_reverse(t)) {
-    FNGRAD_CHECK_RUNTIME(force, "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.");
+    FNGRAD_CHECK_RUNTIME(force,
+                         "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.");
   }
   const int nd = static_cast<int>(ndim(t));
   const npy_intp isz = static_cast<npy_intp>(itemsize(t->dtype));
@@ -120,22 +130,26 @@ TensorRef tensor_from_numpy(PyObject* obj) {
       fail(ErrorKind::Type, "can't convert np.ndarray of type ", name,
            ". The only supported types are: float64, float32, float16, int64, int32, int16, int8, uint8, and bool.");
     }
-    default: break;
+    default:
+      break;
   }
-  FNGRAD_CHECK_VALUE(PyArray_ISNOTSWAPPED(arr), "[from_numpy] given numpy array has byte order different from the "
-                                                "native byte order. Conversion between byte orders is currently not "
-                                                "supported.");
+  FNGRAD_CHECK_VALUE(PyArray_ISNOTSWAPPED(arr),
+                     "[from_numpy] given numpy array has byte order different from the "
+                     "native byte order. Conversion between byte orders is currently not "
+                     "supported.");
   const int nd = PyArray_NDIM(arr);
   const npy_intp isz = PyArray_ITEMSIZE(arr);
   DimVec sizes, strides;
   int64_t extent = 1;
   for (int i = 0; i < nd; i++) {
     npy_intp s = PyArray_STRIDES(arr)[i];
-    FNGRAD_CHECK_VALUE(s >= 0, "At least one stride in the given numpy array is negative, and tensors with negative "
-                               "strides are not currently supported. (You can probably work around this by making a "
-                               "copy of your array  with array.copy().) ");
-    FNGRAD_CHECK_VALUE(s % isz == 0, "given numpy array strides not a multiple of the element byte size. Copy the "
-                                     "numpy array to reallocate the memory.");
+    FNGRAD_CHECK_VALUE(s >= 0,
+                       "At least one stride in the given numpy array is negative, and tensors with negative "
+                       "strides are not currently supported. (You can probably work around this by making a "
+                       "copy of your array  with array.copy().) ");
+    FNGRAD_CHECK_VALUE(s % isz == 0,
+                       "given numpy array strides not a multiple of the element byte size. Copy the "
+                       "numpy array to reallocate the memory.");
     sizes.push_back(PyArray_DIMS(arr)[i]);
     strides.push_back(s / isz);
     if (sizes.back() > 0) extent += (sizes.back() - 1) * strides.back();

@@ -54,8 +54,7 @@ PyObject* write_out(TensorRef result, const Args& a, int i, const char* op) {
 
 // ---- unary ----
 
-template <typename Op>
-PyObject* unary_function(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+template <typename Op> PyObject* unary_function(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
   static const Signature sig(Op::name, {"input", "*", "out=None"}, 1);
   Args a(sig, args, nargs, kwnames);
@@ -63,15 +62,13 @@ PyObject* unary_function(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyO
   FNGRAD_CATCH(nullptr)
 }
 
-template <typename Op>
-PyObject* unary_method(PyObject* self, PyObject*) {
+template <typename Op> PyObject* unary_method(PyObject* self, PyObject*) {
   FNGRAD_TRY
   return ops::unary_op(as_tensor(self), Op{}).release();
   FNGRAD_CATCH(nullptr)
 }
 
-template <typename Op>
-PyObject* unary_method_(PyObject* self, PyObject*) {
+template <typename Op> PyObject* unary_method_(PyObject* self, PyObject*) {
   FNGRAD_TRY
   ops::unary_op_(as_tensor(self), Op{});
   Py_INCREF(self);
@@ -79,8 +76,7 @@ PyObject* unary_method_(PyObject* self, PyObject*) {
   FNGRAD_CATCH(nullptr)
 }
 
-template <typename Op>
-std::string unary_doc() {
+template <typename Op> std::string unary_doc() {
   return std::string(Op::doc) + "\n\nIts backward node is " + Op::backward_name + ".";
 }
 
@@ -112,8 +108,7 @@ std::string inplace_doc(const std::string& name, const std::string& doc) {
 
 // The op with its parameters from the keyword arguments: alpha (parameter i of a), for the ops
 // that take it.
-template <typename Op>
-Op binary_op_from(const Args& args, int i, const Operand& a, const Operand& b) {
+template <typename Op> Op binary_op_from(const Args& args, int i, const Operand& a, const Operand& b) {
   Op op;
   if constexpr (Op::has_alpha) {
     if (args.has(i)) {
@@ -132,20 +127,22 @@ Op binary_op_from(const Args& args, int i, const Operand& a, const Operand& b) {
 }
 
 // input, other, then keyword-only alpha (where the op has it) and out.
-template <typename Op>
-const Signature& binary_function_sig() {
+template <typename Op> const Signature& binary_function_sig() {
   static const Signature sig = []() -> Signature {
-    if constexpr (Op::has_alpha) return Signature(Op::name, {"input", Op::other_name, "*", "alpha=1", "out=None"}, 2);
-    else return Signature(Op::name, {"input", Op::other_name, "*", "out=None"}, 2);
+    if constexpr (Op::has_alpha)
+      return Signature(Op::name, {"input", Op::other_name, "*", "alpha=1", "out=None"}, 2);
+    else
+      return Signature(Op::name, {"input", Op::other_name, "*", "out=None"}, 2);
   }();
   return sig;
 }
 
-template <typename Op>
-const Signature& binary_method_sig() {
+template <typename Op> const Signature& binary_method_sig() {
   static const Signature sig = []() -> Signature {
-    if constexpr (Op::has_alpha) return Signature(Op::name, {Op::other_name, "*", "alpha=1"}, 1);
-    else return Signature(Op::name, {Op::other_name}, 1);
+    if constexpr (Op::has_alpha)
+      return Signature(Op::name, {Op::other_name, "*", "alpha=1"}, 1);
+    else
+      return Signature(Op::name, {Op::other_name}, 1);
   }();
   return sig;
 }
@@ -178,8 +175,7 @@ PyObject* binary_method(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
   FNGRAD_CATCH(nullptr)
 }
 
-template <typename Op>
-std::string binary_signature(bool method) {
+template <typename Op> std::string binary_signature(bool method) {
   std::string sig = std::string(Op::name) + (method ? "($self, " : "(input, ") + Op::other_name;
   if (Op::has_alpha) sig += ", *, alpha=1";
   if (!method) sig += Op::has_alpha ? ", out=None" : ", *, out=None";
@@ -190,8 +186,7 @@ std::string binary_signature(bool method) {
 
 // The op with its parameters from the keyword arguments: value (parameter i of a), for the ops
 // that take it.
-template <typename Op>
-Op ternary_op_from(const Args& a, int i) {
+template <typename Op> Op ternary_op_from(const Args& a, int i) {
   Op op;
   if constexpr (Op::has_value) {
     if (a.has(i)) op.value = a.scalar(i);
@@ -202,15 +197,15 @@ Op ternary_op_from(const Args& a, int i) {
 }
 
 // The third argument (parameter i of a): a tensor, or a number where the op allows it.
-template <typename Op>
-Operand ternary_c_argument(const Args& a, int i) {
-  if constexpr (Op::c_may_be_number) return a.operand(i);
-  else return Operand(a.tensor(i));
+template <typename Op> Operand ternary_c_argument(const Args& a, int i) {
+  if constexpr (Op::c_may_be_number)
+    return a.operand(i);
+  else
+    return Operand(a.tensor(i));
 }
 
 // input, b, c, then keyword-only value (where the op has it) and out.
-template <typename Op>
-const Signature& ternary_function_sig() {
+template <typename Op> const Signature& ternary_function_sig() {
   static const Signature sig = []() -> Signature {
     if constexpr (Op::has_value) {
       return Signature(Op::name, {"input", Op::arg_b, Op::arg_c, "*", "value=1", "out=None"}, 3);
@@ -221,11 +216,12 @@ const Signature& ternary_function_sig() {
   return sig;
 }
 
-template <typename Op>
-const Signature& ternary_method_sig() {
+template <typename Op> const Signature& ternary_method_sig() {
   static const Signature sig = []() -> Signature {
-    if constexpr (Op::has_value) return Signature(Op::name, {Op::arg_b, Op::arg_c, "*", "value=1"}, 2);
-    else return Signature(Op::name, {Op::arg_b, Op::arg_c}, 2);
+    if constexpr (Op::has_value)
+      return Signature(Op::name, {Op::arg_b, Op::arg_c, "*", "value=1"}, 2);
+    else
+      return Signature(Op::name, {Op::arg_b, Op::arg_c}, 2);
   }();
   return sig;
 }
@@ -261,8 +257,7 @@ PyObject* ternary_method(PyObject* self, PyObject* const* args, Py_ssize_t nargs
   FNGRAD_CATCH(nullptr)
 }
 
-template <typename Op>
-std::string ternary_signature(const std::string& name, bool method) {
+template <typename Op> std::string ternary_signature(const std::string& name, bool method) {
   std::string sig = name + (method ? "($self, " : "(input, ") + Op::arg_b + ", " + Op::arg_c;
   if (Op::has_value) sig += ", *, value=1";
   if (!method) sig += Op::has_value ? ", out=None" : ", *, out=None";
@@ -305,20 +300,20 @@ PyObject* py_ternary_jvp(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
 
 std::vector<PyMethodDef> module_functions() {
   std::vector<PyMethodDef> out;
-#define FNGRAD_UNARY_FUNCTION(Op)                                                                          \
-  out.push_back({ops::Op::name, FASTCALL(unary_function<ops::Op>), METH_FASTCALL | METH_KEYWORDS,               \
+#define FNGRAD_UNARY_FUNCTION(Op)                                                                 \
+  out.push_back({ops::Op::name, FASTCALL(unary_function<ops::Op>), METH_FASTCALL | METH_KEYWORDS, \
                  keep(std::string(ops::Op::name) + "(input, *, out=None)\n--\n\n" + unary_doc<ops::Op>())});
   FNGRAD_UNARY_OPS(FNGRAD_UNARY_FUNCTION)
 #undef FNGRAD_UNARY_FUNCTION
-#define FNGRAD_BINARY_FUNCTION(Op)                                                               \
+#define FNGRAD_BINARY_FUNCTION(Op)                                                                 \
   out.push_back({ops::Op::name, FASTCALL(binary_function<ops::Op>), METH_FASTCALL | METH_KEYWORDS, \
                  keep(binary_signature<ops::Op>(false) + ops::Op::doc)});
   FNGRAD_BINARY_OPS(FNGRAD_BINARY_FUNCTION)
 #undef FNGRAD_BINARY_FUNCTION
-#define FNGRAD_TERNARY_FUNCTION(Op)                                                                    \
-  if constexpr (ops::Op::python_bindings) {                                                               \
-    out.push_back({ops::Op::name, FASTCALL(ternary_function<ops::Op>), METH_FASTCALL | METH_KEYWORDS,     \
-                   keep(ternary_signature<ops::Op>(ops::Op::name, false) + ops::Op::doc)});              \
+#define FNGRAD_TERNARY_FUNCTION(Op)                                                                   \
+  if constexpr (ops::Op::python_bindings) {                                                           \
+    out.push_back({ops::Op::name, FASTCALL(ternary_function<ops::Op>), METH_FASTCALL | METH_KEYWORDS, \
+                   keep(ternary_signature<ops::Op>(ops::Op::name, false) + ops::Op::doc)});           \
   }
   FNGRAD_TERNARY_OPS(FNGRAD_TERNARY_FUNCTION)
 #undef FNGRAD_TERNARY_FUNCTION
@@ -335,30 +330,32 @@ std::vector<PyMethodDef> module_functions() {
 }  // namespace
 
 void append_op_table_methods(std::vector<PyMethodDef>& out) {
-#define FNGRAD_UNARY_METHODS(Op)                                                                             \
-  out.push_back({ops::Op::name, unary_method<ops::Op>, METH_NOARGS,                                          \
-                 keep(std::string(ops::Op::name) + "($self, /)\n--\n\n" + unary_doc<ops::Op>())});           \
-  out.push_back({keep(std::string(ops::Op::name) + "_"), unary_method_<ops::Op>, METH_NOARGS,                \
-                 keep(std::string(ops::Op::name) + "_($self, /)\n--\n\n" + inplace_doc(ops::Op::name, ops::Op::doc))});
+#define FNGRAD_UNARY_METHODS(Op)                                                                   \
+  out.push_back({ops::Op::name, unary_method<ops::Op>, METH_NOARGS,                                \
+                 keep(std::string(ops::Op::name) + "($self, /)\n--\n\n" + unary_doc<ops::Op>())}); \
+  out.push_back(                                                                                   \
+      {keep(std::string(ops::Op::name) + "_"), unary_method_<ops::Op>, METH_NOARGS,                \
+       keep(std::string(ops::Op::name) + "_($self, /)\n--\n\n" + inplace_doc(ops::Op::name, ops::Op::doc))});
   FNGRAD_UNARY_OPS(FNGRAD_UNARY_METHODS)
 #undef FNGRAD_UNARY_METHODS
-#define FNGRAD_BINARY_METHODS(Op)                                                                            \
-  out.push_back({ops::Op::name, FASTCALL((binary_method<ops::Op, false>)), METH_FASTCALL | METH_KEYWORDS,    \
-                 keep(binary_signature<ops::Op>(true) + ops::Op::doc)});                                     \
-  out.push_back({keep(std::string(ops::Op::name) + "_"), FASTCALL((binary_method<ops::Op, true>)),           \
-                 METH_FASTCALL | METH_KEYWORDS,                                                              \
-                 keep(std::string(ops::Op::name) + "_" + binary_signature<ops::Op>(true).substr(std::strlen(ops::Op::name)) + \
-                      inplace_doc(ops::Op::name, ops::Op::doc))});
+#define FNGRAD_BINARY_METHODS(Op)                                                                                   \
+  out.push_back({ops::Op::name, FASTCALL((binary_method<ops::Op, false>)), METH_FASTCALL | METH_KEYWORDS,           \
+                 keep(binary_signature<ops::Op>(true) + ops::Op::doc)});                                            \
+  out.push_back(                                                                                                    \
+      {keep(std::string(ops::Op::name) + "_"), FASTCALL((binary_method<ops::Op, true>)),                            \
+       METH_FASTCALL | METH_KEYWORDS,                                                                               \
+       keep(std::string(ops::Op::name) + "_" + binary_signature<ops::Op>(true).substr(std::strlen(ops::Op::name)) + \
+            inplace_doc(ops::Op::name, ops::Op::doc))});
   FNGRAD_BINARY_OPS(FNGRAD_BINARY_METHODS)
 #undef FNGRAD_BINARY_METHODS
-#define FNGRAD_TERNARY_METHODS(Op)                                                                            \
-  if constexpr (ops::Op::python_bindings) {                                                                   \
-    out.push_back({ops::Op::name, FASTCALL((ternary_method<ops::Op, false>)), METH_FASTCALL | METH_KEYWORDS,  \
+#define FNGRAD_TERNARY_METHODS(Op)                                                                           \
+  if constexpr (ops::Op::python_bindings) {                                                                  \
+    out.push_back({ops::Op::name, FASTCALL((ternary_method<ops::Op, false>)), METH_FASTCALL | METH_KEYWORDS, \
                    keep(ternary_signature<ops::Op>(ops::Op::name, true) + ops::Op::doc)});                   \
-    out.push_back({keep(std::string(ops::Op::name) + "_"), FASTCALL((ternary_method<ops::Op, true>)),         \
-                   METH_FASTCALL | METH_KEYWORDS,                                                             \
+    out.push_back({keep(std::string(ops::Op::name) + "_"), FASTCALL((ternary_method<ops::Op, true>)),        \
+                   METH_FASTCALL | METH_KEYWORDS,                                                            \
                    keep(ternary_signature<ops::Op>(std::string(ops::Op::name) + "_", true) +                 \
-                        inplace_doc(ops::Op::name, ops::Op::doc))});                                          \
+                        inplace_doc(ops::Op::name, ops::Op::doc))});                                         \
   }
   FNGRAD_TERNARY_OPS(FNGRAD_TERNARY_METHODS)
 #undef FNGRAD_TERNARY_METHODS

@@ -35,9 +35,8 @@ void init_optim_bindings(py::module_& m) {
   m.def("_sgd_step", [](py::handle params, py::handle grads, py::handle bufs, double lr, double momentum,
                         double dampening, double weight_decay, bool nesterov, bool maximize) {
     optim::SgdOptions o{lr, momentum, dampening, weight_decay, nesterov, maximize};
-    std::vector<TensorRef> out =
-        optim::sgd_step(tensors(params, "sgd", "params"), tensors(grads, "sgd", "grads"),
-                        tensors(bufs, "sgd", "momentum_buffer_list", true), o);
+    std::vector<TensorRef> out = optim::sgd_step(tensors(params, "sgd", "params"), tensors(grads, "sgd", "grads"),
+                                                 tensors(bufs, "sgd", "momentum_buffer_list", true), o);
     py::list result;
     for (TensorRef& t : out) result.append(py::reinterpret_steal<py::object>(t.release()));
     return result;
@@ -60,8 +59,8 @@ void init_optim_bindings(py::module_& m) {
                         tensors(square_avgs, op, "square_avgs"), tensors(grad_avgs, op, "grad_avgs"),
                         tensors(momentum_bufs, op, "momentum_buffer_list"), tensors(steps, op, "state_steps"), o);
   });
-  m.def("_adagrad_step", [](py::handle params, py::handle grads, py::handle state_sums, py::handle steps,
-                            double lr, double lr_decay, double weight_decay, double eps, bool maximize) {
+  m.def("_adagrad_step", [](py::handle params, py::handle grads, py::handle state_sums, py::handle steps, double lr,
+                            double lr_decay, double weight_decay, double eps, bool maximize) {
     optim::AdagradOptions o{lr, lr_decay, weight_decay, eps, maximize};
     const char* op = "adagrad";
     optim::adagrad_step(tensors(params, op, "params"), tensors(grads, op, "grads"),

@@ -199,8 +199,9 @@ GradList PyFunctionNode::apply(GradList&& grads) {
     PyObject* r = PyTuple_GET_ITEM(tuple.get(), i);
     if (!arg_is_tensor[static_cast<size_t>(i)]) {
       if (r != Py_None) {
-        fail(ErrorKind::Runtime, "function ", describe_node(this), " returned a gradient different than None at position ",
-             i + 1, ", but the corresponding forward input was not a Variable");
+        fail(ErrorKind::Runtime, "function ", describe_node(this),
+             " returned a gradient different than None at position ", i + 1,
+             ", but the corresponding forward input was not a Variable");
       }
       continue;
     }
@@ -272,13 +273,14 @@ void stash_outputs_stored_on_ctx(PyFunctionNode* node, FunctionCtxObject* ctx, P
   while (PyDict_Next(ctx->dict, &pos, &key, &value)) {
     if (!is_tensor(value) || as_tensor(value)->grad_fn != node) continue;
     bool is_output = false;
-    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(results); k++) is_output = is_output || PyTuple_GET_ITEM(results, k) == value;
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(results); k++)
+      is_output = is_output || PyTuple_GET_ITEM(results, k) == value;
     if (is_output) keys.push_back(key);
   }
   if (keys.empty()) return;
   if (ctx->output_attrs == nullptr) ctx->output_attrs = PyRef::check(PyDict_New()).release();
   for (PyObject* k : keys) {
-    PyRef name = PyRef::borrow(k);  // the key outlives its removal from ctx.__dict__
+    PyRef name = PyRef::borrow(k);                          // the key outlives its removal from ctx.__dict__
     PyObject* out = PyDict_GetItemWithError(ctx->dict, k);  // borrowed
     FNGRAD_PY_CHECK(out != nullptr);
     node->attr_saved.emplace_back(as_tensor(out), /*is_output=*/true, /*with_hooks=*/false);
@@ -306,7 +308,8 @@ PyObject* function_apply(PyObject* cls, PyObject* const* args_in, Py_ssize_t nar
       Py_INCREF(args_in[i]);
       PyTuple_SET_ITEM(pos.get(), i, args_in[i]);
     }
-    bound = PyRef::check(PyObject_CallFunctionObjArgs(py_callback(PyCallback::BindKwargs), cls, pos.get(), kwargs.get(), nullptr));
+    bound = PyRef::check(
+        PyObject_CallFunctionObjArgs(py_callback(PyCallback::BindKwargs), cls, pos.get(), kwargs.get(), nullptr));
     FNGRAD_CHECK_TYPE(PyTuple_Check(bound.get()), "[apply] internal: _bind_kwargs must return a tuple");
     args = &PyTuple_GET_ITEM(bound.get(), 0);
     nargs = PyTuple_GET_SIZE(bound.get());
@@ -314,7 +317,8 @@ PyObject* function_apply(PyObject* cls, PyObject* const* args_in, Py_ssize_t nar
 
   PyRef info = PyRef::check(PyObject_GetAttr(cls, g_str_apply_info));
   FNGRAD_CHECK_TYPE(PyTuple_Check(info.get()) && PyTuple_GET_SIZE(info.get()) == 3, "[apply] ",
-                    _PyType_Name(reinterpret_cast<PyTypeObject*>(cls)), " is not a subclass of fngrad.autograd.Function.");
+                    _PyType_Name(reinterpret_cast<PyTypeObject*>(cls)),
+                    " is not a subclass of fngrad.autograd.Function.");
   PyObject* backward_cls = PyTuple_GET_ITEM(info.get(), 0);
   PyObject* setup_context = PyTuple_GET_ITEM(info.get(), 1);
   const int flags = static_cast<int>(PyLong_AsLong(PyTuple_GET_ITEM(info.get(), 2)));
@@ -403,7 +407,8 @@ PyObject* function_apply(PyObject* cls, PyObject* const* args_in, Py_ssize_t nar
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(ctx->dirty); i++) {
       PyObject* d = PyTuple_GET_ITEM(ctx->dirty, i);
       bool returned = is_tuple ? contains_object(output.get(), d) : output.get() == d;
-      FNGRAD_CHECK_RUNTIME(returned, "Some elements marked as dirty during the forward method were not returned as output.");
+      FNGRAD_CHECK_RUNTIME(returned,
+                           "Some elements marked as dirty during the forward method were not returned as output.");
       ops::bump_version(as_tensor(d));
     }
   }

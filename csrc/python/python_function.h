@@ -31,7 +31,6 @@ class PyFunctionNode : public Node {
   int traverse_owned(visitproc visit, void* arg) override;
 
  public:
-
   FunctionCtxObject* ctx() const { return ctx_; }
   // Unpacks the saved tensors into a new tuple (ctx.saved_tensors).
   PyObject* unpack_saved();

@@ -37,8 +37,10 @@ PyObject* m_item(PyObject* self, PyObject*) {
   TensorObject* t = as_tensor(self);
   FNGRAD_CHECK_RUNTIME(t->numel == 1, "a Tensor with ", t->numel, " elements cannot be converted to Scalar");
   switch (t->dtype) {
-    case DType::Bool: return PyBool_FromLong(*data_ptr<bool>(t));
-    case DType::Int64: return PyLong_FromLongLong(*data_ptr<int64_t>(t));
+    case DType::Bool:
+      return PyBool_FromLong(*data_ptr<bool>(t));
+    case DType::Int64:
+      return PyLong_FromLongLong(*data_ptr<int64_t>(t));
     default:
       if (is_integral(t->dtype)) return PyLong_FromDouble(item_as_double(t));  // exact below 64 bits
       return PyFloat_FromDouble(item_as_double(t));
@@ -57,11 +59,15 @@ PyObject* m_size(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObje
   FNGRAD_CATCH(nullptr)
 }
 
-PyObject* m_dim(PyObject* self, PyObject*) { return PyLong_FromSsize_t(static_cast<Py_ssize_t>(ndim(as_tensor(self)))); }
+PyObject* m_dim(PyObject* self, PyObject*) {
+  return PyLong_FromSsize_t(static_cast<Py_ssize_t>(ndim(as_tensor(self))));
+}
 PyObject* m_numel(PyObject* self, PyObject*) { return PyLong_FromLongLong(as_tensor(self)->numel); }
 PyObject* m_element_size(PyObject* self, PyObject*) { return PyLong_FromSize_t(itemsize(as_tensor(self)->dtype)); }
 PyObject* m_is_contiguous(PyObject* self, PyObject*) { return PyBool_FromLong(as_tensor(self)->contiguous); }
-PyObject* m_is_floating_point(PyObject* self, PyObject*) { return PyBool_FromLong(is_floating(as_tensor(self)->dtype)); }
+PyObject* m_is_floating_point(PyObject* self, PyObject*) {
+  return PyBool_FromLong(is_floating(as_tensor(self)->dtype));
+}
 PyObject* m_is_inference(PyObject* self, PyObject*) { return PyBool_FromLong(as_tensor(self)->is_inference); }
 
 PyObject* m_contiguous(PyObject* self, PyObject*) {
@@ -76,8 +82,7 @@ PyObject* m_clone(PyObject* self, PyObject*) {
   FNGRAD_CATCH(nullptr)
 }
 
-template <DType D>
-PyObject* m_cast(PyObject* self, PyObject*) {
+template <DType D> PyObject* m_cast(PyObject* self, PyObject*) {
   FNGRAD_TRY
   return ops::to_dtype(as_tensor(self), D).release();
   FNGRAD_CATCH(nullptr)
@@ -91,10 +96,11 @@ void check_device(PyObject* device) {
   FNGRAD_PY_CHECK(name != nullptr);
   std::string s = name;
   std::string type = s.substr(0, s.find(':'));
-  bool index_ok = s.size() == type.size() ||
-                  (s.size() > type.size() + 1 && s.find_first_not_of("0123456789", type.size() + 1) == std::string::npos);
+  bool index_ok = s.size() == type.size() || (s.size() > type.size() + 1 &&
+                                              s.find_first_not_of("0123456789", type.size() + 1) == std::string::npos);
   if (type == "cpu" && index_ok) return;
-  static const char* const known[] = {"cuda", "mps", "xpu", "meta", "hip", "xla", "ipu", "hpu", "mtia", "privateuseone"};
+  static const char* const known[] = {"cuda", "mps", "xpu", "meta", "hip",
+                                      "xla",  "ipu", "hpu", "mtia", "privateuseone"};
   for (const char* k : known) {
     FNGRAD_CHECK_RUNTIME(!(type == k && index_ok), "[to] fngrad tensors live on the CPU; device '", s,
                          "' is not available.");
@@ -106,7 +112,7 @@ void check_device(PyObject* device) {
 // copy=False) and to(other, non_blocking=False, copy=False), as in PyTorch: the first positional
 // argument (a dtype, a tensor or a device) picks the signature.
 const Signature to_by_device("to", {"device=None", "dtype=None", "non_blocking=False", "copy=False", "*",
-                                   "memory_format=None"});
+                                    "memory_format=None"});
 
 PyObject* m_to(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
@@ -187,8 +193,7 @@ PyObject* m_retain_grad(PyObject* self, PyObject*) {
 
 // ---- pointwise ----
 
-template <TensorRef (*F)(TensorObject*)>
-PyObject* m_unary(PyObject* self, PyObject*) {
+template <TensorRef (*F)(TensorObject*)> PyObject* m_unary(PyObject* self, PyObject*) {
   FNGRAD_TRY
   return F(as_tensor(self)).release();
   FNGRAD_CATCH(nullptr)
@@ -198,12 +203,11 @@ PyObject* m_unary(PyObject* self, PyObject*) {
 // table's Clamp, a tensor bound (the other a tensor, a number or absent) to the ternary table's
 // ClampTensor.
 const Signature clamp_sig[4] = {{"clamp", {"min=None", "max=None"}},
-                               {"clip", {"min=None", "max=None"}},
-                               {"clamp_", {"min=None", "max=None"}},
-                               {"clip_", {"min=None", "max=None"}}};
+                                {"clip", {"min=None", "max=None"}},
+                                {"clamp_", {"min=None", "max=None"}},
+                                {"clip_", {"min=None", "max=None"}}};
 
-template <int Name>
-PyObject* m_clamp(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+template <int Name> PyObject* m_clamp(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
   const bool inplace = Name >= 2;
   Args a(clamp_sig[Name], args, nargs, kwnames);
@@ -232,23 +236,27 @@ PyObject* m_clamp(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObj
 
 constexpr const char* compare_method_name(ops::CompareKind k) {
   switch (k) {
-    case ops::CompareKind::Lt: return "lt";
-    case ops::CompareKind::Le: return "le";
-    case ops::CompareKind::Gt: return "gt";
-    case ops::CompareKind::Ge: return "ge";
-    case ops::CompareKind::Eq: return "eq";
-    case ops::CompareKind::Ne: return "ne";
+    case ops::CompareKind::Lt:
+      return "lt";
+    case ops::CompareKind::Le:
+      return "le";
+    case ops::CompareKind::Gt:
+      return "gt";
+    case ops::CompareKind::Ge:
+      return "ge";
+    case ops::CompareKind::Eq:
+      return "eq";
+    case ops::CompareKind::Ne:
+      return "ne";
   }
   return "eq";
 }
 
 // Indexed by ops::CompareKind.
-const Signature compare_sig[] = {{compare_method_name(ops::CompareKind(0)), {"other"}, 1},
-                                 {compare_method_name(ops::CompareKind(1)), {"other"}, 1},
-                                 {compare_method_name(ops::CompareKind(2)), {"other"}, 1},
-                                 {compare_method_name(ops::CompareKind(3)), {"other"}, 1},
-                                 {compare_method_name(ops::CompareKind(4)), {"other"}, 1},
-                                 {compare_method_name(ops::CompareKind(5)), {"other"}, 1}};
+const Signature compare_sig[] = {
+    {compare_method_name(ops::CompareKind(0)), {"other"}, 1}, {compare_method_name(ops::CompareKind(1)), {"other"}, 1},
+    {compare_method_name(ops::CompareKind(2)), {"other"}, 1}, {compare_method_name(ops::CompareKind(3)), {"other"}, 1},
+    {compare_method_name(ops::CompareKind(4)), {"other"}, 1}, {compare_method_name(ops::CompareKind(5)), {"other"}, 1}};
 
 template <ops::CompareKind K>
 PyObject* m_compare(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
@@ -272,8 +280,10 @@ PyObject* m_fill_(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObj
   FNGRAD_TRY
   Args a(fill__sig, args, nargs, kwnames);
   if (is_tensor(a[0])) {
-    FNGRAD_CHECK_RUNTIME(ndim(as_tensor(a[0])) == 0, "[fill_] fill_ only supports 0-dimension value tensor but got "
-                         "tensor with ", ndim(as_tensor(a[0])), " dimensions.");
+    FNGRAD_CHECK_RUNTIME(ndim(as_tensor(a[0])) == 0,
+                         "[fill_] fill_ only supports 0-dimension value tensor but got "
+                         "tensor with ",
+                         ndim(as_tensor(a[0])), " dimensions.");
   }
   ops::fill_(as_tensor(self), a.scalar(0));
   Py_INCREF(self);
@@ -292,8 +302,10 @@ PyObject* m_masked_fill(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
   TensorObject* mask = a.tensor(0);
   if (is_tensor(a[1])) {
     const int64_t nd = ndim(as_tensor(a[1]));
-    FNGRAD_CHECK_RUNTIME(nd == 0, "[", op, "] masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
-                         "with ", nd, " dimension(s).");
+    FNGRAD_CHECK_RUNTIME(nd == 0, "[", op,
+                         "] masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
+                         "with ",
+                         nd, " dimension(s).");
   }
   // A 0-dim value tensor that requires grad gets its gradient (the sum over the filled places),
   // as in PyTorch: the fill is then where(mask, value, self), and the in-place form copies that in.
@@ -400,18 +412,26 @@ PyMethodDef general_methods[] = {
     {"retain_grad", m_retain_grad, METH_NOARGS, "Keeps .grad for this non-leaf tensor after backward."},
     {"negative", m_unary<&ops::apply_Neg>, METH_NOARGS, "-x elementwise."},
     {"absolute", m_unary<&ops::apply_Abs>, METH_NOARGS, "|x| elementwise."},
-    {"clamp", FNGRAD_FASTCALL(m_clamp<0>), kFastKw, method_doc(clamp_sig[0], "Clamps every element into [min, max] (a bound may be None).\n\n"
-                                                                      ">>> fngrad.tensor([-2., 0.5, 3.]).clamp(0, 1)\n"
-                                                                      "tensor([0.0000, 0.5000, 1.0000])")},
-    {"clip", FNGRAD_FASTCALL(m_clamp<1>), kFastKw, method_doc(clamp_sig[1], "Alias of clamp.\n\n"
-                                                                    ">>> fngrad.tensor([-2., 0.5, 3.]).clip(max=1)\n"
-                                                                    "tensor([-2.0000,  0.5000,  1.0000])")},
-    {"clamp_", FNGRAD_FASTCALL(m_clamp<2>), kFastKw, method_doc(clamp_sig[2], "clamp, in place.\n\n"
-                                                                      ">>> fngrad.tensor([-2., 0.5, 3.]).clamp_(min=0)\n"
-                                                                      "tensor([0.0000, 0.5000, 3.0000])")},
-    {"clip_", FNGRAD_FASTCALL(m_clamp<3>), kFastKw, method_doc(clamp_sig[3], "clamp, in place (alias of clamp_).\n\n"
-                                                                    ">>> fngrad.tensor([-2., 0.5, 3.]).clip_(-1, 1)\n"
-                                                                    "tensor([-1.0000,  0.5000,  1.0000])")},
+    {"clamp", FNGRAD_FASTCALL(m_clamp<0>), kFastKw,
+     method_doc(clamp_sig[0],
+                "Clamps every element into [min, max] (a bound may be None).\n\n"
+                ">>> fngrad.tensor([-2., 0.5, 3.]).clamp(0, 1)\n"
+                "tensor([0.0000, 0.5000, 1.0000])")},
+    {"clip", FNGRAD_FASTCALL(m_clamp<1>), kFastKw,
+     method_doc(clamp_sig[1],
+                "Alias of clamp.\n\n"
+                ">>> fngrad.tensor([-2., 0.5, 3.]).clip(max=1)\n"
+                "tensor([-2.0000,  0.5000,  1.0000])")},
+    {"clamp_", FNGRAD_FASTCALL(m_clamp<2>), kFastKw,
+     method_doc(clamp_sig[2],
+                "clamp, in place.\n\n"
+                ">>> fngrad.tensor([-2., 0.5, 3.]).clamp_(min=0)\n"
+                "tensor([0.0000, 0.5000, 3.0000])")},
+    {"clip_", FNGRAD_FASTCALL(m_clamp<3>), kFastKw,
+     method_doc(clamp_sig[3],
+                "clamp, in place (alias of clamp_).\n\n"
+                ">>> fngrad.tensor([-2., 0.5, 3.]).clip_(-1, 1)\n"
+                "tensor([-1.0000,  0.5000,  1.0000])")},
     {"size", FNGRAD_FASTCALL(m_size), kFastKw, method_doc(size_sig, "The shape, or the size of one dim.")},
     {"dim", m_dim, METH_NOARGS, "Number of dimensions."},
     {"numel", m_numel, METH_NOARGS, "Number of elements."},

@@ -42,8 +42,7 @@ PyObject* m_sum_like(PyObject* self, PyObject* const* args, Py_ssize_t nargs, Py
 
 const Signature amax_sig[2] = {{"amin", {"dim=()", "keepdim=False"}}, {"amax", {"dim=()", "keepdim=False"}}};
 
-template <bool Max>
-PyObject* m_amax(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+template <bool Max> PyObject* m_amax(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
   Args a(amax_sig[Max], args, nargs, kwnames);
   DimVec dims;
@@ -54,8 +53,7 @@ PyObject* m_amax(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObje
 
 // max()/min() of everything, max(other) elementwise, or (values, indices) along a dim (Python
 // wraps the pair in fngrad.return_types).
-template <bool Max>
-PyObject* m_max(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+template <bool Max> PyObject* m_max(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
   const char* op = Max ? "max" : "min";
   static const Signature sig(op, {"dim", "keepdim"});
@@ -81,11 +79,9 @@ PyObject* m_max(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObjec
   FNGRAD_CATCH(nullptr)
 }
 
-const Signature argmax_sig[2] = {{"argmin", {"dim=None", "keepdim=False"}},
-                                {"argmax", {"dim=None", "keepdim=False"}}};
+const Signature argmax_sig[2] = {{"argmin", {"dim=None", "keepdim=False"}}, {"argmax", {"dim=None", "keepdim=False"}}};
 
-template <bool Max>
-PyObject* m_argmax(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+template <bool Max> PyObject* m_argmax(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
   Args a(argmax_sig[Max], args, nargs, kwnames);
   DimVec dims;
@@ -96,12 +92,10 @@ PyObject* m_argmax(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyOb
 
 // var(dim=None, unbiased=True, keepdim=False, *, correction=None): PyTorch's overloads in one;
 // var(True) means var(unbiased=True), as in PyTorch's old signature.
-const Signature var_sig[2] = {
-    {"var", {"dim=None", "unbiased=True", "keepdim=False", "*", "correction=None"}},
-    {"std", {"dim=None", "unbiased=True", "keepdim=False", "*", "correction=None"}}};
+const Signature var_sig[2] = {{"var", {"dim=None", "unbiased=True", "keepdim=False", "*", "correction=None"}},
+                              {"std", {"dim=None", "unbiased=True", "keepdim=False", "*", "correction=None"}}};
 
-template <bool Sqrt>
-PyObject* m_var(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+template <bool Sqrt> PyObject* m_var(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
   const Signature& sig = var_sig[Sqrt];
   static const Signature unbiased_first(Sqrt ? "std" : "var", {"unbiased", "*", "dim", "keepdim", "correction"});
@@ -129,8 +123,7 @@ PyObject* m_logsumexp(PyObject* self, PyObject* const* args, Py_ssize_t nargs, P
 
 const Signature softmax_sig[2] = {{"softmax", {"dim", "dtype=None"}, 1}, {"log_softmax", {"dim", "dtype=None"}, 1}};
 
-template <bool Log>
-PyObject* m_softmax(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+template <bool Log> PyObject* m_softmax(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
   const char* op = Log ? "log_softmax" : "softmax";
   Args a(softmax_sig[Log], args, nargs, kwnames);
@@ -165,8 +158,7 @@ PyObject* m_norm(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObje
 
 const Signature all_sig[2] = {{"any", {"dim=None", "keepdim=False"}}, {"all", {"dim=None", "keepdim=False"}}};
 
-template <bool All>
-PyObject* m_all(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+template <bool All> PyObject* m_all(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
   Args a(all_sig[All], args, nargs, kwnames);
   DimVec dims;

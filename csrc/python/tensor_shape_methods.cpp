@@ -8,7 +8,6 @@ namespace fngrad {
 
 namespace {
 
-
 PyObject* tuple_of(SmallVec<TensorRef, 4>&& parts) {
   PyRef t = PyRef::check(PyTuple_New(static_cast<Py_ssize_t>(parts.size())));
   for (size_t i = 0; i < parts.size(); i++) PyTuple_SET_ITEM(t.get(), static_cast<Py_ssize_t>(i), parts[i].release());
@@ -75,7 +74,8 @@ PyObject* m_view(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObje
   PyObject* dtype = nullptr;
   if (nargs == 1 && !PyIndex_Check(args[0]) && !PySequence_Check(args[0])) {
     dtype = args[0];
-    FNGRAD_CHECK_TYPE(kwnames == nullptr || PyTuple_GET_SIZE(kwnames) == 0, "view() takes no keyword arguments with "
+    FNGRAD_CHECK_TYPE(kwnames == nullptr || PyTuple_GET_SIZE(kwnames) == 0,
+                      "view() takes no keyword arguments with "
                       "a dtype");
   } else if (nargs == 0 && kwnames != nullptr && PyTuple_GET_SIZE(kwnames) > 0) {
     Args a(view_sig, args, nargs, kwnames);
@@ -103,8 +103,7 @@ PyObject* m_permute(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyO
 // view_as, reshape_as, expand_as: (other), PyTorch's name.
 const Signature as_sig[3] = {{"view_as", {"other"}, 1}, {"reshape_as", {"other"}, 1}, {"expand_as", {"other"}, 1}};
 
-template <int Kind>
-PyObject* m_as(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+template <int Kind> PyObject* m_as(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
   Args a(as_sig[Kind], args, nargs, kwnames);
   const DimVec& shape = a.tensor(0)->sizes;

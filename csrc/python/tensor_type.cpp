@@ -29,8 +29,9 @@ using ops::Operand;
 void set_requires_grad_flag(TensorObject* t, bool value) {
   if (t->grad_fn != nullptr) {
     fail(ErrorKind::Runtime, "you can only change requires_grad flags of leaf variables.",
-         value ? "" : " If you want to use a computed variable in a subgraph that doesn't require differentiation use "
-                      "var_no_grad = var.detach().");
+         value ? ""
+               : " If you want to use a computed variable in a subgraph that doesn't require differentiation use "
+                 "var_no_grad = var.detach().");
   }
   FNGRAD_CHECK_RUNTIME(!value || is_floating(t->dtype), "only Tensors of floating point dtype can require gradients");
   FNGRAD_CHECK_RUNTIME(!value || !t->is_inference || InferenceMode::is_enabled(),
@@ -107,8 +108,9 @@ int tensor_clear(PyObject* self) {
 
 PyObject* tensor_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
   FNGRAD_TRY
-  FNGRAD_CHECK_TYPE((args == nullptr || PyTuple_GET_SIZE(args) == 0) && (kwargs == nullptr || PyDict_GET_SIZE(kwargs) == 0),
-                    "[Tensor] Use fngrad.tensor(data) to create a tensor from data.");
+  FNGRAD_CHECK_TYPE(
+      (args == nullptr || PyTuple_GET_SIZE(args) == 0) && (kwargs == nullptr || PyDict_GET_SIZE(kwargs) == 0),
+      "[Tensor] Use fngrad.tensor(data) to create a tensor from data.");
   PyObject* o = type->tp_alloc(type, 0);
   if (o == nullptr) return nullptr;
   TensorObject* t = as_tensor(o);
@@ -125,8 +127,7 @@ Py_hash_t tensor_hash(PyObject* self) { return _Py_HashPointer(self); }
 
 // ---- number protocol ----
 
-template <typename Op>
-PyObject* nb_binary(PyObject* a, PyObject* b) {
+template <typename Op> PyObject* nb_binary(PyObject* a, PyObject* b) {
   FNGRAD_TRY
   Operand oa, ob;
   if (!to_operand(a, &oa) || !to_operand(b, &ob)) Py_RETURN_NOTIMPLEMENTED;
@@ -134,8 +135,7 @@ PyObject* nb_binary(PyObject* a, PyObject* b) {
   FNGRAD_CATCH(nullptr)
 }
 
-template <typename Op>
-PyObject* nb_inplace(PyObject* a, PyObject* b) {
+template <typename Op> PyObject* nb_inplace(PyObject* a, PyObject* b) {
   FNGRAD_TRY
   Operand ob;
   if (!is_tensor(a) || !to_operand(b, &ob)) Py_RETURN_NOTIMPLEMENTED;
@@ -156,9 +156,7 @@ PyObject* nb_positive(PyObject* a) {
   return a;
 }
 
-void require_one_element(TensorObject* t, const char* what) {
-  FNGRAD_CHECK_VALUE(t->numel == 1, what);
-}
+void require_one_element(TensorObject* t, const char* what) { FNGRAD_CHECK_VALUE(t->numel == 1, what); }
 
 int nb_bool(PyObject* a) {
   FNGRAD_TRY
@@ -204,12 +202,24 @@ PyObject* tensor_richcompare(PyObject* a, PyObject* b, int op) {
   if (!to_operand(a, &oa) || !to_operand(b, &ob)) Py_RETURN_NOTIMPLEMENTED;
   ops::CompareKind k = ops::CompareKind::Eq;
   switch (op) {
-    case Py_LT: k = ops::CompareKind::Lt; break;
-    case Py_LE: k = ops::CompareKind::Le; break;
-    case Py_GT: k = ops::CompareKind::Gt; break;
-    case Py_GE: k = ops::CompareKind::Ge; break;
-    case Py_EQ: k = ops::CompareKind::Eq; break;
-    case Py_NE: k = ops::CompareKind::Ne; break;
+    case Py_LT:
+      k = ops::CompareKind::Lt;
+      break;
+    case Py_LE:
+      k = ops::CompareKind::Le;
+      break;
+    case Py_GT:
+      k = ops::CompareKind::Gt;
+      break;
+    case Py_GE:
+      k = ops::CompareKind::Ge;
+      break;
+    case Py_EQ:
+      k = ops::CompareKind::Eq;
+      break;
+    case Py_NE:
+      k = ops::CompareKind::Ne;
+      break;
   }
   return ops::compare(k, oa, ob).release();
   FNGRAD_CATCH(nullptr)
@@ -240,7 +250,8 @@ int mp_ass_subscript(PyObject* self, PyObject* index, PyObject* value) {
   if (parse_scalar(value, &s)) {
     v = ops::Operand(s);
   } else {
-    FNGRAD_CHECK_TYPE(is_tensor(value), "[setitem] Expected a number or a tensor as the value, got ", py_type_name(value), ".");
+    FNGRAD_CHECK_TYPE(is_tensor(value), "[setitem] Expected a number or a tensor as the value, got ",
+                      py_type_name(value), ".");
     v = ops::Operand(as_tensor(value));
   }
   ops::index_put(as_tensor(self), index, v);
@@ -274,8 +285,7 @@ PyObject* nb_matmul(PyObject* a, PyObject* b) {
   FNGRAD_CATCH(nullptr)
 }
 
-template <ops::LogicalKind K>
-PyObject* nb_bitwise(PyObject* a, PyObject* b) {
+template <ops::LogicalKind K> PyObject* nb_bitwise(PyObject* a, PyObject* b) {
   FNGRAD_TRY
   Operand oa, ob;
   if (!to_operand(a, &oa) || !to_operand(b, &ob)) Py_RETURN_NOTIMPLEMENTED;
@@ -311,7 +321,9 @@ PyObject* get_dtype(PyObject* self, void*) {
 
 PyObject* get_ndim(PyObject* self, void*) { return PyLong_FromSsize_t(static_cast<Py_ssize_t>(ndim(as_tensor(self)))); }
 
-PyObject* get_requires_grad(PyObject* self, void*) { return PyBool_FromLong(autograd::requires_grad_reverse(as_tensor(self))); }
+PyObject* get_requires_grad(PyObject* self, void*) {
+  return PyBool_FromLong(autograd::requires_grad_reverse(as_tensor(self)));
+}
 
 int set_requires_grad(PyObject* self, PyObject* value, void*) {
   FNGRAD_TRY
@@ -369,9 +381,7 @@ PyObject* get_grad_fn(PyObject* self, void*) {
 
 PyObject* get_is_leaf(PyObject* self, void*) { return PyBool_FromLong(as_tensor(self)->grad_fn == nullptr); }
 
-PyObject* get_version(PyObject* self, void*) {
-  return PyLong_FromUnsignedLongLong(as_tensor(self)->storage->version);
-}
+PyObject* get_version(PyObject* self, void*) { return PyLong_FromUnsignedLongLong(as_tensor(self)->storage->version); }
 
 PyObject* get_output_nr(PyObject* self, void*) { return PyLong_FromUnsignedLong(as_tensor(self)->output_nr); }
 
@@ -419,8 +429,7 @@ PyGetSetDef tensor_getset[] = {
     {"shape", get_shape, nullptr, "The tensor's shape, a fngrad.Size.", nullptr},
     {"dtype", get_dtype, nullptr, "The element type.", nullptr},
     {"ndim", get_ndim, nullptr, "Number of dimensions.", nullptr},
-    {"requires_grad", get_requires_grad, set_requires_grad, "Whether gradients are computed for this tensor.",
-     nullptr},
+    {"requires_grad", get_requires_grad, set_requires_grad, "Whether gradients are computed for this tensor.", nullptr},
     {"grad", get_grad, set_grad, "The accumulated gradient (leaves), or None.", nullptr},
     {"grad_fn", get_grad_fn, nullptr, "The node that created this tensor, or None for leaves.", nullptr},
     {"is_leaf", get_is_leaf, nullptr, "True for tensors not created by a recorded op.", nullptr},
@@ -466,43 +475,42 @@ void init_tensor_types(PyObject* module) {
       {"__dictoffset__", T_PYSSIZET, offsetof(TensorObject, dict), READONLY, nullptr},
       {"__weaklistoffset__", T_PYSSIZET, offsetof(TensorObject, weakreflist), READONLY, nullptr},
       {nullptr, 0, 0, 0, nullptr}};
-  static PyType_Slot tensor_slots[] = {
-      {Py_tp_dealloc, reinterpret_cast<void*>(tensor_dealloc)},
-      {Py_tp_traverse, reinterpret_cast<void*>(tensor_traverse)},
-      {Py_tp_clear, reinterpret_cast<void*>(tensor_clear)},
-      {Py_tp_new, reinterpret_cast<void*>(tensor_new)},
-      {Py_tp_hash, reinterpret_cast<void*>(tensor_hash)},
-      {Py_tp_richcompare, reinterpret_cast<void*>(tensor_richcompare)},
-      {Py_tp_methods, methods.data()},
-      {Py_tp_getset, tensor_getset},
-      {Py_tp_members, tensor_members},
-      {Py_nb_add, reinterpret_cast<void*>(nb_binary<ops::Add>)},
-      {Py_nb_subtract, reinterpret_cast<void*>(nb_binary<ops::Sub>)},
-      {Py_nb_multiply, reinterpret_cast<void*>(nb_binary<ops::Mul>)},
-      {Py_nb_true_divide, reinterpret_cast<void*>(nb_binary<ops::Div>)},
-      {Py_nb_inplace_add, reinterpret_cast<void*>(nb_inplace<ops::Add>)},
-      {Py_nb_inplace_subtract, reinterpret_cast<void*>(nb_inplace<ops::Sub>)},
-      {Py_nb_inplace_multiply, reinterpret_cast<void*>(nb_inplace<ops::Mul>)},
-      {Py_nb_inplace_true_divide, reinterpret_cast<void*>(nb_inplace<ops::Div>)},
-      {Py_nb_negative, reinterpret_cast<void*>(nb_negative)},
-      {Py_nb_power, reinterpret_cast<void*>(nb_power)},
-      {Py_nb_inplace_power, reinterpret_cast<void*>(nb_inplace_power)},
-      {Py_nb_matrix_multiply, reinterpret_cast<void*>(nb_matmul)},
-      {Py_nb_and, reinterpret_cast<void*>(nb_bitwise<ops::LogicalKind::And>)},
-      {Py_nb_or, reinterpret_cast<void*>(nb_bitwise<ops::LogicalKind::Or>)},
-      {Py_nb_xor, reinterpret_cast<void*>(nb_bitwise<ops::LogicalKind::Xor>)},
-      {Py_nb_invert, reinterpret_cast<void*>(nb_invert)},
-      {Py_nb_absolute, reinterpret_cast<void*>(nb_absolute)},
-      {Py_nb_positive, reinterpret_cast<void*>(nb_positive)},
-      {Py_nb_bool, reinterpret_cast<void*>(nb_bool)},
-      {Py_nb_float, reinterpret_cast<void*>(nb_float)},
-      {Py_nb_int, reinterpret_cast<void*>(nb_int)},
-      {Py_nb_index, reinterpret_cast<void*>(nb_index)},
-      {Py_mp_length, reinterpret_cast<void*>(mp_length)},
-      {Py_mp_subscript, reinterpret_cast<void*>(mp_subscript)},
-      {Py_mp_ass_subscript, reinterpret_cast<void*>(mp_ass_subscript)},
-      {Py_tp_doc, const_cast<char*>("The native base of fngrad.Tensor.")},
-      {0, nullptr}};
+  static PyType_Slot tensor_slots[] = {{Py_tp_dealloc, reinterpret_cast<void*>(tensor_dealloc)},
+                                       {Py_tp_traverse, reinterpret_cast<void*>(tensor_traverse)},
+                                       {Py_tp_clear, reinterpret_cast<void*>(tensor_clear)},
+                                       {Py_tp_new, reinterpret_cast<void*>(tensor_new)},
+                                       {Py_tp_hash, reinterpret_cast<void*>(tensor_hash)},
+                                       {Py_tp_richcompare, reinterpret_cast<void*>(tensor_richcompare)},
+                                       {Py_tp_methods, methods.data()},
+                                       {Py_tp_getset, tensor_getset},
+                                       {Py_tp_members, tensor_members},
+                                       {Py_nb_add, reinterpret_cast<void*>(nb_binary<ops::Add>)},
+                                       {Py_nb_subtract, reinterpret_cast<void*>(nb_binary<ops::Sub>)},
+                                       {Py_nb_multiply, reinterpret_cast<void*>(nb_binary<ops::Mul>)},
+                                       {Py_nb_true_divide, reinterpret_cast<void*>(nb_binary<ops::Div>)},
+                                       {Py_nb_inplace_add, reinterpret_cast<void*>(nb_inplace<ops::Add>)},
+                                       {Py_nb_inplace_subtract, reinterpret_cast<void*>(nb_inplace<ops::Sub>)},
+                                       {Py_nb_inplace_multiply, reinterpret_cast<void*>(nb_inplace<ops::Mul>)},
+                                       {Py_nb_inplace_true_divide, reinterpret_cast<void*>(nb_inplace<ops::Div>)},
+                                       {Py_nb_negative, reinterpret_cast<void*>(nb_negative)},
+                                       {Py_nb_power, reinterpret_cast<void*>(nb_power)},
+                                       {Py_nb_inplace_power, reinterpret_cast<void*>(nb_inplace_power)},
+                                       {Py_nb_matrix_multiply, reinterpret_cast<void*>(nb_matmul)},
+                                       {Py_nb_and, reinterpret_cast<void*>(nb_bitwise<ops::LogicalKind::And>)},
+                                       {Py_nb_or, reinterpret_cast<void*>(nb_bitwise<ops::LogicalKind::Or>)},
+                                       {Py_nb_xor, reinterpret_cast<void*>(nb_bitwise<ops::LogicalKind::Xor>)},
+                                       {Py_nb_invert, reinterpret_cast<void*>(nb_invert)},
+                                       {Py_nb_absolute, reinterpret_cast<void*>(nb_absolute)},
+                                       {Py_nb_positive, reinterpret_cast<void*>(nb_positive)},
+                                       {Py_nb_bool, reinterpret_cast<void*>(nb_bool)},
+                                       {Py_nb_float, reinterpret_cast<void*>(nb_float)},
+                                       {Py_nb_int, reinterpret_cast<void*>(nb_int)},
+                                       {Py_nb_index, reinterpret_cast<void*>(nb_index)},
+                                       {Py_mp_length, reinterpret_cast<void*>(mp_length)},
+                                       {Py_mp_subscript, reinterpret_cast<void*>(mp_subscript)},
+                                       {Py_mp_ass_subscript, reinterpret_cast<void*>(mp_ass_subscript)},
+                                       {Py_tp_doc, const_cast<char*>("The native base of fngrad.Tensor.")},
+                                       {0, nullptr}};
   static PyType_Spec tensor_spec = {"fngrad._C.TensorBase", sizeof(TensorObject), 0,
                                     Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC, tensor_slots};
   TensorBaseType = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&tensor_spec));
