@@ -113,7 +113,10 @@ def print_ladder(table, libs):
         print(line)
     # Other processes only ever add time, so the minima are the cleanest view of the differences.
     best = {k: v[0] for k, v in table.items()}
-    get = lambda n: best[(n, "fngrad")]
+
+    def get(n):
+        return best[(n, "fngrad")]
+
     floor = get("call floor: x.dim()")
     nograd = get("relu, no autograd")
     nosites = get("relu, recording, no creation site")

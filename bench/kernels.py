@@ -51,13 +51,15 @@ BINARY = {
     "div": (lambda a, b: a / b, np.divide),
     "maximum": (fngrad.maximum, np.maximum),
     "add_scalar": (lambda a, b: a + 1.5, lambda a, b: a + np.float32(1.5)),
-    "add_broadcast": (lambda a, b: a.reshape(-1, 64) + b.reshape(-1, 64)[0], lambda a, b: a.reshape(-1, 64) + b.reshape(-1, 64)[0]),
+    "add_broadcast": (lambda a, b: a.reshape(-1, 64) + b.reshape(-1, 64)[0],
+                      lambda a, b: a.reshape(-1, 64) + b.reshape(-1, 64)[0]),
 }
 REDUCE = {
     "sum": (lambda t: t.sum(), np.sum),
     "mean_rows": (lambda t: t.reshape(-1, 256).mean(1), lambda a: a.reshape(-1, 256).mean(1)),
     "softmax_rows": (lambda t: t.reshape(-1, 256).softmax(1),
-                     lambda a: (lambda e: e / e.sum(1, keepdims=True))(np.exp(a.reshape(-1, 256) - a.reshape(-1, 256).max(1, keepdims=True)))),
+                     lambda a: (lambda e: e / e.sum(1, keepdims=True))(
+                         np.exp(a.reshape(-1, 256) - a.reshape(-1, 256).max(1, keepdims=True)))),
 }
 
 

@@ -44,10 +44,14 @@ def child(variant, size, calls):
     if variant == "numpy copy, fresh":
         op = a.copy
     elif variant == "numpy maximum, fresh":
-        op = lambda: np.maximum(a, 0)
+
+        def op():
+            return np.maximum(a, 0)
     elif variant == "numpy maximum, out=":
         out = np.empty_like(a)
-        op = lambda: np.maximum(a, 0, out=out)
+
+        def op():
+            return np.maximum(a, 0, out=out)
     elif variant.startswith("fngrad"):
         import fngrad
 

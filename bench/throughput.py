@@ -125,8 +125,8 @@ def numpy_function_chain(n):
 
 
 def hips_function_chain(n):
-    from autograd.extend import defvjp, primitive
     import autograd.numpy as anp
+    from autograd.extend import defvjp, primitive
 
     @primitive
     def myrelu(x):
@@ -137,8 +137,8 @@ def hips_function_chain(n):
 
 
 def _hips_chain(name, step, n):
-    from autograd import make_vjp
     import autograd.numpy as anp
+    from autograd import make_vjp
 
     def f(x):
         y = x
@@ -477,8 +477,8 @@ def numpy_mlp(batch, steps, lr=0.01):
 
 
 def hips_mlp(batch, steps, lr=0.01):
-    from autograd import grad
     import autograd.numpy as anp
+    from autograd import grad
 
     X, Y, Ws, bs = mlp_data(batch, 8)
     params = [w.copy() for w in Ws] + [x.copy() for x in bs]

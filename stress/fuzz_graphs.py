@@ -1625,7 +1625,8 @@ def close_report(got, ref, tol):
         return None
     excess = np.where(bad, np.nan_to_num(diff, nan=np.inf) - tol, -np.inf)
     i = np.unravel_index(int(np.argmax(excess)), got.shape)
-    return (f"at {tuple(int(j) for j in i)}: fngrad={got[i]!r} ref={ref[i]!r} (|diff|={diff[i]:.3g}, tol={np.broadcast_to(tol, got.shape)[i]:.3g}; "
+    tol_i = np.broadcast_to(tol, got.shape)[i]
+    return (f"at {tuple(int(j) for j in i)}: fngrad={got[i]!r} ref={ref[i]!r} (|diff|={diff[i]:.3g}, tol={tol_i:.3g}; "
             f"{int(bad.sum())}/{got.size} elements off) fngrad={_fmt_arr(got)} ref={_fmt_arr(ref)}")
 
 
@@ -1700,7 +1701,8 @@ def check_fd(g, res, failures, rng, lib=None, only=None):
                 break
         if not ok:
             failures.append(dict(kind="grad-vs-fd", mode="f64", what=n, ref="finite differences",
-                                 detail=f"{n}.grad (flat elements {_fmt_arr(sel, 12)}) " + close_report(adf, fdf, tol_of(fdf, FD_EPS))))
+                                 detail=f"{n}.grad (flat elements {_fmt_arr(sel, 12)}) "
+                                 + close_report(adf, fdf, tol_of(fdf, FD_EPS))))
 
 
 def check_structure(g, res, mode, failures):
@@ -2140,7 +2142,7 @@ def confirm_crash(crash, use_torch, timeout, log):
     if _crashes(seed, 1, use_torch, timeout):
         crash["confirmed"] = "crashes alone"
         return crash
-    lo, hi = crash["range_start"], seed
+    lo = crash["range_start"]
     if not _crashes(lo, seed - lo + 1, use_torch, timeout):
         crash["confirmed"] = "not reproducible (flaky)"
         return crash
@@ -2214,7 +2216,8 @@ def run_batch(start, count, use_torch, jobs=2, deadline=None, timeout=300, log=N
             g = generate(crash["seed"]) if crash["seed"] is not None else None
             log(f"\n=== CRASH seed {crash['seed']} (exit {crash['rc']}{', timeout' if crash['timeout'] else ''}, "
                 f"while running: {crash['stage']}; {crash.get('confirmed')}) ===\n{crash['stderr'][-1500:]}"
-                + (f"\n--- reproducer ---\n{render(g, 'f32' if crash['stage'] and 'f32' in crash['stage'] else 'f64')}" if g else ""))
+                + (f"\n--- reproducer ---\n{render(g, 'f32' if crash['stage'] and 'f32' in crash['stage'] else 'f64')}"
+                   if g else ""))
             if nxt is None:
                 # Crash outside a graph: skip past the last reported seed.
                 done = [r["seed"] for r in summ.results if s <= r["seed"] < end]
@@ -2265,7 +2268,7 @@ def run_batch(start, count, use_torch, jobs=2, deadline=None, timeout=300, log=N
 def print_summary(s, start, count, log=print):
     log("\n================ fuzz_graphs summary ================")
     log(f"seeds            {start}..{start + count - 1} (requested {count})")
-    log(f"oracle           finite differences (float64)" + (" + PyTorch (float64, float32, mixed)" if s["torch"] else ""))
+    log("oracle           finite differences (float64)" + (" + PyTorch (float64, float32, mixed)" if s["torch"] else ""))
     log(f"graphs run       {s['graphs']}  ({s['ops']} ops; {s['on_pool']} graphs on fngrad's thread pool)")
     log(f"ok               {s['ok']}")
     log(f"mismatches       {s['mismatches']}" + (f"  seeds {s['failing_seeds'][:40]}" if s["mismatches"] else ""))

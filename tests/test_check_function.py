@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 
 import fngrad
+from conftest import requires_torch
 from fngrad.autograd import Function, check_function, once_differentiable
 from fngrad.autograd.check_function import FunctionCheckError
-
-from conftest import requires_torch
 
 F64 = fngrad.float64
 

@@ -6,6 +6,7 @@ import pytest
 
 import fngrad
 import fngrad.nn.functional as F
+from conftest import requires_torch
 from fngrad import nn
 from fngrad.autograd.graph import saved_tensors_hooks
 from fngrad.utils.checkpoint import (
@@ -14,8 +15,6 @@ from fngrad.utils.checkpoint import (
     checkpoint_sequential,
     set_checkpoint_early_stop,
 )
-
-from conftest import requires_torch
 
 VARIANTS = [False, True]  # use_reentrant
 

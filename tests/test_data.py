@@ -5,9 +5,9 @@ import collections
 
 import numpy as np
 import pytest
-from conftest import requires_torch
 
 import fngrad
+from conftest import requires_torch
 from fngrad.utils.data import (
     BatchSampler,
     ConcatDataset,

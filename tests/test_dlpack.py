@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import fngrad
-from fngrad.utils.dlpack import DLDeviceType, from_dlpack, to_dlpack
 from conftest import requires_torch
+from fngrad.utils.dlpack import DLDeviceType, from_dlpack, to_dlpack
 
 NP_DTYPES = [np.float32, np.float64, np.int64, np.bool_]
 REQUIRES_GRAD_MESSAGE = "Can't export tensors that require gradient, use tensor.detach()"

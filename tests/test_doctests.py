@@ -85,7 +85,7 @@ def test_every_native_op_has_a_docstring_with_a_runnable_example():
             if f">>> fngrad.{name}(" not in doc or not doc.split("\n")[0].strip():
                 missing.append(qualname)
         inplace = getattr(base, name + "_").__doc__ or ""
-        if f">>> " not in inplace or f".{name}_(" not in inplace.split(">>> ", 1)[1].split("\n")[0]:
+        if ">>> " not in inplace or f".{name}_(" not in inplace.split(">>> ", 1)[1].split("\n")[0]:
             missing.append(f"TensorBase.{name}_")
     assert not missing, f"native ops without a docstring example: {missing}"
 

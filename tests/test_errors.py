@@ -70,7 +70,8 @@ def test_user_backward_returns_too_few_gradients():
             return g
 
     a = fngrad.ones(2, requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"TwoInputsBackward .*returned an incorrect number of gradients \(expected 2, got 1\)"):
+    with pytest.raises(RuntimeError,
+                       match=r"TwoInputsBackward .*returned an incorrect number of gradients \(expected 2, got 1\)"):
         TwoInputs.apply(a, fngrad.ones(2)).sum().backward()
     check_still_usable()
 

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import fngrad
-from fngrad.autograd.functional import hessian, hvp, jacobian, jvp, vhp, vjp
 from conftest import requires_torch
+from fngrad.autograd.functional import hessian, hvp, jacobian, jvp, vhp, vjp
 
 
 def f64(*values):

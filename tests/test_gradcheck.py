@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import fngrad
-from fngrad.autograd import Function, GradcheckError, gradcheck, gradgradcheck
 from conftest import requires_torch
+from fngrad.autograd import Function, GradcheckError, gradcheck, gradgradcheck
 
 
 class WrongBackward(Function):

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import fngrad
-from fngrad.autograd.graph import memory_report, to_dot
 from conftest import requires_torch
+from fngrad.autograd.graph import memory_report, to_dot
 
 
 def _line_of(marker, fn):

@@ -6,9 +6,9 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import requires_torch
 
 import fngrad
+from conftest import requires_torch
 from fngrad.optim import lr_scheduler as S
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import fngrad
-from fngrad import nn
 from conftest import requires_torch
+from fngrad import nn
 
 N_ROWS, N_COLS = 250, 400  # 10^5 draws
 

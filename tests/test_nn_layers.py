@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import fngrad
-from fngrad import nn
 from conftest import requires_torch
+from fngrad import nn
 
 RTOL = 1e-10
 ATOL = 1e-12

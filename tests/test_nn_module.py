@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import fngrad
-from fngrad import nn
 from conftest import requires_torch
+from fngrad import nn
 
 
 class Net(nn.Module):

@@ -146,7 +146,8 @@ def test_saved_values_against_numpy():
     assert (t._saved_dim0, t._saved_dim1) == (0, 1)
     sm = x.log_softmax(1).grad_fn
     assert sm._saved_dim == 1
-    np.testing.assert_allclose(sm._saved_result.detach().numpy(), a - np.log(np.exp(a).sum(1, keepdims=True)), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(sm._saved_result.detach().numpy(), a - np.log(np.exp(a).sum(1, keepdims=True)),
+                               rtol=1e-5, atol=1e-6)
     mm = (x @ x.t()).grad_fn
     np.testing.assert_array_equal(mm._saved_mat2.detach().numpy(), a.T)
     assert mm._saved_self is x
@@ -201,7 +202,8 @@ def test_class_names_and_saved_values_match_torch():
                 continue
             fv = fs[attr]
             if isinstance(tv, torch.Tensor):
-                np.testing.assert_allclose(fv.detach().numpy(), tv.detach().numpy(), rtol=1e-5, atol=1e-6, err_msg=f"{case} {attr}")
+                np.testing.assert_allclose(fv.detach().numpy(), tv.detach().numpy(), rtol=1e-5, atol=1e-6,
+                                           err_msg=f"{case} {attr}")
             elif isinstance(tv, float):
                 assert fv == pytest.approx(tv), (case, attr)
             else:

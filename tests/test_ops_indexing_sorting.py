@@ -6,8 +6,8 @@ with requires_grad; int64 where the op takes integers; at most MAX_SAMPLES per e
 all of them) are called through fngrad with the same arguments, function and method, and the
 results (values, indices, named tuples, dtypes) and the gradients of every differentiable output
 must equal PyTorch's. Samples with int32 or uint8 index tensors (which this file does not convert)
-are skipped and counted: each op must run at least 40% of its samples. Then index/tuple results are checked against NumPy, gradients
-against finite differences and PyTorch (double backward), and the in-place forms.
+are skipped and counted: each op must run at least 40% of its samples. Then index/tuple results are checked
+against NumPy, gradients against finite differences and PyTorch (double backward), and the in-place forms.
 """
 
 import numpy as np

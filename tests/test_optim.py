@@ -5,9 +5,9 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import requires_torch
 
 import fngrad
+from conftest import requires_torch
 from fngrad import optim
 
 # ---- the model: a small tanh regression built from plain leaf tensors ----

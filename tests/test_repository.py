@@ -46,3 +46,44 @@ def test_the_declared_license_is_shipped():
     assert 'license = { text = "BSD-3-Clause" }' in project
     assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("BSD 3-Clause License")
     assert (ROOT / "python" / "fngrad" / "py.typed").exists()
+
+
+def _tool(name):
+    """The command-line tool `name` of this interpreter's environment (or PATH), or None."""
+    import shutil
+    import sys
+
+    here = pathlib.Path(sys.executable).parent / name
+    return str(here) if here.exists() else shutil.which(name)
+
+
+def test_the_python_tree_is_clean_under_the_ruff_configuration():
+    # pyproject.toml's [tool.ruff] is the Python style; CI's oracle phase installs ruff.
+    import subprocess
+
+    import pytest
+
+    ruff = _tool("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed (pip install ruff==0.17.6; CI's oracle phase has it)")
+    run = subprocess.run([ruff, "check", "--no-cache", "python", "tests", "bench", "stress", "examples"], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_the_cpp_tree_is_formatted_by_its_clang_format():
+    # .clang-format is the C++ style; CI's oracle phase installs the pinned clang-format from PyPI (another
+    # version may format differently, so only that one is held to it).
+    import subprocess
+
+    import pytest
+
+    tool = _tool("clang-format")
+    if tool is None:
+        pytest.skip("clang-format is not installed (pip install clang-format==23.1.3; CI's oracle phase has it)")
+    version = subprocess.run([tool, "--version"], capture_output=True, text=True).stdout
+    if "version 23." not in version:
+        pytest.skip(f"the tree is formatted by clang-format 23, not {version.strip()}")
+    files = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "csrc").glob("*/*") if p.suffix in (".h", ".cpp"))
+    run = subprocess.run([tool, "--dry-run", "--Werror", *files], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-3000:]

@@ -9,9 +9,9 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
-from conftest import requires_torch
 
 import fngrad
+from conftest import requires_torch
 
 
 def _round_trip(obj):

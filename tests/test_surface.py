@@ -303,7 +303,8 @@ def test_random_initialiser_errors_match_torch():
     def run(lib):
         f, i, b = lib.zeros(3), lib.zeros(3, dtype=lib.int64), lib.zeros(3, dtype=lib.bool)
         cases = [lambda: f.uniform_(3, 2), lambda: f.uniform_(**{"from": 3.5, "to": 2}), lambda: f.exponential_(0.0),
-                 lambda: f.bernoulli_(2.0), lambda: f.geometric_(1.0), lambda: f.normal_(0, -1), lambda: i.uniform_(), lambda: i.normal_(),
+                 lambda: f.bernoulli_(2.0), lambda: f.geometric_(1.0), lambda: f.normal_(0, -1), lambda: i.uniform_(),
+                 lambda: i.normal_(),
                  lambda: f.random_(5, 2), lambda: f.random_(0), lambda: f.bernoulli_(1.5), lambda: f.exponential_(0),
                  lambda: i.exponential_(), lambda: f.geometric_(0), lambda: f.geometric_(1), lambda: f.cauchy_(0, 0),
                  lambda: i.cauchy_(), lambda: b.cauchy_(), lambda: f.log_normal_(0, 0), lambda: i.log_normal_(),

@@ -115,7 +115,8 @@ def test_type_promotion_matches(op, da, db):
 def test_op_errors_name_the_op():
     cases = [
         (lambda: fngrad.ones(2, 3) @ fngrad.ones(4, 5), r"\[matmul\] mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)"),
-        (lambda: fngrad.cat([fngrad.ones(2, 3), fngrad.ones(2, 4)], 0), r"\[cat\] Sizes of tensors must match except in dimension 0"),
+        (lambda: fngrad.cat([fngrad.ones(2, 3), fngrad.ones(2, 4)], 0),
+         r"\[cat\] Sizes of tensors must match except in dimension 0"),
         (lambda: fngrad.ones(2, 3).t().view(6), r"\[view\] view size is not compatible"),
         (lambda: fngrad.ones(2, 3).reshape(4, 2), r"\[reshape\] shape '\[4, 2\]' is invalid for input of size 6"),
         (lambda: fngrad.ones(2, 3).permute(0, 0), r"\[permute\] repeated dim"),

@@ -75,7 +75,7 @@ from ._creation import (  # noqa: E402
 from . import autograd  # noqa: E402
 from . import backends  # noqa: E402
 from . import cuda  # noqa: E402
-from . import distributed  # noqa: E402  (mpi4py is imported by init_process_group, not here)
+from . import distributed  # noqa: E402,F401  (mpi4py is imported by init_process_group, not here)
 from . import nn  # noqa: E402
 from . import optim  # noqa: E402
 from . import utils  # noqa: E402
@@ -94,7 +94,7 @@ from .autograd import (  # noqa: E402
 )
 from ._functions import *  # noqa: E402,F401,F403
 from ._functions import __all__ as _functions_all  # noqa: E402
-from . import _functions, _indexing  # noqa: E402
+from . import _functions, _indexing  # noqa: E402,F401  (fngrad._functions as in torch._functions)
 
 
 def _install_family(module):
@@ -116,7 +116,7 @@ from . import _shape_ops  # noqa: E402
 _family_all += _install_family(_shape_ops)
 from . import _contract  # noqa: E402
 _family_all += _install_family(_contract)
-from . import linalg, _linalg_aliases  # noqa: E402
+from . import linalg, _linalg_aliases  # noqa: E402,F401  (fngrad.linalg, as torch.linalg)
 _family_all += _install_family(_linalg_aliases)
 from . import _creation_more  # noqa: E402
 _family_all += _install_family(_creation_more)

@@ -23,7 +23,6 @@ from . import _C
 from ._creation import from_numpy, ones, zeros_like
 from ._indexing_ops import _inplace
 from ._shape_ops import _result_dtype, _wrap_dim, movedim
-from ._indexing_ops import _inplace
 from .autograd.function import Function
 
 __all__ = ["einsum", "tensordot", "kron", "inner", "vdot", "cross", "addmm", "addmv", "addbmm", "baddbmm",

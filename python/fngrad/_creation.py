@@ -250,8 +250,9 @@ def _array_from_data(data, floats_as_default: bool = True) -> np.ndarray:
 def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A new tensor holding a copy of ``data`` (a number, nested sequences, a NumPy array or a tensor).
 
-    Python floats become the default dtype (``float32`` unless ``set_default_dtype`` chose ``float64``), ints ``int64`` and bools ``bool``; NumPy arrays keep their
-    dtype (uint16, uint32 and longdouble, which fngrad lacks, become int64 and float32).
+    Python floats become the default dtype (``float32`` unless ``set_default_dtype`` chose ``float64``), ints
+    ``int64`` and bools ``bool``; NumPy arrays keep their dtype (uint16, uint32 and longdouble, which fngrad lacks,
+    become int64 and float32).
 
     Example::
 

@@ -1,5 +1,6 @@
-"""In-place forms of ops defined elsewhere, and ``fill`` (the out-of-place form of ``fill_``) (comparisons, logical ops, index_put, index_reduce, the
-view ops squeeze/unsqueeze/t/transpose), made by the two shared helpers of ``_indexing_ops``:
+"""In-place forms of ops defined elsewhere, and ``fill`` (the out-of-place form of ``fill_``) (comparisons,
+logical ops, index_put, index_reduce, the view ops squeeze/unsqueeze/t/transpose), made by the two shared helpers
+of ``_indexing_ops``:
 ``_inplace`` (``self.copy_(op(self, ...))``: recorded in the graph, version counter bumped, PyTorch's
 error for a leaf that requires grad) and ``_inplace_view`` (``self`` takes the view's shape and strides).
 

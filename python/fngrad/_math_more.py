@@ -360,7 +360,7 @@ def renorm(input, p, dim, maxnorm):
     """
     d = _wrap_dim(dim, input.dim(), "renorm")
     if p <= 0:
-        raise RuntimeError(f"renorm: non-positive-norm not supported")
+        raise RuntimeError("renorm: non-positive-norm not supported")
     if maxnorm < 0:
         raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
     others = tuple(i for i in range(input.dim()) if i != d)
@@ -485,6 +485,7 @@ _METHODS = {
     "positive": positive, "sgn": sgn, "sgn_": _inplace(sgn), "logit": logit, "logit_": _inplace(logit),
     "fmax": fmax, "fmin": fmin, "heaviside": heaviside, "heaviside_": _inplace(heaviside), "ldexp": ldexp,
     "ldexp_": _inplace(ldexp), "float_power": float_power, "nextafter": nextafter,
-    "nextafter_": _inplace(nextafter), "float_power_": _float_power_, "nanmean": nanmean, "nansum": nansum, "diff": diff, "dist": dist,
+    "nextafter_": _inplace(nextafter), "float_power_": _float_power_, "nanmean": nanmean, "nansum": nansum,
+    "diff": diff, "dist": dist,
     "renorm": renorm, "renorm_": _inplace(renorm), "cov": cov, "corrcoef": corrcoef,
 }

@@ -1,7 +1,8 @@
 """PyTorch's ``native_*`` normalisation entry points, which return the saved statistics beside the
 result: native_layer_norm (out, mean, rstd), native_batch_norm and _native_batch_norm_legit (out,
-save_mean, save_invstd), native_group_norm; and native_dropout_backward. The result is ``nn.functional``'s layer_norm/batch_norm (differentiable, double
-backward included); the statistics are computed apart and do not require grad, as in PyTorch.
+save_mean, save_invstd), native_group_norm; and native_dropout_backward. The result is ``nn.functional``'s
+layer_norm/batch_norm (differentiable, double backward included); the statistics are computed apart and do not
+require grad, as in PyTorch.
 
 Example::
 

@@ -279,7 +279,7 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
             [2.0000, 2.0000]]))
     """
     if edge_order not in (1, 2):
-        raise RuntimeError(f"torch.gradient only supports edge_order=1 and edge_order=2.")
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
     dims = _gradient_dims(input, dim)
     if spacing is None:
         spacing = 1

@@ -11,8 +11,7 @@ import warnings
 
 import numpy as np
 
-from . import _C
-from . import _creation
+from . import _C, _creation
 from ._creation import _rebuild, empty, full, ones, tensor, zeros
 from ._device import CPU, _to_device, _unavailable, device
 from ._functions import masked_select, return_types

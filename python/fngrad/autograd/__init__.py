@@ -14,9 +14,18 @@ Example::
 from __future__ import annotations
 
 # The submodules are public: fngrad.autograd.function, .functional, .graph, ...
-from . import anomaly_mode, forward_ad, function, functional, grad_mode, graph  # noqa: F401
+from . import (  # noqa: F401
+    anomaly_mode,
+    forward_ad,
+    function,
+    functional,
+    grad_mode,
+    graph,
+    variable,  # noqa: F401
+)
 from ._engine import backward, grad
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
+from .check_function import check_function  # noqa: E402,F401  (fngrad.autograd.check_function)
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (
     enable_grad,
@@ -27,9 +36,7 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .check_function import check_function  # noqa: E402,F401  (fngrad.autograd.check_function)
 from .variable import Variable
-from . import variable  # noqa: F401
 
 __all__ = [
     "Function",
