@@ -26,6 +26,7 @@ import numpy as np
 from . import _C
 from ._creation import from_numpy, zeros
 from ._functions import cat
+from ._indexing_ops import _np
 from .autograd.function import Function
 
 __all__ = [
@@ -75,12 +76,10 @@ def _tensors_arg(tensors):
     return list(tensors)
 
 
-def _np(t):
-    return t.detach().numpy()
-
-
-def _from_np(a):
-    return from_numpy(np.array(a, order="C", copy=True))
+def _from_np(a, dtype=None):
+    """A copy of ``a`` as a tensor; of ``dtype`` bfloat16 when ``a`` holds a bfloat16 tensor's values."""
+    out = from_numpy(np.array(a, order="C", copy=True))
+    return out.to(dtype) if dtype == _C.bfloat16 else out
 
 
 def _index_along(x, dim, index):
@@ -97,7 +96,7 @@ class _Flip(Function):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return _from_np(np.flip(_np(x), dims)) if dims else x.clone()
+        return _from_np(np.flip(_np(x), dims), x.dtype) if dims else x.clone()
 
     @staticmethod
     def backward(ctx, grad):
@@ -108,7 +107,7 @@ class _Roll(Function):
     @staticmethod
     def forward(ctx, x, shifts, dims):
         ctx.shifts, ctx.dims = shifts, dims
-        return _from_np(np.roll(_np(x), shifts, dims))
+        return _from_np(np.roll(_np(x), shifts, dims), x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
