@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 
 from . import _C
-from ._creation import from_numpy, ones, zeros_like
+from ._creation import _SCALAR_TYPE_NAME, from_numpy, ones, zeros_like
 from ._indexing_ops import _inplace
 from ._shape_ops import _result_dtype, _wrap_dim, movedim
 from .autograd.function import Function
@@ -272,6 +272,8 @@ def inner(input, other):
     """
     if input.dim() == 0 or other.dim() == 0:
         return input * other
+    if input.dtype != other.dtype:
+        raise RuntimeError("[inner] both inputs should have same dtype")
     if input.shape[-1] != other.shape[-1]:
         raise RuntimeError(f"[inner] inner() the last dimension must match on both input tensors but got shapes "
                            f"{list(input.shape)} and {list(other.shape)}")
@@ -303,6 +305,9 @@ def cross(input, other, dim=None):
 def _cross(input, other, dim, op):
     if input.dim() != other.dim():
         raise RuntimeError(f"[{op}] {op}: inputs must have the same number of dimensions.")
+    if input.dtype != other.dtype:
+        raise RuntimeError(f"[{op}] expected scalar type {_SCALAR_TYPE_NAME[input.dtype]} but found "
+                           f"{_SCALAR_TYPE_NAME[other.dtype]}")
     shape = list(np.broadcast_shapes(tuple(input.shape), tuple(other.shape)))
     if dim is None:
         dim = next((i for i, s in enumerate(shape) if s == 3), None)

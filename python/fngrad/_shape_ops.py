@@ -120,6 +120,8 @@ def flip(input, *args, dims=None):
     Example: ``fngrad.flip(fngrad.arange(3), [0])`` is ``tensor([2, 1, 0])``.
     """
     if dims is None:
+        if not args:
+            raise TypeError('[flip] flip() missing 1 required positional arguments: "dims"')
         dims = _varargs(args, "flip")
     elif args:
         raise TypeError("[flip] flip() got multiple values for argument 'dims'")
@@ -211,6 +213,8 @@ def tile(input, dims):
 
 
 def _tile_method(self, *dims):
+    if not dims:
+        raise TypeError('[tile] tile() missing 1 required positional arguments: "dims"')
     return tile(self, _varargs(dims, "tile"))
 
 
@@ -618,6 +622,8 @@ def meshgrid(*tensors, indexing=None):
         if t.dim() > 1:
             raise RuntimeError(f"[meshgrid] torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: "
                                f"{t.dim()}D")
+        if t.dtype != tensors[0].dtype:
+            raise RuntimeError("[meshgrid] meshgrid expects all tensors to have the same dtype")
     sizes = [t.numel() for t in tensors]
     order = list(range(len(tensors)))
     if indexing == "xy" and len(tensors) >= 2:

@@ -162,6 +162,9 @@ class _EvenlyDistributed(Function):
 
 
 def _median(op, tuple_type, input, dim, keepdim, ignore_nan):
+    if input.dtype == _C.bool and input.numel():
+        kernel = "median_cpu" if dim is None else "median_out"
+        raise NotImplementedError(f"[{op}] \"{kernel}\" not implemented for 'Bool'")
     if dim is None:
         a = _np(input).reshape(-1)
         if a.size == 0:
