@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _C
 from ._creation import _SCALAR_TYPE_NAME, from_numpy, ones, zeros_like
-from ._indexing_ops import _inplace
+from ._indexing_ops import _inplace, _np
 from ._shape_ops import _result_dtype, _wrap_dim, movedim
 from .autograd.function import Function
 
@@ -127,9 +127,12 @@ class _Einsum(Function):
         ctx.subs, ctx.out, ctx.sizes = subs, out, sizes
         ctx.save_for_backward(*operands)
         eq = ",".join(subs) + "->" + out
-        arrays = [op.detach().numpy() for op in operands]
+        arrays = [_np(op) for op in operands]
         result = np.einsum(eq, *arrays, optimize=len(arrays) > 2)
-        return from_numpy(np.array(result, dtype=np.result_type(*arrays), order="C"))
+        out = from_numpy(np.array(result, dtype=np.result_type(*arrays), order="C"))
+        bf16 = all(op.dtype in (_C.bfloat16, _C.bool) or not op.is_floating_point() for op in operands) and any(
+            op.dtype == _C.bfloat16 for op in operands)
+        return out.to(_C.bfloat16) if bf16 else out
 
     @staticmethod
     def backward(ctx, grad):
@@ -323,7 +326,10 @@ def _cross(input, other, dim, op):
 
 
 def _scaled_sum(input, product, beta, alpha):
-    """beta * input + alpha * product, with PyTorch's rule that beta = 0 ignores input (NaN included)."""
+    """beta * input + alpha * product, with PyTorch's rule that beta = 0 ignores input (NaN included).
+    Integer results take beta and alpha truncated to integers, as PyTorch's kernels do."""
+    if not product.is_floating_point() and product.dtype != _C.bool:
+        beta, alpha = int(beta), int(alpha)
     if alpha != 1:
         product = product * alpha
     if beta == 0:
@@ -387,6 +393,13 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
     Example: ``fngrad.addr(fngrad.zeros(2, 3), fngrad.ones(2), fngrad.ones(3))`` is ``ones(2, 3)``.
     """
     _check_dims("addr", ("vec1", vec1, 1), ("vec2", vec2, 1))
+    result = _C.promote_types(_C.promote_types(input.dtype, vec1.dtype), vec2.dtype)
+    for name, value in (("beta", beta), ("alpha", alpha)):
+        if isinstance(value, builtins.bool) and result != _C.bool:
+            raise RuntimeError(f"[addr] Boolean {name} only supported for Boolean results.")
+        if isinstance(value, float) and not result.is_floating_point and result != _C.bool:
+            raise RuntimeError(f"[addr] For integral input tensors, argument {name} must not be a floating point "
+                               "number.")
     return _scaled_sum(input, vec1.outer(vec2), beta, alpha)
 
 

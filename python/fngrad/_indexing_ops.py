@@ -73,6 +73,8 @@ def _index(index, op, what="int32/int64"):
     """``index`` (an int64 tensor) as a NumPy array; PyTorch's RuntimeError for another dtype."""
     if not isinstance(index, _C.TensorBase):
         raise TypeError(f"[{op}] {op}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    if index.dtype == _C.int32 and "int32" in what:
+        return _np(index).astype(np.int64)
     if index.dtype != _C.int64:
         raise RuntimeError(f"[{op}] {op}(): Expected dtype {what} for index, but got {_dtype_name(index.dtype)}")
     return _np(index)

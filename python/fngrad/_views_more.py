@@ -24,6 +24,7 @@ from . import _C
 from ._creation import from_numpy
 from ._creation import zeros as _zeros
 from ._functions import cat, stack
+from ._indexing_ops import _np
 from .autograd.function import Function
 from .nn import functional as _F
 from .nn.functional import pad as _pad
@@ -290,10 +291,10 @@ def resize_(self, *sizes, memory_format=None):
         raise RuntimeError("cannot resize variables that require grad")
     sizes = _sizes(sizes)
     n = int(np.prod(sizes, dtype=np.int64))
-    flat = np.ascontiguousarray(self.detach().numpy()).reshape(-1)
+    flat = np.ascontiguousarray(_np(self)).reshape(-1)
     data = np.zeros(n, dtype=flat.dtype)
     data[:min(n, flat.size)] = flat[:n]
-    self.data = from_numpy(data.reshape(sizes))
+    self.data = from_numpy(data.reshape(sizes)).to(self.dtype)
     return self
 
 
