@@ -188,7 +188,7 @@ def heaviside(input, values):
     a, v = _np(input), _np(_t(values))
     if a.dtype != v.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes")
-    return _wrap(np.heaviside(a, v).astype(a.dtype))
+    return _wrap(np.heaviside(a, v).astype(a.dtype), input.dtype)
 
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
