@@ -47,8 +47,6 @@ TOLERANCE = {"float16": (1e-2, 1e-2), "bfloat16": (2e-2, 2e-2), "float32": (1e-4
 KNOWN = [
     ("linalg_svd", "values differ", "singular vectors are unique only up to sign; NumPy's LAPACK driver picks others"),
     ("linalg_eigh", "values differ", "eigenvectors are unique only up to sign; NumPy's LAPACK driver picks others"),
-    (None, "Got unsupported ScalarType BFloat16", "ops written over NumPy (sorting, searching, classification, "
-     "statistics) read their input as a NumPy array, and NumPy has no bfloat16"),
     (None, "is unsupported in linalg", "fngrad.linalg runs on NumPy's LAPACK, which has no float16"),
     ("sgn", "got bool", "sign of a bool tensor: PyTorch returns it unchanged, fngrad's sign kernel has no bool form"),
     ("logdet", "grad", "the gradient where logdet is NaN (negative determinant): PyTorch gives 0"),
@@ -60,7 +58,6 @@ KNOWN = [
     ("remainder", "values differ", "uint8 and a negative divisor, as floor_divide"),
     ("cholesky_inverse", "grad", "the gradient for a factor whose other triangle holds values: PyTorch's formula "
      "reads them, fngrad's reads the triangle the forward used"),
-    ("F.hardshrink", "no attribute 'hardshrink'", "Tensor.hardshrink is not a method yet (F.hardshrink is)"),
 ]
 # fngrad accepting a call PyTorch refuses (integer inputs to float-only activations, a Python number
 # where PyTorch wants a tensor, a Tensor method PyTorch lacks, a backward PyTorch has no formula for)

@@ -1474,6 +1474,28 @@ add(MOV, "mov_no_grad_base_ok", lambda L: [L.zeros(2, 3).unbind()[0].add_(1)], e
 
 
 # --------------------------------------------------------------------------------------------------
+# surface (issue 12): refusals PyTorch makes that fngrad used to accept; unsafe_split's parts are no
+# views; bfloat16 through the NumPy-backed families
+# --------------------------------------------------------------------------------------------------
+SUR = "surface"
+add(SUR, "sur_flip_without_dims", lambda L: L.ones(2).flip(), "flip")
+add(SUR, "sur_tile_method_without_dims", lambda L: L.ones(2).tile(), "tile")
+add(SUR, "sur_meshgrid_mixed_dtypes", lambda L: L.meshgrid(L.ones(2), L.ones(2, dtype=L.float64), indexing="ij"),
+    "meshgrid")
+add(SUR, "sur_cartesian_prod_mixed_dtypes", lambda L: L.cartesian_prod(L.ones(2), L.arange(2)), "meshgrid")
+add(SUR, "sur_cov_bool", lambda L: L.cov(L.tensor([True, False])), "cov")
+add(SUR, "sur_trapezoid_bool", lambda L: L.trapezoid(L.tensor([True, False])), "trapezoid")
+add(SUR, "sur_median_bool", lambda L: L.tensor([True, False]).median(), "median")
+add(SUR, "sur_inner_mixed_dtypes", lambda L: L.inner(L.ones(2), L.ones(2, dtype=L.float64)), "inner")
+add(SUR, "sur_cross_mixed_dtypes", lambda L: L.linalg.cross(L.ones(3), L.ones(3, dtype=L.float64)), "cross")
+add(SUR, "sur_vander_half", lambda L: L.linalg.vander(L.ones(3, dtype=L.float16)), "vander")
+add(SUR, "sur_unsafe_split_inplace_ok", lambda L: [(L.ones(4, requires_grad=True) * 1).unsafe_split(2)[0].mul_(2)],
+    expect="ok", ref=[np.full(2, 2.0, np.float32)])
+add(SUR, "sur_vander_int16_ok", lambda L: [L.linalg.vander(L.tensor([2, 3], dtype=L.int16))], expect="ok",
+    ref=[np.array([[1, 2], [1, 3]], np.int64)])
+
+
+# --------------------------------------------------------------------------------------------------
 # The child process
 # --------------------------------------------------------------------------------------------------
 

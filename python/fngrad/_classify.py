@@ -9,6 +9,8 @@ from . import _C
 from ._indexing_ops import _inplace, _np, _wrap
 from .autograd.function import Function
 
+_BFLOAT16_MAX = 3.3895313892515355e38  # (2 - 2**-7) * 2**127
+
 __all__ = ["isnan", "isinf", "isposinf", "isneginf", "isfinite", "isreal", "signbit", "nan_to_num"]
 
 
@@ -86,11 +88,12 @@ class _NanToNum(Function):
     @staticmethod
     def forward(ctx, input, nan, posinf, neginf):
         a = _np(input)
-        finfo = np.finfo(a.dtype)
-        out = np.nan_to_num(a, nan=nan, posinf=finfo.max if posinf is None else posinf,
-                            neginf=finfo.min if neginf is None else neginf)
+        # bfloat16 is computed in float32, but its own largest finite value is the default.
+        big = _BFLOAT16_MAX if input.dtype == _C.bfloat16 else np.finfo(a.dtype).max
+        out = np.nan_to_num(a, nan=nan, posinf=big if posinf is None else posinf,
+                            neginf=-big if neginf is None else neginf)
         ctx.save_for_backward(input)
-        return _wrap(out)
+        return _wrap(out, input.dtype)
 
     @staticmethod
     def backward(ctx, grad):

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import _C
 from ._creation import _SCALAR_TYPE_NAME, _type_name
+from ._indexing_ops import _np
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "less", "greater_equal", "less_equal", "not_equal",
            "isclose", "allclose", "equal", "subtract", "multiply", "true_divide", "is_floating_point"]
@@ -84,7 +85,7 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     close = input.detach().eq(other.detach())  # also checks that the shapes broadcast, in PyTorch's words
     if input.dtype == _C.bool:
         return close
-    a, b = input.detach().numpy(), other.detach().numpy()
+    a, b = _np(input), _np(other)
     # Computed in the inputs' float dtype, as PyTorch does (integers in float64).
     ftype = a.dtype.type if a.dtype.kind == "f" else np.float64
     with np.errstate(invalid="ignore", over="ignore"):

@@ -20,8 +20,8 @@ import warnings
 import numpy as np
 
 from . import _C
-from ._creation import from_numpy, ones, zeros_like
-from ._indexing_ops import _inplace
+from ._creation import _SCALAR_TYPE_NAME, from_numpy, ones, zeros_like
+from ._indexing_ops import _inplace, _np
 from ._shape_ops import _result_dtype, _wrap_dim, movedim
 from .autograd.function import Function
 
@@ -127,9 +127,12 @@ class _Einsum(Function):
         ctx.subs, ctx.out, ctx.sizes = subs, out, sizes
         ctx.save_for_backward(*operands)
         eq = ",".join(subs) + "->" + out
-        arrays = [op.detach().numpy() for op in operands]
+        arrays = [_np(op) for op in operands]
         result = np.einsum(eq, *arrays, optimize=len(arrays) > 2)
-        return from_numpy(np.array(result, dtype=np.result_type(*arrays), order="C"))
+        out = from_numpy(np.array(result, dtype=np.result_type(*arrays), order="C"))
+        bf16 = all(op.dtype in (_C.bfloat16, _C.bool) or not op.is_floating_point() for op in operands) and any(
+            op.dtype == _C.bfloat16 for op in operands)
+        return out.to(_C.bfloat16) if bf16 else out
 
     @staticmethod
     def backward(ctx, grad):
@@ -272,6 +275,8 @@ def inner(input, other):
     """
     if input.dim() == 0 or other.dim() == 0:
         return input * other
+    if input.dtype != other.dtype:
+        raise RuntimeError("[inner] both inputs should have same dtype")
     if input.shape[-1] != other.shape[-1]:
         raise RuntimeError(f"[inner] inner() the last dimension must match on both input tensors but got shapes "
                            f"{list(input.shape)} and {list(other.shape)}")
@@ -303,6 +308,9 @@ def cross(input, other, dim=None):
 def _cross(input, other, dim, op):
     if input.dim() != other.dim():
         raise RuntimeError(f"[{op}] {op}: inputs must have the same number of dimensions.")
+    if input.dtype != other.dtype:
+        raise RuntimeError(f"[{op}] expected scalar type {_SCALAR_TYPE_NAME[input.dtype]} but found "
+                           f"{_SCALAR_TYPE_NAME[other.dtype]}")
     shape = list(np.broadcast_shapes(tuple(input.shape), tuple(other.shape)))
     if dim is None:
         dim = next((i for i, s in enumerate(shape) if s == 3), None)
@@ -318,7 +326,10 @@ def _cross(input, other, dim, op):
 
 
 def _scaled_sum(input, product, beta, alpha):
-    """beta * input + alpha * product, with PyTorch's rule that beta = 0 ignores input (NaN included)."""
+    """beta * input + alpha * product, with PyTorch's rule that beta = 0 ignores input (NaN included).
+    Integer results take beta and alpha truncated to integers, as PyTorch's kernels do."""
+    if not product.is_floating_point() and product.dtype != _C.bool:
+        beta, alpha = int(beta), int(alpha)
     if alpha != 1:
         product = product * alpha
     if beta == 0:
@@ -382,6 +393,13 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
     Example: ``fngrad.addr(fngrad.zeros(2, 3), fngrad.ones(2), fngrad.ones(3))`` is ``ones(2, 3)``.
     """
     _check_dims("addr", ("vec1", vec1, 1), ("vec2", vec2, 1))
+    result = _C.promote_types(_C.promote_types(input.dtype, vec1.dtype), vec2.dtype)
+    for name, value in (("beta", beta), ("alpha", alpha)):
+        if isinstance(value, builtins.bool) and result != _C.bool:
+            raise RuntimeError(f"[addr] Boolean {name} only supported for Boolean results.")
+        if isinstance(value, float) and not result.is_floating_point and result != _C.bool:
+            raise RuntimeError(f"[addr] For integral input tensors, argument {name} must not be a floating point "
+                               "number.")
     return _scaled_sum(input, vec1.outer(vec2), beta, alpha)
 
 

@@ -64,6 +64,17 @@ def _numpy_dtype(dtype):
         ) from None
 
 
+def _computed_in(dtype):
+    """The NumPy dtype a range of ``dtype`` is computed in: float32 for bfloat16 (NumPy has none; the
+    result is rounded with ``_rounded_to``, as PyTorch computes bfloat16 in float32)."""
+    return np.dtype(np.float32) if dtype == _C.bfloat16 else _numpy_dtype(dtype)
+
+
+def _rounded_to(arr, dtype):
+    t = _C.from_numpy(arr)
+    return t.to(dtype) if dtype == _C.bfloat16 else t
+
+
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 # PyTorch's names of the scalar types, as its kernel messages print them.
 _SCALAR_TYPE_NAME = {_C.float32: "Float", _C.float64: "Double", _C.int64: "Long", _C.bool: "Bool", _C.int32: "Int",
@@ -602,8 +613,8 @@ def arange(start=None, end=None, step=1, *, dtype=None, device=None, requires_gr
     if size > _INT64_MAX:
         raise RuntimeError(f"[arange] invalid size, possible overflow? (size {size})")
     _check_size((size,), dtype, "arange")
-    arr = _numpy_call("arange", np.arange, start, end, step, dtype=_numpy_dtype(dtype))
-    return _finish(_C.from_numpy(arr), requires_grad)
+    arr = _numpy_call("arange", np.arange, start, end, step, dtype=_computed_in(dtype))
+    return _finish(_rounded_to(arr, dtype), requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -616,8 +627,8 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) ->
         raise RuntimeError("[linspace] number of steps must be non-negative")
     dtype = _dtype_or_default(dtype, "linspace")
     _check_size((steps,), dtype, "linspace")
-    arr = _numpy_call("linspace", np.linspace, start, end, steps, dtype=_numpy_dtype(dtype))
-    return _finish(_C.from_numpy(arr), requires_grad)
+    arr = _numpy_call("linspace", np.linspace, start, end, steps, dtype=_computed_in(dtype))
+    return _finish(_rounded_to(arr, dtype), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -628,8 +639,8 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
             raise RuntimeError(f"[eye] {name} must be greater or equal to 0, got {v}")
     dtype = _dtype_or_default(dtype, "eye")
     _check_size((n, n if m is None else m), dtype, "eye")
-    arr = _numpy_call("eye", np.eye, n, m, dtype=_numpy_dtype(dtype))
-    return _finish(_C.from_numpy(arr), requires_grad)
+    arr = _numpy_call("eye", np.eye, n, m, dtype=_computed_in(dtype))
+    return _finish(_rounded_to(arr, dtype), requires_grad)
 
 
 def randint(low, high=None, size=None, dtype=None, device=None, generator=None) -> Tensor:

@@ -36,14 +36,20 @@ _NARROW_INTS = {np.dtype(d) for d in (np.uint8, np.int8, np.int16, np.int32, np.
 
 
 def _np(t):
-    """The NumPy array over ``t``'s memory (no copy; outside the graph)."""
-    return t.detach().numpy()
+    """The NumPy array over ``t``'s memory (no copy; outside the graph). NumPy has no bfloat16: a
+    bfloat16 tensor gives a float32 copy (which holds its values exactly), computed on in float32 as
+    PyTorch's CPU kernels do; ``_wrap(result, t.dtype)`` rounds a float result back."""
+    t = t.detach()
+    return t.float().numpy() if t.dtype == _C.bfloat16 else t.numpy()
 
 
-def _wrap(a):
+def _wrap(a, dtype=None):
     """A new fngrad tensor holding ``a`` (a NumPy array or scalar) in its dtype; integer types fngrad
-    lacks (uint16 and wider unsigned, NumPy's intc on other platforms) become int64."""
+    lacks (uint16 and wider unsigned, NumPy's intc on other platforms) become int64. A float result
+    computed from a bfloat16 input (``dtype`` given as bfloat16) is rounded back to bfloat16."""
     a = np.asarray(a)
+    if dtype == _C.bfloat16 and a.dtype.kind == "f":
+        return _wrap(a).to(_C.bfloat16)
     if a.dtype.kind in "iu" and a.dtype not in _NARROW_INTS:
         a = a.astype(np.int64)
     # (not np.ascontiguousarray, which makes a 0-d array 1-d; a flipped size-1 array is "contiguous"
@@ -67,6 +73,8 @@ def _index(index, op, what="int32/int64"):
     """``index`` (an int64 tensor) as a NumPy array; PyTorch's RuntimeError for another dtype."""
     if not isinstance(index, _C.TensorBase):
         raise TypeError(f"[{op}] {op}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    if index.dtype == _C.int32 and "int32" in what:
+        return _np(index).astype(np.int64)
     if index.dtype != _C.int64:
         raise RuntimeError(f"[{op}] {op}(): Expected dtype {what} for index, but got {_dtype_name(index.dtype)}")
     return _np(index)
@@ -175,7 +183,7 @@ class Gather(Function):
         ctx.save_for_backward(index)
         ctx.shape = tuple(input.shape)
         out = _take_along(_at_least_1d(_np(input)), idx, dim)
-        return _wrap(out.reshape(tuple(index.shape)))
+        return _wrap(out.reshape(tuple(index.shape)), input.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -226,7 +234,7 @@ class ScatterAdd(Function):
         dim, _, out = _scatter_forward("scatter_add", self, dim, index, src, np.add)
         ctx.dim = dim
         ctx.save_for_backward(index, src)
-        return _wrap(out)
+        return _wrap(out, self.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -252,7 +260,7 @@ class Scatter(Function):
         ctx.dim, ctx.reduce = dim, reduce
         ctx.src_is_tensor = isinstance(src, _C.TensorBase)
         ctx.save_for_backward(index, src if ctx.src_is_tensor else None)
-        return _wrap(out)
+        return _wrap(out, self.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -311,7 +319,7 @@ class ScatterReduce(Function):
             else:
                 flat /= count
         ctx.dim, ctx.reduce, ctx.include_self = dim, reduce, include_self
-        out = _wrap(base.reshape(tuple(self.shape)))
+        out = _wrap(base.reshape(tuple(self.shape)), self.dtype)
         ctx.save_for_backward(self, index, src, out)
         return out
 
@@ -416,7 +424,7 @@ class IndexSelect(Function):
         ctx.dim, ctx.shape = dim, tuple(input.shape)
         ctx.save_for_backward(index)
         out = np.take(x, idx, axis=dim)
-        return _wrap(out.reshape(()) if input.dim() == 0 else out)
+        return _wrap(out.reshape(()) if input.dim() == 0 else out, input.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -453,7 +461,7 @@ class IndexAdd(Function):
             np.add.at(out.reshape(-1), _linear(along, dim, out.shape).reshape(-1), src.reshape(-1))
         ctx.dim, ctx.alpha = dim, alpha
         ctx.save_for_backward(index)
-        return _wrap(out.reshape(tuple(self.shape)))
+        return _wrap(out.reshape(tuple(self.shape)), self.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -487,7 +495,7 @@ class IndexCopy(Function):
         np.moveaxis(out, dim, 0)[idx] = np.moveaxis(_at_least_1d(_np(source)), dim, 0)
         ctx.dim = dim
         ctx.save_for_backward(index)
-        return _wrap(out.reshape(tuple(self.shape)))
+        return _wrap(out.reshape(tuple(self.shape)), self.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -521,7 +529,7 @@ class IndexFill(Function):
         np.moveaxis(out, dim, 0)[idx] = value
         ctx.dim = dim
         ctx.save_for_backward(index)
-        return _wrap(out.reshape(tuple(self.shape)))
+        return _wrap(out.reshape(tuple(self.shape)), self.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -574,7 +582,7 @@ class MaskedScatter(Function):
         out[m] = _np(source).reshape(-1)[:n]
         ctx.n, ctx.source_shape = n, tuple(source.shape)
         ctx.save_for_backward(mask)
-        return _wrap(out)
+        return _wrap(out, self.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -652,7 +660,7 @@ class Put(Function):
             flat[idx] = vals
         ctx.accumulate, ctx.source_shape = accumulate, tuple(source.shape)
         ctx.save_for_backward(index)
-        return _wrap(out)
+        return _wrap(out, self.dtype)
 
     @staticmethod
     def backward(ctx, grad):

@@ -188,7 +188,7 @@ def heaviside(input, values):
     a, v = _np(input), _np(_t(values))
     if a.dtype != v.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes")
-    return _wrap(np.heaviside(a, v).astype(a.dtype))
+    return _wrap(np.heaviside(a, v).astype(a.dtype), input.dtype)
 
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
@@ -381,6 +381,8 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     if input.dim() > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
                            f"{input.dim()} dimensions")
+    if input.dtype == _C.bool:
+        raise RuntimeError("cov(): bool dtype is not supported for input")
     x = input if input.is_floating_point() else input.to(_ns.get_default_dtype())
     x = x.reshape(1, -1) if x.dim() < 2 else x
     n = x.shape[1]
@@ -438,6 +440,9 @@ def _spacing(y, x, dx, d, op):
 
 
 def _trapezoids(y, x, dx, dim, op):
+    if y.dtype == _C.bool or x is not None and x.dtype == _C.bool:
+        which = "`y`" if x is None else "`x` or `y`"
+        raise RuntimeError(f"{op}: received a bool input for {which}, but bool is not supported")
     d = _wrap_dim(dim, y.dim(), op)
     yf = y if y.is_floating_point() else y.to(_ns.get_default_dtype())
     size = y.shape[d]

@@ -31,7 +31,7 @@ class _Flip(Function):
     @staticmethod
     def forward(ctx, input, dim):
         ctx.dim = dim
-        return _wrap(np.flip(_np(input), dim).copy())
+        return _wrap(np.flip(_np(input), dim).copy(), input.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -65,7 +65,7 @@ class _Cumsum(Function):
     def forward(ctx, input, dim):
         ctx.dim = dim
         a = _np(input)
-        return _wrap(np.cumsum(a, axis=dim, dtype=a.dtype) if a.ndim else a.copy())
+        return _wrap(np.cumsum(a, axis=dim, dtype=a.dtype) if a.ndim else a.copy(), input.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -87,7 +87,7 @@ class _Cumprod(Function):
     def forward(ctx, input, dim):
         ctx.dim = dim
         a = _np(input)
-        out = _wrap(np.cumprod(a, axis=dim, dtype=a.dtype) if a.ndim else a.copy())
+        out = _wrap(np.cumprod(a, axis=dim, dtype=a.dtype) if a.ndim else a.copy(), input.dtype)
         ctx.save_for_backward(input, out)
         return out
 
@@ -163,7 +163,7 @@ class _Logcumsumexp(Function):
     def forward(ctx, input, dim):
         ctx.dim = dim
         a = _np(input)
-        out = _wrap(np.logaddexp.accumulate(a, axis=dim) if a.ndim else a.copy())
+        out = _wrap(np.logaddexp.accumulate(a, axis=dim) if a.ndim else a.copy(), input.dtype)
         ctx.save_for_backward(input, out)
         ctx.save_for_forward(input)
         return out

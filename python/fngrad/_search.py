@@ -76,7 +76,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         else:
             values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True, axis=dim)
             inverse = inverse.reshape(-1)
-    return _results(_wrap(values), _wrap(inverse), _wrap(counts), return_inverse, return_counts)
+    return _results(_wrap(values, input.dtype), _wrap(inverse), _wrap(counts), return_inverse, return_counts)
 
 
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
@@ -104,7 +104,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     starts = np.flatnonzero(change)
     inverse = (np.cumsum(change) - 1).reshape(inverse_shape)
     counts = np.diff(np.append(starts, change.size))
-    return _results(_wrap(values), _wrap(inverse), _wrap(counts), return_inverse, return_counts)
+    return _results(_wrap(values, input.dtype), _wrap(inverse), _wrap(counts), return_inverse, return_counts)
 
 
 class _WeightedBincount(Function):
@@ -144,6 +144,11 @@ def bincount(input, weights=None, minlength=0):
     return _WeightedBincount.apply(input, weights, minlength)
 
 
+def _round_bfloat16(a):
+    """Float32 values rounded to the nearest bfloat16 (still float32)."""
+    return _np(_wrap(np.asarray(a, np.float32)).to(_C.bfloat16))
+
+
 def histc(input, bins=100, min=0, max=0):
     """Histogram of ``input`` with ``bins`` equal bins over [min, max] (the data's range when
     min == max); values outside are left out. The result has ``input``'s dtype.
@@ -167,10 +172,12 @@ def histc(input, bins=100, min=0, max=0):
     if not (np.isfinite(lo) and np.isfinite(hi)):
         raise RuntimeError(f"[histc] range of [{lo}, {hi}] is not finite")
     inside = a[(a >= lo) & (a <= hi)]
-    # PyTorch's bin of x: (x - min) / (max - min) * bins, in the input's dtype; max goes to the last bin.
-    pos = ((inside - lo) / (hi - lo) * a.dtype.type(bins)).astype(np.int64)
+    # PyTorch's bin of x: (x - min) * bins / (max - min), each step rounded to the input's dtype (NumPy
+    # does that for the others; bfloat16 is held in float32 and rounded here); max goes to the last bin.
+    r = _round_bfloat16 if input.dtype == _C.bfloat16 else (lambda v: v)
+    pos = (r(r(r(inside - lo) * a.dtype.type(bins)) / r(hi - lo))).astype(np.int64)
     pos = np.minimum(pos, bins - 1)
-    return _wrap(np.bincount(pos, minlength=bins).astype(a.dtype))
+    return _wrap(np.bincount(pos, minlength=bins).astype(a.dtype), input.dtype)
 
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):

@@ -26,6 +26,7 @@ import numpy as np
 from . import _C
 from ._creation import from_numpy, zeros
 from ._functions import cat
+from ._indexing_ops import _np
 from .autograd.function import Function
 
 __all__ = [
@@ -75,12 +76,10 @@ def _tensors_arg(tensors):
     return list(tensors)
 
 
-def _np(t):
-    return t.detach().numpy()
-
-
-def _from_np(a):
-    return from_numpy(np.array(a, order="C", copy=True))
+def _from_np(a, dtype=None):
+    """A copy of ``a`` as a tensor; of ``dtype`` bfloat16 when ``a`` holds a bfloat16 tensor's values."""
+    out = from_numpy(np.array(a, order="C", copy=True))
+    return out.to(dtype) if dtype == _C.bfloat16 else out
 
 
 def _index_along(x, dim, index):
@@ -97,7 +96,7 @@ class _Flip(Function):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return _from_np(np.flip(_np(x), dims)) if dims else x.clone()
+        return _from_np(np.flip(_np(x), dims), x.dtype) if dims else x.clone()
 
     @staticmethod
     def backward(ctx, grad):
@@ -108,7 +107,7 @@ class _Roll(Function):
     @staticmethod
     def forward(ctx, x, shifts, dims):
         ctx.shifts, ctx.dims = shifts, dims
-        return _from_np(np.roll(_np(x), shifts, dims))
+        return _from_np(np.roll(_np(x), shifts, dims), x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -121,6 +120,8 @@ def flip(input, *args, dims=None):
     Example: ``fngrad.flip(fngrad.arange(3), [0])`` is ``tensor([2, 1, 0])``.
     """
     if dims is None:
+        if not args:
+            raise TypeError('[flip] flip() missing 1 required positional arguments: "dims"')
         dims = _varargs(args, "flip")
     elif args:
         raise TypeError("[flip] flip() got multiple values for argument 'dims'")
@@ -212,6 +213,8 @@ def tile(input, dims):
 
 
 def _tile_method(self, *dims):
+    if not dims:
+        raise TypeError('[tile] tile() missing 1 required positional arguments: "dims"')
     return tile(self, _varargs(dims, "tile"))
 
 
@@ -619,6 +622,8 @@ def meshgrid(*tensors, indexing=None):
         if t.dim() > 1:
             raise RuntimeError(f"[meshgrid] torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: "
                                f"{t.dim()}D")
+        if t.dtype != tensors[0].dtype:
+            raise RuntimeError("[meshgrid] meshgrid expects all tensors to have the same dtype")
     sizes = [t.numel() for t in tensors]
     order = list(range(len(tensors)))
     if indexing == "xy" and len(tensors) >= 2:

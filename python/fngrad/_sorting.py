@@ -154,7 +154,7 @@ class _EvenlyDistributed(Function):
         a = _np(input)
         mask = np.isnan(a) if np.isnan(value) else a == value
         ctx.mask, ctx.count = _wrap(mask), int(mask.sum())
-        return _wrap(np.array(value, dtype=a.dtype))
+        return _wrap(np.array(value, dtype=a.dtype), input.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -162,10 +162,16 @@ class _EvenlyDistributed(Function):
 
 
 def _median(op, tuple_type, input, dim, keepdim, ignore_nan):
+    if input.dtype == _C.bool and input.numel():
+        kernel = "median_cpu" if dim is None else "median_out"
+        raise NotImplementedError(f"[{op}] \"{kernel}\" not implemented for 'Bool'")
     if dim is None:
         a = _np(input).reshape(-1)
         if a.size == 0:
-            return _wrap(np.array(np.nan, dtype=a.dtype))
+            # NaN, still a function of the (empty) input: its gradient is an empty zero tensor.
+            if input.is_floating_point():
+                return _EvenlyDistributed.apply(input, np.nan)
+            return _wrap(np.array(np.nan, dtype=a.dtype), input.dtype)
         value = a[_median_indices(a, 0, ignore_nan)[0]]
         return _EvenlyDistributed.apply(input, value) if input.is_floating_point() else _wrap(np.array(value))
     a, d = _rows(input, dim, op)

@@ -177,7 +177,7 @@ def _histogramdd(op, points, bins, range_, weight, density, dtype):
             widths = np.diff(e[k]).reshape([-1 if j == k else 1 for j in builtins.range(n_dims)])
             hist = hist / widths
         hist = hist / total
-    return _wrap(hist.astype(_np(edges[0]).dtype)), edges
+    return _wrap(hist.astype(_np(edges[0]).dtype), dtype), edges
 
 
 def _check_hist_input(op, input, weight):

@@ -16,11 +16,17 @@ Example::
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from . import _C
 from ._creation import from_numpy
+from ._creation import zeros as _zeros
 from ._functions import cat, stack
+from ._indexing_ops import _np
+from .autograd.function import Function
+from .nn import functional as _F
 from .nn.functional import pad as _pad
 
 __all__ = [
@@ -132,14 +138,36 @@ def split_with_sizes_copy(input, split_sizes, dim=0):
     return tuple(part.clone() for part in split_with_sizes(input, split_sizes, dim))
 
 
+class _UnsafeSplit(Function):
+    """The parts of ``split``/``chunk`` as tensors that are not views (PyTorch's unsafe forms are not
+    tracked as views either), with one backward node for them all that concatenates their gradients."""
+
+    _node_name = "UnsafeSplitBackward0"
+
+    @staticmethod
+    def forward(ctx, input, parts):
+        ctx.dim, ctx.shapes, ctx.dtype = parts[1], [tuple(p.shape) for p in parts[0]], input.dtype
+        return tuple(p.clone() for p in parts[0])
+
+    @staticmethod
+    def backward(ctx, *grads):
+        grads = [_zeros(shape, dtype=ctx.dtype) if g is None else g for g, shape in zip(grads, ctx.shapes)]
+        return cat(grads, ctx.dim), None
+
+
+def _unsafe(input, parts, dim):
+    dim = dim % builtins.max(input.dim(), 1)
+    return _UnsafeSplit.apply(input, (tuple(p.detach() for p in parts), dim))
+
+
 def unsafe_chunk(input, chunks, dim=0):
     """Same as ``chunk``. Example: ``fngrad.unsafe_chunk(fngrad.ones(4), 2)``."""
-    return input.chunk(chunks, dim)
+    return _unsafe(input, input.chunk(chunks, dim), dim)
 
 
 def unsafe_split(tensor, split_size, dim=0):
     """Same as ``split``. Example: ``fngrad.unsafe_split(fngrad.ones(4), 2)``."""
-    return tensor.split(split_size, dim)
+    return _unsafe(tensor, tensor.split(split_size, dim), dim)
 
 
 def constant_pad_nd(input, pad, value=0):
@@ -263,10 +291,10 @@ def resize_(self, *sizes, memory_format=None):
         raise RuntimeError("cannot resize variables that require grad")
     sizes = _sizes(sizes)
     n = int(np.prod(sizes, dtype=np.int64))
-    flat = np.ascontiguousarray(self.detach().numpy()).reshape(-1)
+    flat = np.ascontiguousarray(_np(self)).reshape(-1)
     data = np.zeros(n, dtype=flat.dtype)
     data[:min(n, flat.size)] = flat[:n]
-    self.data = from_numpy(data.reshape(sizes))
+    self.data = from_numpy(data.reshape(sizes)).to(self.dtype)
     return self
 
 
@@ -317,4 +345,6 @@ _METHODS = {
     "slice_scatter": slice_scatter, "diagonal_scatter": diagonal_scatter, "split_with_sizes": split_with_sizes,
     "split_with_sizes_copy": split_with_sizes_copy,
     "unsafe_chunk": unsafe_chunk, "unsafe_split": unsafe_split, "narrow_copy": narrow_copy,
+    # Tensor methods of activations whose functions live in nn.functional.
+    "prelu": _F.prelu, "hardshrink": _F.hardshrink,
 }

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import _C
 from ._contract import _cross, _multi_dot
-from ._creation import from_numpy, zeros
+from ._creation import _SCALAR_TYPE_NAME, from_numpy, zeros
 from ._functions import cat, return_types
 from ._shape_ops import _wrap_dim, diag_embed, movedim
 from ._shape_ops import diagonal as _diagonal
@@ -330,6 +330,11 @@ def vander(x, N=None):
     Example: ``fngrad.linalg.vander(fngrad.tensor([2, 3]))`` is ``tensor([[1, 2], [1, 3]])``.
     """
     op = "linalg.vander"
+    if x.dtype in (_C.float16, _C.bfloat16, _C.bool):
+        raise RuntimeError(f"[{op}] linalg.vander supports floating point, complex, and integer tensors, but got "
+                           f"{_SCALAR_TYPE_NAME[x.dtype]}")
+    if not x.is_floating_point():  # PyTorch's powers of integers are int64, whatever the width of x
+        x = x.to(_C.int64)
     if x.dim() == 0:  # a 0-d x is one point: a 1 x N matrix
         x = x.reshape(1)
     N = x.shape[-1] if N is None else N

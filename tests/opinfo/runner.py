@@ -2,7 +2,9 @@
 
 Every OpInfo entry of ``torch.testing._internal.common_methods_invocations.op_db`` that is in scope
 has its sample inputs run through PyTorch and through fngrad, in each form PyTorch has (function,
-method, in-place): float64 with gradients of every input that requires grad, float32 forward only.
+method, in-place): float64 with gradients of every input that requires grad, and forward only in
+every other dtype op_db lists for the entry that fngrad has (``DTYPES``: float32, float16, bfloat16,
+the integer dtypes, bool).
 Values, dtypes and shapes are compared, and gradients for a random cotangent.
 
 Scope (the rule, applied by ``in_scope``): names without a dot, plus ``nn.functional.*`` and
@@ -14,8 +16,8 @@ A sample's status:
   pass     values (and gradients) equal PyTorch's
   fail     fngrad returned something different (value, dtype, shape or gradient)
   error    fngrad raised where PyTorch succeeded (a NotImplementedError is counted apart: ``notimpl``)
-  skip     the sample needs what fngrad does not model (a dtype other than float32/float64/int64/bool,
-           complex, a memory format, a generator), or PyTorch itself raised on it
+  skip     the sample needs what fngrad does not model (a dtype fngrad lacks, complex, a memory
+           format, a generator), or PyTorch itself raised on it
 An entry passes when at least one sample ran and every sample that ran passed in every form.
 An entry whose name fngrad does not have at all is ``missing``; one that kills the process, ``crash``.
 
@@ -86,6 +88,14 @@ def entry_id(op) -> str:
     return op.name + (f".{op.variant_test_name}" if op.variant_test_name else "")
 
 
+# The dtypes fngrad has: an entry's samples run in each of them that op_db lists for it (complex
+# dtypes are out: fngrad does not model complex numbers).
+DTYPES = ("float64", "float32", "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool")
+# Elementwise tolerance (rtol, atol) of a result dtype (float64 and integers: 1e-7). Half precisions
+# round a float32 result, and the two libraries' float32 kernels differ in the last bits before that.
+TOLERANCE = {"float32": (1e-4, 1e-5), "float16": (1e-3, 1e-3), "bfloat16": (1.6e-2, 1e-2)}
+
+
 class Skip(Exception):
     """The sample needs something fngrad does not model."""
 
@@ -99,16 +109,17 @@ def _to_fngrad(obj, fngrad, torch, leaves):
             raise Skip("complex or non-strided tensor")
         name = str(obj.dtype).replace("torch.", "")
         dt = getattr(fngrad, name, None)
-        if name not in ("float32", "float64", "int64", "bool") or dt is None:
+        if name not in DTYPES or dt is None:
             raise Skip(f"dtype {name}")
-        arr = obj.detach().numpy().copy()
+        # NumPy has no bfloat16: its values travel as float32, which holds them exactly.
+        arr = (obj.detach().float() if name == "bfloat16" else obj.detach()).numpy().copy()
         t = fngrad.tensor(arr, dtype=dt, requires_grad=obj.requires_grad and obj.is_leaf)
         if obj.requires_grad and obj.is_leaf:
             leaves.append((obj, t))
         return t
     if isinstance(obj, torch.dtype):
         name = str(obj).replace("torch.", "")
-        if name not in ("float32", "float64", "int64", "bool"):
+        if name not in DTYPES:
             raise Skip(f"dtype {name}")
         return getattr(fngrad, name)
     if isinstance(obj, torch.memory_format):
@@ -144,7 +155,9 @@ def _as_array(x, lib):
     import numpy as np
 
     if isinstance(x, lib.Tensor):
-        return np.asarray(x.detach().numpy()), str(x.dtype).split(".")[-1], tuple(x.shape)
+        dtype = str(x.dtype).split(".")[-1]
+        values = x.detach().float() if dtype == "bfloat16" else x.detach()
+        return np.asarray(values.numpy()), dtype, tuple(x.shape)
     return x, type(x).__name__, None
 
 
@@ -156,7 +169,13 @@ def _close(a, b, dtype_name):
     if a.shape != b.shape:
         return False
     if a.dtype.kind in "fc" or b.dtype.kind in "fc":
-        rtol, atol = (1e-4, 1e-5) if "32" in dtype_name else (1e-7, 1e-7)
+        dtype_name = dtype_name.replace("torch.", "")
+        rtol, atol = TOLERANCE.get(dtype_name, (1e-7, 1e-7))
+        if dtype_name in ("float16", "bfloat16") and a.size:
+            # A reduction in half precision (a sum of products) is off by rounding errors of the size of
+            # its partial sums, not of each element; the two libraries accumulate in different orders.
+            finite = np.abs(a[np.isfinite(a)].astype(np.float64))
+            atol = max(atol, rtol * float(finite.max())) if finite.size else atol
         return bool(np.allclose(a.astype(np.float64), b.astype(np.float64), rtol=rtol, atol=atol, equal_nan=True))
     return bool(np.array_equal(a, b))
 
@@ -331,7 +350,7 @@ def run_entry(op, torch, fngrad, np, max_samples=None):
             counts["missing_form"] += 1
             first.setdefault("missing_form", f"no {form} form")
             continue
-        for dtype in (torch.float64, torch.float32):
+        for dtype in (getattr(torch, name) for name in DTYPES):
             if not op.supports_dtype(dtype, "cpu"):
                 continue
             requires_grad = dtype == torch.float64 and op.supports_autograd and form != "inplace"
