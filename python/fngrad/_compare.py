@@ -128,22 +128,38 @@ def equal(input, other) -> bool:
 
 
 def subtract(input, other, *, alpha=1, out=None):
-    """``input - alpha * other`` (``fngrad.sub``'s other name). Example: ``fngrad.subtract(fngrad.ones(2), 1, alpha=2)``."""
+    """``input - alpha * other`` (``fngrad.sub``'s other name).
+
+    >>> fngrad.subtract(fngrad.ones(2), 1, alpha=2)
+    tensor([-1., -1.])
+    """
     return _out(_input(input, "subtract").sub(other, alpha=alpha), out, "subtract")
 
 
 def multiply(input, other, *, out=None):
-    """``input * other`` (``fngrad.mul``'s other name). Example: ``fngrad.multiply(fngrad.ones(2), 3)``."""
+    """``input * other`` (``fngrad.mul``'s other name).
+
+    >>> fngrad.multiply(fngrad.ones(2), 3)
+    tensor([3., 3.])
+    """
     return _out(_input(input, "multiply").mul(other), out, "multiply")
 
 
 def true_divide(input, other, *, out=None):
-    """``input / other`` in floating point (``fngrad.div``'s other name). Example: ``fngrad.true_divide(fngrad.ones(2), 3)``."""
+    """``input / other`` in floating point (``fngrad.div``'s other name).
+
+    >>> fngrad.true_divide(fngrad.ones(2), 3)
+    tensor([0.3333, 0.3333])
+    """
     return _out(_input(input, "true_divide").div(other), out, "true_divide")
 
 
 def is_floating_point(input) -> bool:
-    """Whether ``input``'s dtype is a floating-point one. Example: ``fngrad.is_floating_point(fngrad.ones(1))`` is True."""
+    """Whether ``input``'s dtype is a floating-point one.
+
+    >>> fngrad.is_floating_point(fngrad.ones(1))
+    True
+    """
     return _input(input, "is_floating_point").is_floating_point()
 
 

@@ -380,13 +380,23 @@ def _no_op_keywords(op, kwargs):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
-    """A tensor of zeros. Example: ``fngrad.zeros(2, 3)``."""
+    """A tensor of zeros.
+
+    >>> fngrad.zeros(2, 3)
+    tensor([[0., 0., 0.],
+            [0., 0., 0.]])
+    """
     _to_device(device, "zeros")
     return _finish(_C.zeros(_size_arg(size, kwargs, "zeros"), _dtype_or_default(dtype, "zeros"), "zeros"), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
-    """A tensor of ones. Example: ``fngrad.ones(2, 3)``."""
+    """A tensor of ones.
+
+    >>> fngrad.ones(2, 3)
+    tensor([[1., 1., 1.],
+            [1., 1., 1.]])
+    """
     _to_device(device, "ones")
     return _finish(_C.full(_size_arg(size, kwargs, "ones"), 1.0, _dtype_or_default(dtype, "ones"), "ones"), requires_grad)
 
@@ -398,7 +408,12 @@ def empty(*size, dtype=None, device=None, requires_grad=False, **kwargs) -> Tens
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """A tensor filled with ``fill_value``. Example: ``fngrad.full((2, 2), 7.0)``."""
+    """A tensor filled with ``fill_value``.
+
+    >>> fngrad.full((2, 2), 7.0)
+    tensor([[7., 7.],
+            [7., 7.]])
+    """
     _to_device(device, "full")
     if isinstance(fill_value, TensorBase):
         fill_value = fill_value.item()
@@ -607,7 +622,11 @@ def arange(start=None, end=None, step=1, *, dtype=None, device=None, requires_gr
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """``steps`` evenly spaced values from ``start`` to ``end`` (inclusive). Example: ``fngrad.linspace(0, 1, 5)``."""
+    """``steps`` evenly spaced values from ``start`` to ``end`` (inclusive).
+
+    >>> fngrad.linspace(0, 1, 5)
+    tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
+    """
     _to_device(device, "linspace")
     start, end, steps = (v.item() if isinstance(v, TensorBase) else v for v in (start, end, steps))
     if not isinstance(steps, (numbers.Integral, np.integer)) or isinstance(steps, bool):
@@ -621,7 +640,13 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) ->
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """The n x m identity matrix. Example: ``fngrad.eye(3)``."""
+    """The n x m identity matrix.
+
+    >>> fngrad.eye(3)
+    tensor([[1., 0., 0.],
+            [0., 1., 0.],
+            [0., 0., 1.]])
+    """
     _to_device(device, "eye")
     for name, v in (("n", n), ("m", m)):
         if v is not None and v < 0:

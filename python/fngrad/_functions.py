@@ -76,12 +76,20 @@ def where(condition, input=None, other=None):
 
 
 def sum(input, dim=None, keepdim=False, dtype=None):
-    """Sum of all elements, or over ``dim``. Example: ``fngrad.sum(fngrad.ones(2, 3), dim=1)``."""
+    """Sum of all elements, or over ``dim``.
+
+    >>> fngrad.sum(fngrad.ones(2, 3), dim=1)
+    tensor([3., 3.])
+    """
     return input.sum(dim, keepdim, dtype=dtype)
 
 
 def mean(input, dim=None, keepdim=False, dtype=None):
-    """Mean of all elements, or over ``dim``. Example: ``fngrad.mean(fngrad.ones(2, 3))``."""
+    """Mean of all elements, or over ``dim``.
+
+    >>> fngrad.mean(fngrad.ones(2, 3))
+    tensor(1.)
+    """
     return input.mean(dim, keepdim, dtype=dtype)
 
 
@@ -321,7 +329,11 @@ def detach(input):
 
 
 def is_tensor(obj) -> bool:
-    """Whether ``obj`` is a fngrad tensor. Example: ``fngrad.is_tensor(fngrad.ones(1))``."""
+    """Whether ``obj`` is a fngrad tensor.
+
+    >>> fngrad.is_tensor(fngrad.ones(1))
+    True
+    """
     return isinstance(obj, _C.TensorBase)
 
 

@@ -27,19 +27,29 @@ return_types.triangular_solve = collections.namedtuple("triangular_solve", ["sol
 
 
 def det(input):
-    """The determinant (``linalg.det``). Example: ``fngrad.det(fngrad.eye(2))``."""
+    """The determinant (``linalg.det``).
+
+    >>> fngrad.det(fngrad.eye(2))
+    tensor(1.)
+    """
     return linalg.det(input)
 
 
 def inverse(input):
-    """The inverse (``linalg.inv``). Example: ``fngrad.inverse(2 * fngrad.eye(2))``."""
+    """The inverse (``linalg.inv``).
+
+    >>> fngrad.inverse(2 * fngrad.eye(2))
+    tensor([[0.5000, 0.0000],
+            [0.0000, 0.5000]])
+    """
     return linalg.inv(input)
 
 
 def logdet(input):
     """log(det(input)): NaN for a negative determinant, -inf for a zero one.
 
-    Example: ``fngrad.logdet(2 * fngrad.eye(2))`` is ``tensor(1.3863)``.
+    >>> fngrad.logdet(2 * fngrad.eye(2))
+    tensor(1.3863)
     """
     sign, logabsdet = linalg.slogdet(input)
     return logabsdet + sign.log()
@@ -67,7 +77,9 @@ def _lower_factor(L, upper):
 def cholesky_solve(B, L, upper=False):
     """The solution X of ``A X = B`` given the Cholesky factor of ``A`` (lower ``L``, or upper with ``upper``).
 
-    Example: ``fngrad.cholesky_solve(fngrad.ones(2, 1), 2 * fngrad.eye(2))`` is ``0.25 * ones(2, 1)``.
+    >>> fngrad.cholesky_solve(fngrad.ones(2, 1), 2 * fngrad.eye(2))
+    tensor([[0.2500],
+            [0.2500]])
     """
     if B.dim() < 2 or L.dim() < 2:
         raise RuntimeError(f"[cholesky_solve] cholesky_solve: b should have at least 2 dimensions, but has "
@@ -121,7 +133,9 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False)
     ``A``, and a copy of ``A``: the named tuple ``(solution, cloned_coefficient)`` (deprecated in PyTorch
     for ``linalg.solve_triangular``).
 
-    Example: ``fngrad.triangular_solve(fngrad.ones(2, 1), 2 * fngrad.eye(2)).solution`` is ``0.5 * ones(2, 1)``.
+    >>> fngrad.triangular_solve(fngrad.ones(2, 1), 2 * fngrad.eye(2)).solution
+    tensor([[0.5000],
+            [0.5000]])
     """
     if input.dim() < 2 or A.dim() < 2:
         raise RuntimeError(f"[triangular_solve] torch.triangular_solve: Expected b to have at least 2 dimensions, "
@@ -138,7 +152,8 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     2) is ``linalg.vector_norm``, 'fro' the vector 2-norm, 'nuc' ``linalg.matrix_norm``. Positive
     orders run the native norm directly.
 
-    Example: ``fngrad.norm(fngrad.tensor([3., -4.]), 1)`` is ``tensor(7.)``.
+    >>> fngrad.norm(fngrad.tensor([3., -4.]), 1)
+    tensor(7.)
     """
     dims = [dim] if isinstance(dim, builtins.int) else dim
     if isinstance(p, str):

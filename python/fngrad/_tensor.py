@@ -197,7 +197,10 @@ class Tensor(_C.TensorBase):
 
         As in PyTorch, a tensor that requires grad is refused while grad mode is on (use
         ``t.detach().numpy()``); under ``no_grad`` (or in a Function's forward) it is allowed.
-        Example: ``fngrad.ones(2).numpy()`` is ``array([1., 1.], dtype=float32)``."""
+
+        >>> fngrad.ones(2).numpy()
+        array([1., 1.], dtype=float32)
+        """
         if force:
             return _native_numpy(self, force=True)
         if self.requires_grad and not _C.is_grad_enabled():
@@ -253,7 +256,10 @@ class Tensor(_C.TensorBase):
 
     def stride(self, dim=None):
         """Elements to step in memory per step along each dim (a tuple), or along ``dim``.
-        Example: ``fngrad.zeros(2, 3).stride()`` is ``(3, 1)``."""
+
+        >>> fngrad.zeros(2, 3).stride()
+        (3, 1)
+        """
         strides = tuple(s // self.dtype.itemsize for s in _native_numpy(self, force=True).strides)
         if dim is None:
             return strides
@@ -271,7 +277,10 @@ class Tensor(_C.TensorBase):
 
     def storage_offset(self) -> int:
         """Elements from the start of the memory block to the first element (nonzero for views).
-        Example: ``fngrad.arange(5)[2:].storage_offset()`` is 2."""
+
+        >>> fngrad.arange(5)[2:].storage_offset()
+        2
+        """
         return (self.data_ptr() - _C._storage_info(self)[0]) // self.dtype.itemsize
 
     def nelement(self) -> int:
@@ -330,7 +339,10 @@ class Tensor(_C.TensorBase):
 
     def masked_select(self, mask):
         """The elements where ``mask`` (broadcast against self) is true, as a 1-D tensor.
-        Example: ``fngrad.ones(2, 2).masked_select(fngrad.tensor([True, False]))`` has 2 elements."""
+
+        >>> fngrad.ones(2, 2).masked_select(fngrad.tensor([True, False]))
+        tensor([1., 1.])
+        """
         return masked_select(self, mask)
 
     def tolist(self):

@@ -293,7 +293,13 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 
 def one_hot(tensor, num_classes=-1):
-    """int64 one-hot encoding of class indices. Example: ``F.one_hot(fngrad.tensor([0, 2]), 3)``."""
+    """int64 one-hot encoding of class indices.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.one_hot(fngrad.tensor([0, 2]), 3)
+    tensor([[1, 0, 0],
+            [0, 0, 1]])
+    """
     if tensor.dtype != _C.int64:
         raise RuntimeError("[one_hot] one_hot is only applicable to index tensor of type LongTensor.")
     idx = tensor.detach().numpy()
@@ -826,7 +832,12 @@ def _inplace_result(input, out, inplace):
 
 
 def relu6(input, inplace=False):
-    """min(max(x, 0), 6). Example: ``F.relu6(fngrad.tensor([-1.0, 3.0, 7.0]))`` is ``tensor([0., 3., 6.])``."""
+    """min(max(x, 0), 6).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.relu6(fngrad.tensor([-1.0, 3.0, 7.0]))
+    tensor([0., 3., 6.])
+    """
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
@@ -941,8 +952,12 @@ __all__ += ["normalize", "cosine_similarity", "pairwise_distance", "pdist"]
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
-    """input / max(||input||_p along dim, eps). Example: ``F.normalize(fngrad.tensor([[3.0, 4.0]]))``
-    is ``tensor([[0.6000, 0.8000]])``."""
+    """input / max(||input||_p along dim, eps).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.normalize(fngrad.tensor([[3.0, 4.0]]))
+    tensor([[0.6000, 0.8000]])
+    """
     if out is not None:
         raise NotImplementedError("[normalize] out= is not supported")
     return input / input.norm(p, dim, keepdim=True).clamp(min=eps)

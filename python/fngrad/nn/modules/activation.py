@@ -22,7 +22,12 @@ class _Inplace(Module):
 
 
 class ReLU(_Inplace):
-    """max(x, 0). Example: ``nn.ReLU()(fngrad.tensor([-1.0, 2.0]))`` is ``tensor([0., 2.])``."""
+    """max(x, 0).
+
+    >>> from fngrad import nn
+    >>> nn.ReLU()(fngrad.tensor([-1.0, 2.0]))
+    tensor([0., 2.])
+    """
 
     def forward(self, input):
         return F.relu(input, inplace=self.inplace)
@@ -164,7 +169,12 @@ __all__ += ["ReLU6", "Hardsigmoid", "Hardswish", "SELU", "CELU", "GLU", "LogSigm
 
 
 class ReLU6(_Inplace):
-    """min(max(x, 0), 6). Example: ``nn.ReLU6()(fngrad.tensor([7.0]))`` is ``tensor([6.])``."""
+    """min(max(x, 0), 6).
+
+    >>> from fngrad import nn
+    >>> nn.ReLU6()(fngrad.tensor([7.0]))
+    tensor([6.])
+    """
 
     def forward(self, input):
         return F.relu6(input, self.inplace)

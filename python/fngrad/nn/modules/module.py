@@ -582,7 +582,12 @@ class Module:
 
     def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
         """An ordered dict of every parameter and persistent buffer by dotted name (detached unless
-        ``keep_vars``). Example: ``list(nn.Linear(2, 1).state_dict())`` is ``['weight', 'bias']``."""
+        ``keep_vars``).
+
+        >>> from fngrad import nn
+        >>> list(nn.Linear(2, 1).state_dict())
+        ['weight', 'bias']
+        """
         if args:  # PyTorch's deprecated positional form: (destination, prefix, keep_vars)
             destination = args[0] if len(args) > 0 else destination
             prefix = args[1] if len(args) > 1 else prefix

@@ -30,7 +30,12 @@ class _PadNd(Module):
 
 
 class ConstantPad1d(_PadNd):
-    """Pads the last dim with ``value``. Example: ``nn.ConstantPad1d(1, 0.5)(fngrad.ones(1, 2))``."""
+    """Pads the last dim with ``value``.
+
+    >>> from fngrad import nn
+    >>> nn.ConstantPad1d(1, 0.5)(fngrad.ones(1, 2))
+    tensor([[0.5000, 1.0000, 1.0000, 0.5000]])
+    """
 
     def __init__(self, padding, value):
         super().__init__(padding, float(value))

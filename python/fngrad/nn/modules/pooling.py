@@ -24,7 +24,12 @@ class _MaxPoolNd(Module):
 
 
 class MaxPool1d(_MaxPoolNd):
-    """Maximum over windows of (N, C, L) inputs. Example: ``nn.MaxPool1d(2)(fngrad.ones(1, 1, 4)).shape`` is (1, 1, 2)."""
+    """Maximum over windows of (N, C, L) inputs.
+
+    >>> from fngrad import nn
+    >>> nn.MaxPool1d(2)(fngrad.ones(1, 1, 4)).shape
+    fngrad.Size([1, 1, 2])
+    """
 
     def forward(self, input):
         return F.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,

@@ -10,7 +10,11 @@ __all__ = ["parameters_to_vector", "vector_to_parameters"]
 
 def parameters_to_vector(parameters):
     """The parameters flattened and concatenated into one 1-D tensor (differentiable).
-    Example: ``nn.utils.parameters_to_vector(nn.Linear(2, 3).parameters()).shape`` is (9,)."""
+
+    >>> from fngrad import nn
+    >>> nn.utils.parameters_to_vector(nn.Linear(2, 3).parameters()).shape
+    fngrad.Size([9])
+    """
     return _C.cat([p.reshape(-1) for p in parameters], 0)
 
 
