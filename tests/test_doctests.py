@@ -2,8 +2,10 @@
 
 import doctest
 import importlib
+import inspect
 import pkgutil
 import pydoc
+import sys
 
 import numpy as np
 import pytest
@@ -39,6 +41,24 @@ def _native_tests():
     return tests
 
 
+def _tensor_method_tests():
+    """The examples of Tensor methods written in Python that no module's walk reaches: methods an op
+    family installs from ``_METHODS`` under another name (``clip_`` for ``clamp_``) or made by a helper
+    (the in-place forms of ``_inplace``), whose function is not a module-level name of its module."""
+    tests = []
+    for name, obj in vars(fngrad.Tensor).items():
+        fn = getattr(obj, "__func__", obj)
+        doc = getattr(fn, "__doc__", None)
+        if not (inspect.isfunction(fn) and doc and ">>>" in doc):
+            continue
+        home = sys.modules.get(fn.__module__)
+        if getattr(home, fn.__name__, None) is fn or fn.__module__ == "fngrad._tensor":
+            continue  # found with its module (a function, or a method of the Tensor class body)
+        tests.append(doctest.DocTestParser().get_doctest(doc, {"fngrad": fngrad, "np": np},
+                                                         f"fngrad.Tensor.{name}", None, 0))
+    return tests
+
+
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 
@@ -66,6 +86,17 @@ def test_docstring_examples_of(module):
 def test_native_docstring_examples():
     failed = []
     for test in _native_tests():
+        failures, report = _run(test)
+        if failures:
+            failed.append(report)
+    assert not failed, "\n".join(failed)
+
+
+def test_tensor_method_docstring_examples():
+    tests = _tensor_method_tests()
+    assert any(t.name == "fngrad.Tensor.cumsum_" for t in tests)  # the walk reaches the helper-made methods
+    failed = []
+    for test in tests:
         failures, report = _run(test)
         if failures:
             failed.append(report)
