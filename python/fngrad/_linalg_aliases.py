@@ -56,12 +56,26 @@ def logdet(input):
 
 
 def slogdet(input):
-    """``(sign, logabsdet)`` (``linalg.slogdet``, as the named tuple ``torch.return_types.slogdet``)."""
+    """``(sign, logabsdet)`` (``linalg.slogdet``, as the named tuple ``torch.return_types.slogdet``).
+
+    >>> sign, logabsdet = fngrad.slogdet(fngrad.tensor([[1., 2.], [3., 4.]]))
+    >>> sign, logabsdet
+    (tensor(-1.), tensor(0.6931))
+    """
     return return_types.slogdet(*linalg.slogdet(input))
 
 
 def cholesky(input, upper=False):
-    """The Cholesky factor (``linalg.cholesky``; ``upper`` positional as in ``torch.cholesky``)."""
+    """The Cholesky factor (``linalg.cholesky``; ``upper`` positional as in ``torch.cholesky``).
+
+    >>> fngrad.cholesky(fngrad.tensor([[4., 2.], [2., 5.]]))
+    tensor([[2., 0.],
+            [1., 2.]])
+
+    >>> fngrad.cholesky(fngrad.tensor([[4., 2.], [2., 5.]]))
+    tensor([[2., 0.],
+            [1., 2.]])
+    """
     return linalg.cholesky(input, upper=upper)
 
 
@@ -91,30 +105,71 @@ def cholesky_solve(B, L, upper=False):
 
 
 def cholesky_inverse(L, upper=False):
-    """The inverse of ``A = L L^T`` (``U^T U`` with ``upper``) from its Cholesky factor."""
+    """The inverse of ``A = L L^T`` (``U^T U`` with ``upper``) from its Cholesky factor.
+
+    >>> fngrad.cholesky_inverse(fngrad.tensor([[2., 0.], [1., 2.]]))
+    tensor([[ 0.3125, -0.1250],
+            [-0.1250,  0.2500]])
+
+    >>> fngrad.cholesky_inverse(fngrad.tensor([[2., 0.], [1., 2.]]))
+    tensor([[ 0.3125, -0.1250],
+            [-0.1250,  0.2500]])
+    """
     lower = _lower_factor(L, upper)
     inv_lower = linalg.inv(lower)
     return inv_lower.transpose(-2, -1) @ inv_lower
 
 
 def pinverse(input, rcond=1e-15):
-    """The pseudo-inverse, dropping singular values below ``rcond * s_max`` (``linalg.pinv``)."""
+    """The pseudo-inverse, dropping singular values below ``rcond * s_max`` (``linalg.pinv``).
+
+    >>> fngrad.pinverse(fngrad.tensor([[1., 0.], [0., 2.], [0., 0.]]))
+    tensor([[1.0000, 0.0000, 0.0000],
+            [0.0000, 0.5000, 0.0000]])
+
+    >>> fngrad.pinverse(fngrad.tensor([[1., 0.], [0., 2.], [0., 0.]]))
+    tensor([[1.0000, 0.0000, 0.0000],
+            [0.0000, 0.5000, 0.0000]])
+    """
     return linalg.pinv(input, rtol=rcond)
 
 
 def matrix_exp(A):
-    """The matrix exponential (``linalg.matrix_exp``)."""
+    """The matrix exponential (``linalg.matrix_exp``).
+
+    >>> fngrad.matrix_exp(fngrad.zeros(2, 2))
+    tensor([[1., 0.],
+            [0., 1.]])
+
+    >>> fngrad.matrix_exp(fngrad.zeros(2, 2))
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
     return linalg.matrix_exp(A)
 
 
 def matrix_power(input, n):
-    """``input`` to the integer power ``n`` (``linalg.matrix_power``)."""
+    """``input`` to the integer power ``n`` (``linalg.matrix_power``).
+
+    >>> fngrad.matrix_power(fngrad.tensor([[1., 2.], [3., 4.]]), 2)
+    tensor([[ 7., 10.],
+            [15., 22.]])
+
+    >>> fngrad.matrix_power(fngrad.tensor([[1., 2.], [3., 4.]]), 2)
+    tensor([[ 7., 10.],
+            [15., 22.]])
+    """
     return linalg.matrix_power(input, n)
 
 
 def svd(input, some=True, compute_uv=True):
     """``(U, S, V)`` with ``input = U diag(S) V^T`` (V, not Vh; reduced unless ``some=False``). With
-    ``compute_uv=False``, U and V are (m, m) and (n, n) zero matrices, as in PyTorch."""
+    ``compute_uv=False``, U and V are (m, m) and (n, n) zero matrices, as in PyTorch.
+
+    >>> U, S, V = fngrad.svd(fngrad.tensor([[3., 0.], [0., -2.]]))
+    >>> S
+    tensor([3., 2.])
+    """
     if not compute_uv:
         *batch, m, n = input.shape
         return return_types.svd(zeros(*batch, m, m, dtype=input.dtype), linalg.svdvals(input),
@@ -124,7 +179,12 @@ def svd(input, some=True, compute_uv=True):
 
 
 def qr(input, some=True):
-    """``(Q, R)`` (``linalg.qr`` with mode 'reduced', or 'complete' when ``some=False``)."""
+    """``(Q, R)`` (``linalg.qr`` with mode 'reduced', or 'complete' when ``some=False``).
+
+    >>> Q, R = fngrad.qr(fngrad.tensor([[1., 2.], [3., 4.]]))
+    >>> fngrad.allclose(Q @ R, fngrad.tensor([[1., 2.], [3., 4.]]))
+    True
+    """
     return return_types.qr(*linalg.qr(input, "reduced" if some else "complete"))
 
 

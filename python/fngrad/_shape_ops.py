@@ -227,6 +227,14 @@ def tile(input, dims):
 
 
 def _tile_method(self, *dims):
+    """tile(*dims) -> Tensor
+
+    :func:`tile` as a method; the dims may also be given one by one.
+
+    >>> fngrad.tensor([1, 2]).tile(2, 2)
+    tensor([[1, 2, 1, 2],
+            [1, 2, 1, 2]])
+    """
     return tile(self, _varargs(dims, "tile"))
 
 
@@ -306,10 +314,22 @@ def triu(input, diagonal=0):
 
 
 def _tril_(self, diagonal=0):
+    """In-place form of :func:`tril`.
+
+    >>> fngrad.ones(2, 2).tril_()
+    tensor([[1., 0.],
+            [1., 1.]])
+    """
     return self.copy_(tril(self, diagonal))
 
 
 def _triu_(self, diagonal=0):
+    """In-place form of :func:`triu`.
+
+    >>> fngrad.ones(2, 2).triu_(1)
+    tensor([[0., 1.],
+            [0., 0.]])
+    """
     return self.copy_(triu(self, diagonal))
 
 
@@ -819,7 +839,12 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
 
 
 def _adjoint(self):
-    """The conjugate transpose of the last two dims: the transpose, for fngrad's real dtypes (a view)."""
+    """The conjugate transpose of the last two dims: the transpose, for fngrad's real dtypes (a view).
+
+    >>> fngrad.tensor([[1., 2.], [3., 4.]]).adjoint()
+    tensor([[1., 3.],
+            [2., 4.]])
+    """
     return self.mT
 
 

@@ -172,7 +172,14 @@ class _SetGradEnabledScope(_GradModeContext):
 
 
 def is_inference_mode_enabled() -> bool:
-    """Whether inference mode is on in this thread."""
+    """Whether inference mode is on in this thread.
+
+    >>> with fngrad.inference_mode():
+    ...     print(fngrad.is_inference_mode_enabled())
+    True
+    >>> fngrad.is_inference_mode_enabled()
+    False
+    """
     return _C.is_inference_mode_enabled()
 
 
