@@ -128,17 +128,63 @@ class Function(_C._FunctionBase, metaclass=FunctionMeta):
 
     @staticmethod
     def forward(*args, **kwargs):
-        """Computes the outputs. Override it (with or without ``ctx`` first, see the class doc)."""
+        """Computes the outputs. Override it (with or without ``ctx`` first, see the class doc).
+
+        >>> class Cube(fngrad.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x ** 3
+        ...     @staticmethod
+        ...     def backward(ctx, grad):
+        ...         x, = ctx.saved_tensors
+        ...         return 3 * x ** 2 * grad
+        >>> x = fngrad.tensor([1., 2.], requires_grad=True)
+        >>> y = Cube.apply(x)
+        >>> y.sum().backward()
+        >>> y, x.grad
+        (tensor([1., 8.], grad_fn=<CubeBackward>), tensor([ 3., 12.]))
+        """
         raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        """Saves what backward needs, when forward does not take ``ctx``."""
+        """Saves what backward needs, when forward does not take ``ctx``.
+
+        >>> class Square(fngrad.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(x):
+        ...         return x * x
+        ...     @staticmethod
+        ...     def setup_context(ctx, inputs, output):
+        ...         ctx.save_for_backward(inputs[0])
+        ...     @staticmethod
+        ...     def backward(ctx, grad):
+        ...         return 2 * ctx.saved_tensors[0] * grad
+        >>> x = fngrad.tensor([3.], requires_grad=True)
+        >>> Square.apply(x).backward()
+        >>> x.grad
+        tensor([6.])
+        """
         raise NotImplementedError("setup_context is not implemented.")
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        """Returns the gradient of each forward input (``None`` where there is none)."""
+        """Returns the gradient of each forward input (``None`` where there is none).
+
+        >>> class Double(fngrad.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x, scale):
+        ...         ctx.scale = scale
+        ...         return x * scale
+        ...     @staticmethod
+        ...     def backward(ctx, grad):
+        ...         return grad * ctx.scale, None
+        >>> x = fngrad.ones(2, requires_grad=True)
+        >>> Double.apply(x, 3.0).sum().backward()
+        >>> x.grad
+        tensor([3., 3.])
+        """
         return _not_implemented_backward(ctx, *grad_outputs)
 
     vjp = backward

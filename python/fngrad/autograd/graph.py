@@ -179,6 +179,13 @@ class save_on_cpu(saved_tensors_hooks):
     """Saved tensors are kept on the CPU: with fngrad that is where they are already.
 
     Keeps a copy when ``pin_memory`` is requested, for code that relies on the copy semantics.
+
+    >>> x = fngrad.tensor([1., 2.], requires_grad=True)
+    >>> with fngrad.autograd.graph.save_on_cpu():
+    ...     y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([2., 4.])
     """
 
     def __init__(self, pin_memory=False, device_type="cpu"):

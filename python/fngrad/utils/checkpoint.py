@@ -57,12 +57,23 @@ class CheckpointError(RuntimeError):
 
 
 def noop_context_fn():
-    """The default ``context_fn``: no context around the forward nor the recomputation."""
+    """The default ``context_fn``: no context around the forward nor the recomputation.
+
+    >>> fwd, recompute = fngrad.utils.checkpoint.noop_context_fn()
+    >>> with fwd, recompute:
+    ...     pass
+    """
     return contextlib.nullcontext(), contextlib.nullcontext()
 
 
 def detach_variable(inputs):
-    """Each tensor of ``inputs`` detached, with its ``requires_grad`` kept (as PyTorch's)."""
+    """Each tensor of ``inputs`` detached, with its ``requires_grad`` kept (as PyTorch's).
+
+    >>> x = fngrad.ones(2, requires_grad=True)
+    >>> d, = fngrad.utils.checkpoint.detach_variable((x * 2,))
+    >>> d.requires_grad, d.grad_fn
+    (True, None)
+    """
     if not isinstance(inputs, tuple):
         raise RuntimeError(f"Only tuple of tensors is supported. Got Unsupported input type: {type(inputs).__name__}")
     out = []
