@@ -30,7 +30,12 @@ del _name
 
 
 class return_types:
-    """The named tuples PyTorch returns from max/min along a dim."""
+    """The named tuples PyTorch returns from max/min along a dim.
+
+    >>> r = fngrad.max(fngrad.tensor([[1., 3.]]), dim=1)
+    >>> type(r).__name__, r.values, r.indices
+    ('max', tensor([3.]), tensor([1]))
+    """
 
     max = collections.namedtuple("max", ["values", "indices"])
     min = collections.namedtuple("min", ["values", "indices"])

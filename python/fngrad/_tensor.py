@@ -546,43 +546,77 @@ class _LegacyTensorType(type):
 
 
 class FloatTensor(metaclass=_LegacyTensorType):
-    """Legacy constructor of float32 tensors: ``FloatTensor(2, 3)`` (uninitialised), ``FloatTensor([1, 2])``."""
+    """Legacy constructor of float32 tensors: ``FloatTensor(2, 3)`` (uninitialised), ``FloatTensor([1, 2])``.
+
+    >>> fngrad.FloatTensor([1, 2])
+    tensor([1., 2.])
+    >>> fngrad.FloatTensor(2, 3).shape
+    fngrad.Size([2, 3])
+    >>> isinstance(fngrad.FloatTensor([1]), fngrad.FloatTensor)
+    True
+    """
 
     dtype = _C.float32
 
 
 class DoubleTensor(metaclass=_LegacyTensorType):
-    """Legacy constructor of float64 tensors: ``DoubleTensor(2, 3)`` (uninitialised), ``DoubleTensor([1, 2])``."""
+    """Legacy constructor of float64 tensors: ``DoubleTensor(2, 3)`` (uninitialised), ``DoubleTensor([1, 2])``.
+
+    >>> fngrad.DoubleTensor([1, 2])
+    tensor([1., 2.], dtype=fngrad.float64)
+    >>> fngrad.DoubleTensor(2, 3).shape
+    fngrad.Size([2, 3])
+    >>> isinstance(fngrad.DoubleTensor([1]), fngrad.DoubleTensor)
+    True
+    """
 
     dtype = _C.float64
 
 
 class LongTensor(metaclass=_LegacyTensorType):
-    """Legacy constructor of int64 tensors: ``LongTensor(2, 3)`` (uninitialised), ``LongTensor([1, 2])``."""
+    """Legacy constructor of int64 tensors: ``LongTensor(2, 3)`` (uninitialised), ``LongTensor([1, 2])``.
+
+    >>> fngrad.LongTensor([1, 2])
+    tensor([1, 2])
+    >>> fngrad.LongTensor(2, 3).shape
+    fngrad.Size([2, 3])
+    >>> isinstance(fngrad.LongTensor([1]), fngrad.LongTensor)
+    True
+    """
 
     dtype = _C.int64
 
 
 class BoolTensor(metaclass=_LegacyTensorType):
-    """Legacy constructor of bool tensors: ``BoolTensor(2, 3)`` (uninitialised), ``BoolTensor([1, 0])``."""
+    """Legacy constructor of bool tensors: ``BoolTensor(2, 3)`` (uninitialised), ``BoolTensor([1, 0])``.
+
+    >>> fngrad.BoolTensor([1, 2])
+    tensor([True, True])
+    >>> fngrad.BoolTensor(2, 3).shape
+    fngrad.Size([2, 3])
+    >>> isinstance(fngrad.BoolTensor([1]), fngrad.BoolTensor)
+    True
+    """
 
     dtype = _C.bool
 
 
-def _legacy_type(dtype):
-    """The legacy constructor class of ``dtype`` (``IntTensor`` for int32), made as the four above are written."""
+def _legacy_type(dtype, shown):
+    """The legacy constructor class of ``dtype`` (``IntTensor`` for int32), made as the four above are
+    written; ``shown`` is what its docstring's example prints for ``NAME([1, 2])``."""
     name = _TYPE_NAMES[dtype]
     doc = (f"Legacy constructor of {str(dtype).replace('fngrad.', '')} tensors: ``{name}(2, 3)`` (uninitialised), "
-           f"``{name}([1, 2])``.")
+           f"``{name}([1, 2])``.\n\n>>> fngrad.{name}([1, 2])\n{shown}\n>>> fngrad.{name}(2, 3).shape\n"
+           f"fngrad.Size([2, 3])\n>>> isinstance(fngrad.{name}([1]), fngrad.{name})\nTrue")
     return _LegacyTensorType(name, (), {"dtype": dtype, "__doc__": doc, "__module__": __name__})
 
 
-IntTensor = _legacy_type(_C.int32)
-ShortTensor = _legacy_type(_C.int16)
-CharTensor = _legacy_type(_C.int8)
-ByteTensor = _legacy_type(_C.uint8)
-HalfTensor = _legacy_type(_C.float16)
-BFloat16Tensor = _legacy_type(_C.bfloat16)
+IntTensor = _legacy_type(_C.int32, "tensor([1, 2], dtype=fngrad.int32)")
+ShortTensor = _legacy_type(_C.int16, "tensor([1, 2], dtype=fngrad.int16)")
+CharTensor = _legacy_type(_C.int8, "tensor([1, 2], dtype=fngrad.int8)")
+ByteTensor = _legacy_type(_C.uint8, "tensor([1, 2], dtype=fngrad.uint8)")
+HalfTensor = _legacy_type(_C.float16, "tensor([1., 2.], dtype=fngrad.float16)")
+BFloat16Tensor = _legacy_type(_C.bfloat16, "tensor([1., 2.], dtype=fngrad.bfloat16)")
 
 
 def set_default_tensor_type(t) -> None:

@@ -22,6 +22,18 @@ class FunctionCtx(_C._FunctionBase):
     It offers ``save_for_backward``, ``saved_tensors``, ``needs_input_grad``, ``mark_dirty``,
     ``mark_non_differentiable`` and ``set_materialize_grads``, and takes any other attribute for
     non-tensor state. It is also the ``grad_fn`` of the Function's outputs.
+
+    >>> class Scale(fngrad.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.factor = 2.0
+    ...         return x * ctx.factor
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         return grad * ctx.factor
+    >>> y = Scale.apply(fngrad.ones(1, requires_grad=True))
+    >>> isinstance(y.grad_fn, fngrad.autograd.function.FunctionCtx), y.grad_fn.factor
+    (True, 2.0)
     """
 
 
@@ -191,7 +203,21 @@ class Function(_C._FunctionBase, metaclass=FunctionMeta):
 
     @staticmethod
     def jvp(ctx, *grad_inputs):
-        """Forward-mode AD; fngrad has reverse mode only."""
+        """Forward-mode AD; fngrad has reverse mode only.
+
+        >>> from fngrad.autograd import forward_ad as fwAD
+        >>> class Triple(fngrad.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         return 3 * x
+        ...     @staticmethod
+        ...     def jvp(ctx, tangent):
+        ...         return 3 * tangent
+        >>> with fwAD.dual_level():
+        ...     x = fwAD.make_dual(fngrad.tensor([1., 2.]), fngrad.tensor([1., 0.]))
+        ...     print(fwAD.unpack_dual(Triple.apply(x)).tangent)
+        tensor([3., 0.])
+        """
         raise NotImplementedError(
             "You must implement the jvp function for custom autograd.Function to use it with forward mode AD."
         )

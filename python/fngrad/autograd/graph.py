@@ -61,6 +61,15 @@ class RemovableHandle:
         self._dicts = (hooks_dict,) + tuple(extra_dicts)
 
     def remove(self) -> None:
+        """Unregisters the hook.
+
+        >>> x = fngrad.tensor([1., 2.], requires_grad=True)
+        >>> h = x.register_hook(lambda grad: grad * 10)
+        >>> h.remove()
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([2., 4.])
+        """
         for d in self._dicts:
             d.pop(self.id, None)
 

@@ -53,7 +53,12 @@ __all__ = [
 
 
 class CheckpointError(RuntimeError):
-    """Raised when the recomputation does not give back what the forward saved."""
+    """Raised when the recomputation does not give back what the forward saved.
+
+    >>> from fngrad.utils.checkpoint import CheckpointError
+    >>> issubclass(CheckpointError, RuntimeError)
+    True
+    """
 
 
 def noop_context_fn():
@@ -106,7 +111,15 @@ def _rng_state(state):
 
 
 class CheckpointFunction(Function):
-    """The reentrant variant: forward without a graph, backward recomputes and backpropagates inside."""
+    """The reentrant variant: forward without a graph, backward recomputes and backpropagates inside.
+
+    >>> from fngrad.utils.checkpoint import CheckpointFunction
+    >>> x = fngrad.tensor([1., 2.], requires_grad=True)
+    >>> y = CheckpointFunction.apply(lambda t: t.sin() * 2, True, x)
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([ 1.0806, -0.8323])
+    """
 
     @staticmethod
     def forward(ctx, run_function, preserve_rng_state, *args):
