@@ -699,6 +699,10 @@ def _inplace_doc(fn, summary):
 
     name = fn.__name__
     lines = inspect.cleandoc(fn.__doc__ or "").split("\n")
+    at = next((i for i, line in enumerate(lines) if line.lstrip().startswith(">>> ")), None)
+    if at is not None:  # an example indented under "Example::": its block, dedented
+        indent = len(lines[at]) - len(lines[at].lstrip())
+        lines = [line[indent:] if line[:indent].isspace() else line for line in lines]
     prompts = [i for i, line in enumerate(lines) if line.startswith(">>> ")]
     own = [i for i in prompts if f".{name}_(" in lines[i]]
     calls = [i for i in prompts if f"fngrad.{name}(" in lines[i]]

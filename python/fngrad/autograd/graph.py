@@ -111,6 +111,12 @@ def _node_register_hook(self, fn):
 
     ``grad_inputs`` are the gradients the node computed (one per forward input), ``grad_outputs``
     the ones it received; a returned tuple replaces ``grad_inputs``.
+
+    >>> x = fngrad.tensor([1., 2.], requires_grad=True)
+    >>> y = x * 3
+    >>> h = y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: print(grad_inputs[0]))
+    >>> y.sum().backward()
+    tensor([3., 3.])
     """
     hooks = _C._hooks_dict(self, "post")
     handle = RemovableHandle(hooks)
@@ -119,7 +125,15 @@ def _node_register_hook(self, fn):
 
 
 def _node_register_prehook(self, fn):
-    """Registers ``fn(grad_outputs) -> tuple or None``, run before this node; a tuple replaces them."""
+    """Registers ``fn(grad_outputs) -> tuple or None``, run before this node; a tuple replaces them.
+
+    >>> x = fngrad.tensor([1., 2.], requires_grad=True)
+    >>> y = x * 3
+    >>> h = y.grad_fn.register_prehook(lambda grad_outputs: (grad_outputs[0] * 10,))
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([30., 30.])
+    """
     hooks = _C._hooks_dict(self, "pre")
     handle = RemovableHandle(hooks)
     hooks[handle.id] = fn
