@@ -133,6 +133,21 @@ def test_every_public_callable_has_a_runnable_example():
     assert not missing, f"{len(missing)} public callables without a '>>>' example:\n" + "\n".join(missing)
 
 
+def test_the_first_line_shows_the_signature_where_inspect_cannot():
+    # help() shows inspect.signature's answer; where there is none (native methods without a text
+    # signature, exception classes), the docstring's first line is ``name(...)``.
+    missing = []
+    for _, items in surfaces():
+        for q, obj in items:
+            try:
+                inspect.signature(obj)
+            except (TypeError, ValueError):
+                first = (inspect.getdoc(obj) or "").split("\n")[0]
+                if not first.startswith(q.rsplit(".", 1)[1] + "("):
+                    missing.append(q)
+    assert not missing, f"no signature shown for: {missing}"
+
+
 def test_the_exceptions_are_public_callables():
     # An entry of NO_EXAMPLE that names nothing (renamed, removed) would hide nothing; keep it honest.
     names = {q for _, items in surfaces() for q, _ in items}

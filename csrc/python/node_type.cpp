@@ -316,6 +316,7 @@ PyObject* node_creation_site(PyObject* self, void*) {
 
 PyMethodDef node_methods[] = {
     {"name", node_name, METH_NOARGS,
+     "name($self, /)\n--\n\n"
      "The node's name, e.g. 'MulBackward0' or 'MyFnBackward'.\n\n"
      ">>> x = fngrad.tensor([1., 2.], requires_grad=True)\n"
      ">>> (x * 2).grad_fn.name()\n"

@@ -17,7 +17,9 @@ __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"
 
 
 class FunctionCtx(_C._FunctionBase):
-    """The ``ctx`` passed to ``forward``/``setup_context`` and ``backward``.
+    """FunctionCtx()
+
+    The ``ctx`` passed to ``forward``/``setup_context`` and ``backward``.
 
     It offers ``save_for_backward``, ``saved_tensors``, ``needs_input_grad``, ``mark_dirty``,
     ``mark_non_differentiable`` and ``set_materialize_grads``, and takes any other attribute for

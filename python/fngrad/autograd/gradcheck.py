@@ -26,7 +26,9 @@ __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
 
 class GradcheckError(RuntimeError):
-    """Raised by gradcheck and gradgradcheck when a check fails.
+    """GradcheckError(message)
+
+    Raised by gradcheck and gradgradcheck when a check fails.
 
     >>> class Wrong(fngrad.autograd.Function):
     ...     @staticmethod

@@ -58,7 +58,9 @@ _SPIN_S = 0.05  # how long a wait polls MPI without sleeping
 
 
 class DistError(RuntimeError):
-    """Base of the errors raised by ``fngrad.distributed`` (as ``torch.distributed.DistError``).
+    """DistError(message)
+
+    Base of the errors raised by ``fngrad.distributed`` (as ``torch.distributed.DistError``).
 
     >>> import fngrad.distributed as dist
     >>> issubclass(dist.DistError, RuntimeError)
@@ -67,7 +69,9 @@ class DistError(RuntimeError):
 
 
 class DistBackendError(DistError):
-    """A collective failed: a peer raised, died or did not answer within the timeout.
+    """DistBackendError(message)
+
+    A collective failed: a peer raised, died or did not answer within the timeout.
 
     >>> import fngrad.distributed as dist
     >>> issubclass(dist.DistBackendError, dist.DistError)

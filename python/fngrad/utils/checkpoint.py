@@ -53,7 +53,9 @@ __all__ = [
 
 
 class CheckpointError(RuntimeError):
-    """Raised when the recomputation does not give back what the forward saved.
+    """CheckpointError(message)
+
+    Raised when the recomputation does not give back what the forward saved.
 
     >>> from fngrad.utils.checkpoint import CheckpointError
     >>> issubclass(CheckpointError, RuntimeError)
