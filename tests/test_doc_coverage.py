@@ -29,6 +29,7 @@ SURFACES = [
     "fngrad.autograd.gradcheck",
     "fngrad.distributed",
     "fngrad.utils.checkpoint",
+    "fngrad.linalg",
 ]
 
 # Names a walk meets that are not callables of the API (dtypes, constants, submodules) are skipped by

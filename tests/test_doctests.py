@@ -41,21 +41,26 @@ def _native_tests():
     return tests
 
 
-def _tensor_method_tests():
-    """The examples of Tensor methods written in Python that no module's walk reaches: methods an op
-    family installs from ``_METHODS`` under another name (``clip_`` for ``clamp_``) or made by a helper
-    (the in-place forms of ``_inplace``), whose function is not a module-level name of its module."""
-    tests = []
-    for name, obj in vars(fngrad.Tensor).items():
+def _orphan_tests():
+    """The examples that no module's walk reaches: Tensor methods an op family installs from
+    ``_METHODS`` under another name or makes with a helper (the in-place forms of ``_inplace``), and
+    names a module exports whose ``__module__`` does not hold them (``linalg.LinAlgError``, made in
+    ``fngrad.linalg`` as ``fngrad._C._LinAlgError`` like PyTorch's)."""
+    candidates = [(f"fngrad.Tensor.{name}", obj) for name, obj in vars(fngrad.Tensor).items()]
+    for module in _modules():
+        mod = importlib.import_module(module)
+        candidates += [(f"{module}.{name}", obj) for name, obj in vars(mod).items() if not name.startswith("_")]
+    tests, seen = [], set()
+    for qualname, obj in candidates:
         fn = getattr(obj, "__func__", obj)
         doc = getattr(fn, "__doc__", None)
-        if not (inspect.isfunction(fn) and doc and ">>>" in doc):
+        if not ((inspect.isfunction(fn) or inspect.isclass(fn)) and isinstance(doc, str) and ">>>" in doc):
             continue
         home = sys.modules.get(fn.__module__)
-        if getattr(home, fn.__name__, None) is fn or fn.__module__ == "fngrad._tensor":
+        if getattr(home, fn.__name__, None) is fn or fn.__module__ == "fngrad._tensor" or id(fn) in seen:
             continue  # found with its module (a function, or a method of the Tensor class body)
-        tests.append(doctest.DocTestParser().get_doctest(doc, {"fngrad": fngrad, "np": np},
-                                                         f"fngrad.Tensor.{name}", None, 0))
+        seen.add(id(fn))
+        tests.append(doctest.DocTestParser().get_doctest(doc, {"fngrad": fngrad, "np": np}, qualname, None, 0))
     return tests
 
 
@@ -94,9 +99,10 @@ def test_native_docstring_examples():
     assert not failed, "\n".join(failed)
 
 
-def test_tensor_method_docstring_examples():
-    tests = _tensor_method_tests()
-    assert any(t.name == "fngrad.Tensor.cumsum_" for t in tests)  # the walk reaches the helper-made methods
+def test_docstring_examples_no_module_walk_reaches():
+    tests = _orphan_tests()
+    names = {t.name for t in tests}
+    assert {"fngrad.Tensor.cumsum_", "fngrad.linalg.LinAlgError"} <= names  # the walk reaches them
     failed = []
     for test in tests:
         failures, report = _run(test)
