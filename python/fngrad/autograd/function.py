@@ -205,7 +205,8 @@ class Function(_C._FunctionBase, metaclass=FunctionMeta):
 
     @staticmethod
     def jvp(ctx, *grad_inputs):
-        """Forward-mode AD; fngrad has reverse mode only.
+        """The output tangents from the input tangents (forward-mode AD, under ``forward_ad``): override
+        it to use the Function with dual tensors; the default raises.
 
         >>> from fngrad.autograd import forward_ad as fwAD
         >>> class Triple(fngrad.autograd.Function):
