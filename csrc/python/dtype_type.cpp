@@ -103,7 +103,11 @@ void init_dtype_and_size_types(PyObject* module) {
   static PyType_Slot dtype_slots[] = {{Py_tp_repr, reinterpret_cast<void*>(dtype_repr)},
                                       {Py_tp_getset, dtype_getset},
                                       {Py_tp_methods, dtype_methods},
-                                      {Py_tp_doc, const_cast<char*>("The element type of a tensor.")},
+                                      {Py_tp_doc, const_cast<char*>("The element type of a tensor.\n\n"
+                                                                    ">>> fngrad.tensor([1, 2]).dtype\n"
+                                                                    "fngrad.int64\n"
+                                                                    ">>> fngrad.float32.is_floating_point\n"
+                                                                    "True")},
                                       {0, nullptr}};
   static PyType_Spec dtype_spec = {"fngrad.dtype", sizeof(DTypeObject), 0, Py_TPFLAGS_DEFAULT, dtype_slots};
   DTypeType = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&dtype_spec));
@@ -122,7 +126,11 @@ void init_dtype_and_size_types(PyObject* module) {
   // Size: a tuple subclass.
   static PyType_Slot size_slots[] = {{Py_tp_repr, reinterpret_cast<void*>(size_repr)},
                                      {Py_tp_methods, size_methods},
-                                     {Py_tp_doc, const_cast<char*>("A tensor's shape: a tuple of ints.")},
+                                     {Py_tp_doc, const_cast<char*>("A tensor's shape: a tuple of ints.\n\n"
+                                                                   ">>> fngrad.zeros(2, 3).shape\n"
+                                                                   "fngrad.Size([2, 3])\n"
+                                                                   ">>> fngrad.Size([2, 3]).numel()\n"
+                                                                   "6")},
                                      {0, nullptr}};
   static PyType_Spec size_spec = {"fngrad.Size", 0, 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, size_slots};
   PyRef size_bases = PyRef::check(PyTuple_Pack(1, reinterpret_cast<PyObject*>(&PyTuple_Type)));

@@ -315,7 +315,12 @@ PyObject* node_creation_site(PyObject* self, void*) {
 }
 
 PyMethodDef node_methods[] = {
-    {"name", node_name, METH_NOARGS, "The node's name, e.g. 'MulBackward0' or 'MyFnBackward'."},
+    {"name", node_name, METH_NOARGS,
+     "name($self, /)\n--\n\n"
+     "The node's name, e.g. 'MulBackward0' or 'MyFnBackward'.\n\n"
+     ">>> x = fngrad.tensor([1., 2.], requires_grad=True)\n"
+     ">>> (x * 2).grad_fn.name()\n"
+     "'MulBackward0'"},
     {"_sequence_nr", node_sequence_nr, METH_NOARGS, "The node's sequence number."},
     {"_list_saved", node_list_saved, METH_NOARGS,
      "Names of the attributes holding what the node saved for backward: '_saved_self', ... on native nodes; "
@@ -607,7 +612,13 @@ void init_node_types(PyObject* module) {
       {Py_tp_getattro, reinterpret_cast<void*>(node_getattro)},
       {Py_tp_methods, node_methods},
       {Py_tp_getset, node_getset},
-      {Py_tp_doc, const_cast<char*>("A node of the autograd graph: the backward of one forward operation.")},
+      {Py_tp_doc, const_cast<char*>("A node of the autograd graph: the backward of one forward operation.\n\n"
+                                    ">>> x = fngrad.tensor([1., 2.], requires_grad=True)\n"
+                                    ">>> y = (x * 2).sum()\n"
+                                    ">>> isinstance(y.grad_fn, fngrad.autograd.graph.Node), y.grad_fn.name()\n"
+                                    "(True, 'SumBackward0')\n"
+                                    ">>> y.grad_fn.next_functions\n"
+                                    "((<MulBackward0 object at 0x...>, 0),)")},
       {0, nullptr}};
   static PyMemberDef node_members[] = {
       {"__weaklistoffset__", T_PYSSIZET, offsetof(NodeObject, weakreflist), READONLY, nullptr},

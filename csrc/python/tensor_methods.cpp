@@ -403,15 +403,49 @@ PyObject* m_product(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyO
 PyMethodDef general_methods[] = {
     {"numpy", FNGRAD_FASTCALL(m_numpy), kFastKw,
      method_doc(numpy_sig, "The tensor's data as a NumPy array sharing its memory.")},
-    {"item", m_item, METH_NOARGS, "The value of a one-element tensor as a Python number."},
-    {"clone", m_clone, METH_NOARGS, "A copy of the tensor (differentiable)."},
-    {"detach", m_detach, METH_NOARGS, "A tensor sharing this one's data, outside the graph."},
-    {"detach_", m_detach_, METH_NOARGS, "Removes this tensor from the graph, in place."},
+    {"item", m_item, METH_NOARGS,
+     "The value of a one-element tensor as a Python number.\n\n"
+     ">>> fngrad.tensor([[2.5]]).item()\n"
+     "2.5"},
+    {"clone", m_clone, METH_NOARGS,
+     "A copy of the tensor (differentiable).\n\n"
+     ">>> x = fngrad.tensor([1., 2.], requires_grad=True)\n"
+     ">>> x.clone()\n"
+     "tensor([1., 2.], grad_fn=<CloneBackward0>)"},
+    {"detach", m_detach, METH_NOARGS,
+     "A tensor sharing this one's data, outside the graph.\n\n"
+     ">>> x = fngrad.tensor([1., 2.], requires_grad=True)\n"
+     ">>> (2 * x).detach()\n"
+     "tensor([2., 4.])"},
+    {"detach_", m_detach_, METH_NOARGS,
+     "Removes this tensor from the graph, in place.\n\n"
+     ">>> y = 2 * fngrad.tensor([1., 2.], requires_grad=True)\n"
+     ">>> y.detach_()\n"
+     "tensor([2., 4.])\n"
+     ">>> y.requires_grad, y.grad_fn\n"
+     "(False, None)"},
     {"requires_grad_", FNGRAD_FASTCALL(m_requires_grad_), kFastKw,
-     method_doc(requires_grad__sig, "Sets requires_grad in place and returns the tensor.")},
-    {"retain_grad", m_retain_grad, METH_NOARGS, "Keeps .grad for this non-leaf tensor after backward."},
-    {"negative", m_unary<&ops::apply_Neg>, METH_NOARGS, "-x elementwise."},
-    {"absolute", m_unary<&ops::apply_Abs>, METH_NOARGS, "|x| elementwise."},
+     method_doc(requires_grad__sig,
+                "Sets requires_grad in place and returns the tensor.\n\n"
+                ">>> x = fngrad.ones(2).requires_grad_()\n"
+                ">>> x.requires_grad\n"
+                "True")},
+    {"retain_grad", m_retain_grad, METH_NOARGS,
+     "Keeps .grad for this non-leaf tensor after backward.\n\n"
+     ">>> x = fngrad.tensor([1., 2.], requires_grad=True)\n"
+     ">>> y = x * x\n"
+     ">>> y.retain_grad()\n"
+     ">>> y.sum().backward()\n"
+     ">>> y.grad\n"
+     "tensor([1., 1.])"},
+    {"negative", m_unary<&ops::apply_Neg>, METH_NOARGS,
+     "-x elementwise.\n\n"
+     ">>> fngrad.tensor([1., -2.]).negative()\n"
+     "tensor([-1.,  2.])"},
+    {"absolute", m_unary<&ops::apply_Abs>, METH_NOARGS,
+     "|x| elementwise.\n\n"
+     ">>> fngrad.tensor([-1., 2.]).absolute()\n"
+     "tensor([1., 2.])"},
     {"clamp", FNGRAD_FASTCALL(m_clamp<0>), kFastKw,
      method_doc(clamp_sig[0],
                 "Clamps every element into [min, max] (a bound may be None).\n\n"
@@ -432,58 +466,202 @@ PyMethodDef general_methods[] = {
                 "clamp, in place (alias of clamp_).\n\n"
                 ">>> fngrad.tensor([-2., 0.5, 3.]).clip_(-1, 1)\n"
                 "tensor([-1.0000,  0.5000,  1.0000])")},
-    {"size", FNGRAD_FASTCALL(m_size), kFastKw, method_doc(size_sig, "The shape, or the size of one dim.")},
-    {"dim", m_dim, METH_NOARGS, "Number of dimensions."},
-    {"numel", m_numel, METH_NOARGS, "Number of elements."},
-    {"element_size", m_element_size, METH_NOARGS, "Bytes per element."},
-    {"is_contiguous", m_is_contiguous, METH_NOARGS, "Whether the memory is row-major contiguous."},
-    {"is_floating_point", m_is_floating_point, METH_NOARGS, "Whether the dtype is a floating point dtype."},
-    {"is_inference", m_is_inference, METH_NOARGS, "Whether the tensor was created under inference_mode."},
-    {"contiguous", m_contiguous, METH_NOARGS, "A row-major contiguous tensor with the same values."},
-    {"float", m_cast<DType::Float32>, METH_NOARGS, "Converts to float32."},
-    {"double", m_cast<DType::Float64>, METH_NOARGS, "Converts to float64."},
-    {"long", m_cast<DType::Int64>, METH_NOARGS, "Converts to int64."},
-    {"bool", m_cast<DType::Bool>, METH_NOARGS, "Converts to bool."},
-    {"int", m_cast<DType::Int32>, METH_NOARGS, "Converts to int32."},
-    {"short", m_cast<DType::Int16>, METH_NOARGS, "Converts to int16."},
-    {"char", m_cast<DType::Int8>, METH_NOARGS, "Converts to int8."},
-    {"byte", m_cast<DType::UInt8>, METH_NOARGS, "Converts to uint8."},
-    {"half", m_cast<DType::Float16>, METH_NOARGS, "Converts to float16."},
-    {"bfloat16", m_cast<DType::BFloat16>, METH_NOARGS, "Converts to bfloat16."},
+    {"size", FNGRAD_FASTCALL(m_size), kFastKw,
+     method_doc(size_sig,
+                "The shape, or the size of one dim.\n\n"
+                ">>> x = fngrad.zeros(2, 3)\n"
+                ">>> x.size(), x.size(1)\n"
+                "(fngrad.Size([2, 3]), 3)")},
+    {"dim", m_dim, METH_NOARGS,
+     "Number of dimensions.\n\n"
+     ">>> fngrad.zeros(2, 3).dim()\n"
+     "2"},
+    {"numel", m_numel, METH_NOARGS,
+     "Number of elements.\n\n"
+     ">>> fngrad.zeros(2, 3).numel()\n"
+     "6"},
+    {"element_size", m_element_size, METH_NOARGS,
+     "Bytes per element.\n\n"
+     ">>> fngrad.zeros(2, dtype=fngrad.float64).element_size()\n"
+     "8"},
+    {"is_contiguous", m_is_contiguous, METH_NOARGS,
+     "Whether the memory is row-major contiguous.\n\n"
+     ">>> x = fngrad.zeros(2, 3)\n"
+     ">>> x.is_contiguous(), x.t().is_contiguous()\n"
+     "(True, False)"},
+    {"is_floating_point", m_is_floating_point, METH_NOARGS,
+     "Whether the dtype is a floating point dtype.\n\n"
+     ">>> fngrad.tensor([1.]).is_floating_point(), fngrad.tensor([1]).is_floating_point()\n"
+     "(True, False)"},
+    {"is_inference", m_is_inference, METH_NOARGS,
+     "Whether the tensor was created under inference_mode.\n\n"
+     ">>> with fngrad.inference_mode():\n"
+     "...     x = fngrad.ones(2)\n"
+     ">>> x.is_inference(), fngrad.ones(2).is_inference()\n"
+     "(True, False)"},
+    {"contiguous", m_contiguous, METH_NOARGS,
+     "A row-major contiguous tensor with the same values.\n\n"
+     ">>> x = fngrad.arange(6).reshape(2, 3).t()\n"
+     ">>> x.is_contiguous(), x.contiguous().is_contiguous()\n"
+     "(False, True)"},
+    {"float", m_cast<DType::Float32>, METH_NOARGS,
+     "Converts to float32.\n\n"
+     ">>> fngrad.tensor([1, 2]).float()\n"
+     "tensor([1., 2.])"},
+    {"double", m_cast<DType::Float64>, METH_NOARGS,
+     "Converts to float64.\n\n"
+     ">>> fngrad.tensor([1, 2]).double()\n"
+     "tensor([1., 2.], dtype=fngrad.float64)"},
+    {"long", m_cast<DType::Int64>, METH_NOARGS,
+     "Converts to int64.\n\n"
+     ">>> fngrad.tensor([1.7, -2.7]).long()\n"
+     "tensor([ 1, -2])"},
+    {"bool", m_cast<DType::Bool>, METH_NOARGS,
+     "Converts to bool.\n\n"
+     ">>> fngrad.tensor([0., 2.]).bool()\n"
+     "tensor([False,  True])"},
+    {"int", m_cast<DType::Int32>, METH_NOARGS,
+     "Converts to int32.\n\n"
+     ">>> fngrad.tensor([1.7, -2.7]).int()\n"
+     "tensor([ 1, -2], dtype=fngrad.int32)"},
+    {"short", m_cast<DType::Int16>, METH_NOARGS,
+     "Converts to int16.\n\n"
+     ">>> fngrad.tensor([1.7, -2.7]).short()\n"
+     "tensor([ 1, -2], dtype=fngrad.int16)"},
+    {"char", m_cast<DType::Int8>, METH_NOARGS,
+     "Converts to int8.\n\n"
+     ">>> fngrad.tensor([1.7, -3.]).char()\n"
+     "tensor([ 1, -3], dtype=fngrad.int8)"},
+    {"byte", m_cast<DType::UInt8>, METH_NOARGS,
+     "Converts to uint8.\n\n"
+     ">>> fngrad.tensor([1.7, 255.]).byte()\n"
+     "tensor([  1, 255], dtype=fngrad.uint8)"},
+    {"half", m_cast<DType::Float16>, METH_NOARGS,
+     "Converts to float16.\n\n"
+     ">>> fngrad.tensor([1, 2]).half()\n"
+     "tensor([1., 2.], dtype=fngrad.float16)"},
+    {"bfloat16", m_cast<DType::BFloat16>, METH_NOARGS,
+     "Converts to bfloat16.\n\n"
+     ">>> fngrad.tensor([1.5, 2.0]).bfloat16()\n"
+     "tensor([1.5000, 2.0000], dtype=fngrad.bfloat16)"},
     {"to", FNGRAD_FASTCALL(m_to), kFastKw,
      method_doc(to_by_device, "Converts to a dtype (the CPU is the only device).")},
-    {"lt", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Lt>), kFastKw, method_doc(compare_sig[0], "self < other")},
-    {"le", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Le>), kFastKw, method_doc(compare_sig[1], "self <= other")},
-    {"gt", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Gt>), kFastKw, method_doc(compare_sig[2], "self > other")},
-    {"ge", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Ge>), kFastKw, method_doc(compare_sig[3], "self >= other")},
-    {"eq", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Eq>), kFastKw, method_doc(compare_sig[4], "self == other")},
-    {"ne", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Ne>), kFastKw, method_doc(compare_sig[5], "self != other")},
-    {"zero_", m_zero_, METH_NOARGS, "Fills with zeros, in place."},
-    {"fill_", FNGRAD_FASTCALL(m_fill_), kFastKw, method_doc(fill__sig, "Fills with a value, in place.")},
+    {"lt", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Lt>), kFastKw,
+     method_doc(compare_sig[0],
+                "self < other\n\n"
+                ">>> fngrad.tensor([1, 2, 3]).lt(2)\n"
+                "tensor([ True, False, False])")},
+    {"le", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Le>), kFastKw,
+     method_doc(compare_sig[1],
+                "self <= other\n\n"
+                ">>> fngrad.tensor([1, 2, 3]).le(2)\n"
+                "tensor([ True,  True, False])")},
+    {"gt", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Gt>), kFastKw,
+     method_doc(compare_sig[2],
+                "self > other\n\n"
+                ">>> fngrad.tensor([1, 2, 3]).gt(2)\n"
+                "tensor([False, False,  True])")},
+    {"ge", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Ge>), kFastKw,
+     method_doc(compare_sig[3],
+                "self >= other\n\n"
+                ">>> fngrad.tensor([1, 2, 3]).ge(2)\n"
+                "tensor([False,  True,  True])")},
+    {"eq", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Eq>), kFastKw,
+     method_doc(compare_sig[4],
+                "self == other\n\n"
+                ">>> fngrad.tensor([1, 2, 3]).eq(fngrad.tensor([1, 0, 3]))\n"
+                "tensor([ True, False,  True])")},
+    {"ne", FNGRAD_FASTCALL(m_compare<ops::CompareKind::Ne>), kFastKw,
+     method_doc(compare_sig[5],
+                "self != other\n\n"
+                ">>> fngrad.tensor([1, 2, 3]).ne(2)\n"
+                "tensor([ True, False,  True])")},
+    {"zero_", m_zero_, METH_NOARGS,
+     "Fills with zeros, in place.\n\n"
+     ">>> fngrad.ones(3).zero_()\n"
+     "tensor([0., 0., 0.])"},
+    {"fill_", FNGRAD_FASTCALL(m_fill_), kFastKw,
+     method_doc(fill__sig,
+                "Fills with a value, in place.\n\n"
+                ">>> fngrad.zeros(3).fill_(7)\n"
+                "tensor([7., 7., 7.])")},
     {"masked_fill_", FNGRAD_FASTCALL(m_masked_fill<true>), kFastKw,
-     method_doc(masked_fill_sig[1], "Fills the positions where mask is true with value, in place.")},
+     method_doc(masked_fill_sig[1],
+                "Fills the positions where mask is true with value, in place.\n\n"
+                ">>> x = fngrad.tensor([1., -2., 3.])\n"
+                ">>> x.masked_fill_(x < 0, 0.)\n"
+                "tensor([1., 0., 3.])")},
     {"masked_fill", FNGRAD_FASTCALL(m_masked_fill<false>), kFastKw,
-     method_doc(masked_fill_sig[0], "value where mask is true.")},
+     method_doc(masked_fill_sig[0],
+                "value where mask is true.\n\n"
+                ">>> x = fngrad.tensor([1., -2., 3.])\n"
+                ">>> x.masked_fill(x < 0, 0.)\n"
+                "tensor([1., 0., 3.])")},
     {"logical_and", FNGRAD_FASTCALL(m_logical<ops::LogicalKind::And>), kFastKw,
-     method_doc(logical_sig[0], "Elementwise logical and.")},
+     method_doc(logical_sig[0],
+                "Elementwise logical and.\n\n"
+                ">>> fngrad.tensor([True, True, False]).logical_and(fngrad.tensor([True, False, False]))\n"
+                "tensor([ True, False, False])")},
     {"logical_or", FNGRAD_FASTCALL(m_logical<ops::LogicalKind::Or>), kFastKw,
-     method_doc(logical_sig[1], "Elementwise logical or.")},
+     method_doc(logical_sig[1],
+                "Elementwise logical or.\n\n"
+                ">>> fngrad.tensor([True, True, False]).logical_or(fngrad.tensor([True, False, False]))\n"
+                "tensor([ True,  True, False])")},
     {"logical_xor", FNGRAD_FASTCALL(m_logical<ops::LogicalKind::Xor>), kFastKw,
-     method_doc(logical_sig[2], "Elementwise logical xor.")},
-    {"logical_not", m_logical_not, METH_NOARGS, "Elementwise logical not."},
-    {"copy_", FNGRAD_FASTCALL(m_copy_), kFastKw, method_doc(copy__sig, "Copies src (broadcast, converted) into self.")},
-    {"where", FNGRAD_FASTCALL(m_where), kFastKw, method_doc(where_sig, "self where condition, else other.")},
+     method_doc(logical_sig[2],
+                "Elementwise logical xor.\n\n"
+                ">>> fngrad.tensor([True, True, False]).logical_xor(fngrad.tensor([True, False, False]))\n"
+                "tensor([False,  True, False])")},
+    {"logical_not", m_logical_not, METH_NOARGS,
+     "Elementwise logical not.\n\n"
+     ">>> fngrad.tensor([0., 1.]).logical_not()\n"
+     "tensor([ True, False])"},
+    {"copy_", FNGRAD_FASTCALL(m_copy_), kFastKw,
+     method_doc(copy__sig,
+                "Copies src (broadcast, converted) into self.\n\n"
+                ">>> x = fngrad.zeros(2, 2)\n"
+                ">>> x.copy_(fngrad.tensor([1, 2]))\n"
+                "tensor([[1., 2.],\n"
+                "        [1., 2.]])")},
+    {"where", FNGRAD_FASTCALL(m_where), kFastKw,
+     method_doc(where_sig,
+                "self where condition, else other.\n\n"
+                ">>> x = fngrad.tensor([1., -2., 3.])\n"
+                ">>> x.where(x > 0, 0.)\n"
+                "tensor([1., 0., 3.])")},
     {"_leaky_relu", FNGRAD_FASTCALL(m_leaky_relu), kFastKw, "Leaky relu."},
     {"matmul", FNGRAD_FASTCALL((m_product<0, &ops::matmul>)), kFastKw,
-     method_doc(product_sig[0], "Matrix product (NumPy's matmul rules).")},
+     method_doc(product_sig[0],
+                "Matrix product (NumPy's matmul rules).\n\n"
+                ">>> fngrad.tensor([[1., 2.], [3., 4.]]).matmul(fngrad.tensor([1., 1.]))\n"
+                "tensor([3., 7.])")},
     {"mm", FNGRAD_FASTCALL((m_product<1, &ops::mm>)), kFastKw,
-     method_doc(product_sig[1], "Matrix product of two matrices.")},
-    {"bmm", FNGRAD_FASTCALL((m_product<2, &ops::bmm>)), kFastKw, method_doc(product_sig[2], "Batched matrix product.")},
+     method_doc(product_sig[1],
+                "Matrix product of two matrices.\n\n"
+                ">>> fngrad.tensor([[1., 2.], [3., 4.]]).mm(fngrad.eye(2))\n"
+                "tensor([[1., 2.],\n"
+                "        [3., 4.]])")},
+    {"bmm", FNGRAD_FASTCALL((m_product<2, &ops::bmm>)), kFastKw,
+     method_doc(product_sig[2],
+                "Batched matrix product.\n\n"
+                ">>> fngrad.ones(2, 1, 3).bmm(fngrad.ones(2, 3, 1)).flatten()\n"
+                "tensor([3., 3.])")},
     {"dot", FNGRAD_FASTCALL((m_product<3, &ops::dot>)), kFastKw,
-     method_doc(product_sig[3], "Dot product of two vectors.")},
-    {"mv", FNGRAD_FASTCALL((m_product<4, &ops::mv>)), kFastKw, method_doc(product_sig[4], "Matrix-vector product.")},
+     method_doc(product_sig[3],
+                "Dot product of two vectors.\n\n"
+                ">>> fngrad.tensor([1., 2., 3.]).dot(fngrad.tensor([1., 2., 3.]))\n"
+                "tensor(14.)")},
+    {"mv", FNGRAD_FASTCALL((m_product<4, &ops::mv>)), kFastKw,
+     method_doc(product_sig[4],
+                "Matrix-vector product.\n\n"
+                ">>> fngrad.tensor([[1., 2.], [3., 4.]]).mv(fngrad.tensor([1., -1.]))\n"
+                "tensor([-1., -1.])")},
     {"outer", FNGRAD_FASTCALL((m_product<5, &ops::outer>)), kFastKw,
-     method_doc(product_sig[5], "Outer product of two vectors.")},
+     method_doc(product_sig[5],
+                "Outer product of two vectors.\n\n"
+                ">>> fngrad.tensor([1., 2.]).outer(fngrad.tensor([1., 10., 100.]))\n"
+                "tensor([[  1.,  10., 100.],\n"
+                "        [  2.,  20., 200.]])")},
 };
 
 }  // namespace

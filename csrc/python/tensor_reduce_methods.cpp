@@ -171,27 +171,79 @@ constexpr int kFastKw = METH_FASTCALL | METH_KEYWORDS;
 
 PyMethodDef reduce_methods[] = {
     {"sum", FNGRAD_FASTCALL((m_sum_like<0, &ops::sum>)), kFastKw,
-     method_doc(sum_like_sig[0], "Sum over all or some dims.")},
+     method_doc(sum_like_sig[0],
+                "Sum over all or some dims.\n\n"
+                ">>> fngrad.tensor([[1., 2.], [3., 4.]]).sum(dim=1, keepdim=True)\n"
+                "tensor([[3.],\n"
+                "        [7.]])")},
     {"mean", FNGRAD_FASTCALL((m_sum_like<1, &ops::mean>)), kFastKw,
-     method_doc(sum_like_sig[1], "Mean over all or some dims.")},
+     method_doc(sum_like_sig[1],
+                "Mean over all or some dims.\n\n"
+                ">>> fngrad.tensor([[1., 2.], [3., 4.]]).mean(dim=0)\n"
+                "tensor([2., 3.])")},
     {"prod", FNGRAD_FASTCALL((m_sum_like<2, &ops::prod>)), kFastKw,
-     method_doc(sum_like_sig[2], "Product over all or some dims.")},
-    {"amax", FNGRAD_FASTCALL(m_amax<true>), kFastKw, method_doc(amax_sig[1], "Maximum over all or some dims.")},
-    {"amin", FNGRAD_FASTCALL(m_amax<false>), kFastKw, method_doc(amax_sig[0], "Minimum over all or some dims.")},
+     method_doc(sum_like_sig[2],
+                "Product over all or some dims.\n\n"
+                ">>> fngrad.tensor([[1., 2.], [3., 4.]]).prod(dim=1)\n"
+                "tensor([ 2., 12.])")},
+    {"amax", FNGRAD_FASTCALL(m_amax<true>), kFastKw,
+     method_doc(amax_sig[1],
+                "Maximum over all or some dims.\n\n"
+                ">>> fngrad.tensor([[1., 2.], [3., 4.]]).amax(dim=0)\n"
+                "tensor([3., 4.])")},
+    {"amin", FNGRAD_FASTCALL(m_amax<false>), kFastKw,
+     method_doc(amax_sig[0],
+                "Minimum over all or some dims.\n\n"
+                ">>> fngrad.tensor([[1., 2.], [3., 4.]]).amin(dim=1)\n"
+                "tensor([1., 3.])")},
     {"_max", FNGRAD_FASTCALL(m_max<true>), kFastKw, "max(); (values, indices) along a dim."},
     {"_min", FNGRAD_FASTCALL(m_max<false>), kFastKw, "min(); (values, indices) along a dim."},
-    {"argmax", FNGRAD_FASTCALL(m_argmax<true>), kFastKw, method_doc(argmax_sig[1], "Index of the maximum.")},
-    {"argmin", FNGRAD_FASTCALL(m_argmax<false>), kFastKw, method_doc(argmax_sig[0], "Index of the minimum.")},
-    {"var", FNGRAD_FASTCALL(m_var<false>), kFastKw, method_doc(var_sig[0], "Variance (correction=1 by default).")},
+    {"argmax", FNGRAD_FASTCALL(m_argmax<true>), kFastKw,
+     method_doc(argmax_sig[1],
+                "Index of the maximum.\n\n"
+                ">>> fngrad.tensor([[1., 5.], [7., 2.]]).argmax(dim=1)\n"
+                "tensor([1, 0])")},
+    {"argmin", FNGRAD_FASTCALL(m_argmax<false>), kFastKw,
+     method_doc(argmax_sig[0],
+                "Index of the minimum.\n\n"
+                ">>> fngrad.tensor([[1., 5.], [7., 2.]]).argmin()\n"
+                "tensor(0)")},
+    {"var", FNGRAD_FASTCALL(m_var<false>), kFastKw,
+     method_doc(var_sig[0],
+                "Variance (correction=1 by default).\n\n"
+                ">>> fngrad.tensor([[1., 2.], [3., 4.]]).var()\n"
+                "tensor(1.6667)")},
     {"std", FNGRAD_FASTCALL(m_var<true>), kFastKw,
-     method_doc(var_sig[1], "Standard deviation (correction=1 by default).")},
+     method_doc(var_sig[1],
+                "Standard deviation (correction=1 by default).\n\n"
+                ">>> fngrad.tensor([[1., 2.], [3., 4.]]).std(dim=0)\n"
+                "tensor([1.4142, 1.4142])")},
     {"logsumexp", FNGRAD_FASTCALL(m_logsumexp), kFastKw,
-     method_doc(logsumexp_sig, "log(sum(exp(x))) over dims, computed stably.")},
-    {"softmax", FNGRAD_FASTCALL(m_softmax<false>), kFastKw, method_doc(softmax_sig[0], "Softmax along dim.")},
-    {"log_softmax", FNGRAD_FASTCALL(m_softmax<true>), kFastKw, method_doc(softmax_sig[1], "Log-softmax along dim.")},
+     method_doc(logsumexp_sig,
+                "log(sum(exp(x))) over dims, computed stably.\n\n"
+                ">>> fngrad.tensor([[0., 0.], [1., 2.]]).logsumexp(dim=1)\n"
+                "tensor([0.6931, 2.3133])")},
+    {"softmax", FNGRAD_FASTCALL(m_softmax<false>), kFastKw,
+     method_doc(softmax_sig[0],
+                "Softmax along dim.\n\n"
+                ">>> fngrad.tensor([0., 1., 2.]).softmax(dim=0)\n"
+                "tensor([0.0900, 0.2447, 0.6652])")},
+    {"log_softmax", FNGRAD_FASTCALL(m_softmax<true>), kFastKw,
+     method_doc(softmax_sig[1],
+                "Log-softmax along dim.\n\n"
+                ">>> fngrad.tensor([0., 1., 2.]).log_softmax(dim=0)\n"
+                "tensor([-2.4076, -1.4076, -0.4076])")},
     {"norm", FNGRAD_FASTCALL(m_norm), kFastKw, method_doc(norm_sig, "Vector norm (p='fro', the 2-norm, by default).")},
-    {"all", FNGRAD_FASTCALL(m_all<true>), kFastKw, method_doc(all_sig[1], "Whether every element is true.")},
-    {"any", FNGRAD_FASTCALL(m_all<false>), kFastKw, method_doc(all_sig[0], "Whether any element is true.")},
+    {"all", FNGRAD_FASTCALL(m_all<true>), kFastKw,
+     method_doc(all_sig[1],
+                "Whether every element is true.\n\n"
+                ">>> fngrad.tensor([[True, False], [True, True]]).all(dim=1)\n"
+                "tensor([False,  True])")},
+    {"any", FNGRAD_FASTCALL(m_all<false>), kFastKw,
+     method_doc(all_sig[0],
+                "Whether any element is true.\n\n"
+                ">>> fngrad.tensor([[True, False], [False, False]]).any(dim=1)\n"
+                "tensor([ True, False])")},
 };
 
 }  // namespace

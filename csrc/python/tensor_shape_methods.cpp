@@ -204,25 +204,100 @@ constexpr int kFastKw = METH_FASTCALL | METH_KEYWORDS;
 
 PyMethodDef shape_methods[] = {
     {"unsqueeze", FNGRAD_FASTCALL(m_unsqueeze), kFastKw,
-     method_doc(unsqueeze_sig, "A view with a size-1 dim inserted at dim.")},
+     method_doc(unsqueeze_sig,
+                "A view with a size-1 dim inserted at dim.\n\n"
+                ">>> fngrad.tensor([1., 2., 3.]).unsqueeze(0).shape\n"
+                "fngrad.Size([1, 3])")},
     {"reshape", FNGRAD_FASTCALL(m_reshape), kFastKw,
-     method_doc(reshape_sig, "The same values with another shape (a view when possible).")},
-    {"view", FNGRAD_FASTCALL(m_view), kFastKw, method_doc(view_sig, "A view with another shape.")},
-    {"view_as", FNGRAD_FASTCALL(m_as<0>), kFastKw, method_doc(as_sig[0], "A view with other's shape.")},
-    {"reshape_as", FNGRAD_FASTCALL(m_as<1>), kFastKw, method_doc(as_sig[1], "reshape to other's shape.")},
-    {"expand_as", FNGRAD_FASTCALL(m_as<2>), kFastKw, method_doc(as_sig[2], "expand to other's shape.")},
-    {"flatten", FNGRAD_FASTCALL(m_flatten), kFastKw, method_doc(flatten_sig, "Merges dims start_dim..end_dim.")},
-    {"squeeze", FNGRAD_FASTCALL(m_squeeze), kFastKw, method_doc(squeeze_sig, "Removes size-1 dims.")},
-    {"transpose", FNGRAD_FASTCALL(m_transpose), kFastKw, method_doc(transpose_sig, "Swaps two dims (a view).")},
-    {"permute", FNGRAD_FASTCALL(m_permute), kFastKw, method_doc(permute_sig, "Reorders dims (a view).")},
-    {"t", m_t, METH_NOARGS, "Transpose of a matrix (a view)."},
+     method_doc(reshape_sig,
+                "The same values with another shape (a view when possible).\n\n"
+                ">>> fngrad.arange(6).reshape(2, -1)\n"
+                "tensor([[0, 1, 2],\n"
+                "        [3, 4, 5]])")},
+    {"view", FNGRAD_FASTCALL(m_view), kFastKw,
+     method_doc(view_sig,
+                "A view with another shape.\n\n"
+                ">>> fngrad.arange(6).view(3, 2)\n"
+                "tensor([[0, 1],\n"
+                "        [2, 3],\n"
+                "        [4, 5]])")},
+    {"view_as", FNGRAD_FASTCALL(m_as<0>), kFastKw,
+     method_doc(as_sig[0],
+                "A view with other's shape.\n\n"
+                ">>> fngrad.arange(6).view_as(fngrad.zeros(2, 3))\n"
+                "tensor([[0, 1, 2],\n"
+                "        [3, 4, 5]])")},
+    {"reshape_as", FNGRAD_FASTCALL(m_as<1>), kFastKw,
+     method_doc(as_sig[1],
+                "reshape to other's shape.\n\n"
+                ">>> fngrad.arange(6).reshape_as(fngrad.zeros(3, 2))\n"
+                "tensor([[0, 1],\n"
+                "        [2, 3],\n"
+                "        [4, 5]])")},
+    {"expand_as", FNGRAD_FASTCALL(m_as<2>), kFastKw,
+     method_doc(as_sig[2],
+                "expand to other's shape.\n\n"
+                ">>> fngrad.tensor([1., 2.]).expand_as(fngrad.zeros(3, 2))\n"
+                "tensor([[1., 2.],\n"
+                "        [1., 2.],\n"
+                "        [1., 2.]])")},
+    {"flatten", FNGRAD_FASTCALL(m_flatten), kFastKw,
+     method_doc(flatten_sig,
+                "Merges dims start_dim..end_dim.\n\n"
+                ">>> fngrad.zeros(2, 3, 4).flatten(1).shape\n"
+                "fngrad.Size([2, 12])")},
+    {"squeeze", FNGRAD_FASTCALL(m_squeeze), kFastKw,
+     method_doc(squeeze_sig,
+                "Removes size-1 dims.\n\n"
+                ">>> fngrad.zeros(2, 1, 3, 1).squeeze().shape\n"
+                "fngrad.Size([2, 3])")},
+    {"transpose", FNGRAD_FASTCALL(m_transpose), kFastKw,
+     method_doc(transpose_sig,
+                "Swaps two dims (a view).\n\n"
+                ">>> fngrad.zeros(2, 3, 4).transpose(0, 2).shape\n"
+                "fngrad.Size([4, 3, 2])")},
+    {"permute", FNGRAD_FASTCALL(m_permute), kFastKw,
+     method_doc(permute_sig,
+                "Reorders dims (a view).\n\n"
+                ">>> fngrad.zeros(2, 3, 4).permute(2, 0, 1).shape\n"
+                "fngrad.Size([4, 2, 3])")},
+    {"t", m_t, METH_NOARGS,
+     "Transpose of a matrix (a view).\n\n"
+     ">>> fngrad.tensor([[1., 2.], [3., 4.]]).t()\n"
+     "tensor([[1., 3.],\n"
+     "        [2., 4.]])"},
     {"broadcast_to", FNGRAD_FASTCALL(m_broadcast_to), kFastKw,
-     method_doc(broadcast_to_sig, "A view broadcast to shape.")},
-    {"split", FNGRAD_FASTCALL(m_split), kFastKw, method_doc(split_sig, "Splits into views along dim.")},
-    {"chunk", FNGRAD_FASTCALL(m_chunk), kFastKw, method_doc(chunk_sig, "Splits into `chunks` views along dim.")},
-    {"unbind", FNGRAD_FASTCALL(m_unbind), kFastKw, method_doc(unbind_sig, "The slices along dim, as a tuple.")},
-    {"take", FNGRAD_FASTCALL(m_take), kFastKw, method_doc(take_sig, "Elements at flat indices.")},
-    {"expand", FNGRAD_FASTCALL(m_expand), kFastKw, method_doc(expand_sig, "A view broadcast to a larger shape.")},
+     method_doc(broadcast_to_sig,
+                "A view broadcast to shape.\n\n"
+                ">>> fngrad.tensor([1., 2.]).broadcast_to((2, 2))\n"
+                "tensor([[1., 2.],\n"
+                "        [1., 2.]])")},
+    {"split", FNGRAD_FASTCALL(m_split), kFastKw,
+     method_doc(split_sig,
+                "Splits into views along dim.\n\n"
+                ">>> fngrad.arange(5).split(2)\n"
+                "(tensor([0, 1]), tensor([2, 3]), tensor([4]))")},
+    {"chunk", FNGRAD_FASTCALL(m_chunk), kFastKw,
+     method_doc(chunk_sig,
+                "Splits into `chunks` views along dim.\n\n"
+                ">>> fngrad.arange(5).chunk(2)\n"
+                "(tensor([0, 1, 2]), tensor([3, 4]))")},
+    {"unbind", FNGRAD_FASTCALL(m_unbind), kFastKw,
+     method_doc(unbind_sig,
+                "The slices along dim, as a tuple.\n\n"
+                ">>> fngrad.tensor([[1., 2.], [3., 4.]]).unbind(1)\n"
+                "(tensor([1., 3.]), tensor([2., 4.]))")},
+    {"take", FNGRAD_FASTCALL(m_take), kFastKw,
+     method_doc(take_sig,
+                "Elements at flat indices.\n\n"
+                ">>> fngrad.tensor([[1., 2.], [3., 4.]]).take(fngrad.tensor([0, 3]))\n"
+                "tensor([1., 4.])")},
+    {"expand", FNGRAD_FASTCALL(m_expand), kFastKw,
+     method_doc(expand_sig,
+                "A view broadcast to a larger shape.\n\n"
+                ">>> fngrad.tensor([[1.], [2.]]).expand(2, 3)\n"
+                "tensor([[1., 1., 1.],\n"
+                "        [2., 2., 2.]])")},
 };
 
 }  // namespace

@@ -40,27 +40,31 @@ def _input(input, op):
     return input
 
 
-def _comparison(method, name, doc_example):
+def _comparison(method, name, doc_example, result, inplace_result):
+    """The comparison function ``name``; ``result`` and ``inplace_result`` are what its docstring's
+    examples print (``tensor([1, 2])`` against 1, and the in-place form on ``tensor([1., 2.])``, which
+    keeps ``self``'s dtype)."""
     def compare(input, other, *, out=None):
         return _out(getattr(_input(input, name), method)(other), out, name)
 
     compare.__name__ = compare.__qualname__ = name
     compare.__doc__ = (f"``input {doc_example} other`` elementwise, as a bool tensor (``other`` a tensor or a "
-                       f"number, broadcast).\n\nExample: ``fngrad.{name}(fngrad.tensor([1, 2]), 1)``.")
+                       f"number, broadcast).\n\n>>> fngrad.{name}(fngrad.tensor([1, 2]), 1)\n{result}\n"
+                       f">>> fngrad.tensor([1., 2.]).{name}_(1)  # in place: keeps self's dtype\n{inplace_result}")
     return compare
 
 
-eq = _comparison("eq", "eq", "==")
-ne = _comparison("ne", "ne", "!=")
-lt = _comparison("lt", "lt", "<")
-le = _comparison("le", "le", "<=")
-gt = _comparison("gt", "gt", ">")
-ge = _comparison("ge", "ge", ">=")
-greater = _comparison("gt", "greater", ">")
-less = _comparison("lt", "less", "<")
-greater_equal = _comparison("ge", "greater_equal", ">=")
-less_equal = _comparison("le", "less_equal", "<=")
-not_equal = _comparison("ne", "not_equal", "!=")
+eq = _comparison("eq", "eq", "==", "tensor([ True, False])", "tensor([1., 0.])")
+ne = _comparison("ne", "ne", "!=", "tensor([False,  True])", "tensor([0., 1.])")
+lt = _comparison("lt", "lt", "<", "tensor([False, False])", "tensor([0., 0.])")
+le = _comparison("le", "le", "<=", "tensor([ True, False])", "tensor([1., 0.])")
+gt = _comparison("gt", "gt", ">", "tensor([False,  True])", "tensor([0., 1.])")
+ge = _comparison("ge", "ge", ">=", "tensor([True, True])", "tensor([1., 1.])")
+greater = _comparison("gt", "greater", ">", "tensor([False,  True])", "tensor([0., 1.])")
+less = _comparison("lt", "less", "<", "tensor([False, False])", "tensor([0., 0.])")
+greater_equal = _comparison("ge", "greater_equal", ">=", "tensor([True, True])", "tensor([1., 1.])")
+less_equal = _comparison("le", "less_equal", "<=", "tensor([ True, False])", "tensor([1., 0.])")
+not_equal = _comparison("ne", "not_equal", "!=", "tensor([False,  True])", "tensor([0., 1.])")
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -129,37 +133,65 @@ def equal(input, other) -> bool:
 
 
 def subtract(input, other, *, alpha=1, out=None):
-    """``input - alpha * other`` (``fngrad.sub``'s other name). Example: ``fngrad.subtract(fngrad.ones(2), 1, alpha=2)``."""
+    """``input - alpha * other`` (``fngrad.sub``'s other name).
+
+    >>> fngrad.subtract(fngrad.ones(2), 1, alpha=2)
+    tensor([-1., -1.])
+    """
     return _out(_input(input, "subtract").sub(other, alpha=alpha), out, "subtract")
 
 
 def multiply(input, other, *, out=None):
-    """``input * other`` (``fngrad.mul``'s other name). Example: ``fngrad.multiply(fngrad.ones(2), 3)``."""
+    """``input * other`` (``fngrad.mul``'s other name).
+
+    >>> fngrad.multiply(fngrad.ones(2), 3)
+    tensor([3., 3.])
+    """
     return _out(_input(input, "multiply").mul(other), out, "multiply")
 
 
 def true_divide(input, other, *, out=None):
-    """``input / other`` in floating point (``fngrad.div``'s other name). Example: ``fngrad.true_divide(fngrad.ones(2), 3)``."""
+    """``input / other`` in floating point (``fngrad.div``'s other name).
+
+    >>> fngrad.true_divide(fngrad.ones(2), 3)
+    tensor([0.3333, 0.3333])
+    """
     return _out(_input(input, "true_divide").div(other), out, "true_divide")
 
 
 def is_floating_point(input) -> bool:
-    """Whether ``input``'s dtype is a floating-point one. Example: ``fngrad.is_floating_point(fngrad.ones(1))`` is True."""
+    """Whether ``input``'s dtype is a floating-point one.
+
+    >>> fngrad.is_floating_point(fngrad.ones(1))
+    True
+    """
     return _input(input, "is_floating_point").is_floating_point()
 
 
 def _subtract_(self, other, *, alpha=1):
-    """In place ``self -= alpha * other``."""
+    """In place ``self -= alpha * other``.
+
+    >>> fngrad.tensor([5., 6.]).subtract_(fngrad.tensor([1., 1.]), alpha=2)
+    tensor([3., 4.])
+    """
     return self.sub_(other, alpha=alpha)
 
 
 def _multiply_(self, other):
-    """In place ``self *= other``."""
+    """In place ``self *= other``.
+
+    >>> fngrad.tensor([1., 2.]).multiply_(3)
+    tensor([3., 6.])
+    """
     return self.mul_(other)
 
 
 def _true_divide_(self, other):
-    """In place ``self /= other``."""
+    """In place ``self /= other``.
+
+    >>> fngrad.tensor([1., 3.]).true_divide_(2)
+    tensor([0.5000, 1.5000])
+    """
     return self.div_(other)
 
 

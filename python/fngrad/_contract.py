@@ -182,7 +182,8 @@ def einsum(*args):
     notation: ``'ij,jk->ik'``, ``'...ij->...ji'``, ``'ii'``, implicit output in alphabetical order),
     also in the sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])``.
 
-    Example: ``fngrad.einsum('i,i->', fngrad.ones(3), fngrad.ones(3))`` (a dot product) is ``tensor(3.)``.
+    >>> fngrad.einsum('i,i->', fngrad.ones(3), fngrad.ones(3))
+    tensor(3.)
     """
     if not args:
         raise RuntimeError("[einsum] einsum(): must specify the equation string and at least one operand, or at "
@@ -222,7 +223,8 @@ def tensordot(a, b, dims=2, out=None):
     """Contracts the last ``dims`` dims of ``a`` with the first ``dims`` of ``b``, or the dims listed in
     ``dims = ([dims of a], [dims of b])``.
 
-    Example: ``fngrad.tensordot(fngrad.ones(2, 3), fngrad.ones(3, 4), dims=1).shape`` is ``(2, 4)``.
+    >>> fngrad.tensordot(fngrad.ones(2, 3), fngrad.ones(3, 4), dims=1).shape
+    fngrad.Size([2, 4])
     """
     if isinstance(dims, _Tensor):
         dims = dims.tolist()
@@ -258,7 +260,11 @@ def tensordot(a, b, dims=2, out=None):
 def kron(input, other):
     """The Kronecker product (the shorter shape padded with ones in front).
 
-    Example: ``fngrad.kron(fngrad.eye(2), fngrad.ones(2, 2))`` is a (4, 4) block-diagonal matrix.
+    >>> fngrad.kron(fngrad.eye(2), fngrad.ones(2, 2))
+    tensor([[1., 1., 0., 0.],
+            [1., 1., 0., 0.],
+            [0., 0., 1., 1.],
+            [0., 0., 1., 1.]])
     """
     n = builtins.max(input.dim(), other.dim())
     a = input.reshape([1] * (n - input.dim()) + list(input.shape))
@@ -271,7 +277,8 @@ def kron(input, other):
 def inner(input, other):
     """Sum of products over the last dims (a number times a tensor for a 0-D operand).
 
-    Example: ``fngrad.inner(fngrad.ones(2, 3), fngrad.ones(4, 3)).shape`` is ``(2, 4)``.
+    >>> fngrad.inner(fngrad.ones(2, 3), fngrad.ones(4, 3)).shape
+    fngrad.Size([2, 4])
     """
     if input.dim() == 0 or other.dim() == 0:
         return input * other
@@ -286,7 +293,8 @@ def inner(input, other):
 def vdot(input, other):
     """Dot product of two 1-D tensors (the first conjugated: real tensors make it ``dot``).
 
-    Example: ``fngrad.vdot(fngrad.ones(3), fngrad.ones(3))`` is ``tensor(3.)``.
+    >>> fngrad.vdot(fngrad.ones(3), fngrad.ones(3))
+    tensor(3.)
     """
     if input.dim() != 1 or other.dim() != 1:
         raise RuntimeError(f"[vdot] 1D tensors expected, but got {input.dim()}D and {other.dim()}D tensors")
@@ -296,7 +304,8 @@ def vdot(input, other):
 def cross(input, other, dim=None):
     """The cross product of 3-vectors along ``dim`` (the first dim of size 3 when None; broadcasting).
 
-    Example: ``fngrad.cross(fngrad.tensor([1., 0, 0]), fngrad.tensor([0., 1, 0]))`` is ``tensor([0., 0., 1.])``.
+    >>> fngrad.cross(fngrad.tensor([1., 0, 0]), fngrad.tensor([0., 1, 0]))
+    tensor([0., 0., 1.])
     """
     if dim is None:
         warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
@@ -347,7 +356,9 @@ def _check_dims(op, *pairs):
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """``beta * input + alpha * (mat1 @ mat2)`` (input broadcasts).
 
-    Example: ``fngrad.addmm(fngrad.ones(2, 2), fngrad.eye(2), fngrad.eye(2), beta=0.5)``.
+    >>> fngrad.addmm(fngrad.ones(2, 2), fngrad.eye(2), fngrad.eye(2), beta=0.5)
+    tensor([[1.5000, 0.5000],
+            [0.5000, 1.5000]])
     """
     _check_dims("addmm", ("mat1", mat1, 2), ("mat2", mat2, 2))
     if mat1.shape[1] != mat2.shape[0]:
@@ -359,7 +370,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
 def addmv(input, mat, vec, *, beta=1, alpha=1):
     """``beta * input + alpha * (mat @ vec)``.
 
-    Example: ``fngrad.addmv(fngrad.ones(2), fngrad.eye(2), fngrad.ones(2))`` is ``tensor([2., 2.])``.
+    >>> fngrad.addmv(fngrad.ones(2), fngrad.eye(2), fngrad.ones(2))
+    tensor([2., 2.])
     """
     _check_dims("addmv", ("mat", mat, 2), ("vec", vec, 1))
     if mat.shape[1] != vec.shape[0]:
@@ -371,7 +383,9 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``.
 
-    Example: ``fngrad.addbmm(fngrad.zeros(2, 2), fngrad.ones(3, 2, 1), fngrad.ones(3, 1, 2))`` is ``3 * ones(2, 2)``.
+    >>> fngrad.addbmm(fngrad.zeros(2, 2), fngrad.ones(3, 2, 1), fngrad.ones(3, 1, 2))
+    tensor([[3., 3.],
+            [3., 3.]])
     """
     _check_dims("addbmm", ("batch1", batch1, 3), ("batch2", batch2, 3))
     return _scaled_sum(input, batch1.bmm(batch2).sum(0), beta, alpha)
@@ -380,8 +394,15 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """``beta * input + alpha * (batch1 @ batch2)`` per batch.
 
-    Example: ``fngrad.baddbmm(fngrad.zeros(3, 2, 2), fngrad.ones(3, 2, 1), fngrad.ones(3, 1, 2))`` is
-    ``ones(3, 2, 2)``.
+    >>> fngrad.baddbmm(fngrad.zeros(3, 2, 2), fngrad.ones(3, 2, 1), fngrad.ones(3, 1, 2))
+    tensor([[[1., 1.],
+             [1., 1.]],
+    <BLANKLINE>
+            [[1., 1.],
+             [1., 1.]],
+    <BLANKLINE>
+            [[1., 1.],
+             [1., 1.]]])
     """
     _check_dims("baddbmm", ("batch1", batch1, 3), ("batch2", batch2, 3))
     return _scaled_sum(input, batch1.bmm(batch2), beta, alpha)
@@ -390,7 +411,9 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
     """``beta * input + alpha * outer(vec1, vec2)``.
 
-    Example: ``fngrad.addr(fngrad.zeros(2, 3), fngrad.ones(2), fngrad.ones(3))`` is ``ones(2, 3)``.
+    >>> fngrad.addr(fngrad.zeros(2, 3), fngrad.ones(2), fngrad.ones(3))
+    tensor([[1., 1., 1.],
+            [1., 1., 1.]])
     """
     _check_dims("addr", ("vec1", vec1, 1), ("vec2", vec2, 1))
     result = _C.promote_types(_C.promote_types(input.dtype, vec1.dtype), vec2.dtype)
@@ -406,7 +429,9 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
 def chain_matmul(*matrices):
     """The product of 2-D matrices, left to right (deprecated in PyTorch for ``linalg.multi_dot``).
 
-    Example: ``fngrad.chain_matmul(fngrad.eye(2), fngrad.ones(2, 3), fngrad.ones(3, 1))`` is ``3 * ones(2, 1)``.
+    >>> fngrad.chain_matmul(fngrad.eye(2), fngrad.ones(2, 3), fngrad.ones(3, 1))
+    tensor([[3.],
+            [3.]])
     """
     warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
                   "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than multiple "

@@ -391,25 +391,44 @@ def _no_op_keywords(op, kwargs):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
-    """A tensor of zeros. Example: ``fngrad.zeros(2, 3)``."""
+    """A tensor of zeros.
+
+    >>> fngrad.zeros(2, 3)
+    tensor([[0., 0., 0.],
+            [0., 0., 0.]])
+    """
     _to_device(device, "zeros")
     return _finish(_C.zeros(_size_arg(size, kwargs, "zeros"), _dtype_or_default(dtype, "zeros"), "zeros"), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
-    """A tensor of ones. Example: ``fngrad.ones(2, 3)``."""
+    """A tensor of ones.
+
+    >>> fngrad.ones(2, 3)
+    tensor([[1., 1., 1.],
+            [1., 1., 1.]])
+    """
     _to_device(device, "ones")
     return _finish(_C.full(_size_arg(size, kwargs, "ones"), 1.0, _dtype_or_default(dtype, "ones"), "ones"), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, **kwargs) -> Tensor:
-    """A tensor with uninitialised values. Example: ``fngrad.empty(4)``."""
+    """A tensor with uninitialised values.
+
+    >>> fngrad.empty(2, 3).shape
+    fngrad.Size([2, 3])
+    """
     _to_device(device, "empty")
     return _finish(_C.empty(_size_arg(size, kwargs, "empty"), _dtype_or_default(dtype, "empty"), "empty"), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """A tensor filled with ``fill_value``. Example: ``fngrad.full((2, 2), 7.0)``."""
+    """A tensor filled with ``fill_value``.
+
+    >>> fngrad.full((2, 2), 7.0)
+    tensor([[7., 7.],
+            [7., 7.]])
+    """
     _to_device(device, "full")
     if isinstance(fill_value, TensorBase):
         fill_value = fill_value.item()
@@ -437,14 +456,23 @@ def _like(op, make, doc):
 
 
 zeros_like = _like("zeros_like", lambda *a, **k: zeros(*a, **k),
-                   "Zeros with ``input``'s shape and dtype. Example: ``fngrad.zeros_like(fngrad.ones(3))``.")
+                   "Zeros with ``input``'s shape and dtype.\n\n>>> fngrad.zeros_like(fngrad.ones(3))\n"
+                   "tensor([0., 0., 0.])")
 ones_like = _like("ones_like", lambda *a, **k: ones(*a, **k),
-                  "Ones with ``input``'s shape and dtype. Example: ``fngrad.ones_like(fngrad.zeros(3))``.")
-empty_like = _like("empty_like", lambda *a, **k: empty(*a, **k), "Uninitialised, with ``input``'s shape and dtype.")
+                  "Ones with ``input``'s shape and dtype.\n\n>>> fngrad.ones_like(fngrad.zeros(2, dtype=fngrad.int64))\n"
+                  "tensor([1, 1])")
+empty_like = _like("empty_like", lambda *a, **k: empty(*a, **k),
+                   "Uninitialised, with ``input``'s shape and dtype.\n\n"
+                   ">>> fngrad.empty_like(fngrad.ones(2, dtype=fngrad.int64)).dtype\nfngrad.int64")
 full_like = _like("full_like", lambda *a, **k: full(*a, **k),
-                  "``full_like(input, fill_value)``: ``fill_value`` everywhere, with ``input``'s shape and dtype.")
-randn_like = _like("randn_like", lambda *a, **k: randn(*a, **k), "Standard normal samples with ``input``'s shape.")
-rand_like = _like("rand_like", lambda *a, **k: rand(*a, **k), "Uniform [0, 1) samples with ``input``'s shape.")
+                  "``full_like(input, fill_value)``: ``fill_value`` everywhere, with ``input``'s shape and dtype.\n\n"
+                  ">>> fngrad.full_like(fngrad.zeros(2, 2), 7.)\ntensor([[7., 7.],\n        [7., 7.]])")
+randn_like = _like("randn_like", lambda *a, **k: randn(*a, **k),
+                   "Standard normal samples with ``input``'s shape.\n\n"
+                   ">>> fngrad.randn_like(fngrad.zeros(2, 3)).shape\nfngrad.Size([2, 3])")
+rand_like = _like("rand_like", lambda *a, **k: rand(*a, **k),
+                  "Uniform [0, 1) samples with ``input``'s shape.\n\n"
+                  ">>> fngrad.rand_like(fngrad.zeros(2, 3)).shape\nfngrad.Size([2, 3])")
 
 
 class Generator:
@@ -506,12 +534,26 @@ default_generator = Generator()
 
 
 def get_rng_state() -> Tensor:
-    """The default generator's state (``Generator.get_state``), as ``torch.get_rng_state``."""
+    """The default generator's state (``Generator.get_state``), as ``torch.get_rng_state``.
+
+    >>> state = fngrad.get_rng_state()
+    >>> x = fngrad.rand(2)
+    >>> _ = fngrad.set_rng_state(state)
+    >>> fngrad.equal(fngrad.rand(2), x)
+    True
+    """
     return default_generator.get_state()
 
 
 def set_rng_state(new_state) -> None:
-    """Restores the default generator's state from ``get_rng_state``, as ``torch.set_rng_state``."""
+    """Restores the default generator's state from ``get_rng_state``, as ``torch.set_rng_state``.
+
+    >>> state = fngrad.get_rng_state()
+    >>> x = fngrad.randn(3)
+    >>> fngrad.set_rng_state(state)
+    >>> fngrad.equal(fngrad.randn(3), x)
+    True
+    """
     default_generator.set_state(new_state)
 
 
@@ -538,12 +580,22 @@ def manual_seed(seed: int) -> Generator:
 
 
 def seed() -> int:
-    """Seeds the default generator non-deterministically and returns the seed."""
+    """Seeds the default generator non-deterministically and returns the seed.
+
+    >>> s = fngrad.seed()
+    >>> s == fngrad.initial_seed()
+    True
+    """
     return default_generator.seed()
 
 
 def initial_seed() -> int:
-    """The seed of the default generator."""
+    """The seed of the default generator.
+
+    >>> _ = fngrad.manual_seed(7)
+    >>> fngrad.initial_seed()
+    7
+    """
     return default_generator.initial_seed()
 
 
@@ -560,14 +612,26 @@ def _random(fill, size, dtype, requires_grad, generator, op, kernel):
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
-    """Samples of the standard normal distribution. Example: ``fngrad.randn(2, 3)``."""
+    """Samples of the standard normal distribution.
+
+    >>> _ = fngrad.manual_seed(0)
+    >>> fngrad.randn(2, 3).shape
+    fngrad.Size([2, 3])
+    """
     _to_device(device, "randn")
     return _random(lambda rng, out: rng.standard_normal(dtype=out.dtype, out=out), size, dtype, requires_grad,
                    generator, "randn", "normal_kernel_cpu")
 
 
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
-    """Samples of the uniform distribution on [0, 1). Example: ``fngrad.rand(2, 3)``."""
+    """Samples of the uniform distribution on [0, 1).
+
+    >>> _ = fngrad.manual_seed(0)
+    >>> fngrad.rand(2, 3).shape
+    fngrad.Size([2, 3])
+    >>> bool(((fngrad.rand(100) >= 0) & (fngrad.rand(100) < 1)).all())
+    True
+    """
     _to_device(device, "rand")
     return _random(lambda rng, out: rng.random(dtype=out.dtype, out=out), size, dtype, requires_grad, generator,
                    "rand", "check_uniform_bounds")
@@ -618,7 +682,11 @@ def arange(start=None, end=None, step=1, *, dtype=None, device=None, requires_gr
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """``steps`` evenly spaced values from ``start`` to ``end`` (inclusive). Example: ``fngrad.linspace(0, 1, 5)``."""
+    """``steps`` evenly spaced values from ``start`` to ``end`` (inclusive).
+
+    >>> fngrad.linspace(0, 1, 5)
+    tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
+    """
     _to_device(device, "linspace")
     start, end, steps = (v.item() if isinstance(v, TensorBase) else v for v in (start, end, steps))
     if not isinstance(steps, (numbers.Integral, np.integer)) or isinstance(steps, bool):
@@ -632,7 +700,13 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) ->
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """The n x m identity matrix. Example: ``fngrad.eye(3)``."""
+    """The n x m identity matrix.
+
+    >>> fngrad.eye(3)
+    tensor([[1., 0., 0.],
+            [0., 1., 0.],
+            [0., 0., 1.]])
+    """
     _to_device(device, "eye")
     for name, v in (("n", n), ("m", m)):
         if v is not None and v < 0:
@@ -644,7 +718,13 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 
 def randint(low, high=None, size=None, dtype=None, device=None, generator=None) -> Tensor:
-    """Uniform random integers in [low, high). Example: ``fngrad.randint(0, 10, (3,))``."""
+    """Uniform random integers in [low, high).
+
+    >>> _ = fngrad.manual_seed(0)
+    >>> x = fngrad.randint(0, 10, (100,))
+    >>> x.dtype, bool(x.min() >= 0), bool(x.max() < 10)
+    (fngrad.int64, True, True)
+    """
     _to_device(device, "randint")
     if high is None:
         low, high = 0, low
@@ -661,7 +741,12 @@ def randint(low, high=None, size=None, dtype=None, device=None, generator=None) 
 
 
 def randperm(n, dtype=None, device=None, generator=None) -> Tensor:
-    """A random permutation of 0..n-1. Example: ``fngrad.randperm(4)``."""
+    """A random permutation of 0..n-1.
+
+    >>> _ = fngrad.manual_seed(0)
+    >>> fngrad.randperm(5).sort().values
+    tensor([0, 1, 2, 3, 4])
+    """
     _to_device(device, "randperm")
     rng = (generator or default_generator)._rng
     dtype = _resolve_dtype(dtype, "randperm") or _C.int64
@@ -712,7 +797,13 @@ def _from_kw(from_, kwargs, op):
 
 
 def uniform_(t: Tensor, from_=0, to=1, *, generator=None, **kwargs) -> Tensor:
-    """Fills ``t`` with samples of the uniform distribution on [from, to). Example: ``fngrad.empty(3).uniform_(-1, 1)``."""
+    """Fills ``t`` with samples of the uniform distribution on [from, to).
+
+    >>> _ = fngrad.manual_seed(0)
+    >>> x = fngrad.empty(100).uniform_(-1, 1)
+    >>> bool(((x >= -1) & (x < 1)).all())
+    True
+    """
     low, high = _float_arg(_from_kw(from_, kwargs, "uniform_")), _float_arg(to)
     _floating_only(t, "check_uniform_bounds")
     if low > high:
@@ -722,7 +813,12 @@ def uniform_(t: Tensor, from_=0, to=1, *, generator=None, **kwargs) -> Tensor:
 
 
 def normal_(t: Tensor, mean=0, std=1, *, generator=None) -> Tensor:
-    """Fills ``t`` with samples of the normal distribution N(mean, std²). Example: ``fngrad.empty(3).normal_(0, 0.02)``."""
+    """Fills ``t`` with samples of the normal distribution N(mean, std²).
+
+    >>> _ = fngrad.manual_seed(0)
+    >>> fngrad.empty(2, 2).normal_(0, 0.02).shape
+    fngrad.Size([2, 2])
+    """
     mean, std = _float_arg(mean), _float_arg(std)
     _floating_only(t, "normal_kernel_cpu")
     if std < 0:
@@ -734,8 +830,13 @@ def normal_(t: Tensor, mean=0, std=1, *, generator=None) -> Tensor:
 def random_(t: Tensor, *args, generator=None, **kwargs) -> Tensor:
     """Fills ``t`` with integers drawn uniformly from [from, to), or with one argument from [0, to);
     without arguments from [0, 2**mantissa] (floats), [0, 2**63 - 1] (int64) or {False, True}.
+0, 1.0, ..., 9.0.
 
-    Example: ``fngrad.empty(3).random_(10)`` holds three of 0.0, 1.0, ..., 9.0."""
+    >>> _ = fngrad.manual_seed(0)
+    >>> x = fngrad.empty(100).random_(10)
+    >>> bool(((x >= 0) & (x < 10) & (x == x.floor())).all())
+    True
+    """
     # PyTorch's overloads: random_(), random_(to), random_(from, to), with from/to as keywords too.
     if len(args) > 2:
         raise TypeError(f"random_() takes at most 2 positional arguments ({len(args)} given)")
@@ -763,7 +864,12 @@ def random_(t: Tensor, *args, generator=None, **kwargs) -> Tensor:
 
 def bernoulli_(t: Tensor, p=0.5, *, generator=None) -> Tensor:
     """Fills ``t`` with 1 (probability ``p``, a number or a tensor broadcast to ``t``) or 0.
-    Example: ``fngrad.empty(4).bernoulli_(0.3)``."""
+
+    >>> fngrad.empty(4).bernoulli_(1.0)
+    tensor([1., 1., 1., 1.])
+    >>> fngrad.empty(4).bernoulli_(fngrad.tensor([0., 1., 0., 1.]))
+    tensor([0., 1., 0., 1.])
+    """
     u = _rng(generator).random(size=tuple(t.shape))
     if isinstance(p, TensorBase):
         probs = p.detach().numpy()
@@ -776,7 +882,12 @@ def bernoulli_(t: Tensor, p=0.5, *, generator=None) -> Tensor:
 
 
 def exponential_(t: Tensor, lambd=1, *, generator=None) -> Tensor:
-    """Fills ``t`` with samples of the exponential distribution of rate ``lambd``. Example: ``fngrad.empty(3).exponential_()``."""
+    """Fills ``t`` with samples of the exponential distribution of rate ``lambd``.
+
+    >>> _ = fngrad.manual_seed(0)
+    >>> bool((fngrad.empty(100).exponential_(2.0) >= 0).all())
+    True
+    """
     if not t.dtype.is_floating_point:
         raise RuntimeError("Exponential distribution is a continuous probability distribution. dtype must be a "
                            f"floating point but you specified {_SCALAR_TYPE_NAME[t.dtype]}")
@@ -786,7 +897,12 @@ def exponential_(t: Tensor, lambd=1, *, generator=None) -> Tensor:
 
 
 def log_normal_(t: Tensor, mean=1, std=2, *, generator=None) -> Tensor:
-    """Fills ``t`` with exp of N(mean, std²) samples. Example: ``fngrad.empty(3).log_normal_()``."""
+    """Fills ``t`` with exp of N(mean, std²) samples.
+
+    >>> _ = fngrad.manual_seed(0)
+    >>> bool((fngrad.empty(100).log_normal_() > 0).all())
+    True
+    """
     _floating_only(t, "log_normal_cpu")
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
@@ -794,7 +910,12 @@ def log_normal_(t: Tensor, mean=1, std=2, *, generator=None) -> Tensor:
 
 
 def cauchy_(t: Tensor, median=0, sigma=1, *, generator=None) -> Tensor:
-    """Fills ``t`` with samples of the Cauchy distribution. Example: ``fngrad.empty(3).cauchy_()``."""
+    """Fills ``t`` with samples of the Cauchy distribution.
+
+    >>> _ = fngrad.manual_seed(0)
+    >>> fngrad.empty(3).cauchy_(median=0, sigma=1).shape
+    fngrad.Size([3])
+    """
     if not t.dtype.is_floating_point:
         kind = {_C.int64: "long int", _C.bool: "bool"}[t.dtype]
         raise RuntimeError("Cauchy distribution is a continuous probability distribution. dtype must be a "
@@ -806,7 +927,11 @@ def cauchy_(t: Tensor, median=0, sigma=1, *, generator=None) -> Tensor:
 
 def geometric_(t: Tensor, p, *, generator=None) -> Tensor:
     """Fills ``t`` with the number of Bernoulli(p) trials up to the first success (1, 2, ...).
-    Example: ``fngrad.empty(3).geometric_(0.5)``."""
+
+    >>> _ = fngrad.manual_seed(0)
+    >>> bool((fngrad.empty(100).geometric_(0.5) >= 1).all())
+    True
+    """
     if t.dtype == _C.bool:
         raise NotImplementedError("\"geometric_cpu\" not implemented for 'Bool'")
     if not 0 < p < 1:

@@ -24,7 +24,11 @@ _Tensor = _C.TensorBase
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False, out=None):
-    """``steps`` values ``base ** linspace(start, end, steps)``. Example: ``fngrad.logspace(0, 2, 3, base=2)``."""
+    """``steps`` values ``base ** linspace(start, end, steps)``.
+
+    >>> fngrad.logspace(0, 2, 3, base=2)
+    tensor([1., 2., 4.])
+    """
     start, end = (v.item() if isinstance(v, _Tensor) else v for v in (start, end))
     exponents = _creation.linspace(start, end, steps, dtype=_C.float64)
     dtype = _creation._dtype_or_default(dtype, "logspace")
@@ -35,7 +39,11 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
-    """A 0-dim tensor holding the number ``s`` (float32 by default). Example: ``fngrad.scalar_tensor(3)``."""
+    """A 0-dim tensor holding the number ``s`` (float32 by default).
+
+    >>> fngrad.scalar_tensor(3)
+    tensor(3.)
+    """
     if isinstance(s, _Tensor):
         s = s.item()
     if not isinstance(s, (numbers.Number, np.number, np.bool_)):
@@ -46,7 +54,8 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
 def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     """Deprecated in PyTorch: values from ``start`` to ``end`` *inclusive* by ``step`` (float32).
 
-    Example: ``fngrad.range(0, 3)`` is ``tensor([0., 1., 2., 3.])``.
+    >>> fngrad.range(0, 3)
+    tensor([0., 1., 2., 3.])
     """
     warnings.warn("torch.range is deprecated and will be removed in a future release because its behavior is "
                   "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in "

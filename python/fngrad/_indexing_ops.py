@@ -693,9 +693,52 @@ def _inplace(fn):
         return self.copy_(out)
 
     method.__name__ = fn.__name__ + "_"
-    method.__doc__ = f"In-place form of :func:`{fn.__name__}`."
+    method.__doc__ = _inplace_doc(fn, f"In-place form of :func:`{fn.__name__}`.")
     method.__signature__ = _method_signature(fn)
     return method
+
+
+def _inplace_doc(fn, summary):
+    """``summary`` and the in-place example: the one ``fn``'s docstring shows (a line calling
+    ``.NAME_(``, for ops whose in-place result differs, e.g. keeps ``self``'s dtype), else its first
+    example ``fngrad.NAME(X, ...)`` rewritten as ``X.NAME_(...)``, which prints the same values (as
+    the native op table's in-place docstrings are made)."""
+    import ast
+
+    name = fn.__name__
+    lines = inspect.cleandoc(fn.__doc__ or "").split("\n")
+    at = next((i for i, line in enumerate(lines) if line.lstrip().startswith(">>> ")), None)
+    if at is not None:  # an example indented under "Example::": its block, dedented
+        indent = len(lines[at]) - len(lines[at].lstrip())
+        lines = [line[indent:] if line[:indent].isspace() else line for line in lines]
+    prompts = [i for i, line in enumerate(lines) if line.startswith(">>> ")]
+    own = [i for i in prompts if f".{name}_(" in lines[i]]
+    calls = [i for i in prompts if f"fngrad.{name}(" in lines[i]]
+    if not own and not calls:
+        return summary
+    at = (own or calls)[0]
+    stop = at + 1  # the call's continuation lines, then its output
+    while stop < len(lines) and lines[stop].startswith("... "):
+        stop += 1
+    end = stop
+    while end < len(lines) and lines[end].strip() and not lines[end].startswith(">>> "):
+        end += 1
+    start = at  # the lines before it in the same example (names the call uses) come along
+    while start > 0 and lines[start - 1].strip():
+        start -= 1
+    code = "\n".join(line[4:] for line in lines[at:stop])
+    if not own:
+        call = next((n for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Call)
+                     and isinstance(n.func, ast.Attribute) and n.func.attr == name), None)
+        if call is None or not call.args:
+            return summary
+        args = [ast.get_source_segment(code, a) for a in call.args[1:]]
+        args += [ast.get_source_segment(code, k) for k in call.keywords]
+        this = ast.get_source_segment(code, call.args[0])
+        code = code.replace(ast.get_source_segment(code, call), f"{this}.{name}_({', '.join(args)})", 1)
+    code = "\n".join(("... " if i else ">>> ") + line for i, line in enumerate(code.split("\n")))
+    example = lines[start:at] + [code] + lines[stop:end]
+    return summary + "\n\n" + "\n".join(example)
 
 
 def _method_signature(fn):
@@ -727,7 +770,7 @@ def _inplace_view(fn):
         return self
 
     method.__name__ = name
-    method.__doc__ = f"In-place form of :func:`{fn.__name__}`: changes ``self``'s shape and strides."
+    method.__doc__ = _inplace_doc(fn, f"In-place form of :func:`{fn.__name__}`: changes ``self``'s shape and strides.")
     method.__signature__ = _method_signature(fn)
     return method
 

@@ -27,31 +27,55 @@ return_types.triangular_solve = collections.namedtuple("triangular_solve", ["sol
 
 
 def det(input):
-    """The determinant (``linalg.det``). Example: ``fngrad.det(fngrad.eye(2))``."""
+    """The determinant (``linalg.det``).
+
+    >>> fngrad.det(fngrad.eye(2))
+    tensor(1.)
+    """
     return linalg.det(input)
 
 
 def inverse(input):
-    """The inverse (``linalg.inv``). Example: ``fngrad.inverse(2 * fngrad.eye(2))``."""
+    """The inverse (``linalg.inv``).
+
+    >>> fngrad.inverse(2 * fngrad.eye(2))
+    tensor([[0.5000, 0.0000],
+            [0.0000, 0.5000]])
+    """
     return linalg.inv(input)
 
 
 def logdet(input):
     """log(det(input)): NaN for a negative determinant, -inf for a zero one.
 
-    Example: ``fngrad.logdet(2 * fngrad.eye(2))`` is ``tensor(1.3863)``.
+    >>> fngrad.logdet(2 * fngrad.eye(2))
+    tensor(1.3863)
     """
     sign, logabsdet = linalg.slogdet(input)
     return logabsdet + sign.log()
 
 
 def slogdet(input):
-    """``(sign, logabsdet)`` (``linalg.slogdet``, as the named tuple ``torch.return_types.slogdet``)."""
+    """``(sign, logabsdet)`` (``linalg.slogdet``, as the named tuple ``torch.return_types.slogdet``).
+
+    >>> sign, logabsdet = fngrad.slogdet(fngrad.tensor([[1., 2.], [3., 4.]]))
+    >>> sign, logabsdet
+    (tensor(-1.), tensor(0.6931))
+    """
     return return_types.slogdet(*linalg.slogdet(input))
 
 
 def cholesky(input, upper=False):
-    """The Cholesky factor (``linalg.cholesky``; ``upper`` positional as in ``torch.cholesky``)."""
+    """The Cholesky factor (``linalg.cholesky``; ``upper`` positional as in ``torch.cholesky``).
+
+    >>> fngrad.cholesky(fngrad.tensor([[4., 2.], [2., 5.]]))
+    tensor([[2., 0.],
+            [1., 2.]])
+
+    >>> fngrad.cholesky(fngrad.tensor([[4., 2.], [2., 5.]]))
+    tensor([[2., 0.],
+            [1., 2.]])
+    """
     return linalg.cholesky(input, upper=upper)
 
 
@@ -67,7 +91,9 @@ def _lower_factor(L, upper):
 def cholesky_solve(B, L, upper=False):
     """The solution X of ``A X = B`` given the Cholesky factor of ``A`` (lower ``L``, or upper with ``upper``).
 
-    Example: ``fngrad.cholesky_solve(fngrad.ones(2, 1), 2 * fngrad.eye(2))`` is ``0.25 * ones(2, 1)``.
+    >>> fngrad.cholesky_solve(fngrad.ones(2, 1), 2 * fngrad.eye(2))
+    tensor([[0.2500],
+            [0.2500]])
     """
     if B.dim() < 2 or L.dim() < 2:
         raise RuntimeError(f"[cholesky_solve] cholesky_solve: b should have at least 2 dimensions, but has "
@@ -79,30 +105,71 @@ def cholesky_solve(B, L, upper=False):
 
 
 def cholesky_inverse(L, upper=False):
-    """The inverse of ``A = L L^T`` (``U^T U`` with ``upper``) from its Cholesky factor."""
+    """The inverse of ``A = L L^T`` (``U^T U`` with ``upper``) from its Cholesky factor.
+
+    >>> fngrad.cholesky_inverse(fngrad.tensor([[2., 0.], [1., 2.]]))
+    tensor([[ 0.3125, -0.1250],
+            [-0.1250,  0.2500]])
+
+    >>> fngrad.cholesky_inverse(fngrad.tensor([[2., 0.], [1., 2.]]))
+    tensor([[ 0.3125, -0.1250],
+            [-0.1250,  0.2500]])
+    """
     lower = _lower_factor(L, upper)
     inv_lower = linalg.inv(lower)
     return inv_lower.transpose(-2, -1) @ inv_lower
 
 
 def pinverse(input, rcond=1e-15):
-    """The pseudo-inverse, dropping singular values below ``rcond * s_max`` (``linalg.pinv``)."""
+    """The pseudo-inverse, dropping singular values below ``rcond * s_max`` (``linalg.pinv``).
+
+    >>> fngrad.pinverse(fngrad.tensor([[1., 0.], [0., 2.], [0., 0.]]))
+    tensor([[1.0000, 0.0000, 0.0000],
+            [0.0000, 0.5000, 0.0000]])
+
+    >>> fngrad.pinverse(fngrad.tensor([[1., 0.], [0., 2.], [0., 0.]]))
+    tensor([[1.0000, 0.0000, 0.0000],
+            [0.0000, 0.5000, 0.0000]])
+    """
     return linalg.pinv(input, rtol=rcond)
 
 
 def matrix_exp(A):
-    """The matrix exponential (``linalg.matrix_exp``)."""
+    """The matrix exponential (``linalg.matrix_exp``).
+
+    >>> fngrad.matrix_exp(fngrad.zeros(2, 2))
+    tensor([[1., 0.],
+            [0., 1.]])
+
+    >>> fngrad.matrix_exp(fngrad.zeros(2, 2))
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
     return linalg.matrix_exp(A)
 
 
 def matrix_power(input, n):
-    """``input`` to the integer power ``n`` (``linalg.matrix_power``)."""
+    """``input`` to the integer power ``n`` (``linalg.matrix_power``).
+
+    >>> fngrad.matrix_power(fngrad.tensor([[1., 2.], [3., 4.]]), 2)
+    tensor([[ 7., 10.],
+            [15., 22.]])
+
+    >>> fngrad.matrix_power(fngrad.tensor([[1., 2.], [3., 4.]]), 2)
+    tensor([[ 7., 10.],
+            [15., 22.]])
+    """
     return linalg.matrix_power(input, n)
 
 
 def svd(input, some=True, compute_uv=True):
     """``(U, S, V)`` with ``input = U diag(S) V^T`` (V, not Vh; reduced unless ``some=False``). With
-    ``compute_uv=False``, U and V are (m, m) and (n, n) zero matrices, as in PyTorch."""
+    ``compute_uv=False``, U and V are (m, m) and (n, n) zero matrices, as in PyTorch.
+
+    >>> U, S, V = fngrad.svd(fngrad.tensor([[3., 0.], [0., -2.]]))
+    >>> S
+    tensor([3., 2.])
+    """
     if not compute_uv:
         *batch, m, n = input.shape
         return return_types.svd(zeros(*batch, m, m, dtype=input.dtype), linalg.svdvals(input),
@@ -112,7 +179,12 @@ def svd(input, some=True, compute_uv=True):
 
 
 def qr(input, some=True):
-    """``(Q, R)`` (``linalg.qr`` with mode 'reduced', or 'complete' when ``some=False``)."""
+    """``(Q, R)`` (``linalg.qr`` with mode 'reduced', or 'complete' when ``some=False``).
+
+    >>> Q, R = fngrad.qr(fngrad.tensor([[1., 2.], [3., 4.]]))
+    >>> fngrad.allclose(Q @ R, fngrad.tensor([[1., 2.], [3., 4.]]))
+    True
+    """
     return return_types.qr(*linalg.qr(input, "reduced" if some else "complete"))
 
 
@@ -121,7 +193,9 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False)
     ``A``, and a copy of ``A``: the named tuple ``(solution, cloned_coefficient)`` (deprecated in PyTorch
     for ``linalg.solve_triangular``).
 
-    Example: ``fngrad.triangular_solve(fngrad.ones(2, 1), 2 * fngrad.eye(2)).solution`` is ``0.5 * ones(2, 1)``.
+    >>> fngrad.triangular_solve(fngrad.ones(2, 1), 2 * fngrad.eye(2)).solution
+    tensor([[0.5000],
+            [0.5000]])
     """
     if input.dim() < 2 or A.dim() < 2:
         raise RuntimeError(f"[triangular_solve] torch.triangular_solve: Expected b to have at least 2 dimensions, "
@@ -138,7 +212,8 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     2) is ``linalg.vector_norm``, 'fro' the vector 2-norm, 'nuc' ``linalg.matrix_norm``. Positive
     orders run the native norm directly.
 
-    Example: ``fngrad.norm(fngrad.tensor([3., -4.]), 1)`` is ``tensor(7.)``.
+    >>> fngrad.norm(fngrad.tensor([3., -4.]), 1)
+    tensor(7.)
     """
     dims = [dim] if isinstance(dim, builtins.int) else dim
     if isinstance(p, str):

@@ -117,7 +117,8 @@ class _Roll(Function):
 def flip(input, *args, dims=None):
     """Reverses the order of elements along ``dims`` (a copy, as in PyTorch).
 
-    Example: ``fngrad.flip(fngrad.arange(3), [0])`` is ``tensor([2, 1, 0])``.
+    >>> fngrad.flip(fngrad.arange(3), [0])
+    tensor([2, 1, 0])
     """
     if dims is None:
         if not args:
@@ -130,14 +131,23 @@ def flip(input, *args, dims=None):
 
 
 def fliplr(input):
-    """Flips a tensor of at least 2 dims left-right (dim 1). Example: ``fngrad.fliplr(fngrad.eye(2))``."""
+    """Flips a tensor of at least 2 dims left-right (dim 1).
+
+    >>> fngrad.fliplr(fngrad.eye(2))
+    tensor([[0., 1.],
+            [1., 0.]])
+    """
     if input.dim() < 2:
         raise RuntimeError("[fliplr] Input must be >= 2-d.")
     return flip(input, (1,))
 
 
 def flipud(input):
-    """Flips a tensor of at least 1 dim up-down (dim 0). Example: ``fngrad.flipud(fngrad.arange(3))``."""
+    """Flips a tensor of at least 1 dim up-down (dim 0).
+
+    >>> fngrad.flipud(fngrad.arange(3))
+    tensor([2, 1, 0])
+    """
     if input.dim() < 1:
         raise RuntimeError("[flipud] Input must be >= 1-d.")
     return flip(input, (0,))
@@ -146,7 +156,8 @@ def flipud(input):
 def roll(input, shifts, dims=None):
     """Rolls elements along ``dims`` by ``shifts`` (of the flattened tensor when ``dims`` is None).
 
-    Example: ``fngrad.roll(fngrad.arange(4), 1)`` is ``tensor([3, 0, 1, 2])``.
+    >>> fngrad.roll(fngrad.arange(4), 1)
+    tensor([3, 0, 1, 2])
     """
     shifts = (shifts,) if isinstance(shifts, (numbers.Integral, np.integer)) else tuple(shifts)
     if dims is None or (isinstance(dims, (tuple, list)) and len(dims) == 0):
@@ -163,7 +174,9 @@ def roll(input, shifts, dims=None):
 def rot90(input, k=1, dims=(0, 1)):
     """Rotates by 90 degrees ``k`` times in the plane of ``dims`` (from the first towards the second).
 
-    Example: ``fngrad.rot90(fngrad.arange(4).view(2, 2))`` is ``tensor([[1, 3], [0, 2]])``.
+    >>> fngrad.rot90(fngrad.arange(4).view(2, 2))
+    tensor([[1, 3],
+            [0, 2]])
     """
     dims = list(dims)
     if len(dims) != 2:
@@ -189,7 +202,8 @@ def rot90(input, k=1, dims=(0, 1)):
 def _repeat(self, *sizes):
     """Tensor.repeat: tiles the tensor ``sizes[i]`` times along each dim (leading new dims allowed).
 
-    Example: ``fngrad.tensor([1, 2]).repeat(2)`` is ``tensor([1, 2, 1, 2])``.
+    >>> fngrad.tensor([1, 2]).repeat(2)
+    tensor([1, 2, 1, 2])
     """
     sizes = _varargs(sizes, "repeat")
     if len(sizes) < self.dim():
@@ -206,13 +220,22 @@ def _repeat(self, *sizes):
 def tile(input, dims):
     """Repeats ``input`` along each dim (``dims`` is padded with ones in front, unlike ``repeat``).
 
-    Example: ``fngrad.tile(fngrad.tensor([1, 2]), (2,))`` is ``tensor([1, 2, 1, 2])``.
+    >>> fngrad.tile(fngrad.tensor([1, 2]), (2,))
+    tensor([1, 2, 1, 2])
     """
     dims = tuple(dims) if isinstance(dims, (tuple, list, _C.Size)) else (dims,)
     return _repeat(input, (1,) * (input.dim() - len(dims)) + dims)
 
 
 def _tile_method(self, *dims):
+    """tile(*dims) -> Tensor
+
+    :func:`tile` as a method; the dims may also be given one by one.
+
+    >>> fngrad.tensor([1, 2]).tile(2, 2)
+    tensor([[1, 2, 1, 2],
+            [1, 2, 1, 2]])
+    """
     if not dims:
         raise TypeError('[tile] tile() missing 1 required positional arguments: "dims"')
     return tile(self, _varargs(dims, "tile"))
@@ -223,7 +246,8 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     ``dim`` (of the flattened tensor when ``dim`` is None). ``repeat_interleave(counts)`` gives the
     indices ``arange(len(counts))`` repeated by ``counts``.
 
-    Example: ``fngrad.tensor([1, 2]).repeat_interleave(2)`` is ``tensor([1, 1, 2, 2])``.
+    >>> fngrad.tensor([1, 2]).repeat_interleave(2)
+    tensor([1, 1, 2, 2])
     """
     if repeats is None:  # repeat_interleave(repeats_tensor)
         counts = _np(input)
@@ -275,7 +299,9 @@ def _triangle(input, diagonal, op, lower):
 def tril(input, diagonal=0):
     """The lower triangle of the last two dims (on and below the ``diagonal``-th diagonal); zeros elsewhere.
 
-    Example: ``fngrad.tril(fngrad.ones(2, 2))`` is ``tensor([[1., 0.], [1., 1.]])``.
+    >>> fngrad.tril(fngrad.ones(2, 2))
+    tensor([[1., 0.],
+            [1., 1.]])
     """
     return _triangle(input, diagonal, "tril", True)
 
@@ -283,16 +309,30 @@ def tril(input, diagonal=0):
 def triu(input, diagonal=0):
     """The upper triangle of the last two dims (on and above the ``diagonal``-th diagonal); zeros elsewhere.
 
-    Example: ``fngrad.triu(fngrad.ones(2, 2))`` is ``tensor([[1., 1.], [0., 1.]])``.
+    >>> fngrad.triu(fngrad.ones(2, 2))
+    tensor([[1., 1.],
+            [0., 1.]])
     """
     return _triangle(input, diagonal, "triu", False)
 
 
 def _tril_(self, diagonal=0):
+    """In-place form of :func:`tril`.
+
+    >>> fngrad.ones(2, 2).tril_()
+    tensor([[1., 0.],
+            [1., 1.]])
+    """
     return self.copy_(tril(self, diagonal))
 
 
 def _triu_(self, diagonal=0):
+    """In-place form of :func:`triu`.
+
+    >>> fngrad.ones(2, 2).triu_(1)
+    tensor([[0., 1.],
+            [0., 0.]])
+    """
     return self.copy_(triu(self, diagonal))
 
 
@@ -308,7 +348,9 @@ def _embed_index(n, offset):
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     """A tensor whose (dim1, dim2) diagonals (``offset`` above the main one) are the last dim of ``input``.
 
-    Example: ``fngrad.diag_embed(fngrad.tensor([1., 2.]))`` is ``tensor([[1., 0.], [0., 2.]])``.
+    >>> fngrad.diag_embed(fngrad.tensor([1., 2.]))
+    tensor([[1., 0.],
+            [0., 2.]])
     """
     if input.dim() == 0:
         raise RuntimeError("[diag_embed] diag_embed: the input must have at least 1 dimension")
@@ -330,7 +372,8 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
 def diagonal(input, offset=0, dim1=0, dim2=1):
     """The diagonal (``offset`` above the main one) of the (dim1, dim2) planes, as the last dim.
 
-    Example: ``fngrad.diagonal(fngrad.eye(2))`` is ``tensor([1., 1.])``.
+    >>> fngrad.diagonal(fngrad.eye(2))
+    tensor([1., 1.])
     """
     ndim = input.dim()
     d1, d2 = _wrap_dim(dim1, ndim, "diagonal"), _wrap_dim(dim2, ndim, "diagonal")
@@ -351,7 +394,9 @@ def _linalg_diagonal(A, *, offset=0, dim1=-2, dim2=-1):
 def diag(input, diagonal=0):
     """A 1-D tensor's square diagonal matrix, or a matrix's diagonal (``diagonal`` above the main one).
 
-    Example: ``fngrad.diag(fngrad.tensor([1, 2]))`` is ``tensor([[1, 0], [0, 2]])``.
+    >>> fngrad.diag(fngrad.tensor([1, 2]))
+    tensor([[1, 0],
+            [0, 2]])
     """
     if input.dim() == 1:
         return diag_embed(input, diagonal)
@@ -363,13 +408,19 @@ def diag(input, diagonal=0):
 def diagflat(input, offset=0):
     """The square matrix with the flattened ``input`` on its ``offset``-th diagonal.
 
-    Example: ``fngrad.diagflat(fngrad.tensor([[1, 2]]))`` is ``tensor([[1, 0], [0, 2]])``.
+    >>> fngrad.diagflat(fngrad.tensor([[1, 2]]))
+    tensor([[1, 0],
+            [0, 2]])
     """
     return diag_embed(input.reshape(-1), offset)
 
 
 def trace(input):
-    """Sum of a matrix's main diagonal (int64 for integer input). Example: ``fngrad.trace(fngrad.eye(3))``."""
+    """Sum of a matrix's main diagonal (int64 for integer input).
+
+    >>> fngrad.trace(fngrad.eye(3))
+    tensor(3.)
+    """
     if input.dim() != 2:
         raise RuntimeError(f"[trace] trace: expected a matrix, but got tensor with dim {input.dim()}")
     return diagonal(input).sum()
@@ -381,7 +432,8 @@ def trace(input):
 def movedim(input, source, destination):
     """Moves dims ``source`` to positions ``destination``; the others keep their order.
 
-    Example: ``fngrad.movedim(fngrad.zeros(2, 3, 4), 0, -1).shape`` is ``(3, 4, 2)``.
+    >>> fngrad.movedim(fngrad.zeros(2, 3, 4), 0, -1).shape
+    fngrad.Size([3, 4, 2])
     """
     src = [source] if isinstance(source, (numbers.Integral, np.integer)) else list(source)
     dst = [destination] if isinstance(destination, (numbers.Integral, np.integer)) else list(destination)
@@ -402,7 +454,11 @@ moveaxis = movedim
 
 
 def narrow(input, dim, start, length):
-    """The slice ``start:start + length`` along ``dim`` (a view). Example: ``fngrad.arange(5).narrow(0, 1, 2)``."""
+    """The slice ``start:start + length`` along ``dim`` (a view).
+
+    >>> fngrad.arange(5).narrow(0, 1, 2)
+    tensor([1, 2])
+    """
     if input.dim() == 0:
         raise RuntimeError("[narrow] narrow() cannot be applied to a 0-dim tensor.")
     dim = _wrap_dim(dim, input.dim(), "narrow")
@@ -421,7 +477,11 @@ def narrow(input, dim, start, length):
 
 
 def select(input, dim, index):
-    """The slice at ``index`` along ``dim``, without that dim (a view). Example: ``fngrad.eye(3).select(1, 0)``."""
+    """The slice at ``index`` along ``dim``, without that dim (a view).
+
+    >>> fngrad.eye(3).select(1, 0)
+    tensor([1., 0., 0.])
+    """
     if input.dim() == 0:
         raise IndexError("[select] select() cannot be applied to a 0-dim tensor.")
     dim = _wrap_dim(dim, input.dim(), "select")
@@ -433,7 +493,11 @@ def select(input, dim, index):
 
 
 def unflatten(input, dim, sizes):
-    """Splits dim ``dim`` into ``sizes`` (one may be -1). Example: ``fngrad.zeros(6).unflatten(0, (2, 3)).shape``."""
+    """Splits dim ``dim`` into ``sizes`` (one may be -1).
+
+    >>> fngrad.zeros(6).unflatten(0, (2, 3)).shape
+    fngrad.Size([2, 3])
+    """
     dim = _wrap_dim(dim, input.dim(), "unflatten")
     sizes = list(sizes)
     if not sizes:
@@ -448,7 +512,11 @@ def unflatten(input, dim, sizes):
 
 
 def ravel(input):
-    """The elements as a 1-D tensor (a view when possible). Example: ``fngrad.eye(2).ravel()``."""
+    """The elements as a 1-D tensor (a view when possible).
+
+    >>> fngrad.eye(2).ravel()
+    tensor([1., 0., 0., 1.])
+    """
     return input.reshape(-1)
 
 
@@ -472,19 +540,28 @@ def _atleast(nd, tensors, op):
 
 
 def atleast_1d(*tensors):
-    """Each tensor with at least 1 dim (one tensor in, one out). Example: ``fngrad.atleast_1d(fngrad.tensor(1.))``."""
+    """Each tensor with at least 1 dim (one tensor in, one out).
+
+    >>> fngrad.atleast_1d(fngrad.tensor(1.))
+    tensor([1.])
+    """
     return _atleast(1, tensors, "atleast_1d")
 
 
 def atleast_2d(*tensors):
-    """Each tensor with at least 2 dims (a vector becomes a row). Example: ``fngrad.atleast_2d(fngrad.ones(3))``."""
+    """Each tensor with at least 2 dims (a vector becomes a row).
+
+    >>> fngrad.atleast_2d(fngrad.ones(3))
+    tensor([[1., 1., 1.]])
+    """
     return _atleast(2, tensors, "atleast_2d")
 
 
 def atleast_3d(*tensors):
     """Each tensor with at least 3 dims ((n,) -> (1, n, 1), (m, n) -> (m, n, 1)).
 
-    Example: ``fngrad.atleast_3d(fngrad.ones(3)).shape`` is ``(1, 3, 1)``.
+    >>> fngrad.atleast_3d(fngrad.ones(3)).shape
+    fngrad.Size([1, 3, 1])
     """
     return _atleast(3, tensors, "atleast_3d")
 
@@ -499,7 +576,8 @@ def _stack_inputs(tensors, op):
 def hstack(tensors):
     """Concatenates column-wise (along dim 1; dim 0 for 1-D tensors).
 
-    Example: ``fngrad.hstack([fngrad.ones(2), fngrad.zeros(1)])`` is ``tensor([1., 1., 0.])``.
+    >>> fngrad.hstack([fngrad.ones(2), fngrad.zeros(1)])
+    tensor([1., 1., 0.])
     """
     tensors = [_atleast_one(t, 1, "hstack") for t in _stack_inputs(tensors, "hstack")]
     return cat(tensors, 0 if tensors[0].dim() == 1 else 1)
@@ -508,7 +586,8 @@ def hstack(tensors):
 def vstack(tensors):
     """Concatenates row-wise (1-D tensors become rows).
 
-    Example: ``fngrad.vstack([fngrad.ones(2), fngrad.zeros(2)]).shape`` is ``(2, 2)``.
+    >>> fngrad.vstack([fngrad.ones(2), fngrad.zeros(2)]).shape
+    fngrad.Size([2, 2])
     """
     return cat([_atleast_one(t, 2, "vstack") for t in _stack_inputs(tensors, "vstack")], 0)
 
@@ -519,7 +598,8 @@ row_stack = vstack
 def dstack(tensors):
     """Concatenates depth-wise (along dim 2, after atleast_3d).
 
-    Example: ``fngrad.dstack([fngrad.ones(2), fngrad.zeros(2)]).shape`` is ``(1, 2, 2)``.
+    >>> fngrad.dstack([fngrad.ones(2), fngrad.zeros(2)]).shape
+    fngrad.Size([1, 2, 2])
     """
     return cat([_atleast_one(t, 3, "dstack") for t in _stack_inputs(tensors, "dstack")], 2)
 
@@ -527,7 +607,8 @@ def dstack(tensors):
 def column_stack(tensors):
     """Stacks 0-D and 1-D tensors as columns, and concatenates 2-D ones along dim 1.
 
-    Example: ``fngrad.column_stack([fngrad.ones(2), fngrad.zeros(2)]).shape`` is ``(2, 2)``.
+    >>> fngrad.column_stack([fngrad.ones(2), fngrad.zeros(2)]).shape
+    fngrad.Size([2, 2])
     """
     tensors = _stack_inputs(tensors, "column_stack")
     return cat([t.reshape(t.numel(), 1) if t.dim() <= 1 else t for t in tensors], 1)
@@ -540,7 +621,8 @@ def tensor_split(input, indices_or_sections, dim=0):
     """Views of ``input`` split along ``dim``: into ``sections`` nearly equal parts (the first ones one
     longer), or at the given ``indices``.
 
-    Example: ``[t.tolist() for t in fngrad.arange(5).tensor_split(2)]`` is ``[[0, 1, 2], [3, 4]]``.
+    >>> [t.tolist() for t in fngrad.arange(5).tensor_split(2)]
+    [[0, 1, 2], [3, 4]]
     """
     if input.dim() == 0:
         raise RuntimeError("[tensor_split] tensor_split expected at least a 1-dimensional tensor, but got a "
@@ -578,7 +660,8 @@ def _directional_split(input, ios, dim, op, min_dims):
 def hsplit(input, indices_or_sections):
     """Splits along dim 1 (dim 0 for 1-D tensors); an int must divide that size.
 
-    Example: ``fngrad.ones(2, 4).hsplit(2)[0].shape`` is ``(2, 2)``.
+    >>> fngrad.ones(2, 4).hsplit(2)[0].shape
+    fngrad.Size([2, 2])
     """
     return _directional_split(input, indices_or_sections, 1 if input.dim() > 1 else 0, "hsplit", 1)
 
@@ -586,7 +669,8 @@ def hsplit(input, indices_or_sections):
 def vsplit(input, indices_or_sections):
     """Splits along dim 0 (of a tensor of 2 or more dims); an int must divide that size.
 
-    Example: ``fngrad.ones(4, 2).vsplit(2)[0].shape`` is ``(2, 2)``.
+    >>> fngrad.ones(4, 2).vsplit(2)[0].shape
+    fngrad.Size([2, 2])
     """
     return _directional_split(input, indices_or_sections, 0, "vsplit", 2)
 
@@ -594,7 +678,8 @@ def vsplit(input, indices_or_sections):
 def dsplit(input, indices_or_sections):
     """Splits along dim 2 (of a tensor of 3 or more dims); an int must divide that size.
 
-    Example: ``fngrad.ones(1, 2, 4).dsplit(2)[0].shape`` is ``(1, 2, 2)``.
+    >>> fngrad.ones(1, 2, 4).dsplit(2)[0].shape
+    fngrad.Size([1, 2, 2])
     """
     return _directional_split(input, indices_or_sections, 2, "dsplit", 3)
 
@@ -606,7 +691,8 @@ def meshgrid(*tensors, indexing=None):
     """Coordinate grids of 0-D or 1-D tensors (views): ``indexing='ij'`` (matrix, the default) or ``'xy'``
     (Cartesian: the first two output dims swapped).
 
-    Example: ``[g.shape for g in fngrad.meshgrid(fngrad.ones(2), fngrad.ones(3), indexing='ij')]``.
+    >>> [g.shape for g in fngrad.meshgrid(fngrad.ones(2), fngrad.ones(3), indexing='ij')]
+    [fngrad.Size([2, 3]), fngrad.Size([2, 3])]
     """
     tensors = _tensors_arg(tensors)
     if indexing is None:
@@ -640,7 +726,8 @@ def meshgrid(*tensors, indexing=None):
 def cartesian_prod(*tensors):
     """The Cartesian product of 1-D tensors as rows.
 
-    Example: ``fngrad.cartesian_prod(fngrad.arange(2), fngrad.arange(3)).shape`` is ``(6, 2)``.
+    >>> fngrad.cartesian_prod(fngrad.arange(2), fngrad.arange(3)).shape
+    fngrad.Size([6, 2])
     """
     tensors = _tensors_arg(tensors)
     for t in tensors:
@@ -655,7 +742,10 @@ def combinations(input, r=2, with_replacement=False):
     """The length-``r`` combinations of the elements of the 1-D ``input``, as rows (in the order of
     ``itertools.combinations``; ``with_replacement`` as ``itertools.combinations_with_replacement``).
 
-    Example: ``fngrad.combinations(fngrad.tensor([1., 2., 3.]))`` is ``tensor([[1., 2.], [1., 3.], [2., 3.]])``.
+    >>> fngrad.combinations(fngrad.tensor([1., 2., 3.]))
+    tensor([[1., 2.],
+            [1., 3.],
+            [2., 3.]])
     """
     if input.dim() != 1:
         raise RuntimeError(f"[combinations] Expect a 1D vector, but got shape {list(input.shape)}")
@@ -680,7 +770,9 @@ def _indices(np_fn, row, col, offset, dtype, op):
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """The (2, N) int64 coordinates of the lower triangle of a row x col matrix, row by row.
 
-    Example: ``fngrad.tril_indices(2, 2)`` is ``tensor([[0, 1, 1], [0, 0, 1]])``.
+    >>> fngrad.tril_indices(2, 2)
+    tensor([[0, 1, 1],
+            [0, 0, 1]])
     """
     return _indices(np.tril_indices, row, col, offset, dtype, "tril_indices")
 
@@ -688,7 +780,9 @@ def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """The (2, N) int64 coordinates of the upper triangle of a row x col matrix, row by row.
 
-    Example: ``fngrad.triu_indices(2, 2)`` is ``tensor([[0, 0, 1], [0, 1, 1]])``.
+    >>> fngrad.triu_indices(2, 2)
+    tensor([[0, 0, 1],
+            [0, 1, 1]])
     """
     return _indices(np.triu_indices, row, col, offset, dtype, "triu_indices")
 
@@ -701,7 +795,10 @@ def _result_dtype(tensors):
 def block_diag(*tensors):
     """A block-diagonal matrix of 0-D, 1-D (a row) and 2-D blocks.
 
-    Example: ``fngrad.block_diag(fngrad.ones(2, 2), fngrad.ones(1))``.
+    >>> fngrad.block_diag(fngrad.ones(2, 2), fngrad.ones(1))
+    tensor([[1., 1., 0.],
+            [1., 1., 0.],
+            [0., 0., 1.]])
     """
     blocks = []
     for i, t in enumerate(tensors):
@@ -725,7 +822,8 @@ def block_diag(*tensors):
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """The p-norm distances between the rows of ``x1`` (..., P, M) and of ``x2`` (..., R, M): (..., P, R).
 
-    Example: ``fngrad.cdist(fngrad.zeros(1, 2), fngrad.ones(3, 2))`` is ``tensor([[1.4142, 1.4142, 1.4142]])``.
+    >>> fngrad.cdist(fngrad.zeros(1, 2), fngrad.ones(3, 2))
+    tensor([[1.4142, 1.4142, 1.4142]])
     """
     if x1.dim() < 2 or x2.dim() < 2:
         raise RuntimeError(f"[cdist] cdist only supports at least 2D tensors, X{1 if x1.dim() < 2 else 2} got: "
@@ -746,7 +844,12 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
 
 
 def _adjoint(self):
-    """The conjugate transpose of the last two dims: the transpose, for fngrad's real dtypes (a view)."""
+    """The conjugate transpose of the last two dims: the transpose, for fngrad's real dtypes (a view).
+
+    >>> fngrad.tensor([[1., 2.], [3., 4.]]).adjoint()
+    tensor([[1., 3.],
+            [2., 4.]])
+    """
     return self.mT
 
 

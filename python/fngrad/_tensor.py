@@ -143,11 +143,24 @@ class Tensor(_C.TensorBase):
         return self._base is not None
 
     def register_hook(self, hook):
-        """Registers ``hook(grad) -> Tensor or None`` to run when this tensor's gradient is computed."""
+        """Registers ``hook(grad) -> Tensor or None`` to run when this tensor's gradient is computed.
+
+        >>> x = fngrad.tensor([1., 2.], requires_grad=True)
+        >>> h = x.register_hook(lambda grad: grad * 10)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([20., 40.])
+        """
         return _register_tensor_hook(self, hook)
 
     def register_post_accumulate_grad_hook(self, hook):
-        """Registers ``hook(tensor)`` to run after ``.grad`` of this leaf has been updated."""
+        """Registers ``hook(tensor)`` to run after ``.grad`` of this leaf has been updated.
+
+        >>> w = fngrad.tensor([1., 2.], requires_grad=True)
+        >>> h = w.register_post_accumulate_grad_hook(lambda p: print('grad', p.grad))
+        >>> (3 * w).sum().backward()
+        grad tensor([3., 3.])
+        """
         return _register_post_accumulate_hook(self, hook)
 
     @property
@@ -166,15 +179,35 @@ class Tensor(_C.TensorBase):
         return True
 
     def get_device(self) -> int:
-        """-1, PyTorch's answer for a CPU tensor."""
+        """-1, PyTorch's answer for a CPU tensor.
+
+        >>> fngrad.ones(2).get_device()
+        -1
+        """
         return -1
 
     def cpu(self, memory_format=None):
-        """This tensor: it is already on the CPU."""
+        """This tensor: it is already on the CPU.
+
+        >>> x = fngrad.ones(2)
+        >>> x.cpu() is x
+        True
+        """
         return self
 
     def cuda(self, device=None, non_blocking=False, memory_format=None):
-        """Raises ``AssertionError: Torch not compiled with CUDA enabled``, as PyTorch without CUDA."""
+        """Raises ``AssertionError: Torch not compiled with CUDA enabled``, as PyTorch without CUDA.
+
+        >>> fngrad.ones(2).cuda()
+        Traceback (most recent call last):
+            ...
+        AssertionError: Torch not compiled with CUDA enabled
+
+        >>> fngrad.ones(2).cuda()
+        Traceback (most recent call last):
+            ...
+        AssertionError: Torch not compiled with CUDA enabled
+        """
         raise _unavailable(_device_of_cuda(device))
 
     def to(self, *args, **kwargs):
@@ -197,7 +230,10 @@ class Tensor(_C.TensorBase):
 
         As in PyTorch, a tensor that requires grad is refused while grad mode is on (use
         ``t.detach().numpy()``); under ``no_grad`` (or in a Function's forward) it is allowed.
-        Example: ``fngrad.ones(2).numpy()`` is ``array([1., 1.], dtype=float32)``."""
+
+        >>> fngrad.ones(2).numpy()
+        array([1., 1.], dtype=float32)
+        """
         if force:
             return _native_numpy(self, force=True)
         if self.requires_grad and not _C.is_grad_enabled():
@@ -234,11 +270,19 @@ class Tensor(_C.TensorBase):
 
     def new(self, *args, **kwargs):
         """PyTorch's legacy constructor with this tensor's dtype: ``t.new(2, 3)`` is uninitialised,
-        ``t.new([1, 2])`` a copy of the data. Prefer ``new_empty``/``new_tensor``."""
+        ``t.new([1, 2])`` a copy of the data. Prefer ``new_empty``/``new_tensor``.
+
+        >>> fngrad.ones(1, dtype=fngrad.float64).new([1, 2])
+        tensor([1., 2.], dtype=fngrad.float64)
+        """
         return _legacy_new(self.dtype, args, kwargs, "new")
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
-        """Uninitialised values of ``size``, with this tensor's dtype unless given."""
+        """Uninitialised values of ``size``, with this tensor's dtype unless given.
+
+        >>> fngrad.ones(1, dtype=fngrad.int64).new_empty((2, 3)).dtype
+        fngrad.int64
+        """
         return empty(*size, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad, **kwargs)
 
     @property
@@ -253,7 +297,10 @@ class Tensor(_C.TensorBase):
 
     def stride(self, dim=None):
         """Elements to step in memory per step along each dim (a tuple), or along ``dim``.
-        Example: ``fngrad.zeros(2, 3).stride()`` is ``(3, 1)``."""
+
+        >>> fngrad.zeros(2, 3).stride()
+        (3, 1)
+        """
         strides = tuple(s // self.dtype.itemsize for s in _native_numpy(self, force=True).strides)
         if dim is None:
             return strides
@@ -266,20 +313,36 @@ class Tensor(_C.TensorBase):
 
     def data_ptr(self) -> int:
         """The address of the first element. Example: views share memory:
-        ``x[2:].data_ptr() == x.data_ptr() + 2 * x.itemsize`` for a 1-d ``x``."""
+        ``x[2:].data_ptr() == x.data_ptr() + 2 * x.itemsize`` for a 1-d ``x``.
+
+        >>> x = fngrad.arange(4.)
+        >>> x[1:].data_ptr() - x.data_ptr()
+        4
+        """
         return _native_numpy(self, force=True).__array_interface__["data"][0]
 
     def storage_offset(self) -> int:
         """Elements from the start of the memory block to the first element (nonzero for views).
-        Example: ``fngrad.arange(5)[2:].storage_offset()`` is 2."""
+
+        >>> fngrad.arange(5)[2:].storage_offset()
+        2
+        """
         return (self.data_ptr() - _C._storage_info(self)[0]) // self.dtype.itemsize
 
     def nelement(self) -> int:
-        """The number of elements (``numel``'s older name)."""
+        """The number of elements (``numel``'s older name).
+
+        >>> fngrad.zeros(2, 3).nelement()
+        6
+        """
         return self.numel()
 
     def ndimension(self) -> int:
-        """The number of dims (``dim``'s older name)."""
+        """The number of dims (``dim``'s older name).
+
+        >>> fngrad.zeros(2, 3).ndimension()
+        2
+        """
         return self.ndim
 
     uniform_ = _creation.uniform_
@@ -292,45 +355,101 @@ class Tensor(_C.TensorBase):
     geometric_ = _creation.geometric_
 
     def max(self, dim=None, keepdim=False):
-        """The maximum element; with ``dim``, named ``(values, indices)``; with a tensor, the elementwise maximum."""
+        """The maximum element; with ``dim``, named ``(values, indices)``; with a tensor, the elementwise maximum.
+
+        >>> fngrad.tensor([[1., 2.], [3., 4.]]).max()
+        tensor(4.)
+        >>> fngrad.tensor([[1., 2.], [3., 4.]]).max(dim=1).values
+        tensor([2., 4.])
+        >>> fngrad.tensor([[1., 2.], [3., 4.]]).max(fngrad.tensor([2., 2.]))
+        tensor([[2., 2.],
+                [3., 4.]])
+
+        >>> fngrad.tensor([[1., 2.], [3., 4.]]).max()
+        tensor(4.)
+        >>> fngrad.tensor([[1., 2.], [3., 4.]]).max(dim=1).values
+        tensor([2., 4.])
+        >>> fngrad.tensor([[1., 2.], [3., 4.]]).max(fngrad.tensor([2., 2.]))
+        tensor([[2., 2.],
+                [3., 4.]])
+        """
         result = self._max(dim, keepdim)
         if isinstance(result, tuple):
             return return_types.max(*result)
         return result
 
     def min(self, dim=None, keepdim=False):
-        """The minimum element; with ``dim``, named ``(values, indices)``; with a tensor, the elementwise minimum."""
+        """The minimum element; with ``dim``, named ``(values, indices)``; with a tensor, the elementwise minimum.
+
+        >>> fngrad.tensor([[1., 2.], [3., 4.]]).min()
+        tensor(1.)
+        >>> fngrad.tensor([[1., 2.], [3., 4.]]).min(dim=0).indices
+        tensor([0, 0])
+        """
         result = self._min(dim, keepdim)
         if isinstance(result, tuple):
             return return_types.min(*result)
         return result
 
     def type_as(self, other):
-        """This tensor converted to ``other``'s dtype."""
+        """This tensor converted to ``other``'s dtype.
+
+        >>> fngrad.tensor([1.5, 2.5]).type_as(fngrad.tensor([1]))
+        tensor([1, 2])
+        """
         return self.to(other.dtype)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
-        """Zeros of ``size``, with this tensor's dtype unless given."""
+        """Zeros of ``size``, with this tensor's dtype unless given.
+
+        >>> fngrad.ones(1, dtype=fngrad.int64).new_zeros(2, 2)
+        tensor([[0, 0],
+                [0, 0]])
+
+        >>> fngrad.ones(1, dtype=fngrad.int64).new_zeros(2, 2)
+        tensor([[0, 0],
+                [0, 0]])
+        """
         return zeros(*size, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad, **kwargs)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
-        """Ones of ``size``, with this tensor's dtype unless given."""
+        """Ones of ``size``, with this tensor's dtype unless given.
+
+        >>> fngrad.ones(1, dtype=fngrad.float64).new_ones(2)
+        tensor([1., 1.], dtype=fngrad.float64)
+        """
         return ones(*size, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad, **kwargs)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
-        """``fill_value`` everywhere, with this tensor's dtype unless given."""
+        """``fill_value`` everywhere, with this tensor's dtype unless given.
+
+        >>> fngrad.ones(1, dtype=fngrad.int64).new_full((2,), 7)
+        tensor([7, 7])
+        """
         return full(size, fill_value, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-        """A new tensor from ``data``, with this tensor's dtype unless given."""
+        """A new tensor from ``data``, with this tensor's dtype unless given.
+
+        >>> fngrad.ones(1, dtype=fngrad.float64).new_tensor([1, 2])
+        tensor([1., 2.], dtype=fngrad.float64)
+        """
         return tensor(data, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
 
     def leaky_relu(self, negative_slope=0.01):
+        """max(x, 0) + negative_slope * min(x, 0) (``F.leaky_relu`` as a method; PyTorch's Tensor has no such method).
+
+        >>> fngrad.tensor([-2., 1.]).leaky_relu(0.1)
+        tensor([-0.2000,  1.0000])
+        """
         return self._leaky_relu(negative_slope)
 
     def masked_select(self, mask):
         """The elements where ``mask`` (broadcast against self) is true, as a 1-D tensor.
-        Example: ``fngrad.ones(2, 2).masked_select(fngrad.tensor([True, False]))`` has 2 elements."""
+
+        >>> fngrad.ones(2, 2).masked_select(fngrad.tensor([True, False]))
+        tensor([1., 1.])
+        """
         return masked_select(self, mask)
 
     def tolist(self):
@@ -427,43 +546,77 @@ class _LegacyTensorType(type):
 
 
 class FloatTensor(metaclass=_LegacyTensorType):
-    """Legacy constructor of float32 tensors: ``FloatTensor(2, 3)`` (uninitialised), ``FloatTensor([1, 2])``."""
+    """Legacy constructor of float32 tensors: ``FloatTensor(2, 3)`` (uninitialised), ``FloatTensor([1, 2])``.
+
+    >>> fngrad.FloatTensor([1, 2])
+    tensor([1., 2.])
+    >>> fngrad.FloatTensor(2, 3).shape
+    fngrad.Size([2, 3])
+    >>> isinstance(fngrad.FloatTensor([1]), fngrad.FloatTensor)
+    True
+    """
 
     dtype = _C.float32
 
 
 class DoubleTensor(metaclass=_LegacyTensorType):
-    """Legacy constructor of float64 tensors: ``DoubleTensor(2, 3)`` (uninitialised), ``DoubleTensor([1, 2])``."""
+    """Legacy constructor of float64 tensors: ``DoubleTensor(2, 3)`` (uninitialised), ``DoubleTensor([1, 2])``.
+
+    >>> fngrad.DoubleTensor([1, 2])
+    tensor([1., 2.], dtype=fngrad.float64)
+    >>> fngrad.DoubleTensor(2, 3).shape
+    fngrad.Size([2, 3])
+    >>> isinstance(fngrad.DoubleTensor([1]), fngrad.DoubleTensor)
+    True
+    """
 
     dtype = _C.float64
 
 
 class LongTensor(metaclass=_LegacyTensorType):
-    """Legacy constructor of int64 tensors: ``LongTensor(2, 3)`` (uninitialised), ``LongTensor([1, 2])``."""
+    """Legacy constructor of int64 tensors: ``LongTensor(2, 3)`` (uninitialised), ``LongTensor([1, 2])``.
+
+    >>> fngrad.LongTensor([1, 2])
+    tensor([1, 2])
+    >>> fngrad.LongTensor(2, 3).shape
+    fngrad.Size([2, 3])
+    >>> isinstance(fngrad.LongTensor([1]), fngrad.LongTensor)
+    True
+    """
 
     dtype = _C.int64
 
 
 class BoolTensor(metaclass=_LegacyTensorType):
-    """Legacy constructor of bool tensors: ``BoolTensor(2, 3)`` (uninitialised), ``BoolTensor([1, 0])``."""
+    """Legacy constructor of bool tensors: ``BoolTensor(2, 3)`` (uninitialised), ``BoolTensor([1, 0])``.
+
+    >>> fngrad.BoolTensor([1, 2])
+    tensor([True, True])
+    >>> fngrad.BoolTensor(2, 3).shape
+    fngrad.Size([2, 3])
+    >>> isinstance(fngrad.BoolTensor([1]), fngrad.BoolTensor)
+    True
+    """
 
     dtype = _C.bool
 
 
-def _legacy_type(dtype):
-    """The legacy constructor class of ``dtype`` (``IntTensor`` for int32), made as the four above are written."""
+def _legacy_type(dtype, shown):
+    """The legacy constructor class of ``dtype`` (``IntTensor`` for int32), made as the four above are
+    written; ``shown`` is what its docstring's example prints for ``NAME([1, 2])``."""
     name = _TYPE_NAMES[dtype]
     doc = (f"Legacy constructor of {str(dtype).replace('fngrad.', '')} tensors: ``{name}(2, 3)`` (uninitialised), "
-           f"``{name}([1, 2])``.")
+           f"``{name}([1, 2])``.\n\n>>> fngrad.{name}([1, 2])\n{shown}\n>>> fngrad.{name}(2, 3).shape\n"
+           f"fngrad.Size([2, 3])\n>>> isinstance(fngrad.{name}([1]), fngrad.{name})\nTrue")
     return _LegacyTensorType(name, (), {"dtype": dtype, "__doc__": doc, "__module__": __name__})
 
 
-IntTensor = _legacy_type(_C.int32)
-ShortTensor = _legacy_type(_C.int16)
-CharTensor = _legacy_type(_C.int8)
-ByteTensor = _legacy_type(_C.uint8)
-HalfTensor = _legacy_type(_C.float16)
-BFloat16Tensor = _legacy_type(_C.bfloat16)
+IntTensor = _legacy_type(_C.int32, "tensor([1, 2], dtype=fngrad.int32)")
+ShortTensor = _legacy_type(_C.int16, "tensor([1, 2], dtype=fngrad.int16)")
+CharTensor = _legacy_type(_C.int8, "tensor([1, 2], dtype=fngrad.int8)")
+ByteTensor = _legacy_type(_C.uint8, "tensor([1, 2], dtype=fngrad.uint8)")
+HalfTensor = _legacy_type(_C.float16, "tensor([1., 2.], dtype=fngrad.float16)")
+BFloat16Tensor = _legacy_type(_C.bfloat16, "tensor([1., 2.], dtype=fngrad.bfloat16)")
 
 
 def set_default_tensor_type(t) -> None:

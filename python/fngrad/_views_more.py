@@ -43,63 +43,117 @@ def _sizes(size):
 
 
 def alias_copy(input):
-    """A copy of ``input`` (``torch.alias_copy``). Example: ``fngrad.alias_copy(fngrad.ones(2))``."""
+    """A copy of ``input`` (``torch.alias_copy``).
+
+    >>> fngrad.alias_copy(fngrad.ones(2))
+    tensor([1., 1.])
+    """
     return input.clone()
 
 
 def expand_copy(input, size, *, implicit=False):
-    """``input.expand(size)`` as a new tensor. Example: ``fngrad.expand_copy(fngrad.ones(1), (3,))``."""
+    """``input.expand(size)`` as a new tensor.
+
+    >>> fngrad.expand_copy(fngrad.ones(1), (3,))
+    tensor([1., 1., 1.])
+    """
     return input.expand(tuple(size)).clone()
 
 
 def diagonal_copy(input, offset=0, dim1=0, dim2=1):
-    """``input.diagonal(...)`` as a new tensor. Example: ``fngrad.diagonal_copy(fngrad.eye(2))``."""
+    """``input.diagonal(...)`` as a new tensor.
+
+    >>> fngrad.diagonal_copy(fngrad.eye(2))
+    tensor([1., 1.])
+    """
     return input.diagonal(offset, dim1, dim2).clone()
 
 
 def narrow_copy(input, dim, start, length):
-    """``input.narrow(...)`` as a new tensor. Example: ``fngrad.narrow_copy(fngrad.ones(4), 0, 1, 2)``."""
+    """``input.narrow(...)`` as a new tensor.
+
+    >>> fngrad.narrow_copy(fngrad.ones(4), 0, 1, 2)
+    tensor([1., 1.])
+    """
     return input.narrow(dim, start, length).clone()
 
 
 def permute_copy(input, dims):
-    """``input.permute(dims)`` as a new tensor. Example: ``fngrad.permute_copy(fngrad.ones(2, 3), (1, 0))``."""
+    """``input.permute(dims)`` as a new tensor.
+
+    >>> fngrad.permute_copy(fngrad.ones(2, 3), (1, 0))
+    tensor([[1., 1.],
+            [1., 1.],
+            [1., 1.]])
+    """
     return input.permute(tuple(dims)).clone()
 
 
 def squeeze_copy(input, dim=None):
-    """``input.squeeze(dim)`` as a new tensor. Example: ``fngrad.squeeze_copy(fngrad.ones(1, 2))``."""
+    """``input.squeeze(dim)`` as a new tensor.
+
+    >>> fngrad.squeeze_copy(fngrad.ones(1, 2))
+    tensor([1., 1.])
+    """
     return (input.squeeze() if dim is None else input.squeeze(dim)).clone()
 
 
 def t_copy(input):
-    """``input.t()`` as a new tensor. Example: ``fngrad.t_copy(fngrad.ones(2, 3))``."""
+    """``input.t()`` as a new tensor.
+
+    >>> fngrad.t_copy(fngrad.ones(2, 3))
+    tensor([[1., 1.],
+            [1., 1.],
+            [1., 1.]])
+    """
     return input.t().clone()
 
 
 def transpose_copy(input, dim0, dim1):
-    """``input.transpose(dim0, dim1)`` as a new tensor. Example: ``fngrad.transpose_copy(fngrad.ones(2, 3), 0, 1)``."""
+    """``input.transpose(dim0, dim1)`` as a new tensor.
+
+    >>> fngrad.transpose_copy(fngrad.ones(2, 3), 0, 1)
+    tensor([[1., 1.],
+            [1., 1.],
+            [1., 1.]])
+    """
     return input.transpose(dim0, dim1).clone()
 
 
 def unbind_copy(input, dim=0):
-    """``input.unbind(dim)`` with each part a new tensor. Example: ``fngrad.unbind_copy(fngrad.ones(2, 3))``."""
+    """``input.unbind(dim)`` with each part a new tensor.
+
+    >>> fngrad.unbind_copy(fngrad.ones(2, 3))
+    (tensor([1., 1., 1.]), tensor([1., 1., 1.]))
+    """
     return tuple(p.clone() for p in input.unbind(dim))
 
 
 def unsqueeze_copy(input, dim):
-    """``input.unsqueeze(dim)`` as a new tensor. Example: ``fngrad.unsqueeze_copy(fngrad.ones(2), 0)``."""
+    """``input.unsqueeze(dim)`` as a new tensor.
+
+    >>> fngrad.unsqueeze_copy(fngrad.ones(2), 0)
+    tensor([[1., 1.]])
+    """
     return input.unsqueeze(dim).clone()
 
 
 def view_copy(input, size):
-    """``input.view(size)`` as a new tensor. Example: ``fngrad.view_copy(fngrad.ones(2, 3), (6,))``."""
+    """``input.view(size)`` as a new tensor.
+
+    >>> fngrad.view_copy(fngrad.ones(2, 3), (6,))
+    tensor([1., 1., 1., 1., 1., 1.])
+    """
     return (input.view(tuple(size)) if isinstance(size, (tuple, list)) else input.view(size)).clone()
 
 
 def unfold(self, dimension, size, step):
     """Tensor.unfold: all slices of length ``size`` along ``dimension``, ``step`` apart, as a new last
-    dimension. Example: ``fngrad.arange(4.).unfold(0, 2, 1).shape == (3, 2)``."""
+    dimension.
+
+    >>> fngrad.arange(4.).unfold(0, 2, 1).shape == (3, 2)
+    True
+    """
     if self.dim() == 0:
         if size > 1:
             raise RuntimeError(f"maximum size for tensor at dimension 0 is 1 but size is {size}")
@@ -120,12 +174,21 @@ def unfold(self, dimension, size, step):
 
 
 def unfold_copy(input, dimension, size, step):
-    """``input.unfold(...)`` as a new tensor. Example: ``fngrad.unfold_copy(fngrad.ones(4), 0, 2, 2)``."""
+    """``input.unfold(...)`` as a new tensor.
+
+    >>> fngrad.unfold_copy(fngrad.ones(4), 0, 2, 2)
+    tensor([[1., 1.],
+            [1., 1.]])
+    """
     return unfold(input, dimension, size, step).clone()
 
 
 def split_with_sizes(self, split_sizes, dim=0):
-    """Split into parts of the given sizes. Example: ``fngrad.split_with_sizes(fngrad.ones(5), [2, 3])``."""
+    """Split into parts of the given sizes.
+
+    >>> fngrad.split_with_sizes(fngrad.ones(5), [2, 3])
+    (tensor([1., 1.]), tensor([1., 1., 1.]))
+    """
     if sum(split_sizes) != self.shape[dim]:
         raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {self.shape[dim]} "
                            f"(input tensor's size at dimension {dim}), but got split_sizes={list(split_sizes)}")
@@ -134,7 +197,10 @@ def split_with_sizes(self, split_sizes, dim=0):
 
 def split_with_sizes_copy(input, split_sizes, dim=0):
     """:func:`split_with_sizes` with each part a new tensor.
-    Example: ``fngrad.split_with_sizes_copy(fngrad.ones(5), [2, 3])``."""
+
+    >>> fngrad.split_with_sizes_copy(fngrad.ones(5), [2, 3])
+    (tensor([1., 1.]), tensor([1., 1., 1.]))
+    """
     return tuple(part.clone() for part in split_with_sizes(input, split_sizes, dim))
 
 
@@ -161,17 +227,29 @@ def _unsafe(input, parts, dim):
 
 
 def unsafe_chunk(input, chunks, dim=0):
-    """Same as ``chunk``. Example: ``fngrad.unsafe_chunk(fngrad.ones(4), 2)``."""
+    """Same as ``chunk``.
+
+    >>> fngrad.unsafe_chunk(fngrad.ones(4), 2)
+    (tensor([1., 1.]), tensor([1., 1.]))
+    """
     return _unsafe(input, input.chunk(chunks, dim), dim)
 
 
 def unsafe_split(tensor, split_size, dim=0):
-    """Same as ``split``. Example: ``fngrad.unsafe_split(fngrad.ones(4), 2)``."""
+    """Same as ``split``.
+
+    >>> fngrad.unsafe_split(fngrad.ones(4), 2)
+    (tensor([1., 1.]), tensor([1., 1.]))
+    """
     return _unsafe(tensor, tensor.split(split_size, dim), dim)
 
 
 def constant_pad_nd(input, pad, value=0):
-    """Pad with a constant (negative pads crop). Example: ``fngrad.constant_pad_nd(fngrad.ones(2), (1, 1))``."""
+    """Pad with a constant (negative pads crop).
+
+    >>> fngrad.constant_pad_nd(fngrad.ones(2), (1, 1))
+    tensor([0., 1., 1., 0.])
+    """
     return _pad(input, tuple(pad), mode="constant", value=value)
 
 
@@ -187,21 +265,32 @@ def _scatter_into(input, index, src, op):
 
 def select_scatter(input, src, dim, index):
     """``input`` with ``input.select(dim, index)`` replaced by ``src``.
-    Example: ``fngrad.select_scatter(fngrad.zeros(2, 2), fngrad.ones(2), 0, 0)``."""
+
+    >>> fngrad.select_scatter(fngrad.zeros(2, 2), fngrad.ones(2), 0, 0)
+    tensor([[1., 1.],
+            [0., 0.]])
+    """
     d = dim % input.dim()
     return _scatter_into(input, (slice(None),) * d + (index,), src, "select_scatter")
 
 
 def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
     """``input`` with ``input[start:end:step]`` along ``dim`` replaced by ``src``.
-    Example: ``fngrad.slice_scatter(fngrad.zeros(4), fngrad.ones(2), 0, 0, 2)``."""
+
+    >>> fngrad.slice_scatter(fngrad.zeros(4), fngrad.ones(2), 0, 0, 2)
+    tensor([1., 1., 0., 0.])
+    """
     d = dim % input.dim()
     return _scatter_into(input, (slice(None),) * d + (slice(start, end, step),), src, "slice_scatter")
 
 
 def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
     """``input`` with ``input.diagonal(offset, dim1, dim2)`` replaced by ``src``.
-    Example: ``fngrad.diagonal_scatter(fngrad.zeros(2, 2), fngrad.ones(2))``."""
+
+    >>> fngrad.diagonal_scatter(fngrad.zeros(2, 2), fngrad.ones(2))
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
     x = input.movedim((dim1, dim2), (-2, -1))
     n, m = x.shape[-2], x.shape[-1]
     length = max(0, min(n + min(offset, 0), m - max(offset, 0)))
@@ -219,7 +308,10 @@ def _positions(shape, indices):
 
 def index_put(input, indices, values, accumulate=False):
     """``input`` with ``input[indices] = values`` (``+=`` when ``accumulate``).
-    Example: ``fngrad.index_put(fngrad.zeros(3), (fngrad.tensor([0, 0]),), fngrad.ones(2), True)``."""
+
+    >>> fngrad.index_put(fngrad.zeros(3), (fngrad.tensor([0, 0]),), fngrad.ones(2), True)
+    tensor([2., 0., 0.])
+    """
     pos = _positions(tuple(input.shape), tuple(indices))
     flat_pos = from_numpy(pos.reshape(-1))
     vals = values.expand(*pos.shape).reshape(-1)
@@ -263,7 +355,10 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
 
 def sum_to_size(self, *size):
     """Sum ``self`` down to ``size`` (the reverse of broadcasting).
-    Example: ``fngrad.ones(2, 3).sum_to_size(1, 3)`` is ``tensor([[2., 2., 2.]])``."""
+
+    >>> fngrad.ones(2, 3).sum_to_size(1, 3)
+    tensor([[2., 2., 2.]])
+    """
     size = _sizes(size)
     shape = tuple(self.shape)
     lead = len(shape) - len(size)
@@ -276,7 +371,11 @@ def sum_to_size(self, *size):
 
 
 def zero_(input):
-    """Fill ``input`` with zeros in place (``torch.zero_``). Example: ``fngrad.zero_(fngrad.ones(2))``."""
+    """Fill ``input`` with zeros in place (``torch.zero_``).
+
+    >>> fngrad.zero_(fngrad.ones(2))
+    tensor([0., 0.])
+    """
     return input.zero_()
 
 
@@ -286,7 +385,11 @@ def __rdiv__(self, other):
 
 def resize_(self, *sizes, memory_format=None):
     """Give ``self`` the shape ``sizes`` in place (new elements are zero). Tensors that require grad
-    cannot be resized. Example: ``fngrad.ones(2, 3).resize_(6).shape == (6,)``."""
+    cannot be resized.
+
+    >>> fngrad.ones(2, 3).resize_(6).shape == (6,)
+    True
+    """
     if self.requires_grad:
         raise RuntimeError("cannot resize variables that require grad")
     sizes = _sizes(sizes)
@@ -299,7 +402,12 @@ def resize_(self, *sizes, memory_format=None):
 
 
 def resize_as_(input, the_template, *, memory_format=None):
-    """``input.resize_(the_template.shape)``. Example: ``fngrad.resize_as_(fngrad.ones(6), fngrad.ones(2, 3))``."""
+    """``input.resize_(the_template.shape)``.
+
+    >>> fngrad.resize_as_(fngrad.ones(6), fngrad.ones(2, 3))
+    tensor([[1., 1., 1.],
+            [1., 1., 1.]])
+    """
     return resize_(input, tuple(the_template.shape))
 
 
@@ -319,19 +427,30 @@ def _strided_positions(input, size, stride, storage_offset, op):
 
 def as_strided(input, size, stride, storage_offset=None):
     """The elements of (a contiguous copy of) ``input`` seen with ``size``/``stride``, as a new tensor.
-    Example: ``fngrad.as_strided(fngrad.arange(4.), (2, 2), (1, 1))``."""
+
+    >>> fngrad.as_strided(fngrad.arange(4.), (2, 2), (1, 1))
+    tensor([[0., 1.],
+            [1., 2.]])
+    """
     pos = _strided_positions(input, size, stride, storage_offset, "as_strided")
     return input.reshape(-1)[from_numpy(pos.reshape(-1))].reshape(tuple(size))
 
 
 def as_strided_copy(input, size, stride, storage_offset=None):
-    """Same as :func:`as_strided`. Example: ``fngrad.as_strided_copy(fngrad.arange(4.), (2,), (2,))``."""
+    """Same as :func:`as_strided`.
+
+    >>> fngrad.as_strided_copy(fngrad.arange(4.), (2,), (2,))
+    tensor([0., 2.])
+    """
     return as_strided(input, size, stride, storage_offset)
 
 
 def as_strided_scatter(input, src, size, stride, storage_offset=None):
     """``input`` with the elements ``as_strided(input, size, stride, storage_offset)`` replaced by ``src``.
-    Example: ``fngrad.as_strided_scatter(fngrad.zeros(4), fngrad.ones(2), (2,), (2,))``."""
+
+    >>> fngrad.as_strided_scatter(fngrad.zeros(4), fngrad.ones(2), (2,), (2,))
+    tensor([1., 0., 1., 0.])
+    """
     pos = _strided_positions(input, size, stride, storage_offset, "as_strided_scatter")
     out = input.reshape(-1).clone()
     out[from_numpy(pos.reshape(-1))] = src.reshape(-1)

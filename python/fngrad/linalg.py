@@ -41,8 +41,17 @@ _Tensor = _C.TensorBase
 
 
 class _LinAlgError(RuntimeError):
-    """A matrix the operation cannot handle (singular, not positive-definite): PyTorch's
-    ``torch.linalg.LinAlgError`` (a RuntimeError)."""
+    """LinAlgError(message)
+
+    A matrix the operation cannot handle (singular, not positive-definite): PyTorch's
+    ``torch.linalg.LinAlgError`` (a RuntimeError).
+
+    >>> try:
+    ...     fngrad.linalg.inv(fngrad.zeros(2, 2))
+    ... except fngrad.linalg.LinAlgError as e:
+    ...     print(type(e).__name__, isinstance(e, RuntimeError))
+    _LinAlgError True
+    """
 
 
 _LinAlgError.__module__ = "fngrad._C"
@@ -152,7 +161,9 @@ class _Inv(Function):
 def inv(A):
     """The inverse of each square matrix of ``A``; ``LinAlgError`` when one is singular.
 
-    Example: ``fngrad.linalg.inv(fngrad.tensor([[2., 0.], [0., 4.]]))`` is ``[[0.5, 0], [0, 0.25]]``.
+    >>> fngrad.linalg.inv(fngrad.tensor([[2., 0.], [0., 4.]]))
+    tensor([[0.5000, 0.0000],
+            [0.0000, 0.2500]])
     """
     _check_matrix(A, "linalg.inv", square=True)
     return _Inv.apply(A)
@@ -188,7 +199,8 @@ class _Det(Function):
 def det(A):
     """The determinant of each square matrix of ``A``.
 
-    Example: ``fngrad.linalg.det(fngrad.eye(3))`` is ``tensor(1.)``.
+    >>> fngrad.linalg.det(fngrad.eye(3))
+    tensor(1.)
     """
     _check_matrix(A, "linalg.det", square=True)
     return _Det.apply(A)
@@ -215,7 +227,8 @@ def slogdet(A):
     """``(sign, logabsdet)`` of the determinants of ``A`` (a named tuple; both are outputs of the graph
     node, as in PyTorch, and the sign's gradient is zero).
 
-    Example: ``fngrad.linalg.slogdet(-fngrad.eye(3)).sign`` is ``tensor(-1.)``.
+    >>> fngrad.linalg.slogdet(-fngrad.eye(3)).sign
+    tensor(-1.)
     """
     _check_matrix(A, "linalg.slogdet", square=True)
     return return_types.linalg_slogdet(*_SlogDet.apply(A))
@@ -246,7 +259,10 @@ class _Solve(Function):
 
 def solve(A, B, *, left=True):
     """The solution X of ``A X = B`` (``X A = B`` with ``left=False``) for square invertible ``A``; ``B``
-    may be a (batch of) vector(s). Example: ``fngrad.linalg.solve(2 * fngrad.eye(2), fngrad.ones(2))``.
+    may be a (batch of) vector(s).
+
+    >>> fngrad.linalg.solve(2 * fngrad.eye(2), fngrad.ones(2))
+    tensor([0.5000, 0.5000])
     """
     op = "linalg.solve"
     _check_matrix(A, op, square=True)
@@ -277,7 +293,9 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
     triangle of ``A`` (and taking its diagonal as ones with ``unitriangular``); the gradient of ``A``
     is confined to that triangle, as PyTorch's.
 
-    Example: ``fngrad.linalg.solve_triangular(2 * fngrad.eye(2), fngrad.ones(2, 1), upper=True)``.
+    >>> fngrad.linalg.solve_triangular(2 * fngrad.eye(2), fngrad.ones(2, 1), upper=True)
+    tensor([[0.5000],
+            [0.5000]])
     """
     op = "linalg.solve_triangular"
     _check_matrix(A, op, square=True)
@@ -294,7 +312,8 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
 def tensorinv(A, ind=2):
     """The tensor inverse: ``tensordot(tensorinv(A, ind), A, ind)`` is the identity over ``A.shape[ind:]``.
 
-    Example: ``fngrad.linalg.tensorinv(fngrad.eye(4).reshape(4, 2, 2), ind=1).shape`` is ``(2, 2, 4)``.
+    >>> fngrad.linalg.tensorinv(fngrad.eye(4).reshape(4, 2, 2), ind=1).shape
+    fngrad.Size([2, 2, 4])
     """
     op = "linalg.tensorinv"
     if ind <= 0:
@@ -310,7 +329,8 @@ def tensorinv(A, ind=2):
 def tensorsolve(A, B, dims=None):
     """The X with ``tensordot(A, X, X.ndim) == B`` (``dims``: dims of A moved to the end first).
 
-    Example: ``fngrad.linalg.tensorsolve(fngrad.eye(4).reshape(2, 2, 4), fngrad.ones(2, 2)).shape`` is ``(4,)``.
+    >>> fngrad.linalg.tensorsolve(fngrad.eye(4).reshape(2, 2, 4), fngrad.ones(2, 2)).shape
+    fngrad.Size([4])
     """
     if dims is not None:
         dims = list(dims)
@@ -327,7 +347,9 @@ def tensorsolve(A, B, dims=None):
 def vander(x, N=None):
     """The Vandermonde matrix of ``x`` (batched), with increasing powers ``x**0, ..., x**(N-1)``.
 
-    Example: ``fngrad.linalg.vander(fngrad.tensor([2, 3]))`` is ``tensor([[1, 2], [1, 3]])``.
+    >>> fngrad.linalg.vander(fngrad.tensor([2, 3]))
+    tensor([[1, 2],
+            [1, 3]])
     """
     op = "linalg.vander"
     if x.dtype in (_C.float16, _C.bfloat16, _C.bool):
@@ -388,7 +410,9 @@ def cholesky(A, *, upper=False):
     """The Cholesky factor L (lower, ``A = L L^T``; ``U = L^T`` with ``upper=True``) of symmetric
     positive-definite matrices (only the lower triangle of A is read).
 
-    Example: ``fngrad.linalg.cholesky(4 * fngrad.eye(2))`` is ``2 * eye(2)``.
+    >>> fngrad.linalg.cholesky(4 * fngrad.eye(2))
+    tensor([[2., 0.],
+            [0., 2.]])
     """
     _check_matrix(A, "linalg.cholesky", square=True)
     L = _Cholesky.apply(A)
@@ -419,7 +443,10 @@ class _QR(Function):
 
 def qr(A, mode="reduced"):
     """The QR decomposition ``(Q, R)`` of ``A`` (a named tuple); ``mode`` is 'reduced', 'complete' or 'r'
-    (Q empty). Example: ``fngrad.linalg.qr(fngrad.randn(4, 3)).R.shape`` is ``(3, 3)``.
+    (Q empty).
+
+    >>> fngrad.linalg.qr(fngrad.randn(4, 3)).R.shape
+    fngrad.Size([3, 3])
     """
     op = "linalg.qr"
     _check_matrix(A, op)
@@ -478,7 +505,10 @@ def _check_uplo(UPLO, op):
 
 def eigh(A, UPLO="L"):
     """Eigenvalues (ascending) and eigenvectors of symmetric matrices (``UPLO``: the triangle read), as a
-    named tuple ``(eigenvalues, eigenvectors)``. Example: ``fngrad.linalg.eigh(fngrad.eye(2)).eigenvalues``.
+    named tuple ``(eigenvalues, eigenvectors)``.
+
+    >>> fngrad.linalg.eigh(fngrad.eye(2)).eigenvalues
+    tensor([1., 1.])
     """
     _check_matrix(A, "linalg.eigh", square=True)
     _check_uplo(UPLO, "linalg.eigh")
@@ -486,7 +516,11 @@ def eigh(A, UPLO="L"):
 
 
 def eigvalsh(A, UPLO="L"):
-    """The eigenvalues (ascending) of symmetric matrices. Example: ``fngrad.linalg.eigvalsh(2 * fngrad.eye(2))``."""
+    """The eigenvalues (ascending) of symmetric matrices.
+
+    >>> fngrad.linalg.eigvalsh(2 * fngrad.eye(2))
+    tensor([2., 2.])
+    """
     _check_matrix(A, "linalg.eigvalsh", square=True)
     _check_uplo(UPLO, "linalg.eigvalsh")
     return _Eigh.apply(A, UPLO)[0]
@@ -541,7 +575,10 @@ class _SVD(Function):
 def svd(A, full_matrices=True):
     """``(U, S, Vh)`` with ``A = U diag(S) Vh``, singular values descending (a named tuple). With
     ``full_matrices`` U and Vh are square; the gradient then ignores their extra columns/rows, as
-    PyTorch's does. Example: ``fngrad.linalg.svd(fngrad.eye(2)).S`` is ``tensor([1., 1.])``.
+    PyTorch's does.
+
+    >>> fngrad.linalg.svd(fngrad.eye(2)).S
+    tensor([1., 1.])
     """
     _check_matrix(A, "linalg.svd")
     U, S, Vh = _SVD.apply(A)
@@ -557,7 +594,11 @@ def svd(A, full_matrices=True):
 
 
 def svdvals(A):
-    """The singular values of ``A``, descending. Example: ``fngrad.linalg.svdvals(fngrad.eye(2))``."""
+    """The singular values of ``A``, descending.
+
+    >>> fngrad.linalg.svdvals(fngrad.eye(2))
+    tensor([1., 1.])
+    """
     _check_matrix(A, "linalg.svdvals")
     return _SVD.apply(A)[1]
 
@@ -615,7 +656,10 @@ class _Pinv(Function):
 
 def pinv(A, *, atol=None, rtol=None, hermitian=False):
     """The Moore-Penrose pseudo-inverse (singular values below ``max(atol, rtol * s_max)`` dropped; by
-    default ``rtol = max(m, n) * eps``). Example: ``fngrad.linalg.pinv(fngrad.ones(2, 1))``.
+    default ``rtol = max(m, n) * eps``).
+
+    >>> fngrad.linalg.pinv(fngrad.ones(2, 1))
+    tensor([[0.5000, 0.5000]])
     """
     _check_matrix(A, "linalg.pinv")
     return _Pinv.apply(A, atol, rtol, hermitian)
@@ -628,7 +672,8 @@ def lstsq(A, B, rcond=None, *, driver=None):
     'gels', the singular values for 'gelsd' and 'gelss'; the others are empty. The solution is
     pinv(A) @ B, which is also how PyTorch differentiates it.
 
-    Example: ``fngrad.linalg.lstsq(fngrad.ones(3, 1), fngrad.ones(3, 1)).solution`` is ``tensor([[1.]])``.
+    >>> fngrad.linalg.lstsq(fngrad.ones(3, 1), fngrad.ones(3, 1)).solution
+    tensor([[1.0000]])
     """
     op = "linalg.lstsq"
     _check_matrix(A, op)
@@ -695,7 +740,9 @@ class _MatrixExp(Function):
 def matrix_exp(A):
     """The matrix exponential of each square matrix.
 
-    Example: ``fngrad.linalg.matrix_exp(fngrad.zeros(2, 2))`` is ``eye(2)``.
+    >>> fngrad.linalg.matrix_exp(fngrad.zeros(2, 2))
+    tensor([[1., 0.],
+            [0., 1.]])
     """
     _check_matrix(A, "linalg.matrix_exp", square=True)
     return _MatrixExp.apply(A)
@@ -704,7 +751,9 @@ def matrix_exp(A):
 def matrix_power(A, n):
     """``A`` multiplied by itself ``n`` times (the identity for 0, powers of the inverse for n < 0).
 
-    Example: ``fngrad.linalg.matrix_power(2 * fngrad.eye(2), 3)`` is ``8 * eye(2)``.
+    >>> fngrad.linalg.matrix_power(2 * fngrad.eye(2), 3)
+    tensor([[8., 0.],
+            [0., 8.]])
     """
     op = "linalg.matrix_power"
     if A.dim() < 2 or A.shape[-1] != A.shape[-2]:
@@ -731,7 +780,8 @@ def matrix_power(A, n):
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
     """The number of singular values above ``max(atol, rtol * s_max)`` (int64, no gradient).
 
-    Example: ``fngrad.linalg.matrix_rank(fngrad.ones(3, 3))`` is ``tensor(1)``.
+    >>> fngrad.linalg.matrix_rank(fngrad.ones(3, 3))
+    tensor(1)
     """
     _check_matrix(A, "linalg.matrix_rank")
     if tol is not None:
@@ -746,7 +796,8 @@ def cond(A, p=None):
     """The condition number of ``A`` in the norm ``p`` (None or 2: the ratio of the extreme singular
     values; -2, 1, -1, inf, -inf, 'fro', 'nuc': norm(A) * norm(inv(A))).
 
-    Example: ``fngrad.linalg.cond(fngrad.diag(fngrad.tensor([1., 4.])))`` is ``tensor(4.)``.
+    >>> fngrad.linalg.cond(fngrad.diag(fngrad.tensor([1., 4.])))
+    tensor(4.)
     """
     _check_matrix(A, "linalg.cond")
     if p is None or p == 2 or p == -2:
@@ -774,7 +825,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     """The ``ord``-norm of ``x`` over ``dim`` (all dims when None) seen as a vector: sum(|x|^ord)^(1/ord);
     inf and -inf are the largest and smallest |x|, 0 counts the non-zeros.
 
-    Example: ``fngrad.linalg.vector_norm(fngrad.tensor([3., 4.]))`` is ``tensor(5.)``.
+    >>> fngrad.linalg.vector_norm(fngrad.tensor([3., 4.]))
+    tensor(5.)
     """
     op = "linalg.vector_norm"
     _check_float(x, op)
@@ -815,7 +867,8 @@ def _amax0(t, dim, keepdim):
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """The matrix norm ``ord`` ('fro', 'nuc', 2, -2, 1, -1, inf, -inf) of the matrices in dims ``dim``.
 
-    Example: ``fngrad.linalg.matrix_norm(fngrad.eye(2), 'nuc')`` is ``tensor(2.)``.
+    >>> fngrad.linalg.matrix_norm(fngrad.eye(2), 'nuc')
+    tensor(2.)
     """
     op = "linalg.matrix_norm"
     _check_float(A, op)
@@ -848,7 +901,8 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     """A vector norm (``dim`` an int, or a 1-D input) or a matrix norm (``dim`` a pair, or a 2-D input);
     with ``ord=None`` and ``dim=None``, the 2-norm of all elements.
 
-    Example: ``fngrad.linalg.norm(fngrad.tensor([[3., 4.]]))`` is ``tensor(5.)``.
+    >>> fngrad.linalg.norm(fngrad.tensor([[3., 4.]]))
+    tensor(5.)
     """
     op = "linalg.norm"
     _check_float(A, op)
@@ -875,22 +929,27 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
 def cross(input, other, *, dim=-1):
     """The cross product of 3-vectors along ``dim`` (broadcasting the other dims).
 
-    Example: ``fngrad.linalg.cross(fngrad.tensor([1., 0, 0]), fngrad.tensor([0., 1, 0]))``.
+    >>> fngrad.linalg.cross(fngrad.tensor([1., 0, 0]), fngrad.tensor([0., 1, 0]))
+    tensor([0., 0., 1.])
     """
     return _cross(input, other, dim, "linalg.cross")
 
 
 def multi_dot(tensors):
     """The product of ``tensors`` in the cheapest order (the first may be 1-D, a row; the last 1-D, a
-    column). Example: ``fngrad.linalg.multi_dot([fngrad.ones(2), fngrad.eye(2), fngrad.ones(2)])`` is
-    ``tensor(2.)``."""
+    column).
+
+    >>> fngrad.linalg.multi_dot([fngrad.ones(2), fngrad.eye(2), fngrad.ones(2)])
+    tensor(2.)
+    """
     return _multi_dot(tensors, "linalg.multi_dot")
 
 
 def matmul(input, other):
     """``input @ other`` (an alias of fngrad.matmul).
 
-    Example: ``fngrad.linalg.matmul(fngrad.eye(2), fngrad.ones(2))``.
+    >>> fngrad.linalg.matmul(fngrad.eye(2), fngrad.ones(2))
+    tensor([1., 1.])
     """
     return input.matmul(other)
 
@@ -898,7 +957,8 @@ def matmul(input, other):
 def vecdot(x, y, *, dim=-1):
     """The dot product of vectors along ``dim`` (broadcasting).
 
-    Example: ``fngrad.linalg.vecdot(fngrad.ones(2, 3), fngrad.ones(3))`` is ``tensor([3., 3.])``.
+    >>> fngrad.linalg.vecdot(fngrad.ones(2, 3), fngrad.ones(3))
+    tensor([3., 3.])
     """
     return (x * y).sum(_wrap_dim(dim, builtins.max(x.dim(), y.dim()), "linalg.vecdot"))
 
@@ -906,7 +966,8 @@ def vecdot(x, y, *, dim=-1):
 def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     """The diagonals of the matrices in dims (dim1, dim2), as the last dim.
 
-    Example: ``fngrad.linalg.diagonal(fngrad.eye(2))``.
+    >>> fngrad.linalg.diagonal(fngrad.eye(2))
+    tensor([1., 1.])
     """
     return _diagonal(A, offset, dim1, dim2)
 

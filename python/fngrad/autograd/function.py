@@ -17,11 +17,25 @@ __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"
 
 
 class FunctionCtx(_C._FunctionBase):
-    """The ``ctx`` passed to ``forward``/``setup_context`` and ``backward``.
+    """FunctionCtx()
+
+    The ``ctx`` passed to ``forward``/``setup_context`` and ``backward``.
 
     It offers ``save_for_backward``, ``saved_tensors``, ``needs_input_grad``, ``mark_dirty``,
     ``mark_non_differentiable`` and ``set_materialize_grads``, and takes any other attribute for
     non-tensor state. It is also the ``grad_fn`` of the Function's outputs.
+
+    >>> class Scale(fngrad.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.factor = 2.0
+    ...         return x * ctx.factor
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         return grad * ctx.factor
+    >>> y = Scale.apply(fngrad.ones(1, requires_grad=True))
+    >>> isinstance(y.grad_fn, fngrad.autograd.function.FunctionCtx), y.grad_fn.factor
+    (True, 2.0)
     """
 
 
@@ -128,24 +142,85 @@ class Function(_C._FunctionBase, metaclass=FunctionMeta):
 
     @staticmethod
     def forward(*args, **kwargs):
-        """Computes the outputs. Override it (with or without ``ctx`` first, see the class doc)."""
+        """Computes the outputs. Override it (with or without ``ctx`` first, see the class doc).
+
+        >>> class Cube(fngrad.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x ** 3
+        ...     @staticmethod
+        ...     def backward(ctx, grad):
+        ...         x, = ctx.saved_tensors
+        ...         return 3 * x ** 2 * grad
+        >>> x = fngrad.tensor([1., 2.], requires_grad=True)
+        >>> y = Cube.apply(x)
+        >>> y.sum().backward()
+        >>> y, x.grad
+        (tensor([1., 8.], grad_fn=<CubeBackward>), tensor([ 3., 12.]))
+        """
         raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        """Saves what backward needs, when forward does not take ``ctx``."""
+        """Saves what backward needs, when forward does not take ``ctx``.
+
+        >>> class Square(fngrad.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(x):
+        ...         return x * x
+        ...     @staticmethod
+        ...     def setup_context(ctx, inputs, output):
+        ...         ctx.save_for_backward(inputs[0])
+        ...     @staticmethod
+        ...     def backward(ctx, grad):
+        ...         return 2 * ctx.saved_tensors[0] * grad
+        >>> x = fngrad.tensor([3.], requires_grad=True)
+        >>> Square.apply(x).backward()
+        >>> x.grad
+        tensor([6.])
+        """
         raise NotImplementedError("setup_context is not implemented.")
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        """Returns the gradient of each forward input (``None`` where there is none)."""
+        """Returns the gradient of each forward input (``None`` where there is none).
+
+        >>> class Double(fngrad.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x, scale):
+        ...         ctx.scale = scale
+        ...         return x * scale
+        ...     @staticmethod
+        ...     def backward(ctx, grad):
+        ...         return grad * ctx.scale, None
+        >>> x = fngrad.ones(2, requires_grad=True)
+        >>> Double.apply(x, 3.0).sum().backward()
+        >>> x.grad
+        tensor([3., 3.])
+        """
         return _not_implemented_backward(ctx, *grad_outputs)
 
     vjp = backward
 
     @staticmethod
     def jvp(ctx, *grad_inputs):
-        """Forward-mode AD; fngrad has reverse mode only."""
+        """The output tangents from the input tangents (forward-mode AD, under ``forward_ad``): override
+        it to use the Function with dual tensors; the default raises.
+
+        >>> from fngrad.autograd import forward_ad as fwAD
+        >>> class Triple(fngrad.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         return 3 * x
+        ...     @staticmethod
+        ...     def jvp(ctx, tangent):
+        ...         return 3 * tangent
+        >>> with fwAD.dual_level():
+        ...     x = fwAD.make_dual(fngrad.tensor([1., 2.]), fngrad.tensor([1., 0.]))
+        ...     print(fwAD.unpack_dual(Triple.apply(x)).tangent)
+        tensor([3., 0.])
+        """
         raise NotImplementedError(
             "You must implement the jvp function for custom autograd.Function to use it with forward mode AD."
         )

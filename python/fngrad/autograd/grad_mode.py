@@ -155,6 +155,13 @@ class set_grad_enabled(_GradModeContext):
         return False
 
     def clone(self):
+        """A new ``set_grad_enabled`` context manager with the same mode.
+
+        >>> with fngrad.no_grad():
+        ...     with fngrad.set_grad_enabled(True).clone():
+        ...         print(fngrad.is_grad_enabled())
+        True
+        """
         return _SetGradEnabledScope(self._enabled)
 
     def __call__(self, fn):
@@ -172,7 +179,14 @@ class _SetGradEnabledScope(_GradModeContext):
 
 
 def is_inference_mode_enabled() -> bool:
-    """Whether inference mode is on in this thread."""
+    """Whether inference mode is on in this thread.
+
+    >>> with fngrad.inference_mode():
+    ...     print(fngrad.is_inference_mode_enabled())
+    True
+    >>> fngrad.is_inference_mode_enabled()
+    False
+    """
     return _C.is_inference_mode_enabled()
 
 
@@ -213,4 +227,10 @@ class inference_mode(_GradModeContext):
         return False
 
     def clone(self):
+        """A new ``inference_mode`` context manager with the same mode (how a decorator gets a fresh one per call).
+
+        >>> m = fngrad.inference_mode(False)
+        >>> m.clone().mode
+        False
+        """
         return self.__class__(self.mode)

@@ -26,7 +26,25 @@ __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
 
 class GradcheckError(RuntimeError):
-    """Raised by gradcheck and gradgradcheck when a check fails."""
+    """GradcheckError(message)
+
+    Raised by gradcheck and gradgradcheck when a check fails.
+
+    >>> class Wrong(fngrad.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         return x * x
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         return grad
+    >>> x = fngrad.tensor([1., 2.], dtype=fngrad.float64, requires_grad=True)
+    >>> try:
+    ...     fngrad.autograd.gradcheck(Wrong.apply, (x,))
+    ... except fngrad.autograd.GradcheckError as e:
+    ...     print(type(e).__name__, isinstance(e, RuntimeError))
+    GradcheckError True
+    """
+
 
 _NO_VMAP = "fngrad has no vmap (batched gradients) yet"
 

@@ -61,6 +61,15 @@ class RemovableHandle:
         self._dicts = (hooks_dict,) + tuple(extra_dicts)
 
     def remove(self) -> None:
+        """Unregisters the hook.
+
+        >>> x = fngrad.tensor([1., 2.], requires_grad=True)
+        >>> h = x.register_hook(lambda grad: grad * 10)
+        >>> h.remove()
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([2., 4.])
+        """
         for d in self._dicts:
             d.pop(self.id, None)
 
@@ -102,6 +111,12 @@ def _node_register_hook(self, fn):
 
     ``grad_inputs`` are the gradients the node computed (one per forward input), ``grad_outputs``
     the ones it received; a returned tuple replaces ``grad_inputs``.
+
+    >>> x = fngrad.tensor([1., 2.], requires_grad=True)
+    >>> y = x * 3
+    >>> h = y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: print(grad_inputs[0]))
+    >>> y.sum().backward()
+    tensor([3., 3.])
     """
     hooks = _C._hooks_dict(self, "post")
     handle = RemovableHandle(hooks)
@@ -110,7 +125,15 @@ def _node_register_hook(self, fn):
 
 
 def _node_register_prehook(self, fn):
-    """Registers ``fn(grad_outputs) -> tuple or None``, run before this node; a tuple replaces them."""
+    """Registers ``fn(grad_outputs) -> tuple or None``, run before this node; a tuple replaces them.
+
+    >>> x = fngrad.tensor([1., 2.], requires_grad=True)
+    >>> y = x * 3
+    >>> h = y.grad_fn.register_prehook(lambda grad_outputs: (grad_outputs[0] * 10,))
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([30., 30.])
+    """
     hooks = _C._hooks_dict(self, "pre")
     handle = RemovableHandle(hooks)
     hooks[handle.id] = fn
@@ -179,6 +202,13 @@ class save_on_cpu(saved_tensors_hooks):
     """Saved tensors are kept on the CPU: with fngrad that is where they are already.
 
     Keeps a copy when ``pin_memory`` is requested, for code that relies on the copy semantics.
+
+    >>> x = fngrad.tensor([1., 2.], requires_grad=True)
+    >>> with fngrad.autograd.graph.save_on_cpu():
+    ...     y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([2., 4.])
     """
 
     def __init__(self, pin_memory=False, device_type="cpu"):

@@ -97,7 +97,14 @@ def _tensor_str(t):
 
 
 class Dot:
-    """DOT source of a graph (``.source``); ``render(path)`` draws it with the ``graphviz`` package."""
+    """DOT source of a graph (``.source``); ``render(path)`` draws it with the ``graphviz`` package.
+
+    >>> from fngrad.autograd import graph
+    >>> x = fngrad.tensor([1., 2.], requires_grad=True)
+    >>> dot = graph.to_dot((x * x).sum())
+    >>> dot.source.splitlines()[0], 'MulBackward0' in dot.source
+    ('digraph autograd {', True)
+    """
 
     def __init__(self, source: str):
         self.source = source
@@ -210,6 +217,12 @@ class MemoryReport:
     blocks, largest first. A block is attributed to the first node that holds it, walking from the
     roots breadth-first. Memory the graph shares with tensors the program still holds (a saved
     parameter) is counted too: the graph alone would keep it alive.
+
+    >>> from fngrad.autograd import graph
+    >>> x = fngrad.tensor([1., 2.], requires_grad=True)
+    >>> report = graph.memory_report((x * x).sum(), quiet=True)
+    >>> report.total_bytes, report.by_type
+    (8, [('MulBackward0', 8)])
     """
 
     total_bytes: int

@@ -39,6 +39,10 @@ class Variable(metaclass=VariableMeta):
 
     ``_execution_engine.queue_callback(cb)`` queues ``cb()`` to run once the running backward
     pass has finished its graph (PyTorch's final callbacks; see ``Note [Engine]``).
+
+    >>> v = fngrad.autograd.Variable(fngrad.ones(2), requires_grad=True)
+    >>> type(v).__name__, v.requires_grad
+    ('Tensor', True)
     """
 
     _execution_engine = ImperativeEngine()

@@ -58,11 +58,25 @@ _SPIN_S = 0.05  # how long a wait polls MPI without sleeping
 
 
 class DistError(RuntimeError):
-    """Base of the errors raised by ``fngrad.distributed`` (as ``torch.distributed.DistError``)."""
+    """DistError(message)
+
+    Base of the errors raised by ``fngrad.distributed`` (as ``torch.distributed.DistError``).
+
+    >>> import fngrad.distributed as dist
+    >>> issubclass(dist.DistError, RuntimeError)
+    True
+    """
 
 
 class DistBackendError(DistError):
-    """A collective failed: a peer raised, died or did not answer within the timeout."""
+    """DistBackendError(message)
+
+    A collective failed: a peer raised, died or did not answer within the timeout.
+
+    >>> import fngrad.distributed as dist
+    >>> issubclass(dist.DistBackendError, dist.DistError)
+    True
+    """
 
 
 class ReduceOp:
@@ -77,6 +91,12 @@ class ReduceOp:
     """
 
     class RedOpType(enum.IntEnum):
+        """The enum of the reduction operations (``ReduceOp.SUM`` is ``RedOpType.SUM``).
+
+        >>> import fngrad.distributed as dist
+        >>> list(dist.ReduceOp.RedOpType)
+        [<RedOpType.SUM: 0>, <RedOpType.AVG: 1>, <RedOpType.PRODUCT: 2>, <RedOpType.MIN: 3>, <RedOpType.MAX: 4>]
+        """
         SUM = 0
         AVG = 1
         PRODUCT = 2
@@ -223,6 +243,16 @@ class ProcessGroup:
 
 
 class _Group:
+    """``group`` (and its other name ``GroupMember``): ``group.WORLD`` names the default group, the
+    only one, wherever a collective takes ``group=``.
+
+    >>> import fngrad.distributed as dist
+    >>> dist.init_process_group('mpi')
+    >>> dist.get_rank(dist.group.WORLD), dist.get_world_size(dist.GroupMember.WORLD)
+    (0, 1)
+    >>> dist.destroy_process_group()
+    """
+
     WORLD = object()  # the default group; resolved to the ProcessGroup at call time
 
 
@@ -277,6 +307,12 @@ def init_process_group(
         import fngrad.distributed as dist
         dist.init_process_group("mpi", timeout=datetime.timedelta(seconds=60))
         print(dist.get_rank(), dist.get_world_size())   # 0 2 / 1 2
+
+    >>> import fngrad.distributed as dist
+    >>> dist.init_process_group('mpi')
+    >>> dist.is_initialized(), dist.get_rank(), dist.get_world_size()
+    (True, 0, 1)
+    >>> dist.destroy_process_group()
     """
     global _default_pg, _previous_excepthook
     if _default_pg is not None:
@@ -371,7 +407,14 @@ def get_world_size(group=None) -> int:
 
 
 def get_backend(group=None) -> str:
-    """``"mpi"``."""
+    """``"mpi"``.
+
+    >>> import fngrad.distributed as dist
+    >>> dist.init_process_group('mpi')
+    >>> dist.get_backend()
+    'mpi'
+    >>> dist.destroy_process_group()
+    """
     return _get_pg(group).name()
 
 
@@ -384,6 +427,16 @@ class Work:
         work = dist.all_reduce(t, async_op=True)
         ...                                   # compute meanwhile
         work.wait()                           # t now holds the sum
+
+    >>> import fngrad.distributed as dist
+    >>> dist.init_process_group('mpi')
+    >>> t = fngrad.ones(2)
+    >>> work = dist.all_reduce(t, async_op=True)
+    >>> work.wait()
+    True
+    >>> t
+    tensor([1., 1.])
+    >>> dist.destroy_process_group()
     """
 
     def __init__(self, pg: ProcessGroup, name: str, request, finish, outputs):
@@ -402,14 +455,41 @@ class Work:
             finish()
 
     def is_completed(self) -> bool:
+        """Whether the collective has finished (polls without blocking).
+
+        >>> import fngrad.distributed as dist
+        >>> dist.init_process_group('mpi')
+        >>> work = dist.all_reduce(fngrad.ones(2), async_op=True)
+        >>> work.wait(), work.is_completed()
+        (True, True)
+        >>> dist.destroy_process_group()
+        """
         if not self._done and self._request.Test():
             self._complete()
         return self._done
 
     def is_success(self) -> bool:
+        """Whether the collective has finished successfully.
+
+        >>> import fngrad.distributed as dist
+        >>> dist.init_process_group('mpi')
+        >>> work = dist.barrier(async_op=True)
+        >>> work.wait(), work.is_success()
+        (True, True)
+        >>> dist.destroy_process_group()
+        """
         return self._done
 
     def wait(self, timeout=None) -> bool:
+        """Blocks until the collective is done (at most ``timeout``, else the group's timeout) and returns True.
+
+        >>> import fngrad.distributed as dist
+        >>> dist.init_process_group('mpi')
+        >>> t = fngrad.ones(2)
+        >>> dist.broadcast(t, src=0, async_op=True).wait()
+        True
+        >>> dist.destroy_process_group()
+        """
         if not self._done:
             seconds = timeout.total_seconds() if isinstance(timeout, datetime.timedelta) else timeout
             self._pg.wait([self._request], self._name, seconds)
@@ -417,9 +497,32 @@ class Work:
         return True
 
     def result(self) -> list:
+        """The output tensors of the collective.
+
+        >>> import fngrad.distributed as dist
+        >>> dist.init_process_group('mpi')
+        >>> t = fngrad.ones(2)
+        >>> work = dist.all_reduce(t, async_op=True)
+        >>> work.wait()
+        True
+        >>> work.result()
+        [tensor([1., 1.])]
+        >>> dist.destroy_process_group()
+        """
         return list(self._outputs)
 
     def exception(self):
+        """None: a failed collective raises from ``wait`` instead.
+
+        >>> import fngrad.distributed as dist
+        >>> dist.init_process_group('mpi')
+        >>> work = dist.barrier(async_op=True)
+        >>> work.wait()
+        True
+        >>> work.exception() is None
+        True
+        >>> dist.destroy_process_group()
+        """
         return None
 
 
@@ -474,6 +577,14 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
 
         t = fngrad.tensor([1.0, 2.0]) * (dist.get_rank() + 1)
         dist.all_reduce(t, op=dist.ReduceOp.MAX)      # tensor([2., 4.]) on both ranks
+
+    >>> import fngrad.distributed as dist
+    >>> dist.init_process_group('mpi')
+    >>> t = fngrad.tensor([1., 2.])
+    >>> dist.all_reduce(t, op=dist.ReduceOp.SUM)
+    >>> t
+    tensor([1., 2.])
+    >>> dist.destroy_process_group()
     """
     pg = _get_pg(group)
     arr = _array(tensor, "all_reduce")
@@ -490,6 +601,14 @@ def broadcast(tensor, src=None, group=None, async_op: bool = False, group_src=No
 
         t = fngrad.full((2,), float(dist.get_rank()))
         dist.broadcast(t, src=1)                      # tensor([1., 1.]) on both ranks
+
+    >>> import fngrad.distributed as dist
+    >>> dist.init_process_group('mpi')
+    >>> t = fngrad.tensor([3., 4.])
+    >>> dist.broadcast(t, src=0)
+    >>> t
+    tensor([3., 4.])
+    >>> dist.destroy_process_group()
     """
     pg = _get_pg(group)
     if src is None:
@@ -533,6 +652,14 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op: bo
 
         out = fngrad.zeros(4)
         dist.all_gather_into_tensor(out, fngrad.full((2,), float(dist.get_rank())))   # [0, 0, 1, 1]
+
+    >>> import fngrad.distributed as dist
+    >>> dist.init_process_group('mpi')
+    >>> out = fngrad.zeros(2)
+    >>> dist.all_gather_into_tensor(out, fngrad.tensor([1., 2.]))
+    >>> out
+    tensor([1., 2.])
+    >>> dist.destroy_process_group()
     """
     pg = _get_pg(group)
     out, inp = _world_sized_pair(pg, "all_gather_into_tensor", output_tensor, "output_tensor", input_tensor,
@@ -550,6 +677,14 @@ def all_gather(tensor_list, tensor, group=None, async_op: bool = False):
 
         parts = [fngrad.zeros(2) for _ in range(2)]
         dist.all_gather(parts, fngrad.full((2,), float(dist.get_rank())))   # [[0, 0], [1, 1]]
+
+    >>> import fngrad.distributed as dist
+    >>> dist.init_process_group('mpi')
+    >>> out = [fngrad.zeros(2)]
+    >>> dist.all_gather(out, fngrad.tensor([1., 2.]))
+    >>> out
+    [tensor([1., 2.])]
+    >>> dist.destroy_process_group()
     """
     pg = _get_pg(group)
     if not isinstance(tensor_list, (list, tuple)) or len(tensor_list) != pg.size():
@@ -576,6 +711,14 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op: 
 
         out = fngrad.zeros(2)
         dist.reduce_scatter_tensor(out, fngrad.arange(4.0))   # rank 0: [0, 2], rank 1: [4, 6]
+
+    >>> import fngrad.distributed as dist
+    >>> dist.init_process_group('mpi')
+    >>> out = fngrad.zeros(2)
+    >>> dist.reduce_scatter_tensor(out, fngrad.tensor([1., 2.]))
+    >>> out
+    tensor([1., 2.])
+    >>> dist.destroy_process_group()
     """
     pg = _get_pg(group)
     inp, out = _world_sized_pair(pg, "reduce_scatter_tensor", input, "input", output, "output")
@@ -594,6 +737,14 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op: bo
 
         out = fngrad.zeros(2)
         dist.reduce_scatter(out, [fngrad.ones(2), fngrad.full((2,), 2.0)])   # rank 0: [2, 2], rank 1: [4, 4]
+
+    >>> import fngrad.distributed as dist
+    >>> dist.init_process_group('mpi')
+    >>> out = fngrad.zeros(2)
+    >>> dist.reduce_scatter(out, [fngrad.tensor([1., 2.])])
+    >>> out
+    tensor([1., 2.])
+    >>> dist.destroy_process_group()
     """
     pg = _get_pg(group)
     if not isinstance(input_list, (list, tuple)) or len(input_list) != pg.size():
@@ -615,6 +766,11 @@ def barrier(group=None, async_op: bool = False, device_ids=None, timeout=None):
     Example (under ``mpiexec``)::
 
         dist.barrier()
+
+    >>> import fngrad.distributed as dist
+    >>> dist.init_process_group('mpi')
+    >>> dist.barrier()
+    >>> dist.destroy_process_group()
     """
     pg = _get_pg(group)
     req = pg.comm.Ibarrier()
@@ -633,6 +789,14 @@ def all_gather_object(object_list, obj, group=None) -> None:
 
         names = [None, None]
         dist.all_gather_object(names, socket.gethostname())
+
+    >>> import fngrad.distributed as dist
+    >>> dist.init_process_group('mpi')
+    >>> objs = [None]
+    >>> dist.all_gather_object(objs, {'rank': dist.get_rank()})
+    >>> objs
+    [{'rank': 0}]
+    >>> dist.destroy_process_group()
     """
     pg = _get_pg(group)
     if not isinstance(object_list, list) or len(object_list) != pg.size():

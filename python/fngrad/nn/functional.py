@@ -46,49 +46,94 @@ def _number(value, op, name):
 
 
 def relu(input, inplace=False):
-    """max(input, 0). Example: ``F.relu(x)``."""
+    """max(input, 0)..
+
+    >>> import fngrad.nn.functional as F
+    >>> F.relu(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
+    tensor([0.0000, 0.0000, 0.5000, 2.0000])
+    """
     return input.relu_() if inplace else input.relu()
 
 
 def relu_(input):
-    """max(input, 0), in place."""
+    """max(input, 0), in place.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.relu_(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
+    tensor([0.0000, 0.0000, 0.5000, 2.0000])
+    """
     return input.relu_()
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    """input where positive, else negative_slope * input."""
+    """input where positive, else negative_slope * input.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.leaky_relu(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]), 0.1)
+    tensor([-0.2000, -0.0500,  0.5000,  2.0000])
+    """
     out = _C.leaky_relu(input, _number(negative_slope, "leaky_relu", "negative_slope"))
     return input.copy_(out) if inplace else out
 
 
 def elu(input, alpha=1.0, inplace=False):
-    """input where positive, else alpha * (exp(input) - 1)."""
+    """input where positive, else alpha * (exp(input) - 1).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.elu(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
+    tensor([-0.8647, -0.3935,  0.5000,  2.0000])
+    """
     out = _C.elu(input, _number(alpha, "elu", "alpha"))
     return input.copy_(out) if inplace else out
 
 
 def gelu(input, approximate="none"):
-    """x * Phi(x) (``approximate="tanh"`` for the tanh approximation)."""
+    """x * Phi(x) (``approximate="tanh"`` for the tanh approximation).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.gelu(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
+    tensor([-0.0455, -0.1543,  0.3457,  1.9545])
+    """
     return _C.gelu(input, approximate)
 
 
 def silu(input, inplace=False):
-    """x * sigmoid(x)."""
+    """x * sigmoid(x).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.silu(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
+    tensor([-0.2384, -0.1888,  0.3112,  1.7616])
+    """
     return input.silu_() if inplace else input.silu()
 
 
 def softplus(input, beta=1.0, threshold=20.0):
-    """log(1 + exp(beta * x)) / beta, and x where beta * x > threshold."""
+    """log(1 + exp(beta * x)) / beta, and x where beta * x > threshold.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.softplus(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
+    tensor([0.1269, 0.4741, 0.9741, 2.1269])
+    """
     return _C.softplus(input, _number(beta, "softplus", "beta"), _number(threshold, "softplus", "threshold"))
 
 
 def sigmoid(input):
-    """1 / (1 + exp(-x))."""
+    """1 / (1 + exp(-x)).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.sigmoid(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
+    tensor([0.1192, 0.3775, 0.6225, 0.8808])
+    """
     return input.sigmoid()
 
 
 def tanh(input):
-    """tanh(x)."""
+    """tanh(x).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.tanh(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
+    tensor([-0.9640, -0.4621,  0.4621,  0.9640])
+    """
     return input.tanh()
 
 
@@ -100,28 +145,48 @@ def _get_softmax_dim(name, ndim, stacklevel):
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    """Softmax along ``dim``."""
+    """Softmax along ``dim``.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.softmax(fngrad.tensor([0.0, 1.0, 2.0]), dim=0)
+    tensor([0.0900, 0.2447, 0.6652])
+    """
     if dim is None:
         dim = _get_softmax_dim("softmax", input.dim(), _stacklevel)
     return input.softmax(dim, dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    """Log-softmax along ``dim``, computed stably."""
+    """Log-softmax along ``dim``, computed stably.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.log_softmax(fngrad.tensor([0.0, 1.0, 2.0]), dim=0)
+    tensor([-2.4076, -1.4076, -0.4076])
+    """
     if dim is None:
         dim = _get_softmax_dim("log_softmax", input.dim(), _stacklevel)
     return input.log_softmax(dim, dtype)
 
 
 def linear(input, weight, bias=None):
-    """input @ weight.T + bias. Example: ``F.linear(x, w, b)``."""
+    """input @ weight.T + bias..
+
+    >>> import fngrad.nn.functional as F
+    >>> F.linear(fngrad.ones(1, 3), fngrad.ones(2, 3), fngrad.tensor([0.5, -0.5]))
+    tensor([[3.5000, 2.5000]])
+    """
     out = input.matmul(weight.t())
     return out if bias is None else out + bias
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zeroes each element with probability ``p`` and scales the rest by 1 / (1 - p); seeded by
-    ``fngrad.manual_seed``."""
+    ``fngrad.manual_seed``.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.dropout(fngrad.ones(4), p=0.5, training=False)
+    tensor([1., 1., 1., 1.])
+    """
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
@@ -159,7 +224,12 @@ def _class_rows(input, target, op):
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
-    """Negative log-likelihood of class indices ``target`` under log-probabilities ``input``."""
+    """Negative log-likelihood of class indices ``target`` under log-probabilities ``input``.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.nll_loss(fngrad.tensor([[0.5, 0.5], [0.9, 0.1]]).log(), fngrad.tensor([0, 0]))
+    tensor(0.3993)
+    """
     if input.dim() == 2 and target.dim() == 1 and reduction in _NLL_REDUCTIONS:
         # (N, C) rows and (N,) targets: the native op makes the remaining checks, with the same errors.
         return _C.nll_loss(input, target, weight, int(ignore_index), _NLL_REDUCTIONS[reduction])
@@ -224,14 +294,24 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """Mean squared error. Example: ``F.mse_loss(prediction, target)``."""
+    """Mean squared error..
+
+    >>> import fngrad.nn.functional as F
+    >>> F.mse_loss(fngrad.tensor([1.0, 2.0]), fngrad.tensor([0.0, 4.0]))
+    tensor(2.5000)
+    """
     _check_reduction(reduction, "mse_loss")
     diff = input - target
     return _reduce(diff * diff, reduction)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """Mean absolute error."""
+    """Mean absolute error.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.l1_loss(fngrad.tensor([1.0, 2.0]), fngrad.tensor([0.0, 4.0]))
+    tensor(1.5000)
+    """
     _check_reduction(reduction, "l1_loss")
     return _reduce((input - target).abs(), reduction)
 
@@ -276,7 +356,12 @@ def _all_between_0_and_1(t):
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
-    """Binary cross-entropy of probabilities ``input`` against ``target`` (log clamped at -100, as PyTorch)."""
+    """Binary cross-entropy of probabilities ``input`` against ``target`` (log clamped at -100, as PyTorch).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.binary_cross_entropy(fngrad.tensor([0.8, 0.2]), fngrad.tensor([1.0, 0.0]))
+    tensor(0.2231)
+    """
     _check_reduction(reduction, "binary_cross_entropy")
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"[binary_cross_entropy] Using a target size ({target.shape!r}) that is different to the "
@@ -293,7 +378,13 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 
 def one_hot(tensor, num_classes=-1):
-    """int64 one-hot encoding of class indices. Example: ``F.one_hot(fngrad.tensor([0, 2]), 3)``."""
+    """int64 one-hot encoding of class indices.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.one_hot(fngrad.tensor([0, 2]), 3)
+    tensor([[1, 0, 0],
+            [0, 0, 1]])
+    """
     if tensor.dtype != _C.int64:
         raise RuntimeError("[one_hot] one_hot is only applicable to index tensor of type LongTensor.")
     idx = tensor.detach().numpy()
@@ -323,13 +414,23 @@ __all__ += [
 
 
 def mish(input, inplace=False):
-    """x * tanh(softplus(x))."""
+    """x * tanh(softplus(x)).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.mish(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
+    tensor([-0.2525, -0.2207,  0.3752,  1.9440])
+    """
     out = input * softplus(input).tanh()
     return input.copy_(out) if inplace else out
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    """input clamped to [min_val, max_val]; the gradient flows only strictly inside (as PyTorch's)."""
+    """input clamped to [min_val, max_val]; the gradient flows only strictly inside (as PyTorch's).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.hardtanh(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
+    tensor([-1.0000, -0.5000,  0.5000,  1.0000])
+    """
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
     clamped = input.clamp(min_val, max_val)
@@ -341,17 +442,32 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
-    """hardtanh in place."""
+    """hardtanh in place.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.hardtanh_(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
+    tensor([-1.0000, -0.5000,  0.5000,  1.0000])
+    """
     return hardtanh(input, min_val, max_val, inplace=True)
 
 
 def logsigmoid(input):
-    """log(sigmoid(x)), computed stably as min(x, 0) - log1p(exp(-|x|))."""
+    """log(sigmoid(x)), computed stably as min(x, 0) - log1p(exp(-|x|)).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.logsigmoid(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
+    tensor([-2.1269, -0.9741, -0.4741, -0.1269])
+    """
     return input.clamp(max=0) - (-input.abs()).exp().log1p()
 
 
 def bilinear(input1, input2, weight, bias=None):
-    """y[..., o] = sum_ij input1[..., i] weight[o, i, j] input2[..., j] + bias[o]."""
+    """y[..., o] = sum_ij input1[..., i] weight[o, i, j] input2[..., j] + bias[o].
+
+    >>> import fngrad.nn.functional as F
+    >>> F.bilinear(fngrad.ones(1, 2), fngrad.ones(1, 3), fngrad.ones(4, 2, 3)).shape
+    fngrad.Size([1, 4])
+    """
     if input1.shape[:-1] != input2.shape[:-1]:
         raise RuntimeError(f"[bilinear] input1 and input2 must have the same batch shape, got {tuple(input1.shape)} "
                            f"and {tuple(input2.shape)}")
@@ -372,7 +488,13 @@ def bilinear(input1, input2, weight, bias=None):
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
     """The rows of ``weight`` at the indices ``input``; no gradient reaches row ``padding_idx``, and
-    with ``max_norm`` the looked-up rows are renormalised in place first (as PyTorch)."""
+    with ``max_norm`` the looked-up rows are renormalised in place first (as PyTorch).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.embedding(fngrad.tensor([2, 0]), fngrad.arange(6.).reshape(3, 2))
+    tensor([[4., 5.],
+            [0., 1.]])
+    """
     if input.dtype != _C.int64:
         raise RuntimeError(f"[embedding] Expected tensor for argument #1 'indices' to have scalar type Long; but got "
                            f"{input.dtype!r} instead")
@@ -406,7 +528,12 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """(x - mean) / sqrt(var + eps) over the last len(normalized_shape) dims (biased variance), then
-    times weight plus bias."""
+    times weight plus bias.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.layer_norm(fngrad.tensor([[1.0, 2.0, 3.0]]), (3,))
+    tensor([[-1.2247,  0.0000,  1.2247]])
+    """
     if isinstance(normalized_shape, int):
         normalized_shape = (normalized_shape,)
     normalized_shape = tuple(normalized_shape)
@@ -447,7 +574,12 @@ def _check_same_size(input, target, op):
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
-    """0.5 d**2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target)."""
+    """0.5 d**2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.smooth_l1_loss(fngrad.tensor([0.0, 3.0]), fngrad.tensor([0.5, 0.0]))
+    tensor(1.3125)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "smooth_l1_loss")
     if beta < 0:
@@ -460,7 +592,12 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
-    """0.5 d**2 where |d| < delta, else delta (|d| - 0.5 delta) (d = input - target)."""
+    """0.5 d**2 where |d| < delta, else delta (|d| - 0.5 delta) (d = input - target).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.huber_loss(fngrad.tensor([0.0, 3.0]), fngrad.tensor([0.5, 0.0]))
+    tensor(1.3125)
+    """
     _check_reduction(reduction, "huber_loss")
     if delta <= 0:
         raise RuntimeError("[huber_loss] huber_loss does not support non-positive values for delta.")
@@ -475,7 +612,12 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
                                      pos_weight=None):
     """Binary cross-entropy of sigmoid(input) against ``target``, computed stably from the logits:
-    (1 - t) x - (1 + (pos_weight - 1) t) logsigmoid(x), times weight."""
+    (1 - t) x - (1 + (pos_weight - 1) t) logsigmoid(x), times weight.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.binary_cross_entropy_with_logits(fngrad.tensor([2.0, -1.0]), fngrad.tensor([1.0, 0.0]))
+    tensor(0.2201)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     if tuple(target.shape) != tuple(input.shape):
@@ -494,7 +636,12 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """Pointwise KL divergence with ``input`` as log-probabilities: target (log target - input), 0 where
     target is 0 (with ``log_target`` the target is given as log-probabilities). ``reduction='batchmean'``
-    divides the sum by the batch size, which is the mathematical KL divergence."""
+    divides the sum by the batch size, which is the mathematical KL divergence.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.kl_div(fngrad.tensor([0.25, 0.75]).log(), fngrad.tensor([0.5, 0.5]), reduction='sum')
+    tensor(0.1438)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if reduction not in ("none", "mean", "sum", "batchmean"):
         raise ValueError(f"[kl_div] {reduction} is not a valid value for reduction")
@@ -520,7 +667,13 @@ __all__ += ["batch_norm", "group_norm", "conv1d", "conv2d"]
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     """Normalises each channel (dim 1) over the batch and spatial dims: by the batch's statistics when
     ``training`` (then updating ``running_mean``/``running_var`` in place, the variance unbiased), else
-    by the running ones."""
+    by the running ones.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.batch_norm(fngrad.tensor([[1.0], [3.0]]), None, None, training=True)
+    tensor([[-1.0000],
+            [ 1.0000]])
+    """
     if input.numel() == 0:  # PyTorch returns an empty result of the input's shape, statistics untouched
         return input * 1.0
     dims = (0,) + tuple(range(2, input.dim()))
@@ -550,7 +703,15 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalises each group of ``C / num_groups`` channels of each sample over its channels and spatial
-    dims (biased variance), then applies the per-channel affine."""
+    dims (biased variance), then applies the per-channel affine.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.group_norm(fngrad.arange(4.).reshape(1, 4, 1), 2)
+    tensor([[[-1.0000],
+             [ 1.0000],
+             [-1.0000],
+             [ 1.0000]]])
+    """
     n, c = input.shape[0], input.shape[1]
     if c % num_groups != 0:
         raise RuntimeError(f"[group_norm] Expected number of channels in input to be divisible by num_groups, but "
@@ -701,12 +862,22 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd, op):
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """1-D convolution over (N, C, L) (or (C, L)) with ``weight`` (out, C / groups, k)."""
+    """1-D convolution over (N, C, L) (or (C, L)) with ``weight`` (out, C / groups, k).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.conv1d(fngrad.arange(5.).reshape(1, 1, 5), fngrad.ones(1, 1, 3))
+    tensor([[[3., 6., 9.]]])
+    """
     return _conv(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """2-D convolution over (N, C, H, W) (or (C, H, W)) with ``weight`` (out, C / groups, kh, kw)."""
+    """2-D convolution over (N, C, H, W) (or (C, H, W)) with ``weight`` (out, C / groups, kh, kw).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.conv2d(fngrad.ones(1, 1, 4, 4), fngrad.ones(2, 1, 3, 3), padding=1).shape
+    fngrad.Size([1, 2, 4, 4])
+    """
     return _conv(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
@@ -785,26 +956,48 @@ def _pool(input, kernel_size, stride, padding, dilation, ceil_mode, nd, op, kind
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """The maximum of each window of (N, C, L) input (padding counts as -inf); with ``return_indices``
-    also the flat position in L of each maximum (for ``max_unpool1d``)."""
+    also the flat position in L of each maximum (for ``max_unpool1d``).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.max_pool1d(fngrad.tensor([[[1.0, 3.0, 2.0, 0.0]]]), 2)
+    tensor([[[3., 2.]]])
+    """
     return _pool(input, kernel_size, stride, padding, dilation, ceil_mode, 1, "max_pool1d", "max",
                  return_indices=return_indices)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """The maximum of each window of (N, C, H, W) input (padding counts as -inf); with
-    ``return_indices`` also the flat position in H * W of each maximum (for ``max_unpool2d``)."""
+    ``return_indices`` also the flat position in H * W of each maximum (for ``max_unpool2d``).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.max_pool2d(fngrad.arange(16.).reshape(1, 1, 4, 4), 2)
+    tensor([[[[ 5.,  7.],
+              [13., 15.]]]])
+    """
     return _pool(input, kernel_size, stride, padding, dilation, ceil_mode, 2, "max_pool2d", "max",
                  return_indices=return_indices)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-    """The mean of each window of (N, C, L) input."""
+    """The mean of each window of (N, C, L) input.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.avg_pool1d(fngrad.arange(6.).reshape(1, 1, 6), 2)
+    tensor([[[0.5000, 2.5000, 4.5000]]])
+    """
     return _pool(input, kernel_size, stride, padding, 1, ceil_mode, 1, "avg_pool1d", "avg", count_include_pad)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
-    """The mean of each window of (N, C, H, W) input (``divisor_override`` replaces the window size)."""
+    """The mean of each window of (N, C, H, W) input (``divisor_override`` replaces the window size).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.avg_pool2d(fngrad.arange(16.).reshape(1, 1, 4, 4), 2)
+    tensor([[[[ 2.5000,  4.5000],
+              [10.5000, 12.5000]]]])
+    """
     return _pool(input, kernel_size, stride, padding, 1, ceil_mode, 2, "avg_pool2d", "avg", count_include_pad,
                  divisor_override)
 
@@ -826,27 +1019,52 @@ def _inplace_result(input, out, inplace):
 
 
 def relu6(input, inplace=False):
-    """min(max(x, 0), 6). Example: ``F.relu6(fngrad.tensor([-1.0, 3.0, 7.0]))`` is ``tensor([0., 3., 6.])``."""
+    """min(max(x, 0), 6).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.relu6(fngrad.tensor([-1.0, 3.0, 7.0]))
+    tensor([0., 3., 6.])
+    """
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
 def hardsigmoid(input, inplace=False):
-    """relu6(x + 3) / 6; the gradient is 1/6 strictly inside (-3, 3), as PyTorch's."""
+    """relu6(x + 3) / 6; the gradient is 1/6 strictly inside (-3, 3), as PyTorch's.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.hardsigmoid(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
+    tensor([0.1667, 0.4167, 0.5833, 0.8333])
+    """
     return _inplace_result(input, hardtanh(input + 3.0, 0.0, 6.0) / 6.0, inplace)
 
 
 def hardswish(input, inplace=False):
-    """x * relu6(x + 3) / 6 (MobileNetV3)."""
+    """x * relu6(x + 3) / 6 (MobileNetV3).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.hardswish(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
+    tensor([-0.3333, -0.2083,  0.2917,  1.6667])
+    """
     return _inplace_result(input, input * (hardtanh(input + 3.0, 0.0, 6.0) / 6.0), inplace)
 
 
 def selu(input, inplace=False):
-    """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al."""
+    """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.selu(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
+    tensor([-1.5202, -0.6918,  0.5254,  2.1014])
+    """
     return _inplace_result(input, _C.elu(input, _SELU_ALPHA) * _SELU_SCALE, inplace)
 
 
 def celu(input, alpha=1.0, inplace=False):
-    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.celu(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
+    tensor([-0.8647, -0.3935,  0.5000,  2.0000])
+    """
     alpha = _number(alpha, "celu", "alpha")
     if alpha == 0:
         raise RuntimeError("[celu] ZeroDivisionError: alpha must not be 0 for celu")
@@ -854,7 +1072,12 @@ def celu(input, alpha=1.0, inplace=False):
 
 
 def glu(input, dim=-1):
-    """a * sigmoid(b), where a and b are the two halves of ``input`` along ``dim``."""
+    """a * sigmoid(b), where a and b are the two halves of ``input`` along ``dim``.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.glu(fngrad.tensor([1.0, 2.0, 0.0, 1.0]))
+    tensor([0.5000, 1.4621])
+    """
     if input.dim() == 0:
         raise RuntimeError("[glu] glu does not support scalars because halving size must be even")
     size = input.shape[dim]
@@ -865,17 +1088,32 @@ def glu(input, dim=-1):
 
 
 def softsign(input):
-    """x / (1 + |x|)."""
+    """x / (1 + |x|).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.softsign(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
+    tensor([-0.6667, -0.3333,  0.3333,  0.6667])
+    """
     return input / (input.abs() + 1.0)
 
 
 def tanhshrink(input):
-    """x - tanh(x)."""
+    """x - tanh(x).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.tanhshrink(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
+    tensor([-1.0360, -0.0379,  0.0379,  1.0360])
+    """
     return input - input.tanh()
 
 
 def softshrink(input, lambd=0.5):
-    """x - lambd where x > lambd, x + lambd where x < -lambd, else 0."""
+    """x - lambd where x > lambd, x + lambd where x < -lambd, else 0.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.softshrink(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
+    tensor([-1.5000, -0.0000,  0.0000,  1.5000])
+    """
     lambd = _number(lambd, "softshrink", "lambd")
     if lambd < 0:
         raise RuntimeError(f"[softshrink] lambda must be greater or equal to 0, but found to be {lambd}.")
@@ -884,25 +1122,45 @@ def softshrink(input, lambd=0.5):
 
 
 def hardshrink(input, lambd=0.5):
-    """x where |x| > lambd, else 0."""
+    """x where |x| > lambd, else 0.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.hardshrink(fngrad.tensor([-2.0, 0.25, 2.0]))
+    tensor([-2.,  0.,  2.])
+    """
     lambd = _number(lambd, "hardshrink", "lambd")
     return _C.where((input > lambd).logical_or(input < -lambd), input, input * 0.0)
 
 
 def threshold(input, threshold, value, inplace=False):
-    """x where x > threshold, else value."""
+    """x where x > threshold, else value.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.threshold(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]), 0.0, -1.0)
+    tensor([-1.0000, -1.0000,  0.5000,  2.0000])
+    """
     threshold = _number(threshold, "threshold", "threshold")
     value = _number(value, "threshold", "value")
     return _inplace_result(input, _C.where(input > threshold, input, input * 0.0 + value), inplace)
 
 
 def threshold_(input, threshold, value):
-    """threshold in place."""
+    """threshold in place.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.threshold_(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]), 0.0, -1.0)
+    tensor([-1.0000, -1.0000,  0.5000,  2.0000])
+    """
     return globals()["threshold"](input, threshold, value, inplace=True)
 
 
 def prelu(input, weight):
-    """x where x > 0, else weight * x; ``weight`` has one entry, or one per channel (dim 1)."""
+    """x where x > 0, else weight * x; ``weight`` has one entry, or one per channel (dim 1).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.prelu(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]), fngrad.tensor([0.25]))
+    tensor([-0.5000, -0.1250,  0.5000,  2.0000])
+    """
     if weight.dim() > 1:
         raise RuntimeError(f"[prelu] Expected weight to be a scalar or 1D tensor, but got: ndim = {weight.dim()}")
     n = weight.numel()
@@ -920,7 +1178,12 @@ def prelu(input, weight):
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Leaky ReLU with a random slope per element, drawn from U(lower, upper) when ``training``
-    (seeded by ``fngrad.manual_seed``); in evaluation the slope is (lower + upper) / 2."""
+    (seeded by ``fngrad.manual_seed``); in evaluation the slope is (lower + upper) / 2.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.rrelu(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
+    tensor([-0.4583, -0.1146,  0.5000,  2.0000])
+    """
     lower = _number(lower, "rrelu", "lower")
     upper = _number(upper, "rrelu", "upper")
     if not training:
@@ -931,7 +1194,12 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
-    """softmax(-input) along ``dim``."""
+    """softmax(-input) along ``dim``.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.softmin(fngrad.tensor([0.0, 1.0, 2.0]), dim=0)
+    tensor([0.6652, 0.2447, 0.0900])
+    """
     if dim is None:
         dim = _get_softmax_dim("softmin", input.dim(), _stacklevel)
     return (-input).softmax(dim, dtype)
@@ -941,15 +1209,24 @@ __all__ += ["normalize", "cosine_similarity", "pairwise_distance", "pdist"]
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
-    """input / max(||input||_p along dim, eps). Example: ``F.normalize(fngrad.tensor([[3.0, 4.0]]))``
-    is ``tensor([[0.6000, 0.8000]])``."""
+    """input / max(||input||_p along dim, eps).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.normalize(fngrad.tensor([[3.0, 4.0]]))
+    tensor([[0.6000, 0.8000]])
+    """
     if out is not None:
         raise NotImplementedError("[normalize] out= is not supported")
     return input / input.norm(p, dim, keepdim=True).clamp(min=eps)
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    """Cosine of the angle between x1 and x2 along ``dim`` (broadcast), each norm at least ``eps``."""
+    """Cosine of the angle between x1 and x2 along ``dim`` (broadcast), each norm at least ``eps``.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.cosine_similarity(fngrad.tensor([[1.0, 0.0]]), fngrad.tensor([[1.0, 1.0]]))
+    tensor([0.7071])
+    """
     # The operands broadcast first: a norm along `dim` is over the broadcast size (PyTorch).
     shape = _broadcast_check("cosine_similarity", x1.shape, x2.shape)
     x1, x2 = x1.expand(shape), x2.expand(shape)
@@ -959,7 +1236,12 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
-    """||x1 - x2 + eps||_p along the last dim."""
+    """||x1 - x2 + eps||_p along the last dim.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.pairwise_distance(fngrad.tensor([[0.0, 0.0]]), fngrad.tensor([[3.0, 4.0]]))
+    tensor([5.0000])
+    """
     dim = max(x1.dim(), x2.dim()) - 1
     if dim < 0:
         return ((x1 - x2) + eps).abs()
@@ -967,7 +1249,12 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 
 def pdist(input, p=2):
-    """The p-norm distances between the rows of an (N, M) input, i < j, in row-major order (N(N-1)/2)."""
+    """The p-norm distances between the rows of an (N, M) input, i < j, in row-major order (N(N-1)/2).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.pdist(fngrad.tensor([[0.0, 0.0], [3.0, 4.0], [6.0, 8.0]]))
+    tensor([ 5., 10.,  5.])
+    """
     if input.dim() != 2:
         raise RuntimeError(f"[pdist] pdist only supports 2D tensors, got: {input.dim()}D")
     i, j = np.triu_indices(input.shape[0], k=1)
@@ -1119,7 +1406,12 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
-    """Deprecated name of :func:`interpolate` (as in PyTorch)."""
+    """Deprecated name of :func:`interpolate` (as in PyTorch).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.upsample(fngrad.tensor([[[1.0, 2.0]]]), scale_factor=2)
+    tensor([[[1., 1., 2., 2.]]])
+    """
     warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2)
     return interpolate(input, size, scale_factor, mode, align_corners)
 
@@ -1194,24 +1486,46 @@ def _adaptive_pool(input, output_size, nd, op, kind, return_indices=False):
 
 
 def adaptive_avg_pool1d(input, output_size):
-    """Average pooling of (N, C, L) input to ``output_size`` with PyTorch's adaptive windows."""
+    """Average pooling of (N, C, L) input to ``output_size`` with PyTorch's adaptive windows.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.adaptive_avg_pool1d(fngrad.arange(6.).reshape(1, 1, 6), 2)
+    tensor([[[1., 4.]]])
+    """
     return _adaptive_pool(input, output_size, 1, "adaptive_avg_pool1d", "avg")
 
 
 def adaptive_avg_pool2d(input, output_size):
-    """Average pooling of (N, C, H, W) input to ``output_size`` (an int, or (h, w) with None for keep)."""
+    """Average pooling of (N, C, H, W) input to ``output_size`` (an int, or (h, w) with None for keep).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.adaptive_avg_pool2d(fngrad.arange(16.).reshape(1, 1, 4, 4), 2)
+    tensor([[[[ 2.5000,  4.5000],
+              [10.5000, 12.5000]]]])
+    """
     return _adaptive_pool(input, output_size, 2, "adaptive_avg_pool2d", "avg")
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     """Max pooling of (N, C, L) input to ``output_size`` with PyTorch's adaptive windows; with
-    ``return_indices`` also the flat spatial position of each maximum (for ``max_unpool``)."""
+    ``return_indices`` also the flat spatial position of each maximum (for ``max_unpool``).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.adaptive_max_pool1d(fngrad.arange(6.).reshape(1, 1, 6), 2)
+    tensor([[[2., 5.]]])
+    """
     return _adaptive_pool(input, output_size, 1, "adaptive_max_pool1d", "max", return_indices)
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max pooling of (N, C, H, W) input to ``output_size`` with PyTorch's adaptive windows; with
-    ``return_indices`` also the flat spatial position of each maximum (for ``max_unpool``)."""
+    ``return_indices`` also the flat spatial position of each maximum (for ``max_unpool``).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.adaptive_max_pool2d(fngrad.arange(16.).reshape(1, 1, 4, 4), 2)
+    tensor([[[[ 5.,  7.],
+              [13., 15.]]]])
+    """
     return _adaptive_pool(input, output_size, 2, "adaptive_max_pool2d", "max", return_indices)
 
 
@@ -1244,12 +1558,24 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, nd, o
 
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    """Puts each value of ``input`` at its index from ``max_pool1d(..., return_indices=True)``; zeros elsewhere."""
+    """Puts each value of ``input`` at its index from ``max_pool1d(..., return_indices=True)``; zeros elsewhere.
+
+    >>> import fngrad.nn.functional as F
+    >>> y, i = F.max_pool1d(fngrad.tensor([[[1.0, 3.0, 2.0, 0.0]]]), 2, return_indices=True)
+    >>> F.max_unpool1d(y, i, 2)
+    tensor([[[0., 3., 2., 0.]]])
+    """
     return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 1, "max_unpool1d")
 
 
 def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    """Puts each value of ``input`` at its index from ``max_pool3d(..., return_indices=True)``; zeros elsewhere."""
+    """Puts each value of ``input`` at its index from ``max_pool3d(..., return_indices=True)``; zeros elsewhere.
+
+    >>> import fngrad.nn.functional as F
+    >>> y, i = F.max_pool3d(fngrad.arange(8.).reshape(1, 1, 2, 2, 2), 2, return_indices=True)
+    >>> F.max_unpool3d(y, i, 2).flatten()
+    tensor([0., 0., 0., 0., 0., 0., 0., 7.])
+    """
     return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 3, "max_unpool3d")
 
 
@@ -1278,7 +1604,12 @@ def _zeros_like(t):
 
 
 def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
-    """max(0, -target (input1 - input2) + margin), target in {1, -1}."""
+    """max(0, -target (input1 - input2) + margin), target in {1, -1}.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.margin_ranking_loss(fngrad.tensor([1.0, 2.0]), fngrad.tensor([2.0, 1.0]), fngrad.tensor([1.0, 1.0]))
+    tensor(0.5000)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "margin_ranking_loss")
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
@@ -1290,7 +1621,12 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, r
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
     """input where target is 1, max(0, margin - input) where target is -1 (PyTorch: the first term
-    wherever target != -1, the second wherever target != 1)."""
+    wherever target != -1, the second wherever target != 1).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.hinge_embedding_loss(fngrad.tensor([0.3, 2.0]), fngrad.tensor([-1, 1]))
+    tensor(1.3500)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "hinge_embedding_loss")
     zero = _zeros_like(input)
@@ -1300,14 +1636,24 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """log(1 + exp(-target input)), target in {1, -1}."""
+    """log(1 + exp(-target input)), target in {1, -1}.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.soft_margin_loss(fngrad.tensor([2.0, -1.0]), fngrad.tensor([1.0, -1.0]))
+    tensor(0.2201)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "soft_margin_loss")
     return _reduce(-logsigmoid(target * input), reduction)
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
-    """-(y logsigmoid(x) + (1 - y) logsigmoid(-x)), times weight, averaged over the classes (last dim)."""
+    """-(y logsigmoid(x) + (1 - y) logsigmoid(-x)), times weight, averaged over the classes (last dim).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.multilabel_soft_margin_loss(fngrad.tensor([[2.0, -1.0]]), fngrad.tensor([[1.0, 0.0]]))
+    tensor(0.2201)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "multilabel_soft_margin_loss")
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
@@ -1318,7 +1664,12 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
                       reduction="mean"):
-    """sum over i != y of max(0, margin - x[y] + x[i])**p / C (times weight[y]), for (N, C) or (C,) input."""
+    """sum over i != y of max(0, margin - x[y] + x[i])**p / C (times weight[y]), for (N, C) or (C,) input.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.multi_margin_loss(fngrad.tensor([[0.1, 0.8, 0.4]]), fngrad.tensor([1]))
+    tensor(0.3000)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "multi_margin_loss")
     if p not in (1, 2):
@@ -1353,7 +1704,12 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
                         reduce=None, reduction="mean"):
     """max(0, margin + d(anchor, positive) - d(anchor, negative)) with d = pairwise_distance(p, eps);
-    ``swap`` uses min(d(a, n), d(p, n))."""
+    ``swap`` uses min(d(a, n), d(p, n)).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.triplet_margin_loss(fngrad.tensor([[0.0, 0.0]]), fngrad.tensor([[1.0, 0.0]]), fngrad.tensor([[0.0, 0.5]]))
+    tensor(1.5000)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "triplet_margin_loss")
     if not (anchor.dim() == positive.dim() == negative.dim()):
@@ -1372,7 +1728,12 @@ _COSINE_EMBEDDING_EPS = 1e-12  # PyTorch's EPSILON in cosine_embedding_loss
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
-    """1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where target is -1."""
+    """1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where target is -1.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.cosine_embedding_loss(fngrad.tensor([[1.0, 0.0]]), fngrad.tensor([[0.0, 1.0]]), fngrad.tensor([1]))
+    tensor(1.)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cosine_embedding_loss")
     if input1.dim() != input2.dim() or input1.dim() not in (1, 2):
@@ -1391,7 +1752,12 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
                      reduction="mean"):
     """exp(input) - target input (``log_input``), else input - target log(input + eps); ``full`` adds
-    Stirling's term target log target - target + log(2 pi target) / 2 where target > 1."""
+    Stirling's term target log target - target + log(2 pi target) / 2 where target > 1.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.poisson_nll_loss(fngrad.tensor([0.0, 1.0]), fngrad.tensor([1.0, 2.0]))
+    tensor(0.8591)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "poisson_nll_loss")
     if log_input:
@@ -1408,7 +1774,12 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
     """(log(max(var, eps)) + (input - target)**2 / max(var, eps)) / 2 (+ log(2 pi) / 2 when ``full``);
     ``var`` has input's shape, or one dim less, or 1 in the last dim. As PyTorch, the clamp of var
-    does not stop its gradient."""
+    does not stop its gradient.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.gaussian_nll_loss(fngrad.tensor([1.0, 2.0]), fngrad.tensor([1.5, 2.0]), fngrad.ones(2))
+    tensor(0.0625)
+    """
     _check_reduction(reduction, "gaussian_nll_loss")
     if isinstance(var, numbers.Real):
         var = input.detach() * 0.0 + float(var)
@@ -1460,7 +1831,12 @@ def pixel_shuffle(input, upscale_factor):
 
 
 def pixel_unshuffle(input, downscale_factor):
-    """(*, C, H r, W r) -> (*, C r^2, H, W), the inverse of ``pixel_shuffle``."""
+    """(*, C, H r, W r) -> (*, C r^2, H, W), the inverse of ``pixel_shuffle``.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.pixel_unshuffle(fngrad.ones(1, 1, 4, 4), 2).shape
+    fngrad.Size([1, 4, 2, 2])
+    """
     if input.dim() < 3:
         raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
                            f"{input.dim()} dimension(s)")
@@ -1476,7 +1852,16 @@ def pixel_unshuffle(input, downscale_factor):
 
 
 def channel_shuffle(input, groups):
-    """(N, C, *) with channels in ``groups`` groups -> channels interleaved across the groups."""
+    """(N, C, *) with channels in ``groups`` groups -> channels interleaved across the groups.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.channel_shuffle(fngrad.arange(4.).reshape(1, 4, 1, 1), 2).flatten()
+    tensor([0., 2., 1., 3.])
+
+    >>> import fngrad.nn.functional as F
+    >>> F.native_channel_shuffle(fngrad.arange(4.).reshape(1, 4, 1, 1), 2).flatten()
+    tensor([0., 2., 1., 3.])
+    """
     groups = int(groups)
     if groups <= 0:
         raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
@@ -1493,7 +1878,12 @@ native_channel_shuffle = channel_shuffle
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
                   momentum=0.1, eps=1e-5):
     """Normalises each (sample, channel) over its spatial dims; with ``use_input_stats`` updates the
-    running statistics (averaged over the batch) in place, else normalises by them."""
+    running statistics (averaged over the batch) in place, else normalises by them.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.instance_norm(fngrad.tensor([[[1.0, 3.0]]]))
+    tensor([[[-1.0000,  1.0000]]])
+    """
     dims = tuple(range(2, input.dim()))
     shape = [1, -1] + [1] * (input.dim() - 2)
     if use_input_stats:
@@ -1520,7 +1910,14 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
-    """x / (k + alpha * mean of x^2 over ``size`` neighbouring channels)^beta (zero-padded channels)."""
+    """x / (k + alpha * mean of x^2 over ``size`` neighbouring channels)^beta (zero-padded channels).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.local_response_norm(fngrad.ones(1, 3, 1), size=2)
+    tensor([[[1.0000],
+             [0.9999],
+             [0.9999]]])
+    """
     if input.dim() < 3:
         raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} dimensions)")
     if input.numel() == 0:
@@ -1537,7 +1934,12 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     """x / sqrt(mean of x^2 over the last len(normalized_shape) dims + eps) * weight; eps defaults to
-    the dtype's machine epsilon."""
+    the dtype's machine epsilon.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.rms_norm(fngrad.tensor([[3.0, 4.0]]), (2,))
+    tensor([[0.8485, 1.1314]])
+    """
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if tuple(input.shape[input.dim() - len(shape):]) != shape:
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape [*, "
@@ -1551,19 +1953,34 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
 
 
 def upsample_bilinear(input, size=None, scale_factor=None):
-    """``interpolate(mode="bilinear", align_corners=True)`` (deprecated in PyTorch)."""
+    """``interpolate(mode="bilinear", align_corners=True)`` (deprecated in PyTorch).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.upsample_bilinear(fngrad.tensor([[[[1.0, 2.0]]]]), size=(1, 3))
+    tensor([[[[1.0000, 1.5000, 2.0000]]]])
+    """
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
 def upsample_nearest(input, size=None, scale_factor=None):
-    """``interpolate(mode="nearest")`` (deprecated in PyTorch)."""
+    """``interpolate(mode="nearest")`` (deprecated in PyTorch).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.upsample_nearest(fngrad.tensor([[[1.0, 2.0]]]), scale_factor=2)
+    tensor([[[1., 1., 2., 2.]]])
+    """
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
 def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin=1.0, swap=False,
                                       reduction="mean"):
     """max(0, margin + d(anchor, positive) - d(anchor, negative)) with d = ``distance_function``
-    (``pairwise_distance`` by default); ``swap`` uses min(d(a, n), d(p, n))."""
+    (``pairwise_distance`` by default); ``swap`` uses min(d(a, n), d(p, n)).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.triplet_margin_with_distance_loss(fngrad.tensor([[0.0, 0.0]]), fngrad.tensor([[1.0, 0.0]]), fngrad.tensor([[0.0, 0.5]]))
+    tensor(1.5000)
+    """
     _check_reduction(reduction, "triplet_margin_with_distance_loss")
     if margin <= 0:
         raise ValueError(f"triplet_margin_with_distance_loss: expected margin to be greater than 0, got {margin} "
@@ -1583,7 +2000,12 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
 
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """sum over target classes j (up to the first -1) and non-target classes i of max(0, 1 - (x[j] - x[i])),
-    divided by C, for (C,) or (N, C) input."""
+    divided by C, for (C,) or (N, C) input.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.multilabel_margin_loss(fngrad.tensor([[0.1, 0.2, 0.4, 0.8]]), fngrad.tensor([[3, 0, -1, 1]]))
+    tensor(0.8500)
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "multilabel_margin_loss")
     rows = input.reshape(1, -1) if input.dim() <= 1 else input
@@ -1612,7 +2034,15 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
-    """im2col: the sliding blocks of (N, C, *spatial) input as columns, (N, C * prod(kernel_size), L)."""
+    """im2col: the sliding blocks of (N, C, *spatial) input as columns, (N, C * prod(kernel_size), L).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.unfold(fngrad.arange(9.).reshape(1, 1, 3, 3), kernel_size=2)
+    tensor([[[0., 1., 3., 4.],
+             [1., 2., 4., 5.],
+             [3., 4., 6., 7.],
+             [4., 5., 7., 8.]]])
+    """
     nd = input.dim() - 2
     unbatched = nd == 1  # PyTorch: (C, H, W) is an unbatched 2-D input
     if unbatched:
@@ -1659,7 +2089,14 @@ def _fold(input, output_size, kernel, dilation, padding, stride, nd, op, blocks=
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """col2im: sums the columns of (N, C * prod(kernel_size), L) input into (N, C, *output_size),
-    overlapping blocks added."""
+    overlapping blocks added.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.fold(fngrad.ones(1, 4, 4), output_size=(3, 3), kernel_size=2)
+    tensor([[[[1., 2., 1.],
+              [2., 4., 2.],
+              [1., 2., 1.]]]])
+    """
     unbatched = input.dim() == 2
     if unbatched:
         input = input.unsqueeze(0)
@@ -1705,49 +2142,89 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """Transposed 1-D convolution of (N, C_in, L) with ``weight`` (C_in, C_out / groups, k)."""
+    """Transposed 1-D convolution of (N, C_in, L) with ``weight`` (C_in, C_out / groups, k).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.conv_transpose1d(fngrad.ones(1, 1, 3), fngrad.ones(1, 1, 2))
+    tensor([[[1., 2., 2., 1.]]])
+    """
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 1,
                            "conv_transpose1d")
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """Transposed 2-D convolution of (N, C_in, H, W) with ``weight`` (C_in, C_out / groups, kh, kw)."""
+    """Transposed 2-D convolution of (N, C_in, H, W) with ``weight`` (C_in, C_out / groups, kh, kw).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.conv_transpose2d(fngrad.ones(1, 1, 2, 2), fngrad.ones(1, 2, 3, 3), stride=2).shape
+    fngrad.Size([1, 2, 5, 5])
+    """
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 2,
                            "conv_transpose2d")
 
 
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """Transposed 3-D convolution of (N, C_in, D, H, W) with ``weight`` (C_in, C_out / groups, kd, kh, kw)."""
+    """Transposed 3-D convolution of (N, C_in, D, H, W) with ``weight`` (C_in, C_out / groups, kd, kh, kw).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.conv_transpose3d(fngrad.ones(1, 1, 2, 2, 2), fngrad.ones(1, 1, 2, 2, 2)).shape
+    fngrad.Size([1, 1, 3, 3, 3])
+    """
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 3,
                            "conv_transpose3d")
 
 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """3-D convolution over (N, C, D, H, W) (or (C, D, H, W)) with ``weight`` (out, C / groups, kd, kh, kw)."""
+    """3-D convolution over (N, C, D, H, W) (or (C, D, H, W)) with ``weight`` (out, C / groups, kd, kh, kw).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.conv3d(fngrad.ones(1, 1, 3, 3, 3), fngrad.ones(1, 1, 3, 3, 3))
+    tensor([[[[[27.]]]]])
+    """
     return _conv(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
 
 
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
-    """The mean of each window of (N, C, D, H, W) input."""
+    """The mean of each window of (N, C, D, H, W) input.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.avg_pool3d(fngrad.ones(1, 1, 4, 4, 4), 2).shape
+    fngrad.Size([1, 1, 2, 2, 2])
+    """
     return _pool(input, kernel_size, stride, padding, 1, ceil_mode, 3, "avg_pool3d", "avg", count_include_pad,
                  divisor_override)
 
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """The maximum of each window of (N, C, D, H, W) input (padding counts as -inf)."""
+    """The maximum of each window of (N, C, D, H, W) input (padding counts as -inf).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.max_pool3d(fngrad.arange(8.).reshape(1, 1, 2, 2, 2), 2)
+    tensor([[[[[7.]]]]])
+    """
     return _pool(input, kernel_size, stride, padding, dilation, ceil_mode, 3, "max_pool3d", "max",
                  return_indices=return_indices)
 
 
 def adaptive_avg_pool3d(input, output_size):
-    """Average pooling of (N, C, D, H, W) input to ``output_size`` with PyTorch's adaptive windows."""
+    """Average pooling of (N, C, D, H, W) input to ``output_size`` with PyTorch's adaptive windows.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.adaptive_avg_pool3d(fngrad.ones(1, 1, 4, 4, 4), 2).shape
+    fngrad.Size([1, 1, 2, 2, 2])
+    """
     return _adaptive_pool(input, output_size, 3, "adaptive_avg_pool3d", "avg")
 
 
 def adaptive_max_pool3d(input, output_size, return_indices=False):
     """Max pooling of (N, C, D, H, W) input to ``output_size`` with PyTorch's adaptive windows; with
-    ``return_indices`` also the flat spatial position of each maximum (for ``max_unpool``)."""
+    ``return_indices`` also the flat spatial position of each maximum (for ``max_unpool``).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.adaptive_max_pool3d(fngrad.ones(1, 1, 4, 4, 4), 2).shape
+    fngrad.Size([1, 1, 2, 2, 2])
+    """
     return _adaptive_pool(input, output_size, 3, "adaptive_max_pool3d", "max", return_indices)
 
 

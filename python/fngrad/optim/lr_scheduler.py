@@ -167,22 +167,64 @@ class LRScheduler:
             self.step()
 
     def state_dict(self) -> dict[str, Any]:
-        """The scheduler's attributes except the optimizer."""
+        """The scheduler's attributes except the optimizer.
+
+        >>> opt = fngrad.optim.SGD([fngrad.nn.Parameter(fngrad.ones(1))], lr=1.0)
+        >>> sched = fngrad.optim.lr_scheduler.StepLR(opt, step_size=2)
+        >>> sched.state_dict()['last_epoch'], sched.state_dict()['step_size']
+        (0, 2)
+        """
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restores attributes saved by :meth:`state_dict`."""
+        """Restores attributes saved by :meth:`state_dict`.
+
+        >>> opt = fngrad.optim.SGD([fngrad.nn.Parameter(fngrad.ones(1))], lr=1.0)
+        >>> a = fngrad.optim.lr_scheduler.StepLR(opt, step_size=2)
+        >>> opt.step(); a.step(); opt.step(); a.step()
+        >>> b = fngrad.optim.lr_scheduler.StepLR(opt, step_size=2)
+        >>> b.load_state_dict(a.state_dict())
+        >>> b.last_epoch
+        2
+        """
         self.__dict__.update(state_dict)
 
     def get_last_lr(self) -> list:
-        """The learning rates of the groups after the last :meth:`step`."""
+        """The learning rates of the groups after the last :meth:`step`.
+
+        >>> opt = fngrad.optim.SGD([fngrad.nn.Parameter(fngrad.ones(1))], lr=1.0)
+        >>> sched = fngrad.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+        >>> opt.step(); sched.step()
+        >>> sched.get_last_lr()
+        [0.5]
+        """
         return self._last_lr
 
     def get_lr(self) -> list:
+        """The learning rates of the groups at the current epoch, by the schedule's rule (each
+        scheduler defines it; ``step`` calls it). Read :meth:`get_last_lr` instead.
+
+        >>> opt = fngrad.optim.SGD([fngrad.nn.Parameter(fngrad.ones(1))], lr=1.0)
+        >>> sched = fngrad.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.1)
+        >>> opt.step(); sched.step()
+        >>> [round(lr, 6) for lr in sched.get_last_lr()]
+        [0.1]
+        """
         raise NotImplementedError
 
     def step(self, epoch: int | None = None) -> None:
-        """Advances the schedule by one epoch (or, deprecated, to ``epoch``)."""
+        """Advances the schedule by one epoch (or, deprecated, to ``epoch``).
+
+        >>> opt = fngrad.optim.SGD([fngrad.nn.Parameter(fngrad.ones(1))], lr=1.0)
+        >>> sched = fngrad.optim.lr_scheduler.MultiStepLR(opt, milestones=[2], gamma=0.1)
+        >>> for epoch in range(3):
+        ...     opt.step()
+        ...     sched.step()
+        ...     print(epoch, [round(lr, 6) for lr in sched.get_last_lr()])
+        0 [1.0]
+        1 [0.1]
+        2 [0.1]
+        """
         if self._step_count == 1:
             if not hasattr(self.optimizer.step, "_wrapped_by_lr_sched"):
                 warnings.warn(
@@ -376,7 +418,13 @@ class LambdaLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def state_dict(self):
-        """As PyTorch: functions are not saved; a callable object's ``__dict__`` is."""
+        """As PyTorch: functions are not saved; a callable object's ``__dict__`` is.
+
+        >>> opt = fngrad.optim.SGD([fngrad.nn.Parameter(fngrad.ones(1))], lr=1.0)
+        >>> sched = fngrad.optim.lr_scheduler.LambdaLR(opt, lambda epoch: 0.5 ** epoch)
+        >>> sched.state_dict()['lr_lambdas']
+        [None]
+        """
         state_dict = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "lr_lambdas")}
         state_dict["lr_lambdas"] = [
             None if isinstance(fn, types.FunctionType) else fn.__dict__.copy() for fn in self.lr_lambdas
@@ -384,6 +432,16 @@ class LambdaLR(LRScheduler):
         return state_dict
 
     def load_state_dict(self, state_dict):
+        """Restores what :meth:`state_dict` saved (the lambdas that are callable objects get their ``__dict__`` back).
+
+        >>> opt = fngrad.optim.SGD([fngrad.nn.Parameter(fngrad.ones(1))], lr=1.0)
+        >>> a = fngrad.optim.lr_scheduler.LambdaLR(opt, lambda epoch: 0.5 ** epoch)
+        >>> opt.step(); a.step()
+        >>> b = fngrad.optim.lr_scheduler.LambdaLR(opt, lambda epoch: 0.5 ** epoch)
+        >>> b.load_state_dict(a.state_dict())
+        >>> b.last_epoch
+        1
+        """
         state_dict = dict(state_dict)
         lr_lambdas = state_dict.pop("lr_lambdas")
         self.__dict__.update(state_dict)
@@ -499,6 +557,17 @@ class SequentialLR(LRScheduler):
         self._last_lr = schedulers[idx].get_last_lr()
 
     def recursive_undo(self, sched=None) -> None:
+        """Undoes the initial step of ``sched`` (of each scheduler, by default), which their
+        constructors took, so that the sequence starts from the optimizer's learning rates.
+
+        >>> opt = fngrad.optim.SGD([fngrad.nn.Parameter(fngrad.ones(1))], lr=1.0)
+        >>> first = fngrad.optim.lr_scheduler.LinearLR(opt, start_factor=0.5, total_iters=1)
+        >>> second = fngrad.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)
+        >>> sched = fngrad.optim.lr_scheduler.SequentialLR(opt, [first, second], milestones=[1])
+        >>> sched.recursive_undo()
+        >>> opt.param_groups[0]['lr']
+        0.5
+        """
         scheds = self if sched is None else sched
         if hasattr(scheds, "_schedulers"):
             for s in scheds._schedulers:
@@ -507,6 +576,21 @@ class SequentialLR(LRScheduler):
             scheds.last_epoch -= 1
 
     def step(self) -> None:
+        """Steps the scheduler whose turn it is (the next one from each milestone on).
+
+        >>> opt = fngrad.optim.SGD([fngrad.nn.Parameter(fngrad.ones(1))], lr=1.0)
+        >>> first = fngrad.optim.lr_scheduler.LinearLR(opt, start_factor=0.5, total_iters=2)
+        >>> second = fngrad.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+        >>> sched = fngrad.optim.lr_scheduler.SequentialLR(opt, [first, second], milestones=[2])
+        >>> for _ in range(4):
+        ...     opt.step()
+        ...     sched.step()
+        ...     print(sched.get_last_lr())
+        [0.75]
+        [1.0]
+        [0.5]
+        [0.25]
+        """
         self.last_epoch += 1
         idx = bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[idx]
@@ -517,11 +601,34 @@ class SequentialLR(LRScheduler):
         self._last_lr = scheduler.get_last_lr()
 
     def state_dict(self):
+        """The state of the sequence and of each of its schedulers (without the optimizer).
+
+        >>> opt = fngrad.optim.SGD([fngrad.nn.Parameter(fngrad.ones(1))], lr=1.0)
+        >>> first = fngrad.optim.lr_scheduler.LinearLR(opt, start_factor=0.5, total_iters=2)
+        >>> second = fngrad.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+        >>> sched = fngrad.optim.lr_scheduler.SequentialLR(opt, [first, second], milestones=[2])
+        >>> sched.state_dict()['_milestones'], len(sched.state_dict()['_schedulers'])
+        ([2], 2)
+        """
         state_dict = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "_schedulers")}
         state_dict["_schedulers"] = [s.state_dict() for s in self._schedulers]
         return state_dict
 
     def load_state_dict(self, state_dict):
+        """Restores what :meth:`state_dict` saved, into the sequence and each of its schedulers.
+
+        >>> opt = fngrad.optim.SGD([fngrad.nn.Parameter(fngrad.ones(1))], lr=1.0)
+        >>> from fngrad.optim.lr_scheduler import ExponentialLR, LinearLR, SequentialLR
+        >>> def make():
+        ...     first = LinearLR(opt, start_factor=0.5, total_iters=2)
+        ...     return SequentialLR(opt, [first, ExponentialLR(opt, gamma=0.5)], milestones=[2])
+        >>> a = make()
+        >>> opt.step(); a.step()
+        >>> b = make()
+        >>> b.load_state_dict(a.state_dict())
+        >>> b.last_epoch
+        1
+        """
         state_dict = dict(state_dict)
         schedulers = state_dict.pop("_schedulers")
         self.__dict__.update(state_dict)
@@ -684,6 +791,16 @@ class ReduceLROnPlateau(LRScheduler):
         self.num_bad_epochs = 0
 
     def step(self, metrics, epoch=None) -> None:
+        """Records ``metrics`` (the quantity watched, e.g. the validation loss) and reduces the
+        learning rates by ``factor`` once it has not improved for ``patience`` epochs.
+
+        >>> opt = fngrad.optim.SGD([fngrad.nn.Parameter(fngrad.ones(1))], lr=1.0)
+        >>> sched = fngrad.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)
+        >>> for loss in [1.0, 1.0, 1.0, 1.0]:
+        ...     sched.step(loss)
+        >>> sched.get_last_lr()
+        [0.5]
+        """
         current = float(metrics)
         if epoch is None:
             epoch = self.last_epoch + 1
@@ -747,5 +864,15 @@ class ReduceLROnPlateau(LRScheduler):
         self.threshold_mode = threshold_mode
 
     def load_state_dict(self, state_dict) -> None:
+        """Restores what ``state_dict`` saved (the best metric, the epochs without improvement, ...).
+
+        >>> opt = fngrad.optim.SGD([fngrad.nn.Parameter(fngrad.ones(1))], lr=1.0)
+        >>> a = fngrad.optim.lr_scheduler.ReduceLROnPlateau(opt)
+        >>> a.step(0.5)
+        >>> b = fngrad.optim.lr_scheduler.ReduceLROnPlateau(opt)
+        >>> b.load_state_dict(a.state_dict())
+        >>> b.best
+        0.5
+        """
         self.__dict__.update(state_dict)
         self._init_is_better(mode=self.mode, threshold=self.threshold, threshold_mode=self.threshold_mode)

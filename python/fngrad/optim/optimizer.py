@@ -266,29 +266,74 @@ class Optimizer:
 
     def register_step_pre_hook(self, hook) -> RemovableHandle:
         """Registers ``hook(optimizer, args, kwargs)`` to run before this optimizer's ``step``;
-        it may return ``(new_args, new_kwargs)``. Returns a handle whose ``remove()`` drops it."""
+        it may return ``(new_args, new_kwargs)``. Returns a handle whose ``remove()`` drops it.
+
+        >>> w = fngrad.nn.Parameter(fngrad.tensor([1., 2.]))
+        >>> opt = fngrad.optim.SGD([w], lr=0.1)
+        >>> h = opt.register_step_pre_hook(lambda opt, args, kwargs: print('before step'))
+        >>> opt.step()
+        before step
+        >>> h.remove()
+        """
         return _add_hook(self._optimizer_step_pre_hooks, hook)
 
     def register_step_post_hook(self, hook) -> RemovableHandle:
-        """Registers ``hook(optimizer, args, kwargs)`` to run after this optimizer's ``step``."""
+        """Registers ``hook(optimizer, args, kwargs)`` to run after this optimizer's ``step``.
+
+        >>> w = fngrad.nn.Parameter(fngrad.tensor([1., 2.]))
+        >>> opt = fngrad.optim.SGD([w], lr=0.1)
+        >>> h = opt.register_step_post_hook(lambda opt, args, kwargs: print('after step'))
+        >>> opt.step()
+        after step
+        >>> h.remove()
+        """
         return _add_hook(self._optimizer_step_post_hooks, hook)
 
     def register_state_dict_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
-        """Registers ``hook(optimizer)`` to run at the start of :meth:`state_dict`."""
+        """Registers ``hook(optimizer)`` to run at the start of :meth:`state_dict`.
+
+        >>> w = fngrad.nn.Parameter(fngrad.tensor([1., 2.]))
+        >>> opt = fngrad.optim.SGD([w], lr=0.1)
+        >>> h = opt.register_state_dict_pre_hook(lambda opt: print('saving'))
+        >>> sorted(opt.state_dict())
+        saving
+        ['param_groups', 'state']
+        """
         return _add_hook(self._optimizer_state_dict_pre_hooks, hook, prepend)
 
     def register_state_dict_post_hook(self, hook, prepend: bool = False) -> RemovableHandle:
         """Registers ``hook(optimizer, state_dict)`` to run at the end of :meth:`state_dict`; it
-        may return a replacement state dict."""
+        may return a replacement state dict.
+
+        >>> w = fngrad.nn.Parameter(fngrad.tensor([1., 2.]))
+        >>> opt = fngrad.optim.SGD([w], lr=0.1)
+        >>> h = opt.register_state_dict_post_hook(lambda opt, sd: sd.update(note='saved'))
+        >>> sorted(opt.state_dict())
+        ['note', 'param_groups', 'state']
+        """
         return _add_hook(self._optimizer_state_dict_post_hooks, hook, prepend)
 
     def register_load_state_dict_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
         """Registers ``hook(optimizer, state_dict)`` to run before :meth:`load_state_dict`; it may
-        return a replacement state dict."""
+        return a replacement state dict.
+
+        >>> w = fngrad.nn.Parameter(fngrad.tensor([1., 2.]))
+        >>> opt = fngrad.optim.SGD([w], lr=0.1)
+        >>> h = opt.register_load_state_dict_pre_hook(lambda opt, sd: print('loading'))
+        >>> opt.load_state_dict(opt.state_dict())
+        loading
+        """
         return _add_hook(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
 
     def register_load_state_dict_post_hook(self, hook, prepend: bool = False) -> RemovableHandle:
-        """Registers ``hook(optimizer)`` to run after :meth:`load_state_dict`."""
+        """Registers ``hook(optimizer)`` to run after :meth:`load_state_dict`.
+
+        >>> w = fngrad.nn.Parameter(fngrad.tensor([1., 2.]))
+        >>> opt = fngrad.optim.SGD([w], lr=0.1)
+        >>> h = opt.register_load_state_dict_post_hook(lambda opt: print('loaded'))
+        >>> opt.load_state_dict(opt.state_dict())
+        loaded
+        """
         return _add_hook(self._optimizer_load_state_dict_post_hooks, hook, prepend)
 
     def state_dict(self) -> dict[str, Any]:
@@ -423,7 +468,21 @@ class Optimizer:
 
     def step(self, closure=None):
         """Performs one optimization step. ``closure``, when given, re-evaluates the model
-        (with grad mode on) and returns the loss, which ``step`` returns."""
+        (with grad mode on) and returns the loss, which ``step`` returns.
+
+        >>> w = fngrad.nn.Parameter(fngrad.tensor([1., 2.]))
+        >>> opt = fngrad.optim.SGD([w], lr=0.1)
+        >>> def closure():
+        ...     opt.zero_grad()
+        ...     loss = (w * w).sum()
+        ...     loss.backward()
+        ...     return loss
+        >>> opt.step(closure)
+        tensor(5., grad_fn=<SumBackward0>)
+        >>> w
+        Parameter containing:
+        tensor([0.8000, 1.6000], requires_grad=True)
+        """
         raise NotImplementedError
 
     # ---- helpers for the optimizers ----

@@ -59,7 +59,16 @@ class RMSprop(Optimizer):
 
     @_step_under_no_grad
     def step(self, closure=None):
-        """Performs one optimization step (see :class:`RMSprop`); returns ``closure()``'s loss."""
+        """Performs one optimization step (see :class:`RMSprop`); returns ``closure()``'s loss.
+
+        >>> w = fngrad.nn.Parameter(fngrad.tensor([1., 2.]))
+        >>> opt = fngrad.optim.RMSprop([w], lr=0.01)
+        >>> (w * w).sum().backward()
+        >>> opt.step()
+        >>> w
+        Parameter containing:
+        tensor([0.9000, 1.9000], requires_grad=True)
+        """
         loss = self._evaluate(closure)
         for group in self.param_groups:
             params = self._params_with_grad(group)

@@ -53,16 +53,34 @@ __all__ = [
 
 
 class CheckpointError(RuntimeError):
-    """Raised when the recomputation does not give back what the forward saved."""
+    """CheckpointError(message)
+
+    Raised when the recomputation does not give back what the forward saved.
+
+    >>> from fngrad.utils.checkpoint import CheckpointError
+    >>> issubclass(CheckpointError, RuntimeError)
+    True
+    """
 
 
 def noop_context_fn():
-    """The default ``context_fn``: no context around the forward nor the recomputation."""
+    """The default ``context_fn``: no context around the forward nor the recomputation.
+
+    >>> fwd, recompute = fngrad.utils.checkpoint.noop_context_fn()
+    >>> with fwd, recompute:
+    ...     pass
+    """
     return contextlib.nullcontext(), contextlib.nullcontext()
 
 
 def detach_variable(inputs):
-    """Each tensor of ``inputs`` detached, with its ``requires_grad`` kept (as PyTorch's)."""
+    """Each tensor of ``inputs`` detached, with its ``requires_grad`` kept (as PyTorch's).
+
+    >>> x = fngrad.ones(2, requires_grad=True)
+    >>> d, = fngrad.utils.checkpoint.detach_variable((x * 2,))
+    >>> d.requires_grad, d.grad_fn
+    (True, None)
+    """
     if not isinstance(inputs, tuple):
         raise RuntimeError(f"Only tuple of tensors is supported. Got Unsupported input type: {type(inputs).__name__}")
     out = []
@@ -95,7 +113,15 @@ def _rng_state(state):
 
 
 class CheckpointFunction(Function):
-    """The reentrant variant: forward without a graph, backward recomputes and backpropagates inside."""
+    """The reentrant variant: forward without a graph, backward recomputes and backpropagates inside.
+
+    >>> from fngrad.utils.checkpoint import CheckpointFunction
+    >>> x = fngrad.tensor([1., 2.], requires_grad=True)
+    >>> y = CheckpointFunction.apply(lambda t: t.sin() * 2, True, x)
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([ 1.0806, -0.8323])
+    """
 
     @staticmethod
     def forward(ctx, run_function, preserve_rng_state, *args):

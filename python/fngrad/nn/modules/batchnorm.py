@@ -95,7 +95,12 @@ class BatchNorm1d(_BatchNorm):
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch normalisation over (N, C, H, W) inputs."""
+    """Batch normalisation over (N, C, H, W) inputs.
+
+    >>> from fngrad import nn
+    >>> nn.BatchNorm2d(1)(fngrad.tensor([1.0, 3.0]).reshape(2, 1, 1, 1)).flatten()
+    tensor([-1.0000,  1.0000], grad_fn=<ViewBackward0>)
+    """
 
     def _check_input_dim(self, input):
         if input.dim() != 4:

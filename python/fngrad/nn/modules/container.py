@@ -95,22 +95,53 @@ class Sequential(Module):
         return [key for key in super().__dir__() if not key.isdigit()]
 
     def pop(self, key):
+        """Removes the module at ``key`` (an index) and returns it.
+
+        >>> from fngrad import nn
+        >>> net = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+        >>> net.pop(1), len(net)
+        (ReLU(), 1)
+        """
         v = self[key]
         del self[key]
         return v
 
     def forward(self, input):
+        """Runs the modules in order, each on the output of the one before.
+
+        >>> from fngrad import nn
+        >>> net = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+        >>> _ = nn.init.ones_(net[0].weight), nn.init.zeros_(net[0].bias)
+        >>> net(fngrad.tensor([[1.0, -2.0]]))
+        tensor([[0., 0.]], grad_fn=<ReluBackward0>)
+        """
         for module in self:
             input = module(input)
         return input
 
     def append(self, module):
-        """Adds ``module`` at the end; returns self."""
+        """Adds ``module`` at the end; returns self.
+
+        >>> from fngrad import nn
+        >>> nn.Sequential(nn.Linear(2, 2)).append(nn.ReLU())
+        Sequential(
+          (0): Linear(in_features=2, out_features=2, bias=True)
+          (1): ReLU()
+        )
+        """
         self.add_module(str(len(self)), module)
         return self
 
     def insert(self, index, module):
-        """Inserts ``module`` before position ``index``; returns self."""
+        """Inserts ``module`` before position ``index``; returns self.
+
+        >>> from fngrad import nn
+        >>> nn.Sequential(nn.ReLU()).insert(0, nn.Linear(2, 2))
+        Sequential(
+          (0): Linear(in_features=2, out_features=2, bias=True)
+          (1): ReLU()
+        )
+        """
         if not isinstance(module, Module):
             raise AssertionError(f"module should be of type: {Module}")
         n = len(self._modules)
@@ -124,7 +155,16 @@ class Sequential(Module):
         return self
 
     def extend(self, sequential):
-        """Appends every module of ``sequential``; returns self."""
+        """Appends every module of ``sequential``; returns self.
+
+        >>> from fngrad import nn
+        >>> nn.Sequential(nn.Linear(2, 2)).extend(nn.Sequential(nn.ReLU(), nn.Tanh()))
+        Sequential(
+          (0): Linear(in_features=2, out_features=2, bias=True)
+          (1): ReLU()
+          (2): Tanh()
+        )
+        """
         for layer in sequential:
             self.append(layer)
         return self
@@ -199,23 +239,56 @@ class ModuleList(Module):
         return [key for key in super().__dir__() if not key.isdigit()]
 
     def insert(self, index, module):
-        """Inserts ``module`` before position ``index``."""
+        """Inserts ``module`` before position ``index``.
+
+        >>> from fngrad import nn
+        >>> layers = nn.ModuleList([nn.ReLU()])
+        >>> layers.insert(0, nn.Linear(2, 2))
+        >>> layers
+        ModuleList(
+          (0): Linear(in_features=2, out_features=2, bias=True)
+          (1): ReLU()
+        )
+        """
         for i in range(len(self._modules), index, -1):
             self._modules[str(i)] = self._modules[str(i - 1)]
         self._modules[str(index)] = module
 
     def append(self, module):
-        """Adds ``module`` at the end; returns self."""
+        """Adds ``module`` at the end; returns self.
+
+        >>> from fngrad import nn
+        >>> nn.ModuleList().append(nn.ReLU())
+        ModuleList(
+          (0): ReLU()
+        )
+        """
         self.add_module(str(len(self)), module)
         return self
 
     def pop(self, key):
+        """Removes the module at ``key`` (an index) and returns it.
+
+        >>> from fngrad import nn
+        >>> layers = nn.ModuleList([nn.ReLU(), nn.Tanh()])
+        >>> layers.pop(0), len(layers)
+        (ReLU(), 1)
+        """
         v = self[key]
         del self[key]
         return v
 
     def extend(self, modules):
-        """Appends every module of the iterable ``modules``; returns self."""
+        """Appends every module of the iterable ``modules``; returns self.
+
+        >>> from fngrad import nn
+        >>> nn.ModuleList([nn.ReLU()]).extend([nn.Tanh(), nn.Sigmoid()])
+        ModuleList(
+          (0): ReLU()
+          (1): Tanh()
+          (2): Sigmoid()
+        )
+        """
         if not isinstance(modules, Iterable):
             raise TypeError("ModuleList.extend should be called with an iterable, but got " + type(modules).__name__)
         offset = len(self)
@@ -259,24 +332,67 @@ class ModuleDict(Module):
         return key in self._modules
 
     def clear(self):
+        """Removes every module.
+
+        >>> from fngrad import nn
+        >>> d = nn.ModuleDict({'a': nn.ReLU()})
+        >>> d.clear()
+        >>> len(d)
+        0
+        """
         self._modules.clear()
 
     def pop(self, key):
+        """Removes the module at ``key`` and returns it.
+
+        >>> from fngrad import nn
+        >>> d = nn.ModuleDict({'a': nn.ReLU(), 'b': nn.Tanh()})
+        >>> d.pop('a'), list(d.keys())
+        (ReLU(), ['b'])
+        """
         v = self[key]
         del self[key]
         return v
 
     def keys(self):
+        """The keys, in insertion order.
+
+        >>> from fngrad import nn
+        >>> list(nn.ModuleDict({'b': nn.ReLU(), 'a': nn.Tanh()}).keys())
+        ['b', 'a']
+        """
         return self._modules.keys()
 
     def items(self):
+        """The ``(key, module)`` pairs, in insertion order.
+
+        >>> from fngrad import nn
+        >>> list(nn.ModuleDict({'act': nn.ReLU()}).items())
+        [('act', ReLU())]
+        """
         return self._modules.items()
 
     def values(self):
+        """The modules, in insertion order.
+
+        >>> from fngrad import nn
+        >>> list(nn.ModuleDict({'act': nn.ReLU()}).values())
+        [ReLU()]
+        """
         return self._modules.values()
 
     def update(self, modules):
-        """Adds the modules of a mapping or of an iterable of (key, module) pairs."""
+        """Adds the modules of a mapping or of an iterable of (key, module) pairs.
+
+        >>> from fngrad import nn
+        >>> d = nn.ModuleDict({'act': nn.ReLU()})
+        >>> d.update([('act', nn.Tanh()), ('fc', nn.Linear(2, 1))])
+        >>> d
+        ModuleDict(
+          (act): Tanh()
+          (fc): Linear(in_features=2, out_features=1, bias=True)
+        )
+        """
         if not isinstance(modules, Iterable):
             raise TypeError("ModuleDict.update should be called with an iterable of key/value pairs, but got "
                             + type(modules).__name__)
@@ -347,14 +463,25 @@ class ParameterList(Module):
         return [key for key in super().__dir__() if not key.isdigit()]
 
     def append(self, value):
-        """Adds ``value`` at the end (a tensor becomes a Parameter); returns self."""
+        """Adds ``value`` at the end (a tensor becomes a Parameter); returns self.
+
+        >>> from fngrad import nn
+        >>> ps = nn.ParameterList().append(fngrad.ones(2))
+        >>> type(ps[0]).__name__, len(ps)
+        ('Parameter', 1)
+        """
         new_idx = len(self)
         self._size += 1
         self[new_idx] = value
         return self
 
     def extend(self, values):
-        """Appends every value of the iterable ``values``; returns self."""
+        """Appends every value of the iterable ``values``; returns self.
+
+        >>> from fngrad import nn
+        >>> len(nn.ParameterList().extend([fngrad.ones(2), fngrad.zeros(3)]))
+        2
+        """
         if not isinstance(values, Iterable) or isinstance(values, _C.TensorBase):
             raise TypeError("ParameterList.extend should be called with an iterable, but got " + type(values).__name__)
         for value in values:
@@ -419,23 +546,66 @@ class ParameterDict(Module):
         return key in self._keys
 
     def copy(self):
+        """A new ParameterDict holding the same parameters.
+
+        >>> from fngrad import nn
+        >>> d = nn.ParameterDict({'w': nn.Parameter(fngrad.ones(1))})
+        >>> d.copy()['w'] is d['w']
+        True
+        """
         return ParameterDict(OrderedDict((k, self[k]) for k in self._keys))
 
     def setdefault(self, key, default=None):
+        """The parameter at ``key``, first set to ``default`` when absent.
+
+        >>> from fngrad import nn
+        >>> d = nn.ParameterDict()
+        >>> d.setdefault('w', nn.Parameter(fngrad.ones(1)))
+        Parameter containing:
+        tensor([1.], requires_grad=True)
+        >>> list(d.keys())
+        ['w']
+        """
         if key not in self:
             self[key] = default
         return self[key]
 
     def clear(self):
+        """Removes every parameter.
+
+        >>> from fngrad import nn
+        >>> d = nn.ParameterDict({'w': nn.Parameter(fngrad.ones(1))})
+        >>> d.clear()
+        >>> len(d)
+        0
+        """
         for k in self._keys.copy():
             del self[k]
 
     def pop(self, key):
+        """Removes the parameter at ``key`` and returns it.
+
+        >>> from fngrad import nn
+        >>> d = nn.ParameterDict({'w': nn.Parameter(fngrad.ones(1))})
+        >>> d.pop('w')
+        Parameter containing:
+        tensor([1.], requires_grad=True)
+        >>> len(d)
+        0
+        """
         v = self[key]
         del self[key]
         return v
 
     def popitem(self):
+        """Removes and returns the last inserted ``(key, parameter)`` pair.
+
+        >>> from fngrad import nn
+        >>> d = nn.ParameterDict({'a': nn.Parameter(fngrad.zeros(1)), 'b': nn.Parameter(fngrad.ones(1))})
+        >>> d.popitem()
+        ('b', Parameter containing:
+        tensor([1.], requires_grad=True))
+        """
         k, _ = self._keys.popitem()
         self._keys[k] = None
         val = self[k]
@@ -443,22 +613,61 @@ class ParameterDict(Module):
         return k, val
 
     def get(self, key, default=None):
+        """The parameter at ``key``, or ``default`` when absent.
+
+        >>> from fngrad import nn
+        >>> nn.ParameterDict().get('w', 'absent')
+        'absent'
+        """
         return self[key] if key in self else default
 
     def fromkeys(self, keys, default=None):
+        """A new ParameterDict with each key of ``keys`` set to ``default``.
+
+        >>> from fngrad import nn
+        >>> list(nn.ParameterDict().fromkeys(['a', 'b'], nn.Parameter(fngrad.ones(1))).keys())
+        ['a', 'b']
+        """
         return ParameterDict((k, default) for k in keys)
 
     def keys(self):
+        """The keys, in insertion order.
+
+        >>> from fngrad import nn
+        >>> list(nn.ParameterDict({'w': nn.Parameter(fngrad.ones(1)), 'b': nn.Parameter(fngrad.zeros(1))}).keys())
+        ['b', 'w']
+        """
         return self._keys.keys()
 
     def items(self):
+        """The ``(key, parameter)`` pairs, in insertion order.
+
+        >>> from fngrad import nn
+        >>> list(nn.ParameterDict({'w': nn.Parameter(fngrad.ones(1))}).items())
+        [('w', Parameter containing:
+        tensor([1.], requires_grad=True))]
+        """
         return ((k, self[k]) for k in self._keys)
 
     def values(self):
+        """The parameters, in insertion order.
+
+        >>> from fngrad import nn
+        >>> list(nn.ParameterDict({'w': nn.Parameter(fngrad.ones(1))}).values())
+        [Parameter containing:
+        tensor([1.], requires_grad=True)]
+        """
         return (self[k] for k in self._keys)
 
     def update(self, parameters):
-        """Adds the values of a mapping or of an iterable of (key, value) pairs."""
+        """Adds the values of a mapping or of an iterable of (key, value) pairs.
+
+        >>> from fngrad import nn
+        >>> d = nn.ParameterDict()
+        >>> d.update({'w': fngrad.ones(2)})
+        >>> type(d['w']).__name__, d['w'].requires_grad
+        ('Parameter', True)
+        """
         if not isinstance(parameters, Iterable):
             raise TypeError("ParametersDict.update should be called with an iterable of key/value pairs, but got "
                             + type(parameters).__name__)

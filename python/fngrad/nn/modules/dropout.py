@@ -10,7 +10,12 @@ __all__ = ["Dropout"]
 
 class Dropout(Module):
     """Zeroes each element with probability ``p`` in training mode and scales the rest by 1 / (1 - p);
-    the identity after ``eval()``. Example: ``nn.Dropout(0.1).eval()(x) is x``."""
+    the identity after ``eval()``.
+
+    >>> from fngrad import nn
+    >>> nn.Dropout(0.5).eval()(fngrad.ones(3))
+    tensor([1., 1., 1.])
+    """
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()

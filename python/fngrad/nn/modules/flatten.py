@@ -8,7 +8,12 @@ __all__ = ["Flatten", "Unflatten"]
 
 
 class Flatten(Module):
-    """Merges dims ``start_dim`` to ``end_dim``. Example: ``nn.Flatten()(fngrad.ones(2, 3, 4)).shape`` is (2, 12)."""
+    """Merges dims ``start_dim`` to ``end_dim``.
+
+    >>> from fngrad import nn
+    >>> nn.Flatten()(fngrad.ones(2, 3, 4)).shape
+    fngrad.Size([2, 12])
+    """
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
@@ -24,7 +29,11 @@ class Flatten(Module):
 
 class Unflatten(Module):
     """Splits dim ``dim`` into ``unflattened_size`` (which may hold one -1).
-    Example: ``nn.Unflatten(1, (2, 3))(fngrad.ones(4, 6)).shape`` is (4, 2, 3)."""
+
+    >>> from fngrad import nn
+    >>> nn.Unflatten(1, (2, 3))(fngrad.ones(4, 6)).shape
+    fngrad.Size([4, 2, 3])
+    """
 
     def __init__(self, dim, unflattened_size):
         super().__init__()

@@ -20,7 +20,13 @@ def _factory_dtype(dtype, device):
 
 
 class Identity(Module):
-    """Returns its input; any constructor arguments are ignored. Example: ``nn.Identity()(x) is x``."""
+    """Returns its input; any constructor arguments are ignored.
+
+    >>> from fngrad import nn
+    >>> x = fngrad.ones(2)
+    >>> nn.Identity(54, unused='argument')(x) is x
+    True
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -57,7 +63,14 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        """Weight from kaiming_uniform_(a=sqrt(5)), bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+        """Weight from kaiming_uniform_(a=sqrt(5)), bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+
+        >>> from fngrad import nn
+        >>> fc = nn.Linear(4, 2)
+        >>> fc.reset_parameters()
+        >>> bool(fc.weight.abs().max() <= 0.5), bool(fc.bias.abs().max() <= 0.5)
+        (True, True)
+        """
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
@@ -110,7 +123,14 @@ class Bilinear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        """Weight and bias from U(-1/sqrt(in1_features), 1/sqrt(in1_features))."""
+        """Weight and bias from U(-1/sqrt(in1_features), 1/sqrt(in1_features)).
+
+        >>> from fngrad import nn
+        >>> m = nn.Bilinear(4, 2, 3)
+        >>> m.reset_parameters()
+        >>> bool(m.weight.abs().max() <= 0.5)
+        True
+        """
         bound = 1 / math.sqrt(self.weight.size(1))
         init.uniform_(self.weight, -bound, bound)
         if self.bias is not None:

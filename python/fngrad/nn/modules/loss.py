@@ -28,21 +28,36 @@ class _WeightedLoss(_Loss):
 
 
 class MSELoss(_Loss):
-    """Mean squared error. Example: ``nn.MSELoss()(prediction, target)``."""
+    """Mean squared error.
+
+    >>> from fngrad import nn
+    >>> nn.MSELoss()(fngrad.tensor([1.0, 2.0]), fngrad.tensor([0.0, 4.0]))
+    tensor(2.5000)
+    """
 
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
-    """Mean absolute error."""
+    """Mean absolute error.
+
+    >>> from fngrad import nn
+    >>> nn.L1Loss()(fngrad.tensor([1.0, 2.0]), fngrad.tensor([0.0, 4.0]))
+    tensor(1.5000)
+    """
 
     def forward(self, input, target):
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
 class SmoothL1Loss(_Loss):
-    """Squared error below ``beta``, absolute error above (see ``F.smooth_l1_loss``)."""
+    """Squared error below ``beta``, absolute error above (see ``F.smooth_l1_loss``).
+
+    >>> from fngrad import nn
+    >>> nn.SmoothL1Loss()(fngrad.tensor([0.0, 3.0]), fngrad.tensor([0.5, 0.0]))
+    tensor(1.3125)
+    """
 
     def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
         super().__init__(size_average, reduce, reduction)
@@ -53,7 +68,12 @@ class SmoothL1Loss(_Loss):
 
 
 class HuberLoss(_Loss):
-    """Squared error below ``delta``, delta-scaled absolute error above (see ``F.huber_loss``)."""
+    """Squared error below ``delta``, delta-scaled absolute error above (see ``F.huber_loss``).
+
+    >>> from fngrad import nn
+    >>> nn.HuberLoss()(fngrad.tensor([0.0, 3.0]), fngrad.tensor([0.5, 0.0]))
+    tensor(1.3125)
+    """
 
     def __init__(self, reduction="mean", delta=1.0):
         super().__init__(reduction=reduction)
@@ -88,7 +108,12 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class NLLLoss(_WeightedLoss):
-    """Negative log-likelihood of class indices under log-probabilities."""
+    """Negative log-likelihood of class indices under log-probabilities.
+
+    >>> from fngrad import nn
+    >>> nn.NLLLoss()(fngrad.tensor([[0.5, 0.5], [0.9, 0.1]]).log(), fngrad.tensor([0, 0]))
+    tensor(0.3993)
+    """
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
         super().__init__(weight, size_average, reduce, reduction)
@@ -100,14 +125,24 @@ class NLLLoss(_WeightedLoss):
 
 
 class BCELoss(_WeightedLoss):
-    """Binary cross-entropy of probabilities."""
+    """Binary cross-entropy of probabilities.
+
+    >>> from fngrad import nn
+    >>> nn.BCELoss()(fngrad.tensor([0.8, 0.2]), fngrad.tensor([1.0, 0.0]))
+    tensor(0.2231)
+    """
 
     def forward(self, input, target):
         return F.binary_cross_entropy(input, target, weight=self._class_weight(), reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
-    """Binary cross-entropy of logits (sigmoid and BCE in one stable step), with ``pos_weight``."""
+    """Binary cross-entropy of logits (sigmoid and BCE in one stable step), with ``pos_weight``.
+
+    >>> from fngrad import nn
+    >>> nn.BCEWithLogitsLoss()(fngrad.tensor([2.0, -1.0]), fngrad.tensor([1.0, 0.0]))
+    tensor(0.2201)
+    """
 
     def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None):
         super().__init__(size_average, reduce, reduction)
@@ -120,7 +155,12 @@ class BCEWithLogitsLoss(_Loss):
 
 
 class KLDivLoss(_Loss):
-    """KL divergence with log-probability inputs (``reduction='batchmean'`` for the true KL)."""
+    """KL divergence with log-probability inputs (``reduction='batchmean'`` for the true KL).
+
+    >>> from fngrad import nn
+    >>> nn.KLDivLoss(reduction='sum')(fngrad.tensor([0.25, 0.75]).log(), fngrad.tensor([0.5, 0.5]))
+    tensor(0.1438)
+    """
 
     def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
         super().__init__(size_average, reduce, reduction)
@@ -135,7 +175,12 @@ __all__ += ["MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiL
 
 
 class MarginRankingLoss(_Loss):
-    """max(0, -y (x1 - x2) + margin)."""
+    """max(0, -y (x1 - x2) + margin).
+
+    >>> from fngrad import nn
+    >>> nn.MarginRankingLoss()(fngrad.tensor([1.0, 2.0]), fngrad.tensor([2.0, 1.0]), fngrad.tensor([1.0, 1.0]))
+    tensor(0.5000)
+    """
 
     def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
@@ -146,7 +191,12 @@ class MarginRankingLoss(_Loss):
 
 
 class HingeEmbeddingLoss(_Loss):
-    """x where y is 1, max(0, margin - x) where y is -1."""
+    """x where y is 1, max(0, margin - x) where y is -1.
+
+    >>> from fngrad import nn
+    >>> nn.HingeEmbeddingLoss()(fngrad.tensor([0.3, 2.0]), fngrad.tensor([-1, 1]))
+    tensor(1.3500)
+    """
 
     def __init__(self, margin=1.0, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
@@ -157,21 +207,36 @@ class HingeEmbeddingLoss(_Loss):
 
 
 class SoftMarginLoss(_Loss):
-    """log(1 + exp(-y x))."""
+    """log(1 + exp(-y x)).
+
+    >>> from fngrad import nn
+    >>> nn.SoftMarginLoss()(fngrad.tensor([2.0, -1.0]), fngrad.tensor([1.0, -1.0]))
+    tensor(0.2201)
+    """
 
     def forward(self, input, target):
         return F.soft_margin_loss(input, target, reduction=self.reduction)
 
 
 class MultiLabelSoftMarginLoss(_WeightedLoss):
-    """Multi-label one-versus-all logistic loss, averaged over the classes."""
+    """Multi-label one-versus-all logistic loss, averaged over the classes.
+
+    >>> from fngrad import nn
+    >>> nn.MultiLabelSoftMarginLoss()(fngrad.tensor([[2.0, -1.0]]), fngrad.tensor([[1.0, 0.0]]))
+    tensor(0.2201)
+    """
 
     def forward(self, input, target):
         return F.multilabel_soft_margin_loss(input, target, weight=self._class_weight(), reduction=self.reduction)
 
 
 class MultiMarginLoss(_WeightedLoss):
-    """Multi-class hinge loss: sum over i != y of max(0, margin - x[y] + x[i])**p / C."""
+    """Multi-class hinge loss: sum over i != y of max(0, margin - x[y] + x[i])**p / C.
+
+    >>> from fngrad import nn
+    >>> nn.MultiMarginLoss()(fngrad.tensor([[0.1, 0.8, 0.4]]), fngrad.tensor([1]))
+    tensor(0.3000)
+    """
 
     def __init__(self, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction="mean"):
         super().__init__(weight, size_average, reduce, reduction)
@@ -188,7 +253,12 @@ class MultiMarginLoss(_WeightedLoss):
 
 
 class TripletMarginLoss(_Loss):
-    """max(0, margin + d(a, p) - d(a, n)) with the p-norm pairwise distance."""
+    """max(0, margin + d(a, p) - d(a, n)) with the p-norm pairwise distance.
+
+    >>> from fngrad import nn
+    >>> nn.TripletMarginLoss()(fngrad.tensor([[0.0, 0.0]]), fngrad.tensor([[1.0, 0.0]]), fngrad.tensor([[0.0, 0.5]]))
+    tensor(1.5000)
+    """
 
     def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
@@ -205,7 +275,12 @@ class TripletMarginLoss(_Loss):
 
 
 class CosineEmbeddingLoss(_Loss):
-    """1 - cos(x1, x2) where y is 1, max(0, cos(x1, x2) - margin) where y is -1."""
+    """1 - cos(x1, x2) where y is 1, max(0, cos(x1, x2) - margin) where y is -1.
+
+    >>> from fngrad import nn
+    >>> nn.CosineEmbeddingLoss()(fngrad.tensor([[1.0, 0.0]]), fngrad.tensor([[0.0, 1.0]]), fngrad.tensor([1]))
+    tensor(1.)
+    """
 
     def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
@@ -216,7 +291,12 @@ class CosineEmbeddingLoss(_Loss):
 
 
 class PoissonNLLLoss(_Loss):
-    """Negative log-likelihood of a Poisson-distributed target."""
+    """Negative log-likelihood of a Poisson-distributed target.
+
+    >>> from fngrad import nn
+    >>> nn.PoissonNLLLoss()(fngrad.tensor([0.0, 1.0]), fngrad.tensor([1.0, 2.0]))
+    tensor(0.8591)
+    """
 
     def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
@@ -230,7 +310,12 @@ class PoissonNLLLoss(_Loss):
 
 
 class GaussianNLLLoss(_Loss):
-    """Negative log-likelihood of a Gaussian target with predicted mean ``input`` and variance ``var``."""
+    """Negative log-likelihood of a Gaussian target with predicted mean ``input`` and variance ``var``.
+
+    >>> from fngrad import nn
+    >>> nn.GaussianNLLLoss()(fngrad.tensor([1.0, 2.0]), fngrad.tensor([1.5, 2.0]), fngrad.ones(2))
+    tensor(0.0625)
+    """
 
     def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
         super().__init__(None, None, reduction)

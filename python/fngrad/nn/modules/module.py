@@ -182,6 +182,18 @@ class _BackwardHook:
 
 
 def _forward_unimplemented(self, *input):
+    """forward(*input)
+
+    The computation of the module, which every subclass defines. Call the module (``module(x)``)
+    rather than ``forward``: the call also runs the module's hooks.
+
+    >>> from fngrad import nn
+    >>> class Double(nn.Module):
+    ...     def forward(self, x):
+    ...         return 2 * x
+    >>> Double()(fngrad.tensor([1.0, 2.0]))
+    tensor([2., 4.])
+    """
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
 
@@ -237,7 +249,13 @@ class Module:
 
     def register_buffer(self, name, tensor, persistent=True):
         """Adds a buffer: state that is not a parameter (saved in ``state_dict`` unless ``persistent=False``).
-        Example: ``self.register_buffer('running_mean', fngrad.zeros(3))``."""
+
+        >>> from fngrad import nn
+        >>> m = nn.Module()
+        >>> m.register_buffer('running_mean', fngrad.zeros(2))
+        >>> m.running_mean, list(m.state_dict())
+        (tensor([0., 0.]), ['running_mean'])
+        """
         if "_buffers" not in self.__dict__:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
         if not isinstance(name, str):
@@ -258,7 +276,14 @@ class Module:
             self._non_persistent_buffers_set.add(name)
 
     def register_parameter(self, name, param):
-        """Adds a parameter (a ``Parameter`` or None). Example: ``m.register_parameter('w', nn.Parameter(x))``."""
+        """Adds a parameter (a ``Parameter`` or None).
+
+        >>> from fngrad import nn
+        >>> m = nn.Module()
+        >>> m.register_parameter('w', nn.Parameter(fngrad.ones(2)))
+        >>> [name for name, _ in m.named_parameters()]
+        ['w']
+        """
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
         if not isinstance(name, str):
@@ -282,7 +307,14 @@ class Module:
             self._parameters[name] = param
 
     def add_module(self, name, module):
-        """Adds a child module, reachable as the attribute ``name``."""
+        """Adds a child module, reachable as the attribute ``name``.
+
+        >>> from fngrad import nn
+        >>> m = nn.Module()
+        >>> m.add_module('fc', nn.Linear(2, 1))
+        >>> m.fc
+        Linear(in_features=2, out_features=1, bias=True)
+        """
         if not isinstance(module, Module) and module is not None:
             raise TypeError(f"{_typename(module)} is not a Module subclass")
         if not isinstance(name, str):
@@ -296,11 +328,26 @@ class Module:
         self._modules[name] = module
 
     def register_module(self, name, module):
-        """Alias for ``add_module``."""
+        """Alias for ``add_module``.
+
+        >>> from fngrad import nn
+        >>> m = nn.Module()
+        >>> m.register_module('act', nn.ReLU())
+        >>> m
+        Module(
+          (act): ReLU()
+        )
+        """
         self.add_module(name, module)
 
     def get_submodule(self, target):
-        """The submodule at the dotted path ``target`` ('' is self). Example: ``net.get_submodule('fc')``."""
+        """The submodule at the dotted path ``target`` ('' is self).
+
+        >>> from fngrad import nn
+        >>> net = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+        >>> net.get_submodule('1')
+        ReLU()
+        """
         if target == "":
             return self
         mod = self
@@ -313,7 +360,13 @@ class Module:
         return mod
 
     def get_parameter(self, target):
-        """The parameter at the dotted path ``target``. Example: ``net.get_parameter('fc.weight')``."""
+        """The parameter at the dotted path ``target``.
+
+        >>> from fngrad import nn
+        >>> net = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+        >>> net.get_parameter('0.bias').shape
+        fngrad.Size([3])
+        """
         module_path, _, param_name = target.rpartition(".")
         mod = self.get_submodule(module_path)
         if not hasattr(mod, param_name):
@@ -324,7 +377,13 @@ class Module:
         return param
 
     def get_buffer(self, target):
-        """The buffer at the dotted path ``target``."""
+        """The buffer at the dotted path ``target``.
+
+        >>> from fngrad import nn
+        >>> bn = nn.Sequential(nn.BatchNorm1d(2))
+        >>> bn.get_buffer('0.running_var')
+        tensor([1., 1.])
+        """
         module_path, _, buffer_name = target.rpartition(".")
         mod = self.get_submodule(module_path)
         if not hasattr(mod, buffer_name):
@@ -427,33 +486,67 @@ class Module:
                 yield module_prefix + ("." if module_prefix else "") + k, v
 
     def parameters(self, recurse=True):
-        """An iterator over the parameters (of submodules too when ``recurse``), each once."""
+        """An iterator over the parameters (of submodules too when ``recurse``), each once.
+
+        >>> from fngrad import nn
+        >>> net = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+        >>> [p.shape for p in net.parameters()]
+        [fngrad.Size([3, 2]), fngrad.Size([3])]
+        """
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
     def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
         """An iterator over ``(dotted name, parameter)``; a shared parameter comes once unless
-        ``remove_duplicate=False``. Example: ``dict(net.named_parameters())``."""
+        ``remove_duplicate=False``.
+
+        >>> from fngrad import nn
+        >>> net = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+        >>> [(name, p.shape) for name, p in net.named_parameters()]
+        [('0.weight', fngrad.Size([3, 2])), ('0.bias', fngrad.Size([3]))]
+        """
         return self._named_members(lambda m: m._parameters.items(), prefix=prefix, recurse=recurse,
                                    remove_duplicate=remove_duplicate)
 
     def buffers(self, recurse=True):
-        """An iterator over the buffers."""
+        """An iterator over the buffers.
+
+        >>> from fngrad import nn
+        >>> [b.shape for b in nn.BatchNorm1d(2).buffers()]
+        [fngrad.Size([2]), fngrad.Size([2]), fngrad.Size([])]
+        """
         for _, buf in self.named_buffers(recurse=recurse):
             yield buf
 
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
-        """An iterator over ``(dotted name, buffer)``."""
+        """An iterator over ``(dotted name, buffer)``.
+
+        >>> from fngrad import nn
+        >>> [name for name, _ in nn.BatchNorm1d(2).named_buffers()]
+        ['running_mean', 'running_var', 'num_batches_tracked']
+        """
         return self._named_members(lambda m: m._buffers.items(), prefix=prefix, recurse=recurse,
                                    remove_duplicate=remove_duplicate)
 
     def children(self):
-        """An iterator over the direct child modules."""
+        """An iterator over the direct child modules.
+
+        >>> from fngrad import nn
+        >>> net = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+        >>> list(net.children())
+        [Linear(in_features=2, out_features=3, bias=True), ReLU()]
+        """
         for _, module in self.named_children():
             yield module
 
     def named_children(self):
-        """An iterator over ``(name, child)`` for the direct children, each once."""
+        """An iterator over ``(name, child)`` for the direct children, each once.
+
+        >>> from fngrad import nn
+        >>> net = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+        >>> [name for name, _ in net.named_children()]
+        ['0', '1']
+        """
         memo = set()
         for name, module in self._modules.items():
             if module is not None and module not in memo:
@@ -461,12 +554,24 @@ class Module:
                 yield name, module
 
     def modules(self):
-        """An iterator over this module and all its descendants, each once."""
+        """An iterator over this module and all its descendants, each once.
+
+        >>> from fngrad import nn
+        >>> net = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+        >>> [type(m).__name__ for m in net.modules()]
+        ['Sequential', 'Linear', 'ReLU']
+        """
         for _, module in self.named_modules():
             yield module
 
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
-        """An iterator over ``(dotted name, module)`` for self ('' by default) and all descendants."""
+        """An iterator over ``(dotted name, module)`` for self ('' by default) and all descendants.
+
+        >>> from fngrad import nn
+        >>> net = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+        >>> [name for name, _ in net.named_modules()]
+        ['', '0', '1']
+        """
         if memo is None:
             memo = set()
         if self in memo:
@@ -483,7 +588,13 @@ class Module:
     # ---- modes, gradients, conversions ----
 
     def train(self, mode=True):
-        """Sets training mode (``eval()`` is ``train(False)``) on self and all descendants; returns self."""
+        """Sets training mode (``eval()`` is ``train(False)``) on self and all descendants; returns self.
+
+        >>> from fngrad import nn
+        >>> drop = nn.Dropout().train(False)
+        >>> drop.training
+        False
+        """
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
         self.training = mode
@@ -492,17 +603,37 @@ class Module:
         return self
 
     def eval(self):
-        """Sets evaluation mode (dropout off); returns self."""
+        """Sets evaluation mode (dropout off); returns self.
+
+        >>> from fngrad import nn
+        >>> net = nn.Sequential(nn.Dropout()).eval()
+        >>> net.training, net[0].training
+        (False, False)
+        """
         return self.train(False)
 
     def requires_grad_(self, requires_grad=True):
-        """Sets ``requires_grad`` of every parameter; returns self."""
+        """Sets ``requires_grad`` of every parameter; returns self.
+
+        >>> from fngrad import nn
+        >>> fc = nn.Linear(2, 1).requires_grad_(False)
+        >>> fc.weight.requires_grad
+        False
+        """
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
     def zero_grad(self, set_to_none=True):
-        """Resets the gradients of all parameters: to None (default) or to zeros."""
+        """Resets the gradients of all parameters: to None (default) or to zeros.
+
+        >>> from fngrad import nn
+        >>> fc = nn.Linear(2, 1)
+        >>> fc(fngrad.ones(1, 2)).sum().backward()
+        >>> fc.zero_grad()
+        >>> fc.weight.grad is None
+        True
+        """
         for p in self.parameters():
             if p.grad is None:
                 continue
@@ -517,7 +648,14 @@ class Module:
 
     def apply(self, fn):
         """Calls ``fn(module)`` on every descendant, then on self; returns self.
-        Example: ``net.apply(lambda m: print(type(m).__name__))``."""
+
+        >>> from fngrad import nn
+        >>> net = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 1))
+        >>> _ = net.apply(lambda m: isinstance(m, nn.Linear) and nn.init.zeros_(m.bias))
+        >>> net[1].bias
+        Parameter containing:
+        tensor([0.], requires_grad=True)
+        """
         for module in self.children():
             module.apply(fn)
         fn(self)
@@ -546,7 +684,12 @@ class Module:
 
     def to(self, *args, **kwargs):
         """Converts floating-point parameters and buffers to ``dtype`` in place; the device may only be
-        the CPU. Returns self. Example: ``net.to(fngrad.float64)``."""
+        the CPU. Returns self.
+
+        >>> from fngrad import nn
+        >>> nn.Linear(2, 1).to(fngrad.float64).weight.dtype
+        fngrad.float64
+        """
         _, dtype = _parse_to(*args, **kwargs)
         if dtype is not None and not dtype.is_floating_point:
             raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}")
@@ -555,19 +698,40 @@ class Module:
         return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
 
     def double(self):
-        """Floating-point parameters and buffers to float64; returns self."""
+        """Floating-point parameters and buffers to float64; returns self.
+
+        >>> from fngrad import nn
+        >>> nn.Linear(2, 1).double().weight.dtype
+        fngrad.float64
+        """
         return self._apply(lambda t: t.double() if t.is_floating_point() else t)
 
     def float(self):
-        """Floating-point parameters and buffers to float32; returns self."""
+        """Floating-point parameters and buffers to float32; returns self.
+
+        >>> from fngrad import nn
+        >>> nn.Linear(2, 1).double().float().weight.dtype
+        fngrad.float32
+        """
         return self._apply(lambda t: t.float() if t.is_floating_point() else t)
 
     def type(self, dst_type):
-        """All parameters and buffers to ``dst_type``; returns self."""
+        """All parameters and buffers to ``dst_type``; returns self.
+
+        >>> from fngrad import nn
+        >>> nn.Linear(2, 1).type(fngrad.float64).bias.dtype
+        fngrad.float64
+        """
         return self._apply(lambda t: t.to(dst_type))
 
     def cpu(self):
-        """A no-op: fngrad runs on the CPU. Returns self."""
+        """A no-op: fngrad runs on the CPU. Returns self.
+
+        >>> from fngrad import nn
+        >>> fc = nn.Linear(2, 1)
+        >>> fc.cpu() is fc
+        True
+        """
         return self
 
     # ---- state dict ----
@@ -582,7 +746,12 @@ class Module:
 
     def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
         """An ordered dict of every parameter and persistent buffer by dotted name (detached unless
-        ``keep_vars``). Example: ``list(nn.Linear(2, 1).state_dict())`` is ``['weight', 'bias']``."""
+        ``keep_vars``).
+
+        >>> from fngrad import nn
+        >>> list(nn.Linear(2, 1).state_dict())
+        ['weight', 'bias']
+        """
         if args:  # PyTorch's deprecated positional form: (destination, prefix, keep_vars)
             destination = args[0] if len(args) > 0 else destination
             prefix = args[1] if len(args) > 1 else prefix
@@ -694,7 +863,16 @@ class Module:
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
         """Registers ``hook(module, args)`` (or ``hook(module, args, kwargs)`` with ``with_kwargs``) to run
-        before ``forward``; a non-None result replaces the arguments. Returns a removable handle."""
+        before ``forward``; a non-None result replaces the arguments. Returns a removable handle.
+
+        >>> from fngrad import nn
+        >>> fc = nn.Linear(2, 1)
+        >>> h = fc.register_forward_pre_hook(lambda m, args: print('input', args[0].shape))
+        >>> fc(fngrad.ones(3, 2)).shape
+        input fngrad.Size([3, 2])
+        fngrad.Size([3, 1])
+        >>> h.remove()
+        """
         handle = RemovableHandle(self._forward_pre_hooks, extra_dicts=(self._forward_pre_hooks_with_kwargs,))
         self._forward_pre_hooks[handle.id] = hook
         if with_kwargs:
@@ -707,7 +885,15 @@ class Module:
         """Registers ``hook(module, args, output)`` (or ``hook(module, args, kwargs, output)``) to run after
         ``forward``; a non-None result replaces the output. With ``always_call`` it also runs (with
         output None) when ``forward`` raises, before the exception propagates. Returns a removable handle.
-        Example: ``h = net.register_forward_hook(lambda m, a, out: print(out.shape))``."""
+
+        >>> from fngrad import nn
+        >>> fc = nn.Linear(2, 1)
+        >>> h = fc.register_forward_hook(lambda m, args, out: print('output', out.shape))
+        >>> fc(fngrad.ones(3, 2)).shape
+        output fngrad.Size([3, 1])
+        fngrad.Size([3, 1])
+        >>> h.remove()
+        """
         handle = RemovableHandle(self._forward_hooks,
                                  extra_dicts=(self._forward_hooks_with_kwargs, self._forward_hooks_always_called))
         self._forward_hooks[handle.id] = hook
@@ -721,7 +907,15 @@ class Module:
 
     def register_full_backward_pre_hook(self, hook, prepend=False):
         """Registers ``hook(module, grad_output)`` to run when the gradients of this module's outputs
-        are computed; a non-None result replaces grad_output. Returns a removable handle."""
+        are computed; a non-None result replaces grad_output. Returns a removable handle.
+
+        >>> from fngrad import nn
+        >>> fc = nn.Linear(2, 1)
+        >>> h = fc.register_full_backward_pre_hook(lambda m, grad_out: print(grad_out[0]))
+        >>> fc(fngrad.ones(2, 2)).sum().backward()
+        tensor([[1.],
+                [1.]])
+        """
         handle = RemovableHandle(self._backward_pre_hooks)
         self._backward_pre_hooks[handle.id] = hook
         if prepend:
@@ -731,7 +925,13 @@ class Module:
     def register_full_backward_hook(self, hook, prepend=False):
         """Registers ``hook(module, grad_input, grad_output)`` to run when the gradients of this module's
         tensor inputs are computed; a non-None result replaces grad_input. Returns a removable handle.
-        Example: ``fc.register_full_backward_hook(lambda m, gi, go: print(go[0].shape))``."""
+
+        >>> from fngrad import nn
+        >>> fc = nn.Linear(2, 1)
+        >>> h = fc.register_full_backward_hook(lambda m, grad_in, grad_out: print(grad_out[0]))
+        >>> fc(fngrad.ones(1, 2, requires_grad=True)).sum().backward()
+        tensor([[1.]])
+        """
         handle = RemovableHandle(self._backward_hooks)
         self._backward_hooks[handle.id] = hook
         if prepend:
@@ -791,7 +991,18 @@ class Module:
         return self.__class__.__name__
 
     def extra_repr(self):
-        """The text inside this module's parentheses in ``repr``; layers override it."""
+        """The text inside this module's parentheses in ``repr``; layers override it.
+
+        >>> from fngrad import nn
+        >>> class Scale(nn.Module):
+        ...     def __init__(self, k):
+        ...         super().__init__()
+        ...         self.k = k
+        ...     def extra_repr(self):
+        ...         return f"k={self.k}"
+        >>> Scale(3)
+        Scale(k=3)
+        """
         return ""
 
     def __repr__(self):

@@ -47,7 +47,16 @@ class LayerNorm(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        """Weight ones, bias zeros."""
+        """Weight ones, bias zeros.
+
+        >>> from fngrad import nn
+        >>> ln = nn.LayerNorm(2)
+        >>> _ = nn.init.zeros_(ln.weight)
+        >>> ln.reset_parameters()
+        >>> ln.weight
+        Parameter containing:
+        tensor([1., 1.], requires_grad=True)
+        """
         if self.elementwise_affine:
             init.ones_(self.weight)
             if self.bias is not None:
@@ -96,7 +105,16 @@ class GroupNorm(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        """Weight ones, bias zeros."""
+        """Weight ones, bias zeros.
+
+        >>> from fngrad import nn
+        >>> gn = nn.GroupNorm(1, 2)
+        >>> _ = nn.init.zeros_(gn.weight)
+        >>> gn.reset_parameters()
+        >>> gn.weight
+        Parameter containing:
+        tensor([1., 1.], requires_grad=True)
+        """
         if self.affine:
             init.ones_(self.weight)
             if self.bias is not None:
@@ -139,7 +157,16 @@ class RMSNorm(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        """Weight ones."""
+        """Weight ones.
+
+        >>> from fngrad import nn
+        >>> norm = nn.RMSNorm(2)
+        >>> _ = nn.init.zeros_(norm.weight)
+        >>> norm.reset_parameters()
+        >>> norm.weight
+        Parameter containing:
+        tensor([1., 1.], requires_grad=True)
+        """
         if self.elementwise_affine:
             init.ones_(self.weight)
 

@@ -30,19 +30,35 @@ class _PadNd(Module):
 
 
 class ConstantPad1d(_PadNd):
-    """Pads the last dim with ``value``. Example: ``nn.ConstantPad1d(1, 0.5)(fngrad.ones(1, 2))``."""
+    """Pads the last dim with ``value``.
+
+    >>> from fngrad import nn
+    >>> nn.ConstantPad1d(1, 0.5)(fngrad.ones(1, 2))
+    tensor([[0.5000, 1.0000, 1.0000, 0.5000]])
+    """
 
     def __init__(self, padding, value):
         super().__init__(padding, float(value))
 
 
 class ConstantPad2d(ConstantPad1d):
-    """Pads the last two dims with ``value`` (left, right, top, bottom)."""
+    """Pads the last two dims with ``value`` (left, right, top, bottom).
+
+    >>> from fngrad import nn
+    >>> nn.ConstantPad2d((1, 0, 0, 1), 9.0)(fngrad.ones(1, 1, 2))
+    tensor([[[9., 1., 1.],
+             [9., 9., 9.]]])
+    """
     nd = 2
 
 
 class ZeroPad1d(ConstantPad1d):
-    """Pads the last dim with zeros."""
+    """Pads the last dim with zeros.
+
+    >>> from fngrad import nn
+    >>> nn.ZeroPad1d((1, 2))(fngrad.ones(1, 2))
+    tensor([[0., 1., 1., 0., 0.]])
+    """
 
     def __init__(self, padding):
         super().__init__(padding, 0.0)
@@ -52,37 +68,82 @@ class ZeroPad1d(ConstantPad1d):
 
 
 class ZeroPad2d(ZeroPad1d):
-    """Pads the last two dims with zeros (left, right, top, bottom)."""
+    """Pads the last two dims with zeros (left, right, top, bottom).
+
+    >>> from fngrad import nn
+    >>> nn.ZeroPad2d((1, 0, 0, 1))(fngrad.ones(1, 1, 2))
+    tensor([[[0., 1., 1.],
+             [0., 0., 0.]]])
+    """
     nd = 2
 
 
 class ReflectionPad1d(_PadNd):
-    """Pads the last dim with its reflection (the edge not repeated)."""
+    """Pads the last dim with its reflection (the edge not repeated).
+
+    >>> from fngrad import nn
+    >>> nn.ReflectionPad1d(2)(fngrad.tensor([[1.0, 2.0, 3.0]]))
+    tensor([[3., 2., 1., 2., 3., 2., 1.]])
+    """
     mode = "reflect"
 
 
 class ReflectionPad2d(ReflectionPad1d):
-    """Pads the last two dims with their reflection."""
+    """Pads the last two dims with their reflection.
+
+    >>> from fngrad import nn
+    >>> nn.ReflectionPad2d(1)(fngrad.arange(4.).reshape(1, 2, 2))
+    tensor([[[3., 2., 3., 2.],
+             [1., 0., 1., 0.],
+             [3., 2., 3., 2.],
+             [1., 0., 1., 0.]]])
+    """
     nd = 2
 
 
 class ReplicationPad1d(ReflectionPad1d):
-    """Pads the last dim with copies of its edge values."""
+    """Pads the last dim with copies of its edge values.
+
+    >>> from fngrad import nn
+    >>> nn.ReplicationPad1d(2)(fngrad.tensor([[1.0, 2.0, 3.0]]))
+    tensor([[1., 1., 1., 2., 3., 3., 3.]])
+    """
     mode = "replicate"
 
 
 class ReplicationPad2d(ReplicationPad1d):
-    """Pads the last two dims with copies of their edge values."""
+    """Pads the last two dims with copies of their edge values.
+
+    >>> from fngrad import nn
+    >>> nn.ReplicationPad2d(1)(fngrad.arange(4.).reshape(1, 2, 2))
+    tensor([[[0., 0., 1., 1.],
+             [0., 0., 1., 1.],
+             [2., 2., 3., 3.],
+             [2., 2., 3., 3.]]])
+    """
     nd = 2
 
 
 class CircularPad1d(ReflectionPad1d):
-    """Pads the last dim by wrapping around."""
+    """Pads the last dim by wrapping around.
+
+    >>> from fngrad import nn
+    >>> nn.CircularPad1d(1)(fngrad.tensor([[1.0, 2.0, 3.0]]))
+    tensor([[3., 1., 2., 3., 1.]])
+    """
     mode = "circular"
 
 
 class CircularPad2d(CircularPad1d):
-    """Pads the last two dims by wrapping around."""
+    """Pads the last two dims by wrapping around.
+
+    >>> from fngrad import nn
+    >>> nn.CircularPad2d(1)(fngrad.arange(4.).reshape(1, 2, 2))
+    tensor([[[3., 2., 3., 2.],
+             [1., 0., 1., 0.],
+             [3., 2., 3., 2.],
+             [1., 0., 1., 0.]]])
+    """
     nd = 2
 
 
@@ -115,7 +176,12 @@ class Upsample(Module):
 
 
 class PairwiseDistance(Module):
-    """||x1 - x2 + eps||_p along the last dim."""
+    """||x1 - x2 + eps||_p along the last dim.
+
+    >>> from fngrad import nn
+    >>> nn.PairwiseDistance()(fngrad.tensor([[0.0, 0.0]]), fngrad.tensor([[3.0, 4.0]]))
+    tensor([5.0000])
+    """
 
     def __init__(self, p=2.0, eps=1e-6, keepdim=False):
         super().__init__()
@@ -128,7 +194,12 @@ class PairwiseDistance(Module):
 
 
 class CosineSimilarity(Module):
-    """Cosine similarity along ``dim``."""
+    """Cosine similarity along ``dim``.
+
+    >>> from fngrad import nn
+    >>> nn.CosineSimilarity()(fngrad.tensor([[1.0, 0.0]]), fngrad.tensor([[1.0, 1.0]]))
+    tensor([0.7071])
+    """
 
     def __init__(self, dim=1, eps=1e-8):
         super().__init__()

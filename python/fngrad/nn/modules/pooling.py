@@ -24,7 +24,12 @@ class _MaxPoolNd(Module):
 
 
 class MaxPool1d(_MaxPoolNd):
-    """Maximum over windows of (N, C, L) inputs. Example: ``nn.MaxPool1d(2)(fngrad.ones(1, 1, 4)).shape`` is (1, 1, 2)."""
+    """Maximum over windows of (N, C, L) inputs.
+
+    >>> from fngrad import nn
+    >>> nn.MaxPool1d(2)(fngrad.ones(1, 1, 4)).shape
+    fngrad.Size([1, 1, 2])
+    """
 
     def forward(self, input):
         return F.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
@@ -49,7 +54,12 @@ class MaxPool2d(_MaxPoolNd):
 
 
 class AvgPool1d(Module):
-    """Mean over windows of (N, C, L) inputs."""
+    """Mean over windows of (N, C, L) inputs.
+
+    >>> from fngrad import nn
+    >>> nn.AvgPool1d(2)(fngrad.arange(6.).reshape(1, 1, 6))
+    tensor([[[0.5000, 2.5000, 4.5000]]])
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
         super().__init__()
@@ -68,7 +78,13 @@ class AvgPool1d(Module):
 
 
 class AvgPool2d(Module):
-    """Mean over windows of (N, C, H, W) inputs. Example: ``nn.AvgPool2d(2)(x)`` halves H and W."""
+    """Mean over windows of (N, C, H, W) inputs.
+
+    >>> from fngrad import nn
+    >>> nn.AvgPool2d(2)(fngrad.arange(16.).reshape(1, 1, 4, 4))
+    tensor([[[[ 2.5000,  4.5000],
+              [10.5000, 12.5000]]]])
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                  divisor_override=None):
@@ -102,7 +118,12 @@ class _AdaptivePool(Module):
 
 
 class AdaptiveAvgPool1d(_AdaptivePool):
-    """Average pooling of (N, C, L) inputs to a fixed length."""
+    """Average pooling of (N, C, L) inputs to a fixed length.
+
+    >>> from fngrad import nn
+    >>> nn.AdaptiveAvgPool1d(2)(fngrad.arange(6.).reshape(1, 1, 6))
+    tensor([[[1., 4.]]])
+    """
 
     def forward(self, input):
         return F.adaptive_avg_pool1d(input, self.output_size)
@@ -130,14 +151,25 @@ class _AdaptiveMaxPool(_AdaptivePool):
 
 
 class AdaptiveMaxPool1d(_AdaptiveMaxPool):
-    """Max pooling of (N, C, L) inputs to a fixed length."""
+    """Max pooling of (N, C, L) inputs to a fixed length.
+
+    >>> from fngrad import nn
+    >>> nn.AdaptiveMaxPool1d(2)(fngrad.arange(6.).reshape(1, 1, 6))
+    tensor([[[2., 5.]]])
+    """
 
     def forward(self, input):
         return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
 
 
 class AdaptiveMaxPool2d(_AdaptiveMaxPool):
-    """Max pooling of (N, C, H, W) inputs to a fixed size."""
+    """Max pooling of (N, C, H, W) inputs to a fixed size.
+
+    >>> from fngrad import nn
+    >>> nn.AdaptiveMaxPool2d(2)(fngrad.arange(16.).reshape(1, 1, 4, 4))
+    tensor([[[[ 5.,  7.],
+              [13., 15.]]]])
+    """
 
     def forward(self, input):
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
@@ -155,21 +187,40 @@ class _MaxUnpoolNd(Module):
 
 
 class MaxUnpool1d(_MaxUnpoolNd):
-    """The inverse of MaxPool1d(return_indices=True): values at their indices, zeros elsewhere."""
+    """The inverse of MaxPool1d(return_indices=True): values at their indices, zeros elsewhere.
+
+    >>> from fngrad import nn
+    >>> y, i = nn.MaxPool1d(2, return_indices=True)(fngrad.tensor([[[1.0, 3.0, 2.0, 0.0]]]))
+    >>> nn.MaxUnpool1d(2)(y, i)
+    tensor([[[0., 3., 2., 0.]]])
+    """
 
     def forward(self, input, indices, output_size=None):
         return F.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
 
 
 class MaxUnpool2d(_MaxUnpoolNd):
-    """The inverse of MaxPool2d(return_indices=True): values at their indices, zeros elsewhere."""
+    """The inverse of MaxPool2d(return_indices=True): values at their indices, zeros elsewhere.
+
+    >>> from fngrad import nn
+    >>> y, i = nn.MaxPool2d(2, return_indices=True)(fngrad.arange(4.).reshape(1, 1, 2, 2))
+    >>> nn.MaxUnpool2d(2)(y, i)
+    tensor([[[[0., 0.],
+              [0., 3.]]]])
+    """
 
     def forward(self, input, indices, output_size=None):
         return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
 
 
 class MaxUnpool3d(_MaxUnpoolNd):
-    """The inverse of MaxPool3d(return_indices=True): values at their indices, zeros elsewhere."""
+    """The inverse of MaxPool3d(return_indices=True): values at their indices, zeros elsewhere.
+
+    >>> from fngrad import nn
+    >>> y, i = nn.functional.max_pool3d(fngrad.arange(8.).reshape(1, 1, 2, 2, 2), 2, return_indices=True)
+    >>> nn.MaxUnpool3d(2)(y, i).flatten()
+    tensor([0., 0., 0., 0., 0., 0., 0., 7.])
+    """
 
     def forward(self, input, indices, output_size=None):
         return F.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding, output_size)

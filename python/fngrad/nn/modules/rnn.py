@@ -105,7 +105,13 @@ class RNNCell(_RNNCellBase):
 
 
 class LSTMCell(_RNNCellBase):
-    """One LSTM step: gates i, f, g, o from x and h; c' = f c + i g, h' = o tanh(c'). Returns (h', c')."""
+    """One LSTM step: gates i, f, g, o from x and h; c' = f c + i g, h' = o tanh(c'). Returns (h', c').
+
+    >>> from fngrad import nn
+    >>> h, c = nn.LSTMCell(3, 2)(fngrad.ones(4, 3))
+    >>> h.shape, c.shape
+    (fngrad.Size([4, 2]), fngrad.Size([4, 2]))
+    """
 
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__(input_size, hidden_size, bias, 4, device, dtype)
@@ -126,7 +132,13 @@ class LSTMCell(_RNNCellBase):
 
 
 class GRUCell(_RNNCellBase):
-    """One GRU step: r, z from x and h; n = tanh(x_n + r h_n); h' = (1 - z) n + z h."""
+    """One GRU step: r, z from x and h; n = tanh(x_n + r h_n); h' = (1 - z) n + z h.
+
+    >>> from fngrad import nn
+    >>> cell = nn.GRUCell(3, 2)
+    >>> cell(fngrad.ones(4, 3)).shape
+    fngrad.Size([4, 2])
+    """
 
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__(input_size, hidden_size, bias, 3, device, dtype)

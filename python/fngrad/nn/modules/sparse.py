@@ -74,7 +74,14 @@ class Embedding(Module):
             self.weight = Parameter(_weight, requires_grad=not _freeze)
 
     def reset_parameters(self):
-        """Weight from N(0, 1), with row ``padding_idx`` zeroed."""
+        """Weight from N(0, 1), with row ``padding_idx`` zeroed.
+
+        >>> from fngrad import nn
+        >>> emb = nn.Embedding(3, 2, padding_idx=0)
+        >>> emb.reset_parameters()
+        >>> emb.weight[0]
+        tensor([0., 0.], grad_fn=<SelectBackward0>)
+        """
         init.normal_(self.weight)
         self._fill_padding_idx_with_zero()
 
@@ -109,7 +116,16 @@ class Embedding(Module):
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None, norm_type=2.0,
                         scale_grad_by_freq=False, sparse=False):
-        """An Embedding over the 2-D ``embeddings`` (shared, not copied); frozen unless ``freeze=False``."""
+        """An Embedding over the 2-D ``embeddings`` (shared, not copied); frozen unless ``freeze=False``.
+
+        >>> from fngrad import nn
+        >>> emb = nn.Embedding.from_pretrained(fngrad.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        >>> emb(fngrad.tensor([1, 0]))
+        tensor([[3., 4.],
+                [1., 2.]])
+        >>> emb.weight.requires_grad
+        False
+        """
         if embeddings.dim() != 2:
             raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
         rows, cols = tuple(embeddings.shape)

@@ -56,7 +56,13 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 
 def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamps every gradient of ``parameters`` into [-clip_value, clip_value], in place.
-    Example: ``nn.utils.clip_grad_value_(model.parameters(), 0.5)``."""
+
+    >>> w = fngrad.nn.Parameter(fngrad.tensor([1., 2.]))
+    >>> (5 * w * w).sum().backward()
+    >>> fngrad.nn.utils.clip_grad_value_([w], 4.0)
+    >>> w.grad
+    tensor([4., 4.])
+    """
     clip_value = float(clip_value)
     with no_grad():
         for g in _grads(parameters):

@@ -10,12 +10,24 @@ __all__ = ["parameters_to_vector", "vector_to_parameters"]
 
 def parameters_to_vector(parameters):
     """The parameters flattened and concatenated into one 1-D tensor (differentiable).
-    Example: ``nn.utils.parameters_to_vector(nn.Linear(2, 3).parameters()).shape`` is (9,)."""
+
+    >>> from fngrad import nn
+    >>> nn.utils.parameters_to_vector(nn.Linear(2, 3).parameters()).shape
+    fngrad.Size([9])
+    """
     return _C.cat([p.reshape(-1) for p in parameters], 0)
 
 
 def vector_to_parameters(vec, parameters):
-    """Sets each parameter's data to the matching slice of the 1-D ``vec`` (a view of it, no copy)."""
+    """Sets each parameter's data to the matching slice of the 1-D ``vec`` (a view of it, no copy).
+
+    >>> fc = fngrad.nn.Linear(2, 1)
+    >>> fngrad.nn.utils.vector_to_parameters(fngrad.tensor([1., 2., 3.]), fc.parameters())
+    >>> fc.weight, fc.bias
+    (Parameter containing:
+    tensor([[1., 2.]], requires_grad=True), Parameter containing:
+    tensor([3.], requires_grad=True))
+    """
     if not isinstance(vec, _C.TensorBase):
 
         raise TypeError(f"expected torch.Tensor, but got: {_typename(vec)}")

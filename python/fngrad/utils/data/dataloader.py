@@ -22,7 +22,11 @@ __all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info"
 
 
 def get_worker_info():
-    """None: fngrad loads every batch in the calling process (PyTorch returns None there too)."""
+    """None: fngrad loads every batch in the calling process (PyTorch returns None there too).
+
+    >>> fngrad.utils.data.get_worker_info() is None
+    True
+    """
     return None
 
 _ERR = "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"

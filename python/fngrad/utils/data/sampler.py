@@ -12,7 +12,16 @@ __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler
 
 
 class Sampler:
-    """Base class: subclasses define ``__iter__`` over indices (and ``__len__`` when known)."""
+    """Base class: subclasses define ``__iter__`` over indices (and ``__len__`` when known).
+
+    >>> from fngrad.utils.data import DataLoader, Sampler
+    >>> class EvenFirst(Sampler):
+    ...     def __init__(self, n): self.n = n
+    ...     def __iter__(self): return iter(list(range(0, self.n, 2)) + list(range(1, self.n, 2)))
+    ...     def __len__(self): return self.n
+    >>> [b.tolist() for b in DataLoader(fngrad.arange(5), batch_size=2, sampler=EvenFirst(5))]
+    [[0, 2], [4, 1], [3]]
+    """
 
     def __init__(self, data_source=None) -> None:
         pass
@@ -203,5 +212,12 @@ class DistributedSampler(Sampler):
         return self.num_samples
 
     def set_epoch(self, epoch: int) -> None:
-        """Sets the epoch, which changes the shuffled order (all ranks must use the same)."""
+        """Sets the epoch, which changes the shuffled order (all ranks must use the same).
+
+        >>> from fngrad.utils.data import DistributedSampler
+        >>> s = DistributedSampler(range(6), num_replicas=2, rank=0, seed=1)
+        >>> s.set_epoch(0)
+        >>> len(list(s)), sorted(set(list(s)) | set(DistributedSampler(range(6), num_replicas=2, rank=1, seed=1)))
+        (3, [0, 1, 2, 3, 4, 5])
+        """
         self.epoch = epoch
