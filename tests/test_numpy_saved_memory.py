@@ -228,3 +228,18 @@ def test_pytorch_computes_the_written_gradient_silently():
     fa.numpy()[0] = 10.0
     with pytest.raises(RuntimeError, match="one of the variables needed for gradient computation has been modified"):
         fy.sum().backward()
+
+
+@pytest.mark.parametrize("shape", [(0,), (0, 3), (3, 0, 2)])
+def test_empty_array_from_numpy_spans_no_bytes(shape):
+    # NumPy gives an empty array a 1-byte buffer; the storage wrapped over it spans none of it, so the
+    # checksum taken when a NumPy view of saved memory is made reads nothing (the sanitizer run of the
+    # suite reported the 8-byte read past that buffer this once did).
+    base = np.empty(shape, dtype=np.float64)
+    t = fngrad.from_numpy(base)
+    w = fngrad.ones(shape, dtype=fngrad.float64, requires_grad=True)
+    y = (w * t).sum()  # MulBackward0 saves t
+    view = t.numpy()
+    assert view.shape == shape
+    y.backward()
+    assert w.grad.shape == shape

@@ -154,6 +154,8 @@ TensorRef tensor_from_numpy(PyObject* obj) {
     strides.push_back(s / isz);
     if (sizes.back() > 0) extent += (sizes.back() - 1) * strides.back();
   }
+  // An empty array spans no bytes (NumPy gives it a 1-byte buffer, whatever its dtype).
+  if (PyArray_SIZE(arr) == 0) extent = 0;
   TensorRef t = alloc_tensor_object();
   t->storage = wrap_storage(obj, PyArray_DATA(arr), static_cast<size_t>(extent * isz), PyArray_BASE(arr) != nullptr);
   t->sizes = sizes;
