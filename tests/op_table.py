@@ -278,6 +278,13 @@ OPS = _elementwise_ops() + [
     Op("rpow", lambda b: 2.5**b, lambda b: 2.5**b),
     Op("where", lambda a, b: fngrad.where(a > 0, a, b), lambda a, b: np.where(a > 0, a, b), shapes=((3, 4), (4,)),
        kinks=(0.0,)),
+    # where and clamp with tensor bounds are ternary table entries (WhereBackward0, ClampBackward0).
+    Op("where_number", lambda a: fngrad.where(a > 0, a, 0.5), lambda a: np.where(a > 0, a, 0.5), kinks=(0.0,)),
+    # x away from where the bounds lie, so that no two operands tie.
+    Op("clamp_tensor_bounds", lambda x, lo, hi: fngrad.clamp(x, lo, hi),
+       lambda x, lo, hi: np.minimum(np.maximum(x, lo), hi), shapes=((3, 4), (4,), (3, 1)),
+       args=(Arg(-3.0, 3.0, ((-1.0, 0.25), (1.0, 0.25))), Arg(-1.2, -0.8), Arg(0.8, 1.2))),
+    Op("clamp_tensor_min", lambda x, lo: x.clamp(min=lo), np.maximum, shapes=((3, 4), (3, 4)), tie=KINK_RADIUS),
     # Ternary (csrc/ops/ternary_ops.h), with broadcasting.
     Op("addcmul", lambda a, b, c: fngrad.addcmul(a, b, c, value=0.5), lambda a, b, c: a + 0.5 * b * c,
        shapes=((3, 4), (4,), (3, 1))),

@@ -107,6 +107,7 @@ bool needs_recording_fw(const TensorObject* const* inputs, size_t n) {
   if (!grad_on && InferenceMode::is_enabled()) return false;
   for (size_t i = 0; i < n; i++) {
     const TensorObject* t = inputs[i];
+    if (t == nullptr) continue;
     if ((grad_on && (t->requires_grad || t->grad_fn != nullptr)) || live_cell(t) != nullptr) return true;
   }
   return false;

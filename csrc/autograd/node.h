@@ -242,13 +242,19 @@ inline bool requires_grad(const TensorObject* t) {
   return t->requires_grad || t->grad_fn != nullptr || (ForwardADLevel::active_level >= 0 && fw_has_tangent(t));
 }
 
-inline bool needs_recording(std::initializer_list<const TensorObject*> inputs) {
+// Every op decides whether to record through this (never by grad mode itself): while a dual
+// level is active, tangents flow under no_grad too (Note [Forward AD]). Null inputs are skipped
+// (an operand that is a number).
+inline bool needs_recording(const TensorObject* const* inputs, size_t n) {
   if (ForwardADLevel::active_level >= 0) [[unlikely]]
-    return needs_recording_fw(inputs.begin(), inputs.size());
+    return needs_recording_fw(inputs, n);
   if (!GradMode::is_enabled()) return false;
-  for (const TensorObject* t : inputs)
-    if (t->requires_grad || t->grad_fn != nullptr) return true;
+  for (size_t i = 0; i < n; i++)
+    if (inputs[i] != nullptr && (inputs[i]->requires_grad || inputs[i]->grad_fn != nullptr)) return true;
   return false;
+}
+inline bool needs_recording(std::initializer_list<const TensorObject*> inputs) {
+  return needs_recording(inputs.begin(), inputs.size());
 }
 
 template <typename N, typename Inputs, typename... Args>

@@ -207,9 +207,7 @@ template <typename Op> TensorRef binary_forward(const Operand& a, const Operand&
   TensorRef out = empty(shape, kdtype, Op::name);
   run_forward(op, kdtype, out.get(), a, at, b, bt);
   if (kdtype != dtype) out = fngrad::to_dtype(out.get(), dtype);
-  const bool needs =
-      (a.is_tensor() && autograd::requires_grad(a.tensor)) || (b.is_tensor() && autograd::requires_grad(b.tensor));
-  if (needs && GradMode::is_enabled()) {
+  if (autograd::needs_recording({a.is_tensor() ? a.tensor : nullptr, b.is_tensor() ? b.tensor : nullptr})) {
     FNGRAD_CHECK_RUNTIME(is_floating(dtype), "[", Op::name, "] Only floating point results can require gradients, got ",
                          dtype_name(dtype), ".");
     record(op, a, b, out.get(), false, a.tensor);
@@ -233,8 +231,8 @@ template <typename Op> void binary_inplace(TensorObject* self, const Operand& ot
     inplace_via_copy(self, [&](TensorObject* cur) { return binary_forward(Operand(cur), other, op); });
     return;
   }
-  const bool needs = autograd::requires_grad(self) || (other.is_tensor() && autograd::requires_grad(other.tensor));
-  if (needs && GradMode::is_enabled() && view_needs_functionalize(self)) {
+  const bool recording = autograd::needs_recording({self, other.is_tensor() ? other.tensor : nullptr});
+  if (recording && view_needs_functionalize(self)) {
     // An in-place op on a view whose base requires grad: see Note [In-place on views]. The op
     // reads a copy, so that what its backward saved is not overwritten by the write below.
     TensorRef current = clone(self);
@@ -242,7 +240,6 @@ template <typename Op> void binary_inplace(TensorObject* self, const Operand& ot
     write_through_view(self, result.get());
     return;
   }
-  const bool recording = needs && GradMode::is_enabled();
   // Some gradients need the old value of self.
   TensorRef before;
   if (recording && ((Op::grad_a_reads | Op::grad_b_reads) & kA)) before = contiguous_copy(self);

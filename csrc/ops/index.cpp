@@ -17,6 +17,7 @@
 // contiguous base.
 #include <vector>
 
+#include "autograd/forward_ad.h"
 #include "autograd/saved_tensor.h"
 #include "core/grad_mode.h"
 #include "core/loops.h"
@@ -92,7 +93,7 @@ TensorRef take_impl(TensorObject* x, TensorObject* pos) {
       for (int64_t i = b; i < e; i++) dst[i] = src[p[i]];
     });
   });
-  if (GradMode::is_enabled() && autograd::requires_grad(x)) {
+  if (autograd::needs_recording({x})) {
     auto* node = autograd::record_node<TakeBackward>(out.get(), {x}, autograd::History::Output);
     node->pos = TensorRef::borrow(pos);
     node->input_shape = x->sizes;
@@ -119,7 +120,7 @@ TensorRef scatter_add_impl(const DimVec& shape, TensorObject* pos, TensorObject*
     // Serial: two threads could add into the same position.
     for (int64_t i = 0; i < pos->numel; i++) dst[p[i]] += src[i];
   });
-  if (GradMode::is_enabled() && autograd::requires_grad(g_in)) {
+  if (autograd::needs_recording({g_in})) {
     auto* node = autograd::record_node<ScatterAddBackward>(out.get(), {g_in}, autograd::History::Output);
     node->pos = TensorRef::borrow(pos);
   }
@@ -174,8 +175,7 @@ void put_impl(TensorObject* self, TensorObject* pos, const Operand& value, const
     for (int64_t i = 0; i < pos->numel; i++) dst[p[i]] = src[i];
   });
   bump_version(self);
-  bool value_grad = value.is_tensor() && autograd::requires_grad(value.tensor);
-  if (GradMode::is_enabled() && (autograd::requires_grad(self) || value_grad)) {
+  if (autograd::needs_recording({self, value.is_tensor() ? value.tensor : nullptr})) {
     FNGRAD_CHECK_RUNTIME(is_floating(self->dtype), "[setitem] Only floating point tensors can require gradients.");
     SmallVec<TensorObject*, 2> inputs;
     inputs.push_back(self);
@@ -427,6 +427,13 @@ void write_through_view(TensorObject* view, TensorObject* value) {
   TensorRef pos = view_positions(view);
   put_impl(base, pos.get(), Operand(value), "CopySlices");
   regenerate_view_history(view);
+  // Note [Forward AD]: the view's tangent is its part of the base's new tangent, as in PyTorch, where
+  // a view's tangent is a view of its base's. Here it is a copy: a later write to the base through
+  // another view does not reach it.
+  if (autograd::ForwardADLevel::active_level >= 0) [[unlikely]] {
+    TensorRef base_tangent = autograd::get_tangent(base);
+    if (base_tangent) autograd::set_tangent(view, take_impl(base_tangent.get(), pos.get()).get());
+  }
 }
 
 void refresh_view_history(TensorObject* t) {
@@ -454,8 +461,7 @@ void index_put(TensorObject* x, PyObject* index_in, const Operand& v) {
     TensorRef region = apply_basic(x, p);
     check_no_internal_overlap(region.get(), "setitem");
   }
-  const bool recording =
-      GradMode::is_enabled() && (autograd::requires_grad(x) || (v.is_tensor() && autograd::requires_grad(v.tensor)));
+  const bool recording = autograd::needs_recording({x, v.is_tensor() ? v.tensor : nullptr});
   if (!recording) {
     // No graph: write through a view (basic index) or at positions.
     if (all_basic(p)) {
@@ -544,7 +550,7 @@ TensorRef masked_fill(TensorObject* x, TensorObject* mask, const Scalar& value) 
     const T v = value_bits<T>(value, x->dtype);
     map_binary<T, T, bool>(out.get(), x, mask, [v](T a, bool m) { return m ? v : a; });
   });
-  if (GradMode::is_enabled() && autograd::requires_grad(x)) {
+  if (autograd::needs_recording({x})) {
     auto* node = autograd::record_node<MaskedFillBackward>(out.get(), {x}, autograd::History::Output);
     node->mask = SavedTensor(mask, false);
   }
@@ -576,7 +582,7 @@ void masked_fill_(TensorObject* self, TensorObject* mask, const Scalar& value) {
       throw PythonError();
     }
   }
-  const bool recording = GradMode::is_enabled() && autograd::requires_grad(self);
+  const bool recording = autograd::needs_recording({self});
   if (recording && view_needs_functionalize(self)) {
     TensorRef current = clone(self);
     TensorRef filled = masked_fill(current.get(), mask, value);

@@ -273,8 +273,7 @@ TensorRef matmul(TensorObject* a, TensorObject* b) {
     return to_dtype(matmul(ak.get(), bk.get()).get(), dtype);
   }
   TensorRef out = matmul_values(a, b, dtype);
-  bool needs = autograd::requires_grad(a) || autograd::requires_grad(b);
-  if (needs && GradMode::is_enabled()) {
+  if (autograd::needs_recording({a, b})) {
     auto* node = autograd::record_node<MatmulBackward>(out.get(), {a, b}, autograd::History::Output);
     node->a_ndim = ndim(a);
     node->b_ndim = ndim(b);

@@ -116,7 +116,7 @@ TensorRef nll_loss(TensorObject* logp, TensorObject* target, TensorObject* weigh
     if (reduction == NllReduction::Mean) o[0] = static_cast<T>(total / total_weight);
   });
 
-  if (GradMode::is_enabled() && autograd::requires_grad(logp)) {
+  if (autograd::needs_recording({logp})) {
     auto* node = autograd::record_node<NllLossBackward>(out.get(), {logp}, autograd::History::Output);
     node->rows = M;
     node->classes = C;

@@ -244,7 +244,7 @@ class FillBackward : public Node {
 
 void fill_(TensorObject* self, const Scalar& value) {
   check_inplace(self, "fill_");
-  if (GradMode::is_enabled() && autograd::requires_grad(self) && view_needs_functionalize(self)) {
+  if (autograd::needs_recording({self}) && view_needs_functionalize(self)) {
     TensorRef filled = full(self->sizes, self->dtype, value.to<double>());
     write_through_view(self, filled.get());
     return;
@@ -254,7 +254,7 @@ void fill_(TensorObject* self, const Scalar& value) {
     fngrad::fill(self, static_cast<double>(value.to<T>()));
   });
   bump_version(self);
-  if (GradMode::is_enabled() && autograd::requires_grad(self)) {
+  if (autograd::needs_recording({self})) {
     autograd::record_node<FillBackward>(self, {self}, autograd::History::InPlace);
   }
 }
@@ -289,7 +289,7 @@ void copy_(TensorObject* self, TensorObject* src) {
                        " does not broadcast to the destination ", shape_str(self->sizes), ".");
   check_inplace(self, "copy_");
   check_no_internal_overlap(self, "copy_");
-  bool recording = GradMode::is_enabled() && (autograd::requires_grad(self) || autograd::requires_grad(src));
+  bool recording = autograd::needs_recording({self, src});
   if (recording && view_needs_functionalize(self)) {
     TensorRef value = to_dtype(expand(src, self->sizes).get(), self->dtype);
     write_through_view(self, value.get());

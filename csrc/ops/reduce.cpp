@@ -310,7 +310,7 @@ GradList ReduceBackward::apply(GradList&& grads) {
 
 void record_reduce(ReduceBackward::Kind kind, TensorObject* x, TensorObject* out, const DimMask& mask, bool keepdim,
                    bool full, bool save_x, bool save_y, double correction = 1) {
-  if (!GradMode::is_enabled() || !autograd::requires_grad(x)) return;
+  if (!autograd::needs_recording({x})) return;
   auto* node = autograd::record_node<ReduceBackward>(out, {x}, autograd::History::Output);
   node->kind = kind;
   node->in_shape = x->sizes;
@@ -599,7 +599,7 @@ std::pair<TensorRef, TensorRef> max_dim(TensorObject* x, int64_t dim_in, bool ke
       idx[m] = best;
     }
   });
-  if (GradMode::is_enabled() && autograd::requires_grad(x)) {
+  if (autograd::needs_recording({x})) {
     // Flat input position of each selected element: row m of the kept dims, index idx[m] along dim.
     TensorRef pos = empty(out_shape, DType::Int64);
     int64_t* p = data_ptr<int64_t>(pos.get());
@@ -818,7 +818,7 @@ TensorRef softmax(TensorObject* x_in, int64_t dim_in, bool log) {
     });
   });
   TensorRef out = from_rows(block, r, x->sizes);
-  if (GradMode::is_enabled() && autograd::requires_grad(x_in)) {
+  if (autograd::needs_recording({x_in})) {
     auto* node = autograd::record_node<SoftmaxBackward>(out.get(), {x_in}, autograd::History::Output);
     node->log = log;
     node->dim = dim;

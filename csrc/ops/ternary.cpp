@@ -209,10 +209,10 @@ template <typename Op> bool has_edge(const Op& op, int side, const Operand& o) {
   return o.is_tensor() && op.present(side);
 }
 
-template <typename Op> bool any_requires_grad(const Op& op, TensorObject* a, const Operand& b, const Operand& c) {
-  return (has_edge(op, 0, a) && autograd::requires_grad(a)) ||
-         (has_edge(op, 1, b) && autograd::requires_grad(b.tensor)) ||
-         (has_edge(op, 2, c) && autograd::requires_grad(c.tensor));
+// Whether the op records its node: over the operands that get a gradient edge (not a condition).
+template <typename Op> bool records(const Op& op, TensorObject* a, const Operand& b, const Operand& c) {
+  return autograd::needs_recording({has_edge(op, 0, a) ? a : nullptr, has_edge(op, 1, b) ? b.tensor : nullptr,
+                                    has_edge(op, 2, c) ? c.tensor : nullptr});
 }
 
 template <typename Op> void record(const Op& op, TensorObject* a, const Operand& b, const Operand& c, TensorObject* out,
@@ -317,7 +317,7 @@ template <typename Op> TensorRef ternary_forward(TensorObject* a, const Operand&
   const DimVec shape = ternary_shape(a, b, c, Op::name);
   TensorRef out = run_forward_new(op, kdtype, shape, a, b, c);
   if (kdtype != dtype) out = fngrad::to_dtype(out.get(), dtype);
-  if (any_requires_grad(op, a, b, c) && GradMode::is_enabled()) {
+  if (records(op, a, b, c)) {
     FNGRAD_CHECK_RUNTIME(is_floating(dtype), "[", Op::name, "] Only floating point results can require gradients, got ",
                          dtype_name(dtype), ".");
     record(op, a, b, c, out.get(), false, a);
@@ -342,8 +342,8 @@ template <typename Op> void ternary_inplace(TensorObject* self, const Operand& b
     inplace_via_copy(self, [&](TensorObject* cur) { return ternary_forward(cur, b, c, op); });
     return;
   }
-  const bool needs = any_requires_grad(op, self, b, c);
-  if (needs && GradMode::is_enabled() && view_needs_functionalize(self)) {
+  const bool recording = records(op, self, b, c);
+  if (recording && view_needs_functionalize(self)) {
     // An in-place op on a view whose base requires grad: see Note [In-place on views]. The op
     // reads a copy, so that what its backward saved is not overwritten by the write below.
     TensorRef current = clone(self);
@@ -351,7 +351,6 @@ template <typename Op> void ternary_inplace(TensorObject* self, const Operand& b
     write_through_view(self, result.get());
     return;
   }
-  const bool recording = needs && GradMode::is_enabled();
   // Some gradients read the old value of self, also where b or c is self.
   constexpr int all_reads = Op::grad_a_reads | Op::grad_b_reads | Op::grad_c_reads;
   const bool reads_self =

@@ -193,7 +193,7 @@ template <typename Op> TensorRef unary_forward(TensorObject* x_in, const Op& op)
   TensorRef out = empty(x->sizes, x->dtype, Op::name);
   compute(out.get(), x.get(), op);
   if (out->dtype != dtype) out = fngrad::to_dtype(out.get(), dtype);
-  if (GradMode::is_enabled() && autograd::requires_grad(x_in)) record(x_in, out.get(), op, false, input.get());
+  if (autograd::needs_recording({x_in})) record(x_in, out.get(), op, false, input.get());
   return out;
 }
 
@@ -211,7 +211,7 @@ template <typename Op> void unary_inplace(TensorObject* self, const Op& op) {
     inplace_via_copy(self, [&](TensorObject* cur) { return unary_forward(cur, op); });
     return;
   }
-  bool recording = GradMode::is_enabled() && autograd::requires_grad(self);
+  bool recording = autograd::needs_recording({self});
   if (recording && view_needs_functionalize(self)) {
     // See Note [In-place on views]; the op reads a copy, which the write below leaves intact.
     TensorRef current = clone(self);

@@ -203,7 +203,7 @@ class ViewScatterBackward : public Node {
 TensorRef view(TensorObject* x, const ViewStep& v) {
   refresh_view_history(x);
   TensorRef out = apply_view(x, v);
-  if (GradMode::is_enabled() && autograd::requires_grad(x)) {
+  if (autograd::needs_recording({x})) {
     auto* node = autograd::record_node<ViewBackward>(out.get(), {x}, autograd::History::Output);
     node->step = v;
     node->input_shape = x->sizes;
@@ -218,7 +218,7 @@ TensorRef view_scatter(TensorObject* g, const ViewStep& v, const DimVec& input_s
     TensorRef region = apply_view(out.get(), v);
     copy_into(region.get(), g);
   }
-  if (GradMode::is_enabled() && autograd::requires_grad(g)) {
+  if (autograd::needs_recording({g})) {
     auto* node = autograd::record_node<ViewScatterBackward>(out.get(), {g}, autograd::History::Output);
     node->step = v;
   }
@@ -320,7 +320,7 @@ SmallVec<TensorRef, 4> split_views(TensorObject* x, int64_t dim, const DimVec& s
   }
   // Under no_grad they are plain views (PyTorch's CreationMeta::NO_GRAD_MODE check applies).
   for (TensorRef& o : outs) o->multi_output_view = grad_on || x->multi_output_view;
-  if (!outs.empty() && grad_on && autograd::requires_grad(x)) {
+  if (!outs.empty() && autograd::needs_recording({x})) {
     auto* node = autograd::record_multi_output_node<SplitBackward>(outs, x);
     node->kind = kind;
     node->dim = dim;
@@ -332,7 +332,7 @@ SmallVec<TensorRef, 4> split_views(TensorObject* x, int64_t dim, const DimVec& s
 }
 
 void record_identity(TensorObject* x, TensorObject* out, const char* name) {
-  if (GradMode::is_enabled() && autograd::requires_grad(x)) {
+  if (autograd::needs_recording({x})) {
     autograd::record_node<CloneBackward>(out, {x}, autograd::History::Output, name);
   }
 }
@@ -416,7 +416,7 @@ TensorRef expand(TensorObject* x, const DimVec& shape) {
   }
   checked_numel(sizes, "expand");
   TensorRef out = view_of(x, x->offset, sizes, broadcast_strides(x, sizes));
-  if (GradMode::is_enabled() && autograd::requires_grad(x)) {
+  if (autograd::needs_recording({x})) {
     auto* node = autograd::record_node<ExpandBackward>(out.get(), {x}, autograd::History::Output);
     node->input_shape = x->sizes;
   }
@@ -651,15 +651,13 @@ TensorRef cat(const SmallVec<TensorObject*, 4>& tensors, int64_t dim_in, bool st
   // PyTorch leaves 1-D empty tensors out of cat's shape checks (a legacy rule), but they still
   // take part in dtype promotion and in autograd: they get an empty gradient.
   SmallVec<TensorObject*, 4> parts;
-  bool needs = false;
   DType dtype = tensors[0]->dtype;
   for (TensorObject* t : tensors) {
     if (stack || !(ndim(t) == 1 && t->numel == 0)) parts.push_back(t);
     dtype = promote_types(dtype, t->dtype);
-    needs = needs || autograd::requires_grad(t);
   }
   auto record = [&](TensorRef& out, int64_t dim) {
-    if (!needs || !GradMode::is_enabled()) return;
+    if (!autograd::needs_recording(tensors.data(), tensors.size())) return;
     auto* node = autograd::record_node_from<CatBackward>(out.get(), tensors, autograd::History::Output);
     node->dim = dim;
     node->stack = stack;
@@ -772,7 +770,7 @@ SmallVec<TensorRef, 4> unbind(TensorObject* x, int64_t dim_in) {
 TensorRef to_dtype(TensorObject* x, DType dtype) {
   if (x->dtype == dtype) return TensorRef::borrow(x);
   TensorRef out = fngrad::to_dtype(x, dtype);
-  if (GradMode::is_enabled() && autograd::requires_grad(x) && is_floating(dtype)) {
+  if (is_floating(dtype) && autograd::needs_recording({x})) {
     auto* node = autograd::record_node<ToCopyBackward>(out.get(), {x}, autograd::History::Output);
     node->input_dtype = x->dtype;
   }
