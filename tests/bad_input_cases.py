@@ -1472,6 +1472,15 @@ add(MOV, "mov_view_of_output", lambda L: (L.ones(2, 4, requires_grad=True) * 1).
 add(MOV, "mov_used_after_base_changed", _after_base_changed, MULTI_VIEW)
 add(MOV, "mov_no_grad_base_ok", lambda L: [L.zeros(2, 3).unbind()[0].add_(1)], expect="ok", ref=[np.ones(3, np.float32)])
 
+# speed (issue 13): native addmm and F.linear through it
+add(CON, "con_addmm_dtype_mismatch", lambda L: L.addmm(L.ones(2, 2), L.ones(2, 2), L.ones(2, 2, dtype=L.float64)),
+    ("addmm", "same dtype"))
+add(CON, "con_addmm_input_not_broadcastable", lambda L: L.addmm(L.ones(3, 3), L.ones(2, 2), L.ones(2, 2)),
+    ("addmm", "expanded size"))
+add(CON, "con_addmm_mat2_3d", lambda L: L.ones(2, 2).addmm(L.ones(2, 2), L.ones(2, 2, 1)), ("addmm", "mat2"))
+add(CON, "con_linear_shapes", lambda L: F(L).linear(L.ones(3, 4, requires_grad=True), L.ones(2, 3), L.ones(2)),
+    ("mat1 and mat2 shapes cannot be multiplied",))
+
 
 # --------------------------------------------------------------------------------------------------
 # surface (issue 12): refusals PyTorch makes that fngrad used to accept; unsafe_split's parts are no

@@ -1041,4 +1041,10 @@ OPS += [
        lambda g: np.where(g > 0, 2 * g, 0.0), kinks=(0.0,)),
     Op("cov_aweights", lambda x, a: fngrad.cov(x, aweights=a.exp()),
        lambda x, a: np.cov(x, aweights=np.exp(a)), shapes=((3, 4), (4,))),
+    # ---- speed (issue 13): native addmm, the node F.linear records ----
+    Op("addmm_linear_layout", lambda c, a, w: fngrad.addmm(c, a, w.t()), lambda c, a, w: c + a @ w.T,
+       shapes=((2,), (3, 4), (2, 4))),
+    Op("addmm_scaled_row_input", lambda c, a, b: c.addmm(a, b, beta=-1.5, alpha=0.25),
+       lambda c, a, b: -1.5 * c + 0.25 * (a @ b), shapes=((1, 2), (3, 4), (4, 2))),
+    Op("linear_bias_addmm", F.linear, lambda x, w, b: x @ w.T + b, shapes=((3, 4), (2, 4), (2,))),
 ]

@@ -51,6 +51,7 @@ KEYWORD_CASES = {
     "broadcast_to_kw": lambda L: a(L).broadcast_to(size=(4, 2, 3)),
     "matmul": lambda L: a(L).matmul(other=L.tensor(B)),
     "mm": lambda L: a(L).mm(mat2=L.tensor(B)),
+    "addmm": lambda L: a(L).mm(L.tensor(B)).addmm(mat1=a(L), mat2=L.tensor(B), beta=0.5, alpha=2),
     "bmm": lambda L: a(L).unsqueeze(0).bmm(mat2=L.tensor(B).unsqueeze(0)),
     "mv": lambda L: a(L).mv(vec=L.tensor(V)),
     "dot": lambda L: L.tensor(V).dot(tensor=L.tensor(V)),

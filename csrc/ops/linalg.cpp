@@ -1,7 +1,9 @@
 // Matrix products: matmul (with NumPy's rules for 1-D operands and batch broadcasting), mm,
-// bmm, dot, mv. NumPy's matmul does the arithmetic (its BLAS, with the GIL released); fngrad
-// adds the shapes, the errors and the backward, which is itself made of matmuls (so that it is
-// differentiable under create_graph).
+// bmm, dot, mv, and addmm (beta * input + alpha * mat1 @ mat2, one node: F.linear's). NumPy's matmul does the
+// arithmetic (its BLAS, with the GIL released); fngrad adds the shapes, the errors and the backward, which is itself
+// made of matmuls (so that it is differentiable under create_graph).
+#include <type_traits>
+
 #include "autograd/saved_tensor.h"
 #include "core/grad_mode.h"
 #include "core/loops.h"
@@ -65,6 +67,22 @@ bool is_transposed_matrix(const TensorObject* t) {
   return t->sizes[0] > 1 && t->sizes[1] > 1 && t->strides[0] == 1 && t->strides[1] == t->sizes[0];
 }
 
+// The gradients of a @ b (a and b with at least 2 dims, g the gradient of the product), made of
+// differentiable ops so that they are recorded under create_graph. A matrix operand that is a
+// transposed view (F.linear's weight.t()) gets its gradient in the same layout, computed as the
+// transpose of the product taken the other way round: the gradient then reaches the weight,
+// through TBackward, contiguous, instead of being copied into that layout element by element
+// (PyTorch's mm_mat1_backward/mm_mat2_backward do the same); only 2-D products take that path.
+TensorRef product_grad_a(TensorObject* g, TensorObject* b, bool a_transposed, const DimVec& a_sizes) {
+  if (a_transposed) return transpose(matmul(b, transpose(g, 0, 1).get()).get(), 0, 1);
+  return sum_to(matmul(g, transpose(b, -1, -2).get()).get(), a_sizes);
+}
+
+TensorRef product_grad_b(TensorObject* g, TensorObject* a, bool b_transposed, const DimVec& b_sizes) {
+  if (b_transposed) return transpose(matmul(transpose(g, 0, 1).get(), a).get(), 0, 1);
+  return sum_to(matmul(transpose(a, -1, -2).get(), g).get(), b_sizes);
+}
+
 class MatmulBackward : public Node {
  public:
   SavedTensor a, b;
@@ -92,30 +110,16 @@ class MatmulBackward : public Node {
     TensorRef g2 = g;
     if (a_ndim == 1) g2 = unsqueeze(g2.get(), b_ndim == 1 ? 0 : -2);
     if (b_ndim == 1) g2 = unsqueeze(g2.get(), -1);
-    // A matrix operand that is a transposed view (F.linear's weight.t()) gets its gradient in the
-    // same layout, computed as the transpose of the product taken the other way round: the
-    // gradient then reaches the weight, through TBackward, contiguous, instead of being copied
-    // into that layout element by element (PyTorch's mm_mat2_backward does the same).
     const bool matrices = a2->sizes.size() == 2 && b2->sizes.size() == 2 && g2->sizes.size() == 2;
     GradList out;
     if (next_edges_[0].is_valid()) {
-      TensorRef ga;
-      if (matrices && is_transposed_matrix(a2.get())) {
-        ga = transpose(matmul(b2.get(), transpose(g2.get(), 0, 1).get()).get(), 0, 1);
-      } else {
-        ga = sum_to(matmul(g2.get(), transpose(b2.get(), -1, -2).get()).get(), a2->sizes);
-      }
+      TensorRef ga = product_grad_a(g2.get(), b2.get(), matrices && is_transposed_matrix(a2.get()), a2->sizes);
       out.push_back(a_ndim == 1 ? squeeze_dim(ga.get(), 0) : ga);
     } else {
       out.emplace_back();
     }
     if (next_edges_[1].is_valid()) {
-      TensorRef gb;
-      if (matrices && is_transposed_matrix(b2.get())) {
-        gb = transpose(matmul(transpose(g2.get(), 0, 1).get(), a2.get()).get(), 0, 1);
-      } else {
-        gb = sum_to(matmul(transpose(a2.get(), -1, -2).get(), g2.get()).get(), b2->sizes);
-      }
+      TensorRef gb = product_grad_b(g2.get(), a2.get(), matrices && is_transposed_matrix(b2.get()), b2->sizes);
       out.push_back(b_ndim == 1 ? squeeze_dim(gb.get(), -1) : gb);
     } else {
       out.emplace_back();
@@ -124,7 +128,134 @@ class MatmulBackward : public Node {
   }
 };
 
+bool is_one(const Scalar& s) { return s.kind == Scalar::Float ? s.d == 1.0 : s.i == 1; }
+bool is_zero(const Scalar& s) { return s.kind == Scalar::Float ? s.d == 0.0 : s.i == 0; }
+
+// addmm's node: PyTorch's AddmmBackward0, gradients beta * g (summed to input's shape),
+// alpha * g @ mat2^T and alpha * mat1^T @ g. Each matrix is saved only when the other's gradient
+// is needed; its shape and layout are kept as plain values.
+class AddmmBackward : public Node {
+ public:
+  SavedTensor mat1, mat2;
+  Scalar beta, alpha;
+  DimVec input_sizes, mat1_sizes, mat2_sizes;
+  bool mat1_transposed = false, mat2_transposed = false;
+  std::string name() const override { return "AddmmBackward0"; }
+  void visit_saved(autograd::SavedValueVisitor& v) const override {
+    v.scalar("_saved_alpha", &alpha);
+    v.scalar("_saved_beta", &beta);
+    v.saved("_saved_mat1", mat1);
+    v.ints("_saved_mat1_sym_sizes", mat1_sizes);
+    v.saved("_saved_mat2", mat2);
+    v.ints("_saved_mat2_sym_sizes", mat2_sizes);
+  }
+  void release_saved() override {
+    mat1.release();
+    mat2.release();
+  }
+  GradList apply(GradList&& grads) override {
+    TensorRef g = std::move(grads[0]);
+    GradList out;
+    if (next_edges_[0].is_valid()) {
+      out.push_back(sum_to(is_one(beta) ? g.get() : mul(g.get(), beta).get(), input_sizes));
+    } else {
+      out.emplace_back();
+    }
+    TensorRef ga = is_one(alpha) ? g : mul(g.get(), alpha);
+    auto operand = [&](const SavedTensor& s) {
+      TensorRef t = s.unpack(this);
+      return t->dtype == g->dtype ? t : to_dtype(t.get(), g->dtype);
+    };
+    if (next_edges_[1].is_valid()) {
+      out.push_back(product_grad_a(ga.get(), operand(mat2).get(), mat1_transposed, mat1_sizes));
+    } else {
+      out.emplace_back();
+    }
+    if (next_edges_[2].is_valid()) {
+      out.push_back(product_grad_b(ga.get(), operand(mat1).get(), mat2_transposed, mat2_sizes));
+    } else {
+      out.emplace_back();
+    }
+    return out;
+  }
+};
+
+// out = alpha * out + beta * input, input broadcast over out's (n, p); beta = 0 ignores input's
+// values (NaN included), as PyTorch does.
+void scale_add_input(TensorObject* out, TensorObject* input, const Scalar& beta, const Scalar& alpha) {
+  const int64_t n = out->sizes[0], p = out->sizes[1], nd = ndim(input);
+  // input's strides over out's two dims; 0 where it broadcasts.
+  const int64_t s0 = nd == 2 && input->sizes[0] != 1 ? input->strides[0] : 0;
+  const int64_t s1 = nd >= 1 && input->sizes[nd - 1] != 1 ? input->strides[nd - 1] : 0;
+  const bool plain = is_one(alpha) && is_one(beta);
+  const bool drop_input = is_zero(beta);
+  dispatch(out->dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (!std::is_same_v<T, bool>) {  // bool is refused by addmm
+      T* o = data_ptr<T>(out);
+      const T* in = data_ptr<T>(input);
+      const T a = alpha.to<T>(), b = beta.to<T>();
+      for (int64_t i = 0; i < n; i++) {
+        T* row = o + i * p;
+        const T* irow = in + i * s0;
+        if (drop_input) {
+          for (int64_t j = 0; j < p; j++) row[j] = a * row[j];
+        } else if (plain && s1 == 1) {
+          for (int64_t j = 0; j < p; j++) row[j] += irow[j];
+        } else if (plain) {
+          for (int64_t j = 0; j < p; j++) row[j] += irow[j * s1];
+        } else {
+          for (int64_t j = 0; j < p; j++) row[j] = a * row[j] + b * irow[j * s1];
+        }
+      }
+    }
+  });
+}
+
 }  // namespace
+
+TensorRef addmm(TensorObject* input, TensorObject* mat1, TensorObject* mat2, const Scalar& beta, const Scalar& alpha) {
+  FNGRAD_CHECK_RUNTIME(ndim(mat1) == 2, "[addmm] mat1 must be a matrix, got ", ndim(mat1), "-D tensor");
+  FNGRAD_CHECK_RUNTIME(ndim(mat2) == 2, "[addmm] mat2 must be a matrix, got ", ndim(mat2), "-D tensor");
+  FNGRAD_CHECK_RUNTIME(mat1->sizes[1] == mat2->sizes[0], "[addmm] mat1 and mat2 shapes cannot be multiplied (",
+                       mat1->sizes[0], "x", mat1->sizes[1], " and ", mat2->sizes[0], "x", mat2->sizes[1], ")");
+  FNGRAD_CHECK_RUNTIME(mat1->dtype == mat2->dtype, "[addmm] self and mat2 must have the same dtype, but got ",
+                       scalar_type_name(mat1->dtype), " and ", scalar_type_name(mat2->dtype));
+  FNGRAD_CHECK_RUNTIME(input->dtype == mat1->dtype, "[addmm] self and mat2 must have the same dtype, but got ",
+                       scalar_type_name(input->dtype), " and ", scalar_type_name(mat1->dtype));
+  FNGRAD_CHECK_TYPE(input->dtype != DType::Bool, "[addmm] Not implemented for bool tensors.");
+  const DimVec shape{mat1->sizes[0], mat2->sizes[1]};
+  const int64_t nd = ndim(input);
+  FNGRAD_CHECK_RUNTIME(nd <= 2, "[addmm] self must be broadcastable to [", shape[0], ", ", shape[1], "], got ",
+                       shape_str(input->sizes));
+  for (int64_t d = nd - 1; d >= 0; d--) {  // the last dim first, as PyTorch reports
+    const int64_t want = shape[2 - nd + d], have = input->sizes[d];
+    FNGRAD_CHECK_RUNTIME(have == want || have == 1, "[addmm] The expanded size of the tensor (", want,
+                         ") must match the existing size (", have, ") at non-singleton dimension ", d,
+                         ".  Target sizes: [", shape[0], ", ", shape[1], "].  Tensor sizes: ", shape_str(input->sizes));
+  }
+  if (is_storage_only(input->dtype)) {  // Note [Storage dtypes]
+    const DType k = kernel_dtype(input->dtype);
+    TensorRef ik = to_dtype(input, k), ak = to_dtype(mat1, k), bk = to_dtype(mat2, k);
+    return to_dtype(addmm(ik.get(), ak.get(), bk.get(), beta, alpha).get(), input->dtype);
+  }
+  TensorRef out = matmul_values(mat1, mat2, input->dtype);
+  if (out->numel > 0) scale_add_input(out.get(), input, beta, alpha);
+  if (autograd::needs_recording({input, mat1, mat2})) {
+    auto* node = autograd::record_node<AddmmBackward>(out.get(), {input, mat1, mat2}, autograd::History::Output);
+    node->beta = beta;
+    node->alpha = alpha;
+    node->input_sizes = input->sizes;
+    node->mat1_sizes = mat1->sizes;
+    node->mat2_sizes = mat2->sizes;
+    node->mat1_transposed = is_transposed_matrix(mat1);
+    node->mat2_transposed = is_transposed_matrix(mat2);
+    // Each matrix's gradient reads the other one.
+    if (autograd::requires_grad(mat2)) node->mat1 = SavedTensor(mat1, false);
+    if (autograd::requires_grad(mat1)) node->mat2 = SavedTensor(mat2, false);
+  }
+  return out;
+}
 
 TensorRef matmul(TensorObject* a, TensorObject* b) {
   FNGRAD_CHECK_TYPE(a->dtype != DType::Bool && b->dtype != DType::Bool, "[matmul] Not implemented for bool tensors.");

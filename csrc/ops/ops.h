@@ -153,6 +153,8 @@ TensorRef bmm(TensorObject* a, TensorObject* b);
 TensorRef dot(TensorObject* a, TensorObject* b);
 TensorRef mv(TensorObject* a, TensorObject* v);
 TensorRef outer(TensorObject* a, TensorObject* b);
+// beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape; one AddmmBackward0 node.
+TensorRef addmm(TensorObject* input, TensorObject* mat1, TensorObject* mat2, const Scalar& beta, const Scalar& alpha);
 
 // A tensor from a Python number, with PyTorch's dtype for it (float32 for floats).
 // Note [Storage dtypes]: an op with no storage-dtype path of its own runs f on x converted to its

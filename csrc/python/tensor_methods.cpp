@@ -400,6 +400,17 @@ PyObject* m_product(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyO
   FNGRAD_CATCH(nullptr)
 }
 
+const Signature addmm_sig("addmm", {"mat1", "mat2", "*", "beta=1", "alpha=1"}, 2);
+
+PyObject* m_addmm(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  Args a(addmm_sig, args, nargs, kwnames);
+  const Scalar beta = a.has(2) ? a.scalar(2) : Scalar::of_int(1);
+  const Scalar alpha = a.has(3) ? a.scalar(3) : Scalar::of_int(1);
+  return ops::addmm(as_tensor(self), a.tensor(0), a.tensor(1), beta, alpha).release();
+  FNGRAD_CATCH(nullptr)
+}
+
 PyMethodDef general_methods[] = {
     {"numpy", FNGRAD_FASTCALL(m_numpy), kFastKw,
      method_doc(numpy_sig, "The tensor's data as a NumPy array sharing its memory.")},
@@ -662,6 +673,12 @@ PyMethodDef general_methods[] = {
                 ">>> fngrad.tensor([1., 2.]).outer(fngrad.tensor([1., 10., 100.]))\n"
                 "tensor([[  1.,  10., 100.],\n"
                 "        [  2.,  20., 200.]])")},
+    {"addmm", FNGRAD_FASTCALL(m_addmm), kFastKw,
+     method_doc(addmm_sig,
+                "beta * self + alpha * (mat1 @ mat2), self broadcast to the product's shape (one AddmmBackward0 "
+                "node).\n\n"
+                ">>> fngrad.ones(2).addmm(fngrad.eye(2), fngrad.ones(2, 2), alpha=2)\n"
+                "tensor([[3., 3.],\n        [3., 3.]])")},
 };
 
 }  // namespace

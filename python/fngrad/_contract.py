@@ -354,17 +354,14 @@ def _check_dims(op, *pairs):
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
-    """``beta * input + alpha * (mat1 @ mat2)`` (input broadcasts).
+    """``beta * input + alpha * (mat1 @ mat2)`` (input broadcasts); native, one ``AddmmBackward0`` node
+    (``Tensor.addmm`` is the same native method).
 
     >>> fngrad.addmm(fngrad.ones(2, 2), fngrad.eye(2), fngrad.eye(2), beta=0.5)
     tensor([[1.5000, 0.5000],
             [0.5000, 1.5000]])
     """
-    _check_dims("addmm", ("mat1", mat1, 2), ("mat2", mat2, 2))
-    if mat1.shape[1] != mat2.shape[0]:
-        raise RuntimeError(f"[addmm] mat1 and mat2 shapes cannot be multiplied ({mat1.shape[0]}x{mat1.shape[1]} and "
-                           f"{mat2.shape[0]}x{mat2.shape[1]})")
-    return _scaled_sum(input, mat1.mm(mat2), beta, alpha)
+    return _C.TensorBase.addmm(input, mat1, mat2, beta=beta, alpha=alpha)
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1):
@@ -500,7 +497,7 @@ def _multi_dot(tensors, op):
 
 
 _METHODS = {
-    "addmm": addmm, "addmv": addmv, "addbmm": addbmm, "baddbmm": baddbmm, "addr": addr, "kron": kron,
+    "addmv": addmv, "addbmm": addbmm, "baddbmm": baddbmm, "addr": addr, "kron": kron,
     "inner": inner, "vdot": vdot, "cross": cross,
     "addmm_": _inplace(addmm), "addmv_": _inplace(addmv), "addbmm_": _inplace(addbmm),
     "baddbmm_": _inplace(baddbmm), "addr_": _inplace(addr),

@@ -169,12 +169,14 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 
 def linear(input, weight, bias=None):
-    """input @ weight.T + bias..
+    """input @ weight.T + bias.
 
     >>> import fngrad.nn.functional as F
     >>> F.linear(fngrad.ones(1, 3), fngrad.ones(2, 3), fngrad.tensor([0.5, -0.5]))
     tensor([[3.5000, 2.5000]])
     """
+    if bias is not None and input.dim() == 2:  # one AddmmBackward0 node, as PyTorch records
+        return bias.addmm(input, weight.t())
     out = input.matmul(weight.t())
     return out if bias is None else out + bias
 
