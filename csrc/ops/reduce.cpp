@@ -731,6 +731,8 @@ TensorRef all_any(TensorObject* x, const DimVec* dims, bool keepdim, bool is_all
       if (row[k] != is_all) return !is_all;
     return is_all;
   });
+  // PyTorch keeps uint8 for uint8 inputs (a legacy of masks before bool existed).
+  if (x->dtype == DType::UInt8) return fngrad::to_dtype(out.get(), DType::UInt8);
   return out;
 }
 

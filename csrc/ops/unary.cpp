@@ -146,6 +146,8 @@ template <typename Op> void check_dtype(const TensorObject* x) {
       if constexpr (std::is_same_v<Op, Abs>) {
         fail(ErrorKind::NotImplemented, "[abs] \"abs_cpu\" not implemented for 'Bool'");
       }
+      // sign of a bool is itself; square promotes to int64 (PyTorch's pow(x, 2)): unary_forward.
+      if constexpr (std::is_same_v<Op, Sign> || std::is_same_v<Op, Square>) return;
       fail(ErrorKind::Type, "[", Op::name, "] Expected a numeric tensor, got bool.");
     }
   }
@@ -186,6 +188,12 @@ void record(TensorObject* input, TensorObject* out, const Op& op, bool inplace, 
 
 template <typename Op> TensorRef unary_forward(TensorObject* x_in, const Op& op) {
   check_dtype<Op>(x_in);
+  if constexpr (std::is_same_v<Op, Sign>) {
+    if (x_in->dtype == DType::Bool) return clone(x_in);
+  }
+  if constexpr (std::is_same_v<Op, Square>) {
+    if (x_in->dtype == DType::Bool) return unary_forward(fngrad::to_dtype(x_in, DType::Int64).get(), op);
+  }
   TensorRef input = compute_input<Op>(x_in);
   const DType dtype = input->dtype;
   TensorRef x =
@@ -199,6 +207,13 @@ template <typename Op> TensorRef unary_forward(TensorObject* x_in, const Op& op)
 
 template <typename Op> void unary_inplace(TensorObject* self, const Op& op) {
   check_dtype<Op>(self);
+  if constexpr (std::is_same_v<Op, Sign>) {
+    if (self->dtype == DType::Bool) return;
+  }
+  if constexpr (std::is_same_v<Op, Square>) {
+    FNGRAD_CHECK_RUNTIME(self->dtype != DType::Bool,
+                         "[square_] result type Long can't be cast to the desired output type Bool");
+  }
   if constexpr (Op::float_only) {
     FNGRAD_CHECK_RUNTIME(is_floating(self->dtype), "[", Op::name,
                          "_] result type float32 can't be cast to the desired "
