@@ -20,6 +20,7 @@ from . import _C, _classify, _creation
 from . import _functions as _fn
 from ._functions import return_types
 from ._indexing_ops import _inplace, _np, _wrap, _wrap_dim
+from .autograd.function import Function
 
 __all__ = ["aminmax", "broadcast_shapes", "broadcast_tensors", "clamp_min", "clamp_max", "positive", "sgn",
            "rsub", "logit", "fmax", "fmin", "heaviside", "isin", "ldexp", "float_power", "nextafter",
@@ -238,16 +239,44 @@ def _float_power_(self, exponent):
     return self.copy_(float_power(self, exponent))
 
 
+def _nextafter_bfloat16(a, b):
+    """np.nextafter on the bfloat16 grid, for float32 arrays holding bfloat16 values: a bfloat16 is
+    the upper 16 bits of a float32, so one ulp is one step of those bits."""
+    a, b = np.broadcast_arrays(a.astype(np.float32), b.astype(np.float32))
+    bits = (a.view(np.uint32) >> 16).astype(np.int64)
+    away = (b > a) == (a > 0)  # moving away from zero grows the magnitude bits
+    bits = np.where(away, bits + 1, bits - 1)
+    # from zero: the smallest subnormal with b's sign
+    bits = np.where(a == 0, np.where(b > 0, 0x0001, 0x8001), bits)
+    out = (bits.astype(np.uint32) << 16).view(np.float32)
+    return np.where(a == b, b, np.where(np.isnan(a) | np.isnan(b), np.float32(np.nan), out))
+
+
 def nextafter(input, other):
     """The next float after ``input`` towards ``other`` (no gradient).
 
     >>> fngrad.nextafter(fngrad.tensor([1.]), fngrad.tensor([2.])) > 1
     tensor([True])
     """
-    a, b = _np(input), _np(_t(other, input))
-    step = _wrap(np.nextafter(a, b.astype(a.dtype)) - a)
-    # nextafter(x, y) is x moved by one ulp: its gradient is 1 for input and 0 for other
-    return input + step
+    other = _t(other, input)
+    return _NextAfter.apply(input, other)
+
+
+class _NextAfter(Function):
+    """nextafter(x, y) is x moved by one ulp: its gradient is 1 for input and 0 for other."""
+
+    @staticmethod
+    def forward(ctx, input, other):
+        dtype = _C.result_type(input, other)
+        a, b = _np(input.to(dtype)), _np(other.to(dtype))
+        with np.errstate(invalid="ignore"):
+            out = _nextafter_bfloat16(a, b) if dtype == _C.bfloat16 else np.nextafter(a, b)
+        out = np.where(a == b, b, out)  # equal values give other (its sign of zero), as C's nextafter
+        return _wrap(out, dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, _creation.zeros_like(grad) if ctx.needs_input_grad[1] else None
 
 
 def _dims(input, dim):
@@ -440,15 +469,18 @@ def _spacing(y, x, dx, d, op):
 
 
 def _trapezoids(y, x, dx, dim, op):
+    """(dim, the doubled areas of the trapezoids along it). With coordinates ``x``, PyTorch computes
+    ``(left + right) * diff(x)`` in the inputs' dtype (narrow integers wrap around) and halves only
+    after summing; with a constant spacing it computes in floats."""
     if y.dtype == _C.bool or x is not None and x.dtype == _C.bool:
         which = "`y`" if x is None else "`x` or `y`"
         raise RuntimeError(f"{op}: received a bool input for {which}, but bool is not supported")
     d = _wrap_dim(dim, y.dim(), op)
-    yf = y if y.is_floating_point() else y.to(_ns.get_default_dtype())
+    yf = y if y.is_floating_point() or x is not None else y.to(_ns.get_default_dtype())
     size = y.shape[d]
     if size == 0:
         return d, yf.narrow(d, 0, 0)
-    return d, (yf.narrow(d, 1, size - 1) + yf.narrow(d, 0, size - 1)) * _spacing(yf, x, dx, d, op) / 2
+    return d, (yf.narrow(d, 1, size - 1) + yf.narrow(d, 0, size - 1)) * _spacing(yf, x, dx, d, op)
 
 
 def trapezoid(y, x=None, *, dx=None, dim=-1):
@@ -460,7 +492,7 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
     if x is not None and not isinstance(x, _C.TensorBase):
         x, dx = None, x
     d, areas = _trapezoids(y, x, dx, dim, "trapezoid")
-    return areas.sum(d)
+    return areas.sum(d) / 2
 
 
 def trapz(y, x=None, *, dx=None, dim=-1):
@@ -481,7 +513,7 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     if x is not None and not isinstance(x, _C.TensorBase):
         x, dx = None, x
     d, areas = _trapezoids(y, x, dx, dim, "cumulative_trapezoid")
-    return areas.cumsum(d)
+    return areas.cumsum(d) / 2
 
 
 _METHODS = {

@@ -53,8 +53,9 @@ def _narrow(t, dim, start, stop):
 def _scan_input(op, input, dim, dtype):
     """(input cast to ``dtype``, wrapped dim); integer and bool inputs scan in int64, as PyTorch."""
     dim = _wrap_dim(dim, input.dim(), op)
-    if dtype is not None and dtype != input.dtype:
-        input = input.to(dtype)
+    if dtype is not None:
+        if dtype != input.dtype:
+            input = input.to(dtype)
     elif not input.is_floating_point() and input.dtype != _C.int64:
         input = input.to(_C.int64)
     return input, dim

@@ -34,7 +34,7 @@ __all__ = [
     "LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve", "cholesky", "qr",
     "eigh", "eigvalsh", "svd", "svdvals", "pinv", "lstsq", "matrix_exp", "matrix_power", "matrix_rank",
     "cond", "cross", "multi_dot", "matmul", "vecdot", "diagonal", "solve_triangular", "tensorinv", "tensorsolve",
-    "vander",
+    "vander", "cholesky_ex", "inv_ex", "solve_ex",
 ]
 
 _Tensor = _C.TensorBase
@@ -971,3 +971,62 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     """
     return _diagonal(A, offset, dim1, dim2)
 
+
+
+# ----------------------------------------------------------------------------------------------------
+# The *_ex variants: the result and LAPACK's ``info`` (int32, one per matrix of the batch; 0 = success)
+# ----------------------------------------------------------------------------------------------------
+for _name, _fields in {"linalg_cholesky_ex": ["L", "info"], "linalg_inv_ex": ["inverse", "info"],
+                       "linalg_solve_ex": ["result", "info"]}.items():
+    setattr(return_types, _name, collections.namedtuple(_name, _fields))
+
+
+def _ex(op, fn, batch, check_errors):
+    """``(fn(), zeros info)``; a failure raises with ``check_errors`` and otherwise refuses: LAPACK's
+    partial results (the values PyTorch returns beside a nonzero info) are not modelled."""
+    try:
+        result = fn()
+    except _LinAlgError:
+        if check_errors:
+            raise
+        raise NotImplementedError(f"[{op}] {op}: the partial result and nonzero info of a failed factorization "
+                                  f"(check_errors=False) are not implemented") from None
+    return result, zeros(tuple(batch), dtype=_C.int32)
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False):
+    """``(L, info)``: :func:`cholesky` and LAPACK's status per matrix (int32 zeros on success).
+
+    >>> fngrad.linalg.cholesky_ex(4 * fngrad.eye(2)).L
+    tensor([[2., 0.],
+            [0., 2.]])
+    """
+    _check_matrix(A, "linalg.cholesky_ex", square=True)
+    L, info = _ex("linalg.cholesky_ex", lambda: cholesky(A, upper=upper), A.shape[:-2], check_errors)
+    return return_types.linalg_cholesky_ex(L, info)
+
+
+def inv_ex(A, *, check_errors=False):
+    """``(inverse, info)``: :func:`inv` and LAPACK's status per matrix (int32 zeros on success).
+
+    >>> fngrad.linalg.inv_ex(2 * fngrad.eye(2)).inverse
+    tensor([[0.5000, 0.0000],
+            [0.0000, 0.5000]])
+    """
+    _check_matrix(A, "linalg.inv_ex", square=True)
+    inverse, info = _ex("linalg.inv_ex", lambda: inv(A), A.shape[:-2], check_errors)
+    return return_types.linalg_inv_ex(inverse, info)
+
+
+def solve_ex(A, B, *, left=True, check_errors=False):
+    """``(result, info)``: :func:`solve` and LAPACK's status per matrix (int32 zeros on success).
+
+    >>> fngrad.linalg.solve_ex(2 * fngrad.eye(2), fngrad.ones(2)).result
+    tensor([0.5000, 0.5000])
+    """
+    _check_matrix(A, "linalg.solve_ex", square=True)
+    _check_float(B, "linalg.solve_ex", "B")
+    vector = B.dim() == 1 or (B.dim() == A.dim() - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    batch = np.broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-1 if vector else -2]))
+    result, info = _ex("linalg.solve_ex", lambda: solve(A, B, left=left), batch, check_errors)
+    return return_types.linalg_solve_ex(result, info)
