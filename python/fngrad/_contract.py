@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 import builtins
+import collections
 import string
 import warnings
 
@@ -210,6 +211,12 @@ def einsum(*args):
     dtype = _result_dtype(operands)
     operands = [op if op.dtype == dtype else op.to(dtype) for op in operands]
     subs, out, sizes = _parse(equation, operands)
+    if not dtype.is_floating_point and dtype != _C.int64:
+        # PyTorch first sums out the indices only one operand has (and the output lacks) with sum,
+        # which gives integers as int64
+        seen = collections.Counter(c for term in subs for c in set(term))
+        if any(seen[c] == 1 and c not in out for term in subs for c in term):
+            operands = [op.to(_C.int64) for op in operands]
     # A named dim of size 1 broadcasts against the other operands' size (expand's gradient sums it).
     operands = [op.expand([sizes[c] for c in term]) if any(sizes[c] != n for c, n in zip(term, op.shape)) else op
                 for term, op in zip(subs, operands)]
@@ -337,6 +344,10 @@ def _cross(input, other, dim, op):
 def _scaled_sum(input, product, beta, alpha):
     """beta * input + alpha * product, with PyTorch's rule that beta = 0 ignores input (NaN included).
     Integer results take beta and alpha truncated to integers, as PyTorch's kernels do."""
+    if product.dtype == _C.bool and input.dtype == _C.bool:
+        # PyTorch's bool kernels: (beta and input) or (alpha and product)
+        product = product if alpha else zeros_like(product)
+        return (input if beta else zeros_like(input)) | product
     if not product.is_floating_point() and product.dtype != _C.bool:
         beta, alpha = int(beta), int(alpha)
     if alpha != 1:

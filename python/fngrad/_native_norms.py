@@ -37,14 +37,16 @@ def native_layer_norm(input, normalized_shape, weight, bias, eps):
     dims = tuple(range(a.ndim - k, a.ndim))
     mean = a.mean(axis=dims, keepdims=True) if a.size else np.zeros(a.shape[:a.ndim - k] + (1,) * k, a.dtype)
     var = a.var(axis=dims, keepdims=True) if a.size else np.zeros_like(mean)
-    return out, _wrap(mean.astype(a.dtype)), _wrap((1 / np.sqrt(var + eps)).astype(a.dtype))
+    return out, _wrap(mean.astype(a.dtype), input.dtype), _wrap((1 / np.sqrt(var + eps)).astype(a.dtype), input.dtype)
 
 
 def _batch_stats(input, eps):
     a = _np(input)
     dims = (0,) + tuple(range(2, a.ndim))
     mean = a.mean(axis=dims)
-    return _wrap(mean.astype(a.dtype)), _wrap((1 / np.sqrt(a.var(axis=dims) + eps)).astype(a.dtype))
+    # (a bfloat16 input's statistics are computed in float32 and rounded back, as PyTorch's CPU kernels)
+    return (_wrap(mean.astype(a.dtype), input.dtype),
+            _wrap((1 / np.sqrt(a.var(axis=dims) + eps)).astype(a.dtype), input.dtype))
 
 
 def native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps):
@@ -54,7 +56,7 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training, 
     >>> fngrad.native_batch_norm(fngrad.ones(2, 3), None, None, None, None, True, 0.1, 1e-5)[1]
     tensor([1., 1., 1.])
     """
-    stats = _batch_stats(input, eps) if training else (_wrap(np.zeros(0, _np(input).dtype)),) * 2
+    stats = _batch_stats(input, eps) if training else (_wrap(np.zeros(0, _np(input).dtype), input.dtype),) * 2
     out = F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
     return (out,) + tuple(stats)
 

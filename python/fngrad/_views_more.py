@@ -365,6 +365,8 @@ def sum_to_size(self, *size):
     if lead < 0 or any(s != 1 and s != t for s, t in zip(size, shape[lead:])):
         raise RuntimeError(f"size {{{', '.join(map(str, size))}}} is not expandable to size "
                            f"{{{', '.join(map(str, shape))}}}.")
+    if not shape:
+        return self.sum()  # PyTorch's sum_to of a 0-d tensor is a sum: integers become int64
     r = self.sum(tuple(range(lead))) if lead else self
     dims = tuple(i for i, s in enumerate(size) if s == 1 and r.shape[i] != 1)
     return r.sum(dims, keepdim=True) if dims else r
