@@ -63,6 +63,58 @@ COMPLEX = {"view_as_real", "view_as_complex", "complex", "polar", "real", "imag"
 LAYOUT = {"to_sparse", "sparse_sampled_addmm", "sparse_mm_reduce", "nn.functional.scaled_dot_product_attention"}
 
 
+# Entries fngrad leaves out on purpose, and why (an entry is "left with a reason" when it is missing
+# or raises NotImplementedError and is listed here; a NotImplementedError's own message is its reason
+# otherwise). Keyed by OpInfo name: every variant of the name shares the reason.
+LEFT = {
+    "_batch_norm_with_update": "private aten op (the fused batch_norm of torch.compile); F.batch_norm covers it",
+    "_chunk_cat": "private aten op (FSDP's gradient bucketing)",
+    "_segment_reduce": "private aten op (segment reductions of torch_scatter-style code)",
+    "_softmax_backward_data": "private aten op (softmax's backward kernel); autograd covers it",
+    "_unsafe_masked_index": "private aten op (an inductor decomposition)",
+    "_unsafe_masked_index_put_accumulate": "private aten op (an inductor decomposition)",
+    "_upsample_bilinear2d_aa": "antialiased bilinear resampling (interpolate(antialias=True)) is not implemented",
+    "as_strided": "arbitrary strides over a storage: fngrad views are described by shape, stride and offset "
+                  "only where the op that made them defines them (no in-place as_strided_)",
+    "cdouble": "complex dtype: fngrad has no complex numbers",
+    "frexp": "mantissa/exponent split not implemented",
+    "geqrf": "Householder QR representation (LAPACK geqrf) not implemented",
+    "ormqr": "Householder QR representation (LAPACK ormqr) not implemented",
+    "linalg.householder_product": "Householder QR representation (LAPACK orgqr) not implemented",
+    "grid_sampler_2d": "grid sampling (grid_sample) not implemented",
+    "grid_sampler_3d": "grid sampling (grid_sample) not implemented",
+    "nn.functional.grid_sample": "grid sampling not implemented",
+    "hash_tensor": "PyTorch-internal hashing of tensor contents",
+    "jiterator_2inputs_2outputs": "CUDA-only (jiterator)",
+    "jiterator_4inputs_with_extra_args": "CUDA-only (jiterator)",
+    "jiterator_binary": "CUDA-only (jiterator)",
+    "jiterator_binary_return_by_ref": "CUDA-only (jiterator)",
+    "jiterator_unary": "CUDA-only (jiterator)",
+    "linalg.eig": "complex eigenvalues and eigenvectors: fngrad has no complex numbers",
+    "linalg.eigvals": "complex eigenvalues: fngrad has no complex numbers",
+    "linalg.ldl_factor": "LDL (Bunch-Kaufman) factorization not implemented",
+    "linalg.ldl_factor_ex": "LDL (Bunch-Kaufman) factorization not implemented",
+    "linalg.ldl_solve": "LDL (Bunch-Kaufman) factorization not implemented",
+    "linalg.lu": "pivoted LU factorization not implemented (NumPy has no LU)",
+    "linalg.lu_factor": "pivoted LU factorization not implemented (NumPy has no LU)",
+    "linalg.lu_factor_ex": "pivoted LU factorization not implemented (NumPy has no LU)",
+    "linalg.lu_solve": "pivoted LU factorization not implemented (NumPy has no LU)",
+    "lu": "pivoted LU factorization not implemented (NumPy has no LU)",
+    "lu_solve": "pivoted LU factorization not implemented (NumPy has no LU)",
+    "lu_unpack": "pivoted LU factorization not implemented (NumPy has no LU)",
+    "nn.functional.ctc_loss": "CTC loss not implemented",
+    "nn.functional.embedding_bag": "embedding_bag not implemented (F.embedding with a sum/mean covers it)",
+    "nn.functional.fractional_max_pool2d": "fractional max pooling (random pooling regions) not implemented",
+    "nn.functional.fractional_max_pool3d": "fractional max pooling (random pooling regions) not implemented",
+    "nn.functional.multi_head_attention_forward": "the functional form of nn.MultiheadAttention not implemented",
+    "max_pool2d_with_indices_backward": "private aten op (max_pool2d's backward kernel); autograd covers it",
+    "pca_lowrank": "randomized low-rank PCA not implemented (linalg.svd covers the exact one)",
+    "svd_lowrank": "randomized low-rank SVD not implemented (linalg.svd covers the exact one)",
+    "slice": "aten.slice.Tensor has no torch name; x[start:end:step] covers it",
+    "stft": "short-time Fourier transform: needs complex numbers and fft",
+}
+
+
 def in_scope(op) -> tuple[bool, str]:
     """Whether an OpInfo entry counts toward the target, and if not, why."""
     import torch
@@ -280,6 +332,11 @@ def run_sample(op, form, torch_fn, sample, dtype, torch, fngrad, np):
         f_fn = lambda x, *a, **k: getattr(x, op.name)(*a, **k)  # noqa: E731
     try:
         f_out = f_fn(f_inp, *f_args, **f_kwargs)
+    except AttributeError as e:
+        # An OpInfo wrapper reaching for a name fngrad lacks (torch.nn.functional.embedding_bag)
+        if str(e).startswith("module 'fngrad") and "has no attribute" in str(e):
+            return "missing", str(e).splitlines()[0][:120]
+        return "error", f"AttributeError: {str(e).splitlines()[0][:120]}"
     except NotImplementedError as e:
         return "notimpl", f"{type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else ''}"
     except Exception as e:
@@ -371,9 +428,11 @@ def run_entry(op, torch, fngrad, np, max_samples=None):
                 if status != "pass":
                     first.setdefault(status, f"{form}/{str(dtype)[6:]}: {detail}")
     ran = sum(counts[s] for s in ("pass", "fail", "error", "notimpl"))
+    if counts["missing"] and not ran:
+        return {"status": "missing", "counts": dict(counts), "first": first["missing"]}
     if counts["fail"]:
         status = "fail"
-    elif counts["error"]:
+    elif counts["error"] or counts["missing"]:
         status = "error"
     elif counts["notimpl"]:
         status = "notimpl"
@@ -385,6 +444,27 @@ def run_entry(op, torch, fngrad, np, max_samples=None):
         status = "pass"
     detail = first.get(status) or first.get("missing_form") or first.get("skip") or ""
     return {"status": status, "counts": dict(counts), "first": detail}
+
+
+def _left_reason(eid):
+    """The LEFT entry of an entry id (its OpInfo name, or the name before the variant)."""
+    return LEFT.get(eid) or LEFT.get(eid.rsplit(".", 1)[0])
+
+
+def reason(eid, r):
+    """Why an entry that does not pass is left, or None when it is simply left (fail, error, crash)."""
+    if r["status"] in ("notimpl", "no-sample"):
+        return r["first"]
+    if r["status"] in ("missing", "partial"):
+        return _left_reason(eid)
+    return None
+
+
+def summary(results):
+    """(passing, left with a reason, left) entry counts."""
+    passing = sum(r["status"] == "pass" for r in results.values())
+    reasoned = sum(r["status"] != "pass" and reason(eid, r) is not None for eid, r in results.items())
+    return passing, reasoned, len(results) - passing - reasoned
 
 
 def child(ids):
@@ -467,6 +547,8 @@ def main(argv=None):
     elapsed = time.perf_counter() - start
     by_status = collections.Counter(r["status"] for r in results.values())
     print(f"{len(scope)} entries in scope ({len(out_of_scope)} out of scope), {elapsed:.0f} s")
+    passing, reasoned, left = summary(results)
+    print(f"  pass {passing}, left with a reason (NotImplementedError or the LEFT table) {reasoned}, left {left}")
     for status, n in sorted(by_status.items(), key=lambda kv: -kv[1]):
         print(f"  {status:10s} {n}")
     if args.json:
@@ -495,6 +577,10 @@ def write_status(results, out_of_scope, elapsed):
         f"{total} entries in scope, {len(out_of_scope)} out of scope. "
         f"Passing every sample: {by_status['pass']} of {total} ({100 * by_status['pass'] / max(total, 1):.0f}%).",
         "",
+        "Of the rest, {1} are left with a reason (they raise NotImplementedError naming what is left out, their "
+        "samples need what fngrad does not model, or the runner's LEFT table says why fngrad has no such op) "
+        "and {2} are simply left (a difference from PyTorch or an error).".format(*summary(results)),
+        "",
         "| status | entries | meaning |",
         "|---|---:|---|",
     ]
@@ -510,12 +596,14 @@ def write_status(results, out_of_scope, elapsed):
     }
     for status, n in sorted(by_status.items(), key=lambda kv: -kv[1]):
         lines.append(f"| {status} | {n} | {meaning.get(status, '')} |")
-    lines += ["", "## Entries", "", "| entry | status | samples | first difference |", "|---|---|---|---|"]
+    lines += ["", "## Entries", "", "| entry | status | samples | first difference | why left |",
+              "|---|---|---|---|---|"]
     for eid in sorted(results):
         r = results[eid]
         counts = ", ".join(f"{k} {v}" for k, v in sorted(r["counts"].items()))
         first = r["first"].replace("|", "\\|")
-        lines.append(f"| {eid} | {r['status']} | {counts} | {first} |")
+        why = (_left_reason(eid) or "") if r["status"] in ("missing", "partial") else ""
+        lines.append(f"| {eid} | {r['status']} | {counts} | {first} | {why} |")
     lines += ["", "## Out of scope", "", "| entry | why |", "|---|---|"]
     for eid in sorted(out_of_scope):
         lines.append(f"| {eid} | {out_of_scope[eid]} |")
