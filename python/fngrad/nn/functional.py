@@ -25,6 +25,7 @@ import numpy as np
 from .. import _C
 from .._creation import default_generator, from_numpy
 from .._functions import _broadcast_check
+from .._indexing_ops import _np as _values
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 
@@ -516,11 +517,12 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if max_norm is not None:
 
         rows = np.unique(idx.reshape(-1))
-        w = weight.detach().numpy()
+        w = _values(weight)
         norms = np.linalg.norm(w[rows], ord=norm_type, axis=1)
         scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
         with no_grad():  # an in-place write that moves the version counter, as PyTorch's embedding_renorm_
-            weight[from_numpy(rows.astype(np.int64))] = from_numpy(w[rows] * scale[:, None].astype(w.dtype))
+            weight[from_numpy(rows.astype(np.int64))] = from_numpy(w[rows] * scale[:, None].astype(w.dtype)).to(
+                weight.dtype)
     out = weight[input]
     if padding_idx is not None and (idx == padding_idx).any():
         keep = (input != padding_idx).unsqueeze(-1)
@@ -936,7 +938,7 @@ def _pool(input, kernel_size, stride, padding, dilation, ceil_mode, nd, op, kind
             positions = np.full(tuple(padded.shape[2:]), -1.0)
             positions[inner] = np.arange(int(np.prod(spatial))).reshape(spatial)
             pos = window_map(positions)  # (K, O): flat input position of each window element
-            best = cols.detach().numpy().argmax(2)  # (N, C, O)
+            best = _values(cols).argmax(2)  # (N, C, O)
             indices = from_numpy(pos[best, np.arange(best.shape[-1])].astype(np.int64))
     elif divisor_override is not None:
         out = cols.sum(2) / divisor_override
@@ -1466,7 +1468,7 @@ def _adaptive_pool(input, output_size, nd, op, kind, return_indices=False):
     sizes = tuple(input.shape[2 + d] if s is None else int(s) for d, s in enumerate(sizes))
     if return_indices:
         n, c = input.shape[0], input.shape[1]
-        indices = from_numpy(_adaptive_max_positions(input.detach().numpy(), sizes))
+        indices = from_numpy(_adaptive_max_positions(_values(input), sizes))
         values = input.reshape(n, c, -1).gather(2, indices.reshape(n, c, -1)).reshape(indices.shape)
         return (values.squeeze(0), indices.squeeze(0)) if unbatched else (values, indices)
     x = input
