@@ -22,7 +22,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .. import _C
+from .. import _C, _creation
 from .._creation import default_generator, from_numpy
 from .._functions import _broadcast_check
 from .._indexing_ops import _np as _values
@@ -888,6 +888,15 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 __all__ += ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d"]
 
 
+def _divide_window_sums(sums, divisor, dtype):
+    """Average pooling's division: integer inputs divide in integers (truncating), as PyTorch's kernels."""
+    if dtype.is_floating_point:
+        return sums / (divisor.to(sums.dtype) if isinstance(divisor, _C.TensorBase) else divisor)
+    if isinstance(divisor, _C.TensorBase):
+        divisor = divisor.to(_C.int64)
+    return sums.div(divisor, rounding_mode="trunc").to(dtype)
+
+
 def _pool(input, kernel_size, stride, padding, dilation, ceil_mode, nd, op, kind, count_include_pad=True,
           divisor_override=None, return_indices=False):
     unbatched = input.dim() == nd + 1
@@ -941,7 +950,7 @@ def _pool(input, kernel_size, stride, padding, dilation, ceil_mode, nd, op, kind
             best = _values(cols).argmax(2)  # (N, C, O)
             indices = from_numpy(pos[best, np.arange(best.shape[-1])].astype(np.int64))
     elif divisor_override is not None:
-        out = cols.sum(2) / divisor_override
+        out = _divide_window_sums(cols.sum(2), divisor_override, input.dtype)
     else:
         # Each window's divisor: its elements inside the input, plus the padding when count_include_pad,
         # never the part that ceil_mode hangs over the end.
@@ -950,7 +959,7 @@ def _pool(input, kernel_size, stride, padding, dilation, ceil_mode, nd, op, kind
             counted[tuple(slice(0, lo + size + p) for (lo, _), size, p in zip(widths, spatial, pads))] = 1.0
         counted[inner] = 1.0
         counts = window_map(counted).sum(0)
-        out = cols.sum(2) / from_numpy(counts).to(cols.dtype)
+        out = _divide_window_sums(cols.sum(2), from_numpy(counts), input.dtype)
     out = out.reshape((n, c) + tuple(out_sizes))
     if indices is not None:
         indices = indices.reshape((n, c) + tuple(out_sizes))
@@ -1145,7 +1154,8 @@ def threshold(input, threshold, value, inplace=False):
     """
     threshold = _number(threshold, "threshold", "threshold")
     value = _number(value, "threshold", "value")
-    return _inplace_result(input, _C.where(input > threshold, input, input * 0.0 + value), inplace)
+    # (x <= threshold, not x > threshold: NaN passes through; the result keeps an integer input's dtype)
+    return _inplace_result(input, _C.where(input <= threshold, _creation.full_like(input, value), input), inplace)
 
 
 def threshold_(input, threshold, value):
