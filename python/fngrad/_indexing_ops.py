@@ -309,6 +309,8 @@ class ScatterReduce(Function):
             identity = _REDUCE_IDENTITY[reduce]
             if base.dtype.kind in "iu":
                 identity = {np.inf: np.iinfo(base.dtype).max, -np.inf: np.iinfo(base.dtype).min}.get(identity, identity)
+            elif base.dtype == np.bool_:
+                identity = identity > 0  # (bool(-inf) would be True, amax's identity is False)
             flat[lin] = identity
         _REDUCE_UFUNC[reduce].at(flat, lin, vals)
         if reduce == "mean":

@@ -348,7 +348,7 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
                 r = parts.sum(0).div(parts.shape[0], rounding_mode="floor")
         else:
             r = getattr(parts, reduce)(0)
-        rows[int(j)] = r
+        rows[int(j)] = r if r.dtype == x.dtype else r.to(x.dtype)  # (integer sums and products are int64)
     out = stack(rows, 0)
     return out.reshape(()) if input.dim() == 0 else out.movedim(0, dim)
 
