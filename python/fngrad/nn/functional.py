@@ -226,6 +226,27 @@ def _class_rows(input, target, op):
     return input, target, target.shape
 
 
+
+def _half_in_float32(fn):
+    """``fn`` computed in float32 for float16/bfloat16 tensors and rounded back once, as PyTorch's CPU
+    kernels accumulate half precision (squares overflow float16 and sums lose bits otherwise)."""
+    import functools
+
+    def cast(v, to):
+        return v.to(to) if isinstance(v, _C.TensorBase) and v.dtype in (_C.float16, _C.bfloat16) else v
+
+    @functools.wraps(fn)
+    def wrapper(input, *args, **kwargs):
+        dtype = getattr(input, "dtype", None)
+        if dtype not in (_C.float16, _C.bfloat16):
+            return fn(input, *args, **kwargs)
+        out = fn(cast(input, _C.float32), *(cast(a, _C.float32) for a in args),
+                 **{k: cast(v, _C.float32) for k, v in kwargs.items()})
+        return out.to(dtype) if isinstance(out, _C.TensorBase) and out.dtype == _C.float32 else out
+
+    return wrapper
+
+
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """Negative log-likelihood of class indices ``target`` under log-probabilities ``input``.
 
@@ -1658,7 +1679,8 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "soft_margin_loss")
-    return _reduce(-logsigmoid(target * input), reduction)
+    # PyTorch's formula, log1p(exp(-target * input)): it overflows to inf where PyTorch's does
+    return _reduce((-(target * input)).exp().log1p(), reduction)
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -1946,6 +1968,7 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     return input / (total * (alpha / size) + k) ** beta
 
 
+@_half_in_float32
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     """x / sqrt(mean of x^2 over the last len(normalized_shape) dims + eps) * weight; eps defaults to
     the dtype's machine epsilon.
