@@ -396,7 +396,25 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
             [3., 3.]])
     """
     _check_dims("addbmm", ("batch1", batch1, 3), ("batch2", batch2, 3))
-    return _scaled_sum(input, batch1.bmm(batch2).sum(0), beta, alpha)
+    products = batch1.bmm(batch2)
+    # (the sum over the batch keeps the products' dtype: PyTorch adds them into the result, no int64)
+    return _scaled_sum(input, products.sum(0).to(products.dtype), beta, alpha)
+
+
+def _addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+    """In-place form of :func:`addbmm`.
+
+    >>> fngrad.zeros(2, 2).addbmm_(fngrad.ones(3, 2, 1), fngrad.ones(3, 1, 2))
+    tensor([[3., 3.],
+            [3., 3.]])
+    """
+    _check_dims("addbmm", ("batch1", batch1, 3), ("batch2", batch2, 3))
+    shape = (batch1.shape[1], batch2.shape[2])
+    if tuple(self.shape) != shape and len(self.shape) <= 2 and all(
+            s in (1, t) for s, t in zip(reversed(tuple(self.shape)), reversed(shape))):
+        raise NotImplementedError(f"[addbmm_] addbmm_: resizing self of shape {list(self.shape)} to the result's "
+                                  f"{list(shape)} (PyTorch resizes a broadcastable self in place) is not implemented")
+    return _inplace(addbmm)(self, batch1, batch2, beta=beta, alpha=alpha)
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
@@ -510,6 +528,6 @@ def _multi_dot(tensors, op):
 _METHODS = {
     "addmv": addmv, "addbmm": addbmm, "baddbmm": baddbmm, "addr": addr, "kron": kron,
     "inner": inner, "vdot": vdot, "cross": cross,
-    "addmm_": _inplace(addmm), "addmv_": _inplace(addmv), "addbmm_": _inplace(addbmm),
+    "addmm_": _inplace(addmm), "addmv_": _inplace(addmv), "addbmm_": _addbmm_,
     "baddbmm_": _inplace(baddbmm), "addr_": _inplace(addr),
 }

@@ -166,9 +166,13 @@ def _leading(a, shape):
 
 
 def _prepare(op, self, dim, index, src_shape=None):
-    """Checked (dim, index array) of a gather/scatter; 0-d tensors count as 1-d."""
-    idx = _index(index, op)
+    """Checked (dim, index array) of a gather/scatter; 0-d tensors count as 1-d. (PyTorch checks the
+    index dtype only when there are indices: an empty index of any integer dtype passes.)"""
+    empty = isinstance(index, _C.TensorBase) and index.numel() == 0 and not index.is_floating_point()
+    idx = _np(index).astype(np.int64) if empty else _index(index, op)
     dim = _wrap_dim(dim, self.dim(), op)
+    if empty:  # nor its shape
+        return dim, idx
     _check_scatter_shapes(op, tuple(self.shape), dim, tuple(index.shape), src_shape)
     idx = _at_least_1d(idx)
     _check_bounds(op, idx, _shape1(tuple(self.shape))[dim], dim)
@@ -182,6 +186,8 @@ class Gather(Function):
         ctx.dim = dim
         ctx.save_for_backward(index)
         ctx.shape = tuple(input.shape)
+        if idx.size == 0:
+            return _wrap(np.zeros(tuple(index.shape), _np(input).dtype), input.dtype)
         out = _take_along(_at_least_1d(_np(input)), idx, dim)
         return _wrap(out.reshape(tuple(index.shape)), input.dtype)
 
@@ -453,7 +459,7 @@ class IndexAdd(Function):
         _oob(op, idx, out.shape[dim], dim, "index out of range in self")
         src = _at_least_1d(_np(source))
         if alpha != 1:
-            src = src * np.asarray(alpha, dtype=out.dtype)
+            src = src * np.asarray(alpha).astype(out.dtype)  # (alpha=-1 wraps around in uint8, as in C++)
         if idx.size and np.bincount(idx, minlength=out.shape[dim]).max() <= 1:
             # Distinct indices: a plain indexed add (np.add.at over whole slices is ~25x slower).
             np.moveaxis(out, dim, 0)[idx] += np.moveaxis(src, dim, 0)

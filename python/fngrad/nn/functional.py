@@ -504,7 +504,7 @@ def bilinear(input1, input2, weight, bias=None):
     x2 = input2.reshape(-1, in2)
     # (N, in1) @ (in1, out * in2) -> (N, out, in2), then contract in2 against x2.
     tmp = x1.matmul(weight.permute(1, 0, 2).reshape(in1, out_features * in2)).reshape(-1, out_features, in2)
-    out = (tmp * x2.unsqueeze(1)).sum(-1)
+    out = (tmp * x2.unsqueeze(1)).sum(-1).to(tmp.dtype)  # (integer sums stay in the inputs' dtype)
     if bias is not None:
         out = out + bias
     return out.reshape(batch + (out_features,))
