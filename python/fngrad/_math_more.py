@@ -376,6 +376,8 @@ def dist(input, other, p=2):
     d = input - other
     if p == 0:
         return (d != 0).to(d.dtype).sum()
+    if d.dtype in (_C.float16, _C.bfloat16) and p not in (float("inf"), -float("inf")):
+        return f.norm(d.float(), p).to(d.dtype)  # accumulated in float32, as PyTorch's kernel
     return f.norm(d, p)
 
 

@@ -847,6 +847,9 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
 
 
 def _vector_norm(x, ord, dims, keepdim):
+    if x.dtype in (_C.float16, _C.bfloat16) and ord not in (0, float("inf"), -float("inf")):
+        # PyTorch accumulates half precision in float32 (|x|^ord overflows float16 otherwise)
+        return _vector_norm(x.float(), ord, dims, keepdim).to(x.dtype)
     a = x.abs()
     if ord == float("inf"):
         return a.amax(dims, keepdim)
