@@ -174,6 +174,10 @@ def _to_fngrad(obj, fngrad, torch, leaves):
         if name not in DTYPES:
             raise Skip(f"dtype {name}")
         return getattr(fngrad, name)
+    if isinstance(obj, torch.nn.PairwiseDistance):  # triplet_margin_with_distance_loss's distance_function
+        return fngrad.nn.PairwiseDistance(p=obj.norm, eps=obj.eps, keepdim=obj.keepdim)
+    if isinstance(obj, torch.nn.Module):
+        raise Skip(f"a torch.nn.{type(obj).__name__} argument")
     if isinstance(obj, torch.memory_format):
         raise Skip("memory_format")
     if isinstance(obj, torch.Generator):
