@@ -666,6 +666,8 @@ def arange(start=None, end=None, step=1, *, dtype=None, device=None, requires_gr
         integral = all(isinstance(v, (numbers.Integral, np.integer)) for v in (start, end, step))
         dtype = _C.int64 if integral else _default_dtype
     dtype = _resolve_dtype(dtype, "arange")
+    if dtype == _C.int64 and all(map(math.isfinite, (start, end, step))):
+        start, end, step = int(start), int(end), int(step)  # PyTorch counts an int64 range in int64 (truncated)
     # PyTorch's checks, before NumPy allocates anything.
     if step == 0:
         raise RuntimeError("[arange] step must be nonzero")
@@ -679,6 +681,15 @@ def arange(start=None, end=None, step=1, *, dtype=None, device=None, requires_gr
     _check_size((size,), dtype, "arange")
     arr = _numpy_call("arange", np.arange, start, end, step, dtype=_computed_in(dtype))
     return _finish(_rounded_to(arr, dtype), requires_grad)
+
+
+def _linspace_integral(start, end, steps):
+    """PyTorch's linspace kernel for integer dtypes: a float64 step, the first half counted from start and
+    the second from end, each value truncated toward zero (NumPy's integer linspace floors instead)."""
+    step = (float(end) - float(start)) / (steps - 1)
+    idx = np.arange(steps, dtype=np.float64)
+    values = np.where(idx < steps // 2, float(start) + step * idx, float(end) - step * (steps - idx - 1))
+    return np.trunc(values)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -695,7 +706,12 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) ->
         raise RuntimeError("[linspace] number of steps must be non-negative")
     dtype = _dtype_or_default(dtype, "linspace")
     _check_size((steps,), dtype, "linspace")
-    arr = _numpy_call("linspace", np.linspace, start, end, steps, dtype=_computed_in(dtype))
+    if not dtype.is_floating_point and dtype != _C.bool and steps > 1:
+        # (start and end become the dtype's integers first: truncated, wrapped around in uint8)
+        ends = (np.array(int(v)).astype(_computed_in(dtype)).item() for v in (start, end))
+        arr = _linspace_integral(*ends, steps).astype(_computed_in(dtype))
+    else:
+        arr = _numpy_call("linspace", np.linspace, start, end, steps, dtype=_computed_in(dtype))
     return _finish(_rounded_to(arr, dtype), requires_grad)
 
 
