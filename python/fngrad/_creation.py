@@ -679,17 +679,21 @@ def arange(start=None, end=None, step=1, *, dtype=None, device=None, requires_gr
     if size > _INT64_MAX:
         raise RuntimeError(f"[arange] invalid size, possible overflow? (size {size})")
     _check_size((size,), dtype, "arange")
+    if not dtype.is_floating_point and dtype != _C.bool:
+        # the size comes from the float arguments, the values from start and step truncated to integers
+        arr = (int(start) + int(step) * np.arange(size, dtype=np.int64)).astype(_computed_in(dtype))
+        return _finish(_C.from_numpy(arr), requires_grad)
     arr = _numpy_call("arange", np.arange, start, end, step, dtype=_computed_in(dtype))
     return _finish(_rounded_to(arr, dtype), requires_grad)
 
 
 def _linspace_integral(start, end, steps):
-    """PyTorch's linspace kernel for integer dtypes: a float64 step, the first half counted from start and
-    the second from end, each value truncated toward zero (NumPy's integer linspace floors instead)."""
+    """PyTorch's linspace kernel for integer dtypes, before the values are truncated toward zero (NumPy's
+    integer linspace floors instead): a float64 step, the first half counted from start and the second
+    from end."""
     step = (float(end) - float(start)) / (steps - 1)
     idx = np.arange(steps, dtype=np.float64)
-    values = np.where(idx < steps // 2, float(start) + step * idx, float(end) - step * (steps - idx - 1))
-    return np.trunc(values)
+    return np.where(idx < steps // 2, float(start) + step * idx, float(end) - step * (steps - idx - 1))
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -709,7 +713,7 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) ->
     if not dtype.is_floating_point and dtype != _C.bool and steps > 1:
         # (start and end become the dtype's integers first: truncated, wrapped around in uint8)
         ends = (np.array(int(v)).astype(_computed_in(dtype)).item() for v in (start, end))
-        arr = _linspace_integral(*ends, steps).astype(_computed_in(dtype))
+        arr = np.trunc(_linspace_integral(*ends, steps)).astype(_computed_in(dtype))
     else:
         arr = _numpy_call("linspace", np.linspace, start, end, steps, dtype=_computed_in(dtype))
     return _finish(_rounded_to(arr, dtype), requires_grad)

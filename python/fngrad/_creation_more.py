@@ -30,9 +30,13 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     tensor([1., 2., 4.])
     """
     start, end = (v.item() if isinstance(v, _Tensor) else v for v in (start, end))
-    exponents = _creation.linspace(start, end, steps, dtype=_C.float64)
     dtype = _creation._dtype_or_default(dtype, "logspace")
-    values = np.power(float(base), exponents.numpy())
+    if not dtype.is_floating_point and dtype != _C.bool and steps > 1:
+        # PyTorch's integer kernel: integer ends, exponents as its integer linspace computes them
+        exponents = _creation._linspace_integral(int(start), int(end), steps)
+    else:
+        exponents = _creation.linspace(start, end, steps, dtype=_C.float64).numpy()
+    values = np.power(float(base), exponents)
     if not dtype.is_floating_point:
         values = np.trunc(values)
     return _creation.tensor(values, dtype=dtype, requires_grad=requires_grad)

@@ -19,7 +19,13 @@ A sample's status:
   skip     the sample needs what fngrad does not model (a dtype fngrad lacks, complex, a memory
            format, a generator), or PyTorch itself raised on it
 An entry passes when at least one sample ran and every sample that ran passed in every form.
-An entry whose name fngrad does not have at all is ``missing``; one that kills the process, ``crash``.
+An entry whose name fngrad does not have at all (also when the OpInfo's own wrapper reaches for it) is
+``missing``; one that kills the process, ``crash``. Indices among equal values are compared by the values
+they pick for the ops that leave their order unspecified (``TIES``).
+
+The summary splits the entries three ways: passing; left with a reason (NotImplementedError naming what
+is left out, every sample needing what fngrad does not model, or missing with a reason in ``LEFT``); and
+left (a difference from PyTorch, an error, a crash, or missing without a reason).
 
 Usage::
 
