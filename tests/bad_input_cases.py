@@ -1503,6 +1503,43 @@ add(SUR, "sur_unsafe_split_inplace_ok", lambda L: [(L.ones(4, requires_grad=True
 add(SUR, "sur_vander_int16_ok", lambda L: [L.linalg.vander(L.tensor([2, 3], dtype=L.int16))], expect="ok",
     ref=[np.array([[1, 2], [1, 3]], np.int64)])
 
+# ---- surface (issue 12, OpInfo): the *_ex variants' refusals; dtypes and values PyTorch gives ----
+add(SUR, "sur_cholesky_ex_check_errors", lambda L: L.linalg.cholesky_ex(-L.eye(2), check_errors=True), "cholesky")
+add(SUR, "sur_inv_ex_check_errors", lambda L: L.linalg.inv_ex(L.zeros(2, 2), check_errors=True), "inv")
+add(SUR, "sur_inv_ex_not_square", lambda L: L.linalg.inv_ex(L.ones(2, 3)), "inv")
+add(SUR, "sur_solve_ex_shapes", lambda L: L.linalg.solve_ex(L.eye(2), L.ones(3, 1)), "solve")
+add(SUR, "sur_cholesky_ex_int", lambda L: L.linalg.cholesky_ex(L.ones(2, 2, dtype=L.int64)), "cholesky")
+add(SUR, "sur_square_inplace_bool", lambda L: L.tensor([True]).square_(), "square")
+add(SUR, "sur_ex_info_ok", lambda L: [L.linalg.cholesky_ex(L.eye(2).expand(3, 2, 2)).info,
+                                      L.linalg.inv_ex(2 * L.eye(2)).info,
+                                      L.linalg.solve_ex(L.eye(2).expand(4, 2, 2), L.ones(2)).info], expect="ok",
+    ref=[np.zeros(3, np.int32), np.zeros((), np.int32), np.zeros(4, np.int32)])
+add(SUR, "sur_bool_sign_square_uint8_all_ok", lambda L: [
+    L.sign(L.tensor([True, False])), L.square(L.tensor([True, False])), L.tensor([1, 0], dtype=L.uint8).all(),
+    L.tensor([[0, 2]], dtype=L.uint8).any(1)], expect="ok",
+    ref=[np.array([True, False]), np.array([1, 0]), np.array(0, np.uint8), np.array([1], np.uint8)])
+add(SUR, "sur_integer_dtypes_ok", lambda L: [
+    L.cumsum(L.tensor([1, 2], dtype=L.int32), 0, dtype=L.int32), L.einsum("ij->i", L.ones(2, 2, dtype=L.int32)),
+    L.einsum("ij,jk->ik", L.ones(2, 2, dtype=L.int32), L.ones(2, 2, dtype=L.int32)),
+    L.tensor(3, dtype=L.int16).sum_to_size(()), L.nn.functional.threshold(L.tensor([-8, 6, 9]), 5, 5),
+    L.nn.functional.avg_pool1d(L.tensor([[[1, 2, 4, 4]]]), 2, padding=1),
+    L.addr(L.tensor(True), L.tensor([True, False]), L.tensor([False, True]), beta=3, alpha=2)], expect="ok",
+    ref=[np.array([1, 3], np.int32), np.array([2, 2]), np.full((2, 2), 2, np.int32), np.array(3),
+         np.array([5, 6, 9]), np.array([[[0, 3, 2]]]), np.ones((2, 2), bool)])
+add(SUR, "sur_wraparound_and_truncation_ok", lambda L: [
+    L.trapezoid(L.tensor([[5, 1, 6], [5, 6, 4]], dtype=L.uint8), L.tensor([[2, 5, 5], [9, 3, 1]], dtype=L.uint8)),
+    L.linspace(-2.0, -3, 5, dtype=L.int64), L.arange(0.0, -8.000001, -4.0, dtype=L.int64),
+    L.arange(-0.9, 2.1, 2.0, dtype=L.int32), L.logspace(4.3, -3, 5, dtype=L.int64),
+    L.index_add(L.tensor([5], dtype=L.uint8), 0, L.tensor([0]), L.tensor([1], dtype=L.uint8), alpha=-1)],
+    expect="ok", ref=[np.array([9.0, 213.0], np.float32), np.array([-2, -2, -2, -2, -3]), np.array([0, -4]),
+                      np.array([0, 2], np.int32), np.array([10000, 177, 3, 0, 0]), np.array([4], np.uint8)])
+add(SUR, "sur_half_precision_ok", lambda L: [
+    L.nextafter(L.tensor([1.0, 0.0], dtype=L.bfloat16), L.tensor([2.0, -1.0], dtype=L.bfloat16)).float(),
+    L.linalg.vector_norm(L.tensor(-8.4765625, dtype=L.float16), 6).float(),
+    L.nn.functional.rms_norm(L.tensor([[300.0, 400.0]], dtype=L.float16), (2,)).float()], expect="ok",
+    ref=[np.array([1.0078125, -9.18354962e-41], np.float32), np.array(8.4765625, np.float32),
+         (np.array([[300.0, 400.0]]) / np.sqrt(125000.0)).astype(np.float16).astype(np.float32)])
+
 
 # --------------------------------------------------------------------------------------------------
 # The child process

@@ -1047,4 +1047,11 @@ OPS += [
     Op("addmm_scaled_row_input", lambda c, a, b: c.addmm(a, b, beta=-1.5, alpha=0.25),
        lambda c, a, b: -1.5 * c + 0.25 * (a @ b), shapes=((1, 2), (3, 4), (4, 2))),
     Op("linear_bias_addmm", F.linear, lambda x, w, b: x @ w.T + b, shapes=((3, 4), (2, 4), (2,))),
+    # ---- surface (issue 12): the linalg *_ex variants, the (result, info) named tuples ----
+    Op("linalg_cholesky_ex", lambda a: L.cholesky_ex(_spd(a)).L, lambda a: np.linalg.cholesky(_np_spd(a)),
+       shapes=((2, 3, 3),)),
+    Op("linalg_inv_ex", lambda a: L.inv_ex(_wc(a)).inverse, lambda a: np.linalg.inv(_np_wc(a)), shapes=((2, 3, 3),),
+       domain=_SMALL),
+    Op("linalg_solve_ex", lambda a, b: L.solve_ex(_wc(a), b).result, lambda a, b: np.linalg.solve(_np_wc(a), b),
+       shapes=((3, 3), (3, 2)), domain=_SMALL),
 ]
