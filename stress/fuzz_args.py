@@ -48,7 +48,6 @@ KNOWN = [
     ("linalg_svd", "values differ", "singular vectors are unique only up to sign; NumPy's LAPACK driver picks others"),
     ("linalg_eigh", "values differ", "eigenvectors are unique only up to sign; NumPy's LAPACK driver picks others"),
     (None, "is unsupported in linalg", "fngrad.linalg runs on NumPy's LAPACK, which has no float16"),
-    ("sgn", "got bool", "sign of a bool tensor: PyTorch returns it unchanged, fngrad's sign kernel has no bool form"),
     ("logdet", "grad", "the gradient where logdet is NaN (negative determinant): PyTorch gives 0"),
     ("multiply", "must be Tensor, not", "torch.multiply takes a Python number as its first argument; fngrad's "
      "function forms of the operators want a tensor there"),
