@@ -949,6 +949,8 @@ def _pool(input, kernel_size, stride, padding, dilation, ceil_mode, nd, op, kind
         out_sizes.append(o)
         overhang.append(max((o - 1) * s + span - (size + 2 * p), 0))
     pad_value = float("-inf") if kind == "max" else 0.0
+    if kind == "max" and not input.is_floating_point():
+        pad_value = int(np.iinfo(_values(input).dtype).min)  # (-inf would become 0 in an integer dtype)
     widths = [(p, p + extra) for p, extra in zip(pads, overhang)]
     flat_pad = tuple(v for lo_hi in reversed(widths) for v in lo_hi)
     padded = pad(input, flat_pad, value=pad_value) if any(flat_pad) else input
@@ -1388,6 +1390,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     nd = input.dim() - 2
     if nd < 1:
         raise ValueError(f"[interpolate] Expected a 3D, 4D or 5D input (N, C, *spatial), got {input.dim()}D")
+    if mode in _INTERP_DIMS and not input.is_floating_point():
+        # PyTorch has a uint8 bilinear kernel (rounding its own way); fngrad's interpolation is float only
+        raise NotImplementedError(f"[interpolate] mode '{mode}' on a {str(input.dtype).split('.')[-1]} input is "
+                                  f"not implemented (only floating point)")
     if mode in _INTERP_DIMS and _INTERP_DIMS[mode] != nd:
         raise NotImplementedError(f"[interpolate] Got {input.dim()}D input, but {mode} mode needs "
                                   f"{_INTERP_DIMS[mode] + 2}D input")
