@@ -1,0 +1,188 @@
+// ops/small_gemm.h's kernel.
+#include "ops/small_gemm.h"
+
+#include <algorithm>
+#include <vector>
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#endif
+
+namespace fngrad {
+namespace ops {
+
+// Note [Small GEMM]
+// A small MLP's training step is bound by its matrix products (32x128 @ 128x128 and smaller),
+// and OpenBLAS takes 1.5-2.5x PyTorch's time on them: its packing and blocking are sized for
+// large matrices (the x @ W^T layout, at 32x128x128, took 107 us against PyTorch's 40 us). Below
+// kSmallGemmWork multiply-adds the product is this register-blocked kernel instead: C is computed
+// in MR x NR tiles (6 x 16 floats, 6 x 8 doubles: 12 vector accumulators), each tile a run over k
+// of one row of a B panel (NR contiguous values) times MR broadcast values of A's column. A is
+// read in place through its strides (broadcasts need no layout); a B panel is read in place when
+// its rows are contiguous and NR wide, otherwise packed once (zero-padded) and used for every row
+// tile. With AVX2/FMA (the build's -mavx2 -mfma) the tiles are 256-bit FMA registers; without,
+// the same code over plain arrays, which the compiler vectorises as it can. Products accumulate
+// in k order from zero with fused multiply-adds where the CPU has them, so results match NumPy's
+// to rounding, not bit for bit (BLAS gives no bit-exact promise either).
+namespace {
+
+// Products of at most this many multiply-adds, with k at most kSmallGemmMaxK (a packed B panel is
+// k x NR values), go to small_gemm (bench/small_gemm.py --shapes small,mid,large).
+constexpr int64_t kSmallGemmWork = int64_t(1) << 21;
+constexpr int64_t kSmallGemmMaxK = 2048;
+constexpr int kMR = 6;
+
+#if defined(__AVX2__) && defined(__FMA__)
+struct VecF32 {
+  using T = float;
+  using V = __m256;
+  static constexpr int W = 8;
+  static V zero() { return _mm256_setzero_ps(); }
+  static V load(const T* p) { return _mm256_loadu_ps(p); }
+  static V broadcast(const T* p) { return _mm256_broadcast_ss(p); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static void store(T* p, V v) { _mm256_storeu_ps(p, v); }
+};
+struct VecF64 {
+  using T = double;
+  using V = __m256d;
+  static constexpr int W = 4;
+  static V zero() { return _mm256_setzero_pd(); }
+  static V load(const T* p) { return _mm256_loadu_pd(p); }
+  static V broadcast(const T* p) { return _mm256_broadcast_sd(p); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
+  static void store(T* p, V v) { _mm256_storeu_pd(p, v); }
+};
+#else
+template <typename T_, int W_> struct VecPortable {
+  using T = T_;
+  struct V {
+    T v[W_];
+  };
+  static constexpr int W = W_;
+  static V zero() { return V{}; }
+  static V load(const T* p) {
+    V r;
+    for (int i = 0; i < W; i++) r.v[i] = p[i];
+    return r;
+  }
+  static V broadcast(const T* p) {
+    V r;
+    for (int i = 0; i < W; i++) r.v[i] = *p;
+    return r;
+  }
+  static V fma(V a, V b, V c) {
+    for (int i = 0; i < W; i++) c.v[i] += a.v[i] * b.v[i];
+    return c;
+  }
+  static void store(T* p, V v) {
+    for (int i = 0; i < W; i++) p[i] = v.v[i];
+  }
+};
+using VecF32 = VecPortable<float, 8>;
+using VecF64 = VecPortable<double, 4>;
+#endif
+
+template <typename T> struct VecOf;
+template <> struct VecOf<float> {
+  using type = VecF32;
+};
+template <> struct VecOf<double> {
+  using type = VecF64;
+};
+
+// c[0:MR, 0:2W] (rows ldc apart) = a[0:MR, 0:k] @ b[0:k, 0:2W] (b's rows ldb apart, contiguous).
+template <typename S, int MR> void tile(int64_t k, const typename S::T* a, int64_t rsa, int64_t csa,
+                                        const typename S::T* b, int64_t ldb, typename S::T* c, int64_t ldc) {
+  using V = typename S::V;
+  V acc[MR][2];
+  for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = S::zero();
+  for (int64_t p = 0; p < k; p++) {
+    const V b0 = S::load(b), b1 = S::load(b + S::W);
+    b += ldb;
+    for (int i = 0; i < MR; i++) {
+      const V ai = S::broadcast(a + i * rsa);
+      acc[i][0] = S::fma(ai, b0, acc[i][0]);
+      acc[i][1] = S::fma(ai, b1, acc[i][1]);
+    }
+    a += csa;
+  }
+  for (int i = 0; i < MR; i++) {
+    S::store(c + i * ldc, acc[i][0]);
+    S::store(c + i * ldc + S::W, acc[i][1]);
+  }
+}
+
+template <typename S> void tile_rows(int mr, int64_t k, const typename S::T* a, int64_t rsa, int64_t csa,
+                                     const typename S::T* b, int64_t ldb, typename S::T* c, int64_t ldc) {
+  switch (mr) {
+    case 6:
+      return tile<S, 6>(k, a, rsa, csa, b, ldb, c, ldc);
+    case 5:
+      return tile<S, 5>(k, a, rsa, csa, b, ldb, c, ldc);
+    case 4:
+      return tile<S, 4>(k, a, rsa, csa, b, ldb, c, ldc);
+    case 3:
+      return tile<S, 3>(k, a, rsa, csa, b, ldb, c, ldc);
+    case 2:
+      return tile<S, 2>(k, a, rsa, csa, b, ldb, c, ldc);
+    default:
+      return tile<S, 1>(k, a, rsa, csa, b, ldb, c, ldc);
+  }
+}
+
+}  // namespace
+
+bool use_small_gemm(int64_t m, int64_t n, int64_t k) {
+  // m * n is an output's element count, so it does not overflow.
+  return k <= kSmallGemmMaxK && m * n <= kSmallGemmWork / k;
+}
+
+template <typename T> void small_gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t rsa, int64_t csa, const T* b,
+                                      int64_t rsb, int64_t csb, T* c, int64_t ldc) {
+  using S = typename VecOf<T>::type;
+  constexpr int NR = 2 * S::W;
+  thread_local std::vector<T> panel;  // a packed B panel: k rows of NR values
+  for (int64_t j0 = 0; j0 < n; j0 += NR) {
+    const int nr = static_cast<int>(std::min<int64_t>(NR, n - j0));
+    const T* bp = b + j0 * csb;
+    int64_t ldb = rsb;
+    if (nr < NR || csb != 1) {
+      panel.assign(k * NR, T(0));
+      T* dst = panel.data();
+      if (rsb <= csb) {  // read B's columns in memory order
+        for (int j = 0; j < nr; j++) {
+          const T* src = bp + j * csb;
+          for (int64_t p = 0; p < k; p++) dst[p * NR + j] = src[p * rsb];
+        }
+      } else {
+        for (int64_t p = 0; p < k; p++) {
+          const T* src = bp + p * rsb;
+          for (int j = 0; j < nr; j++) dst[p * NR + j] = src[j * csb];
+        }
+      }
+      bp = dst;
+      ldb = NR;
+    }
+    for (int64_t i0 = 0; i0 < m; i0 += kMR) {
+      const int mr = static_cast<int>(std::min<int64_t>(kMR, m - i0));
+      const T* ap = a + i0 * rsa;
+      T* cp = c + i0 * ldc + j0;
+      if (nr == NR) {
+        tile_rows<S>(mr, k, ap, rsa, csa, bp, ldb, cp, ldc);
+      } else {  // the last columns: a full tile on the side, then its first nr columns
+        T out[kMR * NR];
+        tile_rows<S>(mr, k, ap, rsa, csa, bp, ldb, out, NR);
+        for (int i = 0; i < mr; i++) std::copy(out + i * NR, out + i * NR + nr, cp + i * ldc);
+      }
+    }
+  }
+}
+
+template void small_gemm<float>(int64_t, int64_t, int64_t, const float*, int64_t, int64_t, const float*, int64_t,
+                                int64_t, float*, int64_t);
+template void small_gemm<double>(int64_t, int64_t, int64_t, const double*, int64_t, int64_t, const double*, int64_t,
+                                 int64_t, double*, int64_t);
+
+}  // namespace ops
+}  // namespace fngrad
