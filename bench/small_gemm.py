@@ -7,14 +7,21 @@ its backward give them:
 - ``dX``:  g @ W       (g contiguous (m, n), W contiguous (n, k));
 - ``dW``:  g^T @ x     (g^T a transposed view of contiguous (m, n), x contiguous (m, k)).
 
-Shapes: the 64-128-128-10 MLP at batch 32 (``--shapes small``, the default), optionally the
-784-512-512-10 MLP at batch 128 (``--shapes large``) to see where a small-matrix kernel stops
-paying. Each round times ``--calls`` calls of ``mm`` per case and library (libraries interleaved);
-each line gives min / median / max over ``--rounds`` rounds in microseconds per call.
+Shapes: the 64-128-128-10 MLP at batch 32 (``--shapes small``, the default); ``mid``, products
+around the size where fngrad's small-matrix kernel hands over to OpenBLAS (Note [Small GEMM]);
+``edge``, thin products (matrix-vector shapes, small m or n) on either side of its limits; and the
+784-512-512-10 MLP at batch 128 (``large``). The ``numpy`` column is NumPy's matmul, i.e. the
+OpenBLAS fngrad calls otherwise, plus NumPy's ~3 us of call overhead: fngrad's column against it
+shows which of the two a shape should go to. Each round times ``--calls`` calls of ``mm`` per case
+and library (libraries interleaved); each line gives min / median / max over ``--rounds`` rounds
+in microseconds per call.
 ``--threads`` sets both libraries' threads (fngrad.set_num_threads also sets its OpenBLAS's);
-``--threads 0`` leaves each library's default.
+``--threads 0`` leaves each library's default (then use ``--clock wall``). ``--clock cpu`` (the
+default) times the main thread's CPU time: on a loaded shared machine wall-clock figures swing by
+several times.
 
-    python bench/small_gemm.py [--rounds 15] [--calls 200] [--threads 1] [--shapes small,large] [--dtype float32]
+    python bench/small_gemm.py [--rounds 15] [--calls 200] [--threads 1] [--shapes small,mid,edge,large]
+                               [--dtype float32] [--clock cpu]
 """
 
 from __future__ import annotations
@@ -30,6 +37,12 @@ import numpy as np
 import fngrad
 
 SHAPES = {"small": [(32, 64, 128), (32, 128, 128), (32, 128, 10)],
+          "mid": [(64, 64, 64), (96, 96, 96), (128, 128, 128), (160, 160, 160), (192, 192, 192), (256, 256, 256),
+                  (32, 1024, 64), (64, 2048, 128), (2048, 2048, 4), (1024, 16, 1024), (8, 2048, 1024)],
+          "edge": [(4, 2048, 256), (256, 2048, 4), (2048, 4, 256), (512, 512, 8), (8, 512, 512), (512, 8, 512),
+                   (2048, 1024, 1), (1, 1024, 2048),
+                   (1, 2048, 128), (2048, 128, 1), (1, 256, 1024), (4, 256, 256), (16, 512, 256), (256, 512, 16),
+                   (1, 2048, 32), (2048, 32, 1), (64, 1024, 1), (1, 1024, 64), (8, 64, 128)],
           "large": [(128, 784, 512), (128, 512, 512), (128, 512, 10)]}
 
 
@@ -38,17 +51,24 @@ def operands(lib, m, k, n, dtype, rng):
     x = lib.from_numpy(rng.standard_normal((m, k)).astype(dtype))
     w = lib.from_numpy(rng.standard_normal((n, k)).astype(dtype))
     g = lib.from_numpy(rng.standard_normal((m, n)).astype(dtype))
-    return {"fwd": (x, w.t()), "dX": (g, w), "dW": (g.t(), x)}
+    return {"fwd": (x, w.T), "dX": (g, w), "dW": (g.T, x)}
 
 
-def time_calls(mm, a, b, calls):
+class _NumPy:
+    """NumPy's matmul over arrays, with the from_numpy/mm names the cases use."""
+
+    from_numpy = staticmethod(lambda a: a)
+    mm = staticmethod(np.matmul)
+
+
+def time_calls(mm, a, b, calls, clock):
     gc_was = gc.isenabled()
     gc.disable()
     try:
-        t0 = time.perf_counter()
+        t0 = clock()
         for _ in range(calls):
             mm(a, b)
-        return (time.perf_counter() - t0) / calls
+        return (clock() - t0) / calls
     finally:
         if gc_was:
             gc.enable()
@@ -61,19 +81,27 @@ def main():
     ap.add_argument("--threads", type=int, default=1, help="threads for both libraries; 0: each library's default")
     ap.add_argument("--shapes", default="small")
     ap.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    ap.add_argument("--clock", choices=("wall", "cpu"), default="cpu",
+                    help="cpu (default): the main thread's CPU time, which leaves out the time other processes "
+                    "held the core (one thread only); wall: time.perf_counter")
     args = ap.parse_args()
+    if args.clock == "cpu" and args.threads != 1:
+        ap.error("--clock cpu counts the main thread only: use it with --threads 1")
+    clock = time.thread_time if args.clock == "cpu" else time.perf_counter
 
-    libs = {"fngrad": fngrad}
+    libs = {"fngrad": fngrad, "numpy": _NumPy}
     if importlib.util.find_spec("torch") is not None:
         import torch
 
         libs["torch"] = torch
     if args.threads:
         for lib in libs.values():
-            lib.set_num_threads(args.threads)
+            if lib is not _NumPy:  # fngrad's setting is its OpenBLAS's, which NumPy's matmul uses
+                lib.set_num_threads(args.threads)
     print(f"# threads: fngrad {fngrad.get_num_threads()} (its BLAS: {fngrad._C._blas_info()['num_threads']})"
           + (f", torch {libs['torch'].get_num_threads()}" if "torch" in libs else "")
-          + f"; {args.dtype}; us per call, min / median / max over {args.rounds} rounds of {args.calls} calls")
+          + f"; {args.dtype}; us ({args.clock} clock) per call, min / median / max over {args.rounds} rounds"
+          + f" of {args.calls} calls")
     header = f"{'product':24s}" + "".join(f"{n:>27s}" for n in libs) + ("  torch/fngrad" if "torch" in libs else "")
     print(header)
     print("-" * len(header))
@@ -87,7 +115,7 @@ def main():
                 samples = {name: [] for name in libs}
                 for r in range(args.rounds + 1):
                     for name, lib in libs.items():
-                        dt = time_calls(lib.mm, *ops[name][product], args.calls)
+                        dt = time_calls(lib.mm, *ops[name][product], args.calls, clock)
                         if r:  # the first round warms up
                             samples[name].append(dt * 1e6)
                 label = f"{product} {a_shape[0]}x{a_shape[1]}@{b_shape[0]}x{b_shape[1]}"

@@ -1,7 +1,8 @@
 """fngrad's small-matrix product kernel (Note [Small GEMM], csrc/ops/small_gemm.cpp).
 
-Float32/float64 matrix products below 2^21 multiply-adds (k at most 2048) run fngrad's own
-register-blocked kernel instead of BLAS, reading its operands through their strides. Each case is
+Float32/float64 matrix products of at most 2^21 multiply-adds with m and n at least 8 and k at
+most 2048 run fngrad's own register-blocked kernel instead of BLAS, reading its operands through
+their strides; the tests cover both sides of those limits. Each case is
 checked against NumPy's product of the same values in float64, to within rtol times
 ``|a| @ |b|`` (the bound on a dot product's rounding error); gradients against the NumPy formulas
 and against central differences (gradcheck, float64).
@@ -80,8 +81,10 @@ def test_non_contiguous_operands_match_numpy(dtype, m, k, n):
 @pytest.mark.parametrize("m, k, n", [
     (128, 128, 128),  # 2^21 multiply-adds: the largest the small kernel takes
     (129, 128, 128),  # just above: BLAS
-    (1, 2048, 1024),  # the largest k the small kernel takes
-    (1, 2049, 16),    # k above it: BLAS
+    (8, 2048, 128),   # the largest k and smallest m the small kernel takes
+    (8, 2049, 8),     # k above it: BLAS
+    (7, 64, 64),      # m below the smallest: BLAS
+    (64, 64, 7),      # n below the smallest: BLAS
     (3000, 2, 5),     # many rows, little work per row
 ])
 def test_both_sides_of_the_threshold_match_numpy(dtype, m, k, n):

@@ -26,11 +26,17 @@ namespace ops {
 // to rounding, not bit for bit (BLAS gives no bit-exact promise either).
 namespace {
 
-// Products of at most this many multiply-adds, with k at most kSmallGemmMaxK (a packed B panel is
-// k x NR values), go to small_gemm (bench/small_gemm.py --shapes small,mid,large).
+// Which products go to small_gemm (bench/small_gemm.py --shapes small,mid,edge against NumPy's
+// matmul, i.e. the OpenBLAS used otherwise; AMD EPYC 7001, one thread): those of at most
+// kSmallGemmWork multiply-adds (at 2^21 the kernel still took 0.4-0.9x BLAS's time) whose m and n
+// are at least kSmallGemmMinSide. Thinner products waste most of each 6 x NR tile, or pack all of
+// B for a few rows: matrix-vector shapes (m or n of 1-4) took 1.3-5x BLAS's time. k is at most
+// kSmallGemmMaxK (a packed B panel is k x NR values).
 constexpr int64_t kSmallGemmWork = int64_t(1) << 21;
+constexpr int64_t kSmallGemmMinSide = 8;
 constexpr int64_t kSmallGemmMaxK = 2048;
 constexpr int kMR = 6;
+constexpr int64_t kPackRows = 64;
 
 #if defined(__AVX2__) && defined(__FMA__)
 struct VecF32 {
@@ -135,7 +141,7 @@ template <typename S> void tile_rows(int mr, int64_t k, const typename S::T* a, 
 
 bool use_small_gemm(int64_t m, int64_t n, int64_t k) {
   // m * n is an output's element count, so it does not overflow.
-  return k <= kSmallGemmMaxK && m * n <= kSmallGemmWork / k;
+  return k <= kSmallGemmMaxK && m >= kSmallGemmMinSide && n >= kSmallGemmMinSide && m * n <= kSmallGemmWork / k;
 }
 
 template <typename T> void small_gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t rsa, int64_t csa, const T* b,
@@ -148,17 +154,21 @@ template <typename T> void small_gemm(int64_t m, int64_t n, int64_t k, const T* 
     const T* bp = b + j0 * csb;
     int64_t ldb = rsb;
     if (nr < NR || csb != 1) {
-      panel.assign(k * NR, T(0));
+      // In blocks of kPackRows rows of B, column by column within a block: a transposed B is then
+      // read as nr sequential runs and the block's writes stay in L1 (row by row read nr streams
+      // whose power-of-two strides fought over one L1 set; column by column over all k wrote each
+      // value to another cache line: both 10x slower).
+      panel.resize(k * NR);
       T* dst = panel.data();
-      if (rsb <= csb) {  // read B's columns in memory order
-        for (int j = 0; j < nr; j++) {
-          const T* src = bp + j * csb;
-          for (int64_t p = 0; p < k; p++) dst[p * NR + j] = src[p * rsb];
-        }
-      } else {
-        for (int64_t p = 0; p < k; p++) {
-          const T* src = bp + p * rsb;
-          for (int j = 0; j < nr; j++) dst[p * NR + j] = src[j * csb];
+      for (int64_t p0 = 0; p0 < k; p0 += kPackRows) {
+        const int64_t p1 = std::min(k, p0 + kPackRows);
+        for (int j = 0; j < NR; j++) {
+          if (j < nr) {
+            const T* src = bp + j * csb;
+            for (int64_t p = p0; p < p1; p++) dst[p * NR + j] = src[p * rsb];
+          } else {
+            for (int64_t p = p0; p < p1; p++) dst[p * NR + j] = T(0);
+          }
         }
       }
       bp = dst;
