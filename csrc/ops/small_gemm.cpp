@@ -2,6 +2,7 @@
 #include "ops/small_gemm.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #if defined(__AVX2__) && defined(__FMA__)
@@ -89,6 +90,46 @@ using VecF32 = VecPortable<float, 8>;
 using VecF64 = VecPortable<double, 4>;
 #endif
 
+#if defined(__AVX2__) && defined(__FMA__)
+// The transpose of r[0..7] (eight rows of eight floats), in place.
+inline void transpose8x8(__m256 r[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 4; i++) {
+    r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+    r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+  }
+}
+
+// A 16-column float panel of a transposed B (b[p + j * csb]: F.linear's W^T), 8 x 8 blocks at a
+// time through registers: 4x faster than element by element, which was a fifth of x @ W^T's time.
+void pack_transposed_f32(int64_t k, const float* b, int64_t csb, float* dst) {
+  for (int half = 0; half < 2; half++) {  // eight source rows at a time share L1 (power-of-two csb)
+    const float* src = b + half * 8 * csb;
+    float* out = dst + half * 8;
+    int64_t p = 0;
+    for (; p + 8 <= k; p += 8) {
+      __m256 r[8];
+      for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_ps(src + j * csb + p);
+      transpose8x8(r);
+      for (int q = 0; q < 8; q++) _mm256_storeu_ps(out + (p + q) * 16, r[q]);
+    }
+    for (; p < k; p++) {
+      for (int j = 0; j < 8; j++) out[p * 16 + j] = src[j * csb + p];
+    }
+  }
+}
+#endif
+
 template <typename T> struct VecOf;
 template <> struct VecOf<float> {
   using type = VecF32;
@@ -137,6 +178,30 @@ template <typename S> void tile_rows(int mr, int64_t k, const typename S::T* a, 
   }
 }
 
+// dst[p * NR + j] = b[p * rsb + j * csb] for p < k, j < nr; zero for nr <= j < NR.
+template <int NR, typename T> void pack_panel(int64_t k, int nr, const T* b, int64_t rsb, int64_t csb, T* dst) {
+#if defined(__AVX2__) && defined(__FMA__)
+  if constexpr (std::is_same_v<T, float> && NR == 16) {
+    if (rsb == 1 && nr == NR) return pack_transposed_f32(k, b, csb, dst);
+  }
+#endif
+  // In blocks of kPackRows rows of B, column by column within a block: a transposed B is then
+  // read as nr sequential runs and the block's writes stay in L1 (row by row read nr streams
+  // whose power-of-two strides fought over one L1 set; column by column over all k wrote each
+  // value to another cache line: both 10x slower).
+  for (int64_t p0 = 0; p0 < k; p0 += kPackRows) {
+    const int64_t p1 = std::min(k, p0 + kPackRows);
+    for (int j = 0; j < NR; j++) {
+      if (j < nr) {
+        const T* src = b + j * csb;
+        for (int64_t p = p0; p < p1; p++) dst[p * NR + j] = src[p * rsb];
+      } else {
+        for (int64_t p = p0; p < p1; p++) dst[p * NR + j] = T(0);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 bool use_small_gemm(int64_t m, int64_t n, int64_t k) {
@@ -154,23 +219,9 @@ template <typename T> void small_gemm(int64_t m, int64_t n, int64_t k, const T* 
     const T* bp = b + j0 * csb;
     int64_t ldb = rsb;
     if (nr < NR || csb != 1) {
-      // In blocks of kPackRows rows of B, column by column within a block: a transposed B is then
-      // read as nr sequential runs and the block's writes stay in L1 (row by row read nr streams
-      // whose power-of-two strides fought over one L1 set; column by column over all k wrote each
-      // value to another cache line: both 10x slower).
       panel.resize(k * NR);
       T* dst = panel.data();
-      for (int64_t p0 = 0; p0 < k; p0 += kPackRows) {
-        const int64_t p1 = std::min(k, p0 + kPackRows);
-        for (int j = 0; j < NR; j++) {
-          if (j < nr) {
-            const T* src = bp + j * csb;
-            for (int64_t p = p0; p < p1; p++) dst[p * NR + j] = src[p * rsb];
-          } else {
-            for (int64_t p = p0; p < p1; p++) dst[p * NR + j] = T(0);
-          }
-        }
-      }
+      pack_panel<NR>(k, nr, bp, rsb, csb, dst);
       bp = dst;
       ldb = NR;
     }
