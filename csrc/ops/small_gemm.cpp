@@ -2,6 +2,7 @@
 #include "ops/small_gemm.h"
 
 #include <algorithm>
+#include <cstring>
 #include <type_traits>
 #include <vector>
 
@@ -14,17 +15,18 @@ namespace ops {
 
 // Note [Small GEMM]
 // A small MLP's training step is bound by its matrix products (32x128 @ 128x128 and smaller),
-// and OpenBLAS takes 1.5-2.5x PyTorch's time on them: its packing and blocking are sized for
-// large matrices (the x @ W^T layout, at 32x128x128, took 107 us against PyTorch's 40 us). Below
-// kSmallGemmWork multiply-adds the product is this register-blocked kernel instead: C is computed
-// in MR x NR tiles (6 x 16 floats, 6 x 8 doubles: 12 vector accumulators), each tile a run over k
-// of one row of a B panel (NR contiguous values) times MR broadcast values of A's column. A is
-// read in place through its strides (broadcasts need no layout); a B panel is read in place when
-// its rows are contiguous and NR wide, otherwise packed once (zero-padded) and used for every row
-// tile. With AVX2/FMA (the build's -mavx2 -mfma) the tiles are 256-bit FMA registers; without,
-// the same code over plain arrays, which the compiler vectorises as it can. Products accumulate
-// in k order from zero with fused multiply-adds where the CPU has them, so results match NumPy's
-// to rounding, not bit for bit (BLAS gives no bit-exact promise either).
+// and OpenBLAS took 1.3-2.7x PyTorch's time on them at one thread (the x @ W^T layout at
+// 32x128x128: 107 us against 40 us); its threads were not the cause (the benchmarks run it on one;
+// two threads on the shared 2-core machine were slower still). Within the limits below the product
+// is this register-blocked kernel instead: C is computed in MR x NR tiles (6 x 16 floats, 6 x 8
+// doubles: 12 vector accumulators), each tile a run over k of one row of a B panel (NR contiguous
+// values) times MR broadcast values of A's column. A is read in place through its strides
+// (broadcasts need no layout); a B panel is read in place when its rows are contiguous and NR
+// wide, otherwise packed once (zero-padded) and used for every row tile. With AVX2/FMA (the
+// build's -mavx2 -mfma) the tiles are 256-bit FMA registers (on this Zen 1 machine 30 us at
+// 32x128x128, its peak of 8 multiply-adds per cycle); without, 128-bit vectors of the compiler's.
+// Products accumulate in k order from zero (fused multiply-adds with AVX2), so results match
+// NumPy's to rounding, not bit for bit (BLAS gives no bit-exact promise either).
 namespace {
 
 // Which products go to small_gemm (bench/small_gemm.py --shapes small,mid,edge against NumPy's
@@ -33,7 +35,14 @@ namespace {
 // are at least kSmallGemmMinSide. Thinner products waste most of each 6 x NR tile, or pack all of
 // B for a few rows: matrix-vector shapes (m or n of 1-4) took 1.3-5x BLAS's time. k is at most
 // kSmallGemmMaxK (a packed B panel is k x NR values).
+#if defined(__AVX2__) && defined(__FMA__)
 constexpr int64_t kSmallGemmWork = int64_t(1) << 21;
+#else
+// The portable tiles (no FMA, half-width vectors) took 62 us at 32x128x128 here, as OpenBLAS did;
+// on a CPU whose BLAS uses wider registers they would lose: only the products where BLAS's own
+// setup is a large part of the time.
+constexpr int64_t kSmallGemmWork = int64_t(1) << 16;
+#endif
 constexpr int64_t kSmallGemmMinSide = 8;
 constexpr int64_t kSmallGemmMaxK = 2048;
 constexpr int kMR = 6;
@@ -61,33 +70,24 @@ struct VecF64 {
   static void store(T* p, V v) { _mm256_storeu_pd(p, v); }
 };
 #else
+// GCC/Clang vector types of 128 bits (SSE2 registers on baseline x86-64, NEON on ARM): 6 x 8
+// float tiles, 12 accumulators of the 16 registers. (256-bit ones spilled: 30x slower.)
 template <typename T_, int W_> struct VecPortable {
   using T = T_;
-  struct V {
-    T v[W_];
-  };
+  typedef T V __attribute__((vector_size(W_ * sizeof(T_))));
   static constexpr int W = W_;
   static V zero() { return V{}; }
   static V load(const T* p) {
     V r;
-    for (int i = 0; i < W; i++) r.v[i] = p[i];
+    std::memcpy(&r, p, sizeof(V));
     return r;
   }
-  static V broadcast(const T* p) {
-    V r;
-    for (int i = 0; i < W; i++) r.v[i] = *p;
-    return r;
-  }
-  static V fma(V a, V b, V c) {
-    for (int i = 0; i < W; i++) c.v[i] += a.v[i] * b.v[i];
-    return c;
-  }
-  static void store(T* p, V v) {
-    for (int i = 0; i < W; i++) p[i] = v.v[i];
-  }
+  static V broadcast(const T* p) { return V{} + *p; }
+  static V fma(V a, V b, V c) { return a * b + c; }
+  static void store(T* p, V v) { std::memcpy(p, &v, sizeof(V)); }
 };
-using VecF32 = VecPortable<float, 8>;
-using VecF64 = VecPortable<double, 4>;
+using VecF32 = VecPortable<float, 4>;
+using VecF64 = VecPortable<double, 2>;
 #endif
 
 #if defined(__AVX2__) && defined(__FMA__)

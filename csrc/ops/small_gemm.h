@@ -7,7 +7,7 @@
 namespace fngrad {
 namespace ops {
 
-// Whether small_gemm, rather than BLAS, takes an (m x k) @ (k x n) product.
+// Whether small_gemm, rather than BLAS, takes an (m x k) @ (k x n) product (all sizes at least 1).
 bool use_small_gemm(int64_t m, int64_t n, int64_t k);
 
 // c = a @ b: a is m x k with element strides (rsa, csa), b is k x n with (rsb, csb), c is m x n
