@@ -96,11 +96,19 @@ def test_both_sides_of_the_threshold_match_numpy(dtype, m, k, n):
 
 
 def test_non_finite_values_propagate_as_in_numpy():
-    a = np.array([[np.inf, 1.0], [np.nan, 0.0], [1.0, 2.0]], dtype=np.float32)
-    b = np.array([[0.0, 1.0, 2.0], [3.0, np.inf, -np.inf]], dtype=np.float32)
+    # inf * 0 is NaN, inf + -inf is NaN, a NaN spreads over its row: as in NumPy's product.
+    a = RNG.standard_normal((9, 4)).astype(np.float32)
+    b = RNG.standard_normal((4, 17)).astype(np.float32)
+    a[0, 1], a[3, 2], a[5, 0] = np.inf, np.nan, -np.inf
+    b[1, 2], b[2, 4], b[0, 7], b[3, 16] = 0.0, np.inf, 0.0, -np.inf
     got = (fngrad.from_numpy(a) @ fngrad.from_numpy(b)).numpy()
-    np.testing.assert_array_equal(np.isnan(got), np.isnan(a @ b))
-    np.testing.assert_array_equal(got[~np.isnan(got)], (a @ b)[~np.isnan(got)])
+    with np.errstate(invalid="ignore"):
+        ref = a.astype(np.float64) @ b.astype(np.float64)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(ref))
+    np.testing.assert_array_equal(np.isposinf(got), np.isposinf(ref))
+    np.testing.assert_array_equal(np.isneginf(got), np.isneginf(ref))
+    finite = np.isfinite(ref)
+    np.testing.assert_allclose(got[finite], ref[finite], rtol=1e-5, atol=1e-5)
 
 
 def test_products_in_concurrent_threads_match_numpy():
