@@ -9,8 +9,10 @@ Each timed step is a whole training step: ``opt.zero_grad()``, forward, loss, ``
   ``large_mlp_sgd_plain``: the same model written with plain tensors and ``F.*`` (no Module) and the
   same ``optim.SGD`` (target: the nn version within 5% of it);
 - ``digits_cnn_adam``: Conv2d(1,16,3)-ReLU-MaxPool2d-Conv2d(16,32,3)-ReLU-MaxPool2d-Linear(128,10)
-  on 8x8 images, batch 64, Adam; measured, followed by where its time goes (each layer's forward,
-  the loss, backward, the optimizer step).
+  on 8x8 images, batch 64, Adam.
+
+The small MLP and the CNN are followed by where their step's time goes (each layer's forward, the
+loss, backward, the optimizer step).
 
 The same thread count for both (``--threads``, default 1): ``fngrad.set_num_threads(n)`` sets
 fngrad's pool and the threads of the OpenBLAS under its matrix products (NumPy's, called directly;
@@ -156,13 +158,13 @@ def time_steps(step, steps, offset, clock=time.perf_counter):
             gc.enable()
 
 
-def where_cnn_time_goes(lib, model, steps):
-    """Median microseconds per phase of the CNN step: each layer's forward, loss, backward, step."""
+def where_time_goes(lib, model, data, steps, clock=time.perf_counter):
+    """Median microseconds per phase of a step: zero_grad, each layer's forward, loss, backward, step."""
     opt = lib.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = lib.nn.CrossEntropyLoss()
-    data = [(lib.from_numpy(x.reshape(64, 1, 8, 8)), lib.from_numpy(y)) for x, y in batches((64, 64), 10, 3)]
+    data = [(lib.from_numpy(x), lib.from_numpy(y)) for x, y in data]
     phases = {}
-    now = time.perf_counter
+    now = clock
     for i in range(steps + 2):
         x, y = data[i % N_BATCHES]
         t = {}
@@ -251,9 +253,15 @@ def main():
         if (size, "fngrad") in medians and (size + "_plain", "fngrad") in medians:
             over = medians[(size, "fngrad")] / medians[(size + "_plain", "fngrad")] - 1
             print(f"# fngrad {size} through nn vs plain tensors + F.*: {over * 100:+.1f}% (median)")
-    if "cnn" in chosen:
-        print("# digits CNN, where a step's time goes (median us over the steps of one run):")
-        phases = {name: where_cnn_time_goes(lib, cnn(lib), max(10, args.steps)) for name, lib in libs.items()}
+    breakdowns = {"small": ("small MLP", lambda lib: mlp(lib, [64, 128, 128, 10]), batches((32, 64), 10, 1)),
+                  "cnn": ("digits CNN", cnn, [(x.reshape(64, 1, 8, 8), y) for x, y in batches((64, 64), 10, 3)])}
+    for group in chosen:
+        if group not in breakdowns:
+            continue
+        title, make, data = breakdowns[group]
+        print(f"# {title}, where a step's time goes (median us, {args.clock} clock, over the steps of one run):")
+        phases = {name: where_time_goes(lib, make(lib), data, max(10, args.steps), clock) for name, lib in libs.items()}
+        print(f"  {'phase':24s}" + "".join(f"{name:>10s}" for name in libs))
         for phase in phases["fngrad"]:
             print(f"  {phase:24s}" + "".join(f"{phases[name][phase]:10.0f}" for name in libs))
 

@@ -1,7 +1,7 @@
-// ops/matmul_kernel.h's kernel. A float32/float64 product of matrices whose memory BLAS can read
-// (each a matrix or the transpose of one) calls the OpenBLAS that NumPy loaded, directly (Note
-// [Direct BLAS]); everything else goes through NumPy's matmul over arrays that share the tensors'
-// memory.
+// ops/matmul_kernel.h's kernel. A small float32/float64 product of matrices runs fngrad's own
+// kernel (Note [Small GEMM], ops/small_gemm.cpp); a larger one whose memory BLAS can read (each a
+// matrix or the transpose of one) calls the OpenBLAS that NumPy loaded, directly (Note [Direct
+// BLAS]); everything else goes through NumPy's matmul over arrays that share the tensors' memory.
 #include "ops/matmul_kernel.h"
 
 #include <dlfcn.h>
@@ -9,9 +9,11 @@
 
 #include <cstring>
 #include <string>
+#include <type_traits>
 
 #include "core/parallel.h"
 #include "core/py_ref.h"
+#include "ops/small_gemm.h"
 #include "python/blas.h"
 #include "python/tensor_type.h"
 
@@ -147,18 +149,32 @@ template <typename Int, typename T> bool gemm(void* fn, TensorObject* a, TensorO
   return true;
 }
 
-// a @ b into out by BLAS when both are matrices of a BLAS dtype in a layout BLAS reads.
+// a @ b into out by the small-matrix kernel (Note [Small GEMM]) or BLAS, when both are matrices of
+// a BLAS dtype and out is contiguous (and, for BLAS, a and b are in a layout it reads).
 bool direct_gemm(TensorObject* a, TensorObject* b, TensorObject* out) {
-  if (a->sizes.size() != 2 || b->sizes.size() != 2) return false;
+  if (a->sizes.size() != 2 || b->sizes.size() != 2 || !out->contiguous) return false;
+  if (a->dtype != DType::Float32 && a->dtype != DType::Float64) return false;
+  const int64_t m = a->sizes[0], k = a->sizes[1], n = b->sizes[1];
+  if (ops::use_small_gemm(m, n, k)) {
+    GilRelease nogil(m * n * k >= kReleaseGilWork && PyGILState_Check());
+    auto run = [&](auto* out_data) {
+      using T = std::remove_pointer_t<decltype(out_data)>;
+      ops::small_gemm<T>(m, n, k, static_cast<const T*>(raw_data(a)), a->strides[0], a->strides[1],
+                         static_cast<const T*>(raw_data(b)), b->strides[0], b->strides[1], out_data, n);
+    };
+    if (a->dtype == DType::Float32) {
+      run(static_cast<float*>(raw_data(out)));
+    } else {
+      run(static_cast<double*>(raw_data(out)));
+    }
+    return true;
+  }
   const Blas& lib = blas();
   if (lib.sgemm == nullptr) return false;
   if (a->dtype == DType::Float32) {
     return lib.ilp64 ? gemm<int64_t, float>(lib.sgemm, a, b, out) : gemm<int32_t, float>(lib.sgemm, a, b, out);
   }
-  if (a->dtype == DType::Float64) {
-    return lib.ilp64 ? gemm<int64_t, double>(lib.dgemm, a, b, out) : gemm<int32_t, double>(lib.dgemm, a, b, out);
-  }
-  return false;
+  return lib.ilp64 ? gemm<int64_t, double>(lib.dgemm, a, b, out) : gemm<int32_t, double>(lib.dgemm, a, b, out);
 }
 
 PyObject* numpy_matmul() {
