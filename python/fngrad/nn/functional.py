@@ -1963,7 +1963,7 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     if input.dim() < 3:
         raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} dimensions)")
     if input.numel() == 0:
-        return input * 1.0
+        return input  # (PyTorch returns an empty input itself, in its dtype)
     c = input.shape[1]
     sq = input * input
     flat_pad = [0, 0] * (input.dim() - 2) + [size // 2, (size - 1) // 2]
