@@ -72,6 +72,13 @@ template <typename Op> class BinaryBackward : public Node {
     return Op::backward_name;
   }
 
+  // Whether the Python-number side has an edge (with no node): see wraps_number. A node named for
+  // the number form (`2 - x`: RsubBackward1) is PyTorch's Scalar overload, with the tensor's edge alone.
+  bool number_has_edge() const {
+    return Op::wraps_number && (a_tensor || Op::backward_name_rev == nullptr) &&
+           (b_tensor || Op::backward_name_scalar == nullptr);
+  }
+
   void release_saved() override {
     a_saved.release();
     b_saved.release();
@@ -106,8 +113,9 @@ template <typename Op> class BinaryBackward : public Node {
 
   GradList apply(GradList&& grads) override {
     TensorRef g = as_kernel_dtype(std::move(grads[0]));
+    const bool both_edges = a_tensor == b_tensor || number_has_edge();
     const bool need_a = a_tensor && next_edges_[0].is_valid();
-    const bool need_b = b_tensor && next_edges_[a_tensor ? 1 : 0].is_valid();
+    const bool need_b = b_tensor && next_edges_[both_edges ? 1 : 0].is_valid();
     const int reads = (need_a ? Op::grad_a_reads : 0) | (need_b ? Op::grad_b_reads : 0);
     // Operands as tensors of the gradient's dtype (a Python number becomes a 0-d tensor).
     TensorRef a, b, y;
@@ -118,8 +126,8 @@ template <typename Op> class BinaryBackward : public Node {
     if constexpr ((kReads & kY) != 0)
       if (reads & kY) y = as_kernel_dtype(y_saved.unpack(this));
     GradList out;
-    if (a_tensor) out.push_back(need_a ? grad<true>(a, b, y, g) : TensorRef());
-    if (b_tensor) out.push_back(need_b ? grad<false>(a, b, y, g) : TensorRef());
+    if (a_tensor || both_edges) out.push_back(need_a ? grad<true>(a, b, y, g) : TensorRef());
+    if (b_tensor || both_edges) out.push_back(need_b ? grad<false>(a, b, y, g) : TensorRef());
     return out;
   }
 
@@ -173,6 +181,11 @@ template <typename Op> void record(const Op& op, const Operand& a, const Operand
   node->a_tensor = a.is_tensor();
   node->b_tensor = b.is_tensor();
   node->scalar = a.is_tensor() ? b.scalar : a.scalar;
+  if (a.is_tensor() != b.is_tensor() && node->number_has_edge()) {
+    autograd::EdgeList& edges = node->next_edges();
+    edges.push_back(autograd::Edge());
+    if (!a.is_tensor()) std::swap(edges[0], edges[1]);
+  }
   const int reads = (a_needs ? Op::grad_a_reads : 0) | (b_needs ? Op::grad_b_reads : 0);
   if constexpr ((BinaryBackward<Op>::kReads & kA) != 0)
     if (a.is_tensor() && (reads & kA)) node->a_saved = SavedTensor(a_before, a_before == out);
