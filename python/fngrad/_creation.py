@@ -488,16 +488,23 @@ class Generator:
 
     def __init__(self, device="cpu"):
         self._seed = 67280421310721
-        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+        self._numpy_rng = None
+
+    @property
+    def _rng(self):
+        # Made at the first draw, not at import: numpy.random is a tenth of `import fngrad`.
+        if self._numpy_rng is None:
+            self._numpy_rng = np.random.Generator(np.random.PCG64(self._seed))
+        return self._numpy_rng
 
     def manual_seed(self, seed: int) -> "Generator":
         self._seed = _seed_value(seed)
-        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+        self._numpy_rng = None
         return self
 
     def seed(self) -> int:
         self._seed = int(np.random.SeedSequence().entropy % (1 << 63))
-        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+        self._numpy_rng = None
         return self._seed
 
     def initial_seed(self) -> int:

@@ -703,8 +703,6 @@ def _inplace_doc(fn, summary):
     ``.NAME_(``, for ops whose in-place result differs, e.g. keeps ``self``'s dtype), else its first
     example ``fngrad.NAME(X, ...)`` rewritten as ``X.NAME_(...)``, which prints the same values (as
     the native op table's in-place docstrings are made)."""
-    import ast
-
     name = fn.__name__
     lines = inspect.cleandoc(fn.__doc__ or "").split("\n")
     at = next((i for i, line in enumerate(lines) if line.lstrip().startswith(">>> ")), None)
@@ -728,17 +726,38 @@ def _inplace_doc(fn, summary):
         start -= 1
     code = "\n".join(line[4:] for line in lines[at:stop])
     if not own:
-        call = next((n for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Call)
-                     and isinstance(n.func, ast.Attribute) and n.func.attr == name), None)
-        if call is None or not call.args:
+        call = code.index(f"fngrad.{name}(")
+        args, end_of_call = _call_arguments(code, call + len(f"fngrad.{name}("))
+        if not args:
             return summary
-        args = [ast.get_source_segment(code, a) for a in call.args[1:]]
-        args += [ast.get_source_segment(code, k) for k in call.keywords]
-        this = ast.get_source_segment(code, call.args[0])
-        code = code.replace(ast.get_source_segment(code, call), f"{this}.{name}_({', '.join(args)})", 1)
+        code = code[:call] + f"{args[0]}.{name}_({', '.join(args[1:])})" + code[end_of_call:]
     code = "\n".join(("... " if i else ">>> ") + line for i, line in enumerate(code.split("\n")))
     example = lines[start:at] + [code] + lines[stop:end]
     return summary + "\n\n" + "\n".join(example)
+
+
+def _call_arguments(code, start):
+    """The arguments of the call whose ``(`` ends just before ``start`` in ``code``, as source text,
+    and the index after its ``)``. Commas split arguments only outside brackets and string literals
+    (a string scan rather than ``ast``: these docstrings are made at import)."""
+    args, depth, quote, at = [], 0, None, start
+    for i in range(start, len(code)):
+        c = code[i]
+        if quote:
+            quote = None if c == quote and code[i - 1] != "\\" else quote
+        elif c in "'\"":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}" and depth:
+            depth -= 1
+        elif c == "," and not depth:
+            args.append(code[at:i].strip())
+            at = i + 1
+        elif c == ")":
+            args.append(code[at:i].strip())
+            return [a for a in args if a], i + 1
+    raise ValueError(f"no closing parenthesis in {code!r}")
 
 
 def _method_signature(fn):

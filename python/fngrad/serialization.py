@@ -48,9 +48,7 @@ Loading a PyTorch state dict converted with NumPy::
 from __future__ import annotations
 
 import io
-import json
 import os
-import zipfile
 from collections import OrderedDict
 
 import numpy as np
@@ -190,6 +188,9 @@ def save(obj, f) -> None:
     writer.place_tensors()
     manifest = {"format": _FORMAT, "version": _VERSION, "root": root, "arrays": len(writer.arrays),
                 "tensors": writer.tensors, "ndarrays": writer.ndarrays}
+    import json  # here, not at import: zipfile and json are a twentieth of `import fngrad`
+    import zipfile
+
     opened = isinstance(f, (str, os.PathLike))
     handle = open(f, "wb") if opened else f
     try:
@@ -208,7 +209,7 @@ def _bad(msg: str):
 
 
 class _Reader:
-    def __init__(self, z: zipfile.ZipFile, manifest: dict):
+    def __init__(self, z, manifest: dict):
         self.z = z
         self.manifest = manifest
         self._arrays: dict[int, np.ndarray] = {}
@@ -334,6 +335,9 @@ def load(f, map_location=None, *, weights_only=True, mmap=None):
         >>> fngrad.load(buf)
         [1.5, (tensor([0.]), 'a')]
     """
+    import json  # as in save
+    import zipfile
+
     opened = isinstance(f, (str, os.PathLike))
     handle = open(f, "rb") if opened else f
     try:

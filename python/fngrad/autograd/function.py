@@ -59,6 +59,16 @@ def _both_backward_and_vjp(ctx, *grad_outputs):
     )
 
 
+def _defined_on(cls, name):
+    """The attribute ``name`` as the first class of ``cls``'s MRO defines it, unbound (the staticmethod
+    object itself): which class overrides it. ``inspect.getattr_static`` answers the same for these
+    plain class attributes at a tenth of the cost, which every Function subclass pays at import."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name]
+    return None
+
+
 class FunctionMeta(type):
     """Creates ``<Name>Backward`` (the ctx class) for every Function and resolves its methods once."""
 
@@ -74,10 +84,8 @@ class FunctionMeta(type):
             cls._fngrad_setup_context = None
             cls._fngrad_apply_info = (backward_cls, None, 0)
         else:
-            backward = inspect.getattr_static(cls, "backward")
-            vjp = inspect.getattr_static(cls, "vjp")
-            has_backward = backward is not inspect.getattr_static(base, "backward")
-            has_vjp = vjp is not inspect.getattr_static(base, "vjp")
+            has_backward = _defined_on(cls, "backward") is not _defined_on(base, "backward")
+            has_vjp = _defined_on(cls, "vjp") is not _defined_on(base, "vjp")
             if has_backward and has_vjp:
                 chosen = _both_backward_and_vjp
             elif has_vjp:
@@ -87,9 +95,7 @@ class FunctionMeta(type):
             else:
                 chosen = _not_implemented_backward
             cls._fngrad_backward = staticmethod(chosen)
-            overrides_setup = inspect.getattr_static(cls, "setup_context") is not inspect.getattr_static(
-                base, "setup_context"
-            )
+            overrides_setup = _defined_on(cls, "setup_context") is not _defined_on(base, "setup_context")
             cls._fngrad_setup_context = staticmethod(cls.setup_context) if overrides_setup else None
             flags = (1 if getattr(cls, "clear_saved_tensors_on_access", False) else 0) | (
                 2 if getattr(cls, "boxed_grads_call", False) else 0
