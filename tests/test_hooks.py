@@ -196,8 +196,9 @@ def test_node_prehook_and_posthook():
         return (grad_outputs[0] * 2,)
 
     def post(grad_inputs, grad_outputs):
-        seen["post"] = (grad_inputs[0].numpy().copy(), grad_outputs[0].numpy().copy())
-        return (grad_inputs[0] + 1,)
+        # x * 3 has an edge for the number too (PyTorch's wrapped number): its gradient is None.
+        seen["post"] = (grad_inputs[0].numpy().copy(), grad_outputs[0].numpy().copy(), grad_inputs[1])
+        return (grad_inputs[0] + 1, None)
 
     y.grad_fn.register_prehook(pre)
     y.grad_fn.register_hook(post)
@@ -205,6 +206,7 @@ def test_node_prehook_and_posthook():
     np.testing.assert_array_equal(seen["pre"], [1.0, 1.0])
     np.testing.assert_array_equal(seen["post"][0], [6.0, 6.0])
     np.testing.assert_array_equal(seen["post"][1], [2.0, 2.0])
+    assert seen["post"][2] is None
     np.testing.assert_array_equal(x.grad.numpy(), [7.0, 7.0])
 
 

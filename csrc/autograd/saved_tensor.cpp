@@ -34,7 +34,7 @@ void pop_saved_tensors_hooks() {
   Py_DECREF(top.second);
 }
 
-SavedTensor::SavedTensor(TensorObject* t, bool is_output, bool with_hooks) {
+SavedTensor::SavedTensor(TensorObject* t, bool is_output, bool with_hooks) : SavedTensor() {
   if (t == nullptr) return;
   FNGRAD_CHECK_RUNTIME(!t->is_inference,
                        "Inference tensors cannot be saved for backward. Please do not use Tensors "
@@ -48,65 +48,79 @@ SavedTensor::SavedTensor(TensorObject* t, bool is_output, bool with_hooks) {
     pack_with_hooks(t, t_hooks.back().first, t_hooks.back().second);
     return;
   }
-  root_ = memory_root(t->storage);
-  incref(root_);
-  saved_ref(root_);
-  if ((root_->numpy_views | root_->has_snapshot) != 0 || root_->py_owner != nullptr) [[unlikely]]
-    guard_numpy_writes(t);
+  Storage* root = memory_root(t->storage);
+  saved_ref(root);
   if (!is_output) {
+    incref(root);
+    storage_ = root;
     original_ = TensorRef::borrow(t);
     had_grad_fn_ = t->grad_fn != nullptr;
-    return;
+  } else {
+    incref(t->storage);
+    storage_ = t->storage;
+    offset_ = t->offset;
+    if (!t->contiguous) {
+      rare().strides = t->strides;
+      has_strides_ = true;
+    }
+    dtype_ = t->dtype;
+    output_nr_ = t->output_nr;
+    requires_grad_ = requires_grad_reverse(t);
+    if (t->fw_cell != nullptr) [[unlikely]] {
+      Py_INCREF(t->fw_cell);
+      rare().fw_cell = t->fw_cell;
+    }
   }
-  incref(t->storage);
-  storage_ = t->storage;
-  offset_ = t->offset;
-  if (!t->contiguous) strides_ = new Strides{t->strides};
-  dtype_ = t->dtype;
-  output_nr_ = t->output_nr;
-  requires_grad_ = requires_grad_reverse(t);
-  if (t->fw_cell != nullptr) [[unlikely]] {
-    Py_INCREF(t->fw_cell);
-    fw_cell_ = t->fw_cell;
-  }
+  if ((root->numpy_views | root->has_snapshot) != 0 || root->py_owner != nullptr) [[unlikely]]
+    guard_numpy_writes(t);
+}
+
+SavedTensor::Rare& SavedTensor::rare() {
+  if (rare_ == nullptr) rare_ = new Rare();
+  return *rare_;
 }
 
 void SavedTensor::guard_numpy_writes(TensorObject* t) {
-  if (!numpy_may_write(root_) || t->numel == 0) return;
+  if (!numpy_may_write(root()) || t->numel == 0) return;
   int64_t extent = 1;
   for (size_t d = 0; d < t->sizes.size(); d++) extent += (t->sizes[d] - 1) * t->strides[d];
   const size_t nbytes = static_cast<size_t>(extent) * itemsize(t->dtype);
   const void* data = raw_data(t);
-  numpy_guard_ = new NumpyGuard{data, nbytes, memory_checksum(data, nbytes)};
+  Rare& r = rare();
+  r.guard_data = data;
+  r.guard_nbytes = nbytes;
+  r.guard_checksum = memory_checksum(data, nbytes);
+  guarded_ = true;
 }
 
 void SavedTensor::pack_with_hooks(TensorObject* t, PyObject* pack, PyObject* unpack) {
-  hooked_ = new Hooked();
+  Rare& r = rare();
+  hooked_ = true;
   output_nr_ = t->output_nr;
   requires_grad_ = requires_grad_reverse(t);
   if (!is_output_) {
     if (t->grad_fn != nullptr) {
-      hooked_->grad_fn = NodeRef(t->grad_fn);
+      r.grad_fn = NodeRef(t->grad_fn);
     } else if (t->requires_grad) {
-      hooked_->leaf_acc = grad_accumulator(t);
+      r.leaf_acc = grad_accumulator(t);
     }
   }
   GradModeGuard no_grad(false);
   // pack sees the data without its history, as in PyTorch.
   TensorRef arg = alias(t);
   uint64_t version = t->storage->version;
-  hooked_->packed = PyRef::check(PyObject_CallOneArg(pack, arg.obj())).release();
+  r.packed = PyRef::check(PyObject_CallOneArg(pack, arg.obj())).release();
   FNGRAD_CHECK_RUNTIME(
       t->storage->version == version,
       "A saved tensor pack hook is modifying its input in place. Tensors provided as input to pack hook "
       "can not be modified by in-place operations as this can lead to unexpected side-effects. Please "
       "open an issue if you need to perform in-place operations on the input to a pack hook.");
   Py_INCREF(unpack);
-  hooked_->unpack_hook = unpack;
+  r.unpack_hook = unpack;
 }
 
 TensorRef SavedTensor::unpack_with_hooks(Node* owner) const {
-  PyRef r = PyRef::check(PyObject_CallOneArg(hooked_->unpack_hook, hooked_->packed));
+  PyRef r = PyRef::check(PyObject_CallOneArg(rare_->unpack_hook, rare_->packed));
   FNGRAD_CHECK_TYPE(is_tensor(r.get()),
                     "Output of saved tensor unpack_hook expected to be a Tensor but got result of type ",
                     py_type_name(r.get()));
@@ -117,15 +131,15 @@ TensorRef SavedTensor::unpack_with_hooks(Node* owner) const {
       t->grad_fn = owner;
       t->output_nr = output_nr_;
     }
-  } else if (hooked_->grad_fn) {
-    hooked_->grad_fn->refcount_++;
-    t->grad_fn = hooked_->grad_fn.get();
+  } else if (rare_->grad_fn) {
+    rare_->grad_fn->refcount_++;
+    t->grad_fn = rare_->grad_fn.get();
     t->output_nr = output_nr_;
-  } else if (hooked_->leaf_acc) {
+  } else if (rare_->leaf_acc) {
     // Gradients through this tensor must still reach the original leaf.
-    hooked_->leaf_acc->refcount_++;
-    t->owned_accumulator = hooked_->leaf_acc.get();
-    t->grad_accumulator = hooked_->leaf_acc.get();
+    rare_->leaf_acc->refcount_++;
+    t->owned_accumulator = rare_->leaf_acc.get();
+    t->grad_accumulator = rare_->leaf_acc.get();
     t->requires_grad = true;
   }
   return t;
@@ -134,27 +148,20 @@ TensorRef SavedTensor::unpack_with_hooks(Node* owner) const {
 void SavedTensor::clear() {
   original_.reset();
   if (storage_ != nullptr) {
+    saved_unref(root());
     decref(storage_);
     storage_ = nullptr;
   }
-  delete strides_;
-  strides_ = nullptr;
-  delete numpy_guard_;
-  numpy_guard_ = nullptr;
-  if (root_ != nullptr) {
-    saved_unref(root_);
-    decref(root_);
-    root_ = nullptr;
-  }
-  if (fw_cell_ != nullptr && Py_IsInitialized()) Py_CLEAR(fw_cell_);
-  if (hooked_ != nullptr) {
+  if (rare_ != nullptr) {
     if (Py_IsInitialized()) {
-      Py_XDECREF(hooked_->packed);
-      Py_XDECREF(hooked_->unpack_hook);
+      Py_XDECREF(rare_->fw_cell);
+      Py_XDECREF(rare_->packed);
+      Py_XDECREF(rare_->unpack_hook);
     }
-    delete hooked_;
-    hooked_ = nullptr;
+    delete rare_;
+    rare_ = nullptr;
   }
+  hooked_ = has_strides_ = guarded_ = false;
 }
 
 SavedTensor& SavedTensor::operator=(SavedTensor&& o) noexcept {
@@ -162,17 +169,9 @@ SavedTensor& SavedTensor::operator=(SavedTensor&& o) noexcept {
   clear();
   original_ = std::move(o.original_);
   storage_ = o.storage_;
-  strides_ = o.strides_;
-  hooked_ = o.hooked_;
-  root_ = o.root_;
-  numpy_guard_ = o.numpy_guard_;
-  o.root_ = nullptr;
-  o.numpy_guard_ = nullptr;
-  fw_cell_ = o.fw_cell_;
-  o.fw_cell_ = nullptr;
+  rare_ = o.rare_;
   o.storage_ = nullptr;
-  o.strides_ = nullptr;
-  o.hooked_ = nullptr;
+  o.rare_ = nullptr;
   offset_ = o.offset_;
   saved_version_ = o.saved_version_;
   output_nr_ = o.output_nr_;
@@ -182,6 +181,10 @@ SavedTensor& SavedTensor::operator=(SavedTensor&& o) noexcept {
   was_none_ = o.was_none_;
   released_ = o.released_;
   had_grad_fn_ = o.had_grad_fn_;
+  hooked_ = o.hooked_;
+  has_strides_ = o.has_strides_;
+  guarded_ = o.guarded_;
+  o.hooked_ = o.has_strides_ = o.guarded_ = false;
   return *this;
 }
 
@@ -214,11 +217,12 @@ void SavedTensor::throw_modified(uint64_t current, Node* grad_fn, uint32_t outpu
 
 void SavedTensor::check_numpy_writes(Node* owner, Node* grad_fn, uint32_t output_nr, const DimVec& sizes) const {
   bool written;
-  if (numpy_guard_ != nullptr) {
-    written = memory_checksum(numpy_guard_->data, numpy_guard_->nbytes) != numpy_guard_->checksum;
+  if (guarded_) {
+    written = memory_checksum(rare_->guard_data, rare_->guard_nbytes) != rare_->guard_checksum;
   } else {
-    const uint64_t* snapshot = numpy_snapshot(root_);
-    written = snapshot != nullptr && memory_checksum(root_->data, root_->nbytes) != *snapshot;
+    Storage* root = this->root();
+    const uint64_t* snapshot = numpy_snapshot(root);
+    written = snapshot != nullptr && memory_checksum(root->data, root->nbytes) != *snapshot;
   }
   if (!written) return;
   std::string msg =
@@ -242,14 +246,14 @@ void SavedTensor::check_numpy_writes(Node* owner, Node* grad_fn, uint32_t output
 TensorRef SavedTensor::unpack(Node* owner) const {
   if (was_none_) return TensorRef();
   FNGRAD_CHECK_RUNTIME(!released_, ERR_BACKWARD_TWICE);
-  if (hooked_ != nullptr) return unpack_with_hooks(owner);
+  if (hooked_) return unpack_with_hooks(owner);
   if (!is_output_) {
     FNGRAD_CHECK_RUNTIME(!had_grad_fn_ || original_->grad_fn != nullptr,
                          "Trying to use a saved tensor that has been detached in-place, i.e. with .detach_().This is "
                          "not supported, please use out-of-place `.detach()` instead");
     uint64_t current = original_->storage->version;
     if (current != saved_version_) throw_modified(current, original_->grad_fn, original_->output_nr, original_->sizes);
-    if (numpy_guard_ != nullptr || root_->has_snapshot) [[unlikely]]
+    if (guarded_ || root()->has_snapshot) [[unlikely]]
       check_numpy_writes(owner, original_->grad_fn, original_->output_nr, original_->sizes);
     return original_;
   }
@@ -257,25 +261,25 @@ TensorRef SavedTensor::unpack(Node* owner) const {
   const DimVec& sizes = owner->input_meta()[output_nr_].shape;
   uint64_t current = storage_->version;
   if (current != saved_version_) throw_modified(current, owner, output_nr_, sizes);
-  if (numpy_guard_ != nullptr || root_->has_snapshot) [[unlikely]]
+  if (guarded_ || root()->has_snapshot) [[unlikely]]
     check_numpy_writes(owner, owner, output_nr_, sizes);
   TensorRef t = alloc_tensor_object();
   incref(storage_);
   t->storage = storage_;
   t->offset = offset_;
   t->sizes = sizes;
-  t->strides = strides_ != nullptr ? strides_->strides : contiguous_strides(sizes);
+  t->strides = has_strides_ ? rare_->strides : contiguous_strides(sizes);
   t->numel = product(sizes);
   t->dtype = dtype_;
-  t->contiguous = strides_ == nullptr;
+  t->contiguous = !has_strides_;
   if (requires_grad_) {
     owner->refcount_++;
     t->grad_fn = owner;
     t->output_nr = output_nr_;
   }
-  if (fw_cell_ != nullptr) {
-    Py_INCREF(fw_cell_);
-    t->fw_cell = fw_cell_;
+  if (rare_ != nullptr && rare_->fw_cell != nullptr) {
+    Py_INCREF(rare_->fw_cell);
+    t->fw_cell = rare_->fw_cell;
   }
   return t;
 }

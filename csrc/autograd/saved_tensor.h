@@ -27,12 +27,20 @@ extern const char* const ERR_BACKWARD_TWICE;
 
 class SavedTensor {
  public:
-  SavedTensor() = default;
+  SavedTensor()
+      : requires_grad_(false),
+        is_output_(false),
+        was_none_(true),
+        released_(false),
+        had_grad_fn_(false),
+        hooked_(false),
+        has_strides_(false),
+        guarded_(false) {}
   // Saves t (null saves None); is_output when t is an output of the node that saves it (which
   // has then recorded t's shape as its input metadata).
   // with_hooks=false ignores saved_tensors_hooks (for tensors the user did not ask to save).
   SavedTensor(TensorObject* t, bool is_output, bool with_hooks = true);
-  SavedTensor(SavedTensor&& o) noexcept { *this = std::move(o); }
+  SavedTensor(SavedTensor&& o) noexcept : SavedTensor() { *this = std::move(o); }
   SavedTensor& operator=(SavedTensor&& o) noexcept;
   SavedTensor(const SavedTensor&) = delete;
   SavedTensor& operator=(const SavedTensor&) = delete;
@@ -46,25 +54,28 @@ class SavedTensor {
   bool released() const { return released_; }
 
  private:
-  // State of a tensor saved under saved-tensor hooks (rare, so kept out of line).
-  struct Hooked {
+  // What few saved tensors need, allocated on first use (graph memory per node matters: a deep
+  // graph has millions of saved tensors).
+  struct Rare {
+    // Under saved-tensor hooks (hooked_).
     PyObject* packed = nullptr;
     PyObject* unpack_hook = nullptr;
     NodeRef grad_fn;   // a saved input's grad_fn
     NodeRef leaf_acc;  // a saved leaf's AccumulateGrad
-  };
-  // Strides of a saved output that was not contiguous (rare).
-  struct Strides {
+    // The strides of a saved output that was not contiguous (has_strides_).
     DimVec strides;
-  };
-  // The bytes the tensor spans and their checksum, for a tensor saved while a NumPy array could
-  // write its memory (rare).
-  struct NumpyGuard {
-    const void* data;
-    size_t nbytes;
-    uint64_t checksum;
+    // The bytes the tensor spans and their checksum, for a tensor saved while a NumPy array could
+    // write its memory (guarded_).
+    const void* guard_data = nullptr;
+    size_t guard_nbytes = 0;
+    uint64_t guard_checksum = 0;
+    // A saved output's forward-AD cell (Note [Forward AD]): the unpacked tensor gets the output's
+    // tangent, so that a backward run under a dual level (forward-over-reverse) sees it.
+    PyObject* fw_cell = nullptr;
   };
 
+  Rare& rare();
+  Storage* root() const { return memory_root(storage_); }
   [[noreturn]] void throw_modified(uint64_t current, Node* grad_fn, uint32_t output_nr, const DimVec& sizes) const;
   void guard_numpy_writes(TensorObject* t);
   void check_numpy_writes(Node* owner, Node* grad_fn, uint32_t output_nr, const DimVec& sizes) const;
@@ -75,24 +86,22 @@ class SavedTensor {
   // Saved inputs: the tensor object itself. Saved outputs: the memory and where the tensor was
   // in it; its sizes are the owner's input metadata for output_nr_.
   TensorRef original_;
+  // A saved output's storage; for a saved input, the root of its memory (memory_root), so that
+  // memory_root(storage_) is always the root whose saved_refs counts this tensor. Null under hooks.
   Storage* storage_ = nullptr;
-  Strides* strides_ = nullptr;
-  Hooked* hooked_ = nullptr;
-  // The root of the saved memory (memory_root), whose saved_refs counts this tensor.
-  Storage* root_ = nullptr;
-  NumpyGuard* numpy_guard_ = nullptr;
-  // A saved output's forward-AD cell (Note [Forward AD]): the unpacked tensor gets the output's
-  // tangent, so that a backward run under a dual level (forward-over-reverse) sees it.
-  PyObject* fw_cell_ = nullptr;
+  Rare* rare_ = nullptr;
   int64_t offset_ = 0;
-  uint64_t saved_version_ = 0;
+  uint32_t saved_version_ = 0;  // as Storage::version
   uint32_t output_nr_ = 0;
   DType dtype_ = DType::Float32;
-  bool requires_grad_ = false;
-  bool is_output_ = false;
-  bool was_none_ = true;
-  bool released_ = false;
-  bool had_grad_fn_ = false;  // a saved input with history: detach_() on it is refused at unpack
+  bool requires_grad_ : 1;
+  bool is_output_ : 1;
+  bool was_none_ : 1;
+  bool released_ : 1;
+  bool had_grad_fn_ : 1;  // a saved input with history: detach_() on it is refused at unpack
+  bool hooked_ : 1;       // saved under saved-tensor hooks: rare_ holds what pack returned
+  bool has_strides_ : 1;  // a saved output that was not contiguous: rare_ holds its strides
+  bool guarded_ : 1;      // rare_ holds a checksum (Note [NumPy writes to saved memory])
 };
 
 // The thread's saved-tensor hooks (fngrad.autograd.graph.saved_tensors_hooks).

@@ -21,16 +21,6 @@ using autograd::SavedTensor;
 
 namespace {
 
-// Whether Op's kernel is instantiated for T (see Domain).
-template <typename Op, typename T> constexpr bool computes_in() {
-  if constexpr (std::is_same_v<T, bool>)
-    return Op::domain == Domain::All;
-  else if constexpr (std::is_integral_v<T>)
-    return Op::domain != Domain::Float;
-  else
-    return true;
-}
-
 template <typename Op, typename F> void dispatch_domain(DType dtype, F&& f) {
   dispatch(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -68,7 +58,11 @@ template <typename Op> class BinaryBackward : public Node {
   Op op_;
   bool a_tensor = false, b_tensor = false;
   Scalar scalar;  // the Python-number side, if any
-  SavedTensor a_saved, b_saved, y_saved;
+  // What either gradient may read: only those slots exist.
+  static constexpr int kReads = Op::grad_a_reads | Op::grad_b_reads;
+  [[no_unique_address]] SavedSlot<(kReads & kA) != 0> a_saved;
+  [[no_unique_address]] SavedSlot<(kReads & kB) != 0> b_saved;
+  [[no_unique_address]] SavedSlot<(kReads & kY) != 0> y_saved;
   // The gradients are computed over the broadcast shape; the engine sums each down to its
   // operand's shape (validate_outputs), so the operand shapes need not be kept here.
 
@@ -76,6 +70,13 @@ template <typename Op> class BinaryBackward : public Node {
     if (!a_tensor && Op::backward_name_rev != nullptr) return Op::backward_name_rev;
     if (!b_tensor && Op::backward_name_scalar != nullptr) return Op::backward_name_scalar;
     return Op::backward_name;
+  }
+
+  // Whether the Python-number side has an edge (with no node): see wraps_number. A node named for
+  // the number form (`2 - x`: RsubBackward1) is PyTorch's Scalar overload, with the tensor's edge alone.
+  bool number_has_edge() const {
+    return Op::wraps_number && (a_tensor || Op::backward_name_rev == nullptr) &&
+           (b_tensor || Op::backward_name_scalar == nullptr);
   }
 
   void release_saved() override {
@@ -87,21 +88,20 @@ template <typename Op> class BinaryBackward : public Node {
   // PyTorch's attribute names: _saved_self, _saved_other (pow: _saved_exponent), _saved_result,
   // _saved_alpha; a Python-number side is reported as the number.
   void visit_saved(autograd::SavedValueVisitor& v) const override {
-    constexpr int reads = Op::grad_a_reads | Op::grad_b_reads;
-    if constexpr ((reads & kA) != 0) {
+    if constexpr ((kReads & kA) != 0) {
       if (a_tensor)
         v.saved("_saved_self", a_saved);
       else
         v.scalar("_saved_self", &scalar);
     }
-    if constexpr ((reads & kB) != 0) {
+    if constexpr ((kReads & kB) != 0) {
       const char* name = std::strcmp(Op::other_name, "exponent") == 0 ? "_saved_exponent" : "_saved_other";
       if (b_tensor)
         v.saved(name, b_saved);
       else
         v.scalar(name, &scalar);
     }
-    if constexpr ((reads & kY) != 0) v.saved("_saved_result", y_saved);
+    if constexpr ((kReads & kY) != 0) v.saved("_saved_result", y_saved);
     if constexpr (Op::has_alpha) {
       if (op_.alpha == static_cast<double>(static_cast<int64_t>(op_.alpha))) {
         v.integer("_saved_alpha", static_cast<int64_t>(op_.alpha));
@@ -113,16 +113,21 @@ template <typename Op> class BinaryBackward : public Node {
 
   GradList apply(GradList&& grads) override {
     TensorRef g = as_kernel_dtype(std::move(grads[0]));
+    const bool both_edges = a_tensor == b_tensor || number_has_edge();
     const bool need_a = a_tensor && next_edges_[0].is_valid();
-    const bool need_b = b_tensor && next_edges_[a_tensor ? 1 : 0].is_valid();
+    const bool need_b = b_tensor && next_edges_[both_edges ? 1 : 0].is_valid();
     const int reads = (need_a ? Op::grad_a_reads : 0) | (need_b ? Op::grad_b_reads : 0);
     // Operands as tensors of the gradient's dtype (a Python number becomes a 0-d tensor).
-    TensorRef a = (reads & kA) ? side(a_tensor, a_saved, g->dtype) : TensorRef();
-    TensorRef b = (reads & kB) ? side(b_tensor, b_saved, g->dtype) : TensorRef();
-    TensorRef y = (reads & kY) ? as_kernel_dtype(y_saved.unpack(this)) : TensorRef();
+    TensorRef a, b, y;
+    if constexpr ((kReads & kA) != 0)
+      if (reads & kA) a = side(a_tensor, a_saved, g->dtype);
+    if constexpr ((kReads & kB) != 0)
+      if (reads & kB) b = side(b_tensor, b_saved, g->dtype);
+    if constexpr ((kReads & kY) != 0)
+      if (reads & kY) y = as_kernel_dtype(y_saved.unpack(this));
     GradList out;
-    if (a_tensor) out.push_back(need_a ? grad<true>(a, b, y, g) : TensorRef());
-    if (b_tensor) out.push_back(need_b ? grad<false>(a, b, y, g) : TensorRef());
+    if (a_tensor || both_edges) out.push_back(need_a ? grad<true>(a, b, y, g) : TensorRef());
+    if (b_tensor || both_edges) out.push_back(need_b ? grad<false>(a, b, y, g) : TensorRef());
     return out;
   }
 
@@ -176,12 +181,19 @@ template <typename Op> void record(const Op& op, const Operand& a, const Operand
   node->a_tensor = a.is_tensor();
   node->b_tensor = b.is_tensor();
   node->scalar = a.is_tensor() ? b.scalar : a.scalar;
-  const int reads = (a_needs ? Op::grad_a_reads : 0) | (b_needs ? Op::grad_b_reads : 0);
-  if (a.is_tensor() && (reads & kA)) node->a_saved = SavedTensor(a_before, a_before == out);
-  if (b.is_tensor() && (reads & kB)) {
-    node->b_saved = b_presaved != nullptr ? std::move(*b_presaved) : SavedTensor(b.tensor, b.tensor == out);
+  if (a.is_tensor() != b.is_tensor() && node->number_has_edge()) {
+    autograd::EdgeList& edges = node->next_edges();
+    edges.push_back(autograd::Edge());
+    if (!a.is_tensor()) std::swap(edges[0], edges[1]);
   }
-  if (reads & kY) node->y_saved = SavedTensor(out, true);
+  const int reads = (a_needs ? Op::grad_a_reads : 0) | (b_needs ? Op::grad_b_reads : 0);
+  if constexpr ((BinaryBackward<Op>::kReads & kA) != 0)
+    if (a.is_tensor() && (reads & kA)) node->a_saved = SavedTensor(a_before, a_before == out);
+  if constexpr ((BinaryBackward<Op>::kReads & kB) != 0)
+    if (b.is_tensor() && (reads & kB))
+      node->b_saved = b_presaved != nullptr ? std::move(*b_presaved) : SavedTensor(b.tensor, b.tensor == out);
+  if constexpr ((BinaryBackward<Op>::kReads & kY) != 0)
+    if (reads & kY) node->y_saved = SavedTensor(out, true);
 }
 
 template <typename Op> void run_forward(const Op& op, DType dtype, const TensorObject* out, const Operand& a,

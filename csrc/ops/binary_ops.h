@@ -3,6 +3,8 @@
 // An op is a struct deriving from BinaryDefaults, with
 //   name, backward_name     "mul", "MulBackward0" (PyTorch's node names); backward_name_rev names
 //                           the node when only the right side is a tensor (`2 - x`: RsubBackward1)
+//   wraps_number            PyTorch records a Python-number operand as a tensor (add, sub, mul, div):
+//                           the node keeps an edge with no node for it (next_functions: (None, 0))
 //   doc                     the docstring of fngrad.<name>, Tensor.<name> and Tensor.<name>_,
 //                           after the signature line the bindings write: what it computes and
 //                           a runnable example
@@ -153,6 +155,10 @@ struct BinaryDefaults {
   static constexpr const char* backward_name_rev = nullptr;     // nullptr: the same as backward_name
   static constexpr const char* other_name = "other";            // PyTorch's name of the second argument
   static constexpr const char* backward_name_scalar = nullptr;  // when only the left side is a tensor
+  // PyTorch's Python binding turns a Python-number operand of add, sub, mul and div into a 0-d
+  // tensor that needs no gradient and calls the op's Tensor overload, whose node keeps an edge
+  // (with no node) for it. Other ops with a number call a Scalar overload: the tensor's edge alone.
+  static constexpr bool wraps_number = false;
   // Checks of the operands (in the compute dtype; `b` may be a Python number) beyond dtype and
   // shape: pow's integer exponents, integer division by zero. None by default.
   static void check(const TensorObject*, const Operand&, DType) {}
@@ -166,6 +172,7 @@ struct BinaryDefaults {
 
 struct Add : BinaryDefaults {
   FNGRAD_BINARY_NAMES("add", "AddBackward0")
+  static constexpr bool wraps_number = true;
   static constexpr const char* doc =
       "input + alpha * other, elementwise, with broadcasting and PyTorch's type promotion.\n\n"
       ">>> fngrad.add(fngrad.tensor([1., 2.]), fngrad.tensor([10., 20.]), alpha=2)\n"
@@ -192,6 +199,7 @@ struct Add : BinaryDefaults {
 
 struct Sub : BinaryDefaults {
   FNGRAD_BINARY_NAMES("sub", "SubBackward0")
+  static constexpr bool wraps_number = true;
   static constexpr const char* backward_name_rev = "RsubBackward1";
   static constexpr const char* doc =
       "input - alpha * other, elementwise, with broadcasting and PyTorch's type promotion.\n\n"
@@ -222,6 +230,7 @@ struct Sub : BinaryDefaults {
 
 struct Mul : BinaryDefaults {
   FNGRAD_BINARY_NAMES("mul", "MulBackward0")
+  static constexpr bool wraps_number = true;
   static constexpr const char* doc =
       "input * other, elementwise, with broadcasting and PyTorch's type promotion.\n\n"
       ">>> fngrad.mul(fngrad.tensor([1., 2.]), 3)\n"
@@ -243,6 +252,7 @@ struct Mul : BinaryDefaults {
 
 struct Div : BinaryDefaults {
   FNGRAD_BINARY_NAMES("div", "DivBackward0")
+  static constexpr bool wraps_number = true;
   static constexpr const char* doc =
       "input / other, elementwise (true division: integer inputs give float32).\n\n"
       ">>> fngrad.div(fngrad.tensor([1., 3.]), 2)\n"

@@ -2,12 +2,32 @@
 // and where in pointwise.cpp): shapes, operand conversion and the loop over a tensor and a number.
 #pragma once
 
+#include "autograd/saved_tensor.h"
 #include "core/grad_mode.h"
 #include "core/loops.h"
+#include "ops/binary_ops.h"
 #include "ops/ops.h"
 
 namespace fngrad {
 namespace ops {
+
+// Whether the kernel of Op (an entry of binary_ops.h or ternary_ops.h) is instantiated for T
+// (see Domain).
+template <typename Op, typename T> constexpr bool computes_in() {
+  if constexpr (std::is_same_v<T, bool>)
+    return Op::domain == Domain::All;
+  else if constexpr (std::is_integral_v<T>)
+    return Op::domain != Domain::Float;
+  else
+    return true;
+}
+
+// A saved-tensor slot of a backward node that takes no space when the op never uses it
+// ([[no_unique_address]]), so that a node is as small as what its op saves.
+struct NoSaved {
+  void release() {}
+};
+template <bool Used> using SavedSlot = std::conditional_t<Used, autograd::SavedTensor, NoSaved>;
 
 inline int scalar_category(const Scalar& s) { return s.kind == Scalar::Bool ? 0 : s.kind == Scalar::Int ? 1 : 2; }
 

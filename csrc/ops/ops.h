@@ -132,6 +132,7 @@ TensorRef view_as_shape(TensorObject* x, const DimVec& shape);
 TensorRef flatten(TensorObject* x, int64_t start, int64_t end);
 TensorRef permute(TensorObject* x, const DimVec& dims);
 TensorRef transpose(TensorObject* x, int64_t d0, int64_t d1);
+TensorRef t(TensorObject* x);  // Tensor.t()
 TensorRef cat(const SmallVec<TensorObject*, 4>& tensors, int64_t dim, bool stack);
 SmallVec<TensorRef, 4> split(TensorObject* x, int64_t size, int64_t dim);
 SmallVec<TensorRef, 4> split_sizes(TensorObject* x, const DimVec& sizes, int64_t dim);

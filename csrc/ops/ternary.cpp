@@ -57,15 +57,6 @@ DType ternary_result_type(const TensorObject* a, const Operand& b, const Operand
 
 namespace {
 
-template <typename Op, typename T> constexpr bool computes_in() {
-  if constexpr (std::is_same_v<T, bool>)
-    return Op::domain == Domain::All;
-  else if constexpr (std::is_integral_v<T>)
-    return Op::domain != Domain::Float;
-  else
-    return true;
-}
-
 template <typename Op> bool in_domain(DType d) {
   return d == DType::Bool ? Op::domain == Domain::All : is_floating(d) || Op::domain != Domain::Float;
 }
@@ -104,7 +95,12 @@ template <typename Op> class TernaryBackward : public Node {
   // The index in next_edges_ of a, b and c, or -1 for a side with no edge (a condition, a number,
   // an absent operand).
   int edge[3] = {-1, -1, -1};
-  SavedTensor a_saved, b_saved, c_saved, y_saved;
+  // What any gradient may read: only those slots exist.
+  static constexpr int kReads = Op::grad_a_reads | Op::grad_b_reads | Op::grad_c_reads;
+  [[no_unique_address]] SavedSlot<(kReads & kA) != 0> a_saved;
+  [[no_unique_address]] SavedSlot<(kReads & kB) != 0> b_saved;
+  [[no_unique_address]] SavedSlot<(kReads & kC) != 0> c_saved;
+  [[no_unique_address]] SavedSlot<(kReads & kY) != 0> y_saved;
   // Gradients are computed over the broadcast shape; the engine sums each down to its operand's
   // shape (validate_outputs).
 
@@ -126,12 +122,15 @@ template <typename Op> class TernaryBackward : public Node {
     const int reads =
         (need_a ? Op::grad_a_reads : 0) | (need_b ? Op::grad_b_reads : 0) | (need_c ? Op::grad_c_reads : 0);
     // A condition is read as the bool mask it is.
-    TensorRef a = !(reads & kA)        ? TensorRef()
-                  : Op::a_is_condition ? a_saved.unpack(this)
-                                       : as_dtype(a_saved.unpack(this), g->dtype);
-    TensorRef b = (reads & kB) ? operand_value(b_tensor, b_saved, b_number, g->dtype) : TensorRef();
-    TensorRef c = (reads & kC) ? operand_value(c_tensor, c_saved, c_number, g->dtype) : TensorRef();
-    TensorRef y = (reads & kY) ? as_kernel_dtype(y_saved.unpack(this)) : TensorRef();
+    TensorRef a, b, c, y;
+    if constexpr ((kReads & kA) != 0)
+      if (reads & kA) a = Op::a_is_condition ? a_saved.unpack(this) : as_dtype(a_saved.unpack(this), g->dtype);
+    if constexpr ((kReads & kB) != 0)
+      if (reads & kB) b = operand_value(b_tensor, b_saved, b_number, g->dtype);
+    if constexpr ((kReads & kC) != 0)
+      if (reads & kC) c = operand_value(c_tensor, c_saved, c_number, g->dtype);
+    if constexpr ((kReads & kY) != 0)
+      if (reads & kY) y = as_kernel_dtype(y_saved.unpack(this));
     GradList out;
     if (edge[0] >= 0) out.push_back(need_a ? grad<0>(a, b, c, y, g) : TensorRef());
     if (edge[1] >= 0) out.push_back(need_b ? grad<1>(a, b, c, y, g) : TensorRef());
@@ -243,10 +242,15 @@ template <typename Op> void record(const Op& op, TensorObject* a, const Operand&
   // An operand that is the in-place op's self (x.addcmul_(x, y)) is read as it was before the
   // write (a_before), so its gradient is the one of the values the op read.
   auto source = [&](TensorObject* t) { return t == a ? a_before : t; };
-  if (reads & kA) node->a_saved = SavedTensor(a_before, a_before == out);
-  if (b.is_tensor() && (reads & kB)) node->b_saved = SavedTensor(source(b.tensor), source(b.tensor) == out);
-  if (c.is_tensor() && (reads & kC)) node->c_saved = SavedTensor(source(c.tensor), source(c.tensor) == out);
-  if (reads & kY) node->y_saved = SavedTensor(out, true);
+  using N = TernaryBackward<Op>;
+  if constexpr ((N::kReads & kA) != 0)
+    if (reads & kA) node->a_saved = SavedTensor(a_before, a_before == out);
+  if constexpr ((N::kReads & kB) != 0)
+    if (b.is_tensor() && (reads & kB)) node->b_saved = SavedTensor(source(b.tensor), source(b.tensor) == out);
+  if constexpr ((N::kReads & kC) != 0)
+    if (c.is_tensor() && (reads & kC)) node->c_saved = SavedTensor(source(c.tensor), source(c.tensor) == out);
+  if constexpr ((N::kReads & kY) != 0)
+    if (reads & kY) node->y_saved = SavedTensor(out, true);
 }
 
 // out = op(a, b, c) in dtype; a (unless a condition), b (and c when a tensor) are already of that

@@ -24,12 +24,6 @@ namespace {
 template <typename Op> constexpr bool saves_input() { return Op::saves == Saves::Input || Op::saves == Saves::Both; }
 template <typename Op> constexpr bool saves_output() { return Op::saves == Saves::Output || Op::saves == Saves::Both; }
 
-// A saved-tensor slot that takes no space when the op does not use it.
-struct NoSaved {
-  void release() {}
-};
-template <bool Used> using SavedSlot = std::conditional_t<Used, SavedTensor, NoSaved>;
-
 // The parameters a node keeps in its copy of the op, under PyTorch's names for the same node
 // (Note [Saved values]); parameterless ops have none.
 using autograd::SavedValueVisitor;

@@ -624,6 +624,22 @@ TensorRef transpose(TensorObject* x, int64_t d0, int64_t d1) {
   return view(x, v);
 }
 
+// PyTorch's t is an op of its own, recorded as TBackward0 (transpose's node is TransposeBackward0,
+// .T's PermuteBackward0).
+TensorRef t(TensorObject* x) {
+  const int64_t nd = ndim(x);
+  FNGRAD_CHECK_RUNTIME(nd <= 2, "[t] t() expects a tensor with <= 2 dimensions, but self is ", nd, "D");
+  if (nd == 0) {
+    TensorRef out = view_of(x, x->offset, x->sizes, x->strides);
+    record_identity(x, out.get(), "TBackward0");
+    return out;
+  }
+  ViewStep v{ViewStep::Permute};
+  for (int64_t d = nd - 1; d >= 0; d--) v.dims.push_back(d);
+  v.name = "TBackward0";
+  return view(x, v);
+}
+
 TensorRef squeeze_all(TensorObject* x) {
   DimVec shape;
   for (int64_t s : x->sizes)

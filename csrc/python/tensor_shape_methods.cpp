@@ -151,10 +151,7 @@ PyObject* m_transpose(PyObject* self, PyObject* const* args, Py_ssize_t nargs, P
 
 PyObject* m_t(PyObject* self, PyObject*) {
   FNGRAD_TRY
-  TensorObject* t = as_tensor(self);
-  FNGRAD_CHECK_RUNTIME(ndim(t) <= 2, "[t] t() expects a tensor with <= 2 dimensions, but self is ", ndim(t), "D");
-  if (ndim(t) < 2) return ops::transpose(t, 0, 0).release();
-  return ops::transpose(t, 0, 1).release();
+  return ops::t(as_tensor(self)).release();
   FNGRAD_CATCH(nullptr)
 }
 

@@ -131,6 +131,10 @@ template <typename Op> PyObject* nb_binary(PyObject* a, PyObject* b) {
   FNGRAD_TRY
   Operand oa, ob;
   if (!to_operand(a, &oa) || !to_operand(b, &ob)) Py_RETURN_NOTIMPLEMENTED;
+  // PyTorch's Tensor.__radd__ and __rmul__ are self.add(other) and self.mul(other): the tensor is
+  // the first operand of the node (`2 * x` has next_functions ((x's node, 0), (None, 0))).
+  if constexpr (std::is_same_v<Op, ops::Add> || std::is_same_v<Op, ops::Mul>)
+    if (!oa.is_tensor()) std::swap(oa, ob);
   return ops::binary_op(oa, ob, Op{}).release();
   FNGRAD_CATCH(nullptr)
 }

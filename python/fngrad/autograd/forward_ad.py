@@ -198,6 +198,10 @@ def _double_vjp(node, inputs, tangents, out):
     grads = tuple(u if i == out.output_nr else None for i in range(len(metas)))
     with enable_grad():
         vjps = _C._node_apply(node, grads)
+        if len(vjps) > len(inputs):
+            # add/sub/mul/div with a Python number keep an edge for it (PyTorch's wrapped number) whose
+            # gradient is always None; the other gradient is the one tensor input's.
+            vjps = tuple(g for g in vjps if g is not None)
         total = None
         for g, t in zip(vjps, tangents):
             if g is None or t is None or not g.requires_grad:
@@ -345,6 +349,7 @@ for _names, _fn in [
     (("ViewBackward0", "UnsafeViewBackward0", "SqueezeBackward0", "SqueezeBackward1", "ReshapeAliasBackward0"),
      lambda n, t, out: t.reshape(tuple(out.shape))),
     (("TransposeBackward0",), lambda n, t, out: t.transpose(n._saved_dim0, n._saved_dim1)),
+    (("TBackward0",), lambda n, t, out: t.t()),
     (("PermuteBackward0",), lambda n, t, out: t.permute(*n._saved_dims)),
     (("UnsqueezeBackward0",), lambda n, t, out: t.unsqueeze(n._saved_dim)),
     (("ExpandBackward0",), lambda n, t, out: t.expand(tuple(out.shape))),
