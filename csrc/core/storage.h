@@ -24,7 +24,7 @@
 //   Tensor.numpy(), counted by the arrays' base objects; or py_owner, the array given to
 //   from_numpy, when anything besides the storage holds it or it is a view of another array);
 // - a tensor saved while a NumPy array may write its memory keeps a checksum of the bytes it
-//   spans (SavedTensor's NumpyGuard), compared at unpack;
+//   spans (in SavedTensor::Rare, the side struct of its rare state), compared at unpack;
 // - a tensor saved before the first array was made has no checksum of its own: that export
 //   takes a snapshot checksum of the whole memory (only when saved_refs > 0), kept until the
 //   last saved tensor over the memory is released (a side table keyed by the storage, has_snapshot),
