@@ -85,6 +85,8 @@ def signbit(input):
 
 
 class _NanToNum(Function):
+    _node_name = "NanToNumBackward0"
+
     @staticmethod
     def forward(ctx, input, nan, posinf, neginf):
         a = _np(input)

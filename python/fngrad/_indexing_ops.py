@@ -180,6 +180,8 @@ def _prepare(op, self, dim, index, src_shape=None):
 
 
 class Gather(Function):
+    _node_name = "GatherBackward0"
+
     @staticmethod
     def forward(ctx, input, dim, index):
         dim, idx = _prepare("gather", input, dim, index)
@@ -235,6 +237,8 @@ def _src_grad(grad_src_index_shaped, src):
 
 
 class ScatterAdd(Function):
+    _node_name = "ScatterAddBackward0"
+
     @staticmethod
     def forward(ctx, self, dim, index, src):
         dim, _, out = _scatter_forward("scatter_add", self, dim, index, src, np.add)
@@ -259,6 +263,8 @@ def scatter_add(input, dim, index, src):
 
 
 class Scatter(Function):
+    _node_name = "ScatterBackward0"
+
     @staticmethod
     def forward(ctx, self, dim, index, src, reduce):
         ufunc = {None: None, "add": np.add, "multiply": np.multiply}[reduce]
@@ -295,14 +301,22 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         raise RuntimeError(f"[scatter] reduce argument must be either add or multiply, got {reduce}")
     if isinstance(src, _C.TensorBase) and src.dtype != input.dtype:
         raise RuntimeError("[scatter] scatter(): Expected self.dtype to be equal to src.dtype")
-    return Scatter.apply(input, dim, index, src, reduce)
+    # PyTorch names the node by the overload: ScatterBackward0 for a tensor src, 1 for a number.
+    scatter = Scatter if isinstance(src, _C.TensorBase) else _ScatterValue
+    return scatter.apply(input, dim, index, src, reduce)
 
 
 _REDUCE_IDENTITY = {"sum": 0.0, "mean": 0.0, "prod": 1.0, "amax": -np.inf, "amin": np.inf}
 _REDUCE_UFUNC = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
 
 
+class _ScatterValue(Scatter):
+    _node_name = "ScatterBackward1"
+
+
 class ScatterReduce(Function):
+    _node_name = "ScatterReduceBackward0"
+
     @staticmethod
     def forward(ctx, self, dim, index, src, reduce, include_self):
         op = "scatter_reduce"
@@ -423,6 +437,8 @@ def _source_check(op, self, dim, idx, source):
 
 
 class IndexSelect(Function):
+    _node_name = "IndexSelectBackward0"
+
     @staticmethod
     def forward(ctx, input, dim, index):
         op = "index_select"
@@ -450,6 +466,8 @@ def index_select(input, dim, index):
 
 
 class IndexAdd(Function):
+    _node_name = "IndexAddBackward0"
+
     @staticmethod
     def forward(ctx, self, dim, index, source, alpha):
         op = "index_add"
@@ -492,6 +510,8 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 
 class IndexCopy(Function):
+    _node_name = "IndexCopyBackward0"
+
     @staticmethod
     def forward(ctx, self, dim, index, source):
         op = "index_copy_"
@@ -523,6 +543,8 @@ def index_copy(input, dim, index, source):
 
 
 class IndexFill(Function):
+    _node_name = "IndexFillBackward0"
+
     @staticmethod
     def forward(ctx, self, dim, index, value):
         op = "index_fill"
@@ -555,7 +577,9 @@ def index_fill(input, dim, index, value):
     >>> fngrad.index_fill(fngrad.zeros(2, 2), 1, fngrad.tensor([0]), 3.0).tolist()
     [[3.0, 0.0], [3.0, 0.0]]
     """
-    return IndexFill.apply(input, dim, index, value)
+    # PyTorch names the node by the overload: IndexFillBackward0 for a number, 1 for a tensor.
+    index_fill = _IndexFillTensor if isinstance(value, _C.TensorBase) else IndexFill
+    return index_fill.apply(input, dim, index, value)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -574,7 +598,13 @@ def _broadcast_shape(op, a, b):
                            f"non-singleton dimension {d}") from None
 
 
+class _IndexFillTensor(IndexFill):
+    _node_name = "IndexFillBackward1"
+
+
 class MaskedScatter(Function):
+    _node_name = "MaskedScatterBackward0"
+
     @staticmethod
     def forward(ctx, self, mask, source):
         op = "masked_scatter_"
@@ -648,6 +678,8 @@ def take_along_dim(input, indices, dim=None):
 
 
 class Put(Function):
+    _node_name = "PutBackward0"
+
     @staticmethod
     def forward(ctx, self, index, source, accumulate):
         op = "put_"

@@ -264,6 +264,7 @@ def nextafter(input, other):
 
 class _NextAfter(Function):
     """nextafter(x, y) is x moved by one ulp: its gradient is 1 for input and 0 for other."""
+    _node_name = "NextafterBackward0"
 
     @staticmethod
     def forward(ctx, input, other):

@@ -27,6 +27,7 @@ del _name
 
 class _Flip(Function):
     """``input`` reversed along ``dim`` (a copy); its own gradient."""
+    _node_name = "FlipBackward0"
 
     @staticmethod
     def forward(ctx, input, dim):
@@ -62,6 +63,8 @@ def _scan_input(op, input, dim, dtype):
 
 
 class _Cumsum(Function):
+    _node_name = "CumsumBackward0"
+
     @staticmethod
     def forward(ctx, input, dim):
         ctx.dim = dim
@@ -84,6 +87,8 @@ def cumsum(input, dim, *, dtype=None):
 
 
 class _Cumprod(Function):
+    _node_name = "CumprodBackward0"
+
     @staticmethod
     def forward(ctx, input, dim):
         ctx.dim = dim
@@ -160,6 +165,8 @@ def cummin(input, dim):
 
 
 class _Logcumsumexp(Function):
+    _node_name = "LogcumsumexpBackward0"
+
     @staticmethod
     def forward(ctx, input, dim):
         ctx.dim = dim

@@ -93,6 +93,8 @@ def _index_along(x, dim, index):
 # flip, roll, rot90: a NumPy forward, the inverse op as backward
 # ----------------------------------------------------------------------------------------------------
 class _Flip(Function):
+    _node_name = "FlipBackward0"
+
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
@@ -104,6 +106,8 @@ class _Flip(Function):
 
 
 class _Roll(Function):
+    _node_name = "RollBackward0"
+
     @staticmethod
     def forward(ctx, x, shifts, dims):
         ctx.shifts, ctx.dims = shifts, dims

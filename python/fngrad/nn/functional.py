@@ -348,6 +348,7 @@ class BinaryCrossEntropy(Function):
     g (p - t) / max(p (1 - p), 1e-12) for the input and -g logit(p) for the target (so that
     p = 0 or 1 gives a large finite gradient, not NaN). The backward is made of fngrad ops, so
     it is differentiable in turn."""
+    _node_name = "BinaryCrossEntropyBackward0"
 
     @staticmethod
     def forward(ctx, input, target, weight, reduction):
