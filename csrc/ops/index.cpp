@@ -15,6 +15,7 @@
 // memory changed (TensorObject::view_version) and rebuild their grad_fn the same way the next time
 // they are used. This is PyTorch's CopySlices, expressed with the position ops below; it needs a
 // contiguous base.
+#include <cstring>
 #include <vector>
 
 #include "autograd/forward_ad.h"
@@ -531,10 +532,23 @@ class MaskedFillBackward : public Node {
 }  // namespace
 
 namespace {
-// The bits of `value` converted to dtype, read as the unsigned type U of its width.
+// The bits of `value` converted to dtype, read as the unsigned type U of its width. Converted in
+// place where the dtype is a kernel type: a scalar tensor per call doubled x[mask] = 0's cost (a
+// custom backward's staple); float16/bfloat16's rounding lives in to_dtype, so they take that one.
 template <typename U> U value_bits(const Scalar& value, DType dtype) {
-  TensorRef t = scalar_tensor(value, dtype);
-  return *data_ptr<U>(t.get());
+  if (is_storage_only(dtype)) {
+    TensorRef t = scalar_tensor(value, dtype);
+    return *data_ptr<U>(t.get());
+  }
+  U bits{};
+  dispatch(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (sizeof(T) == sizeof(U)) {
+      const T v = value.to<T>();
+      std::memcpy(&bits, &v, sizeof(U));
+    }
+  });
+  return bits;
 }
 }  // namespace
 
