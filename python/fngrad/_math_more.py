@@ -20,6 +20,7 @@ from . import _C, _classify, _creation
 from . import _functions as _fn
 from ._functions import return_types
 from ._indexing_ops import _inplace, _np, _wrap, _wrap_dim
+from ._precision import half_in_float32
 from .autograd.function import Function
 
 __all__ = ["aminmax", "broadcast_shapes", "broadcast_tensors", "clamp_min", "clamp_max", "positive", "sgn",
@@ -377,9 +378,9 @@ def dist(input, other, p=2):
     d = input - other
     if p == 0:
         return (d != 0).to(d.dtype).sum()
-    if d.dtype in (_C.float16, _C.bfloat16) and p not in (float("inf"), -float("inf")):
-        return f.norm(d.float(), p).to(d.dtype)  # accumulated in float32, as PyTorch's kernel
-    return f.norm(d, p)
+    if p in (float("inf"), -float("inf")):
+        return f.norm(d, p)
+    return half_in_float32(f.norm)(d, p)
 
 
 def renorm(input, p, dim, maxnorm):

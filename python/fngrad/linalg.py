@@ -26,6 +26,7 @@ from . import _C
 from ._contract import _cross, _multi_dot
 from ._creation import _SCALAR_TYPE_NAME, from_numpy, zeros
 from ._functions import cat, return_types
+from ._precision import half_in_float32
 from ._shape_ops import _wrap_dim, diag_embed, movedim
 from ._shape_ops import diagonal as _diagonal
 from .autograd.function import Function
@@ -847,19 +848,20 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
 
 
 def _vector_norm(x, ord, dims, keepdim):
-    if x.dtype in (_C.float16, _C.bfloat16) and ord not in (0, float("inf"), -float("inf")):
-        # PyTorch accumulates half precision in float32 (|x|^ord overflows float16 otherwise)
-        return _vector_norm(x.float(), ord, dims, keepdim).to(x.dtype)
-    a = x.abs()
     if ord == float("inf"):
-        return a.amax(dims, keepdim)
+        return x.abs().amax(dims, keepdim)
     if ord == -float("inf"):
-        return a.amin(dims, keepdim)
+        return x.abs().amin(dims, keepdim)
     if ord == 0:
         return (x * 0).sum(dims, keepdim) + (x != 0).to(x.dtype).sum(dims, keepdim)
+    return _p_norm(x, ord, dims, keepdim)
+
+
+@half_in_float32
+def _p_norm(x, ord, dims, keepdim):
     if ord > 0:
         return _C.TensorBase.norm(x, ord, dims, keepdim)
-    return (a ** ord).sum(dims, keepdim) ** (1.0 / ord)
+    return (x.abs() ** ord).sum(dims, keepdim) ** (1.0 / ord)
 
 
 def _amax0(t, dim, keepdim):

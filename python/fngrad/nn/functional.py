@@ -26,6 +26,7 @@ from .. import _C, _creation
 from .._creation import default_generator, from_numpy
 from .._functions import _broadcast_check
 from .._indexing_ops import _np as _values
+from .._precision import half_in_float32
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 
@@ -224,27 +225,6 @@ def _class_rows(input, target, op):
         rows = input.permute(*dims).reshape(-1, input.shape[1])
         return rows, target.reshape(-1), target.shape
     return input, target, target.shape
-
-
-
-def _half_in_float32(fn):
-    """``fn`` computed in float32 for float16/bfloat16 tensors and rounded back once, as PyTorch's CPU
-    kernels accumulate half precision (squares overflow float16 and sums lose bits otherwise)."""
-    import functools
-
-    def cast(v, to):
-        return v.to(to) if isinstance(v, _C.TensorBase) and v.dtype in (_C.float16, _C.bfloat16) else v
-
-    @functools.wraps(fn)
-    def wrapper(input, *args, **kwargs):
-        dtype = getattr(input, "dtype", None)
-        if dtype not in (_C.float16, _C.bfloat16):
-            return fn(input, *args, **kwargs)
-        out = fn(cast(input, _C.float32), *(cast(a, _C.float32) for a in args),
-                 **{k: cast(v, _C.float32) for k, v in kwargs.items()})
-        return out.to(dtype) if isinstance(out, _C.TensorBase) and out.dtype == _C.float32 else out
-
-    return wrapper
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
@@ -1975,7 +1955,7 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     return input / (total * (alpha / size) + k) ** beta
 
 
-@_half_in_float32
+@half_in_float32
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     """x / sqrt(mean of x^2 over the last len(normalized_shape) dims + eps) * weight; eps defaults to
     the dtype's machine epsilon.
