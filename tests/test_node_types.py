@@ -33,6 +33,11 @@ OPS = {
     "mean": lambda m, x: x.mean(),
     "mean_dim": lambda m, x: x.mean(0),
     "amax": lambda m, x: x.amax(1),
+    "amax_all": lambda m, x: x.amax(),
+    "max_all": lambda m, x: x.max(),
+    "min_all": lambda m, x: m.min(x),
+    "pow_inplace_number": lambda m, x: (x * 1).pow_(2),
+    "pow_inplace_tensor": lambda m, x: (x * 1).pow_(x.abs()),
     "var": lambda m, x: x.var(1),
     "std": lambda m, x: x.std(1),
     "logsumexp": lambda m, x: x.logsumexp(1),
@@ -89,6 +94,20 @@ def test_node_class_names_match_torch_names():
         node = op(fngrad, _x()).grad_fn
         assert type(node).__name__ == node.name(), case
         assert isinstance(node, Node), case
+
+
+def test_overload_node_names_written_out():
+    # PyTorch names a node for the overload that ran: max() of everything is max's second overload,
+    # amax() is amax's; x.pow_(2) is the number-exponent overload, x.pow_(t) the tensor one.
+    names = {"amax_all": "AmaxBackward0", "max_all": "MaxBackward1", "min_all": "MinBackward1",
+             "pow_inplace_number": "PowBackward0", "pow_inplace_tensor": "PowBackward1"}
+    for case, name in names.items():
+        assert type(OPS[case](fngrad, _x()).grad_fn).__name__ == name, case
+    x = fngrad.tensor([1.0, 3.0, 3.0], requires_grad=True)
+    y = x.max()
+    assert set(_saved(y.grad_fn)) == {"_saved_self", "_saved_result"}
+    y.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.5, 0.5])  # ties share the gradient
 
 
 class _Twice(fngrad.autograd.Function):

@@ -101,7 +101,9 @@ template <typename Op> class BinaryBackward : public Node {
       else
         v.scalar(name, &scalar);
     }
-    if constexpr ((kReads & kY) != 0) v.saved("_saved_result", y_saved);
+    // A node named for the number-operand overload (x.pow_(2): PowBackward0) keeps no result.
+    if constexpr ((kReads & kY) != 0)
+      if (b_tensor || Op::backward_name_scalar == nullptr) v.saved("_saved_result", y_saved);
     if constexpr (Op::has_alpha) {
       if (op_.alpha == static_cast<double>(static_cast<int64_t>(op_.alpha))) {
         v.integer("_saved_alpha", static_cast<int64_t>(op_.alpha));

@@ -272,10 +272,12 @@ struct Div : BinaryDefaults {
 };
 
 // A tensor raised to a Python number is the unary PowScalar (PowBackward0); this entry is a
-// tensor exponent (PowBackward1) or a number raised to a tensor (PowBackward2).
+// tensor exponent (PowBackward1) or a number raised to a tensor (PowBackward2). The in-place
+// `x.pow_(2)` comes here with a number exponent: PyTorch's node is PowBackward0 then too.
 struct Pow : BinaryDefaults {
   FNGRAD_BINARY_NAMES("pow", "PowBackward1")
   static constexpr const char* backward_name_rev = "PowBackward2";
+  static constexpr const char* backward_name_scalar = "PowBackward0";
   static constexpr const char* other_name = "exponent";
   static constexpr const char* doc =
       "input ** exponent, elementwise; either side may be a number.\n\n"

@@ -98,6 +98,8 @@ TensorRef prod(TensorObject* x, const DimVec* dims, bool keepdim);
 TensorRef prod_others(TensorObject* x, const DimVec& dims);
 TensorRef amax(TensorObject* x, const DimVec* dims, bool keepdim);
 TensorRef amin(TensorObject* x, const DimVec* dims, bool keepdim);
+// max()/min() of every element (the node PyTorch names MaxBackward1/MinBackward1).
+TensorRef max_all(TensorObject* x, bool is_max);
 // op names the op in errors (argmax calls this); null means max/min.
 std::pair<TensorRef, TensorRef> max_dim(TensorObject* x, int64_t dim, bool keepdim, bool is_max,
                                         const char* op = nullptr);

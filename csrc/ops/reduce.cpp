@@ -6,6 +6,7 @@
 // input is not already laid out that way (Rows). Each op then works on K contiguous values per
 // row, and its fused backward produces an (M, K) block that Rows puts back in the input's
 // layout. Float sums accumulate in double (float32) or in blocks of independent partial sums.
+#include <cstring>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -159,6 +160,7 @@ class ReduceBackward : public Node {
   DimMask mask;
   bool keepdim = false;
   bool full = true;
+  bool whole_max = false;  // max()/min() of everything: PyTorch's MaxBackward1/MinBackward1 (amax() is AmaxBackward0)
   double correction = 1;
   SavedTensor x, y;
 
@@ -171,9 +173,9 @@ class ReduceBackward : public Node {
       case Prod:
         return full ? "ProdBackward0" : "ProdBackward1";
       case AMax:
-        return "AmaxBackward0";
+        return whole_max ? "MaxBackward1" : "AmaxBackward0";
       case AMin:
-        return "AminBackward0";
+        return whole_max ? "MinBackward1" : "AminBackward0";
       case Var:
         return "VarBackward0";
       case Std:
@@ -217,6 +219,10 @@ class ReduceBackward : public Node {
         [[fallthrough]];
       case AMax:
       case AMin:
+        if (whole_max) break;                          // MaxBackward1 keeps self and result only
+        v.ints("_saved_dim", full ? DimVec{} : dims);  // amax() saves dim=() as PyTorch's
+        v.boolean("_saved_keepdim", keepdim);
+        break;
       case LogSumExp:
         v.ints("_saved_dim", dims);
         v.boolean("_saved_keepdim", keepdim);
@@ -308,9 +314,9 @@ GradList ReduceBackward::apply(GradList&& grads) {
   return out;
 }
 
-void record_reduce(ReduceBackward::Kind kind, TensorObject* x, TensorObject* out, const DimMask& mask, bool keepdim,
-                   bool full, bool save_x, bool save_y, double correction = 1) {
-  if (!autograd::needs_recording({x})) return;
+ReduceBackward* record_reduce(ReduceBackward::Kind kind, TensorObject* x, TensorObject* out, const DimMask& mask,
+                              bool keepdim, bool full, bool save_x, bool save_y, double correction = 1) {
+  if (!autograd::needs_recording({x})) return nullptr;
   auto* node = autograd::record_node<ReduceBackward>(out, {x}, autograd::History::Output);
   node->kind = kind;
   node->in_shape = x->sizes;
@@ -320,6 +326,7 @@ void record_reduce(ReduceBackward::Kind kind, TensorObject* x, TensorObject* out
   node->correction = correction;
   if (save_x) node->x = SavedTensor(x, false);
   if (save_y) node->y = SavedTensor(out, true);
+  return node;
 }
 
 // Runs f(row pointer, K) -> value for each of the M rows, in parallel when large.
@@ -526,8 +533,9 @@ template <bool Max> TensorRef extreme(TensorObject* x, const DimVec* dims, bool 
       return best;
     });
   });
-  record_reduce(Max ? ReduceBackward::AMax : ReduceBackward::AMin, x, out.get(), mask, keepdim, dims == nullptr, true,
-                true);
+  ReduceBackward* node = record_reduce(Max ? ReduceBackward::AMax : ReduceBackward::AMin, x, out.get(), mask, keepdim,
+                                       dims == nullptr, true, true);
+  if (node != nullptr) node->whole_max = std::strcmp(op, Max ? "max" : "min") == 0;
   return out;
 }
 
@@ -555,6 +563,9 @@ class IndexReduceBackward : public Node {
 
 TensorRef amax(TensorObject* x, const DimVec* dims, bool keepdim) { return extreme<true>(x, dims, keepdim, "amax"); }
 TensorRef amin(TensorObject* x, const DimVec* dims, bool keepdim) { return extreme<false>(x, dims, keepdim, "amin"); }
+TensorRef max_all(TensorObject* x, bool is_max) {
+  return is_max ? extreme<true>(x, nullptr, false, "max") : extreme<false>(x, nullptr, false, "min");
+}
 
 std::pair<TensorRef, TensorRef> max_dim(TensorObject* x, int64_t dim_in, bool keepdim, bool is_max, const char* op) {
   if (op == nullptr) op = is_max ? "max" : "min";

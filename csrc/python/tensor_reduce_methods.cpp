@@ -69,7 +69,7 @@ template <bool Max> PyObject* m_max(PyObject* self, PyObject* const* args, Py_ss
     FNGRAD_CHECK_RUNTIME(t->numel > 0, "[", op, "] ", op,
                          "(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim "
                          "with the 'dim' argument.");
-    return (Max ? ops::amax : ops::amin)(t, nullptr, false).release();
+    return ops::max_all(t, Max).release();
   }
   auto r = ops::max_dim(t, a.to_int(0), keepdim, Max);
   PyRef pair = PyRef::check(PyTuple_New(2));
