@@ -206,6 +206,38 @@ def test_setup_context_style():
     assert a.grad.item() == 5.0 and b.grad.item() == 2.0
 
 
+def test_setup_context_gets_forward_defaults():
+    # PyTorch's "Extending torch.autograd" LinearFunction: forward(input, weight, bias=None) called
+    # with two arguments; setup_context unpacks three inputs, the default filled in, and backward
+    # returns a gradient for each of the three.
+    seen = []
+
+    class Linear(Function):
+        @staticmethod
+        def forward(input, weight, bias=None):
+            out = input.mm(weight.t())
+            return out if bias is None else out + bias
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            seen.append(len(inputs))
+            input, weight, bias = inputs
+            ctx.save_for_backward(input, weight)
+
+        @staticmethod
+        def backward(ctx, g):
+            input, weight = ctx.saved_tensors
+            return g.mm(weight), g.t().mm(input), None
+
+    x = fngrad.tensor([[1.0, 2.0]], requires_grad=True)
+    w = fngrad.tensor([[3.0, 4.0], [5.0, 6.0]], requires_grad=True)
+    Linear.apply(x, w).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[8.0, 10.0]])  # column sums of w
+    np.testing.assert_array_equal(w.grad.numpy(), [[1.0, 2.0], [1.0, 2.0]])
+    assert Linear.apply(x, w, bias=fngrad.ones(2)).detach().numpy().tolist() == [[12.0, 18.0]]
+    assert seen == [3, 3]  # (input, weight, bias): the default bound, as torch's bind_default_args
+
+
 def test_saved_tensors_after_backward_raise():
     x = fngrad.ones(2, requires_grad=True)
     y = MyReLU.apply(x)

@@ -45,6 +45,8 @@ struct FunctionCtxObject {
 // clear_saved_tensors_on_access and boxed_grads_call.
 constexpr int kCtxClearSavedOnAccess = 1;
 constexpr int kCtxBoxedGrads = 2;
+// Not a backward flag: apply binds forward's defaults (a Function with setup_context, as PyTorch's).
+constexpr int kApplyBindsDefaults = 4;
 
 extern PyTypeObject* NodeType;
 extern PyTypeObject* FunctionBaseType;

@@ -294,13 +294,22 @@ void stash_outputs_stored_on_ctx(PyFunctionNode* node, FunctionCtxObject* ctx, P
 PyObject* function_apply(PyObject* cls, PyObject* const* args_in, Py_ssize_t nargs_in, PyObject* kwnames) {
   FNGRAD_TRY
   intern_strings();
-  // Keyword arguments are mapped to positions through forward's signature (slow path).
+  PyRef info = PyRef::check(PyObject_GetAttr(cls, g_str_apply_info));
+  FNGRAD_CHECK_TYPE(PyTuple_Check(info.get()) && PyTuple_GET_SIZE(info.get()) == 3, "[apply] ",
+                    _PyType_Name(reinterpret_cast<PyTypeObject*>(cls)),
+                    " is not a subclass of fngrad.autograd.Function.");
+  PyObject* backward_cls = PyTuple_GET_ITEM(info.get(), 0);
+  PyObject* setup_context = PyTuple_GET_ITEM(info.get(), 1);
+  const int flags = static_cast<int>(PyLong_AsLong(PyTuple_GET_ITEM(info.get(), 2)));
+  // Keyword arguments are mapped to positions through forward's signature (slow path); so are the
+  // defaults of a forward whose Function has setup_context (kApplyBindsDefaults), which PyTorch passes to it.
   PyRef bound;
   PyObject* const* args = args_in;
   Py_ssize_t nargs = nargs_in;
-  if (kwnames != nullptr && PyTuple_GET_SIZE(kwnames) > 0) {
+  const bool has_kwargs = kwnames != nullptr && PyTuple_GET_SIZE(kwnames) > 0;
+  if (has_kwargs || (flags & kApplyBindsDefaults) != 0) {
     PyRef kwargs = PyRef::check(PyDict_New());
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(kwnames); i++) {
+    for (Py_ssize_t i = 0; has_kwargs && i < PyTuple_GET_SIZE(kwnames); i++) {
       if (PyDict_SetItem(kwargs.get(), PyTuple_GET_ITEM(kwnames, i), args_in[nargs_in + i]) < 0) throw PythonError();
     }
     PyRef pos = PyRef::check(PyTuple_New(nargs_in));
@@ -315,13 +324,6 @@ PyObject* function_apply(PyObject* cls, PyObject* const* args_in, Py_ssize_t nar
     nargs = PyTuple_GET_SIZE(bound.get());
   }
 
-  PyRef info = PyRef::check(PyObject_GetAttr(cls, g_str_apply_info));
-  FNGRAD_CHECK_TYPE(PyTuple_Check(info.get()) && PyTuple_GET_SIZE(info.get()) == 3, "[apply] ",
-                    _PyType_Name(reinterpret_cast<PyTypeObject*>(cls)),
-                    " is not a subclass of fngrad.autograd.Function.");
-  PyObject* backward_cls = PyTuple_GET_ITEM(info.get(), 0);
-  PyObject* setup_context = PyTuple_GET_ITEM(info.get(), 1);
-  const int flags = static_cast<int>(PyLong_AsLong(PyTuple_GET_ITEM(info.get(), 2)));
   PyRef forward = PyRef::check(PyObject_GetAttr(cls, g_str_forward));
 
   const bool grad_on = GradMode::is_enabled();

@@ -100,8 +100,20 @@ class FunctionMeta(type):
             flags = (1 if getattr(cls, "clear_saved_tensors_on_access", False) else 0) | (
                 2 if getattr(cls, "boxed_grads_call", False) else 0
             )
+            # With setup_context, PyTorch hands it the inputs with forward's defaults filled in
+            # (apply binds them): flag 4 (kApplyBindsDefaults) sends every call through _bind_kwargs then.
+            if overrides_setup and _has_defaults(cls.forward):
+                flags |= 4
             cls._fngrad_apply_info = (backward_cls, cls.setup_context if overrides_setup else None, flags)
         super().__init__(name, bases, attrs)
+
+
+def _has_defaults(fn):
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature
+        return False
+    return any(p.default is not p.empty for p in params)
 
 
 class Function(_C._FunctionBase, metaclass=FunctionMeta):
