@@ -123,6 +123,27 @@ def test_repr_matches_pytorch_format():
     assert "..." in big and big.count("0.") == 6
 
 
+def test_repr_names_dtype_as_pytorch():
+    # An empty tensor has no values that tell int64 or bool: PyTorch names every dtype but the
+    # default; and the default is get_default_dtype(), not float32.
+    assert repr(fngrad.zeros(0, dtype=fngrad.int64)) == "tensor([], dtype=fngrad.int64)"
+    assert repr(fngrad.zeros(0, 2, dtype=fngrad.bool)) == "tensor([], size=(0, 2), dtype=fngrad.bool)"
+    fngrad.set_default_dtype(fngrad.float64)
+    try:
+        assert repr(fngrad.tensor([1.0, 2.0])) == "tensor([1., 2.])"
+        assert repr(fngrad.ones(1, dtype=fngrad.float32)) == "tensor([1.], dtype=fngrad.float32)"
+        assert repr(fngrad.zeros(0, dtype=fngrad.float32)) == "tensor([], dtype=fngrad.float32)"
+    finally:
+        fngrad.set_default_dtype(fngrad.float32)
+
+
+def test_where_with_condition_only_is_nonzero_as_tuple():
+    rows, cols = fngrad.where(fngrad.tensor([[1, 0], [0, 3]]))
+    assert rows.tolist() == [0, 1] and cols.tolist() == [0, 1] and rows.dtype == fngrad.int64
+    (idx,) = fngrad.where(fngrad.tensor([0.0, -2.0, 0.0, 5.0]))
+    assert idx.tolist() == [1, 3]
+
+
 def test_requires_grad_rules():
     x = fngrad.randn(3)
     assert not x.requires_grad and x.is_leaf and x.grad_fn is None

@@ -82,14 +82,17 @@ def _broadcast_check(op, *shapes):
 
 
 def where(condition, input=None, other=None):
-    """``input`` where ``condition`` is true, else ``other`` (broadcast).
+    """``input`` where ``condition`` is true, else ``other`` (broadcast); with ``condition`` alone,
+    the indices of its nonzero elements, one tensor per dim (``nonzero(as_tuple=True)``).
 
     >>> x = fngrad.tensor([1., -2., 3.])
     >>> fngrad.where(x > 0, x, 0.)
     tensor([1., 0., 3.])
+    >>> fngrad.where(x > 0)
+    (tensor([0, 2]),)
     """
     if input is None and other is None:
-        raise NotImplementedError("[where] where(condition) (nonzero indices) is not supported.")
+        return condition.nonzero(as_tuple=True)
     return _C.where(condition, input, other)
 
 

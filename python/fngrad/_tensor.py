@@ -767,15 +767,18 @@ def _tensor_repr(t: Tensor) -> str:
     # NumPy has no bfloat16: its values print from float32, which holds them exactly.
     values = (t.detach().float() if t.dtype == _C.bfloat16 else t.detach()).numpy()
     suffixes = []
+    default = _creation.get_default_dtype()
     if values.size == 0:
         body = "[]"
         if values.shape != (0,):
             suffixes.append(f"size={tuple(values.shape)}")
+        shown = (default,)  # no values to tell int64 or bool from: PyTorch names every other dtype
     else:
         summarize = values.size > _PrintOptions.threshold
         fmt = _Formatter(_shown_values(values, summarize))
         body = _format_block(values, fmt, len(prefix), summarize)
-    if t.dtype not in (_C.float32, _C.int64, _C.bool):
+        shown = (default, _C.int64, _C.bool)
+    if t.dtype not in shown:
         suffixes.append(f"dtype={t.dtype!r}")
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
