@@ -142,6 +142,8 @@ from . import _statistics  # noqa: E402
 _family_all += _install_family(_statistics)
 from . import _native_norms  # noqa: E402
 _family_all += _install_family(_native_norms)
+from . import _typeinfo  # noqa: E402
+_family_all += _install_family(_typeinfo)
 
 # The Python functions that C++ calls, handed over once (Note [Python callbacks] in
 # csrc/core/py_callbacks.h): a renamed one fails here, at import, not at its first call.

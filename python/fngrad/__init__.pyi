@@ -442,3 +442,24 @@ def native_batch_norm(input: Any, weight: Any, bias: Any, running_mean: Any, run
 def _native_batch_norm_legit(input: Any, weight: Any, bias: Any, *args: Any) -> Any: ...
 def native_group_norm(input: Any, weight: Any, bias: Any, N: Any, C: Any, HxW: Any, group: Any, eps: Any) -> Any: ...
 def native_dropout_backward(grad_output: Any, mask: Any, scale: Any) -> Any: ...
+
+
+class finfo:
+    def __eq__(self, other: Any) -> Any: ...  # type: ignore[override]
+    def __init__(self, type: Any = ...) -> None: ...
+    def __repr__(self) -> builtins.str: ...
+    bits: Any
+    dtype: Any
+    eps: Any
+    max: Any
+    min: Any
+    resolution: Any
+    smallest_normal: Any
+    tiny: Any
+
+
+class iinfo:
+    def __eq__(self, other: Any) -> Any: ...  # type: ignore[override]
+    def __init__(self, type: Any) -> None: ...
+    def __repr__(self) -> builtins.str: ...
+    dtype: Any
