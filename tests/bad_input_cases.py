@@ -1541,6 +1541,23 @@ add(SUR, "sur_half_precision_ok", lambda L: [
          (np.array([[300.0, 400.0]]) / np.sqrt(125000.0)).astype(np.float16).astype(np.float32)])
 
 
+ATT = "attention"
+add(ATT, "att_head_dims_differ", lambda L: L.nn.functional.scaled_dot_product_attention(
+    L.ones(2, 3, 4), L.ones(2, 5, 3), L.ones(2, 5, 3)), ("matmul", "batch2", "multiplied"))
+add(ATT, "att_mask_shape", lambda L: L.nn.functional.scaled_dot_product_attention(
+    L.ones(2, 3, 4), L.ones(2, 5, 4), L.ones(2, 5, 3), attn_mask=L.ones(4, 5, dtype=L.bool)), "size")
+add(ATT, "att_mixed_dtypes", lambda L: L.nn.functional.scaled_dot_product_attention(
+    L.ones(2, 3, 4), L.ones(2, 5, 4, dtype=L.float64), L.ones(2, 5, 3)), "same dtype")
+add(ATT, "att_integer_inputs", lambda L: L.nn.functional.scaled_dot_product_attention(
+    *(L.ones(2, n, 4, dtype=L.int64) for n in (3, 5, 5))), ("scalar type", "floating point"))
+add(ATT, "att_causal_with_mask", lambda L: L.nn.functional.scaled_dot_product_attention(
+    L.ones(1, 2, 2), L.ones(1, 2, 2), L.ones(1, 2, 2), attn_mask=L.ones(2, 2, dtype=L.bool), is_causal=True),
+    "attn_mask")
+add(ATT, "att_empty_ok", lambda L: [L.nn.functional.scaled_dot_product_attention(
+    L.ones(2, 0, 4), L.ones(2, 5, 4), L.ones(2, 5, 3)), L.nn.functional.scaled_dot_product_attention(
+    L.ones(2, 3, 4), L.ones(2, 0, 4), L.ones(2, 0, 3))], expect="ok")
+
+
 # --------------------------------------------------------------------------------------------------
 # The child process
 # --------------------------------------------------------------------------------------------------

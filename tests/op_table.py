@@ -52,6 +52,13 @@ def np_softplus(x, beta=1.0, threshold=20.0):
     return np.where(beta * x > threshold, x, np.log1p(np.exp(np.minimum(beta * x, threshold))) / beta)
 
 
+def np_causal_attention(q, k, v):
+    s = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+    s = np.where(np.tril(np.ones(s.shape[-2:], bool)), s, -np.inf)
+    e = np.exp(s - s.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True) @ v
+
+
 @dataclass(frozen=True)
 class Arg:
     """Where one argument of an op is checked: the closed interval [lo, hi] (with a margin from
@@ -626,6 +633,9 @@ OPS += [
        lambda a, b: (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1), shapes=((3, 4), (3, 4))),
     Op("F.pairwise_distance", F.pairwise_distance, lambda a, b: np.linalg.norm(a - b + 1e-6, axis=-1),
        shapes=((3, 4), (3, 4))),
+    Op("F.scaled_dot_product_attention",
+       lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True), np_causal_attention,
+       shapes=((2, 3, 4), (2, 5, 4), (2, 5, 3))),
     Op("F.pdist", F.pdist, lambda x: np.linalg.norm(x[np.triu_indices(4, 1)[0]] - x[np.triu_indices(4, 1)[1]], axis=1),
        shapes=((4, 3),)),
     Op("F.pad_reflect", lambda x: F.pad(x, (2, 1), mode="reflect"),

@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 from collections import OrderedDict
@@ -27,6 +28,7 @@ from .._creation import default_generator, from_numpy
 from .._functions import _broadcast_check
 from .._indexing_ops import _np as _values
 from .._precision import half_in_float32
+from .._typeinfo import finfo
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 
@@ -181,6 +183,56 @@ def linear(input, weight, bias=None):
         return bias.addmm(input, weight.t())
     out = input.matmul(weight.t())
     return out if bias is None else out + bias
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
+                                 enable_gqa=False):
+    """Attention: ``softmax(query @ key^T * scale + mask) @ value`` over the last two dims, with
+    ``scale = 1 / sqrt(E)`` unless given. A bool ``attn_mask`` (or ``is_causal``'s lower triangle)
+    says which keys a query may attend to; a float one is added to the scores. A query that may
+    attend to no key gets zeros, as PyTorch's CPU kernel gives. ``enable_gqa`` shares each key/value
+    head among ``query_heads / kv_heads`` query heads.
+
+    >>> import fngrad.nn.functional as F
+    >>> q = k = fngrad.tensor([[[1.0, 0.0], [0.0, 1.0]]])
+    >>> F.scaled_dot_product_attention(q, k, fngrad.tensor([[[1.0], [3.0]]]), is_causal=True)
+    tensor([[[1.0000],
+             [2.3395]]])
+    """
+    if is_causal and attn_mask is not None:
+        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
+    if not query.dtype == key.dtype == value.dtype:
+        names = [_creation._SCALAR_TYPE_NAME[t.dtype].lower() for t in (query, key, value)]
+        raise RuntimeError("[scaled_dot_product_attention] Expected query, key, and value to have the same dtype, but "
+                           "got query.dtype: {} key.dtype: {} and value.dtype: {} instead.".format(*names))
+    if not query.is_floating_point():
+        raise RuntimeError(f"[scaled_dot_product_attention] expected floating point query, key and value, but found "
+                           f"{_creation._SCALAR_TYPE_NAME[query.dtype]}")
+    if enable_gqa and query.dim() >= 3 and key.size(-3) != query.size(-3):
+        key = key.repeat_interleave(query.size(-3) // key.size(-3), -3)
+        value = value.repeat_interleave(query.size(-3) // value.size(-3), -3)
+    factor = 1.0 / math.sqrt(query.size(-1)) if scale is None else scale
+    scores = query.matmul(key.transpose(-2, -1)) * factor
+    allowed = None
+    if is_causal:
+        allowed = _creation.ones(query.size(-2), key.size(-2), dtype=_C.bool).tril()
+    elif attn_mask is not None and attn_mask.dtype == _C.bool:
+        allowed = attn_mask
+    elif attn_mask is not None:
+        scores = scores + attn_mask
+    if allowed is not None:
+        # The lowest finite value, not -inf: a row with no allowed key then has finite (uniform)
+        # weights, zeroed below, so neither its value nor its gradient is NaN.
+        scores = scores.masked_fill(allowed.logical_not(), finfo(scores.dtype).min)
+    weights = scores.softmax(-1)
+    if allowed is not None:
+        weights = weights.masked_fill(allowed.logical_not(), 0.0)
+    if dropout_p > 0.0:
+        weights = dropout(weights, dropout_p)
+    return weights.matmul(value)
+
+
+__all__ += ["scaled_dot_product_attention"]
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
