@@ -1,6 +1,8 @@
-"""``fngrad.nn.utils``: gradient clipping and flattening parameters to one vector (as ``torch.nn.utils``)."""
+"""``fngrad.nn.utils``: gradient clipping, flattening parameters to one vector, and padding sequences
+(``rnn.pad_sequence``), as ``torch.nn.utils``."""
 
+from . import rnn
 from .clip_grad import clip_grad_norm_, clip_grad_value_
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters", "rnn"]
