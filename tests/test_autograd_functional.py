@@ -97,3 +97,21 @@ def test_matches_pytorch():
 
     for ours, theirs in zip(run(fngrad, FAF), run(torch, TAF)):
         np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+def test_grad_is_grads_batched_gives_jacobian_rows():
+    # Each row of the batched grad_outputs is one vector-Jacobian product: with the identity, the
+    # Jacobian itself (written out: d prod / dx_i = prod / x_i, d sum(x^2) / dx_i = 2 x_i).
+    x = fngrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = fngrad.stack([x.prod(), (x * x).sum()])
+    (jac,) = fngrad.autograd.grad(y, x, fngrad.eye(2), is_grads_batched=True)
+    np.testing.assert_allclose(jac.numpy(), [[6.0, 3.0, 2.0], [2.0, 4.0, 6.0]])
+    # create_graph: the batched result is differentiable (d/dx sum_ij d sin(x_i)/dx_j = -sin(x))
+    (jac,) = fngrad.autograd.grad(x.sin(), x, fngrad.eye(3), is_grads_batched=True, create_graph=True)
+    (second,) = fngrad.autograd.grad(jac.sum(), x)
+    np.testing.assert_allclose(second.numpy(), -np.sin([1.0, 2.0, 3.0]), rtol=1e-6)
+    w = fngrad.ones(2, requires_grad=True)
+    gx, gw = fngrad.autograd.grad(x.sum() * 1, [x, w], fngrad.ones(4), is_grads_batched=True, allow_unused=True)
+    assert gx.shape == (4, 3) and gw is None
+    with pytest.raises(RuntimeError, match="we interpret the first dimension of each grad_output as the batch"):
+        fngrad.autograd.grad(x * 2, x, fngrad.ones(2, 2), is_grads_batched=True)

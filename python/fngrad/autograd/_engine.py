@@ -88,6 +88,9 @@ def grad(
     materialize_grads=False,
 ):
     """The gradients of ``outputs`` with respect to ``inputs``, returned rather than accumulated.
+    With ``is_grads_batched``, the first dim of each ``grad_outputs`` tensor is a batch of
+    gradients, and each result has that batch dim first (a vector-Jacobian product per row: rows of
+    the Jacobian with an identity batch).
 
     Example::
 
@@ -95,9 +98,13 @@ def grad(
         >>> x = fngrad.tensor([1.0, 2.0], requires_grad=True)
         >>> fngrad.autograd.grad((x * x).sum(), [x])
         (tensor([2., 4.]),)
+        >>> fngrad.autograd.grad(x * x, x, fngrad.eye(2), is_grads_batched=True)[0]
+        tensor([[2., 0.],
+                [0., 4.]])
     """
     if is_grads_batched:
-        raise NotImplementedError("[grad] is_grads_batched=True is not supported.")
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                             materialize_grads)
     if allow_unused is None:
         allow_unused = materialize_grads
     if materialize_grads and allow_unused is False:
@@ -115,3 +122,32 @@ def grad(
     if materialize_grads:
         result = tuple(zeros_like(i) if r is None else r for r, i in zip(result, inputs_t))
     return tuple(result)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads):
+    """grad() once per row of the batched grad_outputs, the graph kept until the last row; the
+    results stacked along a new first dim (PyTorch vmaps this; the values are the same)."""
+    outputs = _tensor_tuple(outputs, "grad")
+    batched = _grad_tuple(grad_outputs, len(outputs), "grad")
+    sizes = set()
+    for i, (g, out) in enumerate(zip(batched, outputs)):
+        if g is None or tuple(g.shape[1:]) != tuple(out.shape):
+            shown = "None" if g is None else f"fngrad.Size({list(g.shape[1:])})"  # the dims after the batch
+            raise RuntimeError(
+                "If `is_grads_batched=True`, we interpret the first dimension of each grad_output as the batch "
+                "dimension. The sizes of the remaining dimensions are expected to match the shape of corresponding "
+                f"output, but a mismatch was detected: grad_output[{i}] has a shape of {shown} and output[{i}] has a "
+                f"shape of fngrad.Size({list(out.shape)}). If you only want some tensors in `grad_output` to be "
+                "considered batched, consider using vmap.")
+        sizes.add(g.shape[0])
+    if len(sizes) != 1:
+        raise RuntimeError(f"[grad] is_grads_batched=True: every grad_output needs the same batch size, got "
+                           f"{sorted(sizes)}.")
+    (rows,) = sizes
+    keep = create_graph if retain_graph is None else retain_graph
+    per_row = [grad(outputs, inputs, tuple(g[r] for g in batched), retain_graph=True if r < rows - 1 else keep,
+                    create_graph=create_graph, allow_unused=allow_unused, materialize_grads=materialize_grads)
+               for r in range(rows)]
+    if rows == 0:  # no row to run: the shapes come from the inputs
+        return tuple(zeros_like(i).unsqueeze(0)[:0] for i in _tensor_tuple(inputs, "grad"))
+    return tuple(None if parts[0] is None else _C.stack(list(parts), 0) for parts in zip(*per_row))
