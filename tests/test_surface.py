@@ -519,3 +519,21 @@ def test_set_default_tensor_type_is_deprecated_set_default_dtype():
     assert fngrad.get_default_dtype() == fngrad.float32
     with pytest.warns(UserWarning), pytest.raises(TypeError, match="only floating-point types"):
         fngrad.set_default_tensor_type(fngrad.LongTensor)
+
+
+def test_profiler_record_function_labels_run_unchanged():
+    from fngrad.autograd.profiler import record_function
+
+    x = fngrad.tensor([1.0, 2.0], requires_grad=True)
+    with record_function("loss", "args") as label:
+        loss = (x * x).sum()
+    assert (label.name, label.args) == ("loss", "args")
+    loss.backward()
+    assert x.grad.tolist() == [2.0, 4.0]
+
+    @record_function("fails")
+    def fails():
+        raise ValueError("kept")
+
+    with pytest.raises(ValueError, match="kept"):  # an exception inside the block is not swallowed
+        fails()

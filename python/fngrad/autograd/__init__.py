@@ -21,6 +21,7 @@ from . import (  # noqa: F401
     functional,
     grad_mode,
     graph,
+    profiler,
     variable,  # noqa: F401
 )
 from ._engine import backward, grad
