@@ -144,6 +144,7 @@ from . import _native_norms  # noqa: E402
 _family_all += _install_family(_native_norms)
 from . import _typeinfo  # noqa: E402
 _family_all += _install_family(_typeinfo)
+from . import distributions  # noqa: E402,F401  (fngrad.distributions, as torch.distributions)
 
 # The Python functions that C++ calls, handed over once (Note [Python callbacks] in
 # csrc/core/py_callbacks.h): a renamed one fails here, at import, not at its first call.
@@ -254,6 +255,7 @@ __all__ = [
     "nn",
     "optim",
     "utils",
+    "distributions",
     "save",
     "load",
     "from_dlpack",

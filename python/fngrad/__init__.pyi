@@ -6,6 +6,7 @@ from typing import Any, Iterator
 from fngrad import autograd as autograd
 from fngrad import backends as backends
 from fngrad import cuda as cuda
+from fngrad import distributions as distributions
 from fngrad import nn as nn
 from fngrad import optim as optim
 from fngrad import utils as utils

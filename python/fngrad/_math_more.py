@@ -91,7 +91,7 @@ def broadcast_tensors(*tensors):
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     shape = broadcast_shapes(*[tuple(t.shape) for t in tensors])
-    return tuple(t.expand(*shape) for t in tensors)
+    return tuple(t.expand(shape) for t in tensors)  # the tuple form: a 0-d shape is ()
 
 
 def clamp_min(input, min):
