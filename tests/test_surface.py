@@ -537,3 +537,19 @@ def test_profiler_record_function_labels_run_unchanged():
 
     with pytest.raises(ValueError, match="kept"):  # an exception inside the block is not swallowed
         fails()
+
+
+def test_compile_returns_the_callable_unchanged():
+    model = fngrad.nn.Linear(2, 1)
+    assert fngrad.compile(model) is model  # runs eagerly; state_dict keys stay the module's own
+    assert list(fngrad.compile(model).state_dict()) == ["weight", "bias"]
+
+    @fngrad.compile(mode="max-autotune", fullgraph=True)
+    def f(x):
+        return x * 3
+
+    x = fngrad.tensor([1.0, 2.0], requires_grad=True)
+    f(x).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+    with pytest.raises(AssertionError, match="A callable function is expected"):
+        fngrad.compile(3)

@@ -144,6 +144,8 @@ from . import _native_norms  # noqa: E402
 _family_all += _install_family(_native_norms)
 from . import _typeinfo  # noqa: E402
 _family_all += _install_family(_typeinfo)
+from . import _compile  # noqa: E402
+_family_all += _install_family(_compile)
 from . import distributions  # noqa: E402,F401  (fngrad.distributions, as torch.distributions)
 
 # The Python functions that C++ calls, handed over once (Note [Python callbacks] in
