@@ -11,6 +11,7 @@ forward that builds its graph runs untimed before each call.
 
     python bench/families_index.py            # 7 repeats
     python bench/families_index.py --quick    # tiny sizes, 2 repeats (to prove it runs)
+    python bench/families_index.py --threads 1  # both libraries on one thread (steadier on a loaded machine)
 """
 
 from __future__ import annotations
@@ -72,8 +73,12 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--only", default="")
+    parser.add_argument("--threads", type=int, default=None, help="threads for both libraries (default: fngrad's)")
     args = parser.parse_args()
     import torch
+
+    if args.threads:
+        fngrad.set_num_threads(args.threads)
 
     side = 64 if args.quick else 1024
     repeats = args.repeats or (2 if args.quick else 7)

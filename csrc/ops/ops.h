@@ -122,6 +122,15 @@ TensorRef to_dtype(TensorObject* x, DType dtype);
 // A contiguous tensor with x's values in row-major order: x itself when already contiguous.
 TensorRef contiguous(TensorObject* x);
 
+// ---- along one dim (dim_index.cpp): no node recorded; the Python families own the graph ----
+// out[..., j, ...] = x[..., idx[..., j, ...], ...] along dim (idx int64, as many dims as x and no
+// larger apart from dim); an index outside [0, x.size(dim)) raises op's RuntimeError.
+TensorRef gather_dim(TensorObject* x, int64_t dim, TensorObject* idx, const char* op);
+// A contiguous copy of self with src's elements added at idx along dim (repeats accumulate).
+TensorRef scatter_add_dim(TensorObject* self, int64_t dim, TensorObject* idx, TensorObject* src, const char* op);
+// Running sums along dim in x's dtype (float32, float64 or int64), from the end when reverse.
+TensorRef cumsum_dim(TensorObject* x, int64_t dim, bool reverse);
+
 // ---- views and shapes ----
 TensorRef select(TensorObject* x, int64_t dim, int64_t index);
 TensorRef slice(TensorObject* x, int64_t dim, int64_t start, int64_t stop, int64_t step);

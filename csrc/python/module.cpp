@@ -294,6 +294,28 @@ PYBIND11_MODULE(_C, m) {
       },
       py::arg("shape"), py::arg("index"), py::arg("src"));
   m.def(
+      "_gather_dim",
+      [](py::handle x, int64_t dim, py::handle idx, const std::string& op) {
+        return steal(ops::gather_dim(tensor_arg(x, op.c_str()), dim, tensor_arg(idx, op.c_str(), "index"), op.c_str()));
+      },
+      "gather's kernel (no graph; fngrad.gather checks the arguments).", py::arg("input"), py::arg("dim"),
+      py::arg("index"), py::arg("op"));
+  m.def(
+      "_scatter_add_dim",
+      [](py::handle self, int64_t dim, py::handle idx, py::handle src, const std::string& op) {
+        return steal(ops::scatter_add_dim(tensor_arg(self, op.c_str()), dim, tensor_arg(idx, op.c_str(), "index"),
+                                          tensor_arg(src, op.c_str(), "src"), op.c_str()));
+      },
+      "scatter_add's kernel (no graph; fngrad.scatter_add checks the arguments).", py::arg("input"), py::arg("dim"),
+      py::arg("index"), py::arg("src"), py::arg("op"));
+  m.def(
+      "_cumsum_dim",
+      [](py::handle x, int64_t dim, bool reverse) {
+        return steal(ops::cumsum_dim(tensor_arg(x, "cumsum"), dim, reverse));
+      },
+      "cumsum's kernel (no graph; fngrad.cumsum checks the arguments).", py::arg("input"), py::arg("dim"),
+      py::arg("reverse"));
+  m.def(
       "nll_loss",
       [](py::handle logp, py::handle target, py::handle weight, int64_t ignore_index, int reduction) {
         TensorObject* w = weight.is_none() ? nullptr : tensor_arg(weight, "nll_loss", "weight");

@@ -71,13 +71,16 @@ def _wrap_dim(dim, ndim, op):
 
 def _index(index, op, what="int32/int64"):
     """``index`` (an int64 tensor) as a NumPy array; PyTorch's RuntimeError for another dtype."""
+    _check_index(index, op, what)
+    return _np(index).astype(np.int64) if index.dtype == _C.int32 else _np(index)
+
+
+def _check_index(index, op, what="int32/int64"):
+    """PyTorch's errors for an ``index`` that is not a tensor of an integer dtype ``what`` names."""
     if not isinstance(index, _C.TensorBase):
         raise TypeError(f"[{op}] {op}(): argument 'index' must be Tensor, not {type(index).__name__}")
-    if index.dtype == _C.int32 and "int32" in what:
-        return _np(index).astype(np.int64)
-    if index.dtype != _C.int64:
+    if index.dtype != _C.int64 and not (index.dtype == _C.int32 and "int32" in what):
         raise RuntimeError(f"[{op}] {op}(): Expected dtype {what} for index, but got {_dtype_name(index.dtype)}")
-    return _np(index)
 
 
 def _dtype_name(dtype):
@@ -168,15 +171,33 @@ def _leading(a, shape):
 def _prepare(op, self, dim, index, src_shape=None):
     """Checked (dim, index array) of a gather/scatter; 0-d tensors count as 1-d. (PyTorch checks the
     index dtype only when there are indices: an empty index of any integer dtype passes.)"""
-    empty = isinstance(index, _C.TensorBase) and index.numel() == 0 and not index.is_floating_point()
-    idx = _np(index).astype(np.int64) if empty else _index(index, op)
-    dim = _wrap_dim(dim, self.dim(), op)
-    if empty:  # nor its shape
-        return dim, idx
-    _check_scatter_shapes(op, tuple(self.shape), dim, tuple(index.shape), src_shape)
-    idx = _at_least_1d(idx)
+    dim, empty = _check_gather_args(op, self, dim, index, src_shape)
+    if empty:
+        return dim, _np(index).astype(np.int64)
+    idx = _at_least_1d(_index(index, op))
     _check_bounds(op, idx, _shape1(tuple(self.shape))[dim], dim)
     return dim, idx
+
+
+def _check_gather_args(op, self, dim, index, src_shape=None):
+    """(wrapped dim, whether ``index`` is empty) of a gather/scatter, its dtype and shapes checked; the
+    bounds are left to the caller (the native kernels check them as they go). No NumPy view of the
+    index: exporting a tensor saved for backward costs a checksum of its memory."""
+    empty = isinstance(index, _C.TensorBase) and index.numel() == 0 and not index.is_floating_point()
+    if not empty:
+        _check_index(index, op)
+    dim = _wrap_dim(dim, self.dim(), op)
+    if not empty:  # (nor, for an empty one, its shape)
+        _check_scatter_shapes(op, tuple(self.shape), dim, tuple(index.shape), src_shape)
+    return dim, empty
+
+
+def _native_args(input, index, *src):
+    """(input, index, *src) as the native dim kernels take them (csrc/ops/dim_index.cpp): 0-d as 1-d,
+    an int32 index as int64."""
+    if index.dtype == _C.int32:
+        index = index.to(_C.int64)
+    return [t if t.dim() else t.reshape(1) for t in (input, index, *src)]
 
 
 class Gather(Function):
@@ -184,14 +205,14 @@ class Gather(Function):
 
     @staticmethod
     def forward(ctx, input, dim, index):
-        dim, idx = _prepare("gather", input, dim, index)
+        dim, empty = _check_gather_args("gather", input, dim, index)
         ctx.dim = dim
         ctx.save_for_backward(index)
         ctx.shape = tuple(input.shape)
-        if idx.size == 0:
-            return _wrap(np.zeros(tuple(index.shape), _np(input).dtype), input.dtype)
-        out = _take_along(_at_least_1d(_np(input)), idx, dim)
-        return _wrap(out.reshape(tuple(index.shape)), input.dtype)
+        if empty:
+            return _zeros(tuple(index.shape), input)
+        x, i = _native_args(input, index)
+        return _C._gather_dim(x, dim, i, "gather").reshape(tuple(index.shape))
 
     @staticmethod
     def backward(ctx, grad):
@@ -241,16 +262,28 @@ class ScatterAdd(Function):
 
     @staticmethod
     def forward(ctx, self, dim, index, src):
-        dim, _, out = _scatter_forward("scatter_add", self, dim, index, src, np.add)
+        if self.dtype in _NATIVE_SCATTER_ADD and isinstance(src, _C.TensorBase) and src.dtype == self.dtype:
+            dim, empty = _check_gather_args("scatter_add", self, dim, index, tuple(src.shape))
+            x, i, s = _native_args(self, index, src)
+            out = self.clone() if empty else _C._scatter_add_dim(x, dim, i, s, "scatter_add")
+            out = out.reshape(tuple(self.shape))
+        else:
+            dim, _, a = _scatter_forward("scatter_add", self, dim, index, src, np.add)
+            out = _wrap(a, self.dtype)
         ctx.dim = dim
         ctx.save_for_backward(index, src)
-        return _wrap(out, self.dtype)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
         index, src = ctx.saved_tensors
         grad_src = _src_grad(gather(grad, ctx.dim, index), src) if ctx.needs_input_grad[3] else None
         return grad, None, None, grad_src
+
+
+# The dtypes scatter_add's native kernel adds in; the narrow ones keep NumPy's np.add.at, which adds
+# in the tensor's own type.
+_NATIVE_SCATTER_ADD = (_C.float32, _C.float64, _C.int64, _C.bool)
 
 
 def scatter_add(input, dim, index, src):

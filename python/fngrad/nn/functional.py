@@ -811,7 +811,7 @@ def _window_index(spatial, kernel, dilation, stride, out_sizes):
 def _windows(input, kernel, stride, padding, dilation, nd, op, pad_value, rows=False):
     """The sliding windows of (N, C, *spatial) ``input`` as (N, C, K, O): K kernel positions, O output
     positions, padded with ``pad_value`` (with ``rows``, as (N, O, C, K): one row per output position).
-    One advanced index gathers them (its backward scatters the gradient back). Returns the windows and
+    One gather per sample row takes them (its backward scatters the gradient back). Returns the windows and
     the output's spatial sizes."""
     stride = _ntuple(stride, nd, "stride", op)
     dilation = _ntuple(dilation, nd, "dilation", op)
@@ -846,8 +846,11 @@ def _windows(input, kernel, stride, padding, dilation, nd, op, pad_value, rows=F
     if any(o <= 0 for o in out_sizes):
         raise RuntimeError(f"[{op}] Calculated output size: {list(out_sizes)}. Output size is too small (input of "
                            f"padded size {list(spatial)}, kernel {list(kernel)})")
-    positions = _window_positions(n, c, spatial, tuple(kernel), dilation, stride, out_sizes, rows)
-    return x.take(positions), out_sizes
+    # One sample's positions, the same for every sample: gathered along each sample's flat row (the
+    # index expanded over the batch, no copy), so the cached positions do not grow with the batch.
+    positions = _window_positions(c, spatial, tuple(kernel), dilation, stride, out_sizes, rows)
+    per_sample = positions.reshape(1, -1).expand(n, positions.numel())
+    return x.reshape(n, c * int(np.prod(spatial))).gather(1, per_sample).reshape((n,) + tuple(positions.shape)), out_sizes
 
 
 _POSITIONS_CACHE = OrderedDict()  # key -> positions tensor, least recently used first
@@ -855,11 +858,13 @@ _POSITIONS_CACHE_LIMIT = 64 << 20  # bytes of positions kept at most
 
 
 def _window_positions(*key):
-    """The flat positions ``_windows`` gathers, as a contiguous int64 tensor. One ``take`` at flat
-    positions over all (sample, channel) planes is about 30x faster than the equivalent advanced index
-    x.reshape(n, c, -1)[:, :, index] (10 ms for a 64x16x6x6 input); the positions depend on the
-    shapes only, so a training loop reuses them (building them was a third of a small conv's forward).
-    The cache keeps the most recently used ones up to 64 MiB."""
+    """The flat positions in one sample's (C, *spatial) values that ``_windows`` gathers, as a
+    contiguous int64 tensor. One gather at flat positions over all channel planes is about 30x faster
+    than the equivalent advanced index x.reshape(n, c, -1)[:, :, index] (10 ms for a 64x16x6x6
+    input); the positions depend on the shapes only, so a training loop reuses them (building them
+    was a third of a small conv's forward). The cache keeps the most recently used ones up to 64 MiB.
+    (Positions over the whole batch outgrew it: a (16, 64, 32, 32) input's 3x3 windows need 75 MB,
+    rebuilt on every call, 2/3 of that conv2d's forward.)"""
     # Single dict operations only (each atomic under the GIL), so threads sharing the cache at worst
     # build the same positions twice.
     positions = _POSITIONS_CACHE.pop(key, None)
@@ -873,12 +878,12 @@ def _window_positions(*key):
     return positions
 
 
-def _build_window_positions(n, c, spatial, kernel, dilation, stride, out_sizes, rows):
+def _build_window_positions(c, spatial, kernel, dilation, stride, out_sizes, rows):
     index = _window_index(spatial, kernel, dilation, stride, out_sizes)
-    planes = (np.arange(n * c, dtype=np.int64) * int(np.prod(spatial))).reshape(n, c, 1, 1)
-    if rows:
-        positions = planes.reshape(n, 1, c, 1) + index.T.reshape(1, index.shape[1], 1, index.shape[0])
-    else:
+    planes = (np.arange(c, dtype=np.int64) * int(np.prod(spatial))).reshape(c, 1, 1)
+    if rows:  # (O, C, K)
+        positions = planes.reshape(1, c, 1) + index.T.reshape(index.shape[1], 1, index.shape[0])
+    else:  # (C, K, O)
         positions = planes + index
     return from_numpy(np.ascontiguousarray(positions))
 
@@ -904,7 +909,11 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd, op):
         # product, as F.linear is (and so is each gradient), instead of a product per sample.
         rows, out_sizes = _windows(input, kernel, stride, padding, dilation, nd, op, 0.0, rows=True)  # (N, O, C, K)
         o_total = rows.shape[1]
-        out = rows.reshape(n * o_total, -1).matmul(weight.reshape(out_c, -1).t())  # (N * O, out)
+        # The weight as a contiguous (C * K, out) matrix, not a transposed view: its gradient is then
+        # rows^T @ grad, a (C * K, out) product, where a transposed view takes it as grad^T @ rows, (out,
+        # C * K) over the N * O rows, on which OpenBLAS with 2 threads spent 1.5 s for a (16, 64, 32,
+        # 32) batch's 3x3 conv instead of 0.11 s (bench/families_index.py).
+        out = rows.reshape(n * o_total, -1).matmul(weight.reshape(out_c, -1).t().contiguous())  # (N * O, out)
         if bias is not None:
             out = out + bias
         out = out.reshape((n,) + out_sizes + (out_c,)).permute(0, nd + 1, *range(1, nd + 1)).contiguous()

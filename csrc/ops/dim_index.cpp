@@ -1,0 +1,227 @@
+// Kernels along one dim, behind the Python families (python/fngrad/_indexing_ops.py, _scan.py):
+// gather, scatter_add and cumsum. They record no node: the Python Functions check the
+// arguments' shapes and dtypes and own the graph; these only compute, threaded and without the
+// GIL on large tensors. NumPy did this work before: np.take over flat positions built from the
+// index (an extra int64 array as large as the index) and np.add.at, and np.cumsum, which along a
+// leading dim walks the rows one by one (bench/families_index.py has the figures).
+#include <atomic>
+
+#include "core/loops.h"
+#include "ops/ops.h"
+
+namespace fngrad {
+namespace ops {
+
+namespace {
+
+// The elements of a tensor of shape `sizes` as lines along `dim`: line l is the l-th combination of
+// the other dims' coordinates (row-major), and holds sizes[dim] elements. Lines differ in at least
+// one other coordinate, so a scatter along dim writes disjoint positions from different lines:
+// threads split the lines.
+struct Lines {
+  const DimVec& sizes;
+  int64_t dim;
+  int64_t count() const {
+    int64_t n = 1;
+    for (int64_t d = 0; d < static_cast<int64_t>(sizes.size()); d++)
+      if (d != dim) n *= sizes[d];
+    return n;
+  }
+  // The offset of line l's first element for an operand with these strides (over the same dims).
+  int64_t offset(int64_t l, const DimVec& strides) const {
+    int64_t off = 0;
+    for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; d--) {
+      if (d == dim) continue;
+      off += (l % sizes[d]) * strides[d];
+      l /= sizes[d];
+    }
+    return off;
+  }
+};
+
+// Runs chunk(first_line, end_line) over the lines, threaded when there are many elements. Returns
+// false when a chunk returned false (an index out of range), after every chunk has finished.
+template <typename F> bool run_lines(int64_t lines, int64_t len, const F& chunk) {
+  std::atomic<bool> ok{true};
+  GilRelease nogil(lines * len >= kReleaseGilNumel && PyGILState_Check());
+  const int64_t grain = std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(len, 1));
+  parallel_for(lines, grain, [&](int64_t b, int64_t e) {
+    if (ok.load(std::memory_order_relaxed) && !chunk(b, e)) ok.store(false, std::memory_order_relaxed);
+  });
+  return ok.load();
+}
+
+// PyTorch's error for the first index (in the index's row-major order) outside [0, size).
+[[noreturn]] void fail_out_of_bounds(TensorObject* idx, int64_t size, int64_t dim, const char* op) {
+  TensorRef ic = fngrad::contiguous(idx);
+  const int64_t* p = data_ptr<int64_t>(ic.get());
+  int64_t bad = 0;
+  for (int64_t i = 0; i < ic->numel; i++) {
+    if (p[i] < 0 || p[i] >= size) {
+      bad = p[i];
+      break;
+    }
+  }
+  fail(ErrorKind::Runtime, "[", op, "] index ", bad, " is out of bounds for dimension ", dim, " with size ", size);
+}
+
+void check_dim_args(TensorObject* x, int64_t dim, TensorObject* idx, const char* op) {
+  FNGRAD_INTERNAL_ASSERT(idx->dtype == DType::Int64 && ndim(x) == ndim(idx) && dim >= 0 && dim < ndim(x));
+  for (int64_t d = 0; d < ndim(x); d++) FNGRAD_INTERNAL_ASSERT(d == dim || idx->sizes[d] <= x->sizes[d]);
+  (void)op;
+}
+
+}  // namespace
+
+TensorRef gather_dim(TensorObject* x, int64_t dim, TensorObject* idx, const char* op) {
+  check_dim_args(x, dim, idx, op);
+  TensorRef out = empty(idx->sizes, x->dtype, op);
+  if (out->numel == 0) return out;
+  const Lines lines{idx->sizes, dim};
+  const int64_t len = idx->sizes[dim], size = x->sizes[dim];
+  const int64_t xs = x->strides[dim], is = idx->strides[dim], os = out->strides[dim];
+  const int64_t* ip = data_ptr<int64_t>(idx);
+  bool ok = dispatch_bytes(x->dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* xp = data_ptr<T>(x);
+    T* op_ = data_ptr<T>(out.get());
+    return run_lines(lines.count(), len, [&](int64_t b, int64_t e) {
+      for (int64_t l = b; l < e; l++) {
+        const T* xl = xp + lines.offset(l, x->strides);
+        const int64_t* il = ip + lines.offset(l, idx->strides);
+        T* ol = op_ + lines.offset(l, out->strides);
+        if (is == 1 && os == 1 && xs == 1) {  // the common case, which the compiler unrolls
+          for (int64_t j = 0; j < len; j++) {
+            if (static_cast<uint64_t>(il[j]) >= static_cast<uint64_t>(size)) return false;
+            ol[j] = xl[il[j]];
+          }
+          continue;
+        }
+        for (int64_t j = 0; j < len; j++) {
+          const int64_t v = il[j * is];
+          if (static_cast<uint64_t>(v) >= static_cast<uint64_t>(size)) return false;
+          ol[j * os] = xl[v * xs];
+        }
+      }
+      return true;
+    });
+  });
+  if (!ok) fail_out_of_bounds(idx, size, dim, op);
+  return out;
+}
+
+TensorRef scatter_add_dim(TensorObject* self, int64_t dim, TensorObject* idx, TensorObject* src, const char* op) {
+  check_dim_args(self, dim, idx, op);
+  FNGRAD_INTERNAL_ASSERT(src->dtype == self->dtype && ndim(src) == ndim(idx));
+  TensorRef out = contiguous_copy(self);
+  if (idx->numel == 0) return out;
+  const Lines lines{idx->sizes, dim};
+  const int64_t len = idx->sizes[dim], size = self->sizes[dim];
+  const int64_t os = out->strides[dim], is = idx->strides[dim], ss = src->strides[dim];
+  const int64_t* ip = data_ptr<int64_t>(idx);
+  bool ok = dispatch(self->dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* sp = data_ptr<T>(src);
+    T* op_ = data_ptr<T>(out.get());
+    return run_lines(lines.count(), len, [&](int64_t b, int64_t e) {
+      for (int64_t l = b; l < e; l++) {
+        T* ol = op_ + lines.offset(l, out->strides);
+        const int64_t* il = ip + lines.offset(l, idx->strides);
+        const T* sl = sp + lines.offset(l, src->strides);
+        if (is == 1 && ss == 1 && os == 1) {  // the common case, which the compiler unrolls
+          for (int64_t j = 0; j < len; j++) {
+            if (static_cast<uint64_t>(il[j]) >= static_cast<uint64_t>(size)) return false;
+            if constexpr (std::is_same_v<T, bool>)
+              ol[il[j]] = ol[il[j]] || sl[j];
+            else
+              ol[il[j]] += sl[j];
+          }
+          continue;
+        }
+        for (int64_t j = 0; j < len; j++) {
+          const int64_t v = il[j * is];
+          if (static_cast<uint64_t>(v) >= static_cast<uint64_t>(size)) return false;
+          if constexpr (std::is_same_v<T, bool>)
+            ol[v * os] = ol[v * os] || sl[j * ss];
+          else
+            ol[v * os] += sl[j * ss];
+        }
+      }
+      return true;
+    });
+  });
+  if (!ok) fail_out_of_bounds(idx, size, dim, op);
+  return out;
+}
+
+TensorRef cumsum_dim(TensorObject* x_in, int64_t dim, bool reverse) {
+  FNGRAD_INTERNAL_ASSERT(dim >= 0 && dim < ndim(x_in));
+  TensorRef x = fngrad::contiguous(x_in);
+  TensorRef out = empty(x->sizes, x->dtype, "cumsum");
+  if (out->numel == 0) return out;
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < dim; d++) outer *= x->sizes[d];
+  for (int64_t d = dim + 1; d < ndim(x.get()); d++) inner *= x->sizes[d];
+  const int64_t n = x->sizes[dim];
+  // Along the last dim (inner == 1) each line is a chain of dependent adds: a work item runs 8 lines
+  // side by side so that their chains overlap. Otherwise an item is (outer index, a block of inner
+  // columns), scanned row by row so that the adds are contiguous and vectorise. Either way the sums
+  // are NumPy's: sequential along the dim, in the tensor's dtype.
+  constexpr int64_t kLanes = 8, kSegment = 32;
+  const int64_t block = std::min<int64_t>(inner, 1024);
+  const int64_t blocks = (inner + block - 1) / block;
+  const int64_t items = inner == 1 ? (outer + kLanes - 1) / kLanes : outer * blocks;
+  dispatch(x->dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (!std::is_same_v<T, bool>) {
+      const T* xp = data_ptr<T>(x.get());
+      T* op_ = data_ptr<T>(out.get());
+      run_lines(items, inner == 1 ? n * kLanes : n * block, [&](int64_t b, int64_t e) {
+        for (int64_t w = b; w < e; w++) {
+          if (inner == 1) {
+            const int64_t r0 = w * kLanes, lanes = std::min(kLanes, outer - r0);
+            const T* xs = xp + r0 * n;
+            T* os = op_ + r0 * n;
+            T acc[kLanes] = {};
+            for (int64_t s0 = 0; s0 < n; s0 += kSegment) {
+              const int64_t s1 = std::min(n, s0 + kSegment);
+              for (int64_t r = 0; r < lanes; r++) {
+                T a = acc[r];
+                const T* xl = xs + r * n;
+                T* ol = os + r * n;
+                for (int64_t step = s0; step < s1; step++) {
+                  const int64_t k = reverse ? n - 1 - step : step;
+                  a = step == 0 ? xl[k] : a + xl[k];
+                  ol[k] = a;
+                }
+                acc[r] = a;
+              }
+            }
+            continue;
+          }
+          const int64_t o = w / blocks, i0 = (w % blocks) * block, i1 = std::min(inner, i0 + block);
+          const T* xs = xp + o * n * inner;
+          T* os = op_ + o * n * inner;
+          for (int64_t step = 0; step < n; step++) {
+            const int64_t k = reverse ? n - 1 - step : step;
+            const T* xr = xs + k * inner;
+            T* orow = os + k * inner;
+            if (step == 0) {
+              for (int64_t i = i0; i < i1; i++) orow[i] = xr[i];
+            } else {
+              const T* prev = orow + (reverse ? inner : -inner);
+              for (int64_t i = i0; i < i1; i++) orow[i] = prev[i] + xr[i];
+            }
+          }
+        }
+        return true;
+      });
+    } else {
+      FNGRAD_INTERNAL_ASSERT(false);  // bool scans in int64 (_scan.py converts it)
+    }
+  });
+  return out;
+}
+
+}  // namespace ops
+}  // namespace fngrad
