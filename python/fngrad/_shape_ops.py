@@ -24,7 +24,7 @@ import warnings
 import numpy as np
 
 from . import _C
-from ._creation import from_numpy, zeros
+from ._creation import _SCALAR_TYPE_NAME, from_numpy, zeros
 from ._functions import cat
 from ._indexing_ops import _np
 from .autograd.function import Function
@@ -835,8 +835,13 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     if x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError(f"[cdist] X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: "
                            f"{x2.shape[-1]}")
+    for i, x in enumerate((x1, x2), 1):
+        if not x.is_floating_point():
+            raise RuntimeError(f"[cdist] cdist only supports floating-point dtypes, X{i} got: {_SCALAR_TYPE_NAME[x.dtype]}")
     if p < 0:
         raise RuntimeError("[cdist] cdist only supports non-negative p values")
+    if x1.dtype in (_C.float16, _C.bfloat16) and x1.numel() and x2.numel():  # PyTorch's kernel has no half precision
+        raise NotImplementedError(f"[cdist] \"cdist\" not implemented for '{_SCALAR_TYPE_NAME[x1.dtype]}'")
     diff = (x1.unsqueeze(-2) - x2.unsqueeze(-3)).abs()
     if p == 0:  # the count of differing coordinates: no gradient, but a graph (as PyTorch's)
         return (diff * 0).sum(-1) + (diff != 0).to(x1.dtype).sum(-1)
