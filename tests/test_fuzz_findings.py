@@ -281,3 +281,12 @@ def test_tensorinv_refuses_ind_beyond_the_dims():
 def test_tensor_has_no_leaky_relu_method():
     # PyTorch's Tensor has none (F.leaky_relu is the function)
     assert not hasattr(fngrad.Tensor, "leaky_relu")
+
+
+def test_repeat_interleave_method_needs_repeats():
+    # --one 4159: the counts-only form is the function's; the method without repeats is refused
+    t = fngrad.tensor([1, 2])
+    assert fngrad.repeat_interleave(t).tolist() == [0, 1, 1]
+    assert t.repeat_interleave(2).tolist() == [1, 1, 2, 2]
+    with pytest.raises(TypeError, match=r"repeat_interleave\(\) received an invalid combination of arguments - got \(\)"):
+        t.repeat_interleave()

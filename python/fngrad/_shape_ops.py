@@ -852,6 +852,20 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     return (diff ** p).sum(-1) ** (1.0 / p)
 
 
+def _repeat_interleave_method(self, repeats=None, dim=None, *, output_size=None):
+    """``repeat_interleave(self, repeats, dim)``; as a method ``repeats`` is required (PyTorch's
+    counts-only form is the function's).
+
+    >>> fngrad.tensor([1, 2]).repeat_interleave(fngrad.tensor([1, 2]))
+    tensor([1, 2, 2])
+    """
+    if repeats is None:
+        raise TypeError("repeat_interleave() received an invalid combination of arguments - got (), but expected one "
+                        "of:\n * (Tensor repeats, int dim = None, *, int output_size = None)\n * (int repeats, int dim "
+                        "= None, *, int output_size = None)")
+    return repeat_interleave(self, repeats, dim, output_size=output_size)
+
+
 def _adjoint(self):
     """The conjugate transpose of the last two dims: the transpose, for fngrad's real dtypes (a view).
 
@@ -866,7 +880,7 @@ _METHODS = {
     "adjoint": _adjoint, "mH": property(_adjoint, doc="x.adjoint(): the transpose of the last two dims."),
     "H": property(lambda self: self.T, doc="The conjugate transpose of a matrix: its transpose (real dtypes)."),
     "flip": flip, "fliplr": fliplr, "flipud": flipud, "roll": roll, "rot90": rot90, "repeat": _repeat,
-    "repeat_interleave": repeat_interleave, "tile": _tile_method, "tril": tril, "triu": triu, "tril_": _tril_,
+    "repeat_interleave": _repeat_interleave_method, "tile": _tile_method, "tril": tril, "triu": triu, "tril_": _tril_,
     "triu_": _triu_, "diag": diag, "diag_embed": diag_embed, "diagflat": diagflat, "diagonal": diagonal, "trace": trace,
     "movedim": movedim, "moveaxis": moveaxis, "narrow": narrow, "select": select, "unflatten": unflatten,
     "ravel": ravel, "tensor_split": tensor_split, "hsplit": hsplit, "vsplit": vsplit, "dsplit": dsplit,
