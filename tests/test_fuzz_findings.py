@@ -290,3 +290,19 @@ def test_repeat_interleave_method_needs_repeats():
     assert t.repeat_interleave(2).tolist() == [1, 1, 2, 2]
     with pytest.raises(TypeError, match=r"repeat_interleave\(\) received an invalid combination of arguments - got \(\)"):
         t.repeat_interleave()
+
+
+def _round_bfloat16(a):
+    """float32 values rounded to bfloat16's 8 significant bits (round to nearest, ties to even)."""
+    bits = np.asarray(a, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    bits = (bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000
+    return bits.astype(np.uint32).view(np.float32)
+
+
+def test_hinge_embedding_loss_rounds_a_number_margin_to_bfloat16_first():
+    # OpInfo's bfloat16 sample: PyTorch's rsub rounds the Python-number margin to the input's dtype
+    x = np.array([0.1015625, 0.5, -0.25], dtype=np.float32)  # exact in bfloat16
+    out = F.hinge_embedding_loss(fngrad.tensor(x).to(fngrad.bfloat16), fngrad.tensor([-1, -1, -1]), margin=0.37,
+                                 reduction="none")
+    expected = _round_bfloat16(np.maximum(_round_bfloat16(np.float32(0.37)) - x, 0))
+    np.testing.assert_array_equal(out.float().numpy(), expected)

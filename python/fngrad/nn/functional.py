@@ -1699,6 +1699,8 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "hinge_embedding_loss")
     zero = _zeros_like(input)
+    if isinstance(margin, numbers.Real) and input.dtype in (_C.float16, _C.bfloat16):
+        margin = _creation.tensor(margin, dtype=input.dtype)  # PyTorch rounds the margin to the input's dtype first
     margin_part = _C.where(target != 1, (margin - input).clamp(min=0), zero)
     self_part = _C.where(target != -1, input, zero)
     return _reduce(margin_part + self_part, reduction)
