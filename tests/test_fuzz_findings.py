@@ -6,6 +6,7 @@ import pytest
 
 import fngrad
 import fngrad.nn.functional as F
+from conftest import requires_torch
 
 
 @pytest.mark.parametrize("upper", [False, True])
@@ -278,9 +279,18 @@ def test_tensorinv_refuses_ind_beyond_the_dims():
     np.testing.assert_allclose(fngrad.linalg.tensorinv(fngrad.tensor([[2.0]]), ind=2).numpy(), [[0.5]])
 
 
-def test_tensor_has_no_leaky_relu_method():
-    # PyTorch's Tensor has none (F.leaky_relu is the function)
-    assert not hasattr(fngrad.Tensor, "leaky_relu")
+@requires_torch
+def test_tensor_methods_are_the_ones_pytorch_has():
+    # Tensor.leaky_relu, Tensor.silu(_), maximum_, minimum_, logaddexp(2)_ do not exist in PyTorch: code
+    # written for it never calls them, and fngrad does not make them (F.silu, F.leaky_relu are the spellings)
+    import torch
+
+    names = list(fngrad._C.unary_ops) + list(fngrad._C.binary_ops) + ["leaky_relu"]
+    for name in names + [n + "_" for n in names]:
+        assert hasattr(fngrad.Tensor, name) == hasattr(torch.Tensor, name), name
+    x = fngrad.tensor([1.0, -1.0])
+    assert F.silu(x, inplace=True) is x
+    np.testing.assert_allclose(x.numpy(), [1 / (1 + np.exp(-1)), -1 / (1 + np.exp(1))], rtol=1e-6)
 
 
 def test_repeat_interleave_method_needs_repeats():

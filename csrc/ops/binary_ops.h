@@ -167,6 +167,8 @@ inline DType floating_kernel_only(DType promoted, const char* op, const char* ke
 
 struct BinaryDefaults {
   static constexpr Numbers numbers = Numbers::Both;
+  // Whether PyTorch's Tensor has the in-place method <name>_ (maximum_, logaddexp_ do not exist there).
+  static constexpr bool inplace_method = true;
   static constexpr const char* backward_name_rev = nullptr;     // nullptr: the same as backward_name
   static constexpr const char* other_name = "other";            // PyTorch's name of the second argument
   static constexpr const char* backward_name_scalar = nullptr;  // when only the left side is a tensor
@@ -343,6 +345,7 @@ struct Pow : BinaryDefaults {
 // NaN propagates through maximum and minimum, as in PyTorch (unlike std::max).
 struct Maximum : BinaryDefaults {
   FNGRAD_BINARY_NAMES("maximum", "MaximumBackward0")
+  static constexpr bool inplace_method = false;
   static constexpr Numbers numbers = Numbers::Neither;
   static constexpr const char* doc =
       "The larger of input and other, elementwise (NaN if either is NaN). Ties split the gradient.\n\n"
@@ -369,6 +372,7 @@ struct Maximum : BinaryDefaults {
 
 struct Minimum : BinaryDefaults {
   FNGRAD_BINARY_NAMES("minimum", "MinimumBackward0")
+  static constexpr bool inplace_method = false;
   static constexpr Numbers numbers = Numbers::Neither;
   static constexpr const char* doc =
       "The smaller of input and other, elementwise (NaN if either is NaN). Ties split the gradient.\n\n"
@@ -565,6 +569,7 @@ struct Copysign : BinaryDefaults {
 // grad / (1 + exp(other - self)) (derivatives.yaml), computed as grad * sigmoid(self - other).
 struct Logaddexp : BinaryDefaults {
   FNGRAD_BINARY_NAMES("logaddexp", "LogaddexpBackward0")
+  static constexpr bool inplace_method = false;
   static constexpr Numbers numbers = Numbers::Neither;
   static constexpr const char* doc =
       "log(exp(input) + exp(other)), elementwise, without overflow.\n\n"
@@ -592,6 +597,7 @@ struct Logaddexp : BinaryDefaults {
 // log2(2**input + 2**other). Gradient: grad / (1 + 2**(other - self)) for self, mirrored.
 struct Logaddexp2 : BinaryDefaults {
   FNGRAD_BINARY_NAMES("logaddexp2", "Logaddexp2Backward0")
+  static constexpr bool inplace_method = false;
   static constexpr Numbers numbers = Numbers::Neither;
   static constexpr const char* doc =
       "log2(2 ** input + 2 ** other), elementwise, without overflow.\n\n"

@@ -347,23 +347,32 @@ std::vector<PyMethodDef> module_functions() {
 
 }  // namespace
 
+// Whether a unary op has Tensor methods: unless it says tensor_methods = false (PyTorch has none).
+template <typename Op, typename = void> struct has_tensor_methods : std::true_type {};
+template <typename Op> struct has_tensor_methods<Op, std::void_t<decltype(Op::tensor_methods)>>
+    : std::bool_constant<Op::tensor_methods> {};
+
 void append_op_table_methods(std::vector<PyMethodDef>& out) {
-#define FNGRAD_UNARY_METHODS(Op)                                                                   \
-  out.push_back({ops::Op::name, unary_method<ops::Op>, METH_NOARGS,                                \
-                 keep(std::string(ops::Op::name) + "($self, /)\n--\n\n" + unary_doc<ops::Op>())}); \
-  out.push_back(                                                                                   \
-      {keep(std::string(ops::Op::name) + "_"), unary_method_<ops::Op>, METH_NOARGS,                \
-       keep(std::string(ops::Op::name) + "_($self, /)\n--\n\n" + inplace_doc(ops::Op::name, ops::Op::doc))});
+#define FNGRAD_UNARY_METHODS(Op)                                                                                \
+  if constexpr (has_tensor_methods<ops::Op>::value) {                                                           \
+    out.push_back({ops::Op::name, unary_method<ops::Op>, METH_NOARGS,                                           \
+                   keep(std::string(ops::Op::name) + "($self, /)\n--\n\n" + unary_doc<ops::Op>())});            \
+    out.push_back(                                                                                              \
+        {keep(std::string(ops::Op::name) + "_"), unary_method_<ops::Op>, METH_NOARGS,                           \
+         keep(std::string(ops::Op::name) + "_($self, /)\n--\n\n" + inplace_doc(ops::Op::name, ops::Op::doc))}); \
+  }
   FNGRAD_UNARY_OPS(FNGRAD_UNARY_METHODS)
 #undef FNGRAD_UNARY_METHODS
-#define FNGRAD_BINARY_METHODS(Op)                                                                                   \
-  out.push_back({ops::Op::name, FASTCALL((binary_method<ops::Op, false>)), METH_FASTCALL | METH_KEYWORDS,           \
-                 keep(binary_signature<ops::Op>(true) + ops::Op::doc)});                                            \
-  out.push_back(                                                                                                    \
-      {keep(std::string(ops::Op::name) + "_"), FASTCALL((binary_method<ops::Op, true>)),                            \
-       METH_FASTCALL | METH_KEYWORDS,                                                                               \
-       keep(std::string(ops::Op::name) + "_" + binary_signature<ops::Op>(true).substr(std::strlen(ops::Op::name)) + \
-            inplace_doc(ops::Op::name, ops::Op::doc))});
+#define FNGRAD_BINARY_METHODS(Op)                                                                                     \
+  out.push_back({ops::Op::name, FASTCALL((binary_method<ops::Op, false>)), METH_FASTCALL | METH_KEYWORDS,             \
+                 keep(binary_signature<ops::Op>(true) + ops::Op::doc)});                                              \
+  if constexpr (ops::Op::inplace_method) {                                                                            \
+    out.push_back(                                                                                                    \
+        {keep(std::string(ops::Op::name) + "_"), FASTCALL((binary_method<ops::Op, true>)),                            \
+         METH_FASTCALL | METH_KEYWORDS,                                                                               \
+         keep(std::string(ops::Op::name) + "_" + binary_signature<ops::Op>(true).substr(std::strlen(ops::Op::name)) + \
+              inplace_doc(ops::Op::name, ops::Op::doc))});                                                            \
+  }
   FNGRAD_BINARY_OPS(FNGRAD_BINARY_METHODS)
 #undef FNGRAD_BINARY_METHODS
 #define FNGRAD_TERNARY_METHODS(Op)                                                                           \

@@ -109,7 +109,7 @@ def silu(input, inplace=False):
     tensor([-0.2384, -0.1888,  0.3112,  1.7616])
     """
     _floating_only(input, "silu_cpu")
-    return input.silu_() if inplace else input.silu()
+    return _inplace_result(input, _C.silu(input), inplace)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
