@@ -147,7 +147,10 @@ def test_atan2_and_hypot_match_numpy_with_broadcasting_and_numbers():
     rng = np.random.default_rng(3)
     a, b = rng.standard_normal((3, 4)), rng.standard_normal(4)
     np.testing.assert_allclose(fngrad.atan2(fngrad.tensor(a), fngrad.tensor(b)).numpy(), np.arctan2(a, b), rtol=1e-6)
-    np.testing.assert_allclose(fngrad.hypot(fngrad.tensor(a), 2.0).numpy(), np.hypot(a, 2.0), rtol=1e-6)
+    np.testing.assert_allclose(fngrad.hypot(fngrad.tensor(a), fngrad.tensor(2.0)).numpy(), np.hypot(a, 2.0), rtol=1e-6)
+    # PyTorch's signatures of atan2 and hypot take tensors only: a Python number is refused, as there.
+    with pytest.raises(TypeError, match=r"hypot\(\): argument 'other' \(position 2\) must be Tensor, not float"):
+        fngrad.hypot(fngrad.tensor(a), 2.0)
     # Integer inputs compute in float32, as PyTorch promotes them.
     r = fngrad.atan2(fngrad.tensor([1, -1]), fngrad.tensor([0, 0]))
     assert r.dtype == fngrad.float32
@@ -156,7 +159,10 @@ def test_atan2_and_hypot_match_numpy_with_broadcasting_and_numbers():
     x.atan2_(fngrad.tensor(b))
     np.testing.assert_allclose(x.numpy(), np.arctan2(a, b))
     with pytest.raises(RuntimeError, match="can't be cast to the desired output type"):
-        fngrad.tensor([1, 2]).hypot_(fngrad.tensor([1, 2]))
+        fngrad.tensor([1, 2]).atan2_(fngrad.tensor([1, 2]))
+    # hypot's kernel has no integer version in PyTorch (atan2 promotes instead)
+    with pytest.raises(NotImplementedError, match="\"hypot_cpu\" not implemented for 'Long'"):
+        fngrad.hypot(fngrad.tensor([1, 2]), fngrad.tensor([1, 2]))
 
 
 @requires_torch

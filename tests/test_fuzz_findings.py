@@ -6,6 +6,7 @@ import pytest
 
 import fngrad
 import fngrad.nn.functional as F
+from conftest import requires_torch
 
 
 @pytest.mark.parametrize("upper", [False, True])
@@ -67,3 +68,251 @@ def test_hardtanh_and_relu6_keep_an_integer_input_dtype():
     u = fngrad.tensor([1, 7], dtype=fngrad.uint8)
     assert F.relu6(u).dtype == fngrad.uint8
     np.testing.assert_array_equal(F.relu6(u).numpy(), [1, 6])
+
+
+# ---- the argument fuzzer's findings of this round (stress/fuzz_args.py --one SEED names each case) ----
+
+def test_float_power_takes_a_number_base_in_double_precision():
+    # --one 662: 0.41 was rounded to float32 before the power
+    out = fngrad.float_power(0.41, fngrad.tensor([5, 2], dtype=fngrad.int8))
+    assert out.dtype == fngrad.float64
+    np.testing.assert_array_equal(out.numpy(), [0.41 ** 5, 0.41 ** 2])
+
+
+@pytest.mark.parametrize("eps", [None, 0.2])
+def test_logit_gradient_is_pytorchs_outside_the_domain(eps):
+    # --one 2707: d/dx logit = 1 / (x (1 - x)); PyTorch's backward gives NaN outside [0, 1] without eps
+    # (the forward is NaN there) and 0 outside [eps, 1 - eps] with it (the clamp's flat part).
+    x = np.array([-0.5, 0.1, 0.3, 0.5, 0.7, 0.9, 1.5])
+    t = fngrad.tensor(x, requires_grad=True)
+    fngrad.logit(t, eps).sum().backward()
+    lo, hi, outside = (0, 1, np.nan) if eps is None else (eps, 1 - eps, 0.0)
+    expected = np.where((x < lo) | (x > hi), outside, 1 / (x * (1 - x)))
+    np.testing.assert_allclose(t.grad.numpy(), expected, rtol=1e-12)
+    assert fngrad.autograd.gradcheck(lambda v: fngrad.logit(v, eps), fngrad.tensor([0.3, 0.6], dtype=fngrad.float64,
+                                                                               requires_grad=True))
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (2, 0, 3), (2, 3, 0), (0, 0)])
+def test_cond_of_an_empty_matrix_is_zero(shape):
+    # --one 2957: PyTorch returns 0 per matrix (of the batch shape), outside the graph
+    out = fngrad.linalg.cond(fngrad.zeros(*shape, dtype=fngrad.float64, requires_grad=True))
+    assert tuple(out.shape) == shape[:-2] and not out.requires_grad
+    np.testing.assert_array_equal(out.numpy(), np.zeros(shape[:-2]))
+
+
+def _potf2_reference(a):
+    """Cholesky-Banachiewicz, row by row, stopping at the first non-positive pivot."""
+    n = a.shape[0]
+    L = np.tril(a).astype(np.float64)
+    for j in range(n):
+        d = a[j, j] - sum(L[j, k] ** 2 for k in range(j))
+        if d <= 0:
+            L[j, j] = d
+            return L, j + 1
+        L[j, j] = np.sqrt(d)
+        for i in range(j + 1, n):
+            L[i, j] = (a[i, j] - sum(L[i, k] * L[j, k] for k in range(j))) / L[j, j]
+    return L, 0
+
+
+def test_cholesky_ex_returns_the_partial_factor_and_info():
+    # --one 700: LAPACK's info is the order of the failing leading minor; the columns before it are
+    # factored, the failing pivot holds a_jj - sum L_jk^2 and the rest of the lower triangle is A's.
+    a = np.array([[[-1.98, -1.16, -0.13], [0.68, -0.23, -0.93], [-3.08, -1.48, -0.24]],
+                  [[4, 1, 0.5], [1, -3, 1], [0.5, 1, 2]], [[4, 1, 0.5], [1, 3, 1], [0.5, 1, 2]],
+                  [[4, 1, 0.5], [1, 3, 1], [0.5, 1, -2]]])
+    L, info = fngrad.linalg.cholesky_ex(fngrad.tensor(a))
+    expected = [_potf2_reference(m) for m in a]
+    np.testing.assert_array_equal(info.numpy(), [e[1] for e in expected])
+    assert info.dtype == fngrad.int32
+    np.testing.assert_allclose(L.numpy(), np.stack([e[0] for e in expected]), rtol=1e-12)
+    np.testing.assert_allclose(L[2].numpy(), np.linalg.cholesky(a[2]), rtol=1e-12)
+    with pytest.raises(fngrad.linalg.LinAlgError, match=r"\(Batch element 0\).*leading minor of order 1"):
+        fngrad.linalg.cholesky_ex(fngrad.tensor(a), check_errors=True)
+    with pytest.raises(fngrad.linalg.LinAlgError, match=r"\(Batch element 2\).*leading minor of order 3"):
+        fngrad.linalg.cholesky(fngrad.tensor(a[[2, 2, 3]]))
+
+
+def test_cholesky_upper_reads_the_upper_triangle():
+    rng = np.random.default_rng(1)
+    m = rng.normal(size=(3, 3))
+    spd = m @ m.T + 3 * np.eye(3)
+    junk = np.triu(spd) + np.tril(rng.normal(size=(3, 3)), -1)  # the lower triangle is ignored with upper
+    U = fngrad.linalg.cholesky(fngrad.tensor(junk), upper=True)
+    np.testing.assert_allclose(U.numpy(), np.linalg.cholesky(spd).T, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [fngrad.float16, fngrad.bfloat16])
+def test_cholesky_of_half_precision_refuses_unless_empty(dtype):
+    # --one 5493: PyTorch's LAPACK kernel has no half precision; an empty batch is returned as it is
+    empty = fngrad.linalg.cholesky(fngrad.zeros(0, 3, 3).to(dtype))
+    assert empty.dtype == dtype and tuple(empty.shape) == (0, 3, 3)
+    assert fngrad.linalg.cholesky_ex(fngrad.zeros(0, 3, 3).to(dtype)).info.shape == (0,)
+    name = {fngrad.float16: "Half", fngrad.bfloat16: "BFloat16"}[dtype]
+    with pytest.raises(NotImplementedError, match=f"\"cholesky_cpu\" not implemented for '{name}'"):
+        fngrad.linalg.cholesky(fngrad.eye(2).to(dtype))
+
+
+def test_cholesky_solve_gradient_is_the_derivative_through_the_triangle_read():
+    # --one 4849 (kept as a known difference): PyTorch's formula multiplies by the whole factor, so with
+    # values in the unread triangle even the read triangle's gradient is off; central differences of
+    # the function fngrad and LAPACK compute agree with fngrad's.
+    b = np.array([[0.78, 0.1, 0.77], [-1.11, 1.53, 1.32], [-0.99, -2.15, -0.5]])
+    f = np.array([[-1.62, 0.75, -1.1], [-4.38, -1.0, 2.07], [0.28, 2.6, 0.65]])
+    t = fngrad.tensor(f, requires_grad=True)
+    fngrad.cholesky_solve(fngrad.tensor(b), t).sum().backward()
+
+    def value(m):
+        low = np.tril(m)
+        return np.linalg.solve(low @ low.T, b).sum()
+
+    fd = np.zeros((3, 3))
+    for i, j in zip(*np.tril_indices(3)):
+        e = np.zeros((3, 3))
+        e[i, j] = 1e-6
+        fd[i, j] = (value(f + e) - value(f - e)) / 2e-6
+    np.testing.assert_allclose(np.tril(t.grad.numpy()), fd, rtol=1e-5)
+
+
+def test_arithmetic_aliases_take_a_number_first():
+    # --one 4209: torch.true_divide/multiply/subtract take a Python number as input (a wrapped number)
+    x = fngrad.tensor([1, 2])
+    out = fngrad.true_divide(2, x)
+    assert out.dtype == fngrad.float32
+    np.testing.assert_array_equal(out.numpy(), [2.0, 1.0])
+    assert fngrad.multiply(3, x).dtype == fngrad.int64 and fngrad.multiply(3, x).tolist() == [3, 6]
+    assert fngrad.subtract(2, x, alpha=2).tolist() == [0, -2]
+    assert fngrad.rsub(x, 2.5).tolist() == [1.5, 0.5]
+    with pytest.raises(TypeError, match=r"true_divide\(\): argument 'input' \(position 1\) must be Tensor, not str"):
+        fngrad.true_divide("a", x)
+
+
+@pytest.mark.parametrize("name", ["maximum", "minimum", "atan2", "hypot", "logaddexp", "logaddexp2", "fmax", "fmin",
+                                  "dist"])
+def test_tensor_only_binary_ops_refuse_a_number(name):
+    # PyTorch's signatures of these take (Tensor input, Tensor other)
+    x = fngrad.tensor([1.0, 2.0])
+    fn = getattr(fngrad, name)
+    with pytest.raises(TypeError, match=rf"{name}\(\): argument 'input' \(position 1\) must be Tensor, not int"):
+        fn(2, x)
+    with pytest.raises(TypeError, match=rf"{name}\(\): argument 'other' \(position \d\) must be Tensor, not float"):
+        fn(x, 2.0)
+    with pytest.raises(TypeError, match=rf"{name}\(\): argument 'other' \(position \d\) must be Tensor, not bool"):
+        getattr(x, name)(True)
+    assert fn(x, x).dtype == fngrad.float32  # two tensors are taken
+
+
+@pytest.mark.parametrize("name", ["fmod", "copysign"])
+def test_fmod_and_copysign_take_a_number_second_only(name):
+    x = fngrad.tensor([1.5, -2.5])
+    expected = getattr(np, name)(x.numpy(), 2.0)
+    np.testing.assert_array_equal(getattr(fngrad, name)(x, 2.0).numpy(), expected)
+    with pytest.raises(TypeError, match=rf"{name}\(\) received an invalid combination of arguments - got "
+                                        r"\(int, Tensor\)"):
+        getattr(fngrad, name)(2, x)
+
+
+def test_sub_refuses_one_bool_operand():
+    mask = fngrad.tensor([True, False])
+    for call in (lambda: fngrad.tensor([1.0, 2.0]) - mask, lambda: 1 - mask, lambda: fngrad.tensor([1, 2]).sub(True),
+                 lambda: fngrad.rsub(fngrad.tensor([1.0]), False), lambda: F.tanhshrink(mask)):
+        with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with a bool tensor is not supported"):
+            call()
+    with pytest.raises(RuntimeError, match="with two bool tensors is not supported"):
+        mask - mask
+
+
+_FLOAT_KERNELS = [("hardshrink", F.hardshrink, "hardshrink_cpu"), ("softshrink", F.softshrink, "softshrink_check"),
+                  ("hardsigmoid", F.hardsigmoid, "hardsigmoid_cpu"), ("hardswish", F.hardswish, "hardswish_cpu"),
+                  ("elu", F.elu, "elu_cpu"), ("celu", F.celu, "elu_cpu"), ("selu", F.selu, "elu_cpu"),
+                  ("softplus", F.softplus, "softplus_cpu"), ("glu", F.glu, "glu_cpu"), ("gelu", F.gelu, "GeluKernelImpl"),
+                  ("leaky_relu", F.leaky_relu, "leaky_relu_cpu"), ("rrelu", F.rrelu, "leaky_relu_cpu"),
+                  ("silu", F.silu, "silu_cpu"), ("mish", F.mish, "mish_cpu"), ("logsigmoid", F.logsigmoid,
+                                                                                "log_sigmoid_cpu")]
+
+
+@pytest.mark.parametrize("name,fn,kernel", _FLOAT_KERNELS, ids=[k[0] for k in _FLOAT_KERNELS])
+@pytest.mark.parametrize("dtype,type_name", [(fngrad.bool, "Bool"), (fngrad.int32, "Int"), (fngrad.uint8, "Byte")])
+def test_float_only_activations_refuse_bool_and_integers(name, fn, kernel, dtype, type_name):
+    x = fngrad.tensor([[0, 1], [1, 0]]).to(dtype)
+    with pytest.raises(NotImplementedError, match=f"\"{kernel}\" not implemented for '{type_name}'"):
+        fn(x)
+    assert fn(x.float()).dtype == fngrad.float32
+
+
+def test_prelu_pdist_cdist_hardtanh_refuse_pytorchs_dtypes():
+    with pytest.raises(RuntimeError, match="prelu: Type promoting not supported. Got Float and Byte"):
+        F.prelu(fngrad.ones(2, 3), fngrad.ones(1, dtype=fngrad.uint8))
+    with pytest.raises(NotImplementedError, match="\"prelu_cpu\" not implemented for 'Long'"):
+        F.prelu(fngrad.ones(2, 3, dtype=fngrad.int64), fngrad.ones(1, dtype=fngrad.int64))
+    with pytest.raises(RuntimeError, match="pdist only supports floating-point dtypes"):
+        F.pdist(fngrad.ones(3, 2, dtype=fngrad.int64))
+    with pytest.raises(NotImplementedError, match="\"pdist\" not implemented for 'Half'"):
+        F.pdist(fngrad.ones(3, 2, dtype=fngrad.float16))
+    with pytest.raises(RuntimeError, match="cdist only supports floating-point dtypes, X2 got: Char"):
+        fngrad.cdist(fngrad.ones(3, 2), fngrad.ones(3, 2, dtype=fngrad.int8))
+    with pytest.raises(NotImplementedError, match="\"cdist\" not implemented for 'BFloat16'"):
+        fngrad.cdist(fngrad.ones(3, 2, dtype=fngrad.bfloat16), fngrad.ones(3, 2, dtype=fngrad.bfloat16))
+    with pytest.raises(RuntimeError, match="Bool inputs not supported for hardtanh"):
+        F.hardtanh(fngrad.tensor([True]))
+    with pytest.raises(RuntimeError, match="cannot do hardtanh on an unsigned type with negative limits"):
+        F.hardtanh(fngrad.tensor([1], dtype=fngrad.uint8))
+    with pytest.raises(NotImplementedError, match="\"hypot_cpu\" not implemented for 'Int'"):
+        fngrad.hypot(fngrad.ones(2, dtype=fngrad.int32), fngrad.ones(2, dtype=fngrad.int32))
+    with pytest.raises(NotImplementedError, match="\"histogramdd\" not implemented for 'Half'"):
+        fngrad.histogram(fngrad.ones(3, dtype=fngrad.float16))
+
+
+def test_addr_broadcasts_input_to_the_outer_product_only():
+    # --one 30: PyTorch expands input to (len(vec1), len(vec2)); a larger input is refused
+    out = fngrad.addr(fngrad.tensor([1.0, 2.0]), fngrad.ones(3), fngrad.ones(2))
+    np.testing.assert_array_equal(out.numpy(), np.array([1.0, 2.0]) + np.ones((3, 2)))
+    with pytest.raises(RuntimeError, match="expanded size"):
+        fngrad.addr(fngrad.ones(3, 4), fngrad.ones(3), fngrad.ones(1))
+
+
+def test_tensorinv_refuses_ind_beyond_the_dims():
+    # --one 4104
+    with pytest.raises(RuntimeError, match="invalid slice, N = 2; size = 0"):
+        fngrad.linalg.tensorinv(fngrad.tensor(2.0))
+    np.testing.assert_allclose(fngrad.linalg.tensorinv(fngrad.tensor([[2.0]]), ind=2).numpy(), [[0.5]])
+
+
+@requires_torch
+def test_tensor_methods_are_the_ones_pytorch_has():
+    # Tensor.leaky_relu, Tensor.silu(_), maximum_, minimum_, logaddexp(2)_ do not exist in PyTorch: code
+    # written for it never calls them, and fngrad does not make them (F.silu, F.leaky_relu are the spellings)
+    import torch
+
+    names = list(fngrad._C.unary_ops) + list(fngrad._C.binary_ops) + ["leaky_relu"]
+    for name in names + [n + "_" for n in names]:
+        assert hasattr(fngrad.Tensor, name) == hasattr(torch.Tensor, name), name
+    x = fngrad.tensor([1.0, -1.0])
+    assert F.silu(x, inplace=True) is x
+    np.testing.assert_allclose(x.numpy(), [1 / (1 + np.exp(-1)), -1 / (1 + np.exp(1))], rtol=1e-6)
+
+
+def test_repeat_interleave_method_needs_repeats():
+    # --one 4159: the counts-only form is the function's; the method without repeats is refused
+    t = fngrad.tensor([1, 2])
+    assert fngrad.repeat_interleave(t).tolist() == [0, 1, 1]
+    assert t.repeat_interleave(2).tolist() == [1, 1, 2, 2]
+    with pytest.raises(TypeError, match=r"repeat_interleave\(\) received an invalid combination of arguments - got \(\)"):
+        t.repeat_interleave()
+
+
+def _round_bfloat16(a):
+    """float32 values rounded to bfloat16's 8 significant bits (round to nearest, ties to even)."""
+    bits = np.asarray(a, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    bits = (bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000
+    return bits.astype(np.uint32).view(np.float32)
+
+
+def test_hinge_embedding_loss_rounds_a_number_margin_to_bfloat16_first():
+    # OpInfo's bfloat16 sample: PyTorch's rsub rounds the Python-number margin to the input's dtype
+    x = np.array([0.1015625, 0.5, -0.25], dtype=np.float32)  # exact in bfloat16
+    out = F.hinge_embedding_loss(fngrad.tensor(x).to(fngrad.bfloat16), fngrad.tensor([-1, -1, -1]), margin=0.37,
+                                 reduction="none")
+    expected = _round_bfloat16(np.maximum(_round_bfloat16(np.float32(0.37)) - x, 0))
+    np.testing.assert_array_equal(out.float().numpy(), expected)

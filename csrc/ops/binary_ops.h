@@ -151,7 +151,24 @@ inline void check_int_divisor(const char* op, const Operand& b, DType dtype) {
 }
 }  // namespace binary_detail
 
+// Which operands PyTorch's signatures let be a Python number: both (add's Scalar overloads), only
+// `other` (fmod, copysign: no overload with a number first), or neither (maximum: Tensor, Tensor).
+enum class Numbers { Both, OtherOnly, Neither };
+
+// PyTorch's refusal of bool and integer operands by a kernel that has only floating-point versions
+// (hypot, logaddexp): a result_dtype for such ops.
+inline DType floating_kernel_only(DType promoted, const char* op, const char* kernel) {
+  if (!is_floating(promoted)) {
+    fail(ErrorKind::NotImplemented, "[", op, "] \"", kernel, "\" not implemented for '", scalar_type_name(promoted),
+         "'");
+  }
+  return promoted;
+}
+
 struct BinaryDefaults {
+  static constexpr Numbers numbers = Numbers::Both;
+  // Whether PyTorch's Tensor has the in-place method <name>_ (maximum_, logaddexp_ do not exist there).
+  static constexpr bool inplace_method = true;
   static constexpr const char* backward_name_rev = nullptr;     // nullptr: the same as backward_name
   static constexpr const char* other_name = "other";            // PyTorch's name of the second argument
   static constexpr const char* backward_name_scalar = nullptr;  // when only the left side is a tensor
@@ -162,6 +179,8 @@ struct BinaryDefaults {
   // Checks of the operands (in the compute dtype; `b` may be a Python number) beyond dtype and
   // shape: pow's integer exponents, integer division by zero. None by default.
   static void check(const TensorObject*, const Operand&, DType) {}
+  // Checks of the operands as given (before promotion): sub's refusal of a bool operand.
+  static void check_operands(const Operand&, const Operand&) {}
   // The dtype PyTorch computes in, from the promoted type of the operands.
   static DType result_dtype(DType promoted) { return promoted; }
 };
@@ -216,6 +235,17 @@ struct Sub : BinaryDefaults {
            "the `^` or `logical_xor()` operator instead.");
     }
     return promoted;
+  }
+  // One bool operand (a bool tensor, or True/False beside a tensor of another dtype), as PyTorch's sub_check.
+  static void check_operands(const Operand& a, const Operand& b) {
+    auto is_bool = [](const Operand& o) {
+      return o.is_tensor() ? o.tensor->dtype == DType::Bool : o.scalar.kind == Scalar::Bool;
+    };
+    if (is_bool(a) != is_bool(b)) {
+      fail(ErrorKind::Runtime,
+           "[sub] Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
+           "mask, use the `~` or `logical_not()` operator instead.");
+    }
   }
   template <typename T> T forward(T a, T b) const { return alpha == 1 ? a - b : a - static_cast<T>(alpha) * b; }
   template <typename T> T grad_a(T, T, T, T g) const { return g; }
@@ -317,6 +347,8 @@ struct Pow : BinaryDefaults {
 // NaN propagates through maximum and minimum, as in PyTorch (unlike std::max).
 struct Maximum : BinaryDefaults {
   FNGRAD_BINARY_NAMES("maximum", "MaximumBackward0")
+  static constexpr bool inplace_method = false;
+  static constexpr Numbers numbers = Numbers::Neither;
   static constexpr const char* doc =
       "The larger of input and other, elementwise (NaN if either is NaN). Ties split the gradient.\n\n"
       ">>> fngrad.maximum(fngrad.tensor([1., 5.]), fngrad.tensor([3., 2.]))\n"
@@ -342,6 +374,8 @@ struct Maximum : BinaryDefaults {
 
 struct Minimum : BinaryDefaults {
   FNGRAD_BINARY_NAMES("minimum", "MinimumBackward0")
+  static constexpr bool inplace_method = false;
+  static constexpr Numbers numbers = Numbers::Neither;
   static constexpr const char* doc =
       "The smaller of input and other, elementwise (NaN if either is NaN). Ties split the gradient.\n\n"
       ">>> fngrad.minimum(fngrad.tensor([1., 5.]), fngrad.tensor([3., 2.]))\n"
@@ -369,6 +403,7 @@ struct Minimum : BinaryDefaults {
 // a = b = 0 (the denominator's zero would give NaN).
 struct Atan2 : BinaryDefaults {
   FNGRAD_BINARY_NAMES("atan2", "Atan2Backward0")
+  static constexpr Numbers numbers = Numbers::Neither;
   static constexpr const char* doc =
       "The angle of the point (other, input), in radians: arctan(input / other) in the right quadrant.\n\n"
       ">>> fngrad.atan2(fngrad.tensor([1., -1.]), fngrad.tensor([1., 0.]))\n"
@@ -405,11 +440,13 @@ struct Atan2 : BinaryDefaults {
 // PyTorch's hypot backward: grad * a / y and grad * b / y (NaN at a = b = 0, as PyTorch gives).
 struct Hypot : BinaryDefaults {
   FNGRAD_BINARY_NAMES("hypot", "HypotBackward0")
+  static constexpr Numbers numbers = Numbers::Neither;
   static constexpr const char* doc =
       "sqrt(input ** 2 + other ** 2), elementwise, without overflow in the squares.\n\n"
       ">>> fngrad.hypot(fngrad.tensor([3., 5.]), fngrad.tensor([4., 12.]))\n"
       "tensor([ 5., 13.])";
   static constexpr Domain domain = Domain::Float;
+  static DType result_dtype(DType promoted) { return floating_kernel_only(promoted, "hypot", "hypot_cpu"); }
   static constexpr bool has_alpha = false;
   static constexpr int grad_a_reads = kA | kY, grad_b_reads = kB | kY;
   template <typename T> T forward(T a, T b) const { return std::hypot(a, b); }
@@ -480,6 +517,7 @@ struct Remainder : BinaryDefaults {
 // derivatives.yaml: self: grad, other: -grad * self.div(other, rounding_mode="trunc").
 struct Fmod : BinaryDefaults {
   FNGRAD_BINARY_NAMES("fmod", "FmodBackward1")
+  static constexpr Numbers numbers = Numbers::OtherOnly;
   static constexpr const char* backward_name_scalar = "FmodBackward0";
   static constexpr const char* doc =
       "The remainder of input / other rounded towards zero, with the sign of input (C's fmod).\n\n"
@@ -507,6 +545,7 @@ struct Fmod : BinaryDefaults {
 // 0 where self == 0; no gradient flows to other (its derivative is zero where it is defined).
 struct Copysign : BinaryDefaults {
   FNGRAD_BINARY_NAMES("copysign", "CopysignBackward0")
+  static constexpr Numbers numbers = Numbers::OtherOnly;
   static constexpr const char* backward_name_scalar = "CopysignBackward1";
   static constexpr const char* doc =
       "The magnitude of input with the sign of other, elementwise (integers compute in float32).\n\n"
@@ -532,11 +571,14 @@ struct Copysign : BinaryDefaults {
 // grad / (1 + exp(other - self)) (derivatives.yaml), computed as grad * sigmoid(self - other).
 struct Logaddexp : BinaryDefaults {
   FNGRAD_BINARY_NAMES("logaddexp", "LogaddexpBackward0")
+  static constexpr bool inplace_method = false;
+  static constexpr Numbers numbers = Numbers::Neither;
   static constexpr const char* doc =
       "log(exp(input) + exp(other)), elementwise, without overflow.\n\n"
       ">>> fngrad.logaddexp(fngrad.tensor([0., 1000.]), fngrad.tensor([0., 1000.]))\n"
       "tensor([6.9315e-01, 1.0007e+03])";
   static constexpr Domain domain = Domain::Float;
+  static DType result_dtype(DType promoted) { return floating_kernel_only(promoted, "logaddexp", "logaddexp_cpu"); }
   static constexpr bool has_alpha = false;
   static constexpr int grad_a_reads = kA | kB, grad_b_reads = kA | kB;
   template <typename T> T forward(T a, T b) const {
@@ -557,11 +599,14 @@ struct Logaddexp : BinaryDefaults {
 // log2(2**input + 2**other). Gradient: grad / (1 + 2**(other - self)) for self, mirrored.
 struct Logaddexp2 : BinaryDefaults {
   FNGRAD_BINARY_NAMES("logaddexp2", "Logaddexp2Backward0")
+  static constexpr bool inplace_method = false;
+  static constexpr Numbers numbers = Numbers::Neither;
   static constexpr const char* doc =
       "log2(2 ** input + 2 ** other), elementwise, without overflow.\n\n"
       ">>> fngrad.logaddexp2(fngrad.tensor([1., 3.]), fngrad.tensor([1., 3.]))\n"
       "tensor([2., 4.])";
   static constexpr Domain domain = Domain::Float;
+  static DType result_dtype(DType promoted) { return floating_kernel_only(promoted, "logaddexp2", "logaddexp2_cpu"); }
   static constexpr bool has_alpha = false;
   static constexpr int grad_a_reads = kA | kB, grad_b_reads = kA | kB;
   template <typename T> T forward(T a, T b) const {

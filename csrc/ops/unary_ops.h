@@ -5,6 +5,8 @@
 //   doc                     what it computes and a runnable example (fngrad.exp's docstring, a doctest)
 //   saves                   what the backward reads: the input x, the output y, both, or nothing
 //   float_only              integer and bool inputs are computed in float32 (as PyTorch promotes them)
+//   tensor_methods          optional, false where PyTorch's Tensor has no such methods (silu: only
+//                           F.silu); Tensor.<name> and Tensor.<name>_ are made otherwise
 //   forward(x)              the scalar function
 //   backward(x, y, g)       the fused backward: the gradient of the input from the saved value(s)
 //                           and the incoming gradient g (an unsaved value arrives as 0)
@@ -426,6 +428,7 @@ struct Erf {
 
 struct Silu {
   FNGRAD_UNARY_NAMES("silu", "SiluBackward0")
+  static constexpr bool tensor_methods = false;  // torch.Tensor has no silu: F.silu is the spelling
   static constexpr const char* doc =
       "input * sigmoid(input), elementwise (the SiLU, or swish).\n\n"
       ">>> fngrad.silu(fngrad.tensor([0., 1.]))\n"

@@ -126,6 +126,22 @@ template <typename Op> Op binary_op_from(const Args& args, int i, const Operand&
   return op;
 }
 
+// PyTorch's refusals of a Python number where its signatures want a tensor (Op::numbers): the
+// TypeError of its argument parser. `first` is the index of `input` in a (0 for the functions).
+template <typename Op> void check_number_operands(const Args& a, int first) {
+  if constexpr (Op::numbers == ops::Numbers::Neither) {
+    a.tensor(first);
+    a.tensor(first + 1);
+  } else if constexpr (Op::numbers == ops::Numbers::OtherOnly) {
+    if (a[first] != nullptr && !is_tensor(a[first]) && a[first + 1] != nullptr) {
+      auto type = [](PyObject* o) { return is_tensor(o) ? std::string("Tensor") : std::string(py_type_name(o)); };
+      fail(ErrorKind::Type, Op::name, "() received an invalid combination of arguments - got (", type(a[first]), ", ",
+           type(a[first + 1]), "), but expected one of:\n * (Tensor input, Tensor ", Op::other_name,
+           ", *, Tensor out = None)\n * (Tensor input, Number ", Op::other_name, ", *, Tensor out = None)");
+    }
+  }
+}
+
 // input, other, then keyword-only alpha (where the op has it) and out.
 template <typename Op> const Signature& binary_function_sig() {
   static const Signature sig = []() -> Signature {
@@ -152,6 +168,7 @@ PyObject* binary_function(PyObject*, PyObject* const* args, Py_ssize_t nargs, Py
   FNGRAD_TRY
   constexpr int kAlpha = 2, kOut = Op::has_alpha ? 3 : 2;
   Args a(binary_function_sig<Op>(), args, nargs, kwnames);
+  check_number_operands<Op>(a, 0);
   Operand x = a.operand(0), y = a.operand(1);
   const Op op = binary_op_from<Op>(a, kAlpha, x, y);
   return write_out(ops::binary_op(x, y, op), a, kOut, Op::name);
@@ -162,6 +179,7 @@ template <typename Op, bool InPlace>
 PyObject* binary_method(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   FNGRAD_TRY
   Args a(binary_method_sig<Op>(), args, nargs, kwnames);
+  if constexpr (Op::numbers == ops::Numbers::Neither) a.tensor(0);
   Operand y = a.operand(0);
   TensorObject* x = as_tensor(self);
   const Op op = binary_op_from<Op>(a, 1, Operand(x), y);
@@ -329,23 +347,32 @@ std::vector<PyMethodDef> module_functions() {
 
 }  // namespace
 
+// Whether a unary op has Tensor methods: unless it says tensor_methods = false (PyTorch has none).
+template <typename Op, typename = void> struct has_tensor_methods : std::true_type {};
+template <typename Op> struct has_tensor_methods<Op, std::void_t<decltype(Op::tensor_methods)>>
+    : std::bool_constant<Op::tensor_methods> {};
+
 void append_op_table_methods(std::vector<PyMethodDef>& out) {
-#define FNGRAD_UNARY_METHODS(Op)                                                                   \
-  out.push_back({ops::Op::name, unary_method<ops::Op>, METH_NOARGS,                                \
-                 keep(std::string(ops::Op::name) + "($self, /)\n--\n\n" + unary_doc<ops::Op>())}); \
-  out.push_back(                                                                                   \
-      {keep(std::string(ops::Op::name) + "_"), unary_method_<ops::Op>, METH_NOARGS,                \
-       keep(std::string(ops::Op::name) + "_($self, /)\n--\n\n" + inplace_doc(ops::Op::name, ops::Op::doc))});
+#define FNGRAD_UNARY_METHODS(Op)                                                                                \
+  if constexpr (has_tensor_methods<ops::Op>::value) {                                                           \
+    out.push_back({ops::Op::name, unary_method<ops::Op>, METH_NOARGS,                                           \
+                   keep(std::string(ops::Op::name) + "($self, /)\n--\n\n" + unary_doc<ops::Op>())});            \
+    out.push_back(                                                                                              \
+        {keep(std::string(ops::Op::name) + "_"), unary_method_<ops::Op>, METH_NOARGS,                           \
+         keep(std::string(ops::Op::name) + "_($self, /)\n--\n\n" + inplace_doc(ops::Op::name, ops::Op::doc))}); \
+  }
   FNGRAD_UNARY_OPS(FNGRAD_UNARY_METHODS)
 #undef FNGRAD_UNARY_METHODS
-#define FNGRAD_BINARY_METHODS(Op)                                                                                   \
-  out.push_back({ops::Op::name, FASTCALL((binary_method<ops::Op, false>)), METH_FASTCALL | METH_KEYWORDS,           \
-                 keep(binary_signature<ops::Op>(true) + ops::Op::doc)});                                            \
-  out.push_back(                                                                                                    \
-      {keep(std::string(ops::Op::name) + "_"), FASTCALL((binary_method<ops::Op, true>)),                            \
-       METH_FASTCALL | METH_KEYWORDS,                                                                               \
-       keep(std::string(ops::Op::name) + "_" + binary_signature<ops::Op>(true).substr(std::strlen(ops::Op::name)) + \
-            inplace_doc(ops::Op::name, ops::Op::doc))});
+#define FNGRAD_BINARY_METHODS(Op)                                                                                     \
+  out.push_back({ops::Op::name, FASTCALL((binary_method<ops::Op, false>)), METH_FASTCALL | METH_KEYWORDS,             \
+                 keep(binary_signature<ops::Op>(true) + ops::Op::doc)});                                              \
+  if constexpr (ops::Op::inplace_method) {                                                                            \
+    out.push_back(                                                                                                    \
+        {keep(std::string(ops::Op::name) + "_"), FASTCALL((binary_method<ops::Op, true>)),                            \
+         METH_FASTCALL | METH_KEYWORDS,                                                                               \
+         keep(std::string(ops::Op::name) + "_" + binary_signature<ops::Op>(true).substr(std::strlen(ops::Op::name)) + \
+              inplace_doc(ops::Op::name, ops::Op::doc))});                                                            \
+  }
   FNGRAD_BINARY_OPS(FNGRAD_BINARY_METHODS)
 #undef FNGRAD_BINARY_METHODS
 #define FNGRAD_TERNARY_METHODS(Op)                                                                           \

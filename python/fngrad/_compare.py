@@ -34,10 +34,20 @@ def _out(result, out, op):
     return out.copy_(result)
 
 
-def _input(input, op):
+def _input(input, op, name="input", position=1):
+    """``input`` itself; PyTorch's TypeError where its signature wants a tensor and got anything else."""
     if not isinstance(input, _C.TensorBase):
-        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {_type_name(input)}")
+        raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not {_type_name(input)}")
     return input
+
+
+def _number_first(input, other, op):
+    """Whether ``input`` is a Python number before a tensor ``other``: PyTorch's signatures of subtract,
+    multiply and true_divide take that (a wrapped number, as ``2 * x``)."""
+    if isinstance(input, (bool, int, float)) and isinstance(other, _C.TensorBase):
+        return True
+    _input(input, op)
+    return False
 
 
 def _comparison(method, name, doc_example, result, inplace_result):
@@ -138,7 +148,9 @@ def subtract(input, other, *, alpha=1, out=None):
     >>> fngrad.subtract(fngrad.ones(2), 1, alpha=2)
     tensor([-1., -1.])
     """
-    return _out(_input(input, "subtract").sub(other, alpha=alpha), out, "subtract")
+    if _number_first(input, other, "subtract"):
+        return _out(_C.sub(input, other, alpha=alpha), out, "subtract")
+    return _out(input.sub(other, alpha=alpha), out, "subtract")
 
 
 def multiply(input, other, *, out=None):
@@ -147,7 +159,8 @@ def multiply(input, other, *, out=None):
     >>> fngrad.multiply(fngrad.ones(2), 3)
     tensor([3., 3.])
     """
-    return _out(_input(input, "multiply").mul(other), out, "multiply")
+    return _out(_C.mul(input, other) if _number_first(input, other, "multiply") else input.mul(other), out,
+                "multiply")
 
 
 def true_divide(input, other, *, out=None):
@@ -156,7 +169,8 @@ def true_divide(input, other, *, out=None):
     >>> fngrad.true_divide(fngrad.ones(2), 3)
     tensor([0.3333, 0.3333])
     """
-    return _out(_input(input, "true_divide").div(other), out, "true_divide")
+    return _out(_C.div(input, other) if _number_first(input, other, "true_divide") else input.div(other), out,
+                "true_divide")
 
 
 def is_floating_point(input) -> bool:

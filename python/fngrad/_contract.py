@@ -449,7 +449,8 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
         if isinstance(value, float) and not result.is_floating_point and result != _C.bool:
             raise RuntimeError(f"[addr] For integral input tensors, argument {name} must not be a floating point "
                                "number.")
-    return _scaled_sum(input, vec1.outer(vec2), beta, alpha)
+    # input broadcasts to the outer product's shape, never the other way (PyTorch's expand error)
+    return _scaled_sum(input.expand(vec1.shape[0], vec2.shape[0]), vec1.outer(vec2), beta, alpha)
 
 
 def chain_matmul(*matrices):

@@ -806,7 +806,10 @@ def _draw_dtype(t: Tensor):
 
 
 def _floating_only(t: Tensor, kernel: str) -> None:
-    if not t.dtype.is_floating_point:
+    """PyTorch's refusal of a bool or integer tensor by a kernel that has only floating-point versions
+    (random fills, the activations of nn.functional): NotImplementedError naming the kernel. Anything
+    that is not a tensor is left to the op's own argument checks."""
+    if isinstance(t, TensorBase) and not t.dtype.is_floating_point:
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_SCALAR_TYPE_NAME[t.dtype]}'")
 
 

@@ -16,7 +16,7 @@ import types
 
 import numpy as np
 
-from . import _C, _classify, _creation
+from . import _C, _classify, _compare, _creation
 from . import _functions as _fn
 from ._functions import return_types
 from ._indexing_ops import _inplace, _np, _wrap, _wrap_dim
@@ -138,7 +138,7 @@ def rsub(input, other, *, alpha=1):
     >>> fngrad.rsub(fngrad.tensor([1., 2.]), 5)
     tensor([4., 3.])
     """
-    return _ns.sub(_t(other, input), input, alpha=alpha) if alpha != 1 else _t(other, input) - input
+    return _ns.sub(other, input, alpha=alpha)  # a number `other` is a wrapped number (True refused, as sub)
 
 
 def logit(input, eps=None):
@@ -149,14 +149,40 @@ def logit(input, eps=None):
     """
     f = _ns
     x = input if input.is_floating_point() else input.to(f.get_default_dtype())
-    if eps is not None:
-        x = f.clamp(x, eps, 1 - eps)
-    return f.log(x / (1 - x))
+    return _Logit.apply(x, eps)
 
 
-def _fminmax(input, other, pick):
+class _Logit(Function):
+    """logit with PyTorch's logit_backward: ``g / (x (1 - x))``, NaN outside [0, 1] without ``eps``
+    (where the forward is NaN too) and 0 outside [eps, 1 - eps] with it (the clamped region)."""
+
+    _node_name = "LogitBackward0"
+
+    @staticmethod
+    def forward(ctx, x, eps):
+        ctx.save_for_backward(x)
+        ctx.eps = eps
+        f = _ns
+        clamped = x if eps is None else f.clamp(x, eps, 1 - eps)
+        return f.log(clamped / (1 - clamped))
+
+    @staticmethod
+    def backward(ctx, grad):
+        f = _ns
+        x, = ctx.saved_tensors
+        eps = ctx.eps
+        lo, hi, outside = (0, 1, float("nan")) if eps is None else (eps, 1 - eps, 0.0)
+        return f.where((x < lo) | (x > hi), f.tensor(outside, dtype=grad.dtype), grad / (x * (1 - x))), None
+
+
+def _tensors(op, input, other):
+    """``input`` and ``other``, which PyTorch's signature of ``op`` wants both to be tensors."""
+    return _compare._input(input, op), _compare._input(other, op, "other", 2)
+
+
+def _fminmax(input, other, pick, op):
     f = _ns
-    a, b = _t(input), _t(other, input)
+    a, b = _tensors(op, input, other)
     keep_a = pick(a, b)
     if b.is_floating_point():
         keep_a = keep_a | f.isnan(b)
@@ -169,7 +195,7 @@ def fmax(input, other):
     >>> fngrad.fmax(fngrad.tensor([1., float('nan')]), fngrad.tensor([0., 2.]))
     tensor([1., 2.])
     """
-    return _fminmax(input, other, lambda a, b: a >= b)
+    return _fminmax(input, other, lambda a, b: a >= b, "fmax")
 
 
 def fmin(input, other):
@@ -178,7 +204,7 @@ def fmin(input, other):
     >>> fngrad.fmin(fngrad.tensor([1., float('nan')]), fngrad.tensor([0., 2.]))
     tensor([0., 2.])
     """
-    return _fminmax(input, other, lambda a, b: a <= b)
+    return _fminmax(input, other, lambda a, b: a <= b, "fmin")
 
 
 def heaviside(input, values):
@@ -223,7 +249,8 @@ def float_power(input, exponent):
     tensor([8.], dtype=fngrad.float64)
     """
     f = _ns
-    x = _t(input).to(f.float64)
+    # A Python number base is taken in double precision, as PyTorch does (not rounded to float32 first).
+    x = input.to(f.float64) if isinstance(input, _C.TensorBase) else f.tensor(input, dtype=f.float64)
     e = exponent.to(f.float64) if isinstance(exponent, _C.TensorBase) else builtins.float(exponent)
     return f.pow(x, e)
 
@@ -375,6 +402,7 @@ def dist(input, other, p=2):
     tensor(5.)
     """
     f = _ns
+    input, other = _tensors("dist", input, other)
     d = input - other
     if p == 0:
         return (d != 0).to(d.dtype).sum()

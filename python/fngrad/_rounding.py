@@ -40,7 +40,9 @@ def _trunc_divide(input, other):
     PyTorch). Floats are trunc(a / b), as PyTorch computes them, with a zero gradient."""
     if _is_floating(input) or _is_floating(other):
         return _C.trunc(_C.div(input, other))
-    return _C.floor_divide(input - _C.fmod(input, other), other)
+    # (fmod takes a tensor first, as PyTorch's: a number input is made a 0-d tensor, which promotes as one)
+    a = input if isinstance(input, _C.TensorBase) else _C.full([], input, _C.bool if isinstance(input, bool) else _C.int64)
+    return _C.floor_divide(a - _C.fmod(a, other), other)
 
 
 def div(input, other, *, rounding_mode=None, out=None):

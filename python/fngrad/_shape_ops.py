@@ -24,7 +24,7 @@ import warnings
 import numpy as np
 
 from . import _C
-from ._creation import from_numpy, zeros
+from ._creation import _SCALAR_TYPE_NAME, from_numpy, zeros
 from ._functions import cat
 from ._indexing_ops import _np
 from .autograd.function import Function
@@ -835,8 +835,13 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     if x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError(f"[cdist] X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: "
                            f"{x2.shape[-1]}")
+    for i, x in enumerate((x1, x2), 1):
+        if not x.is_floating_point():
+            raise RuntimeError(f"[cdist] cdist only supports floating-point dtypes, X{i} got: {_SCALAR_TYPE_NAME[x.dtype]}")
     if p < 0:
         raise RuntimeError("[cdist] cdist only supports non-negative p values")
+    if x1.dtype in (_C.float16, _C.bfloat16) and x1.numel() and x2.numel():  # PyTorch's kernel has no half precision
+        raise NotImplementedError(f"[cdist] \"cdist\" not implemented for '{_SCALAR_TYPE_NAME[x1.dtype]}'")
     diff = (x1.unsqueeze(-2) - x2.unsqueeze(-3)).abs()
     if p == 0:  # the count of differing coordinates: no gradient, but a graph (as PyTorch's)
         return (diff * 0).sum(-1) + (diff != 0).to(x1.dtype).sum(-1)
@@ -845,6 +850,20 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     if p == 1:
         return diff.sum(-1)
     return (diff ** p).sum(-1) ** (1.0 / p)
+
+
+def _repeat_interleave_method(self, repeats=None, dim=None, *, output_size=None):
+    """``repeat_interleave(self, repeats, dim)``; as a method ``repeats`` is required (PyTorch's
+    counts-only form is the function's).
+
+    >>> fngrad.tensor([1, 2]).repeat_interleave(fngrad.tensor([1, 2]))
+    tensor([1, 2, 2])
+    """
+    if repeats is None:
+        raise TypeError("repeat_interleave() received an invalid combination of arguments - got (), but expected one "
+                        "of:\n * (Tensor repeats, int dim = None, *, int output_size = None)\n * (int repeats, int dim "
+                        "= None, *, int output_size = None)")
+    return repeat_interleave(self, repeats, dim, output_size=output_size)
 
 
 def _adjoint(self):
@@ -861,7 +880,7 @@ _METHODS = {
     "adjoint": _adjoint, "mH": property(_adjoint, doc="x.adjoint(): the transpose of the last two dims."),
     "H": property(lambda self: self.T, doc="The conjugate transpose of a matrix: its transpose (real dtypes)."),
     "flip": flip, "fliplr": fliplr, "flipud": flipud, "roll": roll, "rot90": rot90, "repeat": _repeat,
-    "repeat_interleave": repeat_interleave, "tile": _tile_method, "tril": tril, "triu": triu, "tril_": _tril_,
+    "repeat_interleave": _repeat_interleave_method, "tile": _tile_method, "tril": tril, "triu": triu, "tril_": _tril_,
     "triu_": _triu_, "diag": diag, "diag_embed": diag_embed, "diagflat": diagflat, "diagonal": diagonal, "trace": trace,
     "movedim": movedim, "moveaxis": moveaxis, "narrow": narrow, "select": select, "unflatten": unflatten,
     "ravel": ravel, "tensor_split": tensor_split, "hsplit": hsplit, "vsplit": vsplit, "dsplit": dsplit,

@@ -25,7 +25,7 @@ import numpy as np
 from . import _C, _creation
 from . import _functions as _fn
 from ._functions import return_types
-from ._indexing_ops import _dtype_name, _np, _wrap, _wrap_dim
+from ._indexing_ops import _np, _wrap, _wrap_dim
 
 __all__ = ["quantile", "nanquantile", "histogram", "histogramdd", "gradient"]
 
@@ -181,8 +181,9 @@ def _histogramdd(op, points, bins, range_, weight, density, dtype):
 
 
 def _check_hist_input(op, input, weight):
-    if not input.is_floating_point():
-        raise RuntimeError(f"{op}(): \"{op}_cpu\" not implemented for '{_dtype_name(input.dtype)}'")
+    if not input.is_floating_point() or input.dtype in (_C.float16, _C.bfloat16):
+        # PyTorch's kernel (histogramdd's, for all three) has float32 and float64 versions only
+        raise NotImplementedError(f"[{op}] \"histogramdd\" not implemented for '{_creation._SCALAR_TYPE_NAME[input.dtype]}'")
     if weight is not None and tuple(weight.shape) != tuple(input.shape[:-1] if op == "histogramdd" else input.shape):
         raise RuntimeError(f"{op}(): if weight tensor is provided it should have the same shape as the input "
                            f"tensor excluding its innermost dimension, but got input with shape "

@@ -419,14 +419,6 @@ class Tensor(_C.TensorBase):
         """
         return tensor(data, dtype=dtype or self.dtype, device=device or CPU, requires_grad=requires_grad)
 
-    def leaky_relu(self, negative_slope=0.01):
-        """max(x, 0) + negative_slope * min(x, 0) (``F.leaky_relu`` as a method; PyTorch's Tensor has no such method).
-
-        >>> fngrad.tensor([-2., 1.]).leaky_relu(0.1)
-        tensor([-0.2000,  1.0000])
-        """
-        return self._leaky_relu(negative_slope)
-
     def masked_select(self, mask):
         """The elements where ``mask`` (broadcast against self) is true, as a 1-D tensor.
 

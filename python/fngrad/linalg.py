@@ -319,6 +319,8 @@ def tensorinv(A, ind=2):
     op = "linalg.tensorinv"
     if ind <= 0:
         raise RuntimeError(f"[{op}] Expected a strictly positive integer for 'ind', but got {ind}")
+    if ind > A.dim():
+        raise RuntimeError(f"[{op}] ArrayRef: invalid slice, N = {ind}; size = {A.dim()}")
     rows, cols = A.shape[:ind], A.shape[ind:]
     m, n = int(np.prod(rows)), int(np.prod(cols))
     if m != n:
@@ -372,27 +374,45 @@ def vander(x, N=None):
 # ----------------------------------------------------------------------------------------------------
 # cholesky, qr, eigh, svd
 # ----------------------------------------------------------------------------------------------------
+def _potf2(m):
+    """LAPACK's unblocked lower Cholesky of one matrix (its lower triangle read), in float64, as
+    ``(L, info)``: on failure at order ``info`` the columns before it are factored, the failing
+    diagonal entry holds ``a_kk - sum_j L_kj^2`` and the rest of the lower triangle is ``m``'s own."""
+    a = np.tril(np.array(m, dtype=np.float64))
+    for j in range(a.shape[0]):
+        ajj = a[j, j] - a[j, :j] @ a[j, :j]
+        if not ajj > 0:  # NaN fails too
+            a[j, j] = ajj
+            return a, j + 1
+        a[j, j] = ajj = np.sqrt(ajj)
+        a[j + 1:, j] = (a[j + 1:, j] - a[j + 1:, :j] @ a[j, :j]) / ajj
+    return a, 0
+
+
+def _cholesky_np(a):
+    """The lower Cholesky factors of ``a``'s matrices and LAPACK's info per matrix (0: success);
+    a matrix that is not positive-definite keeps potf2's partial factor (PyTorch's cholesky_ex)."""
+    info = np.zeros(a.shape[:-2], dtype=np.int32)
+    try:
+        return np.linalg.cholesky(a), info
+    except np.linalg.LinAlgError:
+        pass
+    flat, flat_info = a.reshape(-1, *a.shape[-2:]), info.reshape(-1)
+    factors = np.empty(flat.shape, dtype=a.dtype)
+    for i, m in enumerate(flat):
+        try:
+            factors[i] = np.linalg.cholesky(m)
+        except np.linalg.LinAlgError:
+            factors[i], flat_info[i] = _potf2(m)
+    return factors.reshape(a.shape), info
+
+
 class _Cholesky(Function):
     _node_name = "LinalgCholeskyExBackward0"
 
     @staticmethod
-    def forward(ctx, A):
-        a = _np(A)
-        try:
-            L = np.linalg.cholesky(a)
-        except np.linalg.LinAlgError:
-            flat = a.reshape(-1, *a.shape[-2:])
-            for i, m in enumerate(flat):
-                for k in range(1, m.shape[0] + 1):
-                    try:
-                        np.linalg.cholesky(np.tril(m[:k, :k]) + np.tril(m[:k, :k], -1).T)
-                    except np.linalg.LinAlgError:
-                        raise _LinAlgError(
-                            f"[linalg.cholesky] linalg.cholesky: {_batch_prefix(a, i)}The factorization could not "
-                            f"be completed because the input is not positive-definite (the leading minor of order "
-                            f"{k} is not positive-definite).") from None
-            raise
-        out = _out(L, A)
+    def forward(ctx, A, factor):
+        out = _out(factor, A)
         ctx.save_for_backward(out)
         return out
 
@@ -404,20 +424,38 @@ class _Cholesky(Function):
         gA = (_mT(L) @ gL).tril()
         gA = 0.5 * (gA + _mT(gA.tril(-1)))
         gA = _Solve.apply(_mT(L), gA)
-        return _mT(_Solve.apply(_mT(L), _mT(gA)))
+        return _mT(_Solve.apply(_mT(L), _mT(gA))), None
+
+
+def _cholesky(A, upper, op, check_errors):
+    """``(L, info)`` of cholesky and cholesky_ex; PyTorch's LinAlgError for a failure with ``check_errors``."""
+    _check_matrix(A, op, square=True)
+    if A.dtype in (_C.float16, _C.bfloat16):  # PyTorch's LAPACK kernels have no half precision
+        if A.numel():
+            raise NotImplementedError(f"[{op}] \"cholesky_cpu\" not implemented for '{_SCALAR_TYPE_NAME[A.dtype]}'")
+        return A.tril(), zeros(tuple(A.shape[:-2]), dtype=_C.int32)
+    if upper:  # the upper triangle is read: U = cholesky(A^T)^T
+        A = _mT(A)
+    a = _np(A)
+    factor, info = _cholesky_np(a)
+    if check_errors and info.any():
+        i = int(np.flatnonzero(info.reshape(-1))[0])
+        raise _LinAlgError(
+            f"[{op}] {op}: {_batch_prefix(a, i)}The factorization could not be completed because the input is "
+            f"not positive-definite (the leading minor of order {int(info.reshape(-1)[i])} is not positive-definite).")
+    L = _Cholesky.apply(A, factor)
+    return (_mT(L) if upper else L), from_numpy(info)
 
 
 def cholesky(A, *, upper=False):
     """The Cholesky factor L (lower, ``A = L L^T``; ``U = L^T`` with ``upper=True``) of symmetric
-    positive-definite matrices (only the lower triangle of A is read).
+    positive-definite matrices (only the lower triangle of A is read; the upper one with ``upper``).
 
     >>> fngrad.linalg.cholesky(4 * fngrad.eye(2))
     tensor([[2., 0.],
             [0., 2.]])
     """
-    _check_matrix(A, "linalg.cholesky", square=True)
-    L = _Cholesky.apply(A)
-    return _mT(L) if upper else L
+    return _cholesky(A, upper, "linalg.cholesky", True)[0]
 
 
 class _QR(Function):
@@ -800,7 +838,9 @@ def cond(A, p=None):
     >>> fngrad.linalg.cond(fngrad.diag(fngrad.tensor([1., 4.])))
     tensor(4.)
     """
-    _check_matrix(A, "linalg.cond")
+    _check_matrix(A, "linalg.cond", square=p in ("fro", "nuc"))
+    if A.shape[-2] == 0 or A.shape[-1] == 0:  # PyTorch: 0 for an empty matrix, outside the graph
+        return zeros(tuple(A.shape[:-2]), dtype=A.dtype)
     if p is None or p == 2 or p == -2:
         s = svdvals(A)
         ratio = s[..., 0] / s[..., -1]
@@ -1000,15 +1040,14 @@ def _ex(op, fn, batch, check_errors):
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False):
-    """``(L, info)``: :func:`cholesky` and LAPACK's status per matrix (int32 zeros on success).
+    """``(L, info)``: :func:`cholesky` and LAPACK's status per matrix (int32: 0 on success, else the order
+    of the leading minor that is not positive-definite, with the partial factor in L, as PyTorch's).
 
     >>> fngrad.linalg.cholesky_ex(4 * fngrad.eye(2)).L
     tensor([[2., 0.],
             [0., 2.]])
     """
-    _check_matrix(A, "linalg.cholesky_ex", square=True)
-    L, info = _ex("linalg.cholesky_ex", lambda: cholesky(A, upper=upper), A.shape[:-2], check_errors)
-    return return_types.linalg_cholesky_ex(L, info)
+    return return_types.linalg_cholesky_ex(*_cholesky(A, upper, "linalg.cholesky_ex", check_errors))
 
 
 def inv_ex(A, *, check_errors=False):

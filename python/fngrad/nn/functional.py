@@ -24,7 +24,7 @@ from collections import OrderedDict
 import numpy as np
 
 from .. import _C, _creation
-from .._creation import default_generator, from_numpy
+from .._creation import _SCALAR_TYPE_NAME, _floating_only, default_generator, from_numpy
 from .._functions import _broadcast_check
 from .._indexing_ops import _np as _values
 from .._precision import half_in_float32
@@ -76,6 +76,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     >>> F.leaky_relu(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]), 0.1)
     tensor([-0.2000, -0.0500,  0.5000,  2.0000])
     """
+    _floating_only(input, "leaky_relu_cpu")
     out = _C.leaky_relu(input, _number(negative_slope, "leaky_relu", "negative_slope"))
     return input.copy_(out) if inplace else out
 
@@ -87,6 +88,7 @@ def elu(input, alpha=1.0, inplace=False):
     >>> F.elu(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
     tensor([-0.8647, -0.3935,  0.5000,  2.0000])
     """
+    _floating_only(input, "elu_cpu")
     out = _C.elu(input, _number(alpha, "elu", "alpha"))
     return input.copy_(out) if inplace else out
 
@@ -98,6 +100,7 @@ def gelu(input, approximate="none"):
     >>> F.gelu(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
     tensor([-0.0455, -0.1543,  0.3457,  1.9545])
     """
+    _floating_only(input, "GeluKernelImpl")
     return _C.gelu(input, approximate)
 
 
@@ -108,7 +111,8 @@ def silu(input, inplace=False):
     >>> F.silu(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
     tensor([-0.2384, -0.1888,  0.3112,  1.7616])
     """
-    return input.silu_() if inplace else input.silu()
+    _floating_only(input, "silu_cpu")
+    return _inplace_result(input, _C.silu(input), inplace)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -118,6 +122,7 @@ def softplus(input, beta=1.0, threshold=20.0):
     >>> F.softplus(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
     tensor([0.1269, 0.4741, 0.9741, 2.1269])
     """
+    _floating_only(input, "softplus_cpu")
     return _C.softplus(input, _number(beta, "softplus", "beta"), _number(threshold, "softplus", "threshold"))
 
 
@@ -477,6 +482,7 @@ def mish(input, inplace=False):
     >>> F.mish(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
     tensor([-0.2525, -0.2207,  0.3752,  1.9440])
     """
+    _floating_only(input, "mish_cpu")
     out = input * softplus(input).tanh()
     return input.copy_(out) if inplace else out
 
@@ -490,6 +496,10 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    if input.dtype == _C.bool:
+        raise RuntimeError("[hardtanh] Bool inputs not supported for hardtanh")
+    if input.dtype == _C.uint8 and (min_val < 0 or max_val < 0):
+        raise RuntimeError("[hardtanh] cannot do hardtanh on an unsigned type with negative limits")
     clamped = input.clamp(min_val, max_val)
     if not input.is_floating_point():  # PyTorch keeps an integer input's dtype (the bounds are truncated)
         clamped = clamped.to(input.dtype)
@@ -515,6 +525,7 @@ def logsigmoid(input):
     >>> F.logsigmoid(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
     tensor([-2.1269, -0.9741, -0.4741, -0.1269])
     """
+    _floating_only(input, "log_sigmoid_cpu")
     return input.clamp(max=0) - (-input.abs()).exp().log1p()
 
 
@@ -1113,6 +1124,7 @@ def hardsigmoid(input, inplace=False):
     >>> F.hardsigmoid(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
     tensor([0.1667, 0.4167, 0.5833, 0.8333])
     """
+    _floating_only(input, "hardsigmoid_cpu")
     return _inplace_result(input, hardtanh(input + 3.0, 0.0, 6.0) / 6.0, inplace)
 
 
@@ -1123,6 +1135,7 @@ def hardswish(input, inplace=False):
     >>> F.hardswish(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
     tensor([-0.3333, -0.2083,  0.2917,  1.6667])
     """
+    _floating_only(input, "hardswish_cpu")
     return _inplace_result(input, input * (hardtanh(input + 3.0, 0.0, 6.0) / 6.0), inplace)
 
 
@@ -1133,6 +1146,7 @@ def selu(input, inplace=False):
     >>> F.selu(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
     tensor([-1.5202, -0.6918,  0.5254,  2.1014])
     """
+    _floating_only(input, "elu_cpu")
     return _inplace_result(input, _C.elu(input, _SELU_ALPHA) * _SELU_SCALE, inplace)
 
 
@@ -1143,6 +1157,7 @@ def celu(input, alpha=1.0, inplace=False):
     >>> F.celu(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
     tensor([-0.8647, -0.3935,  0.5000,  2.0000])
     """
+    _floating_only(input, "elu_cpu")
     alpha = _number(alpha, "celu", "alpha")
     if alpha == 0:
         raise RuntimeError("[celu] ZeroDivisionError: alpha must not be 0 for celu")
@@ -1156,6 +1171,7 @@ def glu(input, dim=-1):
     >>> F.glu(fngrad.tensor([1.0, 2.0, 0.0, 1.0]))
     tensor([0.5000, 1.4621])
     """
+    _floating_only(input, "glu_cpu")
     if input.dim() == 0:
         raise RuntimeError("[glu] glu does not support scalars because halving size must be even")
     size = input.shape[dim]
@@ -1192,6 +1208,7 @@ def softshrink(input, lambd=0.5):
     >>> F.softshrink(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
     tensor([-1.5000, -0.0000,  0.0000,  1.5000])
     """
+    _floating_only(input, "softshrink_check")
     lambd = _number(lambd, "softshrink", "lambd")
     if lambd < 0:
         raise RuntimeError(f"[softshrink] lambda must be greater or equal to 0, but found to be {lambd}.")
@@ -1206,6 +1223,7 @@ def hardshrink(input, lambd=0.5):
     >>> F.hardshrink(fngrad.tensor([-2.0, 0.25, 2.0]))
     tensor([-2.,  0.,  2.])
     """
+    _floating_only(input, "hardshrink_cpu")
     lambd = _number(lambd, "hardshrink", "lambd")
     return _C.where((input > lambd).logical_or(input < -lambd), input, input * 0.0)
 
@@ -1240,6 +1258,10 @@ def prelu(input, weight):
     >>> F.prelu(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]), fngrad.tensor([0.25]))
     tensor([-0.5000, -0.1250,  0.5000,  2.0000])
     """
+    if weight.dtype != input.dtype:
+        raise RuntimeError(f"[prelu] prelu: Type promoting not supported. Got {_SCALAR_TYPE_NAME[input.dtype]} and "
+                           f"{_SCALAR_TYPE_NAME[weight.dtype]}")
+    _floating_only(input, "prelu_cpu")
     if weight.dim() > 1:
         raise RuntimeError(f"[prelu] Expected weight to be a scalar or 1D tensor, but got: ndim = {weight.dim()}")
     n = weight.numel()
@@ -1263,6 +1285,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     >>> F.rrelu(fngrad.tensor([-2.0, -0.5, 0.5, 2.0]))
     tensor([-0.4583, -0.1146,  0.5000,  2.0000])
     """
+    _floating_only(input, "leaky_relu_cpu")
     lower = _number(lower, "rrelu", "lower")
     upper = _number(upper, "rrelu", "upper")
     if not training:
@@ -1336,6 +1359,10 @@ def pdist(input, p=2):
     """
     if input.dim() != 2:
         raise RuntimeError(f"[pdist] pdist only supports 2D tensors, got: {input.dim()}D")
+    if not input.is_floating_point():
+        raise RuntimeError("[pdist] pdist only supports floating-point dtypes")
+    if input.dtype in (_C.float16, _C.bfloat16) and input.shape[0] > 1:  # PyTorch's kernel has no half precision
+        raise NotImplementedError(f"[pdist] \"pdist\" not implemented for '{_SCALAR_TYPE_NAME[input.dtype]}'")
     i, j = np.triu_indices(input.shape[0], k=1)
     return (input[from_numpy(i.astype(np.int64))] - input[from_numpy(j.astype(np.int64))]).norm(p, 1)
 
@@ -1713,6 +1740,8 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "hinge_embedding_loss")
     zero = _zeros_like(input)
+    if isinstance(margin, numbers.Real) and input.dtype in (_C.float16, _C.bfloat16):
+        margin = _creation.tensor(margin, dtype=input.dtype)  # PyTorch rounds the margin to the input's dtype first
     margin_part = _C.where(target != 1, (margin - input).clamp(min=0), zero)
     self_part = _C.where(target != -1, input, zero)
     return _reduce(margin_part + self_part, reduction)
