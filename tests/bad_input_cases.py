@@ -1541,6 +1541,23 @@ add(SUR, "sur_half_precision_ok", lambda L: [
          (np.array([[300.0, 400.0]]) / np.sqrt(125000.0)).astype(np.float16).astype(np.float32)])
 
 
+# as_strided addresses its input's storage: out-of-bounds geometry, negative strides and offsets,
+# mismatched lengths; a view of a view reads the storage, not the view.
+STR = "as_strided"
+add(STR, "as_strided_out_of_bounds", lambda L: L.arange(10.)[5:].as_strided((2, 2), (1, 2), 7), "as_strided")
+add(STR, "as_strided_negative_stride", lambda L: L.arange(10.).as_strided((2, 2), (-1, 1)), "as_strided")
+add(STR, "as_strided_negative_offset", lambda L: L.arange(10.).as_strided((2,), (1,), -1), "storage offset")
+add(STR, "as_strided_length_mismatch", lambda L: L.arange(10.).as_strided((2, 2), (1,)), "strides and shape")
+add(STR, "as_strided_scatter_src_shape", lambda L: L.as_strided_scatter(L.zeros(4), L.ones(3), (2,), (2,)),
+    "src")
+add(STR, "as_strided_inplace_leaf", lambda L: L.ones(4, requires_grad=True).as_strided_((2,), (2,)), LEAF_INPLACE)
+add(STR, "as_strided_of_views_ok", lambda L: [
+    L.arange(20.)[5:15].as_strided((2, 2), (1, 2), 0), L.arange(20.)[5:15].as_strided((2, 2), (1, 2)),
+    L.arange(12.).reshape(3, 4).t().as_strided((3,), (1,), 2)], expect="ok",
+    ref=[np.array([[0., 2.], [1., 3.]], np.float32), np.array([[5., 7.], [6., 8.]], np.float32),
+         np.array([2., 3., 4.], np.float32)])
+
+
 # --------------------------------------------------------------------------------------------------
 # The child process
 # --------------------------------------------------------------------------------------------------

@@ -914,9 +914,16 @@ OPS += [
     Op("resize_", lambda x: x.detach().clone().resize_(2, 6), lambda x: x.reshape(2, 6), differentiable=False),
     Op("resize_as_", lambda x: fngrad.resize_as_(x.detach().clone(), fngrad.ones(6, 2)), lambda x: x.reshape(6, 2),
        differentiable=False),
-    Op("as_strided", lambda x: fngrad.as_strided(x, (3, 3), (2, 1), 1),
+    # as_strided reads the storage: the rows view a contiguous input (tests/test_as_strided.py has views).
+    Op("as_strided", lambda x: fngrad.as_strided(x.contiguous(), (3, 3), (2, 1), 1),
        lambda x: _STRIDED(x.reshape(-1)[1:], (3, 3), (2 * x.itemsize, x.itemsize))),
-    Op("as_strided_copy", lambda x: fngrad.as_strided_copy(x, (2, 2), (1, 4)),
+    # An output that overlaps itself (its gradient adds up per storage position) and an expanded input
+    # (its elements share their position's gradient).
+    Op("as_strided_overlap", lambda x: x.contiguous().as_strided((4, 3), (1, 1), 2),
+       lambda x: _STRIDED(x.reshape(-1)[2:], (4, 3), (x.itemsize, x.itemsize))),
+    Op("as_strided_expanded", lambda x: fngrad.as_strided(x.contiguous()[:, :1].expand(3, 4), (3, 2), (4, 0)),
+       lambda x: np.repeat(x[:, :1], 2, axis=1)),
+    Op("as_strided_copy", lambda x: fngrad.as_strided_copy(x.contiguous(), (2, 2), (1, 4)),
        lambda x: _STRIDED(x.reshape(-1), (2, 2), (x.itemsize, 4 * x.itemsize))),
     Op("as_strided_scatter", lambda x, s: fngrad.as_strided_scatter(x, s, (2, 2), (1, 4), 1),
        lambda x, s: _np_set_at(x.reshape(-1), ([1, 5, 2, 6],), s.reshape(-1)).reshape(x.shape), shapes=((3, 4), (2, 2))),
