@@ -55,6 +55,9 @@ KNOWN = [
     ("floor_divide", "values differ", "uint8 divided by a negative number: fngrad divides in int64 and wraps the "
      "quotient (Note [Storage dtypes]); PyTorch wraps the divisor to uint8 first"),
     ("remainder", "values differ", "uint8 and a negative divisor, as floor_divide"),
+    ("linalg_cholesky_ex", "partial result and nonzero info", "a matrix that is not positive definite with "
+     "check_errors=False: NumPy's cholesky raises where LAPACK's potrf leaves a partial factor, and fngrad says so "
+     "(NotImplementedError) rather than return another"),
     ("cholesky_inverse", "grad", "the gradient for a factor whose other triangle holds values: PyTorch's formula "
      "reads them, fngrad's reads the triangle the forward used"),
 ]

@@ -1541,6 +1541,12 @@ add(SUR, "sur_half_precision_ok", lambda L: [
          (np.array([[300.0, 400.0]]) / np.sqrt(125000.0)).astype(np.float16).astype(np.float32)])
 
 
+add(SUR, "sur_frexp_int", lambda L: L.frexp(L.tensor([1, 2])), "frexp")
+add(SUR, "sur_frexp_special_ok", lambda L: list(L.frexp(L.tensor([0., -0.0, float("inf"), float("nan"), 1e-310],
+                                                           dtype=L.float64))), expect="ok",
+    ref=list(np.frexp(np.array([0., -0.0, np.inf, np.nan, 1e-310]))))
+
+
 # as_strided addresses its input's storage: out-of-bounds geometry, negative strides and offsets,
 # mismatched lengths; a view of a view reads the storage, not the view.
 STR = "as_strided"

@@ -831,6 +831,11 @@ OPS += [
     Op("isin", _as(lambda x: fngrad.isin((x * 2).round(), fngrad.tensor([-1.0, 2.0], dtype=x.dtype))),
        lambda x: np.isin(np.round(x * 2), [-1.0, 2.0]), differentiable=False, kinks=(-0.75, -0.25, 0.25, 0.75)),
     Op("ldexp", lambda x: fngrad.ldexp(x, fngrad.tensor([1, -2, 3, 0])), lambda x: np.ldexp(x, [1, -2, 3, 0])),
+    # frexp's mantissa jumps at powers of two: inputs within one binade on each side of zero.
+    Op("frexp", lambda x: fngrad.frexp(x * fngrad.tensor([1., -1., 4., -0.25]))[0],
+       lambda x: np.frexp(x * np.array([1., -1., 4., -0.25]))[0], domain=(1.1, 1.9)),
+    Op("frexp_exponent", lambda x: x.frexp().exponent.to(x.dtype), lambda x: np.frexp(x)[1].astype(x.dtype),
+       differentiable=False),
     Op("float_power", lambda x, y: fngrad.float_power(x, y).to(x.dtype), np.power, shapes=((3, 4), (3, 4)),
        args=(Arg(0.5, 2.0), Arg(-2.0, 2.0))),
     Op("nextafter_scalar", lambda x: fngrad.nextafter(x, fngrad.tensor(3.0, dtype=x.dtype)),
