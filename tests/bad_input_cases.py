@@ -1547,6 +1547,18 @@ add(SUR, "sur_frexp_special_ok", lambda L: list(L.frexp(L.tensor([0., -0.0, floa
     ref=list(np.frexp(np.array([0., -0.0, np.inf, np.nan, 1e-310]))))
 
 
+GS = "grid_sample"
+add(GS, "grid_sample_bad_mode", lambda L: F(L).grid_sample(L.ones(1, 1, 2, 2), L.zeros(1, 1, 1, 2), mode="cubic"),
+    "grid_sample")
+add(GS, "grid_sample_bad_padding", lambda L: F(L).grid_sample(L.ones(1, 1, 2, 2), L.zeros(1, 1, 1, 2),
+                                                               padding_mode="wrap"), "grid_sample")
+add(GS, "grid_sample_grid_last_dim", lambda L: F(L).grid_sample(L.ones(1, 1, 2, 2), L.zeros(1, 1, 1, 3)), "grid")
+add(GS, "grid_sample_batch_mismatch", lambda L: F(L).grid_sample(L.ones(2, 1, 2, 2), L.zeros(1, 1, 1, 2)), "batch")
+add(GS, "grid_sample_bicubic_5d", lambda L: F(L).grid_sample(L.ones(1, 1, 2, 2, 2), L.zeros(1, 1, 1, 1, 3),
+                                                              mode="bicubic"), "bicubic")
+add(GS, "grid_sample_3d_input", lambda L: F(L).grid_sample(L.ones(1, 2, 2), L.zeros(1, 1, 2)), "grid")
+
+
 # as_strided addresses its input's storage: out-of-bounds geometry, negative strides and offsets,
 # mismatched lengths; a view of a view reads the storage, not the view.
 STR = "as_strided"

@@ -935,6 +935,30 @@ OPS += [
 ]
 
 
+
+def _np_grid_sample_bilinear(x, grid):  # zeros padding, align_corners=False; x (N, C, H, W), grid (N, h, w, 2)
+    n, c, h, w = x.shape
+    ix = ((grid[..., 0] + 1) * w - 1) / 2
+    iy = ((grid[..., 1] + 1) * h - 1) / 2
+    x0, y0 = np.floor(ix).astype(int), np.floor(iy).astype(int)
+    out = np.zeros((n, c) + grid.shape[1:3])
+    for dy in (0, 1):
+        for dx in (0, 1):
+            xs, ys = x0 + dx, y0 + dy
+            wgt = (1 - np.abs(ix - xs)) * (1 - np.abs(iy - ys))
+            ok = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
+            for b in range(n):
+                vals = x[b][:, np.clip(ys[b], 0, h - 1), np.clip(xs[b], 0, w - 1)]
+                out[b] += vals * (wgt[b] * ok[b])
+    return out
+
+
+OPS += [
+    # Grid coordinates reach past the input (zeros padding); integer source coordinates are kinks.
+    Op("F.grid_sample", lambda x, g: F.grid_sample(x, g * 1.2, align_corners=False),
+       lambda x, g: _np_grid_sample_bilinear(x, g * 1.2), shapes=((2, 2, 3, 4), (2, 3, 2, 2)), domain=(-1.0, 1.0)),
+]
+
 # ---- opinfo2: rows for cov/corrcoef/renorm/trapezoid; in-place forms (_inplace_forms); quantile,
 # histograms, gradient (_statistics); combinations, fill, nonzero_static, split_with_sizes_copy,
 # triangular_solve, torch.norm's other orders; adaptive max pooling indices, max_unpool3d,

@@ -35,6 +35,7 @@ __all__ = [
     "split_with_sizes_copy",
     "unsafe_chunk", "unsafe_split", "constant_pad_nd", "select_scatter", "slice_scatter", "diagonal_scatter",
     "index_put", "index_reduce", "zero_", "resize_as_", "as_strided", "as_strided_copy", "as_strided_scatter",
+    "grid_sampler", "grid_sampler_2d", "grid_sampler_3d",
 ]
 
 
@@ -467,6 +468,41 @@ def as_strided_scatter(input, src, size, stride, storage_offset=None):
     storage = input.reshape(-1)[inverse].clone()
     storage[where.reshape(-1)] = src.reshape(-1).to(input.dtype)
     return storage[order].reshape(tuple(input.shape))
+
+
+def grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
+    """:func:`fngrad.nn.functional.grid_sample` with its modes as numbers: interpolation 0 bilinear, 1 nearest,
+    2 bicubic; padding 0 zeros, 1 border, 2 reflection (``torch.grid_sampler``).
+
+    >>> fngrad.grid_sampler(fngrad.arange(4.).reshape(1, 1, 2, 2), fngrad.zeros(1, 1, 1, 2), 0, 0, True)
+    tensor([[[[1.5000]]]])
+    """
+    return _F.grid_sample(input, grid, _F._GRID_MODES[interpolation_mode], _F._GRID_PADDINGS[padding_mode],
+                          bool(align_corners))
+
+
+def grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners):
+    """:func:`grid_sampler` of a 4-D input.
+
+    >>> fngrad.grid_sampler_2d(fngrad.arange(4.).reshape(1, 1, 2, 2), fngrad.full((1, 1, 1, 2), 0.9), 1, 0, True)
+    tensor([[[[3.]]]])
+    """
+    if input.dim() != 4:
+        raise RuntimeError(f"[grid_sampler_2d] grid_sampler_2d(): expected 4D input, but got input with sizes "
+                           f"{list(input.shape)}")
+    return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
+
+
+def grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners):
+    """:func:`grid_sampler` of a 5-D input (no bicubic).
+
+    >>> fngrad.grid_sampler_3d(fngrad.ones(1, 1, 2, 2, 2), fngrad.zeros(1, 1, 1, 1, 3), 0, 0, False)
+    tensor([[[[[1.]]]]])
+    """
+    if input.dim() != 5:
+        raise RuntimeError(f"[grid_sampler_3d] grid_sampler_3d(): expected 5D input, but got input with sizes "
+                           f"{list(input.shape)}")
+    return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
 
 
 _METHODS = {
