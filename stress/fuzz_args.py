@@ -51,6 +51,7 @@ KNOWN = [
     ("logdet", "grad", "the gradient where logdet is NaN (negative determinant): PyTorch gives 0"),
     ("multiply", "must be Tensor, not", "torch.multiply takes a Python number as its first argument; fngrad's "
      "function forms of the operators want a tensor there"),
+    ("true_divide", "must be Tensor, not", "a Python number as the first argument, as multiply"),
     ("F.cosine_similarity", "Expected a floating point tensor", "integer inputs to cosine_similarity"),
     ("floor_divide", "values differ", "uint8 divided by a negative number: fngrad divides in int64 and wraps the "
      "quotient (Note [Storage dtypes]); PyTorch wraps the divisor to uint8 first"),
