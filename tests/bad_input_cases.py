@@ -1558,6 +1558,41 @@ add(ATT, "att_empty_ok", lambda L: [L.nn.functional.scaled_dot_product_attention
     L.ones(2, 3, 4), L.ones(2, 0, 4), L.ones(2, 0, 3))], expect="ok")
 
 
+add(SUR, "sur_frexp_int", lambda L: L.frexp(L.tensor([1, 2])), "frexp")
+add(SUR, "sur_frexp_special_ok", lambda L: list(L.frexp(L.tensor([0., -0.0, float("inf"), float("nan"), 1e-310],
+                                                           dtype=L.float64))), expect="ok",
+    ref=list(np.frexp(np.array([0., -0.0, np.inf, np.nan, 1e-310]))))
+
+
+GS = "grid_sample"
+add(GS, "grid_sample_bad_mode", lambda L: F(L).grid_sample(L.ones(1, 1, 2, 2), L.zeros(1, 1, 1, 2), mode="cubic"),
+    "grid_sample")
+add(GS, "grid_sample_bad_padding", lambda L: F(L).grid_sample(L.ones(1, 1, 2, 2), L.zeros(1, 1, 1, 2),
+                                                               padding_mode="wrap"), "grid_sample")
+add(GS, "grid_sample_grid_last_dim", lambda L: F(L).grid_sample(L.ones(1, 1, 2, 2), L.zeros(1, 1, 1, 3)), "grid")
+add(GS, "grid_sample_batch_mismatch", lambda L: F(L).grid_sample(L.ones(2, 1, 2, 2), L.zeros(1, 1, 1, 2)), "batch")
+add(GS, "grid_sample_bicubic_5d", lambda L: F(L).grid_sample(L.ones(1, 1, 2, 2, 2), L.zeros(1, 1, 1, 1, 3),
+                                                              mode="bicubic"), "bicubic")
+add(GS, "grid_sample_3d_input", lambda L: F(L).grid_sample(L.ones(1, 2, 2), L.zeros(1, 1, 2)), "grid")
+
+
+# as_strided addresses its input's storage: out-of-bounds geometry, negative strides and offsets,
+# mismatched lengths; a view of a view reads the storage, not the view.
+STR = "as_strided"
+add(STR, "as_strided_out_of_bounds", lambda L: L.arange(10.)[5:].as_strided((2, 2), (1, 2), 7), "as_strided")
+add(STR, "as_strided_negative_stride", lambda L: L.arange(10.).as_strided((2, 2), (-1, 1)), "as_strided")
+add(STR, "as_strided_negative_offset", lambda L: L.arange(10.).as_strided((2,), (1,), -1), "storage offset")
+add(STR, "as_strided_length_mismatch", lambda L: L.arange(10.).as_strided((2, 2), (1,)), "strides and shape")
+add(STR, "as_strided_scatter_src_shape", lambda L: L.as_strided_scatter(L.zeros(4), L.ones(3), (2,), (2,)),
+    "src")
+add(STR, "as_strided_inplace_leaf", lambda L: L.ones(4, requires_grad=True).as_strided_((2,), (2,)), LEAF_INPLACE)
+add(STR, "as_strided_of_views_ok", lambda L: [
+    L.arange(20.)[5:15].as_strided((2, 2), (1, 2), 0), L.arange(20.)[5:15].as_strided((2, 2), (1, 2)),
+    L.arange(12.).reshape(3, 4).t().as_strided((3,), (1,), 2)], expect="ok",
+    ref=[np.array([[0., 2.], [1., 3.]], np.float32), np.array([[5., 7.], [6., 8.]], np.float32),
+         np.array([2., 3., 4.], np.float32)])
+
+
 # --------------------------------------------------------------------------------------------------
 # The child process
 # --------------------------------------------------------------------------------------------------

@@ -841,6 +841,11 @@ OPS += [
     Op("isin", _as(lambda x: fngrad.isin((x * 2).round(), fngrad.tensor([-1.0, 2.0], dtype=x.dtype))),
        lambda x: np.isin(np.round(x * 2), [-1.0, 2.0]), differentiable=False, kinks=(-0.75, -0.25, 0.25, 0.75)),
     Op("ldexp", lambda x: fngrad.ldexp(x, fngrad.tensor([1, -2, 3, 0])), lambda x: np.ldexp(x, [1, -2, 3, 0])),
+    # frexp's mantissa jumps at powers of two: inputs within one binade on each side of zero.
+    Op("frexp", lambda x: fngrad.frexp(x * fngrad.tensor([1., -1., 4., -0.25]))[0],
+       lambda x: np.frexp(x * np.array([1., -1., 4., -0.25]))[0], domain=(1.1, 1.9)),
+    Op("frexp_exponent", lambda x: x.frexp().exponent.to(x.dtype), lambda x: np.frexp(x)[1].astype(x.dtype),
+       differentiable=False),
     Op("float_power", lambda x, y: fngrad.float_power(x, y).to(x.dtype), np.power, shapes=((3, 4), (3, 4)),
        args=(Arg(0.5, 2.0), Arg(-2.0, 2.0))),
     Op("nextafter_scalar", lambda x: fngrad.nextafter(x, fngrad.tensor(3.0, dtype=x.dtype)),
@@ -924,14 +929,45 @@ OPS += [
     Op("resize_", lambda x: x.detach().clone().resize_(2, 6), lambda x: x.reshape(2, 6), differentiable=False),
     Op("resize_as_", lambda x: fngrad.resize_as_(x.detach().clone(), fngrad.ones(6, 2)), lambda x: x.reshape(6, 2),
        differentiable=False),
-    Op("as_strided", lambda x: fngrad.as_strided(x, (3, 3), (2, 1), 1),
+    # as_strided reads the storage: the rows view a contiguous input (tests/test_as_strided.py has views).
+    Op("as_strided", lambda x: fngrad.as_strided(x.contiguous(), (3, 3), (2, 1), 1),
        lambda x: _STRIDED(x.reshape(-1)[1:], (3, 3), (2 * x.itemsize, x.itemsize))),
-    Op("as_strided_copy", lambda x: fngrad.as_strided_copy(x, (2, 2), (1, 4)),
+    # An output that overlaps itself (its gradient adds up per storage position) and an expanded input
+    # (its elements share their position's gradient).
+    Op("as_strided_overlap", lambda x: x.contiguous().as_strided((4, 3), (1, 1), 2),
+       lambda x: _STRIDED(x.reshape(-1)[2:], (4, 3), (x.itemsize, x.itemsize))),
+    Op("as_strided_expanded", lambda x: fngrad.as_strided(x.contiguous()[:, :1].expand(3, 4), (3, 2), (4, 0)),
+       lambda x: np.repeat(x[:, :1], 2, axis=1)),
+    Op("as_strided_copy", lambda x: fngrad.as_strided_copy(x.contiguous(), (2, 2), (1, 4)),
        lambda x: _STRIDED(x.reshape(-1), (2, 2), (x.itemsize, 4 * x.itemsize))),
     Op("as_strided_scatter", lambda x, s: fngrad.as_strided_scatter(x, s, (2, 2), (1, 4), 1),
        lambda x, s: _np_set_at(x.reshape(-1), ([1, 5, 2, 6],), s.reshape(-1)).reshape(x.shape), shapes=((3, 4), (2, 2))),
 ]
 
+
+
+def _np_grid_sample_bilinear(x, grid):  # zeros padding, align_corners=False; x (N, C, H, W), grid (N, h, w, 2)
+    n, c, h, w = x.shape
+    ix = ((grid[..., 0] + 1) * w - 1) / 2
+    iy = ((grid[..., 1] + 1) * h - 1) / 2
+    x0, y0 = np.floor(ix).astype(int), np.floor(iy).astype(int)
+    out = np.zeros((n, c) + grid.shape[1:3])
+    for dy in (0, 1):
+        for dx in (0, 1):
+            xs, ys = x0 + dx, y0 + dy
+            wgt = (1 - np.abs(ix - xs)) * (1 - np.abs(iy - ys))
+            ok = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
+            for b in range(n):
+                vals = x[b][:, np.clip(ys[b], 0, h - 1), np.clip(xs[b], 0, w - 1)]
+                out[b] += vals * (wgt[b] * ok[b])
+    return out
+
+
+OPS += [
+    # Grid coordinates reach past the input (zeros padding); integer source coordinates are kinks.
+    Op("F.grid_sample", lambda x, g: F.grid_sample(x, g * 1.2, align_corners=False),
+       lambda x, g: _np_grid_sample_bilinear(x, g * 1.2), shapes=((2, 2, 3, 4), (2, 3, 2, 2)), domain=(-1.0, 1.0)),
+]
 
 # ---- opinfo2: rows for cov/corrcoef/renorm/trapezoid; in-place forms (_inplace_forms); quantile,
 # histograms, gradient (_statistics); combinations, fill, nonzero_static, split_with_sizes_copy,

@@ -49,6 +49,8 @@ KEYWORD_CASES = {
     "expand_kw": lambda L: a(L).expand(size=(2, 2, 3)),
     "expand_ints_implicit": lambda L: a(L).expand(2, 2, 3, implicit=False),
     "broadcast_to_kw": lambda L: a(L).broadcast_to(size=(4, 2, 3)),
+    "as_strided_kw": lambda L: a(L)[1:].as_strided(size=(2, 2), stride=(1, 3), storage_offset=1),
+    "as_strided_default_offset": lambda L: a(L)[1:].as_strided((2,), (1,)),
     "matmul": lambda L: a(L).matmul(other=L.tensor(B)),
     "mm": lambda L: a(L).mm(mat2=L.tensor(B)),
     "addmm": lambda L: a(L).mm(L.tensor(B)).addmm(mat1=a(L), mat2=L.tensor(B), beta=0.5, alpha=2),

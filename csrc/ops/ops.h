@@ -138,6 +138,8 @@ TensorRef unsqueeze(TensorObject* x, int64_t dim);
 TensorRef squeeze_dim(TensorObject* x, int64_t dim);
 TensorRef squeeze_all(TensorObject* x);
 TensorRef expand(TensorObject* x, const DimVec& shape);
+// A view of x's storage with these sizes and strides at storage_offset (absolute; null: x's own).
+TensorRef as_strided(TensorObject* x, const DimVec& sizes, const DimVec& strides, const int64_t* storage_offset);
 TensorRef reshape(TensorObject* x, const DimVec& shape);
 TensorRef view_as_shape(TensorObject* x, const DimVec& shape);
 TensorRef flatten(TensorObject* x, int64_t start, int64_t end);

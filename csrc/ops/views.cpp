@@ -4,6 +4,9 @@
 // the memory (never itself a view). The backward of select and slice scatters the gradient
 // into zeros of the input's shape; that scatter is an op of its own, whose backward is the view
 // again, so that both stay differentiable under create_graph.
+#include <algorithm>
+#include <vector>
+
 #include "core/grad_mode.h"
 #include "core/loops.h"
 #include "ops/ops.h"
@@ -789,6 +792,120 @@ TensorRef to_dtype(TensorObject* x, DType dtype) {
   if (is_floating(dtype) && autograd::needs_recording({x})) {
     auto* node = autograd::record_node<ToCopyBackward>(out.get(), {x}, autograd::History::Output);
     node->input_dtype = x->dtype;
+  }
+  return out;
+}
+
+// ---- as_strided ----
+//
+// Note [as_strided]: an as_strided view addresses its input's *storage*: the storage offset is
+// absolute (by default the input's own), and the strides count storage elements, whatever view of
+// the storage the input is. Its backward is PyTorch's as_strided_backward: the gradient is summed
+// into the storage positions the output covers (an output that overlaps itself adds up there), and
+// each input element reads the position it covers; where input elements share a position (an
+// expanded input), they share its gradient equally. Positions the output covers but the input does
+// not get no gradient.
+
+namespace {
+
+// The storage position of each element of a geometry, minus `lo`, as an int64 tensor of its shape.
+TensorRef storage_positions(const DimVec& sizes, const DimVec& strides, int64_t offset, int64_t lo) {
+  TensorRef pos = empty(sizes, DType::Int64);
+  int64_t* p = data_ptr<int64_t>(pos.get());
+  const int64_t n = pos->numel, nd = static_cast<int64_t>(sizes.size());
+  DimVec idx(sizes.size(), 0);
+  int64_t cur = offset - lo;
+  for (int64_t i = 0; i < n; i++) {
+    p[i] = cur;
+    for (int64_t d = nd - 1; d >= 0; d--) {
+      if (++idx[d] < sizes[d]) {
+        cur += strides[d];
+        break;
+      }
+      cur -= (sizes[d] - 1) * strides[d];
+      idx[d] = 0;
+    }
+  }
+  return pos;
+}
+
+// The last storage position a geometry with at least one element covers.
+int64_t last_position(const DimVec& sizes, const DimVec& strides, int64_t offset) {
+  int64_t last = offset;
+  for (size_t d = 0; d < sizes.size(); d++) last += (sizes[d] - 1) * strides[d];
+  return last;
+}
+
+class AsStridedBackward : public Node {
+ public:
+  DimVec in_sizes, in_strides, sizes, strides;
+  int64_t in_offset = 0, offset = 0;
+  std::string name() const override { return "AsStridedBackward0"; }
+  void visit_saved(autograd::SavedValueVisitor& v) const override {
+    v.ints("_saved_size", sizes);
+    v.ints("_saved_stride", strides);
+    v.integer("_saved_storage_offset", offset);
+  }
+  GradList apply(GradList&& grads) override {
+    GradList out;
+    TensorObject* g = grads[0].get();
+    if (product(in_sizes) == 0 || g->numel == 0) {
+      out.push_back(zeros(in_sizes, g->dtype));
+      return out;
+    }
+    const int64_t lo = std::min(offset, in_offset);
+    const int64_t hi = std::max(last_position(sizes, strides, offset), last_position(in_sizes, in_strides, in_offset));
+    TensorRef out_pos = storage_positions(sizes, strides, offset, lo);
+    TensorRef in_pos = storage_positions(in_sizes, in_strides, in_offset, lo);
+    TensorRef summed = scatter_add(DimVec{hi - lo + 1}, out_pos.get(), g);
+    TensorRef grad = take(summed.get(), in_pos.get());
+    // How many input elements cover each position: 1 unless the input overlaps itself.
+    std::vector<int64_t> count(static_cast<size_t>(hi - lo + 1), 0);
+    const int64_t* ip = data_ptr<int64_t>(in_pos.get());
+    bool overlap = false;
+    for (int64_t i = 0; i < in_pos->numel; i++) overlap |= ++count[static_cast<size_t>(ip[i])] > 1;
+    if (overlap) {
+      TensorRef share = empty(in_sizes, DType::Float64);
+      double* w = data_ptr<double>(share.get());
+      for (int64_t i = 0; i < in_pos->numel; i++) w[i] = 1.0 / static_cast<double>(count[static_cast<size_t>(ip[i])]);
+      TensorRef share_g = fngrad::to_dtype(share.get(), g->dtype);
+      grad = mul(grad, share_g);
+    }
+    out.push_back(grad);
+    return out;
+  }
+};
+
+}  // namespace
+
+TensorRef as_strided(TensorObject* x, const DimVec& sizes, const DimVec& strides, const int64_t* storage_offset) {
+  FNGRAD_CHECK_RUNTIME(sizes.size() == strides.size(), "[as_strided] mismatch in length of strides and shape");
+  for (int64_t s : sizes)
+    FNGRAD_CHECK_RUNTIME(s >= 0, "[as_strided] Trying to create tensor with negative dimension ", s, ": ",
+                         shape_str(sizes));
+  for (int64_t st : strides)
+    FNGRAD_CHECK_RUNTIME(
+        st >= 0,
+        "[as_strided] as_strided: Negative strides are not supported at the moment, got strides: ", shape_str(strides));
+  const int64_t offset = storage_offset != nullptr ? *storage_offset : x->offset;
+  FNGRAD_CHECK_RUNTIME(offset >= 0, "[as_strided] Tensor: invalid storage offset ", offset);
+  const int64_t item = static_cast<int64_t>(itemsize(x->dtype));
+  const int64_t have = static_cast<int64_t>(x->storage->nbytes) / item;
+  const int64_t needed = product(sizes) == 0 ? 0 : last_position(sizes, strides, offset) + 1;
+  FNGRAD_CHECK_RUNTIME(needed <= have, "[as_strided] setStorage: sizes ", shape_str(sizes), ", strides ",
+                       shape_str(strides), ", storage offset ", offset, ", and itemsize ", item,
+                       " requiring a storage size of ", needed * item, " are out of bounds for storage of size ",
+                       have * item);
+  refresh_view_history(x);
+  TensorRef out = view_of(x, offset, sizes, strides);
+  if (autograd::needs_recording({x})) {
+    auto* node = autograd::record_node<AsStridedBackward>(out.get(), {x}, autograd::History::Output);
+    node->in_sizes = x->sizes;
+    node->in_strides = x->strides;
+    node->in_offset = x->offset;
+    node->sizes = sizes;
+    node->strides = strides;
+    node->offset = offset;
   }
   return out;
 }

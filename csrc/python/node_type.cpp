@@ -299,6 +299,20 @@ PyObject* storage_info(PyObject*, PyObject* arg) {
   FNGRAD_CATCH(nullptr)
 }
 
+// _C._view_geometry(t) -> (strides, storage offset) in elements: Tensor.stride() and storage_offset()
+// read them here, for every dtype (NumPy has no bfloat16 to describe them).
+PyObject* view_geometry(PyObject*, PyObject* arg) {
+  FNGRAD_TRY
+  FNGRAD_CHECK_TYPE(is_tensor(arg), "_view_geometry expects a tensor, got ", py_type_name(arg));
+  const TensorObject* t = as_tensor(arg);
+  PyRef strides = PyRef::check(PyTuple_New(static_cast<Py_ssize_t>(t->strides.size())));
+  for (size_t i = 0; i < t->strides.size(); i++)
+    PyTuple_SET_ITEM(strides.get(), static_cast<Py_ssize_t>(i),
+                     PyRef::check(PyLong_FromLongLong(t->strides[i])).release());
+  return Py_BuildValue("(OL)", strides.get(), static_cast<long long>(t->offset));
+  FNGRAD_CATCH(nullptr)
+}
+
 PyObject* node_sequence_nr(PyObject* self, PyObject*) {
   Node* node = node_of(self);
   if (node == nullptr) Py_RETURN_NONE;
@@ -664,6 +678,7 @@ void init_node_types(PyObject* module) {
   if (g_input_metadata_type == nullptr) throw PythonError();
   static PyMethodDef module_functions[] = {
       {"_storage_info", storage_info, METH_O, "(address, nbytes) of the memory block a tensor is a view of."},
+      {"_view_geometry", view_geometry, METH_O, "(strides, storage offset) of a tensor, in elements."},
       {nullptr, nullptr, 0, nullptr}};
   if (PyModule_AddFunctions(module, module_functions) < 0) throw PythonError();
 

@@ -50,6 +50,17 @@ PyObject* m_expand(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyOb
   FNGRAD_CATCH(nullptr)
 }
 
+const Signature as_strided_sig("as_strided", {"size", "stride", "storage_offset=None"}, 2);
+
+PyObject* m_as_strided(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  FNGRAD_TRY
+  Args a(as_strided_sig, args, nargs, kwnames);
+  DimVec stride = a.shape(1);
+  int64_t offset = a.has(2) ? a.to_int(2) : 0;
+  return ops::as_strided(as_tensor(self), a.shape(0), stride, a.has(2) ? &offset : nullptr).release();
+  FNGRAD_CATCH(nullptr)
+}
+
 const Signature broadcast_to_sig("broadcast_to", {"size"});
 
 PyObject* m_broadcast_to(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
@@ -289,6 +300,13 @@ PyMethodDef shape_methods[] = {
                 "Elements at flat indices.\n\n"
                 ">>> fngrad.tensor([[1., 2.], [3., 4.]]).take(fngrad.tensor([0, 3]))\n"
                 "tensor([1., 4.])")},
+    {"as_strided", FNGRAD_FASTCALL(m_as_strided), kFastKw,
+     method_doc(as_strided_sig,
+                "A view of the tensor's storage with the given sizes and strides, starting at storage_offset\n"
+                "(counted from the start of the storage; by default the tensor's own offset).\n\n"
+                ">>> fngrad.arange(4.).as_strided((2, 2), (1, 1))\n"
+                "tensor([[0., 1.],\n"
+                "        [1., 2.]])")},
     {"expand", FNGRAD_FASTCALL(m_expand), kFastKw,
      method_doc(expand_sig,
                 "A view broadcast to a larger shape.\n\n"

@@ -1,6 +1,6 @@
 """More math ops composed from differentiable fngrad ops (so their gradients, and double
 backward, come from the ops they are built of): aminmax, broadcasting helpers, clamp_min/max,
-positive, sgn, rsub, logit, fmax/fmin, heaviside, isin, ldexp, float_power, nextafter, nanmean,
+positive, sgn, rsub, logit, fmax/fmin, heaviside, isin, ldexp, frexp, float_power, nextafter, nanmean,
 nansum, std_mean, var_mean, diff, dist.
 
 >>> import fngrad
@@ -24,7 +24,7 @@ from ._precision import half_in_float32
 from .autograd.function import Function
 
 __all__ = ["aminmax", "broadcast_shapes", "broadcast_tensors", "clamp_min", "clamp_max", "positive", "sgn",
-           "rsub", "logit", "fmax", "fmin", "heaviside", "isin", "ldexp", "float_power", "nextafter",
+           "rsub", "logit", "fmax", "fmin", "heaviside", "isin", "ldexp", "frexp", "float_power", "nextafter",
            "nanmean", "nansum", "std_mean", "var_mean", "diff", "dist", "renorm", "cov", "corrcoef", "trapezoid",
            "trapz", "cumulative_trapezoid"]
 
@@ -240,6 +240,45 @@ def ldexp(input, other):
     x = input if input.is_floating_point() else input.to(f.get_default_dtype())
     o = _t(other)
     return x * f.pow(f.tensor(2.0, dtype=x.dtype), o if o.is_floating_point() else o.to(x.dtype))
+
+
+return_types.frexp = collections.namedtuple("frexp", ["mantissa", "exponent"])
+
+
+def frexp(input, *, out=None):
+    """``(mantissa, exponent)`` with ``input = mantissa * 2 ** exponent``, ``0.5 <= |mantissa| < 1`` (zero,
+    inf and NaN keep their value with exponent 0); the exponent is int32. Only the mantissa has a gradient.
+
+    >>> fngrad.frexp(fngrad.tensor([3., 0.25]))
+    frexp(mantissa=tensor([0.7500, 0.5000]), exponent=tensor([ 2, -1], dtype=fngrad.int32))
+    """
+    if not input.is_floating_point():
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    with np.errstate(invalid="ignore"):
+        _, exponent = np.frexp(_np(input))
+    exponent = _wrap(exponent.astype(np.int32))
+    mantissa = _Frexp.apply(input, exponent)
+    if out is not None:
+        out[0].copy_(mantissa)
+        out[1].copy_(exponent)
+        return return_types.frexp(*out)
+    return return_types.frexp(mantissa, exponent)
+
+
+class _Frexp(Function):
+    """mantissa = x * 2 ** -exponent, the exponent held fixed: its gradient is grad * 2 ** -exponent."""
+    _node_name = "FrexpBackward0"
+
+    @staticmethod
+    def forward(ctx, input, exponent):
+        ctx.scale = _wrap(np.ldexp(np.ones(1), -_np(exponent)), input.dtype)
+        with np.errstate(invalid="ignore"):
+            mantissa, _ = np.frexp(_np(input))
+        return _wrap(mantissa, input.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.scale, None
 
 
 def float_power(input, exponent):
@@ -553,7 +592,7 @@ _METHODS = {
     "clamp_min_": _inplace(clamp_min), "clamp_max_": _inplace(clamp_max),
     "positive": positive, "sgn": sgn, "sgn_": _inplace(sgn), "logit": logit, "logit_": _inplace(logit),
     "fmax": fmax, "fmin": fmin, "heaviside": heaviside, "heaviside_": _inplace(heaviside), "ldexp": ldexp,
-    "ldexp_": _inplace(ldexp), "float_power": float_power, "nextafter": nextafter,
+    "ldexp_": _inplace(ldexp), "frexp": frexp, "float_power": float_power, "nextafter": nextafter,
     "nextafter_": _inplace(nextafter), "float_power_": _float_power_, "nanmean": nanmean, "nansum": nansum,
     "diff": diff, "dist": dist,
     "renorm": renorm, "renorm_": _inplace(renorm), "cov": cov, "corrcoef": corrcoef,

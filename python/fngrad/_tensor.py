@@ -296,7 +296,7 @@ class Tensor(_C.TensorBase):
         >>> fngrad.zeros(2, 3).stride()
         (3, 1)
         """
-        strides = tuple(s // self.dtype.itemsize for s in _native_numpy(self, force=True).strides)
+        strides = _C._view_geometry(self)[0]
         if dim is None:
             return strides
         if not strides:
@@ -314,7 +314,7 @@ class Tensor(_C.TensorBase):
         >>> x[1:].data_ptr() - x.data_ptr()
         4
         """
-        return _native_numpy(self, force=True).__array_interface__["data"][0]
+        return _C._storage_info(self)[0] + self.storage_offset() * self.dtype.itemsize
 
     def storage_offset(self) -> int:
         """Elements from the start of the memory block to the first element (nonzero for views).
@@ -322,7 +322,7 @@ class Tensor(_C.TensorBase):
         >>> fngrad.arange(5)[2:].storage_offset()
         2
         """
-        return (self.data_ptr() - _C._storage_info(self)[0]) // self.dtype.itemsize
+        return _C._view_geometry(self)[1]
 
     def nelement(self) -> int:
         """The number of elements (``numel``'s older name).

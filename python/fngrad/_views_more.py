@@ -2,9 +2,9 @@
 scatter), index_put, index_reduce, unfold, as_strided, sum_to_size, resize_, constant_pad_nd.
 
 All are compositions of differentiable fngrad ops (clone, indexing, setitem on a clone, index_add,
-reductions), so backward and double backward come from those ops. as_strided reads the elements of a
-contiguous copy of its input (positions computed with NumPy's as_strided); its gradient is the
-scatter-add of the indexing backward.
+reductions), so backward and double backward come from those ops. as_strided is the native view of
+the input's storage (Note [as_strided] in csrc/ops/views.cpp); as_strided_scatter writes into the
+storage of a clone, as PyTorch's does.
 
 Example::
 
@@ -21,10 +21,10 @@ import builtins
 import numpy as np
 
 from . import _C
-from ._creation import from_numpy
+from ._creation import arange, from_numpy
 from ._creation import zeros as _zeros
 from ._functions import cat, stack
-from ._indexing_ops import _np
+from ._indexing_ops import _inplace_view, _np
 from .autograd.function import Function
 from .nn import functional as _F
 from .nn.functional import pad as _pad
@@ -35,6 +35,7 @@ __all__ = [
     "split_with_sizes_copy",
     "unsafe_chunk", "unsafe_split", "constant_pad_nd", "select_scatter", "slice_scatter", "diagonal_scatter",
     "index_put", "index_reduce", "zero_", "resize_as_", "as_strided", "as_strided_copy", "as_strided_scatter",
+    "grid_sampler", "grid_sampler_2d", "grid_sampler_3d",
 ]
 
 
@@ -413,55 +414,100 @@ def resize_as_(input, the_template, *, memory_format=None):
     return resize_(input, tuple(the_template.shape))
 
 
-def _strided_positions(input, size, stride, storage_offset, op):
-    size, stride = tuple(size), tuple(stride)
-    off = 0 if storage_offset is None else int(storage_offset)
-    numel = input.numel()
-    needed = off + 1 + sum((s - 1) * st for s, st in zip(size, stride)) if all(s > 0 for s in size) else 0
-    if needed > numel:
-        raise RuntimeError(f"{op}: setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {off}, "
-                           f"and itemsize {input.element_size()} requiring a storage size of "
-                           f"{needed * input.element_size()} are out of bounds for storage of size "
-                           f"{numel * input.element_size()}")
-    base = np.arange(max(numel, 1), dtype=np.int64)[off:]
-    return np.lib.stride_tricks.as_strided(base, size, tuple(st * 8 for st in stride)).copy()
-
-
 def as_strided(input, size, stride, storage_offset=None):
-    """The elements of (a contiguous copy of) ``input`` seen with ``size``/``stride``, as a new tensor.
+    """A view of ``input``'s storage with sizes ``size`` and strides ``stride`` (in elements), starting at
+    ``storage_offset`` (counted from the start of the storage, not of ``input``; by default ``input``'s own).
 
     >>> fngrad.as_strided(fngrad.arange(4.), (2, 2), (1, 1))
     tensor([[0., 1.],
             [1., 2.]])
     """
-    pos = _strided_positions(input, size, stride, storage_offset, "as_strided")
-    return input.reshape(-1)[from_numpy(pos.reshape(-1))].reshape(tuple(size))
+    return _C.TensorBase.as_strided(input, size, stride, storage_offset)
 
 
 def as_strided_copy(input, size, stride, storage_offset=None):
-    """Same as :func:`as_strided`.
+    """:func:`as_strided` as a new tensor.
 
     >>> fngrad.as_strided_copy(fngrad.arange(4.), (2,), (2,))
     tensor([0., 2.])
     """
-    return as_strided(input, size, stride, storage_offset)
+    return as_strided(input, size, stride, storage_offset).clone()
+
+
+def _clone_strides(input):
+    """The strides of PyTorch's ``input.clone()``: ``input``'s own when its elements are dense and do
+    not overlap (in some order of the dims), else the contiguous ones."""
+    shape, strides = tuple(input.shape), input.stride()
+    contiguous = tuple(int(np.prod(shape[d + 1:], dtype=np.int64)) for d in range(len(shape)))
+    dims = sorted((d for d in range(len(shape)) if shape[d] != 1), key=lambda d: strides[d])
+    expected = 1
+    for d in dims:
+        if strides[d] != expected:
+            return contiguous
+        expected *= shape[d]
+    return tuple(strides[d] if shape[d] != 1 else contiguous[d] for d in range(len(shape)))
 
 
 def as_strided_scatter(input, src, size, stride, storage_offset=None):
-    """``input`` with the elements ``as_strided(input, size, stride, storage_offset)`` replaced by ``src``.
+    """``input`` with the elements ``as_strided(input.clone(), size, stride, storage_offset)`` replaced by
+    ``src`` (positions count in the storage of the clone, which keeps ``input``'s strides when it is dense).
 
     >>> fngrad.as_strided_scatter(fngrad.zeros(4), fngrad.ones(2), (2,), (2,))
     tensor([1., 0., 1., 0.])
     """
-    pos = _strided_positions(input, size, stride, storage_offset, "as_strided_scatter")
-    out = input.reshape(-1).clone()
-    out[from_numpy(pos.reshape(-1))] = src.reshape(-1)
-    return out.reshape(tuple(input.shape))
+    size = tuple(size)
+    n = input.numel()
+    where = _C.TensorBase.as_strided(arange(max(n, 1)), size, stride, 0 if storage_offset is None else storage_offset)
+    if tuple(src.shape) != size:
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = {list(src.shape)}, "
+                           f"slice size = {list(size)}")
+    strides = _clone_strides(input)
+    # The storage position of each element of input's clone, and the element at each storage position.
+    order = _C.TensorBase.as_strided(arange(max(n, 1)), tuple(input.shape), strides, 0).reshape(-1)
+    inverse = from_numpy(np.argsort(order.numpy(), kind="stable"))
+    storage = input.reshape(-1)[inverse].clone()
+    storage[where.reshape(-1)] = src.reshape(-1).to(input.dtype)
+    return storage[order].reshape(tuple(input.shape))
+
+
+def grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
+    """:func:`fngrad.nn.functional.grid_sample` with its modes as numbers: interpolation 0 bilinear, 1 nearest,
+    2 bicubic; padding 0 zeros, 1 border, 2 reflection (``torch.grid_sampler``).
+
+    >>> fngrad.grid_sampler(fngrad.arange(4.).reshape(1, 1, 2, 2), fngrad.zeros(1, 1, 1, 2), 0, 0, True)
+    tensor([[[[1.5000]]]])
+    """
+    return _F.grid_sample(input, grid, _F._GRID_MODES[interpolation_mode], _F._GRID_PADDINGS[padding_mode],
+                          bool(align_corners))
+
+
+def grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners):
+    """:func:`grid_sampler` of a 4-D input.
+
+    >>> fngrad.grid_sampler_2d(fngrad.arange(4.).reshape(1, 1, 2, 2), fngrad.full((1, 1, 1, 2), 0.9), 1, 0, True)
+    tensor([[[[3.]]]])
+    """
+    if input.dim() != 4:
+        raise RuntimeError(f"[grid_sampler_2d] grid_sampler_2d(): expected 4D input, but got input with sizes "
+                           f"{list(input.shape)}")
+    return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
+
+
+def grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners):
+    """:func:`grid_sampler` of a 5-D input (no bicubic).
+
+    >>> fngrad.grid_sampler_3d(fngrad.ones(1, 1, 2, 2, 2), fngrad.zeros(1, 1, 1, 1, 3), 0, 0, False)
+    tensor([[[[[1.]]]]])
+    """
+    if input.dim() != 5:
+        raise RuntimeError(f"[grid_sampler_3d] grid_sampler_3d(): expected 5D input, but got input with sizes "
+                           f"{list(input.shape)}")
+    return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
 
 
 _METHODS = {
     "unfold": unfold, "sum_to_size": sum_to_size, "__rdiv__": __rdiv__, "resize_": resize_,
-    "resize_as_": resize_as_, "as_strided": as_strided, "as_strided_scatter": as_strided_scatter,
+    "resize_as_": resize_as_, "as_strided_": _inplace_view(as_strided), "as_strided_scatter": as_strided_scatter,
     "index_put": index_put, "index_reduce": index_reduce, "select_scatter": select_scatter,
     "slice_scatter": slice_scatter, "diagonal_scatter": diagonal_scatter, "split_with_sizes": split_with_sizes,
     "split_with_sizes_copy": split_with_sizes_copy,

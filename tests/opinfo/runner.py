@@ -80,16 +80,10 @@ LEFT = {
     "_unsafe_masked_index": "private aten op (an inductor decomposition)",
     "_unsafe_masked_index_put_accumulate": "private aten op (an inductor decomposition)",
     "_upsample_bilinear2d_aa": "antialiased bilinear resampling (interpolate(antialias=True)) is not implemented",
-    "as_strided": "arbitrary strides over a storage: fngrad views are described by shape, stride and offset "
-                  "only where the op that made them defines them (no in-place as_strided_)",
     "cdouble": "complex dtype: fngrad has no complex numbers",
-    "frexp": "mantissa/exponent split not implemented",
     "geqrf": "Householder QR representation (LAPACK geqrf) not implemented",
     "ormqr": "Householder QR representation (LAPACK ormqr) not implemented",
     "linalg.householder_product": "Householder QR representation (LAPACK orgqr) not implemented",
-    "grid_sampler_2d": "grid sampling (grid_sample) not implemented",
-    "grid_sampler_3d": "grid sampling (grid_sample) not implemented",
-    "nn.functional.grid_sample": "grid sampling not implemented",
     "hash_tensor": "PyTorch-internal hashing of tensor contents",
     "jiterator_2inputs_2outputs": "CUDA-only (jiterator)",
     "jiterator_4inputs_with_extra_args": "CUDA-only (jiterator)",
@@ -161,7 +155,12 @@ class Skip(Exception):
 # ---------------------------------------------------------------------------------------------
 # Conversion between the two libraries.
 
-def _to_fngrad(obj, fngrad, torch, leaves):
+# Ops that address their input's storage (its offset and strides, and memory outside the input): their
+# input comes to fngrad as the same view of a copy of its whole storage, not as a copy of its values.
+STORAGE_OPS = {"as_strided", "as_strided_copy", "as_strided_scatter"}
+
+
+def _to_fngrad(obj, fngrad, torch, leaves, keep_storage=False):
     if isinstance(obj, torch.Tensor):
         if obj.is_complex() or obj.layout != torch.strided:
             raise Skip("complex or non-strided tensor")
@@ -169,6 +168,16 @@ def _to_fngrad(obj, fngrad, torch, leaves):
         dt = getattr(fngrad, name, None)
         if name not in DTYPES or dt is None:
             raise Skip(f"dtype {name}")
+        if keep_storage:
+            storage = torch.empty(0, dtype=obj.dtype).set_(obj.untyped_storage()).detach()
+            arr = (storage.float() if name == "bfloat16" else storage).numpy().copy()
+            with fngrad.no_grad():
+                t = fngrad.as_strided(fngrad.tensor(arr, dtype=dt), tuple(obj.shape), obj.stride(),
+                                      obj.storage_offset())
+            if obj.requires_grad and obj.is_leaf:
+                t.requires_grad_()
+                leaves.append((obj, t))
+            return t
         # NumPy has no bfloat16: its values travel as float32, which holds them exactly.
         arr = (obj.detach().float() if name == "bfloat16" else obj.detach()).numpy().copy()
         t = fngrad.tensor(arr, dtype=dt, requires_grad=obj.requires_grad and obj.is_leaf)
@@ -365,10 +374,11 @@ def run_sample(op, form, torch_fn, sample, dtype, torch, fngrad, np):
         return "skip", f"PyTorch raised {type(e).__name__}"
     leaves = []
     try:
-        f_inp = _to_fngrad(inp if form != "inplace" else inp, fngrad, torch, leaves)
+        keep = op.name in STORAGE_OPS
+        f_inp = _to_fngrad(inp if form != "inplace" else inp, fngrad, torch, leaves, keep)
         if form == "inplace":
             # The in-place form ran on `inp` above; fngrad's starts from the original values.
-            f_inp = _to_fngrad(sample.input.detach().clone(), fngrad, torch, [])
+            f_inp = _to_fngrad(sample.input.detach().clone(), fngrad, torch, [], keep)
         f_args = _to_fngrad(args, fngrad, torch, leaves)
         f_kwargs = _to_fngrad(kwargs, fngrad, torch, leaves)
     except Skip as e:
@@ -438,7 +448,56 @@ def run_sample(op, form, torch_fn, sample, dtype, torch, fngrad, np):
         # The tolerance of the leaf's dtype: a float32 argument of a float64 sample (cov's aweights)
         # has a float32 gradient.
         if not _close(ta, fa, str(t_leaves[i].dtype)):
+            if _known_wrong_gradient(op):
+                return _check_by_differences(f_fn, f_inp, f_args, f_kwargs, f_leaves, cots, fngrad, np)
             return "fail", f"gradient of input {i} differs"
+    return "pass", ""
+
+
+def _known_wrong_gradient(op):
+    """Whether the OpInfo marks PyTorch's own backward as an expected failure of its gradcheck
+    (``TestBwdGradients.test_fn_grad``): where fngrad's gradient differs from PyTorch's, central
+    differences decide (as_strided_scatter's input gradient in PyTorch keeps the scattered positions
+    and zeroes the rest)."""
+    import unittest
+
+    for d in op.decorators or ():
+        if getattr(d, "cls_name", None) == "TestBwdGradients" and getattr(d, "test_name", None) == "test_fn_grad" \
+                and unittest.expectedFailure in (getattr(d, "decorators", None) or ()):
+            return True
+    return False
+
+
+def _check_by_differences(f_fn, f_inp, f_args, f_kwargs, f_leaves, cots, fngrad, np, eps=1e-6):
+    """fngrad's gradients for the cotangents against central differences of fngrad's own forward."""
+    def loss():
+        with fngrad.no_grad():
+            outs = [o for o in _flatten(f_fn(f_inp, *f_args, **f_kwargs))
+                    if isinstance(o, fngrad.Tensor) and o.is_floating_point()]
+        return sum(float((np.asarray(o.numpy()) * c).sum()) for o, c in zip(outs, cots))
+
+    outs = [o for o in _flatten(f_fn(f_inp, *f_args, **f_kwargs)) if isinstance(o, fngrad.Tensor)
+            and o.is_floating_point() and o.requires_grad]
+    try:
+        grads = fngrad.autograd.grad(outs, f_leaves, [fngrad.tensor(c) for c in cots], allow_unused=True)
+    except Exception as e:
+        msg = str(e).splitlines()[0][:120] if str(e) else ""
+        return "error", f"backward: {type(e).__name__}: {msg}"
+    for i, (leaf, g) in enumerate(zip(f_leaves, grads)):
+        flat = leaf.detach().reshape(-1)
+        numerical = np.zeros(flat.numel())
+        for k in range(flat.numel()):
+            v = float(flat[k])
+            with fngrad.no_grad():
+                flat[k] = v + eps
+                up = loss()
+                flat[k] = v - eps
+                down = loss()
+                flat[k] = v
+            numerical[k] = (up - down) / (2 * eps)
+        analytic = np.zeros(flat.numel()) if g is None else np.asarray(g.detach().numpy()).reshape(-1)
+        if not np.allclose(analytic, numerical, rtol=1e-5, atol=1e-5):
+            return "fail", f"gradient of input {i} differs from finite differences (PyTorch's is known wrong)"
     return "pass", ""
 
 

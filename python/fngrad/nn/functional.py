@@ -2386,3 +2386,132 @@ def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weig
     return cross_entropy(logits, target, weight=weight, reduction=reduction,
                          ignore_index=-100 if ignore_index is None else ignore_index,
                          label_smoothing=label_smoothing)
+
+
+__all__ += ["grid_sample"]
+
+_GRID_MODES = ("bilinear", "nearest", "bicubic")
+_GRID_PADDINGS = ("zeros", "border", "reflection")
+
+
+def _reflect_coordinates(c, twice_low, twice_high):
+    """PyTorch's reflect_coordinates: ``c`` folded into [twice_low / 2, twice_high / 2]."""
+    if twice_low == twice_high:
+        return c * 0
+    low, span = twice_low / 2, (twice_high - twice_low) / 2
+    c = (c - low).abs()
+    flips = (c.detach() / span).floor()
+    extra = c - flips * span
+    return _C.where(flips.fmod(2) == 0, extra + low, span - extra + low)
+
+
+def _grid_coordinates(c, size, padding_mode, align_corners):
+    """PyTorch's compute_coordinates: a source coordinate after border or reflection padding."""
+    if padding_mode == "border":
+        return c.clamp(0, size - 1)
+    if padding_mode == "reflection":
+        c = _reflect_coordinates(c, 0, 2 * (size - 1)) if align_corners else _reflect_coordinates(c, -1, 2 * size - 1)
+        return c.clamp(0, size - 1)
+    return c
+
+
+def _cubic_weights(t, A=-0.75):
+    """The four cubic-convolution weights (PyTorch's A = -0.75) for a fraction ``t`` in [0, 1)."""
+    def near(x):  # |x| <= 1
+        return ((A + 2) * x - (A + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A
+
+    return [far(t + 1), near(t), near(1 - t), far((1 - t) + 1)]
+
+
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """Samples (N, C, H, W) ``input`` (or (N, C, D, H, W)) at the normalised positions of ``grid`` (N, H', W', 2)
+    (or (N, D', H', W', 3)), x first, in [-1, 1]: ``bilinear``, ``nearest`` or ``bicubic`` (4-D only), with
+    ``padding_mode`` ``zeros``, ``border`` or ``reflection``. Gradients flow to ``input`` and ``grid``.
+
+    Example::
+
+        >>> import fngrad, fngrad.nn.functional as F
+        >>> x = fngrad.arange(4.).reshape(1, 1, 2, 2)
+        >>> F.grid_sample(x, fngrad.zeros(1, 1, 1, 2), align_corners=True)
+        tensor([[[[1.5000]]]])
+    """
+    op = "grid_sample"
+    if mode not in _GRID_MODES:
+        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', "
+                         f"but got: '{mode}'")
+    if padding_mode not in _GRID_PADDINGS:
+        raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
+                         f"'reflection', but got: '{padding_mode}'")
+    if align_corners is None:
+        align_corners = False
+    nd = input.dim() - 2
+    if input.dim() not in (4, 5) or grid.dim() != input.dim():
+        raise RuntimeError(f"[{op}] grid_sampler(): expected 4D or 5D input and grid with same number of "
+                           f"dimensions, but got input with sizes {list(input.shape)} and grid with sizes "
+                           f"{list(grid.shape)}")
+    if grid.shape[0] != input.shape[0]:
+        raise RuntimeError(f"[{op}] grid_sampler(): expected grid and input to have same batch size, but got input "
+                           f"with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+    if grid.shape[-1] != nd:
+        raise RuntimeError(f"[{op}] grid_sampler(): expected grid to have size {nd} in last dimension, but got grid "
+                           f"with sizes {list(grid.shape)}")
+    if mode == "bicubic" and nd != 2:
+        raise RuntimeError(f"[{op}] grid_sampler(): bicubic interpolation only supports 4D input")
+    if not input.is_floating_point() or input.dtype != grid.dtype:
+        raise RuntimeError(f"[{op}] grid_sampler(): expected input and grid to have the same floating point dtype, "
+                           f"but input has {input.dtype} and grid has {grid.dtype}")
+    n, c = input.shape[:2]
+    in_sizes = tuple(input.shape[2:])
+    out_sizes = tuple(grid.shape[1:-1])
+    out_count = int(np.prod(out_sizes, dtype=np.int64))
+    flat = input.reshape(n, c, -1)
+    # Per spatial dim (depth, height, width): the source coordinate of every output position, (N, out).
+    coords = []
+    for d in range(nd):
+        size = in_sizes[d]
+        g = grid[..., nd - 1 - d].reshape(n, out_count)  # grid's last dim is (x, y[, z])
+        src = (g + 1) / 2 * (size - 1) if align_corners else ((g + 1) * size - 1) / 2
+        coords.append(src if mode == "bicubic" else _grid_coordinates(src, size, padding_mode, align_corners))
+    strides = [int(np.prod(in_sizes[d + 1:], dtype=np.int64)) for d in range(nd)]
+
+    def tap(positions, weight):
+        """weight * input at the integer ``positions`` (one per dim); out of bounds reads zero."""
+        index, inside = 0, None
+        for d, p in enumerate(positions):
+            ok = (p >= 0) & (p <= in_sizes[d] - 1)
+            inside = ok if inside is None else inside & ok
+            index = index + p.clamp(0, in_sizes[d] - 1).to(_C.int64) * strides[d]
+        values = flat.gather(2, index.unsqueeze(1).expand(n, c, out_count))
+        return values * (weight * inside.to(weight.dtype)).unsqueeze(1)
+
+    if mode == "nearest":
+        out = tap([co.detach().round() for co in coords], _C.full((n, out_count), 1.0, input.dtype))
+    elif mode == "bilinear":
+        lows = [co.detach().floor() for co in coords]
+        out = 0
+        for corner in range(2 ** nd):
+            positions, weight = [None] * nd, 1
+            for d in reversed(range(nd)):  # x first: PyTorch's order (its rounding in half precision)
+                upper = (corner >> (nd - 1 - d)) & 1
+                positions[d] = lows[d] + upper
+                # PyTorch's form of the weights: (high - c) and (c - low)
+                weight = weight * (coords[d] - lows[d] if upper else lows[d] + 1 - coords[d])
+            out = out + tap(positions, weight)
+    else:
+        lows = [co.detach().floor() for co in coords]
+        weights = [_cubic_weights(coords[d] - lows[d]) for d in range(nd)]
+        # Along x within each of the four rows, then along y: PyTorch's order (its rounding in half precision).
+        out = 0
+        for i in range(4):
+            row = 0
+            for j in range(4):
+                positions = [lows[0] - 1 + i, lows[1] - 1 + j]
+                if padding_mode != "zeros":
+                    positions = [_grid_coordinates(p, in_sizes[d], padding_mode, align_corners).detach().round()
+                                 for d, p in enumerate(positions)]
+                row = row + tap(positions, weights[1][j])
+            out = out + row * weights[0][i].unsqueeze(1)
+    return out.reshape(n, c, *out_sizes)
