@@ -176,3 +176,30 @@ def test_converged_start_returns_after_one_evaluation():
 
     assert float(opt.step(closure)) == 0.0
     assert len(calls) == 1 and opt.state[x] == {"func_evals": 1, "n_iter": 0}
+
+
+@requires_torch
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+def test_float32_and_a_parameter_without_grad_match_torch(line_search_fn):
+    # A parameter the loss does not use has grad None: it counts as a zero gradient and stays put.
+    import torch
+
+    def run(lib):
+        x = lib.tensor([-1.2, 1.0, -0.5, 0.8], requires_grad=True)
+        unused = lib.ones(2, requires_grad=True)
+        opt = lib.optim.LBFGS([x, unused], lr=0.5, max_iter=10, line_search_fn=line_search_fn)
+
+        def closure():
+            opt.zero_grad()
+            loss = rosenbrock(lib, [x])
+            loss.backward()
+            return loss
+
+        opt.step(closure)
+        assert unused.grad is None
+        return x.detach().numpy().copy(), unused.detach().numpy().copy(), opt.state[x]["func_evals"]
+
+    ours, theirs = run(fngrad), run(torch)
+    assert ours[0].dtype == np.float32 and ours[2] == theirs[2]
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=0, atol=1e-5)
+    np.testing.assert_array_equal(ours[1], [1.0, 1.0])
