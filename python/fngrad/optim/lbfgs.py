@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .. import _C
 from ..autograd.grad_mode import enable_grad
+from ..nn.utils.convert_parameters import parameters_to_vector
 from .optimizer import Optimizer, _scalar, _step_under_no_grad
 
 __all__ = ["LBFGS"]
@@ -165,7 +165,7 @@ class LBFGS(Optimizer):
 
     def _flat_grad(self):
         """All gradients in one new 1-D tensor (zeros for a parameter without a gradient)."""
-        return _C.cat([p.new_zeros(p.numel()) if p.grad is None else p.grad.reshape(-1) for p in self._params], 0)
+        return parameters_to_vector(p.new_zeros(p.numel()) if p.grad is None else p.grad for p in self._params)
 
     def _add_flat(self, alpha, update):
         """Parameters += alpha * update, slice by slice of the flat ``update``, in place."""
@@ -199,16 +199,16 @@ class LBFGS(Optimizer):
             state["old_stps"].append(s)
             state["ro"].append(1.0 / ys)
             state["H_diag"] = ys / y.dot(y)
-        ys_hist, ss_hist, ro = state["old_dirs"], state["old_stps"], state["ro"]
+        y_hist, s_hist, ro = state["old_dirs"], state["old_stps"], state["ro"]
         al = state.setdefault("al", [None] * history_size)
         q = flat_grad.neg()
-        for i in reversed(range(len(ys_hist))):
-            al[i] = ss_hist[i].dot(q) * ro[i]
-            q.add_(ys_hist[i], alpha=-al[i])
+        for i in reversed(range(len(y_hist))):
+            al[i] = s_hist[i].dot(q) * ro[i]
+            q.add_(y_hist[i], alpha=-al[i])
         r = q.mul(state["H_diag"])
-        for i in range(len(ys_hist)):
-            be_i = ys_hist[i].dot(r) * ro[i]
-            r.add_(ss_hist[i], alpha=al[i] - be_i)
+        for i in range(len(y_hist)):
+            be_i = y_hist[i].dot(r) * ro[i]
+            r.add_(s_hist[i], alpha=al[i] - be_i)
         return r
 
     @_step_under_no_grad
