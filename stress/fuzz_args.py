@@ -50,6 +50,10 @@ KNOWN = [
     (None, "is unsupported in linalg", "fngrad.linalg runs on NumPy's LAPACK, which has no float16"),
     ("logdet", "grad", "the gradient where logdet is NaN (negative determinant): PyTorch gives 0"),
     ("F.cosine_similarity", "Expected a floating point tensor", "integer inputs to cosine_similarity"),
+    ("linalg_eigvalsh", "Expected a floating point or complex tensor", "an empty input of a dtype the op refuses: "
+     "PyTorch returns the empty result without its dtype check, fngrad checks first"),
+    ("F.grid_sample", "to have the same floating point dtype", "an empty grid of a dtype the op refuses, as "
+     "eigvalsh"),
     ("floor_divide", "values differ", "uint8 divided by a negative number: fngrad divides in int64 and wraps the "
      "quotient (Note [Storage dtypes]); PyTorch wraps the divisor to uint8 first"),
     ("remainder", "values differ", "uint8 and a negative divisor, as floor_divide"),
@@ -348,7 +352,11 @@ def worker(seeds):
     for seed in seeds:
         case = draw_case(seed, ops)
         print(json.dumps({"start": seed}), flush=True)
-        ours, theirs = run(fngrad, case), run(torch, case)
+        ours = run(fngrad, case)
+        # Said before PyTorch runs: a crash after this line is PyTorch's own (it segfaults on some
+        # inputs, e.g. pdist's backward of an empty input), not fngrad's.
+        print(json.dumps({"fngrad_done": seed, "op": case["op"]}), flush=True)
+        theirs = run(torch, case)
         diff = compare(case, ours, theirs)
         print(json.dumps({"done": seed, "op": case["op"], "diff": diff,
                           "ours": ours[1] if ours[0] == "error" else "ok",
@@ -363,12 +371,14 @@ def run_children(seeds, jobs, timeout):
         while pending:
             proc = subprocess.Popen([sys.executable, __file__, "--worker", json.dumps(pending)],
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            running, done = None, set()
+            running, done, fngrad_done = None, set(), None
             deadline = time.monotonic() + timeout * len(pending)
             for line in proc.stdout:
                 msg = json.loads(line)
                 if "start" in msg:
                     running = msg["start"]
+                elif "fngrad_done" in msg:
+                    fngrad_done = msg
                 else:
                     done.add(msg["done"])
                     running = None
@@ -381,7 +391,11 @@ def run_children(seeds, jobs, timeout):
             pending = [s for s in pending if s not in done]
             if running is not None or proc.returncode != 0:
                 crashed = running if running is not None else pending[0]
-                yield {"done": crashed, "op": None, "crash": f"exit {proc.returncode}: {err.strip()[-300:]}"}
+                crash = f"exit {proc.returncode}: {err.strip()[-300:]}"
+                if fngrad_done is not None and fngrad_done["fngrad_done"] == crashed:
+                    yield {"done": crashed, "op": fngrad_done["op"], "torch_crash": crash}
+                else:
+                    yield {"done": crashed, "op": None, "crash": crash}
                 pending = [s for s in pending if s != crashed]
 
 
@@ -415,10 +429,12 @@ def main(argv=None):
         return 0
     seeds = list(range(args.seed, args.seed + args.per_op * len(ops)))
     start = time.monotonic()
-    failures, known, accepts, crashes, agree_err = [], [], [], [], 0
+    failures, known, accepts, crashes, torch_crashes, agree_err = [], [], [], [], [], 0
     for msg in run_children(seeds, args.jobs, args.timeout):
         if msg.get("crash"):
             crashes.append(msg)
+        elif msg.get("torch_crash"):
+            torch_crashes.append(msg)
         elif msg["diff"] and known_reason(msg["op"], msg["diff"]):
             known.append(msg)
         elif msg["diff"] and msg["diff"].startswith(ACCEPTS):
@@ -428,18 +444,19 @@ def main(argv=None):
         elif msg["ours"] != "ok":
             agree_err += 1
     for label, group in (("accepts", accepts if args.verbose else []), ("known", known if args.verbose else []),
-                         ("FAIL", failures + crashes)):
+                         ("torch crashed", torch_crashes), ("FAIL", failures + crashes)):
         by_op = {}
         for f in group:
             by_op.setdefault(f["op"], []).append(f)
         for op, fs in sorted(by_op.items(), key=lambda kv: str(kv[0])):
             f = fs[0]
-            print(f"{label} {op} ({len(fs)} cases), e.g. --one {f['done']}: {f.get('crash') or f['diff']}")
-    agree = len(seeds) - len(failures) - len(known) - len(accepts) - len(crashes)
+            shown = f.get("crash") or f.get("torch_crash") or f["diff"]
+            print(f"{label} {op} ({len(fs)} cases), e.g. --one {f['done']}: {shown}")
+    agree = len(seeds) - len(failures) - len(known) - len(accepts) - len(crashes) - len(torch_crashes)
     print(f"# {len(seeds)} cases over {len(ops)} ops in {time.monotonic() - start:.0f} s: {agree} agree "
           f"({agree_err} of them both raising), {len(failures)} differ, {len(known)} known differences, "
           f"{len(accepts)} where fngrad accepts what PyTorch refuses ({len({f['op'] for f in accepts})} ops), "
-          f"{len(crashes)} crashes or hangs")
+          f"{len(crashes)} crashes or hangs, {len(torch_crashes)} cases where PyTorch itself crashed after fngrad ran")
     return 1 if failures or crashes else 0
 
 
