@@ -206,6 +206,12 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
                 return op(*inputs)
             except _Unmapped:
                 pass
+            except TypeError:
+                # NumPy takes a scalar wherever an array goes; PyTorch's signature of some ops (maximum,
+                # atan2, hypot) wants tensors only: the scalars as 0-d tensors, then.
+                if not any(isinstance(x, (numbers.Number, np.generic)) for x in inputs):
+                    raise
+                return op(*(tensor(x) if isinstance(x, (numbers.Number, np.generic)) else x for x in inputs))
     if any(_foreign(x) for x in inputs + tuple(kwargs.get("out", ()))):
         return NotImplemented
     try:
