@@ -316,3 +316,20 @@ def test_hinge_embedding_loss_rounds_a_number_margin_to_bfloat16_first():
                                  reduction="none")
     expected = _round_bfloat16(np.maximum(_round_bfloat16(np.float32(0.37)) - x, 0))
     np.testing.assert_array_equal(out.float().numpy(), expected)
+
+
+def test_arithmetic_functions_take_two_numbers():
+    # torch.div(7, 2) and friends: PyTorch wraps the first number in a 0-d tensor of its default
+    # dtype (int64 for ints, bool for bools, float32 for floats); pow and remainder refuse.
+    cases = [(fngrad.div(7, 2), 3.5, fngrad.float32), (fngrad.add(2, 3), 5, fngrad.int64),
+             (fngrad.add(2, 3.5, alpha=2), 9.0, fngrad.float32), (fngrad.sub(5, 3), 2, fngrad.int64),
+             (fngrad.mul(True, False), False, fngrad.bool), (fngrad.floor_divide(7, 2), 3, fngrad.int64),
+             (fngrad.true_divide(True, 4.0), 0.25, fngrad.float32), (fngrad.multiply(2, 3), 6, fngrad.int64),
+             (fngrad.subtract(2, 3.5), -1.5, fngrad.float32)]
+    for out, value, dtype in cases:
+        assert out.shape == () and out.dtype == dtype and out.item() == value
+    for fn in (fngrad.pow, fngrad.remainder, fngrad.maximum):
+        with pytest.raises(TypeError):
+            fn(5, 3)
+    with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with a bool tensor"):
+        fngrad.sub(True, 1)

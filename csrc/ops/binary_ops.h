@@ -167,6 +167,9 @@ inline DType floating_kernel_only(DType promoted, const char* op, const char* ke
 
 struct BinaryDefaults {
   static constexpr Numbers numbers = Numbers::Both;
+  // Whether the function form takes two Python numbers (torch.div(7, 2)): PyTorch's arithmetic
+  // functions wrap the first in a 0-d tensor of its default dtype; the others refuse.
+  static constexpr bool takes_two_numbers = false;
   // Whether PyTorch's Tensor has the in-place method <name>_ (maximum_, logaddexp_ do not exist there).
   static constexpr bool inplace_method = true;
   static constexpr const char* backward_name_rev = nullptr;     // nullptr: the same as backward_name
@@ -191,6 +194,7 @@ struct BinaryDefaults {
 
 struct Add : BinaryDefaults {
   FNGRAD_BINARY_NAMES("add", "AddBackward0")
+  static constexpr bool takes_two_numbers = true;
   static constexpr bool wraps_number = true;
   static constexpr const char* doc =
       "input + alpha * other, elementwise, with broadcasting and PyTorch's type promotion.\n\n"
@@ -218,6 +222,7 @@ struct Add : BinaryDefaults {
 
 struct Sub : BinaryDefaults {
   FNGRAD_BINARY_NAMES("sub", "SubBackward0")
+  static constexpr bool takes_two_numbers = true;
   static constexpr bool wraps_number = true;
   static constexpr const char* backward_name_rev = "RsubBackward1";
   static constexpr const char* doc =
@@ -260,6 +265,7 @@ struct Sub : BinaryDefaults {
 
 struct Mul : BinaryDefaults {
   FNGRAD_BINARY_NAMES("mul", "MulBackward0")
+  static constexpr bool takes_two_numbers = true;
   static constexpr bool wraps_number = true;
   static constexpr const char* doc =
       "input * other, elementwise, with broadcasting and PyTorch's type promotion.\n\n"
@@ -282,6 +288,7 @@ struct Mul : BinaryDefaults {
 
 struct Div : BinaryDefaults {
   FNGRAD_BINARY_NAMES("div", "DivBackward0")
+  static constexpr bool takes_two_numbers = true;
   static constexpr bool wraps_number = true;
   static constexpr const char* doc =
       "input / other, elementwise (true division: integer inputs give float32).\n\n"
@@ -465,6 +472,7 @@ struct Hypot : BinaryDefaults {
 // floor_divide itself has no derivative and raises in backward).
 struct FloorDivide : BinaryDefaults {
   FNGRAD_BINARY_NAMES("floor_divide", "DivBackward2")
+  static constexpr bool takes_two_numbers = true;
   static constexpr const char* backward_name_scalar = "DivBackward3";  // PyTorch's div(rounding_mode=) nodes
   static constexpr const char* doc =
       "input // other: the quotient rounded towards minus infinity (integers stay integers).\n\n"

@@ -170,6 +170,11 @@ PyObject* binary_function(PyObject*, PyObject* const* args, Py_ssize_t nargs, Py
   Args a(binary_function_sig<Op>(), args, nargs, kwnames);
   check_number_operands<Op>(a, 0);
   Operand x = a.operand(0), y = a.operand(1);
+  TensorRef wrapped;
+  if (Op::takes_two_numbers && !x.is_tensor() && !y.is_tensor()) {
+    wrapped = ops::scalar_tensor(x.scalar, ops::default_dtype_for(x.scalar));
+    x = Operand(wrapped.get());
+  }
   const Op op = binary_op_from<Op>(a, kAlpha, x, y);
   return write_out(ops::binary_op(x, y, op), a, kOut, Op::name);
   FNGRAD_CATCH(nullptr)

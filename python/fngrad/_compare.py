@@ -42,9 +42,10 @@ def _input(input, op, name="input", position=1):
 
 
 def _number_first(input, other, op):
-    """Whether ``input`` is a Python number before a tensor ``other``: PyTorch's signatures of subtract,
-    multiply and true_divide take that (a wrapped number, as ``2 * x``)."""
-    if isinstance(input, (bool, int, float)) and isinstance(other, _C.TensorBase):
+    """Whether ``input`` is a Python number before a tensor or another number: PyTorch's signatures of
+    subtract, multiply and true_divide take that (a wrapped number, as ``2 * x``; two numbers make a
+    0-d tensor of the first)."""
+    if isinstance(input, (bool, int, float)) and isinstance(other, (_C.TensorBase, bool, int, float)):
         return True
     _input(input, op)
     return False
