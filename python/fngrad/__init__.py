@@ -147,6 +147,7 @@ _family_all += _install_family(_typeinfo)
 from . import _compile  # noqa: E402
 _family_all += _install_family(_compile)
 from . import distributions  # noqa: E402,F401  (fngrad.distributions, as torch.distributions)
+from . import testing  # noqa: E402,F401  (fngrad.testing, as torch.testing)
 
 # The Python functions that C++ calls, handed over once (Note [Python callbacks] in
 # csrc/core/py_callbacks.h): a renamed one fails here, at import, not at its first call.
@@ -258,6 +259,7 @@ __all__ = [
     "optim",
     "utils",
     "distributions",
+    "testing",
     "save",
     "load",
     "from_dlpack",

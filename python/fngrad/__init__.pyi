@@ -9,6 +9,7 @@ from fngrad import cuda as cuda
 from fngrad import distributions as distributions
 from fngrad import nn as nn
 from fngrad import optim as optim
+from fngrad import testing as testing
 from fngrad import utils as utils
 from fngrad._C import Size as Size
 from fngrad._C import acos as acos
