@@ -148,6 +148,11 @@ from . import _compile  # noqa: E402
 _family_all += _install_family(_compile)
 from . import distributions  # noqa: E402,F401  (fngrad.distributions, as torch.distributions)
 from . import testing  # noqa: E402,F401  (fngrad.testing, as torch.testing)
+from . import amp  # noqa: E402  (fngrad.amp, as torch.amp)
+from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402,F401
+from .cuda import amp as _cuda_amp  # noqa: E402,F401  (fngrad.cuda.amp, as torch.cuda.amp)
+from . import _determinism  # noqa: E402
+_family_all += _install_family(_determinism)
 
 # The Python functions that C++ calls, handed over once (Note [Python callbacks] in
 # csrc/core/py_callbacks.h): a renamed one fails here, at import, not at its first call.
@@ -260,6 +265,10 @@ __all__ = [
     "utils",
     "distributions",
     "testing",
+    "amp",
+    "autocast",
+    "get_autocast_dtype",
+    "is_autocast_enabled",
     "save",
     "load",
     "from_dlpack",

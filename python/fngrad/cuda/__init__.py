@@ -14,7 +14,7 @@ Example::
 
 from __future__ import annotations
 
-from ._device import _NO_CUDA
+from .._device import _NO_CUDA
 
 __all__ = ["is_available", "device_count", "is_initialized", "current_device", "synchronize", "get_device_name",
            "manual_seed", "manual_seed_all", "seed", "seed_all", "empty_cache", "init", "set_device"]
