@@ -151,6 +151,8 @@ from . import testing  # noqa: E402,F401  (fngrad.testing, as torch.testing)
 from . import amp  # noqa: E402  (fngrad.amp, as torch.amp)
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402,F401
 from .cuda import amp as _cuda_amp  # noqa: E402,F401  (fngrad.cuda.amp, as torch.cuda.amp)
+from . import func  # noqa: E402  (fngrad.func, as torch.func)
+from .func import vmap  # noqa: E402,F401
 from . import _determinism  # noqa: E402
 _family_all += _install_family(_determinism)
 
@@ -266,6 +268,8 @@ __all__ = [
     "distributions",
     "testing",
     "amp",
+    "func",
+    "vmap",
     "autocast",
     "get_autocast_dtype",
     "is_autocast_enabled",

@@ -8,6 +8,7 @@ from fngrad import autograd as autograd
 from fngrad import backends as backends
 from fngrad import cuda as cuda
 from fngrad import distributions as distributions
+from fngrad import func as func
 from fngrad import nn as nn
 from fngrad import optim as optim
 from fngrad import testing as testing
@@ -162,6 +163,7 @@ def linspace(start: Any, end: Any, steps: Any, dtype: Any = ..., device: Any = .
 def eye(n: Any, m: Any = ..., dtype: Any = ..., device: Any = ..., requires_grad: Any = ...) -> Tensor: ...
 def randint(low: Any, high: Any = ..., size: Any = ..., dtype: Any = ..., device: Any = ..., generator: Any = ...) -> Tensor: ...
 def randperm(n: Any, dtype: Any = ..., device: Any = ..., generator: Any = ...) -> Tensor: ...
+def vmap(func: Any, in_dims: Any = ..., out_dims: Any = ..., randomness: Any = ..., *, chunk_size: Any = ...) -> Any: ...
 
 
 class autocast:

@@ -492,6 +492,11 @@ class Generator:
 
     @property
     def _rng(self):
+        if _vmap_randomness and _vmap_randomness[-1] == "error":
+            raise RuntimeError(
+                "vmap: called random operation while in randomness error mode. Please either use the 'same' or "
+                "'different' randomness flags on vmap or perform the randomness operation out of vmap"
+            )
         # Made at the first draw, not at import: numpy.random is a tenth of `import fngrad`.
         if self._numpy_rng is None:
             self._numpy_rng = np.random.Generator(np.random.PCG64(self._seed))
@@ -538,6 +543,9 @@ class Generator:
 
 
 default_generator = Generator()
+# The randomness mode of each fngrad.func.vmap being run, innermost last: every draw goes through
+# Generator._rng, which refuses one under PyTorch's default mode "error".
+_vmap_randomness: list = []
 
 
 def get_rng_state() -> Tensor:
