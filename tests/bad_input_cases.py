@@ -1107,6 +1107,11 @@ add(ARG, "arg_leaky_relu_str", lambda L: F(L).leaky_relu(L.ones(3), "a"), "leaky
 add(ARG, "arg_gelu_bad_approximate", lambda L: F(L).gelu(L.ones(3), approximate="bad"), "gelu")
 add(ARG, "arg_dropout_p_too_large", lambda L: F(L).dropout(L.ones(3), p=1.5), "dropout")
 add(ARG, "arg_dropout_p_negative", lambda L: F(L).dropout(L.ones(3), p=-0.1), "dropout")
+add(ARG, "arg_dropout2d_p_too_large", lambda L: F(L).dropout2d(L.ones(1, 2, 2, 2), p=1.5), "dropout")
+add(ARG, "arg_alpha_dropout_p_negative", lambda L: F(L).alpha_dropout(L.ones(3), p=-0.1, training=True), "dropout")
+add(ARG, "arg_dropout1d_1d_input", lambda L: F(L).dropout1d(L.ones(3)), "dropout1d")
+add(ARG, "arg_feature_alpha_dropout_1d", lambda L: F(L).feature_alpha_dropout(L.ones(3), 0.5, True), "Feature dropout")
+add(DT, "dtype_dropout_int_input", lambda L: F(L).dropout(L.ones(3, dtype=L.int64), 0.5), "Long")
 
 _LOGITS = [[1.0, 2.0, 3.0], [0.5, 0.1, 0.2]]
 for _loss, _args in [

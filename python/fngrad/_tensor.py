@@ -776,4 +776,15 @@ def _tensor_repr(t: Tensor) -> str:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
-    return prefix + body + "".join(", " + s for s in suffixes) + ")"
+    # PyTorch's rule: a suffix that would pass the line width goes on a line of its own, under the
+    # first value (its last_line_len counts one more than the last line's characters).
+    text = prefix + body
+    last_line_len = len(text) - text.rfind("\n") + 1
+    for suffix in suffixes:
+        if last_line_len + len(suffix) + 2 > _PrintOptions.linewidth:
+            text += ",\n" + " " * len(prefix) + suffix
+            last_line_len = len(prefix) + len(suffix)
+        else:
+            text += ", " + suffix
+            last_line_len += len(suffix) + 2
+    return text + ")"

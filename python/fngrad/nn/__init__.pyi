@@ -220,6 +220,46 @@ class Dropout(Module):
     p: Any
 
 
+class Dropout1d(Module):
+    def __init__(self, p: Any = ..., inplace: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    inplace: Any
+    p: Any
+
+
+class Dropout2d(Module):
+    def __init__(self, p: Any = ..., inplace: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    inplace: Any
+    p: Any
+
+
+class Dropout3d(Module):
+    def __init__(self, p: Any = ..., inplace: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    inplace: Any
+    p: Any
+
+
+class AlphaDropout(Module):
+    def __init__(self, p: Any = ..., inplace: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    inplace: Any
+    p: Any
+
+
+class FeatureAlphaDropout(Module):
+    def __init__(self, p: Any = ..., inplace: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    inplace: Any
+    p: Any
+
+
 class LayerNorm(Module):
     def __init__(self, normalized_shape: Any, eps: Any = ..., elementwise_affine: Any = ..., bias: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
     def extra_repr(self) -> Any: ...
@@ -497,6 +537,26 @@ class MaxUnpool3d(Module):
     stride: Any
 
 
+class LPPool1d(Module):
+    def __init__(self, norm_type: Any, kernel_size: Any, stride: Any = ..., ceil_mode: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    ceil_mode: Any
+    kernel_size: Any
+    norm_type: Any
+    stride: Any
+
+
+class LPPool2d(Module):
+    def __init__(self, norm_type: Any, kernel_size: Any, stride: Any = ..., ceil_mode: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    ceil_mode: Any
+    kernel_size: Any
+    norm_type: Any
+    stride: Any
+
+
 class ConstantPad1d(Module):
     def __init__(self, padding: Any, value: Any) -> None: ...
     def extra_repr(self) -> Any: ...
@@ -572,6 +632,14 @@ class CosineSimilarity(Module):
     def forward(self, x1: Any, x2: Any) -> Any: ...  # type: ignore[override]
     dim: Any
     eps: Any
+
+
+class UpsamplingNearest2d(Upsample):
+    def __init__(self, size: Any = ..., scale_factor: Any = ...) -> None: ...
+
+
+class UpsamplingBilinear2d(Upsample):
+    def __init__(self, size: Any = ..., scale_factor: Any = ...) -> None: ...
 
 
 class RNNCell(Module):
@@ -777,6 +845,10 @@ class Softmin(Module):
     dim: Any
 
 
+class Softmax2d(Module):
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+
+
 class MSELoss(Module):
     def __init__(self, size_average: Any = ..., reduce: Any = ..., reduction: Any = ...) -> None: ...
     def forward(self, input: Any, target: Any) -> Any: ...  # type: ignore[override]
@@ -888,3 +960,17 @@ class GaussianNLLLoss(Module):
     def forward(self, input: Any, target: Any, var: Any) -> Any: ...  # type: ignore[override]
     eps: Any
     full: Any
+
+
+class TripletMarginWithDistanceLoss(Module):
+    def __init__(self, *, distance_function: Any = ..., margin: Any = ..., swap: Any = ..., reduction: Any = ...) -> None: ...
+    def forward(self, anchor: Any, positive: Any, negative: Any) -> Any: ...  # type: ignore[override]
+    distance_function: Any
+    margin: Any
+    swap: Any
+
+
+class MultiLabelMarginLoss(Module):
+    def __init__(self, size_average: Any = ..., reduce: Any = ..., reduction: Any = ...) -> None: ...
+    def forward(self, input: Any, target: Any) -> Any: ...  # type: ignore[override]
+    reduction: Any

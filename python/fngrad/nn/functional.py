@@ -240,6 +240,35 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 __all__ += ["scaled_dot_product_attention"]
 
 
+# SELU's negative saturation value -lambda*alpha: alpha dropout sets dropped units to it, so a SELU
+# network keeps its self-normalizing mean and variance.
+_ALPHA_DROPOUT_SATURATION = 1.7580993408473766
+
+
+def _dropout(input, p, training, inplace, feature=False, alpha=False):
+    """The one dropout kernel: a keep-mask drawn per element (or per (sample, channel) when
+    ``feature``), scaled by 1 / (1 - p), or for ``alpha`` the affine map that keeps SELU's moments."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0 or input.numel() == 0:
+        return input
+    if feature and input.dim() < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {_SCALAR_TYPE_NAME[input.dtype]}")
+    shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2) if feature else tuple(input.shape)
+    keep = default_generator._rng.random(shape) >= p if p < 1.0 else np.zeros(shape, dtype=bool)
+    if alpha and p < 1.0:
+        a = 1.0 / math.sqrt((_ALPHA_DROPOUT_SATURATION**2 * p + 1) * (1 - p))
+        scale = keep * a
+        shift = (keep - 1.0) * (_ALPHA_DROPOUT_SATURATION * a) + _ALPHA_DROPOUT_SATURATION * a * p
+    else:
+        scale, shift = keep / (1.0 - p) if p < 1.0 else keep.astype(np.float64), None
+    scale = from_numpy(scale).to(input.dtype)
+    out = input.mul_(scale) if inplace else input * scale
+    return out if shift is None else out.add_(from_numpy(shift).to(input.dtype))
+
+
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zeroes each element with probability ``p`` and scales the rest by 1 / (1 - p); seeded by
     ``fngrad.manual_seed``.
@@ -248,16 +277,97 @@ def dropout(input, p=0.5, training=True, inplace=False):
     >>> F.dropout(fngrad.ones(4), p=0.5, training=False)
     tensor([1., 1., 1., 1.])
     """
+    return _dropout(input, p, training, inplace)
+
+
+def _feature_dropout(input, p, training, inplace, spatial, batched_dims, op):
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0.0:
-        return input
-    if p == 1.0:
-        keep = np.zeros(tuple(input.shape), dtype=np.float32)
-    else:
-        keep = (default_generator._rng.random(tuple(input.shape)) >= p).astype(np.float32) / np.float32(1.0 - p)
-    mask = from_numpy(keep.astype(np.float64 if input.dtype == _C.float64 else np.float32))
-    return input.mul_(mask) if inplace else input * mask
+    dims = input.dim()
+    if dims not in batched_dims:
+        if spatial == 1:
+            raise RuntimeError(
+                f"dropout1d: Expected 2D or 3D input, but received a {dims}D input. Note that dropout1d exists to "
+                "provide channel-wise dropout on inputs with 1 spatial dimension, a channel dimension, and an "
+                "optional batch dimension (i.e. 2D or 3D inputs)."
+            )
+        lo, hi = batched_dims
+        warnings.warn(
+            f"{op}: Received a {dims}-D input to {op}, which is deprecated and will result in an error in a future "
+            f"release. To retain the behavior and silence this warning, please use dropout instead. Note that {op} "
+            f"exists to provide channel-wise dropout on inputs with {spatial} spatial dimensions, a channel "
+            f"dimension, and an optional batch dimension (i.e. {lo}D or {hi}D inputs).",
+            stacklevel=3,
+        )
+    if spatial == 2 and dims == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior is "
+            "desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior will "
+            "change in a future release to interpret the input as one without a batch dimension, i.e. shape "
+            "(C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using dropout1d instead.",
+            stacklevel=3,
+        )
+        return _dropout(input, p, training, inplace, feature=True)
+    if spatial != 2 and dims == batched_dims[0]:  # no batch dim: one sample
+        one = input.unsqueeze_(0) if inplace else input.unsqueeze(0)
+        out = _dropout(one, p, training, inplace, feature=True)
+        return out.squeeze_(0) if inplace else out.squeeze(0)
+    return _dropout(input, p, training, inplace, feature=True)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels of (N, C, L) or (C, L) input with probability ``p``, scaling the rest.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.dropout1d(fngrad.ones(2, 3), p=0.5, training=False).sum().item()
+    6.0
+    """
+    return _feature_dropout(input, p, training, inplace, 1, (2, 3), "dropout1d")
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels of (N, C, H, W) input with probability ``p``, scaling the rest (a 3-D
+    input is taken as (N, C, L), with PyTorch's warning).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.dropout2d(fngrad.ones(1, 2, 2, 2), p=0.0).sum().item()
+    8.0
+    """
+    return _feature_dropout(input, p, training, inplace, 2, (3, 4), "dropout2d")
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability ``p``.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.dropout3d(fngrad.ones(2, 1, 1, 1), p=1.0).sum().item()
+    0.0
+    """
+    return _feature_dropout(input, p, training, inplace, 3, (4, 5), "dropout3d")
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout for SELU networks: dropped units take SELU's saturation value and an affine map keeps
+    the mean and variance (training is off by default, as in PyTorch).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.alpha_dropout(fngrad.ones(3), p=0.5).tolist()
+    [1.0, 1.0, 1.0]
+    """
+    return _dropout(input, p, training, inplace, alpha=True)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """:func:`alpha_dropout` over whole channels (dims 0 and 1 pick the mask).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.feature_alpha_dropout(fngrad.ones(1, 2, 2), p=0.5).shape
+    fngrad.Size([1, 2, 2])
+    """
+    return _dropout(input, p, training, inplace, feature=True, alpha=True)
+
+
+__all__ += ["dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 
 
 def _check_reduction(reduction, op):
@@ -2515,3 +2625,140 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
                 row = row + tap(positions, weights[1][j])
             out = out + row * weights[0][i].unsqueeze(1)
     return out.reshape(n, c, *out_sizes)
+
+
+# ---- PyTorch's other spellings of existing ops: in-place activations, pools with indices ----
+
+
+def _in_place_form(fn):
+    """``F.elu_`` and the like: ``fn`` with ``inplace=True``, as PyTorch spells them."""
+
+    def in_place(input, *args, **kwargs):
+        return fn(input, *args, inplace=True, **kwargs)
+
+    in_place.__name__ = in_place.__qualname__ = fn.__name__ + "_"
+    in_place.__doc__ = (f"In-place :func:`{fn.__name__}`.\n\n    >>> import fngrad.nn.functional as F\n"
+                        f"    >>> x = fngrad.tensor([-1., 2.]); F.{fn.__name__}_(x) is x\n    True\n    ")
+    return in_place
+
+
+def _with_indices(fn):
+    """``F.max_pool2d_with_indices`` and the like: ``fn`` returning ``(output, indices)``."""
+
+    def with_indices(*args, **kwargs):
+        kwargs["return_indices"] = True
+        return fn(*args, **kwargs)
+
+    with_indices.__name__ = with_indices.__qualname__ = fn.__name__ + "_with_indices"
+    with_indices.__doc__ = (f":func:`{fn.__name__}` with ``return_indices=True``: ``(output, indices)``.\n\n"
+                            "    >>> import fngrad.nn.functional as F\n"
+                            f"    >>> len(F.{fn.__name__}_with_indices(fngrad.ones(1, 1, 4, 4)[0], 2))\n    2\n    ")
+    return with_indices
+
+
+elu_, selu_, celu_, leaky_relu_, rrelu_ = (_in_place_form(f) for f in (elu, selu, celu, leaky_relu, rrelu))
+max_pool1d_with_indices, max_pool2d_with_indices = _with_indices(max_pool1d), _with_indices(max_pool2d)
+adaptive_max_pool1d_with_indices = _with_indices(adaptive_max_pool1d)
+adaptive_max_pool2d_with_indices = _with_indices(adaptive_max_pool2d)
+__all__ += ["elu_", "selu_", "celu_", "leaky_relu_", "rrelu_", "max_pool1d_with_indices", "max_pool2d_with_indices",
+            "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices"]
+
+
+def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, pool, window):
+    out = pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    # sign * relu(abs): an average of powers that rounding made negative stays a real root.
+    return (out.sign() * out.abs().relu()).mul(window).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over (N, C, L): ``(sum over the window of x^p)^(1/p)``.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.lp_pool1d(fngrad.tensor([[[3., 4.]]]), 2, 2)
+    tensor([[[5.]]])
+    """
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, avg_pool1d, kernel_size)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over (N, C, H, W): ``(sum over the window of x^p)^(1/p)``.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.lp_pool2d(fngrad.ones(1, 1, 2, 2), 1, 2)
+    tensor([[[[4.]]]])
+    """
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, avg_pool2d, kh * kw)
+
+
+__all__ += ["lp_pool1d", "lp_pool2d"]
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    """Samples from the Gumbel-softmax distribution: ``softmax((logits + g) / tau)`` with Gumbel noise
+    ``g``; ``hard=True`` returns one-hot samples whose gradient is the soft sample's
+    (straight-through).
+
+    >>> import fngrad.nn.functional as F
+    >>> F.gumbel_softmax(fngrad.zeros(2, 3), hard=True).sum(-1).tolist()
+    [1.0, 1.0]
+    """
+    gumbels = -_creation.empty_like(logits, memory_format=None).exponential_().log()
+    y_soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return y_soft
+    index = y_soft.max(dim, keepdim=True)[1]
+    y_hard = _creation.zeros_like(logits).scatter_(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft
+
+
+def affine_grid(theta, size, align_corners=None):
+    """The sampling grid of an affine transform for :func:`grid_sample`: for output size (N, C, H, W)
+    and theta (N, 2, 3), grid[n, h, w] = theta[n] @ (x_w, y_h, 1) over normalized coordinates in
+    [-1, 1] (3-D: size (N, C, D, H, W), theta (N, 3, 4)).
+
+    >>> import fngrad.nn.functional as F
+    >>> identity = fngrad.tensor([[[1., 0., 0.], [0., 1., 0.]]])
+    >>> F.affine_grid(identity, (1, 1, 1, 2), align_corners=True)
+    tensor([[[[-1.,  0.],
+              [ 1.,  0.]]]])
+    """
+    if align_corners is None:
+        warnings.warn(
+            "Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. Please "
+            "specify align_corners=True if the old behavior is desired. See the documentation of grid_sample for "
+            "details.",
+            stacklevel=2,
+        )
+        align_corners = False
+    if not theta.dtype.is_floating_point:
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    size = tuple(size)
+    spatial = len(size) - 2
+    if spatial not in (2, 3):
+        raise NotImplementedError(
+            "affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, respectively. "
+            f"Got size {size}."
+        )
+    if theta.dim() != 3 or tuple(theta.shape[1:]) != (spatial, spatial + 1):
+        rows, cols = spatial, spatial + 1
+        raise ValueError(f"Expected a batch of {spatial}D affine matrices of shape Nx{rows}x{cols} for size {size}. "
+                         f"Got {theta.shape}.")
+    if min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {size}")
+    if theta.shape[0] != size[0]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{size[0]}, "
+                           f"{spatial + 1}] but got: [{theta.shape[0]}, {spatial + 1}].")
+    # Normalized coordinates of each output position, x fastest: (x, y[, z], 1) per point.
+    axes = []
+    for n in reversed(size[2:]):
+        line = np.linspace(-1.0, 1.0, n) if n > 1 else np.zeros(1)
+        axes.append(line if align_corners else line * (n - 1) / n)
+    mesh = np.meshgrid(*axes[::-1], indexing="ij")[::-1]
+    base = np.stack([*mesh, np.ones_like(mesh[0])], axis=-1).reshape(1, -1, spatial + 1)
+    base_t = from_numpy(np.ascontiguousarray(base)).to(theta.dtype)
+    grid = base_t.expand(size[0], -1, -1).bmm(theta.transpose(1, 2))
+    return grid.reshape(size[0], *size[2:], spatial)
+
+
+__all__ += ["gumbel_softmax", "affine_grid"]

@@ -324,3 +324,42 @@ class GaussianNLLLoss(_Loss):
 
     def forward(self, input, target, var):
         return F.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps, reduction=self.reduction)
+
+
+__all__ += ["TripletMarginWithDistanceLoss", "MultiLabelMarginLoss"]
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """max(0, margin + d(a, p) - d(a, n)) with any distance ``d`` (``nn.PairwiseDistance()`` by default).
+
+    >>> from fngrad import nn
+    >>> a, p, n = fngrad.tensor([[0.0, 0.0]]), fngrad.tensor([[1.0, 0.0]]), fngrad.tensor([[0.0, 0.5]])
+    >>> nn.TripletMarginWithDistanceLoss(distance_function=lambda u, v: (u - v).abs().sum(-1))(a, p, n)
+    tensor(1.5000)
+    """
+
+    def __init__(self, *, distance_function=None, margin=1.0, swap=False, reduction="mean"):
+        super().__init__(size_average=None, reduce=None, reduction=reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {margin} instead")
+        from .padding import PairwiseDistance
+
+        self.distance_function = distance_function if distance_function is not None else PairwiseDistance()
+        self.margin = margin
+        self.swap = swap
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_with_distance_loss(anchor, positive, negative, distance_function=self.distance_function,
+                                                   margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """Multi-label hinge loss over the target classes listed in ``target`` (up to the first -1).
+
+    >>> from fngrad import nn
+    >>> nn.MultiLabelMarginLoss()(fngrad.tensor([[0.1, 0.2, 0.4, 0.8]]), fngrad.tensor([[3, 0, -1, 1]]))
+    tensor(0.8500)
+    """
+
+    def forward(self, input, target):
+        return F.multilabel_margin_loss(input, target, reduction=self.reduction)

@@ -208,3 +208,30 @@ class CosineSimilarity(Module):
 
     def forward(self, x1, x2):
         return F.cosine_similarity(x1, x2, self.dim, self.eps)
+
+
+__all__ += ["UpsamplingNearest2d", "UpsamplingBilinear2d"]
+
+
+class UpsamplingNearest2d(Upsample):
+    """2-D nearest-neighbour upsampling: ``Upsample(mode="nearest")``.
+
+    >>> from fngrad import nn
+    >>> nn.UpsamplingNearest2d(scale_factor=2)(fngrad.ones(1, 1, 1, 2)).shape
+    fngrad.Size([1, 1, 2, 4])
+    """
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """2-D bilinear upsampling with corners aligned: ``Upsample(mode="bilinear", align_corners=True)``.
+
+    >>> from fngrad import nn
+    >>> nn.UpsamplingBilinear2d(size=(1, 3))(fngrad.tensor([[[[0., 1.]]]]))
+    tensor([[[[0.0000, 0.5000, 1.0000]]]])
+    """
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)

@@ -224,3 +224,46 @@ class MaxUnpool3d(_MaxUnpoolNd):
 
     def forward(self, input, indices, output_size=None):
         return F.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+__all__ += ["LPPool1d", "LPPool2d"]
+
+
+class _LPPoolNd(Module):
+    _fn = None  # F.lp_pool1d or F.lp_pool2d
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+        super().__init__()
+        self.norm_type = norm_type
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.ceil_mode = ceil_mode
+
+    def forward(self, input):
+        return type(self)._fn(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self):
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"ceil_mode={self.ceil_mode}")
+
+
+class LPPool1d(_LPPoolNd):
+    """Power-average pooling over (N, C, L) (``F.lp_pool1d``).
+
+    >>> from fngrad import nn
+    >>> nn.LPPool1d(2, 2)(fngrad.tensor([[[3., 4.]]]))
+    tensor([[[5.]]])
+    """
+
+    _fn = F.lp_pool1d
+
+
+class LPPool2d(_LPPoolNd):
+    """Power-average pooling over (N, C, H, W) (``F.lp_pool2d``).
+
+    >>> from fngrad import nn
+    >>> nn.LPPool2d(1, 2)(fngrad.ones(1, 1, 2, 2))
+    tensor([[[[4.]]]])
+    """
+
+    _fn = F.lp_pool2d
