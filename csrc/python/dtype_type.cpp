@@ -63,6 +63,26 @@ PyObject* size_numel(PyObject* self, PyObject*) {
 PyMethodDef size_methods[] = {{"numel", size_numel, METH_NOARGS, "Number of elements of a tensor of this shape."},
                               {nullptr, nullptr, 0, nullptr}};
 
+// A tuple result of Size's slicing, concatenation or repetition is a Size again, as in PyTorch
+// (x.shape[2:] is a torch.Size); an integer index stays an int.
+PyObject* as_size(PyObject* result) {
+  if (result == nullptr || !PyTuple_Check(result)) return result;
+  PyRef owned = PyRef::steal(result);
+  return PyObject_CallOneArg(reinterpret_cast<PyObject*>(SizeType), result);
+}
+
+PyObject* size_subscript(PyObject* self, PyObject* key) {
+  PyObject* item = PyTuple_Type.tp_as_mapping->mp_subscript(self, key);
+  return PySlice_Check(key) ? as_size(item) : item;
+}
+
+PyObject* size_add(PyObject* a, PyObject* b) {
+  if (!PyTuple_Check(a) || !PyTuple_Check(b)) Py_RETURN_NOTIMPLEMENTED;
+  return as_size(PySequence_Concat(a, b));
+}
+
+PyObject* size_repeat(PyObject* self, Py_ssize_t n) { return as_size(PyTuple_Type.tp_as_sequence->sq_repeat(self, n)); }
+
 }  // namespace
 
 PyObject* dtype_object(DType d) { return g_dtypes[static_cast<int>(d)]; }
@@ -126,6 +146,9 @@ void init_dtype_and_size_types(PyObject* module) {
   // Size: a tuple subclass.
   static PyType_Slot size_slots[] = {{Py_tp_repr, reinterpret_cast<void*>(size_repr)},
                                      {Py_tp_methods, size_methods},
+                                     {Py_mp_subscript, reinterpret_cast<void*>(size_subscript)},
+                                     {Py_nb_add, reinterpret_cast<void*>(size_add)},
+                                     {Py_sq_repeat, reinterpret_cast<void*>(size_repeat)},
                                      {Py_tp_doc, const_cast<char*>("A tensor's shape: a tuple of ints.\n\n"
                                                                    ">>> fngrad.zeros(2, 3).shape\n"
                                                                    "fngrad.Size([2, 3])\n"

@@ -332,20 +332,48 @@ class BatchNorm2d(Module):
     weight: Any
 
 
-class InstanceNorm1d(Module):
-    def __init__(self, num_features: Any, eps: Any = ..., momentum: Any = ..., affine: Any = ..., track_running_stats: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
+class BatchNorm3d(Module):
+    def __init__(self, num_features: Any, eps: Any = ..., momentum: Any = ..., affine: Any = ..., track_running_stats: Any = ..., bias: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
     def extra_repr(self) -> Any: ...
     def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    def reset_parameters(self) -> Any: ...
+    def reset_running_stats(self) -> Any: ...
+    affine: Any
     bias: Any
+    eps: Any
+    momentum: Any
+    num_features: Any
+    track_running_stats: Any
     weight: Any
+
+
+class SyncBatchNorm(Module):
+    def __init__(self, num_features: Any, eps: Any = ..., momentum: Any = ..., affine: Any = ..., track_running_stats: Any = ..., process_group: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
+    @classmethod
+    def convert_sync_batchnorm(self, module: Any, process_group: Any = ...) -> Any: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    def reset_parameters(self) -> Any: ...
+    def reset_running_stats(self) -> Any: ...
+    process_group: Any
+
+
+class InstanceNorm1d(Module):
+    def __init__(self, num_features: Any, eps: Any = ..., momentum: Any = ..., affine: Any = ..., track_running_stats: Any = ..., device: Any = ..., dtype: Any = ..., *, bias: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
 
 
 class InstanceNorm2d(Module):
-    def __init__(self, num_features: Any, eps: Any = ..., momentum: Any = ..., affine: Any = ..., track_running_stats: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
+    def __init__(self, num_features: Any, eps: Any = ..., momentum: Any = ..., affine: Any = ..., track_running_stats: Any = ..., device: Any = ..., dtype: Any = ..., *, bias: Any = ...) -> None: ...
     def extra_repr(self) -> Any: ...
     def forward(self, input: Any) -> Any: ...  # type: ignore[override]
-    bias: Any
-    weight: Any
+
+
+class InstanceNorm3d(Module):
+    def __init__(self, num_features: Any, eps: Any = ..., momentum: Any = ..., affine: Any = ..., track_running_stats: Any = ..., device: Any = ..., dtype: Any = ..., *, bias: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
 
 
 class Conv1d(Module):
@@ -386,6 +414,25 @@ class Conv2d(Module):
     weight: Any
 
 
+class Conv3d(Module):
+    def __init__(self, in_channels: Any, out_channels: Any, kernel_size: Any, stride: Any = ..., padding: Any = ..., dilation: Any = ..., groups: Any = ..., bias: Any = ..., padding_mode: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    def reset_parameters(self) -> Any: ...
+    bias: Any
+    dilation: Any
+    groups: Any
+    in_channels: Any
+    kernel_size: Any
+    out_channels: Any
+    output_padding: Any
+    padding: Any
+    padding_mode: Any
+    stride: Any
+    transposed: Any
+    weight: Any
+
+
 class ConvTranspose1d(Module):
     def __init__(self, in_channels: Any, out_channels: Any, kernel_size: Any, stride: Any = ..., padding: Any = ..., output_padding: Any = ..., groups: Any = ..., bias: Any = ..., dilation: Any = ..., padding_mode: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
     def extra_repr(self) -> Any: ...
@@ -395,6 +442,14 @@ class ConvTranspose1d(Module):
 
 
 class ConvTranspose2d(Module):
+    def __init__(self, in_channels: Any, out_channels: Any, kernel_size: Any, stride: Any = ..., padding: Any = ..., output_padding: Any = ..., groups: Any = ..., bias: Any = ..., dilation: Any = ..., padding_mode: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any, output_size: Any = ...) -> Any: ...  # type: ignore[override]
+    def reset_parameters(self) -> Any: ...
+    output_padding: Any
+
+
+class ConvTranspose3d(Module):
     def __init__(self, in_channels: Any, out_channels: Any, kernel_size: Any, stride: Any = ..., padding: Any = ..., output_padding: Any = ..., groups: Any = ..., bias: Any = ..., dilation: Any = ..., padding_mode: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
     def extra_repr(self) -> Any: ...
     def forward(self, input: Any, output_size: Any = ...) -> Any: ...  # type: ignore[override]
@@ -459,6 +514,18 @@ class MaxPool2d(Module):
     stride: Any
 
 
+class MaxPool3d(Module):
+    def __init__(self, kernel_size: Any, stride: Any = ..., padding: Any = ..., dilation: Any = ..., return_indices: Any = ..., ceil_mode: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    ceil_mode: Any
+    dilation: Any
+    kernel_size: Any
+    padding: Any
+    return_indices: Any
+    stride: Any
+
+
 class AvgPool1d(Module):
     def __init__(self, kernel_size: Any, stride: Any = ..., padding: Any = ..., ceil_mode: Any = ..., count_include_pad: Any = ...) -> None: ...
     def extra_repr(self) -> Any: ...
@@ -482,6 +549,10 @@ class AvgPool2d(Module):
     stride: Any
 
 
+class AvgPool3d(AvgPool2d):
+    def forward(self, input: Any) -> Any: ...
+
+
 class AdaptiveAvgPool1d(Module):
     def __init__(self, output_size: Any) -> None: ...
     def extra_repr(self) -> Any: ...
@@ -496,6 +567,13 @@ class AdaptiveAvgPool2d(Module):
     output_size: Any
 
 
+class AdaptiveAvgPool3d(Module):
+    def __init__(self, output_size: Any) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    output_size: Any
+
+
 class AdaptiveMaxPool1d(Module):
     def __init__(self, output_size: Any, return_indices: Any = ...) -> None: ...
     def extra_repr(self) -> Any: ...
@@ -504,6 +582,13 @@ class AdaptiveMaxPool1d(Module):
 
 
 class AdaptiveMaxPool2d(Module):
+    def __init__(self, output_size: Any, return_indices: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    return_indices: Any
+
+
+class AdaptiveMaxPool3d(Module):
     def __init__(self, output_size: Any, return_indices: Any = ...) -> None: ...
     def extra_repr(self) -> Any: ...
     def forward(self, input: Any) -> Any: ...  # type: ignore[override]
@@ -548,6 +633,16 @@ class LPPool1d(Module):
 
 
 class LPPool2d(Module):
+    def __init__(self, norm_type: Any, kernel_size: Any, stride: Any = ..., ceil_mode: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    ceil_mode: Any
+    kernel_size: Any
+    norm_type: Any
+    stride: Any
+
+
+class LPPool3d(Module):
     def __init__(self, norm_type: Any, kernel_size: Any, stride: Any = ..., ceil_mode: Any = ...) -> None: ...
     def extra_repr(self) -> Any: ...
     def forward(self, input: Any) -> Any: ...  # type: ignore[override]
@@ -640,6 +735,26 @@ class UpsamplingNearest2d(Upsample):
 
 class UpsamplingBilinear2d(Upsample):
     def __init__(self, size: Any = ..., scale_factor: Any = ...) -> None: ...
+
+
+class ConstantPad3d(ConstantPad1d):
+    nd: Any
+
+
+class ZeroPad3d(ZeroPad1d):
+    nd: Any
+
+
+class ReflectionPad3d(ReflectionPad1d):
+    nd: Any
+
+
+class ReplicationPad3d(ReplicationPad1d):
+    nd: Any
+
+
+class CircularPad3d(CircularPad1d):
+    nd: Any
 
 
 class RNNCell(Module):

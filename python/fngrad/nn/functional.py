@@ -2642,8 +2642,9 @@ def _in_place_form(fn):
     return in_place
 
 
-def _with_indices(fn):
-    """``F.max_pool2d_with_indices`` and the like: ``fn`` returning ``(output, indices)``."""
+def _with_indices(fn, nd):
+    """``F.max_pool2d_with_indices`` and the like: ``fn`` (over ``nd`` spatial dims) returning
+    ``(output, indices)``."""
 
     def with_indices(*args, **kwargs):
         kwargs["return_indices"] = True
@@ -2652,16 +2653,18 @@ def _with_indices(fn):
     with_indices.__name__ = with_indices.__qualname__ = fn.__name__ + "_with_indices"
     with_indices.__doc__ = (f":func:`{fn.__name__}` with ``return_indices=True``: ``(output, indices)``.\n\n"
                             "    >>> import fngrad.nn.functional as F\n"
-                            f"    >>> len(F.{fn.__name__}_with_indices(fngrad.ones(1, 1, 4, 4)[0], 2))\n    2\n    ")
+                            f"    >>> len(F.{fn.__name__}_with_indices(fngrad.ones(1, 1{', 4' * nd}), 2))\n    2\n    ")
     return with_indices
 
 
 elu_, selu_, celu_, leaky_relu_, rrelu_ = (_in_place_form(f) for f in (elu, selu, celu, leaky_relu, rrelu))
-max_pool1d_with_indices, max_pool2d_with_indices = _with_indices(max_pool1d), _with_indices(max_pool2d)
-adaptive_max_pool1d_with_indices = _with_indices(adaptive_max_pool1d)
-adaptive_max_pool2d_with_indices = _with_indices(adaptive_max_pool2d)
+max_pool1d_with_indices, max_pool2d_with_indices, max_pool3d_with_indices = (
+    _with_indices(f, nd) for nd, f in enumerate((max_pool1d, max_pool2d, max_pool3d), 1))
+adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices, adaptive_max_pool3d_with_indices = (
+    _with_indices(f, nd) for nd, f in enumerate((adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d), 1))
 __all__ += ["elu_", "selu_", "celu_", "leaky_relu_", "rrelu_", "max_pool1d_with_indices", "max_pool2d_with_indices",
-            "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices"]
+            "max_pool3d_with_indices", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+            "adaptive_max_pool3d_with_indices"]
 
 
 def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, pool, window):
@@ -2687,11 +2690,22 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     >>> F.lp_pool2d(fngrad.ones(1, 1, 2, 2), 1, 2)
     tensor([[[[4.]]]])
     """
-    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
-    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, avg_pool2d, kh * kw)
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, avg_pool2d,
+                    math.prod(_ntuple(kernel_size, 2, "kernel_size", "lp_pool2d")))
 
 
-__all__ += ["lp_pool1d", "lp_pool2d"]
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over (N, C, D, H, W): ``(sum over the window of x^p)^(1/p)``.
+
+    >>> import fngrad.nn.functional as F
+    >>> F.lp_pool3d(fngrad.ones(1, 1, 2, 2, 2), 1, 2).flatten().tolist()
+    [8.0]
+    """
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, avg_pool3d,
+                    math.prod(_ntuple(kernel_size, 3, "kernel_size", "lp_pool3d")))
+
+
+__all__ += ["lp_pool1d", "lp_pool2d", "lp_pool3d"]
 
 
 def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):

@@ -9,7 +9,7 @@ from ..parameter import Parameter
 from .linear import _factory_dtype
 from .module import Module
 
-__all__ = ["BatchNorm1d", "BatchNorm2d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm"]
 
 
 class _BatchNorm(Module):
@@ -105,3 +105,59 @@ class BatchNorm2d(_BatchNorm):
     def _check_input_dim(self, input):
         if input.dim() != 4:
             raise ValueError(f"expected 4D input (got {input.dim()}D input)")
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation over (N, C, D, H, W) inputs.
+
+    >>> from fngrad import nn
+    >>> nn.BatchNorm3d(1)(fngrad.tensor([1.0, 3.0]).reshape(2, 1, 1, 1, 1)).flatten()
+    tensor([-1.0000,  1.0000], grad_fn=<ViewBackward0>)
+    """
+
+    def _check_input_dim(self, input):
+        if input.dim() != 5:
+            raise ValueError(f"expected 5D input (got {input.dim()}D input)")
+
+
+class SyncBatchNorm(_BatchNorm):
+    """Batch normalisation whose statistics are meant to span the processes of a distributed job.
+    fngrad's data-parallel training (``fngrad.distributed``) keeps one replica's statistics per
+    process, so this normalises over the local batch, as BatchNorm does; inputs of 2 or more dims.
+
+    >>> from fngrad import nn
+    >>> nn.SyncBatchNorm(1)(fngrad.tensor([1.0, 3.0]).reshape(2, 1)).flatten()
+    tensor([-1.0000,  1.0000], grad_fn=<ViewBackward0>)
+    """
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 process_group=None, device=None, dtype=None):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device=device, dtype=dtype)
+        self.process_group = process_group
+
+    def _check_input_dim(self, input):
+        if input.dim() < 2:
+            raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module, process_group=None):
+        """Returns ``module`` with each BatchNorm*d replaced by a SyncBatchNorm holding its state.
+
+        >>> from fngrad import nn
+        >>> nn.SyncBatchNorm.convert_sync_batchnorm(nn.Sequential(nn.BatchNorm2d(3)))[0].__class__.__name__
+        'SyncBatchNorm'
+        """
+        converted = module
+        if isinstance(module, _BatchNorm) and not isinstance(module, SyncBatchNorm):
+            converted = cls(module.num_features, module.eps, module.momentum, module.affine,
+                            module.track_running_stats, process_group)
+            if module.affine:
+                converted.weight = module.weight
+                converted.bias = module.bias
+            converted.running_mean = module.running_mean
+            converted.running_var = module.running_var
+            converted.num_batches_tracked = module.num_batches_tracked
+            converted.training = module.training
+        for name, child in module.named_children():
+            converted.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return converted

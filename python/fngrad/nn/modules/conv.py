@@ -1,4 +1,4 @@
-"""Conv1d and Conv2d (as ``torch.nn``'s), over ``F.conv1d``/``F.conv2d`` (im2col compositions)."""
+"""Conv1d/2d/3d and ConvTranspose1d/2d/3d (as ``torch.nn``'s), over ``F.conv*`` (im2col compositions)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ..parameter import Parameter
 from .linear import _factory_dtype
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d"]
 
 
 class _ConvNd(Module):
@@ -35,9 +35,9 @@ class _ConvNd(Module):
                 raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
             if padding == "same" and any(s != 1 for s in F._ntuple(stride, nd, "stride", type(self).__name__)):
                 raise ValueError("padding='same' is not supported for strided convolutions")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"[{type(self).__name__}] padding_mode={padding_mode!r}: only 'zeros' is "
-                                      "implemented")
+        modes = {"zeros", "reflect", "replicate", "circular"}
+        if padding_mode not in modes:
+            raise ValueError(f"padding_mode must be one of {modes}, but got padding_mode='{padding_mode}'")
         name = type(self).__name__
         self.in_channels = in_channels
         self.out_channels = out_channels
@@ -45,6 +45,16 @@ class _ConvNd(Module):
         self.stride = F._ntuple(stride, nd, "stride", name)
         self.padding = padding if isinstance(padding, str) else F._ntuple(padding, nd, "padding", name)
         self.dilation = F._ntuple(dilation, nd, "dilation", name)
+        # F.pad's (last dim first, left then right) padding for a padding_mode other than zeros; for
+        # "same", an odd total puts the extra on the right, as PyTorch does.
+        if isinstance(self.padding, str):
+            self._reversed_padding_repeated_twice = [0, 0] * nd
+            if self.padding == "same":
+                for i, (d, k) in enumerate(zip(reversed(self.dilation), reversed(self.kernel_size))):
+                    total = d * (k - 1)
+                    self._reversed_padding_repeated_twice[2 * i:2 * i + 2] = [total // 2, total - total // 2]
+        else:
+            self._reversed_padding_repeated_twice = [p for p in reversed(self.padding) for _ in range(2)]
         self.output_padding = (0,) * nd
         self.transposed = self._transposed
         self.groups = groups
@@ -68,6 +78,9 @@ class _ConvNd(Module):
                 init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
+        if self.padding_mode != "zeros":
+            padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            return self._fn(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
         return self._fn(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self):
@@ -77,10 +90,14 @@ class _ConvNd(Module):
             s += f", padding={self.padding}"
         if self.dilation != (1,) * nd:
             s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * nd:
+            s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
 
 
@@ -114,7 +131,22 @@ class Conv2d(_ConvNd):
     _fn = staticmethod(F.conv2d)
 
 
-__all__ += ["ConvTranspose1d", "ConvTranspose2d"]
+class Conv3d(_ConvNd):
+    """3-D convolution over (N, C, D, H, W) inputs.
+
+    Example::
+
+        >>> import fngrad
+        >>> from fngrad import nn
+        >>> nn.Conv3d(2, 4, kernel_size=3, padding=1)(fngrad.ones(1, 2, 4, 4, 4)).shape
+        fngrad.Size([1, 4, 4, 4, 4])
+    """
+
+    _nd = 3
+    _fn = staticmethod(F.conv3d)
+
+
+__all__ += ["ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -122,7 +154,7 @@ class _ConvTransposeNd(_ConvNd):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
-        if isinstance(padding, str):
+        if padding_mode != "zeros" or isinstance(padding, str):
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, device, dtype)
@@ -130,10 +162,30 @@ class _ConvTransposeNd(_ConvNd):
         self.output_padding = F._ntuple(output_padding, self._nd, "output_padding", name)
 
     def forward(self, input, output_size=None):
-        if output_size is not None:
-            raise NotImplementedError(f"[{type(self).__name__}] output_size is not implemented; pass output_padding")
-        return self._fn(input, self.weight, self.bias, self.stride, self.padding, self.output_padding, self.groups,
+        output_padding = self._output_padding(input, output_size)
+        return self._fn(input, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups,
                         self.dilation)
+
+    def _output_padding(self, input, output_size):
+        """The output_padding that gives ``output_size`` (the stride leaves stride - 1 sizes to choose from)."""
+        if output_size is None:
+            return self.output_padding
+        nd = self._nd
+        batch_dims = 2 if input.dim() == nd + 2 else 1
+        output_size = list(output_size)
+        if len(output_size) == batch_dims + nd:
+            output_size = output_size[batch_dims:]
+        if len(output_size) != nd:
+            raise ValueError(f"ConvTranspose{nd}D: for {input.dim()}D input, output_size must have {nd} or "
+                             f"{batch_dims + nd} elements (got {len(output_size)})")
+        min_sizes = [(input.shape[d + batch_dims] - 1) * self.stride[d] - 2 * self.padding[d]
+                     + self.dilation[d] * (self.kernel_size[d] - 1) + 1 for d in range(nd)]
+        max_sizes = [m + s - 1 for m, s in zip(min_sizes, self.stride)]
+        for size, lo, hi in zip(output_size, min_sizes, max_sizes):
+            if size < lo or size > hi:
+                raise ValueError(f"requested an output size of {output_size}, but valid sizes range from {min_sizes} "
+                                 f"to {max_sizes} (for an input of {input.shape[2:]})")
+        return tuple(size - lo for size, lo in zip(output_size, min_sizes))
 
 
 class ConvTranspose1d(_ConvTransposeNd):
@@ -164,3 +216,18 @@ class ConvTranspose2d(_ConvTransposeNd):
 
     _nd = 2
     _fn = staticmethod(F.conv_transpose2d)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """Transposed 3-D convolution over (N, C, D, H, W) inputs.
+
+    Example::
+
+        >>> import fngrad
+        >>> from fngrad import nn
+        >>> nn.ConvTranspose3d(2, 3, kernel_size=2, stride=2)(fngrad.ones(1, 2, 2, 2, 2)).shape
+        fngrad.Size([1, 3, 4, 4, 4])
+    """
+
+    _nd = 3
+    _fn = staticmethod(F.conv_transpose3d)

@@ -9,27 +9,26 @@ from ..parameter import Parameter
 from .linear import _factory_dtype
 from .module import Module
 
-__all__ = ["InstanceNorm1d", "InstanceNorm2d"]
+__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
 
 
 class _InstanceNorm(Module):
     _nd = 0
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False, device=None,
-                 dtype=None):
+                 dtype=None, *, bias=True):
         super().__init__()
         dtype = _factory_dtype(dtype, device)
         name = type(self).__name__
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
+        self._has_bias = affine and bias  # PyTorch's repr shows bias=False for a non-affine norm
+        self.register_parameter("weight", Parameter(_C.empty((num_features,), dtype, name)) if affine else None)
+        self.register_parameter("bias", Parameter(_C.empty((num_features,), dtype, name)) if self._has_bias else None)
         if affine:
-            self.weight = Parameter(_C.empty((num_features,), dtype, name))
-            self.bias = Parameter(_C.empty((num_features,), dtype, name))
             init.ones_(self.weight)
+        if self._has_bias:
             init.zeros_(self.bias)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", _C.full((num_features,), 0.0, dtype))
             self.register_buffer("running_var", _C.full((num_features,), 1.0, dtype))
@@ -48,7 +47,7 @@ class _InstanceNorm(Module):
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self._has_bias}, track_running_stats={self.track_running_stats}")
 
 
 class InstanceNorm1d(_InstanceNorm):
@@ -77,3 +76,14 @@ class InstanceNorm2d(_InstanceNorm):
     """
 
     _nd = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Normalises each (sample, channel) of (N, C, D, H, W) input over D, H, W.
+
+    >>> from fngrad import nn
+    >>> nn.InstanceNorm3d(2)(fngrad.randn(1, 2, 3, 3, 3)).shape
+    fngrad.Size([1, 2, 3, 3, 3])
+    """
+
+    _nd = 3

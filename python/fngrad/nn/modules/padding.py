@@ -235,3 +235,56 @@ class UpsamplingBilinear2d(Upsample):
 
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
+
+
+__all__ += ["ConstantPad3d", "ZeroPad3d", "ReflectionPad3d", "ReplicationPad3d", "CircularPad3d"]
+
+
+class ConstantPad3d(ConstantPad1d):
+    """Pads the last three dims with ``value`` (left, right, top, bottom, front, back).
+
+    >>> from fngrad import nn
+    >>> nn.ConstantPad3d(1, 2.0)(fngrad.ones(1, 1, 1, 1)).shape
+    fngrad.Size([1, 3, 3, 3])
+    """
+    nd = 3
+
+
+class ZeroPad3d(ZeroPad1d):
+    """Pads the last three dims with zeros.
+
+    >>> from fngrad import nn
+    >>> nn.ZeroPad3d(1)(fngrad.ones(1, 1, 1, 1)).sum().item()
+    1.0
+    """
+    nd = 3
+
+
+class ReflectionPad3d(ReflectionPad1d):
+    """Pads the last three dims with their reflection.
+
+    >>> from fngrad import nn
+    >>> nn.ReflectionPad3d(1)(fngrad.ones(1, 2, 2, 2)).shape
+    fngrad.Size([1, 4, 4, 4])
+    """
+    nd = 3
+
+
+class ReplicationPad3d(ReplicationPad1d):
+    """Pads the last three dims with copies of their edge values.
+
+    >>> from fngrad import nn
+    >>> nn.ReplicationPad3d(1)(fngrad.ones(1, 1, 1, 1)).sum().item()
+    27.0
+    """
+    nd = 3
+
+
+class CircularPad3d(CircularPad1d):
+    """Pads the last three dims by wrapping around.
+
+    >>> from fngrad import nn
+    >>> nn.CircularPad3d(1)(fngrad.ones(1, 2, 2, 2)).shape
+    fngrad.Size([1, 4, 4, 4])
+    """
+    nd = 3

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import functional as F
 from .module import Module
 
-__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d"]
+__all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d"]
 
 
 class _MaxPoolNd(Module):
@@ -104,7 +104,8 @@ class AvgPool2d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-__all__ += ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d",
+__all__ += ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+            "AdaptiveMaxPool3d", "MaxUnpool1d",
             "MaxUnpool2d", "MaxUnpool3d"]
 
 
@@ -226,11 +227,11 @@ class MaxUnpool3d(_MaxUnpoolNd):
         return F.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
 
 
-__all__ += ["LPPool1d", "LPPool2d"]
+__all__ += ["LPPool1d", "LPPool2d", "LPPool3d"]
 
 
 class _LPPoolNd(Module):
-    _fn = None  # F.lp_pool1d or F.lp_pool2d
+    _fn = None  # F.lp_pool1d, 2d or 3d
 
     def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
         super().__init__()
@@ -267,3 +268,64 @@ class LPPool2d(_LPPoolNd):
     """
 
     _fn = F.lp_pool2d
+
+
+class LPPool3d(_LPPoolNd):
+    """Power-average pooling over (N, C, D, H, W) (``F.lp_pool3d``).
+
+    >>> from fngrad import nn
+    >>> nn.LPPool3d(1, 2)(fngrad.ones(1, 1, 2, 2, 2)).flatten().tolist()
+    [8.0]
+    """
+
+    _fn = F.lp_pool3d
+
+
+class MaxPool3d(_MaxPoolNd):
+    """Maximum over windows of (N, C, D, H, W) inputs.
+
+    >>> from fngrad import nn
+    >>> nn.MaxPool3d(2)(fngrad.arange(8.).reshape(1, 1, 2, 2, 2)).flatten().tolist()
+    [7.0]
+    """
+
+    def forward(self, input):
+        return F.max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+                            self.return_indices)
+
+
+class AvgPool3d(AvgPool2d):
+    """Mean over windows of (N, C, D, H, W) inputs.
+
+    >>> from fngrad import nn
+    >>> nn.AvgPool3d(2)(fngrad.arange(8.).reshape(1, 1, 2, 2, 2)).flatten().tolist()
+    [3.5]
+    """
+
+    def forward(self, input):
+        return F.avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
+
+
+class AdaptiveAvgPool3d(_AdaptivePool):
+    """Average pooling of (N, C, D, H, W) inputs to a fixed size.
+
+    >>> from fngrad import nn
+    >>> nn.AdaptiveAvgPool3d(1)(fngrad.arange(8.).reshape(1, 1, 2, 2, 2)).flatten().tolist()
+    [3.5]
+    """
+
+    def forward(self, input):
+        return F.adaptive_avg_pool3d(input, self.output_size)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPool):
+    """Max pooling of (N, C, D, H, W) inputs to a fixed size.
+
+    >>> from fngrad import nn
+    >>> nn.AdaptiveMaxPool3d(1)(fngrad.arange(8.).reshape(1, 1, 2, 2, 2)).flatten().tolist()
+    [7.0]
+    """
+
+    def forward(self, input):
+        return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
