@@ -1112,6 +1112,10 @@ add(ARG, "arg_alpha_dropout_p_negative", lambda L: F(L).alpha_dropout(L.ones(3),
 add(ARG, "arg_dropout1d_1d_input", lambda L: F(L).dropout1d(L.ones(3)), "dropout1d")
 add(ARG, "arg_feature_alpha_dropout_1d", lambda L: F(L).feature_alpha_dropout(L.ones(3), 0.5, True), "Feature dropout")
 add(DT, "dtype_dropout_int_input", lambda L: F(L).dropout(L.ones(3, dtype=L.int64), 0.5), "Long")
+add(IDX, "idx_embedding_bag_out_of_range", lambda L: F(L).embedding_bag(L.tensor([0, 9]), L.ones(4, 3), L.tensor([0])),
+    "index", user_exc="IndexError")
+add(ARG, "arg_embedding_bag_bad_mode", lambda L: F(L).embedding_bag(L.tensor([0]), L.ones(4, 3), L.tensor([0]),
+                                                                    mode="bad"), "mode")
 
 _LOGITS = [[1.0, 2.0, 3.0], [0.5, 0.1, 0.2]]
 for _loss, _args in [

@@ -664,6 +664,15 @@ def bilinear(input1, input2, weight, bias=None):
     return out.reshape(batch + (out_features,))
 
 
+def _padding_index(padding_idx, num_embeddings):
+    """``padding_idx`` checked against the table's size, a negative one counted from the end."""
+    if padding_idx is None:
+        return None
+    if padding_idx >= num_embeddings > 0 or padding_idx > 0 >= num_embeddings or padding_idx < -num_embeddings:
+        raise AssertionError("Padding_idx must be within num_embeddings")
+    return padding_idx + num_embeddings if padding_idx < 0 else padding_idx
+
+
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
     """The rows of ``weight`` at the indices ``input``; no gradient reaches row ``padding_idx``, and
     with ``max_norm`` the looked-up rows are renormalised in place first (as PyTorch).
@@ -677,14 +686,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         raise RuntimeError(f"[embedding] Expected tensor for argument #1 'indices' to have scalar type Long; but got "
                            f"{input.dtype!r} instead")
     num = weight.shape[0]
-    if padding_idx is not None:
-        if padding_idx > 0:
-            if padding_idx >= num:
-                raise AssertionError("Padding_idx must be within num_embeddings")
-        elif padding_idx < 0:
-            if padding_idx < -num:
-                raise AssertionError("Padding_idx must be within num_embeddings")
-            padding_idx = num + padding_idx
+    padding_idx = _padding_index(padding_idx, num)
     idx = input.detach().numpy()
     if idx.size and (idx.min() < 0 or idx.max() >= num):
         raise IndexError(f"[embedding] index out of range in self (indices must be in [0, {num}), got "
@@ -2776,3 +2778,86 @@ def affine_grid(theta, size, align_corners=None):
 
 
 __all__ += ["gumbel_softmax", "affine_grid"]
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False, mode="mean",
+                  sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
+    """Sums, means or maxima of bags of embedding rows: a 2-D ``input`` is one bag per row; a 1-D one
+    is cut into bags at ``offsets``. Entries equal to ``padding_idx`` are left out (an empty bag gives
+    zeros); ``per_sample_weights`` scales each row (mode "sum").
+
+    >>> import fngrad.nn.functional as F
+    >>> F.embedding_bag(fngrad.tensor([0, 1, 2]), fngrad.arange(6.).reshape(3, 2), fngrad.tensor([0, 2]))
+    tensor([[1., 2.],
+            [4., 5.]])
+    """
+    if weight.dtype == _C.int64 and input.dtype.is_floating_point:
+        weight, input = input, weight  # PyTorch accepts the old (weight, input) order, with a warning
+        warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage `embedding_bag(weight, "
+                      "input, ...)` is deprecated, and should now be `embedding_bag(input, weight, ...)`.",
+                      stacklevel=2)
+    if per_sample_weights is not None and tuple(input.shape) != tuple(per_sample_weights.shape):
+        raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) is not None, then it "
+                         f"must have the same shape as the input ({input.shape})")
+    if weight.dim() != 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.dim()}")
+    if input.dim() == 2:
+        if offsets is not None:
+            raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
+                             f"fixed length sequences. However, found offsets of type {type(offsets)}")
+        starts = np.arange(0, input.numel(), max(input.shape[1], 1)) if input.shape[1] else np.zeros(input.shape[0])
+        include_last_offset = False
+        input = input.reshape(-1)
+        if per_sample_weights is not None:
+            per_sample_weights = per_sample_weights.reshape(-1)
+    elif input.dim() == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.dim() != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+        starts = offsets.detach().numpy().astype(np.int64)
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(
+            "embedding_bag: per_sample_weights was not None. per_sample_weights is only supported for mode='sum' "
+            f"(got mode='{mode}'). Please open a feature request on GitHub.")
+    if input.dtype not in (_C.int64, _C.int32):
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+                           f"Long, Int; but got {input.dtype!r} instead (while checking arguments for embedding_bag)")
+    length = input.shape[0]
+    if len(starts) and starts[0] != 0:
+        raise RuntimeError("offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from "
+                           f"position 0. However, got {int(starts[0])}")
+    if len(starts) and starts[-1] > length:
+        raise RuntimeError(f"offsets[-1] can not be greater than input's length {length} but got offsets[-1] of "
+                           f"{int(starts[-1])}")
+    if np.any(np.diff(starts) < 0):
+        raise RuntimeError("[embedding_bag] offsets must be non-decreasing")
+    bags = len(starts) - 1 if include_last_offset else len(starts)
+    # The bag of each position, and the positions that count (not padding).
+    bag_of = np.searchsorted(starts[:bags] if bags else starts[:0], np.arange(length), side="right") - 1
+    padding_idx = _padding_index(padding_idx, weight.shape[0])
+    ids = input.to(_C.int64)
+    kept = np.nonzero((ids.numpy() != padding_idx) & (bag_of < bags) if padding_idx is not None
+                      else bag_of < bags)[0]
+    kept_t = from_numpy(kept.astype(np.int64))
+    rows = embedding(ids[kept_t], weight, max_norm=max_norm, norm_type=norm_type)
+    if per_sample_weights is not None:
+        rows = rows * per_sample_weights[kept_t].unsqueeze(1)
+    bag_t = from_numpy(bag_of[kept].astype(np.int64))
+    out = _creation.zeros(bags, weight.shape[1], dtype=rows.dtype)
+    if mode == "max":
+        return out.scatter_reduce(0, bag_t.unsqueeze(1).expand(-1, weight.shape[1]), rows, "amax", include_self=False)
+    out = out.index_add(0, bag_t, rows)
+    if mode == "mean":
+        counts = np.bincount(bag_of[kept], minlength=bags).astype(np.float64)
+        out = out / from_numpy(np.maximum(counts, 1.0)).to(out.dtype).unsqueeze(1)
+    return out
+
+
+__all__ += ["embedding_bag"]
