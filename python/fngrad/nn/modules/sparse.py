@@ -156,7 +156,14 @@ class EmbeddingBag(Module):
         self.mode, self.sparse, self.include_last_offset = mode, sparse, include_last_offset
 
     def reset_parameters(self):
-        """Weight from N(0, 1), with row ``padding_idx`` zeroed (as :class:`Embedding`)."""
+        """Weight from N(0, 1), with row ``padding_idx`` zeroed (as :class:`Embedding`).
+
+        >>> from fngrad import nn
+        >>> bag = nn.EmbeddingBag(3, 2, padding_idx=1)
+        >>> bag.reset_parameters()
+        >>> bag.weight[1].tolist()
+        [0.0, 0.0]
+        """
         Embedding.reset_parameters(self)
 
     def _fill_padding_idx_with_zero(self):
