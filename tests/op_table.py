@@ -1101,3 +1101,34 @@ OPS += [
     Op("linalg_solve_ex", lambda a, b: L.solve_ex(_wc(a), b).result, lambda a, b: np.linalg.solve(_np_wc(a), b),
        shapes=((3, 3), (3, 2)), domain=_SMALL),
 ]
+
+
+def _np_affine_grid(theta, h, w):  # align_corners=False: pixel centres in [-1, 1]
+    xs = (np.arange(w) * 2 + 1) / w - 1
+    ys = (np.arange(h) * 2 + 1) / h - 1
+    base = np.stack(np.broadcast_arrays(xs[None, :], ys[:, None], np.ones((h, w))), -1).reshape(-1, 3)
+    return np.einsum("pk,njk->npj", base, theta).reshape(theta.shape[0], h, w, 2)
+
+
+_BAG_IDS, _BAG_OFFSETS = [3, 1, 3, 0, 2], [0, 1, 1, 4]  # bags [3], [], [1, 3, 0], [2]
+
+
+def _np_bags(w, reduce):
+    ends = _BAG_OFFSETS[1:] + [len(_BAG_IDS)]
+    return np.stack([reduce(w[_BAG_IDS[a:b]], 0) if b > a else np.zeros(w.shape[1]) for a, b in zip(_BAG_OFFSETS, ends)])
+
+
+OPS += [
+    # ---- session 17: affine_grid, power-average pools, embedding bags ----
+    Op("F.affine_grid", lambda t: F.affine_grid(t, (2, 1, 3, 4), align_corners=False),
+       lambda t: _np_affine_grid(t, 3, 4), shapes=((2, 2, 3),)),
+    Op("F.lp_pool2d", lambda x: F.lp_pool2d(x, 2, 2), lambda x: np.sqrt(
+        (x.reshape(1, 2, 2, 2, 2, 2) ** 2).sum((3, 5))), shapes=((1, 2, 4, 4),), domain=(0.3, 2.0)),
+    Op("F.lp_pool1d", lambda x: F.lp_pool1d(x, 3, 2), lambda x: ((x.reshape(2, 3, 2) ** 3).sum(2)) ** (1 / 3),
+       shapes=((2, 6),), domain=(0.3, 2.0)),
+    Op("F.embedding_bag_sum", lambda w: F.embedding_bag(fngrad.tensor(_BAG_IDS), w, fngrad.tensor(_BAG_OFFSETS),
+                                                        mode="sum"),
+       lambda w: _np_bags(w, np.sum), shapes=((4, 3),)),
+    Op("F.embedding_bag_mean", lambda w: F.embedding_bag(fngrad.tensor(_BAG_IDS), w, fngrad.tensor(_BAG_OFFSETS)),
+       lambda w: _np_bags(w, np.mean), shapes=((4, 3),)),
+]
