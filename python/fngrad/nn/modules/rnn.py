@@ -19,13 +19,13 @@ from .module import Module
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
 
 
-# The recurrences, one time step each: ``gi`` is the input's projection x W_ih^T + b_ih, computed by
-# the caller (a cell for its one step, a layer for all steps at once); the hidden projection is here.
-# A layer folds b_hh into ``gi`` where the recurrence only adds it (tanh/relu RNN, LSTM) and passes
-# ``b_hh=None``; GRU's candidate gate multiplies the hidden part by r, so it keeps b_hh apart.
+# The gate arithmetic of one time step, shared by the cells and the layers. ``pre`` (``gi`` and ``gh``
+# for GRU) are the projections of the input and of the hidden state, with the gates side by side
+# along ``dim``: the cells keep PyTorch's (batch, gates) layout and split along dim 1; the layers keep
+# (gates, batch), whose pieces along dim 0 are contiguous (elementwise ops on the strided pieces of
+# dim 1 cost several times more).
 
-def _rnn_step(gi, h, w_hh, b_hh, nonlinearity):
-    pre = gi + F.linear(h, w_hh, b_hh)
+def _rnn_activation(pre, nonlinearity):
     if nonlinearity == "tanh":
         return pre.tanh()
     if nonlinearity == "relu":
@@ -33,18 +33,17 @@ def _rnn_step(gi, h, w_hh, b_hh, nonlinearity):
     raise RuntimeError(f"Unknown nonlinearity: {nonlinearity}")  # checked here, as PyTorch's cell does
 
 
-def _lstm_step(gi, h, c, w_hh, b_hh, w_hr=None):
-    i, f, g, o = (gi + F.linear(h, w_hh, b_hh)).chunk(4, 1)
+def _lstm_gates(pre, c, dim):
+    """(h', c') from the summed projections of gates i, f, g, o and the cell state c."""
+    i, f, g, o = pre.chunk(4, dim)
     c_next = f.sigmoid() * c + i.sigmoid() * g.tanh()
-    h_next = o.sigmoid() * c_next.tanh()
-    if w_hr is not None:  # LSTM's proj_size: the hidden state is projected down
-        h_next = h_next.mm(w_hr.t())
-    return h_next, c_next
+    return o.sigmoid() * c_next.tanh(), c_next
 
 
-def _gru_step(gi, h, w_hh, b_hh):
-    i_r, i_z, i_n = gi.chunk(3, 1)
-    h_r, h_z, h_n = F.linear(h, w_hh, b_hh).chunk(3, 1)
+def _gru_gates(gi, gh, h, dim):
+    """h' from the projections of the input (gi) and of the hidden state h (gh) for gates r, z, n."""
+    i_r, i_z, i_n = gi.chunk(3, dim)
+    h_r, h_z, h_n = gh.chunk(3, dim)
     r = (i_r + h_r).sigmoid()
     z = (i_z + h_z).sigmoid()
     n = (i_n + r * h_n).tanh()
@@ -102,6 +101,9 @@ class _RNNCellBase(Module):
     def _input_gates(self, input):
         return F.linear(input, self.weight_ih, self.bias_ih)
 
+    def _hidden_gates(self, hx):
+        return F.linear(hx, self.weight_hh, self.bias_hh)
+
 
 def _batched_hidden(hx, unbatched, name):
     if hx is None:
@@ -130,7 +132,7 @@ class RNNCell(_RNNCellBase):
         input, unbatched = self._prepare(input, hx)
         hx = _batched_hidden(hx, unbatched, "RNNCell")
         hx = self._zeros(input) if hx is None else hx
-        h = _rnn_step(self._input_gates(input), hx, self.weight_hh, self.bias_hh, self.nonlinearity)
+        h = _rnn_activation(self._input_gates(input) + self._hidden_gates(hx), self.nonlinearity)
         return h.squeeze(0) if unbatched else h
 
 
@@ -152,7 +154,7 @@ class LSTMCell(_RNNCellBase):
             h = c = self._zeros(input)
         else:
             h, c = (_batched_hidden(t, unbatched, "LSTMCell") for t in hx)
-        h_next, c_next = _lstm_step(self._input_gates(input), h, c, self.weight_hh, self.bias_hh)
+        h_next, c_next = _lstm_gates(self._input_gates(input) + self._hidden_gates(h), c, 1)
         if unbatched:
             return h_next.squeeze(0), c_next.squeeze(0)
         return h_next, c_next
@@ -174,7 +176,7 @@ class GRUCell(_RNNCellBase):
         input, unbatched = self._prepare(input, hx)
         hx = _batched_hidden(hx, unbatched, "GRUCell")
         hx = self._zeros(input) if hx is None else hx
-        h = _gru_step(self._input_gates(input), hx, self.weight_hh, self.bias_hh)
+        h = _gru_gates(self._input_gates(input), self._hidden_gates(hx), hx, 1)
         return h.squeeze(0) if unbatched else h
 
 
@@ -392,10 +394,11 @@ class RNNBase(Module):
     def _run(self, data, batch_sizes, state):
         """All layers over flat time-major ``data`` ((sum of batch_sizes, H_in): the rows of step t
         follow those of step t - 1, as in a PackedSequence); returns the last layer's output in the
-        same layout and the final states stacked as (layers * directions, N, H)."""
+        same layout and the final states stacked as (layers * directions, N, H). Inside, everything
+        is transposed, (features, rows), for the gates' layout (see _lstm_gates)."""
         num_directions = 2 if self.bidirectional else 1
         finals = [[] for _ in state]
-        x = data
+        x = data.t()
         for layer in range(self.num_layers):
             if layer > 0 and self.dropout > 0:
                 x = F.dropout(x, self.dropout, self.training)
@@ -403,55 +406,61 @@ class RNNBase(Module):
             for direction in range(num_directions):
                 k = layer * num_directions + direction
                 weights = [getattr(self, name) for name in self._all_weights[k]]
-                out, last = self._run_direction(x, batch_sizes, [s[k] for s in state], weights, direction == 1)
+                out, last = self._run_direction(x, batch_sizes, [s[k].t() for s in state], weights, direction == 1)
                 outs.append(out)
                 for part, value in zip(finals, last):
-                    part.append(value)
-            x = outs[0] if num_directions == 1 else _C.cat(outs, 1)
-        return x, [_C.stack(part, 0) for part in finals]
+                    part.append(value.t())
+            x = outs[0] if num_directions == 1 else _C.cat(outs, 0)
+        return x.t(), [_C.stack(part, 0) for part in finals]
 
     def _run_direction(self, x, batch_sizes, state, weights, reverse):
-        """One layer in one direction: ``state`` is [h_0] or [h_0, c_0] for the full batch; sequences
-        are sorted longest first, so at step t only the first batch_sizes[t] rows are still running."""
+        """One layer in one direction over ``x`` (H_in, rows), from ``state`` [h_0] or [h_0, c_0], each
+        (H, N). Sequences are sorted longest first, so at step t only the first batch_sizes[t] columns
+        are still running. Returns the output (H, rows) and the final state."""
         w_ih, w_hh = weights[0], weights[1]
         b_ih, b_hh = (weights[2], weights[3]) if self.bias else (None, None)
         w_hr = weights[-1] if self.proj_size > 0 else None
         gru = self.mode == "GRU"
-        gi_all = F.linear(x, w_ih, b_ih)
-        if b_hh is not None and not gru:  # added once for all steps, not once per step
-            gi_all = gi_all + b_hh
-            b_hh = None
-        offsets = [0]
-        for bs in batch_sizes:
-            offsets.append(offsets[-1] + bs)
+        # The input's projection for all steps in one matmul; b_hh joins it where the step only adds it.
+        if b_ih is None:
+            gi_all = w_ih.mm(x)
+        else:
+            bias = b_ih if gru else b_ih + b_hh
+            gi_all = bias.unsqueeze(1).addmm(w_ih, x)
+        b_hh = b_hh.unsqueeze(1) if gru and b_hh is not None else None
+        # One split, not a slice per step: each slice's backward would write a zero-filled gradient
+        # of gi_all's full size, a split's backward joins the pieces' gradients once.
+        gi_steps = gi_all.split(batch_sizes, 1)
         steps = range(len(batch_sizes) - 1, -1, -1) if reverse else range(len(batch_sizes))
         full = state
-        # Forward: rows of finished sequences leave the running state, kept in ``done`` for h_n.
-        # Reverse: the shortest sequences start last, taking their rows from the initial state.
-        running = full if not reverse else [s[:batch_sizes[-1]] for s in full]
+        # Forward: columns of finished sequences leave the running state, kept in ``done`` for h_n.
+        # Reverse: the shortest sequences start last, taking their columns from the initial state.
+        running = full if not reverse else [s[:, :batch_sizes[-1]] for s in full]
         done = []
         outs = []
         for t in steps:
             bs = batch_sizes[t]
-            have = running[0].shape[0]
+            have = running[0].shape[1]
             if bs < have:
-                done.append([s[bs:] for s in running])
-                running = [s[:bs] for s in running]
+                done.append([s[:, bs:] for s in running])
+                running = [s[:, :bs] for s in running]
             elif bs > have:
-                running = [_C.cat([r, s[have:bs]], 0) for r, s in zip(running, full)]
-            gi = gi_all[offsets[t]:offsets[t + 1]]
-            if self.mode == "LSTM":
-                running = list(_lstm_step(gi, running[0], running[1], w_hh, b_hh, w_hr))
-            elif gru:
-                running = [_gru_step(gi, running[0], w_hh, b_hh)]
+                running = [_C.cat([r, s[:, have:bs]], 1) for r, s in zip(running, full)]
+            gi = gi_steps[t]
+            h = running[0]
+            if gru:
+                running = [_gru_gates(gi, w_hh.mm(h) if b_hh is None else b_hh.addmm(w_hh, h), h, 0)]
+            elif self.mode == "LSTM":
+                h, c = _lstm_gates(gi.addmm(w_hh, h), running[1], 0)
+                running = [h if w_hr is None else w_hr.mm(h), c]  # proj_size: h is projected down
             else:
-                running = [_rnn_step(gi, running[0], w_hh, b_hh, "tanh" if self.mode == "RNN_TANH" else "relu")]
+                running = [_rnn_activation(gi.addmm(w_hh, h), "tanh" if self.mode == "RNN_TANH" else "relu")]
             outs.append(running[0])
         if reverse:
             outs.reverse()
-        out = outs[0] if len(outs) == 1 else _C.cat(outs, 0)
-        if done:  # the finished rows sit after the running ones, the earliest finished last
-            last = [_C.cat([r] + [d[j] for d in reversed(done)], 0) for j, r in enumerate(running)]
+        out = outs[0] if len(outs) == 1 else _C.cat(outs, 1)
+        if done:  # the finished columns sit after the running ones, the earliest finished last
+            last = [_C.cat([r] + [d[j] for d in reversed(done)], 1) for j, r in enumerate(running)]
         else:
             last = running
         return out, last
