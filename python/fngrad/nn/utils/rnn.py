@@ -12,107 +12,13 @@ Example::
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 
 from ... import _C, _creation
+from ..modules.rnn import PackedSequence, _int64, invert_permutation
 
 __all__ = ["PackedSequence", "invert_permutation", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",
            "unpad_sequence", "pack_sequence", "unpack_sequence"]
-
-
-def _int64(values):
-    return _creation.from_numpy(np.ascontiguousarray(values, dtype=np.int64))
-
-
-class _PackedSequenceFields(NamedTuple):
-    data: object
-    batch_sizes: object
-    sorted_indices: object
-    unsorted_indices: object
-
-
-def _converter(method):
-    def convert(self, *args, **kwargs):
-        data = getattr(self.data, method)(*args, **kwargs)
-        return self if data is self.data else type(self)(data, self.batch_sizes, self.sorted_indices,
-                                                         self.unsorted_indices)
-    convert.__name__ = method
-    convert.__doc__ = f"""A PackedSequence with ``data.{method}(...)``, the same batch sizes and order (``self`` if
-    the data is unchanged), as ``Tensor.{method}``.
-
-    >>> from fngrad.nn.utils.rnn import pack_sequence
-    >>> p = pack_sequence([fngrad.ones(2, dtype=fngrad.int32)]).{method}({"'cpu'" if method in ("to", "cpu") else ""})
-    >>> p.batch_sizes
-    tensor([1, 1])
-    """
-    return convert
-
-
-class PackedSequence(_PackedSequenceFields):
-    """Sequences of different lengths, sorted longest first and stored time step by time step:
-    ``data`` holds step 0 of every sequence, then step 1 of those still running, and so on;
-    ``batch_sizes[t]`` is how many sequences run at step t. ``sorted_indices`` (None when the input
-    was already sorted) maps the sorted order to the original batch, ``unsorted_indices`` back.
-    Made by pack_padded_sequence or pack_sequence, not by hand.
-
-    >>> from fngrad.nn.utils.rnn import pack_sequence
-    >>> p = pack_sequence([fngrad.tensor([1, 2, 3]), fngrad.tensor([4])])
-    >>> p.data, p.batch_sizes
-    (tensor([1, 4, 2, 3]), tensor([2, 1, 1]))
-    """
-
-    def __new__(cls, data, batch_sizes=None, sorted_indices=None, unsorted_indices=None):
-        if batch_sizes is None:  # PyTorch's legacy form: (data, batch_sizes) as one tuple
-            data, batch_sizes = data
-        if unsorted_indices is None:
-            unsorted_indices = invert_permutation(sorted_indices)
-        return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
-
-    to = _converter("to")
-    cpu = _converter("cpu")
-    double = _converter("double")
-    float = _converter("float")
-    half = _converter("half")
-    long = _converter("long")
-    int = _converter("int")
-    short = _converter("short")
-    char = _converter("char")
-    byte = _converter("byte")
-
-    @property
-    def is_cuda(self):
-        """False: fngrad runs on the CPU only.
-
-        >>> from fngrad.nn.utils.rnn import pack_sequence
-        >>> pack_sequence([fngrad.ones(2)]).is_cuda
-        False
-        """
-        return False
-
-    def is_pinned(self):
-        """False: fngrad has no pinned memory.
-
-        >>> from fngrad.nn.utils.rnn import pack_sequence
-        >>> pack_sequence([fngrad.ones(2)]).is_pinned()
-        False
-        """
-        return False
-
-
-def invert_permutation(permutation):
-    """The inverse of a permutation given as an int64 tensor (None for None): ``out[perm[i]] = i``.
-
-    >>> invert_permutation(fngrad.tensor([2, 0, 1]))
-    tensor([1, 2, 0])
-    """
-    if permutation is None:
-        return None
-    perm = np.asarray(permutation.tolist(), dtype=np.int64)
-    inverse = np.empty_like(perm)
-    inverse[perm] = np.arange(perm.size)
-    return _int64(inverse)
 
 
 def _lengths_array(lengths):
