@@ -313,6 +313,8 @@ BAD_INPUT = [
     ("LSTM", {}, (5, 2, 3), [(1, 2, 4), (1, 2, 3)], RuntimeError, "Expected hidden[1] size (1, 2, 4), got [1, 2, 3]"),
     ("LSTM", {}, (5, 2, 3), [(1, 2, 4), (2, 4)], RuntimeError,
      "For batched 3-D input, hx and cx should also be 3-D but got (3-D, 2-D) tensors"),
+    ("GRU", {}, (0, 2, 3), None, RuntimeError, "Expected sequence length to be larger than 0 in RNN"),
+    ("LSTM", {}, (0, 3), None, RuntimeError, "Expected sequence length to be larger than 0 in RNN"),
 ]
 
 
@@ -341,6 +343,9 @@ def test_bad_input_errors_are_torchs(case):
 
 
 def test_bad_constructor_and_dtype_errors():
+    with pytest.raises(RuntimeError, match=r"LSTM: Expected hx to be a tuple \(h_0, c_0\) of two tensors, got "
+                                           r"fngrad.FloatTensor"):
+        nn.LSTM(3, 4)(fngrad.zeros(5, 2, 3), fngrad.zeros(1, 2, 4))  # PyTorch: an IndexError from indexing hx
     with pytest.raises(ValueError, match="proj_size argument is only supported for LSTM, not RNN or GRU"):
         nn.GRU(3, 4, proj_size=2)
     with pytest.raises(ValueError, match="proj_size has to be smaller than hidden_size"):

@@ -16,7 +16,7 @@ from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .linear import _factory_dtype
-from .module import Module
+from .module import Module, _typename
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -433,6 +433,8 @@ class RNNBase(Module):
         name = {"RNN_TANH": "RNN", "RNN_RELU": "RNN"}.get(self.mode, self.mode)
         lstm = self.mode == "LSTM"
         packed = isinstance(input, PackedSequence)
+        if lstm and hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+            raise RuntimeError(f"LSTM: Expected hx to be a tuple (h_0, c_0) of two tensors, got {_typename(hx)}")
         state = None if hx is None else (tuple(hx) if lstm else (hx,))
         unbatched = False
         if packed:
@@ -465,12 +467,12 @@ class RNNBase(Module):
             batch_sizes = [batch] * steps
             data = input.reshape(steps * batch, input.shape[2])
         self._check_input(data if packed else input, packed)
+        if not batch_sizes:
+            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
         sizes = self._state_sizes()
         if state is None:
             state = tuple(_C.zeros(self._expected_hidden(batch, size), data.dtype) for size in sizes)
         elif lstm:
-            if len(state) != 2:
-                raise RuntimeError(f"LSTM: Expected hx to be a tuple (h_0, c_0) of two tensors, got {len(state)}")
             for k, (s, size) in enumerate(zip(state, sizes)):
                 self._check_hidden(s, self._expected_hidden(batch, size), f"Expected hidden[{k}] size {{}}, got {{}}")
         else:
