@@ -52,6 +52,14 @@ def _gru_gates(gi, gh, h, dim):
     return n + z * (h - n)  # (1 - z) n + z h with one op fewer
 
 
+def _reset_uniform(module):
+    """PyTorch's initialisation of the recurrent layers and cells: every parameter from
+    U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+    stdv = 1.0 / math.sqrt(module.hidden_size) if module.hidden_size > 0 else 0
+    for weight in module.parameters():
+        init.uniform_(weight, -stdv, stdv)
+
+
 class _RNNCellBase(Module):
     def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()
@@ -72,9 +80,7 @@ class _RNNCellBase(Module):
 
     def reset_parameters(self):
         """Every weight and bias from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -stdv, stdv)
+        _reset_uniform(self)
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
@@ -379,9 +385,7 @@ class RNNBase(Module):
         >>> bool(rnn.weight_hh_l0.abs().max() <= 0.5)
         True
         """
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -stdv, stdv)
+        _reset_uniform(self)
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
