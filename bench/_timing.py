@@ -47,6 +47,30 @@ def measure(fn, repeats: int, warmup: int = 1, setup=None):
     return times
 
 
+def interleaved(cases, rounds: int, repeats: int, warmup: int = 1) -> dict:
+    """Seconds per call for each case, name -> (setup or None, fn) as for `measure`: the cases take
+    turns within each of `rounds` rounds, so that the machine's load falls on all of them alike."""
+    times = {name: [] for name in cases}
+    for _ in range(rounds):
+        for name, (setup, fn) in cases.items():
+            times[name] += measure(fn, repeats=repeats, warmup=warmup, setup=setup)
+    return times
+
+
+def ratio_table(times: dict, unit: str = "ms", digits: int = 2) -> str:
+    """Each library's min/median/max per step in `unit` ('ms' or 'us') and its median over the first
+    library's (above 1: the first is faster)."""
+    scale = {"ms": 1e3, "us": 1e6}[unit]
+    width = max(10, max(len(name) for name in times) + 1)
+    first = statistics.median(next(iter(times.values())))
+    lines = [f"{'library':<{width}} {'min':>9} {'median':>9} {'max':>9}  ({unit}/step)  ratio vs {next(iter(times))}"]
+    for name, ts in times.items():
+        v = [t * scale for t in ts]
+        lines.append(f"{name:<{width}} {min(v):9.{digits}f} {statistics.median(v):9.{digits}f} {max(v):9.{digits}f}  "
+                     f"{statistics.median(ts) / first:14.2f}x")
+    return "\n".join(lines)
+
+
 def summarize(case, library, unit, values, higher_is_better=False, **extra) -> Result:
     return Result(case, library, unit, statistics.median(values), min(values), max(values), len(values),
                   higher_is_better, extra)

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import machine_info, measure  # noqa: E402
+from _timing import interleaved, machine_info, ratio_table  # noqa: E402
 
 import fngrad  # noqa: E402
 
@@ -78,22 +77,12 @@ def main():
         arg = setup()
         step(arg)
         evals[name] = arg[0].state[arg[2]]["func_evals"]
-    times = {name: [] for name in cases}
-    for _ in range(args.rounds):
-        for name, (setup, step) in cases.items():
-            times[name] += measure(step, repeats=args.steps, warmup=1, setup=setup)
-
+    times = interleaved(cases, args.rounds, args.steps)
     info = machine_info()
     print(f"LBFGS step (strong_wolfe, max_iter=20), 1-32-32-1 tanh MLP, 64 points, float64; closure calls "
           f"{evals}; {info.get('cpu', '')}, {info['cpus']} CPUs; threads fngrad {fngrad.get_num_threads()}"
           + (f", torch {torch.get_num_threads()}" if "torch" in cases else ""))
-    ours = statistics.median(times["fngrad"])
-    print(f"{'library':<10} {'min':>9} {'median':>9} {'max':>9}  (ms/step)  ratio vs fngrad")
-    for name, ts in times.items():
-        ms = [t * 1e3 for t in ts]
-        print(f"{name:<10} {min(ms):9.2f} {statistics.median(ms):9.2f} {max(ms):9.2f}  "
-              f"{statistics.median(ts) / ours:14.2f}x")
-
+    print(ratio_table(times))
 
 if __name__ == "__main__":
     main()

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import machine_info, measure  # noqa: E402
+from _timing import interleaved, machine_info, ratio_table  # noqa: E402
 
 import fngrad  # noqa: E402
 
@@ -56,22 +55,12 @@ def main():
     if args.threads:
         fngrad.set_num_threads(args.threads)
 
-    times = {name: [] for name in cases}
-    for _ in range(args.rounds):
-        for name, step in cases.items():
-            times[name] += measure(step, repeats=args.steps, warmup=2)
-
+    times = interleaved({name: (None, step) for name, step in cases.items()}, args.rounds, args.steps, warmup=2)
     info = machine_info()
     print(f"Adam step, {sum(SIZES):,} float32 parameters in {len(SIZES)} tensors; {info.get('cpu', '')}, "
           f"{info['cpus']} CPUs; fngrad threads {fngrad.get_num_threads()}"
           + (f", torch threads {torch.get_num_threads()}" if "torch (default)" in cases else ""))
-    ours = statistics.median(times["fngrad"])
-    print(f"{'library':<22} {'min':>9} {'median':>9} {'max':>9}  (us/step)  ratio vs fngrad")
-    for name, ts in times.items():
-        us = [t * 1e6 for t in ts]
-        ratio = statistics.median(ts) / ours
-        print(f"{name:<22} {min(us):9.0f} {statistics.median(us):9.0f} {max(us):9.0f}  {ratio:14.2f}x")
-
+    print(ratio_table(times, unit="us", digits=0))
 
 if __name__ == "__main__":
     main()

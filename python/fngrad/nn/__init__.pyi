@@ -768,6 +768,38 @@ class CircularPad3d(CircularPad1d):
     nd: Any
 
 
+class RNNBase(Module):
+    def __init__(self, mode: Any, input_size: Any, hidden_size: Any, num_layers: Any = ..., bias: Any = ..., batch_first: Any = ..., dropout: Any = ..., bidirectional: Any = ..., proj_size: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
+    @property
+    def all_weights(self) -> Any: ...
+    def extra_repr(self) -> Any: ...
+    def flatten_parameters(self) -> Any: ...
+    def forward(self, input: Any, hx: Any = ...) -> Any: ...  # type: ignore[override]
+    def reset_parameters(self) -> Any: ...
+    batch_first: Any
+    bias: Any
+    bidirectional: Any
+    dropout: Any
+    hidden_size: Any
+    input_size: Any
+    mode: Any
+    num_layers: Any
+    proj_size: Any
+
+
+class RNN(RNNBase):
+    def __init__(self, input_size: Any, hidden_size: Any, num_layers: Any = ..., nonlinearity: Any = ..., bias: Any = ..., batch_first: Any = ..., dropout: Any = ..., bidirectional: Any = ..., device: Any = ..., dtype: Any = ..., **kwargs: Any) -> None: ...
+    nonlinearity: Any
+
+
+class LSTM(RNNBase):
+    def __init__(self, input_size: Any, hidden_size: Any, num_layers: Any = ..., bias: Any = ..., batch_first: Any = ..., dropout: Any = ..., bidirectional: Any = ..., proj_size: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
+
+
+class GRU(RNNBase):
+    def __init__(self, input_size: Any, hidden_size: Any, num_layers: Any = ..., bias: Any = ..., batch_first: Any = ..., dropout: Any = ..., bidirectional: Any = ..., device: Any = ..., dtype: Any = ..., **kwargs: Any) -> None: ...
+
+
 class RNNCell(Module):
     def __init__(self, input_size: Any, hidden_size: Any, bias: Any = ..., nonlinearity: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
     def extra_repr(self) -> Any: ...
