@@ -835,14 +835,6 @@ class TransformerEncoderLayer(Module):
     def forward(self, src: Any, src_mask: Any = ..., src_key_padding_mask: Any = ..., is_causal: Any = ...) -> Any: ...  # type: ignore[override]
     activation: Any
     activation_relu_or_gelu: Any
-    dropout: Any
-    dropout1: Any
-    dropout2: Any
-    linear1: Any
-    linear2: Any
-    norm1: Any
-    norm2: Any
-    norm_first: Any
     self_attn: Any
 
 
@@ -850,17 +842,7 @@ class TransformerDecoderLayer(Module):
     def __init__(self, d_model: Any, nhead: Any, dim_feedforward: Any = ..., dropout: Any = ..., activation: Any = ..., layer_norm_eps: Any = ..., batch_first: Any = ..., norm_first: Any = ..., bias: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
     def forward(self, tgt: Any, memory: Any, tgt_mask: Any = ..., memory_mask: Any = ..., tgt_key_padding_mask: Any = ..., memory_key_padding_mask: Any = ..., tgt_is_causal: Any = ..., memory_is_causal: Any = ...) -> Any: ...  # type: ignore[override]
     activation: Any
-    dropout: Any
-    dropout1: Any
-    dropout2: Any
-    dropout3: Any
-    linear1: Any
-    linear2: Any
     multihead_attn: Any
-    norm1: Any
-    norm2: Any
-    norm3: Any
-    norm_first: Any
     self_attn: Any
 
 
