@@ -439,6 +439,18 @@ def test_dropout_only_in_training():
     np.testing.assert_allclose(dropped[kept], 2 * weights[kept], rtol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_precision_dropout_keeps_the_dtype(dtype):
+    """Dropout's mask must not promote a half-precision input to float32 (MultiheadAttention in training
+    multiplied float32 weights by float16 values and failed)."""
+    dtype = getattr(fngrad, dtype)
+    assert F.dropout(fngrad.ones(8, dtype=dtype), 0.5).dtype == dtype
+    mha = nn.MultiheadAttention(4, 2, dropout=0.5, dtype=dtype)
+    x = fngrad.randn(3, 2, 4).to(dtype)
+    out, weights = mha(x, x, x)
+    assert out.dtype == weights.dtype == dtype
+
+
 BAD_INPUT = [
     ("divisible", lambda L: L.nn.MultiheadAttention(6, 4), AssertionError, "embed_dim must be divisible by num_heads"),
     ("nonpositive", lambda L: L.nn.MultiheadAttention(0, 2), ValueError, "embed_dim and num_heads must be greater"),

@@ -266,6 +266,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
     else:
         keep = (default_generator._rng.random(tuple(input.shape)) >= p).astype(np.float32) / np.float32(1.0 - p)
     mask = from_numpy(keep.astype(np.float64 if input.dtype == _C.float64 else np.float32))
+    if input.dtype in (_C.float16, _C.bfloat16):  # a float32 mask would promote the result
+        mask = mask.to(input.dtype)
     return input.mul_(mask) if inplace else input * mask
 
 
