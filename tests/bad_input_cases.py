@@ -1566,6 +1566,15 @@ add(ATT, "att_empty_ok", lambda L: [L.nn.functional.scaled_dot_product_attention
     L.ones(2, 0, 4), L.ones(2, 5, 4), L.ones(2, 5, 3)), L.nn.functional.scaled_dot_product_attention(
     L.ones(2, 3, 4), L.ones(2, 0, 4), L.ones(2, 0, 3))], expect="ok")
 
+MHA = "multihead_attention"
+add(MHA, "mha_heads_not_dividing", lambda L: L.nn.MultiheadAttention(6, 4), "divisible by num_heads")
+add(MHA, "mha_mask_shape", lambda L: L.nn.MultiheadAttention(4, 2)(
+    *(L.ones(3, 2, 4),) * 3, attn_mask=L.zeros(3, 4)), "attn_mask")
+add(MHA, "mha_padding_shape", lambda L: L.nn.MultiheadAttention(4, 2)(
+    *(L.ones(3, 2, 4),) * 3, key_padding_mask=L.zeros(2, 4, dtype=L.bool)), "key_padded_mask")
+add(MHA, "mha_integer_mask", lambda L: L.nn.MultiheadAttention(4, 2)(
+    *(L.ones(3, 2, 4),) * 3, attn_mask=L.zeros(3, 3, dtype=L.int64)), "attn_mask")
+add(MHA, "transformer_activation", lambda L: L.nn.TransformerEncoderLayer(4, 2, activation="tanh"), "activation")
 
 add(SUR, "sur_frexp_int", lambda L: L.frexp(L.tensor([1, 2])), "frexp")
 add(SUR, "sur_frexp_special_ok", lambda L: list(L.frexp(L.tensor([0., -0.0, float("inf"), float("nan"), 1e-310],

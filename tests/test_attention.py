@@ -49,6 +49,11 @@ def test_values_against_numpy():
     bias = rng.standard_normal((4, 6))
     np.testing.assert_allclose(_run(q, k, v, attn_mask=fngrad.tensor(bias)), _reference(q, k, v, bias=bias),
                                rtol=1e-12)
+    # -inf in a float mask forbids a key: the row of -inf is zeros (PyTorch's safe softmax), not NaN
+    bias = np.where(mask, bias, -np.inf)
+    out = _run(q, k, v, attn_mask=fngrad.tensor(bias))
+    np.testing.assert_allclose(out, _reference(q, k, v, mask, np.where(mask, bias, 0.0)), rtol=1e-12, atol=1e-15)
+    assert (out[..., 2, :] == 0).all()
 
 
 def test_gradients_by_finite_differences_with_an_empty_row():
@@ -71,7 +76,7 @@ def test_grouped_query_heads_and_errors():
 
 
 @requires_torch
-@pytest.mark.parametrize("case", ["plain", "causal", "bool_mask", "float_mask", "scale", "gqa", "3d"])
+@pytest.mark.parametrize("case", ["plain", "causal", "bool_mask", "float_mask", "inf_mask", "scale", "gqa", "3d"])
 def test_matches_torch(case):
     import torch
 
@@ -90,6 +95,8 @@ def test_matches_torch(case):
             extra["attn_mask"] = lib.tensor(mask)
         if case == "float_mask":
             extra["attn_mask"] = lib.tensor(np.where(mask, 0.5, -2.0))
+        if case == "inf_mask":  # row 1 all -inf
+            extra["attn_mask"] = lib.tensor(np.where(mask, 0.5, -np.inf))
         out = lib.nn.functional.scaled_dot_product_attention(*args, **extra)
         (out * lib.tensor(np.arange(out.numel()).reshape(out.shape) % 3)).sum().backward()
         grads.append([out.detach().numpy()] + [a.grad.numpy() for a in args])

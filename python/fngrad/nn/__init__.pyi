@@ -1007,6 +1007,75 @@ class Softmax2d(Module):
     def forward(self, input: Any) -> Any: ...  # type: ignore[override]
 
 
+class MultiheadAttention(Module):
+    def __init__(self, embed_dim: Any, num_heads: Any, dropout: Any = ..., bias: Any = ..., add_bias_kv: Any = ..., add_zero_attn: Any = ..., kdim: Any = ..., vdim: Any = ..., batch_first: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
+    def forward(self, query: Any, key: Any, value: Any, key_padding_mask: Any = ..., need_weights: Any = ..., attn_mask: Any = ..., average_attn_weights: Any = ..., is_causal: Any = ...) -> Any: ...  # type: ignore[override]
+    def merge_masks(self, attn_mask: Any, key_padding_mask: Any, query: Any) -> Any: ...
+    add_zero_attn: Any
+    batch_first: Any
+    bias_k: Any
+    bias_v: Any
+    dropout: Any
+    embed_dim: Any
+    head_dim: Any
+    in_proj_bias: Any
+    in_proj_weight: Any
+    k_proj_weight: Any
+    kdim: Any
+    num_heads: Any
+    out_proj: Any
+    q_proj_weight: Any
+    v_proj_weight: Any
+    vdim: Any
+
+
+class Transformer(Module):
+    def __init__(self, d_model: Any = ..., nhead: Any = ..., num_encoder_layers: Any = ..., num_decoder_layers: Any = ..., dim_feedforward: Any = ..., dropout: Any = ..., activation: Any = ..., custom_encoder: Any = ..., custom_decoder: Any = ..., layer_norm_eps: Any = ..., batch_first: Any = ..., norm_first: Any = ..., bias: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
+    def forward(self, src: Any, tgt: Any, src_mask: Any = ..., tgt_mask: Any = ..., memory_mask: Any = ..., src_key_padding_mask: Any = ..., tgt_key_padding_mask: Any = ..., memory_key_padding_mask: Any = ..., src_is_causal: Any = ..., tgt_is_causal: Any = ..., memory_is_causal: Any = ...) -> Any: ...  # type: ignore[override]
+    @staticmethod
+    def generate_square_subsequent_mask(sz: Any, device: Any = ..., dtype: Any = ...) -> Any: ...
+    batch_first: Any
+    d_model: Any
+    decoder: Any
+    encoder: Any
+    nhead: Any
+
+
+class TransformerEncoder(Module):
+    def __init__(self, encoder_layer: Any, num_layers: Any, norm: Any = ..., enable_nested_tensor: Any = ..., mask_check: Any = ...) -> None: ...
+    def forward(self, src: Any, mask: Any = ..., src_key_padding_mask: Any = ..., is_causal: Any = ...) -> Any: ...  # type: ignore[override]
+    enable_nested_tensor: Any
+    layers: Any
+    mask_check: Any
+    norm: Any
+    num_layers: Any
+    use_nested_tensor: Any
+
+
+class TransformerDecoder(Module):
+    def __init__(self, decoder_layer: Any, num_layers: Any, norm: Any = ...) -> None: ...
+    def forward(self, tgt: Any, memory: Any, tgt_mask: Any = ..., memory_mask: Any = ..., tgt_key_padding_mask: Any = ..., memory_key_padding_mask: Any = ..., tgt_is_causal: Any = ..., memory_is_causal: Any = ...) -> Any: ...  # type: ignore[override]
+    layers: Any
+    norm: Any
+    num_layers: Any
+
+
+class TransformerEncoderLayer(Module):
+    def __init__(self, d_model: Any, nhead: Any, dim_feedforward: Any = ..., dropout: Any = ..., activation: Any = ..., layer_norm_eps: Any = ..., batch_first: Any = ..., norm_first: Any = ..., bias: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
+    def forward(self, src: Any, src_mask: Any = ..., src_key_padding_mask: Any = ..., is_causal: Any = ...) -> Any: ...  # type: ignore[override]
+    activation: Any
+    activation_relu_or_gelu: Any
+    self_attn: Any
+
+
+class TransformerDecoderLayer(Module):
+    def __init__(self, d_model: Any, nhead: Any, dim_feedforward: Any = ..., dropout: Any = ..., activation: Any = ..., layer_norm_eps: Any = ..., batch_first: Any = ..., norm_first: Any = ..., bias: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
+    def forward(self, tgt: Any, memory: Any, tgt_mask: Any = ..., memory_mask: Any = ..., tgt_key_padding_mask: Any = ..., memory_key_padding_mask: Any = ..., tgt_is_causal: Any = ..., memory_is_causal: Any = ...) -> Any: ...  # type: ignore[override]
+    activation: Any
+    multihead_attn: Any
+    self_attn: Any
+
+
 class MSELoss(Module):
     def __init__(self, size_average: Any = ..., reduce: Any = ..., reduction: Any = ...) -> None: ...
     def forward(self, input: Any, target: Any) -> Any: ...  # type: ignore[override]

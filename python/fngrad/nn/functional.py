@@ -216,6 +216,12 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if enable_gqa and query.dim() >= 3 and key.size(-3) != query.size(-3):
         key = key.repeat_interleave(query.size(-3) // key.size(-3), -3)
         value = value.repeat_interleave(query.size(-3) // value.size(-3), -3)
+    return _attention_weights(query, key, attn_mask, dropout_p, is_causal, scale).matmul(value)
+
+
+def _attention_weights(query, key, attn_mask, dropout_p, is_causal, scale):
+    """``softmax(query @ key^T * scale + mask)`` over the last dim, then dropout: the weights of
+    scaled_dot_product_attention, which multi_head_attention_forward also returns."""
     factor = 1.0 / math.sqrt(query.size(-1)) if scale is None else scale
     scores = query.matmul(key.transpose(-2, -1)) * factor
     allowed = None
@@ -225,6 +231,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         allowed = attn_mask
     elif attn_mask is not None:
         scores = scores + attn_mask
+        # -inf in a float mask forbids the key as False in a bool one does, so a row of -inf gets
+        # zeros (PyTorch's kernel's safe softmax), not NaN.
+        allowed = attn_mask > float("-inf")
     if allowed is not None:
         # The lowest finite value, not -inf: a row with no allowed key then has finite (uniform)
         # weights, zeroed below, so neither its value nor its gradient is NaN.
@@ -234,7 +243,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         weights = weights.masked_fill(allowed.logical_not(), 0.0)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p)
-    return weights.matmul(value)
+    return weights
 
 
 __all__ += ["scaled_dot_product_attention"]
@@ -2861,3 +2870,193 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
 
 
 __all__ += ["embedding_bag"]
+
+
+def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_other=True):
+    """An attention mask as an additive float mask of ``target_type`` (a bool one's True becomes -inf),
+    with PyTorch's checks: only bool and floating masks, and a warning when its type differs from the
+    other mask's."""
+    if mask is None:
+        return None
+    if mask.dtype != _C.bool and not mask.is_floating_point():
+        raise AssertionError(f"only bool and floating types of {mask_name} are supported")
+    if check_other and other_type is not None and mask.dtype != other_type:
+        warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. Use same type for both "
+                      "instead.", stacklevel=3)
+    if mask.dtype == _C.bool:
+        mask = _C.zeros(tuple(mask.shape), target_type).masked_fill(mask, float("-inf"))
+    return mask
+
+
+def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads):
+    """Whether the input is batched (3-D query) or not (2-D), checking the other arguments' dims as
+    PyTorch does (AssertionError, its wording)."""
+    if query.dim() not in (2, 3):
+        raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received {query.dim()}-D query "
+                             "tensor")
+    batched = query.dim() == 3
+    form = "batched (3-D)" if batched else "unbatched (2-D)"
+    if key.dim() != query.dim() or value.dim() != query.dim():
+        raise AssertionError(f"For {form} `query`, expected `key` and `value` to be {query.dim()}-D but found "
+                             f"{key.dim()}-D and {value.dim()}-D tensors respectively")
+    if key_padding_mask is not None and key_padding_mask.dim() != query.dim() - 1:
+        raise AssertionError(f"For {form} `query`, expected `key_padding_mask` to be `None` or {query.dim() - 1}-D "
+                             f"but found {key_padding_mask.dim()}-D tensor instead")
+    if attn_mask is not None:
+        if attn_mask.dim() not in (2, 3):
+            raise AssertionError(f"For {form} `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found "
+                                 f"{attn_mask.dim()}-D tensor instead")
+        expected = (num_heads, query.shape[0], key.shape[0])
+        if not batched and attn_mask.dim() == 3 and tuple(attn_mask.shape) != expected:
+            raise AssertionError(f"Expected `attn_mask` shape to be {expected} but got {attn_mask.shape}")
+    return batched
+
+
+def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias,
+                                 bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias,
+                                 training=True, key_padding_mask=None, need_weights=True, attn_mask=None,
+                                 use_separate_proj_weight=False, q_proj_weight=None, k_proj_weight=None,
+                                 v_proj_weight=None, static_k=None, static_v=None, average_attn_weights=True,
+                                 is_causal=False):
+    """Multi-head attention over sequence-first inputs (query (L, N, E), key and value (S, N, E), or
+    without N): project, split into ``num_heads`` heads, attend, concatenate, project out. Returns
+    ``(output, weights)``; the weights (averaged over heads unless ``average_attn_weights=False``) only
+    when ``need_weights``, else None. The computation of ``nn.MultiheadAttention``.
+
+    >>> import fngrad.nn.functional as F
+    >>> x = fngrad.ones(3, 1, 4)
+    >>> w_in, w_out = fngrad.eye(4).repeat(3, 1), fngrad.eye(4)
+    >>> out, weights = F.multi_head_attention_forward(x, x, x, 4, 2, w_in, None, None, None, False, 0.0,
+    ...                                               w_out, None)
+    >>> out.shape, weights
+    (fngrad.Size([3, 1, 4]), tensor([[[0.3333, 0.3333, 0.3333],
+             [0.3333, 0.3333, 0.3333],
+             [0.3333, 0.3333, 0.3333]]]))
+    """
+    batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
+    if not batched:
+        query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+        if key_padding_mask is not None:
+            key_padding_mask = key_padding_mask.unsqueeze(0)
+    tgt_len, bsz, embed_dim = query.shape
+    key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask",
+                                       None if attn_mask is None else attn_mask.dtype, "attn_mask", query.dtype)
+    if is_causal and attn_mask is None:
+        raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the Transformer module "
+                           "method `generate_square_subsequent_mask` to create this mask.")
+    if is_causal and key_padding_mask is None and not need_weights:
+        attn_mask = None  # the hint alone says it all
+    else:
+        attn_mask = _canonical_mask(attn_mask, "attn_mask", None, "", query.dtype, check_other=False)
+        is_causal = is_causal and key_padding_mask is None
+    if embed_dim != embed_dim_to_check:
+        raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but got {embed_dim}")
+    head_dim = embed_dim // num_heads
+    if head_dim * num_heads != embed_dim:
+        raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
+    if use_separate_proj_weight:
+        if tuple(key.shape[:2]) != tuple(value.shape[:2]):
+            raise AssertionError(f"key's sequence and batch dims {key.shape[:2]} do not match value's "
+                                 f"{value.shape[:2]}")
+    elif tuple(key.shape) != tuple(value.shape):
+        raise AssertionError(f"key shape {key.shape} does not match value shape {value.shape}")
+
+    q, k, v = _mha_in_projection(query, key, value, in_proj_weight, in_proj_bias, use_separate_proj_weight,
+                                 q_proj_weight, k_proj_weight, v_proj_weight)
+    src_len = key.shape[0]
+    if attn_mask is not None:
+        wanted = (tgt_len, src_len) if attn_mask.dim() == 2 else (bsz * num_heads, tgt_len, src_len)
+        if tuple(attn_mask.shape) != wanted:
+            raise RuntimeError(f"The shape of the {attn_mask.dim()}D attn_mask is {attn_mask.shape}, but should be "
+                               f"{wanted}.")
+    if (bias_k is None) != (bias_v is None):
+        raise AssertionError("bias_k is set but bias_v is None" if bias_v is None else
+                             "bias_v is set but bias_k is None")
+    # Each extra key (bias_k's, then add_zero_attn's zeros) is a key no mask forbids.
+    extra_keys = 0
+    if bias_k is not None:
+        if static_k is not None or static_v is not None:
+            raise AssertionError(f"bias cannot be added to static {'key' if static_k is not None else 'value'}.")
+        k = _C.cat([k, bias_k.expand(1, bsz, embed_dim)])
+        v = _C.cat([v, bias_v.expand(1, bsz, embed_dim)])
+        extra_keys += 1
+
+    def heads(t):  # (S, N, E) -> (N, H, S, head_dim)
+        return t.reshape(t.shape[0], bsz, num_heads, head_dim).permute(1, 2, 0, 3)
+
+    q = heads(q)
+    k = heads(k) if static_k is None else _static_heads(static_k, "static_k", bsz, num_heads, head_dim)
+    v = heads(v) if static_v is None else _static_heads(static_v, "static_v", bsz, num_heads, head_dim)
+    if add_zero_attn:
+        zeros = _C.zeros((bsz, num_heads, 1, head_dim), k.dtype)
+        k, v = _C.cat([k, zeros], 2), _C.cat([v, zeros], 2)
+        extra_keys += 1
+    src_len = k.shape[2]
+    if attn_mask is not None:
+        attn_mask = pad(attn_mask, (0, extra_keys)) if extra_keys else attn_mask
+        attn_mask = attn_mask.reshape(-1, num_heads, tgt_len, src_len) if attn_mask.dim() == 3 else attn_mask
+    if key_padding_mask is not None:
+        key_padding_mask = pad(key_padding_mask, (0, extra_keys)) if extra_keys else key_padding_mask
+        if tuple(key_padding_mask.shape) != (bsz, src_len):
+            dim = 0 if key_padding_mask.shape[0] != bsz else 1
+            raise AssertionError(f"Expected key_padded_mask.shape[{dim}] to be {(bsz, src_len)[dim]}, but got "
+                                 f"{key_padding_mask.shape[dim]}")
+        key_padding_mask = key_padding_mask.reshape(bsz, 1, 1, src_len)
+        attn_mask = key_padding_mask if attn_mask is None else attn_mask + key_padding_mask
+    if not training:
+        dropout_p = 0.0
+    if need_weights:
+        weights = _attention_weights(q, k, attn_mask, dropout_p, False, None)
+        out = weights.matmul(v)
+    else:
+        out = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)
+    out = linear(out.permute(2, 0, 1, 3).reshape(tgt_len * bsz, embed_dim), out_proj_weight, out_proj_bias)
+    out = out.view(tgt_len, bsz, out.shape[1])
+    if not batched:
+        out = out.squeeze(1)
+    if not need_weights:
+        return out, None
+    if average_attn_weights:
+        weights = weights.mean(1)
+    return out, (weights if batched else weights.squeeze(0))
+
+
+def _mha_in_projection(query, key, value, in_proj_weight, in_proj_bias, separate, q_proj_weight, k_proj_weight,
+                       v_proj_weight):
+    """The query, key and value projections of multi_head_attention_forward: one matmul for
+    self-attention, two when key is value, else three."""
+    embed_dim = query.shape[-1]
+    biases = (None,) * 3 if in_proj_bias is None else in_proj_bias.chunk(3)
+    if separate:
+        for name, weight in (("q_proj_weight", q_proj_weight), ("k_proj_weight", k_proj_weight),
+                             ("v_proj_weight", v_proj_weight)):
+            if weight is None:
+                raise AssertionError(f"use_separate_proj_weight is True but {name} is None")
+        for kind, weight, source in (("query", q_proj_weight, query), ("key", k_proj_weight, key),
+                                     ("value", v_proj_weight, value)):
+            if tuple(weight.shape) != (embed_dim, source.shape[-1]):
+                raise AssertionError(f"expecting {kind} weights shape of {(embed_dim, source.shape[-1])}, but got "
+                                     f"{weight.shape}")
+        return tuple(linear(x, w, b) for x, w, b in zip((query, key, value), (q_proj_weight, k_proj_weight,
+                                                                            v_proj_weight), biases))
+    if in_proj_weight is None:
+        raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
+    if key is value and query is key:
+        return linear(query, in_proj_weight, in_proj_bias).chunk(3, -1)
+    if key is value:
+        w_q, w_kv = in_proj_weight.split([embed_dim, 2 * embed_dim])
+        b_q, b_kv = (None, None) if in_proj_bias is None else in_proj_bias.split([embed_dim, 2 * embed_dim])
+        return (linear(query, w_q, b_q), *linear(key, w_kv, b_kv).chunk(2, -1))
+    return tuple(linear(x, w, b) for x, w, b in zip((query, key, value), in_proj_weight.chunk(3), biases))
+
+
+def _static_heads(static, name, bsz, num_heads, head_dim):
+    """A static key or value (N * H, S, head_dim) as (N, H, S, head_dim)."""
+    if static.size(0) != bsz * num_heads:
+        raise AssertionError(f"expecting {name}.size(0) of {bsz * num_heads}, but got {static.size(0)}")
+    if static.size(2) != head_dim:
+        raise AssertionError(f"expecting {name}.size(2) of {head_dim}, but got {static.size(2)}")
+    return static.reshape(bsz, num_heads, static.size(1), head_dim)
+
+
+__all__ += ["multi_head_attention_forward"]

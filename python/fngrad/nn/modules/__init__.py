@@ -3,6 +3,7 @@
 
 from . import (
                activation,
+               attention,
                batchnorm,
                container,
                conv,
@@ -18,8 +19,10 @@ from . import (
                pooling,
                rnn,
                sparse,
+               transformer,
 )
 from .activation import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
 from .batchnorm import *  # noqa: F401,F403
 from .container import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
@@ -35,8 +38,9 @@ from .pixelshuffle import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
+from .transformer import *  # noqa: F401,F403
 
 __all__ = [name for family in (module, container, linear, flatten, sparse, dropout, normalization, batchnorm,
                                instancenorm, conv, pixelshuffle,
-                               pooling, padding, rnn, activation, loss)
+                               pooling, padding, rnn, activation, attention, transformer, loss)
            for name in family.__all__]
