@@ -1,5 +1,5 @@
-"""The op families beside PyTorch: sort, topk, gather, scatter_add, cumsum and index_add on 2^20
-float32 elements (a 1024 x 1024 matrix, along dim 1; index_add along dim 0), layer_norm over its
+"""The op families beside PyTorch: sort, topk, kthvalue, median, gather, scatter_add, cumsum and
+index_add on 2^20 float32 elements (a 1024 x 1024 matrix, along dim 1; index_add along dim 0), layer_norm over its
 rows, an embedding lookup of 1024 rows with repeats (its backward scatters into the table), and a
 3x3 conv2d of 64 channels over the same 2^20 elements as a (16, 64, 32, 32) batch; forward and
 backward.
@@ -36,6 +36,8 @@ def cases(n):
     return {
         "sort": lambda L, x, e: L.sort(x, dim=1).values,
         "topk16": lambda L, x, e: L.topk(x, 16, dim=1).values,
+        "kthvalue512": lambda L, x, e: L.kthvalue(x, 512, dim=1).values,
+        "median": lambda L, x, e: L.median(x, dim=1).values,
         "gather": lambda L, x, e: L.gather(x, 1, e["idx"]),
         "scatter_add": lambda L, x, e: L.scatter_add(x, 1, e["idx"], e["src"]),
         "cumsum": lambda L, x, e: L.cumsum(x, 1),

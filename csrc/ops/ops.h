@@ -131,6 +131,13 @@ TensorRef scatter_add_dim(TensorObject* self, int64_t dim, TensorObject* idx, Te
 // Running sums along dim in x's dtype (float32, float64 or int64), from the end when reverse.
 TensorRef cumsum_dim(TensorObject* x, int64_t dim, bool reverse);
 
+// ---- order statistics along one dim (select.cpp): indices only, no node recorded ----
+// Top: each line's k largest (NaN above every number) or, with !largest, smallest, best first,
+// equal values in index order (a stable sort's first k). Kth: the k-th smallest (k from 1), size 1
+// along dim; Median / NanMedian: the lower median (the first NaN if any) / of the non-NaN values.
+enum class SelectKind { Top = 0, Kth = 1, Median = 2, NanMedian = 3 };
+TensorRef select_dim(TensorObject* x, int64_t dim, SelectKind kind, int64_t k, bool largest);
+
 // ---- views and shapes ----
 TensorRef select(TensorObject* x, int64_t dim, int64_t index);
 TensorRef slice(TensorObject* x, int64_t dim, int64_t start, int64_t stop, int64_t step);

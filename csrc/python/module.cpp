@@ -316,6 +316,14 @@ PYBIND11_MODULE(_C, m) {
       "cumsum's kernel (no graph; fngrad.cumsum checks the arguments).", py::arg("input"), py::arg("dim"),
       py::arg("reverse"));
   m.def(
+      "_select_dim",
+      [](py::handle x, int64_t dim, int kind, int64_t k, bool largest) {
+        return steal(ops::select_dim(tensor_arg(x, "topk"), dim, static_cast<ops::SelectKind>(kind), k, largest));
+      },
+      "The indices of topk, kthvalue, median and nanmedian (no graph; fngrad's functions check the arguments):\n"
+      "kind 0: the k largest / smallest, 1: the k-th smallest, 2: the median, 3: the nanmedian.",
+      py::arg("input"), py::arg("dim"), py::arg("kind"), py::arg("k"), py::arg("largest"));
+  m.def(
       "nll_loss",
       [](py::handle logp, py::handle target, py::handle weight, int64_t ignore_index, int reduction) {
         TensorObject* w = weight.is_none() ? nullptr : tensor_arg(weight, "nll_loss", "weight");

@@ -1,6 +1,7 @@
 """Sorting and order statistics: sort, argsort, msort, topk, kthvalue, median, nanmedian, mode.
 
-NumPy finds the indices (NaN sorts as the largest value, as in PyTorch); the values are then
+NumPy's sort (sort, argsort, mode) or a native selection (topk, kthvalue, median, nanmedian:
+``_C._select_dim``) finds the indices (NaN sorts as the largest value, as in PyTorch); the values are then
 ``gather(input, dim, indices)``, so their gradient is gather's (a scatter_add of the incoming
 gradient at the indices, which is PyTorch's value_selecting_reduction_backward) and differentiates
 again. Results are PyTorch's named tuples (``fngrad.return_types.sort`` and so on).
@@ -48,8 +49,9 @@ def _stable_argsort(a, dim, descending):
 
 
 def _values_at(input, dim, idx, keepdim=True):
-    """``(values, indices)`` of ``input`` at the index array ``idx`` along ``dim`` (0-d inputs as 1-d)."""
-    index = _wrap(idx)
+    """``(values, indices)`` of ``input`` at the indices ``idx`` (an array or int64 tensor) along ``dim``
+    (0-d inputs as 1-d)."""
+    index = idx if isinstance(idx, _C.TensorBase) else _wrap(idx)
     if input.dim() == 0:
         index = index.reshape(())
         return gather(input, 0, index), index
@@ -57,6 +59,17 @@ def _values_at(input, dim, idx, keepdim=True):
     if not keepdim:
         values, index = values.squeeze(dim), index.squeeze(dim)
     return values, index
+
+
+# The kinds of _C._select_dim (ops::SelectKind): the k best of each line, its k-th smallest, its
+# lower median (NaN if any), its lower median of the non-NaN.
+_TOP, _KTH, _MEDIAN, _NANMEDIAN = range(4)
+
+
+def _lines(input):
+    """``input`` outside the graph and at least 1-d, for ``_C._select_dim``."""
+    x = input.detach()
+    return x.reshape(1) if x.dim() == 0 else x
 
 
 def _rows(input, dim, op):
@@ -98,24 +111,18 @@ def msort(input):
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """``(values, indices)`` of the ``k`` largest (``largest=False``: smallest) elements along ``dim``,
-    in order.
+    in order (NaN counts as the largest; equal elements in index order, whatever ``sorted`` says).
 
     >>> fngrad.topk(fngrad.tensor([1., 4., 2., 3.]), 2).values.tolist()
     [4.0, 3.0]
     """
-    a, d = _rows(input, dim, "topk")
-    n = a.shape[d]
-    if not 0 <= k <= n:
+    d = _wrap_dim(dim, input.dim(), "topk")
+    x = _lines(input)
+    if not 0 <= k <= x.shape[d]:
         raise RuntimeError("[topk] selected index k out of range")
-    if 0 < k < n:
-        # Partition first (linear time), then sort only the k chosen.
-        kth = n - k if largest else k - 1
-        part = np.argpartition(a, kth, axis=d)
-        chosen = np.take(part, np.arange(n - k, n) if largest else np.arange(k), axis=d)
-        order = _stable_argsort(np.take_along_axis(a, chosen, axis=d), d, largest)
-        idx = np.take_along_axis(chosen, order, axis=d)
-    else:
-        idx = np.take(_stable_argsort(a, d, largest), np.arange(k), axis=d)
+    if input.dim() == 0:
+        k = 1  # PyTorch's topk(0) of a 0-d tensor gives the element too
+    idx = _C._select_dim(x, d, _TOP, k, largest)
     return return_types.topk(*_values_at(input, d, idx))
 
 
@@ -125,24 +132,12 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     >>> fngrad.kthvalue(fngrad.tensor([3., 1., 2.]), 2).values.item()
     2.0
     """
-    a, d = _rows(input, dim, "kthvalue")
-    if not 1 <= k <= a.shape[d]:
+    d = _wrap_dim(dim, input.dim(), "kthvalue")
+    x = _lines(input)
+    if not 1 <= k <= x.shape[d]:
         raise RuntimeError(f"[kthvalue] kthvalue(): selected number k out of range for dimension {d}")
-    idx = np.take(_stable_argsort(a, d, False), [k - 1], axis=d)
+    idx = _C._select_dim(x, d, _KTH, k, False)
     return return_types.kthvalue(*_values_at(input, d, idx, keepdim))
-
-
-def _median_indices(a, d, ignore_nan):
-    """Per slice along ``d`` (kept as size 1): the index of the lower median; with NaN present, of the
-    first NaN (median) or of the median of the others (nanmedian; a NaN when all are)."""
-    order = _stable_argsort(a, d, False)  # NaN last
-    nan = np.isnan(a) if a.dtype.kind == "f" else np.zeros(a.shape, bool)
-    valid = a.shape[d] - nan.sum(axis=d, keepdims=True)
-    if ignore_nan:
-        return np.take_along_axis(order, np.maximum((valid - 1) // 2, 0), axis=d)
-    idx = np.take_along_axis(order, np.full(valid.shape, (a.shape[d] - 1) // 2), axis=d)
-    has_nan = valid < a.shape[d]
-    return np.where(has_nan, np.argmax(nan, axis=d, keepdims=True), idx)
 
 
 class _EvenlyDistributed(Function):
@@ -165,6 +160,7 @@ def _median(op, tuple_type, input, dim, keepdim, ignore_nan):
     if input.dtype == _C.bool and input.numel():
         kernel = "median_cpu" if dim is None else "median_out"
         raise NotImplementedError(f"[{op}] \"{kernel}\" not implemented for 'Bool'")
+    kind = _NANMEDIAN if ignore_nan else _MEDIAN
     if dim is None:
         a = _np(input).reshape(-1)
         if a.size == 0:
@@ -172,12 +168,13 @@ def _median(op, tuple_type, input, dim, keepdim, ignore_nan):
             if input.is_floating_point():
                 return _EvenlyDistributed.apply(input, np.nan)
             return _wrap(np.array(np.nan, dtype=a.dtype), input.dtype)
-        value = a[_median_indices(a, 0, ignore_nan)[0]]
+        value = a[_C._select_dim(input.detach().reshape(-1), 0, kind, 0, False).item()]
         return _EvenlyDistributed.apply(input, value) if input.is_floating_point() else _wrap(np.array(value))
-    a, d = _rows(input, dim, op)
-    if a.shape[d] == 0:
+    d = _wrap_dim(dim, input.dim(), op)
+    x = _lines(input)
+    if x.shape[d] == 0:
         raise IndexError(f"[{op}] {op}(): Expected reduction dim {d} to have non-zero size.")
-    return tuple_type(*_values_at(input, d, _median_indices(a, d, ignore_nan), keepdim))
+    return tuple_type(*_values_at(input, d, _C._select_dim(x, d, kind, 0, False), keepdim))
 
 
 def median(input, dim=None, keepdim=False):
