@@ -8,7 +8,7 @@ runs its ``right_inverse``, and every other attribute of the module behaves as b
 
 from __future__ import annotations
 
-import collections
+import collections.abc
 import copyreg
 from contextlib import contextmanager
 from copy import deepcopy
