@@ -155,3 +155,19 @@ def test_as_torch_func(index):
     ours = _outcome(_cases(fngrad, fngrad.func)[index])
     theirs = _outcome(_cases(torch, importlib.import_module("torch.func"))[index])
     assert ours == theirs
+
+
+def test_functional_call_gives_per_sample_gradients_of_a_module():
+    layer = fngrad.nn.Linear(3, 1, dtype=fngrad.float64)
+    params = {k: v.detach() for k, v in layer.named_parameters()}
+    xs = fngrad.tensor(np.random.default_rng(2).normal(size=(4, 3)))
+
+    def loss(p, x):
+        return fngrad.func.functional_call(layer, p, (x,)).squeeze() ** 2
+
+    grads = vmap(grad(loss), in_dims=(None, 0))(params, xs)
+    out = xs.numpy() @ params["weight"].numpy().T + params["bias"].numpy()  # (4, 1)
+    np.testing.assert_allclose(grads["weight"].numpy(), 2 * out[:, :, None] * xs.numpy()[:, None, :], rtol=1e-12)
+    np.testing.assert_allclose(grads["bias"].numpy(), 2 * out, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"\['weight'\] appeared in multiple dictionaries"):
+        fngrad.func.functional_call(layer, ({"weight": params["weight"]}, {"weight": params["weight"]}), (xs,))

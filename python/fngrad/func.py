@@ -28,8 +28,9 @@ import functools
 from . import _C, _creation, _functions
 from .autograd import grad as _autograd_grad
 from .autograd.grad_mode import enable_grad
+from .nn.utils.stateless import _functional_call
 
-__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap"]
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap", "functional_call"]
 
 
 # ---- nested structures (PyTorch's pytrees: tuple, list, dict) ----
@@ -435,3 +436,30 @@ def _stack_results(results, out_dims, func, size):
         out = _functions.stack(items, dim=dim)
         stacked.append(out.narrow(dim, 0, 0) if size == 0 else out)
     return rebuild(stacked)
+
+
+def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *, tie_weights=True, strict=False):
+    """``module(*args, **kwargs)`` with the tensors of ``parameter_and_buffer_dicts`` (one dict, or a
+    tuple of dicts whose names do not overlap) standing in for its parameters and buffers, so that
+    :func:`grad` and :func:`vmap` can differentiate or batch a module's output in its weights.
+
+    >>> from fngrad import nn
+    >>> layer = nn.Linear(2, 1)
+    >>> params = {"weight": fngrad.ones(1, 2), "bias": fngrad.zeros(1)}
+    >>> fngrad.func.functional_call(layer, params, (fngrad.tensor([1., 2.]),))
+    tensor([3.])
+    """
+    if isinstance(parameter_and_buffer_dicts, dict):
+        merged = parameter_and_buffer_dicts
+    elif isinstance(parameter_and_buffer_dicts, (list, tuple)):
+        merged = {}
+        for d in parameter_and_buffer_dicts:
+            repeated = set(merged) & set(d)
+            if repeated:
+                raise ValueError(f"{sorted(repeated)} appeared in multiple dictionaries; behavior of functional call is "
+                                 "ambiguous")
+            merged.update(d)
+    else:
+        raise ValueError(f"Expected parameter_and_buffer_dicts to be a dict, or a list/tuple of dicts, but got "
+                         f"{type(parameter_and_buffer_dicts)}")
+    return _functional_call(module, merged, args, kwargs, tie_weights=tie_weights, strict=strict)

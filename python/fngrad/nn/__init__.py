@@ -15,6 +15,7 @@ Example::
 from . import functional, init, parallel, utils
 from .modules import *  # noqa: F401,F403
 from .modules import __all__ as _modules_all
-from .parameter import Buffer, Parameter
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 
-__all__ = ["functional", "init", "parallel", "utils", "Parameter", "Buffer"] + list(_modules_all)
+__all__ = ["functional", "init", "parallel", "utils", "Parameter", "Buffer", "UninitializedParameter",
+           "UninitializedBuffer"] + list(_modules_all)

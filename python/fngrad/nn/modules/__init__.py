@@ -10,6 +10,7 @@ from . import (
                dropout,
                flatten,
                instancenorm,
+               lazy,
                linear,
                loss,
                module,
@@ -29,6 +30,7 @@ from .conv import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .flatten import *  # noqa: F401,F403
 from .instancenorm import *  # noqa: F401,F403
+from .lazy import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .module import *  # noqa: F401,F403
@@ -41,6 +43,6 @@ from .sparse import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 
 __all__ = [name for family in (module, container, linear, flatten, sparse, dropout, normalization, batchnorm,
-                               instancenorm, conv, pixelshuffle,
+                               instancenorm, conv, lazy, pixelshuffle,
                                pooling, padding, rnn, activation, attention, transformer, loss)
            for name in family.__all__]
