@@ -120,6 +120,32 @@ def _step_under_no_grad(step):
     return wrapper
 
 
+def _next_step(state: dict) -> float:
+    """Increments the state's float32 ``"step"`` tensor in place (as PyTorch's ``step_t += 1``)
+    and returns its new value."""
+    step = state["step"]
+    step.add_(1)
+    return step.item()
+
+
+def _step_grad(param: Tensor, maximize: bool, weight_decay: float, lr: float = 0.0,
+               decoupled: bool = False) -> Tensor:
+    """The gradient a step uses: negated under ``maximize``, plus ``weight_decay * param`` (L2),
+    or, ``decoupled`` (AdamW-style), the parameter itself shrunk by ``1 - lr * weight_decay``."""
+    grad = -param.grad if maximize else param.grad
+    if weight_decay != 0:
+        if decoupled:
+            param.mul_(1 - lr * weight_decay)
+        else:
+            grad = grad.add(param, alpha=weight_decay)
+    return grad
+
+
+def _ema_square_(avg: Tensor, value: Tensor, decay: float) -> Tensor:
+    """``avg <- decay * avg + (1 - decay) * value**2`` in place (Adam's second moment)."""
+    return avg.mul_(decay).addcmul_(value, value, value=1 - decay)
+
+
 class Optimizer:
     """Base class for all optimizers.
 
@@ -497,6 +523,14 @@ class Optimizer:
     @staticmethod
     def _params_with_grad(group) -> list[Tensor]:
         return [p for p in group["params"] if p.grad is not None]
+
+    def _states_of(self, params, init) -> list[dict]:
+        """The state dicts of ``params``, each new one filled by ``init(param, state)`` first."""
+        states = [self.state[p] for p in params]
+        for p, state in zip(params, states):
+            if len(state) == 0:
+                init(p, state)
+        return states
 
     @staticmethod
     def _run_fused(kernel, lists, *scalars):
