@@ -16,7 +16,7 @@ Example::
     tensor([0.7500], requires_grad=True)
 """
 
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from .adadelta import ASGD, Adadelta, Rprop
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
@@ -28,5 +28,5 @@ from .sgd import SGD
 
 __all__ = [
     "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "LBFGS", "NAdam", "RAdam", "Adamax", "Adadelta",
-    "Rprop", "ASGD", "lr_scheduler",
+    "Rprop", "ASGD", "lr_scheduler", "swa_utils",
 ]
