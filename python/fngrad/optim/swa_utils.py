@@ -59,8 +59,9 @@ def get_ema_multi_avg_fn(decay=0.999):
 
     @no_grad()
     def ema_update(ema_param_list, current_param_list, _):
+        # Per tensor, since the lists may mix dtypes (PyTorch groups them by dtype first).
         for p_ema, p_model in zip(ema_param_list, current_param_list):
-            if p_ema.is_floating_point() or p_ema.is_complex():
+            if p_ema.is_floating_point():
                 p_ema.lerp_(p_model, 1 - decay)
             else:
                 p_ema.copy_(p_ema * decay + p_model * (1 - decay))
@@ -82,7 +83,7 @@ def get_swa_multi_avg_fn():
     @no_grad()
     def swa_update(averaged_param_list, current_param_list, num_averaged):
         for p_avg, p_model in zip(averaged_param_list, current_param_list):
-            if p_avg.is_floating_point() or p_avg.is_complex():
+            if p_avg.is_floating_point():
                 p_avg.lerp_(p_model, float(1 / (num_averaged + 1)))
             else:
                 p_avg.add_((p_model - p_avg) / (num_averaged + 1))
