@@ -1,7 +1,8 @@
 """One optimizer step over 1M float32 parameters in 10 tensors: fngrad's step (a fused native
 kernel for SGD/Adam/AdamW/RMSprop/Adagrad, in-place tensor ops for the others) beside PyTorch's
 default (single-tensor, a Python loop of ~10 ops per parameter on the CPU) and PyTorch's
-foreach=True. ``--optimizers`` takes a comma-separated list of ``torch.optim`` names (default Adam). Gradients are set once; each timed call is `opt.step()` alone. The
+foreach=True. ``--optimizers`` takes a comma-separated list of ``torch.optim`` names (default
+Adam). Gradients are set once; each timed call is `opt.step()` alone. The
 libraries' rounds are interleaved; each figure is min/median/max microseconds per step over all
 rounds, and the ratio is PyTorch's median over fngrad's (above 1: fngrad is faster).
 

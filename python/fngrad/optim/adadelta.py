@@ -7,38 +7,13 @@ They run PyTorch's single-tensor algorithm as in-place tensor ops, one parameter
 
 from __future__ import annotations
 
-from .._creation import full_like, tensor, zeros_like
-from .optimizer import Optimizer, _ema_square_, _next_step, _scalar, _step_grad, _step_under_no_grad
+from .._creation import full_like, tensor
+from .optimizer import _ema_square_, _next_step, _ParamByParam, _scalar, _step_grad, _zero_state
 
 __all__ = ["Adadelta", "Rprop", "ASGD"]
 
 
-class _PerParameter(Optimizer):
-    """The step loop of an optimizer that updates one parameter at a time: a subclass defines
-    ``_init(param, state, group)`` and ``_update(param, state, group, lr)``."""
-
-    @_step_under_no_grad
-    def step(self, closure=None):
-        """Performs one optimization step; returns ``closure()``'s loss.
-
-        >>> w = fngrad.nn.Parameter(fngrad.tensor([1., 2.]))
-        >>> opt = fngrad.optim.Rprop([w], lr=0.1)
-        >>> (w * w).sum().backward()
-        >>> opt.step()
-        >>> w
-        Parameter containing:
-        tensor([0.9000, 1.9000], requires_grad=True)
-        """
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            params = self._params_with_grad(group)
-            lr = _scalar(group["lr"])
-            for p, state in zip(params, self._states_of(params, lambda p, s: self._init(p, s, group))):
-                self._update(p, state, group, lr)
-        return loss
-
-
-class Adadelta(_PerParameter):
+class Adadelta(_ParamByParam):
     r"""Adadelta (Zeiler), PyTorch's single-tensor algorithm:
 
     .. math::
@@ -77,9 +52,7 @@ class Adadelta(_PerParameter):
 
     @staticmethod
     def _init(param, state, group):
-        state["step"] = tensor(0.0)
-        state["square_avg"] = zeros_like(param)
-        state["acc_delta"] = zeros_like(param)
+        _zero_state(param, state, "square_avg", "acc_delta")
 
     @staticmethod
     def _update(p, state, group, lr):
@@ -93,7 +66,7 @@ class Adadelta(_PerParameter):
         p.add_(delta, alpha=-lr)
 
 
-class Rprop(_PerParameter):
+class Rprop(_ParamByParam):
     r"""Resilient backpropagation (Riedmiller and Braun), PyTorch's single-tensor algorithm.
     Each element keeps its own step size :math:`\eta` (starting at ``lr``): where the gradient
     kept its sign :math:`\eta \leftarrow \min(\eta\,\eta_+, \Gamma_{max})`, where it flipped
@@ -128,8 +101,7 @@ class Rprop(_PerParameter):
 
     @staticmethod
     def _init(param, state, group):
-        state["step"] = tensor(0.0)
-        state["prev"] = zeros_like(param)
+        _zero_state(param, state, "prev")
         state["step_size"] = full_like(param.grad, _scalar(group["lr"]))
 
     @staticmethod
@@ -150,7 +122,7 @@ class Rprop(_PerParameter):
         prev.copy_(grad)
 
 
-class ASGD(_PerParameter):
+class ASGD(_ParamByParam):
     r"""Averaged stochastic gradient descent (Polyak and Juditsky), PyTorch's single-tensor
     algorithm:
 
@@ -195,10 +167,9 @@ class ASGD(_PerParameter):
 
     @staticmethod
     def _init(param, state, group):
-        state["step"] = tensor(0.0)
+        _zero_state(param, state, "ax")
         state["eta"] = tensor(_scalar(group["lr"]))
         state["mu"] = tensor(1.0)
-        state["ax"] = zeros_like(param)
 
     @staticmethod
     def _update(p, state, group, lr):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from .. import _C
-from .._creation import tensor, zeros_like
+from .._creation import zeros_like
 from .._tensor import Tensor
-from .optimizer import Optimizer, _scalar, _step_under_no_grad
+from .optimizer import Optimizer, _scalar, _step_under_no_grad, _zero_state
 
 __all__ = ["Adam", "AdamW"]
 
@@ -26,9 +26,7 @@ def _check_adam_args(lr, betas, eps, weight_decay) -> None:
 
 def _init_moments(param, state) -> None:
     """A new parameter's Adam-family state: step 0 and zero first and second moments."""
-    state["step"] = tensor(0.0)  # PyTorch's step is a float32 scalar tensor on the CPU
-    state["exp_avg"] = zeros_like(param)
-    state["exp_avg_sq"] = zeros_like(param)
+    _zero_state(param, state, "exp_avg", "exp_avg_sq")
 
 
 class Adam(Optimizer):

@@ -7,45 +7,25 @@ They run PyTorch's single-tensor algorithm as in-place tensor ops, one parameter
 
 from __future__ import annotations
 
-from .._creation import tensor, zeros_like
 from .. import _C
+from .._creation import tensor
 from .adam import _check_adam_args, _init_moments
-from .optimizer import Optimizer, _ema_square_, _next_step, _scalar, _step_grad, _step_under_no_grad
+from .optimizer import _ema_square_, _next_step, _ParamByParam, _scalar, _step_grad, _zero_state
 
 __all__ = ["NAdam", "RAdam", "Adamax"]
 
 
-class _AdamFamily(Optimizer):
-    """The constructor and step loop NAdam, RAdam and Adamax share; a subclass defines
-    ``_init(param, state)`` and ``_update(param, state, group, lr, beta1, beta2)``."""
+class _AdamFamily(_ParamByParam):
+    """The constructor and state NAdam, RAdam and Adamax share (Adam's arguments and moments)."""
 
     def __init__(self, params, lr, betas, eps, weight_decay, **options):
         _check_adam_args(lr, betas, eps, weight_decay)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, **options}
         super().__init__(params, defaults)
 
-    _init = staticmethod(_init_moments)
-
-    @_step_under_no_grad
-    def step(self, closure=None):
-        """Performs one optimization step; returns ``closure()``'s loss.
-
-        >>> w = fngrad.nn.Parameter(fngrad.tensor([1., 2.]))
-        >>> opt = fngrad.optim.NAdam([w], lr=0.1)
-        >>> (w * w).sum().backward()
-        >>> opt.step()
-        >>> w
-        Parameter containing:
-        tensor([0.8944, 1.8944], requires_grad=True)
-        """
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            params = self._params_with_grad(group)
-            lr = _scalar(group["lr"])
-            beta1, beta2 = (_scalar(b) for b in group["betas"])
-            for p, state in zip(params, self._states_of(params, self._init)):
-                self._update(p, state, group, lr, beta1, beta2)
-        return loss
+    @staticmethod
+    def _init(param, state, group):
+        _init_moments(param, state)
 
 
 class NAdam(_AdamFamily):
@@ -84,7 +64,7 @@ class NAdam(_AdamFamily):
                          capturable=capturable, differentiable=differentiable)
 
     @staticmethod
-    def _init(param, state):
+    def _init(param, state, group):
         _init_moments(param, state)
         state["mu_product"] = tensor(1.0)
 
@@ -96,7 +76,8 @@ class NAdam(_AdamFamily):
                 param_state["mu_product"] = tensor(float(param_state["mu_product"]))
 
     @staticmethod
-    def _update(p, state, group, lr, beta1, beta2):
+    def _update(p, state, group, lr):
+        beta1, beta2 = (_scalar(b) for b in group["betas"])
         step = _next_step(state)
         grad = _step_grad(p, group["maximize"], group["weight_decay"], lr, group["decoupled_weight_decay"])
         psi = group["momentum_decay"]
@@ -143,7 +124,8 @@ class RAdam(_AdamFamily):
                          differentiable=differentiable)
 
     @staticmethod
-    def _update(p, state, group, lr, beta1, beta2):
+    def _update(p, state, group, lr):
+        beta1, beta2 = (_scalar(b) for b in group["betas"])
         step = _next_step(state)
         grad = _step_grad(p, group["maximize"], group["weight_decay"], lr, group["decoupled_weight_decay"])
         exp_avg = state["exp_avg"].lerp_(grad, 1 - beta1)
@@ -188,13 +170,12 @@ class Adamax(_AdamFamily):
                          differentiable=differentiable, capturable=capturable)
 
     @staticmethod
-    def _init(param, state):
-        state["step"] = tensor(0.0)
-        state["exp_avg"] = zeros_like(param)
-        state["exp_inf"] = zeros_like(param)
+    def _init(param, state, group):
+        _zero_state(param, state, "exp_avg", "exp_inf")
 
     @staticmethod
-    def _update(p, state, group, lr, beta1, beta2):
+    def _update(p, state, group, lr):
+        beta1, beta2 = (_scalar(b) for b in group["betas"])
         step = _next_step(state)
         grad = _step_grad(p, group["maximize"], group["weight_decay"])
         state["exp_avg"].lerp_(grad, 1 - beta1)

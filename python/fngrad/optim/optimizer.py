@@ -17,7 +17,7 @@ from itertools import chain
 from typing import Any
 
 from .. import _C
-from .._creation import tensor
+from .._creation import tensor, zeros_like
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
 from ..autograd.graph import RemovableHandle
@@ -126,6 +126,14 @@ def _next_step(state: dict) -> float:
     step = state["step"]
     step.add_(1)
     return step.item()
+
+
+def _zero_state(param: Tensor, state: dict, *buffers: str) -> None:
+    """A new parameter's state: ``"step"`` 0 (a float32 scalar tensor, as PyTorch's on the CPU)
+    and the named buffers zero, like the parameter."""
+    state["step"] = tensor(0.0)
+    for name in buffers:
+        state[name] = zeros_like(param)
 
 
 def _step_grad(param: Tensor, maximize: bool, weight_decay: float, lr: float = 0.0,
@@ -524,14 +532,6 @@ class Optimizer:
     def _params_with_grad(group) -> list[Tensor]:
         return [p for p in group["params"] if p.grad is not None]
 
-    def _states_of(self, params, init) -> list[dict]:
-        """The state dicts of ``params``, each new one filled by ``init(param, state)`` first."""
-        states = [self.state[p] for p in params]
-        for p, state in zip(params, states):
-            if len(state) == 0:
-                init(p, state)
-        return states
-
     @staticmethod
     def _run_fused(kernel, lists, *scalars):
         """Calls ``kernel(*lists, *scalars)`` once for the group, or once per parameter when a
@@ -547,3 +547,33 @@ class Optimizer:
             if out:
                 results.extend(out)
         return results
+
+
+class _ParamByParam(Optimizer):
+    """Base of the optimizers whose step runs PyTorch's single-tensor algorithm as in-place tensor
+    ops, one parameter at a time (NAdam, RAdam, Adamax, Adadelta, Rprop, ASGD): a subclass defines
+    ``_init(param, state, group)`` (a new parameter's state) and
+    ``_update(param, state, group, lr)`` (one parameter's step)."""
+
+    @_step_under_no_grad
+    def step(self, closure=None):
+        """Performs one optimization step; returns ``closure()``'s loss.
+
+        >>> w = fngrad.nn.Parameter(fngrad.tensor([1., 2.]))
+        >>> opt = fngrad.optim.Rprop([w], lr=0.1)
+        >>> (w * w).sum().backward()
+        >>> opt.step()
+        >>> w
+        Parameter containing:
+        tensor([0.9000, 1.9000], requires_grad=True)
+        """
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            params = self._params_with_grad(group)
+            lr = _scalar(group["lr"])
+            for p in params:
+                state = self.state[p]
+                if len(state) == 0:
+                    self._init(p, state, group)
+                self._update(p, state, group, lr)
+        return loss
