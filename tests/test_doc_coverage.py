@@ -21,6 +21,7 @@ SURFACES = [
     "fngrad.nn.utils",
     "fngrad.optim",
     "fngrad.optim.lr_scheduler",
+    "fngrad.optim.swa_utils",
     "fngrad.utils.data",
     "fngrad.autograd",
     "fngrad.autograd.functional",

@@ -142,7 +142,7 @@ def render() -> str:
 # stub are read from their source by type checkers.
 STUB_MODULES = ["fngrad._tensor", "fngrad.autograd", "fngrad.autograd.forward_ad", "fngrad.nn",
                 "fngrad.nn.functional", "fngrad.nn.parallel", "fngrad.optim", "fngrad.optim.lr_scheduler",
-                "fngrad.utils", "fngrad.utils.data", "fngrad.distributed", "fngrad"]
+                "fngrad.optim.swa_utils", "fngrad.utils", "fngrad.utils.data", "fngrad.distributed", "fngrad"]
 
 _SIMPLE_RESULTS = {"None", "bool", "int", "float", "str", "bytes", "Tensor"}
 _DUNDER_RESULTS = {"__init__": "None", "__bool__": "builtins.bool", "__len__": "builtins.int",

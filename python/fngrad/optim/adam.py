@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 from .. import _C
-from .._creation import tensor, zeros_like
+from .._creation import zeros_like
 from .._tensor import Tensor
-from .optimizer import Optimizer, _scalar, _step_under_no_grad
+from .optimizer import Optimizer, _scalar, _step_under_no_grad, _zero_state
 
 __all__ = ["Adam", "AdamW"]
+
+
+def _check_adam_args(lr, betas, eps, weight_decay) -> None:
+    """The argument checks Adam, AdamW, NAdam, RAdam and Adamax share (PyTorch's wording)."""
+    if not 0.0 <= _scalar(lr):
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+def _init_moments(param, state) -> None:
+    """A new parameter's Adam-family state: step 0 and zero first and second moments."""
+    _zero_state(param, state, "exp_avg", "exp_avg_sq")
 
 
 class Adam(Optimizer):
@@ -38,16 +57,7 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
-        if not 0.0 <= _scalar(lr):
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_adam_args(lr, betas, eps, weight_decay)
         if not (
             (isinstance(betas[0], float) and isinstance(betas[1], float))
             or (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor))
@@ -91,10 +101,7 @@ class Adam(Optimizer):
             states = [self.state[p] for p in params]
             for p, state in zip(params, states):
                 if len(state) == 0:
-                    # PyTorch's step is a float32 scalar tensor on the CPU.
-                    state["step"] = tensor(0.0)
-                    state["exp_avg"] = zeros_like(p)
-                    state["exp_avg_sq"] = zeros_like(p)
+                    _init_moments(p, state)
                     if amsgrad:
                         state["max_exp_avg_sq"] = zeros_like(p)
             exp_avgs = [state["exp_avg"] for state in states]

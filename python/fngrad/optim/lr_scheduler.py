@@ -43,6 +43,12 @@ __all__ = [
     "SequentialLR",
     "OneCycleLR",
     "ReduceLROnPlateau",
+    "ConstantLR",
+    "PolynomialLR",
+    "MultiplicativeLR",
+    "CyclicLR",
+    "CosineAnnealingWarmRestarts",
+    "ChainedScheduler",
 ]
 
 EPOCH_DEPRECATION_WARNING = (
@@ -394,18 +400,9 @@ class CosineAnnealingLR(LRScheduler):
         ]
 
 
-class LambdaLR(LRScheduler):
-    """Sets each group's learning rate to its initial one times ``lr_lambda(epoch)`` (one
-    function, or one per group).
-
-    Example::
-
-        >>> import fngrad
-        >>> opt = fngrad.optim.SGD([fngrad.ones(1, requires_grad=True)], lr=1.0)
-        >>> sched = fngrad.optim.lr_scheduler.LambdaLR(opt, lambda epoch: 1 / (epoch + 1))
-        >>> opt.step(); sched.step(); sched.get_last_lr()
-        [0.5]
-    """
+class _LambdaScheduler(LRScheduler):
+    """What LambdaLR and MultiplicativeLR share: one ``lr_lambda`` per group, and state dicts
+    that save a callable object's ``__dict__`` (a plain function is not saved, as in PyTorch)."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch: int = -1):
         self.optimizer = optimizer
@@ -415,7 +412,11 @@ class LambdaLR(LRScheduler):
             if len(lr_lambda) != len(optimizer.param_groups):
                 raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got {len(lr_lambda)}")
             self.lr_lambdas = list(lr_lambda)
+        self._check_lambdas()
         super().__init__(optimizer, last_epoch)
+
+    def _check_lambdas(self) -> None:
+        pass
 
     def state_dict(self):
         """As PyTorch: functions are not saved; a callable object's ``__dict__`` is.
@@ -449,9 +450,48 @@ class LambdaLR(LRScheduler):
             if fn is not None:
                 self.lr_lambdas[idx].__dict__.update(fn)
 
+
+class LambdaLR(_LambdaScheduler):
+    """Sets each group's learning rate to its initial one times ``lr_lambda(epoch)`` (one
+    function, or one per group).
+
+    Example::
+
+        >>> import fngrad
+        >>> opt = fngrad.optim.SGD([fngrad.ones(1, requires_grad=True)], lr=1.0)
+        >>> sched = fngrad.optim.lr_scheduler.LambdaLR(opt, lambda epoch: 1 / (epoch + 1))
+        >>> opt.step(); sched.step(); sched.get_last_lr()
+        [0.5]
+    """
+
     def get_lr(self):
         _warn_get_lr_called_within_step(self)
         return [base_lr * lmbda(self.last_epoch) for lmbda, base_lr in zip(self.lr_lambdas, self.base_lrs)]
+
+
+class MultiplicativeLR(_LambdaScheduler):
+    """Multiplies each group's learning rate by ``lr_lambda(epoch)`` every epoch (one function,
+    or one per group).
+
+    Example::
+
+        >>> import fngrad
+        >>> opt = fngrad.optim.SGD([fngrad.ones(1, requires_grad=True)], lr=1.0)
+        >>> sched = fngrad.optim.lr_scheduler.MultiplicativeLR(opt, lambda epoch: 0.5)
+        >>> opt.step(); sched.step(); sched.step(); sched.get_last_lr()
+        [0.25]
+    """
+
+    def _check_lambdas(self) -> None:
+        for lr_lambda in self.lr_lambdas:
+            if not callable(lr_lambda):
+                raise TypeError(f"lr_lambda should be a function, but got {type(lr_lambda).__name__}")
+
+    def get_lr(self):
+        _warn_get_lr_called_within_step(self)
+        if self._is_initial:
+            return _param_groups_val_list(self.optimizer, "lr")
+        return [group["lr"] * lmbda(self.last_epoch) for lmbda, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
 
 
 class LinearLR(LRScheduler):
@@ -505,7 +545,64 @@ class LinearLR(LRScheduler):
         ]
 
 
-class SequentialLR(LRScheduler):
+def _check_scheduler_list(name: str, optimizer, schedulers) -> None:
+    """SequentialLR's and ChainedScheduler's checks of their schedulers (PyTorch's wording)."""
+    for idx, scheduler in enumerate(schedulers):
+        if not hasattr(scheduler, "optimizer"):
+            raise TypeError(f"{name} at index {idx} should have `optimizer` as its attribute.")
+        if isinstance(scheduler, ReduceLROnPlateau):
+            raise ValueError(
+                f"{name} does not support `ReduceLROnPlateau` scheduler as it requires additional kwargs to be "
+                f"specified when calling `step`, but got one at index {idx} in the given schedulers sequence."
+            )
+        if optimizer != scheduler.optimizer:
+            raise ValueError(
+                f"{name} expects all schedulers to belong to the same optimizer, but got scheduler "
+                f"{scheduler.__class__.__name__} at index {idx} has {scheduler.optimizer}, which is different "
+                f"from {optimizer.__class__.__name__}."
+            )
+
+
+class _SchedulerList(LRScheduler):
+    """The state dicts of a scheduler made of schedulers: its own attributes and each one's."""
+
+    def state_dict(self):
+        """The state of this scheduler and of each of its schedulers (without the optimizer).
+
+        >>> opt = fngrad.optim.SGD([fngrad.nn.Parameter(fngrad.ones(1))], lr=1.0)
+        >>> first = fngrad.optim.lr_scheduler.LinearLR(opt, start_factor=0.5, total_iters=2)
+        >>> second = fngrad.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+        >>> sched = fngrad.optim.lr_scheduler.SequentialLR(opt, [first, second], milestones=[2])
+        >>> sched.state_dict()['_milestones'], len(sched.state_dict()['_schedulers'])
+        ([2], 2)
+        """
+        state_dict = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "_schedulers")}
+        state_dict["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state_dict
+
+    def load_state_dict(self, state_dict):
+        """Restores what :meth:`state_dict` saved, into this scheduler and each of its schedulers.
+
+        >>> opt = fngrad.optim.SGD([fngrad.nn.Parameter(fngrad.ones(1))], lr=1.0)
+        >>> from fngrad.optim.lr_scheduler import ExponentialLR, LinearLR, SequentialLR
+        >>> def make():
+        ...     first = LinearLR(opt, start_factor=0.5, total_iters=2)
+        ...     return SequentialLR(opt, [first, ExponentialLR(opt, gamma=0.5)], milestones=[2])
+        >>> a = make()
+        >>> opt.step(); a.step()
+        >>> b = make()
+        >>> b.load_state_dict(a.state_dict())
+        >>> b.last_epoch
+        1
+        """
+        state_dict = dict(state_dict)
+        schedulers = state_dict.pop("_schedulers")
+        self.__dict__.update(state_dict)
+        for s, sd in zip(self._schedulers, schedulers):
+            s.load_state_dict(sd)
+
+
+class SequentialLR(_SchedulerList):
     """Runs ``schedulers`` one after another, switching at each of ``milestones``.
 
     Example::
@@ -524,20 +621,7 @@ class SequentialLR(LRScheduler):
         name = self.__class__.__name__
         if len(schedulers) < 1:
             raise ValueError(f"{name} expects at least one scheduler, but got no scheduler.")
-        for idx, scheduler in enumerate(schedulers):
-            if not hasattr(scheduler, "optimizer"):
-                raise TypeError(f"{name} at index {idx} should have `optimizer` as its attribute.")
-            if isinstance(scheduler, ReduceLROnPlateau):
-                raise ValueError(
-                    f"{name} does not support `ReduceLROnPlateau` scheduler as it requires additional kwargs to be "
-                    f"specified when calling `step`, but got one at index {idx} in the given schedulers sequence."
-                )
-            if optimizer != scheduler.optimizer:
-                raise ValueError(
-                    f"{name} expects all schedulers to belong to the same optimizer, but got scheduler "
-                    f"{scheduler.__class__.__name__} at index {idx} has {scheduler.optimizer}, which is different "
-                    f"from {optimizer.__class__.__name__}."
-                )
+        _check_scheduler_list(name, optimizer, schedulers)
         if len(milestones) != len(schedulers) - 1:
             raise ValueError(
                 "Sequential Schedulers expects number of schedulers provided to be one more than the number of "
@@ -600,40 +684,30 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self):
-        """The state of the sequence and of each of its schedulers (without the optimizer).
 
-        >>> opt = fngrad.optim.SGD([fngrad.nn.Parameter(fngrad.ones(1))], lr=1.0)
-        >>> first = fngrad.optim.lr_scheduler.LinearLR(opt, start_factor=0.5, total_iters=2)
-        >>> second = fngrad.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
-        >>> sched = fngrad.optim.lr_scheduler.SequentialLR(opt, [first, second], milestones=[2])
-        >>> sched.state_dict()['_milestones'], len(sched.state_dict()['_schedulers'])
-        ([2], 2)
-        """
-        state_dict = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "_schedulers")}
-        state_dict["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state_dict
+def _set_momentum(group: dict, use_beta1: bool, momentum) -> None:
+    """Sets a group's momentum, or its beta1 for optimizers with ``betas``."""
+    if use_beta1:
+        group["betas"] = (momentum, *group["betas"][1:])
+    else:
+        group["momentum"] = momentum
 
-    def load_state_dict(self, state_dict):
-        """Restores what :meth:`state_dict` saved, into the sequence and each of its schedulers.
 
-        >>> opt = fngrad.optim.SGD([fngrad.nn.Parameter(fngrad.ones(1))], lr=1.0)
-        >>> from fngrad.optim.lr_scheduler import ExponentialLR, LinearLR, SequentialLR
-        >>> def make():
-        ...     first = LinearLR(opt, start_factor=0.5, total_iters=2)
-        ...     return SequentialLR(opt, [first, ExponentialLR(opt, gamma=0.5)], milestones=[2])
-        >>> a = make()
-        >>> opt.step(); a.step()
-        >>> b = make()
-        >>> b.load_state_dict(a.state_dict())
-        >>> b.last_epoch
-        1
-        """
-        state_dict = dict(state_dict)
-        schedulers = state_dict.pop("_schedulers")
-        self.__dict__.update(state_dict)
-        for s, sd in zip(self._schedulers, schedulers):
-            s.load_state_dict(sd)
+def _init_cycle_momentum(optimizer, base_momentum, max_momentum, last_epoch):
+    """For the schedulers that cycle the momentum (OneCycleLR, CyclicLR): checks the optimizer
+    has one, starts each group at its ``max_momentum`` (a fresh start only) and returns
+    ``(use_beta1, base_momentums, max_momentums)``."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
+    use_beta1 = "betas" in optimizer.defaults
+    max_momentums = _format_param("max_momentum", optimizer, max_momentum)
+    base_momentums = _format_param("base_momentum", optimizer, base_momentum)
+    if last_epoch == -1:
+        for m_momentum, b_momentum, group in zip(max_momentums, base_momentums, optimizer.param_groups):
+            _set_momentum(group, use_beta1, m_momentum)
+            group["max_momentum"] = m_momentum
+            group["base_momentum"] = b_momentum
+    return use_beta1, base_momentums, max_momentums
 
 
 class OneCycleLR(LRScheduler):
@@ -700,19 +774,7 @@ class OneCycleLR(LRScheduler):
 
         self.cycle_momentum = cycle_momentum
         if self.cycle_momentum:
-            if "momentum" not in self.optimizer.defaults and "betas" not in self.optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in self.optimizer.defaults
-            max_momentums = _format_param("max_momentum", optimizer, max_momentum)
-            base_momentums = _format_param("base_momentum", optimizer, base_momentum)
-            if last_epoch == -1:
-                for m_momentum, b_momentum, group in zip(max_momentums, base_momentums, optimizer.param_groups):
-                    if self.use_beta1:
-                        group["betas"] = (m_momentum, *group["betas"][1:])
-                    else:
-                        group["momentum"] = m_momentum
-                    group["max_momentum"] = m_momentum
-                    group["base_momentum"] = b_momentum
+            self.use_beta1, _, _ = _init_cycle_momentum(optimizer, base_momentum, max_momentum, last_epoch)
         super().__init__(optimizer, last_epoch)
 
     def _anneal_func(self, start, end, pct):
@@ -741,10 +803,7 @@ class OneCycleLR(LRScheduler):
                 start_step = phase["end_step"]
             lrs.append(computed_lr)
             if self.cycle_momentum:
-                if self.use_beta1:
-                    group["betas"] = (computed_momentum, *group["betas"][1:])
-                else:
-                    group["momentum"] = computed_momentum
+                _set_momentum(group, self.use_beta1, computed_momentum)
         return lrs
 
 
@@ -876,3 +935,311 @@ class ReduceLROnPlateau(LRScheduler):
         """
         self.__dict__.update(state_dict)
         self._init_is_better(mode=self.mode, threshold=self.threshold, threshold_mode=self.threshold_mode)
+
+
+class ConstantLR(LRScheduler):
+    """Multiplies the learning rate by ``factor`` for the first ``total_iters`` epochs, then
+    restores it.
+
+    Example::
+
+        >>> import fngrad
+        >>> opt = fngrad.optim.SGD([fngrad.ones(1, requires_grad=True)], lr=1.0)
+        >>> sched = fngrad.optim.lr_scheduler.ConstantLR(opt, factor=0.5, total_iters=1)
+        >>> first = sched.get_last_lr()
+        >>> opt.step(); sched.step(); first, sched.get_last_lr()
+        ([0.5], [1.0])
+    """
+
+    def __init__(self, optimizer, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1):
+        if factor > 1.0 or factor < 0:
+            raise ValueError("Constant multiplicative factor expected to be between 0 and 1.")
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        _warn_get_lr_called_within_step(self)
+        groups = self.optimizer.param_groups
+        if self.last_epoch == 0:
+            return [group["lr"] * self.factor for group in groups]
+        if self.last_epoch != self.total_iters:
+            return _param_groups_val_list(self.optimizer, "lr")
+        return [group["lr"] * (1.0 / self.factor) for group in groups]
+
+    def _get_closed_form_lr(self):
+        return [
+            base_lr * (self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor))
+            for base_lr in self.base_lrs
+        ]
+
+
+class PolynomialLR(LRScheduler):
+    """Decays the learning rate as ``(1 - epoch / total_iters) ** power`` of the initial one,
+    reaching 0 at ``total_iters``.
+
+    Example::
+
+        >>> import fngrad
+        >>> opt = fngrad.optim.SGD([fngrad.ones(1, requires_grad=True)], lr=1.0)
+        >>> sched = fngrad.optim.lr_scheduler.PolynomialLR(opt, total_iters=4, power=2.0)
+        >>> opt.step(); sched.step(); sched.get_last_lr()
+        [0.5625]
+    """
+
+    def __init__(self, optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1):
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        _warn_get_lr_called_within_step(self)
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return _param_groups_val_list(self.optimizer, "lr")
+        decay_factor = (
+            (1.0 - self.last_epoch / self.total_iters) / (1.0 - (self.last_epoch - 1) / self.total_iters)
+        ) ** self.power
+        return [group["lr"] * decay_factor for group in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self):
+        return [
+            base_lr * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
+            for base_lr in self.base_lrs
+        ]
+
+
+class ChainedScheduler(_SchedulerList):
+    """Steps several schedulers of one optimizer together: each ``step()`` steps them all in
+    order, so their factors multiply.
+
+    Example::
+
+        >>> import fngrad
+        >>> from fngrad.optim import lr_scheduler as S
+        >>> opt = fngrad.optim.SGD([fngrad.ones(1, requires_grad=True)], lr=1.0)
+        >>> sched = S.ChainedScheduler([S.ConstantLR(opt, factor=0.5, total_iters=2), S.ExponentialLR(opt, gamma=0.5)])
+        >>> sched.get_last_lr()
+        [0.5]
+        >>> opt.step(); sched.step(); sched.get_last_lr()
+        [0.25]
+    """
+
+    def __init__(self, schedulers, optimizer=None):
+        name = self.__class__.__name__
+        if len(schedulers) < 1:
+            raise ValueError(f"{name} expects at least one scheduler to be chained, but got no scheduler.")
+        optimizer = optimizer or schedulers[0].optimizer
+        _check_scheduler_list(name, optimizer, schedulers)
+        self._schedulers = schedulers
+        self.optimizer = optimizer
+        self._last_lr = _param_groups_val_list(self._schedulers[-1].optimizer, "lr")
+
+    def step(self) -> None:
+        """Steps every scheduler of the chain, in order.
+
+        >>> from fngrad.optim import lr_scheduler as S
+        >>> opt = fngrad.optim.SGD([fngrad.nn.Parameter(fngrad.ones(1))], lr=1.0)
+        >>> sched = S.ChainedScheduler([S.ExponentialLR(opt, gamma=0.5), S.ExponentialLR(opt, gamma=0.5)])
+        >>> opt.step(); sched.step(); sched.get_last_lr()
+        [0.25]
+        """
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = _param_groups_val_list(self._schedulers[-1].optimizer, "lr")
+
+
+class CyclicLR(LRScheduler):
+    """Cycles the learning rate between ``base_lr`` and ``max_lr`` (Smith's cyclical learning
+    rates): up over ``step_size_up`` steps, down over ``step_size_down``, the amplitude scaled by
+    ``mode`` (``"triangular"``: constant, ``"triangular2"``: halved each cycle, ``"exp_range"``:
+    ``gamma ** step``) or by ``scale_fn``. With ``cycle_momentum`` the momentum (SGD) or beta1
+    (Adam-like optimizers) cycles the other way between ``max_momentum`` and ``base_momentum``.
+    Step it after every batch.
+
+    Example::
+
+        >>> import fngrad
+        >>> opt = fngrad.optim.SGD([fngrad.ones(1, requires_grad=True)], lr=0.1, momentum=0.9)
+        >>> sched = fngrad.optim.lr_scheduler.CyclicLR(opt, base_lr=0.1, max_lr=0.5, step_size_up=2)
+        >>> lrs = []
+        >>> for _ in range(4):
+        ...     opt.step(); sched.step(); lrs.append(round(sched.get_last_lr()[0], 6))
+        >>> lrs, round(opt.param_groups[0]["momentum"], 6)
+        ([0.3, 0.5, 0.3, 0.1], 0.9)
+    """
+
+    def __init__(self, optimizer, base_lr, max_lr, step_size_up: int = 2000, step_size_down: int | None = None,
+                 mode: str = "triangular", gamma: float = 1.0, scale_fn=None, scale_mode: str = "cycle",
+                 cycle_momentum: bool = True, base_momentum: float = 0.8, max_momentum: float = 0.9,
+                 last_epoch: int = -1):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        self.optimizer = optimizer
+        base_lrs = _format_param("base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                _update_param_group_val(group, "lr", lr)
+        self.max_lrs = _format_param("max_lr", optimizer, max_lr)
+        step_size_up = float(step_size_up)
+        step_size_down = float(step_size_down) if step_size_down is not None else step_size_up
+        self.total_size = step_size_up + step_size_down
+        self.step_ratio = step_size_up / self.total_size
+        if mode not in ["triangular", "triangular2", "exp_range"] and scale_fn is None:
+            raise ValueError("mode is invalid and scale_fn is None")
+        self.mode = mode
+        self.gamma = gamma
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode
+        self._init_scale_fn()
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self.use_beta1, self.base_momentums, self.max_momentums = _init_cycle_momentum(
+                optimizer, base_momentum, max_momentum, last_epoch
+            )
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def _init_scale_fn(self) -> None:
+        if self._scale_fn_custom is not None:
+            return
+        # The built-in modes fix their scale mode, as in PyTorch.
+        self.scale_mode = "iterations" if self.mode == "exp_range" else "cycle"
+
+    def scale_fn(self, x) -> float:
+        """The amplitude factor at cycle (or iteration) ``x``: ``scale_fn``'s, or the mode's.
+
+        >>> opt = fngrad.optim.SGD([fngrad.nn.Parameter(fngrad.ones(1))], lr=0.1, momentum=0.9)
+        >>> sched = fngrad.optim.lr_scheduler.CyclicLR(opt, 0.1, 0.5, mode="triangular2")
+        >>> sched.scale_fn(3)
+        0.25
+        """
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma**x
+
+    def get_lr(self):
+        _warn_get_lr_called_within_step(self)
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        scale_factor = x / self.step_ratio if x <= self.step_ratio else (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
+        lrs = [base_lr + (max_lr - base_lr) * scale_factor * scale for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            for group, base_momentum, max_momentum in zip(self.optimizer.param_groups, self.base_momentums,
+                                                          self.max_momentums):
+                _set_momentum(group, self.use_beta1, max_momentum - (max_momentum - base_momentum) * scale_factor * scale)
+        return lrs
+
+    def state_dict(self):
+        """The scheduler's attributes; a custom ``scale_fn`` is saved as its ``__dict__`` when it
+        is a callable object and not at all when it is a function, as in PyTorch.
+
+        >>> opt = fngrad.optim.SGD([fngrad.nn.Parameter(fngrad.ones(1))], lr=0.1, momentum=0.9)
+        >>> sched = fngrad.optim.lr_scheduler.CyclicLR(opt, 0.1, 0.5, scale_fn=lambda x: 1.0)
+        >>> sched.state_dict()["_scale_fn_custom"] is None
+        True
+        """
+        state = super().state_dict()
+        fn = state.pop("_scale_fn_custom")
+        state["_scale_fn_custom"] = None
+        if fn is not None and not isinstance(fn, types.FunctionType):
+            state["_scale_fn_custom"] = fn.__dict__.copy()
+        return state
+
+    def load_state_dict(self, state_dict):
+        """Restores what :meth:`state_dict` saved.
+
+        >>> opt = fngrad.optim.SGD([fngrad.nn.Parameter(fngrad.ones(1))], lr=0.1, momentum=0.9)
+        >>> a = fngrad.optim.lr_scheduler.CyclicLR(opt, 0.1, 0.5, step_size_up=4)
+        >>> opt.step(); a.step()
+        >>> b = fngrad.optim.lr_scheduler.CyclicLR(opt, 0.1, 0.5, step_size_up=4)
+        >>> b.load_state_dict(a.state_dict()); b.last_epoch
+        1
+        """
+        state_dict = dict(state_dict)
+        fn = state_dict.pop("_scale_fn_custom")
+        super().load_state_dict(state_dict)
+        if fn is not None:
+            self._scale_fn_custom.__dict__.update(fn)
+        self._init_scale_fn()
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """Cosine annealing from the initial learning rate to ``eta_min`` over ``T_0`` epochs, then
+    a restart (SGDR, Loshchilov and Hutter); each period is ``T_mult`` times the previous one.
+    ``step(epoch)`` takes a fractional epoch (e.g. ``epoch + batch / batches``).
+
+    Example::
+
+        >>> import fngrad
+        >>> opt = fngrad.optim.SGD([fngrad.ones(1, requires_grad=True)], lr=1.0)
+        >>> sched = fngrad.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2)
+        >>> lrs = []
+        >>> for _ in range(3):
+        ...     opt.step(); sched.step(); lrs.append(round(sched.get_last_lr()[0], 6))
+        >>> lrs
+        [0.5, 1.0, 0.5]
+        >>> sched.step(0.5); round(sched.get_last_lr()[0], 6)
+        0.853553
+    """
+
+    def __init__(self, optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0, last_epoch: int = -1):
+        if T_0 <= 0 or not isinstance(T_0, int):
+            raise ValueError(f"Expected positive integer T_0, but got {T_0}")
+        if T_mult < 1 or not isinstance(T_mult, int):
+            raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
+        if not isinstance(eta_min, (float, int)):
+            raise ValueError(f"Expected float or int eta_min, but got {eta_min} of type {type(eta_min)}")
+        self.T_0 = T_0
+        self.T_i = T_0
+        self.T_mult = T_mult
+        self.eta_min = eta_min
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        _warn_get_lr_called_within_step(self)
+        return [
+            self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+            for base_lr in self.base_lrs
+        ]
+
+    def step(self, epoch=None) -> None:
+        """Advances one epoch, or goes to ``epoch`` (which may be fractional).
+
+        >>> opt = fngrad.optim.SGD([fngrad.nn.Parameter(fngrad.ones(1))], lr=1.0)
+        >>> sched = fngrad.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=4, T_mult=2)
+        >>> sched.step(5.0); sched.T_i, sched.T_cur
+        (8, 1.0)
+        """
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur = self.T_cur + 1
+            if self.T_cur >= self.T_i:
+                self.T_cur = self.T_cur % self.T_i
+                self.T_i = self.T_i * self.T_mult
+        else:
+            if epoch < 0:
+                raise ValueError(f"Expected non-negative epoch, but got {epoch}")
+            if epoch >= self.T_0:
+                if self.T_mult == 1:
+                    self.T_cur = epoch % self.T_0
+                else:
+                    n = int(math.log((epoch / self.T_0 * (self.T_mult - 1) + 1), self.T_mult))
+                    self.T_cur = epoch - self.T_0 * (self.T_mult**n - 1) / (self.T_mult - 1)
+                    self.T_i = self.T_0 * self.T_mult ** (n)
+            else:
+                self.T_i = self.T_0
+                self.T_cur = epoch
+        self.last_epoch = math.floor(epoch)
+        with _Flag(self, "_get_lr_called_within_step"):
+            values = self.get_lr()
+        for group, lr in zip(self.optimizer.param_groups, values):
+            _update_param_group_val(group, "lr", lr)
+        self._last_lr = _param_groups_val_list(self.optimizer, "lr")

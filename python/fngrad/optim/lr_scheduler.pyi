@@ -78,7 +78,6 @@ class OneCycleLR(LRScheduler):
     cycle_momentum: Any
     optimizer: Any
     total_steps: Any
-    use_beta1: Any
 
 
 class ReduceLROnPlateau(LRScheduler):
@@ -95,3 +94,62 @@ class ReduceLROnPlateau(LRScheduler):
     min_lrs: Any
     optimizer: Any
     patience: Any
+
+
+class ConstantLR(LRScheduler):
+    def __init__(self, optimizer: Any, factor: Any = ..., total_iters: Any = ..., last_epoch: Any = ...) -> None: ...
+    def get_lr(self) -> Any: ...
+    factor: Any
+    total_iters: Any
+
+
+class PolynomialLR(LRScheduler):
+    def __init__(self, optimizer: Any, total_iters: Any = ..., power: Any = ..., last_epoch: Any = ...) -> None: ...
+    def get_lr(self) -> Any: ...
+    power: Any
+    total_iters: Any
+
+
+class MultiplicativeLR(LRScheduler):
+    def __init__(self, optimizer: Any, lr_lambda: Any, last_epoch: Any = ...) -> None: ...
+    def get_lr(self) -> Any: ...
+    def load_state_dict(self, state_dict: Any) -> Any: ...
+    def state_dict(self) -> Any: ...
+    lr_lambdas: Any
+    optimizer: Any
+
+
+class CyclicLR(LRScheduler):
+    def __init__(self, optimizer: Any, base_lr: Any, max_lr: Any, step_size_up: Any = ..., step_size_down: Any = ..., mode: Any = ..., gamma: Any = ..., scale_fn: Any = ..., scale_mode: Any = ..., cycle_momentum: Any = ..., base_momentum: Any = ..., max_momentum: Any = ..., last_epoch: Any = ...) -> None: ...
+    def get_lr(self) -> Any: ...
+    def load_state_dict(self, state_dict: Any) -> Any: ...
+    def scale_fn(self, x: Any) -> builtins.float: ...
+    def state_dict(self) -> Any: ...
+    base_lrs: Any
+    cycle_momentum: Any
+    gamma: Any
+    max_lrs: Any
+    mode: Any
+    optimizer: Any
+    scale_mode: Any
+    step_ratio: Any
+    total_size: Any
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    def __init__(self, optimizer: Any, T_0: Any, T_mult: Any = ..., eta_min: Any = ..., last_epoch: Any = ...) -> None: ...
+    def get_lr(self) -> Any: ...
+    def step(self, epoch: Any = ...) -> None: ...
+    T_0: Any
+    T_cur: Any
+    T_i: Any
+    T_mult: Any
+    eta_min: Any
+
+
+class ChainedScheduler(LRScheduler):
+    def __init__(self, schedulers: Any, optimizer: Any = ...) -> None: ...
+    def load_state_dict(self, state_dict: Any) -> Any: ...
+    def state_dict(self) -> Any: ...
+    def step(self) -> None: ...  # type: ignore[override]
+    optimizer: Any

@@ -17,7 +17,7 @@ from itertools import chain
 from typing import Any
 
 from .. import _C
-from .._creation import tensor
+from .._creation import tensor, zeros_like
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
 from ..autograd.graph import RemovableHandle
@@ -118,6 +118,40 @@ def _step_under_no_grad(step):
             _C._set_grad_enabled(prev)
 
     return wrapper
+
+
+def _next_step(state: dict) -> float:
+    """Increments the state's float32 ``"step"`` tensor in place (as PyTorch's ``step_t += 1``)
+    and returns its new value."""
+    step = state["step"]
+    step.add_(1)
+    return step.item()
+
+
+def _zero_state(param: Tensor, state: dict, *buffers: str) -> None:
+    """A new parameter's state: ``"step"`` 0 (a float32 scalar tensor, as PyTorch's on the CPU)
+    and the named buffers zero, like the parameter."""
+    state["step"] = tensor(0.0)
+    for name in buffers:
+        state[name] = zeros_like(param)
+
+
+def _step_grad(param: Tensor, maximize: bool, weight_decay: float, lr: float = 0.0,
+               decoupled: bool = False) -> Tensor:
+    """The gradient a step uses: negated under ``maximize``, plus ``weight_decay * param`` (L2),
+    or, ``decoupled`` (AdamW-style), the parameter itself shrunk by ``1 - lr * weight_decay``."""
+    grad = -param.grad if maximize else param.grad
+    if weight_decay != 0:
+        if decoupled:
+            param.mul_(1 - lr * weight_decay)
+        else:
+            grad = grad.add(param, alpha=weight_decay)
+    return grad
+
+
+def _ema_square_(avg: Tensor, value: Tensor, decay: float) -> Tensor:
+    """``avg <- decay * avg + (1 - decay) * value**2`` in place (Adam's second moment)."""
+    return avg.mul_(decay).addcmul_(value, value, value=1 - decay)
 
 
 class Optimizer:
@@ -513,3 +547,33 @@ class Optimizer:
             if out:
                 results.extend(out)
         return results
+
+
+class _ParamByParam(Optimizer):
+    """Base of the optimizers whose step runs PyTorch's single-tensor algorithm as in-place tensor
+    ops, one parameter at a time (NAdam, RAdam, Adamax, Adadelta, Rprop, ASGD): a subclass defines
+    ``_init(param, state, group)`` (a new parameter's state) and
+    ``_update(param, state, group, lr)`` (one parameter's step)."""
+
+    @_step_under_no_grad
+    def step(self, closure=None):
+        """Performs one optimization step; returns ``closure()``'s loss.
+
+        >>> w = fngrad.nn.Parameter(fngrad.tensor([1., 2.]))
+        >>> opt = fngrad.optim.Rprop([w], lr=0.1)
+        >>> (w * w).sum().backward()
+        >>> opt.step()
+        >>> w
+        Parameter containing:
+        tensor([0.9000, 1.9000], requires_grad=True)
+        """
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            params = self._params_with_grad(group)
+            lr = _scalar(group["lr"])
+            for p in params:
+                state = self.state[p]
+                if len(state) == 0:
+                    self._init(p, state, group)
+                self._update(p, state, group, lr)
+        return loss
