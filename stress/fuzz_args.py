@@ -69,10 +69,34 @@ KNOWN = [
     # never took this path, so it runs the same; the refusal protects no user.
     ("floor_divide", "derivative for aten::floor_divide is not implemented", "fngrad's gradient is the step "
      "function's: zero"),
+    ("histogram", "output 0: values differ", "a value on a bin edge (a single value is its range's midpoint): "
+     "PyTorch's edges come from its vectorised linspace kernel, whose float32/float64 rounding depends on the CPU's "
+     "vector width and differs from NumPy's in the last bit, so the value lands in the neighbouring bin (the "
+     "edges, output 1, agree within tolerance)"),
     ("histogram", "derivative for aten::histogram is not implemented", "fngrad returns the histogram outside the "
      "graph (counts have no gradient)"),
     ("unique", "derivative for '_unique2' is not implemented", "fngrad returns the unique values outside the graph"),
     ("unique_consecutive", "derivative for 'unique_consecutive' is not implemented", "as unique"),
+    ("F.hardsigmoid", "grad 0: values differ", "PyTorch's backward multiplies float64 gradients by the float32 "
+     "constant 1.0f / 6.0f (0.1666666716...); fngrad's by 1/6 in the gradient's dtype"),
+    ("remainder", "derivative for aten::remainder is not implemented", "fngrad's gradient is PyTorch's for a "
+     "tensor divisor (1 for the dividend), also when the dividend is a Python number"),
+    # PyTorch's forward promotes mixed dtypes, and its own backward then refuses them: the fuzzer's
+    # gradient, not the call, raises. fngrad's backward casts each gradient to its input's dtype.
+    ("addr", "addmv input tensors must have the same dtype", "PyTorch's backward of a mixed-dtype addr (its "
+     "forward promotes) calls addmv with the promoted gradient and the unpromoted vectors and refuses them"),
+    ("addcdiv", "can't be cast to the desired output type", "PyTorch's backward of addcdiv with an integer or bool "
+     "tensor2 (its forward promotes) writes the float gradient into tensor2's dtype and refuses"),
+    ("logaddexp", "with a bool tensor is not supported", "PyTorch's backward of logaddexp with a bool operand "
+     "(its forward promotes it) subtracts the bool tensor and refuses"),
+    ("logaddexp2", "with a bool tensor is not supported", "as logaddexp"),
+    ("atan2", "on a bool tensor is not supported", "PyTorch's backward of atan2 with a bool operand (its forward "
+     "promotes it) negates the bool tensor and refuses"),
+    # PyTorch's number-first overloads (remainder.Scalar_Tensor, xlogy.Scalar_Self) name their first
+    # parameter `self`: a number as `input=` reaches only the Tensor overloads, while the same number
+    # given positionally is accepted. fngrad accepts both spellings, as the positional call.
+    (None, "got (other=Tensor, input=", "PyTorch's number-first overload calls its first parameter `self`, so "
+     "input=<number> is refused where the positional call is accepted; fngrad accepts both"),
 ]
 # fngrad accepting a call PyTorch refuses (integer inputs to float-only activations, a Python number
 # where PyTorch wants a tensor, a Tensor method PyTorch lacks, a backward PyTorch has no formula for)
@@ -94,13 +118,18 @@ def _namespaces(lib):
 
 
 def _resolve(lib, name):
-    """The callable `name` names in `lib` (torch or fngrad), or None."""
+    """The callable `name` names in `lib` (torch or fngrad), or None. A bare name is looked up where
+    PyTorch has it (the top level, else nn.functional) in both libraries, so that both sides call the
+    same function: fngrad.silu (a name PyTorch lacks) is not compared with PyTorch's F.silu."""
     for prefix, space in _namespaces(lib).items():
         if prefix and name.startswith(prefix):
             return getattr(space, name[len(prefix):], None)
     if name.startswith("linalg_"):
         return getattr(lib.linalg, name[len("linalg_"):], None)
-    return getattr(lib, name, None) or getattr(lib.nn.functional, name, None)
+    import torch
+
+    space = lib if hasattr(torch, name) else lib.nn.functional
+    return getattr(space, name, None)
 
 
 def load_ops(torch, fngrad):

@@ -137,9 +137,9 @@ template <typename T> T c_fmod(T a, T b) {
 }
 
 // Integer division by zero is refused as PyTorch refuses it (RuntimeError: ZeroDivisionError);
-// floats give inf or NaN.
-inline void check_int_divisor(const char* op, const Operand& b, DType dtype) {
-  if (is_floating(dtype)) return;
+// floats give inf or NaN. An empty dividend divides nothing: no error, as in PyTorch.
+inline void check_int_divisor(const char* op, const TensorObject* a, const Operand& b, DType dtype) {
+  if (is_floating(dtype) || (a != nullptr && a->numel == 0)) return;
   bool zero;
   if (b.is_tensor()) {
     TensorRef zeros = compare(CompareKind::Eq, b.tensor, Scalar::of_int(0));
@@ -482,8 +482,8 @@ struct FloorDivide : BinaryDefaults {
   static constexpr bool has_alpha = false;
   static constexpr int grad_a_reads = 0, grad_b_reads = 0;
   static DType result_dtype(DType promoted) { return promoted == DType::Bool ? DType::Int64 : promoted; }
-  static void check(const TensorObject*, const Operand& b, DType dtype) {
-    binary_detail::check_int_divisor(name, b, dtype);
+  static void check(const TensorObject* a, const Operand& b, DType dtype) {
+    binary_detail::check_int_divisor(name, a, b, dtype);
   }
   template <typename T> T forward(T a, T b) const { return binary_detail::floor_div(a, b); }
   template <typename T> T grad_a(T, T, T, T) const { return T(0); }
@@ -509,8 +509,8 @@ struct Remainder : BinaryDefaults {
   static constexpr bool has_alpha = false;
   static constexpr int grad_a_reads = 0, grad_b_reads = kA | kB;
   static DType result_dtype(DType promoted) { return promoted == DType::Bool ? DType::Int64 : promoted; }
-  static void check(const TensorObject*, const Operand& b, DType dtype) {
-    binary_detail::check_int_divisor(name, b, dtype);
+  static void check(const TensorObject* a, const Operand& b, DType dtype) {
+    binary_detail::check_int_divisor(name, a, b, dtype);
   }
   template <typename T> T forward(T a, T b) const { return binary_detail::py_remainder(a, b); }
   template <typename T> T grad_a(T, T, T, T g) const { return g; }
@@ -535,8 +535,8 @@ struct Fmod : BinaryDefaults {
   static constexpr bool has_alpha = false;
   static constexpr int grad_a_reads = 0, grad_b_reads = kA | kB;
   static DType result_dtype(DType promoted) { return promoted == DType::Bool ? DType::Int64 : promoted; }
-  static void check(const TensorObject*, const Operand& b, DType dtype) {
-    binary_detail::check_int_divisor(name, b, dtype);
+  static void check(const TensorObject* a, const Operand& b, DType dtype) {
+    binary_detail::check_int_divisor(name, a, b, dtype);
   }
   template <typename T> T forward(T a, T b) const { return binary_detail::c_fmod(a, b); }
   template <typename T> T grad_a(T, T, T, T g) const { return g; }
