@@ -54,6 +54,17 @@ KNOWN = [
      "PyTorch returns the empty result without its dtype check, fngrad checks first"),
     ("F.grid_sample", "to have the same floating point dtype", "an empty grid of a dtype the op refuses, as "
      "eigvalsh"),
+    ("F.softmin", "not implemented for", "an empty integer input, as eigvalsh (softmax's kernel never runs)"),
+    ("linalg_cond", "Expected a floating point or complex tensor", "an empty integer matrix, as eigvalsh (PyTorch "
+     "returns 0 for empty matrices before its dtype check)"),
+    ("copysign", "In-place modification of a view of a non-contiguous tensor that requires grad", "fngrad refuses "
+     "an in-place op on a non-contiguous view once the graph needs it (even an empty one), asking for a clone"),
+    ("atan2", "grad 0: values differ", "a uint8 input beside a float other that requires grad: PyTorch's backward "
+     "-input / (input^2 + other^2) negates input in uint8, which wraps (-9 becomes 247); fngrad's matches the "
+     "derivative"),
+    ("F.scaled_dot_product_attention", "must match the size of tensor b (0)", "a value with batch 0 against a "
+     "query/key batch of 2: PyTorch's fused CPU kernel does not check the batch sizes agree and returns a result "
+     "of the query's batch; fngrad's matmul refuses the mismatch"),
     ("floor_divide", "values differ", "uint8 divided by a negative number: fngrad divides in int64 and wraps the "
      "quotient (Note [Storage dtypes]); PyTorch wraps the divisor to uint8 first"),
     ("remainder", "values differ", "uint8 and a negative divisor, as floor_divide"),

@@ -460,3 +460,14 @@ def test_histogram_of_an_empty_half_precision_input_is_empty_bins():
     np.testing.assert_allclose(edges.float().numpy(), np.linspace(0, 1, 5))
     with pytest.raises(NotImplementedError, match="\"histogramdd\" not implemented for 'Half'"):
         fngrad.histogram(fngrad.ones(3, dtype=fngrad.float16))
+
+
+def test_pow_exponent_gradient_at_a_zero_base_with_a_negative_exponent_is_minus_inf():
+    # --one 304299: d/de 0**e = 0**e * log(0) = inf * -inf for e < 0 (PyTorch's -inf); 0 for e >= 0
+    for base_dtype in (fngrad.int64, fngrad.float32):
+        e = fngrad.tensor([-0.5, 0.5, 1.0], requires_grad=True)
+        base = fngrad.tensor([0, 0, 2]).to(base_dtype)
+        (grad,) = fngrad.autograd.grad(fngrad.pow(base, e).sum(), [e])
+        np.testing.assert_allclose(grad.numpy(), [-np.inf, 0.0, 2 * np.log(2)], rtol=1e-6)
+        (graph_grad,) = fngrad.autograd.grad(fngrad.pow(base, e).sum(), [e], create_graph=True)
+        np.testing.assert_allclose(graph_grad.detach().numpy(), [-np.inf, 0.0, 2 * np.log(2)], rtol=1e-6)
