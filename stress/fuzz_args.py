@@ -54,6 +54,17 @@ KNOWN = [
      "PyTorch returns the empty result without its dtype check, fngrad checks first"),
     ("F.grid_sample", "to have the same floating point dtype", "an empty grid of a dtype the op refuses, as "
      "eigvalsh"),
+    ("F.softmin", "not implemented for", "an empty integer input, as eigvalsh (softmax's kernel never runs)"),
+    ("linalg_cond", "Expected a floating point or complex tensor", "an empty integer matrix, as eigvalsh (PyTorch "
+     "returns 0 for empty matrices before its dtype check)"),
+    ("copysign", "In-place modification of a view of a non-contiguous tensor that requires grad", "fngrad refuses "
+     "an in-place op on a non-contiguous view once the graph needs it (even an empty one), asking for a clone"),
+    ("atan2", "grad 0: values differ", "a uint8 input beside a float other that requires grad: PyTorch's backward "
+     "-input / (input^2 + other^2) negates input in uint8, which wraps (-9 becomes 247); fngrad's matches the "
+     "derivative"),
+    ("F.scaled_dot_product_attention", "must match the size of tensor b (0)", "a value with batch 0 against a "
+     "query/key batch of 2: PyTorch's fused CPU kernel does not check the batch sizes agree and returns a result "
+     "of the query's batch; fngrad's matmul refuses the mismatch"),
     ("floor_divide", "values differ", "uint8 divided by a negative number: fngrad divides in int64 and wraps the "
      "quotient (Note [Storage dtypes]); PyTorch wraps the divisor to uint8 first"),
     ("remainder", "values differ", "uint8 and a negative divisor, as floor_divide"),
@@ -69,10 +80,34 @@ KNOWN = [
     # never took this path, so it runs the same; the refusal protects no user.
     ("floor_divide", "derivative for aten::floor_divide is not implemented", "fngrad's gradient is the step "
      "function's: zero"),
+    ("histogram", "output 0: values differ", "a value on a bin edge (a single value is its range's midpoint): "
+     "PyTorch's edges come from its vectorised linspace kernel, whose float32/float64 rounding depends on the CPU's "
+     "vector width and differs from NumPy's in the last bit, so the value lands in the neighbouring bin (the "
+     "edges, output 1, agree within tolerance)"),
     ("histogram", "derivative for aten::histogram is not implemented", "fngrad returns the histogram outside the "
      "graph (counts have no gradient)"),
     ("unique", "derivative for '_unique2' is not implemented", "fngrad returns the unique values outside the graph"),
     ("unique_consecutive", "derivative for 'unique_consecutive' is not implemented", "as unique"),
+    ("F.hardsigmoid", "grad 0: values differ", "PyTorch's backward multiplies float64 gradients by the float32 "
+     "constant 1.0f / 6.0f (0.1666666716...); fngrad's by 1/6 in the gradient's dtype"),
+    ("remainder", "derivative for aten::remainder is not implemented", "fngrad's gradient is PyTorch's for a "
+     "tensor divisor (1 for the dividend), also when the dividend is a Python number"),
+    # PyTorch's forward promotes mixed dtypes, and its own backward then refuses them: the fuzzer's
+    # gradient, not the call, raises. fngrad's backward casts each gradient to its input's dtype.
+    ("addr", "addmv input tensors must have the same dtype", "PyTorch's backward of a mixed-dtype addr (its "
+     "forward promotes) calls addmv with the promoted gradient and the unpromoted vectors and refuses them"),
+    ("addcdiv", "can't be cast to the desired output type", "PyTorch's backward of addcdiv with an integer or bool "
+     "tensor2 (its forward promotes) writes the float gradient into tensor2's dtype and refuses"),
+    ("logaddexp", "with a bool tensor is not supported", "PyTorch's backward of logaddexp with a bool operand "
+     "(its forward promotes it) subtracts the bool tensor and refuses"),
+    ("logaddexp2", "with a bool tensor is not supported", "as logaddexp"),
+    ("atan2", "on a bool tensor is not supported", "PyTorch's backward of atan2 with a bool operand (its forward "
+     "promotes it) negates the bool tensor and refuses"),
+    # PyTorch's number-first overloads (remainder.Scalar_Tensor, xlogy.Scalar_Self) name their first
+    # parameter `self`: a number as `input=` reaches only the Tensor overloads, while the same number
+    # given positionally is accepted. fngrad accepts both spellings, as the positional call.
+    (None, "got (other=Tensor, input=", "PyTorch's number-first overload calls its first parameter `self`, so "
+     "input=<number> is refused where the positional call is accepted; fngrad accepts both"),
 ]
 # fngrad accepting a call PyTorch refuses (integer inputs to float-only activations, a Python number
 # where PyTorch wants a tensor, a Tensor method PyTorch lacks, a backward PyTorch has no formula for)
@@ -94,13 +129,18 @@ def _namespaces(lib):
 
 
 def _resolve(lib, name):
-    """The callable `name` names in `lib` (torch or fngrad), or None."""
+    """The callable `name` names in `lib` (torch or fngrad), or None. A bare name is looked up where
+    PyTorch has it (the top level, else nn.functional) in both libraries, so that both sides call the
+    same function: fngrad.silu (a name PyTorch lacks) is not compared with PyTorch's F.silu."""
     for prefix, space in _namespaces(lib).items():
         if prefix and name.startswith(prefix):
             return getattr(space, name[len(prefix):], None)
     if name.startswith("linalg_"):
         return getattr(lib.linalg, name[len("linalg_"):], None)
-    return getattr(lib, name, None) or getattr(lib.nn.functional, name, None)
+    import torch
+
+    space = lib if hasattr(torch, name) else lib.nn.functional
+    return getattr(space, name, None)
 
 
 def load_ops(torch, fngrad):

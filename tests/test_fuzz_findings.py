@@ -333,3 +333,141 @@ def test_arithmetic_functions_take_two_numbers():
             fn(5, 3)
     with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with a bool tensor"):
         fngrad.sub(True, 1)
+
+
+def test_add_mm_family_refuses_mixed_dtypes_in_pytorchs_words():
+    # PyTorch's BLAS-backed kernels do not promote (fuzzer --one 2307, 204946, 503641, 2250)
+    f32, f64, i8 = (dict(dtype=d) for d in (fngrad.float32, fngrad.float64, fngrad.int8))
+    with pytest.raises(RuntimeError, match="addmv input tensors must have the same dtype, but got Double, Float, "
+                                           "and Float"):
+        fngrad.addmv(fngrad.zeros(3, **f64), fngrad.ones(3, 4), fngrad.ones(4))
+    with pytest.raises(RuntimeError, match="self and mat2 must have the same dtype, but got Float and Char"):
+        fngrad.addbmm(fngrad.zeros(3, 2), fngrad.ones(2, 3, 4), fngrad.ones(2, 4, 2, **i8))
+    with pytest.raises(RuntimeError, match="mat1 and mat2 must have the same dtype, but got Char and Float"):
+        fngrad.addbmm(fngrad.zeros(3, 2), fngrad.ones(2, 3, 4, **i8), fngrad.ones(2, 4, 2))
+    with pytest.raises(RuntimeError, match="Input dtypes must be the same, got: input float, batch1: c10::BFloat16, "
+                                           "batch2: c10::BFloat16"):
+        fngrad.baddbmm(fngrad.zeros(2, 3, 2), fngrad.ones(2, 3, 4).bfloat16(), fngrad.ones(2, 4, 2).bfloat16())
+    with pytest.raises(RuntimeError, match="expected scalar type Float but found Double"):
+        fngrad.baddbmm(fngrad.zeros(2, 3, 2), fngrad.ones(2, 3, 4, **f32), fngrad.ones(2, 4, 2, **f64))
+    with pytest.raises(RuntimeError, match="both inputs should have same dtype"):
+        fngrad.tensordot(fngrad.ones(2, 3, **f64), fngrad.ones(3, 2), 1)
+
+
+def test_addbmm_of_an_empty_batch_is_beta_input_whatever_the_batch_dtypes():
+    # --one 102627: a sum over no products is 0, so the result is beta * input in input's dtype
+    input = fngrad.tensor([[1, 2], [3, 4]], dtype=fngrad.uint8)
+    b2 = fngrad.zeros(0, 3, 2, requires_grad=True)
+    out = fngrad.addbmm(input, fngrad.zeros(0, 2, 3, dtype=fngrad.int64), b2, beta=2)
+    assert out.dtype == fngrad.uint8
+    np.testing.assert_array_equal(out.numpy(), [[2, 4], [6, 8]])
+    x = fngrad.ones(2, 2, requires_grad=True)
+    (grad,) = fngrad.autograd.grad(fngrad.addbmm(x, fngrad.zeros(0, 2, 3), b2).sum(), [b2])
+    assert tuple(grad.shape) == (0, 3, 2)
+
+
+def test_trace_refuses_bool_and_gradient_refuses_uint8():
+    with pytest.raises(NotImplementedError, match="\"trace\" not implemented for 'Bool'"):
+        fngrad.eye(2, dtype=fngrad.bool).trace()
+    assert fngrad.eye(3, dtype=fngrad.uint8).trace().item() == 3  # other integers sum (in int64)
+    with pytest.raises(RuntimeError, match="torch.gradient does not support uint8 input."):
+        fngrad.gradient(fngrad.ones(3, dtype=fngrad.uint8))
+
+
+def test_rsub_and_float_power_refuse_numbers_where_pytorch_wants_a_tensor():
+    with pytest.raises(TypeError, match=r"rsub\(\) received an invalid combination of arguments - got \(int, Tensor\)"):
+        fngrad.rsub(-2, fngrad.ones(2))
+    with pytest.raises(TypeError, match=r"float_power\(\) received an invalid combination of arguments - got "
+                                        r"\(float, bool\)"):
+        fngrad.float_power(0.5, True)
+    np.testing.assert_array_equal(fngrad.float_power(2, fngrad.tensor([3])).numpy(), [8.0])  # one tensor suffices
+
+
+@pytest.mark.parametrize("name", ["floor_divide", "remainder", "fmod"])
+def test_integer_division_of_an_empty_tensor_by_zero_is_empty(name):
+    # --one 104697: there is no element to divide, so no ZeroDivisionError (PyTorch's)
+    out = getattr(fngrad, name)(fngrad.zeros(0, 4, dtype=fngrad.int64), fngrad.tensor(False))
+    assert tuple(out.shape) == (0, 4) and out.dtype == fngrad.int64
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        getattr(fngrad, name)(fngrad.ones(2, dtype=fngrad.int64), fngrad.tensor(0))
+
+
+def test_narrow_float_linalg_is_computed_in_float32_or_refused_as_pytorch():
+    # --one 104173, 102174, 600083: numpy has no bfloat16; matrix_exp computes it, the LAPACK ops refuse
+    # non-empty half precision and return empty input's (empty) result
+    a = np.array([[0.5, 0.25], [0.0, -1.0]])
+    # exp of an upper-triangular 2x2: diagonal exp(a_ii), corner a_01 (e^a00 - e^a11) / (a00 - a11)
+    corner = 0.25 * (np.exp(0.5) - np.exp(-1.0)) / 1.5
+    expected = np.array([[np.exp(0.5), corner], [0.0, np.exp(-1.0)]])
+    for dtype in (fngrad.bfloat16, fngrad.float16):
+        out = fngrad.linalg.matrix_exp(fngrad.tensor(a).to(dtype))
+        assert out.dtype == dtype
+        np.testing.assert_allclose(out.float().numpy(), expected, rtol=1e-2)
+        for fn, kernel in ((fngrad.linalg.eigvalsh, "linalg_eigh_cpu"), (fngrad.linalg.svdvals, "linalg_svd_cpu")):
+            empty = fn(fngrad.zeros(0, 3, 3, dtype=dtype))
+            assert tuple(empty.shape) == (0, 3) and empty.dtype == dtype
+            with pytest.raises(NotImplementedError, match=f"\"{kernel}\" not implemented for"):
+                fn(fngrad.eye(3, dtype=dtype))
+
+
+def test_inner_of_empty_operands_is_an_empty_or_zero_product():
+    # --one 201618: PyTorch's shapes: input.shape[:-1] + other.shape[:-1], zeros where the sum is empty
+    assert tuple(fngrad.inner(fngrad.zeros(0, 4), fngrad.zeros(0, 4)).shape) == (0, 0)
+    assert tuple(fngrad.inner(fngrad.zeros(0, 4), fngrad.ones(3, 4)).shape) == (0, 3)
+    np.testing.assert_array_equal(fngrad.inner(fngrad.ones(2, 0), fngrad.ones(3, 0)).numpy(), np.zeros((2, 3)))
+
+
+def test_default_dtype_reaches_the_promotion_of_python_floats_and_integer_tensors():
+    # PyTorch: with set_default_dtype(float64), int_tensor * 2.5 and sqrt(int_tensor) are float64
+    x = fngrad.tensor([1, 4], dtype=fngrad.int32)
+    fngrad.set_default_dtype(fngrad.float64)
+    try:
+        out = x * 2.5
+        assert out.dtype == fngrad.float64 and out.tolist() == [2.5, 10.0]
+        assert x.sqrt().dtype == fngrad.float64 and (x / x).dtype == fngrad.float64
+        assert fngrad.result_type(x, 2.5) == fngrad.float64 and fngrad.get_default_dtype() == fngrad.float64
+    finally:
+        fngrad.set_default_dtype(fngrad.float32)
+    assert (x * 2.5).dtype == fngrad.float32 and x.sqrt().dtype == fngrad.float32
+
+
+@pytest.mark.parametrize("dtype,expected", [(fngrad.int64, -2**63), (fngrad.int32, -2**31), (fngrad.int16, 0),
+                                            (fngrad.uint8, 0)])
+def test_median_of_an_empty_integer_tensor_is_nan_cast_to_the_dtype(dtype, expected):
+    # --one 400889 raised ValueError; PyTorch's NaN cast to the dtype (x86's conversion)
+    for fn in (fngrad.median, fngrad.nanmedian):
+        out = fn(fngrad.zeros(0, dtype=dtype))
+        assert out.dtype == dtype and out.item() == expected
+
+
+def test_tensorsolve_with_as_many_dims_in_b_as_in_a_gives_a_0d_solution():
+    # --one 604360: A (1, 1), B (1, 1): X is 0-d, A X = B
+    out = fngrad.linalg.tensorsolve(fngrad.tensor([[2.0]]), fngrad.tensor([[4.0]]))
+    assert tuple(out.shape) == () and out.item() == 2.0
+
+
+def test_einsum_broadcasts_size_1_to_size_0():
+    # a named dim of size 1 against one of size 0 is 0 (was max(1, 0) = 1)
+    out = fngrad.einsum("ab,ab->a", fngrad.ones(0, 1), fngrad.ones(0, 3))
+    assert tuple(out.shape) == (0,)
+    assert tuple(fngrad.einsum("ab,cb->ac", fngrad.ones(1, 2), fngrad.ones(0, 2)).shape) == (1, 0)
+
+
+def test_histogram_of_an_empty_half_precision_input_is_empty_bins():
+    # --one 103568: PyTorch bins an empty float16 input (zeros over [0, 1]) and refuses a non-empty one
+    hist, edges = fngrad.histogram(fngrad.zeros(0, 4, dtype=fngrad.float16), bins=4)
+    assert hist.dtype == fngrad.float16 and hist.tolist() == [0, 0, 0, 0]
+    np.testing.assert_allclose(edges.float().numpy(), np.linspace(0, 1, 5))
+    with pytest.raises(NotImplementedError, match="\"histogramdd\" not implemented for 'Half'"):
+        fngrad.histogram(fngrad.ones(3, dtype=fngrad.float16))
+
+
+def test_pow_exponent_gradient_at_a_zero_base_with_a_negative_exponent_is_minus_inf():
+    # --one 304299: d/de 0**e = 0**e * log(0) = inf * -inf for e < 0 (PyTorch's -inf); 0 for e >= 0
+    for base_dtype in (fngrad.int64, fngrad.float32):
+        e = fngrad.tensor([-0.5, 0.5, 1.0], requires_grad=True)
+        base = fngrad.tensor([0, 0, 2]).to(base_dtype)
+        (grad,) = fngrad.autograd.grad(fngrad.pow(base, e).sum(), [e])
+        np.testing.assert_allclose(grad.numpy(), [-np.inf, 0.0, 2 * np.log(2)], rtol=1e-6)
+        (graph_grad,) = fngrad.autograd.grad(fngrad.pow(base, e).sum(), [e], create_graph=True)
+        np.testing.assert_allclose(graph_grad.detach().numpy(), [-np.inf, 0.0, 2 * np.log(2)], rtol=1e-6)

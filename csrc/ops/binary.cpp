@@ -36,7 +36,7 @@ template <typename Op, typename F> void dispatch_domain(DType dtype, F&& f) {
 template <typename Op> DType compute_dtype(const Operand& a, const Operand& b) {
   Op::check_operands(a, b);
   DType d = Op::result_dtype(result_type(a, b));
-  if (Op::domain == Domain::Float && !is_floating(d)) d = DType::Float32;
+  if (Op::domain == Domain::Float && !is_floating(d)) d = default_float_dtype();
   return d;
 }
 

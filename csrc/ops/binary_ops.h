@@ -137,9 +137,9 @@ template <typename T> T c_fmod(T a, T b) {
 }
 
 // Integer division by zero is refused as PyTorch refuses it (RuntimeError: ZeroDivisionError);
-// floats give inf or NaN.
-inline void check_int_divisor(const char* op, const Operand& b, DType dtype) {
-  if (is_floating(dtype)) return;
+// floats give inf or NaN. An empty dividend divides nothing: no error, as in PyTorch.
+inline void check_int_divisor(const char* op, const TensorObject* a, const Operand& b, DType dtype) {
+  if (is_floating(dtype) || (a != nullptr && a->numel == 0)) return;
   bool zero;
   if (b.is_tensor()) {
     TensorRef zeros = compare(CompareKind::Eq, b.tensor, Scalar::of_int(0));
@@ -322,7 +322,7 @@ struct Pow : BinaryDefaults {
       "tensor([1., 4., 9.])";
   static constexpr Domain domain = Domain::Numeric;
   static constexpr bool has_alpha = false;
-  static constexpr int grad_a_reads = kA | kB, grad_b_reads = kA | kY;
+  static constexpr int grad_a_reads = kA | kB, grad_b_reads = kA | kB | kY;
   // A negative integer exponent in a tensor is computed as PyTorch does (int_pow: 1 and -1 keep
   // their magnitude, other bases give 0); only a negative Python-number exponent is refused (PowScalar).
   template <typename T> T forward(T a, T b) const {
@@ -340,12 +340,15 @@ struct Pow : BinaryDefaults {
     TensorRef nonzero = binary_detail::as_float_mask(compare(CompareKind::Ne, b, Scalar::of_double(0)), g->dtype);
     return mul(mul(g, mul(b, pow(a, sub(b, Scalar::of_double(1))).get()).get()), nonzero);
   }
-  TensorRef graph_grad_b(TensorObject* a, TensorObject*, TensorObject* y, TensorObject* g) const {
-    TensorRef zero_base = compare(CompareKind::Eq, a, Scalar::of_double(0));
+  TensorRef graph_grad_b(TensorObject* a, TensorObject* b, TensorObject* y, TensorObject* g) const {
+    // Zero where a == 0 and b >= 0 (grad_b's convention); a zero base with b < 0 keeps y * log(0) = -inf.
+    TensorRef zero_base =
+        mul(binary_detail::as_float_mask(compare(CompareKind::Eq, a, Scalar::of_double(0)), a->dtype).get(),
+            binary_detail::as_float_mask(compare(CompareKind::Ge, b, Scalar::of_double(0)), a->dtype).get());
     TensorRef keep =
-        binary_detail::as_float_mask(compare(CompareKind::Eq, zero_base.get(), Scalar::of_bool(false)), g->dtype);
-    // log(a) where a == 0 is -inf; those entries are zeroed by `keep` after replacing them with 1.
-    TensorRef safe_a = add(a, to_dtype(zero_base.get(), a->dtype));
+        binary_detail::as_float_mask(compare(CompareKind::Eq, zero_base.get(), Scalar::of_double(0)), g->dtype);
+    // log(a) there is -inf; those entries are zeroed by `keep` after replacing a with 1.
+    TensorRef safe_a = add(a, zero_base.get());
     return mul(mul(g, mul(y, apply_Log(safe_a.get()).get()).get()), keep);
   }
   static DType result_dtype(DType promoted) { return promoted == DType::Bool ? DType::Int64 : promoted; }
@@ -482,8 +485,8 @@ struct FloorDivide : BinaryDefaults {
   static constexpr bool has_alpha = false;
   static constexpr int grad_a_reads = 0, grad_b_reads = 0;
   static DType result_dtype(DType promoted) { return promoted == DType::Bool ? DType::Int64 : promoted; }
-  static void check(const TensorObject*, const Operand& b, DType dtype) {
-    binary_detail::check_int_divisor(name, b, dtype);
+  static void check(const TensorObject* a, const Operand& b, DType dtype) {
+    binary_detail::check_int_divisor(name, a, b, dtype);
   }
   template <typename T> T forward(T a, T b) const { return binary_detail::floor_div(a, b); }
   template <typename T> T grad_a(T, T, T, T) const { return T(0); }
@@ -509,8 +512,8 @@ struct Remainder : BinaryDefaults {
   static constexpr bool has_alpha = false;
   static constexpr int grad_a_reads = 0, grad_b_reads = kA | kB;
   static DType result_dtype(DType promoted) { return promoted == DType::Bool ? DType::Int64 : promoted; }
-  static void check(const TensorObject*, const Operand& b, DType dtype) {
-    binary_detail::check_int_divisor(name, b, dtype);
+  static void check(const TensorObject* a, const Operand& b, DType dtype) {
+    binary_detail::check_int_divisor(name, a, b, dtype);
   }
   template <typename T> T forward(T a, T b) const { return binary_detail::py_remainder(a, b); }
   template <typename T> T grad_a(T, T, T, T g) const { return g; }
@@ -535,8 +538,8 @@ struct Fmod : BinaryDefaults {
   static constexpr bool has_alpha = false;
   static constexpr int grad_a_reads = 0, grad_b_reads = kA | kB;
   static DType result_dtype(DType promoted) { return promoted == DType::Bool ? DType::Int64 : promoted; }
-  static void check(const TensorObject*, const Operand& b, DType dtype) {
-    binary_detail::check_int_divisor(name, b, dtype);
+  static void check(const TensorObject* a, const Operand& b, DType dtype) {
+    binary_detail::check_int_divisor(name, a, b, dtype);
   }
   template <typename T> T forward(T a, T b) const { return binary_detail::c_fmod(a, b); }
   template <typename T> T grad_a(T, T, T, T g) const { return g; }

@@ -189,6 +189,10 @@ template <typename F> TensorRef via_kernel_dtype(TensorObject* x, DType result, 
 
 TensorRef scalar_tensor(const Scalar& s, DType dtype);
 DType default_dtype_for(const Scalar& s);
+// The floating dtype of Python floats and of integer tensors promoted to floats (torch.get_default_dtype):
+// the one copy of fngrad.set_default_dtype's state, read by the C++ promotion and the Python creators.
+DType default_float_dtype();
+void set_default_float_dtype(DType dtype);
 
 }  // namespace ops
 }  // namespace fngrad

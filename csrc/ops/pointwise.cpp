@@ -78,6 +78,13 @@ template <typename T> inline bool compare_values(CompareKind k, T a, T b) {
 
 }  // namespace
 
+namespace {
+DType g_default_float_dtype = DType::Float32;
+}
+
+DType default_float_dtype() { return g_default_float_dtype; }
+void set_default_float_dtype(DType dtype) { g_default_float_dtype = dtype; }
+
 DType default_dtype_for(const Scalar& s) {
   switch (s.kind) {
     case Scalar::Bool:
@@ -87,7 +94,7 @@ DType default_dtype_for(const Scalar& s) {
     case Scalar::Float:
       break;
   }
-  return DType::Float32;
+  return default_float_dtype();
 }
 
 DType result_type(const Operand& a, const Operand& b) {

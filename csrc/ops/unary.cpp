@@ -147,10 +147,10 @@ template <typename Op> void check_dtype(const TensorObject* x) {
   }
 }
 
-// The input an op computes on: integer and bool tensors become float32 for float-only ops.
+// The input an op computes on: integer and bool tensors become the default float dtype for float-only ops.
 template <typename Op> TensorRef compute_input(TensorObject* x) {
   if constexpr (Op::float_only) {
-    if (!is_floating(x->dtype)) return to_dtype(x, DType::Float32);
+    if (!is_floating(x->dtype)) return to_dtype(x, default_float_dtype());
   }
   return TensorRef::borrow(x);
 }
@@ -295,7 +295,7 @@ TensorRef clamp(TensorObject* x, const Scalar* min, const Scalar* max) {
   Clamp op = make_clamp(min, max);
   // A float bound on an integer tensor gives a float result, as in PyTorch.
   bool float_bound = (min && min->kind == Scalar::Float) || (max && max->kind == Scalar::Float);
-  if (float_bound && !is_floating(x->dtype)) return unary_forward(to_dtype(x, DType::Float32).get(), op);
+  if (float_bound && !is_floating(x->dtype)) return unary_forward(to_dtype(x, default_float_dtype()).get(), op);
   return unary_forward(x, op);
 }
 
@@ -332,7 +332,7 @@ TensorRef pow_scalar(TensorObject* x, double exponent) {
   if (!is_floating(x->dtype)) {
     bool integral = exponent == std::floor(exponent);
     FNGRAD_CHECK_RUNTIME(!integral || exponent >= 0, "[pow] Integers to negative integer powers are not allowed.");
-    if (!integral) return unary_forward(to_dtype(x, DType::Float32).get(), op);
+    if (!integral) return unary_forward(to_dtype(x, default_float_dtype()).get(), op);
     if (x->dtype == DType::Bool) return unary_forward(to_dtype(x, DType::Int64).get(), op);
   }
   return unary_forward(x, op);

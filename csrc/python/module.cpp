@@ -360,6 +360,10 @@ PYBIND11_MODULE(_C, m) {
   m.def("_set_grad_enabled", [](bool enabled) { GradMode::set_enabled(enabled); });
   m.def("_set_detect_anomaly",
         [](bool enabled, bool check_nan) { autograd::AnomalyMode::set_enabled(enabled, check_nan); });
+  m.def("_get_default_dtype",
+        []() { return py::reinterpret_borrow<py::object>(dtype_object(ops::default_float_dtype())); });
+  m.def("_set_default_dtype",
+        [](py::handle d) { ops::set_default_float_dtype(parse_dtype(d.ptr(), "set_default_dtype")); });
   m.def("is_anomaly_enabled", []() { return autograd::AnomalyMode::is_enabled(); });
   m.def("is_anomaly_check_nan_enabled", []() { return autograd::AnomalyMode::should_check_nan(); });
 

@@ -104,7 +104,8 @@ def _parse(equation, operands):
                 raise RuntimeError(f"[einsum] einsum(): operands do not broadcast with remapped shapes "
                                    f"(original->remapped): subscript {c} has size {size} for one operand and "
                                    f"{sizes[c]} for another")
-            sizes[c] = builtins.max(sizes.get(c, 1), size)
+            if sizes.get(c, 1) == 1:  # (not max: a size 0 is a real size, that 1 broadcasts to)
+                sizes[c] = size
     if explicit:
         for c in out.replace("...", ""):
             if c not in lhs:
@@ -233,6 +234,8 @@ def tensordot(a, b, dims=2, out=None):
     >>> fngrad.tensordot(fngrad.ones(2, 3), fngrad.ones(3, 4), dims=1).shape
     fngrad.Size([2, 4])
     """
+    if a.dtype != b.dtype:
+        raise RuntimeError("[tensordot] both inputs should have same dtype")
     if isinstance(dims, _Tensor):
         dims = dims.tolist()
     if isinstance(dims, int):
@@ -357,6 +360,31 @@ def _scaled_sum(input, product, beta, alpha):
     return (input if beta == 1 else input * beta) + product
 
 
+# The C++ type names PyTorch's baddbmm prints for a dtype (c10's demangled scalar types).
+_CPP_TYPE_NAME = {_C.bool: "bool", _C.uint8: "unsigned char", _C.int8: "signed char", _C.int16: "short int",
+                  _C.int32: "int", _C.int64: "long int", _C.float16: "c10::Half", _C.bfloat16: "c10::BFloat16",
+                  _C.float32: "float", _C.float64: "double"}
+
+
+def _check_same_dtype(op, input, first, second):
+    """PyTorch's refusal of mixed dtypes by the BLAS-backed add*mm family (no promotion there), in the
+    wording of each op's kernel: `first` and `second` are the two factors of the product."""
+    names = [_SCALAR_TYPE_NAME[t.dtype] for t in (input, first, second)]
+    if op == "addmv" and len(set(names)) > 1:
+        raise RuntimeError(f"[addmv] addmv input tensors must have the same dtype, but got {names[0]}, {names[1]}, "
+                           f"and {names[2]}")
+    if op == "addbmm":
+        if input.dtype != second.dtype:
+            raise RuntimeError(f"[addbmm] self and mat2 must have the same dtype, but got {names[0]} and {names[2]}")
+        if first.dtype != second.dtype:
+            raise RuntimeError(f"[addbmm] mat1 and mat2 must have the same dtype, but got {names[1]} and {names[2]}")
+    if op == "baddbmm" and len(set(names)) > 1:
+        if input.dtype == first.dtype:
+            raise RuntimeError(f"[baddbmm] expected scalar type {names[1]} but found {names[2]}")
+        raise RuntimeError(f"[baddbmm] Input dtypes must be the same, got: input {_CPP_TYPE_NAME[input.dtype]}, "
+                           f"batch1: {_CPP_TYPE_NAME[first.dtype]}, batch2: {_CPP_TYPE_NAME[second.dtype]}")
+
+
 def _check_dims(op, *pairs):
     for name, t, nd in pairs:
         if t.dim() != nd:
@@ -382,6 +410,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
     tensor([2., 2.])
     """
     _check_dims("addmv", ("mat", mat, 2), ("vec", vec, 1))
+    _check_same_dtype("addmv", input, mat, vec)
     if mat.shape[1] != vec.shape[0]:
         raise RuntimeError(f"[addmv] size mismatch, got input ({mat.shape[0]}), mat ({mat.shape[0]}x{mat.shape[1]}), "
                            f"vec ({vec.shape[0]})")
@@ -396,6 +425,12 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
             [3., 3.]])
     """
     _check_dims("addbmm", ("batch1", batch1, 3), ("batch2", batch2, 3))
+    if batch1.shape[0] == 0:
+        # An empty batch sums to zero: PyTorch checks no dtypes and returns input's (the batches still
+        # get their empty gradients, so they stay in the graph)
+        batch1, batch2 = batch1.to(input.dtype), batch2.to(input.dtype)
+    else:
+        _check_same_dtype("addbmm", input, batch1, batch2)
     products = batch1.bmm(batch2)
     # (the sum over the batch keeps the products' dtype: PyTorch adds them into the result, no int64)
     return _scaled_sum(input, products.sum(0).to(products.dtype), beta, alpha)
@@ -431,6 +466,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
              [1., 1.]]])
     """
     _check_dims("baddbmm", ("batch1", batch1, 3), ("batch2", batch2, 3))
+    _check_same_dtype("baddbmm", input, batch1, batch2)
     return _scaled_sum(input, batch1.bmm(batch2), beta, alpha)
 
 

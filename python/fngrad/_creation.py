@@ -102,9 +102,6 @@ def _resolve_dtype(dtype, op="tensor"):
 
 
 # The dtype of floating-point tensors made from Python floats or created without a dtype.
-_default_dtype = _C.float32
-
-
 def get_default_dtype():
     """The floating-point dtype tensors get when none is given (``float32`` unless set).
 
@@ -114,7 +111,7 @@ def get_default_dtype():
         >>> fngrad.get_default_dtype()
         fngrad.float32
     """
-    return _default_dtype
+    return _C._get_default_dtype()
 
 
 def set_default_dtype(d) -> None:
@@ -129,12 +126,11 @@ def set_default_dtype(d) -> None:
         fngrad.float64
         >>> fngrad.set_default_dtype(fngrad.float32)
     """
-    global _default_dtype
     if not isinstance(d, _C.dtype):
         raise TypeError(f"set_default_dtype(): argument 'd' (position 1) must be torch.dtype, not {_type_name(d)}")
     if not d.is_floating_point:
         raise TypeError("only floating-point types are supported as the default type")
-    _default_dtype = d
+    _C._set_default_dtype(d)  # the C++ promotion of Python floats and integer tensors reads the same state
 
 
 def _finish(t: Tensor, requires_grad: bool) -> Tensor:
@@ -241,7 +237,7 @@ def _array_from_data(data, floats_as_default: bool = True) -> np.ndarray:
                 _data_error(data)
             if arr is None:
                 raise ValueError("[tensor] Could not build a tensor from the data.")
-        if arr.dtype == np.float64 and floats_as_default and _default_dtype is _C.float32:
+        if arr.dtype == np.float64 and floats_as_default and get_default_dtype() == _C.float32:
             arr = arr.astype(np.float32)
     kind = arr.dtype.kind
     if kind in "fiu" and arr.dtype in _SHARED_NUMPY:
@@ -361,7 +357,7 @@ def _numpy_call(op, fn, *args, **kwargs):
 
 def _dtype_or_default(dtype, op="tensor"):
     dtype = _resolve_dtype(dtype, op)
-    return _default_dtype if dtype is None else dtype
+    return get_default_dtype() if dtype is None else dtype
 
 
 def _size_arg(size, kwargs=None, op=""):
@@ -436,7 +432,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tens
         raise TypeError(f"[full] argument 'fill_value' must be Number, not {_type_name(fill_value)}")
     if dtype is None:
         dtype = _C.bool if isinstance(fill_value, (bool, np.bool_)) else (
-            _C.int64 if isinstance(fill_value, (numbers.Integral, np.integer)) else _default_dtype)
+            _C.int64 if isinstance(fill_value, (numbers.Integral, np.integer)) else get_default_dtype())
     return _finish(_C.full(size, float(fill_value), _resolve_dtype(dtype, "full"), "full"), requires_grad)
 
 
@@ -679,7 +675,7 @@ def arange(start=None, end=None, step=1, *, dtype=None, device=None, requires_gr
             raise TypeError(f"[arange] arguments must be numbers, got {_type_name(v)}")
     if dtype is None:
         integral = all(isinstance(v, (numbers.Integral, np.integer)) for v in (start, end, step))
-        dtype = _C.int64 if integral else _default_dtype
+        dtype = _C.int64 if integral else get_default_dtype()
     dtype = _resolve_dtype(dtype, "arange")
     if dtype == _C.int64 and all(map(math.isfinite, (start, end, step))):
         start, end, step = int(start), int(end), int(step)  # PyTorch counts an int64 range in int64 (truncated)

@@ -132,12 +132,23 @@ def sgn(input):
     return _ns.sign(input)
 
 
+def _refuse_numbers(op, args, signatures):
+    """PyTorch's argument-parser TypeError for a Python function whose signatures (a list of
+    strings) need a tensor somewhere the call has none."""
+    got = ", ".join("Tensor" if isinstance(a, _C.TensorBase) else type(a).__name__ for a in args)
+    raise TypeError(f"{op}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+                    + "".join(f" * ({sig})\n" for sig in signatures))
+
+
 def rsub(input, other, *, alpha=1):
     """``other - alpha * input``.
 
     >>> fngrad.rsub(fngrad.tensor([1., 2.]), 5)
     tensor([4., 3.])
     """
+    if not isinstance(input, _C.TensorBase):
+        _refuse_numbers("rsub", (input, other), ["Tensor input, Tensor other, *, Number alpha = 1",
+                                                 "Tensor input, Number other, Number alpha = 1"])
     return _ns.sub(other, input, alpha=alpha)  # a number `other` is a wrapped number (True refused, as sub)
 
 
@@ -288,6 +299,10 @@ def float_power(input, exponent):
     tensor([8.], dtype=fngrad.float64)
     """
     f = _ns
+    if not isinstance(input, _C.TensorBase) and not isinstance(exponent, _C.TensorBase):
+        _refuse_numbers("float_power", (input, exponent), ["Tensor input, Tensor exponent, *, Tensor out = None",
+                                                           "Number self, Tensor exponent, *, Tensor out = None",
+                                                           "Tensor input, Number exponent, *, Tensor out = None"])
     # A Python number base is taken in double precision, as PyTorch does (not rounded to float32 first).
     x = input.to(f.float64) if isinstance(input, _C.TensorBase) else f.tensor(input, dtype=f.float64)
     e = exponent.to(f.float64) if isinstance(exponent, _C.TensorBase) else builtins.float(exponent)

@@ -427,6 +427,8 @@ def trace(input):
     """
     if input.dim() != 2:
         raise RuntimeError(f"[trace] trace: expected a matrix, but got tensor with dim {input.dim()}")
+    if input.dtype == _C.bool:
+        raise NotImplementedError("[trace] \"trace\" not implemented for 'Bool'")
     return diagonal(input).sum()
 
 

@@ -167,7 +167,10 @@ def _median(op, tuple_type, input, dim, keepdim, ignore_nan):
             # NaN, still a function of the (empty) input: its gradient is an empty zero tensor.
             if input.is_floating_point():
                 return _EvenlyDistributed.apply(input, np.nan)
-            return _wrap(np.array(np.nan, dtype=a.dtype), input.dtype)
+            # PyTorch casts the NaN to the integer dtype as x86 does: the minimum of int32/int64, 0 for
+            # the narrower ones (through int32); NumPy's cast is the same instruction
+            with np.errstate(invalid="ignore"):
+                return _wrap(np.array(np.nan).astype(a.dtype), input.dtype)
         value = a[_C._select_dim(input.detach().reshape(-1), 0, kind, 0, False).item()]
         return _EvenlyDistributed.apply(input, value) if input.is_floating_point() else _wrap(np.array(value))
     d = _wrap_dim(dim, input.dim(), op)

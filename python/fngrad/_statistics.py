@@ -181,8 +181,9 @@ def _histogramdd(op, points, bins, range_, weight, density, dtype):
 
 
 def _check_hist_input(op, input, weight):
-    if not input.is_floating_point() or input.dtype in (_C.float16, _C.bfloat16):
-        # PyTorch's kernel (histogramdd's, for all three) has float32 and float64 versions only
+    if not input.is_floating_point() or input.dtype in (_C.float16, _C.bfloat16) and input.numel():
+        # PyTorch's kernel (histogramdd's, for all three) has float32 and float64 versions only (an
+        # empty half-precision input is binned without it)
         raise NotImplementedError(f"[{op}] \"histogramdd\" not implemented for '{_creation._SCALAR_TYPE_NAME[input.dtype]}'")
     if weight is not None and tuple(weight.shape) != tuple(input.shape[:-1] if op == "histogramdd" else input.shape):
         raise RuntimeError(f"{op}(): if weight tensor is provided it should have the same shape as the input "
@@ -281,6 +282,8 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
     """
     if edge_order not in (1, 2):
         raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    if input.dtype == _C.uint8:
+        raise RuntimeError("torch.gradient does not support uint8 input.")
     dims = _gradient_dims(input, dim)
     if spacing is None:
         spacing = 1

@@ -91,6 +91,13 @@ def _check_matrix(A, op, square=False, name="A"):
                            f"{A.shape[-2]} by {A.shape[-1]} matrices")
 
 
+def _refuse_half(A, op, kernel):
+    """PyTorch's refusal of a non-empty float16/bfloat16 input by a LAPACK kernel (which has no half
+    precision); an empty one is returned without the check, as PyTorch does."""
+    if A.dtype in (_C.float16, _C.bfloat16) and A.numel():
+        raise NotImplementedError(f"[{op}] \"{kernel}\" not implemented for '{_SCALAR_TYPE_NAME[A.dtype]}'")
+
+
 def _np(t):
     return t.detach().numpy()
 
@@ -344,7 +351,7 @@ def tensorsolve(A, B, dims=None):
         raise RuntimeError(f"[linalg.tensorsolve] Expected self to satisfy the requirement "
                            f"prod(self.shape[other.ndim:]) == prod(self.shape[:other.ndim]), but got {n} != "
                            f"{B.numel()}")
-    return solve(A.reshape(B.numel(), n), B.reshape(-1)).reshape(*rest)
+    return solve(A.reshape(B.numel(), n), B.reshape(-1)).reshape(tuple(rest))
 
 
 def vander(x, N=None):
@@ -430,9 +437,8 @@ class _Cholesky(Function):
 def _cholesky(A, upper, op, check_errors):
     """``(L, info)`` of cholesky and cholesky_ex; PyTorch's LinAlgError for a failure with ``check_errors``."""
     _check_matrix(A, op, square=True)
-    if A.dtype in (_C.float16, _C.bfloat16):  # PyTorch's LAPACK kernels have no half precision
-        if A.numel():
-            raise NotImplementedError(f"[{op}] \"cholesky_cpu\" not implemented for '{_SCALAR_TYPE_NAME[A.dtype]}'")
+    if A.dtype in (_C.float16, _C.bfloat16):
+        _refuse_half(A, op, "cholesky_cpu")
         return A.tril(), zeros(tuple(A.shape[:-2]), dtype=_C.int32)
     if upper:  # the upper triangle is read: U = cholesky(A^T)^T
         A = _mT(A)
@@ -562,7 +568,8 @@ def eigvalsh(A, UPLO="L"):
     """
     _check_matrix(A, "linalg.eigvalsh", square=True)
     _check_uplo(UPLO, "linalg.eigvalsh")
-    return _Eigh.apply(A, UPLO)[0]
+    _refuse_half(A, "linalg.eigvalsh", "linalg_eigh_cpu")
+    return half_in_float32(_Eigh.apply)(A, UPLO)[0].to(A.dtype)
 
 
 class _SVD(Function):
@@ -639,7 +646,8 @@ def svdvals(A):
     tensor([1., 1.])
     """
     _check_matrix(A, "linalg.svdvals")
-    return _SVD.apply(A)[1]
+    _refuse_half(A, "linalg.svdvals", "linalg_svd_cpu")
+    return half_in_float32(_SVD.apply)(A)[1].to(A.dtype)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -784,7 +792,7 @@ def matrix_exp(A):
             [0., 1.]])
     """
     _check_matrix(A, "linalg.matrix_exp", square=True)
-    return _MatrixExp.apply(A)
+    return half_in_float32(_MatrixExp.apply)(A)
 
 
 def matrix_power(A, n):
