@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import collections.abc
 import enum
+import functools
 import warnings
 
 from . import _C, _creation
@@ -119,8 +120,6 @@ class autocast:
         return False
 
     def __call__(self, fn):
-        import functools
-
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             with self:
