@@ -11,7 +11,7 @@ Interval(lower_bound=0, upper_bound=2)
 
 from __future__ import annotations
 
-from .. import linalg
+from .. import _creation, linalg
 
 __all__ = ["Constraint", "MixtureSameFamilyConstraint",
            "boolean", "dependent", "dependent_property", "greater_than", "greater_than_eq",
@@ -275,7 +275,7 @@ class _Square(Constraint):
 
     def check(self, value):
         square = value.shape[-2] == value.shape[-1]
-        return value.new_full(tuple(value.shape[:-2]), square, dtype=_bool_dtype())
+        return _creation.full(tuple(value.shape[:-2]), square)
 
 
 class _Symmetric(_Square):
@@ -300,12 +300,6 @@ class _PositiveSemidefinite(_Symmetric):
         if not bool(sym.all()):
             return sym
         return (linalg.eigvalsh(value) >= 0).all(-1)
-
-
-def _bool_dtype():
-    from .. import bool as bool_
-
-    return bool_
 
 
 dependent = _Dependent()
