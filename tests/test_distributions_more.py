@@ -394,3 +394,84 @@ def test_every_public_class_has_a_runnable_example():
 
     lacking = [n for n in D.__all__ if isinstance(getattr(D, n), type) and ">>>" not in (getattr(D, n).__doc__ or "")]
     assert not lacking
+
+
+MU = RNG.standard_normal((2, 3, 2))
+_B = RNG.standard_normal((3, 2, 2))
+COVS = _B @ np.swapaxes(_B, -1, -2) + np.eye(2)
+
+
+def _mix_mvn(D, T, logits):
+    return D.MixtureSameFamily(D.Categorical(logits=T(logits)), D.MultivariateNormal(T(MU), covariance_matrix=T(COVS)))
+
+
+def _std_normal(D, T, shape=()):
+    return D.Normal(T(np.zeros(shape)), T(1.0))
+
+
+SAME_AS_TORCH = [
+    ("mixture mvn batch", lambda D, T: _mix_mvn(D, T, np.ones((2, 3))).log_prob(T(np.ones((4, 2, 2))))),
+    ("mixture mean", lambda D, T: _mix_mvn(D, T, [[0., 1., 2.], [1, 1, 1]]).variance),
+    ("mixture sample shape", lambda D, T: tuple(_mix_mvn(D, T, [[0., 1., 2.], [1, 1, 1]]).sample((5,)).shape)),
+    ("bern mode", lambda D, T: D.Bernoulli(T([0.2, 0.5, 0.7])).mode),
+    ("cat validate", lambda D, T: D.Categorical(probs=T([0.5, -0.25]))),
+    ("cat logits nan", lambda D, T: D.Categorical(logits=T([0.5, float('nan')]))),
+    ("bern logits nan", lambda D, T: D.Bernoulli(logits=T([float('nan')]))),
+    ("cat log_prob bad", lambda D, T: D.Categorical(logits=T([0.5, 1.0])).log_prob(T([2.0]))),
+    ("bern log_prob bad", lambda D, T: D.Bernoulli(logits=T([0.5, 1.0])).log_prob(T([0.5, 1]))),
+    ("cat enum", lambda D, T: D.Categorical(logits=T(np.zeros((2, 3)))).enumerate_support()),
+    ("onehot enum noexp", lambda D, T: D.OneHotCategorical(logits=T(np.zeros((2, 3)))).enumerate_support(expand=False)),
+    ("expand normal", lambda D, T: D.Normal(T([0.0, 1.0]), T(1.0)).expand((3, 2)).log_prob(T(np.zeros((3, 2))))),
+    ("expand mvn", lambda D, T: D.MultivariateNormal(T(MU[0, 0]), covariance_matrix=T(COVS[0])).expand((3,)).precision_matrix),
+    ("expand indep", lambda D, T: tuple(D.Independent(D.Normal(T(np.zeros((2, 3))), T(1.0)), 1).expand((4, 2)).sample().shape)),
+    ("expand lognormal", lambda D, T: D.LogNormal(T([0.0, 1.0]), T(1.0)).expand((3, 2)).log_prob(T(np.ones((3, 2))))),
+    ("expand mixture", lambda D, T: tuple(
+        D.MixtureSameFamily(D.Categorical(logits=T([0., 1.])), D.Normal(T([0.0, 1.0]), T(1.0))).expand((3,)).sample((2,)).shape)),
+    ("relaxed onehot logprob", lambda D, T: D.RelaxedOneHotCategorical(T(0.5), probs=T([0.2, 0.8])).log_prob(T([0.3, 0.7]))),
+    ("repr indep", lambda D, T: repr(D.Independent(D.Normal(T([0.0]), T([1.0])), 1))),
+    ("repr onehot", lambda D, T: repr(D.OneHotCategorical(T([0.5, 0.5])))),
+    ("repr lognormal", lambda D, T: repr(D.LogNormal(T(0.0), T(1.0)))),
+    ("repr mvn", lambda D, T: repr(D.MultivariateNormal(T([0.0, 1.0]), T(np.eye(2))))),
+    ("repr uniform", lambda D, T: repr(D.Uniform(T(0.0), T(1.0)))),
+    ("repr mixture", lambda D, T: repr(
+        D.MixtureSameFamily(D.Categorical(logits=T([0., 1.])), D.Normal(T([0.0, 1.0]), T(1.0))))),
+    ("transformed lognormal kl", lambda D, T: D.kl_divergence(
+        D.TransformedDistribution(_std_normal(D, T), [D.transforms.ExpTransform()]), D.LogNormal(T(1.), T(2.)))),
+    ("bern kl", lambda D, T: D.kl_divergence(D.Bernoulli(T([0.0, 0.3])), D.Bernoulli(T([0.5, 1.0])))),
+    ("uniform kl inf", lambda D, T: D.kl_divergence(D.Uniform(T([0., -2]), T([1., 1])), D.Uniform(T([-1., -1]), T([2., 2])))),
+    ("perplexity", lambda D, T: D.Normal(T(0.), T(2.)).perplexity()),
+    ("sample_n", lambda D, T: tuple(D.Normal(T(0.), T(2.)).expand((2,)).sample((3,)).shape)),
+    ("lognormal cdf", lambda D, T: D.LogNormal(T(0.), T(2.)).cdf(T([0.5, 2.0]))),
+    ("affine event_dim", lambda D, T: D.TransformedDistribution(
+        _std_normal(D, T, 3), D.transforms.AffineTransform(T([1., 2, 3]), T([1., 2, 3]), event_dim=1)).log_prob(T([1., 1, 1]))),
+    ("indep transform", lambda D, T: D.TransformedDistribution(
+        _std_normal(D, T, 3), D.transforms.IndependentTransform(D.transforms.ExpTransform(), 1)).log_prob(T([1., 2, 3]))),
+    ("power", lambda D, T: D.TransformedDistribution(D.Exponential(T(1.)), D.transforms.PowerTransform(T(0.5))).log_prob(T(2.0))),
+    ("softplus", lambda D, T: D.TransformedDistribution(_std_normal(D, T), D.transforms.SoftplusTransform()).log_prob(T(2.0))),
+    ("gumbel-uniform", lambda D, T: D.kl_divergence(D.Gumbel(T(0.), T(1.)), D.Uniform(T(0.), T(1.)))),
+    ("unif validate", lambda D, T: D.Uniform(T([0.0]), T([0.0]))),
+    ("bern kl at 0 and 1", lambda D, T: D.kl_divergence(
+        D.Bernoulli(T([0.0, 0.3, 1.0])), D.Bernoulli(T([0.0, 1.0, 1.0])))),
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("what", SAME_AS_TORCH, ids=[c[0] for c in SAME_AS_TORCH])
+def test_more_results_and_errors_equal_torchs(what):
+    # expand, enumerate_support, repr, mixtures of MVNs, transforms with event dims, KL edge cases,
+    # and the ValueError of a bad value or parameter: fngrad's answer (or message) is torch's
+    import torch
+
+    outs = []
+    for lib in (fngrad, torch):
+        try:
+            outs.append(what[1](lib.distributions, lambda v, lib=lib: lib.tensor(np.asarray(v, dtype=np.float64))))
+        except ValueError as e:
+            outs.append(f"ValueError: {e}")
+    ours, theirs = outs
+    if isinstance(theirs, (str, tuple)):
+        assert (ours.replace("fngrad", "torch") if isinstance(ours, str) else ours) == theirs
+    else:
+        a, b = ours.detach().numpy(), theirs.detach().numpy()
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)

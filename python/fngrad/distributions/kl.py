@@ -105,9 +105,12 @@ def _kl_normal_normal(p, q):
 
 @register_kl(Bernoulli, Bernoulli)
 def _kl_bernoulli_bernoulli(p, q):
-    # p log(p/q) + (1-p) log((1-p)/(1-q)), through the log-odds (finite at p in {0, 1})
+    # p log(p/q) + (1-p) log((1-p)/(1-q)) through the log-odds; the logits are clamped at 0 and 1,
+    # so the terms where q puts no mass (inf) or p puts none (0) are set exactly
     t1 = p.probs * (F.softplus(-q.logits) - F.softplus(-p.logits))
+    t1 = t1.masked_fill(q.probs == 0, math.inf).masked_fill(p.probs == 0, 0.0)
     t2 = (1 - p.probs) * (F.softplus(q.logits) - F.softplus(p.logits))
+    t2 = t2.masked_fill(q.probs == 1, math.inf).masked_fill(p.probs == 1, 0.0)
     return t1 + t2
 
 
