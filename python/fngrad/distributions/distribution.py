@@ -82,7 +82,7 @@ class Distribution:
 
     @property
     def mode(self):
-        raise NotImplementedError(f"{type(self).__class__} does not implement mode")
+        raise NotImplementedError(f"{type(self)} does not implement mode")
 
     @property
     def variance(self):
