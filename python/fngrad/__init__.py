@@ -146,6 +146,9 @@ from . import _typeinfo  # noqa: E402
 _family_all += _install_family(_typeinfo)
 from . import _compile  # noqa: E402
 _family_all += _install_family(_compile)
+from . import _special_ops  # noqa: E402
+_family_all += _install_family(_special_ops)
+from . import special  # noqa: E402,F401  (fngrad.special, as torch.special)
 from . import distributions  # noqa: E402,F401  (fngrad.distributions, as torch.distributions)
 from . import testing  # noqa: E402,F401  (fngrad.testing, as torch.testing)
 
@@ -260,6 +263,7 @@ __all__ = [
     "utils",
     "distributions",
     "testing",
+    "special",
     "save",
     "load",
     "from_dlpack",
