@@ -191,7 +191,7 @@ def test_erfcx():
     close(fngrad.special.erfcx(t64(x)), [math.exp(v * v) * math.erfc(v) for v in x], rtol=3e-14)
     close(fngrad.special.erfcx(t64([12.0, 26.0])), [math.exp(144.0) * math.erfc(12.0), math.exp(676.0) * math.erfc(26.0)],
           rtol=3e-15)
-    for v in (1e3, 1e8, 1e200):
+    for v in (1e3, 1e8, 1e50):
         close(fngrad.special.erfcx(t64([v])), [(1 - 1 / (2 * v * v) + 3 / (4 * v**4)) / (v * math.sqrt(math.pi))],
               rtol=1e-14)
     close(fngrad.special.erfcx(t64([INF, -INF, -30.0, NAN])), [0.0, INF, INF, NAN])
@@ -348,10 +348,11 @@ TORCH_CASES = {
     "lgamma": (fngrad.lgamma, "lgamma", None, 4, 4),
     "digamma": (fngrad.digamma, "digamma", None, 8, 8),
     "erfinv": (fngrad.erfinv, "erfinv", lambda x: np.tanh(x / 3), 4, 4),
-    "i0": (fngrad.i0, "i0", None, 8, 4),
-    "i0e": (fngrad.special.i0e, "special.i0e", None, 8, 4),
-    "i1": (fngrad.special.i1, "special.i1", None, 8, 4),
-    "i1e": (fngrad.special.i1e, "special.i1e", None, 8, 4),
+    # the Bessel functions: fngrad's ascending series is within ~10 ulps in float64 below |x| = 20
+    "i0": (fngrad.i0, "i0", None, 16, 1),
+    "i0e": (fngrad.special.i0e, "special.i0e", None, 16, 1),
+    "i1": (fngrad.special.i1, "special.i1", None, 16, 1),
+    "i1e": (fngrad.special.i1e, "special.i1e", None, 16, 1),
     "sinc": (fngrad.sinc, "sinc", None, 2, 2),
     "entr": (fngrad.special.entr, "special.entr", None, 1, 1),
     "ndtr": (fngrad.special.ndtr, "special.ndtr", None, 4, 4),
@@ -383,7 +384,12 @@ def test_values_beside_torch(name, dtype):
             x = np.concatenate([transform(x), [0.0, 1.0, -1.0, 1.5, INF, NAN]])
     x = x.astype(dtype)
     got = fn(fngrad.from_numpy(x.copy())).numpy()
-    expected = torch_fn(torch.from_numpy(x.copy())).numpy()
+    # float32 against torch's float64 result rounded to float32: fngrad computes in double and rounds
+    # once, while torch's float32 kernels are off by up to hundreds of ulps (digamma near its root,
+    # the Bessel functions, ndtr's tail)
+    expected = torch_fn(torch.from_numpy(x.astype(np.float64))).numpy().astype(dtype)
+    if name == "sinc":  # computed in the input's precision, as torch does (pi * x rounds alike)
+        expected = torch_fn(torch.from_numpy(x.copy())).numpy()
     # Away from the poles of the gamma family (where both are huge and cancel), as the ulps say.
     poles = np.isfinite(x) & (x <= 0) & (np.abs(x - np.round(x)) < 1e-3)
     if name in ("lgamma", "digamma") or name.startswith("polygamma"):
@@ -424,7 +430,8 @@ def test_half_precision_beside_torch(name, dtype):
         x = transform(x)
     tx = torch.tensor(x, dtype=getattr(torch, dtype))
     fx = fngrad.tensor(x, dtype=getattr(fngrad, dtype))
-    expected = torch_fn(tx).double().numpy()
+    # against torch's float64 result on the same (rounded) inputs, rounded to the dtype
+    expected = torch_fn(tx.double() if name != "sinc" else tx).to(tx.dtype).double().numpy()
     got = fn(fx).double().numpy()
     step = 2.0**-8 if dtype == "bfloat16" else 2.0**-11
     # ndtr: torch's composite cancels below about -5 (absolute accuracy only)
@@ -468,4 +475,5 @@ def test_int_and_bool_inputs_beside_torch():
             expected = torch_fn(torch.tensor(values))
             got = fn(fngrad.tensor(values))
             assert str(got.dtype) == str(expected.dtype).replace("torch.", "fngrad.")
-            np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6, equal_nan=True)
+            exact = torch_fn(torch.tensor(values, dtype=torch.float64)).float()  # see test_values_beside_torch
+            np.testing.assert_allclose(got.numpy(), exact.numpy(), rtol=1e-6, equal_nan=True)

@@ -837,7 +837,7 @@ struct Erfinv {
   static constexpr const char* doc =
       "The inverse error function, elementwise: erf(erfinv(x)) = x on [-1, 1].\n\n"
       ">>> fngrad.erfinv(fngrad.tensor([0., 0.5, -1.]))\n"
-      "tensor([ 0.0000,  0.4769,    -inf])";
+      "tensor([0.0000, 0.4769,   -inf])";
   static constexpr Saves saves = Saves::Input;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = false;
@@ -960,7 +960,7 @@ struct SpecialLogNdtr {
   static constexpr const char* doc =
       "log(ndtr(x)), elementwise, accurate far into the lower tail.\n\n"
       ">>> fngrad.special.log_ndtr(fngrad.tensor([0., -10.]))\n"
-      "tensor([ -0.6931, -53.2312])";
+      "tensor([ -0.6931, -53.2313])";
   static constexpr Saves saves = Saves::Both;
   static constexpr bool float_only = true;
   static constexpr bool has_contig = false;

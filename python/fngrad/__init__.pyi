@@ -9,6 +9,7 @@ from fngrad import cuda as cuda
 from fngrad import distributions as distributions
 from fngrad import nn as nn
 from fngrad import optim as optim
+from fngrad import special as special
 from fngrad import testing as testing
 from fngrad import utils as utils
 from fngrad._C import Size as Size
@@ -29,10 +30,12 @@ from fngrad._C import copysign as copysign
 from fngrad._C import cos as cos
 from fngrad._C import cosh as cosh
 from fngrad._C import deg2rad as deg2rad
+from fngrad._C import digamma as digamma
 from fngrad._C import dtype as dtype
 from fngrad._C import empty_cache as empty_cache
 from fngrad._C import erf as erf
 from fngrad._C import erfc as erfc
+from fngrad._C import erfinv as erfinv
 from fngrad._C import exp as exp
 from fngrad._C import exp2 as exp2
 from fngrad._C import expm1 as expm1
@@ -45,11 +48,13 @@ from fngrad._C import fmod as fmod
 from fngrad._C import frac as frac
 from fngrad._C import get_num_threads as get_num_threads
 from fngrad._C import hypot as hypot
+from fngrad._C import i0 as i0
 from fngrad._C import int16 as int16
 from fngrad._C import int32 as int32
 from fngrad._C import int64 as int64
 from fngrad._C import int8 as int8
 from fngrad._C import lerp as lerp
+from fngrad._C import lgamma as lgamma
 from fngrad._C import log as log
 from fngrad._C import log10 as log10
 from fngrad._C import log1p as log1p
@@ -73,6 +78,7 @@ from fngrad._C import sigmoid as sigmoid
 from fngrad._C import sign as sign
 from fngrad._C import silu as silu
 from fngrad._C import sin as sin
+from fngrad._C import sinc as sinc
 from fngrad._C import sinh as sinh
 from fngrad._C import sqrt as sqrt
 from fngrad._C import square as square
@@ -471,3 +477,5 @@ class iinfo:
     def __repr__(self) -> builtins.str: ...
     dtype: Any
 def compile(model: Any = ..., *, fullgraph: Any = ..., dynamic: Any = ..., backend: Any = ..., mode: Any = ..., options: Any = ..., disable: Any = ..., **kwargs: Any) -> Any: ...
+def polygamma(n: Any, input: Any, *, out: Any = ...) -> Any: ...
+def mvlgamma(input: Any, p: Any, *, out: Any = ...) -> Any: ...

@@ -42,7 +42,7 @@ def mvlgamma(input, p, *, out=None):
     ``p (p - 1) / 4 log(pi) + sum_j lgamma(input - j / 2)`` for ``j`` in ``0 .. p - 1``.
 
     >>> fngrad.mvlgamma(fngrad.tensor([2.5, 3.]), 2)
-    tensor([1.2345, 2.0786])
+    tensor([0.8570, 1.5502])
     """
     _check_int("mvlgamma", "p", 2, p)
     if p < 1:
