@@ -59,6 +59,8 @@ def _polygamma_method(self, n):
 
     >>> fngrad.tensor([1.]).polygamma(1)
     tensor([1.6449])
+    >>> fngrad.tensor([1.]).polygamma_(1)
+    tensor([1.6449])
     """
     return polygamma(n, self)
 
