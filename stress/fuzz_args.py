@@ -125,7 +125,8 @@ def known_reason(op, diff):
 
 
 def _namespaces(lib):
-    return {"": lib, "F.": lib.nn.functional, "linalg.": lib.linalg}
+    # the op table's special_<name> rows are torch.special.<name>
+    return {"": lib, "F.": lib.nn.functional, "linalg.": lib.linalg, "special_": lib.special}
 
 
 def _resolve(lib, name):

@@ -309,6 +309,28 @@ with np.errstate(all="ignore"):
     CASES["nan_exp"].ref = [np.exp(_s), np.exp(_s)]
     CASES["nan_sqrt"].ref = [np.sqrt(_s), 0.5 / np.sqrt(_s)]
 
+# The special functions at their poles and edges (values and gradients as PyTorch's).
+for _op in ("lgamma", "erfinv", "i0", "sinc"):
+    add(NANC, f"nan_{_op}", (lambda op: lambda L: _unary_with_grad(L, op))(_op), expect="ok")
+
+
+def _special_with_grad(L, name, values=SPECIAL):
+    x = L.tensor(values, requires_grad=True)
+    y = getattr(L.special, name)(x)
+    y.sum().backward()
+    return [y, x.grad]
+
+
+for _op in ("entr", "ndtri", "log_ndtr", "erfcx", "i0e"):
+    add(NANC, f"nan_special_{_op}", (lambda op: lambda L: _special_with_grad(L, op))(_op), expect="ok")
+
+SPF = "special functions"
+add(SPF, "special_polygamma_negative_n", lambda L: L.polygamma(-1, L.ones(2)), "polygamma")
+add(SPF, "special_polygamma_float_n", lambda L: L.polygamma(1.5, L.ones(2)), "polygamma")
+add(SPF, "special_mvlgamma_p0", lambda L: L.mvlgamma(L.ones(2) * 3, 0), "mvlgamma")
+add(SPF, "special_xlog1py_broadcast", lambda L: L.special.xlog1py(L.ones(3), L.ones(2)), "special_xlog1py")
+add(SPF, "special_lgamma_inplace_int", lambda L: L.tensor([1, 2]).lgamma_(), "lgamma")
+
 
 @case(NANC, expect="ok")
 def nan_softmax_with_inf(L):

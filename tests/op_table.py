@@ -34,6 +34,37 @@ KINK_RADIUS = 0.05  # inputs keep this far from a kink (and operands of maximum/
 SAMPLE_WINDOW = (-2.0, 2.0)  # the op tests draw inputs from an argument's interval clipped to this
 
 np_erf = np.vectorize(math.erf, otypes=[np.float64])
+np_erfc = np.vectorize(math.erfc, otypes=[np.float64])
+np_lgamma = np.vectorize(math.lgamma, otypes=[np.float64])
+
+
+def np_bessel_i(nu, x, scaled=False):
+    """I_nu(x) (nu = 0 or 1) by its ascending series sum (x/2)^(2k+nu) / (k! (k+nu)!) (60 terms:
+    exact to rounding for |x| <= 20), times exp(-|x|) when scaled."""
+    x = np.asarray(x, np.float64)
+    q = (x / 2) ** 2
+    term = np.ones_like(x) if nu == 0 else x / 2
+    total = term.copy()
+    for k in range(1, 60):
+        term = term * q / (k * (k + nu))
+        total = total + term
+    return total * np.exp(-np.abs(x)) if scaled else total
+
+
+def np_mpmath(name, *params):
+    """mpmath's `name` (digamma, polygamma, erfinv: NumPy has none) as a float64 reference;
+    mpmath is imported when the reference first runs (it comes with sympy)."""
+    def ref(*xs):
+        import mpmath
+        fn = getattr(mpmath, name)
+        return np.vectorize(lambda *v: float(fn(*params, *v)), otypes=[np.float64])(*xs)
+    return ref
+
+
+def np_ndtri(p):
+    import mpmath
+    return np.vectorize(lambda v: float(mpmath.sqrt(2) * mpmath.erfinv(2 * mpmath.mpf(v) - 1)),
+                        otypes=[np.float64])(p)
 
 
 def np_sigmoid(x):
@@ -130,6 +161,7 @@ _HALF_KINKS = Arg(-2.4, 2.4, _kinks([-1.5, -0.5, 0.5, 1.5]))  # round jumps ther
 # floor_divide jumps and remainder's gradient with respect to b does.
 _DIVIDEND = Arg(-0.9, 0.9, _kinks([0.0]))
 _DIVISOR = Arg(lo=1.0)
+_GAMMA_ARG = Arg(-1.8, INF, ((0.0, 0.2), (-1.0, 0.2)))  # lgamma, digamma: poles at 0, -1, -2, ...
 
 _UNARY_ROWS = [
     Elementwise("relu", lambda x: np.maximum(x, 0), (_KINK0,), forms=("{a}.relu()", "torch.relu({a})", "F.relu({a})")),
@@ -174,6 +206,21 @@ _UNARY_ROWS = [
     Elementwise("erfc", lambda x: 1 - np_erf(x)),
     Elementwise("deg2rad", np.deg2rad),
     Elementwise("rad2deg", np.rad2deg),
+    # Special functions (torch.special), away from the poles of the gamma family.
+    Elementwise("lgamma", np_lgamma, (_GAMMA_ARG,)),
+    Elementwise("digamma", np_mpmath("digamma"), (_GAMMA_ARG,)),
+    Elementwise("erfinv", np_mpmath("erfinv"), (Arg(-0.9, 0.9),)),
+    Elementwise("i0", lambda x: np_bessel_i(0, x)),
+    Elementwise("sinc", np.sinc),
+    Elementwise("special_entr", lambda x: -x * np.log(x), (_POSITIVE,), forms=("torch.special.entr({a})",)),
+    Elementwise("special_ndtr", lambda x: 0.5 * np_erfc(-x / math.sqrt(2)), forms=("torch.special.ndtr({a})",)),
+    Elementwise("special_ndtri", np_ndtri, (Arg(0.05, 0.95),), forms=("torch.special.ndtri({a})",)),
+    Elementwise("special_log_ndtr", lambda x: np.log(0.5 * np_erfc(-x / math.sqrt(2))),
+                forms=("torch.special.log_ndtr({a})",)),
+    Elementwise("special_erfcx", lambda x: np.exp(x * x) * np_erfc(x), forms=("torch.special.erfcx({a})",)),
+    Elementwise("special_i0e", lambda x: np_bessel_i(0, x, True), (_KINK0,), forms=("torch.special.i0e({a})",)),
+    Elementwise("special_i1", lambda x: np_bessel_i(1, x), forms=("torch.special.i1({a})",)),
+    Elementwise("special_i1e", lambda x: np_bessel_i(1, x, True), (_KINK0,), forms=("torch.special.i1e({a})",)),
 ]
 
 _BINARY_ROWS = [
@@ -218,6 +265,9 @@ _BINARY_ROWS = [
     Elementwise("xlogy", lambda a, b: a * np.log(b), (Arg(), _POSITIVE), shapes=((3, 4), (4,)),
                 forms=("torch.xlogy({a}, {b})", "{a}.xlogy({b})"),
                 scalar_forms=("torch.xlogy({a}, {s})", "torch.xlogy({s}, {a})")),
+    Elementwise("special_xlog1py", lambda a, b: a * np.log1p(b), (Arg(), Arg(lo=-0.9)), shapes=((3, 4), (4,)),
+                forms=("torch.special.xlog1py({a}, {b})",),
+                scalar_forms=("torch.special.xlog1py({a}, {s})", "torch.special.xlog1py({s}, {a})")),
 ]
 
 ELEMENTWISE = {row.name: row for row in _UNARY_ROWS + _BINARY_ROWS}
@@ -281,6 +331,10 @@ OPS = _elementwise_ops() + [
     Op("pow_neg", lambda x: x**-1.5, lambda x: x**-1.5, domain=(0.2, 3.0)),
     Op("clamp", lambda x: x.clamp(-0.5, 0.7), lambda x: np.clip(x, -0.5, 0.7), kinks=(-0.5, 0.7)),
     Op("clamp_min", lambda x: x.clamp(min=0.1), lambda x: np.maximum(x, 0.1), kinks=(0.1,)),
+    Op("polygamma", lambda x: fngrad.polygamma(2, x), np_mpmath("polygamma", 2), args=(_GAMMA_ARG,)),
+    Op("polygamma_1", lambda x: x.polygamma(1), np_mpmath("polygamma", 1), args=(_GAMMA_ARG,)),
+    Op("mvlgamma", lambda x: fngrad.mvlgamma(x, 3), lambda x: 3 / 2 * math.log(math.pi) + sum(
+        np_lgamma(x - j / 2) for j in range(3)), domain=(1.2, 3.0)),
     # Binary, beyond the native table.
     Op("rpow", lambda b: 2.5**b, lambda b: 2.5**b),
     Op("where", lambda a, b: fngrad.where(a > 0, a, b), lambda a, b: np.where(a > 0, a, b), shapes=((3, 4), (4,)),

@@ -53,7 +53,8 @@ namespace ops {
   _(Copysign)                \
   _(Logaddexp)               \
   _(Logaddexp2)              \
-  _(Xlogy)
+  _(Xlogy)                   \
+  _(SpecialXlog1py)
 
 #define FNGRAD_DECLARE_BINARY(Op) struct Op;
 FNGRAD_BINARY_OPS(FNGRAD_DECLARE_BINARY)
@@ -172,6 +173,8 @@ struct BinaryDefaults {
   static constexpr bool takes_two_numbers = false;
   // Whether PyTorch's Tensor has the in-place method <name>_ (maximum_, logaddexp_ do not exist there).
   static constexpr bool inplace_method = true;
+  // Whether PyTorch's Tensor has the methods at all (torch.special.xlog1py has none).
+  static constexpr bool tensor_methods = true;
   static constexpr const char* backward_name_rev = nullptr;     // nullptr: the same as backward_name
   static constexpr const char* other_name = "other";            // PyTorch's name of the second argument
   static constexpr const char* backward_name_scalar = nullptr;  // when only the left side is a tensor
@@ -661,6 +664,31 @@ struct Xlogy : BinaryDefaults {
   }
 };
 
+// torch.special.xlog1py: input * log1p(other), 0 where input is 0 (unless other is NaN).
+struct SpecialXlog1py : BinaryDefaults {
+  FNGRAD_BINARY_NAMES("special_xlog1py", "SpecialXlog1PyBackward0")
+  static constexpr const char* backward_name_rev = "SpecialXlog1PyBackward1";
+  static constexpr const char* backward_name_scalar = "SpecialXlog1PyBackward2";
+  static constexpr bool tensor_methods = false;
+  static constexpr const char* doc =
+      "input * log1p(other), elementwise, with 0 where input is 0 (integers compute in float32).\n\n"
+      ">>> fngrad.special.xlog1py(fngrad.tensor([0., 2.]), fngrad.tensor([-1., 1.]))\n"
+      "tensor([0.0000, 1.3863])";
+  static constexpr Domain domain = Domain::Float;
+  static constexpr bool has_alpha = false;
+  static constexpr int grad_a_reads = kA | kB, grad_b_reads = kA | kB;
+  template <typename T> T forward(T a, T b) const {
+    if (b != b) return b;
+    return a == T(0) ? T(0) : a * std::log1p(b);
+  }
+  template <typename T> T grad_a(T a, T b, T, T g) const { return (a == T(0) && b <= T(-1)) ? T(0) : forward(g, b); }
+  template <typename T> T grad_b(T a, T b, T, T g) const { return g * a / (b + T(1)); }
+  TensorRef graph_grad_a(TensorObject* a, TensorObject* b, TensorObject*, TensorObject* g) const;
+  TensorRef graph_grad_b(TensorObject* a, TensorObject* b, TensorObject*, TensorObject* g) const {
+    return div(mul(g, a).get(), add(b, Scalar::of_double(1)).get());
+  }
+};
+
 #undef FNGRAD_BINARY_NAMES
 
 // ops::apply_<Op>(a, b, op) and the in-place apply_<Op>_(self, other, op) for every listed op
@@ -686,6 +714,12 @@ inline TensorRef Xlogy::graph_grad_a(TensorObject* a, TensorObject* b, TensorObj
   TensorRef masked = logical(LogicalKind::And, compare(CompareKind::Eq, a, Scalar::of_double(0)),
                              compare(CompareKind::Le, b, Scalar::of_double(0)), false);
   return where(masked.get(), Scalar::of_double(0), apply_Xlogy(g, b));
+}
+
+inline TensorRef SpecialXlog1py::graph_grad_a(TensorObject* a, TensorObject* b, TensorObject*, TensorObject* g) const {
+  TensorRef masked = logical(LogicalKind::And, compare(CompareKind::Eq, a, Scalar::of_double(0)),
+                             compare(CompareKind::Le, b, Scalar::of_double(-1)), false);
+  return where(masked.get(), Scalar::of_double(0), apply_SpecialXlog1py(g, b));
 }
 
 // The tangent of op(a, b) from the tangents ta and tb of its operands (all tensors of one dtype

@@ -44,6 +44,8 @@ TensorRef elu(TensorObject* x, double alpha);
 TensorRef gelu(TensorObject* x, bool tanh_approximation);
 TensorRef softplus(TensorObject* x, double beta, double threshold);
 TensorRef pow_scalar(TensorObject* x, double exponent);
+// polygamma(n, x): the n-th derivative of digamma (n >= 0), differentiable in x.
+TensorRef polygamma(TensorObject* x, int64_t n);
 
 // The common entries of the binary table (binary_ops.h has them all, as apply_<Op>).
 TensorRef add(const Operand& a, const Operand& b);

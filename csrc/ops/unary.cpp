@@ -50,6 +50,7 @@ void visit_params(const PowScalar& op, SavedValueVisitor& v) {
 }
 // square is PyTorch's pow(x, 2).
 void visit_params(const Square&, SavedValueVisitor& v) { v.integer("_saved_exponent", 2); }
+void visit_params(const Polygamma& op, SavedValueVisitor& v) { v.integer("_saved_n", op.n); }
 void visit_params(const Clamp& op, SavedValueVisitor& v) {
   v.scalar("_saved_min", op.has_lo ? &op.lo : nullptr);
   v.scalar("_saved_max", op.has_hi ? &op.hi : nullptr);
@@ -335,6 +336,13 @@ TensorRef pow_scalar(TensorObject* x, double exponent) {
     if (!integral) return unary_forward(to_dtype(x, default_float_dtype()).get(), op);
     if (x->dtype == DType::Bool) return unary_forward(to_dtype(x, DType::Int64).get(), op);
   }
+  return unary_forward(x, op);
+}
+
+TensorRef polygamma(TensorObject* x, int64_t n) {
+  FNGRAD_CHECK_RUNTIME(n >= 0, "[polygamma] polygamma(n, x) does not support negative n.");
+  Polygamma op;
+  op.n = n;
   return unary_forward(x, op);
 }
 

@@ -25,6 +25,7 @@
 #include <limits>
 
 #include "ops/ops.h"
+#include "ops/special_math.h"
 #include "ops/vecmath.h"
 
 namespace fngrad {
@@ -70,7 +71,20 @@ enum class Saves { Nothing, Input, Output, Both };
   _(Square)                 \
   _(Erfc)                   \
   _(Deg2rad)                \
-  _(Rad2deg)
+  _(Rad2deg)                \
+  _(Lgamma)                 \
+  _(Digamma)                \
+  _(Erfinv)                 \
+  _(I0)                     \
+  _(Sinc)                   \
+  _(SpecialEntr)            \
+  _(SpecialNdtr)            \
+  _(SpecialNdtri)           \
+  _(SpecialLogNdtr)         \
+  _(SpecialErfcx)           \
+  _(SpecialI0e)             \
+  _(SpecialI1)              \
+  _(SpecialI1e)
 
 // ops::apply_<Op>(x) for every listed op (defined in unary.cpp): what _C.<name> and
 // Tensor.<name>() call, and what the formulas below use.
@@ -103,6 +117,15 @@ void chunked(const T* x, T* out, int64_t n, vmath::Fn fn, const Pre& pre, const 
 }
 
 template <typename T> T sigmoid(T x) { return T(1) / (T(1) + std::exp(-x)); }
+
+// f (a double function of special_math.h) at x, rounded to T; the special functions compute in
+// double (integer T is never reached: float_only ops convert integer inputs first).
+template <typename T, typename F> T in_double(F f, T x) {
+  if constexpr (std::is_floating_point_v<T>)
+    return static_cast<T>(f(static_cast<double>(x)));
+  else
+    return x;
+}
 
 inline TensorRef scale(TensorObject* t, double s) { return mul(t, Scalar::of_double(s)); }
 inline TensorRef float_mask(CompareKind k, TensorObject* x, double v, DType dtype) {
@@ -771,7 +794,294 @@ FNGRAD_SCALING_OP(Rad2deg, "rad2deg", "Rad2DegBackward0", 180.0 / unary_detail::
                   "tensor([57.2958])")
 #undef FNGRAD_SCALING_OP
 
+// The special functions (torch.lgamma, torch.special.*): scalar kernels in special_math.h. The
+// torch.special-only ones are named special_<name> (PyTorch's native names; their nodes are
+// Special<Name>Backward0) and have no Tensor methods; fngrad.special exposes them as <name>.
+#define FNGRAD_SPECIAL_FORWARD(fn)                                     \
+  template <typename T> T forward(T x) const {                         \
+    return unary_detail::in_double([](double v) { return fn(v); }, x); \
+  }
+
+struct Lgamma {
+  FNGRAD_UNARY_NAMES("lgamma", "LgammaBackward0")
+  static constexpr const char* doc =
+      "The log of the absolute value of the gamma function, elementwise (inf at 0, -1, -2, ...).\n\n"
+      ">>> fngrad.lgamma(fngrad.tensor([1., 4., 0.5]))\n"
+      "tensor([0.0000, 1.7918, 0.5724])";
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  FNGRAD_SPECIAL_FORWARD(special::lgamma)
+  template <typename T> T backward(T x, T, T g) const { return g * unary_detail::in_double(special::digamma, x); }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const { return mul(g, apply_Digamma(x)); }
+};
+
+struct Digamma {
+  FNGRAD_UNARY_NAMES("digamma", "DigammaBackward0")
+  static constexpr const char* doc =
+      "The logarithmic derivative of the gamma function, psi(x) = lgamma'(x), elementwise.\n\n"
+      ">>> fngrad.digamma(fngrad.tensor([1., 2.]))\n"
+      "tensor([-0.5772,  0.4228])";
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  FNGRAD_SPECIAL_FORWARD(special::digamma)
+  template <typename T> T backward(T x, T, T g) const {
+    return g * unary_detail::in_double([](double v) { return special::polygamma(1, v); }, x);
+  }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const { return mul(g, polygamma(x, 1)); }
+};
+
+struct Erfinv {
+  FNGRAD_UNARY_NAMES("erfinv", "ErfinvBackward0")
+  static constexpr const char* doc =
+      "The inverse error function, elementwise: erf(erfinv(x)) = x on [-1, 1].\n\n"
+      ">>> fngrad.erfinv(fngrad.tensor([0., 0.5, -1.]))\n"
+      "tensor([0.0000, 0.4769,   -inf])";
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  FNGRAD_SPECIAL_FORWARD(special::erfinv)
+  template <typename T> T backward(T x, T, T g) const {
+    return g * unary_detail::in_double(
+                   [](double v) {
+                     const double y = special::erfinv(v);
+                     return 0.5 * special::kSqrtPi * std::exp(y * y);
+                   },
+                   x);
+  }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    TensorRef y = apply_Erfinv(x);
+    return mul(g, unary_detail::scale(apply_Exp(mul(y, y).get()).get(), 0.5 * special::kSqrtPi));
+  }
+};
+
+struct I0 {
+  FNGRAD_UNARY_NAMES("i0", "I0Backward0")
+  static constexpr const char* doc =
+      "The modified Bessel function of the first kind of order 0, elementwise.\n\n"
+      ">>> fngrad.i0(fngrad.tensor([0., 1., 2.]))\n"
+      "tensor([1.0000, 1.2661, 2.2796])";
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  FNGRAD_SPECIAL_FORWARD(special::i0)
+  template <typename T> T backward(T x, T, T g) const { return g * unary_detail::in_double(special::i1, x); }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const { return mul(g, apply_SpecialI1(x)); }
+};
+
+// sin(pi x) / (pi x) in the input's own precision, as PyTorch computes it (so large float32
+// arguments round pi * x as PyTorch does).
+struct Sinc {
+  FNGRAD_UNARY_NAMES("sinc", "SincBackward0")
+  static constexpr const char* doc =
+      "The normalized sinc function sin(pi x) / (pi x), elementwise (1 at 0).\n\n"
+      ">>> fngrad.sinc(fngrad.tensor([0., 0.5, 1.5]))\n"
+      "tensor([ 1.0000,  0.6366, -0.2122])";
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  template <typename T> T forward(T x) const {
+    if (x == T(0)) return T(1);
+    const T px = T(unary_detail::kPi) * x;
+    return std::sin(px) / px;
+  }
+  template <typename T> T backward(T x, T, T g) const {
+    if (x == T(0)) return T(0);
+    const T px = T(unary_detail::kPi) * x;
+    return g * (px * std::cos(px) - std::sin(px)) / (px * x);
+  }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    TensorRef px = unary_detail::scale(x, unary_detail::kPi);
+    TensorRef d = div(sub(mul(px, apply_Cos(px.get())).get(), apply_Sin(px.get())).get(), mul(px, x).get());
+    return mul(g, where(compare(CompareKind::Eq, x, Scalar::of_double(0)).get(), Scalar::of_double(0), d).get());
+  }
+};
+
+struct SpecialEntr {
+  FNGRAD_UNARY_NAMES("special_entr", "SpecialEntrBackward0")
+  static constexpr const char* doc =
+      "The elementwise entropy -x log(x): 0 at 0, -inf for negative x.\n\n"
+      ">>> fngrad.special.entr(fngrad.tensor([0., 0.5, -1.]))\n"
+      "tensor([0.0000, 0.3466,   -inf])";
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  static constexpr bool tensor_methods = false;
+  FNGRAD_SPECIAL_FORWARD(special::entr)
+  template <typename T> T backward(T x, T, T g) const { return -g * (T(1) + std::log(x)); }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    return neg(mul(g, add(apply_Log(x).get(), Scalar::of_double(1))).get());
+  }
+};
+
+// PyTorch composes ndtr from erf (its node is MulBackward1); fngrad computes it in one kernel
+// (erfc in the tails: no cancellation) with its own node.
+struct SpecialNdtr {
+  FNGRAD_UNARY_NAMES("special_ndtr", "SpecialNdtrBackward0")
+  static constexpr const char* doc =
+      "The standard normal cumulative distribution function, elementwise.\n\n"
+      ">>> fngrad.special.ndtr(fngrad.tensor([0., 1., -2.]))\n"
+      "tensor([0.5000, 0.8413, 0.0228])";
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  static constexpr bool tensor_methods = false;
+  FNGRAD_SPECIAL_FORWARD(special::ndtr)
+  template <typename T> T backward(T x, T, T g) const {
+    return g * T(unary_detail::kInvSqrt2Pi) * std::exp(T(-0.5) * x * x);
+  }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    TensorRef pdf = apply_Exp(unary_detail::scale(mul(x, x).get(), -0.5).get());
+    return mul(g, unary_detail::scale(pdf.get(), unary_detail::kInvSqrt2Pi));
+  }
+};
+
+struct SpecialNdtri {
+  FNGRAD_UNARY_NAMES("special_ndtri", "SpecialNdtriBackward0")
+  static constexpr const char* doc =
+      "The inverse of the standard normal CDF (the normal quantile function), elementwise.\n\n"
+      ">>> fngrad.special.ndtri(fngrad.tensor([0.5, 0.975, 0.]))\n"
+      "tensor([0.0000, 1.9600,   -inf])";
+  static constexpr Saves saves = Saves::Output;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  static constexpr bool tensor_methods = false;
+  FNGRAD_SPECIAL_FORWARD(special::ndtri)
+  template <typename T> T backward(T, T y, T g) const { return g * T(special::kSqrt2Pi) * std::exp(T(0.5) * y * y); }
+  TensorRef backward_graph(TensorObject*, TensorObject* y, TensorObject* g) const {
+    TensorRef e = apply_Exp(unary_detail::scale(mul(y, y).get(), 0.5).get());
+    return mul(g, unary_detail::scale(e.get(), special::kSqrt2Pi));
+  }
+};
+
+struct SpecialLogNdtr {
+  FNGRAD_UNARY_NAMES("special_log_ndtr", "SpecialLogNdtrBackward0")
+  static constexpr const char* doc =
+      "log(ndtr(x)), elementwise, accurate far into the lower tail.\n\n"
+      ">>> fngrad.special.log_ndtr(fngrad.tensor([0., -10.]))\n"
+      "tensor([ -0.6931, -53.2313])";
+  static constexpr Saves saves = Saves::Both;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  static constexpr bool tensor_methods = false;
+  FNGRAD_SPECIAL_FORWARD(special::log_ndtr)
+  // pdf(x) / ndtr(x) = exp(-x^2/2 - log_ndtr(x)) / sqrt(2 pi)
+  template <typename T> T backward(T x, T y, T g) const {
+    return g * T(unary_detail::kInvSqrt2Pi) * std::exp(-(y + T(0.5) * x * x));
+  }
+  TensorRef backward_graph(TensorObject* x, TensorObject* y, TensorObject* g) const {
+    TensorRef e = apply_Exp(neg(add(y, unary_detail::scale(mul(x, x).get(), 0.5).get()).get()).get());
+    return mul(g, unary_detail::scale(e.get(), unary_detail::kInvSqrt2Pi));
+  }
+};
+
+struct SpecialErfcx {
+  FNGRAD_UNARY_NAMES("special_erfcx", "SpecialErfcxBackward0")
+  static constexpr const char* doc =
+      "The scaled complementary error function exp(x^2) erfc(x), elementwise.\n\n"
+      ">>> fngrad.special.erfcx(fngrad.tensor([0., 1., 30.]))\n"
+      "tensor([1.0000, 0.4276, 0.0188])";
+  static constexpr Saves saves = Saves::Both;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  static constexpr bool tensor_methods = false;
+  FNGRAD_SPECIAL_FORWARD(special::erfcx)
+  template <typename T> T backward(T x, T y, T g) const { return g * (T(2) * x * y - T(unary_detail::kTwoOverSqrtPi)); }
+  TensorRef backward_graph(TensorObject* x, TensorObject* y, TensorObject* g) const {
+    TensorRef d =
+        add(unary_detail::scale(mul(x, y).get(), 2.0).get(), Scalar::of_double(-unary_detail::kTwoOverSqrtPi));
+    return mul(g, d);
+  }
+};
+
+struct SpecialI0e {
+  FNGRAD_UNARY_NAMES("special_i0e", "SpecialI0EBackward0")
+  static constexpr const char* doc =
+      "The exponentially scaled modified Bessel function exp(-|x|) i0(x), elementwise.\n\n"
+      ">>> fngrad.special.i0e(fngrad.tensor([0., 1., 100.]))\n"
+      "tensor([1.0000, 0.4658, 0.0399])";
+  static constexpr Saves saves = Saves::Both;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  static constexpr bool tensor_methods = false;
+  FNGRAD_SPECIAL_FORWARD(special::i0e)
+  template <typename T> T backward(T x, T y, T g) const {
+    const T sign = x > T(0) ? T(1) : x < T(0) ? T(-1) : T(0);
+    return g * (unary_detail::in_double(special::i1e, x) - sign * y);
+  }
+  TensorRef backward_graph(TensorObject* x, TensorObject* y, TensorObject* g) const {
+    return mul(g, sub(apply_SpecialI1e(x).get(), mul(apply_Sign(x).get(), y).get()).get());
+  }
+};
+
+// i1'(x) = i0(x) - i1(x) / x, 1/2 at 0.
+struct SpecialI1 {
+  FNGRAD_UNARY_NAMES("special_i1", "SpecialI1Backward0")
+  static constexpr const char* doc =
+      "The modified Bessel function of the first kind of order 1, elementwise.\n\n"
+      ">>> fngrad.special.i1(fngrad.tensor([0., 1., -2.]))\n"
+      "tensor([ 0.0000,  0.5652, -1.5906])";
+  static constexpr Saves saves = Saves::Both;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  static constexpr bool tensor_methods = false;
+  FNGRAD_SPECIAL_FORWARD(special::i1)
+  template <typename T> T backward(T x, T y, T g) const {
+    if (x == T(0)) return T(0.5) * g;
+    return g * (unary_detail::in_double(special::i0, x) - y / x);
+  }
+  TensorRef backward_graph(TensorObject* x, TensorObject* y, TensorObject* g) const {
+    TensorRef d = sub(apply_I0(x).get(), div(y, x).get());
+    return mul(g, where(compare(CompareKind::Eq, x, Scalar::of_double(0)).get(), Scalar::of_double(0.5), d).get());
+  }
+};
+
+// i1e'(x) = i0e(x) - i1e(x) (sign(x) + 1/x), 1/2 at 0.
+struct SpecialI1e {
+  FNGRAD_UNARY_NAMES("special_i1e", "SpecialI1EBackward0")
+  static constexpr const char* doc =
+      "The exponentially scaled modified Bessel function exp(-|x|) i1(x), elementwise.\n\n"
+      ">>> fngrad.special.i1e(fngrad.tensor([0., 1., -100.]))\n"
+      "tensor([ 0.0000,  0.2079, -0.0397])";
+  static constexpr Saves saves = Saves::Both;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  static constexpr bool tensor_methods = false;
+  FNGRAD_SPECIAL_FORWARD(special::i1e)
+  template <typename T> T backward(T x, T y, T g) const {
+    if (x == T(0)) return T(0.5) * g;
+    const T sign = x > T(0) ? T(1) : T(-1);
+    return g * (unary_detail::in_double(special::i0e, x) - y * (sign + T(1) / x));
+  }
+  TensorRef backward_graph(TensorObject* x, TensorObject* y, TensorObject* g) const {
+    TensorRef d =
+        sub(apply_SpecialI0e(x).get(), mul(y, add(apply_Sign(x).get(), apply_Reciprocal(x).get()).get()).get());
+    return mul(g, where(compare(CompareKind::Eq, x, Scalar::of_double(0)).get(), Scalar::of_double(0.5), d).get());
+  }
+};
+
+#undef FNGRAD_SPECIAL_FORWARD
+
 // Below: ops with parameters, called explicitly (not in FNGRAD_UNARY_OPS).
+
+// polygamma(n, x), the n-th derivative of digamma; differentiable in x only.
+struct Polygamma {
+  FNGRAD_UNARY_NAMES("polygamma", "PolygammaBackward0")
+  static constexpr Saves saves = Saves::Input;
+  static constexpr bool float_only = true;
+  static constexpr bool has_contig = false;
+  int64_t n = 0;
+  template <typename T> T forward(T x) const {
+    return unary_detail::in_double([this](double v) { return special::polygamma(n, v); }, x);
+  }
+  template <typename T> T backward(T x, T, T g) const {
+    return g * unary_detail::in_double([this](double v) { return special::polygamma(n + 1, v); }, x);
+  }
+  TensorRef backward_graph(TensorObject* x, TensorObject*, TensorObject* g) const {
+    return mul(g, polygamma(x, n + 1));
+  }
+};
 
 struct LeakyRelu {
   FNGRAD_UNARY_NAMES("leaky_relu", "LeakyReluBackward0")

@@ -286,6 +286,13 @@ PYBIND11_MODULE(_C, m) {
       },
       py::arg("input"), py::arg("beta") = 1.0, py::arg("threshold") = 20.0);
   m.def(
+      "_polygamma",
+      [](py::handle x, py::handle n) {
+        return steal(ops::polygamma(tensor_arg(x, "polygamma"), parse_int(n.ptr(), "polygamma", "n")));
+      },
+      "polygamma(input, n): the n-th derivative of digamma (fngrad.polygamma takes n first).", py::arg("input"),
+      py::arg("n"));
+  m.def(
       "scatter_add",
       [](py::handle shape, py::handle positions, py::handle g) {
         return steal(ops::scatter_add(parse_shape_object(shape.ptr(), "scatter_add"),

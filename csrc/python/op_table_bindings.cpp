@@ -368,15 +368,17 @@ void append_op_table_methods(std::vector<PyMethodDef>& out) {
   }
   FNGRAD_UNARY_OPS(FNGRAD_UNARY_METHODS)
 #undef FNGRAD_UNARY_METHODS
-#define FNGRAD_BINARY_METHODS(Op)                                                                                     \
-  out.push_back({ops::Op::name, FASTCALL((binary_method<ops::Op, false>)), METH_FASTCALL | METH_KEYWORDS,             \
-                 keep(binary_signature<ops::Op>(true) + ops::Op::doc)});                                              \
-  if constexpr (ops::Op::inplace_method) {                                                                            \
-    out.push_back(                                                                                                    \
-        {keep(std::string(ops::Op::name) + "_"), FASTCALL((binary_method<ops::Op, true>)),                            \
-         METH_FASTCALL | METH_KEYWORDS,                                                                               \
-         keep(std::string(ops::Op::name) + "_" + binary_signature<ops::Op>(true).substr(std::strlen(ops::Op::name)) + \
-              inplace_doc(ops::Op::name, ops::Op::doc))});                                                            \
+#define FNGRAD_BINARY_METHODS(Op)                                                                           \
+  if constexpr (ops::Op::tensor_methods) {                                                                  \
+    out.push_back({ops::Op::name, FASTCALL((binary_method<ops::Op, false>)), METH_FASTCALL | METH_KEYWORDS, \
+                   keep(binary_signature<ops::Op>(true) + ops::Op::doc)});                                  \
+    if constexpr (ops::Op::inplace_method) {                                                                \
+      out.push_back({keep(std::string(ops::Op::name) + "_"), FASTCALL((binary_method<ops::Op, true>)),      \
+                     METH_FASTCALL | METH_KEYWORDS,                                                         \
+                     keep(std::string(ops::Op::name) + "_" +                                                \
+                          binary_signature<ops::Op>(true).substr(std::strlen(ops::Op::name)) +              \
+                          inplace_doc(ops::Op::name, ops::Op::doc))});                                      \
+    }                                                                                                       \
   }
   FNGRAD_BINARY_OPS(FNGRAD_BINARY_METHODS)
 #undef FNGRAD_BINARY_METHODS

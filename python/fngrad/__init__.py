@@ -146,6 +146,9 @@ from . import _typeinfo  # noqa: E402
 _family_all += _install_family(_typeinfo)
 from . import _compile  # noqa: E402
 _family_all += _install_family(_compile)
+from . import _special_ops  # noqa: E402
+_family_all += _install_family(_special_ops)
+from . import special  # noqa: E402,F401  (fngrad.special, as torch.special)
 from . import distributions  # noqa: E402,F401  (fngrad.distributions, as torch.distributions)
 from . import testing  # noqa: E402,F401  (fngrad.testing, as torch.testing)
 from . import amp  # noqa: E402  (fngrad.amp, as torch.amp)
@@ -273,6 +276,7 @@ __all__ = [
     "autocast",
     "get_autocast_dtype",
     "is_autocast_enabled",
+    "special",
     "save",
     "load",
     "from_dlpack",

@@ -3,14 +3,13 @@
 import builtins
 from typing import Any, Iterator
 
-from fngrad import amp as amp
 from fngrad import autograd as autograd
 from fngrad import backends as backends
 from fngrad import cuda as cuda
 from fngrad import distributions as distributions
-from fngrad import func as func
 from fngrad import nn as nn
 from fngrad import optim as optim
+from fngrad import special as special
 from fngrad import testing as testing
 from fngrad import utils as utils
 from fngrad._C import Size as Size
@@ -31,10 +30,12 @@ from fngrad._C import copysign as copysign
 from fngrad._C import cos as cos
 from fngrad._C import cosh as cosh
 from fngrad._C import deg2rad as deg2rad
+from fngrad._C import digamma as digamma
 from fngrad._C import dtype as dtype
 from fngrad._C import empty_cache as empty_cache
 from fngrad._C import erf as erf
 from fngrad._C import erfc as erfc
+from fngrad._C import erfinv as erfinv
 from fngrad._C import exp as exp
 from fngrad._C import exp2 as exp2
 from fngrad._C import expm1 as expm1
@@ -47,11 +48,13 @@ from fngrad._C import fmod as fmod
 from fngrad._C import frac as frac
 from fngrad._C import get_num_threads as get_num_threads
 from fngrad._C import hypot as hypot
+from fngrad._C import i0 as i0
 from fngrad._C import int16 as int16
 from fngrad._C import int32 as int32
 from fngrad._C import int64 as int64
 from fngrad._C import int8 as int8
 from fngrad._C import lerp as lerp
+from fngrad._C import lgamma as lgamma
 from fngrad._C import log as log
 from fngrad._C import log10 as log10
 from fngrad._C import log1p as log1p
@@ -75,6 +78,7 @@ from fngrad._C import sigmoid as sigmoid
 from fngrad._C import sign as sign
 from fngrad._C import silu as silu
 from fngrad._C import sin as sin
+from fngrad._C import sinc as sinc
 from fngrad._C import sinh as sinh
 from fngrad._C import sqrt as sqrt
 from fngrad._C import square as square
@@ -163,18 +167,6 @@ def linspace(start: Any, end: Any, steps: Any, dtype: Any = ..., device: Any = .
 def eye(n: Any, m: Any = ..., dtype: Any = ..., device: Any = ..., requires_grad: Any = ...) -> Tensor: ...
 def randint(low: Any, high: Any = ..., size: Any = ..., dtype: Any = ..., device: Any = ..., generator: Any = ...) -> Tensor: ...
 def randperm(n: Any, dtype: Any = ..., device: Any = ..., generator: Any = ...) -> Tensor: ...
-def vmap(func: Any, in_dims: Any = ..., out_dims: Any = ..., randomness: Any = ..., *, chunk_size: Any = ...) -> Any: ...
-
-
-class autocast:
-    def __call__(self, fn: Any) -> Any: ...
-    def __enter__(self) -> Any: ...
-    def __exit__(self, *args: Any, **kwargs: Any) -> Any: ...
-    def __init__(self, device_type: Any, dtype: Any = ..., enabled: Any = ..., cache_enabled: Any = ...) -> None: ...
-    device: Any
-    fast_dtype: Any
-def get_autocast_dtype(device_type: Any) -> Any: ...
-def is_autocast_enabled(device_type: Any = ...) -> builtins.bool: ...
 def save(obj: Any, f: Any) -> None: ...
 def load(f: Any, map_location: Any = ..., *, weights_only: Any = ..., mmap: Any = ...) -> Any: ...
 def from_dlpack(ext_tensor: Any, *, device: Any = ..., copy: Any = ...) -> Any: ...
@@ -485,10 +477,5 @@ class iinfo:
     def __repr__(self) -> builtins.str: ...
     dtype: Any
 def compile(model: Any = ..., *, fullgraph: Any = ..., dynamic: Any = ..., backend: Any = ..., mode: Any = ..., options: Any = ..., disable: Any = ..., **kwargs: Any) -> Any: ...
-def use_deterministic_algorithms(mode: Any, *, warn_only: Any = ...) -> None: ...
-def are_deterministic_algorithms_enabled() -> builtins.bool: ...
-def is_deterministic_algorithms_warn_only_enabled() -> builtins.bool: ...
-def set_deterministic_debug_mode(debug_mode: Any) -> None: ...
-def get_deterministic_debug_mode() -> builtins.int: ...
-def set_float32_matmul_precision(precision: Any) -> None: ...
-def get_float32_matmul_precision() -> builtins.str: ...
+def polygamma(n: Any, input: Any, *, out: Any = ...) -> Any: ...
+def mvlgamma(input: Any, p: Any, *, out: Any = ...) -> Any: ...

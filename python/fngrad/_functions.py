@@ -8,8 +8,9 @@ import collections
 
 from . import _C
 
-_unary = list(_C.unary_ops)
-_binary = list(_C.binary_ops)
+# The special_<name> entries are torch.special's only (fngrad.special.<name>), not fngrad.<name>.
+_unary = [n for n in _C.unary_ops if not n.startswith("special_")]
+_binary = [n for n in _C.binary_ops if not n.startswith("special_")]
 _ternary = list(_C.ternary_ops)
 
 __all__ = [

@@ -312,7 +312,7 @@ def _fngrad_callable(op, form, fngrad):
 
 def _torch_forms(op):
     forms = []
-    if op.op is not None and "." not in op.name or op.name.startswith(("nn.functional.", "linalg.")):
+    if op.op is not None and "." not in op.name or op.name.startswith(("nn.functional.", "linalg.", "special.")):
         forms.append(("function", op.op))
     if op.method_variant is not None and "." not in op.name:
         forms.append(("method", op.method_variant))
@@ -629,6 +629,8 @@ def main(argv=None):
     parser.add_argument("--no-write", action="store_true", help="do not rewrite STATUS.md")
     parser.add_argument("--jobs", type=int, default=2, help="child processes at once")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds for one child process")
+    parser.add_argument("--out-of-scope", action="store_true",
+                        help="also run the named entries the scope rule leaves out (special functions, ...)")
     args = parser.parse_args(argv)
     if args.child:
         child(args.names)
@@ -641,6 +643,7 @@ def main(argv=None):
         ok, why = in_scope(op)
         if args.names and op.name not in args.names:
             continue
+        ok = ok or (args.out_of_scope and bool(args.names))
         (scope.append(entry_id(op)) if ok else out_of_scope.__setitem__(entry_id(op), why))
     start = time.perf_counter()
     jobs = max(1, min(args.jobs, len(scope)))
