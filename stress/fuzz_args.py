@@ -108,6 +108,20 @@ KNOWN = [
     # given positionally is accepted. fngrad accepts both spellings, as the positional call.
     (None, "got (other=Tensor, input=", "PyTorch's number-first overload calls its first parameter `self`, so "
      "input=<number> is refused where the positional call is accepted; fngrad accepts both"),
+    # fngrad's special functions compute half-precision inputs in float32 and round, as its other
+    # unary float ops do; PyTorch has no Half/BFloat16 kernel for these three.
+    ("special_erfcx", "not implemented for '", "PyTorch has no float16/bfloat16 erfcx kernel; fngrad computes in "
+     "float32 and rounds"),
+    ("special_log_ndtr", "not implemented for '", "as erfcx"),
+    ("special_ndtri", "not implemented for '", "as erfcx"),
+    ("digamma", "grad", "digamma's gradient (trigamma) at a pole, a non-positive integer: fngrad gives inf, "
+     "PyTorch's series a large finite value (1.7e16)"),
+    ("floor_divide", "\"div_floor_cpu\" not implemented for 'Bool'", "bool // bool: fngrad divides as integers "
+     "and gives bool; PyTorch has no bool kernel"),
+    ("pow", "\"pow\" not implemented for 'Bool'", "bool ** bool: fngrad computes it (x ** y is x or not y); "
+     "PyTorch has no bool kernel"),
+    ("cdist", "expected scalar type", "mixed float dtypes: fngrad promotes both inputs as a binary op does; "
+     "PyTorch's cdist kernel wants one dtype"),
 ]
 # fngrad accepting a call PyTorch refuses (integer inputs to float-only activations, a Python number
 # where PyTorch wants a tensor, a Tensor method PyTorch lacks, a backward PyTorch has no formula for)

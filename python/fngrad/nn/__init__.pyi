@@ -233,7 +233,58 @@ class Embedding(Module):
     weight: Any
 
 
+class EmbeddingBag(Module):
+    def __init__(self, num_embeddings: Any, embedding_dim: Any, max_norm: Any = ..., norm_type: Any = ..., scale_grad_by_freq: Any = ..., mode: Any = ..., sparse: Any = ..., _weight: Any = ..., include_last_offset: Any = ..., padding_idx: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any, offsets: Any = ..., per_sample_weights: Any = ...) -> Any: ...  # type: ignore[override]
+    @classmethod
+    def from_pretrained(self, embeddings: Any, freeze: Any = ..., max_norm: Any = ..., norm_type: Any = ..., scale_grad_by_freq: Any = ..., mode: Any = ..., sparse: Any = ..., include_last_offset: Any = ..., padding_idx: Any = ...) -> Any: ...
+    def reset_parameters(self) -> Any: ...
+    padding_idx: Any
+    weight: Any
+
+
 class Dropout(Module):
+    def __init__(self, p: Any = ..., inplace: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    inplace: Any
+    p: Any
+
+
+class Dropout1d(Module):
+    def __init__(self, p: Any = ..., inplace: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    inplace: Any
+    p: Any
+
+
+class Dropout2d(Module):
+    def __init__(self, p: Any = ..., inplace: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    inplace: Any
+    p: Any
+
+
+class Dropout3d(Module):
+    def __init__(self, p: Any = ..., inplace: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    inplace: Any
+    p: Any
+
+
+class AlphaDropout(Module):
+    def __init__(self, p: Any = ..., inplace: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    inplace: Any
+    p: Any
+
+
+class FeatureAlphaDropout(Module):
     def __init__(self, p: Any = ..., inplace: Any = ...) -> None: ...
     def extra_repr(self) -> Any: ...
     def forward(self, input: Any) -> Any: ...  # type: ignore[override]
@@ -313,20 +364,48 @@ class BatchNorm2d(Module):
     weight: Any
 
 
-class InstanceNorm1d(Module):
-    def __init__(self, num_features: Any, eps: Any = ..., momentum: Any = ..., affine: Any = ..., track_running_stats: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
+class BatchNorm3d(Module):
+    def __init__(self, num_features: Any, eps: Any = ..., momentum: Any = ..., affine: Any = ..., track_running_stats: Any = ..., bias: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
     def extra_repr(self) -> Any: ...
     def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    def reset_parameters(self) -> Any: ...
+    def reset_running_stats(self) -> Any: ...
+    affine: Any
     bias: Any
+    eps: Any
+    momentum: Any
+    num_features: Any
+    track_running_stats: Any
     weight: Any
+
+
+class SyncBatchNorm(Module):
+    def __init__(self, num_features: Any, eps: Any = ..., momentum: Any = ..., affine: Any = ..., track_running_stats: Any = ..., process_group: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
+    @classmethod
+    def convert_sync_batchnorm(self, module: Any, process_group: Any = ...) -> Any: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    def reset_parameters(self) -> Any: ...
+    def reset_running_stats(self) -> Any: ...
+    process_group: Any
+
+
+class InstanceNorm1d(Module):
+    def __init__(self, num_features: Any, eps: Any = ..., momentum: Any = ..., affine: Any = ..., track_running_stats: Any = ..., device: Any = ..., dtype: Any = ..., *, bias: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
 
 
 class InstanceNorm2d(Module):
-    def __init__(self, num_features: Any, eps: Any = ..., momentum: Any = ..., affine: Any = ..., track_running_stats: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
+    def __init__(self, num_features: Any, eps: Any = ..., momentum: Any = ..., affine: Any = ..., track_running_stats: Any = ..., device: Any = ..., dtype: Any = ..., *, bias: Any = ...) -> None: ...
     def extra_repr(self) -> Any: ...
     def forward(self, input: Any) -> Any: ...  # type: ignore[override]
-    bias: Any
-    weight: Any
+
+
+class InstanceNorm3d(Module):
+    def __init__(self, num_features: Any, eps: Any = ..., momentum: Any = ..., affine: Any = ..., track_running_stats: Any = ..., device: Any = ..., dtype: Any = ..., *, bias: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
 
 
 class Conv1d(Module):
@@ -367,6 +446,25 @@ class Conv2d(Module):
     weight: Any
 
 
+class Conv3d(Module):
+    def __init__(self, in_channels: Any, out_channels: Any, kernel_size: Any, stride: Any = ..., padding: Any = ..., dilation: Any = ..., groups: Any = ..., bias: Any = ..., padding_mode: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    def reset_parameters(self) -> Any: ...
+    bias: Any
+    dilation: Any
+    groups: Any
+    in_channels: Any
+    kernel_size: Any
+    out_channels: Any
+    output_padding: Any
+    padding: Any
+    padding_mode: Any
+    stride: Any
+    transposed: Any
+    weight: Any
+
+
 class ConvTranspose1d(Module):
     def __init__(self, in_channels: Any, out_channels: Any, kernel_size: Any, stride: Any = ..., padding: Any = ..., output_padding: Any = ..., groups: Any = ..., bias: Any = ..., dilation: Any = ..., padding_mode: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
     def extra_repr(self) -> Any: ...
@@ -376,6 +474,14 @@ class ConvTranspose1d(Module):
 
 
 class ConvTranspose2d(Module):
+    def __init__(self, in_channels: Any, out_channels: Any, kernel_size: Any, stride: Any = ..., padding: Any = ..., output_padding: Any = ..., groups: Any = ..., bias: Any = ..., dilation: Any = ..., padding_mode: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any, output_size: Any = ...) -> Any: ...  # type: ignore[override]
+    def reset_parameters(self) -> Any: ...
+    output_padding: Any
+
+
+class ConvTranspose3d(Module):
     def __init__(self, in_channels: Any, out_channels: Any, kernel_size: Any, stride: Any = ..., padding: Any = ..., output_padding: Any = ..., groups: Any = ..., bias: Any = ..., dilation: Any = ..., padding_mode: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
     def extra_repr(self) -> Any: ...
     def forward(self, input: Any, output_size: Any = ...) -> Any: ...  # type: ignore[override]
@@ -513,6 +619,18 @@ class MaxPool2d(Module):
     stride: Any
 
 
+class MaxPool3d(Module):
+    def __init__(self, kernel_size: Any, stride: Any = ..., padding: Any = ..., dilation: Any = ..., return_indices: Any = ..., ceil_mode: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    ceil_mode: Any
+    dilation: Any
+    kernel_size: Any
+    padding: Any
+    return_indices: Any
+    stride: Any
+
+
 class AvgPool1d(Module):
     def __init__(self, kernel_size: Any, stride: Any = ..., padding: Any = ..., ceil_mode: Any = ..., count_include_pad: Any = ...) -> None: ...
     def extra_repr(self) -> Any: ...
@@ -536,6 +654,10 @@ class AvgPool2d(Module):
     stride: Any
 
 
+class AvgPool3d(AvgPool2d):
+    def forward(self, input: Any) -> Any: ...
+
+
 class AdaptiveAvgPool1d(Module):
     def __init__(self, output_size: Any) -> None: ...
     def extra_repr(self) -> Any: ...
@@ -550,6 +672,13 @@ class AdaptiveAvgPool2d(Module):
     output_size: Any
 
 
+class AdaptiveAvgPool3d(Module):
+    def __init__(self, output_size: Any) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    output_size: Any
+
+
 class AdaptiveMaxPool1d(Module):
     def __init__(self, output_size: Any, return_indices: Any = ...) -> None: ...
     def extra_repr(self) -> Any: ...
@@ -558,6 +687,13 @@ class AdaptiveMaxPool1d(Module):
 
 
 class AdaptiveMaxPool2d(Module):
+    def __init__(self, output_size: Any, return_indices: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    return_indices: Any
+
+
+class AdaptiveMaxPool3d(Module):
     def __init__(self, output_size: Any, return_indices: Any = ...) -> None: ...
     def extra_repr(self) -> Any: ...
     def forward(self, input: Any) -> Any: ...  # type: ignore[override]
@@ -588,6 +724,36 @@ class MaxUnpool3d(Module):
     def forward(self, input: Any, indices: Any, output_size: Any = ...) -> Any: ...  # type: ignore[override]
     kernel_size: Any
     padding: Any
+    stride: Any
+
+
+class LPPool1d(Module):
+    def __init__(self, norm_type: Any, kernel_size: Any, stride: Any = ..., ceil_mode: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    ceil_mode: Any
+    kernel_size: Any
+    norm_type: Any
+    stride: Any
+
+
+class LPPool2d(Module):
+    def __init__(self, norm_type: Any, kernel_size: Any, stride: Any = ..., ceil_mode: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    ceil_mode: Any
+    kernel_size: Any
+    norm_type: Any
+    stride: Any
+
+
+class LPPool3d(Module):
+    def __init__(self, norm_type: Any, kernel_size: Any, stride: Any = ..., ceil_mode: Any = ...) -> None: ...
+    def extra_repr(self) -> Any: ...
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+    ceil_mode: Any
+    kernel_size: Any
+    norm_type: Any
     stride: Any
 
 
@@ -666,6 +832,66 @@ class CosineSimilarity(Module):
     def forward(self, x1: Any, x2: Any) -> Any: ...  # type: ignore[override]
     dim: Any
     eps: Any
+
+
+class UpsamplingNearest2d(Upsample):
+    def __init__(self, size: Any = ..., scale_factor: Any = ...) -> None: ...
+
+
+class UpsamplingBilinear2d(Upsample):
+    def __init__(self, size: Any = ..., scale_factor: Any = ...) -> None: ...
+
+
+class ConstantPad3d(ConstantPad1d):
+    nd: Any
+
+
+class ZeroPad3d(ZeroPad1d):
+    nd: Any
+
+
+class ReflectionPad3d(ReflectionPad1d):
+    nd: Any
+
+
+class ReplicationPad3d(ReplicationPad1d):
+    nd: Any
+
+
+class CircularPad3d(CircularPad1d):
+    nd: Any
+
+
+class RNNBase(Module):
+    def __init__(self, mode: Any, input_size: Any, hidden_size: Any, num_layers: Any = ..., bias: Any = ..., batch_first: Any = ..., dropout: Any = ..., bidirectional: Any = ..., proj_size: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
+    @property
+    def all_weights(self) -> Any: ...
+    def extra_repr(self) -> Any: ...
+    def flatten_parameters(self) -> Any: ...
+    def forward(self, input: Any, hx: Any = ...) -> Any: ...  # type: ignore[override]
+    def reset_parameters(self) -> Any: ...
+    batch_first: Any
+    bias: Any
+    bidirectional: Any
+    dropout: Any
+    hidden_size: Any
+    input_size: Any
+    mode: Any
+    num_layers: Any
+    proj_size: Any
+
+
+class RNN(RNNBase):
+    def __init__(self, input_size: Any, hidden_size: Any, num_layers: Any = ..., nonlinearity: Any = ..., bias: Any = ..., batch_first: Any = ..., dropout: Any = ..., bidirectional: Any = ..., device: Any = ..., dtype: Any = ..., **kwargs: Any) -> None: ...
+    nonlinearity: Any
+
+
+class LSTM(RNNBase):
+    def __init__(self, input_size: Any, hidden_size: Any, num_layers: Any = ..., bias: Any = ..., batch_first: Any = ..., dropout: Any = ..., bidirectional: Any = ..., proj_size: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
+
+
+class GRU(RNNBase):
+    def __init__(self, input_size: Any, hidden_size: Any, num_layers: Any = ..., bias: Any = ..., batch_first: Any = ..., dropout: Any = ..., bidirectional: Any = ..., device: Any = ..., dtype: Any = ..., **kwargs: Any) -> None: ...
 
 
 class RNNCell(Module):
@@ -871,6 +1097,79 @@ class Softmin(Module):
     dim: Any
 
 
+class Softmax2d(Module):
+    def forward(self, input: Any) -> Any: ...  # type: ignore[override]
+
+
+class MultiheadAttention(Module):
+    def __init__(self, embed_dim: Any, num_heads: Any, dropout: Any = ..., bias: Any = ..., add_bias_kv: Any = ..., add_zero_attn: Any = ..., kdim: Any = ..., vdim: Any = ..., batch_first: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
+    def forward(self, query: Any, key: Any, value: Any, key_padding_mask: Any = ..., need_weights: Any = ..., attn_mask: Any = ..., average_attn_weights: Any = ..., is_causal: Any = ...) -> Any: ...  # type: ignore[override]
+    def merge_masks(self, attn_mask: Any, key_padding_mask: Any, query: Any) -> Any: ...
+    add_zero_attn: Any
+    batch_first: Any
+    bias_k: Any
+    bias_v: Any
+    dropout: Any
+    embed_dim: Any
+    head_dim: Any
+    in_proj_bias: Any
+    in_proj_weight: Any
+    k_proj_weight: Any
+    kdim: Any
+    num_heads: Any
+    out_proj: Any
+    q_proj_weight: Any
+    v_proj_weight: Any
+    vdim: Any
+
+
+class Transformer(Module):
+    def __init__(self, d_model: Any = ..., nhead: Any = ..., num_encoder_layers: Any = ..., num_decoder_layers: Any = ..., dim_feedforward: Any = ..., dropout: Any = ..., activation: Any = ..., custom_encoder: Any = ..., custom_decoder: Any = ..., layer_norm_eps: Any = ..., batch_first: Any = ..., norm_first: Any = ..., bias: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
+    def forward(self, src: Any, tgt: Any, src_mask: Any = ..., tgt_mask: Any = ..., memory_mask: Any = ..., src_key_padding_mask: Any = ..., tgt_key_padding_mask: Any = ..., memory_key_padding_mask: Any = ..., src_is_causal: Any = ..., tgt_is_causal: Any = ..., memory_is_causal: Any = ...) -> Any: ...  # type: ignore[override]
+    @staticmethod
+    def generate_square_subsequent_mask(sz: Any, device: Any = ..., dtype: Any = ...) -> Any: ...
+    batch_first: Any
+    d_model: Any
+    decoder: Any
+    encoder: Any
+    nhead: Any
+
+
+class TransformerEncoder(Module):
+    def __init__(self, encoder_layer: Any, num_layers: Any, norm: Any = ..., enable_nested_tensor: Any = ..., mask_check: Any = ...) -> None: ...
+    def forward(self, src: Any, mask: Any = ..., src_key_padding_mask: Any = ..., is_causal: Any = ...) -> Any: ...  # type: ignore[override]
+    enable_nested_tensor: Any
+    layers: Any
+    mask_check: Any
+    norm: Any
+    num_layers: Any
+    use_nested_tensor: Any
+
+
+class TransformerDecoder(Module):
+    def __init__(self, decoder_layer: Any, num_layers: Any, norm: Any = ...) -> None: ...
+    def forward(self, tgt: Any, memory: Any, tgt_mask: Any = ..., memory_mask: Any = ..., tgt_key_padding_mask: Any = ..., memory_key_padding_mask: Any = ..., tgt_is_causal: Any = ..., memory_is_causal: Any = ...) -> Any: ...  # type: ignore[override]
+    layers: Any
+    norm: Any
+    num_layers: Any
+
+
+class TransformerEncoderLayer(Module):
+    def __init__(self, d_model: Any, nhead: Any, dim_feedforward: Any = ..., dropout: Any = ..., activation: Any = ..., layer_norm_eps: Any = ..., batch_first: Any = ..., norm_first: Any = ..., bias: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
+    def forward(self, src: Any, src_mask: Any = ..., src_key_padding_mask: Any = ..., is_causal: Any = ...) -> Any: ...  # type: ignore[override]
+    activation: Any
+    activation_relu_or_gelu: Any
+    self_attn: Any
+
+
+class TransformerDecoderLayer(Module):
+    def __init__(self, d_model: Any, nhead: Any, dim_feedforward: Any = ..., dropout: Any = ..., activation: Any = ..., layer_norm_eps: Any = ..., batch_first: Any = ..., norm_first: Any = ..., bias: Any = ..., device: Any = ..., dtype: Any = ...) -> None: ...
+    def forward(self, tgt: Any, memory: Any, tgt_mask: Any = ..., memory_mask: Any = ..., tgt_key_padding_mask: Any = ..., memory_key_padding_mask: Any = ..., tgt_is_causal: Any = ..., memory_is_causal: Any = ...) -> Any: ...  # type: ignore[override]
+    activation: Any
+    multihead_attn: Any
+    self_attn: Any
+
+
 class MSELoss(Module):
     def __init__(self, size_average: Any = ..., reduce: Any = ..., reduction: Any = ...) -> None: ...
     def forward(self, input: Any, target: Any) -> Any: ...  # type: ignore[override]
@@ -982,3 +1281,17 @@ class GaussianNLLLoss(Module):
     def forward(self, input: Any, target: Any, var: Any) -> Any: ...  # type: ignore[override]
     eps: Any
     full: Any
+
+
+class TripletMarginWithDistanceLoss(Module):
+    def __init__(self, *, distance_function: Any = ..., margin: Any = ..., swap: Any = ..., reduction: Any = ...) -> None: ...
+    def forward(self, anchor: Any, positive: Any, negative: Any) -> Any: ...  # type: ignore[override]
+    distance_function: Any
+    margin: Any
+    swap: Any
+
+
+class MultiLabelMarginLoss(Module):
+    def __init__(self, size_average: Any = ..., reduce: Any = ..., reduction: Any = ...) -> None: ...
+    def forward(self, input: Any, target: Any) -> Any: ...  # type: ignore[override]
+    reduction: Any
