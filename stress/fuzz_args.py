@@ -68,6 +68,9 @@ KNOWN = [
     ("floor_divide", "values differ", "uint8 divided by a negative number: fngrad divides in int64 and wraps the "
      "quotient (Note [Storage dtypes]); PyTorch wraps the divisor to uint8 first"),
     ("remainder", "values differ", "uint8 and a negative divisor, as floor_divide"),
+    ("fmod", "values differ", "uint8 and a negative divisor, as floor_divide"),
+    ("bmm", "to have the same dtype", "an empty batch of mixed dtypes: PyTorch returns the empty product without "
+     "its dtype check, fngrad checks first (as eigvalsh)"),
     ("cholesky_inverse", "grad", "the gradient for a factor whose other triangle holds values: PyTorch's formula "
      "reads them, fngrad's reads the triangle the forward used"),
     ("cholesky_solve", "grad", "the gradient for a factor whose other triangle holds values: PyTorch's formula "
