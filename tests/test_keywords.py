@@ -145,7 +145,12 @@ INPLACE_TWINS = {"add_", "sub_", "mul_", "div_", "pow_", "addcmul_", "addcdiv_",
 # those without a case of their own above get this one (values kept away from zero divisors).
 _OTHER = np.array([[1.5, -0.7, 2.5], [0.9, 1.1, -1.3]], dtype=np.float32)
 for _op in fngrad._C.binary_ops:
-    if not any(case == _op or case.startswith(_op + "_") for case in KEYWORD_CASES):
+    if any(case == _op or case.startswith(_op + "_") for case in KEYWORD_CASES):
+        continue
+    if _op.startswith("special_"):  # torch.special's functions have no Tensor method
+        KEYWORD_CASES[f"{_op}_other_kw"] = lambda L, op=_op[len("special_"):]: getattr(L.special, op)(
+            L.tensor(np.abs(A) + 0.5), other=L.tensor(_OTHER))
+    else:
         KEYWORD_CASES[f"{_op}_other_kw"] = lambda L, op=_op: getattr(L.tensor(np.abs(A) + 0.5), op)(other=L.tensor(_OTHER))
 
 NO_ARGUMENTS = {"item", "clone", "detach", "detach_", "retain_grad", "negative", "absolute", "dim", "numel",

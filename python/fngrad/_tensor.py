@@ -120,7 +120,7 @@ class Tensor(_C.TensorBase):
         ``Tensor([1, 2])`` a copy of the data as the default dtype. Prefer ``fngrad.tensor``/``empty``."""
         if cls is not Tensor and not (args or kwargs):
             return super().__new__(cls)
-        return _legacy_new(_creation._default_dtype, args, kwargs, "Tensor")
+        return _legacy_new(_creation.get_default_dtype(), args, kwargs, "Tensor")
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Computes the gradient of this tensor with respect to the graph's leaves.
