@@ -53,7 +53,7 @@ def np_bessel_i(nu, x, scaled=False):
 
 def np_mpmath(name, *params):
     """mpmath's `name` (digamma, polygamma, erfinv: NumPy has none) as a float64 reference;
-    mpmath is imported when the reference first runs (it comes with sympy)."""
+    mpmath (a test dependency: pyproject.toml's [test] extra) is imported when the reference first runs."""
     def ref(*xs):
         import mpmath
         fn = getattr(mpmath, name)
