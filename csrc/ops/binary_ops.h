@@ -211,10 +211,10 @@ struct Add : BinaryDefaults {
     if constexpr (std::is_same_v<T, bool>)
       return a || (b && alpha != 0);  // logical or, as in PyTorch
     else
-      return alpha == 1 ? a + b : a + static_cast<T>(alpha) * b;
+      return a + static_cast<T>(alpha) * b;  // (exact for alpha 1; a branch on alpha kept GCC from vectorising)
   }
   template <typename T> T grad_a(T, T, T, T g) const { return g; }
-  template <typename T> T grad_b(T, T, T, T g) const { return alpha == 1 ? g : static_cast<T>(alpha) * g; }
+  template <typename T> T grad_b(T, T, T, T g) const { return static_cast<T>(alpha) * g; }
   TensorRef graph_grad_a(TensorObject*, TensorObject*, TensorObject*, TensorObject* g) const {
     return TensorRef::borrow(g);
   }
@@ -255,9 +255,9 @@ struct Sub : BinaryDefaults {
            "mask, use the `~` or `logical_not()` operator instead.");
     }
   }
-  template <typename T> T forward(T a, T b) const { return alpha == 1 ? a - b : a - static_cast<T>(alpha) * b; }
+  template <typename T> T forward(T a, T b) const { return a - static_cast<T>(alpha) * b; }  // (as Add's)
   template <typename T> T grad_a(T, T, T, T g) const { return g; }
-  template <typename T> T grad_b(T, T, T, T g) const { return alpha == 1 ? -g : static_cast<T>(-alpha) * g; }
+  template <typename T> T grad_b(T, T, T, T g) const { return static_cast<T>(-alpha) * g; }
   TensorRef graph_grad_a(TensorObject*, TensorObject*, TensorObject*, TensorObject* g) const {
     return TensorRef::borrow(g);
   }
