@@ -72,19 +72,21 @@ TensorRef gather_dim(TensorObject* x, int64_t dim, TensorObject* idx, const char
   return out;
 }
 
-TensorRef scatter_add_dim(TensorObject* self, int64_t dim, TensorObject* idx, TensorObject* src, const char* op) {
-  check_dim_args(self, dim, idx, op);
-  FNGRAD_INTERNAL_ASSERT(src->dtype == self->dtype && ndim(src) == ndim(idx));
-  TensorRef out = contiguous_copy(self);
-  if (idx->numel == 0) return out;
+namespace {
+
+// Adds src's elements at idx along dim into out (contiguous, written in place).
+void scatter_add_into(TensorObject* out, int64_t dim, TensorObject* idx, TensorObject* src, const char* op) {
+  check_dim_args(out, dim, idx, op);
+  FNGRAD_INTERNAL_ASSERT(src->dtype == out->dtype && ndim(src) == ndim(idx) && out->contiguous);
+  if (idx->numel == 0) return;
   const Lines lines{idx->sizes, dim};
-  const int64_t len = idx->sizes[dim], size = self->sizes[dim];
+  const int64_t len = idx->sizes[dim], size = out->sizes[dim];
   const int64_t os = out->strides[dim], is = idx->strides[dim], ss = src->strides[dim];
   const int64_t* ip = data_ptr<int64_t>(idx);
-  bool ok = dispatch(self->dtype, [&](auto tag) {
+  bool ok = dispatch(out->dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* sp = data_ptr<T>(src);
-    T* op_ = data_ptr<T>(out.get());
+    T* op_ = data_ptr<T>(out);
     return run_lines(lines.count(), len, [&](int64_t b, int64_t e) {
       for (int64_t l = b; l < e; l++) {
         T* ol = op_ + lines.offset(l, out->strides);
@@ -113,6 +115,20 @@ TensorRef scatter_add_dim(TensorObject* self, int64_t dim, TensorObject* idx, Te
     });
   });
   if (!ok) fail_out_of_bounds(idx, size, dim, op);
+}
+
+}  // namespace
+
+TensorRef scatter_add_dim(TensorObject* self, int64_t dim, TensorObject* idx, TensorObject* src, const char* op) {
+  TensorRef out = contiguous_copy(self);
+  scatter_add_into(out.get(), dim, idx, src, op);
+  return out;
+}
+
+TensorRef scatter_add_zeros_dim(const DimVec& sizes, int64_t dim, TensorObject* idx, TensorObject* src,
+                                const char* op) {
+  TensorRef out = zeros(sizes, src->dtype);
+  scatter_add_into(out.get(), dim, idx, src, op);
   return out;
 }
 

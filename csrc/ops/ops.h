@@ -130,6 +130,8 @@ TensorRef contiguous(TensorObject* x);
 TensorRef gather_dim(TensorObject* x, int64_t dim, TensorObject* idx, const char* op);
 // A contiguous copy of self with src's elements added at idx along dim (repeats accumulate).
 TensorRef scatter_add_dim(TensorObject* self, int64_t dim, TensorObject* idx, TensorObject* src, const char* op);
+// The same into zeros of shape `sizes` (gather's gradient, in one pass less than a copy of zeros).
+TensorRef scatter_add_zeros_dim(const DimVec& sizes, int64_t dim, TensorObject* idx, TensorObject* src, const char* op);
 // Running sums along dim in x's dtype (float32, float64 or int64), from the end when reverse.
 TensorRef cumsum_dim(TensorObject* x, int64_t dim, bool reverse);
 

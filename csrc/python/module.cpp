@@ -316,6 +316,15 @@ PYBIND11_MODULE(_C, m) {
       "scatter_add's kernel (no graph; fngrad.scatter_add checks the arguments).", py::arg("input"), py::arg("dim"),
       py::arg("index"), py::arg("src"), py::arg("op"));
   m.def(
+      "_scatter_add_zeros_dim",
+      [](py::handle shape, int64_t dim, py::handle idx, py::handle src, const std::string& op) {
+        return steal(ops::scatter_add_zeros_dim(parse_shape_object(shape.ptr(), op.c_str()), dim,
+                                                tensor_arg(idx, op.c_str(), "index"),
+                                                tensor_arg(src, op.c_str(), "src"), op.c_str()));
+      },
+      "scatter_add's kernel into zeros of `shape` (no graph): gather's gradient.", py::arg("shape"), py::arg("dim"),
+      py::arg("index"), py::arg("src"), py::arg("op"));
+  m.def(
       "_cumsum_dim",
       [](py::handle x, int64_t dim, bool reverse) {
         return steal(ops::cumsum_dim(tensor_arg(x, "cumsum"), dim, reverse));

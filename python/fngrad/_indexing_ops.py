@@ -217,6 +217,10 @@ class Gather(Function):
     @staticmethod
     def backward(ctx, grad):
         (index,) = ctx.saved_tensors
+        if not is_grad_enabled() and grad.dtype in _NATIVE_SCATTER_ADD and index.numel():
+            # (the gradient of sort/topk/kthvalue/median's values too: one pass into fresh zeros)
+            _, i, g = _native_args(grad, index, grad)
+            return _C._scatter_add_zeros_dim(ctx.shape or (1,), ctx.dim, i, g, "gather").reshape(ctx.shape), None, None
         return scatter_add(_zeros(ctx.shape, grad), ctx.dim, index, grad), None, None
 
 
