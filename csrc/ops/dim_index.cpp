@@ -132,6 +132,41 @@ TensorRef scatter_add_zeros_dim(const DimVec& sizes, int64_t dim, TensorObject* 
   return out;
 }
 
+namespace {
+
+constexpr int64_t kLanes = 8, kSegment = 32;
+
+// cumsum along the last dim for `lanes` (<= kLanes) rows of n elements from xs into os: each row is a
+// chain of dependent adds, so the rows take turns kSegment steps at a time and their chains overlap.
+// A function of its own, with the direction a template parameter: inside cumsum_dim's lambda, GCC
+// compiled the loop ~45% slower forward and 2x slower reversed.
+template <typename T, bool Reverse> void scan_lanes(const T* xs, T* os, int64_t lanes, int64_t n) {
+  T acc[kLanes] = {};
+  for (int64_t s0 = 0; s0 < n; s0 += kSegment) {
+    const int64_t s1 = std::min(n, s0 + kSegment);
+    for (int64_t r = 0; r < lanes; r++) {
+      // Reversed, row r is read from its end: step s is position n - 1 - s.
+      const T* xl = Reverse ? xs + r * n + (n - 1) : xs + r * n;
+      T* ol = Reverse ? os + r * n + (n - 1) : os + r * n;
+      T a = acc[r];
+      int64_t step = s0;
+      if (step == 0) {  // the first sum is the first element itself (0 + -0.0 would be +0.0)
+        a = xl[0];
+        ol[0] = a;
+        step = 1;
+      }
+      for (; step < s1; step++) {
+        const int64_t k = Reverse ? -step : step;
+        a = a + xl[k];
+        ol[k] = a;
+      }
+      acc[r] = a;
+    }
+  }
+}
+
+}  // namespace
+
 TensorRef cumsum_dim(TensorObject* x_in, int64_t dim, bool reverse) {
   FNGRAD_INTERNAL_ASSERT(dim >= 0 && dim < ndim(x_in));
   TensorRef x = fngrad::contiguous(x_in);
@@ -145,7 +180,6 @@ TensorRef cumsum_dim(TensorObject* x_in, int64_t dim, bool reverse) {
   // side by side so that their chains overlap. Otherwise an item is (outer index, a block of inner
   // columns), scanned row by row so that the adds are contiguous and vectorise. Either way the sums
   // are NumPy's: sequential along the dim, in the tensor's dtype.
-  constexpr int64_t kLanes = 8, kSegment = 32;
   const int64_t block = std::min<int64_t>(inner, 1024);
   const int64_t blocks = (inner + block - 1) / block;
   const int64_t items = inner == 1 ? (outer + kLanes - 1) / kLanes : outer * blocks;
@@ -158,23 +192,10 @@ TensorRef cumsum_dim(TensorObject* x_in, int64_t dim, bool reverse) {
         for (int64_t w = b; w < e; w++) {
           if (inner == 1) {
             const int64_t r0 = w * kLanes, lanes = std::min(kLanes, outer - r0);
-            const T* xs = xp + r0 * n;
-            T* os = op_ + r0 * n;
-            T acc[kLanes] = {};
-            for (int64_t s0 = 0; s0 < n; s0 += kSegment) {
-              const int64_t s1 = std::min(n, s0 + kSegment);
-              for (int64_t r = 0; r < lanes; r++) {
-                T a = acc[r];
-                const T* xl = xs + r * n;
-                T* ol = os + r * n;
-                for (int64_t step = s0; step < s1; step++) {
-                  const int64_t k = reverse ? n - 1 - step : step;
-                  a = step == 0 ? xl[k] : a + xl[k];
-                  ol[k] = a;
-                }
-                acc[r] = a;
-              }
-            }
+            if (reverse)
+              scan_lanes<T, true>(xp + r0 * n, op_ + r0 * n, lanes, n);
+            else
+              scan_lanes<T, false>(xp + r0 * n, op_ + r0 * n, lanes, n);
             continue;
           }
           const int64_t o = w / blocks, i0 = (w % blocks) * block, i1 = std::min(inner, i0 + block);
