@@ -5,10 +5,12 @@
 //
 // Composed from mean, sub, mul, rsqrt and add (nn.functional's former layer_norm) the forward ran
 // eight passes and the backward ~10 nodes: 2.5-3.5 ms against PyTorch's 0.5-0.9 ms on a
-// 1024 x 1024 float32 input (bench/families_index.py). Here the forward reads each row twice and
-// writes it once, and the backward reads x and g once for the two row sums and again to write the
-// gradient. Rows are split over the thread pool; the column sums of grad_weight and grad_bias are
-// per-block partial sums in double, added up after the threads finish (no shared writes).
+// 1024 x 1024 float32 input (bench/families_index.py). Here each row is read from memory once per
+// direction (the mean, variance and output passes, and the backward's two row sums and its gradient
+// pass, run over a row that stays in cache). Within-row sums of float32 rows run in float lanes,
+// except the mean (double); the double sums' conversions made the kernels compute-bound. Rows are split over the thread
+// pool; the column sums of grad_weight and grad_bias are per-block partial sums in double, added up after the threads
+// finish (no shared writes).
 //
 // Under create_graph the backward is built from differentiable ops instead, with mean and rstd
 // recomputed from the saved input so that their dependence on x is part of the recorded graph
@@ -34,16 +36,19 @@ using autograd::SavedTensor;
 
 namespace {
 
-constexpr int kLanes = 8;
+constexpr int kLanes = 16;
 
-// Sum over n contiguous values of f(i), in double with independent lanes (so the loop vectorises).
-template <typename F> double lane_sum(int64_t n, const F& f) {
-  double acc[kLanes] = {0, 0, 0, 0, 0, 0, 0, 0};
+// Sum over n contiguous values of f(i), in A with independent lanes (so the loop vectorises: two AVX
+// registers of floats, four of doubles).
+template <typename A, typename F> A lane_sum(int64_t n, const F& f) {
+  A acc[kLanes] = {};
   int64_t i = 0;
   for (; i + kLanes <= n; i += kLanes)
     for (int k = 0; k < kLanes; k++) acc[k] += f(i + k);
   for (; i < n; i++) acc[0] += f(i);
-  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  for (int w = kLanes / 2; w > 0; w /= 2)
+    for (int k = 0; k < w; k++) acc[k] += acc[k + w];
+  return acc[0];
 }
 
 // Rows per parallel chunk: about kParallelGrain elements each.
@@ -58,19 +63,23 @@ void forward_kernel(const T* x, const T* w, const T* b, T* out, T* mean, T* rstd
     for (int64_t m = r0; m < r1; m++) {
       const T* row = x + m * N;
       T* orow = out + m * N;
-      const double mu = lane_sum(N, [&](int64_t i) { return static_cast<double>(row[i]); }) / static_cast<double>(N);
-      const double var = lane_sum(N,
-                                  [&](int64_t i) {
-                                    const double d = static_cast<double>(row[i]) - mu;
-                                    return d * d;
-                                  }) /
+      // The mean in double (a float sum of values far from 0 would shift it by more than their spread);
+      // the squares around it are all positive and summed in T, as PyTorch's float kernels do.
+      const double mu =
+          lane_sum<double>(N, [&](int64_t i) { return static_cast<double>(row[i]); }) / static_cast<double>(N);
+      const T mu_t = static_cast<T>(mu);
+      const double var = static_cast<double>(lane_sum<T>(N,
+                                                         [&](int64_t i) {
+                                                           const T d = row[i] - mu_t;
+                                                           return d * d;
+                                                         })) /
                          static_cast<double>(N);
       const double rs = 1.0 / std::sqrt(var + eps);
       mean[m] = static_cast<T>(mu);
       rstd[m] = static_cast<T>(rs);
       // (x - mean) first, not x * rstd - mean * rstd: that cancels badly when the spread is small beside
       // the mean (a one-element row's rstd is 1/sqrt(eps)).
-      const T mu_t = static_cast<T>(mu), a = static_cast<T>(rs);
+      const T a = static_cast<T>(rs);
       if (w != nullptr && b != nullptr) {
         for (int64_t i = 0; i < N; i++) orow[i] = (row[i] - mu_t) * a * w[i] + b[i];
       } else if (w != nullptr) {
@@ -106,19 +115,19 @@ template <typename T> void backward_kernel(const T* x, const T* g, const T* w, c
         const T mu = mean[m], rs = rstd[m];
         if (gi != nullptr) {
           T* gir = gi + m * N;
-          double s_gw, s_gwx;
+          T s_gw, s_gwx;
           if (w != nullptr) {
-            s_gw = lane_sum(N, [&](int64_t i) { return static_cast<double>(gr[i] * w[i]); });
-            s_gwx = lane_sum(N, [&](int64_t i) { return static_cast<double>(gr[i] * w[i] * (xr[i] - mu)); });
+            s_gw = lane_sum<T>(N, [&](int64_t i) { return gr[i] * w[i]; });
+            s_gwx = lane_sum<T>(N, [&](int64_t i) { return gr[i] * w[i] * (xr[i] - mu); });
           } else {
-            s_gw = lane_sum(N, [&](int64_t i) { return static_cast<double>(gr[i]); });
-            s_gwx = lane_sum(N, [&](int64_t i) { return static_cast<double>(gr[i] * (xr[i] - mu)); });
+            s_gw = lane_sum<T>(N, [&](int64_t i) { return gr[i]; });
+            s_gwx = lane_sum<T>(N, [&](int64_t i) { return gr[i] * (xr[i] - mu); });
           }
           // gi = rs * gw - rs * mean(gw) - (x - mu) * rs^3 * mean(gw * (x - mu))
           const double inv_n = 1.0 / static_cast<double>(N);
           const double rsd = static_cast<double>(rs);
-          const T c1 = static_cast<T>(rsd * rsd * rsd * s_gwx * inv_n);
-          const T c0 = static_cast<T>(rsd * s_gw * inv_n);
+          const T c1 = static_cast<T>(rsd * rsd * rsd * static_cast<double>(s_gwx) * inv_n);
+          const T c0 = static_cast<T>(rsd * static_cast<double>(s_gw) * inv_n);
           if (w != nullptr) {
             for (int64_t i = 0; i < N; i++) gir[i] = rs * (gr[i] * w[i]) - c1 * (xr[i] - mu) - c0;
           } else {
