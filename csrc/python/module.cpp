@@ -18,6 +18,7 @@
 #include "core/grad_mode.h"
 #include "core/parallel.h"
 #include "core/py_callbacks.h"
+#include "ops/layer_norm.h"
 #include "ops/ops.h"
 #include "ops/unary_ops.h"
 #include "python/op_table_bindings.h"
@@ -347,6 +348,19 @@ PYBIND11_MODULE(_C, m) {
                                    ignore_index, static_cast<ops::NllReduction>(reduction)));
       },
       py::arg("input"), py::arg("target"), py::arg("weight"), py::arg("ignore_index"), py::arg("reduction"));
+  m.def(
+      "_native_layer_norm",
+      [](py::handle x, const std::vector<int64_t>& normalized_shape, py::handle weight, py::handle bias, double eps) {
+        TensorObject* w = weight.is_none() ? nullptr : tensor_arg(weight, "layer_norm", "weight");
+        TensorObject* b = bias.is_none() ? nullptr : tensor_arg(bias, "layer_norm", "bias");
+        DimVec shape;
+        for (int64_t s : normalized_shape) shape.push_back(s);
+        auto [out, mean, rstd] = ops::native_layer_norm(tensor_arg(x, "layer_norm"), shape, w, b, eps);
+        return py::make_tuple(steal(std::move(out)), steal(std::move(mean)), steal(std::move(rstd)));
+      },
+      "layer_norm's kernel and node (float32/float64; nn.functional.layer_norm checks the arguments): "
+      "(out, mean, rstd), mean and rstd flat, one per row.",
+      py::arg("input"), py::arg("normalized_shape"), py::arg("weight"), py::arg("bias"), py::arg("eps"));
   m.def("_vecmath_accelerated", &vmath::accelerated, "Whether libmvec's AVX2 functions are in use.");
 
   m.def("_run_backward", &run_backward, "Runs the engine (see fngrad.autograd.backward and fngrad.autograd.grad).");

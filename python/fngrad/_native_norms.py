@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _C
 from ._indexing_ops import _np, _wrap
 from .nn import functional as F
 
@@ -33,6 +34,11 @@ def native_layer_norm(input, normalized_shape, weight, bias, eps):
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     out = F.layer_norm(input, normalized_shape, weight, bias, eps)
     k = len(normalized_shape)
+    if F._native_layer_norm_applies(input, normalized_shape, weight, bias):
+        # (the kernel again, for its statistics: F.layer_norm returns only the result)
+        _, mean, rstd = _C._native_layer_norm(input.detach(), normalized_shape, None, None, eps)
+        stat_shape = tuple(input.shape[:input.dim() - k]) + (1,) * k
+        return out, mean.reshape(stat_shape), rstd.reshape(stat_shape)
     a = _np(input)
     dims = tuple(range(a.ndim - k, a.ndim))
     mean = a.mean(axis=dims, keepdims=True) if a.size else np.zeros(a.shape[:a.ndim - k] + (1,) * k, a.dtype)

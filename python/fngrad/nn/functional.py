@@ -716,6 +716,18 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     return out
 
 
+def _native_layer_norm_applies(input, normalized_shape, weight, bias):
+    """Whether the native kernel (csrc/ops/layer_norm.cpp: float32/float64, weight and bias of exactly
+    normalized_shape and the input's dtype) computes layer_norm; other cases take the composite
+    formula, which broadcasts and promotes."""
+    if input.dtype not in (_C.float32, _C.float64):
+        return False
+    for p in (weight, bias):
+        if p is not None and (p.dtype != input.dtype or tuple(p.shape) != normalized_shape):
+            return False
+    return True
+
+
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """(x - mean) / sqrt(var + eps) over the last len(normalized_shape) dims (biased variance), then
     times weight plus bias.
@@ -732,6 +744,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         shown = ", ".join(str(s) for s in normalized_shape)
         raise RuntimeError(f"[layer_norm] Given normalized_shape=[{shown}], expected input with shape [*, {shown}], "
                            f"but got input of size{list(input.shape)}")
+    if _native_layer_norm_applies(input, normalized_shape, weight, bias):
+        return _C._native_layer_norm(input, normalized_shape, weight, bias, eps)[0]
     dims = tuple(range(input.dim() - k, input.dim()))
     mean = input.mean(dims, keepdim=True)
     centred = input - mean
