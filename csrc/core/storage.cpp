@@ -267,7 +267,8 @@ void numpy_export_end(Storage* root) { root->numpy_views--; }
 bool numpy_may_write(Storage* root) {
   // Anything besides this storage holding from_numpy's array can write through it; a view's
   // base array can be written too.
-  if (root->py_owner != nullptr && (Py_REFCNT(root->py_owner) > 1 || root->owner_is_view)) return true;
+  if (root->py_owner != nullptr && !root->owner_private && (Py_REFCNT(root->py_owner) > 1 || root->owner_is_view))
+    return true;
   return root->numpy_views != 0 || root->has_snapshot;
 }
 

@@ -41,9 +41,10 @@ namespace fngrad {
 struct Storage {
   int32_t refcount = 1;
   // Note [NumPy writes to saved memory]: kept on the memory's root storage (memory_root).
-  uint32_t saved_refs : 30;    // live SavedTensors over this memory
+  uint32_t saved_refs : 29;    // live SavedTensors over this memory
   uint32_t has_snapshot : 1;   // the NumPy export table holds a snapshot checksum of this memory
   uint32_t owner_is_view : 1;  // py_owner is a NumPy view of another array (its base may be written)
+  uint32_t owner_private : 1;  // py_owner is a result fngrad computed and handed over: nothing writes it
   void* data = nullptr;
   size_t nbytes = 0;
   uint32_t version = 0;      // 32 bits, as PyTorch's VariableVersion

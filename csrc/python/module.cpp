@@ -219,6 +219,11 @@ PYBIND11_MODULE(_C, m) {
   m.def(
       "from_numpy", [](py::handle arr) { return steal(tensor_from_numpy(arr.ptr())); },
       "A tensor sharing memory with a NumPy array.", py::arg("ndarray"));
+  m.def(
+      "_from_numpy_result", [](py::handle arr) { return steal(tensor_from_numpy(arr.ptr(), true)); },
+      "from_numpy for an array fngrad computed for itself and hands over (the Python families' results):\n"
+      "nothing writes it afterwards, so a graph that saves the tensor skips the NumPy-write checksums.",
+      py::arg("ndarray"));
   // op: the name errors give (ones() and new_ones() fill through full).
   m.def(
       "empty",

@@ -107,7 +107,7 @@ PyObject* tensor_to_numpy(TensorObject* t, bool force, bool track) {
   return arr;
 }
 
-TensorRef tensor_from_numpy(PyObject* obj) {
+TensorRef tensor_from_numpy(PyObject* obj, bool private_result) {
   FNGRAD_CHECK_TYPE(PyArray_Check(obj), "expected np.ndarray (got ", py_type_name(obj), ")");
   auto* arr = reinterpret_cast<PyArrayObject*>(obj);
   // By kind and width, so that NumPy's aliases (long and longlong are both int64) map alike.
@@ -158,6 +158,7 @@ TensorRef tensor_from_numpy(PyObject* obj) {
   if (PyArray_SIZE(arr) == 0) extent = 0;
   TensorRef t = alloc_tensor_object();
   t->storage = wrap_storage(obj, PyArray_DATA(arr), static_cast<size_t>(extent * isz), PyArray_BASE(arr) != nullptr);
+  t->storage->owner_private = private_result;
   t->sizes = sizes;
   t->strides = strides;
   t->numel = product(sizes);

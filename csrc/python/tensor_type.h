@@ -22,6 +22,8 @@ PyObject* make_size(const DimVec& sizes);
 // track=false for arrays fngrad makes and drops internally (Note [NumPy writes to saved memory]:
 // a tracked array's memory counts as writable through NumPy while the array lives).
 PyObject* tensor_to_numpy(TensorObject* t, bool force, bool track = true);
-TensorRef tensor_from_numpy(PyObject* array);
+// private_result: the array is a result fngrad computed for itself and handed over (nothing else
+// writes it), so a graph saving the tensor skips Note [NumPy writes to saved memory]'s checksums.
+TensorRef tensor_from_numpy(PyObject* array, bool private_result = false);
 
 }  // namespace fngrad

@@ -153,7 +153,7 @@ def _cumulative_extreme(op, input, dim, ufunc, tuple_type):
         hit |= np.isnan(a)
     positions = np.arange(a.shape[dim], dtype=np.int64).reshape((-1,) + (1,) * (a.ndim - dim - 1))
     idx = np.maximum.accumulate(np.where(hit, positions, 0), axis=dim)
-    index = _wrap(idx)
+    index = _wrap(idx, private=True)
     return tuple_type(gather(input, dim, index), index)
 
 

@@ -51,7 +51,7 @@ def _stable_argsort(a, dim, descending):
 def _values_at(input, dim, idx, keepdim=True):
     """``(values, indices)`` of ``input`` at the indices ``idx`` (an array or int64 tensor) along ``dim``
     (0-d inputs as 1-d)."""
-    index = idx if isinstance(idx, _C.TensorBase) else _wrap(idx)
+    index = idx if isinstance(idx, _C.TensorBase) else _wrap(idx, private=True)
     if input.dim() == 0:
         index = index.reshape(())
         return gather(input, 0, index), index
@@ -96,7 +96,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
     [1, 2, 0]
     """
     a, d = _rows(input, dim, "argsort")
-    out = _wrap(_stable_argsort(a, d, descending))
+    out = _wrap(_stable_argsort(a, d, descending), private=True)
     return out.reshape(()) if input.dim() == 0 else out
 
 
