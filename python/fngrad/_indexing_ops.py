@@ -4,8 +4,9 @@ index_copy, index_fill, masked_scatter, take_along_dim, put.
 The forward runs in NumPy on the tensors' arrays, but for the native kernels of gather and scatter_add
 (csrc/ops/dim_index.cpp) and of index_select and index_add (csrc/ops/index_rows.cpp); every backward
 is written with these same ops (gather's gradient is a scatter_add, scatter_add's is a gather,
-index_select's is an index_add, ...), so gradients of gradients work. Indices are int64 tensors, checked against the sizes with PyTorch's
-exception types and wording (prefixed with the op's name, as fngrad's native ops do).
+index_select's is an index_add, ...), so gradients of gradients work. Indices are int64 tensors,
+checked against the sizes with PyTorch's exception types and wording (prefixed with the op's name, as
+fngrad's native ops do).
 
 The small helpers at the top (`_np`, `_wrap`, `_wrap_dim`, `_index`) are shared with the sorting and
 scan families (``_sorting.py``, ``_scan.py``).
