@@ -135,6 +135,17 @@ TensorRef scatter_add_zeros_dim(const DimVec& sizes, int64_t dim, TensorObject* 
 // Running sums along dim in x's dtype (float32, float64 or int64), from the end when reverse.
 TensorRef cumsum_dim(TensorObject* x, int64_t dim, bool reverse);
 
+// ---- whole slices along one dim (index_rows.cpp): no node recorded; the Python families own the graph ----
+// x's slices along dim at idx (1-d, int64 or int32): x's shape with sizes[dim] = idx.numel(). An index
+// outside [0, x.size(dim)) raises op's IndexError "index out of range in self".
+TensorRef index_select_dim(TensorObject* x, int64_t dim, TensorObject* idx, const char* op);
+// A new contiguous tensor: self (or, when self is null, zeros) of src's shape with sizes[dim] = size,
+// plus alpha * src's slice j at idx[j] along dim for each j (repeats accumulate, in index order).
+// float32, float64 or int64; an index outside [0, size) raises PyTorch's error (an IndexError for one
+// dim, else a RuntimeError naming it).
+TensorRef index_add_dim(TensorObject* self, int64_t size, int64_t dim, TensorObject* idx, TensorObject* src,
+                        double alpha, const char* op);
+
 // ---- order statistics along one dim (select.cpp): indices only, no node recorded ----
 // Top: each line's k largest (NaN above every number) or, with !largest, smallest, best first,
 // equal values in index order (a stable sort's first k). Kth: the k-th smallest (k from 1), size 1

@@ -331,6 +331,26 @@ PYBIND11_MODULE(_C, m) {
       "scatter_add's kernel into zeros of `shape` (no graph): gather's gradient.", py::arg("shape"), py::arg("dim"),
       py::arg("index"), py::arg("src"), py::arg("op"));
   m.def(
+      "_index_select_dim",
+      [](py::handle x, int64_t dim, py::handle idx, const std::string& op) {
+        return steal(
+            ops::index_select_dim(tensor_arg(x, op.c_str()), dim, tensor_arg(idx, op.c_str(), "index"), op.c_str()));
+      },
+      "index_select's kernel (no graph; fngrad.index_select checks the arguments).", py::arg("input"), py::arg("dim"),
+      py::arg("index"), py::arg("op"));
+  m.def(
+      "_index_add_dim",
+      [](py::handle self, int64_t size, int64_t dim, py::handle idx, py::handle src, double alpha,
+         const std::string& op) {
+        TensorObject* s = self.is_none() ? nullptr : tensor_arg(self, op.c_str());
+        return steal(ops::index_add_dim(s, size, dim, tensor_arg(idx, op.c_str(), "index"),
+                                        tensor_arg(src, op.c_str(), "source"), alpha, op.c_str()));
+      },
+      "index_add's kernel (no graph; fngrad.index_add checks the arguments): input (None: zeros) with alpha *\n"
+      "source's slices added along dim at index; size is the output's length along dim.",
+      py::arg("input"), py::arg("size"), py::arg("dim"), py::arg("index"), py::arg("source"), py::arg("alpha"),
+      py::arg("op"));
+  m.def(
       "_cumsum_dim",
       [](py::handle x, int64_t dim, bool reverse) {
         return steal(ops::cumsum_dim(tensor_arg(x, "cumsum"), dim, reverse));

@@ -1,10 +1,12 @@
 """Index ops along a dim: gather, scatter (and scatter_add, scatter_reduce), index_select, index_add,
 index_copy, index_fill, masked_scatter, take_along_dim, put.
 
-The forward runs in NumPy on the tensors' arrays; every backward is written with these same ops
-(gather's gradient is a scatter_add, scatter_add's is a gather, index_select's is an index_add, ...),
-so gradients of gradients work. Indices are int64 tensors, checked against the sizes with PyTorch's
-exception types and wording (prefixed with the op's name, as fngrad's native ops do).
+The forward runs in NumPy on the tensors' arrays, but for the native kernels of gather and scatter_add
+(csrc/ops/dim_index.cpp) and of index_select and index_add (csrc/ops/index_rows.cpp); every backward
+is written with these same ops (gather's gradient is a scatter_add, scatter_add's is a gather,
+index_select's is an index_add, ...), so gradients of gradients work. Indices are int64 tensors,
+checked against the sizes with PyTorch's exception types and wording (prefixed with the op's name, as
+fngrad's native ops do).
 
 The small helpers at the top (`_np`, `_wrap`, `_wrap_dim`, `_index`) are shared with the sorting and
 scan families (``_sorting.py``, ``_scan.py``).
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import numbers
 
 import numpy as np
 
@@ -448,11 +451,36 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
 
 def _slices_index(op, self, dim, index, what="int32/int64"):
     """Checked (dim, 1-d index array) of an index_* op."""
-    idx = _index(index, op, what)
+    dim = _slices_dim(op, self, dim, index, what)
+    return dim, _at_least_1d(_np(index).astype(np.int64) if index.dtype == _C.int32 else _np(index))
+
+
+def _slices_dim(op, self, dim, index, what="int32/int64"):
+    """The wrapped dim of an index_* op, ``index``'s dtype and number of dims checked."""
+    _check_index(index, op, what)
     dim = _wrap_dim(dim, self.dim(), op)
     if index.dim() > 1:
         raise IndexError(f"[{op}] {op}(): Index is supposed to be a vector")
-    return dim, _at_least_1d(idx)
+    return dim
+
+
+def _vector(t):
+    """``t`` with at least one dim (the native slice kernels take 0-d tensors as 1-d)."""
+    return t if t.dim() else t.reshape(1)
+
+
+# The dtypes index_add's native kernel (csrc/ops/index_rows.cpp) adds in; the others keep NumPy.
+_NATIVE_INDEX_ADD = (_C.float32, _C.float64, _C.int64)
+
+
+def _index_add_zeros(shape, dim, index, source, op):
+    """Zeros of ``shape`` with ``source``'s slices added along ``dim`` at the 1-d ``index``: the gradient
+    of a selection (index_select, embedding). Native, unless the gradient must itself be differentiable
+    (create_graph) or the dtype has no native kernel: then index_add, whose own backward is a selection."""
+    if is_grad_enabled() or source.dtype not in _NATIVE_INDEX_ADD:
+        return index_add(_zeros(shape, source), dim, index, source)
+    size = _shape1(tuple(shape))[dim]
+    return _C._index_add_dim(None, size, dim, _vector(index), _vector(source), 1.0, op).reshape(tuple(shape))
 
 
 def _oob(op, idx, size, dim, wording):
@@ -462,13 +490,14 @@ def _oob(op, idx, size, dim, wording):
         raise IndexError(f"[{op}] " + wording.format(i=i, size=size, dim=dim))
 
 
-def _source_check(op, self, dim, idx, source):
+def _source_check(op, self, dim, count, source):
+    """PyTorch's errors for a ``source`` whose slices do not match ``self``'s or the ``count`` indices."""
     s_shape, x_shape = _shape1(tuple(source.shape)), _shape1(tuple(self.shape))
     # PyTorch raises IndexError for index_copy_'s count and RuntimeError for index_add_'s.
     count_error = IndexError if op == "index_copy_" else RuntimeError
-    if s_shape[dim] != idx.size:
+    if s_shape[dim] != count:
         where = f": ({s_shape[dim]}), for dim: {dim}" if op == "index_add_" else f" ({s_shape[dim]})"
-        raise count_error(f"[{op}] {op}(): Number of indices ({idx.size}) should be equal to source.size(dim){where}")
+        raise count_error(f"[{op}] {op}(): Number of indices ({count}) should be equal to source.size(dim){where}")
     if source.dim() != self.dim() and not (source.dim() <= 1 and self.dim() <= 1) or any(
             a != b for d, (a, b) in enumerate(zip(s_shape, x_shape)) if d != dim):
         raise RuntimeError(f"[{op}] source tensor shape must match self tensor shape, excluding the specified "
@@ -481,18 +510,19 @@ class IndexSelect(Function):
     @staticmethod
     def forward(ctx, input, dim, index):
         op = "index_select"
-        dim, idx = _slices_index(op, input, dim, index, "int32 or int64")
-        x = _at_least_1d(_np(input))
-        _oob(op, idx, x.shape[dim], dim, "index out of range in self")
+        dim = _slices_dim(op, input, dim, index, "int32 or int64")
+        if input.dim() == 0 and index.numel() != 1:
+            raise RuntimeError(f"[{op}] index_select(): Index to scalar can have only 1 value, got {index.numel()} "
+                               "value(s)")
         ctx.dim, ctx.shape = dim, tuple(input.shape)
         ctx.save_for_backward(index)
-        out = np.take(x, idx, axis=dim)
-        return _wrap(out.reshape(()) if input.dim() == 0 else out, input.dtype)
+        out = _C._index_select_dim(_vector(input), dim, _vector(index), op)
+        return out.reshape(()) if input.dim() == 0 else out
 
     @staticmethod
     def backward(ctx, grad):
         (index,) = ctx.saved_tensors
-        return index_add(_zeros(ctx.shape, grad), ctx.dim, index, grad), None, None
+        return _index_add_zeros(ctx.shape, ctx.dim, index, grad, "index_select_backward"), None, None
 
 
 def index_select(input, dim, index):
@@ -510,10 +540,23 @@ class IndexAdd(Function):
     @staticmethod
     def forward(ctx, self, dim, index, source, alpha):
         op = "index_add"
-        dim, idx = _slices_index(op + "_", self, dim, index)
-        _source_check(op + "_", self, dim, idx, source)
+        dim = _slices_dim(op + "_", self, dim, index)
+        _source_check(op + "_", self, dim, index.numel(), source)
+        if isinstance(source, _C.TensorBase) and source.dtype != self.dtype:
+            raise RuntimeError(f"[{op}] index_add_(): self ({_dtype_name(self.dtype)}) and source "
+                               f"({_dtype_name(source.dtype)}) must have the same scalar type")
+        ctx.dim, ctx.alpha = dim, alpha
+        ctx.save_for_backward(index)
+        # (an integer alpha beyond 2^53 would be rounded by the kernel's double: NumPy adds it exactly)
+        if self.dtype in _NATIVE_INDEX_ADD and isinstance(alpha, numbers.Real) and float(alpha) == alpha:
+            x = _vector(self)
+            out = _C._index_add_dim(x, x.shape[dim], dim, _vector(index), _vector(source), float(alpha), op)
+            return out.reshape(tuple(self.shape))
+        idx = _at_least_1d(_np(index).astype(np.int64))
         out = np.array(_at_least_1d(_np(self)), copy=True)
-        _oob(op, idx, out.shape[dim], dim, "index out of range in self")
+        if self.dim() <= 1:  # (PyTorch's wording differs by the number of dims, as the kernel's does)
+            _oob(op, idx, out.shape[dim], dim, "index out of range in self")
+        _check_bounds(op, idx, out.shape[dim], dim)
         src = _at_least_1d(_np(source))
         if alpha != 1:
             src = src * np.asarray(alpha).astype(out.dtype)  # (alpha=-1 wraps around in uint8, as in C++)
@@ -524,8 +567,6 @@ class IndexAdd(Function):
             # Repeats: np.add.at over flat positions, which NumPy runs on a fast 1-d path.
             along = np.broadcast_to(idx.reshape([-1 if d == dim else 1 for d in range(out.ndim)]), src.shape)
             np.add.at(out.reshape(-1), _linear(along, dim, out.shape).reshape(-1), src.reshape(-1))
-        ctx.dim, ctx.alpha = dim, alpha
-        ctx.save_for_backward(index)
         return _wrap(out.reshape(tuple(self.shape)), self.dtype)
 
     @staticmethod
@@ -555,7 +596,7 @@ class IndexCopy(Function):
     def forward(ctx, self, dim, index, source):
         op = "index_copy_"
         dim, idx = _slices_index(op, self, dim, index)
-        _source_check(op, self, dim, idx, source)
+        _source_check(op, self, dim, idx.size, source)
         out = np.array(_at_least_1d(_np(self)), copy=True)
         _oob(op, idx, out.shape[dim], dim, "index_copy_(): index {i} is out of bounds for dimension {dim} "
                                            "with size {size}")

@@ -26,11 +26,12 @@ import numpy as np
 from .. import _C, _creation
 from .._creation import _SCALAR_TYPE_NAME, _floating_only, default_generator, from_numpy
 from .._functions import _broadcast_check
+from .._indexing_ops import _index_add_zeros
 from .._indexing_ops import _np as _values
 from .._precision import half_in_float32
 from .._typeinfo import finfo
 from ..autograd.function import Function
-from ..autograd.grad_mode import no_grad
+from ..autograd.grad_mode import is_grad_enabled, no_grad
 
 __all__ = [
     "relu", "relu_", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid", "tanh",
@@ -682,38 +683,68 @@ def _padding_index(padding_idx, num_embeddings):
     return padding_idx + num_embeddings if padding_idx < 0 else padding_idx
 
 
+class _Embedding(Function):
+    """The rows of ``weight`` at ``input`` (any shape): one native index_select of the flattened indices.
+    The gradient adds each row of ``grad`` into zeros at its index (native outside create_graph), with
+    row ``padding_idx`` left at zero and, with ``scale_grad_by_freq``, each divided by its index's count."""
+
+    _node_name = "EmbeddingBackward0"
+
+    @staticmethod
+    def forward(ctx, input, weight, padding_idx, scale_grad_by_freq):
+        ctx.save_for_backward(input)
+        ctx.num, ctx.padding_idx, ctx.scale = weight.shape[0], padding_idx, scale_grad_by_freq
+        rows = _C._index_select_dim(weight, 0, input.reshape(-1), "embedding")
+        return rows.reshape(tuple(input.shape) + (weight.shape[1],))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (input,) = ctx.saved_tensors
+        flat = input.reshape(-1)
+        rows = grad.reshape(flat.numel(), grad.shape[-1])
+        if ctx.scale:
+            ids = flat.numpy()
+            counts = np.bincount(ids, minlength=ctx.num)[ids]
+            rows = rows * from_numpy((1.0 / counts).reshape(-1, 1)).to(rows.dtype)
+        shape = (ctx.num, grad.shape[-1])
+        grad_weight = _index_add_zeros(shape, 0, flat, rows, "embedding_backward")
+        if ctx.padding_idx is not None and is_grad_enabled():
+            grad_weight = grad_weight.index_fill(0, from_numpy(np.array([ctx.padding_idx])), 0)
+        elif ctx.padding_idx is not None:  # a new tensor outside the graph: zeroed in place
+            grad_weight[ctx.padding_idx] = 0
+        return None, grad_weight, None, None
+
+
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
-    """The rows of ``weight`` at the indices ``input``; no gradient reaches row ``padding_idx``, and
-    with ``max_norm`` the looked-up rows are renormalised in place first (as PyTorch).
+    """The rows of ``weight`` at the indices ``input``; no gradient reaches row ``padding_idx``, with
+    ``max_norm`` the looked-up rows are renormalised in place first, and ``scale_grad_by_freq`` divides
+    each row's gradient by its index's count in ``input`` (as PyTorch). Gradients are dense whatever
+    ``sparse`` says.
 
     >>> import fngrad.nn.functional as F
     >>> F.embedding(fngrad.tensor([2, 0]), fngrad.arange(6.).reshape(3, 2))
     tensor([[4., 5.],
             [0., 1.]])
     """
-    if input.dtype != _C.int64:
-        raise RuntimeError(f"[embedding] Expected tensor for argument #1 'indices' to have scalar type Long; but got "
-                           f"{input.dtype!r} instead")
+    if input.dtype not in (_C.int64, _C.int32):
+        raise RuntimeError("[embedding] Expected tensor for argument #1 'indices' to have one of the following "
+                           f"scalar types: Long, Int; but got {input.type()} instead (while checking arguments for "
+                           "embedding)")
+    if weight.dim() != 2:
+        raise RuntimeError("[embedding] 'weight' must be 2-D")
     num = weight.shape[0]
     padding_idx = _padding_index(padding_idx, num)
-    idx = input.detach().numpy()
-    if idx.size and (idx.min() < 0 or idx.max() >= num):
-        raise IndexError(f"[embedding] index out of range in self (indices must be in [0, {num}), got "
-                         f"{int(idx.min())}..{int(idx.max())})")
     if max_norm is not None:
-
-        rows = np.unique(idx.reshape(-1))
+        rows = np.unique(input.detach().numpy().reshape(-1))
+        if rows.size and (rows[0] < 0 or rows[-1] >= num):
+            raise IndexError("[embedding] index out of range in self")
         w = _values(weight)
         norms = np.linalg.norm(w[rows], ord=norm_type, axis=1)
         scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
         with no_grad():  # an in-place write that moves the version counter, as PyTorch's embedding_renorm_
             weight[from_numpy(rows.astype(np.int64))] = from_numpy(w[rows] * scale[:, None].astype(w.dtype)).to(
                 weight.dtype)
-    out = weight[input]
-    if padding_idx is not None and (idx == padding_idx).any():
-        keep = (input != padding_idx).unsqueeze(-1)
-        out = _C.where(keep, out, out.detach())
-    return out
+    return _Embedding.apply(input, weight, padding_idx, scale_grad_by_freq)
 
 
 def _native_layer_norm_applies(input, normalized_shape, weight, bias):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ... import _C
-from ...autograd.function import Function
 from ...autograd.grad_mode import no_grad
 from .. import functional as F
 from .. import init
@@ -12,20 +11,6 @@ from .linear import _factory_dtype
 from .module import Module
 
 __all__ = ["Embedding", "EmbeddingBag"]
-
-
-class _ScaleGrad(Function):
-    """Identity forward; multiplies the gradient by ``scale`` (scale_grad_by_freq)."""
-
-    @staticmethod
-    def forward(ctx, input, scale):
-        ctx.save_for_backward(scale)
-        return input.view_as(input)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (scale,) = ctx.saved_tensors
-        return grad * scale, None
 
 
 class Embedding(Module):
@@ -83,15 +68,8 @@ class Embedding(Module):
                 self.weight[self.padding_idx].fill_(0)
 
     def forward(self, input):
-        out = F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
-        if self.scale_grad_by_freq and out.requires_grad:
-            import numpy as np
-
-            idx = input.detach().numpy()
-            _, inverse, counts = np.unique(idx.reshape(-1), return_inverse=True, return_counts=True)
-            scale = (1.0 / counts[inverse]).reshape(idx.shape + (1,))
-            out = _ScaleGrad.apply(out, _C.from_numpy(scale.astype(out.detach().numpy().dtype)))
-        return out
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq)
 
     def extra_repr(self):
         s = f"{self.num_embeddings}, {self.embedding_dim}"
