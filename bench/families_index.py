@@ -4,10 +4,11 @@ rows, an embedding lookup of 1024 rows with repeats (its backward scatters into 
 3x3 conv2d of 64 channels over the same 2^20 elements as a (16, 64, 32, 32) batch; forward and
 backward.
 
-fngrad and PyTorch alternate call by call (interleaved, so that load from other tenants hits both),
-with the same number of threads. Each figure is ms per call: median (min-max) over the repeats; the
-ratio is PyTorch's median / fngrad's (above 1: fngrad is faster). The backward is timed alone: the
-forward that builds its graph runs untimed before each call.
+fngrad and PyTorch alternate repeat by repeat (interleaved, so that load from other tenants hits
+both), with the same number of threads: each repeat pauses 50 ms, then times a burst of 5
+back-to-back calls of one library and keeps the burst's median. Each figure is ms per call: median
+(min-max) over the repeats; the ratio is PyTorch's median / fngrad's (above 1: fngrad is faster).
+The backward is timed alone: the forward that builds its graph runs untimed before each call.
 
     python bench/families_index.py            # 7 repeats
     python bench/families_index.py --quick    # tiny sizes, 2 repeats (to prove it runs)
@@ -65,6 +66,7 @@ def inputs(lib, a, idx, src, rows, weight):
 
 
 BURST = 5  # back-to-back calls per library per repeat
+PAUSE = 0.05  # seconds before each burst
 
 
 def timed(fn):
@@ -120,6 +122,8 @@ def main():
                     # the other library too: PyTorch's OpenMP threads keep spinning for a while after
                     # its call returns and take the second core from the next fngrad call (fngrad's
                     # pool stops polling after 200 us, so the reverse is milder; bench/README.md).
+                    # The pause lets the other library's threads go idle first.
+                    time.sleep(PAUSE)
                     burst = []
                     for _ in range(BURST):
                         if phase == "fwd":
