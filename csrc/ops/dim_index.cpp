@@ -16,14 +16,8 @@ namespace {
 // PyTorch's error for the first index (in the index's row-major order) outside [0, size).
 [[noreturn]] void fail_out_of_bounds(TensorObject* idx, int64_t size, int64_t dim, const char* op) {
   TensorRef ic = fngrad::contiguous(idx);
-  const int64_t* p = data_ptr<int64_t>(ic.get());
   int64_t bad = 0;
-  for (int64_t i = 0; i < ic->numel; i++) {
-    if (p[i] < 0 || p[i] >= size) {
-      bad = p[i];
-      break;
-    }
-  }
+  first_out_of_range(ic.get(), size, &bad);
   fail(ErrorKind::Runtime, "[", op, "] index ", bad, " is out of bounds for dimension ", dim, " with size ", size);
 }
 
@@ -172,10 +166,8 @@ TensorRef cumsum_dim(TensorObject* x_in, int64_t dim, bool reverse) {
   TensorRef x = fngrad::contiguous(x_in);
   TensorRef out = empty(x->sizes, x->dtype, "cumsum");
   if (out->numel == 0) return out;
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < dim; d++) outer *= x->sizes[d];
-  for (int64_t d = dim + 1; d < ndim(x.get()); d++) inner *= x->sizes[d];
-  const int64_t n = x->sizes[dim];
+  const Blocks lines = blocks_of(x->sizes, dim);
+  const int64_t outer = lines.outer, inner = lines.inner, n = lines.size;
   // Along the last dim (inner == 1) each line is a chain of dependent adds: a work item runs 8 lines
   // side by side so that their chains overlap. Otherwise an item is (outer index, a block of inner
   // columns), scanned row by row so that the adds are contiguous and vectorise. Either way the sums

@@ -19,20 +19,6 @@ namespace ops {
 
 namespace {
 
-struct Blocks {
-  int64_t outer = 1, size = 1, inner = 1;
-};
-
-Blocks blocks_of(const DimVec& sizes, int64_t dim) {
-  Blocks b;
-  for (int64_t d = 0; d < static_cast<int64_t>(sizes.size()); d++) {
-    if (d < dim) b.outer *= sizes[d];
-    if (d > dim) b.inner *= sizes[d];
-  }
-  b.size = sizes[dim];
-  return b;
-}
-
 // The index (1-d, int64 or int32) as a contiguous tensor, every entry checked to be in [0, size)
 // before any work starts. An entry outside raises PyTorch's error: with select_wording the IndexError
 // "index out of range in self" (index_select, embedding), else the RuntimeError naming the entry.
@@ -40,19 +26,7 @@ TensorRef checked_index(TensorObject* idx, int64_t size, int64_t dim, bool selec
   FNGRAD_INTERNAL_ASSERT((idx->dtype == DType::Int64 || idx->dtype == DType::Int32) && ndim(idx) <= 1);
   TensorRef ic = fngrad::contiguous(idx);
   int64_t bad = 0;
-  bool found = false;
-  auto scan = [&](const auto* p) {
-    for (int64_t i = 0; i < ic->numel && !found; i++) {
-      // (seen as unsigned, a negative entry is larger than any size)
-      found = static_cast<uint64_t>(static_cast<int64_t>(p[i])) >= static_cast<uint64_t>(size);
-      bad = p[i];
-    }
-  };
-  if (idx->dtype == DType::Int64)
-    scan(data_ptr<int64_t>(ic.get()));
-  else
-    scan(data_ptr<int32_t>(ic.get()));
-  if (found) {
+  if (first_out_of_range(ic.get(), size, &bad)) {
     if (select_wording) fail(ErrorKind::Index, "[", op, "] index out of range in self");
     fail(ErrorKind::Runtime, "[", op, "] index ", bad, " is out of bounds for dimension ", dim, " with size ", size);
   }
@@ -138,8 +112,7 @@ TensorRef index_add_dim(TensorObject* self_in, int64_t size, int64_t dim, Tensor
     if constexpr (std::is_same_v<T, bool>) {
       FNGRAD_INTERNAL_ASSERT(false);  // bool index_add keeps NumPy's path (_indexing_ops.py)
     } else {
-      const T a = static_cast<T>(alpha);
-      const bool unit = alpha == 1.0;
+      const T a = static_cast<T>(alpha);  // (a * s is exact for alpha 1: no branch on it, see Add)
       const T* selfp = self ? data_ptr<T>(self.get()) : nullptr;
       const T* sp = data_ptr<T>(src.get());
       T* op_ = data_ptr<T>(out.get());
@@ -160,11 +133,7 @@ TensorRef index_add_dim(TensorObject* self_in, int64_t size, int64_t dim, Tensor
               if (v < r0 || v >= r1) continue;
               T* orow = ob + v * b.inner;
               const T* srow = sb + j * b.inner;
-              if (unit) {
-                for (int64_t i = 0; i < b.inner; i++) orow[i] += srow[i];
-              } else {
-                for (int64_t i = 0; i < b.inner; i++) orow[i] += a * srow[i];
-              }
+              for (int64_t i = 0; i < b.inner; i++) orow[i] += a * srow[i];
             }
           }
           return true;

@@ -35,6 +35,36 @@ struct Lines {
   }
 };
 
+// A tensor of shape `sizes` as (outer, size, inner): the dims before dim, dim itself, the dims after.
+struct Blocks {
+  int64_t outer = 1, size = 1, inner = 1;
+};
+inline Blocks blocks_of(const DimVec& sizes, int64_t dim) {
+  Blocks b;
+  for (int64_t d = 0; d < static_cast<int64_t>(sizes.size()); d++) {
+    if (d < dim) b.outer *= sizes[d];
+    if (d > dim) b.inner *= sizes[d];
+  }
+  b.size = sizes[dim];
+  return b;
+}
+
+// Whether an entry of the contiguous int64 or int32 index `ic` lies outside [0, size); the first
+// such entry (row-major) in *bad. Kernels check as they go; this finds the entry for the message.
+inline bool first_out_of_range(const TensorObject* ic, int64_t size, int64_t* bad) {
+  auto scan = [&](const auto* p) {
+    for (int64_t i = 0; i < ic->numel; i++) {
+      // (seen as unsigned, a negative entry is larger than any size)
+      if (static_cast<uint64_t>(static_cast<int64_t>(p[i])) >= static_cast<uint64_t>(size)) {
+        *bad = p[i];
+        return true;
+      }
+    }
+    return false;
+  };
+  return ic->dtype == DType::Int32 ? scan(data_ptr<int32_t>(ic)) : scan(data_ptr<int64_t>(ic));
+}
+
 // Runs chunk(first_line, end_line) over the lines, threaded when there are many elements. Returns
 // false when a chunk returned false (an index out of range), after every chunk has finished.
 template <typename F> inline bool run_lines(int64_t lines, int64_t len, const F& chunk) {
