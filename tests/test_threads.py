@@ -201,3 +201,56 @@ def test_pool_resizes_between_jobs():
     finally:
         fngrad.set_num_threads(before)
     np.testing.assert_array_equal(x.numpy(), np.full(6 * BIG, 100, dtype=np.float32))
+
+
+PLACEMENT_CHILD = r"""
+import json, os, sys, time
+cpus = [int(c) for c in sys.argv[1].split(",")]
+os.sched_setaffinity(0, cpus)  # before any thread exists (BLAS's, the pool's): all inherit it
+import numpy as np
+import fngrad
+default = fngrad.get_num_threads()
+fngrad.set_num_threads(2)
+x = fngrad.arange(3 * 2 ** 18, dtype=fngrad.float32).reshape(768, 1024)
+ok = True
+for i in range(30):
+    time.sleep(0.002 if i % 3 else 0.02)  # idle long enough for the workers to sleep
+    ok &= bool(np.array_equal((x + 1).numpy(), x.numpy() + 1))
+masks = sorted(sorted(os.sched_getaffinity(int(t))) for t in os.listdir("/proc/self/task"))
+print(json.dumps({"default": default, "ok": ok, "masks": masks}))
+"""
+
+
+def _placement_child(cpus):
+    import json
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in __import__("os").environ.items() if k != "OMP_NUM_THREADS"}
+    proc = subprocess.run([sys.executable, "-c", PLACEMENT_CHILD, ",".join(map(str, cpus))],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_workers_step_off_the_callers_cpu_without_being_bound():
+    # Note [Worker placement]: the pool moves a worker off the caller's CPU by narrowing its
+    # affinity for a moment; after any number of wake-ups every thread's mask is the process's.
+    import os
+
+    cpus = sorted(os.sched_getaffinity(0))
+    out = _placement_child(cpus)
+    assert out["ok"]
+    assert out["default"] == len(cpus)  # as PyTorch: the affinity mask, not the machine
+    assert all(m == cpus for m in out["masks"]), out["masks"]
+
+
+def test_pool_on_a_single_allowed_cpu():
+    # `taskset -c N`: one default thread (PyTorch's through OpenMP too); two requested still run
+    # right, with the worker sharing the one CPU and its mask left alone.
+    import os
+
+    cpu = min(os.sched_getaffinity(0))
+    out = _placement_child([cpu])
+    assert out["ok"] and out["default"] == 1
+    assert all(m == [cpu] for m in out["masks"]), out["masks"]

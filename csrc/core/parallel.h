@@ -10,6 +10,7 @@
 
 namespace fngrad {
 
+int usable_cpus();  // the CPUs this thread may run on
 int get_num_threads();
 void set_num_threads(int n);
 

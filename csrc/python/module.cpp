@@ -8,7 +8,6 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
-#include <thread>
 #include <vector>
 
 #include "autograd/anomaly.h"
@@ -456,8 +455,7 @@ PYBIND11_MODULE(_C, m) {
         "set_num_threads",
         [](int n) {
           set_num_threads(n);
-          const int cpus = static_cast<int>(std::thread::hardware_concurrency());
-          set_blas_num_threads(cpus > 0 ? std::min(n, cpus) : n);
+          set_blas_num_threads(std::min(n, usable_cpus()));
         },
         py::arg("num"),
         "set_num_threads(num)\n--\n\nSets the number of threads fngrad's kernels (and the BLAS under its "
