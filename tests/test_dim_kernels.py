@@ -193,3 +193,39 @@ def test_gather_scatter_add_gradients_large():
     fngrad.scatter_add(base, 1, fngrad.from_numpy(idx), src).backward(fngrad.from_numpy(gout))
     assert np.array_equal(base.grad.numpy(), gout)
     assert np.array_equal(src.grad.numpy(), np.take_along_axis(gout, idx, axis=1))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool", "float16"])
+@pytest.mark.parametrize("shape", [(4, 6), (3, 4, 5), (700, 300)])
+@pytest.mark.parametrize("extra", [-2, 3])
+@pytest.mark.parametrize("transposed_self", [False, True])
+def test_scatter_add_along_the_last_dim_over_whole_rows(dtype, shape, extra, transposed_self):
+    # The index spans every row of self (the kernel then writes each row's start just before adding
+    # into it), with fewer or more entries than a row; self contiguous, or a transposed view.
+    rng = np.random.default_rng(7)
+    idx_shape = shape[:-1] + (shape[-1] + extra,)
+    x = _values(rng, shape[::-1] if transposed_self else shape, dtype)
+    if transposed_self:
+        x = x.permute(*range(len(shape) - 1, -1, -1))
+    src = _values(rng, idx_shape, dtype)
+    idx = rng.integers(0, shape[-1], idx_shape)
+    ref = _np_of(x).copy()
+    lin = np.ravel_multi_index(tuple(idx if k == len(shape) - 1 else np.indices(idx_shape)[k]
+                                     for k in range(len(shape))), shape)
+    if ref.dtype == np.bool_:
+        np.logical_or.at(ref.reshape(-1), lin.reshape(-1), _np_of(src).reshape(-1))
+    elif ref.dtype == np.float16:
+        ref = _scatter_add_ref(ref, len(shape) - 1, idx, _np_of(src))
+    else:
+        np.add.at(ref.reshape(-1), lin.reshape(-1), _np_of(src).reshape(-1))
+    out = fngrad.scatter_add(x, -1, fngrad.from_numpy(idx), src)
+    assert np.array_equal(_np_of(out), ref)
+    if dtype == "float32":  # gather's gradient: the same adds into zeros
+        xg = x.detach().requires_grad_()
+        gi = rng.integers(0, shape[-1], idx_shape)
+        fngrad.gather(xg, -1, fngrad.from_numpy(gi)).backward(src)
+        zero = np.zeros(shape, np.float32)
+        np.add.at(zero.reshape(-1), np.ravel_multi_index(
+            tuple(gi if k == len(shape) - 1 else np.indices(idx_shape)[k] for k in range(len(shape))), shape).reshape(-1),
+            _np_of(src).reshape(-1))
+        assert np.array_equal(xg.grad.numpy(), zero)

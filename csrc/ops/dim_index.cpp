@@ -68,24 +68,43 @@ TensorRef gather_dim(TensorObject* x, int64_t dim, TensorObject* idx, const char
 
 namespace {
 
-// Adds src's elements at idx along dim into out (contiguous, written in place).
-void scatter_add_into(TensorObject* out, int64_t dim, TensorObject* idx, TensorObject* src, const char* op) {
+// Writes `start` (self; zeros when null) plus src's elements added at idx along dim into out, a fresh
+// contiguous tensor of start's shape. When every line of out is one index line along the last dim,
+// each chunk writes its lines' starting values just before adding into them, while they are in cache:
+// a separate pass (memset or copy) first would read and write the whole output once more.
+void scatter_add_into(TensorObject* out, const TensorObject* start, int64_t dim, TensorObject* idx, TensorObject* src,
+                      const char* op) {
   check_dim_args(out, dim, idx, op);
   FNGRAD_INTERNAL_ASSERT(src->dtype == out->dtype && ndim(src) == ndim(idx) && out->contiguous);
-  if (idx->numel == 0) return;
-  const Lines lines{idx->sizes, dim};
   const int64_t len = idx->sizes[dim], size = out->sizes[dim];
+  bool per_line = dim == ndim(out) - 1 && idx->numel > 0 && (start == nullptr || start->contiguous);
+  for (int64_t d = 0; d < dim; d++) per_line = per_line && idx->sizes[d] == out->sizes[d];
+  if (!per_line) {
+    if (start == nullptr)
+      std::memset(out->storage->data, 0, static_cast<size_t>(out->numel) * itemsize(out->dtype));
+    else
+      copy_into(out, start);
+    if (idx->numel == 0) return;
+  }
+  const Lines lines{idx->sizes, dim};
   const int64_t os = out->strides[dim], is = idx->strides[dim], ss = src->strides[dim];
   const int64_t* ip = data_ptr<int64_t>(idx);
   bool ok = dispatch(out->dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* sp = data_ptr<T>(src);
+    const T* startp = per_line && start != nullptr ? data_ptr<T>(start) : nullptr;
     T* op_ = data_ptr<T>(out);
-    return run_lines(lines.count(), len, [&](int64_t b, int64_t e) {
+    return run_lines(lines.count(), std::max(len, size), [&](int64_t b, int64_t e) {
       for (int64_t l = b; l < e; l++) {
         T* ol = op_ + lines.offset(l, out->strides);
         const int64_t* il = ip + lines.offset(l, idx->strides);
         const T* sl = sp + lines.offset(l, src->strides);
+        if (per_line) {  // line l is out's row l
+          if (startp != nullptr)
+            std::memcpy(static_cast<void*>(ol), startp + l * size, static_cast<size_t>(size) * sizeof(T));
+          else
+            std::memset(static_cast<void*>(ol), 0, static_cast<size_t>(size) * sizeof(T));
+        }
         if (is == 1 && ss == 1 && os == 1) {  // the common case, which the compiler unrolls
           for (int64_t j = 0; j < len; j++) {
             if (static_cast<uint64_t>(il[j]) >= static_cast<uint64_t>(size)) return false;
@@ -114,15 +133,15 @@ void scatter_add_into(TensorObject* out, int64_t dim, TensorObject* idx, TensorO
 }  // namespace
 
 TensorRef scatter_add_dim(TensorObject* self, int64_t dim, TensorObject* idx, TensorObject* src, const char* op) {
-  TensorRef out = contiguous_copy(self);
-  scatter_add_into(out.get(), dim, idx, src, op);
+  TensorRef out = empty(self->sizes, self->dtype, op);
+  scatter_add_into(out.get(), self, dim, idx, src, op);
   return out;
 }
 
 TensorRef scatter_add_zeros_dim(const DimVec& sizes, int64_t dim, TensorObject* idx, TensorObject* src,
                                 const char* op) {
-  TensorRef out = zeros(sizes, src->dtype);
-  scatter_add_into(out.get(), dim, idx, src, op);
+  TensorRef out = empty(sizes, src->dtype, op);
+  scatter_add_into(out.get(), nullptr, dim, idx, src, op);
   return out;
 }
 
