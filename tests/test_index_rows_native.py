@@ -129,6 +129,21 @@ def test_index_add_large_threaded():
     np.testing.assert_allclose(out.numpy(), _np_index_add(a, 1, idx1, src1, 1))
 
 
+@pytest.mark.parametrize("shape,dim,n", [((50000,), 0, 70000), ((3, 20000), 1, 30000), ((4000, 3, 2), 0, 9000)])
+def test_index_add_many_blocks_sums_in_index_order(shape, dim, n):
+    # Destinations split into ~16 KB blocks (many here, a few slices or thousands per block): float32
+    # sums must equal np.add.at's bit for bit, which adds the repeats of a destination in index order.
+    a = _array(shape, np.float32)
+    idx = _index(shape[dim], n)
+    src_shape = list(shape)
+    src_shape[dim] = n
+    src = _array(tuple(src_shape), np.float32)
+    out = fngrad.index_add(fngrad.from_numpy(a), dim, fngrad.from_numpy(idx), fngrad.from_numpy(src))
+    np.testing.assert_array_equal(out.numpy(), _np_index_add(a, dim, idx, src, 1))
+    z = fngrad.zeros(*shape).index_add(dim, fngrad.from_numpy(idx.astype(np.int32)), fngrad.from_numpy(src))
+    np.testing.assert_array_equal(z.numpy(), _np_index_add(np.zeros_like(a), dim, idx, src, 1))
+
+
 def test_index_add_in_place():
     a = _array((4, 3), np.float32)
     x = fngrad.from_numpy(a.copy())

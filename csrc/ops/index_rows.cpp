@@ -9,6 +9,7 @@
 // slice at one index is `inner` contiguous elements per outer position, so for dim 0 (embedding) a
 // selected row is one memcpy.
 #include <cstring>
+#include <vector>
 
 #include "core/loops.h"
 #include "ops/lines.h"
@@ -99,14 +100,17 @@ TensorRef index_add_dim(TensorObject* self_in, int64_t size, int64_t dim, Tensor
   if (out->numel == 0) return out;
   TensorRef self = self_in != nullptr ? fngrad::contiguous(self_in) : TensorRef();
   TensorRef src = fngrad::contiguous(src_in);
-  // Threads own disjoint destination slices, never indices (which may repeat): a work item is an outer
-  // position and a range of destination slices [r0, r1); it first writes its slices' starting values
-  // (self's, or zeros), then walks the whole index in order, adding the source slices whose index falls
-  // in its range. Every item reads the whole index, so the slices are split only as finely as the
-  // threads need and only when a slice is long enough to outweigh that scan.
-  const int64_t want = std::max<int64_t>(1, (4 * get_num_threads() + b.outer - 1) / b.outer);
-  const int64_t parts = std::max<int64_t>(1, std::min({b.size, b.inner / 4, want}));
-  const int64_t work = (n + b.size) * b.inner / parts;
+  // Threads own disjoint destination slices, never indices (which may repeat). A work item is an outer
+  // position and a block of consecutive destination slices of about 16 KB: it writes the block's
+  // starting values (self's, or zeros) and adds the source slices into it while it is in cache, so the
+  // output is written once. A counting sort of the index by block lists each block's sources in index
+  // order (sources[first[k]] .. sources[first[k + 1]] for block k), so every destination is summed in
+  // the same order as one thread walking the index.
+  const int64_t slice_bytes = std::max<int64_t>(1, b.inner * static_cast<int64_t>(itemsize(out->dtype)));
+  const int64_t per_block = std::max<int64_t>(1, std::min<int64_t>(b.size, (16 << 10) / slice_bytes));
+  const int64_t blocks = (b.size + per_block - 1) / per_block;
+  const int64_t work = (per_block + std::max<int64_t>(1, n / blocks)) * b.inner;
+  std::vector<int64_t> first(static_cast<size_t>(blocks) + 1, 0), sources(static_cast<size_t>(n));
   dispatch(out->dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_same_v<T, bool>) {
@@ -117,21 +121,24 @@ TensorRef index_add_dim(TensorObject* self_in, int64_t size, int64_t dim, Tensor
       const T* sp = data_ptr<T>(src.get());
       T* op_ = data_ptr<T>(out.get());
       dispatch_index(idx.get(), [&](const auto* ip) {
-        run_lines(b.outer * parts, work, [&](int64_t lb, int64_t le) {
+        for (int64_t j = 0; j < n; j++) first[static_cast<size_t>(ip[j] / per_block) + 1]++;
+        for (int64_t k = 0; k < blocks; k++) first[k + 1] += first[k];
+        std::vector<int64_t> next(first.begin(), first.end() - 1);
+        for (int64_t j = 0; j < n; j++) sources[next[static_cast<size_t>(ip[j] / per_block)]++] = j;
+        run_lines(b.outer * blocks, work, [&](int64_t lb, int64_t le) {
           for (int64_t w = lb; w < le; w++) {
-            const int64_t o = w / parts, p = w % parts;
-            const int64_t r0 = b.size * p / parts, r1 = b.size * (p + 1) / parts;
+            const int64_t o = w / blocks, k = w % blocks;
+            const int64_t r0 = k * per_block, r1 = std::min(b.size, r0 + per_block);
             T* ob = op_ + o * b.size * b.inner;
             const T* sb = sp + o * n * b.inner;
             const size_t init = static_cast<size_t>((r1 - r0) * b.inner) * sizeof(T);
             if (selfp != nullptr)
-              std::memcpy(ob + r0 * b.inner, selfp + (o * b.size + r0) * b.inner, init);
+              std::memcpy(static_cast<void*>(ob + r0 * b.inner), selfp + (o * b.size + r0) * b.inner, init);
             else
               std::memset(static_cast<void*>(ob + r0 * b.inner), 0, init);
-            for (int64_t j = 0; j < n; j++) {
-              const int64_t v = static_cast<int64_t>(ip[j]);
-              if (v < r0 || v >= r1) continue;
-              T* orow = ob + v * b.inner;
+            for (int64_t q = first[k]; q < first[k + 1]; q++) {
+              const int64_t j = sources[q];
+              T* orow = ob + static_cast<int64_t>(ip[j]) * b.inner;
               const T* srow = sb + j * b.inner;
               for (int64_t i = 0; i < b.inner; i++) orow[i] += a * srow[i];
             }
