@@ -203,7 +203,7 @@ template <typename Op> void run_forward(const Op& op, DType dtype, const TensorO
                                         const TensorRef& at, const Operand& b, const TensorRef& bt) {
   dispatch_domain<Op>(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    run_elementwise<T, T>(out, a, at, b, bt, [&op](T x, T y) { return op.forward(x, y); });
+    run_elementwise<T, T>(out, a, at, b, bt, [op](T x, T y) { return op.forward(x, y); });
   });
 }
 
