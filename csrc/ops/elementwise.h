@@ -65,10 +65,10 @@ template <typename Tout, typename T, typename F> void run_elementwise(const Tens
     map_binary<Tout, T, T>(out, at.get(), bt.get(), f);
   } else if (a.is_tensor()) {
     const T bv = b.scalar.to<T>();
-    map_unary<Tout, T>(out, at.get(), [&](T v) { return f(v, bv); });
+    map_unary<Tout, T>(out, at.get(), [f, bv](T v) { return f(v, bv); });
   } else {
     const T av = a.scalar.to<T>();
-    map_unary<Tout, T>(out, bt.get(), [&](T v) { return f(av, v); });
+    map_unary<Tout, T>(out, bt.get(), [f, av](T v) { return f(av, v); });
   }
 }
 
