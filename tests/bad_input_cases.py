@@ -1258,6 +1258,7 @@ add(IXS, "histc_int64", lambda L: L.tensor([1, 2]).histc(), "histc")
 add(IXS, "logcumsumexp_int64", lambda L: L.tensor([1, 2]).logcumsumexp(0), "logcumsumexp")
 add(IXS, "scatter_index_larger_than_src", lambda L: L.ones(2).scatter(0, L.tensor([0, 1, 1]), L.ones(2)), "scatter")
 add(IXS, "index_add_source_shape", lambda L: L.ones(3, 2).index_add(0, L.tensor([0]), L.ones(1, 3)), "index_add")
+add(IXS, "index_add_0d_self_1d_source", lambda L: L.zeros(()).index_add(0, L.tensor([0]), L.ones(1)), "index_add")
 add(IXS, "index_copy_index_count", lambda L: L.ones(3, 2).index_copy(0, L.tensor([0, 1]), L.ones(1, 2)),
     "index_copy")
 add(IXS, "put_index_count", lambda L: L.ones(3).put(L.tensor([0, 1]), L.ones(1)), "put")

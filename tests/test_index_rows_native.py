@@ -311,3 +311,13 @@ def test_index_ops_against_torch(dim):
     for mine, theirs in zip(results[0][:4], results[1][:4]):
         np.testing.assert_allclose(mine, theirs, rtol=1e-12)
     assert results[0][4:] == results[1][4:] == ("IndexSelectBackward0", "IndexAddBackward0")
+
+
+@pytest.mark.parametrize("self_shape,source_shape", [((), (1,)), ((1,), ())])
+def test_index_add_wants_equal_dims_where_index_copy_does_not(self_shape, source_shape):
+    # PyTorch: index_add_ refuses a 0-d self with a 1-d source (and the reverse); index_copy_ takes both.
+    x, src, idx = fngrad.zeros(self_shape), fngrad.ones(source_shape), fngrad.tensor([0])
+    with pytest.raises(RuntimeError, match="source tensor shape must match self tensor shape"):
+        x.index_add(0, idx, src)
+    out = x.index_copy(0, idx, src)
+    assert tuple(out.shape) == self_shape and out.sum().item() == 1.0

@@ -498,7 +498,9 @@ def _source_check(op, self, dim, count, source):
     if s_shape[dim] != count:
         where = f": ({s_shape[dim]}), for dim: {dim}" if op == "index_add_" else f" ({s_shape[dim]})"
         raise count_error(f"[{op}] {op}(): Number of indices ({count}) should be equal to source.size(dim){where}")
-    if source.dim() != self.dim() and not (source.dim() <= 1 and self.dim() <= 1) or any(
+    # index_copy_ lets a 0-d and a 1-d tensor stand for each other; index_add_ wants equal dims
+    scalar_for_vector = op != "index_add_" and source.dim() <= 1 and self.dim() <= 1
+    if source.dim() != self.dim() and not scalar_for_vector or any(
             a != b for d, (a, b) in enumerate(zip(s_shape, x_shape)) if d != dim):
         raise RuntimeError(f"[{op}] source tensor shape must match self tensor shape, excluding the specified "
                            f"dimension. Got self.shape = {list(self.shape)} source.shape = {list(source.shape)}")
