@@ -162,6 +162,27 @@ def test_saved_values_and_edges():
     assert x.grad is None and tuple(gw.shape) == (4,)
 
 
+@pytest.mark.parametrize("has_w,has_b", [(False, False), (True, False), (False, True), (True, True)])
+def test_three_next_functions_with_none_for_absent_parameters(has_w, has_b):
+    # PyTorch's NativeLayerNormBackward0 always has (input, weight, bias) edges, (None, 0) where a
+    # parameter is absent or needs no gradient; the gradients still reach the ones that are there.
+    x = fngrad.randn(3, 4, requires_grad=True)
+    w = fngrad.randn(4, requires_grad=True) if has_w else None
+    b = fngrad.randn(4, requires_grad=True) if has_b else None
+    y = F.layer_norm(x, (4,), w, b)
+    nf = y.grad_fn.next_functions
+    assert len(nf) == 3
+    assert [fn is None for fn, _ in nf] == [False, not has_w, not has_b]
+    y.sum().backward()
+    assert x.grad is not None
+    if has_w:
+        np.testing.assert_allclose(w.grad.numpy(), F.layer_norm(x.detach(), (4,)).sum(0).numpy(), rtol=1e-5)
+    if has_b:
+        np.testing.assert_array_equal(b.grad.numpy(), np.full(4, 3.0, np.float32))
+    if has_w or has_b:  # an input that needs no gradient: (None, 0) in its place
+        assert F.layer_norm(x.detach(), (4,), w, b).grad_fn.next_functions[0] == (None, 0)
+
+
 def test_no_grad_records_nothing():
     x = fngrad.randn(2, 5, requires_grad=True)
     with fngrad.no_grad():

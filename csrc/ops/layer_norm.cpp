@@ -160,6 +160,9 @@ class NativeLayerNormBackward : public Node {
   int64_t rows = 0;  // M
   double eps = 0;
   bool has_weight = false, has_bias = false;
+  // Three edges (input, weight, bias) with an invalid one for an absent weight or bias, as PyTorch's
+  // next_functions show them; false while forward AD records (its inputs are the present tensors).
+  bool three_edges = false;
 
   std::string name() const override { return "NativeLayerNormBackward0"; }
   void release_saved() override {
@@ -184,10 +187,11 @@ class NativeLayerNormBackward : public Node {
     TensorRef w = has_weight ? weight.unpack(this) : TensorRef();
     const int64_t N = checked_numel(normalized_shape, "layer_norm");
     const int64_t M = rows;
-    // Edge order: input, then weight and bias when present.
+    // Edge order: input, weight, bias (three_edges), or input then weight and bias when present.
+    const size_t w_edge = 1, b_edge = three_edges || has_weight ? 2 : 1;
     const bool need_x = next_edges_[0].is_valid();
-    const bool need_w = has_weight && next_edges_[1].is_valid();
-    const bool need_b = has_bias && next_edges_[has_weight ? 2 : 1].is_valid();
+    const bool need_w = has_weight && next_edges_[w_edge].is_valid();
+    const bool need_b = has_bias && next_edges_[b_edge].is_valid();
     if (g->dtype != x->dtype) g = to_dtype(g.get(), x->dtype);
     TensorRef gx, gw, gb;
     if (GradMode::is_enabled()) {
@@ -207,8 +211,8 @@ class NativeLayerNormBackward : public Node {
     }
     GradList out;
     out.push_back(gx);
-    if (has_weight) out.push_back(gw);
-    if (has_bias) out.push_back(gb);
+    if (has_weight || three_edges) out.push_back(gw);
+    if (has_bias || three_edges) out.push_back(gb);
     return out;
   }
 
@@ -281,6 +285,12 @@ std::tuple<TensorRef, TensorRef, TensorRef> native_layer_norm(TensorObject* x_in
     node->eps = eps;
     node->has_weight = weight != nullptr;
     node->has_bias = bias != nullptr;
+    auto& edges = node->next_edges();
+    if (edges.size() == inputs.size() && inputs.size() < 3) {  // (forward AD records no edges)
+      if (weight == nullptr) edges.insert_at(1, autograd::Edge());
+      if (bias == nullptr) edges.push_back(autograd::Edge());
+      node->three_edges = true;
+    }
   }
   return {out, mean, rstd};
 }
