@@ -31,14 +31,13 @@ def native_layer_norm(input, normalized_shape, weight, bias, eps):
     >>> fngrad.native_layer_norm(fngrad.ones(2, 3), (3,), None, None, 1e-5)[1].shape
     fngrad.Size([2, 1])
     """
-    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    out = F.layer_norm(input, normalized_shape, weight, bias, eps)
+    normalized_shape = F._layer_norm_shape(input, normalized_shape)
     k = len(normalized_shape)
     if F._native_layer_norm_applies(input, normalized_shape, weight, bias):
-        # (the kernel again, for its statistics: F.layer_norm returns only the result)
-        _, mean, rstd = _C._native_layer_norm(input.detach(), normalized_shape, None, None, eps)
+        out, mean, rstd = _C._native_layer_norm(input, normalized_shape, weight, bias, eps)
         stat_shape = tuple(input.shape[:input.dim() - k]) + (1,) * k
         return out, mean.reshape(stat_shape), rstd.reshape(stat_shape)
+    out = F.layer_norm(input, normalized_shape, weight, bias, eps)
     a = _np(input)
     dims = tuple(range(a.ndim - k, a.ndim))
     mean = a.mean(axis=dims, keepdims=True) if a.size else np.zeros(a.shape[:a.ndim - k] + (1,) * k, a.dtype)

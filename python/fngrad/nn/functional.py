@@ -747,6 +747,17 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     return _Embedding.apply(input, weight, padding_idx, scale_grad_by_freq)
 
 
+def _layer_norm_shape(input, normalized_shape):
+    """normalized_shape as a tuple, checked against input's trailing dims with PyTorch's error."""
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(normalized_shape)
+    if k == 0 or input.dim() < k or tuple(input.shape[input.dim() - k:]) != normalized_shape:
+        shown = ", ".join(str(s) for s in normalized_shape)
+        raise RuntimeError(f"[layer_norm] Given normalized_shape=[{shown}], expected input with shape [*, {shown}], "
+                           f"but got input of size{list(input.shape)}")
+    return normalized_shape
+
+
 def _native_layer_norm_applies(input, normalized_shape, weight, bias):
     """Whether the native kernel (csrc/ops/layer_norm.cpp: float32/float64, weight and bias of exactly
     normalized_shape and the input's dtype) computes layer_norm; other cases take the composite
@@ -767,14 +778,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     >>> F.layer_norm(fngrad.tensor([[1.0, 2.0, 3.0]]), (3,))
     tensor([[-1.2247,  0.0000,  1.2247]])
     """
-    if isinstance(normalized_shape, int):
-        normalized_shape = (normalized_shape,)
-    normalized_shape = tuple(normalized_shape)
+    normalized_shape = _layer_norm_shape(input, normalized_shape)
     k = len(normalized_shape)
-    if k == 0 or input.dim() < k or tuple(input.shape[input.dim() - k:]) != normalized_shape:
-        shown = ", ".join(str(s) for s in normalized_shape)
-        raise RuntimeError(f"[layer_norm] Given normalized_shape=[{shown}], expected input with shape [*, {shown}], "
-                           f"but got input of size{list(input.shape)}")
     if _native_layer_norm_applies(input, normalized_shape, weight, bias):
         return _C._native_layer_norm(input, normalized_shape, weight, bias, eps)[0]
     dims = tuple(range(input.dim() - k, input.dim()))
