@@ -136,17 +136,17 @@ template <typename F> void run_flat(int64_t n, const F& chunk, int64_t grain = k
   parallel_for(n, grain, chunk);
 }
 
-// The contiguous inner loops of the kernels below, each a function of its own that is never inlined:
-// compiled inside a chunk lambda that parallel_for also runs inline (one thread, or fewer than two
-// grains of elements), GCC left several of them scalar (x + y and sqrt's backward on 2^16 float32
-// elements: 3x slower than on 2^14, which run_flat calls directly). Here the pointers and the count
-// are plain parameters and the loop vectorises whatever the caller looks like.
 // GCC 12 vectorises a loop that reads bool (where's condition, masked_fill's mask) only when it loads
 // the bytes as uint8_t: with `const bool*` it branched per element (where on 2^16 float32 took
 // 4 ns per element, most of it mispredicted branches).
 template <typename T> using Loaded = std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>;
 template <typename T> const Loaded<T>* loaded(const T* p) { return reinterpret_cast<const Loaded<T>*>(p); }
 
+// The contiguous inner loops of the kernels below, each a function of its own that is never inlined:
+// compiled inside a chunk lambda that parallel_for also runs inline (one thread, or fewer than two
+// grains of elements), GCC left several of them scalar (x + y and sqrt's backward on 2^16 float32
+// elements: 3x slower than on 2^14, which run_flat calls directly). Here the pointers and the count
+// are plain parameters and the loop vectorises whatever the caller looks like.
 template <typename Tout, typename Ta, typename F>
 [[gnu::noinline]] void apply_each(Tout* o, const Ta* a, int64_t n, const F f) {
   const auto* la = loaded(a);

@@ -162,8 +162,8 @@ class ThreadPool {
     workers_.clear();
   }
 
-  // The CPUs the pool's threads may use without `cpu`, or nullptr when that leaves none or the
-  // mask is unknown (Note [Worker placement]).
+  // Sets *others to the CPUs the pool's threads may use other than `cpu`; false when that leaves
+  // none, `cpu` is not among them or the mask is unknown (Note [Worker placement]).
   bool others_than(int cpu, cpu_set_t* others) const {
     if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &allowed_) || CPU_COUNT(&allowed_) < 2) return false;
     *others = allowed_;
